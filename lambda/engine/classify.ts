@@ -1,0 +1,22 @@
+import type { ResponseClass } from './types.js';
+
+const CLASS_BY_DIGIT: readonly (ResponseClass | null)[] = [null, '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', null, null, null];
+
+/**
+ * Status code -> response class (RFC 3261 §7.2: the first digit defines the class).
+ * Returns null for codes outside 100..699, which RFC 3261 §21 leaves undefined.
+ */
+export const classifyStatusCode = (code: number): ResponseClass | null => {
+  if (!Number.isInteger(code) || code < 100 || code > 699) return null;
+  return CLASS_BY_DIGIT[Math.floor(code / 100)] ?? null;
+};
+
+/** Human label of each class, as the RFC names them. */
+export const CLASS_LABELS: Readonly<Record<ResponseClass, string>> = {
+  '1xx': 'provisional',
+  '2xx': 'success',
+  '3xx': 'redirection',
+  '4xx': 'client error',
+  '5xx': 'server error',
+  '6xx': 'global failure',
+};

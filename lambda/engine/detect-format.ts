@@ -1,0 +1,25 @@
+/** What the first bytes of a stream say it is. */
+export type Container = 'gzip' | 'pcap' | 'pcapng' | 'text';
+
+/** Bytes needed to tell the containers apart. */
+export const SNIFF_BYTES = 4;
+
+/**
+ * Magic numbers: gzip 1f 8b (RFC 1952 §2.3.1); libpcap a1b2c3d4 / a1b23c4d (nanosecond) in
+ * either byte order; pcapng Section Header Block type 0a0d0d0a. Anything else is read as text.
+ */
+export const detectContainer = (head: Uint8Array): Container => {
+  const [a, b, c, d] = [head[0], head[1], head[2], head[3]];
+  if (a === 0x1f && b === 0x8b) return 'gzip';
+  if (a === 0x0a && b === 0x0d && c === 0x0d && d === 0x0a) return 'pcapng';
+  const le = a === 0xd4 && b === 0xc3 && c === 0xb2 && d === 0xa1;
+  const be = a === 0xa1 && b === 0xb2 && c === 0xc3 && d === 0xd4;
+  const leNs = a === 0x4d && b === 0x3c && c === 0xb2 && d === 0xa1;
+  const beNs = a === 0xa1 && b === 0xb2 && c === 0x3c && d === 0x4d;
+  if (le || be || leNs || beNs) return 'pcap';
+  return 'text';
+};
+
+/** Hex of the first bytes, for error messages. */
+export const hexHead = (head: Uint8Array, n = 8): string =>
+  [...head.subarray(0, n)].map((x) => x.toString(16).padStart(2, '0')).join(' ');

@@ -1,0 +1,15 @@
+import { accReader } from './acc.js';
+import { ngrepReader } from './ngrep.js';
+import { pjsipReader } from './pjsip.js';
+import { sipdumpReader } from './sipdump.js';
+import { sippReader } from './sipp.js';
+import type { TextFormatReader } from './text-format.js';
+
+/** Every text log format the scanner knows, tried in this order on a candidate line. */
+export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
+  ngrepReader,
+  sippReader,
+  sipdumpReader,
+  pjsipReader,
+  accReader,
+];

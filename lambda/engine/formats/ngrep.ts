@@ -1,0 +1,95 @@
+import type { Transport } from '../types.js';
+import { lineEndAt, lineText } from './line-utils.js';
+import { NEED_MORE, type MatchContext, type MatchResult, type TextFormatReader } from './text-format.js';
+import { findDateTime } from './line-utils.js';
+
+/**
+ * `ngrep -W byline` output. Each packet is printed as
+ *   "\n" + "U|T|I [timestamp ]src:port -> dst:port[ [flags]][ #n]" + "\n" + payload + "\n"
+ * where the payload keeps its LFs and prints every other non-printable byte (CR among them) as
+ * '.' (ngrep.c dump_byline). So the payload is byte-for-byte as long as on the wire, and it ends
+ * where "\n\n" is followed by the next packet header (or the end of the file).
+ * TCP payloads are printed per segment: they are stream segments of their flow.
+ */
+
+const HEADER =
+  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: #\d+)?\s*$/;
+
+/** Payload larger than this (ngrep prints at most one packet) means we lost the block end. */
+const MAX_BLOCK_BYTES = 512 * 1024;
+const LF = 0x0a;
+
+const TRANSPORT: Readonly<Record<string, Transport>> = { U: 'udp', T: 'tcp', I: 'unknown' };
+
+export const ngrepReader: TextFormatReader = {
+  format: 'ngrep',
+  firstBytes: 'UTI',
+  isHeader: (buf, ls, lf) => buf[ls + 1] === 0x20 && HEADER.test(lineText(buf, ls, lf)),
+  match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
+    if (buf[ls + 1] !== 0x20) return null;
+    const m = HEADER.exec(lineText(buf, ls, lf));
+    if (!m) return null;
+    const kind = m[1] ?? 'U';
+    const src = m[3] ?? '';
+    const dst = m[4] ?? '';
+    const time = m[2] ? findDateTime(m[2]) : undefined;
+    const payloadStart = Math.min(lf + 1, end);
+
+    // find "\n\n" + header, or "\n" + end of input
+    let payloadEnd = -1;
+    let next = -1;
+    let from = payloadStart > 0 ? payloadStart - 1 : 0;
+    for (;;) {
+      const c = buf.indexOf('\n\n', from, 'latin1');
+      if (c < 0 || c + 1 >= end) {
+        if (!ctx.final) {
+          if (end - payloadStart > MAX_BLOCK_BYTES) {
+            payloadEnd = end;
+            next = end;
+            break;
+          }
+          return NEED_MORE;
+        }
+        // end of input: the payload is followed by one "\n"
+        payloadEnd = end > payloadStart && buf[end - 1] === LF ? end - 1 : end;
+        next = end;
+        break;
+      }
+      if (c < payloadStart - 1) {
+        from = c + 1;
+        continue;
+      }
+      const h = c + 2;
+      if (h >= end) {
+        if (!ctx.final) return NEED_MORE;
+        payloadEnd = Math.max(c, payloadStart);
+        next = end;
+        break;
+      }
+      const hl = lineEndAt(buf, h, end);
+      if (hl < 0 && !ctx.final) return NEED_MORE;
+      if (ctx.isHeaderLine(buf, h, hl < 0 ? end : hl)) {
+        payloadEnd = Math.max(c, payloadStart);
+        next = h;
+        break;
+      }
+      from = c + 1;
+    }
+    const transport = TRANSPORT[kind] ?? 'unknown';
+    const meta = { timeMs: time, src, dst, transport };
+    if (kind === 'T') {
+      return {
+        kind: 'stream',
+        format: 'ngrep',
+        meta,
+        next,
+        payloadBuf: buf,
+        payloadStart,
+        payloadEnd,
+        dotCR: true,
+        flow: `${src}>${dst}`,
+      };
+    }
+    return { kind: 'datagram', format: 'ngrep', meta, next, payloadBuf: buf, payloadStart, payloadEnd, dotCR: true };
+  },
+};

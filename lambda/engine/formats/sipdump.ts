@@ -1,0 +1,67 @@
+import type { Transport } from '../types.js';
+import { isRunOf, lineEndAt, lineText } from './line-utils.js';
+import { NEED_MORE, type MatchContext, type MatchResult, type TextFormatReader } from './text-format.js';
+
+/**
+ * Kamailio `sipdump` module, text mode (modules/sipdump/sipdump_write.c): each message is
+ *   ====================            (20 '=')
+ *   tag: rcv|snd
+ *   pid: / process: / time: <epoch.usec> / date: / proto: udp ipv4 / srcip: / srcport: / dstip: / dstport:
+ *   ~~~~~~~~~~~~~~~~~~~~            (20 '~')
+ *   <the SIP message as received or sent>
+ *   ||||||||||||||||||||            (20 '|', appended right after the message)
+ */
+
+const EQ = 0x3d;
+const TILDE = 0x7e;
+const BAR = 0x7c;
+/** The record header never holds more than a dozen short lines. */
+const MAX_HEADER_LINES = 32;
+
+const TRANSPORTS: Readonly<Record<string, Transport>> = { udp: 'udp', tcp: 'tcp', tls: 'tls', sctp: 'sctp', ws: 'ws', wss: 'ws' };
+
+const bracket = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
+
+export const sipdumpReader: TextFormatReader = {
+  format: 'sipdump',
+  firstBytes: '=|',
+  isHeader: (buf, ls, lf) => isRunOf(buf, ls, lf, EQ, 20) || (lf - ls >= 20 && isRunOf(buf, ls, ls + 20, BAR, 20)),
+  match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
+    if (buf[ls] === BAR) {
+      // the trailer may be glued after a body that did not end in CRLF, so only its start matters
+      if (end - ls < 20) return ctx.final ? null : NEED_MORE;
+      for (let i = 0; i < 20; i++) if (buf[ls + i] !== BAR) return null;
+      return { kind: 'skip', format: 'sipdump', next: Math.min(lf + 1, end) };
+    }
+    if (!isRunOf(buf, ls, lf, EQ, 20)) return null;
+    const fields: Record<string, string> = {};
+    let p = lf + 1;
+    for (let n = 0; n < MAX_HEADER_LINES; n++) {
+      const e = lineEndAt(buf, p, end);
+      if (e < 0) return ctx.final ? null : NEED_MORE;
+      if (isRunOf(buf, p, e, TILDE, 20)) {
+        const time = Number(fields.time);
+        const proto = (fields.proto ?? '').split(/\s+/)[0]?.toLowerCase() ?? '';
+        const src = fields.srcip !== undefined ? `${bracket(fields.srcip)}:${fields.srcport ?? ''}` : undefined;
+        const dst = fields.dstip !== undefined ? `${bracket(fields.dstip)}:${fields.dstport ?? ''}` : undefined;
+        return {
+          kind: 'inline',
+          format: 'sipdump',
+          meta: {
+            timeMs: Number.isFinite(time) && time > 0 ? Math.round(time * 1000) : undefined,
+            src,
+            dst,
+            transport: TRANSPORTS[proto] ?? 'unknown',
+          },
+          next: e + 1,
+        };
+      }
+      const line = lineText(buf, p, e);
+      const colon = line.indexOf(':');
+      if (colon <= 0) return null;
+      fields[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      p = e + 1;
+    }
+    return null;
+  },
+};

@@ -1,0 +1,61 @@
+import type { Transport } from '../types.js';
+import { findDateTime, lineEndAt, lineText } from './line-utils.js';
+import { NEED_MORE, type MatchContext, type MatchResult, type TextFormatReader } from './text-format.js';
+
+/**
+ * SIPp `-trace_msg` (the <scenario>_<pid>_messages.log file): each message is
+ *   ----------------------------------------------- 2026-11-24 13:39:45.021904
+ *   UDP message sent (515 bytes):
+ *   <blank>
+ *   <the message>
+ * and received ones say "TCP message received [307] bytes :". The time is SIPp's local time.
+ * SIPp names only the direction, not the peer, so addresses are "local" and "remote".
+ */
+
+const DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) [([](\d+)[)\]] bytes ?:\s*$/;
+const DASH = 0x2d;
+const TRANSPORTS: Readonly<Record<string, Transport>> = { UDP: 'udp', TCP: 'tcp', TLS: 'tls', SCTP: 'sctp', WS: 'ws', WSS: 'ws' };
+
+const directionMatch = (line: string, timeMs: number | undefined, next: number): MatchResult => {
+  const d = DIRECTION.exec(line);
+  if (!d) return null;
+  const sent = d[2] === 'sent';
+  return {
+    kind: 'inline',
+    format: 'sipp',
+    meta: {
+      timeMs,
+      src: sent ? 'local' : 'remote',
+      dst: sent ? 'remote' : 'local',
+      transport: TRANSPORTS[d[1] ?? ''] ?? 'unknown',
+    },
+    next,
+  };
+};
+
+const SEPARATOR = /^-{20,}(?: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\S*)?\s*$/;
+
+export const sippReader: TextFormatReader = {
+  format: 'sipp',
+  firstBytes: '-UTSW',
+  isHeader: (buf, ls, lf) => {
+    const line = lineText(buf, ls, lf);
+    return buf[ls] === DASH ? SEPARATOR.test(line) : DIRECTION.test(line);
+  },
+  match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
+    const first = buf[ls];
+    if (first !== DASH) {
+      if (buf[ls + 3] !== 0x20 && buf[ls + 4] !== 0x20) return null;
+      return directionMatch(lineText(buf, ls, lf), undefined, Math.min(lf + 1, end));
+    }
+    // separator: a run of dashes, a space, then SIPp's timestamp
+    const line = lineText(buf, ls, lf);
+    if (!SEPARATOR.test(line)) return null;
+    const timeMs = findDateTime(line);
+    const dl = lf + 1;
+    const dle = lineEndAt(buf, dl, end);
+    if (dle < 0) return ctx.final ? { kind: 'skip', format: 'sipp', next: end } : NEED_MORE;
+    const m = directionMatch(lineText(buf, dl, dle), timeMs, dle + 1);
+    return m ?? { kind: 'skip', format: 'sipp', next: dl };
+  },
+};

@@ -1,0 +1,85 @@
+import type { AccountedResponse, Format, PayloadMeta } from '../types.js';
+
+/**
+ * What a format reader makes of one log line that belongs to its format.
+ * - 'inline': a block header; the SIP message(s) follow as plain lines and are framed by
+ *   Content-Length. `meta` applies to them until the next header.
+ * - 'datagram' / 'stream': the reader found the whole payload extent itself ([payloadStart,
+ *   payloadEnd) of `payloadBuf`, which may be a rebuilt copy, e.g. with indentation removed).
+ * - 'record': the line itself is a record of one final response (an accounting line).
+ * - 'skip': a separator or trailer line of the format; nothing to count.
+ */
+export type HeaderMatch =
+  | { readonly kind: 'inline'; readonly format: Format; readonly meta: PayloadMeta; readonly next: number }
+  | {
+      readonly kind: 'datagram' | 'stream';
+      readonly format: Format;
+      readonly meta: PayloadMeta;
+      /** Where scanning resumes after the block. */
+      readonly next: number;
+      readonly payloadBuf: Buffer;
+      readonly payloadStart: number;
+      readonly payloadEnd: number;
+      /** ngrep shows CR as '.'. */
+      readonly dotCR: boolean;
+      /** Stream flow key (sender -> receiver), for 'stream' only. */
+      readonly flow?: string;
+    }
+  | { readonly kind: 'record'; readonly format: Format; readonly next: number; readonly record: AccountedResponse }
+  | { readonly kind: 'skip'; readonly format: Format; readonly next: number };
+
+/** The reader needs bytes past `end` to decide; the scanner calls again with more. */
+export const NEED_MORE = 'need-more' as const;
+export type MatchResult = HeaderMatch | null | typeof NEED_MORE;
+
+/** Context handed to readers. */
+export interface MatchContext {
+  /** No more input will come: decide with what there is. */
+  readonly final: boolean;
+  /** Whether a line is a header line of any known format (ends blocks that run to the next header). */
+  readonly isHeaderLine: (buf: Buffer, lineStart: number, lineEnd: number) => boolean;
+}
+
+/**
+ * One text log format. `firstBytes` lists every byte a header line of the format can start with;
+ * the scanner calls `match` only for lines starting with one of them (or for every line when
+ * `anyFirstByte` is set, for formats found by a marker anywhere on the line).
+ */
+export interface TextFormatReader {
+  readonly format: Format;
+  readonly firstBytes: string;
+  /**
+   * A substring every header line of this format contains; lets the scanner skip lines cheaply
+   * with one native search per buffer instead of a test per line.
+   */
+  readonly marker?: string;
+  /**
+   * Tries the line [lineStart, lineEnd) (lineEnd = offset of its LF, or `end`) as a header of this
+   * format. Returns null when it is not one.
+   */
+  match(buf: Buffer, lineStart: number, lineEnd: number, end: number, ctx: MatchContext): MatchResult;
+  /**
+   * Whether the line is a header line of this format, from the line alone (no look-ahead, no
+   * search for the block's end). Used to fence bodies and to find where extents end.
+   */
+  isHeader(buf: Buffer, lineStart: number, lineEnd: number): boolean;
+}
+
+/** "ip:port" from an address printed as "1.2.3.4:5060", "[::1]:5060" or "::1:5060". */
+export const normaliseAddress = (s: string): string => {
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']');
+    if (close > 0) return `${s.slice(1, close)}:${s.slice(close + 2)}`;
+  }
+  return s;
+};
+
+/** Milliseconds since the epoch of "YYYY-MM-DD hh:mm:ss[.frac]" read as UTC, or undefined. */
+export const parseDateTimeUtc = (date: string, time: string): number | undefined => {
+  const d = /^(\d{4})[-/](\d{2})[-/](\d{2})$/.exec(date);
+  const t = /^(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?$/.exec(time);
+  if (!d || !t) return undefined;
+  const frac = t[4] ? Number(`0.${t[4]}`) : 0;
+  const ms = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(t[1]), Number(t[2]), Number(t[3]));
+  return Number.isFinite(ms) ? ms + Math.round(frac * 1000) : undefined;
+};

@@ -1,0 +1,195 @@
+import { type LineFence, type LineStyle, lineContentEnd, parseMessage, startLineKind } from './sip-message.js';
+import type { AnomalyKind, PayloadMeta, SipMessage } from './types.js';
+
+/**
+ * Turns payloads into SIP messages. Two shapes of payload exist:
+ * - a datagram (UDP packet, one log block): self-contained, every message inside it is framed by
+ *   Content-Length and a cut one is reported at the end of the datagram;
+ * - a stream segment (TCP): appended to its flow's buffer; messages are emitted once complete,
+ *   so a message split over segments counts once and a segment holding two counts twice.
+ */
+
+const LF = 0x0a;
+
+/** A stream that buffers more than this without a complete message is resynchronised. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Open TCP flows remembered at once; the least recently fed one is flushed past this. */
+export const MAX_FLOWS = 20_000;
+
+/** Where framed messages and problems go. */
+export interface FramerEvents {
+  message(msg: SipMessage, meta: PayloadMeta): void;
+  anomaly(kind: AnomalyKind): void;
+  /** Bytes that were not part of any SIP message. */
+  unrecognized(bytes: number): void;
+}
+
+interface Flow {
+  buf: Buffer;
+  style: LineStyle;
+  meta: PayloadMeta;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Skips blank lines (and ngrep's lone '.' lines); returns the offset of the first other line. */
+export const skipBlankLines = (buf: Buffer, pos: number, end: number, dotCR: boolean): number => {
+  let p = pos;
+  while (p < end) {
+    let e = buf.indexOf(LF, p);
+    if (e < 0 || e >= end) e = end;
+    const ce = lineContentEnd(buf, p, e, dotCR);
+    for (let i = p; i < ce; i++) {
+      const c = buf[i];
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return p;
+    }
+    p = e + 1;
+  }
+  return end;
+};
+
+/** Offset of the next line (at or after `pos`, which must be a line start) that is a SIP start line, or `end`. */
+export const findStartLine = (buf: Buffer, pos: number, end: number, dotCR: boolean): number => {
+  let p = pos;
+  while (p < end) {
+    let e = buf.indexOf(LF, p);
+    if (e < 0 || e >= end) e = end;
+    if (startLineKind(buf, p, lineContentEnd(buf, p, e, dotCR)) !== null) return p;
+    p = e + 1;
+  }
+  return end;
+};
+
+/** Frames SIP messages out of datagrams and stream segments. */
+export class SipFramer {
+  private readonly flows = new Map<string, Flow>();
+
+  constructor(private readonly events: FramerEvents) {}
+
+  /** Frames every message of a self-contained payload [start, end). */
+  datagram(buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle, fence?: LineFence): void {
+    let pos = start;
+    while (pos < end) {
+      pos = skipBlankLines(buf, pos, end, style.dotCR);
+      if (pos >= end) break;
+      const r = parseMessage(buf, pos, end, { dotCR: style.dotCR, complete: true, fence });
+      if (r.kind === 'message') {
+        if (r.anomaly) this.events.anomaly(r.anomaly);
+        this.events.message(r.msg, meta);
+        pos = r.end;
+      } else if (r.kind === 'bad-start-line') {
+        this.events.anomaly(r.anomaly);
+        this.events.unrecognized(r.end - pos);
+        pos = r.end;
+      } else {
+        // not SIP here: skip to the next start line inside the datagram
+        const nl = buf.indexOf(LF, pos);
+        const next = nl < 0 || nl >= end ? end : findStartLine(buf, nl + 1, end, style.dotCR);
+        this.events.unrecognized(next - pos);
+        pos = next;
+      }
+    }
+  }
+
+  /** Appends a stream segment [start, end) to `flow` and frames what is complete. */
+  stream(flow: string, buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle): void {
+    let f = this.flows.get(flow);
+    if (f) {
+      this.flows.delete(flow); // re-insert: most recently used last
+    } else {
+      f = { buf: EMPTY, style, meta };
+      if (this.flows.size >= MAX_FLOWS) {
+        const oldest = this.flows.keys().next().value;
+        if (oldest !== undefined) this.endFlow(oldest);
+      }
+    }
+    f.meta = meta;
+    f.style = style;
+    this.flows.set(flow, f);
+    const data = f.buf.length === 0 ? buf.subarray(start, end) : Buffer.concat([f.buf, buf.subarray(start, end)]);
+    const used = this.frameStream(data, f, false);
+    const rest = data.length - used;
+    if (rest > MAX_MESSAGE_BYTES) {
+      this.events.anomaly('message-too-large');
+      this.events.unrecognized(rest);
+      f.buf = EMPTY;
+      return;
+    }
+    // copy: the caller's buffer is reused for the next chunk
+    f.buf = rest === 0 ? EMPTY : Buffer.from(data.subarray(used));
+  }
+
+  /** The flow ended (FIN, or end of input): whatever is buffered is framed as a cut message. */
+  endFlow(flow: string): void {
+    const f = this.flows.get(flow);
+    if (!f) return;
+    this.flows.delete(flow);
+    if (f.buf.length > 0) this.frameStream(f.buf, f, true);
+  }
+
+  /** A gap in the stream: the buffered part can never complete. */
+  resetFlow(flow: string): void {
+    const f = this.flows.get(flow);
+    if (!f) return;
+    if (f.buf.length > 0) {
+      this.frameStream(f.buf, f, true);
+      f.buf = EMPTY;
+    }
+  }
+
+  /** Flushes every open flow (end of input). */
+  end(): void {
+    for (const flow of [...this.flows.keys()]) this.endFlow(flow);
+  }
+
+  /** Frames complete messages from the start of `data`; returns the bytes consumed. */
+  private frameStream(data: Buffer, f: Flow, complete: boolean): number {
+    const { dotCR } = f.style;
+    const end = data.length;
+    let pos = 0;
+    while (pos < end) {
+      const p = skipBlankLines(data, pos, end, dotCR);
+      if (p >= end) {
+        // CRLF keep-alives (RFC 5626 §3.5.1) or a partial blank line: nothing to count
+        return complete || data.indexOf(LF, pos) >= 0 ? end : pos;
+      }
+      pos = p;
+      const r = parseMessage(data, pos, end, { dotCR, complete });
+      if (r.kind === 'incomplete') return pos;
+      if (r.kind === 'message') {
+        if (r.anomaly) this.events.anomaly(r.anomaly);
+        this.events.message(r.msg, f.meta);
+        pos = r.end;
+        continue;
+      }
+      if (r.kind === 'bad-start-line') {
+        this.events.anomaly(r.anomaly);
+        this.events.unrecognized(r.end - pos);
+        pos = r.end;
+        continue;
+      }
+      // garbage in the stream (a capture that started mid-message): resynchronise on a start line
+      const nl = data.indexOf(LF, pos);
+      if (nl < 0) return complete ? this.skip(end, pos) : pos;
+      const next = findStartLine(data, nl + 1, end, dotCR);
+      if (next >= end && !complete) {
+        // keep the last (possibly partial) line: it may become a start line with the next segment
+        const lastNl = data.lastIndexOf(LF, end - 1);
+        const keepFrom = lastNl >= pos ? lastNl + 1 : pos;
+        this.events.anomaly('stream-garbage');
+        this.events.unrecognized(keepFrom - pos);
+        return keepFrom;
+      }
+      this.events.anomaly('stream-garbage');
+      this.events.unrecognized(next - pos);
+      pos = next;
+    }
+    return end;
+  }
+
+  private skip(end: number, pos: number): number {
+    this.events.anomaly('stream-garbage');
+    this.events.unrecognized(end - pos);
+    return end;
+  }
+}

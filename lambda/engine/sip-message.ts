@@ -1,0 +1,321 @@
+import { headerId } from './sip-headers.js';
+import type { AnomalyKind, SipMessage, Transport } from './types.js';
+
+/**
+ * Parses ONE SIP message that starts at a given offset of a buffer: start line, header fields,
+ * and a body framed by Content-Length (RFC 3261 §7.5, §18.3, §20.14). Works on bytes; only the
+ * few values the counts need become strings.
+ */
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
+
+/** A header section larger than this is not a SIP message we can trust (RFC 3261 sets no limit; 64 KiB is far above real ones). */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/** How a log renders line ends. */
+export interface LineStyle {
+  /** ngrep prints CR as '.', so "\r\n" arrives as ".\n". */
+  readonly dotCR: boolean;
+}
+
+/** Tells whether a line is a log-format header; a body never runs across one in a delimited log. */
+export type LineFence = (buf: Buffer, lineStart: number, lineEnd: number) => boolean;
+
+export interface ParseOptions extends LineStyle {
+  /**
+   * true: [start, limit) is everything there is of this message (a datagram, a log block, or the
+   * end of input); a cut message is reported, not waited for.
+   * false: a stream; return 'incomplete' to wait for more bytes.
+   */
+  readonly complete: boolean;
+  /** Optional: stop a body at a line the log format itself wrote. */
+  readonly fence?: LineFence;
+}
+
+export type ParseOutcome =
+  | { readonly kind: 'message'; readonly msg: SipMessage; readonly end: number; readonly anomaly?: AnomalyKind }
+  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'not-sip' }
+  | { readonly kind: 'bad-start-line'; readonly end: number; readonly anomaly: AnomalyKind };
+
+/** Offset just past the line's content, dropping a CR (or ngrep's '.') before the LF. */
+export const lineContentEnd = (buf: Buffer, lineStart: number, lf: number, dotCR: boolean): number => {
+  if (lf > lineStart) {
+    const last = buf[lf - 1];
+    if (last === CR || (dotCR && last === DOT)) return lf - 1;
+  }
+  return lf;
+};
+
+const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/** RFC 3261 §25.1 token characters (the ones a method name can hold). */
+const TOKEN = new Uint8Array(256);
+for (const c of "-.!%*_+`'~") TOKEN[c.charCodeAt(0)] = 1;
+for (let b = 0x30; b <= 0x39; b++) TOKEN[b] = 1;
+for (let b = 0x41; b <= 0x5a; b++) TOKEN[b] = 1;
+for (let b = 0x61; b <= 0x7a; b++) TOKEN[b] = 1;
+
+const SIP_VERSION = Buffer.from('SIP/2.0');
+
+const startsWithAt = (buf: Buffer, at: number, end: number, lit: Buffer): boolean => {
+  if (end - at < lit.length) return false;
+  for (let i = 0; i < lit.length; i++) if (buf[at + i] !== lit[i]) return false;
+  return true;
+};
+
+/** Kind of a start line, without parsing the rest of the message. */
+export type StartLineKind = 'response' | 'request' | 'bad-status' | null;
+
+/**
+ * Classifies a line as a SIP start line. A status line is "SIP/2.0 " + 3 digits + SP or end;
+ * "SIP/2.0 " followed by anything else is a cut or broken status line. A request line is
+ * token SP URI SP "SIP/2.0".
+ */
+export const startLineKind = (buf: Buffer, ls: number, ce: number): StartLineKind => {
+  if (startsWithAt(buf, ls, ce, SIP_VERSION) && buf[ls + 7] === SP) {
+    const d = ls + 8;
+    if (isDigit(buf[d]) && isDigit(buf[d + 1]) && isDigit(buf[d + 2]) && (d + 3 === ce || buf[d + 3] === SP))
+      return 'response';
+    return 'bad-status';
+  }
+  // request: METHOD SP URI SP SIP/2.0
+  let i = ls;
+  while (i < ce && TOKEN[buf[i] ?? 0] === 1) i++;
+  if (i === ls || i >= ce || buf[i] !== SP) return null;
+  if (ce - ls < 12) return null;
+  if (!startsWithAt(buf, ce - 7, ce, SIP_VERSION) || buf[ce - 8] !== SP) return null;
+  // the URI needs a scheme ("sip:", "sips:", "tel:", ...) between the spaces
+  const uriStart = i + 1;
+  const uriEnd = ce - 8;
+  if (uriEnd <= uriStart) return null;
+  const colon = buf.indexOf(COLON, uriStart);
+  if (colon < 0 || colon >= uriEnd) return null;
+  for (let j = uriStart; j < uriEnd; j++) if (buf[j] === SP) return null;
+  return 'request';
+};
+
+const methodCache = new Map<string, string>();
+/** Interns short method tokens so that millions of messages share a few strings. */
+const internToken = (buf: Buffer, a: number, b: number): string => {
+  const s = buf.toString('latin1', a, b);
+  const cached = methodCache.get(s);
+  if (cached !== undefined) return cached;
+  if (methodCache.size < 1000) methodCache.set(s, s);
+  return s;
+};
+
+const parseUint = (buf: Buffer, a: number, b: number): number | undefined => {
+  let n = 0;
+  let digits = 0;
+  for (let i = a; i < b; i++) {
+    const c = buf[i] ?? 0;
+    if (c < 0x30 || c > 0x39) break;
+    n = n * 10 + (c - 0x30);
+    digits++;
+    if (digits > 15) return undefined;
+  }
+  return digits === 0 ? undefined : n;
+};
+
+const skipWs = (buf: Buffer, a: number, b: number): number => {
+  let i = a;
+  while (i < b && (buf[i] === SP || buf[i] === HT)) i++;
+  return i;
+};
+
+const trimEnd = (buf: Buffer, a: number, b: number): number => {
+  let e = b;
+  while (e > a && (buf[e - 1] === SP || buf[e - 1] === HT)) e--;
+  return e;
+};
+
+const TRANSPORTS: Readonly<Record<string, Transport>> = {
+  UDP: 'udp',
+  TCP: 'tcp',
+  TLS: 'tls',
+  SCTP: 'sctp',
+  WS: 'ws',
+  WSS: 'ws',
+};
+
+/** "SIP/2.0/UDP host" -> 'udp' (RFC 3261 §20.42). */
+const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
+  const slash2 = buf.indexOf(0x2f, buf.indexOf(0x2f, a) + 1);
+  if (slash2 < 0 || slash2 >= b) return 'unknown';
+  let e = slash2 + 1;
+  while (e < b && TOKEN[buf[e] ?? 0] === 1) e++;
+  return TRANSPORTS[buf.toString('latin1', slash2 + 1, e).toUpperCase()] ?? 'unknown';
+};
+
+/**
+ * Parses the message whose start line begins at `start`. `limit` bounds what may be read.
+ */
+export const parseMessage = (buf: Buffer, start: number, limit: number, opts: ParseOptions): ParseOutcome => {
+  const { dotCR, complete } = opts;
+  let lf = buf.indexOf(LF, start);
+  if (lf < 0 || lf >= limit) {
+    if (!complete) return { kind: 'incomplete' };
+    lf = limit;
+  }
+  const slEnd = lineContentEnd(buf, start, lf, dotCR);
+  const kind = startLineKind(buf, start, slEnd);
+  if (kind === null) return { kind: 'not-sip' };
+  if (kind === 'bad-status') {
+    return { kind: 'bad-start-line', end: Math.min(lf + 1, limit), anomaly: 'truncated-status-line' };
+  }
+
+  let method: string | undefined;
+  let statusCode: number | undefined;
+  if (kind === 'response') {
+    statusCode = parseUint(buf, start + 8, start + 11);
+  } else {
+    let i = start;
+    while (buf[i] !== SP) i++;
+    method = internToken(buf, start, i);
+  }
+
+  let callId: string | undefined;
+  let cseqNumber: number | undefined;
+  let cseqMethod: string | undefined;
+  let contentLength: number | undefined;
+  let topVia: Transport | undefined;
+  let topViaValue: string | undefined;
+  let bareLfLines = 0;
+  let headerLines = 0;
+  if (lf < limit && slEnd === lf) bareLfLines++;
+
+  let pos = lf + 1;
+  let bodyStart = -1;
+  let cutHeaders = false;
+  while (pos < limit) {
+    let e = buf.indexOf(LF, pos);
+    if (e < 0 || e >= limit) {
+      if (!complete) return { kind: 'incomplete' };
+      e = limit;
+    }
+    const ce = lineContentEnd(buf, pos, e, dotCR);
+    if (ce === pos) {
+      bodyStart = Math.min(e + 1, limit);
+      if (e < limit && ce === e) bareLfLines++;
+      break;
+    }
+    if (opts.fence?.(buf, pos, e)) {
+      cutHeaders = true;
+      limit = pos;
+      break;
+    }
+    headerLines++;
+    if (e < limit && ce === e) bareLfLines++;
+    const first = buf[pos] ?? 0;
+    if (first !== SP && first !== HT) {
+      const id: number = headerId(buf, pos, ce);
+      if (id !== 0) {
+        const colon = buf.indexOf(COLON, pos);
+        const vs = skipWs(buf, colon + 1, ce);
+        const ve = trimEnd(buf, vs, ce);
+        switch (id) {
+          case 1: // Call-ID
+            if (callId === undefined) callId = buf.toString('latin1', vs, ve);
+            break;
+          case 2: {
+            // CSeq: 1*DIGIT LWS Method
+            if (cseqNumber === undefined) {
+              cseqNumber = parseUint(buf, vs, ve);
+              let m = vs;
+              while (m < ve && isDigit(buf[m])) m++;
+              m = skipWs(buf, m, ve);
+              let me = m;
+              while (me < ve && TOKEN[buf[me] ?? 0] === 1) me++;
+              if (me > m) cseqMethod = internToken(buf, m, me);
+            }
+            break;
+          }
+          case 3: // Content-Length
+            if (contentLength === undefined) contentLength = parseUint(buf, vs, ve);
+            break;
+          case 4: // Via: only the top one names the transport of this hop
+            if (topVia === undefined) {
+              topVia = viaTransport(buf, vs, ve);
+              topViaValue = buf.toString('latin1', vs, ve);
+            }
+            break;
+        }
+      }
+    }
+    if (e - start > MAX_HEADER_BYTES) {
+      if (!complete) return { kind: 'bad-start-line', end: e + 1, anomaly: 'message-too-large' };
+      cutHeaders = true;
+      limit = e + 1;
+      break;
+    }
+    pos = e + 1;
+  }
+
+  const msg: SipMessage = {
+    kind: kind === 'response' ? 'response' : 'request',
+    method,
+    statusCode,
+    cseqNumber,
+    cseqMethod,
+    callId,
+    viaTransport: topVia,
+    topVia: topViaValue,
+  };
+
+  if (bodyStart < 0) {
+    // no blank line before the end of what we may read
+    if (!complete) return { kind: 'incomplete' };
+    // A message with headers but no blank line: tshark still dissects it. Only call it cut when a
+    // body was announced or the header section was interrupted.
+    const anomaly: AnomalyKind | undefined = cutHeaders || (contentLength ?? 0) > 0 ? 'truncated-message' : undefined;
+    return anomaly ? { kind: 'message', msg, end: limit, anomaly } : { kind: 'message', msg, end: limit };
+  }
+
+  if (contentLength === undefined) {
+    // RFC 3261 §18.3: over datagrams the body runs to the end of the packet; over streams
+    // Content-Length is mandatory, so its absence means an empty body.
+    return { kind: 'message', msg, end: complete ? limit : bodyStart };
+  }
+  if (contentLength === 0) return { kind: 'message', msg, end: bodyStart };
+
+  // A log that rewrote CRLF as LF (headers end in bare LF) shortened each body line by one byte:
+  // Content-Length still counts the CR, so walk the body counting a bare LF as two bytes.
+  const lfConverted = bareLfLines > 0 && bareLfLines >= headerLines;
+  if (!lfConverted && !opts.fence) {
+    const bodyEnd = bodyStart + contentLength;
+    if (bodyEnd <= limit) return { kind: 'message', msg, end: bodyEnd };
+    if (!complete) return { kind: 'incomplete' };
+    return { kind: 'message', msg, end: limit, anomaly: 'truncated-body' };
+  }
+  let remaining = contentLength;
+  let p = bodyStart;
+  while (remaining > 0) {
+    if (p >= limit) {
+      if (!complete) return { kind: 'incomplete' };
+      return { kind: 'message', msg, end: limit, anomaly: 'truncated-body' };
+    }
+    let e = buf.indexOf(LF, p);
+    if (e < 0 || e >= limit) e = limit;
+    if (opts.fence?.(buf, p, e)) {
+      return { kind: 'message', msg, end: p, anomaly: 'truncated-body' };
+    }
+    const lineBytes = e - p;
+    if (lineBytes >= remaining) return { kind: 'message', msg, end: p + remaining };
+    remaining -= lineBytes;
+    if (e >= limit) {
+      p = limit;
+      continue;
+    }
+    // the LF itself: one byte, or two if it stands for a CRLF the log dropped
+    const lfWeight = lfConverted && (e === p || buf[e - 1] !== CR) ? 2 : 1;
+    remaining -= lfWeight;
+    p = e + 1;
+  }
+  return { kind: 'message', msg, end: p };
+};

@@ -1,0 +1,163 @@
+import { classifyStatusCode } from './classify.js';
+import type { AnomalyKind, Format, ResponseClass } from './types.js';
+import { RESPONSE_CLASSES } from './types.js';
+
+/** Counts of one response class each. */
+export type ClassCounts = Record<ResponseClass, number>;
+
+/** Per-minute counts, keyed by the log's own time. */
+export interface MinuteCounts {
+  /** Start of the minute, ISO 8601 UTC. */
+  readonly minute: string;
+  readonly byClass: ClassCounts;
+  readonly byCode: Record<string, number>;
+  readonly retransmittedByClass: ClassCounts;
+}
+
+/** Everything a scan counted; plain data, safe to JSON.stringify. */
+export interface ScanResult {
+  readonly formats: Format[];
+  readonly bytes: number;
+  readonly messages: number;
+  readonly requests: number;
+  readonly responses: number;
+  readonly byClass: ClassCounts;
+  readonly byCode: Record<string, number>;
+  readonly byMethod: Record<string, Record<string, number>>;
+  readonly requestsByMethod: Record<string, number>;
+  readonly retransmissions: { readonly requests: number; readonly responses: number };
+  readonly retransmittedByClass: ClassCounts;
+  readonly anomalies: Partial<Record<AnomalyKind, number>>;
+  readonly unrecognizedBytes: number;
+  /** Responses that carried a time (the rest are in the totals only). */
+  readonly timedResponses: number;
+  readonly series: MinuteCounts[];
+}
+
+const zeroClasses = (): ClassCounts => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
+
+const bump = (rec: Record<string, number>, key: string, by = 1): void => {
+  rec[key] = (rec[key] ?? 0) + by;
+};
+
+interface MinuteBucket {
+  byClass: ClassCounts;
+  byCode: Record<string, number>;
+  retransmittedByClass: ClassCounts;
+}
+
+const MS_PER_MINUTE = 60_000;
+
+/** Mutable running counters of one scan. */
+export class Tally {
+  readonly formats = new Set<Format>();
+  bytes = 0;
+  requests = 0;
+  responses = 0;
+  unrecognizedBytes = 0;
+  timedResponses = 0;
+  readonly byClass = zeroClasses();
+  readonly byCode: Record<string, number> = {};
+  readonly byMethod: Record<string, Record<string, number>> = {};
+  readonly requestsByMethod: Record<string, number> = {};
+  retransmittedRequests = 0;
+  retransmittedResponses = 0;
+  readonly retransmittedByClass = zeroClasses();
+  readonly anomalies: Partial<Record<AnomalyKind, number>> = {};
+  private readonly minutes = new Map<number, MinuteBucket>();
+
+  /** Counts one request. */
+  addRequest(method: string, retransmission: boolean): void {
+    this.requests++;
+    bump(this.requestsByMethod, method);
+    if (retransmission) this.retransmittedRequests++;
+  }
+
+  /**
+   * Counts one response. Returns false (and counts an anomaly instead) when the status code
+   * has no class.
+   */
+  addResponse(code: number, cseqMethod: string, retransmission: boolean, timeMs: number | undefined): boolean {
+    const cls = classifyStatusCode(code);
+    if (cls === null) {
+      this.anomaly('invalid-status-code');
+      return false;
+    }
+    const codeKey = String(code);
+    this.responses++;
+    this.byClass[cls]++;
+    bump(this.byCode, codeKey);
+    const perMethod = this.byMethod[cseqMethod] ?? {};
+    this.byMethod[cseqMethod] = perMethod;
+    bump(perMethod, codeKey);
+    if (retransmission) {
+      this.retransmittedResponses++;
+      this.retransmittedByClass[cls]++;
+    }
+    if (timeMs !== undefined && Number.isFinite(timeMs)) {
+      this.timedResponses++;
+      const minute = Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+      let bucket = this.minutes.get(minute);
+      if (!bucket) {
+        bucket = { byClass: zeroClasses(), byCode: {}, retransmittedByClass: zeroClasses() };
+        this.minutes.set(minute, bucket);
+      }
+      bucket.byClass[cls]++;
+      bump(bucket.byCode, codeKey);
+      if (retransmission) bucket.retransmittedByClass[cls]++;
+    }
+    return true;
+  }
+
+  /** Counts one anomaly of the given kind. */
+  anomaly(kind: AnomalyKind, by = 1): void {
+    this.anomalies[kind] = (this.anomalies[kind] ?? 0) + by;
+  }
+
+  /** Total anomalies of every kind. */
+  get anomalyCount(): number {
+    let n = 0;
+    for (const v of Object.values(this.anomalies)) n += v ?? 0;
+    return n;
+  }
+
+  /** A plain snapshot of the counts. */
+  toResult(): ScanResult {
+    const series = [...this.minutes.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([ms, b]) => ({
+        minute: new Date(ms).toISOString(),
+        byClass: { ...b.byClass },
+        byCode: sortKeys(b.byCode),
+        retransmittedByClass: { ...b.retransmittedByClass },
+      }));
+    const byMethod: Record<string, Record<string, number>> = {};
+    for (const m of Object.keys(this.byMethod).sort()) byMethod[m] = sortKeys(this.byMethod[m] ?? {});
+    return {
+      formats: [...this.formats],
+      bytes: this.bytes,
+      messages: this.requests + this.responses,
+      requests: this.requests,
+      responses: this.responses,
+      byClass: { ...this.byClass },
+      byCode: sortKeys(this.byCode),
+      byMethod,
+      requestsByMethod: sortKeys(this.requestsByMethod),
+      retransmissions: { requests: this.retransmittedRequests, responses: this.retransmittedResponses },
+      retransmittedByClass: { ...this.retransmittedByClass },
+      anomalies: { ...this.anomalies },
+      unrecognizedBytes: this.unrecognizedBytes,
+      timedResponses: this.timedResponses,
+      series,
+    };
+  }
+}
+
+const sortKeys = (rec: Record<string, number>): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(rec).sort()) out[k] = rec[k] ?? 0;
+  return out;
+};
+
+/** Response classes in display order, re-exported for callers that format tables. */
+export { RESPONSE_CLASSES };

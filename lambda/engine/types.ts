@@ -1,0 +1,76 @@
+/** Shared types of the pure engine: bytes in, counts out. */
+
+/** Transport a message travelled over, when the log says so. */
+export type Transport = 'udp' | 'tcp' | 'tls' | 'sctp' | 'ws' | 'unknown';
+
+/** Response classes of RFC 3261 §7.2 (and §21). */
+export type ResponseClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx';
+
+export const RESPONSE_CLASSES: readonly ResponseClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'];
+
+/** Every input format the engine can recognise; a file may hold several. */
+export type Format =
+  | 'gzip'
+  | 'pcap'
+  | 'pcapng'
+  | 'sip'
+  | 'ngrep'
+  | 'sipp'
+  | 'pjsip'
+  | 'chan-sip'
+  | 'freeswitch'
+  | 'sipdump'
+  | 'acc'
+  | 'tcpdump-ascii';
+
+/** Kinds of broken or suspicious input, each counted apart. */
+export type AnomalyKind =
+  | 'invalid-status-code'
+  | 'truncated-status-line'
+  | 'truncated-message'
+  | 'truncated-body'
+  | 'missing-cseq'
+  | 'message-too-large'
+  | 'line-too-long'
+  | 'stream-garbage'
+  | 'stream-gap'
+  | 'truncated-gzip'
+  | 'truncated-capture'
+  | 'unsupported-link-type'
+  | 'ip-fragment-incomplete'
+  | 'malformed-packet';
+
+/** Where and when a payload was seen, as far as the log tells. */
+export interface PayloadMeta {
+  /** Milliseconds since the epoch (UTC), if the log carries an absolute time. */
+  readonly timeMs?: number;
+  /** Sender address ("ip:port", or a direction word such as "local" when the log only says sent/received). */
+  readonly src?: string;
+  /** Receiver address, same conventions as `src`. */
+  readonly dst?: string;
+  readonly transport: Transport;
+}
+
+/** One SIP message found in the input. Strings are interned or sliced; no body is kept. */
+export interface SipMessage {
+  readonly kind: 'request' | 'response';
+  /** Request method (requests only). */
+  readonly method?: string;
+  /** Status code (responses only); may lie outside 100..699, which is an anomaly. */
+  readonly statusCode?: number;
+  readonly cseqNumber?: number;
+  readonly cseqMethod?: string;
+  readonly callId?: string;
+  /** Transport named by the top Via, used when the log does not say. */
+  readonly viaTransport?: Transport;
+  /** The top Via field value: tells the hops of a proxied response apart when the log names no addresses. */
+  readonly topVia?: string;
+}
+
+/** A final response known only from an accounting record (no message trace). */
+export interface AccountedResponse {
+  readonly statusCode: number;
+  readonly cseqMethod: string;
+  readonly callId?: string;
+  readonly timeMs?: number;
+}
