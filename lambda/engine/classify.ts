@@ -1,6 +1,17 @@
 import type { ResponseClass } from './types.js';
 
-const CLASS_BY_DIGIT: readonly (ResponseClass | null)[] = [null, '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', null, null, null];
+const CLASS_BY_DIGIT: readonly (ResponseClass | null)[] = [
+  null,
+  '1xx',
+  '2xx',
+  '3xx',
+  '4xx',
+  '5xx',
+  '6xx',
+  null,
+  null,
+  null,
+];
 
 /**
  * Status code -> response class (RFC 3261 §7.2: the first digit defines the class).

@@ -24,7 +24,9 @@ export async function* gunzipChunks(input: AsyncIterable<Uint8Array>): AsyncGene
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { errno?: number };
     if (err.code === 'Z_BUF_ERROR' || err.errno === zc.Z_BUF_ERROR || /unexpected end/i.test(err.message)) {
-      throw new TruncatedGzipError(`gzip stream is truncated after ${out} decompressed bytes`, { decompressedBytes: out });
+      throw new TruncatedGzipError(`gzip stream is truncated after ${out} decompressed bytes`, {
+        decompressedBytes: out,
+      });
     }
     if (err.code?.startsWith('Z_')) {
       throw new CorruptGzipError(`gzip stream is corrupt after ${out} decompressed bytes: ${err.message}`, {

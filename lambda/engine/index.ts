@@ -5,8 +5,8 @@ import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { MessageCounter } from './message-counter.js';
 import { createCaptureReader } from './pcap/index.js';
 import { SipFramer } from './sip-framer.js';
-import { Tally } from './tally.js';
 import type { ScanResult } from './tally.js';
+import { Tally } from './tally.js';
 import { TextScanner } from './text-scanner.js';
 
 export type { ScanResult } from './tally.js';
@@ -80,7 +80,11 @@ export const scan = async (chunks: AsyncIterable<Uint8Array>, opts: ScanOptions 
 };
 
 /** The scan itself, filling a caller-owned Tally (so partial counts survive an error). */
-export const scanInto = async (tally: Tally, chunks: AsyncIterable<Uint8Array>, opts: ScanOptions = {}): Promise<void> => {
+export const scanInto = async (
+  tally: Tally,
+  chunks: AsyncIterable<Uint8Array>,
+  opts: ScanOptions = {},
+): Promise<void> => {
   let { head, rest } = await peek(countBytes(chunks, tally, opts.onProgress));
   let container: Container = detectContainer(head);
   if (container === 'gzip') {

@@ -1,5 +1,5 @@
-import type { FramerEvents } from './sip-framer.js';
 import { RetransmissionDetector } from './retransmissions.js';
+import type { FramerEvents } from './sip-framer.js';
 import type { Tally } from './tally.js';
 import type { AccountedResponse, AnomalyKind, PayloadMeta, SipMessage } from './types.js';
 
@@ -55,7 +55,9 @@ export class MessageCounter implements FramerEvents {
     if (msg.callId === undefined || msg.cseqNumber === undefined || msg.cseqMethod === undefined) return false;
     // Without addresses the top Via tells the legs of a proxied transaction apart.
     const direction =
-      meta.src !== undefined || meta.dst !== undefined ? `${meta.src ?? ''}>${meta.dst ?? ''}` : `via:${msg.topVia ?? ''}`;
+      meta.src !== undefined || meta.dst !== undefined
+        ? `${meta.src ?? ''}>${meta.dst ?? ''}`
+        : `via:${msg.topVia ?? ''}`;
     return this.detector.observe({
       kind: msg.kind,
       callId: msg.callId,

@@ -194,7 +194,8 @@ export class TextScanner {
   /** Whether [ls, le) is a header line of any format (a body never runs across one). */
   private isHeaderLine(buf: Buffer, ls: number, le: number): boolean {
     for (let i = 0; i < this.markerReaders.length; i++) {
-      if (this.markerAt(i, buf, ls, le) && (this.markerReaders[i] as TextFormatReader).isHeader(buf, ls, le)) return true;
+      if (this.markerAt(i, buf, ls, le) && (this.markerReaders[i] as TextFormatReader).isHeader(buf, ls, le))
+        return true;
     }
     const candidates = this.byFirstByte[buf[ls] ?? 0];
     if (candidates === undefined) return false;

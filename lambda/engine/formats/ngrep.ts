@@ -1,7 +1,6 @@
 import type { Transport } from '../types.js';
-import { lineEndAt, lineText } from './line-utils.js';
-import { NEED_MORE, type MatchContext, type MatchResult, type TextFormatReader } from './text-format.js';
-import { findDateTime } from './line-utils.js';
+import { findDateTime, lineEndAt, lineText } from './line-utils.js';
+import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
  * `ngrep -W byline` output. Each packet is printed as

@@ -11,8 +11,16 @@ import type { MatchResult, TextFormatReader } from './text-format.js';
  * stamps the message.
  */
 
-const HEADER = /<--- (Received|Transmitting) SIP (?:request|response) \((\d+) bytes\) (?:from|to) (UDP|TCP|TLS|WSS?|SCTP):(\S+?) --->\s*$/;
-const TRANSPORTS: Readonly<Record<string, Transport>> = { UDP: 'udp', TCP: 'tcp', TLS: 'tls', SCTP: 'sctp', WS: 'ws', WSS: 'ws' };
+const HEADER =
+  /<--- (Received|Transmitting) SIP (?:request|response) \((\d+) bytes\) (?:from|to) (UDP|TCP|TLS|WSS?|SCTP):(\S+?) --->\s*$/;
+const TRANSPORTS: Readonly<Record<string, Transport>> = {
+  UDP: 'udp',
+  TCP: 'tcp',
+  TLS: 'tls',
+  SCTP: 'sctp',
+  WS: 'ws',
+  WSS: 'ws',
+};
 
 export const pjsipReader: TextFormatReader = {
   format: 'pjsip',

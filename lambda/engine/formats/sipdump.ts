@@ -1,6 +1,6 @@
 import type { Transport } from '../types.js';
 import { isRunOf, lineEndAt, lineText } from './line-utils.js';
-import { NEED_MORE, type MatchContext, type MatchResult, type TextFormatReader } from './text-format.js';
+import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
  * Kamailio `sipdump` module, text mode (modules/sipdump/sipdump_write.c): each message is
@@ -18,7 +18,14 @@ const BAR = 0x7c;
 /** The record header never holds more than a dozen short lines. */
 const MAX_HEADER_LINES = 32;
 
-const TRANSPORTS: Readonly<Record<string, Transport>> = { udp: 'udp', tcp: 'tcp', tls: 'tls', sctp: 'sctp', ws: 'ws', wss: 'ws' };
+const TRANSPORTS: Readonly<Record<string, Transport>> = {
+  udp: 'udp',
+  tcp: 'tcp',
+  tls: 'tls',
+  sctp: 'sctp',
+  ws: 'ws',
+  wss: 'ws',
+};
 
 const bracket = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
 

@@ -1,6 +1,6 @@
 import type { Transport } from '../types.js';
 import { findDateTime, lineEndAt, lineText } from './line-utils.js';
-import { NEED_MORE, type MatchContext, type MatchResult, type TextFormatReader } from './text-format.js';
+import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
  * SIPp `-trace_msg` (the <scenario>_<pid>_messages.log file): each message is
@@ -14,7 +14,14 @@ import { NEED_MORE, type MatchContext, type MatchResult, type TextFormatReader }
 
 const DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) [([](\d+)[)\]] bytes ?:\s*$/;
 const DASH = 0x2d;
-const TRANSPORTS: Readonly<Record<string, Transport>> = { UDP: 'udp', TCP: 'tcp', TLS: 'tls', SCTP: 'sctp', WS: 'ws', WSS: 'ws' };
+const TRANSPORTS: Readonly<Record<string, Transport>> = {
+  UDP: 'udp',
+  TCP: 'tcp',
+  TLS: 'tls',
+  SCTP: 'sctp',
+  WS: 'ws',
+  WSS: 'ws',
+};
 
 const directionMatch = (line: string, timeMs: number | undefined, next: number): MatchResult => {
   const d = DIRECTION.exec(line);
