@@ -11,6 +11,8 @@ export interface MinuteCounts {
   readonly minute: string;
   readonly byClass: ClassCounts;
   readonly byCode: Record<string, number>;
+  /** CSeq method -> status code -> count. */
+  readonly byMethod: Record<string, Record<string, number>>;
   readonly retransmittedByClass: ClassCounts;
 }
 
@@ -43,6 +45,7 @@ const bump = (rec: Record<string, number>, key: string, by = 1): void => {
 interface MinuteBucket {
   byClass: ClassCounts;
   byCode: Record<string, number>;
+  byMethod: Record<string, Record<string, number>>;
   retransmittedByClass: ClassCounts;
 }
 
@@ -99,11 +102,14 @@ export class Tally {
       const minute = Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
       let bucket = this.minutes.get(minute);
       if (!bucket) {
-        bucket = { byClass: zeroClasses(), byCode: {}, retransmittedByClass: zeroClasses() };
+        bucket = { byClass: zeroClasses(), byCode: {}, byMethod: {}, retransmittedByClass: zeroClasses() };
         this.minutes.set(minute, bucket);
       }
       bucket.byClass[cls]++;
       bump(bucket.byCode, codeKey);
+      const minuteMethod = bucket.byMethod[cseqMethod] ?? {};
+      bucket.byMethod[cseqMethod] = minuteMethod;
+      bump(minuteMethod, codeKey);
       if (retransmission) bucket.retransmittedByClass[cls]++;
     }
     return true;
@@ -129,10 +135,10 @@ export class Tally {
         minute: new Date(ms).toISOString(),
         byClass: { ...b.byClass },
         byCode: sortKeys(b.byCode),
+        byMethod: sortNested(b.byMethod),
         retransmittedByClass: { ...b.retransmittedByClass },
       }));
-    const byMethod: Record<string, Record<string, number>> = {};
-    for (const m of Object.keys(this.byMethod).sort()) byMethod[m] = sortKeys(this.byMethod[m] ?? {});
+    const byMethod = sortNested(this.byMethod);
     return {
       formats: [...this.formats],
       bytes: this.bytes,
@@ -156,6 +162,12 @@ export class Tally {
 const sortKeys = (rec: Record<string, number>): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const k of Object.keys(rec).sort()) out[k] = rec[k] ?? 0;
+  return out;
+};
+
+const sortNested = (rec: Record<string, Record<string, number>>): Record<string, Record<string, number>> => {
+  const out: Record<string, Record<string, number>> = {};
+  for (const k of Object.keys(rec).sort()) out[k] = sortKeys(rec[k] ?? {});
   return out;
 };
 
