@@ -1,4 +1,4 @@
-import { UnknownFormatError } from '../errors.js';
+import { NotGzipError, UnknownFormatError } from '../errors.js';
 import { gunzipChunks } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
@@ -15,6 +15,8 @@ export type { ScanResult } from './tally.js';
 export interface ScanOptions {
   /** Called as input bytes are consumed (compressed bytes for gzip input). */
   readonly onProgress?: (bytesRead: number) => void;
+  /** The caller expects gzip (a name ending in .gz): anything else is an error, not a guess. */
+  readonly requireGzip?: boolean;
 }
 
 const asBuffer = (u: Uint8Array): Buffer =>
@@ -87,6 +89,9 @@ export const scanInto = async (
 ): Promise<void> => {
   let { head, rest } = await peek(countBytes(chunks, tally, opts.onProgress));
   let container: Container = detectContainer(head);
+  if (opts.requireGzip && container !== 'gzip') {
+    throw new NotGzipError(`named .gz but not gzip (first bytes ${hexHead(head)})`);
+  }
   if (container === 'gzip') {
     tally.formats.add('gzip');
     ({ head, rest } = await peek(gunzipChunks(rest)));

@@ -12,7 +12,7 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
  * SIPp names only the direction, not the peer, so addresses are "local" and "remote".
  */
 
-const DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) [([](\d+)[)\]] bytes ?:\s*$/;
+const DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) (?:\(\d+ bytes\)|\[\d+\] bytes) ?:\s*$/;
 const DASH = 0x2d;
 const TRANSPORTS: Readonly<Record<string, Transport>> = {
   UDP: 'udp',

@@ -1,0 +1,48 @@
+import { CLASS_LABELS } from '../engine/classify.js';
+import type { ScanResult } from '../engine/tally.js';
+import { RESPONSE_CLASSES } from '../engine/types.js';
+
+/** How many status codes the table lists. */
+export const TOP_CODES = 10;
+
+const pct = (n: number, total: number): string =>
+  total === 0 ? '    -' : `${((100 * n) / total).toFixed(1).padStart(5)}%`;
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
+
+/** Human-readable report of one scanned file. */
+export const formatTable = (file: string, r: ScanResult, seconds: number): string => {
+  const lines: string[] = [];
+  const rate = seconds > 0 ? `${(r.bytes / 1e6 / seconds).toFixed(1)} MB/s` : '-';
+  lines.push(`${file}`);
+  lines.push(`  format   ${r.formats.join(', ') || 'none'}   ${mb(r.bytes)} in ${seconds.toFixed(2)} s (${rate})`);
+  lines.push(`  messages ${r.messages}   requests ${r.requests}   responses ${r.responses}`);
+  lines.push('  class     responses        %');
+  for (const c of RESPONSE_CLASSES) {
+    lines.push(`  ${c}  ${String(r.byClass[c]).padStart(12)}  ${pct(r.byClass[c], r.responses)}  ${CLASS_LABELS[c]}`);
+  }
+  const codes = Object.entries(r.byCode)
+    .sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]))
+    .slice(0, TOP_CODES);
+  if (codes.length > 0) lines.push(`  top codes  ${codes.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+  const methods = Object.entries(r.byMethod).sort(
+    (a, b) => sum(Object.values(b[1])) - sum(Object.values(a[1])) || a[0].localeCompare(b[0]),
+  );
+  if (methods.length > 0) {
+    lines.push('  by CSeq method');
+    for (const [m, byCode] of methods) {
+      const detail = Object.entries(byCode)
+        .map(([c, n]) => `${c} ×${n}`)
+        .join(', ');
+      lines.push(`    ${m.padEnd(10)} ${String(sum(Object.values(byCode))).padStart(8)}   ${detail}`);
+    }
+  }
+  lines.push(`  retransmissions  requests ${r.retransmissions.requests}, responses ${r.retransmissions.responses}`);
+  const anomalies = Object.entries(r.anomalies);
+  lines.push(`  anomalies  ${anomalies.length === 0 ? 'none' : anomalies.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  lines.push(`  unrecognised bytes  ${r.unrecognizedBytes}`);
+  if (r.responses > 0 && r.timedResponses === 0) lines.push('  timestamps  none in this log (no per-minute series)');
+  return lines.join('\n');
+};
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);

@@ -1,0 +1,47 @@
+import type { ScanResult } from '../engine/tally.js';
+import type { SipMetricsError } from '../errors.js';
+
+/** The `--json` object of one file (one per line: JSON Lines). */
+export interface JsonReport {
+  readonly file: string;
+  readonly formats: readonly string[];
+  readonly bytes: number;
+  readonly messages: number;
+  readonly requests: number;
+  readonly responses: number;
+  readonly byClass: ScanResult['byClass'];
+  readonly byCode: ScanResult['byCode'];
+  readonly byMethod: ScanResult['byMethod'];
+  readonly retransmissions: ScanResult['retransmissions'];
+  readonly anomalies: ScanResult['anomalies'];
+  readonly unrecognizedBytes: number;
+  readonly timedResponses: number;
+  readonly seconds: number;
+  readonly series?: ScanResult['series'];
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** Builds the JSON report; `series` only when asked for, `error` when the scan stopped early. */
+export const toJsonReport = (
+  file: string,
+  r: ScanResult,
+  seconds: number,
+  opts: { perMinute: boolean; error?: SipMetricsError },
+): JsonReport => ({
+  file,
+  formats: r.formats,
+  bytes: r.bytes,
+  messages: r.messages,
+  requests: r.requests,
+  responses: r.responses,
+  byClass: r.byClass,
+  byCode: r.byCode,
+  byMethod: r.byMethod,
+  retransmissions: r.retransmissions,
+  anomalies: r.anomalies,
+  unrecognizedBytes: r.unrecognizedBytes,
+  timedResponses: r.timedResponses,
+  seconds: Math.round(seconds * 1000) / 1000,
+  ...(opts.perMinute ? { series: r.series } : {}),
+  ...(opts.error ? { error: { code: opts.error.code, message: opts.error.message } } : {}),
+});
