@@ -4,37 +4,75 @@ import { CorruptGzipError, TruncatedGzipError } from '../errors.js';
 
 /** Output chunk size of the inflater: large chunks keep per-chunk overhead low in the scanner. */
 export const INFLATE_CHUNK_BYTES = 256 * 1024;
+/** Inflated chunks queued ahead of the scanner before the inflater is paused. */
+const MAX_QUEUED_CHUNKS = 8;
+
+const toGzipError = (e: unknown, out: number): Error => {
+  const err = e as NodeJS.ErrnoException & { errno?: number };
+  if (err.code === 'Z_BUF_ERROR' || err.errno === zc.Z_BUF_ERROR || /unexpected end/i.test(err.message ?? '')) {
+    return new TruncatedGzipError(`gzip stream is truncated after ${out} decompressed bytes`, {
+      decompressedBytes: out,
+    });
+  }
+  if (typeof err.code === 'string' && err.code.startsWith('Z_')) {
+    return new CorruptGzipError(`gzip stream is corrupt after ${out} decompressed bytes: ${err.message}`, {
+      decompressedBytes: out,
+    });
+  }
+  return err instanceof Error ? err : new Error(String(e));
+};
 
 /**
  * Inflates a gzip stream, member after member (RFC 1952 §2.2: a file may hold several members,
  * as `cat a.gz b.gz` makes). zlib runs on libuv's thread pool, so inflating overlaps with the
- * caller scanning the previous chunk on the main thread.
+ * caller scanning the previous chunk on the main thread. Every byte inflated before an error is
+ * yielded before the error is thrown (a Readable's async iterator would drop them).
  */
 export async function* gunzipChunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
   const source = Readable.from(input, { objectMode: false });
+  const queue: Buffer[] = [];
+  let failure: unknown;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    wake?.();
+    wake = undefined;
+  };
   source.on('error', (e) => gunzip.destroy(e));
+  gunzip.on('data', (c: Buffer) => {
+    queue.push(c);
+    if (queue.length >= MAX_QUEUED_CHUNKS) gunzip.pause();
+    notify();
+  });
+  gunzip.on('end', () => {
+    ended = true;
+    notify();
+  });
+  gunzip.on('error', (e) => {
+    failure = e;
+    ended = true;
+    notify();
+  });
   source.pipe(gunzip);
   let out = 0;
   try {
-    for await (const chunk of gunzip) {
-      out += (chunk as Buffer).length;
-      yield chunk as Buffer;
-    }
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { errno?: number };
-    if (err.code === 'Z_BUF_ERROR' || err.errno === zc.Z_BUF_ERROR || /unexpected end/i.test(err.message)) {
-      throw new TruncatedGzipError(`gzip stream is truncated after ${out} decompressed bytes`, {
-        decompressedBytes: out,
+    for (;;) {
+      const next = queue.shift();
+      if (next !== undefined) {
+        if (queue.length < MAX_QUEUED_CHUNKS / 2) gunzip.resume();
+        out += next.length;
+        yield next;
+        continue;
+      }
+      if (ended) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
       });
     }
-    if (err.code?.startsWith('Z_')) {
-      throw new CorruptGzipError(`gzip stream is corrupt after ${out} decompressed bytes: ${err.message}`, {
-        decompressedBytes: out,
-      });
-    }
-    throw e;
+    if (failure !== undefined) throw toGzipError(failure, out);
   } finally {
     source.destroy();
+    gunzip.destroy();
   }
 }

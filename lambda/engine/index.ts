@@ -109,13 +109,17 @@ export const scanInto = async (
   }
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally);
   let carry: Buffer | null = null;
-  for await (const chunk of rest) {
-    const buf: Buffer = carry === null || carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-    const used = scanner.process(buf, false);
-    carry = used === buf.length ? null : buf.subarray(used);
+  try {
+    for await (const chunk of rest) {
+      const buf: Buffer = carry === null || carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      const used = scanner.process(buf, false);
+      carry = used === buf.length ? null : buf.subarray(used);
+    }
+  } finally {
+    // also on a read error: count what was read, the cut message at the end included
+    scanner.process(carry ?? Buffer.alloc(0), true);
   }
-  scanner.process(carry ?? Buffer.alloc(0), true);
-  if (tally.requests + tally.responses === 0 && tally.unrecognizedBytes > 0) {
+  if (tally.requests + tally.responses === 0 && tally.anomalyCount === 0 && tally.unrecognizedBytes > 0) {
     throw new UnknownFormatError(
       `no SIP found in any known format (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
       { unrecognizedBytes: tally.unrecognizedBytes },

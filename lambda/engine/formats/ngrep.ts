@@ -61,7 +61,8 @@ export const ngrepReader: TextFormatReader = {
       const h = c + 2;
       if (h >= end) {
         if (!ctx.final) return NEED_MORE;
-        payloadEnd = Math.max(c, payloadStart);
+        // input ends with payload-LF + ngrep's trailing LF
+        payloadEnd = Math.max(c + 1, payloadStart);
         next = end;
         break;
       }

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { RetransmissionDetector, type RetransmissionInput } from '../../../lambda/engine/retransmissions.js';
+
+const msg = (over: Partial<RetransmissionInput>): RetransmissionInput => ({
+  kind: 'response',
+  callId: 'c1',
+  cseqNumber: 1,
+  cseqMethod: 'INVITE',
+  statusCode: 200,
+  direction: 'a>b',
+  ...over,
+});
+
+describe('RetransmissionDetector (Wireshark sip.resend semantics)', () => {
+  it('marks a repeated final response in the same direction', () => {
+    // Prepare
+    const d = new RetransmissionDetector();
+
+    // Act
+    const seen = [d.observe(msg({})), d.observe(msg({})), d.observe(msg({}))];
+
+    // Assess
+    expect(seen).toEqual([false, true, true]);
+  });
+
+  it('never marks provisional responses', () => {
+    const d = new RetransmissionDetector();
+    expect([d.observe(msg({ statusCode: 180 })), d.observe(msg({ statusCode: 180 }))]).toEqual([false, false]);
+  });
+
+  it('does not mark the other leg of a proxied response (another direction)', () => {
+    const d = new RetransmissionDetector();
+    expect([d.observe(msg({ direction: 'uas>proxy' })), d.observe(msg({ direction: 'proxy>uac' }))]).toEqual([
+      false,
+      false,
+    ]);
+  });
+
+  it('marks a repeated request but never ACK or CANCEL', () => {
+    // Prepare
+    const d = new RetransmissionDetector();
+    const inviteReq = msg({ kind: 'request', statusCode: 0 });
+    const ack = msg({ kind: 'request', statusCode: 0, cseqMethod: 'ACK', cseqNumber: 2 });
+
+    // Act
+    const seen = [d.observe(inviteReq), d.observe(inviteReq), d.observe(ack), d.observe(ack)];
+
+    // Assess
+    expect(seen).toEqual([false, true, false, false]);
+  });
+
+  it('does not mark a final response with another code or after the CSeq moved on', () => {
+    const d = new RetransmissionDetector();
+    const seen = [
+      d.observe(msg({ statusCode: 401 })),
+      d.observe(msg({ statusCode: 200 })),
+      d.observe(msg({ cseqNumber: 2, statusCode: 200 })),
+    ];
+    expect(seen).toEqual([false, false, false]);
+  });
+
+  it('keeps memory bounded by forgetting the least recently used direction', () => {
+    // Prepare
+    const d = new RetransmissionDetector(2);
+
+    // Act
+    d.observe(msg({ callId: 'x' }));
+    d.observe(msg({ callId: 'y' }));
+    d.observe(msg({ callId: 'z' }));
+    const xAgain = d.observe(msg({ callId: 'x' }));
+
+    // Assess
+    expect([d.size, xAgain]).toEqual([2, false]);
+  });
+});

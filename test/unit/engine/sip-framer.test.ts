@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { framerWithTally } from '../../support/collect.js';
+import { invite, messageQuotingStatus, notifySipfrag, response } from '../../support/sip-samples.js';
+
+const UDP = { transport: 'udp', src: '192.0.2.1:5060', dst: '192.0.2.2:5060' } as const;
+const TCP = { transport: 'tcp', src: '192.0.2.1:5060', dst: '192.0.2.2:5060' } as const;
+
+describe('SipFramer.datagram', () => {
+  it('frames two messages in one datagram and ignores a status line inside a sipfrag body', () => {
+    // Prepare
+    const { framer, tally } = framerWithTally();
+    const buf = Buffer.from(notifySipfrag() + response(200, 'OK', '993809824 NOTIFY', 'a84b4c76e66710'));
+
+    // Act
+    framer.datagram(buf, 0, buf.length, UDP, { dotCR: false });
+
+    // Assess
+    const r = tally.toResult();
+    expect([r.requests, r.responses, r.byCode, r.unrecognizedBytes]).toEqual([1, 1, { '200': 1 }, 0]);
+  });
+
+  it('counts non-SIP payload as unrecognised bytes', () => {
+    // Prepare
+    const { framer, tally } = framerWithTally();
+    const buf = Buffer.from('\x80\x00RTP payload\n');
+
+    // Act
+    framer.datagram(buf, 0, buf.length, UDP, { dotCR: false });
+
+    // Assess
+    expect([tally.toResult().messages, tally.unrecognizedBytes]).toEqual([0, buf.length]);
+  });
+});
+
+describe('SipFramer.stream', () => {
+  const stream = Buffer.from(
+    invite() + response(100, 'Trying') + messageQuotingStatus() + response(180, 'Ringing') + '\r\n\r\n',
+  );
+
+  it('gives the same counts wherever the stream is cut into two segments', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      // Prepare
+      const { framer, tally } = framerWithTally();
+
+      // Act
+      framer.stream('f', stream, 0, cut, TCP, { dotCR: false });
+      framer.stream('f', stream, cut, stream.length, TCP, { dotCR: false });
+      framer.end();
+
+      // Assess
+      const r = tally.toResult();
+      expect([r.requests, r.responses, r.byCode, r.anomalies, r.unrecognizedBytes], `cut at ${cut}`).toEqual([
+        2,
+        2,
+        { '100': 1, '180': 1 },
+        {},
+        0,
+      ]);
+    }
+  });
+
+  it('keeps flows apart: interleaved segments of two connections each frame their own messages', () => {
+    // Prepare
+    const { framer, tally } = framerWithTally();
+    const a = Buffer.from(response(200, 'OK'));
+    const b = Buffer.from(response(486, 'Busy Here'));
+
+    // Act
+    framer.stream('a', a, 0, 20, TCP, { dotCR: false });
+    framer.stream('b', b, 0, 30, TCP, { dotCR: false });
+    framer.stream('a', a, 20, a.length, TCP, { dotCR: false });
+    framer.stream('b', b, 30, b.length, TCP, { dotCR: false });
+
+    // Assess
+    expect(tally.toResult().byCode).toEqual({ '200': 1, '486': 1 });
+  });
+
+  it('resynchronises on the next start line after garbage and reports it', () => {
+    // Prepare
+    const { framer, tally } = framerWithTally();
+    const buf = Buffer.from(`tail of an earlier message\r\nmore\r\n${response(603, 'Decline')}`);
+
+    // Act
+    framer.stream('f', buf, 0, buf.length, TCP, { dotCR: false });
+    framer.end();
+
+    // Assess
+    const r = tally.toResult();
+    expect([r.byCode, r.anomalies, r.unrecognizedBytes]).toEqual([{ '603': 1 }, { 'stream-garbage': 1 }, 34]);
+  });
+
+  it('reports a message cut by the end of the flow once, as a truncated body', () => {
+    // Prepare
+    const { framer, tally } = framerWithTally();
+    const buf = Buffer.from(invite());
+
+    // Act
+    framer.stream('f', buf, 0, buf.length - 5, TCP, { dotCR: false });
+    framer.endFlow('f');
+
+    // Assess
+    const r = tally.toResult();
+    expect([r.requests, r.anomalies]).toEqual([1, { 'truncated-body': 1 }]);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { classifyStatusCode } from '../../../lambda/engine/classify.js';
+import { Tally } from '../../../lambda/engine/tally.js';
+
+describe('classifyStatusCode', () => {
+  it('maps the first digit to the RFC 3261 §7.2 class and rejects codes outside 100..699', () => {
+    expect([100, 199, 200, 302, 486, 503, 606].map(classifyStatusCode)).toEqual([
+      '1xx',
+      '1xx',
+      '2xx',
+      '3xx',
+      '4xx',
+      '5xx',
+      '6xx',
+    ]);
+    expect([0, 99, 700, 999, 100.5].map(classifyStatusCode)).toEqual([null, null, null, null, null]);
+  });
+});
+
+describe('Tally', () => {
+  it('counts responses by class, code and method, and per minute of their time', () => {
+    // Prepare
+    const t = new Tally();
+    const at = Date.UTC(2026, 10, 24, 13, 39, 27);
+
+    // Act
+    t.addResponse(200, 'INVITE', false, at);
+    t.addResponse(200, 'INVITE', true, at + 1000);
+    t.addResponse(503, 'OPTIONS', false, at + 60_000);
+    t.addResponse(486, 'INVITE', false, undefined);
+    t.addRequest('INVITE', false);
+
+    // Assess
+    const r = t.toResult();
+    expect(r.byClass).toEqual({ '1xx': 0, '2xx': 2, '3xx': 0, '4xx': 1, '5xx': 1, '6xx': 0 });
+    expect(r.byMethod).toEqual({ INVITE: { '200': 2, '486': 1 }, OPTIONS: { '503': 1 } });
+    expect(r.retransmittedByClass['2xx']).toBe(1);
+    expect([r.messages, r.requests, r.responses, r.timedResponses]).toEqual([5, 1, 4, 3]);
+    expect(r.series.map((s) => [s.minute, s.byClass['2xx'], s.byClass['5xx'], s.retransmittedByClass['2xx']])).toEqual([
+      ['2026-11-24T13:39:00.000Z', 2, 0, 1],
+      ['2026-11-24T13:40:00.000Z', 0, 1, 0],
+    ]);
+  });
+
+  it('counts a status code outside 100..699 as an anomaly, never under a class', () => {
+    // Prepare
+    const t = new Tally();
+
+    // Act
+    const counted = t.addResponse(799, 'INVITE', false, undefined);
+
+    // Assess
+    const r = t.toResult();
+    expect([counted, r.responses, r.anomalies]).toEqual([false, 0, { 'invalid-status-code': 1 }]);
+  });
+});
