@@ -8,10 +8,15 @@
  *   CSeq number, method and status code.
  * When the CSeq number changes the state starts again; when it stays the same the stored
  * method is kept (Wireshark's quirk, kept so that our counts equal tshark's).
- * Memory is bounded: the least recently used dialog direction is forgotten past `maxEntries`.
+ * Memory is bounded: entries live in two generations; when the young one is full the old one is
+ * dropped, so at most `maxEntries` directions are remembered, the most recently used first.
  */
 
-type TransactionState = 'nothing' | 'request' | 'provisional' | 'final';
+type TransactionState = 0 | 1 | 2 | 3; // nothing, request seen, provisional seen, final seen
+const NOTHING: TransactionState = 0;
+const REQUEST: TransactionState = 1;
+const PROVISIONAL: TransactionState = 2;
+const FINAL: TransactionState = 3;
 
 interface DirectionState {
   cseq: number;
@@ -20,9 +25,10 @@ interface DirectionState {
   code: number;
 }
 
-/** Default bound on tracked (Call-ID, direction) pairs; ~100 bytes each. */
+/** Default bound on tracked (Call-ID, direction) pairs; ~150 bytes each. */
 export const MAX_TRACKED_DIRECTIONS = 200_000;
 
+/** What the detector needs to know of a message. */
 export interface RetransmissionInput {
   readonly kind: 'request' | 'response';
   readonly callId: string;
@@ -35,62 +41,62 @@ export interface RetransmissionInput {
 
 /** Tracks messages and answers "was this one sent before?". */
 export class RetransmissionDetector {
-  private readonly states = new Map<string, DirectionState>();
+  private young = new Map<string, DirectionState>();
+  private old = new Map<string, DirectionState>();
+  private readonly generationSize: number;
 
-  constructor(private readonly maxEntries: number = MAX_TRACKED_DIRECTIONS) {}
+  constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS) {
+    this.generationSize = Math.max(1, Math.floor(maxEntries / 2));
+  }
 
   /** Records the message and returns true when it is a retransmission. */
   observe(m: RetransmissionInput): boolean {
-    const key = `${m.callId}\u0000${m.direction}`;
-    let s = this.states.get(key);
-    let cseqToCompare = 0;
-    if (s) {
-      cseqToCompare = s.cseq;
-      if (m.cseqNumber !== s.cseq) {
-        s.cseq = m.cseqNumber;
-        s.method = m.cseqMethod;
-        s.state = 'nothing';
+    const key = `${m.callId} ${m.direction}`;
+    let s = this.young.get(key);
+    if (s === undefined) {
+      s = this.old.get(key);
+      if (s !== undefined) this.old.delete(key);
+      if (this.young.size >= this.generationSize) {
+        this.old = this.young;
+        this.young = new Map();
       }
-      // refresh recency: Map keeps insertion order, so re-insert
-      this.states.delete(key);
-      this.states.set(key, s);
-    } else {
-      s = { cseq: m.cseqNumber, method: m.cseqMethod, state: 'nothing', code: 0 };
-      this.states.set(key, s);
-      if (this.states.size > this.maxEntries) {
-        const oldest = this.states.keys().next().value;
-        if (oldest !== undefined) this.states.delete(oldest);
+      if (s === undefined) {
+        this.young.set(key, { cseq: m.cseqNumber, method: m.cseqMethod, state: NOTHING, code: 0 });
+        this.update(this.young.get(key) as DirectionState, m);
+        return false;
       }
+      this.young.set(key, s);
     }
-
-    let resend = false;
+    if (m.cseqNumber !== s.cseq) {
+      s.cseq = m.cseqNumber;
+      s.method = m.cseqMethod;
+      s.state = NOTHING;
+      this.update(s, m);
+      return false;
+    }
+    let resend: boolean;
     if (m.kind === 'request') {
-      resend =
-        m.cseqNumber === cseqToCompare &&
-        s.state === 'request' &&
-        m.cseqMethod === s.method &&
-        m.cseqMethod !== 'ACK' &&
-        m.cseqMethod !== 'CANCEL';
-      s.state = 'request';
+      resend = s.state === REQUEST && m.cseqMethod === s.method && m.cseqMethod !== 'ACK' && m.cseqMethod !== 'CANCEL';
     } else {
-      resend =
-        m.cseqNumber === cseqToCompare &&
-        s.state === 'final' &&
-        m.cseqMethod === s.method &&
-        m.statusCode >= 200 &&
-        m.statusCode === s.code;
-      if (m.statusCode >= 200) {
-        s.code = m.statusCode;
-        s.state = 'final';
-      } else {
-        s.state = 'provisional';
-      }
+      resend = s.state === FINAL && m.cseqMethod === s.method && m.statusCode >= 200 && m.statusCode === s.code;
     }
+    this.update(s, m);
     return resend;
+  }
+
+  private update(s: DirectionState, m: RetransmissionInput): void {
+    if (m.kind === 'request') {
+      s.state = REQUEST;
+    } else if (m.statusCode >= 200) {
+      s.code = m.statusCode;
+      s.state = FINAL;
+    } else {
+      s.state = PROVISIONAL;
+    }
   }
 
   /** Number of directions currently remembered (for tests of the bound). */
   get size(): number {
-    return this.states.size;
+    return this.young.size + this.old.size;
   }
 }

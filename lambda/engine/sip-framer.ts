@@ -1,4 +1,11 @@
-import { type LineFence, type LineStyle, lineContentEnd, parseMessage, startLineKind } from './sip-message.js';
+import {
+  identityFor,
+  type LineFence,
+  type LineStyle,
+  lineContentEnd,
+  parseMessage,
+  startLineKind,
+} from './sip-message.js';
 import type { AnomalyKind, PayloadMeta, SipMessage } from './types.js';
 
 /**
@@ -69,10 +76,11 @@ export class SipFramer {
   /** Frames every message of a self-contained payload [start, end). */
   datagram(buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle, fence?: LineFence): void {
     let pos = start;
+    const identity = identityFor(meta);
     while (pos < end) {
       pos = skipBlankLines(buf, pos, end, style.dotCR);
       if (pos >= end) break;
-      const r = parseMessage(buf, pos, end, { dotCR: style.dotCR, complete: true, fence });
+      const r = parseMessage(buf, pos, end, { dotCR: style.dotCR, complete: true, fence, identity });
       if (r.kind === 'message') {
         if (r.anomaly) this.events.anomaly(r.anomaly);
         this.events.message(r.msg, meta);
@@ -154,7 +162,7 @@ export class SipFramer {
         return complete || data.indexOf(LF, pos) >= 0 ? end : pos;
       }
       pos = p;
-      const r = parseMessage(data, pos, end, { dotCR, complete });
+      const r = parseMessage(data, pos, end, { dotCR, complete, identity: identityFor(f.meta) });
       if (r.kind === 'incomplete') return pos;
       if (r.kind === 'message') {
         if (r.anomaly) this.events.anomaly(r.anomaly);

@@ -1,5 +1,5 @@
 import { headerId } from './sip-headers.js';
-import type { AnomalyKind, SipMessage, Transport } from './types.js';
+import type { AnomalyKind, PayloadMeta, SipMessage, Transport } from './types.js';
 
 /**
  * Parses ONE SIP message that starts at a given offset of a buffer: start line, header fields,
@@ -35,7 +35,24 @@ export interface ParseOptions extends LineStyle {
   readonly complete: boolean;
   /** Optional: stop a body at a line the log format itself wrote. */
   readonly fence?: LineFence;
+  /**
+   * Which identifying strings to extract (slicing strings is the costliest part of parsing):
+   * 'none' over TCP (no retransmission check), 'call-id' over UDP with known addresses,
+   * 'full' (Call-ID, top Via and its transport) when the log names neither.
+   * @default 'full'
+   */
+  readonly identity?: Identity;
 }
+
+/** How much of a message's identity the caller needs. */
+export type Identity = 'none' | 'call-id' | 'full';
+
+/** The identity a message needs for retransmission detection, given where it was seen. */
+export const identityFor = (meta: PayloadMeta): Identity => {
+  if (meta.transport === 'unknown') return 'full';
+  if (meta.transport !== 'udp') return 'none';
+  return meta.src !== undefined || meta.dst !== undefined ? 'call-id' : 'full';
+};
 
 export type ParseOutcome =
   | { readonly kind: 'message'; readonly msg: SipMessage; readonly end: number; readonly anomaly?: AnomalyKind }
@@ -158,6 +175,9 @@ const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
  */
 export const parseMessage = (buf: Buffer, start: number, limit: number, opts: ParseOptions): ParseOutcome => {
   const { dotCR, complete } = opts;
+  const identity = opts.identity ?? 'full';
+  const wantCallId = identity !== 'none';
+  const wantVia = identity === 'full';
   let lf = buf.indexOf(LF, start);
   if (lf < 0 || lf >= limit) {
     if (!complete) return { kind: 'incomplete' };
@@ -221,7 +241,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
         const ve = trimEnd(buf, vs, ce);
         switch (id) {
           case 1: // Call-ID
-            if (callId === undefined) callId = buf.toString('latin1', vs, ve);
+            if (callId === undefined && wantCallId) callId = buf.toString('latin1', vs, ve);
             break;
           case 2: {
             // CSeq: 1*DIGIT LWS Method
@@ -240,7 +260,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
             if (contentLength === undefined) contentLength = parseUint(buf, vs, ve);
             break;
           case 4: // Via: only the top one names the transport of this hop
-            if (topVia === undefined) {
+            if (topVia === undefined && wantVia) {
               topVia = viaTransport(buf, vs, ve);
               topViaValue = buf.toString('latin1', vs, ve);
             }

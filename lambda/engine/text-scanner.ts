@@ -2,7 +2,7 @@ import type { HeaderMatch, MatchContext, TextFormatReader } from './formats/text
 import { NEED_MORE } from './formats/text-format.js';
 import type { MessageCounter } from './message-counter.js';
 import type { SipFramer } from './sip-framer.js';
-import { type LineFence, lineContentEnd, parseMessage, startLineKind } from './sip-message.js';
+import { identityFor, type LineFence, lineContentEnd, parseMessage, startLineKind } from './sip-message.js';
 import type { Tally } from './tally.js';
 import type { PayloadMeta } from './types.js';
 
@@ -102,11 +102,12 @@ export class TextScanner {
 
       const ce = lineContentEnd(buf, ls, lf, false);
       if (startLineKind(buf, ls, ce) !== null) {
-        const r = parseMessage(buf, ls, end, { dotCR: false, complete: final, fence: this.fence });
+        const identity = identityFor(this.meta);
+        const r = parseMessage(buf, ls, end, { dotCR: false, complete: final, fence: this.fence, identity });
         if (r.kind === 'incomplete') {
           if (end - ls <= MAX_PENDING_BYTES) return ls;
           this.tally.anomaly('message-too-large');
-          const forced = parseMessage(buf, ls, end, { dotCR: false, complete: true, fence: this.fence });
+          const forced = parseMessage(buf, ls, end, { dotCR: false, complete: true, fence: this.fence, identity });
           pos = this.applyParsed(forced, ls, lf, end);
           continue;
         }

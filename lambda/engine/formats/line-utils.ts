@@ -31,11 +31,22 @@ export const isRunOf = (buf: Buffer, ls: number, le: number, byte: number, min: 
   return true;
 };
 
+/** Minute starts already computed, keyed by "YYYY-MM-DD hh:mm": logs repeat the same minute. */
+const minuteCache = new Map<string, number>();
+const DATE_TIME = /(\d{4})[-/](\d{2})[-/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?/;
+
 /** "YYYY-MM-DD hh:mm:ss[.frac]" (or with '/' or 'T') anywhere in `s`, as UTC milliseconds. */
 export const findDateTime = (s: string): number | undefined => {
-  const m = /(\d{4})[-/](\d{2})[-/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?/.exec(s);
+  const m = DATE_TIME.exec(s);
   if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  if (!Number.isFinite(ms)) return undefined;
-  return ms + (m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0);
+  const key = `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}`;
+  let base = minuteCache.get(key);
+  if (base === undefined) {
+    base = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+    if (!Number.isFinite(base)) return undefined;
+    if (minuteCache.size > 10_000) minuteCache.clear();
+    minuteCache.set(key, base);
+  }
+  const frac = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+  return base + Number(m[6]) * 1000 + frac;
 };

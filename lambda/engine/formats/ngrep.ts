@@ -18,12 +18,23 @@ const HEADER =
 const MAX_BLOCK_BYTES = 512 * 1024;
 const LF = 0x0a;
 
+const DOUBLE_LF = Buffer.from('\n\n');
+
+/** Offset of " -> " in the line, or -1. */
+const lineArrow = (buf: Buffer, ls: number, lf: number): number => {
+  for (let i = ls + 2; i + 4 <= lf; i++) {
+    if (buf[i] === 0x20 && buf[i + 1] === 0x2d && buf[i + 2] === 0x3e && buf[i + 3] === 0x20) return i;
+  }
+  return -1;
+};
+
 const TRANSPORT: Readonly<Record<string, Transport>> = { U: 'udp', T: 'tcp', I: 'unknown' };
 
 export const ngrepReader: TextFormatReader = {
   format: 'ngrep',
   firstBytes: 'UTI',
-  isHeader: (buf, ls, lf) => buf[ls + 1] === 0x20 && HEADER.test(lineText(buf, ls, lf)),
+  // cheap: the scanner asks this for every candidate block end; match() checks the full syntax
+  isHeader: (buf, ls, lf) => buf[ls + 1] === 0x20 && lf - ls < 200 && lineArrow(buf, ls, lf) >= 0,
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (buf[ls + 1] !== 0x20) return null;
     const m = HEADER.exec(lineText(buf, ls, lf));
@@ -39,7 +50,7 @@ export const ngrepReader: TextFormatReader = {
     let next = -1;
     let from = payloadStart > 0 ? payloadStart - 1 : 0;
     for (;;) {
-      const c = buf.indexOf('\n\n', from, 'latin1');
+      const c = buf.indexOf(DOUBLE_LF, from);
       if (c < 0 || c + 1 >= end) {
         if (!ctx.final) {
           if (end - payloadStart > MAX_BLOCK_BYTES) {

@@ -46,15 +46,18 @@ export const sippReader: TextFormatReader = {
   format: 'sipp',
   firstBytes: '-UTSW',
   isHeader: (buf, ls, lf) => {
-    const line = lineText(buf, ls, lf);
-    return buf[ls] === DASH ? SEPARATOR.test(line) : DIRECTION.test(line);
+    // byte checks first: the scanner asks this of every body and header line starting with U/T/S/W/-
+    if (buf[ls] === DASH) return buf[ls + 19] === DASH && SEPARATOR.test(lineText(buf, ls, lf));
+    const sp = buf[ls + 3] === 0x20 ? ls + 3 : buf[ls + 4] === 0x20 ? ls + 4 : -1;
+    return sp > 0 && buf[sp + 1] === 0x6d /* m */ && DIRECTION.test(lineText(buf, ls, lf));
   },
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     const first = buf[ls];
     if (first !== DASH) {
-      if (buf[ls + 3] !== 0x20 && buf[ls + 4] !== 0x20) return null;
+      if (!sippReader.isHeader(buf, ls, lf)) return null;
       return directionMatch(lineText(buf, ls, lf), undefined, Math.min(lf + 1, end));
     }
+    if (buf[ls + 19] !== DASH) return null;
     // separator: a run of dashes, a space, then SIPp's timestamp
     const line = lineText(buf, ls, lf);
     if (!SEPARATOR.test(line)) return null;
