@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
+
+// The real CLI in a child process (through tsx, so no build step is needed for the test).
+const runCli = (args: string[], input?: Buffer): { code: number; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
+
+describe('sip-metrics scan', () => {
+  it('prints one JSON object per file with the expected counts', () => {
+    // Prepare
+    const files = ['mixed.ngrep.txt.gz', 'sipp-uac-cancel-tcp.messages.log'];
+
+    // Act
+    const r = runCli(['scan', '--json', ...files.map((f) => `${CORPUS_DIR}${f}`)]);
+
+    // Assess
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const [i, file] of files.entries()) {
+      const got = JSON.parse(lines[i] ?? '{}');
+      const want = expectedFor(file);
+      expect(got.file).toBe(`${CORPUS_DIR}${file}`);
+      expect(got.byClass).toEqual(want.responses_by_class);
+      expect(got.byCode).toEqual(want.responses_by_code);
+      expect([got.messages, got.requests, got.responses]).toEqual([want.messages, want.requests, want.responses]);
+      expect(Object.keys(got).sort()).toEqual(
+        [
+          'anomalies',
+          'byClass',
+          'byCode',
+          'byMethod',
+          'bytes',
+          'file',
+          'formats',
+          'messages',
+          'requests',
+          'responses',
+          'retransmissions',
+          'seconds',
+          'timedResponses',
+          'unrecognizedBytes',
+        ].sort(),
+      );
+    }
+  });
+
+  it('adds a per-minute series from the log timestamps with --per-minute', () => {
+    // Act
+    const r = runCli(['scan', '--json', '--per-minute', `${CORPUS_DIR}mixed.kamailio-sipdump.data`]);
+
+    // Assess
+    const got = JSON.parse(r.stdout);
+    const total = got.series.reduce(
+      (n: number, s: { byClass: Record<string, number> }) => n + Object.values(s.byClass).reduce((a, b) => a + b, 0),
+      0,
+    );
+    expect([r.code, total, got.timedResponses, got.series[0].minute]).toEqual([
+      0,
+      1834,
+      1834,
+      '2026-11-24T13:39:00.000Z',
+    ]);
+  });
+
+  it('reads standard input and prints a table', () => {
+    // Prepare
+    const input = Buffer.from('SIP/2.0 503 Service Unavailable\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
+
+    // Act
+    const r = runCli(['scan', '-'], input);
+
+    // Assess
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  5xx             1  100.0%  server error');
+    expect(r.stdout).toContain('  top codes  503 ×1');
+  });
+
+  it('exits 1 with a one-line error for a missing file, after scanning the others', () => {
+    // Act
+    const r = runCli(['scan', '--json', '/nonexistent/trace.pcap', `${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`]);
+
+    // Assess
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('sip-metrics: /nonexistent/trace.pcap: cannot read: no such file [UNREADABLE_FILE]\n');
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).responses ?? 'error'),
+    ).toEqual(['error', 160]);
+  });
+
+  it('reports a truncated gzip after printing what it could read', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'sip-metrics-cli-'));
+    const path = join(dir, 'cut.txt.gz');
+    const gz = spawnSync('gzip', ['-c', `${CORPUS_DIR}mixed.ngrep.txt`]).stdout;
+    writeFileSync(path, gz.subarray(0, Math.floor(gz.length / 2)));
+
+    // Act
+    const r = runCli(['scan', '--json', path]);
+
+    // Assess
+    const got = JSON.parse(r.stdout);
+    expect(r.code).toBe(1);
+    expect(got.error.code).toBe('TRUNCATED_GZIP');
+    expect(got.responses).toBeGreaterThan(500);
+    expect(got.responses).toBeLessThan(1834);
+    expect(r.stderr).toMatch(
+      /^sip-metrics: .*cut\.txt\.gz: gzip stream is truncated after \d+ decompressed bytes \[TRUNCATED_GZIP\]\n$/,
+    );
+  });
+
+  it('refuses binary input with no SIP and a .gz that is not gzip', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'sip-metrics-cli-'));
+    const bin = join(dir, 'noise.bin');
+    const fakeGz = join(dir, 'plain.log.gz');
+    writeFileSync(bin, Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 131) % 256)));
+    writeFileSync(fakeGz, 'SIP/2.0 200 OK\r\n\r\n');
+
+    // Act
+    const a = runCli(['scan', bin]);
+    const b = runCli(['scan', fakeGz]);
+
+    // Assess
+    expect([a.code, a.stdout]).toEqual([1, '']);
+    expect(a.stderr).toMatch(
+      /no SIP found in any known format \(first bytes 00 83 06 89 0c 8f 12 95\).*\[UNKNOWN_FORMAT\]\n$/,
+    );
+    expect([b.code, b.stderr]).toEqual([
+      1,
+      `sip-metrics: ${fakeGz}: named .gz but not gzip (first bytes 53 49 50 2f 32 2e 30 20) [NOT_GZIP]\n`,
+    ]);
+  });
+
+  it('prints help', () => {
+    const r = runCli(['scan', '--help']);
+    expect([r.code, r.stdout.includes('--per-minute')]).toEqual([0, true]);
+  });
+});
