@@ -6,7 +6,12 @@ export type ErrorCode =
   | 'CORRUPT_GZIP'
   | 'UNKNOWN_FORMAT'
   | 'CONFIG'
-  | 'OBJECT_NOT_FOUND';
+  | 'OBJECT_NOT_FOUND'
+  | 'UNSUPPORTED_INPUT'
+  | 'LEASE_HELD'
+  | 'LEASE_LOST'
+  | 'PLAN_CHANGED'
+  | 'BAD_EVENT';
 
 /** Base of every error this product raises on purpose. */
 export class SipMetricsError extends Error {
@@ -52,5 +57,54 @@ export class NotGzipError extends SipMetricsError {
 export class UnreadableFileError extends SipMetricsError {
   constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
     super('UNREADABLE_FILE', message, context);
+  }
+}
+
+/** Environment configuration is invalid; the message lists every problem at once. */
+export class ConfigError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('CONFIG', message, context);
+  }
+}
+
+/** The object named by an event is gone (deleted or overwritten) before it could be read. */
+export class ObjectNotFoundError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('OBJECT_NOT_FOUND', message, context);
+  }
+}
+
+/** The input is of a kind the engine recognises but cannot read (yet). */
+export class UnsupportedInputError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('UNSUPPORTED_INPUT', message, context);
+  }
+}
+
+/** Another invocation holds an unexpired claim on the object: retry later. */
+export class LeaseHeldError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('LEASE_HELD', message, context);
+  }
+}
+
+/** Our claim on the object was taken over (it expired): stop before counting anything twice. */
+export class LeaseLostError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('LEASE_LOST', message, context);
+  }
+}
+
+/** A redelivery computed other metric batches than the ones already acknowledged (config or engine changed). */
+export class PlanChangedError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('PLAN_CHANGED', message, context);
+  }
+}
+
+/** An event (or SQS message body) of a shape the function does not handle. */
+export class BadEventError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('BAD_EVENT', message, context);
   }
 }

@@ -1,0 +1,97 @@
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ObjectNotFoundError } from '../errors.js';
+
+/** One S3 object version named by an event; the key is already URL-decoded. */
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+  /** Without quotes, as S3 event notifications give it. */
+  readonly eTag?: string;
+  readonly size?: number;
+  /** When S3 finished the upload (the event time). */
+  readonly uploadTimeMs?: number;
+}
+
+/** An opened object: its bytes as a stream, never buffered whole. */
+export interface OpenedObject {
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly size: number;
+  readonly lastModifiedMs?: number;
+  readonly eTag?: string;
+}
+
+/** Reads objects; maps "gone" to ObjectNotFoundError, lets every other failure through as transient. */
+export interface ObjectSource {
+  /** The current ETag and size, for events that name no version (rare: every S3 event has an eTag). */
+  head(ref: ObjectRef): Promise<{ eTag: string; size: number }>;
+  open(ref: ObjectRef): Promise<OpenedObject>;
+}
+
+/** S3 error names that mean the object version the event announced can never be read. */
+const GONE = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion', 'PreconditionFailed', 'NoSuchBucket']);
+
+const isGone = (e: unknown): boolean => {
+  if (!(e instanceof Error)) return false;
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return GONE.has(e.name) || status === 404 || status === 412;
+};
+
+const quoted = (eTag: string): string => (eTag.startsWith('"') ? eTag : `"${eTag}"`);
+
+/** Creates the container's S3 client; the SDK itself honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3. */
+export const createS3Client = (opts: { forcePathStyle: boolean }): S3Client =>
+  new S3Client({ forcePathStyle: opts.forcePathStyle });
+
+/** ObjectSource over S3 GetObject, streaming the body. */
+export class S3ObjectSource implements ObjectSource {
+  constructor(private readonly client: S3Client) {}
+
+  async head(ref: ObjectRef): Promise<{ eTag: string; size: number }> {
+    try {
+      const out = await this.client.send(
+        new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }),
+      );
+      return { eTag: (out.ETag ?? '').replace(/"/g, ''), size: out.ContentLength ?? 0 };
+    } catch (e) {
+      if (isGone(e)) throw this.gone(ref, e);
+      throw e;
+    }
+  }
+
+  async open(ref: ObjectRef): Promise<OpenedObject> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          VersionId: ref.versionId,
+          // Without a version id, If-Match makes sure we read the very upload the event announced: an overwrite
+          // in between has its own event and its own ledger item (S3 returns 412 Precondition Failed here).
+          IfMatch: ref.versionId === undefined && ref.eTag !== undefined ? quoted(ref.eTag) : undefined,
+        }),
+      );
+      const body = out.Body;
+      if (body === undefined || !(Symbol.asyncIterator in Object(body))) {
+        throw new Error(`s3://${ref.bucket}/${ref.key}: GetObject returned no readable body`);
+      }
+      return {
+        body: body as unknown as AsyncIterable<Uint8Array>,
+        size: out.ContentLength ?? 0,
+        lastModifiedMs: out.LastModified?.getTime(),
+        eTag: out.ETag?.replace(/"/g, ''),
+      };
+    } catch (e) {
+      if (isGone(e)) throw this.gone(ref, e);
+      throw e;
+    }
+  }
+
+  private gone(ref: ObjectRef, e: unknown): ObjectNotFoundError {
+    const name = e instanceof Error ? e.name : 'unknown';
+    return new ObjectNotFoundError(
+      `s3://${ref.bucket}/${ref.key}: object is gone (${name}); it was deleted or overwritten before it was read`,
+      { bucket: ref.bucket, key: ref.key, versionId: ref.versionId, eTag: ref.eTag, s3Error: name },
+    );
+  }
+}

@@ -1,0 +1,269 @@
+import type { ClassCounts, ScanResult } from './tally.js';
+import type { ResponseClass } from './types.js';
+import { RESPONSE_CLASSES } from './types.js';
+
+/** Which `Responses` breakdowns are published besides the per-class one. */
+export type MetricDetail = 'class' | 'code' | 'method';
+
+/** Every metric name of the contract the alarms and the dashboard use. */
+export type MetricName =
+  | 'Responses'
+  | 'RetransmittedResponses'
+  | 'FilesProcessed'
+  | 'BytesProcessed'
+  | 'ParseAnomalies'
+  | 'FilesFailed'
+  | 'ProcessingLagSeconds';
+
+/** CloudWatch units used by this product. */
+export type MetricUnit = 'Count' | 'Bytes' | 'Seconds';
+
+/** One dimension, named as CloudWatch names it. */
+export interface MetricDimension {
+  readonly Name: 'Class' | 'Code' | 'Method';
+  readonly Value: string;
+}
+
+/** One metric datum: our own type, the same shape as the SDK's MetricDatum (the sink only sends). */
+export interface MetricPoint {
+  readonly MetricName: MetricName;
+  readonly Dimensions: readonly MetricDimension[];
+  readonly Timestamp: Date;
+  readonly Unit: MetricUnit;
+  /** Distinct values (at most MAX_VALUES_PER_DATUM), each observed Counts[i] times. */
+  readonly Values: readonly number[];
+  readonly Counts: readonly number[];
+}
+
+/** What a file's counts became, and how many responses had to be restamped. */
+export interface MetricPoints {
+  readonly points: MetricPoint[];
+  /** Responses whose minute lay outside CloudWatch's accepted window, stamped with the processing time instead. */
+  readonly restampedResponses: number;
+  /** The first and last restamped minutes (ISO), for the one warning per file. */
+  readonly restampedRange: readonly [string, string] | null;
+}
+
+/** Inputs besides the counts; times are passed in because the engine never reads the clock. */
+export interface MetricPointOptions {
+  readonly detail: MetricDetail;
+  /** When the object was uploaded: the time of responses whose log line carries none. */
+  readonly uploadTimeMs: number;
+  /** The processing time: stamps the operational datums and the restamped ones. */
+  readonly nowMs: number;
+}
+
+/**
+ * API_PutMetricData: "Using the Values and Counts method enables you to publish up to 150 values per metric
+ * with one PutMetricData request".
+ */
+export const MAX_VALUES_PER_DATUM = 150;
+
+const MS_PER_MINUTE = 60_000;
+const MS_PER_HOUR = 60 * MS_PER_MINUTE;
+/**
+ * API_PutMetricData: timestamps are accepted "up to two weeks before the current date" and "up to two hours
+ * after". The window is judged once, at the first claim, and every redelivery sends the same datums: the margins
+ * keep a redelivery up to a day later (SQS retries, a DLQ redrive) and a few minutes of clock skew inside it.
+ */
+export const MAX_PAST_MS = 13 * 24 * MS_PER_HOUR;
+export const MAX_FUTURE_MS = 2 * MS_PER_HOUR - 10 * MS_PER_MINUTE;
+
+/** RFC 3261 §27.4 and its extensions; any other CSeq method becomes OTHER, so a hostile log cannot mint metrics. */
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'INFO',
+  'INVITE',
+  'MESSAGE',
+  'NOTIFY',
+  'OPTIONS',
+  'PRACK',
+  'PUBLISH',
+  'REFER',
+  'REGISTER',
+  'SUBSCRIBE',
+  'UPDATE',
+]);
+
+const classOfCode = (code: string): ResponseClass | null => {
+  const cls = `${code.charAt(0)}xx`;
+  return (RESPONSE_CLASSES as readonly string[]).includes(cls) && /^\d{3}$/.test(code) ? (cls as ResponseClass) : null;
+};
+
+/** Per-minute counts in the shape the conversion needs (series minutes and the untimed remainder alike). */
+interface MinuteSlice {
+  readonly minuteMs: number;
+  readonly byClass: ClassCounts;
+  readonly byCode: Readonly<Record<string, number>>;
+  readonly byMethod: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly retransmittedByClass: ClassCounts;
+}
+
+const minus = (a: number, b: number): number => Math.max(0, a - b);
+
+/** Totals minus what the series holds: the responses that carried no time of their own. */
+const untimedSlice = (r: ScanResult, minuteMs: number): MinuteSlice => {
+  const byClass = { ...r.byClass };
+  const retransmittedByClass = { ...r.retransmittedByClass };
+  const byCode: Record<string, number> = { ...r.byCode };
+  const byMethod: Record<string, Record<string, number>> = {};
+  for (const [m, codes] of Object.entries(r.byMethod)) byMethod[m] = { ...codes };
+  for (const s of r.series) {
+    for (const c of RESPONSE_CLASSES) {
+      byClass[c] = minus(byClass[c], s.byClass[c]);
+      retransmittedByClass[c] = minus(retransmittedByClass[c], s.retransmittedByClass[c]);
+    }
+    for (const [code, n] of Object.entries(s.byCode)) byCode[code] = minus(byCode[code] ?? 0, n);
+    for (const [m, codes] of Object.entries(s.byMethod)) {
+      const left = byMethod[m] ?? {};
+      for (const [code, n] of Object.entries(codes)) left[code] = minus(left[code] ?? 0, n);
+      byMethod[m] = left;
+    }
+  }
+  return { minuteMs, byClass, byCode, byMethod, retransmittedByClass };
+};
+
+const floorMinute = (ms: number): number => Math.floor(ms / MS_PER_MINUTE) * MS_PER_MINUTE;
+
+/** Accumulates datums by (name, dimensions, timestamp): one datum per key, counts summed per value. */
+class PointMerger {
+  private readonly byKey = new Map<
+    string,
+    {
+      name: MetricName;
+      dims: MetricDimension[];
+      ts: number;
+      unit: MetricUnit;
+      values: Map<number, number>;
+    }
+  >();
+
+  add(name: MetricName, dims: MetricDimension[], ts: number, unit: MetricUnit, value: number, count: number): void {
+    if (count <= 0) return;
+    const key = `${ts}\u0000${name}\u0000${dims.map((d) => `${d.Name}=${d.Value}`).join('\u0000')}`;
+    let p = this.byKey.get(key);
+    if (!p) {
+      p = { name, dims, ts, unit, values: new Map() };
+      this.byKey.set(key, p);
+    }
+    p.values.set(value, (p.values.get(value) ?? 0) + count);
+  }
+
+  /** Datums in a stable order (timestamp, name, dimensions), so equal inputs give equal batches. */
+  toPoints(): MetricPoint[] {
+    const keys = [...this.byKey.keys()].sort((a, b) => {
+      const ta = Number(a.slice(0, a.indexOf('\u0000')));
+      const tb = Number(b.slice(0, b.indexOf('\u0000')));
+      return ta - tb || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    const out: MetricPoint[] = [];
+    for (const k of keys) {
+      const p = this.byKey.get(k);
+      if (!p) continue;
+      const values = [...p.values.keys()].sort((x, y) => x - y);
+      for (let i = 0; i < values.length; i += MAX_VALUES_PER_DATUM) {
+        const vs = values.slice(i, i + MAX_VALUES_PER_DATUM);
+        out.push({
+          MetricName: p.name,
+          Dimensions: p.dims,
+          Timestamp: new Date(p.ts),
+          Unit: p.unit,
+          Values: vs,
+          Counts: vs.map((v) => p.values.get(v) ?? 0),
+        });
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Converts a file's counts into CloudWatch datums, per minute of the log's own time. Every response is one
+ * observation of value 1 (`Values: [1], Counts: [n]`), so both Sum and SampleCount equal the response count
+ * and datums of equal key merge by adding counts.
+ */
+export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): MetricPoints => {
+  const nowMinute = floorMinute(opts.nowMs);
+  const merger = new PointMerger();
+  let restampedResponses = 0;
+  let firstRestamped: number | null = null;
+  let lastRestamped: number | null = null;
+
+  const slices: MinuteSlice[] = result.series.map((s) => ({ ...s, minuteMs: Date.parse(s.minute) }));
+  slices.push(untimedSlice(result, floorMinute(opts.uploadTimeMs)));
+
+  for (const s of slices) {
+    const responses = RESPONSE_CLASSES.reduce((n, c) => n + s.byClass[c], 0);
+    if (responses === 0) continue;
+    let ts = s.minuteMs;
+    if (ts < opts.nowMs - MAX_PAST_MS || ts > opts.nowMs + MAX_FUTURE_MS) {
+      restampedResponses += responses;
+      firstRestamped = firstRestamped === null ? ts : Math.min(firstRestamped, ts);
+      lastRestamped = lastRestamped === null ? ts : Math.max(lastRestamped, ts);
+      ts = nowMinute;
+    }
+    merger.add('Responses', [], ts, 'Count', 1, responses);
+    for (const c of RESPONSE_CLASSES) {
+      merger.add('Responses', [{ Name: 'Class', Value: c }], ts, 'Count', 1, s.byClass[c]);
+      merger.add('RetransmittedResponses', [{ Name: 'Class', Value: c }], ts, 'Count', 1, s.retransmittedByClass[c]);
+    }
+    if (opts.detail === 'code') {
+      for (const [code, n] of Object.entries(s.byCode)) {
+        const cls = classOfCode(code);
+        if (cls === null) continue;
+        const dims: MetricDimension[] = [
+          { Name: 'Class', Value: cls },
+          { Name: 'Code', Value: code },
+        ];
+        merger.add('Responses', dims, ts, 'Count', 1, n);
+      }
+    } else if (opts.detail === 'method') {
+      for (const [method, codes] of Object.entries(s.byMethod)) {
+        const name = KNOWN_METHODS.has(method) ? method : 'OTHER';
+        for (const [code, n] of Object.entries(codes)) {
+          const cls = classOfCode(code);
+          if (cls === null) continue;
+          const dims: MetricDimension[] = [
+            { Name: 'Class', Value: cls },
+            { Name: 'Method', Value: name },
+          ];
+          merger.add('Responses', dims, ts, 'Count', 1, n);
+        }
+      }
+    }
+  }
+
+  merger.add('FilesProcessed', [], nowMinute, 'Count', 1, 1);
+  merger.add('BytesProcessed', [], nowMinute, 'Bytes', result.bytes, 1);
+  let anomalies = 0;
+  for (const n of Object.values(result.anomalies)) anomalies += n ?? 0;
+  merger.add('ParseAnomalies', [], nowMinute, 'Count', 1, anomalies);
+
+  const restampedRange: readonly [string, string] | null =
+    firstRestamped === null || lastRestamped === null
+      ? null
+      : [new Date(firstRestamped).toISOString(), new Date(lastRestamped).toISOString()];
+  return { points: merger.toPoints(), restampedResponses, restampedRange };
+};
+
+/** The datum that measures upload-to-done time of one file. */
+export const processingLagPoint = (uploadTimeMs: number, doneMs: number): MetricPoint => ({
+  MetricName: 'ProcessingLagSeconds',
+  Dimensions: [],
+  Timestamp: new Date(floorMinute(doneMs)),
+  Unit: 'Seconds',
+  Values: [Math.max(0, Math.round((doneMs - uploadTimeMs) / 1000))],
+  Counts: [1],
+});
+
+/** The datum that counts one file that could not be read. */
+export const fileFailedPoint = (nowMs: number): MetricPoint => ({
+  MetricName: 'FilesFailed',
+  Dimensions: [],
+  Timestamp: new Date(floorMinute(nowMs)),
+  Unit: 'Count',
+  Values: [1],
+  Counts: [1],
+});

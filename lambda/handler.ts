@@ -1,0 +1,88 @@
+import type { Context, SQSBatchItemFailure, SQSBatchResponse } from 'aws-lambda';
+import { CloudWatchSink, createCloudWatchClient } from './adapters/cloudwatch-sink.js';
+import { createDynamoDbClient, DynamoDbLedger } from './adapters/dynamodb-ledger.js';
+import { objectRefsOfBody, readInvocation } from './adapters/s3-events.js';
+import { createS3Client, type ObjectRef, S3ObjectSource } from './adapters/s3-source.js';
+import { readConfig } from './config.js';
+import { SipMetricsError } from './errors.js';
+import { logger } from './logger.js';
+import { type RunScanDeps, runScan } from './run-scan.js';
+
+// Cold start: a bad configuration fails the init phase with one error listing every problem, and the SDK
+// clients (with their connection pools) are reused by every invocation of this container.
+const config = readConfig(process.env);
+const source = new S3ObjectSource(createS3Client({ forcePathStyle: config.s3ForcePathStyle }));
+const sink = new CloudWatchSink(
+  createCloudWatchClient({ maxAttempts: config.publishMaxAttempts, requestTimeoutMs: config.publishTimeoutMs }),
+  config.metricsNamespace,
+);
+const ledger = new DynamoDbLedger(createDynamoDbClient(), config.ledgerTable, config.ledgerTtlDays);
+
+/** Lease beyond the invocation's own deadline: the next claimer compares it with its own clock (skew between hosts). */
+const LEASE_MARGIN_MS = 2_000;
+
+const depsFor = (context: Context | undefined): RunScanDeps => ({
+  source,
+  sink,
+  ledger,
+  log: logger,
+  detail: config.metricDetail,
+  publishConcurrency: config.publishConcurrency,
+  // an invocation cannot outlive its timeout, so a claim never needs to outlast it: after a crash the
+  // retry takes over as soon as the dead invocation's deadline has passed
+  leaseMs: () =>
+    context !== undefined && typeof context.getRemainingTimeInMillis === 'function'
+      ? context.getRemainingTimeInMillis() + LEASE_MARGIN_MS
+      : config.leaseSeconds * 1000,
+});
+
+const describeError = (e: unknown): Record<string, unknown> =>
+  e instanceof SipMetricsError
+    ? { errorCode: e.code, reason: e.message }
+    : { errorName: e instanceof Error ? e.name : typeof e, reason: e instanceof Error ? e.message : String(e) };
+
+/** Runs the objects of one message or event in order; throws the first transient error. */
+const runAll = async (refs: readonly ObjectRef[], deps: RunScanDeps): Promise<void> => {
+  for (const ref of refs) await runScan(ref, deps);
+};
+
+/** Maps over items with at most `limit` in flight. */
+const forEachLimited = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+};
+
+/**
+ * Lambda entry point. SQS batches of S3 notifications report only the failed messages (ReportBatchItemFailures);
+ * direct S3 notifications and EventBridge "Object Created" events throw so that Lambda retries the invocation.
+ */
+export const handler = async (event: unknown, context?: Context): Promise<SQSBatchResponse | undefined> => {
+  if (context !== undefined) logger.addContext(context);
+  const deps = depsFor(context);
+  const invocation = readInvocation(event);
+  if (invocation.kind === 'direct') {
+    try {
+      await runAll(invocation.refs, deps);
+    } catch (e) {
+      logger.error('invocation failed: Lambda will retry it', describeError(e));
+      throw e;
+    }
+    return undefined;
+  }
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  await forEachLimited(invocation.messages, config.objectConcurrency, async (m) => {
+    try {
+      await runAll(objectRefsOfBody(m.body), deps);
+    } catch (e) {
+      logger.warn('message failed: SQS will deliver it again', { messageId: m.messageId, ...describeError(e) });
+      batchItemFailures.push({ itemIdentifier: m.messageId });
+    }
+  });
+  return { batchItemFailures };
+};

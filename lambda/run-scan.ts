@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { MetricSink } from './adapters/cloudwatch-sink.js';
+import { planDigest } from './adapters/cloudwatch-sink.js';
+import { FAILED_BATCH_INDEX, type Ledger, type LedgerId } from './adapters/dynamodb-ledger.js';
+import type { ObjectRef, ObjectSource } from './adapters/s3-source.js';
+import { scan } from './engine/index.js';
+import type { ScanResult } from './engine/tally.js';
+import {
+  fileFailedPoint,
+  type MetricDetail,
+  type MetricPoint,
+  processingLagPoint,
+  toMetricPoints,
+} from './engine/to-metric-points.js';
+import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError, UnsupportedInputError } from './errors.js';
+import type { LogSink } from './logger.js';
+
+/** Everything runScan talks to, built once per container by the handler (or by a test). */
+export interface RunScanDeps {
+  readonly source: ObjectSource;
+  readonly sink: MetricSink;
+  readonly ledger: Ledger;
+  readonly log: LogSink;
+  readonly detail: MetricDetail;
+  readonly publishConcurrency: number;
+  /** How long a claim made now lasts: no longer than the invocation can still run, plus a margin. */
+  readonly leaseMs: () => number;
+  /** The clock, injectable so tests can place "now" (defaults to Date.now). */
+  readonly now?: () => number;
+}
+
+/** The file summary stored in the ledger and logged once per file. Counts only: never message contents. */
+export interface FileSummary {
+  readonly bucket: string;
+  readonly key: string;
+  readonly bytes: number;
+  readonly formats: readonly string[];
+  readonly responses: number;
+  readonly responsesByClass: ScanResult['byClass'];
+  readonly retransmittedResponses: number;
+  readonly anomalies: ScanResult['anomalies'];
+  readonly restampedResponses: number;
+  readonly datums: number;
+  readonly batches: number;
+  /** PutMetricData calls this attempt made (batches acknowledged in earlier attempts are not resent). */
+  readonly calls: number;
+  readonly attempt: number;
+  readonly durationMs: number;
+  readonly mbPerSecond: number;
+}
+
+/** How one object ended. `failed` is final (permanent input error); transient errors are thrown instead. */
+export type ScanOutcome =
+  | { readonly status: 'done'; readonly summary: FileSummary }
+  | { readonly status: 'duplicate'; readonly previous: 'done' | 'failed' }
+  | { readonly status: 'failed'; readonly errorCode: ErrorCode }
+  | { readonly status: 'skipped'; readonly reason: 'folder' | 'empty' };
+
+/** Input errors that no retry can fix: record them, count them, do not retry. */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'TRUNCATED_GZIP',
+  'CORRUPT_GZIP',
+  'NOT_GZIP',
+  'UNKNOWN_FORMAT',
+  'UNREADABLE_FILE',
+  'OBJECT_NOT_FOUND',
+  'UNSUPPORTED_INPUT',
+  'PLAN_CHANGED',
+]);
+
+/** The error as a permanent input error, or null when a retry may succeed. */
+const asPermanent = (e: unknown): SipMetricsError | null => {
+  if (e instanceof SipMetricsError) return PERMANENT.has(e.code) ? e : null;
+  // The capture reader is a placeholder that throws a plain Error until pcap support lands; drop this branch then.
+  if (e instanceof Error && / input is not supported yet$/.test(e.message)) {
+    return new UnsupportedInputError(e.message);
+  }
+  return null;
+};
+
+/** Sends the batches not acknowledged yet, at most `concurrency` at a time; the first error stops new sends. */
+const publishPending = async (
+  pending: readonly number[],
+  concurrency: number,
+  sendOne: (index: number) => Promise<void>,
+): Promise<void> => {
+  let next = 0;
+  const failure: { error?: unknown; failed: boolean } = { failed: false };
+  const worker = async (): Promise<void> => {
+    while (!failure.failed && next < pending.length) {
+      const index = pending[next++] ?? 0;
+      try {
+        await sendOne(index);
+      } catch (e) {
+        if (!failure.failed) Object.assign(failure, { failed: true, error: e });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
+  if (failure.failed) throw failure.error;
+};
+
+/**
+ * The one composition: claim the object in the ledger, stream it through the engine, publish the batches
+ * CloudWatch has not acknowledged yet, and mark the object done. Throws on transient errors (the caller lets
+ * the delivery be retried); permanent input errors end as `failed`.
+ */
+export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOutcome> => {
+  const now = deps.now ?? Date.now;
+  const { log, ledger, sink, source } = deps;
+  const where = { bucket: ref.bucket, key: ref.key };
+  if (ref.key.endsWith('/')) {
+    log.info('skipped a folder key', where);
+    return { status: 'skipped', reason: 'folder' };
+  }
+  if (ref.size === 0) {
+    log.info('skipped a zero-byte object', where);
+    return { status: 'skipped', reason: 'empty' };
+  }
+
+  let id: LedgerId = { bucket: ref.bucket, key: ref.key, versionId: ref.versionId, eTag: ref.eTag };
+  if (!ref.versionId && !ref.eTag) {
+    // every S3 notification names an ETag; an event without one is keyed by the object's current ETag
+    try {
+      id = { ...id, eTag: (await source.head(ref)).eTag };
+    } catch (e) {
+      const permanent = asPermanent(e);
+      if (permanent === null) throw e;
+      // no version to key a ledger item by: count the failure once per delivery
+      await sink.send([fileFailedPoint(now())]);
+      log.error('file failed permanently: not retried', {
+        ...where,
+        errorCode: permanent.code,
+        reason: permanent.message,
+      });
+      return { status: 'failed', errorCode: permanent.code };
+    }
+  }
+  const owner = randomUUID();
+  const started = now();
+  const claim = await ledger.claim(id, owner, started, deps.leaseMs());
+  if (claim.kind === 'done' || claim.kind === 'failed') {
+    log.info('duplicate delivery of a finished object: skipped', { ...where, previous: claim.kind });
+    return { status: 'duplicate', previous: claim.kind };
+  }
+  if (claim.kind === 'busy') {
+    throw new LeaseHeldError(
+      `s3://${ref.bucket}/${ref.key}: another invocation is processing this object; retry after ${new Date(
+        claim.leaseExpiresAtMs,
+      ).toISOString()}`,
+      { ...where, leaseExpiresAtMs: claim.leaseExpiresAtMs },
+    );
+  }
+
+  let calls = 0;
+  try {
+    const opened = await source.open({ ...ref, versionId: id.versionId, eTag: id.eTag });
+    const scanStarted = now();
+    const result = await scan(opened.body);
+    const scanMs = Math.max(1, now() - scanStarted);
+
+    const uploadTimeMs = ref.uploadTimeMs ?? opened.lastModifiedMs ?? claim.refTimeMs;
+    const converted = toMetricPoints(result, { detail: deps.detail, uploadTimeMs, nowMs: claim.refTimeMs });
+    if (converted.restampedResponses > 0) {
+      log.warn('log times outside the CloudWatch window: stamped with the processing time', {
+        ...where,
+        restampedResponses: converted.restampedResponses,
+        firstMinute: converted.restampedRange?.[0],
+        lastMinute: converted.restampedRange?.[1],
+      });
+    }
+    const points: MetricPoint[] = [...converted.points, processingLagPoint(uploadTimeMs, now())];
+    const batches = sink.plan(points);
+    const digest = planDigest(batches);
+    const ackedBefore = [...claim.acked].filter((i) => i !== FAILED_BATCH_INDEX);
+    if (ackedBefore.length > 0 && claim.planDigest !== digest) {
+      throw new PlanChangedError(
+        `s3://${ref.bucket}/${ref.key}: ${ackedBefore.length} metric batches were sent by an earlier attempt, but this ` +
+          'attempt computed different batches (METRIC_DETAIL or the engine changed in between); totals may be partial',
+        { ...where, ackedBefore: ackedBefore.length },
+      );
+    }
+    // A single batch is acknowledged by the same write that completes the file, so no state exists in which
+    // it is acknowledged but the file is not done: recording its plan would only cost a write.
+    const single = batches.length === 1 && ackedBefore.length === 0;
+    if (!single && claim.planDigest !== digest) await ledger.recordPlan(id, owner, digest, batches.length);
+
+    const pending = batches.map((_, i) => i).filter((i) => !claim.acked.has(i));
+    await publishPending(pending, deps.publishConcurrency, async (i) => {
+      await sink.send(batches[i] ?? []);
+      calls++;
+      if (!single) await ledger.ack(id, owner, i);
+    });
+
+    const durationMs = now() - started;
+    const summary: FileSummary = {
+      ...where,
+      bytes: result.bytes,
+      formats: result.formats,
+      responses: result.responses,
+      responsesByClass: result.byClass,
+      retransmittedResponses: result.retransmissions.responses,
+      anomalies: result.anomalies,
+      restampedResponses: converted.restampedResponses,
+      datums: points.length,
+      batches: batches.length,
+      calls,
+      attempt: claim.attempt,
+      durationMs,
+      mbPerSecond: Math.round((result.bytes / 1e6 / (scanMs / 1000)) * 10) / 10,
+    };
+    await ledger.complete(id, owner, now(), JSON.stringify(summary), single ? 0 : undefined);
+    log.info('file processed', { ...summary });
+    return { status: 'done', summary };
+  } catch (e) {
+    const permanent = asPermanent(e);
+    if (permanent === null) {
+      if (!(e instanceof SipMetricsError && e.code === 'LEASE_LOST')) await ledger.release(id, owner);
+      throw e;
+    }
+    // the FilesFailed datum goes through the ledger too, so a crash here does not count the file twice
+    if (!claim.acked.has(FAILED_BATCH_INDEX)) {
+      await sink.send([fileFailedPoint(claim.refTimeMs)]);
+      await ledger.ack(id, owner, FAILED_BATCH_INDEX);
+    }
+    await ledger.fail(id, owner, now(), permanent.code, permanent.message);
+    log.error('file failed permanently: not retried', {
+      ...where,
+      errorCode: permanent.code,
+      reason: permanent.message,
+      attempt: claim.attempt,
+      calls,
+    });
+    return { status: 'failed', errorCode: permanent.code };
+  }
+};

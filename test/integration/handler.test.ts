@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
+import { accLog } from '../support/acc-log.js';
+import { engineReadsCaptures, isCaptureFile } from '../support/capture-support.js';
+import { CORPUS_DIR, corpusFiles, expectedFor } from '../support/corpus.js';
+import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
+import type { FakeCloudWatch } from '../support/fake-cloudwatch.js';
+import { lambdaContext } from '../support/lambda-context.js';
+import { eventBridgeObjectCreated, type ObjectEventInput, s3Event, s3TestEvent } from '../support/s3-event.js';
+import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
+
+type Handler = Awaited<ReturnType<typeof coldStartHandler>>['handler'];
+
+const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'] as const;
+
+/** Published `Responses` per Class, summed over every datum and minute. */
+const publishedByClass = (cw: FakeCloudWatch): Record<string, number> =>
+  Object.fromEntries(CLASSES.map((c) => [c, cw.sum('Responses', { Class: c })]));
+
+/** A deterministic byte generator (xorshift32), so the "binary file" is the same in every run. */
+const pseudoRandomBytes = (n: number, seed: number): Buffer => {
+  const out = Buffer.alloc(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+};
+
+let emu: Emulators;
+let handler: Handler;
+let readsCaptures = false;
+
+beforeAll(async () => {
+  emu = await startEmulators();
+  ({ handler } = await coldStartHandler(emu.env, vi.resetModules));
+  readsCaptures = await engineReadsCaptures();
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+beforeEach(() => {
+  emu.cloudWatch.reset();
+});
+
+/** Delivers each payload as one SQS message of one batch, as the event source mapping does. */
+const deliver = (...payloads: unknown[]) => handler(sqsEvent(...payloads.map((p) => sqsRecord(p))), lambdaContext());
+
+describe('every corpus file through S3, SQS and the handler', () => {
+  for (const file of corpusFiles()) {
+    it(`publishes the responses of ${file} per Class exactly as tshark counts them`, async (ctx) => {
+      if (isCaptureFile(file) && !readsCaptures) ctx.skip('the engine does not read packet captures yet');
+      // Prepare
+      const expected = expectedFor(file);
+      const obj = await emu.put(`corpus/${file}`, readFileSync(`${CORPUS_DIR}${file}`));
+
+      // Act
+      const out = await deliver(s3Event(obj));
+
+      // Assess
+      expect(out).toEqual({ batchItemFailures: [] });
+      expect(publishedByClass(emu.cloudWatch)).toEqual(expected.responses_by_class);
+      expect(emu.cloudWatch.sum('Responses')).toBe(expected.responses);
+      expect(emu.cloudWatch.sum('FilesProcessed')).toBe(1);
+      expect(emu.cloudWatch.sum('BytesProcessed')).toBe(obj.size);
+      expect(emu.cloudWatch.sum('FilesFailed')).toBe(0);
+      expect(emu.cloudWatch.accepted()).toBe(1);
+    });
+  }
+});
+
+describe('events', () => {
+  it('processes a direct S3 notification and an EventBridge "Object Created" event', async () => {
+    // Prepare
+    const a = await emu.put(
+      'direct/sipp-uac-cancel-tcp.messages.log',
+      readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`),
+    );
+    const b = await emu.put(
+      'eventbridge/sipp-uac-cancel-tcp.messages.log',
+      readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`),
+    );
+
+    // Act
+    const direct = await handler(s3Event(a), lambdaContext());
+    const bridged = await handler(eventBridgeObjectCreated(b), lambdaContext());
+
+    // Assess
+    expect(direct).toBeUndefined();
+    expect(bridged).toBeUndefined();
+    expect(publishedByClass(emu.cloudWatch)).toEqual({
+      '1xx': 160,
+      '2xx': 80,
+      '3xx': 0,
+      '4xx': 80,
+      '5xx': 0,
+      '6xx': 0,
+    });
+    expect(emu.cloudWatch.sum('FilesProcessed')).toBe(2);
+  });
+
+  it('acknowledges an s3:TestEvent without publishing anything', async () => {
+    // Act
+    const out = await deliver(s3TestEvent(emu.bucket));
+
+    // Assess
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(emu.cloudWatch.requests).toHaveLength(0);
+  });
+
+  it('decodes keys with spaces, a plus sign and non-ASCII characters', async () => {
+    // Prepare
+    const key = 'traces/2026 11 24/appel été ☎ +33 1.log';
+    const obj = await emu.put(key, readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));
+    const event = s3Event(obj);
+
+    // Act
+    const out = await deliver(event);
+
+    // Assess
+    expect(event.Records[0]?.s3.object.key).toBe('traces/2026+11+24/appel+%C3%A9t%C3%A9+%E2%98%8E+%2B33+1.log');
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(emu.cloudWatch.sum('Responses')).toBe(853);
+    const item = await emu.ledgerItem(ledgerKey({ bucket: emu.bucket, key, eTag: obj.eTag }));
+    expect(item?.status).toEqual({ S: 'done' });
+  });
+
+  it('skips folder keys and zero-byte objects without a ledger item or a metric', async () => {
+    // Prepare
+    const folder = await emu.put('folder/', '');
+    const empty = await emu.put('empty.log', '');
+
+    // Act
+    const out = await deliver(s3Event(folder), s3Event(empty));
+
+    // Assess
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(emu.cloudWatch.requests).toHaveLength(0);
+    expect(await emu.ledgerItem(ledgerKey({ bucket: emu.bucket, key: 'empty.log', eTag: empty.eTag }))).toBeUndefined();
+  });
+});
+
+describe('input that can never be read', () => {
+  const expectFailedOnce = async (obj: ObjectEventInput, errorCode: string): Promise<void> => {
+    // Act
+    const first = await deliver(s3Event(obj));
+    const again = await deliver(s3Event(obj));
+
+    // Assess
+    expect(first).toEqual({ batchItemFailures: [] });
+    expect(again).toEqual({ batchItemFailures: [] });
+    expect(emu.cloudWatch.sum('FilesFailed')).toBe(1);
+    expect(emu.cloudWatch.sum('Responses')).toBe(0);
+    expect(emu.cloudWatch.sum('FilesProcessed')).toBe(0);
+    const item = await emu.ledgerItem(ledgerKey(obj));
+    expect(item?.status).toEqual({ S: 'failed' });
+    expect(item?.errorCode).toEqual({ S: errorCode });
+  };
+
+  it('records corrupt gzip as failed, counts it in FilesFailed and does not retry it', async () => {
+    // Prepare
+    const gz = gzipSync(readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+    gz.fill(0xa5, 100, 140); // damage the deflate data, keep the header
+    const obj = await emu.put('broken/corrupt.log.gz', gz);
+
+    // Act, Assess
+    await expectFailedOnce(obj, 'CORRUPT_GZIP');
+  });
+
+  it('records truncated gzip as failed and publishes none of its partial counts', async () => {
+    // Prepare
+    const gz = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt.gz`);
+    const obj = await emu.put('broken/truncated.ngrep.txt.gz', gz.subarray(0, 60_000));
+
+    // Act, Assess
+    await expectFailedOnce(obj, 'TRUNCATED_GZIP');
+  });
+
+  it('records a binary file without SIP as failed (UNKNOWN_FORMAT)', async () => {
+    // Prepare
+    const obj = await emu.put('broken/random.bin', pseudoRandomBytes(200_000, 0x5eed));
+
+    // Act, Assess
+    await expectFailedOnce(obj, 'UNKNOWN_FORMAT');
+  });
+
+  it('records an object deleted before processing as failed (OBJECT_NOT_FOUND)', async () => {
+    // Prepare
+    const obj = await emu.put('broken/deleted.log', readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+    await emu.delete(obj.key);
+
+    // Act, Assess
+    await expectFailedOnce(obj, 'OBJECT_NOT_FOUND');
+  });
+});
+
+describe('SQS batches', () => {
+  it('reports only the bad records of a batch in batchItemFailures', async () => {
+    // Prepare
+    const good1 = await emu.put('batch/good-1.log', readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+    const good2 = await emu.put('batch/good-2.log', readFileSync(`${CORPUS_DIR}mixed.kamailio-proxy.log`));
+    const unreadable = await emu.put('batch/unreadable.bin', pseudoRandomBytes(5_000, 7));
+    const rejected = await emu.put('batch/rejected.log', readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));
+    // CloudWatch refuses the datums of one file (a non-retryable 400): only that message must come back
+    emu.cloudWatch.setFaults((_i, _n, body) =>
+      body.MetricData?.some((d) => d.MetricName === 'BytesProcessed' && (d.Values as number[])[0] === rejected.size)
+        ? { kind: 'invalid' }
+        : null,
+    );
+    const batch = sqsEvent(
+      sqsRecord(s3Event(good1), 'm-good-1'),
+      sqsRecord('not json at all', 'm-not-json'),
+      sqsRecord(s3Event(unreadable), 'm-unreadable'),
+      sqsRecord({ hello: 'world' }, 'm-not-s3'),
+      sqsRecord(s3Event(rejected), 'm-rejected'),
+      sqsRecord(s3Event(good2), 'm-good-2'),
+    );
+
+    // Act
+    const out = await handler(batch, lambdaContext());
+
+    // Assess
+    const failed = (out?.batchItemFailures ?? []).map((f) => f.itemIdentifier).sort();
+    expect(failed).toEqual(['m-not-json', 'm-not-s3', 'm-rejected']);
+    expect(emu.cloudWatch.sum('Responses')).toBe(160 + 491);
+    expect(emu.cloudWatch.sum('FilesProcessed')).toBe(2);
+    expect(emu.cloudWatch.sum('FilesFailed')).toBe(1);
+    const item = await emu.ledgerItem(ledgerKey(rejected));
+    expect(item?.status).toEqual({ S: 'claimed' });
+  });
+
+  it('processes 1,000 small files delivered concurrently without losing one', async () => {
+    // Prepare
+    const startMs = Date.now() - 3 * 3_600_000;
+    const files = Array.from({ length: 1000 }, (_, i) =>
+      accLog({
+        startMs: startMs + i * 60_000,
+        minutes: 2,
+        codes: [100 + (i % 3), 200, 486, 503 + (i % 2)],
+        perMinute: 3,
+      }),
+    );
+    const objects: ObjectEventInput[] = [];
+    for (let i = 0; i < files.length; i += 50) {
+      const slice = files.slice(i, i + 50);
+      objects.push(...(await Promise.all(slice.map((f, j) => emu.put(`many/${i + j}.acc.log`, f.text)))));
+    }
+    const expected = Object.fromEntries(CLASSES.map((c) => [c, files.reduce((n, f) => n + (f.byClass[c] ?? 0), 0)]));
+    const batches = Array.from({ length: 100 }, (_, b) =>
+      sqsEvent(...objects.slice(b * 10, b * 10 + 10).map((o) => sqsRecord(s3Event(o)))),
+    );
+
+    // Act
+    const t0 = Date.now();
+    const outs = await Promise.all(batches.map((e) => handler(e, lambdaContext())));
+    console.log('1000 files processed in', Date.now() - t0, 'ms');
+
+    // Assess
+    expect(outs.flatMap((o) => o?.batchItemFailures ?? [])).toEqual([]);
+    expect(publishedByClass(emu.cloudWatch)).toEqual(expected);
+    expect(expected).toEqual({ '1xx': 2000, '2xx': 2000, '3xx': 0, '4xx': 1000, '5xx': 1000, '6xx': 0 });
+    expect(emu.cloudWatch.sum('FilesProcessed')).toBe(1000);
+    expect(emu.cloudWatch.accepted()).toBe(1000);
+  });
+});

@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { accLog } from '../support/acc-log.js';
+import { spawnHandler } from '../support/child-handler.js';
+import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
+import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
+import type { RecordedDatum } from '../support/fake-cloudwatch.js';
+import { lambdaContext } from '../support/lambda-context.js';
+import { s3Event } from '../support/s3-event.js';
+import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
+
+type Handler = Awaited<ReturnType<typeof coldStartHandler>>['handler'];
+
+const MINUTE_MS = 60_000;
+const floorMinute = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+
+/** Sums `Responses` datums that carry exactly the dimensions Class and `dim`, keyed by the value of `dim`. */
+const responsesBy = (
+  datums: readonly RecordedDatum[],
+  dim: 'Code' | 'Method',
+): Record<string, Record<string, number>> => {
+  const out: Record<string, Record<string, number>> = {};
+  for (const d of datums) {
+    const keys = Object.keys(d.dimensions).sort();
+    if (d.metricName !== 'Responses' || keys.join() !== ['Class', dim].sort().join()) continue;
+    const cls = d.dimensions.Class ?? '';
+    const v = d.dimensions[dim] ?? '';
+    const perClass = out[cls] ?? {};
+    out[cls] = perClass;
+    perClass[v] = (perClass[v] ?? 0) + d.values.reduce((n, x, i) => n + x * (d.counts[i] ?? 1), 0);
+  }
+  return out;
+};
+
+let emu: Emulators;
+
+beforeAll(async () => {
+  emu = await startEmulators();
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+beforeEach(() => {
+  emu.cloudWatch.reset();
+});
+
+describe('METRIC_DETAIL', () => {
+  it('code: publishes Responses by (Class, Code) equal to the expected counts per status code', async () => {
+    // Prepare
+    const { handler } = await coldStartHandler({ ...emu.env, METRIC_DETAIL: 'code' }, vi.resetModules);
+    const file = 'mixed.kamailio-sipdump.data';
+    const obj = await emu.put(`detail/code/${file}`, readFileSync(`${CORPUS_DIR}${file}`));
+    const expected: Record<string, Record<string, number>> = {};
+    for (const [code, n] of Object.entries(expectedFor(file).responses_by_code)) {
+      const cls = `${code.charAt(0)}xx`;
+      expected[cls] = { ...(expected[cls] ?? {}), [code]: n };
+    }
+
+    // Act
+    await handler(sqsEvent(sqsRecord(s3Event(obj))), lambdaContext());
+
+    // Assess
+    expect(responsesBy(emu.cloudWatch.datums, 'Code')).toEqual(expected);
+    expect(emu.cloudWatch.sum('Responses', { Class: '5xx' })).toBe(55);
+  });
+
+  it('method: publishes Responses by (Class, Method) equal to the expected counts per CSeq method', async () => {
+    // Prepare
+    const { handler } = await coldStartHandler({ ...emu.env, METRIC_DETAIL: 'method' }, vi.resetModules);
+    const file = 'mixed.pjsip-style.log';
+    const obj = await emu.put(`detail/method/${file}`, readFileSync(`${CORPUS_DIR}${file}`));
+    const expected: Record<string, Record<string, number>> = {};
+    for (const [method, codes] of Object.entries(expectedFor(file).responses_by_method)) {
+      for (const [code, n] of Object.entries(codes)) {
+        const cls = `${code.charAt(0)}xx`;
+        const perClass = expected[cls] ?? {};
+        expected[cls] = perClass;
+        perClass[method] = (perClass[method] ?? 0) + n;
+      }
+    }
+
+    // Act
+    await handler(sqsEvent(sqsRecord(s3Event(obj))), lambdaContext());
+
+    // Assess
+    expect(responsesBy(emu.cloudWatch.datums, 'Method')).toEqual(expected);
+    expect(responsesBy(emu.cloudWatch.datums, 'Code')).toEqual({});
+  });
+
+  it('class: publishes no Code or Method dimension', async () => {
+    // Prepare
+    const { handler } = await coldStartHandler({ ...emu.env, METRIC_DETAIL: 'class' }, vi.resetModules);
+    const obj = await emu.put('detail/class.log', readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));
+
+    // Act
+    await handler(sqsEvent(sqsRecord(s3Event(obj))), lambdaContext());
+
+    // Assess
+    const dims = new Set(emu.cloudWatch.datums.map((d) => Object.keys(d.dimensions).sort().join('+')));
+    expect([...dims].sort()).toEqual(['', 'Class']);
+  });
+});
+
+describe('timestamps', () => {
+  let handler: Handler;
+  beforeAll(async () => {
+    ({ handler } = await coldStartHandler({ ...emu.env, METRIC_DETAIL: 'class' }, vi.resetModules));
+  });
+
+  it("stamps responses with the log's own minute", async () => {
+    // Prepare
+    const start = floorMinute(Date.now() - 5 * 3_600_000);
+    const log = accLog({ startMs: start, minutes: 3, codes: [200, 503], perMinute: 4 });
+    const obj = await emu.put('time/own-minute.acc.log', log.text);
+
+    // Act
+    await handler(sqsEvent(sqsRecord(s3Event(obj))), lambdaContext());
+
+    // Assess
+    const perMinute = emu.cloudWatch.datums
+      .filter((d) => d.metricName === 'Responses' && d.dimensions.Class === '5xx')
+      .map((d) => [d.timestampMs - start, d.counts[0]]);
+    expect(perMinute).toEqual([
+      [0, 2],
+      [MINUTE_MS, 2],
+      [2 * MINUTE_MS, 2],
+    ]);
+  });
+
+  it('stamps responses without a time of their own with the upload time', async () => {
+    // Prepare
+    const uploaded = Date.now() - 42 * MINUTE_MS;
+    const obj = await emu.put('time/untimed.ngrep.txt.gz', readFileSync(`${CORPUS_DIR}mixed.ngrep.txt.gz`));
+
+    // Act
+    await handler(
+      sqsEvent(sqsRecord(s3Event({ ...obj, eventTime: new Date(uploaded).toISOString() }))),
+      lambdaContext(),
+    );
+
+    // Assess
+    const stamps = new Set(emu.cloudWatch.datums.filter((d) => d.metricName === 'Responses').map((d) => d.timestampMs));
+    expect([...stamps]).toEqual([floorMinute(uploaded)]);
+    expect(emu.cloudWatch.sum('Responses')).toBe(1834);
+  });
+
+  it('restamps minutes outside the two-weeks-past / two-hours-future window with the processing time', async () => {
+    // Prepare
+    const old = accLog({ startMs: Date.now() - 20 * 24 * 3_600_000, minutes: 2, codes: [486], perMinute: 5 });
+    const future = accLog({ startMs: Date.now() + 3 * 3_600_000, minutes: 1, codes: [180], perMinute: 7 });
+    const recent = accLog({ startMs: Date.now() - 3_600_000, minutes: 1, codes: [200], perMinute: 3 });
+    const obj = await emu.put('time/out-of-window.acc.log', old.text + future.text + recent.text);
+    const before = floorMinute(Date.now());
+
+    // Act
+    await handler(sqsEvent(sqsRecord(s3Event(obj))), lambdaContext());
+
+    // Assess
+    const after = floorMinute(Date.now());
+    const byClass = emu.cloudWatch.datums.filter((d) => d.metricName === 'Responses' && d.dimensions.Class);
+    const restamped = byClass.filter((d) => d.dimensions.Class !== '2xx');
+    expect(restamped.map((d) => [d.dimensions.Class, d.counts[0]])).toEqual([
+      ['1xx', 7],
+      ['4xx', 10],
+    ]);
+    expect(restamped.every((d) => d.timestampMs >= before && d.timestampMs <= after)).toBe(true);
+    expect(byClass.find((d) => d.dimensions.Class === '2xx')?.timestampMs).toBe(floorMinute(Date.now() - 3_600_000));
+    expect(emu.cloudWatch.sum('Responses')).toBe(20);
+  });
+});
+
+describe('logs', () => {
+  it('writes one JSON summary line per file and no message contents', async () => {
+    // Prepare
+    const file = 'mixed.kamailio-sipdump.data';
+    const obj = await emu.put(`logs/${file}`, readFileSync(`${CORPUS_DIR}${file}`));
+    const child = spawnHandler(sqsEvent(sqsRecord(s3Event(obj), 'logged')), {
+      ...emu.env,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+
+    // Act
+    const { code, stdout } = await child.exited;
+
+    // Assess
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('RESULT {"batchItemFailures":[]}');
+    const logs = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs.map((l) => `${l.level} ${l.message}`)).toEqual(['INFO file processed']);
+    const summary = logs[0] ?? {};
+    expect(summary).toMatchObject({
+      service: 'sip-metrics',
+      bucket: emu.bucket,
+      key: `logs/${file}`,
+      bytes: 2420817,
+      formats: ['sipdump'],
+      responses: 1834,
+      responsesByClass: { '1xx': 648, '2xx': 784, '3xx': 22, '4xx': 279, '5xx': 55, '6xx': 46 },
+      retransmittedResponses: 5,
+      anomalies: {},
+      restampedResponses: 0,
+      batches: 1,
+      calls: 1,
+      attempt: 1,
+    });
+    expect(typeof summary.durationMs).toBe('number');
+    expect(typeof summary.mbPerSecond).toBe('number');
+    expect(stdout).not.toMatch(/Call-ID|606033789@127\.0\.0\.1|sip:|SIP\/2\.0/);
+  });
+});
+
+describe('configuration', () => {
+  it('fails the cold start with one error that lists every problem', async () => {
+    // Prepare
+    const saved = { ...process.env };
+    delete process.env.LEDGER_TABLE;
+    Object.assign(process.env, { METRIC_DETAIL: 'all', PUBLISH_CONCURRENCY: '0', LEASE_SECONDS: 'soon' });
+
+    // Act
+    const loading = coldStartHandler({}, vi.resetModules);
+
+    // Assess
+    await expect(loading).rejects.toMatchObject({
+      name: 'ConfigError',
+      code: 'CONFIG',
+      message:
+        'LEDGER_TABLE is required; METRIC_DETAIL must be one of class, code, method, got "all"; ' +
+        'LEASE_SECONDS must be a whole number, got "soon"; PUBLISH_CONCURRENCY must be >= 1',
+    });
+    process.env = saved;
+  });
+});

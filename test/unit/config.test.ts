@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../lambda/config.js';
+
+describe('readConfig', () => {
+  it('applies the documented defaults', () => {
+    // Act, Assess
+    expect(readConfig({ LEDGER_TABLE: 'sip-ledger' })).toEqual({
+      metricsNamespace: 'SIP',
+      ledgerTable: 'sip-ledger',
+      metricDetail: 'class',
+      leaseSeconds: 900,
+      publishConcurrency: 4,
+      objectConcurrency: 4,
+      publishMaxAttempts: 6,
+      publishTimeoutMs: 10_000,
+      ledgerTtlDays: 30,
+      s3ForcePathStyle: false,
+    });
+  });
+
+  it('uses path-style S3 addressing when an S3 or global endpoint is configured', () => {
+    // Act, Assess
+    expect(readConfig({ LEDGER_TABLE: 't12', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4568' }).s3ForcePathStyle).toBe(
+      true,
+    );
+    expect(readConfig({ LEDGER_TABLE: 't12', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }).s3ForcePathStyle).toBe(true);
+  });
+
+  it('reports every problem in one ConfigError', () => {
+    // Act, Assess
+    expect(() =>
+      readConfig({
+        METRICS_NAMESPACE: 'AWS/SIP',
+        METRIC_DETAIL: 'all',
+        PUBLISH_TIMEOUT_MS: '10',
+        LEDGER_TTL_DAYS: '7',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        code: 'CONFIG',
+        message:
+          'METRICS_NAMESPACE must not start with "AWS/" or ":"; LEDGER_TABLE is required; ' +
+          'METRIC_DETAIL must be one of class, code, method, got "all"; PUBLISH_TIMEOUT_MS must be >= 100; ' +
+          'LEDGER_TTL_DAYS must be >= 15',
+      }),
+    );
+  });
+});
