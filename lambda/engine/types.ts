@@ -38,7 +38,8 @@ export type AnomalyKind =
   | 'truncated-capture'
   | 'unsupported-link-type'
   | 'ip-fragment-incomplete'
-  | 'malformed-packet';
+  | 'malformed-packet'
+  | 'corrupt-capture';
 
 /** Where and when a payload was seen, as far as the log tells. */
 export interface PayloadMeta {

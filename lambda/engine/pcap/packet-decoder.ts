@@ -1,0 +1,276 @@
+import { MessageCounter } from '../message-counter.js';
+import type { FramerEvents, SipFramer } from '../sip-framer.js';
+import type { Tally } from '../tally.js';
+import type { PayloadMeta } from '../types.js';
+import { EndpointNames } from './endpoint-names.js';
+import { quotedMessageEvents, quotedPacketStart } from './icmp.js';
+import {
+  decodeIpv4,
+  decodeIpv6,
+  IP_PROTOCOL,
+  type IpDecode,
+  type IpPacket,
+  newIpPacket,
+  walkIpv6Extensions,
+} from './ip.js';
+import { FragmentReassembler } from './ip-fragments.js';
+import { findNetworkLayer, isSupportedLinkType, type NetworkLayer } from './link-layer.js';
+import type { CaptureInterface, PacketSink } from './packet-sink.js';
+import { classifyDatagram, countFirstSipMessage } from './sip-datagram.js';
+import { decodeTcp, newTcpSegment, TCP_FLAG, TcpReassembler } from './tcp-reassembly.js';
+import { decodeUdp, newUdpDatagram } from './udp.js';
+
+/** What a capture held, beyond the SIP counts; for tests and diagnostics. */
+export interface CaptureStats {
+  packets: number;
+  /** Frames without an IP packet (ARP, LLDP, STP, ...): skipped, and no anomaly, as they are normal. */
+  nonIpPackets: number;
+  udpDatagrams: number;
+  tcpSegments: number;
+  /** IP datagrams rebuilt from fragments. */
+  reassembledDatagrams: number;
+  /** UDP datagrams quoted in ICMP errors that started with SIP. */
+  quotedSipDatagrams: number;
+}
+
+const CONTROL_FLAGS = TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST;
+
+/**
+ * Decodes each captured frame down to its UDP or TCP payload: link layer, IPv4/IPv6 (with
+ * fragment reassembly), then TCP streams (reassembled per direction, handed to the framer), UDP
+ * datagrams and UDP datagrams quoted in ICMP errors. SIP is recognised by content on any port.
+ * Datagrams do not go through framer.datagram(), which frames every message of a payload: tshark
+ * counts only the first (sip-datagram.ts), and parsing it once here halves the cost per datagram.
+ */
+export class PacketDecoder implements PacketSink {
+  readonly stats: CaptureStats = {
+    packets: 0,
+    nonIpPackets: 0,
+    udpDatagrams: 0,
+    tcpSegments: 0,
+    reassembledDatagrams: 0,
+    quotedSipDatagrams: 0,
+  };
+  private readonly net: NetworkLayer = { kind: 'other', start: 0 };
+  private readonly ip = newIpPacket();
+  private readonly quotedIp = newIpPacket();
+  private readonly udp = newUdpDatagram();
+  private readonly tcp = newTcpSegment();
+  private readonly names = new EndpointNames();
+  private readonly fragments: FragmentReassembler;
+  private readonly streams: TcpReassembler;
+  /** UDP messages, counted one per datagram (see sip-datagram.ts), with their own retransmission state. */
+  private readonly datagramEvents: FramerEvents;
+  private readonly quotedEvents: FramerEvents;
+  /** The current frame was cut by the capture's snaplen: cut headers are expected, not malformed. */
+  private frameCut = false;
+
+  constructor(
+    private readonly framer: SipFramer,
+    private readonly tally: Tally,
+  ) {
+    this.fragments = new FragmentReassembler(tally);
+    this.streams = new TcpReassembler(framer, tally);
+    // Retransmissions are only ever detected over UDP (message-counter.ts), so UDP having its own
+    // counter and TCP going through the framer's changes no count.
+    this.datagramEvents = new MessageCounter(tally);
+    this.quotedEvents = quotedMessageEvents(tally);
+  }
+
+  packet(
+    iface: CaptureInterface,
+    buf: Buffer,
+    start: number,
+    end: number,
+    originalLength: number,
+    timeMs: number | undefined,
+  ): void {
+    this.stats.packets++;
+    this.frameCut = originalLength > end - start;
+    if (this.frameCut) this.tally.anomaly('truncated-capture');
+    if (!isSupportedLinkType(iface.linkType)) {
+      if (!iface.unsupportedReported) {
+        iface.unsupportedReported = true;
+        this.tally.anomaly('unsupported-link-type');
+      }
+      return;
+    }
+    const net = this.net;
+    findNetworkLayer(iface.linkType, buf, start, end, net);
+    const ip = this.ip;
+    let r: IpDecode;
+    if (net.kind === 'ipv4') r = decodeIpv4(buf, net.start, end, ip);
+    else if (net.kind === 'ipv6') r = decodeIpv6(buf, net.start, end, ip);
+    else {
+      this.stats.nonIpPackets++;
+      return;
+    }
+    if (r !== 'ok') {
+      this.broken();
+      return;
+    }
+    // the IP header announces more than the frame holds, yet the capture did not cut it
+    if (ip.truncated && !this.frameCut) this.tally.anomaly('malformed-packet');
+
+    if (!ip.isFragment) {
+      this.transport(ip, buf, ip.protocol, buf, ip.payloadStart, ip.payloadEnd, ip.declaredPayloadEnd, timeMs);
+      return;
+    }
+    // a cut fragment cannot complete its datagram; it will be counted as incomplete
+    if (ip.truncated) return;
+    const key =
+      ip.version === 4
+        ? `4 ${buf.readUInt32BE(ip.addressOffset)} ${buf.readUInt32BE(ip.addressOffset + 4)} ${ip.protocol} ${ip.fragmentId}`
+        : `6 ${buf.toString('latin1', ip.addressOffset, ip.addressOffset + 32)} ${ip.fragmentId}`;
+    const whole = this.fragments.add(
+      key,
+      ip.fragmentOffset,
+      ip.moreFragments,
+      ip.protocol,
+      buf,
+      ip.payloadStart,
+      ip.payloadEnd,
+      timeMs,
+    );
+    if (whole === null) return;
+    this.stats.reassembledDatagrams++;
+    const payload = whole.payload;
+    let protocol = whole.protocol;
+    let payloadStart = 0;
+    if (ip.version === 6) {
+      // headers after the Fragment header belong to the reassembled part (RFC 8200 §4.5)
+      ip.payloadEnd = payload.length;
+      ip.truncated = false;
+      ip.isFragment = false;
+      if (walkIpv6Extensions(payload, 0, protocol, ip) !== 'ok' || ip.isFragment) {
+        this.broken();
+        return;
+      }
+      protocol = ip.protocol;
+      payloadStart = ip.payloadStart;
+    }
+    this.transport(ip, buf, protocol, payload, payloadStart, payload.length, payload.length, timeMs);
+  }
+
+  /** End of capture: flush TCP streams and the framer; count datagrams still missing fragments. */
+  end(): void {
+    this.streams.end();
+    this.fragments.end();
+    this.framer.end();
+  }
+
+  /** A header that does not fit: expected in a frame the capture cut, malformed otherwise. */
+  private broken(): void {
+    if (!this.frameCut) this.tally.anomaly('malformed-packet');
+  }
+
+  /**
+   * The upper layer of an IP packet. Addresses are read from `addrBuf` at `ip.addressOffset`;
+   * the payload [start, end) may lie in another buffer (a reassembled datagram).
+   */
+  private transport(
+    ip: IpPacket,
+    addrBuf: Buffer,
+    protocol: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    declaredEnd: number,
+    timeMs: number | undefined,
+  ): void {
+    switch (protocol) {
+      case IP_PROTOCOL.UDP:
+        this.udpDatagram(ip, addrBuf, buf, start, end, timeMs);
+        return;
+      case IP_PROTOCOL.TCP:
+        this.tcpSegment(ip, addrBuf, buf, start, end, declaredEnd, timeMs);
+        return;
+      case IP_PROTOCOL.ICMP:
+        if (ip.version === 4) this.icmpError(4, buf, start, end, timeMs);
+        return;
+      case IP_PROTOCOL.ICMPV6:
+        if (ip.version === 6) this.icmpError(6, buf, start, end, timeMs);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private udpDatagram(
+    ip: IpPacket,
+    addrBuf: Buffer,
+    buf: Buffer,
+    start: number,
+    end: number,
+    timeMs: number | undefined,
+  ): void {
+    const udp = this.udp;
+    if (!decodeUdp(buf, start, end, udp)) {
+      this.broken();
+      return;
+    }
+    this.stats.udpDatagrams++;
+    const verdict = classifyDatagram(buf, udp.payloadStart, udp.payloadEnd);
+    if (verdict !== 'sip') {
+      // RTP and other non-SIP datagrams cost this much: no address string, no parse
+      if (verdict === 'other') this.tally.unrecognizedBytes += udp.payloadEnd - udp.payloadStart;
+      return;
+    }
+    const meta = this.meta(ip, addrBuf, udp.srcPort, udp.dstPort, timeMs, 'udp');
+    countFirstSipMessage(this.datagramEvents, buf, udp.payloadStart, udp.payloadEnd, meta);
+  }
+
+  private tcpSegment(
+    ip: IpPacket,
+    addrBuf: Buffer,
+    buf: Buffer,
+    start: number,
+    end: number,
+    declaredEnd: number,
+    timeMs: number | undefined,
+  ): void {
+    const tcp = this.tcp;
+    if (!decodeTcp(buf, start, end, tcp)) {
+      this.broken();
+      return;
+    }
+    this.stats.tcpSegments++;
+    const length = Math.max(0, declaredEnd - tcp.payloadStart);
+    // a pure ACK moves no stream data: skip it before building any string
+    if (length === 0 && (tcp.flags & CONTROL_FLAGS) === 0) return;
+    const meta = this.meta(ip, addrBuf, tcp.srcPort, tcp.dstPort, timeMs, 'tcp');
+    const flow = `${meta.src}>${meta.dst}`;
+    this.streams.segment(flow, tcp.seq, tcp.flags, buf, tcp.payloadStart, end, length, meta);
+  }
+
+  /** SIP in a UDP datagram quoted by an ICMP error (see quotedMessageEvents for what tshark does). */
+  private icmpError(version: 4 | 6, buf: Buffer, start: number, end: number, timeMs: number | undefined): void {
+    const q = quotedPacketStart(version, buf, start, end);
+    if (q < 0) return;
+    const quoted = this.quotedIp;
+    const r = version === 4 ? decodeIpv4(buf, q, end, quoted) : decodeIpv6(buf, q, end, quoted);
+    // only a first fragment holds the UDP header
+    if (r !== 'ok' || quoted.protocol !== IP_PROTOCOL.UDP || quoted.fragmentOffset !== 0) return;
+    const udp = this.udp;
+    if (!decodeUdp(buf, quoted.payloadStart, quoted.payloadEnd, udp)) return;
+    if (classifyDatagram(buf, udp.payloadStart, udp.payloadEnd) !== 'sip') return;
+    this.stats.quotedSipDatagrams++;
+    const meta = this.meta(quoted, buf, udp.srcPort, udp.dstPort, timeMs, 'udp');
+    countFirstSipMessage(this.quotedEvents, buf, udp.payloadStart, udp.payloadEnd, meta);
+  }
+
+  private meta(
+    ip: IpPacket,
+    addrBuf: Buffer,
+    srcPort: number,
+    dstPort: number,
+    timeMs: number | undefined,
+    transport: 'udp' | 'tcp',
+  ): PayloadMeta {
+    const names = this.names;
+    const a = ip.addressOffset;
+    const src = ip.version === 4 ? names.ipv4(addrBuf, a, srcPort) : names.ipv6(addrBuf, a, srcPort);
+    const dst = ip.version === 4 ? names.ipv4(addrBuf, a + 4, dstPort) : names.ipv6(addrBuf, a + 16, dstPort);
+    return { timeMs, src, dst, transport };
+  }
+}

@@ -1,0 +1,73 @@
+import type { Tally } from '../tally.js';
+import type { CaptureInterface, PacketSink } from './packet-sink.js';
+import { MAX_RECORD_BYTES } from './packet-sink.js';
+import { CORRUPT, type RecordLayout } from './record-splitter.js';
+
+/**
+ * The classic libpcap file format (https://www.tcpdump.org/manpages/pcap-savefile.5.html,
+ * draft-ietf-opsawg-pcap §4-5): a 24-byte file header, then records of a 16-byte header and the
+ * captured bytes. The magic number tells the byte order of every later field and whether the
+ * fractional timestamp counts microseconds (a1b2c3d4) or nanoseconds (a1b23c4d).
+ */
+
+/** Bytes of the file header. */
+export const PCAP_FILE_HEADER_BYTES = 24;
+/** Bytes of each record header. */
+export const PCAP_RECORD_HEADER_BYTES = 16;
+
+const MAGIC_MICROS = 0xa1b2c3d4;
+const MAGIC_NANOS = 0xa1b23c4d;
+
+/** Record layout of a libpcap file; hands every packet to `sink`. */
+export class PcapLayout implements RecordLayout {
+  private headerRead = false;
+  private littleEndian = true;
+  private fractionPerMs = 1000;
+  private iface: CaptureInterface = { linkType: -1, unsupportedReported: false };
+
+  constructor(
+    private readonly sink: PacketSink,
+    private readonly tally: Tally,
+  ) {}
+
+  headerBytes(): number {
+    return this.headerRead ? PCAP_RECORD_HEADER_BYTES : PCAP_FILE_HEADER_BYTES;
+  }
+
+  recordLength(buf: Buffer, pos: number): number {
+    if (!this.headerRead) return PCAP_FILE_HEADER_BYTES;
+    const capLen = this.littleEndian ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
+    // a record longer than this is not a packet but a misaligned or damaged file
+    if (capLen > MAX_RECORD_BYTES) return CORRUPT;
+    return PCAP_RECORD_HEADER_BYTES + capLen;
+  }
+
+  record(buf: Buffer, start: number, end: number): boolean {
+    if (!this.headerRead) return this.fileHeader(buf, start);
+    const le = this.littleEndian;
+    const seconds = le ? buf.readUInt32LE(start) : buf.readUInt32BE(start);
+    const fraction = le ? buf.readUInt32LE(start + 4) : buf.readUInt32BE(start + 4);
+    const origLen = le ? buf.readUInt32LE(start + 12) : buf.readUInt32BE(start + 12);
+    const timeMs = seconds * 1000 + Math.floor(fraction / this.fractionPerMs);
+    this.sink.packet(this.iface, buf, start + PCAP_RECORD_HEADER_BYTES, end, origLen, timeMs);
+    return true;
+  }
+
+  private fileHeader(buf: Buffer, start: number): boolean {
+    const magicLe = buf.readUInt32LE(start);
+    const magicBe = buf.readUInt32BE(start);
+    if (magicLe === MAGIC_MICROS || magicLe === MAGIC_NANOS) this.littleEndian = true;
+    else if (magicBe === MAGIC_MICROS || magicBe === MAGIC_NANOS) this.littleEndian = false;
+    else {
+      this.tally.anomaly('corrupt-capture');
+      return false;
+    }
+    const magic = this.littleEndian ? magicLe : magicBe;
+    this.fractionPerMs = magic === MAGIC_NANOS ? 1_000_000 : 1000;
+    const network = this.littleEndian ? buf.readUInt32LE(start + 20) : buf.readUInt32BE(start + 20);
+    // draft-ietf-opsawg-pcap §4: the upper bits carry FCS information; the link type is the low 16
+    this.iface = { linkType: network & 0xffff, unsupportedReported: false };
+    this.headerRead = true;
+    return true;
+  }
+}
