@@ -1,0 +1,178 @@
+/**
+ * The 5xx and 6xx spike alarms described as data. `constructs/monitoring.ts` turns each rule into a CloudWatch
+ * metric-math alarm; `evaluate-alarms.ts` evaluates the same rules on local counts (`npm start`), so both judge a
+ * spike identically. Pure: no aws-cdk-lib, no I/O.
+ */
+import { DEFAULTS } from './defaults.js';
+
+/** A SIP response class as the function publishes it in the `Class` dimension. */
+export type ResponseClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx';
+
+/** Every response class, in order. */
+export const RESPONSE_CLASSES: readonly ResponseClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'];
+
+/** CloudWatch's handling of periods without a datapoint (the subset the local evaluator implements). */
+export type TreatMissingData = 'notBreaching' | 'breaching' | 'missing';
+
+/** One `Responses` metric the rule reads: by class, or the dimensionless total. */
+export interface ResponsesMetric {
+  /** Metric-math id, unique within the alarm. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: 'Responses';
+  /** `{ Class: '5xx' }`, or `{}` for the total the function publishes without dimensions. */
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly statistic: 'Sum';
+  /** What the metric counts, for evaluators that hold counts by class rather than metrics. */
+  readonly responseClass: ResponseClass | 'all';
+}
+
+/** A ratio alarm: `100 × class / total` per period, above a threshold in M of N periods, gated by volume. */
+export interface SpikeAlarmRule {
+  /** Stable id: construct id in CDK, key in the local view. */
+  readonly id: 'ServerErrorSpike' | 'GlobalFailureSpike';
+  readonly responseClass: '5xx' | '6xx';
+  /** One line for the alarm description and the local view. */
+  readonly title: string;
+  readonly classMetric: ResponsesMetric;
+  readonly totalMetric: ResponsesMetric;
+  /** CloudWatch metric math; `ratioPercent()` computes the same value locally. */
+  readonly expression: string;
+  /** The alarm fires when the ratio is strictly above this (percent of all responses). */
+  readonly thresholdPercent: number;
+  readonly comparison: 'GreaterThanThreshold';
+  readonly periodSeconds: number;
+  /** N: periods looked at on every evaluation. */
+  readonly evaluationPeriods: number;
+  /** M: breaching periods among the N that put the alarm in ALARM. */
+  readonly datapointsToAlarm: number;
+  /** Periods with fewer responses than this evaluate to 0 %, so a quiet night never pages. */
+  readonly minResponsesPerPeriod: number;
+  readonly treatMissingData: TreatMissingData;
+}
+
+/** The settings both spike alarms share, and their thresholds. */
+export interface SpikeAlarmSettings {
+  readonly namespace: string;
+  readonly periodSeconds: number;
+  readonly datapointsToAlarm: number;
+  readonly evaluationPeriods: number;
+  readonly minResponsesPerPeriod: number;
+  readonly serverErrorThresholdPercent: number;
+  readonly globalFailureThresholdPercent: number;
+}
+
+/** CloudWatch: for periods of a minute or more, evaluation periods × period may not exceed one day. */
+export const MAX_EVALUATION_RANGE_SECONDS = 86_400;
+
+/**
+ * The N that keeps a datum arriving `latenessMinutes` after its timestamp inside the evaluated range, with room for
+ * the M breaching periods themselves: the alarm reads the last N periods on every evaluation, so a late datum counts
+ * as long as its period is still among them.
+ */
+export const evaluationPeriodsFor = (
+  latenessMinutes: number,
+  periodSeconds: number,
+  datapointsToAlarm: number,
+): number => datapointsToAlarm + Math.ceil((latenessMinutes * 60) / periodSeconds);
+
+/** Spike settings with every default applied (`evaluationPeriods` derived from the default lateness). */
+export const DEFAULT_SPIKE_ALARM_SETTINGS: SpikeAlarmSettings = {
+  namespace: DEFAULTS.namespace,
+  periodSeconds: DEFAULTS.alarmPeriodSeconds,
+  datapointsToAlarm: DEFAULTS.alarmDatapointsToAlarm,
+  evaluationPeriods: evaluationPeriodsFor(
+    DEFAULTS.alarmLatenessMinutes,
+    DEFAULTS.alarmPeriodSeconds,
+    DEFAULTS.alarmDatapointsToAlarm,
+  ),
+  minResponsesPerPeriod: DEFAULTS.alarmMinResponses,
+  serverErrorThresholdPercent: DEFAULTS.serverErrorThresholdPercent,
+  globalFailureThresholdPercent: DEFAULTS.globalFailureThresholdPercent,
+};
+
+const responsesMetric = (namespace: string, responseClass: ResponseClass | 'all'): ResponsesMetric => ({
+  id: responseClass === 'all' ? 'mTotal' : `m${responseClass}`,
+  namespace,
+  metricName: 'Responses',
+  dimensions: responseClass === 'all' ? {} : { Class: responseClass },
+  statistic: 'Sum',
+  responseClass,
+});
+
+/**
+ * The ratio in percent, gated by volume: the CloudWatch expression of every spike rule. FILL: a period with responses
+ * but no 5xx has no 5xx datum at all, which must read as 0 %, not as a missing ratio.
+ */
+const ratioExpression = (classId: string, totalId: string, minResponses: number): string =>
+  `IF(${totalId} >= ${minResponses}, 100 * FILL(${classId}, 0) / ${totalId}, 0)`;
+
+const spikeRule = (
+  id: SpikeAlarmRule['id'],
+  responseClass: SpikeAlarmRule['responseClass'],
+  thresholdPercent: number,
+  title: string,
+  s: SpikeAlarmSettings,
+): SpikeAlarmRule => {
+  const classMetric = responsesMetric(s.namespace, responseClass);
+  const totalMetric = responsesMetric(s.namespace, 'all');
+  return {
+    id,
+    responseClass,
+    title,
+    classMetric,
+    totalMetric,
+    expression: ratioExpression(classMetric.id, totalMetric.id, s.minResponsesPerPeriod),
+    thresholdPercent,
+    comparison: 'GreaterThanThreshold',
+    periodSeconds: s.periodSeconds,
+    evaluationPeriods: s.evaluationPeriods,
+    datapointsToAlarm: s.datapointsToAlarm,
+    minResponsesPerPeriod: s.minResponsesPerPeriod,
+    // "missing data must not alarm": no logs (a quiet system, a late upload) is good news, not a spike
+    treatMissingData: 'notBreaching',
+  };
+};
+
+/** The 5xx (server error) and 6xx (global failure) spike rules for these settings. */
+export const buildSpikeAlarmRules = (settings: SpikeAlarmSettings = DEFAULT_SPIKE_ALARM_SETTINGS): SpikeAlarmRule[] => [
+  spikeRule(
+    'ServerErrorSpike',
+    '5xx',
+    settings.serverErrorThresholdPercent,
+    `5xx responses above ${settings.serverErrorThresholdPercent} % of all responses`,
+    settings,
+  ),
+  spikeRule(
+    'GlobalFailureSpike',
+    '6xx',
+    settings.globalFailureThresholdPercent,
+    `6xx responses above ${settings.globalFailureThresholdPercent} % of all responses`,
+    settings,
+  ),
+];
+
+/**
+ * What `rule.expression` yields for one period: `undefined` when the period has no responses at all (CloudWatch has
+ * no datapoint then), 0 below the minimum volume, else the class's share of all responses in percent.
+ */
+export const ratioPercent = (
+  rule: Pick<SpikeAlarmRule, 'minResponsesPerPeriod'>,
+  classCount: number,
+  totalCount: number | undefined,
+): number | undefined => {
+  if (totalCount === undefined) return undefined;
+  if (totalCount < rule.minResponsesPerPeriod) return 0;
+  return (100 * classCount) / totalCount;
+};
+
+/** Whether one datapoint breaches the rule's threshold. */
+export const isBreaching = (rule: Pick<SpikeAlarmRule, 'thresholdPercent'>, valuePercent: number): boolean =>
+  valuePercent > rule.thresholdPercent;
+
+/** A human description of the alarm, with the lateness it tolerates spelled out. */
+export const describeSpikeRule = (rule: SpikeAlarmRule): string =>
+  `${rule.title} (periods of ${rule.periodSeconds} s with at least ${rule.minResponsesPerPeriod} responses), ` +
+  `in ${rule.datapointsToAlarm} of the last ${rule.evaluationPeriods} periods: ` +
+  `data up to ${Math.floor(((rule.evaluationPeriods - rule.datapointsToAlarm) * rule.periodSeconds) / 60)} min late still alarms. ` +
+  `Missing data is treated as ${rule.treatMissingData}.`;

@@ -1,0 +1,431 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  AnomalyDetectionAlarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IAlarm,
+  type IWidget,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  buildSpikeAlarmRules,
+  DEFAULT_SPIKE_ALARM_SETTINGS,
+  describeSpikeRule,
+  RESPONSE_CLASSES,
+  type ResponsesMetric,
+  type TreatMissingData as RuleTreatMissingData,
+  type SpikeAlarmRule,
+  type SpikeAlarmSettings,
+} from '../alarm-rules.js';
+import { DEFAULTS, type MetricDetail } from '../defaults.js';
+
+/** Properties of {@link Monitoring}. */
+export interface MonitoringProps {
+  /** The processing function (errors, throttles, duration). */
+  readonly function: IFunction;
+  /** The notification queue (age of the oldest message). */
+  readonly queue: IQueue;
+  /** The dead-letter queue (not empty = files that were never counted). */
+  readonly deadLetterQueue: IQueue;
+  /**
+   * The 5xx and 6xx spike alarms: namespace, period, M of N, minimum volume and thresholds.
+   * @default DEFAULT_SPIKE_ALARM_SETTINGS (namespace SIP, 60 s periods, 3 of 68, 100 responses, 5 % and 2 %)
+   */
+  readonly spikeAlarms?: SpikeAlarmSettings;
+  /**
+   * Detail the function publishes: 'code' adds a top-status-codes graph, 'method' a top-methods graph.
+   * @default 'class'
+   */
+  readonly metricDetail?: MetricDetail;
+  /**
+   * Add a CloudWatch anomaly-detection alarm on the 5xx count (about USD 0.30 a month more).
+   * @default false
+   */
+  readonly anomalyDetection?: boolean;
+  /**
+   * Width of the anomaly band in standard deviations.
+   * @default 3
+   */
+  readonly anomalyStdDevs?: number;
+  /**
+   * Alarm when the oldest queued notification is at least this old.
+   * @default Duration.minutes(15)
+   */
+  readonly queueAgeAlarm?: Duration;
+  /**
+   * Subscribe this address to the alarm topic (it must confirm the subscription by e-mail).
+   * @default no subscription
+   */
+  readonly alarmEmail?: string;
+}
+
+/** Health alarm ids, in the order the dashboard shows them. */
+export type HealthAlarmId =
+  | 'DeadLetterQueueNotEmpty'
+  | 'FunctionErrors'
+  | 'FunctionThrottles'
+  | 'QueueBacklog'
+  | 'FilesFailed';
+
+/** The encrypted alarm topic, the spike and health alarms, and the dashboard. */
+export class Monitoring extends Construct {
+  /** Every alarm notifies this topic, on ALARM and on OK. */
+  readonly alarmTopic: Topic;
+  /** Encrypts {@link alarmTopic}; CloudWatch may use it to publish. */
+  readonly alarmTopicKey: Key;
+  /** The rules the spike alarms were built from (the local stack evaluates the same ones). */
+  readonly spikeRules: readonly SpikeAlarmRule[];
+  /** Spike alarms by rule id. */
+  readonly spikeAlarms: Readonly<Record<SpikeAlarmRule['id'], Alarm>>;
+  /** The optional anomaly-detection alarm on the 5xx count. */
+  readonly anomalyAlarm: Alarm | undefined;
+  /** Health alarms by id. */
+  readonly healthAlarms: Readonly<Record<HealthAlarmId, Alarm>>;
+  /** The product's dashboard. */
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const settings = props.spikeAlarms ?? DEFAULT_SPIKE_ALARM_SETTINGS;
+    const namespace = settings.namespace;
+    const period = Duration.seconds(settings.periodSeconds);
+
+    this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the SIP metrics alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch calls KMS itself when it publishes to an encrypted topic, and the account-root statement does not
+    // cover service principals: without this grant every notification is dropped silently
+    this.alarmTopicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'SIP metrics alarms',
+      masterKey: this.alarmTopicKey,
+      enforceSSL: true,
+    });
+    // enforceSSL creates a topic policy, which replaces SNS's default owner policy: CloudWatch then needs an
+    // explicit allow, limited to alarms of this account
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+        },
+      }),
+    );
+    if (props.alarmEmail !== undefined) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const notify = new SnsAction(this.alarmTopic);
+    const wire = (alarm: Alarm): Alarm => {
+      alarm.addAlarmAction(notify);
+      // "back to OK" is news too: whoever was paged learns the spike is over without opening the console
+      alarm.addOkAction(notify);
+      return alarm;
+    };
+
+    this.spikeRules = buildSpikeAlarmRules(settings);
+    const spikeAlarms: Partial<Record<SpikeAlarmRule['id'], Alarm>> = {};
+    const ratioExpressions = new Map<SpikeAlarmRule['id'], MathExpression>();
+    for (const rule of this.spikeRules) {
+      const expression = ratioExpressionOf(rule);
+      ratioExpressions.set(rule.id, expression);
+      spikeAlarms[rule.id] = wire(
+        new Alarm(this, rule.id, {
+          alarmDescription: describeSpikeRule(rule),
+          metric: expression,
+          threshold: rule.thresholdPercent,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: rule.evaluationPeriods,
+          datapointsToAlarm: rule.datapointsToAlarm,
+          treatMissingData: cdkTreatMissingData(rule.treatMissingData),
+        }),
+      );
+    }
+    this.spikeAlarms = spikeAlarms as Record<SpikeAlarmRule['id'], Alarm>;
+
+    const serverErrors = new Metric({
+      namespace,
+      metricName: 'Responses',
+      dimensionsMap: { Class: '5xx' },
+      statistic: 'Sum',
+      period,
+      label: '5xx responses',
+    });
+    this.anomalyAlarm = props.anomalyDetection
+      ? wire(
+          new AnomalyDetectionAlarm(this, 'ServerErrorAnomaly', {
+            alarmDescription:
+              `5xx responses above the band CloudWatch learned from this metric's history ` +
+              `(${props.anomalyStdDevs ?? DEFAULTS.anomalyStdDevs} standard deviations), in ` +
+              `${settings.datapointsToAlarm} of the last ${settings.evaluationPeriods} periods; complements the ratio ` +
+              'alarm when the usual error level itself shifts.',
+            metric: serverErrors,
+            stdDevs: props.anomalyStdDevs ?? DEFAULTS.anomalyStdDevs,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+            evaluationPeriods: settings.evaluationPeriods,
+            datapointsToAlarm: settings.datapointsToAlarm,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          }),
+        )
+      : undefined;
+
+    const filesFailed = new Metric({
+      namespace,
+      metricName: 'FilesFailed',
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    const queueAge = props.queueAgeAlarm ?? Duration.seconds(DEFAULTS.queueAgeAlarmSeconds);
+    this.healthAlarms = {
+      DeadLetterQueueNotEmpty: wire(
+        new Alarm(this, 'DeadLetterQueueNotEmpty', {
+          alarmDescription:
+            'S3 notifications failed processing 3 times and sit in the dead-letter queue: those files are NOT counted. ' +
+            'Read the function logs for their keys, fix the cause, then redrive the DLQ (the ledger prevents double counts).',
+          metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            statistic: 'Maximum',
+            period: Duration.minutes(1),
+          }),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+      FunctionErrors: wire(
+        new Alarm(this, 'FunctionErrors', {
+          alarmDescription:
+            'The function crashed or timed out (failed records of a batch are not errors; whole invocations are). ' +
+            'Its messages come back after the visibility timeout; repeated failures end in the DLQ.',
+          metric: props.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+      FunctionThrottles: wire(
+        new Alarm(this, 'FunctionThrottles', {
+          alarmDescription:
+            'Lambda refused invocations (account concurrency exhausted): processing is delayed, and with it the ' +
+            'spike alarms. Raise the account limit or lower maxConcurrency.',
+          metric: props.function.metricThrottles({ statistic: 'Sum', period: Duration.minutes(5) }),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+      QueueBacklog: wire(
+        new Alarm(this, 'QueueBacklog', {
+          alarmDescription:
+            `An S3 notification has waited ${queueAge.toSeconds()} s or more: processing lags behind uploads, and ` +
+            'spikes in the waiting files may reach CloudWatch too late for the spike alarms.',
+          metric: props.queue.metricApproximateAgeOfOldestMessage({
+            statistic: 'Maximum',
+            period: Duration.minutes(1),
+          }),
+          threshold: queueAge.toSeconds(),
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+      FilesFailed: wire(
+        new Alarm(this, 'FilesFailed', {
+          alarmDescription:
+            'A log file could never be read (corrupt gzip, no SIP in any known format, deleted before processing). ' +
+            'It is recorded in the ledger and not retried; the function logs name the file and the reason.',
+          metric: filesFailed,
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+    };
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          `# SIP responses (namespace \`${namespace}\`)\n` +
+          "Times are the log's own timestamps: a file uploaded late fills in the past. " +
+          `Spike alarms judge ${settings.periodSeconds} s periods with at least ${settings.minResponsesPerPeriod} responses.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Responses by class',
+        stacked: true,
+        left: RESPONSE_CLASSES.map(
+          (cls) =>
+            new Metric({
+              namespace,
+              metricName: 'Responses',
+              dimensionsMap: { Class: cls },
+              statistic: 'Sum',
+              period,
+              label: cls,
+            }),
+        ),
+        width: 24,
+        height: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      ...this.spikeRules.map((rule) => {
+        const expression = ratioExpressions.get(rule.id);
+        if (expression === undefined) throw new Error(`no expression for ${rule.id}`);
+        return new GraphWidget({
+          title: `${rule.responseClass} share of responses (%)`,
+          left: [expression],
+          leftYAxis: { min: 0, showUnits: false },
+          leftAnnotations: [
+            { value: rule.thresholdPercent, label: `alarm above ${rule.thresholdPercent} %`, color: '#d62728' },
+          ],
+          width: 12,
+          height: 6,
+        });
+      }),
+    );
+    const top = topBreakdownWidget(namespace, props.metricDetail ?? DEFAULTS.metricDetail);
+    if (top !== undefined) this.dashboard.addWidgets(top);
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Files',
+        left: [
+          new Metric({ namespace, metricName: 'FilesProcessed', statistic: 'Sum', label: 'processed' }),
+          new Metric({ namespace, metricName: 'FilesFailed', statistic: 'Sum', label: 'failed', color: '#d62728' }),
+          new Metric({ namespace, metricName: 'ParseAnomalies', statistic: 'Sum', label: 'parse anomalies' }),
+        ],
+        width: 8,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: 'Bytes processed',
+        left: [new Metric({ namespace, metricName: 'BytesProcessed', statistic: 'Sum', label: 'bytes' })],
+        width: 8,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: 'Upload to metrics (s)',
+        left: [
+          new Metric({ namespace, metricName: 'ProcessingLagSeconds', statistic: 'Maximum', label: 'max' }),
+          new Metric({ namespace, metricName: 'ProcessingLagSeconds', statistic: 'p50', label: 'median' }),
+        ],
+        width: 8,
+        height: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Queues',
+        left: [
+          props.queue.metricApproximateNumberOfMessagesVisible({ label: 'waiting', statistic: 'Maximum' }),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'in DLQ', statistic: 'Maximum' }),
+        ],
+        right: [props.queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', statistic: 'Maximum' })],
+        width: 12,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: 'Function',
+        left: [
+          props.function.metricInvocations({ statistic: 'Sum', label: 'invocations' }),
+          props.function.metricErrors({ statistic: 'Sum', label: 'errors' }),
+          props.function.metricThrottles({ statistic: 'Sum', label: 'throttles' }),
+        ],
+        right: [props.function.metricDuration({ statistic: 'Maximum', label: 'max duration (ms)' })],
+        width: 12,
+        height: 6,
+      }),
+    );
+    const allAlarms: IAlarm[] = [
+      ...Object.values(this.spikeAlarms),
+      ...(this.anomalyAlarm ? [this.anomalyAlarm] : []),
+      ...Object.values(this.healthAlarms),
+    ];
+    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: allAlarms, width: 24, height: 3 }));
+  }
+}
+
+const metricOf = (m: ResponsesMetric, period: Duration): Metric =>
+  new Metric({
+    namespace: m.namespace,
+    metricName: m.metricName,
+    dimensionsMap: { ...m.dimensions },
+    statistic: m.statistic,
+    period,
+  });
+
+/** The CloudWatch form of a spike rule's ratio: the rule's own expression over the rule's own metrics. */
+const ratioExpressionOf = (rule: SpikeAlarmRule): MathExpression => {
+  const period = Duration.seconds(rule.periodSeconds);
+  return new MathExpression({
+    expression: rule.expression,
+    usingMetrics: {
+      [rule.classMetric.id]: metricOf(rule.classMetric, period),
+      [rule.totalMetric.id]: metricOf(rule.totalMetric, period),
+    },
+    period,
+    label: `${rule.responseClass} % (0 below ${rule.minResponsesPerPeriod} responses)`,
+  });
+};
+
+const cdkTreatMissingData = (t: RuleTreatMissingData): TreatMissingData => {
+  switch (t) {
+    case 'notBreaching':
+      return TreatMissingData.NOT_BREACHING;
+    case 'breaching':
+      return TreatMissingData.BREACHING;
+    case 'missing':
+      return TreatMissingData.MISSING;
+  }
+};
+
+/** Top status codes (detail 'code') or methods (detail 'method'), by Metrics Insights; nothing at detail 'class'. */
+const topBreakdownWidget = (namespace: string, detail: MetricDetail): IWidget | undefined => {
+  if (detail === 'class') return undefined;
+  const dimension = detail === 'code' ? 'Code' : 'Method';
+  return new GraphWidget({
+    title: detail === 'code' ? 'Top 10 status codes' : 'Top 10 CSeq methods (responses)',
+    left: [
+      new MathExpression({
+        // Metrics Insights: one query graphs whatever codes occur, without knowing them in advance
+        expression: `SELECT SUM(Responses) FROM SCHEMA("${namespace}", Class, ${dimension}) GROUP BY ${dimension} ORDER BY SUM() DESC LIMIT 10`,
+        // an empty label lets CloudWatch name each series by its code or method (CDK would repeat the query)
+        label: '',
+      }),
+    ],
+    stacked: true,
+    width: 24,
+    height: 6,
+  });
+};

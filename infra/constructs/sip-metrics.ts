@@ -1,0 +1,209 @@
+import { Duration } from 'aws-cdk-lib';
+import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULT_SPIKE_ALARM_SETTINGS, type SpikeAlarmSettings } from '../alarm-rules.js';
+import { type BucketEncryptionMode, DEFAULTS, type MetricDetail, VISIBILITY_TIMEOUT_FACTOR } from '../defaults.js';
+import { LedgerTable } from './ledger-table.js';
+import { LogIngest } from './log-ingest.js';
+import { Monitoring } from './monitoring.js';
+import { ProcessorFunction } from './processor-function.js';
+
+/** Properties of {@link SipMetrics}; every one is optional and defaults to the secure, documented choice. */
+export interface SipMetricsProps {
+  /**
+   * CloudWatch namespace of the metrics (and the only one the function may publish to).
+   * @default 'SIP'
+   */
+  readonly namespace?: string;
+  /**
+   * Objects created under this key prefix are processed; the function may read nothing else.
+   * @default 'logs/'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Only keys ending in one of these are processed.
+   * @default [] (every key under the prefix)
+   */
+  readonly keySuffixes?: readonly string[];
+  /**
+   * 'class' publishes responses per class; 'code' adds per-status-code metrics, 'method' per-CSeq-method ones.
+   * @default 'class'
+   */
+  readonly metricDetail?: MetricDetail;
+  /**
+   * Encryption at rest of the log bucket.
+   * @default 's3-managed'
+   */
+  readonly bucketEncryption?: BucketEncryptionMode;
+  /**
+   * Days before log objects expire; 0 keeps them forever.
+   * @default 90
+   */
+  readonly logExpirationDays?: number;
+  /**
+   * Days before overwritten or deleted log versions are removed.
+   * @default 30
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * Days before server access logs expire.
+   * @default 90
+   */
+  readonly accessLogExpirationDays?: number;
+  /**
+   * Days a ledger record is kept (must outlive the 14-day DLQ).
+   * @default 30
+   */
+  readonly ledgerRetentionDays?: number;
+  /**
+   * Keep the buckets, the ledger and the log group when the stack is deleted.
+   * @default true
+   */
+  readonly retainData?: boolean;
+  /**
+   * Function memory in MiB (also sets its CPU share).
+   * @default 1769
+   */
+  readonly functionMemoryMiB?: number;
+  /**
+   * Function timeout; the queue's visibility timeout is 6× this.
+   * @default Duration.minutes(15)
+   */
+  readonly functionTimeout?: Duration;
+  /**
+   * S3 notifications per invocation.
+   * @default 5
+   */
+  readonly batchSize?: number;
+  /**
+   * Concurrent invocations at most.
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Retention of the function's logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly functionLogRetention?: RetentionDays;
+  /**
+   * Spike alarm settings; their `namespace` must equal {@link namespace}.
+   * @default DEFAULT_SPIKE_ALARM_SETTINGS with {@link namespace}
+   */
+  readonly spikeAlarms?: SpikeAlarmSettings;
+  /**
+   * Add an anomaly-detection alarm on the 5xx count.
+   * @default false
+   */
+  readonly anomalyDetection?: boolean;
+  /**
+   * Anomaly band width in standard deviations.
+   * @default 3
+   */
+  readonly anomalyStdDevs?: number;
+  /**
+   * Alarm when an S3 notification has waited this long.
+   * @default Duration.minutes(15)
+   */
+  readonly queueAgeAlarm?: Duration;
+  /**
+   * E-mail address subscribed to the alarm topic.
+   * @default no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * TypeScript entry of the Lambda handler.
+   * @default the product's lambda/handler.ts
+   */
+  readonly handlerEntry?: string;
+}
+
+/**
+ * SIP logs dropped into S3 become per-class CloudWatch response metrics, with 5xx/6xx spike alarms and a dashboard:
+ * bucket -> queue (+DLQ) -> function -> CloudWatch, with a DynamoDB ledger for exactly-once counting.
+ */
+export class SipMetrics extends Construct {
+  /** Drop SIP logs here, under {@link keyPrefix}. */
+  readonly bucket: Bucket;
+  /** The key prefix that is processed. */
+  readonly keyPrefix: string;
+  /** S3 notifications waiting for the function. */
+  readonly queue: Queue;
+  /** Notifications that failed processing 3 times. */
+  readonly deadLetterQueue: Queue;
+  /** The processing function. */
+  readonly function: NodejsFunction;
+  /** The exactly-once ledger. */
+  readonly ledgerTable: Table;
+  /** Every alarm notifies this encrypted topic. */
+  readonly alarmTopic: Topic;
+  /** The product's dashboard. */
+  readonly dashboard: Dashboard;
+  /** The alarms and the rules behind them. */
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: SipMetricsProps = {}) {
+    super(scope, id);
+    const namespace = props.namespace ?? DEFAULTS.namespace;
+    const spikeAlarms = props.spikeAlarms ?? { ...DEFAULT_SPIKE_ALARM_SETTINGS, namespace };
+    if (spikeAlarms.namespace !== namespace) {
+      throw new Error(`spikeAlarms.namespace (${spikeAlarms.namespace}) must equal namespace (${namespace})`);
+    }
+    const timeout = props.functionTimeout ?? Duration.seconds(DEFAULTS.functionTimeoutSeconds);
+
+    const ingest = new LogIngest(this, 'Ingest', {
+      keyPrefix: props.keyPrefix,
+      keySuffixes: props.keySuffixes,
+      encryption: props.bucketEncryption,
+      logExpirationDays: props.logExpirationDays,
+      noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
+      accessLogExpirationDays: props.accessLogExpirationDays,
+      retainData: props.retainData,
+      // AWS: at least 6× the function timeout, so a message is not redelivered while a slow batch still runs
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+    });
+    const ledger = new LedgerTable(this, 'Ledger', { retainData: props.retainData });
+    const processor = new ProcessorFunction(this, 'Processor', {
+      bucket: ingest.bucket,
+      bucketKey: ingest.bucketKey,
+      keyPrefix: ingest.keyPrefix,
+      queue: ingest.queue,
+      ledgerTable: ledger.table,
+      namespace,
+      metricDetail: props.metricDetail,
+      ledgerRetentionDays: props.ledgerRetentionDays,
+      memoryMiB: props.functionMemoryMiB,
+      timeout,
+      batchSize: props.batchSize,
+      maxConcurrency: props.maxConcurrency,
+      logRetention: props.functionLogRetention,
+      retainData: props.retainData,
+      entry: props.handlerEntry,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      function: processor.function,
+      queue: ingest.queue,
+      deadLetterQueue: ingest.deadLetterQueue,
+      spikeAlarms,
+      metricDetail: props.metricDetail,
+      anomalyDetection: props.anomalyDetection,
+      anomalyStdDevs: props.anomalyStdDevs,
+      queueAgeAlarm: props.queueAgeAlarm,
+      alarmEmail: props.alarmEmail,
+    });
+
+    this.bucket = ingest.bucket;
+    this.keyPrefix = ingest.keyPrefix;
+    this.queue = ingest.queue;
+    this.deadLetterQueue = ingest.deadLetterQueue;
+    this.function = processor.function;
+    this.ledgerTable = ledger.table;
+    this.alarmTopic = this.monitoring.alarmTopic;
+    this.dashboard = this.monitoring.dashboard;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Default settings of the deployed product, in one place: `config.ts` applies them to absent cdk.json keys,
+ * the constructs use them for absent props, `alarm-rules.ts` for absent alarm settings, so the three cannot drift.
+ * Pure data: no aws-cdk-lib import, so the local stack (`npm start`) can use it too.
+ */
+
+/** Every accepted `METRIC_DETAIL` (the Lambda's setting), in documentation order. */
+export const METRIC_DETAILS = ['class', 'code', 'method'] as const;
+
+/** How much detail the function publishes: per class, plus per status code, or plus per CSeq method. */
+export type MetricDetail = (typeof METRIC_DETAILS)[number];
+
+/** Every accepted bucket encryption mode. */
+export const BUCKET_ENCRYPTION_MODES = ['s3-managed', 'kms'] as const;
+
+/** How the log bucket encrypts objects at rest. */
+export type BucketEncryptionMode = (typeof BUCKET_ENCRYPTION_MODES)[number];
+
+/** CloudWatch Logs retention values (days) that the service accepts. */
+export const LOG_RETENTION_DAYS_VALUES: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** Defaults of every setting; the README documents the same values. */
+export const DEFAULTS = {
+  stackName: 'SipMetrics',
+  namespace: 'SIP',
+  keyPrefix: 'logs/',
+  keySuffixes: [] as readonly string[],
+  metricDetail: 'class' as MetricDetail,
+  bucketEncryption: 's3-managed' as BucketEncryptionMode,
+  /** 0 keeps log objects forever. */
+  logExpirationDays: 90,
+  noncurrentVersionExpirationDays: 30,
+  accessLogExpirationDays: 90,
+  // must outlive a DLQ redrive (14 days) plus the queue's own retention, or a redriven duplicate is counted twice
+  ledgerRetentionDays: 30,
+  retainData: true,
+  // 1769 MB is exactly one vCPU: the engine is single-threaded, so more memory buys no speed, less buys less CPU
+  functionMemoryMiB: 1769,
+  functionTimeoutSeconds: 900,
+  batchSize: 5,
+  maxConcurrency: 10,
+  functionLogRetentionDays: 30,
+  alarmPeriodSeconds: 60,
+  alarmDatapointsToAlarm: 3,
+  // an hour of upload delay (log rotation) plus five minutes for queueing and processing
+  alarmLatenessMinutes: 65,
+  alarmMinResponses: 100,
+  serverErrorThresholdPercent: 5,
+  globalFailureThresholdPercent: 2,
+  anomalyDetection: false,
+  anomalyStdDevs: 3,
+  queueAgeAlarmSeconds: 900,
+} as const;
+
+/** SQS keeps undeleted messages this long before dropping them; the DLQ catches them long before (3 receives). */
+export const QUEUE_RETENTION_DAYS = 4;
+
+/** The dead-letter queue keeps failed messages for the maximum SQS allows. */
+export const DLQ_RETENTION_DAYS = 14;
+
+/** Receives before SQS moves a message to the DLQ: enough for transient errors, few enough to surface a poison file. */
+export const MAX_RECEIVE_COUNT = 3;
+
+/** AWS's recommendation for SQS event sources: visibility timeout at least 6× the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** The DynamoDB TTL attribute of the ledger (epoch seconds), agreed with `lambda/` (issue 5). */
+export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
+
+/** The ledger's partition key attribute, agreed with `lambda/adapters/dynamodb-ledger.ts`. */
+export const LEDGER_PARTITION_KEY = 'pk';
