@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { scan } from '../lambda/engine/index.js';
-import { engineReadsCaptures } from '../test/support/capture-support.js';
 import { startEmulators } from '../test/support/emulators.js';
 import { lambdaContext } from '../test/support/lambda-context.js';
 import { s3Event } from '../test/support/s3-event.js';
@@ -67,7 +66,7 @@ const concatenate = async (src: string, copies: number, dest: string): Promise<n
 
 const main = async (): Promise<void> => {
   const files = ['large.ngrep.txt.gz'];
-  if (await engineReadsCaptures()) files.push('large.pcap.gz');
+  files.push('large.pcap.gz');
   const emu = await startEmulators('bench-logs', 'bench-ledger');
   Object.assign(process.env, emu.env);
   const { handler } = await import('../lambda/handler.js');

@@ -7,7 +7,6 @@ export type ErrorCode =
   | 'UNKNOWN_FORMAT'
   | 'CONFIG'
   | 'OBJECT_NOT_FOUND'
-  | 'UNSUPPORTED_INPUT'
   | 'LEASE_HELD'
   | 'LEASE_LOST'
   | 'PLAN_CHANGED'
@@ -71,13 +70,6 @@ export class ConfigError extends SipMetricsError {
 export class ObjectNotFoundError extends SipMetricsError {
   constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
     super('OBJECT_NOT_FOUND', message, context);
-  }
-}
-
-/** The input is of a kind the engine recognises but cannot read (yet). */
-export class UnsupportedInputError extends SipMetricsError {
-  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
-    super('UNSUPPORTED_INPUT', message, context);
   }
 }
 

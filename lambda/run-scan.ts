@@ -12,7 +12,7 @@ import {
   processingLagPoint,
   toMetricPoints,
 } from './engine/to-metric-points.js';
-import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError, UnsupportedInputError } from './errors.js';
+import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError } from './errors.js';
 import type { LogSink } from './logger.js';
 
 /** Everything runScan talks to, built once per container by the handler (or by a test). */
@@ -64,17 +64,12 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'UNKNOWN_FORMAT',
   'UNREADABLE_FILE',
   'OBJECT_NOT_FOUND',
-  'UNSUPPORTED_INPUT',
   'PLAN_CHANGED',
 ]);
 
 /** The error as a permanent input error, or null when a retry may succeed. */
 const asPermanent = (e: unknown): SipMetricsError | null => {
   if (e instanceof SipMetricsError) return PERMANENT.has(e.code) ? e : null;
-  // The capture reader is a placeholder that throws a plain Error until pcap support lands; drop this branch then.
-  if (e instanceof Error && / input is not supported yet$/.test(e.message)) {
-    return new UnsupportedInputError(e.message);
-  }
   return null;
 };
 

@@ -3,7 +3,6 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
 import { accLog } from '../support/acc-log.js';
-import { engineReadsCaptures, isCaptureFile } from '../support/capture-support.js';
 import { CORPUS_DIR, corpusFiles, expectedFor } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
 import type { FakeCloudWatch } from '../support/fake-cloudwatch.js';
@@ -34,12 +33,10 @@ const pseudoRandomBytes = (n: number, seed: number): Buffer => {
 
 let emu: Emulators;
 let handler: Handler;
-let readsCaptures = false;
 
 beforeAll(async () => {
   emu = await startEmulators();
   ({ handler } = await coldStartHandler(emu.env, vi.resetModules));
-  readsCaptures = await engineReadsCaptures();
 });
 
 afterAll(async () => {
@@ -55,8 +52,7 @@ const deliver = (...payloads: unknown[]) => handler(sqsEvent(...payloads.map((p)
 
 describe('every corpus file through S3, SQS and the handler', () => {
   for (const file of corpusFiles()) {
-    it(`publishes the responses of ${file} per Class exactly as tshark counts them`, async (ctx) => {
-      if (isCaptureFile(file) && !readsCaptures) ctx.skip('the engine does not read packet captures yet');
+    it(`publishes the responses of ${file} per Class exactly as tshark counts them`, async () => {
       // Prepare
       const expected = expectedFor(file);
       const obj = await emu.put(`corpus/${file}`, readFileSync(`${CORPUS_DIR}${file}`));
