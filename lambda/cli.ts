@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
+import { scanFileInParallel } from './adapters/parallel-file-scan.js';
 import { scan } from './engine/index.js';
 import type { ScanResult } from './engine/tally.js';
 import { SipMetricsError } from './errors.js';
@@ -31,10 +32,14 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
   let result: ScanResult | undefined;
   let error: SipMetricsError | undefined;
   try {
-    result = await scan(input.chunks(), {
-      onProgress: progress ? (n) => progress.update(n) : undefined,
-      requireGzip: /\.gz$/i.test(input.name),
-    });
+    const onProgress = progress ? (n: number) => progress.update(n) : undefined;
+    const requireGzip = /\.gz$/i.test(input.name);
+    // a large plain text file is split over two cores; anything else is read sequentially
+    const parallel =
+      input.path !== undefined && input.size !== undefined && !requireGzip
+        ? await scanFileInParallel(input.path, input.size, onProgress)
+        : null;
+    result = parallel ?? (await scan(input.chunks(), { onProgress, requireGzip }));
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;
     error = e;

@@ -9,6 +9,8 @@ export const FILE_CHUNK_BYTES = 1024 * 1024;
 /** A local input: a path, or '-' for standard input. */
 export interface FileInput {
   readonly name: string;
+  /** Path of a regular file (not for stdin): lets large files be scanned on two cores. */
+  readonly path?: string;
   /** Size in bytes when known (not for stdin). */
   readonly size?: number;
   readonly chunks: () => AsyncIterable<Uint8Array>;
@@ -66,11 +68,11 @@ export const resolveInputs = async (args: readonly string[]): Promise<FileInput[
         .sort();
       for (const path of entries) {
         const s = await statOrThrow(path);
-        out.push({ name: path, size: s.size, chunks: () => readChunks(path) });
+        out.push({ name: path, path, size: s.size, chunks: () => readChunks(path) });
       }
       continue;
     }
-    out.push({ name: arg, size: st.size, chunks: () => readChunks(arg) });
+    out.push({ name: arg, path: arg, size: st.size, chunks: () => readChunks(arg) });
   }
   return out;
 };

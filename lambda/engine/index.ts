@@ -108,17 +108,12 @@ export const scanInto = async (
     return;
   }
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally);
-  let carry: Buffer | null = null;
-  try {
-    for await (const chunk of rest) {
-      const buf: Buffer = carry === null || carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-      const used = scanner.process(buf, false);
-      carry = used === buf.length ? null : buf.subarray(used);
-    }
-  } finally {
-    // also on a read error: count what was read, the cut message at the end included
-    scanner.process(carry ?? Buffer.alloc(0), true);
-  }
+  await scanTextChunks(scanner, rest, true);
+  assertFoundSip(tally, head);
+};
+
+/** Input with bytes but no SIP at all (and no anomaly) is not a log we can read: say so, do not report zeros. */
+export const assertFoundSip = (tally: Tally, head: Uint8Array): void => {
   if (tally.requests + tally.responses === 0 && tally.anomalyCount === 0 && tally.unrecognizedBytes > 0) {
     throw new UnknownFormatError(
       `no SIP found in any known format (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
@@ -126,3 +121,31 @@ export const scanInto = async (
     );
   }
 };
+
+/**
+ * Feeds text chunks to a scanner, carrying each chunk's unfinished tail into the next. On a read
+ * error the carried bytes are still scanned (the cut message at the end is counted and reported).
+ */
+export const scanTextChunks = async (
+  scanner: TextScanner,
+  chunks: AsyncIterable<Buffer>,
+  flushFlows: boolean,
+): Promise<void> => {
+  let carry: Buffer | null = null;
+  try {
+    for await (const chunk of chunks) {
+      const buf: Buffer = carry === null || carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      const used = scanner.process(buf, false);
+      carry = used === buf.length ? null : buf.subarray(used);
+    }
+  } finally {
+    scanner.process(carry ?? Buffer.alloc(0), true, flushFlows);
+  }
+};
+
+/** Counts input bytes as they pass and hands them on as Buffers. */
+export const countingChunks = (
+  input: AsyncIterable<Uint8Array>,
+  tally: Tally,
+  onProgress?: (n: number) => void,
+): AsyncGenerator<Buffer> => countBytes(input, tally, onProgress);

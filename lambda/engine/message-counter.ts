@@ -65,6 +65,7 @@ export class MessageCounter implements FramerEvents {
       cseqMethod: msg.cseqMethod,
       statusCode: msg.statusCode ?? 0,
       direction,
+      timeMs: meta.timeMs,
     });
   }
 }

@@ -99,12 +99,7 @@ export class Tally {
     }
     if (timeMs !== undefined && Number.isFinite(timeMs)) {
       this.timedResponses++;
-      const minute = Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
-      let bucket = this.minutes.get(minute);
-      if (!bucket) {
-        bucket = { byClass: zeroClasses(), byCode: {}, byMethod: {}, retransmittedByClass: zeroClasses() };
-        this.minutes.set(minute, bucket);
-      }
+      const bucket = this.bucket(timeMs);
       bucket.byClass[cls]++;
       bump(bucket.byCode, codeKey);
       const minuteMethod = bucket.byMethod[cseqMethod] ?? {};
@@ -113,6 +108,59 @@ export class Tally {
       if (retransmission) bucket.retransmittedByClass[cls]++;
     }
     return true;
+  }
+
+  /** Adds the counts of another scan (the later part of a file scanned in parallel). */
+  merge(r: ScanResult): void {
+    for (const f of r.formats) this.formats.add(f);
+    this.bytes += r.bytes;
+    this.requests += r.requests;
+    this.responses += r.responses;
+    this.unrecognizedBytes += r.unrecognizedBytes;
+    this.timedResponses += r.timedResponses;
+    this.retransmittedRequests += r.retransmissions.requests;
+    this.retransmittedResponses += r.retransmissions.responses;
+    addClasses(this.byClass, r.byClass);
+    addClasses(this.retransmittedByClass, r.retransmittedByClass);
+    addCounts(this.byCode, r.byCode);
+    addNested(this.byMethod, r.byMethod);
+    addCounts(this.requestsByMethod, r.requestsByMethod);
+    for (const [k, v] of Object.entries(r.anomalies)) this.anomaly(k as AnomalyKind, v ?? 0);
+    for (const m of r.series) {
+      const b = this.bucket(Date.parse(m.minute));
+      addClasses(b.byClass, m.byClass);
+      addCounts(b.byCode, m.byCode);
+      addNested(b.byMethod, m.byMethod);
+      addClasses(b.retransmittedByClass, m.retransmittedByClass);
+    }
+  }
+
+  /** Turns one counted message into a retransmission or back (`delta` +1 or -1) after a parallel merge. */
+  adjustRetransmission(
+    kind: 'request' | 'response',
+    statusCode: number,
+    timeMs: number | undefined,
+    delta: 1 | -1,
+  ): void {
+    if (kind === 'request') {
+      this.retransmittedRequests += delta;
+      return;
+    }
+    const cls = classifyStatusCode(statusCode);
+    if (cls === null) return;
+    this.retransmittedResponses += delta;
+    this.retransmittedByClass[cls] += delta;
+    if (timeMs !== undefined && Number.isFinite(timeMs)) this.bucket(timeMs).retransmittedByClass[cls] += delta;
+  }
+
+  private bucket(timeMs: number): MinuteBucket {
+    const minute = Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+    let b = this.minutes.get(minute);
+    if (!b) {
+      b = { byClass: zeroClasses(), byCode: {}, byMethod: {}, retransmittedByClass: zeroClasses() };
+      this.minutes.set(minute, b);
+    }
+    return b;
   }
 
   /** Counts one anomaly of the given kind. */
@@ -163,6 +211,25 @@ const sortKeys = (rec: Record<string, number>): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const k of Object.keys(rec).sort()) out[k] = rec[k] ?? 0;
   return out;
+};
+
+const addClasses = (into: ClassCounts, from: Readonly<ClassCounts>): void => {
+  for (const c of RESPONSE_CLASSES) into[c] += from[c];
+};
+
+const addCounts = (into: Record<string, number>, from: Readonly<Record<string, number>>): void => {
+  for (const [k, v] of Object.entries(from)) bump(into, k, v);
+};
+
+const addNested = (
+  into: Record<string, Record<string, number>>,
+  from: Readonly<Record<string, Record<string, number>>>,
+): void => {
+  for (const [k, v] of Object.entries(from)) {
+    const inner = into[k] ?? {};
+    into[k] = inner;
+    addCounts(inner, v);
+  }
 };
 
 const sortNested = (rec: Record<string, Record<string, number>>): Record<string, Record<string, number>> => {

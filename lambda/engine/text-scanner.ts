@@ -59,9 +59,10 @@ export class TextScanner {
 
   /**
    * Scans buf[0, buf.length). Returns the number of bytes consumed; the caller keeps the rest and
-   * passes it again, followed by more input. With `final`, everything is consumed.
+   * passes it again, followed by more input. With `final`, everything is consumed and (unless
+   * `flushFlows` is false, for the earlier segment of a parallel scan) open TCP flows are ended.
    */
-  process(buf: Buffer, final: boolean): number {
+  process(buf: Buffer, final: boolean, flushFlows = true): number {
     this.final = final;
     this.markerPos = this.markers.map(() => -1);
     const end = buf.length;
@@ -127,7 +128,7 @@ export class TextScanner {
       if (!blank) this.tally.unrecognizedBytes += Math.min(lf + 1, end) - ls;
       pos = lf + 1;
     }
-    if (final) this.framer.end();
+    if (final && flushFlows) this.framer.end();
     return end;
   }
 

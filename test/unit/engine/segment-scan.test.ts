@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { scan } from '../../../lambda/engine/index.js';
+import {
+  findSplitPoint,
+  mergeSegments,
+  scanEarlierSegment,
+  scanLaterSegment,
+} from '../../../lambda/engine/segment-scan.js';
+import { chunked } from '../../support/collect.js';
+import { CORPUS_DIR } from '../../support/corpus.js';
+import { ngrepPacket } from '../../support/log-formats.js';
+import { invite, response } from '../../support/sip-samples.js';
+
+// A parallel scan must give exactly what a sequential one gives, wherever the split falls. The
+// inputs repeat each log twice, so the same Call-IDs and directions appear on both sides of the
+// split: retransmission verdicts there depend on the earlier part's state.
+const twice = (file: string): Buffer => {
+  const one = readFileSync(`${CORPUS_DIR}${file}`);
+  return Buffer.concat([one, one]);
+};
+
+const splitScan = async (input: Buffer, split: number) => {
+  const earlier = await scanEarlierSegment(chunked(input.subarray(0, split), [7919]));
+  const later = await scanLaterSegment(chunked(input.subarray(split), [104_729]));
+  return mergeSegments(earlier, structuredClone(later), input.subarray(0, 4));
+};
+
+describe('parallel scan of a text log', () => {
+  for (const file of [
+    'mixed.ngrep.txt',
+    'mixed.pjsip-style.log',
+    'mixed.kamailio-sipdump.data',
+    'sipp-uac-invite.messages.log',
+    'mixed.kamailio-proxy.log',
+  ]) {
+    it(`gives the sequential counts for ${file} at every split point it finds`, async () => {
+      // Prepare
+      const input = twice(file);
+      const sequential = await scan(chunked(input, [65_536]));
+      const splits = new Set<number>();
+      for (let at = 1000; at < input.length - 1000; at += Math.floor(input.length / 7)) {
+        const s = findSplitPoint(input.subarray(at, at + 256 * 1024), at);
+        if (s !== null) splits.add(s);
+      }
+
+      // Act
+      const results = await Promise.all([...splits].map((s) => splitScan(input, s)));
+
+      // Assess
+      expect(splits.size).toBeGreaterThanOrEqual(5);
+      for (const r of results) expect(r).toEqual(sequential);
+    });
+  }
+
+  it('keeps a TCP message split by the cut counted once (ngrep segments on both sides)', async () => {
+    // Prepare: a split just before every TCP packet header of the ngrep log
+    const input = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
+    const sequential = await scan(chunked(input, []));
+    const splits: number[] = [];
+    for (let at = input.indexOf('\n\nT '); at >= 0 && splits.length < 40; at = input.indexOf('\n\nT ', at + 1))
+      splits.push(at + 1);
+
+    // Act
+    const results = await Promise.all(splits.map((s) => splitScan(input, s)));
+
+    // Assess
+    expect(splits.length).toBe(40);
+    for (const r of results) expect(r).toEqual(sequential);
+  });
+
+  it('finishes in the earlier part a TCP message whose last segment is in the later part', async () => {
+    // Prepare
+    const a = '192.0.2.1:5060';
+    const b = '192.0.2.2:5060';
+    const stream = invite() + response(180, 'Ringing');
+    const first = ngrepPacket('T', a, b, stream.slice(0, 300));
+    const input = Buffer.from(first + ngrepPacket('T', a, b, stream.slice(300)), 'latin1');
+    const split = findSplitPoint(input.subarray(first.length - 5), first.length - 5);
+
+    // Act
+    const sequential = await scan(chunked(input, []));
+    const parallel = await splitScan(input, split ?? 0);
+
+    // Assess
+    expect(split).toBe(first.length);
+    expect([parallel.requests, parallel.byCode, parallel.anomalies]).toEqual([1, { '180': 1 }, {}]);
+    expect(parallel).toEqual(sequential);
+  });
+
+  it('never splits bare SIP, whose blank lines may be inside a body', () => {
+    // Prepare
+    const bare = Buffer.from('SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n'.repeat(20_000));
+
+    // Act / Assess
+    expect(findSplitPoint(bare.subarray(500_000, 700_000), 500_000)).toBeNull();
+  });
+});
