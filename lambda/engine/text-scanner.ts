@@ -137,6 +137,8 @@ export class TextScanner {
       if (this.meta === UNKNOWN_META) this.tally.formats.add('sip');
       if (r.anomaly) this.tally.anomaly(r.anomaly);
       this.counter.message(r.msg, this.meta);
+      // a log header describes the one message after it; bare SIP that follows is not its message
+      this.meta = UNKNOWN_META;
       return Math.max(r.end, ls + 1);
     }
     if (r.kind === 'bad-start-line') {

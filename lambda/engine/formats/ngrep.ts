@@ -28,13 +28,24 @@ const lineArrow = (buf: Buffer, ls: number, lf: number): number => {
   return -1;
 };
 
+/** A packet header line (cheap test; match() checks the full syntax). */
+const isPacketHeader = (buf: Buffer, ls: number, lf: number): boolean => {
+  const k = buf[ls];
+  return (
+    (k === 0x55 || k === 0x54 || k === 0x49) && buf[ls + 1] === 0x20 && lf - ls < 200 && lineArrow(buf, ls, lf) >= 0
+  );
+};
+
+/** The lines ngrep prints before the first packet (ngrep.c main): a second ngrep run starts with them. */
+const PREAMBLE = /^(?:interface|input|filter|match): /;
+
 const TRANSPORT: Readonly<Record<string, Transport>> = { U: 'udp', T: 'tcp', I: 'unknown' };
 
 export const ngrepReader: TextFormatReader = {
   format: 'ngrep',
   firstBytes: 'UTI',
   // cheap: the scanner asks this for every candidate block end; match() checks the full syntax
-  isHeader: (buf, ls, lf) => buf[ls + 1] === 0x20 && lf - ls < 200 && lineArrow(buf, ls, lf) >= 0,
+  isHeader: isPacketHeader,
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (buf[ls + 1] !== 0x20) return null;
     const m = HEADER.exec(lineText(buf, ls, lf));
@@ -79,8 +90,16 @@ export const ngrepReader: TextFormatReader = {
       }
       const hl = lineEndAt(buf, h, end);
       if (hl < 0 && !ctx.final) return NEED_MORE;
-      if (ctx.isHeaderLine(buf, h, hl < 0 ? end : hl)) {
+      const he = hl < 0 ? end : hl;
+      if (isPacketHeader(buf, h, he)) {
+        // "\n\n" = ngrep's LF after the payload + the LF that opens the next packet
         payloadEnd = Math.max(c, payloadStart);
+        next = h;
+        break;
+      }
+      if (ctx.isHeaderLine(buf, h, he) || PREAMBLE.test(lineText(buf, h, he))) {
+        // another log (or another ngrep run) follows: "\n\n" = the payload's own LF + ngrep's LF
+        payloadEnd = Math.max(c + 1, payloadStart);
         next = h;
         break;
       }

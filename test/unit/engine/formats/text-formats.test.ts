@@ -255,9 +255,43 @@ describe('bare SIP and concatenated formats', () => {
     const r = await scanText(text);
 
     // Assess
-    expect(r.formats.sort()).toEqual(['acc', 'ngrep', 'pjsip', 'sipdump', 'sipp']);
+    expect(r.formats.sort()).toEqual(['acc', 'ngrep', 'pjsip', 'sip', 'sipdump', 'sipp']);
     expect(r.byCode).toEqual({ '500': 1, '502': 1, '504': 1, '600': 1, '603': 1, '604': 1 });
     expect(r.byClass).toEqual({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 3, '6xx': 3 });
+  });
+
+  it('ends an ngrep TCP segment with its own last LF when another log or ngrep run follows', async () => {
+    // Prepare: a TCP message in two segments, the first ending in LF; then a sipdump record; then
+    // a second ngrep run (its preamble glued after the last packet)
+    const a = '192.0.2.1:5060';
+    const b = '192.0.2.2:5060';
+    const msg = response(200, 'OK');
+    const cut = msg.indexOf('\r\n', 40) + 2;
+    const text =
+      ngrepPacket('T', a, b, msg.slice(0, cut)) +
+      sipdumpRecord('rcv', '127.0.0.1:1', '127.0.0.1:2', response(486, 'Busy Here')) +
+      ngrepPacket('T', a, b, msg.slice(cut)) +
+      'input: second.pcap\nfilter: ( port 5060 )\n' +
+      ngrepPacket('T', a, b, response(180, 'Ringing'));
+
+    // Act
+    const r = await scanText(text);
+
+    // Assess
+    expect([r.byCode, r.anomalies]).toEqual([{ '180': 1, '200': 1, '486': 1 }, {}]);
+  });
+
+  it('does not lend a log header to bare SIP that follows its message', async () => {
+    // Prepare: the proxy's two legs of one 200 OK, the second as bare SIP after a pjsip record
+    const leg1 = response(200, 'OK');
+    const leg2 = leg1.replace('branch=z9hG4bK74bf9', 'branch=z9hG4bKproxy1');
+    const text = pjsipRecord('in', 'UDP:192.0.2.10:5060', leg1) + leg2;
+
+    // Act
+    const r = await scanText(text);
+
+    // Assess
+    expect([r.formats, r.responses, r.retransmissions.responses]).toEqual([['pjsip', 'sip'], 2, 0]);
   });
 
   it('counts an out-of-range status code and a cut status line as anomalies only', async () => {
