@@ -1,0 +1,86 @@
+import { createReadStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { INFLATE_CHUNK_BYTES } from '../lambda/engine/decompress.js';
+import { scan } from '../lambda/engine/index.js';
+import type { CountedResult } from './ground-truth.js';
+import { countStatusLines } from './naive-count.js';
+
+/**
+ * One timed run in a process of its own, so that its peak RSS (getrusage's ru_maxrss) belongs to
+ * that run alone: `node dist/bench/bench-child.js engine|naive|inflate FILE`. Prints one JSON
+ * ChildReport on stdout. The clock covers the work only, not Node's start-up.
+ */
+
+/** Which piece of work a child runs. */
+export type ChildMode = 'engine' | 'naive' | 'inflate';
+
+/** What a child reports back. */
+export interface ChildReport {
+  readonly seconds: number;
+  /** Peak resident set size of the child, MiB. */
+  readonly maxRssMiB: number;
+  /** engine: the counts that matter. */
+  readonly counts?: CountedResult;
+  /** naive: status lines counted; inflate: bytes inflated. */
+  readonly value?: number;
+  /** The run failed; the message says why. */
+  readonly error?: string;
+}
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'seconds' | 'maxRssMiB'>> => {
+  switch (mode) {
+    case 'engine': {
+      const r = await scan(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }));
+      const { formats, bytes, messages, requests, responses, byClass, byCode, retransmissions, anomalies } = r;
+      return {
+        counts: {
+          formats,
+          bytes,
+          messages,
+          requests,
+          responses,
+          byClass,
+          byCode,
+          retransmissions,
+          anomalies,
+          unrecognizedBytes: r.unrecognizedBytes,
+        },
+      };
+    }
+    case 'naive':
+      return { value: await countStatusLines(file) };
+    case 'inflate': {
+      // the engine's own inflate settings, so the ratio measures what scanning adds to inflating
+      const gunzip = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }).pipe(
+        createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }),
+      );
+      let n = 0;
+      gunzip.on('data', (c: Buffer) => {
+        n += c.length;
+      });
+      await finished(gunzip);
+      return { value: n };
+    }
+    default:
+      throw new Error(`unknown mode "${mode}"; expected engine, naive or inflate`);
+  }
+};
+
+const [mode = '', file = ''] = process.argv.slice(2);
+const started = performance.now();
+let outcome: Omit<ChildReport, 'seconds' | 'maxRssMiB'>;
+try {
+  outcome = await run(mode, file);
+} catch (e) {
+  outcome = { error: e instanceof Error ? e.message : String(e) };
+}
+const report: ChildReport = {
+  seconds: (performance.now() - started) / 1000,
+  // ru_maxrss is in KiB on Linux
+  maxRssMiB: process.resourceUsage().maxRSS / 1024,
+  ...outcome,
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);
