@@ -35,8 +35,58 @@ export const isRunOf = (buf: Buffer, ls: number, le: number, byte: number, min: 
 const minuteCache = new Map<string, number>();
 const DATE_TIME = /(\d{4})[-/](\d{2})[-/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?/;
 
+const digitsAt = (s: string, i: number, n: number): number => {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+};
+
+/** Fast path without a regex for "YYYY-MM-DD hh:mm:ss[.frac]" starting exactly at `i`. */
+const parseDateTimeAt = (s: string, i: number): number | undefined => {
+  if (i < 0 || s.length < i + 19 || s[i + 4] !== '-' || s[i + 7] !== '-' || s[i + 13] !== ':' || s[i + 16] !== ':')
+    return undefined;
+  const sep = s[i + 10];
+  if (sep !== ' ' && sep !== 'T') return undefined;
+  const [y, mo, d, h, mi, sec] = [
+    digitsAt(s, i, 4),
+    digitsAt(s, i + 5, 2),
+    digitsAt(s, i + 8, 2),
+    digitsAt(s, i + 11, 2),
+    digitsAt(s, i + 14, 2),
+    digitsAt(s, i + 17, 2),
+  ];
+  if (y < 0 || mo < 1 || d < 1 || h < 0 || mi < 0 || sec < 0) return undefined;
+  const key = s.slice(i, i + 16);
+  let base = minuteCache.get(key);
+  if (base === undefined) {
+    base = Date.UTC(y, mo - 1, d, h, mi);
+    if (!Number.isFinite(base)) return undefined;
+    if (minuteCache.size > 10_000) minuteCache.clear();
+    minuteCache.set(key, base);
+  }
+  let ms = 0;
+  if (s[i + 19] === '.' || s[i + 19] === ',') {
+    let k = i + 20;
+    let scale = 100;
+    while (k < s.length && scale >= 1) {
+      const c = s.charCodeAt(k) - 48;
+      if (c < 0 || c > 9) break;
+      ms += c * scale;
+      scale /= 10;
+      k++;
+    }
+  }
+  return base + sec * 1000 + Math.floor(ms);
+};
+
 /** "YYYY-MM-DD hh:mm:ss[.frac]" (or with '/' or 'T') anywhere in `s`, as UTC milliseconds. */
 export const findDateTime = (s: string): number | undefined => {
+  const fast = parseDateTimeAt(s, s.indexOf('-', 4) - 4);
+  if (fast !== undefined) return fast;
   const m = DATE_TIME.exec(s);
   if (!m) return undefined;
   const key = `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}`;
@@ -47,6 +97,6 @@ export const findDateTime = (s: string): number | undefined => {
     if (minuteCache.size > 10_000) minuteCache.clear();
     minuteCache.set(key, base);
   }
-  const frac = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+  const frac = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
   return base + Number(m[6]) * 1000 + frac;
 };

@@ -41,32 +41,50 @@ export const sipdumpReader: TextFormatReader = {
       return { kind: 'skip', format: 'sipdump', next: Math.min(lf + 1, end) };
     }
     if (!isRunOf(buf, ls, lf, EQ, 20)) return null;
-    const fields: Record<string, string> = {};
+    // only six of the record's fields matter; the others (tag, pid, date, ...) are not even sliced
+    let time: string | undefined;
+    let proto = '';
+    let srcip: string | undefined;
+    let srcport = '';
+    let dstip: string | undefined;
+    let dstport = '';
     let p = lf + 1;
     for (let n = 0; n < MAX_HEADER_LINES; n++) {
       const e = lineEndAt(buf, p, end);
       if (e < 0) return ctx.final ? null : NEED_MORE;
-      if (isRunOf(buf, p, e, TILDE, 20)) {
-        const time = Number(fields.time);
-        const proto = (fields.proto ?? '').split(/\s+/)[0]?.toLowerCase() ?? '';
-        const src = fields.srcip !== undefined ? `${bracket(fields.srcip)}:${fields.srcport ?? ''}` : undefined;
-        const dst = fields.dstip !== undefined ? `${bracket(fields.dstip)}:${fields.dstport ?? ''}` : undefined;
+      if (buf[p] === TILDE && isRunOf(buf, p, e, TILDE, 20)) {
+        const seconds = Number(time);
         return {
           kind: 'inline',
           format: 'sipdump',
           meta: {
-            timeMs: Number.isFinite(time) && time > 0 ? Math.round(time * 1000) : undefined,
-            src,
-            dst,
+            timeMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
+            src: srcip !== undefined ? `${bracket(srcip)}:${srcport}` : undefined,
+            dst: dstip !== undefined ? `${bracket(dstip)}:${dstport}` : undefined,
             transport: TRANSPORTS[proto] ?? 'unknown',
           },
           next: e + 1,
         };
       }
-      const line = lineText(buf, p, e);
-      const colon = line.indexOf(':');
-      if (colon <= 0) return null;
-      fields[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      const colon = buf.indexOf(0x3a, p);
+      if (colon <= p || colon >= e) return null;
+      const key = buf.toString('latin1', p, colon);
+      if (
+        key === 'time' ||
+        key === 'proto' ||
+        key === 'srcip' ||
+        key === 'srcport' ||
+        key === 'dstip' ||
+        key === 'dstport'
+      ) {
+        const value = lineText(buf, colon + 1, e).trim();
+        if (key === 'time') time = value;
+        else if (key === 'proto') proto = (value.split(' ')[0] ?? '').toLowerCase();
+        else if (key === 'srcip') srcip = value;
+        else if (key === 'srcport') srcport = value;
+        else if (key === 'dstip') dstip = value;
+        else dstport = value;
+      }
       p = e + 1;
     }
     return null;
