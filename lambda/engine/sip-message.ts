@@ -1,4 +1,5 @@
 import { headerId } from './sip-headers.js';
+import { transportNamed } from './transport.js';
 import type { AnomalyKind, PayloadMeta, SipMessage, Transport } from './types.js';
 
 /**
@@ -152,22 +153,13 @@ const trimEnd = (buf: Buffer, a: number, b: number): number => {
   return e;
 };
 
-const TRANSPORTS: Readonly<Record<string, Transport>> = {
-  UDP: 'udp',
-  TCP: 'tcp',
-  TLS: 'tls',
-  SCTP: 'sctp',
-  WS: 'ws',
-  WSS: 'ws',
-};
-
 /** "SIP/2.0/UDP host" -> 'udp' (RFC 3261 §20.42). */
 const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
   const slash2 = buf.indexOf(0x2f, buf.indexOf(0x2f, a) + 1);
   if (slash2 < 0 || slash2 >= b) return 'unknown';
   let e = slash2 + 1;
   while (e < b && TOKEN[buf[e] ?? 0] === 1) e++;
-  return TRANSPORTS[buf.toString('latin1', slash2 + 1, e).toUpperCase()] ?? 'unknown';
+  return transportNamed(buf.toString('latin1', slash2 + 1, e));
 };
 
 /**

@@ -1,4 +1,4 @@
-import type { Transport } from '../types.js';
+import { transportNamed } from '../transport.js';
 import { findDateTime, lineText } from './line-utils.js';
 import type { MatchResult, TextFormatReader } from './text-format.js';
 
@@ -13,15 +13,6 @@ import type { MatchResult, TextFormatReader } from './text-format.js';
 
 const HEADER =
   /<--- (Received|Transmitting) SIP (?:request|response) \((\d+) bytes\) (?:from|to) (UDP|TCP|TLS|WSS?|SCTP):(\S+?) --->\s*$/;
-const TRANSPORTS: Readonly<Record<string, Transport>> = {
-  UDP: 'udp',
-  TCP: 'tcp',
-  TLS: 'tls',
-  SCTP: 'sctp',
-  WS: 'ws',
-  WSS: 'ws',
-};
-
 export const pjsipReader: TextFormatReader = {
   format: 'pjsip',
   firstBytes: '',
@@ -41,7 +32,7 @@ export const pjsipReader: TextFormatReader = {
         timeMs: prefix.length > 0 ? findDateTime(prefix) : undefined,
         src: received ? peer : 'local',
         dst: received ? 'local' : peer,
-        transport: TRANSPORTS[m[3] ?? ''] ?? 'unknown',
+        transport: transportNamed(m[3]),
       },
       next: Math.min(lf + 1, end),
     };

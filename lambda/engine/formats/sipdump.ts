@@ -1,4 +1,4 @@
-import type { Transport } from '../types.js';
+import { transportNamed } from '../transport.js';
 import { isRunOf, lineEndAt, lineText } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
@@ -17,15 +17,6 @@ const TILDE = 0x7e;
 const BAR = 0x7c;
 /** The record header never holds more than a dozen short lines. */
 const MAX_HEADER_LINES = 32;
-
-const TRANSPORTS: Readonly<Record<string, Transport>> = {
-  udp: 'udp',
-  tcp: 'tcp',
-  tls: 'tls',
-  sctp: 'sctp',
-  ws: 'ws',
-  wss: 'ws',
-};
 
 const bracket = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
 
@@ -61,7 +52,7 @@ export const sipdumpReader: TextFormatReader = {
             timeMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
             src: srcip !== undefined ? `${bracket(srcip)}:${srcport}` : undefined,
             dst: dstip !== undefined ? `${bracket(dstip)}:${dstport}` : undefined,
-            transport: TRANSPORTS[proto] ?? 'unknown',
+            transport: transportNamed(proto),
           },
           next: e + 1,
         };

@@ -1,4 +1,4 @@
-import type { Transport } from '../types.js';
+import { transportNamed } from '../transport.js';
 import { findDateTime, lineEndAt, lineText } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
@@ -14,15 +14,6 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
 
 const DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) (?:\(\d+ bytes\)|\[\d+\] bytes) ?:\s*$/;
 const DASH = 0x2d;
-const TRANSPORTS: Readonly<Record<string, Transport>> = {
-  UDP: 'udp',
-  TCP: 'tcp',
-  TLS: 'tls',
-  SCTP: 'sctp',
-  WS: 'ws',
-  WSS: 'ws',
-};
-
 const directionMatch = (line: string, timeMs: number | undefined, next: number): MatchResult => {
   const d = DIRECTION.exec(line);
   if (!d) return null;
@@ -34,7 +25,7 @@ const directionMatch = (line: string, timeMs: number | undefined, next: number):
       timeMs,
       src: sent ? 'local' : 'remote',
       dst: sent ? 'remote' : 'local',
-      transport: TRANSPORTS[d[1] ?? ''] ?? 'unknown',
+      transport: transportNamed(d[1]),
     },
     next,
   };
