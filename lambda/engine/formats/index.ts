@@ -1,8 +1,11 @@
 import { accReader } from './acc.js';
+import { chanSipReaders } from './chan-sip.js';
+import { freeswitchReader } from './freeswitch.js';
 import { ngrepReader } from './ngrep.js';
 import { pjsipReader } from './pjsip.js';
 import { sipdumpReader } from './sipdump.js';
 import { sippReader } from './sipp.js';
+import { tcpdumpAsciiReader } from './tcpdump-ascii.js';
 import type { TextFormatReader } from './text-format.js';
 
 /** Every text log format the scanner knows, tried in this order on a candidate line. */
@@ -11,5 +14,8 @@ export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
   sippReader,
   sipdumpReader,
   pjsipReader,
+  ...chanSipReaders,
+  freeswitchReader,
+  tcpdumpAsciiReader,
   accReader,
 ];

@@ -1,0 +1,252 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ScanResult } from '../../../../lambda/engine/index.js';
+import { scan } from '../../../../lambda/engine/index.js';
+
+const FIXTURES = new URL('../../../fixtures/text/', import.meta.url);
+const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
+
+/** The input cut at the given offsets, one chunk per piece. */
+async function* chunksAt(data: Buffer, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
+  let from = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    yield data.subarray(from, cut);
+    from = cut;
+  }
+  yield data.subarray(from);
+}
+
+const scanWhole = (data: Buffer): Promise<ScanResult> => scan(chunksAt(data, []));
+const scanText = (text: string): Promise<ScanResult> => scanWhole(Buffer.from(text, 'latin1'));
+
+/** The packets of a `tcpdump -A` text (default timestamps), each from its summary line on. */
+const packetsOf = (name: string): string[] =>
+  fixture(name)
+    .toString('latin1')
+    .split(/^(?=\d{2}:\d{2}:\d{2}\.\d{6} IP6? )/m);
+
+const NO_CLASSES = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 };
+
+/** tshark -r tcpdump-loopback.pcap -Y sip -T fields -e sip.Status-Code -e sip.CSeq.method -e sip.Method -e sip.resend */
+const LOOPBACK_COUNTS = {
+  formats: ['tcpdump-ascii'],
+  messages: 30,
+  requests: 15,
+  responses: 15,
+  byClass: { ...NO_CLASSES, '1xx': 4, '2xx': 11 },
+  byCode: { '180': 4, '200': 11 },
+  byMethod: { BYE: { '200': 4 }, INVITE: { '180': 4, '200': 4 }, NOTIFY: { '200': 2 }, OPTIONS: { '200': 1 } },
+  requestsByMethod: { ACK: 4, BYE: 4, INVITE: 4, NOTIFY: 2, OPTIONS: 1 },
+  retransmissions: { requests: 0, responses: 0 },
+  retransmittedByClass: NO_CLASSES,
+  anomalies: {},
+  unrecognizedBytes: 0,
+};
+
+/** The crafted capture's packets, in order (see make-tcpdump-crafted-pcap.py). */
+const CRAFTED = {
+  options5060: 0,
+  ok5060: 1,
+  inviteIdCrLf: 2,
+  keepAlive: 7,
+  tcpSyn: 10,
+  tcpFirstSegment: 13,
+  tcpRetransmission: 14,
+  tcpLast: 21,
+} as const;
+
+describe('tcpdump -A reader', () => {
+  it('counts what tshark counts in a real loopback capture of SIPp and sipsak over UDP and TCP', async () => {
+    // Prepare
+    const data = fixture('tcpdump-A-loopback.txt');
+
+    // Act
+    const r = await scanWhole(data);
+
+    // Assess: default timestamps have no date, so nothing is timed
+    expect(r).toEqual({ ...LOOPBACK_COUNTS, bytes: 20379, timedResponses: 0, series: [] });
+  });
+
+  it('times every response from the -tttt date', async () => {
+    // Prepare
+    const data = fixture('tcpdump-A-tttt-loopback.txt');
+
+    // Act
+    const r = await scanWhole(data);
+
+    // Assess
+    expect(r).toEqual({
+      ...LOOPBACK_COUNTS,
+      bytes: 20962,
+      timedResponses: 15,
+      series: [
+        {
+          minute: '2026-11-24T20:22:00.000Z',
+          byClass: LOOPBACK_COUNTS.byClass,
+          byCode: LOOPBACK_COUNTS.byCode,
+          byMethod: LOOPBACK_COUNTS.byMethod,
+          retransmittedByClass: NO_CLASSES,
+        },
+      ],
+    });
+  });
+
+  it('counts what tshark counts in the crafted capture, and no status line inside a sipfrag or MESSAGE body', async () => {
+    // Prepare
+    const data = fixture('tcpdump-A-crafted.txt');
+
+    // Act
+    const r = await scanWhole(data);
+
+    // Assess (tshark: 100 INVITE; 180 INVITE x3; 200 INVITE, MESSAGE, NOTIFY x2, OPTIONS x2)
+    expect(r).toEqual({
+      formats: ['tcpdump-ascii'],
+      bytes: 8978,
+      messages: 17,
+      requests: 7,
+      responses: 10,
+      byClass: { ...NO_CLASSES, '1xx': 4, '2xx': 6 },
+      byCode: { '100': 1, '180': 3, '200': 6 },
+      byMethod: {
+        INVITE: { '100': 1, '180': 3, '200': 1 },
+        MESSAGE: { '200': 1 },
+        NOTIFY: { '200': 2 },
+        OPTIONS: { '200': 2 },
+      },
+      requestsByMethod: { INVITE: 2, MESSAGE: 1, NOTIFY: 2, OPTIONS: 2 },
+      retransmissions: { requests: 0, responses: 0 },
+      retransmittedByClass: NO_CLASSES,
+      anomalies: {},
+      unrecognizedBytes: 0,
+      timedResponses: 0,
+      series: [],
+    });
+  });
+
+  it('counts the same from -vv output: two-line IPv4 summaries, checksum verdicts, tab-indented SIP lines', async () => {
+    // Prepare
+    const plain = fixture('tcpdump-A-crafted.txt');
+    const verbose = fixture('tcpdump-A-vv-crafted.txt');
+
+    // Act
+    const fromPlain = await scanWhole(plain);
+    const fromVerbose = await scanWhole(verbose);
+
+    // Assess
+    expect(verbose.toString('latin1')).toContain(
+      '\n    192.0.2.101.5060 > 192.0.2.4.5060: [udp sum ok] SIP, length: 330\n\tOPTIONS ',
+    );
+    expect({ ...fromVerbose, bytes: 0 }).toEqual({ ...fromPlain, bytes: 0 });
+    expect(fromVerbose.bytes).toBe(11683);
+  });
+
+  it('reads port-5060 datagrams, which tcpdump summarises as "SIP: <start line>" without a length', async () => {
+    // Prepare
+    const packets = packetsOf('tcpdump-A-crafted.txt');
+    const text = packets.slice(CRAFTED.options5060, CRAFTED.ok5060 + 1).join('');
+
+    // Act
+    const r = await scanText(text);
+
+    // Assess
+    expect(text).toContain(': SIP: OPTIONS sip:carol@chicago.com SIP/2.0\n');
+    expect([r.requestsByMethod, r.byMethod, r.unrecognizedBytes]).toEqual([
+      { OPTIONS: 1 },
+      { OPTIONS: { '200': 1 } },
+      0,
+    ]);
+  });
+
+  it('finds the payload after an IP header whose identification 0x0d0a printed as a lone LF', async () => {
+    // Prepare
+    const text = packetsOf('tcpdump-A-crafted.txt')[CRAFTED.inviteIdCrLf] ?? '';
+
+    // Act
+    const r = await scanText(text);
+
+    // Assess: "E..." + LF (the CR dropped) + "@.@..." + the start line
+    expect(text.split('\n')[1]).toBe('E...');
+    expect([r.requestsByMethod, r.anomalies, r.unrecognizedBytes]).toEqual([{ INVITE: 1 }, {}, 0]);
+  });
+
+  it('ignores a CRLF keep-alive and the Ethernet padding printed after it', async () => {
+    // Prepare
+    const text = packetsOf('tcpdump-A-crafted.txt')[CRAFTED.keepAlive] ?? '';
+
+    // Act
+    const r = await scanText(text);
+
+    // Assess
+    expect(text).toContain('UDP, length 4\n');
+    expect([r.messages, r.anomalies, r.unrecognizedBytes]).toEqual([0, {}, 0]);
+  });
+
+  it('reassembles TCP: drops a retransmitted segment, joins a message cut between CR and LF, splits a segment holding two', async () => {
+    // Prepare
+    const packets = packetsOf('tcpdump-A-crafted.txt');
+    const tcp = packets.slice(CRAFTED.tcpSyn, CRAFTED.tcpLast + 1);
+    const withoutRetransmission = tcp.filter((_, i) => i !== CRAFTED.tcpRetransmission - CRAFTED.tcpSyn);
+
+    // Act
+    const r = await scanText(tcp.join(''));
+    const clean = await scanText(withoutRetransmission.join(''));
+
+    // Assess
+    expect(packets[CRAFTED.tcpRetransmission]?.split('\n')[0]).toContain('Flags [P.], seq 1:142,');
+    expect(packets[CRAFTED.tcpFirstSegment]?.split('\n')[0]).toContain('Flags [P.], seq 1:142,');
+    expect({
+      requestsByMethod: r.requestsByMethod,
+      byMethod: r.byMethod,
+      anomalies: r.anomalies,
+      unrecognizedBytes: r.unrecognizedBytes,
+    }).toEqual({
+      requestsByMethod: { INVITE: 1, NOTIFY: 1, OPTIONS: 1 },
+      byMethod: { INVITE: { '100': 1, '180': 1, '200': 1 }, NOTIFY: { '200': 1 }, OPTIONS: { '200': 1 } },
+      anomalies: {},
+      unrecognizedBytes: 0,
+    });
+    expect({ ...r, bytes: 0 }).toEqual({ ...clean, bytes: 0 });
+  });
+
+  it('gives the same tally when the crafted capture is cut in two at any byte', async () => {
+    // Prepare
+    const data = fixture('tcpdump-A-crafted.txt');
+    const whole = await scanWhole(data);
+
+    // Act
+    const differing: number[] = [];
+    for (let at = 1; at < data.length; at++) {
+      if (JSON.stringify(await scan(chunksAt(data, [at]))) !== JSON.stringify(whole)) differing.push(at);
+    }
+
+    // Assess
+    expect(differing).toEqual([]);
+    expect(whole.responses).toBe(10);
+  });
+
+  it.each([
+    ['tcpdump-A-loopback.txt', 15],
+    ['tcpdump-A-tttt-loopback.txt', 15],
+    ['tcpdump-A-crafted.txt', 10],
+    ['tcpdump-A-vv-crafted.txt', 10],
+  ] as const)('gives the same tally wherever %s is cut into chunks', async (name, responses) => {
+    // Prepare
+    const data = fixture(name);
+    const whole = await scanWhole(data);
+    const cuts = fc.uniqueArray(fc.integer({ min: 1, max: data.length - 1 }), { minLength: 1, maxLength: 12 });
+
+    // Act
+    const differing: number[][] = [];
+    await fc.assert(
+      fc.asyncProperty(cuts, async (at) => {
+        if (JSON.stringify(await scan(chunksAt(data, at))) !== JSON.stringify(whole)) differing.push(at);
+      }),
+      { seed: 3261, numRuns: 150 },
+    );
+
+    // Assess
+    expect(differing).toEqual([]);
+    expect(whole.responses).toBe(responses);
+  });
+});
