@@ -17,6 +17,8 @@ export interface Expected {
   readonly responses_by_code: Record<string, number>;
   readonly responses_by_method: Record<string, Record<string, number>>;
   readonly retransmissions?: { readonly total: number; readonly requests: number; readonly responses: number };
+  readonly requests_by_method?: Record<string, number>;
+  readonly responses_by_class_excluding_retransmissions?: Record<string, number>;
 }
 
 /** Names of every corpus file listed in the manifest. */
