@@ -2,7 +2,14 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { detectContainer, SNIFF_BYTES } from '../engine/detect-format.js';
-import { findSplitPoint, type LaterSegment, mergeSegments, scanEarlierSegment } from '../engine/segment-scan.js';
+import {
+  canMerge,
+  continueSequentially,
+  findSplitPoint,
+  type LaterSegment,
+  mergeSegments,
+  scanEarlierSegment,
+} from '../engine/segment-scan.js';
 import type { ScanResult } from '../engine/tally.js';
 import { FILE_CHUNK_BYTES } from './file-source.js';
 import type { ScanWorkerJob } from './scan-worker.js';
@@ -29,18 +36,24 @@ const readAt = async (path: string, offset: number, length: number): Promise<Buf
   }
 };
 
-/** The worker module: compiled JavaScript normally, TypeScript through tsx when run from source (tests). */
-const workerUrl = (): { url: URL; execArgv: string[] } =>
-  import.meta.url.endsWith('.ts')
-    ? { url: new URL('./scan-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] }
-    : { url: new URL('./scan-worker.js', import.meta.url), execArgv: [] };
+/**
+ * The worker: compiled JavaScript normally; when this module runs from TypeScript source (tests
+ * through tsx), a tiny ES module that registers tsx first and then imports the .ts worker.
+ */
+const startWorker = (job: ScanWorkerJob): Worker => {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: job });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./scan-worker.ts', import.meta.url).href;
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: job });
+};
 
 const runWorker = (
   job: ScanWorkerJob,
   onProgress: (bytes: number) => void,
 ): { result: Promise<LaterSegment>; stop: () => Promise<number> } => {
-  const { url, execArgv } = workerUrl();
-  const worker = new Worker(url, { workerData: job, execArgv });
+  const worker = startWorker(job);
   const result = new Promise<LaterSegment>((resolve, reject) => {
     let settled = false;
     worker.on('message', (m: { kind: 'progress'; bytes: number } | { kind: 'done'; later: LaterSegment }) => {
@@ -58,7 +71,13 @@ const runWorker = (
       if (!settled) reject(new Error(`scan worker exited with code ${code} before finishing`));
     });
   });
-  return { result, stop: () => worker.terminate() };
+  return {
+    result,
+    stop: () => {
+      result.catch(() => undefined); // a stopped worker's result is not wanted
+      return worker.terminate();
+    },
+  };
 };
 
 /**
@@ -100,7 +119,21 @@ export const scanFileInParallel = async (
     await later.stop();
     throw e;
   }
-  const result = mergeSegments(earlier, await later.result, head);
+  let result: ScanResult;
+  if (canMerge(earlier)) {
+    result = mergeSegments(earlier, await later.result, head);
+  } else {
+    // rare: the split fell inside a TCP message; finish on this thread, exactly as sequentially
+    await later.stop();
+    async function* secondPart(): AsyncGenerator<Buffer> {
+      for await (const c of createReadStream(path, { start: splitAt, highWaterMark: FILE_CHUNK_BYTES })) {
+        mainRead += (c as Buffer).length;
+        report();
+        yield c as Buffer;
+      }
+    }
+    result = await continueSequentially(earlier, secondPart(), head);
+  }
   onProgress?.(size);
   return result;
 };

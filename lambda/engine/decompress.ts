@@ -4,6 +4,16 @@ import { CorruptGzipError, TruncatedGzipError } from '../errors.js';
 
 /** Output chunk size of the inflater: large chunks keep per-chunk overhead low in the scanner. */
 export const INFLATE_CHUNK_BYTES = 256 * 1024;
+/** Compressed bytes per write to the inflater (bounds what an error can cost, see gunzipChunks). */
+const WRITE_SLICE_BYTES = 64 * 1024;
+
+/** Cuts input chunks into slices of at most WRITE_SLICE_BYTES. */
+async function* slices(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const c of input) {
+    for (let i = 0; i < c.byteLength; i += WRITE_SLICE_BYTES) yield c.subarray(i, i + WRITE_SLICE_BYTES);
+  }
+}
+
 /** Inflated chunks queued ahead of the scanner before the inflater is paused. */
 const MAX_QUEUED_CHUNKS = 8;
 
@@ -28,9 +38,14 @@ const toGzipError = (e: unknown, out: number): Error => {
  * caller scanning the previous chunk on the main thread. Every byte inflated before an error is
  * yielded before the error is thrown (a Readable's async iterator would drop them).
  */
-export async function* gunzipChunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
-  const source = Readable.from(input, { objectMode: false });
+export async function* gunzipChunks(
+  input: AsyncIterable<Uint8Array>,
+  onTrailingGarbage?: () => void,
+): AsyncGenerator<Buffer> {
+  // Z_SYNC_FLUSH after every write: all that a write inflates is emitted before the next write,
+  // so an error (a cut or damaged member) loses at most what the failing slice would have given.
+  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES, flush: zc.Z_SYNC_FLUSH });
+  const source = Readable.from(slices(input), { objectMode: false });
   const queue: Buffer[] = [];
   let failure: unknown;
   let ended = false;
@@ -70,7 +85,16 @@ export async function* gunzipChunks(input: AsyncIterable<Uint8Array>): AsyncGene
         wake = resolve;
       });
     }
-    if (failure !== undefined) throw toGzipError(failure, out);
+    if (failure !== undefined) {
+      // Bytes after the last complete member that are not another member: gzip(1) ignores them
+      // ("trailing garbage ignored"); zlib reports a bad header. Not an error once data came out.
+      const msg = (failure as Error).message ?? '';
+      if (out > 0 && /incorrect header check|unknown compression method/.test(msg)) {
+        onTrailingGarbage?.();
+        return;
+      }
+      throw toGzipError(failure, out);
+    }
   } finally {
     source.destroy();
     gunzip.destroy();

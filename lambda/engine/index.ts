@@ -94,7 +94,7 @@ export const scanInto = async (
   }
   if (container === 'gzip') {
     tally.formats.add('gzip');
-    ({ head, rest } = await peek(gunzipChunks(rest)));
+    ({ head, rest } = await peek(gunzipChunks(rest, () => tally.anomaly('gzip-trailing-garbage'))));
     container = detectContainer(head);
     if (container === 'gzip') container = 'text'; // gzip inside gzip is not a log format
   }

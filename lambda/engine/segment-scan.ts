@@ -26,6 +26,7 @@ export interface EarlierSegment {
   readonly tally: Tally;
   readonly detector: RetransmissionDetector;
   readonly framer: SipFramer;
+  readonly scanner: TextScanner;
 }
 
 /** What the later part hands back (plain data: it crosses a worker boundary). */
@@ -43,7 +44,25 @@ export const scanEarlierSegment = async (chunks: AsyncIterable<Uint8Array>): Pro
   const framer = new SipFramer(counter);
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally);
   await scanTextChunks(scanner, countingChunks(chunks, tally), false);
-  return { tally, detector, framer };
+  return { tally, detector, framer, scanner };
+};
+
+/**
+ * Whether the later part can be merged. When the earlier part ends inside a TCP message, the
+ * later part framed that message's tail on its own and may have taken a line of its body (a
+ * sipfrag status line) for a response: then the caller must scan on sequentially instead.
+ */
+export const canMerge = (earlier: EarlierSegment): boolean => !earlier.framer.hasBufferedFlows();
+
+/** Scans the rest of the file on the earlier part's state, as a sequential scan would. */
+export const continueSequentially = async (
+  earlier: EarlierSegment,
+  rest: AsyncIterable<Uint8Array>,
+  head: Uint8Array,
+): Promise<ScanResult> => {
+  await scanTextChunks(earlier.scanner, countingChunks(rest, earlier.tally), true);
+  assertFoundSip(earlier.tally, head);
+  return earlier.tally.toResult();
 };
 
 /** Scans the later part, recording what depends on the earlier one. */

@@ -97,6 +97,12 @@ export class SipFramer {
     private readonly options: FramerOptions = {},
   ) {}
 
+  /** Whether any TCP flow holds bytes of an unfinished message. */
+  hasBufferedFlows(): boolean {
+    for (const f of this.flows.values()) if (f.buf.length > 0) return true;
+    return false;
+  }
+
   /** Flow heads collected so far (only with `collectFlowHeads`). */
   flowHeads(): readonly FlowHead[] {
     return this.heads;

@@ -93,8 +93,13 @@ export class TextScanner {
         lf = end;
       }
 
-      const m = this.matchHeader(buf, ls, lf, end);
-      if (m === NEED_MORE) return ls;
+      let m = this.matchHeader(buf, ls, lf, end);
+      if (m === NEED_MORE) {
+        // a header that needs the lines after it: wait for them, but not forever (a giant line
+        // after a header must not make the carried bytes grow without bound)
+        if (end - ls <= MAX_LINE_BYTES) return ls;
+        m = null;
+      }
       if (m !== null) {
         this.apply(m);
         pos = m.next;

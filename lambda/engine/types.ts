@@ -35,6 +35,7 @@ export type AnomalyKind =
   | 'stream-garbage'
   | 'stream-gap'
   | 'truncated-gzip'
+  | 'gzip-trailing-garbage'
   | 'truncated-capture'
   | 'unsupported-link-type'
   | 'ip-fragment-incomplete'

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scanFileInParallel } from '../../../lambda/adapters/parallel-file-scan.js';
 import { scan } from '../../../lambda/engine/index.js';
 import {
+  canMerge,
   findSplitPoint,
   mergeSegments,
   scanEarlierSegment,
@@ -10,7 +14,7 @@ import {
 import { chunked } from '../../support/collect.js';
 import { CORPUS_DIR } from '../../support/corpus.js';
 import { ngrepPacket } from '../../support/log-formats.js';
-import { invite, response } from '../../support/sip-samples.js';
+import { invite, notifySipfrag, response } from '../../support/sip-samples.js';
 
 // A parallel scan must give exactly what a sequential one gives, wherever the split falls. The
 // inputs repeat each log twice, so the same Call-IDs and directions appear on both sides of the
@@ -94,5 +98,53 @@ describe('parallel scan of a text log', () => {
 
     // Act / Assess
     expect(findSplitPoint(bare.subarray(500_000, 700_000), 500_000)).toBeNull();
+  });
+});
+
+describe('scanFileInParallel', () => {
+  const writeTemp = (content: Buffer): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'sip-metrics-par-'));
+    const path = join(dir, 'trace.log');
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it('uses a worker thread and gives the sequential counts', async () => {
+    // Prepare
+    const input = Buffer.concat([twice('mixed.kamailio-sipdump.data'), twice('mixed.ngrep.txt')]);
+    const path = writeTemp(input);
+    const sequential = await scan(chunked(input, []));
+
+    // Act
+    const parallel = await scanFileInParallel(path, input.length, undefined, 1024);
+
+    // Assess
+    expect(parallel).toEqual(sequential);
+  });
+
+  it('finishes sequentially when the split falls inside a TCP message whose body holds a status line', async () => {
+    // Prepare: a NOTIFY over TCP whose sipfrag body is in the segment after the split
+    const a = '192.0.2.1:5060';
+    const b = '192.0.2.2:5060';
+    const notify = notifySipfrag('SIP/2.0 503 Service Unavailable');
+    const cut = notify.indexOf('SIP/2.0 503');
+    const udp = (code: number) => ngrepPacket('U', b, a, response(code, 'X', `${code} OPTIONS`, `c${code}`));
+    const head = [200, 201, 202].map(udp).join('') + ngrepPacket('T', a, b, notify.slice(0, cut));
+    const input = Buffer.from(
+      head + ngrepPacket('T', a, b, notify.slice(cut)) + [486, 487].map(udp).join(''),
+      'latin1',
+    );
+    const path = writeTemp(input);
+    const sequential = await scan(chunked(input, []));
+    const earlier = await scanEarlierSegment(chunked(input.subarray(0, head.length), []));
+
+    // Act
+    const parallel = await scanFileInParallel(path, input.length, undefined, 1024);
+
+    // Assess
+    expect(findSplitPoint(input.subarray(head.length - 3), head.length - 3)).toBe(head.length);
+    expect(canMerge(earlier)).toBe(false);
+    expect(sequential.byCode).toEqual({ '200': 1, '201': 1, '202': 1, '486': 1, '487': 1 });
+    expect(parallel).toEqual(sequential);
   });
 });
