@@ -1,20 +1,17 @@
-/// <reference path="./emulator-modules.d.ts" />
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
-import { type FakeCloudWatch, startFakeCloudWatch } from './fake-cloudwatch.js';
+import {
+  createLocalDynamoDbClient,
+  createLocalS3Client,
+  lambdaEnvironment,
+  startLocalServices,
+} from '../../local/emulators.js';
+import type { FakeCloudWatch } from './fake-cloudwatch.js';
 import type { ObjectEventInput } from './s3-event.js';
-
-/** s3rver accepts only its own fixed credentials. */
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
-const REGION = 'us-east-1';
 
 /** The local stack of one test file: S3, DynamoDB and CloudWatch on 127.0.0.1, free ports. */
 export interface Emulators {
@@ -31,64 +28,26 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
-const listen = async (server: Server): Promise<number> => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-};
-
-/** Starts s3rver, dynalite and the fake CloudWatch, and creates the bucket and the ledger table. */
+/** Starts s3rver, dynalite (in memory) and the loopback CloudWatch (local/emulators.ts) with test helpers on top. */
 export const startEmulators = async (bucket = 'sip-logs', table = 'sip-metrics-ledger'): Promise<Emulators> => {
   const dir = mkdtempSync(join(tmpdir(), 'sip-metrics-s3rver-'));
-  const s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir,
-    configureBuckets: [{ name: bucket }],
+  const services = await startLocalServices({
+    ports: { s3: 0, dynamoDb: 0, cloudWatch: 0 },
+    s3Directory: dir,
+    bucket,
+    table,
   });
-  const s3Address = await s3rver.run();
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoPort = await listen(dynamo);
-  const cloudWatch = await startFakeCloudWatch();
-
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
-  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
-  const s3 = new S3Client({
-    region: REGION,
-    endpoint: s3Endpoint,
-    forcePathStyle: true,
-    credentials: CREDENTIALS,
-    // s3rver stores aws-chunked (checksum-trailer) uploads verbatim: only send checksums when required
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
-  const ddb = new DynamoDBClient({ region: REGION, endpoint: dynamoEndpoint, credentials: CREDENTIALS });
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-
+  const s3 = createLocalS3Client(services.s3.url);
+  const ddb = createLocalDynamoDbClient(services.dynamoDb.url);
   const env: Record<string, string> = {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: s3Endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.url,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    LEDGER_TABLE: table,
-    METRICS_NAMESPACE: 'SIP',
+    ...lambdaEnvironment(services, { namespace: 'SIP' }),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
 
   return {
     bucket,
     table,
-    cloudWatch,
+    cloudWatch: services.cloudWatch,
     env,
     async put(key, body, size) {
       let eTag: string | undefined;
@@ -118,10 +77,7 @@ export const startEmulators = async (bucket = 'sip-logs', table = 'sip-metrics-l
     async stop() {
       s3.destroy();
       ddb.destroy();
-      await cloudWatch.close();
-      dynamo.closeAllConnections?.();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
-      await s3rver.close();
+      await services.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
