@@ -7,7 +7,7 @@ import type { ChildReport } from './bench-child.js';
 import { CAPTURE_SEED, generateCapture } from './generate-capture.js';
 import { generateTrace, gzipTrace, TRACE_SEED } from './generate-trace.js';
 import { compareCounts, type GroundTruth, readTruth } from './ground-truth.js';
-import { ensureTshark, median, runChild, runTool, type ToolRun } from './measure.js';
+import { ensureTshark, median, type RunResult, runChild, runTool, type ToolRun } from './measure.js';
 import { markdownTable, plainTable, type ResultRow } from './report-table.js';
 import { compareSipStat, parseSipStat } from './tshark-stat.js';
 
@@ -54,10 +54,16 @@ const freshTruth = async (path: string, seed: number, targetBytes: number): Prom
   return (await fileSize(path)) === truth.bytes ? truth : null;
 };
 
+/** A data file of the bench and its ground truth. */
+interface BenchFile {
+  readonly path: string;
+  readonly truth: GroundTruth;
+}
+
 interface BenchData {
-  readonly text: { readonly path: string; readonly truth: GroundTruth };
-  readonly gzip: { readonly path: string; readonly truth: GroundTruth };
-  readonly capture: { readonly path: string; readonly truth: GroundTruth };
+  readonly text: BenchFile;
+  readonly gzip: BenchFile;
+  readonly capture: BenchFile;
 }
 
 const prepareData = async (): Promise<BenchData> => {
@@ -170,6 +176,42 @@ const peakRss = (runs: readonly { readonly maxRssMiB: number | null }[]): number
 const ratioText = (ratio: number, reference: string, min: number): string =>
   `${ratio.toFixed(2)}x ${reference} (>= ${min}: ${ratio >= min ? 'met' : 'MISSED'})`;
 
+const mib = (bytes: number): number => bytes / MIB;
+
+/** The tool name of the engine's rows. */
+const ENGINE_TOOL = 'engine scan()';
+
+/** A row of the results table: one tool's runs on one bench file, as the median time and the peak RSS of the runs. */
+const resultRow = (
+  data: BenchFile,
+  tool: string,
+  runs: readonly RunResult[],
+  vsReference: string,
+  counts: string,
+): ResultRow => ({
+  file: data.path.slice(DATA_DIR.length),
+  sizeMiB: mib(data.truth.bytes),
+  tool,
+  runs: runs.length,
+  seconds: seconds(runs),
+  maxRssMiB: peakRss(runs),
+  vsReference,
+  counts,
+});
+
+/** The generator's counts, for the notes under the table. */
+const truthText = (truth: GroundTruth): string =>
+  `truth ${truth.responses} responses (${truth.retransmissions.responses} resent) in ${truth.messages} messages`;
+
+/** How the generator cut its TCP streams into segments, for the notes under the table. */
+const tcpText = (truth: GroundTruth): string => {
+  const tcp = truth.tcp ?? {};
+  return (
+    `${tcp.splitMessages ?? 0} of ${tcp.tcpMessages ?? 0} messages split over segments, ` +
+    `${tcp.mergedSegments ?? 0} segments carrying two messages.`
+  );
+};
+
 /**
  * Runs the engine once per run, each time followed by the baselines (so that a drift of the
  * machine hits all of them alike); stops running the engine when it cannot read the file at all.
@@ -203,8 +245,13 @@ const main = async (): Promise<number> => {
   const rows: ResultRow[] = [];
   const notes: string[] = [];
   let failed = false;
-  const mib = (bytes: number): number => bytes / MIB;
-  const name = (path: string): string => path.slice(DATA_DIR.length);
+  /** Judges the engine's runs on one file and keeps the verdict and its notes. */
+  const judge = (label: string, reports: readonly ChildReport[], truth: GroundTruth): EngineOutcome => {
+    const judged = judgeEngine(label, reports, truth);
+    failed ||= judged.failed;
+    notes.push(...judged.notes);
+    return judged;
+  };
 
   // text: engine, grep and the naive counter take turns, so drifts of the machine hit all of them
   {
@@ -215,53 +262,44 @@ const main = async (): Promise<number> => {
       grep.push(await runTool('grep', ['-c', '^SIP/2.0 ', path], { ...process.env, LC_ALL: 'C' }));
       naive.push(await runChild('naive', path));
     });
-    const judged = judgeEngine('text', engine, truth);
-    failed ||= judged.failed;
-    notes.push(...judged.notes);
+    const judged = judge('text', engine, truth);
     const tEngine = seconds(judged.reports);
     const tGrep = seconds(grep);
     const tNaive = seconds(naive);
-    rows.push({
-      file: name(path),
-      sizeMiB: mib(truth.bytes),
-      tool: 'engine scan()',
-      runs: judged.reports.length,
-      seconds: tEngine,
-      maxRssMiB: peakRss(judged.reports),
-      vsReference: tEngine !== null && tGrep !== null ? ratioText(tGrep / tEngine, 'grep', TEXT_TARGET_RATIO) : '-',
-      counts: judged.verdict,
-    });
+    rows.push(
+      resultRow(
+        data.text,
+        ENGINE_TOOL,
+        judged.reports,
+        tEngine !== null && tGrep !== null ? ratioText(tGrep / tEngine, 'grep', TEXT_TARGET_RATIO) : '-',
+        judged.verdict,
+      ),
+    );
     const grepCount = Number(grep[0]?.stdout.trim());
-    rows.push({
-      file: name(path),
-      sizeMiB: mib(truth.bytes),
-      tool: "LC_ALL=C grep -c '^SIP/2.0 '",
-      runs: grep.length,
-      seconds: tGrep,
-      maxRssMiB: peakRss(grep),
-      vsReference: 'reference',
-      counts: Number.isFinite(grepCount) ? `${grepCount} lines` : '-',
-    });
-    rows.push({
-      file: name(path),
-      sizeMiB: mib(truth.bytes),
-      tool: 'naive readline + regex',
-      runs: naive.length,
-      seconds: tNaive,
-      maxRssMiB: peakRss(naive),
-      vsReference: tNaive !== null && tGrep !== null ? `${(tGrep / tNaive).toFixed(2)}x grep` : '-',
-      counts: naive[0]?.value !== undefined ? `${naive[0].value} lines` : (naive[0]?.error ?? '-'),
-    });
+    rows.push(
+      resultRow(
+        data.text,
+        "LC_ALL=C grep -c '^SIP/2.0 '",
+        grep,
+        'reference',
+        Number.isFinite(grepCount) ? `${grepCount} lines` : '-',
+      ),
+    );
+    rows.push(
+      resultRow(
+        data.text,
+        'naive readline + regex',
+        naive,
+        tNaive !== null && tGrep !== null ? `${(tGrep / tNaive).toFixed(2)}x grep` : '-',
+        naive[0]?.value !== undefined ? `${naive[0].value} lines` : (naive[0]?.error ?? '-'),
+      ),
+    );
     const shares = Object.entries(truth.formats ?? {})
       .map(([f, sh]) => `${f} ${sh.blocks} blocks ${mib(sh.bytes).toFixed(1)} MiB`)
       .join(', ');
-    const tcp = truth.tcp ?? {};
+    notes.push(`text: ${shares}; ngrep TCP: ${tcpText(truth)}`);
     notes.push(
-      `text: ${shares}; ngrep TCP: ${tcp.splitMessages ?? 0} of ${tcp.tcpMessages ?? 0} messages split over segments, ` +
-        `${tcp.mergedSegments ?? 0} segments carrying two messages.`,
-    );
-    notes.push(
-      `text: truth ${truth.responses} responses (${truth.retransmissions.responses} resent) in ${truth.messages} messages; ` +
+      `text: ${truthText(truth)}; ` +
         `${truth.statusLinesInsideBodies} status lines sit inside bodies. The line counters count those too, and miss ` +
         'status lines a TCP segment boundary cut (ngrep prints segments): their counts are not response counts.',
     );
@@ -275,33 +313,28 @@ const main = async (): Promise<number> => {
     const engine = await engineRuns(path, RUNS, async () => {
       inflate.push(await runChild('inflate', path));
     });
-    const judged = judgeEngine('gzip', engine, truth);
-    failed ||= judged.failed;
-    notes.push(...judged.notes);
+    const judged = judge('gzip', engine, truth);
     const tEngine = seconds(judged.reports);
     const tInflate = seconds(inflate);
-    rows.push({
-      file: name(path),
-      sizeMiB: mib(truth.bytes),
-      tool: 'engine scan()',
-      runs: judged.reports.length,
-      seconds: tEngine,
-      maxRssMiB: peakRss(judged.reports),
-      vsReference:
+    rows.push(
+      resultRow(
+        data.gzip,
+        ENGINE_TOOL,
+        judged.reports,
         tEngine !== null && tInflate !== null ? ratioText(tInflate / tEngine, 'inflate', GZIP_TARGET_RATIO) : '-',
-      counts: judged.verdict,
-    });
+        judged.verdict,
+      ),
+    );
     const out = inflate[0]?.value;
-    rows.push({
-      file: name(path),
-      sizeMiB: mib(truth.bytes),
-      tool: 'bare gunzip (zlib, drained)',
-      runs: inflate.length,
-      seconds: tInflate,
-      maxRssMiB: peakRss(inflate),
-      vsReference: 'reference',
-      counts: out !== undefined ? `${mib(out).toFixed(1)} MiB out` : '-',
-    });
+    rows.push(
+      resultRow(
+        data.gzip,
+        'bare gunzip (zlib, drained)',
+        inflate,
+        'reference',
+        out !== undefined ? `${mib(out).toFixed(1)} MiB out` : '-',
+      ),
+    );
     if (tEngine !== null && tInflate !== null) {
       notes.push(
         `gzip: ${(truth.bytes / data.text.truth.bytes).toFixed(3)} of the text's size; bare inflate produces ` +
@@ -316,15 +349,8 @@ const main = async (): Promise<number> => {
   {
     const { path, truth } = data.capture;
     const engine = await engineRuns(path, RUNS);
-    const judged = judgeEngine('capture', engine, truth);
-    failed ||= judged.failed;
-    notes.push(...judged.notes);
-    const tcp = truth.tcp ?? {};
-    notes.push(
-      `capture: truth ${truth.responses} responses (${truth.retransmissions.responses} resent) in ${truth.messages} messages; ` +
-        `TCP: ${tcp.splitMessages ?? 0} of ${tcp.tcpMessages ?? 0} messages split over segments, ` +
-        `${tcp.mergedSegments ?? 0} segments carrying two messages.`,
-    );
+    const judged = judge('capture', engine, truth);
+    notes.push(`capture: ${truthText(truth)}; TCP: ${tcpText(truth)}`);
     let tshark: ToolRun | null = null;
     let tsharkVerdict = tsharkMissing ?? '-';
     if (tsharkMissing === null) {
@@ -354,32 +380,23 @@ const main = async (): Promise<number> => {
     }
     const tEngine = seconds(judged.reports);
     const speedUp = tEngine !== null && tshark !== null ? tshark.seconds / tEngine : null;
-    rows.push({
-      file: name(path),
-      sizeMiB: mib(truth.bytes),
-      tool: 'engine scan()',
-      runs: judged.reports.length,
-      seconds: tEngine,
-      maxRssMiB: peakRss(judged.reports),
-      vsReference:
+    rows.push(
+      resultRow(
+        data.capture,
+        ENGINE_TOOL,
+        judged.reports,
         speedUp !== null
           ? `${speedUp.toFixed(1)}x faster than tshark (>= ${CAPTURE_TARGET_SPEEDUP}x: ${speedUp >= CAPTURE_TARGET_SPEEDUP ? 'met' : 'MISSED'})`
           : '-',
-      counts: judged.verdict,
-    });
-    rows.push({
-      file: name(path),
-      sizeMiB: mib(truth.bytes),
-      tool: 'tshark -q -z sip,stat',
-      runs: tshark === null ? 0 : 1,
-      seconds: tshark?.seconds ?? null,
-      maxRssMiB: tshark?.maxRssMiB ?? null,
-      vsReference: 'reference',
-      counts: tsharkVerdict,
-    });
+        judged.verdict,
+      ),
+    );
+    rows.push(
+      resultRow(data.capture, 'tshark -q -z sip,stat', tshark === null ? [] : [tshark], 'reference', tsharkVerdict),
+    );
   }
 
-  const engineRss = rows.filter((r) => r.tool === 'engine scan()' && r.maxRssMiB !== null);
+  const engineRss = rows.filter((r) => r.tool === ENGINE_TOOL && r.maxRssMiB !== null);
   const overRss = engineRss.filter((r) => (r.maxRssMiB ?? 0) > RSS_TARGET_MIB);
   notes.push(
     `peak RSS target <= ${RSS_TARGET_MIB} MiB (whole engine child process, Node itself included): ` +

@@ -1,7 +1,6 @@
-import { rename } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { FileSink } from './file-sink.js';
-import { type GroundTruth, TruthCounter, writeTruth } from './ground-truth.js';
+import { finishGeneratedFile, type GroundTruth, TruthCounter } from './ground-truth.js';
 import { Prng } from './prng.js';
 import { type Endpoint, PROXY } from './sip-messages.js';
 import { SipTraffic, type WireMessage } from './sip-traffic.js';
@@ -255,18 +254,12 @@ export const generateCapture = async (path: string, opts: CaptureOptions): Promi
   }
   segmenter.flush();
   await writer.writeTo(sink, true);
-  await sink.close();
-  await rename(tmp, path);
-  const t = truth.toTruth({
+  return finishGeneratedFile(sink, tmp, path, truth, {
     seed: opts.seed,
     targetBytes: opts.targetBytes,
-    file: path,
-    bytes: sink.bytes,
-    generationSeconds: (performance.now() - started) / 1000,
+    startedMs: started,
     tcp: { ...segmenter.stats },
   });
-  await writeTruth(path, t);
-  return t;
 };
 
 // `node dist/bench/generate-capture.js OUT [MiB]`

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { FileSink } from './file-sink.js';
-import { type FormatShare, type GroundTruth, TruthCounter, writeTruth } from './ground-truth.js';
+import { type FormatShare, finishGeneratedFile, type GroundTruth, TruthCounter, writeTruth } from './ground-truth.js';
 import { Prng } from './prng.js';
 import { SipTraffic, type WireMessage } from './sip-traffic.js';
 import { Segmenter } from './tcp-segmenter.js';
@@ -132,19 +132,13 @@ export const generateTrace = async (path: string, opts: TraceOptions): Promise<G
     for (const [k, v] of Object.entries(segmenter.stats)) tcp[k] = (tcp[k] ?? 0) + v;
     share.bytes += sink.bytes - blockStart;
   }
-  await sink.close();
-  await rename(tmp, path);
-  const t = truth.toTruth({
+  return finishGeneratedFile(sink, tmp, path, truth, {
     seed: opts.seed,
     targetBytes: opts.targetBytes,
-    file: path,
-    bytes: sink.bytes,
-    generationSeconds: (performance.now() - started) / 1000,
+    startedMs: started,
     formats: shares,
     tcp,
   });
-  await writeTruth(path, t);
-  return t;
 };
 
 /** gzip level of the compressed copy (zlib's default, what `gzip` itself uses). */

@@ -1,6 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { ScanResult } from '../lambda/engine/index.js';
 import type { ResponseClass } from '../lambda/engine/types.js';
+import type { FileSink } from './file-sink.js';
 import type { WireMessage } from './sip-traffic.js';
 
 /**
@@ -112,6 +113,38 @@ export const truthPath = (file: string): string => `${file}.truth.json`;
 /** Writes a truth file. */
 export const writeTruth = async (file: string, truth: GroundTruth): Promise<void> => {
   await writeFile(truthPath(file), `${JSON.stringify(truth, null, 1)}\n`);
+};
+
+/** What a generator passes on to the truth of the file it finishes, besides what it counted. */
+export type GenerationMeta = Pick<GroundTruth, 'seed' | 'targetBytes' | 'formats' | 'tcp'> & {
+  /** performance.now() when generation started. */
+  readonly startedMs: number;
+};
+
+/**
+ * The last step of every generator: closes the sink's temporary file `tmp`, moves it to `path` (so
+ * that a file there is always whole), and writes the truth of what `counter` saw beside it.
+ */
+export const finishGeneratedFile = async (
+  sink: FileSink,
+  tmp: string,
+  path: string,
+  counter: TruthCounter,
+  meta: GenerationMeta,
+): Promise<GroundTruth> => {
+  await sink.close();
+  await rename(tmp, path);
+  const { startedMs, seed, targetBytes, ...breakdown } = meta;
+  const truth = counter.toTruth({
+    seed,
+    targetBytes,
+    file: path,
+    bytes: sink.bytes,
+    generationSeconds: (performance.now() - startedMs) / 1000,
+    ...breakdown,
+  });
+  await writeTruth(path, truth);
+  return truth;
 };
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;

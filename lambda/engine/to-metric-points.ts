@@ -191,6 +191,13 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
   let firstRestamped: number | null = null;
   let lastRestamped: number | null = null;
 
+  /** `n` responses of status code `code`, by their class and one more dimension (the code, or the CSeq method). */
+  const addDetailed = (ts: number, code: string, detail: MetricDimension, n: number): void => {
+    const cls = classOfCode(code);
+    if (cls === null) return;
+    merger.add('Responses', [{ Name: 'Class', Value: cls }, detail], ts, 'Count', 1, n);
+  };
+
   const slices: MinuteSlice[] = result.series.map((s) => ({ ...s, minuteMs: Date.parse(s.minute) }));
   slices.push(untimedSlice(result, floorMinute(opts.uploadTimeMs)));
 
@@ -210,27 +217,11 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
       merger.add('RetransmittedResponses', [{ Name: 'Class', Value: c }], ts, 'Count', 1, s.retransmittedByClass[c]);
     }
     if (opts.detail === 'code') {
-      for (const [code, n] of Object.entries(s.byCode)) {
-        const cls = classOfCode(code);
-        if (cls === null) continue;
-        const dims: MetricDimension[] = [
-          { Name: 'Class', Value: cls },
-          { Name: 'Code', Value: code },
-        ];
-        merger.add('Responses', dims, ts, 'Count', 1, n);
-      }
+      for (const [code, n] of Object.entries(s.byCode)) addDetailed(ts, code, { Name: 'Code', Value: code }, n);
     } else if (opts.detail === 'method') {
       for (const [method, codes] of Object.entries(s.byMethod)) {
         const name = KNOWN_METHODS.has(method) ? method : 'OTHER';
-        for (const [code, n] of Object.entries(codes)) {
-          const cls = classOfCode(code);
-          if (cls === null) continue;
-          const dims: MetricDimension[] = [
-            { Name: 'Class', Value: cls },
-            { Name: 'Method', Value: name },
-          ];
-          merger.add('Responses', dims, ts, 'Count', 1, n);
-        }
+        for (const [code, n] of Object.entries(codes)) addDetailed(ts, code, { Name: 'Method', Value: name }, n);
       }
     }
   }

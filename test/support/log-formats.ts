@@ -33,6 +33,12 @@ export const pjsipRecord = (dir: 'in' | 'out', peer: string, msg: string, prefix
   return `${prefix}${head}\n${msg}\n`;
 };
 
+/** "ip:port" -> [ip, port]; the port follows the last colon, so an IPv6 address may hold colons. */
+const splitAddress = (address: string): [string, string] => {
+  const colon = address.lastIndexOf(':');
+  return [address.slice(0, colon), address.slice(colon + 1)];
+};
+
 /** Kamailio sipdump text record (modules/sipdump/sipdump_write.c). */
 export const sipdumpRecord = (
   tag: 'rcv' | 'snd',
@@ -41,8 +47,8 @@ export const sipdumpRecord = (
   msg: string,
   time = 1795527567.271808,
 ): string => {
-  const [srcip, srcport] = [src.slice(0, src.lastIndexOf(':')), src.slice(src.lastIndexOf(':') + 1)];
-  const [dstip, dstport] = [dst.slice(0, dst.lastIndexOf(':')), dst.slice(dst.lastIndexOf(':') + 1)];
+  const [srcip, srcport] = splitAddress(src);
+  const [dstip, dstport] = splitAddress(dst);
   return [
     '====================',
     `tag: ${tag}`,

@@ -2,6 +2,7 @@
  * Builds small captures by hand for the capture reader's tests: IPv4/IPv6 packets with UDP or TCP,
  * fragments, link-layer headers, and pcap / pcapng files around them. Checksums are correct, so
  * tshark reads the results as it reads real captures (used to check its counts while writing tests).
+ * Also reads captures back through the real reader, and holds the counts those tests expect.
  */
 import { createCaptureReader } from '../../lambda/engine/pcap/index.js';
 import type { CaptureStats } from '../../lambda/engine/pcap/packet-decoder.js';
@@ -173,6 +174,25 @@ export const tcpPacket = (
   return isV6(src) ? ipv6(src, dst, 6, seg) : ipv4(src, dst, 6, seg);
 };
 
+/** One fragment's share of an upper-layer payload. */
+interface FragmentPiece {
+  /** Offset of `data` in the payload, in bytes. */
+  readonly offset: number;
+  readonly data: Buffer;
+  /** More fragments follow (the M flag). */
+  readonly more: boolean;
+}
+
+/** Splits a payload into pieces of at most `size` bytes (a multiple of 8: offsets count in 8-byte units on the wire). */
+const fragmentPieces = (payload: Buffer, size: number): FragmentPiece[] => {
+  const out: FragmentPiece[] = [];
+  for (let offset = 0; offset < payload.length; offset += size) {
+    const data = payload.subarray(offset, Math.min(payload.length, offset + size));
+    out.push({ offset, data, more: offset + size < payload.length });
+  }
+  return out;
+};
+
 /** Splits an upper-layer payload into IPv4 fragments of at most `size` bytes (a multiple of 8). */
 export const ipv4Fragments = (
   src: Address,
@@ -181,14 +201,10 @@ export const ipv4Fragments = (
   payload: Buffer,
   size: number,
   id = 77,
-): Buffer[] => {
-  const out: Buffer[] = [];
-  for (let off = 0; off < payload.length; off += size) {
-    const part = payload.subarray(off, Math.min(payload.length, off + size));
-    out.push(ipv4(src, dst, protocol, part, { id, fragmentOffset: off, moreFragments: off + size < payload.length }));
-  }
-  return out;
-};
+): Buffer[] =>
+  fragmentPieces(payload, size).map((p) =>
+    ipv4(src, dst, protocol, p.data, { id, fragmentOffset: p.offset, moreFragments: p.more }),
+  );
 
 /** Splits an upper-layer payload into IPv6 fragments (RFC 8200 §4.5) of at most `size` bytes (a multiple of 8). */
 export const ipv6Fragments = (
@@ -198,17 +214,13 @@ export const ipv6Fragments = (
   payload: Buffer,
   size: number,
   id = 0x1234,
-): Buffer[] => {
-  const out: Buffer[] = [];
-  for (let off = 0; off < payload.length; off += size) {
-    const part = payload.subarray(off, Math.min(payload.length, off + size));
+): Buffer[] =>
+  fragmentPieces(payload, size).map((p) => {
     const frag = Buffer.alloc(8);
-    frag.writeUInt16BE(off | (off + size < payload.length ? 1 : 0), 2);
+    frag.writeUInt16BE(p.offset | (p.more ? 1 : 0), 2);
     frag.writeUInt32BE(id, 4);
-    out.push(ipv6(src, dst, protocol, part, [[44, frag]]));
-  }
-  return out;
-};
+    return ipv6(src, dst, protocol, p.data, [[44, frag]]);
+  });
 
 const ETHERTYPE = { ipv4: 0x0800, ipv6: 0x86dd } as const;
 const etherTypeOf = (ipPacket: Buffer): number => ((ipPacket[0] ?? 0) >> 4 === 6 ? ETHERTYPE.ipv6 : ETHERTYPE.ipv4);
@@ -399,13 +411,20 @@ export const readCaptureParts = (parts: readonly Buffer[]): CaptureReading => {
   return { result: tally.toResult(), stats: { ...reader.stats } };
 };
 
-/** Reads a capture file in chunks of `chunkBytes` (the whole file at once by default). */
-export const readCapture = (file: Buffer, chunkBytes = file.length): CaptureReading => {
-  const step = Math.max(1, chunkBytes);
+/** `file` cut into parts of the given sizes, repeated until the end (a size below 1 counts as 1). */
+export const cutInto = (file: Buffer, sizes: readonly number[]): Buffer[] => {
   const parts: Buffer[] = [];
-  for (let p = 0; p < file.length; p += step) parts.push(file.subarray(p, Math.min(file.length, p + step)));
-  return readCaptureParts(parts);
+  for (let p = 0, i = 0; p < file.length; i++) {
+    const n = Math.max(1, sizes[i % sizes.length] ?? 1);
+    parts.push(file.subarray(p, Math.min(file.length, p + n)));
+    p += n;
+  }
+  return parts;
 };
+
+/** Reads a capture file in chunks of `chunkBytes` (the whole file at once by default). */
+export const readCapture = (file: Buffer, chunkBytes = file.length): CaptureReading =>
+  readCaptureParts(cutInto(file, [chunkBytes]));
 
 /** The counts a test asserts, in one object so that a whole tally is compared at once. */
 export const countsOf = (r: ScanResult): Record<string, unknown> => ({
@@ -415,3 +434,25 @@ export const countsOf = (r: ScanResult): Record<string, unknown> => ({
   anomalies: r.anomalies,
   unrecognizedBytes: r.unrecognizedBytes,
 });
+
+/** What countsOf() gives for a capture without any SIP message: tests spread what they expect over it. */
+export const NO_COUNTS = {
+  requests: {},
+  responses: {},
+  retransmissions: { requests: 0, responses: 0 },
+  anomalies: {},
+  unrecognizedBytes: 0,
+} as const;
+
+/**
+ * What countsOf() gives for each one-copy capture of send-sip.mjs's traffic in test/fixtures/pcap
+ * (loopback-ethernet-ns.pcap, any-sll.pcap, any-sll2.pcap): tshark's counts, from the README there;
+ * the 14 bytes are the RTP-like datagram.
+ */
+export const SEND_SIP_FIXTURE_COUNTS = {
+  requests: { INVITE: 1, OPTIONS: 5 },
+  responses: { INVITE: { '180': 1, '200': 1 }, OPTIONS: { '200': 1 } },
+  retransmissions: { requests: 1, responses: 0 },
+  anomalies: {},
+  unrecognizedBytes: 14,
+} as const;

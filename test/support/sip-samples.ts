@@ -53,17 +53,14 @@ export const compactResponse = (
   cseq = '1 INVITE',
   callId = 'compact@atlanta.example.com',
 ): string =>
-  [
-    `SIP/2.0 ${code} ${reason}`,
+  sipMessage(`SIP/2.0 ${code} ${reason}`, [
     'v: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8',
     'f: <sip:alice@atlanta.example.com>;tag=1928301774',
     't: <sip:bob@biloxi.example.com>;tag=a6c85cf',
     `i: ${callId}`,
     `CSeq: ${cseq}`,
     'l: 0',
-    '',
-    '',
-  ].join('\r\n');
+  ]);
 
 /** RFC 3515 §2.4.5-like NOTIFY whose message/sipfrag body is a status line: not a response. */
 export const notifySipfrag = (status = 'SIP/2.0 503 Service Unavailable', eol = '\r\n'): string =>

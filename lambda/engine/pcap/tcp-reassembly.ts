@@ -141,11 +141,7 @@ export class TcpReassembler {
     meta: PayloadMeta,
   ): void {
     let d = this.directions.get(flow);
-    if (d !== undefined) {
-      // Map order is recency order: re-insert
-      this.directions.delete(flow);
-      this.directions.set(flow, d);
-    }
+    if (d !== undefined) this.makeMostRecent(flow, d);
     if ((flags & RST) !== 0) {
       if (d !== undefined) this.close(flow, d);
       return;
@@ -202,8 +198,7 @@ export class TcpReassembler {
       notSip: false,
       bytesWithoutMessage: 0,
     };
-    this.directions.delete(flow);
-    this.directions.set(flow, d);
+    this.makeMostRecent(flow, d);
     if (this.directions.size > MAX_TCP_DIRECTIONS) {
       const oldest = this.directions.entries().next().value;
       if (oldest !== undefined) {
@@ -212,6 +207,12 @@ export class TcpReassembler {
       }
     }
     return d;
+  }
+
+  /** Map order is recency order (the first entry is flushed when too many are tracked): (re-)insert at the end. */
+  private makeMostRecent(flow: string, d: Direction): void {
+    this.directions.delete(flow);
+    this.directions.set(flow, d);
   }
 
   /** FIN reached or RST: what is queued past a hole still counts, then the framer ends the flow. */

@@ -1,25 +1,5 @@
-import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ScanResult } from '../../../../lambda/engine/index.js';
-import { scan } from '../../../../lambda/engine/index.js';
-
-const FIXTURES = new URL('../../../fixtures/text/', import.meta.url);
-const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
-
-/** The input cut at the given offsets, one chunk per piece. */
-async function* chunksAt(data: Buffer, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
-  let from = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    yield data.subarray(from, cut);
-    from = cut;
-  }
-  yield data.subarray(from);
-}
-
-const scanWhole = (data: Buffer): Promise<ScanResult> => scan(chunksAt(data, []));
-
-const NO_CLASSES = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 };
+import { NO_CLASSES, readFixture, replayAtRandomCuts, replayCutInTwo, scanWhole } from '../../../support/collect.js';
 
 /** The call in every fixture: INVITE/100/180/200/ACK, a NOTIFY (sent twice) whose body is "SIP/2.0 503 ...", OPTIONS over TCP, MESSAGE/202, BYE/200. */
 const CALL_COUNTS = {
@@ -44,7 +24,7 @@ const CALL_COUNTS = {
 describe('chan_sip sip set debug reader', () => {
   it('counts every block of a console capture and no status line inside a sipfrag or MESSAGE body', async () => {
     // Prepare
-    const data = fixture('chan-sip-console.log');
+    const data = readFixture('text/chan-sip-console.log');
 
     // Act
     const r = await scanWhole(data);
@@ -63,7 +43,7 @@ describe('chan_sip sip set debug reader', () => {
 
   it('marks the "Retransmitting #1" copy of the NOTIFY as a retransmission', async () => {
     // Prepare
-    const data = fixture('chan-sip-console.log');
+    const data = readFixture('text/chan-sip-console.log');
 
     // Act
     const r = await scanWhole(data);
@@ -75,7 +55,7 @@ describe('chan_sip sip set debug reader', () => {
 
   it('dates each block of the full log from the logger prefix, alone on the line above "<--- "', async () => {
     // Prepare
-    const data = fixture('chan-sip-full.log');
+    const data = readFixture('text/chan-sip-full.log');
 
     // Act
     const r = await scanWhole(data);
@@ -102,8 +82,8 @@ describe('chan_sip sip set debug reader', () => {
 
   it('counts the same when the log had its CRLFs converted to LF', async () => {
     // Prepare
-    const crlf = fixture('chan-sip-full.log');
-    const lf = fixture('chan-sip-full-lf.log');
+    const crlf = readFixture('text/chan-sip-full.log');
+    const lf = readFixture('text/chan-sip-full-lf.log');
 
     // Act
     const fromCrlf = await scanWhole(crlf);
@@ -117,14 +97,10 @@ describe('chan_sip sip set debug reader', () => {
 
   it('gives the same tally when the console capture is cut in two at any byte', async () => {
     // Prepare
-    const data = fixture('chan-sip-console.log');
-    const whole = await scanWhole(data);
+    const data = readFixture('text/chan-sip-console.log');
 
     // Act
-    const differing: number[] = [];
-    for (let at = 1; at < data.length; at++) {
-      if (JSON.stringify(await scan(chunksAt(data, [at]))) !== JSON.stringify(whole)) differing.push(at);
-    }
+    const { whole, differing } = await replayCutInTwo(data);
 
     // Assess
     expect(differing).toEqual([]);
@@ -135,18 +111,10 @@ describe('chan_sip sip set debug reader', () => {
     'gives the same tally wherever %s is cut into chunks',
     async (name) => {
       // Prepare
-      const data = fixture(name);
-      const whole = await scanWhole(data);
-      const cuts = fc.uniqueArray(fc.integer({ min: 1, max: data.length - 1 }), { minLength: 1, maxLength: 8 });
+      const data = readFixture(`text/${name}`);
 
       // Act
-      const differing: number[][] = [];
-      await fc.assert(
-        fc.asyncProperty(cuts, async (at) => {
-          if (JSON.stringify(await scan(chunksAt(data, at))) !== JSON.stringify(whole)) differing.push(at);
-        }),
-        { seed: 3261, numRuns: 150 },
-      );
+      const { whole, differing } = await replayAtRandomCuts(data, 8);
 
       // Assess
       expect(differing).toEqual([]);

@@ -1,25 +1,12 @@
-import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ScanResult } from '../../../../lambda/engine/index.js';
-import { scan } from '../../../../lambda/engine/index.js';
-
-const FIXTURES = new URL('../../../fixtures/text/', import.meta.url);
-const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
-
-/** The input cut at the given offsets, one chunk per piece. */
-async function* chunksAt(data: Buffer, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
-  let from = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    yield data.subarray(from, cut);
-    from = cut;
-  }
-  yield data.subarray(from);
-}
-
-const scanWhole = (data: Buffer): Promise<ScanResult> => scan(chunksAt(data, []));
-
-const NO_CLASSES = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 };
+import {
+  NO_CLASSES,
+  readFixture,
+  replayAtRandomCuts,
+  replayCutInTwo,
+  scanText,
+  scanWhole,
+} from '../../../support/collect.js';
 
 /** The call in every fixture: INVITE/100/180/200/ACK, a NOTIFY (sent twice) whose body is "SIP/2.0 503 ...", OPTIONS over TCP, MESSAGE/202, BYE/200. */
 const CALL_COUNTS = {
@@ -50,7 +37,7 @@ const CALL_COUNTS = {
 describe('FreeSWITCH sofia siptrace reader', () => {
   it('counts every message of the FreeSWITCH 1.10 layout and no status line inside a body', async () => {
     // Prepare
-    const data = fixture('freeswitch-siptrace.log');
+    const data = readFixture('text/freeswitch-siptrace.log');
 
     // Act
     const r = await scanWhole(data);
@@ -61,7 +48,7 @@ describe('FreeSWITCH sofia siptrace reader', () => {
 
   it('counts every message of the indented sofia-sip 1.12 layout with its closing separators', async () => {
     // Prepare
-    const data = fixture('freeswitch-siptrace-old.log');
+    const data = readFixture('text/freeswitch-siptrace-old.log');
 
     // Act
     const r = await scanWhole(data);
@@ -72,7 +59,7 @@ describe('FreeSWITCH sofia siptrace reader', () => {
 
   it('rebuilds messages sent with bare LF line ends from the byte count in the stamp', async () => {
     // Prepare: same trace, but the messages themselves used LF, so each stamp's size is smaller
-    const data = fixture('freeswitch-siptrace-lf.log');
+    const data = readFixture('text/freeswitch-siptrace-lf.log');
 
     // Act
     const r = await scanWhole(data);
@@ -84,13 +71,13 @@ describe('FreeSWITCH sofia siptrace reader', () => {
 
   it('stamps no time without a dated prefix, and the prefix date when there is one', async () => {
     // Prepare: the first trace, once as sofia-sip writes it and once behind a syslog-style prefix
-    const text = fixture('freeswitch-siptrace.log').toString('latin1');
+    const text = readFixture('text/freeswitch-siptrace.log').toString('latin1');
     const first = text.slice(0, text.indexOf('send 266 bytes'));
     const second = text.slice(text.indexOf('send 266 bytes'), text.indexOf('send 309 bytes'));
     const dated = `${first}2026-11-24T13:41:07.250918+00:00 pbx freeswitch[812]: ${second}`;
 
     // Act
-    const r = await scanWhole(Buffer.from(dated, 'latin1'));
+    const r = await scanText(dated);
 
     // Assess: the 100 Trying is the dated one
     expect(r.responses).toBe(1);
@@ -101,14 +88,10 @@ describe('FreeSWITCH sofia siptrace reader', () => {
 
   it('gives the same tally when the 1.10 trace is cut in two at any byte', async () => {
     // Prepare
-    const data = fixture('freeswitch-siptrace.log');
-    const whole = await scanWhole(data);
+    const data = readFixture('text/freeswitch-siptrace.log');
 
     // Act
-    const differing: number[] = [];
-    for (let at = 1; at < data.length; at++) {
-      if (JSON.stringify(await scan(chunksAt(data, [at]))) !== JSON.stringify(whole)) differing.push(at);
-    }
+    const { whole, differing } = await replayCutInTwo(data);
 
     // Assess
     expect(differing).toEqual([]);
@@ -119,18 +102,10 @@ describe('FreeSWITCH sofia siptrace reader', () => {
     'gives the same tally wherever %s is cut into chunks',
     async (name) => {
       // Prepare
-      const data = fixture(name);
-      const whole = await scanWhole(data);
-      const cuts = fc.uniqueArray(fc.integer({ min: 1, max: data.length - 1 }), { minLength: 1, maxLength: 8 });
+      const data = readFixture(`text/${name}`);
 
       // Act
-      const differing: number[][] = [];
-      await fc.assert(
-        fc.asyncProperty(cuts, async (at) => {
-          if (JSON.stringify(await scan(chunksAt(data, at))) !== JSON.stringify(whole)) differing.push(at);
-        }),
-        { seed: 3261, numRuns: 150 },
-      );
+      const { whole, differing } = await replayAtRandomCuts(data, 8);
 
       // Assess
       expect(differing).toEqual([]);

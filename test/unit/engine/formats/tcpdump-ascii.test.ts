@@ -1,32 +1,18 @@
-import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ScanResult } from '../../../../lambda/engine/index.js';
-import { scan } from '../../../../lambda/engine/index.js';
-
-const FIXTURES = new URL('../../../fixtures/text/', import.meta.url);
-const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
-
-/** The input cut at the given offsets, one chunk per piece. */
-async function* chunksAt(data: Buffer, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
-  let from = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    yield data.subarray(from, cut);
-    from = cut;
-  }
-  yield data.subarray(from);
-}
-
-const scanWhole = (data: Buffer): Promise<ScanResult> => scan(chunksAt(data, []));
-const scanText = (text: string): Promise<ScanResult> => scanWhole(Buffer.from(text, 'latin1'));
+import {
+  NO_CLASSES,
+  readFixture,
+  replayAtRandomCuts,
+  replayCutInTwo,
+  scanText,
+  scanWhole,
+} from '../../../support/collect.js';
 
 /** The packets of a `tcpdump -A` text (default timestamps), each from its summary line on. */
 const packetsOf = (name: string): string[] =>
-  fixture(name)
+  readFixture(`text/${name}`)
     .toString('latin1')
     .split(/^(?=\d{2}:\d{2}:\d{2}\.\d{6} IP6? )/m);
-
-const NO_CLASSES = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 };
 
 /** tshark -r tcpdump-loopback.pcap -Y sip -T fields -e sip.Status-Code -e sip.CSeq.method -e sip.Method -e sip.resend */
 const LOOPBACK_COUNTS = {
@@ -59,7 +45,7 @@ const CRAFTED = {
 describe('tcpdump -A reader', () => {
   it('counts what tshark counts in a real loopback capture of SIPp and sipsak over UDP and TCP', async () => {
     // Prepare
-    const data = fixture('tcpdump-A-loopback.txt');
+    const data = readFixture('text/tcpdump-A-loopback.txt');
 
     // Act
     const r = await scanWhole(data);
@@ -70,7 +56,7 @@ describe('tcpdump -A reader', () => {
 
   it('times every response from the -tttt date', async () => {
     // Prepare
-    const data = fixture('tcpdump-A-tttt-loopback.txt');
+    const data = readFixture('text/tcpdump-A-tttt-loopback.txt');
 
     // Act
     const r = await scanWhole(data);
@@ -94,7 +80,7 @@ describe('tcpdump -A reader', () => {
 
   it('counts what tshark counts in the crafted capture, and no status line inside a sipfrag or MESSAGE body', async () => {
     // Prepare
-    const data = fixture('tcpdump-A-crafted.txt');
+    const data = readFixture('text/tcpdump-A-crafted.txt');
 
     // Act
     const r = await scanWhole(data);
@@ -126,8 +112,8 @@ describe('tcpdump -A reader', () => {
 
   it('counts the same from -vv output: two-line IPv4 summaries, checksum verdicts, tab-indented SIP lines', async () => {
     // Prepare
-    const plain = fixture('tcpdump-A-crafted.txt');
-    const verbose = fixture('tcpdump-A-vv-crafted.txt');
+    const plain = readFixture('text/tcpdump-A-crafted.txt');
+    const verbose = readFixture('text/tcpdump-A-vv-crafted.txt');
 
     // Act
     const fromPlain = await scanWhole(plain);
@@ -211,14 +197,10 @@ describe('tcpdump -A reader', () => {
 
   it('gives the same tally when the crafted capture is cut in two at any byte', async () => {
     // Prepare
-    const data = fixture('tcpdump-A-crafted.txt');
-    const whole = await scanWhole(data);
+    const data = readFixture('text/tcpdump-A-crafted.txt');
 
     // Act
-    const differing: number[] = [];
-    for (let at = 1; at < data.length; at++) {
-      if (JSON.stringify(await scan(chunksAt(data, [at]))) !== JSON.stringify(whole)) differing.push(at);
-    }
+    const { whole, differing } = await replayCutInTwo(data);
 
     // Assess
     expect(differing).toEqual([]);
@@ -232,18 +214,10 @@ describe('tcpdump -A reader', () => {
     ['tcpdump-A-vv-crafted.txt', 10],
   ] as const)('gives the same tally wherever %s is cut into chunks', async (name, responses) => {
     // Prepare
-    const data = fixture(name);
-    const whole = await scanWhole(data);
-    const cuts = fc.uniqueArray(fc.integer({ min: 1, max: data.length - 1 }), { minLength: 1, maxLength: 12 });
+    const data = readFixture(`text/${name}`);
 
     // Act
-    const differing: number[][] = [];
-    await fc.assert(
-      fc.asyncProperty(cuts, async (at) => {
-        if (JSON.stringify(await scan(chunksAt(data, at))) !== JSON.stringify(whole)) differing.push(at);
-      }),
-      { seed: 3261, numRuns: 150 },
-    );
+    const { whole, differing } = await replayAtRandomCuts(data, 12);
 
     // Assess
     expect(differing).toEqual([]);

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../../lambda/engine/index.js';
 import { LINKTYPE } from '../../../../lambda/engine/pcap/link-layer.js';
-import { chunked } from '../../../support/collect.js';
+import { chunked, readFixture } from '../../../support/collect.js';
 import {
+  cutInto,
   ethernet,
   FLAGS,
   ipv4Fragments,
@@ -20,7 +20,6 @@ import {
 } from '../../../support/pcap-builder.js';
 import { invite, response } from '../../../support/sip-samples.js';
 
-const FIXTURES = new URL('../../../fixtures/pcap/', import.meta.url);
 const SEED = 20_240_601;
 const A = '192.0.2.1';
 const B = '192.0.2.2';
@@ -44,21 +43,10 @@ const mixed = (): Buffer => {
   );
 };
 
-/** `file` cut into parts of the given sizes (repeated until the end). */
-const cutInto = (file: Buffer, sizes: readonly number[]): Buffer[] => {
-  const parts: Buffer[] = [];
-  for (let p = 0, i = 0; p < file.length; i++) {
-    const n = sizes[i % sizes.length] ?? 1;
-    parts.push(file.subarray(p, Math.min(file.length, p + n)));
-    p += n;
-  }
-  return parts;
-};
-
 describe('createCaptureReader', () => {
   const files: readonly (readonly [string, Buffer])[] = [
-    ['the nanosecond pcap fixture', readFileSync(new URL('loopback-ethernet-ns.pcap', FIXTURES))],
-    ['the two-interface pcapng fixture', readFileSync(new URL('two-interfaces.pcapng', FIXTURES))],
+    ['the nanosecond pcap fixture', readFixture('pcap/loopback-ethernet-ns.pcap')],
+    ['the two-interface pcapng fixture', readFixture('pcap/two-interfaces.pcapng')],
     ['a hand-built pcapng with TCP out of order and IPv4 fragments', mixed()],
   ];
   for (const [name, file] of files) {
@@ -80,7 +68,7 @@ describe('createCaptureReader', () => {
 describe('createCaptureReader on hostile input', () => {
   const pcapHeader = pcapFile([]);
   const pcapngHeader = pcapngSection([{ linkType: LINKTYPE.ETHERNET }, { linkType: LINKTYPE.RAW }], []);
-  const fixture = readFileSync(new URL('loopback-ethernet-ns.pcap', FIXTURES));
+  const fixture = readFixture('pcap/loopback-ethernet-ns.pcap');
   const supported = Object.values(LINKTYPE);
 
   it('never throws on random bytes after a valid pcap or pcapng header', () => {

@@ -6,6 +6,7 @@ import {
   ethernet,
   ipv4Fragments,
   ipv6Fragments,
+  NO_COUNTS,
   pcapFile,
   readCapture,
   udp,
@@ -28,13 +29,7 @@ const bigInvite = (callId: string): string => {
 };
 const frames = (packets: readonly Buffer[], t = T0): CapturedPacket[] =>
   packets.map((p, i) => ({ data: ethernet(p), timeMs: t + i }));
-const ONE_INVITE = {
-  requests: { INVITE: 1 },
-  responses: {},
-  retransmissions: { requests: 0, responses: 0 },
-  anomalies: {},
-  unrecognizedBytes: 0,
-};
+const ONE_INVITE = { ...NO_COUNTS, requests: { INVITE: 1 } };
 
 describe('IP fragment reassembly', () => {
   it('reassembles an IPv4 datagram and counts its SIP message once', () => {

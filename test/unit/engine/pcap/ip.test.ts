@@ -6,6 +6,7 @@ import {
   IPV6_DEST_OPTIONS,
   ipv4,
   ipv6,
+  NO_COUNTS,
   pcapFile,
   readCapture,
   udp,
@@ -140,13 +141,7 @@ describe('IP in captures', () => {
     const { result } = readCapture(file);
 
     // Assess: the same response between different addresses: not a retransmission
-    expect(countsOf(result)).toEqual({
-      requests: {},
-      responses: { OPTIONS: { '200': 2 } },
-      retransmissions: { requests: 0, responses: 0 },
-      anomalies: {},
-      unrecognizedBytes: 0,
-    });
+    expect(countsOf(result)).toEqual({ ...NO_COUNTS, responses: { OPTIONS: { '200': 2 } } });
   });
 
   it('counts malformed-packet for an IP header that does not fit an uncut frame', () => {

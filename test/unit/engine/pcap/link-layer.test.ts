@@ -1,19 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findNetworkLayer, LINKTYPE, type NetworkLayer } from '../../../../lambda/engine/pcap/link-layer.js';
+import { readFixture } from '../../../support/collect.js';
 import {
   countsOf,
   ethernet,
   loopback,
   pcapFile,
   readCapture,
+  SEND_SIP_FIXTURE_COUNTS,
   sll,
   sll2,
   udpPacket,
 } from '../../../support/pcap-builder.js';
 import { response } from '../../../support/sip-samples.js';
 
-const FIXTURES = new URL('../../../fixtures/pcap/', import.meta.url);
 const V4 = udpPacket('192.0.2.1', '192.0.2.2', 5060, 5060, response(200, 'OK', '1 OPTIONS', 'v4'));
 const V6 = udpPacket('2001:db8::1', '2001:db8::2', 5060, 5060, response(200, 'OK', '1 OPTIONS', 'v6'));
 const AF_INET = 2;
@@ -127,19 +127,13 @@ describe('link types in captures', () => {
   ] as const) {
     it(`counts the tcpdump -i any fixture in Linux ${linkType} as tshark does`, () => {
       // Prepare
-      const capture = readFileSync(new URL(file, FIXTURES));
+      const capture = readFixture(`pcap/${file}`);
 
       // Act
       const { result } = readCapture(capture);
 
       // Assess (test/fixtures/pcap/README.md)
-      expect(countsOf(result)).toEqual({
-        requests: { INVITE: 1, OPTIONS: 5 },
-        responses: { INVITE: { '180': 1, '200': 1 }, OPTIONS: { '200': 1 } },
-        retransmissions: { requests: 1, responses: 0 },
-        anomalies: {},
-        unrecognizedBytes: 14,
-      });
+      expect(countsOf(result)).toEqual(SEND_SIP_FIXTURE_COUNTS);
     });
   }
 });

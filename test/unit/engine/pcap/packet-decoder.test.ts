@@ -1,16 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../../support/collect.js';
 import { ethernet, ipv4, pcapFile, readCapture, tcpPacket, udpPacket } from '../../../support/pcap-builder.js';
 import { response } from '../../../support/sip-samples.js';
 
-const FIXTURES = new URL('../../../fixtures/pcap/', import.meta.url);
 const A = '192.0.2.1';
 const B = '192.0.2.2';
 
 describe('PacketDecoder', () => {
   it('reports what the tcpdump fixture held besides SIP', () => {
     // Prepare
-    const file = readFileSync(new URL('loopback-ethernet-ns.pcap', FIXTURES));
+    const file = readFixture('pcap/loopback-ethernet-ns.pcap');
 
     // Act
     const { stats } = readCapture(file);

@@ -1,22 +1,23 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { countsOf, ethernet, pcapFile, readCapture, udpPacket } from '../../../support/pcap-builder.js';
+import { readFixture } from '../../../support/collect.js';
+import {
+  countsOf,
+  ethernet,
+  NO_COUNTS,
+  pcapFile,
+  readCapture,
+  SEND_SIP_FIXTURE_COUNTS,
+  udpPacket,
+} from '../../../support/pcap-builder.js';
 import { response } from '../../../support/sip-samples.js';
 
-const FIXTURES = new URL('../../../fixtures/pcap/', import.meta.url);
 const A = '192.0.2.1';
 const B = '192.0.2.2';
 /** 1700000040000 ms is a minute boundary: 2023-11-14T22:14:00Z. */
 const MINUTE_MS = 1_700_000_040_000;
 const okPacket = (callId: string): Buffer =>
   ethernet(udpPacket(A, B, 5060, 5060, response(200, 'OK', '1 OPTIONS', callId)));
-const ONE_OK = {
-  requests: {},
-  responses: { OPTIONS: { '200': 1 } },
-  retransmissions: { requests: 0, responses: 0 },
-  anomalies: {},
-  unrecognizedBytes: 0,
-};
+const ONE_OK = { ...NO_COUNTS, responses: { OPTIONS: { '200': 1 } } };
 
 describe('libpcap files', () => {
   for (const bigEndian of [false, true]) {
@@ -46,19 +47,13 @@ describe('libpcap files', () => {
 
   it('counts the nanosecond tcpdump fixture as tshark does', () => {
     // Prepare
-    const file = readFileSync(new URL('loopback-ethernet-ns.pcap', FIXTURES));
+    const file = readFixture('pcap/loopback-ethernet-ns.pcap');
 
     // Act
     const { result } = readCapture(file);
 
-    // Assess (tshark counts in test/fixtures/pcap/README.md; the 14 bytes are the RTP-like datagram)
-    expect(countsOf(result)).toEqual({
-      requests: { INVITE: 1, OPTIONS: 5 },
-      responses: { INVITE: { '180': 1, '200': 1 }, OPTIONS: { '200': 1 } },
-      retransmissions: { requests: 1, responses: 0 },
-      anomalies: {},
-      unrecognizedBytes: 14,
-    });
+    // Assess (tshark counts in test/fixtures/pcap/README.md)
+    expect(countsOf(result)).toEqual(SEND_SIP_FIXTURE_COUNTS);
     expect(result.series.map((m) => m.minute)).toEqual(['2026-11-24T20:19:00.000Z']);
   });
 

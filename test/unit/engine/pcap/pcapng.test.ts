@@ -1,22 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { timestampScale } from '../../../../lambda/engine/pcap/pcapng.js';
-import { countsOf, ethernet, pcapngSection, readCapture, sll, udpPacket } from '../../../support/pcap-builder.js';
+import { readFixture } from '../../../support/collect.js';
+import {
+  countsOf,
+  ethernet,
+  NO_COUNTS,
+  pcapngSection,
+  readCapture,
+  sll,
+  udpPacket,
+} from '../../../support/pcap-builder.js';
 import { response } from '../../../support/sip-samples.js';
 
-const FIXTURES = new URL('../../../fixtures/pcap/', import.meta.url);
 const A = '192.0.2.1';
 const B = '192.0.2.2';
 /** 1700000040000 ms is a minute boundary: 2023-11-14T22:14:00Z. */
 const MINUTE_MS = 1_700_000_040_000;
 const ok = (callId: string): Buffer => udpPacket(A, B, 5060, 5060, response(200, 'OK', '1 OPTIONS', callId));
-const NONE = {
-  requests: {},
-  responses: {},
-  retransmissions: { requests: 0, responses: 0 },
-  anomalies: {},
-  unrecognizedBytes: 0,
-};
 
 describe('pcapng files', () => {
   it('reads two interfaces with different link types and timestamp resolutions, skipping unknown blocks', () => {
@@ -38,7 +38,7 @@ describe('pcapng files', () => {
     const { result } = readCapture(file);
 
     // Assess
-    expect(countsOf(result)).toEqual({ ...NONE, responses: { OPTIONS: { '200': 3 } } });
+    expect(countsOf(result)).toEqual({ ...NO_COUNTS, responses: { OPTIONS: { '200': 3 } } });
     expect(result.series.map((m) => [m.minute, m.byCode])).toEqual([
       ['2023-11-14T22:13:00.000Z', { '200': 2 }],
       ['2023-11-14T22:14:00.000Z', { '200': 1 }],
@@ -77,7 +77,7 @@ describe('pcapng files', () => {
     const { result } = readCapture(file);
 
     // Assess
-    expect(countsOf(result)).toEqual({ ...NONE, responses: { OPTIONS: { '200': 2 } } });
+    expect(countsOf(result)).toEqual({ ...NO_COUNTS, responses: { OPTIONS: { '200': 2 } } });
   });
 
   it('counts Simple Packet Blocks, which carry no timestamp', () => {
@@ -88,7 +88,10 @@ describe('pcapng files', () => {
     const { result } = readCapture(file);
 
     // Assess
-    expect([countsOf(result), result.timedResponses]).toEqual([{ ...NONE, responses: { OPTIONS: { '200': 1 } } }, 0]);
+    expect([countsOf(result), result.timedResponses]).toEqual([
+      { ...NO_COUNTS, responses: { OPTIONS: { '200': 1 } } },
+      0,
+    ]);
   });
 
   it('counts malformed-packet for a packet of an undeclared interface', () => {
@@ -99,7 +102,7 @@ describe('pcapng files', () => {
     const { result } = readCapture(file);
 
     // Assess
-    expect(countsOf(result)).toEqual({ ...NONE, anomalies: { 'malformed-packet': 1 } });
+    expect(countsOf(result)).toEqual({ ...NO_COUNTS, anomalies: { 'malformed-packet': 1 } });
   });
 
   it('counts truncated-capture for a file cut in the middle of a block', () => {
@@ -111,7 +114,7 @@ describe('pcapng files', () => {
 
     // Assess
     expect(countsOf(result)).toEqual({
-      ...NONE,
+      ...NO_COUNTS,
       responses: { OPTIONS: { '200': 1 } },
       anomalies: { 'truncated-capture': 1 },
     });
@@ -127,7 +130,7 @@ describe('pcapng files', () => {
 
     // Assess
     expect(countsOf(result)).toEqual({
-      ...NONE,
+      ...NO_COUNTS,
       responses: { OPTIONS: { '200': 1 } },
       anomalies: { 'corrupt-capture': 1 },
     });
@@ -135,7 +138,7 @@ describe('pcapng files', () => {
 
   it('counts the dumpcap fixture of two interfaces as tshark does', () => {
     // Prepare
-    const file = readFileSync(new URL('two-interfaces.pcapng', FIXTURES));
+    const file = readFixture('pcap/two-interfaces.pcapng');
 
     // Act
     const { result } = readCapture(file);
