@@ -335,11 +335,13 @@ describe('npm start -- --once FILE...', () => {
     expect([r.code, r.stderr]).toEqual([0, '']);
     const lines = r.stdout.split('\n');
     expect(total).toEqual({ '1xx': 0, '2xx': 1392, '3xx': 0, '4xx': 78, '5xx': 90, '6xx': 0 });
-    // "HH:MM:SS  done  key  size  N responses  D s": the clock and the duration vary
+    // "HH:MM:SS  done  key  size  N responses  D s": the clock and the duration vary, and the two
+    // files are processed concurrently, so they may finish in either order
     expect(
       lines
         .filter((l) => /^\d\d:\d\d:\d\d {2}done /.test(l))
-        .map((l) => oneSpace(l.slice(10)).replace(/ [\d.]+ s$/, '')),
+        .map((l) => oneSpace(l.slice(10)).replace(/ [\d.]+ s$/, ''))
+        .sort(),
     ).toEqual([
       `done logs/calm.sipp.log ${formatBytes(Buffer.byteLength(calm.text))} 360 responses`,
       `done logs/spike.sipp.log ${formatBytes(Buffer.byteLength(spike.text))} 1,200 responses`,
