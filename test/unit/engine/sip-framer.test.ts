@@ -34,7 +34,7 @@ describe('SipFramer.datagram', () => {
 
 describe('SipFramer.stream', () => {
   const stream = Buffer.from(
-    invite() + response(100, 'Trying') + messageQuotingStatus() + response(180, 'Ringing') + '\r\n\r\n',
+    `${invite()}${response(100, 'Trying')}${messageQuotingStatus()}${response(180, 'Ringing')}\r\n\r\n`,
   );
 
   it('gives the same counts wherever the stream is cut into two segments', () => {
