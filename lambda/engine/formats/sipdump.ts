@@ -1,5 +1,5 @@
 import { transportNamed } from '../transport.js';
-import { isRunOf, lineEndAt, lineText } from './line-utils.js';
+import { isRunOf, lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -18,6 +18,16 @@ const BAR = 0x7c;
 /** The record header never holds more than a dozen short lines. */
 const MAX_HEADER_LINES = 32;
 
+/** The record fields the counts use; the others (tag, pid, date, ...) are not even sliced. */
+const FIELDS = ['time', 'proto', 'srcip', 'srcport', 'dstip', 'dstport'] as const;
+type Field = (typeof FIELDS)[number];
+
+/** The field named by [ks, ke), compared as bytes (a dozen record lines per message). */
+const fieldNamed = (buf: Buffer, ks: number, ke: number): Field | undefined => {
+  for (const f of FIELDS) if (f.length === ke - ks && startsWith(buf, ks, ke, f)) return f;
+  return undefined;
+};
+
 const bracket = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
 
 export const sipdumpReader: TextFormatReader = {
@@ -32,7 +42,6 @@ export const sipdumpReader: TextFormatReader = {
       return { kind: 'skip', format: 'sipdump', next: Math.min(lf + 1, end) };
     }
     if (!isRunOf(buf, ls, lf, EQ, 20)) return null;
-    // only six of the record's fields matter; the others (tag, pid, date, ...) are not even sliced
     let time: string | undefined;
     let proto = '';
     let srcip: string | undefined;
@@ -59,21 +68,14 @@ export const sipdumpReader: TextFormatReader = {
       }
       const colon = buf.indexOf(0x3a, p);
       if (colon <= p || colon >= e) return null;
-      const key = buf.toString('latin1', p, colon);
-      if (
-        key === 'time' ||
-        key === 'proto' ||
-        key === 'srcip' ||
-        key === 'srcport' ||
-        key === 'dstip' ||
-        key === 'dstport'
-      ) {
+      const field = fieldNamed(buf, p, colon);
+      if (field !== undefined) {
         const value = lineText(buf, colon + 1, e).trim();
-        if (key === 'time') time = value;
-        else if (key === 'proto') proto = (value.split(' ')[0] ?? '').toLowerCase();
-        else if (key === 'srcip') srcip = value;
-        else if (key === 'srcport') srcport = value;
-        else if (key === 'dstip') dstip = value;
+        if (field === 'time') time = value;
+        else if (field === 'proto') proto = (value.split(' ')[0] ?? '').toLowerCase();
+        else if (field === 'srcip') srcip = value;
+        else if (field === 'srcport') srcport = value;
+        else if (field === 'dstip') dstip = value;
         else dstport = value;
       }
       p = e + 1;
