@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
 import { scanFileInParallel } from './adapters/parallel-file-scan.js';
+import { parseS3Url, s3Input } from './adapters/s3-input.js';
 import { scan } from './engine/index.js';
 import type { ScanResult } from './engine/tally.js';
 import { SipMetricsError } from './errors.js';
@@ -81,7 +82,7 @@ export const buildProgram = (): Command => {
       'scan files, directories (recursively) or standard input (-); formats: pcap, pcapng, ngrep, SIPp, ' +
         'Asterisk pjsip/chan_sip, FreeSWITCH, Kamailio sipdump and acc, tcpdump -A, bare SIP; any of them gzipped',
     )
-    .argument('<inputs...>', 'files, directories or - for stdin')
+    .argument('<inputs...>', 'files, directories, s3://bucket/key objects, or - for stdin')
     .option('--json', 'one JSON object per file, one per line (JSON Lines)', false)
     .option('--per-minute', 'with --json: add a per-minute series from the log timestamps', false)
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
@@ -93,7 +94,7 @@ export const buildProgram = (): Command => {
         for (const arg of inputs) {
           let files: FileInput[];
           try {
-            files = await resolveInputs([arg]);
+            files = parseS3Url(arg) ? [await s3Input(arg)] : await resolveInputs([arg]);
           } catch (e) {
             if (!(e instanceof SipMetricsError)) throw e;
             process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);

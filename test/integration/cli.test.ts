@@ -1,8 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLocalS3Client,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalS3,
+  startLocalS3,
+} from '../../local/emulators.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 
 // The real CLI in a child process (through tsx, so no build step is needed for the test).
@@ -148,5 +156,74 @@ describe('sip-metrics scan', () => {
   it('prints help', () => {
     const r = runCli(['scan', '--help']);
     expect([r.code, r.stdout.includes('--per-minute')]).toEqual([0, true]);
+  });
+});
+
+/** The CLI without blocking this process: s3rver runs in it and must answer the child. */
+const runCliAsync = (
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'lambda/cli.ts', ...args],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+describe('sip-metrics scan s3://bucket/key', () => {
+  let s3: LocalS3;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    s3 = await startLocalS3({
+      port: 0,
+      directory: mkdtempSync(join(tmpdir(), 'sip-metrics-cli-s3-')),
+      buckets: ['traces'],
+    });
+    env = {
+      AWS_ENDPOINT_URL_S3: s3.url,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_REGION: LOCAL_REGION,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  });
+
+  afterAll(async () => {
+    await s3.stop();
+  });
+
+  it('streams an object from S3 (path-style at a local endpoint) and counts it like a file', async () => {
+    // Prepare
+    const key = 'sbc 1/café.pcap';
+    await createLocalS3Client(s3.url).send(
+      new PutObjectCommand({ Bucket: 'traces', Key: key, Body: readFileSync(`${CORPUS_DIR}mixed.pcap`) }),
+    );
+
+    // Act
+    const r = await runCliAsync(['scan', '--json', `s3://traces/${key}`], env);
+
+    // Assess
+    const got = JSON.parse(r.stdout);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect([got.file, got.formats, got.byClass]).toEqual([
+      `s3://traces/${key}`,
+      ['pcap'],
+      expectedFor('mixed.pcap').responses_by_class,
+    ]);
+  });
+
+  it('says an object is not there with a one-line error', async () => {
+    // Act
+    const r = await runCliAsync(['scan', 's3://traces/no/such.log'], env);
+
+    // Assess
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^sip-metrics: s3:\/\/traces\/no\/such\.log: object is gone \(\w+\).*\[OBJECT_NOT_FOUND\]\n$/,
+    );
   });
 });

@@ -1,0 +1,39 @@
+import { SipMetricsError, UnreadableFileError } from '../errors.js';
+import type { FileInput } from './file-source.js';
+import { createS3Client, type ObjectRef, S3ObjectSource } from './s3-source.js';
+
+/** `s3://bucket/key` -> its parts, or null when the argument is not an S3 URL. */
+export const parseS3Url = (arg: string): { bucket: string; key: string } | null => {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(arg);
+  return m ? { bucket: m[1] ?? '', key: m[2] ?? '' } : null;
+};
+
+/**
+ * An S3 object as a CLI input, read with the SDK's default credentials and region and streamed
+ * like a file. Path-style addressing when an endpoint is set (s3rver, MinIO), as in the function.
+ */
+export const s3Input = async (arg: string, env: NodeJS.ProcessEnv = process.env): Promise<FileInput> => {
+  const parsed = parseS3Url(arg);
+  if (parsed === null) throw new UnreadableFileError(`${arg}: not an s3://bucket/key URL`);
+  const ref: ObjectRef = parsed;
+  const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
+  const source = new S3ObjectSource(createS3Client({ forcePathStyle }));
+  let size: number;
+  try {
+    size = (await source.head(ref)).size;
+  } catch (e) {
+    if (e instanceof SipMetricsError) throw e;
+    throw new UnreadableFileError(`${arg}: cannot read: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* (await source.open(ref)).body;
+    } catch (e) {
+      if (e instanceof SipMetricsError) throw e;
+      throw new UnreadableFileError(
+        `${arg}: read failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
+    }
+  }
+  return { name: arg, size, chunks };
+};
