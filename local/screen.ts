@@ -2,7 +2,10 @@ import { RESPONSE_CLASSES, type ResponseClass, type SpikeAlarmRule } from '../in
 import type { AlarmState } from '../infra/evaluate-alarms.js';
 import type { AlarmStatus } from './alarm-status.js';
 import type { ClassTotals } from './cloudwatch-server.js';
-import { FINAL_STATES, type FileStatus, type LocalEvent, type LocalSnapshot, RECENT_MINUTES } from './local-stack.js';
+import { FINAL_STATES, type FileStatus } from './file-status.js';
+import type { LocalEvent } from './local-events.js';
+import type { LocalSnapshot } from './local-stack.js';
+import { RECENT_MINUTES } from './metrics-view.js';
 
 /** What the header says about the running stack. */
 export interface StackInfo {

@@ -15,7 +15,9 @@ import { CONTEXT_PREFIX, readStackConfig, type StackConfig } from '../infra/conf
 import { SipMetricsError } from '../lambda/errors.js';
 import { DEFAULT_PORTS, type LocalPorts } from './emulators.js';
 import { LocalStackError } from './errors.js';
-import { FINAL_STATES, type LocalEvent, type LocalStack, startLocalStack } from './local-stack.js';
+import { FINAL_STATES } from './file-status.js';
+import type { LocalEvent } from './local-events.js';
+import { type LocalStack, startLocalStack } from './local-stack.js';
 import {
   ANSI_PAINT,
   NO_PAINT,

@@ -1,0 +1,95 @@
+import type { SpikeAlarmRule } from '../infra/alarm-rules.js';
+import type { AlarmState, MinuteCounts } from '../infra/evaluate-alarms.js';
+import { type AlarmJudgement, judgeAlarms } from './alarm-status.js';
+import type { ClassTotals, LocalCloudWatch } from './cloudwatch-server.js';
+import type { LocalEvent } from './local-events.js';
+
+/** Minutes of data the "last minutes" view sums. */
+export const RECENT_MINUTES = 5;
+
+const MS_PER_MINUTE = 60_000;
+
+/** The counts and alarm states the view shows, from the local CloudWatch store. */
+export interface MetricsNow {
+  /** `Responses` by `Class` over every datum stored. */
+  readonly totals: ClassTotals;
+  /** The last RECENT_MINUTES minutes up to the newest minute in the data, empty minutes included. */
+  readonly recentMinutes: readonly MinuteCounts[];
+  readonly recentTotals: ClassTotals;
+  readonly judgement: AlarmJudgement;
+}
+
+/** Alarms judged on the CloudWatch store at the data clock, re-judged after every batch. */
+export interface MetricsView {
+  now(): MetricsNow;
+  /** Judges the alarms again and emits an `alarm` event for each one whose state changed. */
+  rejudge(): void;
+}
+
+const emptyTotals = (): ClassTotals => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
+
+const recentOf = (series: readonly MinuteCounts[], clockNewest: number | undefined): MinuteCounts[] => {
+  if (clockNewest === undefined) return [];
+  const byMinute = new Map(series.map((m) => [m.minuteStartMs, m]));
+  const out: MinuteCounts[] = [];
+  for (let i = RECENT_MINUTES - 1; i >= 0; i--) {
+    const minuteStartMs = clockNewest - i * MS_PER_MINUTE;
+    out.push(byMinute.get(minuteStartMs) ?? { minuteStartMs, counts: {} });
+  }
+  return out;
+};
+
+export const createMetricsView = (o: {
+  readonly cloudWatch: LocalCloudWatch;
+  readonly namespace: string;
+  readonly rules: readonly SpikeAlarmRule[];
+  readonly emit: (event: LocalEvent) => void;
+}): MetricsView => {
+  const { cloudWatch, namespace, rules, emit } = o;
+  let dirty = true;
+  let cached: { series: MinuteCounts[]; totals: ClassTotals; judgement: AlarmJudgement } | undefined;
+  const judged = (): { series: MinuteCounts[]; totals: ClassTotals; judgement: AlarmJudgement } => {
+    if (dirty || cached === undefined) {
+      const series = cloudWatch.responsesByMinute(namespace);
+      cached = { series, totals: cloudWatch.responsesByClass(namespace), judgement: judgeAlarms(rules, series) };
+      dirty = false;
+    }
+    return cached;
+  };
+  cloudWatch.onAccepted(() => {
+    dirty = true;
+  });
+  const lastStates = new Map<string, AlarmState>(judged().judgement.alarms.map((a) => [a.rule.id, a.evaluation.state]));
+  const announceAlarmChanges = (): void => {
+    const { judgement } = judged();
+    for (const a of judgement.alarms) {
+      const from = lastStates.get(a.rule.id) ?? 'INSUFFICIENT_DATA';
+      if (from === a.evaluation.state || judgement.clock === null) continue;
+      lastStates.set(a.rule.id, a.evaluation.state);
+      emit({
+        kind: 'alarm',
+        rule: a.rule,
+        from,
+        to: a.evaluation.state,
+        dataNowMs: judgement.clock.nowMs,
+        evaluation: a.evaluation,
+      });
+    }
+  };
+
+  return {
+    now: () => {
+      const { series, totals, judgement } = judged();
+      const recentMinutes = recentOf(series, judgement.clock?.newestMinuteMs);
+      const recentTotals = emptyTotals();
+      for (const m of recentMinutes) {
+        for (const [cls, n] of Object.entries(m.counts) as [keyof ClassTotals, number][]) recentTotals[cls] += n;
+      }
+      return { totals, recentMinutes, recentTotals, judgement };
+    },
+    rejudge: () => {
+      dirty = true;
+      announceAlarmChanges();
+    },
+  };
+};
