@@ -5,7 +5,7 @@ import { ngrepReader } from './ngrep.js';
 import { pjsipReader } from './pjsip.js';
 import { sipdumpReader } from './sipdump.js';
 import { sippReader } from './sipp.js';
-import { tcpdumpAsciiReader } from './tcpdump-ascii.js';
+import { tcpdumpAsciiReader } from './tcpdump-ascii/index.js';
 import type { TextFormatReader } from './text-format.js';
 
 /** Every text log format the scanner knows, tried in this order on a candidate line. */

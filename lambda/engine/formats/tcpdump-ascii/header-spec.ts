@@ -1,0 +1,188 @@
+import { type Summary, TH_URG } from './summary-line.js';
+
+// Header bytes: what the summary line says about each of them
+
+/** A header byte whose value the summary line does not tell. */
+export const ANY = -1;
+/** A header byte of which only the high nibble is known: NIBBLE - n. */
+export const NIBBLE = -100;
+
+export type Spec = number[];
+
+const be16 = (v: number): number[] => [(v >> 8) & 0xff, v & 0xff];
+const be32 = (v: number): number[] => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+const anyBytes = (n: number): number[] => new Array<number>(n).fill(ANY);
+
+/** Well-known port names tcpdump prints without -nn (tcpport_string / udpport_string). */
+const PORT_NAMES: Readonly<Record<string, number>> = { sip: 5060, 'sip-tls': 5061 };
+
+const portBytes = (port: string): number[] => {
+  const n = /^\d+$/.test(port) ? Number(port) : PORT_NAMES[port];
+  return n !== undefined && n <= 0xffff ? be16(n) : anyBytes(2);
+};
+
+const ipv4Bytes = (host: string): number[] => {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (!m) return anyBytes(4);
+  const b = [m[1], m[2], m[3], m[4]].map(Number);
+  return b.every((x) => x <= 255) ? b : anyBytes(4);
+};
+
+/** inet_ntop text of an IPv6 address -> its 16 bytes (ANY when it is a name, not an address). */
+const ipv6Bytes = (host: string): number[] => {
+  let text = host;
+  const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const b = ipv4Bytes(v4[1] ?? '');
+    if (b[0] === ANY) return anyBytes(16);
+    text = `${text.slice(0, v4.index)}:${(((b[0] ?? 0) << 8) | (b[1] ?? 0)).toString(16)}:${(((b[2] ?? 0) << 8) | (b[3] ?? 0)).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return anyBytes(16);
+  const groups = (s: string): number[] | null => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = groups(halves[0] ?? '');
+  const back = halves.length === 2 ? groups(halves[1] ?? '') : [];
+  if (!head || !back) return anyBytes(16);
+  const fill = 8 - head.length - back.length;
+  if ((halves.length === 1 && fill !== 0) || fill < 0) return anyBytes(16);
+  const all = [...head, ...new Array<number>(fill).fill(0), ...back];
+  return all.flatMap((g) => be16(g));
+};
+
+const hexBytes = (hex: string): number[] => {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < hex.length; i += 2) out.push(Number.parseInt(hex.slice(i, i + 2), 16));
+  return out;
+};
+
+/** print-tcp.c tcp_print's text of each option kind (tcp_option_values) -> the option's bytes. */
+const TCP_OPTIONS: readonly (readonly [RegExp, (m: RegExpExecArray) => number[]])[] = [
+  [/^nop$/, () => [1]],
+  [/^mss (\d+)$/, (m) => [2, 4, ...be16(Number(m[1]))]],
+  [/^wscale (\d+)$/, (m) => [3, 3, Number(m[1]) & 0xff]],
+  [/^sackOK$/, () => [4, 2]],
+  [/^sack (\d+) (?:\{\d+:\d+\})*$/, (m) => [5, 2 + 8 * Number(m[1]), ...anyBytes(8 * Number(m[1]))]],
+  [/^echo (\d+)$/, (m) => [6, 6, ...be32(Number(m[1]))]],
+  [/^echoreply (\d+)$/, (m) => [7, 6, ...be32(Number(m[1]))]],
+  [/^TS val (\d+) ecr (\d+)$/, (m) => [8, 10, ...be32(Number(m[1])), ...be32(Number(m[2]))]],
+  [/^cc (\d+)$/, (m) => [11, 6, ...be32(Number(m[1]))]],
+  [/^ccnew (\d+)$/, (m) => [12, 6, ...be32(Number(m[1]))]],
+  [/^md5 /, () => [19, 18, ...anyBytes(16)]],
+  [/^scps cap ([0-9a-f]{2}) id (\d+)$/, (m) => [20, 4, Number.parseInt(m[1] ?? '0', 16), Number(m[2])]],
+  [/^uto 0x([0-9a-f]+) \d+$/, (m) => [28, 4, ...be16(Number.parseInt(m[1] ?? '0', 16))]],
+  [
+    /^unknown-(\d+)(?: 0x((?:[0-9a-f]{2})*))?$/,
+    (m) => [Number(m[1]), 2 + (m[2] ?? '').length / 2, ...hexBytes(m[2] ?? '')],
+  ],
+];
+
+/**
+ * The bytes of the TCP options as print-tcp.c tcp_print lists them (`options [...]`), or null
+ * when the size of a listed option cannot be told from its text (mptcp, tfo, exp, tcp-ao,
+ * "[bad opt]").
+ */
+const tcpOptionBytes = (list: string): Spec | null => {
+  const out: Spec = [];
+  for (const raw of list.split(',')) {
+    // "[len N]": the length byte disagreed with the kind's size; tcp_print still stepped by the kind's size
+    const lenNote = /\[len (\d+)\]$/.exec(raw);
+    const item = lenNote ? raw.slice(0, lenNote.index) : raw;
+    if (item === 'eol') {
+      out.push(0);
+      // tcp_print stops at eol; the rest, up to the 32-bit boundary of the header, is padding
+      while ((out.length & 3) !== 0) out.push(ANY);
+      return out;
+    }
+    let bytes: number[] | null = null;
+    for (const [re, toBytes] of TCP_OPTIONS) {
+      const m = re.exec(item);
+      if (m) {
+        bytes = toBytes(m);
+        break;
+      }
+    }
+    if (bytes === null) return null;
+    if (lenNote && bytes.length > 1) bytes[1] = Number(lenNote[1]);
+    out.push(...bytes);
+  }
+  return out;
+};
+
+/** A capture has few addresses and many packets: their bytes are parsed once (bounded cache). */
+const addressCache = new Map<string, number[]>();
+const MAX_CACHED_ADDRESSES = 4096;
+
+const addressBytes = (host: string, ipv6: boolean): number[] => {
+  const key = ipv6 ? `6${host}` : `4${host}`;
+  let b = addressCache.get(key);
+  if (b === undefined) {
+    if (addressCache.size >= MAX_CACHED_ADDRESSES) addressCache.clear();
+    b = ipv6 ? ipv6Bytes(host) : ipv4Bytes(host);
+    addressCache.set(key, b);
+  }
+  return b;
+};
+
+/** Expected IP + transport header bytes, or null when their number cannot be derived. */
+export const headerSpec = (s: Summary, firstByte: number): Spec | null => {
+  const ip: Spec = [];
+  const protocol = s.proto === 'udp' ? 17 : 6;
+  if (s.ipv6) {
+    // RFC 8200 §3: version 6 in the high nibble; no extension headers when tcpdump names UDP/TCP here
+    if (firstByte >> 4 !== 6) return null;
+    ip.push(
+      NIBBLE - 6,
+      ANY,
+      ANY,
+      ANY,
+      ANY,
+      ANY,
+      protocol,
+      ANY,
+      ...addressBytes(s.srcHost, true),
+      ...addressBytes(s.dstHost, true),
+    );
+  } else {
+    // RFC 791 §3.1: version 4, IHL in 32-bit words, at least 5; printed as 'E'..'O'
+    if (firstByte < 0x45 || firstByte > 0x4f) return null;
+    const ihl = (firstByte & 0x0f) * 4;
+    // total length stays ANY: a first fragment's `length` names the whole datagram
+    ip.push(firstByte, ANY, ANY, ANY, ANY, ANY, ANY, ANY, ANY, protocol, ANY, ANY);
+    ip.push(...addressBytes(s.srcHost, false), ...addressBytes(s.dstHost, false), ...anyBytes(ihl - 20));
+  }
+  const sport = portBytes(s.srcPort);
+  const dport = portBytes(s.dstPort);
+  if (s.proto === 'udp') {
+    const ulen = s.length !== undefined ? be16(s.length + 8) : anyBytes(2);
+    return [...ip, ...sport, ...dport, ...ulen, ANY, ANY];
+  }
+  const t = s.tcp;
+  if (!t) return null;
+  const options = t.options !== undefined ? tcpOptionBytes(t.options) : [];
+  if (options === null) return null;
+  const doff = 5 + Math.ceil(options.length / 4);
+  if (doff > 15) return null;
+  while (options.length < (doff - 5) * 4) options.push(ANY);
+  const urp = t.flags & TH_URG && t.urg !== undefined ? be16(t.urg) : anyBytes(2);
+  return [
+    ...ip,
+    ...sport,
+    ...dport,
+    ...anyBytes(8), // seq, ack: the line prints them relative to the conversation's first packet
+    NIBBLE - doff,
+    t.flags,
+    ...be16(t.win),
+    ANY,
+    ANY,
+    ...urp,
+    ...options,
+  ];
+};

@@ -1,0 +1,107 @@
+import type { PayloadMeta } from '../../types.js';
+import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
+import { headerSpec } from './header-spec.js';
+import { findExtent } from './packet-extent.js';
+import { restorePayload } from './payload-restore.js';
+import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
+import { FIRST_BYTES, isSummaryLine, parseSummary, readSummary } from './summary-line.js';
+import { streamsFor } from './tcp-flows.js';
+
+/**
+ * `tcpdump -A` output (tcpdump 4.99, print.c pretty_print_packet): per packet
+ *   <timestamp >IP|IP6 <src>.<port> > <dst>.<port>: <transport summary>   (no LF of its own)
+ *   "\n" + ascii_print(IP header + transport header + payload) + "\n"
+ * where ascii_print (print-ascii.c) prints every byte as one character ('.' for anything that is
+ * not graphic, a space, a tab or a LF) except a CR, which it drops when the next byte is a LF or
+ * when it is one of the last two bytes of the packet, and prints as '.' otherwise.
+ *
+ * So the SIP start line is glued to the header bytes ("E..n.f@.@./....OPTIONS sip:..."), a header
+ * byte 0x0a starts a new line, and the payload lost its CRs. The reader:
+ * - derives the header length from the bytes the summary line names (IPv4 IHL from the first byte
+ *   'E'..'O', IPv6 40, UDP 8, TCP 20 + the options print-tcp.c lists), and checks it against every
+ *   header byte the summary line pins down (version, addresses, ports, lengths, flags, window,
+ *   options), allowing for a dropped CR before a 0x0a header byte;
+ * - puts the CRs back, knowing the payload size from `length N` (on port 5060, where sip_print
+ *   replaces it with the start line, from the UDP and IP length fields when they print legibly);
+ * - reassembles TCP per direction with tcpdump's own (relative, or with -S absolute) `seq a:b`
+ *   numbers, dropping segments already seen, not reordering (as tshark by default).
+ * `-v`/`-vv` (the IPv4 fields on a line of their own, checksum verdicts, sip_print's lines) are
+ * read too. Not read: `-e` (link-layer header on the line), `-q` for TCP (no options listed, so no
+ * header length), `-x`/`-X` (hex), IP fragments after the first (no ports), IPv6 extension
+ * headers. Their packets are skipped whole, never read as text.
+ */
+
+const EMPTY = Buffer.alloc(0);
+
+const endpoint = (host: string, port: string, ipv6: boolean): string =>
+  ipv6 ? `[${host}]:${port}` : `${host}:${port}`;
+
+/** Reader of `tcpdump -A` packets: UDP payloads as datagrams, TCP payloads as reassembled streams. */
+export const tcpdumpAsciiReader: TextFormatReader = {
+  format: 'tcpdump-ascii',
+  firstBytes: FIRST_BYTES,
+  isHeader: isSummaryLine,
+  match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
+    if (!isSummaryLine(buf, ls, lf)) return null;
+    const summary = readSummary(buf, ls, lf, end, ctx);
+    if (summary === NEED_MORE) return NEED_MORE;
+    const s = parseSummary(summary.text);
+    const ds = summary.dataStart;
+    if (s === null) return { kind: 'skip', format: 'tcpdump-ascii', next: ds };
+    if (s === 'other') {
+      const x = findExtent(buf, ds, end, ctx, undefined);
+      return x === NEED_MORE ? NEED_MORE : { kind: 'skip', format: 'tcpdump-ascii', next: x.next };
+    }
+    const spec = headerSpec(s, buf[ds] ?? 0);
+    const bytes = spec !== null && s.length !== undefined ? spec.length + s.length : undefined;
+    const x = findExtent(buf, ds, end, ctx, bytes);
+    if (x === NEED_MORE) return NEED_MORE;
+    const skip = { kind: 'skip', format: 'tcpdump-ascii', next: x.next } as const;
+    const src = endpoint(s.srcHost, s.srcPort, s.ipv6);
+    const dst = endpoint(s.dstHost, s.dstPort, s.ipv6);
+    const p = spec === null ? -1 : printedHeaderLength(buf, ds, x.dataEnd, spec);
+    const ps = ds + p;
+    const meta: PayloadMeta = { timeMs: s.timeMs, src, dst, transport: s.proto };
+    if (s.proto === 'udp') {
+      if (p < 0 || s.length === 0 || ps >= x.dataEnd) return skip;
+      // without `length N` (port 5060 prints "SIP: ...") the header's length fields tell it; when
+      // they do not, the framer reads the CR-less text as a log that converted CRLF to LF
+      const length =
+        s.length ??
+        (spec !== null && p === spec.length ? udpLengthFromHeader(buf, ds, p, x.dataEnd, s.ipv6) : undefined);
+      const payload = length !== undefined ? restorePayload(buf, ps, x.dataEnd, length) : null;
+      const pb = payload ?? { buf, start: ps, end: x.dataEnd };
+      return {
+        kind: 'datagram',
+        format: 'tcpdump-ascii',
+        meta,
+        next: x.next,
+        payloadBuf: pb.buf,
+        payloadStart: pb.start,
+        payloadEnd: pb.end,
+        dotCR: false,
+      };
+    }
+    const t = s.tcp;
+    if (!t || s.length === undefined) return skip;
+    // the sequence bookkeeping needs every segment, even one whose bytes cannot be read
+    let data: Buffer = EMPTY;
+    if (s.length > 0 && p >= 0) {
+      const payload = restorePayload(buf, ps, x.dataEnd, s.length);
+      data = payload ? payload.buf.subarray(payload.start, payload.end) : buf.subarray(ps, x.dataEnd);
+    }
+    const joined = streamsFor(ctx).segment(src, dst, t, data);
+    if (joined === null) return skip;
+    return {
+      kind: 'stream',
+      format: 'tcpdump-ascii',
+      meta,
+      next: x.next,
+      payloadBuf: joined,
+      payloadStart: 0,
+      payloadEnd: joined.length,
+      dotCR: false,
+      flow: `${src}>${dst}`,
+    };
+  },
+};

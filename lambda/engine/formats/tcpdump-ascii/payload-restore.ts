@@ -1,0 +1,70 @@
+import { startLineKind } from '../../sip-message.js';
+import { CR, LF } from './ascii-print.js';
+
+/** The smallest Ethernet payload; shorter IP packets are padded, and tcpdump prints the padding. */
+export const MIN_ETHERNET_PAYLOAD = 46;
+
+/**
+ * The payload's bytes: the printed [ps, pe) with the CRs ascii_print dropped put back, given the
+ * true size `n` (`length N`). A copy is made only when a CR is missing. Null when the printed text
+ * cannot be `n` bytes (a capture cut by the snaplen).
+ */
+export const restorePayload = (
+  buf: Buffer,
+  ps: number,
+  printedEnd: number,
+  n: number,
+): { buf: Buffer; start: number; end: number } | null => {
+  // Ethernet padding after a short packet is printed too; it is never more than 46 bytes
+  const pe = printedEnd - ps > n ? paddedPrefix(buf, ps, printedEnd, n) : printedEnd;
+  if (pe < 0) return null;
+  const missing = n - (pe - ps);
+  if (missing === 0) return { buf, start: ps, end: pe };
+  const lfs: number[] = [];
+  for (let i = buf.indexOf(LF, ps); i >= 0 && i < pe; i = buf.indexOf(LF, i + 1)) lfs.push(i);
+  if (missing < 0 || missing > lfs.length + 2) return null;
+  const withCr = new Set<number>(missing >= lfs.length ? lfs : chooseCrlfs(buf, ps, lfs, missing));
+  const out = Buffer.allocUnsafe(n);
+  let o = 0;
+  let from = ps;
+  for (const at of lfs) {
+    if (!withCr.has(at)) continue;
+    o += buf.copy(out, o, from, at);
+    out[o++] = CR;
+    from = at;
+  }
+  o += buf.copy(out, o, from, pe);
+  // the rest were among the last two bytes of the packet, which ascii_print never shows as CR
+  while (o < n) out[o++] = CR;
+  return { buf: out, start: 0, end: n };
+};
+
+/** End of the shortest prefix of [ps, pe) that is `n` bytes with every LF read as CRLF, or read as is. */
+const paddedPrefix = (buf: Buffer, ps: number, pe: number, n: number): number => {
+  if (pe - ps - n > MIN_ETHERNET_PAYLOAD) return -1;
+  let bytes = 0;
+  for (let i = ps; i < pe; i++) {
+    bytes += buf[i] === LF ? 2 : 1;
+    if (bytes === n) return i + 1;
+    if (bytes > n) break;
+  }
+  return ps + n;
+};
+
+/**
+ * Which `count` of the LFs lost a CR, when not all did: the ones ending lines of a SIP header
+ * section (RFC 3261 §7 requires CRLF there; bodies may use bare LF) if exactly that many, else the
+ * first `count`.
+ */
+const chooseCrlfs = (buf: Buffer, ps: number, lfs: readonly number[], count: number): number[] => {
+  const inHeaders: number[] = [];
+  let headers = false;
+  let ls = ps;
+  for (const lf of lfs) {
+    if (!headers && startLineKind(buf, ls, lf) !== null) headers = true;
+    if (headers) inHeaders.push(lf);
+    if (headers && lf === ls) headers = false;
+    ls = lf + 1;
+  }
+  return inHeaders.length === count ? inHeaders : lfs.slice(0, count);
+};

@@ -1,0 +1,91 @@
+import { CR, DOT, LF, shown } from './ascii-print.js';
+import { ANY, NIBBLE, type Spec } from './header-spec.js';
+
+/** Whether the printed character `c` can stand for a header byte of spec `s`. */
+const accepts = (s: number, c: number): boolean => {
+  if (s === ANY) return true;
+  if (s <= NIBBLE) {
+    const hi = (NIBBLE - s) << 4;
+    for (let v = hi; v < hi + 16; v++) if (shown(v) === c) return true;
+    return false;
+  }
+  return s === CR ? c === DOT : shown(s) === c;
+};
+
+/**
+ * Number of characters the header bytes `spec` take in the printed data [ds, de), or -1 when no
+ * reading fits. A header byte CR followed by LF prints as nothing, so each printed LF in the
+ * header may stand for one or two bytes; with several readings the one with the fewest dropped
+ * CRs wins (a CR byte right before a LF byte is the rare case).
+ */
+export const printedHeaderLength = (buf: Buffer, ds: number, de: number, spec: Spec): number => {
+  const h = spec.length;
+  const lf = buf.indexOf(LF, ds);
+  if (lf < 0 || lf > ds + h || lf >= de) {
+    // no LF among the header's characters (nor right after them): one character per byte
+    if (de - ds < h) return -1;
+    for (let i = 0; i < h; i++) if (!accepts(spec[i] ?? ANY, buf[ds + i] ?? 0)) return -1;
+    return h;
+  }
+  // states: character offset * 2 + (1 when the byte at this position must be a LF)
+  let states = new Set<number>([0]);
+  for (let i = 0; i < h && states.size > 0; i++) {
+    const s = spec[i] ?? ANY;
+    const next = new Set<number>();
+    for (const st of states) {
+      const j = st >> 1;
+      const mustLf = (st & 1) === 1;
+      if (ds + j >= de) continue;
+      const c = buf[ds + j] ?? 0;
+      if (mustLf) {
+        if (c === LF && (s === ANY || s === LF)) next.add((j + 1) * 2);
+        continue;
+      }
+      const following = spec[i + 1];
+      if (accepts(s, c) && !(s === CR && following === LF)) next.add((j + 1) * 2);
+      // this byte is a CR that was dropped because a LF follows
+      const canBeCr = s === ANY || s === CR;
+      if (canBeCr && c === LF && (following === undefined || following === ANY || following === LF)) {
+        next.add(following === undefined ? j * 2 : j * 2 + 1);
+      }
+    }
+    states = next;
+  }
+  let best = -1;
+  for (const st of states) best = Math.max(best, st >> 1);
+  return best;
+};
+
+/**
+ * The UDP payload size when the summary line does not print it (sip_print on port 5060 shows the
+ * start line instead): of the sizes the printed payload can stand for (every LF a CRLF, none, or
+ * the last one or two bytes a CR too), the one whose UDP length and IP length fields print as the
+ * characters shown. Only when no header CR was dropped, so byte offsets are character offsets.
+ */
+export const udpLengthFromHeader = (
+  buf: Buffer,
+  ds: number,
+  h: number,
+  de: number,
+  ipv6: boolean,
+): number | undefined => {
+  const ps = ds + h;
+  let lfs = 0;
+  for (let i = buf.indexOf(LF, ps); i >= 0 && i < de; i = buf.indexOf(LF, i + 1)) lfs++;
+  const printed = de - ps;
+  const shows = (at: number, v: number): boolean => accepts(v, buf[at] ?? 0);
+  for (const n of [printed + lfs, printed, printed + lfs + 1, printed + lfs + 2]) {
+    const ulen = n + 8;
+    const ipLen = ipv6 ? ulen : h + n; // RFC 8200 payload length; RFC 791 total length
+    const ipAt = ipv6 ? ds + 4 : ds + 2;
+    if (
+      shows(ps - 4, ulen >> 8) &&
+      shows(ps - 3, ulen & 0xff) &&
+      shows(ipAt, (ipLen >> 8) & 0xff) &&
+      shows(ipAt + 1, ipLen & 0xff)
+    ) {
+      return n;
+    }
+  }
+  return undefined;
+};

@@ -1,0 +1,160 @@
+import { lineEndAt, lineText } from '../line-utils.js';
+import { type MatchContext, NEED_MORE, parseDateTimeUtc } from '../text-format.js';
+import { DASH, HT, SP } from './ascii-print.js';
+
+// print-tcp.c tcp_flag_values
+export const TH_SYN = 0x02;
+export const TH_ACK = 0x10;
+export const TH_URG = 0x20;
+const FLAG_BITS: Readonly<Record<string, number>> = {
+  F: 0x01,
+  S: 0x02,
+  R: 0x04,
+  P: 0x08,
+  '.': 0x10,
+  U: 0x20,
+  E: 0x40,
+  W: 0x80,
+};
+
+/**
+ * util-print.c ts_print: -t none; default "hh:mm:ss.frac"; -tt "sec.frac"; -ttt/-ttttt a delta
+ * after ' ' or '-'; -tttt "YYYY-MM-DD hh:mm:ss.frac". Then, on `-i any` (print-sll.c sll2_print),
+ * "%-5s %-3s " interface and direction. Then ip_print's "IP " or ip6_print's "IP6 ", with -v a
+ * parenthesised list of header fields (one level of nested parentheses: "proto UDP (17)").
+ */
+const TIMESTAMP =
+  '(?:(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2}\\.\\d{6,9}) |(\\d{1,10})\\.(\\d{6,9}) |[ -]?\\d{2}:\\d{2}:\\d{2}\\.\\d{6,9} )?';
+const INTERFACE = '(?:\\S+ +(?:In|Out|B|M|P|\\?) +)?';
+const VERBOSE_FIELDS = '\\((?:[^()]|\\([^()]*\\))*\\)';
+const SUMMARY = new RegExp(`^${TIMESTAMP}${INTERFACE}(IP6?) (?:${VERBOSE_FIELDS} )?(\\S+) > (\\S+?): (.*)$`);
+/** ip_print with -v: the IPv4 fields end the line, and the addresses follow on the next, after 4 spaces. */
+const VERBOSE_IPV4 = new RegExp(`^${TIMESTAMP}${INTERFACE}IP ${VERBOSE_FIELDS}$`);
+const VERBOSE_INDENT = '    ';
+
+/** print-udp.c udp_print with -vv: the checksum verdict before the summary. */
+const UDP_CHECKSUM = /^\[(?:udp sum ok|no cksum|bad udp cksum 0x[0-9a-f]+ -> 0x[0-9a-f]+!)\] /;
+/**
+ * print-udp.c udp_print: "UDP, length N"; on port 5060 sip_print (util-print.c txtproto_print)
+ * prints "SIP: <start line>", or with -v "SIP, length: N" and the lines after it, each on its own
+ * line after a tab.
+ */
+const UDP_SUMMARY = /^(?:UDP, (?:length (\d+)|bad length \d+ > \d+)|SIP(?:, length: (\d+)|: .*)?)$/;
+/** print-tcp.c tcp_print (with -v the checksum verdict after the flags). */
+const TCP_SUMMARY =
+  /^Flags \[([FSRPUEW.]*|none)\](?:, cksum 0x[0-9a-f]+ \((?:correct|incorrect -> 0x[0-9a-f]+)\))?(?:, seq (\d+)(?::(\d+))?)?(?:, ack (\d+))?, win (\d+)(?:, urg (\d+))?(?:, options \[(.*)\])?, length (\d+)(?:[: [].*)?$/;
+
+export interface TcpSummary {
+  readonly flags: number;
+  readonly seq?: number;
+  readonly win: number;
+  readonly urg?: number;
+  readonly options?: string;
+}
+
+export interface Summary {
+  readonly timeMs?: number;
+  readonly ipv6: boolean;
+  readonly srcHost: string;
+  readonly srcPort: string;
+  readonly dstHost: string;
+  readonly dstPort: string;
+  readonly proto: 'udp' | 'tcp';
+  /** Transport payload bytes, when the line prints them. */
+  readonly length?: number;
+  readonly tcp?: TcpSummary;
+}
+
+/** "127.0.0.1.5060" / "::1.5060" -> host and port (the port follows the last dot). */
+const splitEndpoint = (s: string): [string, string] | null => {
+  const dot = s.lastIndexOf('.');
+  if (dot <= 0 || dot === s.length - 1) return null;
+  return [s.slice(0, dot), s.slice(dot + 1)];
+};
+
+export const parseSummary = (line: string): Summary | 'other' | null => {
+  const m = SUMMARY.exec(line);
+  if (!m) return null;
+  const src = splitEndpoint(m[6] ?? '');
+  const dst = splitEndpoint(m[7] ?? '');
+  if (!src || !dst) return 'other';
+  let timeMs: number | undefined;
+  if (m[1] !== undefined && m[2] !== undefined) timeMs = parseDateTimeUtc(m[1], m[2]);
+  else if (m[3] !== undefined) timeMs = Number(m[3]) * 1000 + Math.round(Number(`0.${m[4] ?? '0'}`) * 1000);
+  const base = { timeMs, ipv6: m[5] === 'IP6', srcHost: src[0], srcPort: src[1], dstHost: dst[0], dstPort: dst[1] };
+  const rest = m[8] ?? '';
+  const u = UDP_SUMMARY.exec(rest.replace(UDP_CHECKSUM, ''));
+  const udpLength = u?.[1] ?? u?.[2];
+  if (u) return { ...base, proto: 'udp', length: udpLength !== undefined ? Number(udpLength) : undefined };
+  const t = TCP_SUMMARY.exec(rest);
+  if (!t) return 'other';
+  let flags = 0;
+  if (t[1] !== 'none') for (const ch of t[1] ?? '') flags |= FLAG_BITS[ch] ?? 0;
+  return {
+    ...base,
+    proto: 'tcp',
+    length: Number(t[8]),
+    tcp: {
+      flags,
+      seq: t[2] !== undefined ? Number(t[2]) : undefined,
+      win: Number(t[5]),
+      urg: t[6] !== undefined ? Number(t[6]) : undefined,
+      options: t[7],
+    },
+  };
+};
+
+/** First byte of a summary line: a timestamp digit, "IP", or the ' '/'-' of a -ttt delta. */
+export const FIRST_BYTES = '0123456789I -';
+
+/** Cheap test of the first bytes: a timestamp digit, "IP", or ' '/'-' and a digit (-ttt). */
+const mayBeSummary = (buf: Buffer, ls: number): boolean => {
+  const c = buf[ls] ?? 0;
+  if (c === SP || c === DASH) {
+    const d = buf[ls + 1] ?? 0;
+    return d >= 0x30 && d <= 0x39;
+  }
+  if (c === 0x49 /* I */) return buf[ls + 1] === 0x50 /* P */;
+  return c >= 0x30 && c <= 0x39;
+};
+
+export const isSummaryLine = (buf: Buffer, ls: number, le: number): boolean => {
+  if (!mayBeSummary(buf, ls)) return false;
+  const line = lineText(buf, ls, le);
+  return SUMMARY.test(line) || VERBOSE_IPV4.test(line);
+};
+
+/**
+ * The whole summary of the packet whose line starts at `ls`, as one line of text, and where its
+ * printed data starts: after the -v address line and -vv's tab-indented SIP lines, if any.
+ */
+export const readSummary = (
+  buf: Buffer,
+  ls: number,
+  lf: number,
+  end: number,
+  ctx: MatchContext,
+): { text: string; dataStart: number } | typeof NEED_MORE => {
+  let text = lineText(buf, ls, lf);
+  let p = lf + 1;
+  if (VERBOSE_IPV4.test(text)) {
+    const e = lineEndAt(buf, p, end);
+    if (e < 0 && !ctx.final) return NEED_MORE;
+    const second = lineText(buf, p, e < 0 ? end : e);
+    if (second.startsWith(VERBOSE_INDENT)) {
+      text = `${text} ${second.slice(VERBOSE_INDENT.length)}`;
+      p = e < 0 ? end : e + 1;
+    }
+  }
+  while (p < end && buf[p] === HT) {
+    const e = lineEndAt(buf, p, end);
+    if (e < 0) {
+      if (!ctx.final) return NEED_MORE;
+      p = end;
+      break;
+    }
+    p = e + 1;
+  }
+  if (p >= end && !ctx.final) return NEED_MORE;
+  return { text, dataStart: Math.min(p, end) };
+};

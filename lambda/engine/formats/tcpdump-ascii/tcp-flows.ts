@@ -1,0 +1,103 @@
+import type { MatchContext } from '../text-format.js';
+import { type TcpSummary, TH_ACK, TH_SYN } from './summary-line.js';
+
+// TCP: tcpdump's relative sequence numbers, per direction
+
+/** TCP directions and conversations remembered at once; the oldest is forgotten past this. */
+const MAX_TCP_DIRECTIONS = 20_000;
+/** A sequence jump this large is a renumbering (tcpdump -S, or a restart), not a gap. */
+const RENUMBERED = 2 ** 30;
+
+/** Signed distance a - b between two 32-bit sequence numbers (RFC 9293 §3.4 modular arithmetic). */
+const seqDiff = (a: number, b: number): number => {
+  const d = (a - b) % 2 ** 32;
+  return d >= 2 ** 31 ? d - 2 ** 32 : d < -(2 ** 31) ? d + 2 ** 32 : d;
+};
+
+interface Direction {
+  /** Next sequence number expected, in the numbers the dump prints for this direction. */
+  expected: number | undefined;
+  /** The absolute number of the packet that set this direction's origin (see segment()). */
+  origin: number | undefined;
+}
+
+/**
+ * Reassembly state of one scan. Like tshark's default (tcp.reassemble_out_of_order off),
+ * segments are not reordered: a segment past a gap is taken as it comes, and bytes below the
+ * expected number are dropped as already seen (retransmissions).
+ */
+class TcpStreams {
+  /** tcp_print's tcp_seq_hash: conversations whose numbers are already printed relative. */
+  private readonly conversations = new Map<string, true>();
+  private readonly directions = new Map<string, Direction>();
+
+  /** Takes one segment (its exact payload bytes); returns the part that continues the stream, or null. */
+  segment(src: string, dst: string, t: TcpSummary, data: Buffer): Buffer | null {
+    const dir = this.direction(`${src}>${dst}`);
+    // print-tcp.c tcp_print: numbers are relative only on packets with ACK whose conversation was
+    // seen before. A packet without ACK (a SYN) prints them absolute; the first ACK of a
+    // conversation, or a SYN-ACK, prints them absolute and becomes the origin: 0 for its own
+    // direction, its ack - 1 for the other one.
+    if (!(t.flags & TH_ACK)) {
+      dir.expected = undefined;
+      dir.origin = undefined;
+      return data.length > 0 ? data : null;
+    }
+    const conv = src < dst ? `${src}|${dst}` : `${dst}|${src}`;
+    if (!this.conversations.has(conv) || t.flags & TH_SYN) {
+      this.remember(this.conversations, conv, true);
+      const reverse = this.directions.get(`${dst}>${src}`);
+      if (reverse) {
+        reverse.expected = undefined;
+        reverse.origin = undefined;
+      }
+      dir.origin = t.seq;
+      dir.expected = t.seq === undefined ? undefined : data.length + (t.flags & TH_SYN ? 1 : 0);
+      return data.length > 0 ? data : null;
+    }
+    if (data.length === 0 || t.seq === undefined) return null;
+    let seq = t.seq;
+    if (dir.origin !== undefined && dir.expected !== undefined) {
+      // with -S every number stays absolute: read it against the origin when that fits better
+      const fromOrigin = (seq - dir.origin + 2 ** 32) % 2 ** 32;
+      if (Math.abs(seqDiff(fromOrigin, dir.expected)) < Math.abs(seqDiff(seq, dir.expected))) seq = fromOrigin;
+    }
+    const d = dir.expected === undefined ? 0 : seqDiff(seq, dir.expected);
+    if (dir.expected === undefined || d >= 0 || -d >= RENUMBERED) {
+      // in order, past a gap (the missing bytes never come back into the stream), or renumbered
+      dir.expected = seq + data.length;
+      return data;
+    }
+    if (-d >= data.length) return null; // a retransmission of bytes already taken
+    dir.expected = seq + data.length;
+    return data.subarray(-d);
+  }
+
+  private direction(key: string): Direction {
+    const dir = this.directions.get(key) ?? { expected: undefined, origin: undefined };
+    this.remember(this.directions, key, dir);
+    return dir;
+  }
+
+  /** Sets a key as the most recently used one, forgetting the oldest past the bound. */
+  private remember<V>(map: Map<string, V>, key: string, value: V): void {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > MAX_TCP_DIRECTIONS) {
+      const oldest = map.keys().next().value;
+      if (oldest !== undefined) map.delete(oldest);
+    }
+  }
+}
+
+/** One TcpStreams per scan: the scanner's MatchContext is created once per scan. */
+const streamsOfScan = new WeakMap<MatchContext, TcpStreams>();
+
+export const streamsFor = (ctx: MatchContext): TcpStreams => {
+  let s = streamsOfScan.get(ctx);
+  if (!s) {
+    s = new TcpStreams();
+    streamsOfScan.set(ctx, s);
+  }
+  return s;
+};
