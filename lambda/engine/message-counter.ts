@@ -34,7 +34,7 @@ export class MessageCounter implements FramerEvents {
 
   /** An accounting record: one final response, never a retransmission. */
   accounted(r: AccountedResponse): void {
-    this.tally.addResponse(r.statusCode, r.cseqMethod, false, r.timeMs);
+    if (this.tally.addResponse(r.statusCode, r.cseqMethod, false, r.timeMs)) this.tally.accountedResponses++;
   }
 
   anomaly(kind: AnomalyKind): void {

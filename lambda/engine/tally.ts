@@ -20,9 +20,12 @@ export interface MinuteCounts {
 export interface ScanResult {
   readonly formats: Format[];
   readonly bytes: number;
+  /** SIP messages seen in a trace; accounting records (acc lines) are responses but not messages. */
   readonly messages: number;
   readonly requests: number;
   readonly responses: number;
+  /** Responses known only from accounting records (Kamailio/OpenSIPS acc lines), no message behind them. */
+  readonly accountedResponses: number;
   readonly byClass: ClassCounts;
   readonly byCode: Record<string, number>;
   readonly byMethod: Record<string, Record<string, number>>;
@@ -59,6 +62,7 @@ export class Tally {
   responses = 0;
   unrecognizedBytes = 0;
   timedResponses = 0;
+  accountedResponses = 0;
   readonly byClass = zeroClasses();
   readonly byCode: Record<string, number> = {};
   readonly byMethod: Record<string, Record<string, number>> = {};
@@ -118,6 +122,7 @@ export class Tally {
     this.responses += r.responses;
     this.unrecognizedBytes += r.unrecognizedBytes;
     this.timedResponses += r.timedResponses;
+    this.accountedResponses += r.accountedResponses;
     this.retransmittedRequests += r.retransmissions.requests;
     this.retransmittedResponses += r.retransmissions.responses;
     addClasses(this.byClass, r.byClass);
@@ -190,9 +195,10 @@ export class Tally {
     return {
       formats: [...this.formats],
       bytes: this.bytes,
-      messages: this.requests + this.responses,
+      messages: this.requests + this.responses - this.accountedResponses,
       requests: this.requests,
       responses: this.responses,
+      accountedResponses: this.accountedResponses,
       byClass: { ...this.byClass },
       byCode: sortKeys(this.byCode),
       byMethod,

@@ -16,7 +16,8 @@ export const formatTable = (file: string, r: ScanResult, seconds: number): strin
   const rate = seconds > 0 ? `${(r.bytes / 1e6 / seconds).toFixed(1)} MB/s` : '-';
   lines.push(`${file}`);
   lines.push(`  format   ${r.formats.join(', ') || 'none'}   ${mb(r.bytes)} in ${seconds.toFixed(2)} s (${rate})`);
-  lines.push(`  messages ${r.messages}   requests ${r.requests}   responses ${r.responses}`);
+  const accounted = r.accountedResponses > 0 ? ` (${r.accountedResponses} from accounting records)` : '';
+  lines.push(`  messages ${r.messages}   requests ${r.requests}   responses ${r.responses}${accounted}`);
   lines.push('  class     responses        %');
   for (const c of RESPONSE_CLASSES) {
     lines.push(`  ${c}  ${String(r.byClass[c]).padStart(12)}  ${pct(r.byClass[c], r.responses)}  ${CLASS_LABELS[c]}`);

@@ -9,6 +9,7 @@ export interface JsonReport {
   readonly messages: number;
   readonly requests: number;
   readonly responses: number;
+  readonly accountedResponses: number;
   readonly byClass: ScanResult['byClass'];
   readonly byCode: ScanResult['byCode'];
   readonly byMethod: ScanResult['byMethod'];
@@ -34,6 +35,7 @@ export const toJsonReport = (
   messages: r.messages,
   requests: r.requests,
   responses: r.responses,
+  accountedResponses: r.accountedResponses,
   byClass: r.byClass,
   byCode: r.byCode,
   byMethod: r.byMethod,

@@ -44,6 +44,7 @@ describe('sip-metrics scan', () => {
       expect([got.messages, got.requests, got.responses]).toEqual([want.messages, want.requests, want.responses]);
       expect(Object.keys(got).sort()).toEqual(
         [
+          'accountedResponses',
           'anomalies',
           'byClass',
           'byCode',

@@ -14,6 +14,7 @@ const CALL_COUNTS = {
   messages: 14,
   requests: 7,
   responses: 7,
+  accountedResponses: 0,
   byClass: { ...NO_CLASSES, '1xx': 2, '2xx': 5 },
   byCode: { '100': 1, '180': 1, '200': 4, '202': 1 },
   byMethod: {

@@ -20,6 +20,7 @@ const LOOPBACK_COUNTS = {
   messages: 30,
   requests: 15,
   responses: 15,
+  accountedResponses: 0,
   byClass: { ...NO_CLASSES, '1xx': 4, '2xx': 11 },
   byCode: { '180': 4, '200': 11 },
   byMethod: { BYE: { '200': 4 }, INVITE: { '180': 4, '200': 4 }, NOTIFY: { '200': 2 }, OPTIONS: { '200': 1 } },
@@ -92,6 +93,7 @@ describe('tcpdump -A reader', () => {
       messages: 17,
       requests: 7,
       responses: 10,
+      accountedResponses: 0,
       byClass: { ...NO_CLASSES, '1xx': 4, '2xx': 6 },
       byCode: { '100': 1, '180': 3, '200': 6 },
       byMethod: {

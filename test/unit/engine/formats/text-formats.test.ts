@@ -215,6 +215,7 @@ describe('Kamailio acc lines', () => {
     // Assess
     expect(summary(r)).toEqual(expected);
     expect(r.byMethod).toEqual({ BYE: { '200': 1 }, INVITE: { '200': 1, '486': 1 } });
+    expect([r.messages, r.accountedResponses]).toEqual([0, 3]);
     await expectSameAtEveryCut(text, expected);
   });
 });
