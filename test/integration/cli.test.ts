@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -114,7 +115,7 @@ describe('sip-metrics scan', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'sip-metrics-cli-'));
     const path = join(dir, 'cut.txt.gz');
-    const gz = spawnSync('gzip', ['-c', `${CORPUS_DIR}mixed.ngrep.txt`]).stdout;
+    const gz = gzipSync(readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`));
     writeFileSync(path, gz.subarray(0, Math.floor(gz.length / 2)));
 
     // Act
