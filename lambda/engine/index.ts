@@ -22,8 +22,8 @@ export interface ScanOptions {
 const asBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-/** Counts input bytes as they pass. */
-async function* countBytes(
+/** Counts input bytes as they pass and hands them on as Buffers. */
+export async function* countBytes(
   input: AsyncIterable<Uint8Array>,
   tally: Tally,
   onProgress?: (n: number) => void,
@@ -142,10 +142,3 @@ export const scanTextChunks = async (
     scanner.process(carry ?? Buffer.alloc(0), true, flushFlows);
   }
 };
-
-/** Counts input bytes as they pass and hands them on as Buffers. */
-export const countingChunks = (
-  input: AsyncIterable<Uint8Array>,
-  tally: Tally,
-  onProgress?: (n: number) => void,
-): AsyncGenerator<Buffer> => countBytes(input, tally, onProgress);

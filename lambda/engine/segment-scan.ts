@@ -1,6 +1,6 @@
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import type { TextFormatReader } from './formats/text-format.js';
-import { assertFoundSip, countingChunks, scanTextChunks } from './index.js';
+import { assertFoundSip, countBytes, scanTextChunks } from './index.js';
 import { MessageCounter } from './message-counter.js';
 import { type PrefixEvent, RetransmissionDetector } from './retransmissions.js';
 import { type FlowHead, SipFramer } from './sip-framer.js';
@@ -43,7 +43,7 @@ export const scanEarlierSegment = async (chunks: AsyncIterable<Uint8Array>): Pro
   const counter = new MessageCounter(tally, detector);
   const framer = new SipFramer(counter);
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally);
-  await scanTextChunks(scanner, countingChunks(chunks, tally), false);
+  await scanTextChunks(scanner, countBytes(chunks, tally), false);
   return { tally, detector, framer, scanner };
 };
 
@@ -60,7 +60,7 @@ export const continueSequentially = async (
   rest: AsyncIterable<Uint8Array>,
   head: Uint8Array,
 ): Promise<ScanResult> => {
-  await scanTextChunks(earlier.scanner, countingChunks(rest, earlier.tally), true);
+  await scanTextChunks(earlier.scanner, countBytes(rest, earlier.tally), true);
   assertFoundSip(earlier.tally, head);
   return earlier.tally.toResult();
 };
@@ -72,7 +72,7 @@ export const scanLaterSegment = async (chunks: AsyncIterable<Uint8Array>): Promi
   const counter = new MessageCounter(tally, detector);
   const framer = new SipFramer(counter, { collectFlowHeads: true });
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally);
-  await scanTextChunks(scanner, countingChunks(chunks, tally), true);
+  await scanTextChunks(scanner, countBytes(chunks, tally), true);
   return { result: tally.toResult(), prefixes: detector.prefixEvents(), heads: framer.flowHeads() };
 };
 
