@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
-import { scanFileInParallel } from './adapters/parallel-file-scan.js';
 import { parseS3Url, s3Input } from './adapters/s3-input.js';
 import { scan } from './engine/index.js';
 import type { ScanResult } from './engine/tally.js';
@@ -19,7 +18,6 @@ interface ScanCliOptions {
   readonly json: boolean;
   readonly perMinute: boolean;
   readonly progress: boolean;
-  readonly twoCores: boolean;
 }
 
 const partialOf = (e: unknown): ScanResult | undefined => {
@@ -36,12 +34,7 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
   try {
     const onProgress = progress ? (n: number) => progress.update(n) : undefined;
     const requireGzip = /\.gz$/i.test(input.name);
-    // with --two-cores a large plain text file is split over two cores; anything else is read sequentially
-    const parallel =
-      opts.twoCores && input.path !== undefined && input.size !== undefined && !requireGzip
-        ? await scanFileInParallel(input.path, input.size, onProgress)
-        : null;
-    result = parallel ?? (await scan(input.chunks(), { onProgress, requireGzip }));
+    result = await scan(input.chunks(), { onProgress, requireGzip });
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;
     error = e;
@@ -86,36 +79,32 @@ export const buildProgram = (): Command => {
     .option('--json', 'one JSON object per file, one per line (JSON Lines)', false)
     .option('--per-minute', 'with --json: add a per-minute series from the log timestamps', false)
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
-    .option('--two-cores', 'scan plain text logs of 64 MB or more with a worker thread taking the second half', false)
-    .action(
-      async (inputs: string[], o: { json: boolean; perMinute: boolean; progress: boolean; twoCores: boolean }) => {
-        let ok = true;
-        const showProgress = o.progress && process.stderr.isTTY === true;
-        for (const arg of inputs) {
-          let files: FileInput[];
-          try {
-            files = parseS3Url(arg) ? [await s3Input(arg)] : await resolveInputs([arg]);
-          } catch (e) {
-            if (!(e instanceof SipMetricsError)) throw e;
-            process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);
-            if (o.json)
-              process.stdout.write(`${JSON.stringify({ file: arg, error: { code: e.code, message: e.message } })}\n`);
-            ok = false;
-            continue;
-          }
-          for (const f of files) {
-            ok =
-              (await scanOne(f, {
-                json: o.json,
-                perMinute: o.perMinute,
-                progress: showProgress,
-                twoCores: o.twoCores,
-              })) && ok;
-          }
+    .action(async (inputs: string[], o: { json: boolean; perMinute: boolean; progress: boolean }) => {
+      let ok = true;
+      const showProgress = o.progress && process.stderr.isTTY === true;
+      for (const arg of inputs) {
+        let files: FileInput[];
+        try {
+          files = parseS3Url(arg) ? [await s3Input(arg)] : await resolveInputs([arg]);
+        } catch (e) {
+          if (!(e instanceof SipMetricsError)) throw e;
+          process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);
+          if (o.json)
+            process.stdout.write(`${JSON.stringify({ file: arg, error: { code: e.code, message: e.message } })}\n`);
+          ok = false;
+          continue;
         }
-        if (!ok) process.exitCode = 1;
-      },
-    );
+        for (const f of files) {
+          ok =
+            (await scanOne(f, {
+              json: o.json,
+              perMinute: o.perMinute,
+              progress: showProgress,
+            })) && ok;
+        }
+      }
+      if (!ok) process.exitCode = 1;
+    });
   return program;
 };
 

@@ -108,7 +108,7 @@ export const scanInto = async (
     return;
   }
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally);
-  await scanTextChunks(scanner, rest, true);
+  await scanTextChunks(scanner, rest);
   assertFoundSip(tally, head);
 };
 
@@ -123,22 +123,13 @@ export const assertFoundSip = (tally: Tally, head: Uint8Array): void => {
 };
 
 /**
- * Feeds text chunks to a scanner, carrying each chunk's unfinished tail into the next. On a read
- * error the carried bytes are still scanned (the cut message at the end is counted and reported).
+ * Feeds text chunks to a scanner. On a read error the bytes already read are still scanned (the
+ * cut message at the end is counted and reported).
  */
-export const scanTextChunks = async (
-  scanner: TextScanner,
-  chunks: AsyncIterable<Buffer>,
-  flushFlows: boolean,
-): Promise<void> => {
-  let carry: Buffer | null = null;
+export const scanTextChunks = async (scanner: TextScanner, chunks: AsyncIterable<Buffer>): Promise<void> => {
   try {
-    for await (const chunk of chunks) {
-      const buf: Buffer = carry === null || carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-      const used = scanner.process(buf, false);
-      carry = used === buf.length ? null : buf.subarray(used);
-    }
+    for await (const chunk of chunks) scanner.feed(chunk);
   } finally {
-    scanner.process(carry ?? Buffer.alloc(0), true, flushFlows);
+    scanner.end();
   }
 };

@@ -19,10 +19,20 @@ const LF = 0x0a;
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** A message still incomplete after this many bytes is framed as cut instead of waited for. */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/**
+ * Every decision about the line that starts at offset `ls` of the stream reads at most the
+ * stream's bytes [ls, ls + WINDOW_BYTES), and is made only once that whole window is buffered
+ * (or the stream has ended). So the result is a function of the bytes alone, never of where the
+ * input happened to be cut into chunks: this is what makes the scan chunk- and gzip-invariant.
+ */
+export const WINDOW_BYTES = MAX_PENDING_BYTES;
+/** Buffered input at which a feed is scanned: twice the window, so each byte is copied about twice. */
+const SCAN_AT_BYTES = 2 * WINDOW_BYTES;
 
 const UNKNOWN_META: PayloadMeta = { transport: 'unknown' };
+const EMPTY = Buffer.alloc(0);
 
-/** Push parser over text: feed it buffers, it returns how much it consumed. */
+/** Push parser over text: feed it chunks in stream order, then end() it. It owns its carry-over. */
 export class TextScanner {
   private readonly byFirstByte: TextFormatReader[][] = Array.from({ length: 256 }, () => []);
   private readonly markerReaders: TextFormatReader[];
@@ -33,6 +43,10 @@ export class TextScanner {
   private final = false;
   private readonly ctx: MatchContext;
   private readonly fence: LineFence;
+  /** Bytes not scanned yet: the unfinished tail of earlier feeds, then the chunks queued after it. */
+  private carry: Buffer = EMPTY;
+  private readonly queued: Buffer[] = [];
+  private queuedBytes = 0;
 
   constructor(
     readers: readonly TextFormatReader[],
@@ -57,13 +71,36 @@ export class TextScanner {
     };
   }
 
+  /** Takes the next chunk of the stream; scans once enough is buffered (chunks are not copied before). */
+  feed(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.queued.push(chunk);
+    this.queuedBytes += chunk.length;
+    if (this.carry.length + this.queuedBytes >= SCAN_AT_BYTES) this.scanBuffered(false);
+  }
+
+  /** The stream ended: scans what is left; ends open TCP flows too. */
+  end(): void {
+    this.scanBuffered(true);
+  }
+
+  private scanBuffered(final: boolean): void {
+    const buf =
+      this.queued.length === 1 && this.carry.length === 0
+        ? (this.queued[0] as Buffer)
+        : Buffer.concat([this.carry, ...this.queued]);
+    this.queued.length = 0;
+    this.queuedBytes = 0;
+    const used = this.process(buf, final);
+    this.carry = used === buf.length ? EMPTY : buf.subarray(used);
+  }
+
   /**
-   * Scans buf[0, buf.length). Returns the number of bytes consumed; the caller keeps the rest and
-   * passes it again, followed by more input. With `final`, everything is consumed and (unless
-   * `flushFlows` is false, for the earlier segment of a parallel scan) open TCP flows are ended.
+   * Scans buf[0, buf.length). Returns the number of bytes consumed (lines whose window is not
+   * complete yet are left for the next call). With `final`, everything is consumed and open TCP
+   * flows are ended.
    */
-  process(buf: Buffer, final: boolean, flushFlows = true): number {
-    this.final = final;
+  private process(buf: Buffer, final: boolean): number {
     this.markerPos = this.markers.map(() => -1);
     const end = buf.length;
     let pos = 0;
@@ -79,28 +116,28 @@ export class TextScanner {
     }
     while (pos < end) {
       const ls = pos;
+      if (!final && end - ls < WINDOW_BYTES) return ls;
+      const wEnd = Math.min(end, ls + WINDOW_BYTES);
+      // readers may decide "end of input" only when the window reaches the real end
+      this.final = final && wEnd === end;
       let lf = buf.indexOf(LF, ls);
-      if (lf < 0) {
-        if (!final) {
-          if (end - ls > MAX_LINE_BYTES) {
-            this.tally.anomaly('line-too-long');
-            this.tally.unrecognizedBytes += end - ls;
-            this.skippingLongLine = true;
-            return end;
-          }
-          return ls;
+      if ((lf < 0 ? end : lf) - ls > MAX_LINE_BYTES) {
+        // a line longer than any log line, whether or not its LF is buffered yet
+        this.tally.anomaly('line-too-long');
+        if (lf >= 0) {
+          this.tally.unrecognizedBytes += lf + 1 - ls;
+          pos = lf + 1;
+          continue;
         }
-        lf = end;
+        this.tally.unrecognizedBytes += end - ls;
+        this.skippingLongLine = !final;
+        break;
       }
+      if (lf < 0) lf = end;
 
-      let m = this.matchHeader(buf, ls, lf, end);
-      if (m === NEED_MORE) {
-        // a header that needs the lines after it: wait for them, but not forever (a giant line
-        // after a header must not make the carried bytes grow without bound)
-        if (end - ls <= MAX_LINE_BYTES) return ls;
-        m = null;
-      }
-      if (m !== null) {
+      // a reader that still needs more has had its whole window: the line is not its header
+      const m = this.matchHeader(buf, ls, lf, wEnd);
+      if (m !== null && m !== NEED_MORE) {
         this.apply(m);
         pos = m.next;
         continue;
@@ -109,11 +146,11 @@ export class TextScanner {
       const ce = lineContentEnd(buf, ls, lf, false);
       if (startLineKind(buf, ls, ce) !== null) {
         const identity = identityFor(this.meta);
-        const r = parseMessage(buf, ls, end, { dotCR: false, complete: final, fence: this.fence, identity });
+        const r = parseMessage(buf, ls, wEnd, { dotCR: false, complete: this.final, fence: this.fence, identity });
         if (r.kind === 'incomplete') {
-          if (end - ls <= MAX_PENDING_BYTES) return ls;
+          // the whole window holds no end of this message: frame what the window holds
           this.tally.anomaly('message-too-large');
-          const forced = parseMessage(buf, ls, end, { dotCR: false, complete: true, fence: this.fence, identity });
+          const forced = parseMessage(buf, ls, wEnd, { dotCR: false, complete: true, fence: this.fence, identity });
           pos = this.applyParsed(forced, ls, lf, end);
           continue;
         }
@@ -133,7 +170,7 @@ export class TextScanner {
       if (!blank) this.tally.unrecognizedBytes += Math.min(lf + 1, end) - ls;
       pos = lf + 1;
     }
-    if (final && flushFlows) this.framer.end();
+    if (final) this.framer.end();
     return end;
   }
 
