@@ -41,73 +41,22 @@ export interface RetransmissionInput {
   readonly timeMs?: number;
 }
 
-/** A message whose verdict depended on state from before the segment began (see `recordPrefixes`). */
-export interface PrefixEvent extends RetransmissionInput {
-  /** The verdict given without that earlier state. */
-  readonly verdict: boolean;
-}
-
-interface Prefix {
-  readonly firstCseq: number;
-  closed: boolean;
-  readonly events: PrefixEvent[];
-}
-
 /** Tracks messages and answers "was this one sent before?". */
 export class RetransmissionDetector {
   private young = new Map<string, DirectionState>();
   private old = new Map<string, DirectionState>();
   private readonly generationSize: number;
-  private readonly prefixes: Map<string, Prefix> | undefined;
   private readonly maxEntries: number;
 
-  /**
-   * @param recordPrefixes for the later segment of a parallel scan: remember, per direction, the
-   *   messages seen before its CSeq first changes. Their verdicts depend on the state the earlier
-   *   segment left, so the merge replays them on that state (`replayPrefixes`).
-   */
-  constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS, recordPrefixes = false) {
+  constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS) {
     this.maxEntries = maxEntries;
     this.generationSize = Math.max(1, Math.floor(maxEntries / 2));
-    this.prefixes = recordPrefixes ? new Map() : undefined;
   }
 
   /** Records the message and returns true when it is a retransmission. */
   observe(m: RetransmissionInput): boolean {
     const key = `${m.callId} ${m.direction}`;
-    const verdict = this.judge(key, m);
-    if (this.prefixes !== undefined) {
-      let p = this.prefixes.get(key);
-      if (p === undefined && this.prefixes.size < this.maxEntries) {
-        p = { firstCseq: m.cseqNumber, closed: false, events: [] };
-        this.prefixes.set(key, p);
-      }
-      if (p !== undefined && !p.closed) {
-        if (m.cseqNumber !== p.firstCseq) p.closed = true;
-        else p.events.push({ ...m, verdict });
-      }
-    }
-    return verdict;
-  }
-
-  /** The prefix events recorded so far (only with `recordPrefixes`). */
-  prefixEvents(): PrefixEvent[][] {
-    return this.prefixes === undefined ? [] : [...this.prefixes.values()].map((p) => p.events);
-  }
-
-  /**
-   * Replays a later segment's prefix events on this detector's state (that of the earlier
-   * segment) and returns the events whose verdict changes, with the verdict they should have had.
-   */
-  replayPrefixes(prefixes: readonly (readonly PrefixEvent[])[]): PrefixEvent[] {
-    const changed: PrefixEvent[] = [];
-    for (const events of prefixes) {
-      for (const e of events) {
-        const truth = this.judge(`${e.callId} ${e.direction}`, e);
-        if (truth !== e.verdict) changed.push({ ...e, verdict: truth });
-      }
-    }
-    return changed;
+    return this.judge(key, m);
   }
 
   private judge(key: string, m: RetransmissionInput): boolean {

@@ -35,26 +35,6 @@ interface Flow {
   buf: Buffer;
   style: LineStyle;
   meta: PayloadMeta;
-  /** Later segment of a parallel scan: bytes before the flow's first start line are still being collected. */
-  collectingHead: boolean;
-}
-
-/** Bytes a flow carried before its first start line in a later segment (the end of a message begun earlier). */
-export interface FlowHead {
-  readonly flow: string;
-  readonly bytes: Buffer;
-  readonly meta: PayloadMeta;
-  readonly style: LineStyle;
-}
-
-/** Options of a framer. */
-export interface FramerOptions {
-  /**
-   * For the later segment of a parallel scan: keep each flow's bytes before its first start line
-   * (see `flowHeads`) instead of counting them as garbage; the merge hands them to the earlier
-   * segment's framer, where the message they finish began.
-   */
-  readonly collectFlowHeads?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -90,40 +70,8 @@ export const findStartLine = (buf: Buffer, pos: number, end: number, dotCR: bool
 /** Frames SIP messages out of datagrams and stream segments. */
 export class SipFramer {
   private readonly flows = new Map<string, Flow>();
-  private readonly heads: FlowHead[] = [];
 
-  constructor(
-    private readonly events: FramerEvents,
-    private readonly options: FramerOptions = {},
-  ) {}
-
-  /** Whether any TCP flow holds bytes of an unfinished message. */
-  hasBufferedFlows(): boolean {
-    for (const f of this.flows.values()) if (f.buf.length > 0) return true;
-    return false;
-  }
-
-  /** Flow heads collected so far (only with `collectFlowHeads`). */
-  flowHeads(): readonly FlowHead[] {
-    return this.heads;
-  }
-
-  /**
-   * Appends the head of a flow from a later segment to this framer's open flow (the merge of a
-   * parallel scan). Without an open flow the bytes are garbage, as a sequential scan would find.
-   */
-  continueFlow(head: FlowHead): void {
-    const f = this.flows.get(head.flow);
-    if (f !== undefined && f.buf.length > 0) {
-      this.stream(head.flow, head.bytes, 0, head.bytes.length, head.meta, head.style);
-      return;
-    }
-    const content = skipBlankLines(head.bytes, 0, head.bytes.length, head.style.dotCR);
-    if (content < head.bytes.length) {
-      this.events.anomaly('stream-garbage');
-      this.events.unrecognized(head.bytes.length - content);
-    }
-  }
+  constructor(private readonly events: FramerEvents) {}
 
   /** Frames every message of a self-contained payload [start, end). */
   datagram(buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle, fence?: LineFence): void {
@@ -157,7 +105,7 @@ export class SipFramer {
     if (f) {
       this.flows.delete(flow); // re-insert: most recently used last
     } else {
-      f = { buf: EMPTY, style, meta, collectingHead: this.options.collectFlowHeads === true };
+      f = { buf: EMPTY, style, meta };
       if (this.flows.size >= MAX_FLOWS) {
         const oldest = this.flows.keys().next().value;
         if (oldest !== undefined) this.endFlow(oldest);
@@ -166,18 +114,7 @@ export class SipFramer {
     f.meta = meta;
     f.style = style;
     this.flows.set(flow, f);
-    let data = f.buf.length === 0 ? buf.subarray(start, end) : Buffer.concat([f.buf, buf.subarray(start, end)]);
-    if (f.collectingHead) {
-      const first = findStartLine(data, 0, data.length, style.dotCR);
-      if (first >= data.length && data.length <= MAX_MESSAGE_BYTES) {
-        f.buf = Buffer.from(data); // still no start line: keep collecting
-        return;
-      }
-      f.collectingHead = false;
-      const headEnd = Math.min(first, data.length);
-      if (headEnd > 0) this.heads.push({ flow, bytes: Buffer.from(data.subarray(0, headEnd)), meta, style });
-      data = data.subarray(headEnd);
-    }
+    const data = f.buf.length === 0 ? buf.subarray(start, end) : Buffer.concat([f.buf, buf.subarray(start, end)]);
     const used = this.frameStream(data, f, false);
     const rest = data.length - used;
     if (rest > MAX_MESSAGE_BYTES) {
@@ -195,11 +132,6 @@ export class SipFramer {
     const f = this.flows.get(flow);
     if (!f) return;
     this.flows.delete(flow);
-    if (f.collectingHead) {
-      // a later segment's flow that never showed a start line: all of it finishes an earlier message
-      if (f.buf.length > 0) this.heads.push({ flow, bytes: f.buf, meta: f.meta, style: f.style });
-      return;
-    }
     if (f.buf.length > 0) this.frameStream(f.buf, f, true);
   }
 

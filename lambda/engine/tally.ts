@@ -53,6 +53,11 @@ interface MinuteBucket {
 }
 
 const MS_PER_MINUTE = 60_000;
+/** ECMA-262 §21.4.1.1: a Date holds at most 8.64e15 ms either side of the epoch. */
+const MAX_TIME_MS = 8.64e15;
+
+/** Whether a log time can be placed on a minute (finite and within a Date's range). */
+export const isRepresentableTime = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS;
 
 /** Mutable running counters of one scan. */
 export class Tally {
@@ -101,7 +106,10 @@ export class Tally {
       this.retransmittedResponses++;
       this.retransmittedByClass[cls]++;
     }
-    if (timeMs !== undefined && Number.isFinite(timeMs)) {
+    if (timeMs !== undefined && !isRepresentableTime(timeMs)) {
+      // a time outside what a Date can hold (a damaged timestamp): untimed, and said so
+      this.anomaly('invalid-timestamp');
+    } else if (timeMs !== undefined) {
       this.timedResponses++;
       const bucket = this.bucket(timeMs);
       bucket.byClass[cls]++;
@@ -112,50 +120,6 @@ export class Tally {
       if (retransmission) bucket.retransmittedByClass[cls]++;
     }
     return true;
-  }
-
-  /** Adds the counts of another scan (the later part of a file scanned in parallel). */
-  merge(r: ScanResult): void {
-    for (const f of r.formats) this.formats.add(f);
-    this.bytes += r.bytes;
-    this.requests += r.requests;
-    this.responses += r.responses;
-    this.unrecognizedBytes += r.unrecognizedBytes;
-    this.timedResponses += r.timedResponses;
-    this.accountedResponses += r.accountedResponses;
-    this.retransmittedRequests += r.retransmissions.requests;
-    this.retransmittedResponses += r.retransmissions.responses;
-    addClasses(this.byClass, r.byClass);
-    addClasses(this.retransmittedByClass, r.retransmittedByClass);
-    addCounts(this.byCode, r.byCode);
-    addNested(this.byMethod, r.byMethod);
-    addCounts(this.requestsByMethod, r.requestsByMethod);
-    for (const [k, v] of Object.entries(r.anomalies)) this.anomaly(k as AnomalyKind, v ?? 0);
-    for (const m of r.series) {
-      const b = this.bucket(Date.parse(m.minute));
-      addClasses(b.byClass, m.byClass);
-      addCounts(b.byCode, m.byCode);
-      addNested(b.byMethod, m.byMethod);
-      addClasses(b.retransmittedByClass, m.retransmittedByClass);
-    }
-  }
-
-  /** Turns one counted message into a retransmission or back (`delta` +1 or -1) after a parallel merge. */
-  adjustRetransmission(
-    kind: 'request' | 'response',
-    statusCode: number,
-    timeMs: number | undefined,
-    delta: 1 | -1,
-  ): void {
-    if (kind === 'request') {
-      this.retransmittedRequests += delta;
-      return;
-    }
-    const cls = classifyStatusCode(statusCode);
-    if (cls === null) return;
-    this.retransmittedResponses += delta;
-    this.retransmittedByClass[cls] += delta;
-    if (timeMs !== undefined && Number.isFinite(timeMs)) this.bucket(timeMs).retransmittedByClass[cls] += delta;
   }
 
   private bucket(timeMs: number): MinuteBucket {
@@ -217,25 +181,6 @@ const sortKeys = (rec: Record<string, number>): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const k of Object.keys(rec).sort()) out[k] = rec[k] ?? 0;
   return out;
-};
-
-const addClasses = (into: ClassCounts, from: Readonly<ClassCounts>): void => {
-  for (const c of RESPONSE_CLASSES) into[c] += from[c];
-};
-
-const addCounts = (into: Record<string, number>, from: Readonly<Record<string, number>>): void => {
-  for (const [k, v] of Object.entries(from)) bump(into, k, v);
-};
-
-const addNested = (
-  into: Record<string, Record<string, number>>,
-  from: Readonly<Record<string, Record<string, number>>>,
-): void => {
-  for (const [k, v] of Object.entries(from)) {
-    const inner = into[k] ?? {};
-    into[k] = inner;
-    addCounts(inner, v);
-  }
 };
 
 const sortNested = (rec: Record<string, Record<string, number>>): Record<string, Record<string, number>> => {

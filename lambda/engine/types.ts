@@ -40,7 +40,9 @@ export type AnomalyKind =
   | 'unsupported-link-type'
   | 'ip-fragment-incomplete'
   | 'malformed-packet'
-  | 'corrupt-capture';
+  | 'corrupt-capture'
+  | 'invalid-timestamp'
+  | 'resync';
 
 /** Where and when a payload was seen, as far as the log tells. */
 export interface PayloadMeta {

@@ -41,15 +41,17 @@ export const readReproducers = (dir: string = REPRODUCERS_DIR): Reproducer[] =>
       const stored = readFileSync(`${dir}${input}`);
       // the .gz of a reproducer's file name is storage only: the input is what it inflates to
       const bytes = input.endsWith('.bin.gz') ? gunzipSync(stored) : stored;
-      return { name: f.replace(/\.json$/, ''), property, input: bytes, plan: { cuts: plan.cuts ?? [], gzip: plan.gzip } };
+      return {
+        name: f.replace(/\.json$/, ''),
+        property,
+        input: bytes,
+        plan: { cuts: plan.cuts ?? [], gzip: plan.gzip },
+      };
     });
 
 /** The bytes a gzip plan gives: one member, or two split at `split`. */
 export const gzipPlanned = (input: Buffer, gzip: NonNullable<ReproducerPlan['gzip']>): Buffer => {
   const { level, split } = gzip;
   if (split === undefined) return gzipSync(input, { level });
-  return Buffer.concat([
-    gzipSync(input.subarray(0, split), { level }),
-    gzipSync(input.subarray(split), { level }),
-  ]);
+  return Buffer.concat([gzipSync(input.subarray(0, split), { level }), gzipSync(input.subarray(split), { level })]);
 };
