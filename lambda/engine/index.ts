@@ -4,6 +4,7 @@ import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { MessageCounter } from './message-counter.js';
 import { createCaptureReader } from './pcap/index.js';
+import type { PeerMap } from './peers.js';
 import { SipFramer } from './sip-framer.js';
 import type { ScanResult } from './tally.js';
 import { Tally } from './tally.js';
@@ -17,6 +18,8 @@ export interface ScanOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** The caller expects gzip (a name ending in .gz): anything else is an error, not a guess. */
   readonly requireGzip?: boolean;
+  /** Names for sender addresses in `byPeer` (by default, senders are keyed by IP). */
+  readonly peers?: PeerMap;
 }
 
 const asBuffer = (u: Uint8Array): Buffer =>
@@ -68,7 +71,7 @@ const peek = async (input: AsyncIterable<Buffer>): Promise<{ head: Buffer; rest:
  * counts every SIP message in it. Memory stays bounded whatever the input size.
  */
 export const scan = async (chunks: AsyncIterable<Uint8Array>, opts: ScanOptions = {}): Promise<ScanResult> => {
-  const tally = new Tally();
+  const tally = new Tally(opts.peers);
   try {
     await scanInto(tally, chunks, opts);
   } catch (e) {

@@ -29,7 +29,7 @@ export class MessageCounter implements FramerEvents {
       return;
     }
     if (msg.cseqMethod === undefined) this.tally.anomaly('missing-cseq');
-    this.tally.addResponse(msg.statusCode, msg.cseqMethod ?? UNKNOWN_METHOD, retransmission, meta.timeMs);
+    this.tally.addResponse(msg.statusCode, msg.cseqMethod ?? UNKNOWN_METHOD, retransmission, meta.timeMs, meta.src);
   }
 
   /** An accounting record: one final response, never a retransmission. */

@@ -1,4 +1,5 @@
 import { classifyStatusCode } from './classify.js';
+import { NO_PEER_NAMES, OTHER_PEER, type PeerMap, UNKNOWN_PEER } from './peers.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';
 import { RESPONSE_CLASSES } from './types.js';
 
@@ -14,6 +15,15 @@ export interface MinuteCounts {
   /** CSeq method -> status code -> count. */
   readonly byMethod: Record<string, Record<string, number>>;
   readonly retransmittedByClass: ClassCounts;
+  /** Peer (sender) -> responses per class in this minute. */
+  readonly byPeer: Record<string, ClassCounts>;
+}
+
+/** Responses one peer sent. */
+export interface PeerCounts {
+  readonly responses: number;
+  readonly byClass: ClassCounts;
+  readonly byCode: Record<string, number>;
 }
 
 /** Everything a scan counted; plain data, safe to JSON.stringify. */
@@ -36,6 +46,8 @@ export interface ScanResult {
   readonly unrecognizedBytes: number;
   /** Responses that carried a time (the rest are in the totals only). */
   readonly timedResponses: number;
+  /** Responses by their sender: a peer-map name, the sender's IP, `local`, `unknown` (or `other` past the bound). */
+  readonly byPeer: Record<string, PeerCounts>;
   readonly series: MinuteCounts[];
 }
 
@@ -50,7 +62,19 @@ interface MinuteBucket {
   byCode: Record<string, number>;
   byMethod: Record<string, Record<string, number>>;
   retransmittedByClass: ClassCounts;
+  byPeer: Map<string, ClassCounts>;
 }
+
+interface PeerBucket {
+  responses: number;
+  readonly byClass: ClassCounts;
+  readonly byCode: Record<string, number>;
+}
+
+/** Distinct peers kept per file; the rest are summed under `other` (memory stays bounded). */
+export const MAX_TRACKED_PEERS = 100_000;
+/** Distinct (minute, peer) cells kept per file; past it a minute's new peers go to `other`. */
+export const MAX_MINUTE_PEER_CELLS = 500_000;
 
 const MS_PER_MINUTE = 60_000;
 /** ECMA-262 §21.4.1.1: a Date holds at most 8.64e15 ms either side of the epoch. */
@@ -77,6 +101,11 @@ export class Tally {
   readonly retransmittedByClass = zeroClasses();
   readonly anomalies: Partial<Record<AnomalyKind, number>> = {};
   private readonly minutes = new Map<number, MinuteBucket>();
+  private readonly peers = new Map<string, PeerBucket>();
+  private minutePeerCells = 0;
+
+  /** @param peerNames names for sender addresses (by default, senders are keyed by IP). */
+  constructor(private readonly peerNames: PeerMap = NO_PEER_NAMES) {}
 
   /** Counts one request. */
   addRequest(method: string, retransmission: boolean): void {
@@ -89,7 +118,13 @@ export class Tally {
    * Counts one response. Returns false (and counts an anomaly instead) when the status code
    * has no class.
    */
-  addResponse(code: number, cseqMethod: string, retransmission: boolean, timeMs: number | undefined): boolean {
+  addResponse(
+    code: number,
+    cseqMethod: string,
+    retransmission: boolean,
+    timeMs: number | undefined,
+    sender?: string,
+  ): boolean {
     const cls = classifyStatusCode(code);
     if (cls === null) {
       this.anomaly('invalid-status-code');
@@ -106,6 +141,10 @@ export class Tally {
       this.retransmittedResponses++;
       this.retransmittedByClass[cls]++;
     }
+    const peer = this.peerBucket(sender === undefined ? UNKNOWN_PEER : this.peerNames.nameOf(sender));
+    peer.bucket.responses++;
+    peer.bucket.byClass[cls]++;
+    bump(peer.bucket.byCode, codeKey);
     if (timeMs !== undefined && !isRepresentableTime(timeMs)) {
       // a time outside what a Date can hold (a damaged timestamp): untimed, and said so
       this.anomaly('invalid-timestamp');
@@ -118,15 +157,40 @@ export class Tally {
       bucket.byMethod[cseqMethod] = minuteMethod;
       bump(minuteMethod, codeKey);
       if (retransmission) bucket.retransmittedByClass[cls]++;
+      let perPeer = bucket.byPeer.get(peer.key);
+      if (perPeer === undefined) {
+        const key = this.minutePeerCells < MAX_MINUTE_PEER_CELLS ? peer.key : OTHER_PEER;
+        perPeer = bucket.byPeer.get(key);
+        if (perPeer === undefined) {
+          perPeer = zeroClasses();
+          bucket.byPeer.set(key, perPeer);
+          this.minutePeerCells++;
+        }
+      }
+      perPeer[cls]++;
     }
     return true;
+  }
+
+  private peerBucket(name: string): { key: string; bucket: PeerBucket } {
+    let key = name;
+    let b = this.peers.get(key);
+    if (b === undefined && this.peers.size >= MAX_TRACKED_PEERS) {
+      key = OTHER_PEER;
+      b = this.peers.get(key);
+    }
+    if (b === undefined) {
+      b = { responses: 0, byClass: zeroClasses(), byCode: {} };
+      this.peers.set(key, b);
+    }
+    return { key, bucket: b };
   }
 
   private bucket(timeMs: number): MinuteBucket {
     const minute = Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
     let b = this.minutes.get(minute);
     if (!b) {
-      b = { byClass: zeroClasses(), byCode: {}, byMethod: {}, retransmittedByClass: zeroClasses() };
+      b = { byClass: zeroClasses(), byCode: {}, byMethod: {}, retransmittedByClass: zeroClasses(), byPeer: new Map() };
       this.minutes.set(minute, b);
     }
     return b;
@@ -154,6 +218,7 @@ export class Tally {
         byCode: sortKeys(b.byCode),
         byMethod: sortNested(b.byMethod),
         retransmittedByClass: { ...b.retransmittedByClass },
+        byPeer: Object.fromEntries([...b.byPeer.entries()].sort(byKey).map(([k, v]) => [k, { ...v }])),
       }));
     const byMethod = sortNested(this.byMethod);
     return {
@@ -172,10 +237,18 @@ export class Tally {
       anomalies: { ...this.anomalies },
       unrecognizedBytes: this.unrecognizedBytes,
       timedResponses: this.timedResponses,
+      byPeer: Object.fromEntries(
+        [...this.peers.entries()]
+          .sort(byKey)
+          .map(([k, v]) => [k, { responses: v.responses, byClass: { ...v.byClass }, byCode: sortKeys(v.byCode) }]),
+      ),
       series,
     };
   }
 }
+
+const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]): number =>
+  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 
 const sortKeys = (rec: Record<string, number>): Record<string, number> => {
   const out: Record<string, number> = {};

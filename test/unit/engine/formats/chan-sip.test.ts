@@ -3,6 +3,15 @@ import { NO_CLASSES, readFixture, replayAtRandomCuts, replayCutInTwo, scanWhole 
 
 /** The call in every fixture: INVITE/100/180/200/ACK, a NOTIFY (sent twice) whose body is "SIP/2.0 503 ...", OPTIONS over TCP, MESSAGE/202, BYE/200. */
 const CALL_COUNTS = {
+  // the phone (192.0.2.101) answered the PBX's NOTIFY; the PBX itself (local) sent the rest
+  byPeer: {
+    '192.0.2.101': { responses: 1, byClass: { ...NO_CLASSES, '2xx': 1 }, byCode: { '200': 1 } },
+    local: {
+      responses: 6,
+      byClass: { ...NO_CLASSES, '1xx': 2, '2xx': 4 },
+      byCode: { '100': 1, '180': 1, '200': 3, '202': 1 },
+    },
+  },
   messages: 14,
   requests: 7,
   responses: 7,
@@ -76,6 +85,7 @@ describe('chan_sip sip set debug reader', () => {
           byCode: CALL_COUNTS.byCode,
           byMethod: CALL_COUNTS.byMethod,
           retransmittedByClass: NO_CLASSES,
+          byPeer: { '192.0.2.101': { ...NO_CLASSES, '2xx': 1 }, local: { ...NO_CLASSES, '1xx': 2, '2xx': 4 } },
         },
       ],
     });

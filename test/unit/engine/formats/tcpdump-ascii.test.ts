@@ -16,6 +16,9 @@ const packetsOf = (name: string): string[] =>
 
 /** tshark -r tcpdump-loopback.pcap -Y sip -T fields -e sip.Status-Code -e sip.CSeq.method -e sip.Method -e sip.resend */
 const LOOPBACK_COUNTS = {
+  byPeer: {
+    '127.0.0.1': { responses: 15, byClass: { ...NO_CLASSES, '1xx': 4, '2xx': 11 }, byCode: { '180': 4, '200': 11 } },
+  },
   formats: ['tcpdump-ascii'],
   messages: 30,
   requests: 15,
@@ -74,6 +77,7 @@ describe('tcpdump -A reader', () => {
           byCode: LOOPBACK_COUNTS.byCode,
           byMethod: LOOPBACK_COUNTS.byMethod,
           retransmittedByClass: NO_CLASSES,
+          byPeer: { '127.0.0.1': { ...NO_CLASSES, '1xx': 4, '2xx': 11 } },
         },
       ],
     });
@@ -108,6 +112,16 @@ describe('tcpdump -A reader', () => {
       anomalies: {},
       unrecognizedBytes: 0,
       timedResponses: 0,
+      // per sender address, as tshark's ip.src / ipv6.src of each response's frame
+      byPeer: {
+        '192.0.2.101': { responses: 1, byClass: { ...NO_CLASSES, '2xx': 1 }, byCode: { '200': 1 } },
+        '192.0.2.4': {
+          responses: 8,
+          byClass: { ...NO_CLASSES, '1xx': 4, '2xx': 4 },
+          byCode: { '100': 1, '180': 3, '200': 4 },
+        },
+        '2001:db8::101': { responses: 1, byClass: { ...NO_CLASSES, '2xx': 1 }, byCode: { '200': 1 } },
+      },
       series: [],
     });
   });
