@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
+import { readPeerMapFile } from './adapters/peer-map-file.js';
 import { parseS3Url, s3Input } from './adapters/s3-input.js';
 import { scan } from './engine/index.js';
+import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
 import { SipMetricsError } from './errors.js';
+import { formatPeerTable } from './report/format-peers.js';
 import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
 import { toJsonReport } from './report/to-json-line.js';
@@ -18,6 +21,8 @@ interface ScanCliOptions {
   readonly json: boolean;
   readonly perMinute: boolean;
   readonly progress: boolean;
+  readonly peers?: PeerMap;
+  readonly byPeer: boolean;
 }
 
 const partialOf = (e: unknown): ScanResult | undefined => {
@@ -34,7 +39,7 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
   try {
     const onProgress = progress ? (n: number) => progress.update(n) : undefined;
     const requireGzip = /\.gz$/i.test(input.name);
-    result = await scan(input.chunks(), { onProgress, requireGzip });
+    result = await scan(input.chunks(), { onProgress, requireGzip, peers: opts.peers });
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;
     error = e;
@@ -49,7 +54,8 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
         `${JSON.stringify(toJsonReport(input.name, result, seconds, { perMinute: opts.perMinute, error }))}\n`,
       );
     } else if (!error || result.messages > 0) {
-      process.stdout.write(`${formatTable(input.name, result, seconds)}\n\n`);
+      const peers = opts.byPeer ? `\n${formatPeerTable(result)}` : '';
+      process.stdout.write(`${formatTable(input.name, result, seconds)}${peers}\n\n`);
     }
   } else if (opts.json && error) {
     process.stdout.write(
@@ -78,33 +84,56 @@ export const buildProgram = (): Command => {
     .argument('<inputs...>', 'files, directories, s3://bucket/key objects, or - for stdin')
     .option('--json', 'one JSON object per file, one per line (JSON Lines)', false)
     .option('--per-minute', 'with --json: add a per-minute series from the log timestamps', false)
+    .option('--peers <file>', 'JSON peer map: {"name": ["CIDR", "IP", "IP:port", ...]}; names the senders in byPeer')
+    .option('--by <what>', 'also break the table down by: peer (the sender of each response)')
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
-    .action(async (inputs: string[], o: { json: boolean; perMinute: boolean; progress: boolean }) => {
-      let ok = true;
-      const showProgress = o.progress && process.stderr.isTTY === true;
-      for (const arg of inputs) {
-        let files: FileInput[];
+    .action(
+      async (
+        inputs: string[],
+        o: { json: boolean; perMinute: boolean; progress: boolean; peers?: string; by?: string },
+      ) => {
+        if (o.by !== undefined && o.by !== 'peer') {
+          process.stderr.write(`sip-metrics: --by ${o.by}: the only breakdown is "peer"\n`);
+          process.exitCode = 2;
+          return;
+        }
+        let peers: PeerMap | undefined;
         try {
-          files = parseS3Url(arg) ? [await s3Input(arg)] : await resolveInputs([arg]);
+          peers = o.peers === undefined ? undefined : readPeerMapFile(o.peers);
         } catch (e) {
           if (!(e instanceof SipMetricsError)) throw e;
           process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);
-          if (o.json)
-            process.stdout.write(`${JSON.stringify({ file: arg, error: { code: e.code, message: e.message } })}\n`);
-          ok = false;
-          continue;
+          process.exitCode = 2;
+          return;
         }
-        for (const f of files) {
-          ok =
-            (await scanOne(f, {
-              json: o.json,
-              perMinute: o.perMinute,
-              progress: showProgress,
-            })) && ok;
+        let ok = true;
+        const showProgress = o.progress && process.stderr.isTTY === true;
+        for (const arg of inputs) {
+          let files: FileInput[];
+          try {
+            files = parseS3Url(arg) ? [await s3Input(arg)] : await resolveInputs([arg]);
+          } catch (e) {
+            if (!(e instanceof SipMetricsError)) throw e;
+            process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);
+            if (o.json)
+              process.stdout.write(`${JSON.stringify({ file: arg, error: { code: e.code, message: e.message } })}\n`);
+            ok = false;
+            continue;
+          }
+          for (const f of files) {
+            ok =
+              (await scanOne(f, {
+                json: o.json,
+                perMinute: o.perMinute,
+                progress: showProgress,
+                peers,
+                byPeer: o.by === 'peer',
+              })) && ok;
+          }
         }
-      }
-      if (!ok) process.exitCode = 1;
-    });
+        if (!ok) process.exitCode = 1;
+      },
+    );
   return program;
 };
 

@@ -17,6 +17,8 @@ export interface JsonReport {
   readonly anomalies: ScanResult['anomalies'];
   readonly unrecognizedBytes: number;
   readonly timedResponses: number;
+  /** Responses by their sender (peer): see ScanResult.byPeer. */
+  readonly byPeer: ScanResult['byPeer'];
   readonly seconds: number;
   readonly series?: ScanResult['series'];
   readonly error?: { readonly code: string; readonly message: string };
@@ -43,6 +45,7 @@ export const toJsonReport = (
   anomalies: r.anomalies,
   unrecognizedBytes: r.unrecognizedBytes,
   timedResponses: r.timedResponses,
+  byPeer: r.byPeer,
   seconds: Math.round(seconds * 1000) / 1000,
   ...(opts.perMinute ? { series: r.series } : {}),
   ...(opts.error ? { error: { code: opts.error.code, message: opts.error.message } } : {}),

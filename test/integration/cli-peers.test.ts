@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CORPUS_DIR } from '../support/corpus.js';
+
+// The real CLI in a child process: who answered (--peers, --by peer, byPeer in --json).
+const runCli = (args: string[]): { code: number; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
+
+const peersFile = (spec: unknown): string => {
+  const path = join(mkdtempSync(join(tmpdir(), 'sip-metrics-peers-')), 'peers.json');
+  writeFileSync(path, JSON.stringify(spec));
+  return path;
+};
+
+describe('sip-metrics scan by peer', () => {
+  it('names senders from --peers in the JSON byPeer, the rest by IP', () => {
+    // Prepare
+    const peers = peersFile({ proxy: ['127.0.0.1:15060', '[::1]:15060'], appserver: ['127.0.0.1:15062'] });
+
+    // Act
+    const r = runCli(['scan', '--json', '--peers', peers, `${CORPUS_DIR}mixed.pcap`]);
+
+    // Assess (tshark per source endpoint, see test/fixtures/peers-by-source.tshark.json)
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const byPeer = JSON.parse(r.stdout).byPeer as Record<string, { responses: number; byClass: object }>;
+    expect(Object.fromEntries(Object.entries(byPeer).map(([k, v]) => [k, v.responses]))).toEqual({
+      '127.0.0.1': 288,
+      '::1': 59,
+      appserver: 425,
+      proxy: 1062,
+    });
+    expect(byPeer.appserver?.byClass).toEqual({ '1xx': 214, '2xx': 87, '3xx': 11, '4xx': 68, '5xx': 27, '6xx': 18 });
+  });
+
+  it('prints one row per peer, worst 5xx+6xx first, with --by peer', () => {
+    // Prepare
+    const peers = peersFile({ proxy: ['127.0.0.1:15060', '[::1]:15060'], appserver: ['127.0.0.1:15062'] });
+
+    // Act
+    const r = runCli(['scan', '--by', 'peer', '--peers', peers, `${CORPUS_DIR}mixed.pcap`]);
+
+    // Assess
+    expect(r.code).toBe(0);
+    const table = r.stdout.slice(r.stdout.indexOf('by peer (sender)'));
+    const rows = table
+      .split('\n')
+      .filter((l) => /^ {4}\S+ +\d+ /.test(l))
+      .map((l) => l.trim().split(/\s+/));
+    expect(rows.map((row) => row[0])).toEqual(['appserver', 'proxy', '127.0.0.1', '::1']);
+    expect(rows[0]).toEqual(['appserver', '425', '214', '87', '11', '68', '27', '18', '6.4%', '4.2%']);
+  });
+
+  it('refuses a bad peer map with every problem listed, and exit code 2', () => {
+    // Prepare
+    const peers = peersFile({ a: ['10.0.0.0/40'], other: ['10.0.0.1'] });
+
+    // Act
+    const r = runCli(['scan', '--peers', peers, `${CORPUS_DIR}mixed.pcap`]);
+
+    // Assess
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `sip-metrics: --peers ${peers}: peer "a": "10.0.0.0/40" is not a CIDR block; peer name "other" is reserved [CONFIG]\n`,
+    );
+  });
+});
