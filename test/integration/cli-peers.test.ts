@@ -54,8 +54,10 @@ describe('sip-metrics scan by peer', () => {
       .split('\n')
       .filter((l) => /^ {4}\S+ +\d+ /.test(l))
       .map((l) => l.trim().split(/\s+/));
-    expect(rows.map((row) => row[0])).toEqual(['appserver', 'proxy', '127.0.0.1', '::1']);
-    expect(rows[0]).toEqual(['appserver', '425', '214', '87', '11', '68', '27', '18', '6.4%', '4.2%']);
+    expect(rows.map((row) => row[0])).toEqual(['proxy', 'appserver', '127.0.0.1', '::1']);
+    // the proxy's 28 + 23 failures outrank the application server's 27 + 18
+    expect(rows[0]).toEqual(['proxy', '1062', '362', '449', '11', '189', '28', '23', '2.6%', '2.2%']);
+    expect(rows[1]).toEqual(['appserver', '425', '214', '87', '11', '68', '27', '18', '6.4%', '4.2%']);
   });
 
   it('refuses a bad peer map with every problem listed, and exit code 2', () => {
