@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { MetricDetail } from './engine/to-metric-points.js';
+import { type PeerMap, parsePeerMap } from './engine/peers.js';
+import { DEFAULT_PEER_TOP_N, type MetricDetail, type PeerMetricOptions } from './engine/to-metric-points.js';
 import { ConfigError } from './errors.js';
 
 export type { MetricDetail } from './engine/to-metric-points.js';
@@ -26,6 +27,10 @@ export interface Config {
   readonly ledgerTtlDays: number;
   /** True when an S3 endpoint is configured (local emulators): use path-style addressing. */
   readonly s3ForcePathStyle: boolean;
+  /** Names for sender addresses (PEERS, JSON `{"name": ["CIDR", "IP", "IP:port"]}`); undefined: keyed by IP. */
+  readonly peers?: PeerMap;
+  /** Publish Responses by Peer (PEER_METRICS=true), with the top PEER_TOP_N unnamed senders per file. */
+  readonly peerMetrics?: PeerMetricOptions;
 }
 
 const intIn = (name: string, min: number, max: number, def: number) =>
@@ -78,9 +83,48 @@ const schema = z.object({
   PUBLISH_TIMEOUT_MS: z.preprocess(blankToUndefined, intIn('PUBLISH_TIMEOUT_MS', 100, 120_000, 10_000)),
   // SQS keeps a message at most 14 days: a ledger item must outlive every redelivery of its object
   LEDGER_TTL_DAYS: z.preprocess(blankToUndefined, intIn('LEDGER_TTL_DAYS', 15, 3650, 30)),
+  PEERS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        if (v === undefined) return;
+        let spec: unknown;
+        try {
+          spec = JSON.parse(v);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'PEERS must be JSON: {"name": ["CIDR", "IP", "IP:port", ...]}' });
+          return;
+        }
+        const parsed = parsePeerMap(spec);
+        if ('problems' in parsed)
+          for (const p of parsed.problems) ctx.addIssue({ code: 'custom', message: `PEERS: ${p}` });
+      }),
+  ),
+  PEER_METRICS: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['true', 'false'], { error: (iss) => `PEER_METRICS must be true or false, got "${String(iss.input)}"` })
+      .default('false'),
+  ),
+  PEER_TOP_N: z.preprocess(blankToUndefined, intIn('PEER_TOP_N', 0, 100, DEFAULT_PEER_TOP_N)),
   AWS_ENDPOINT_URL: z.string().optional(),
   AWS_ENDPOINT_URL_S3: z.string().optional(),
 });
+
+const peerSettings = (
+  json: string | undefined,
+  metrics: boolean,
+  topN: number,
+): Pick<Config, 'peers' | 'peerMetrics'> => {
+  const parsed = json === undefined ? undefined : parsePeerMap(JSON.parse(json));
+  const peers = parsed === undefined || 'problems' in parsed ? undefined : parsed;
+  return {
+    ...(peers ? { peers } : {}),
+    ...(metrics ? { peerMetrics: { names: peers?.names ?? [], topN } } : {}),
+  };
+};
 
 /** Reads and validates the environment; throws one ConfigError that lists every problem. */
 export const readConfig = (env: Readonly<Record<string, string | undefined>>): Config => {
@@ -102,5 +146,6 @@ export const readConfig = (env: Readonly<Record<string, string | undefined>>): C
     ledgerTtlDays: e.LEDGER_TTL_DAYS,
     // virtual-hosted addressing needs DNS for <bucket>.<host>, which local emulators do not have
     s3ForcePathStyle: Boolean(e.AWS_ENDPOINT_URL_S3 || e.AWS_ENDPOINT_URL),
+    ...peerSettings(e.PEERS, e.PEER_METRICS === 'true', e.PEER_TOP_N),
   };
 };

@@ -4,11 +4,13 @@ import { planDigest } from './adapters/cloudwatch-sink.js';
 import { FAILED_BATCH_INDEX, type Ledger, type LedgerId } from './adapters/dynamodb-ledger.js';
 import type { ObjectRef, ObjectSource } from './adapters/s3-source.js';
 import { scan } from './engine/index.js';
+import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
 import {
   fileFailedPoint,
   type MetricDetail,
   type MetricPoint,
+  type PeerMetricOptions,
   processingLagPoint,
   toMetricPoints,
 } from './engine/to-metric-points.js';
@@ -22,6 +24,10 @@ export interface RunScanDeps {
   readonly ledger: Ledger;
   readonly log: LogSink;
   readonly detail: MetricDetail;
+  /** Names for sender addresses in the per-peer counts (default: keyed by IP). */
+  readonly peers?: PeerMap;
+  /** Publish Responses by Peer too, with this cardinality guard (default: off). */
+  readonly peerMetrics?: PeerMetricOptions;
   readonly publishConcurrency: number;
   /** How long a claim made now lasts: no longer than the invocation can still run, plus a margin. */
   readonly leaseMs: () => number;
@@ -151,11 +157,16 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
   try {
     const opened = await source.open({ ...ref, versionId: id.versionId, eTag: id.eTag });
     const scanStarted = now();
-    const result = await scan(opened.body);
+    const result = await scan(opened.body, { peers: deps.peers });
     const scanMs = Math.max(1, now() - scanStarted);
 
     const uploadTimeMs = ref.uploadTimeMs ?? opened.lastModifiedMs ?? claim.refTimeMs;
-    const converted = toMetricPoints(result, { detail: deps.detail, uploadTimeMs, nowMs: claim.refTimeMs });
+    const converted = toMetricPoints(result, {
+      detail: deps.detail,
+      uploadTimeMs,
+      nowMs: claim.refTimeMs,
+      peerMetrics: deps.peerMetrics,
+    });
     if (converted.restampedResponses > 0) {
       log.warn('log times outside the CloudWatch window: stamped with the processing time', {
         ...where,

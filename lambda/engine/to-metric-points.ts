@@ -1,3 +1,4 @@
+import { OTHER_PEER } from './peers.js';
 import type { ClassCounts, ScanResult } from './tally.js';
 import type { ResponseClass } from './types.js';
 import { RESPONSE_CLASSES } from './types.js';
@@ -20,7 +21,7 @@ export type MetricUnit = 'Count' | 'Bytes' | 'Seconds';
 
 /** One dimension, named as CloudWatch names it. */
 export interface MetricDimension {
-  readonly Name: 'Class' | 'Code' | 'Method';
+  readonly Name: 'Class' | 'Code' | 'Method' | 'Peer';
   readonly Value: string;
 }
 
@@ -51,7 +52,39 @@ export interface MetricPointOptions {
   readonly uploadTimeMs: number;
   /** The processing time: stamps the operational datums and the restamped ones. */
   readonly nowMs: number;
+  /** Publish `Responses` by Peer and Class too (opt-in: each peer is 6 more metrics). */
+  readonly peerMetrics?: PeerMetricOptions;
 }
+
+/** The cardinality guard of the per-peer metrics. */
+export interface PeerMetricOptions {
+  /** Peers of the peer map: always published, whatever their volume. */
+  readonly names: readonly string[];
+  /** Other senders published under their own key per file, by volume; the rest are summed as `other`. */
+  readonly topN: number;
+}
+
+/** Default of PeerMetricOptions.topN. */
+export const DEFAULT_PEER_TOP_N = 10;
+
+/**
+ * The Peer dimension value of each peer of a file: named peers and the `topN` busiest other
+ * senders keep their key, every other sender becomes `other` (so a file of 10,000 senders
+ * publishes at most names + topN + 1 peers).
+ */
+export const choosePublishedPeers = (
+  byPeer: ScanResult['byPeer'],
+  opts: PeerMetricOptions,
+): ReadonlyMap<string, string> => {
+  const named = new Set(opts.names);
+  const others = Object.entries(byPeer)
+    .filter(([peer]) => !named.has(peer))
+    .sort((a, b) => b[1].responses - a[1].responses || (a[0] < b[0] ? -1 : 1));
+  const out = new Map<string, string>();
+  for (const peer of Object.keys(byPeer)) if (named.has(peer)) out.set(peer, peer);
+  for (const [i, [peer]] of others.entries()) out.set(peer, i < opts.topN ? peer : OTHER_PEER);
+  return out;
+};
 
 /**
  * API_PutMetricData: "Using the Values and Counts method enables you to publish up to 150 values per metric
@@ -99,6 +132,7 @@ interface MinuteSlice {
   readonly byCode: Readonly<Record<string, number>>;
   readonly byMethod: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly retransmittedByClass: ClassCounts;
+  readonly byPeer: Readonly<Record<string, ClassCounts>>;
 }
 
 const minus = (a: number, b: number): number => Math.max(0, a - b);
@@ -110,7 +144,14 @@ const untimedSlice = (r: ScanResult, minuteMs: number): MinuteSlice => {
   const byCode: Record<string, number> = { ...r.byCode };
   const byMethod: Record<string, Record<string, number>> = {};
   for (const [m, codes] of Object.entries(r.byMethod)) byMethod[m] = { ...codes };
+  const byPeer: Record<string, ClassCounts> = {};
+  for (const [peer, c] of Object.entries(r.byPeer)) byPeer[peer] = { ...c.byClass };
   for (const s of r.series) {
+    for (const [peer, c] of Object.entries(s.byPeer)) {
+      const left = byPeer[peer];
+      if (left === undefined) continue;
+      for (const k of RESPONSE_CLASSES) left[k] = minus(left[k], c[k]);
+    }
     for (const c of RESPONSE_CLASSES) {
       byClass[c] = minus(byClass[c], s.byClass[c]);
       retransmittedByClass[c] = minus(retransmittedByClass[c], s.retransmittedByClass[c]);
@@ -122,7 +163,7 @@ const untimedSlice = (r: ScanResult, minuteMs: number): MinuteSlice => {
       byMethod[m] = left;
     }
   }
-  return { minuteMs, byClass, byCode, byMethod, retransmittedByClass };
+  return { minuteMs, byClass, byCode, byMethod, retransmittedByClass, byPeer };
 };
 
 const floorMinute = (ms: number): number => Math.floor(ms / MS_PER_MINUTE) * MS_PER_MINUTE;
@@ -198,6 +239,7 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
     merger.add('Responses', [{ Name: 'Class', Value: cls }, detail], ts, 'Count', 1, n);
   };
 
+  const published = opts.peerMetrics === undefined ? null : choosePublishedPeers(result.byPeer, opts.peerMetrics);
   const slices: MinuteSlice[] = result.series.map((s) => ({ ...s, minuteMs: Date.parse(s.minute) }));
   slices.push(untimedSlice(result, floorMinute(opts.uploadTimeMs)));
 
@@ -215,6 +257,24 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
     for (const c of RESPONSE_CLASSES) {
       merger.add('Responses', [{ Name: 'Class', Value: c }], ts, 'Count', 1, s.byClass[c]);
       merger.add('RetransmittedResponses', [{ Name: 'Class', Value: c }], ts, 'Count', 1, s.retransmittedByClass[c]);
+    }
+    if (published !== null) {
+      for (const [peer, byClass] of Object.entries(s.byPeer)) {
+        const value = published.get(peer) ?? OTHER_PEER;
+        for (const c of RESPONSE_CLASSES) {
+          merger.add(
+            'Responses',
+            [
+              { Name: 'Class', Value: c },
+              { Name: 'Peer', Value: value },
+            ],
+            ts,
+            'Count',
+            1,
+            byClass[c],
+          );
+        }
+      }
     }
     if (opts.detail === 'code') {
       for (const [code, n] of Object.entries(s.byCode)) addDetailed(ts, code, { Name: 'Code', Value: code }, n);

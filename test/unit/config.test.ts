@@ -46,4 +46,17 @@ describe('readConfig', () => {
       }),
     );
   });
+
+  it('reads a peer map and per-peer metrics, with every peer-map problem listed', () => {
+    // Act
+    const c = readConfig({ LEDGER_TABLE: 't12', PEERS: '{"carrier":["203.0.113.0/24"]}', PEER_METRICS: 'true' });
+
+    // Assess
+    expect(c.peers?.nameOf('203.0.113.9:5060')).toBe('carrier');
+    expect(c.peerMetrics).toEqual({ names: ['carrier'], topN: 10 });
+    expect(() => readConfig({ LEDGER_TABLE: 't12', PEERS: '{"unknown":["1.2.3.4/99"]}', PEER_METRICS: 'yes' })).toThrow(
+      'PEERS: peer name "unknown" is reserved; PEERS: peer "unknown": "1.2.3.4/99" is not a CIDR block; ' +
+        'PEER_METRICS must be true or false, got "yes"',
+    );
+  });
 });
