@@ -10,6 +10,10 @@ import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
 import { toJsonReport } from './report/to-json-line.js';
 
+// The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
+// into every `scan s3://...` (the SDK reads this when a client is built, after these imports have run).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /**
  * `sip-metrics scan FILE|DIR|- ...`: the same engine as the Lambda function, on local files.
  * Exit code 0 when every input was read; 1 when any input failed (after printing what was read).
