@@ -197,6 +197,24 @@ describe('input that can never be read', () => {
   });
 });
 
+describe('a key that does not exist', () => {
+  it('names the bucket and the key and says the key does not exist (not "overwritten")', async () => {
+    // Prepare: an event for a key nobody uploaded (a hand-written or mistyped event)
+    const obj = { bucket: emu.bucket, key: 'typo/no-such.log', eTag: '0123456789abcdef0123456789abcdef', size: 10 };
+
+    // Act
+    const out = await deliver(s3Event(obj));
+
+    // Assess
+    expect(out).toEqual({ batchItemFailures: [] });
+    const item = await emu.ledgerItem(ledgerKey(obj));
+    expect([item?.errorCode?.S, item?.errorMessage?.S]).toEqual([
+      'OBJECT_NOT_FOUND',
+      `s3://${emu.bucket}/typo/no-such.log: key "typo/no-such.log" does not exist in bucket "${emu.bucket}" (NoSuchKey): it was deleted after the event announced it`,
+    ]);
+  });
+});
+
 describe('SQS batches', () => {
   it('reports only the bad records of a batch in batchItemFailures', async () => {
     // Prepare
