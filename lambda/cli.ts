@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { emptyOr } from './adapters/empty-input.js';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
 import { scanFileInParallel } from './adapters/parallel-file-scan.js';
 import { parseS3Url, s3Input } from './adapters/s3-input.js';
 import { scan } from './engine/index.js';
 import type { ScanResult } from './engine/tally.js';
 import { SipMetricsError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+import { formatPerMinute } from './report/format-per-minute.js';
 import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
 import { toJsonReport } from './report/to-json-line.js';
@@ -16,7 +19,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /**
  * `sip-metrics scan FILE|DIR|- ...`: the same engine as the Lambda function, on local files.
- * Exit code 0 when every input was read; 1 when any input failed (after printing what was read).
+ * Exit codes: lambda/exit-codes.ts (0 all counted or empty, 1 an input failed, 2 a usage error).
  */
 
 interface ScanCliOptions {
@@ -60,7 +63,8 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
         `${JSON.stringify(toJsonReport(input.name, result, seconds, { perMinute: opts.perMinute, error }))}\n`,
       );
     } else if (!error || result.messages > 0) {
-      process.stdout.write(`${formatTable(input.name, result, seconds)}\n\n`);
+      const perMinute = opts.perMinute ? `\n${formatPerMinute(result)}` : '';
+      process.stdout.write(`${formatTable(input.name, result, seconds)}${perMinute}\n\n`);
     }
   } else if (opts.json && error) {
     process.stdout.write(
@@ -74,12 +78,25 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
   return true;
 };
 
+/** An empty input is skipped, not failed: the Lambda skips a zero-byte object the same way. */
+const reportEmpty = (name: string, json: boolean): void => {
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ file: name, skipped: 'empty' })}\n`
+      : `${name}\n  skipped  empty (0 bytes): nothing to count\n\n`,
+  );
+};
+
 /** Builds the command line program (exported for tests). */
 export const buildProgram = (): Command => {
   const program = new Command()
     .name('sip-metrics')
     .description('Count SIP responses (1xx..6xx, by code and CSeq method) in SIP logs and packet captures.')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // a wrong command line is not a failed input: exit 2 (help and --version still exit 0)
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
+    });
   program
     .command('scan')
     .description(
@@ -88,7 +105,11 @@ export const buildProgram = (): Command => {
     )
     .argument('<inputs...>', 'files, directories, s3://bucket/key objects, or - for stdin')
     .option('--json', 'one JSON object per file, one per line (JSON Lines)', false)
-    .option('--per-minute', 'with --json: add a per-minute series from the log timestamps', false)
+    .option(
+      '--per-minute',
+      'add the per-minute series from the log timestamps (a table, or "series" with --json)',
+      false,
+    )
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
     .option('--two-cores', 'scan plain text logs of 64 MB or more with a worker thread taking the second half', false)
     .action(
@@ -107,7 +128,12 @@ export const buildProgram = (): Command => {
             ok = false;
             continue;
           }
-          for (const f of files) {
+          for (const input of files) {
+            const f = await emptyOr(input);
+            if (f === 'empty') {
+              reportEmpty(input.name, o.json);
+              continue;
+            }
             ok =
               (await scanOne(f, {
                 json: o.json,
@@ -117,7 +143,7 @@ export const buildProgram = (): Command => {
               })) && ok;
           }
         }
-        if (!ok) process.exitCode = 1;
+        process.exitCode = ok ? EXIT.OK : EXIT.INPUT_FAILED;
       },
     );
   return program;

@@ -83,6 +83,23 @@ describe('sip-metrics scan', () => {
     ]);
   });
 
+  it('prints the per-minute series as a table with --per-minute and no --json', () => {
+    // Act
+    const r = runCli(['scan', '--per-minute', `${CORPUS_DIR}mixed.kamailio-sipdump.data`]);
+
+    // Assess
+    expect(r.code).toBe(0);
+    const table = r.stdout.slice(r.stdout.indexOf('  per minute'));
+    expect(table).toBe(
+      [
+        '  per minute (log time, UTC)      1xx      2xx      3xx      4xx      5xx      6xx    total',
+        '  2026-11-24 13:39                648      784       22      279       55       46    1,834',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('reads standard input and prints a table', () => {
     // Prepare
     const input = Buffer.from('SIP/2.0 503 Service Unavailable\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');

@@ -208,9 +208,11 @@ describe('a key that does not exist', () => {
     // Assess
     expect(out).toEqual({ batchItemFailures: [] });
     const item = await emu.ledgerItem(ledgerKey(obj));
-    expect([item?.errorCode?.S, item?.errorMessage?.S]).toEqual([
-      'OBJECT_NOT_FOUND',
-      `s3://${emu.bucket}/typo/no-such.log: key "typo/no-such.log" does not exist in bucket "${emu.bucket}" (NoSuchKey): it was deleted after the event announced it`,
+    expect([item?.errorCode, item?.errorMessage]).toEqual([
+      { S: 'OBJECT_NOT_FOUND' },
+      {
+        S: `s3://${emu.bucket}/typo/no-such.log: key "typo/no-such.log" does not exist in bucket "${emu.bucket}" (NoSuchKey): it was deleted after the event announced it`,
+      },
     ]);
   });
 });
