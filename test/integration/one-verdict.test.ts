@@ -41,7 +41,10 @@ const files = {
   empty: join(root, 'empty.log'),
   noise: join(root, 'noise.bin'),
   missing: join(root, 'no-such.log'),
+  truncated: join(root, 'truncated-body.log'),
 };
+/** A 200 OK whose Content-Length announces 50 body bytes, of which the file holds 3: one truncated-body anomaly. */
+const TRUNCATED = 'SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\nCall-ID: a\r\nContent-Length: 50\r\n\r\nabc';
 
 let emu: Emulators;
 let handler: Awaited<ReturnType<typeof coldStartHandler>>['handler'];
@@ -50,6 +53,7 @@ beforeAll(async () => {
   writeFileSync(files.counted, readFileSync(`${CORPUS_DIR}${SIPP}`));
   writeFileSync(files.empty, '');
   writeFileSync(files.noise, NOISE);
+  writeFileSync(files.truncated, TRUNCATED);
   emu = await startEmulators();
   ({ handler } = await coldStartHandler(emu.env, vi.resetModules));
 });
@@ -151,6 +155,18 @@ describe('one verdict for the same input on scan, --once and the Lambda', () => 
     expect(o.stdout).toMatch(/ done +logs\/sipp-uac-cancel-tcp\.messages\.log +135 kB +160 responses/);
     expect(o.stdout).toContain(`1 of 2 file(s) not found: ${files.missing}`);
     expect(o.stderr).toBe(`npm start: no such file: ${files.missing} [INPUT_NOT_FOUND]\n`);
+  });
+
+  it('anomalies are on the table of scan and on the file line of --once (the line the live view shows too)', async () => {
+    // Act
+    const [s, o] = await Promise.all([scanCli(files.truncated), once(files.truncated)]);
+
+    // Assess
+    expect([s.code, o.code]).toEqual([EXIT.OK, EXIT.OK]);
+    expect(s.stdout).toContain('\n  anomalies  truncated-body 1\n');
+    expect(o.stdout).toMatch(
+      / done +logs\/truncated-body\.log +69 B +1 responses {2}[\d.]+ s {2}anomalies: truncated-body 1\n/,
+    );
   });
 
   it('a wrong command line: exit 2 on both commands, not the exit code of a failed input', async () => {
