@@ -7,6 +7,7 @@ import { readStackConfig, type StackConfig } from '../../infra/config.js';
 import { createLocalS3Client } from '../../local/emulators.js';
 import { FINAL_STATES } from '../../local/file-status.js';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
+import { NO_PAINT, renderScreen } from '../../local/screen.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 
 /** The deployed configuration, read from cdk.json as `npm start` reads it. */
@@ -36,6 +37,37 @@ afterAll(() => {
 });
 
 describe('npm start: the file rows', () => {
+  it("shows a file's anomalies on its row of the live screen", async () => {
+    // Prepare: a 200 OK whose Content-Length announces 50 body bytes, of which the object holds 3
+    const stack = await startLocalStack({ dataDir: join(root, 'anomalies'), ports: FREE_PORTS, config: cdkConfig() });
+    const s3 = createLocalS3Client(stack.services.s3.url);
+    const body = 'SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\nCall-ID: a\r\nContent-Length: 50\r\n\r\nabc';
+    await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: 'logs/truncated.log', Body: body }));
+    s3.destroy();
+    await waitForFinal(stack, 1, 30_000);
+    const info = {
+      s3Url: stack.services.s3.url,
+      dynamoDbUrl: stack.services.dynamoDb.url,
+      cloudWatchUrl: stack.services.cloudWatch.url,
+      bucket: stack.bucket,
+      keyPrefix: stack.keyPrefix,
+      dataDir: '.local',
+      dropDir: undefined,
+      handlerLogFile: '.local/handler.log',
+      startupMs: 1000,
+    };
+
+    // Act
+    const screen = renderScreen(info, stack.snapshot(), [], NO_PAINT, 40);
+    await stack.stop();
+
+    // Assess
+    const line = screen.split('\n').find((l) => l.includes('logs/truncated.log')) ?? '';
+    expect(line).toMatch(
+      /^ {2}done +logs\/truncated\.log +69 B +1 responses {2}[\d.]+ s {2}anomalies: truncated-body 1$/,
+    );
+  });
+
   it('shows the same rows after a restart: a failed file with its size, an object outside the prefix still listed', async () => {
     // Prepare
     const dataDir = join(root, 'restart');
