@@ -100,6 +100,21 @@ describe('sip-metrics scan', () => {
     );
   });
 
+  it('says so in the per-minute table when no response carries a time', () => {
+    // Prepare
+    const input = Buffer.from('SIP/2.0 503 Service Unavailable\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
+
+    // Act
+    const r = runCli(['scan', '--per-minute', '-'], input);
+
+    // Assess
+    expect(r.code).toBe(0);
+    expect(r.stdout.slice(r.stdout.indexOf('  per minute'))).toBe(
+      '  per minute (log time, UTC)      1xx      2xx      3xx      4xx      5xx      6xx    total\n' +
+        '  none: no response in this log carries a time\n\n',
+    );
+  });
+
   it('reads standard input and prints a table', () => {
     // Prepare
     const input = Buffer.from('SIP/2.0 503 Service Unavailable\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
