@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { emptyOr } from './adapters/empty-input.js';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
 import { readPeerMapFile } from './adapters/peer-map-file.js';
 import { parseS3Url, s3Input } from './adapters/s3-input.js';
@@ -7,14 +8,20 @@ import { scan } from './engine/index.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
 import { SipMetricsError } from './errors.js';
+import { EXIT } from './exit-codes.js';
 import { formatPeerTable } from './report/format-peers.js';
+import { formatPerMinute } from './report/format-per-minute.js';
 import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
 import { toJsonReport } from './report/to-json-line.js';
 
+// The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
+// into every `scan s3://...` (the SDK reads this when a client is built, after these imports have run).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /**
  * `sip-metrics scan FILE|DIR|- ...`: the same engine as the Lambda function, on local files.
- * Exit code 0 when every input was read; 1 when any input failed (after printing what was read).
+ * Exit codes: lambda/exit-codes.ts (0 all counted or empty, 1 an input failed, 2 a usage error).
  */
 
 interface ScanCliOptions {
@@ -55,7 +62,8 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
       );
     } else if (!error || result.messages > 0) {
       const peers = opts.byPeer ? `\n${formatPeerTable(result)}` : '';
-      process.stdout.write(`${formatTable(input.name, result, seconds)}${peers}\n\n`);
+      const perMinute = opts.perMinute ? `\n${formatPerMinute(result)}` : '';
+      process.stdout.write(`${formatTable(input.name, result, seconds)}${peers}${perMinute}\n\n`);
     }
   } else if (opts.json && error) {
     process.stdout.write(
@@ -69,12 +77,25 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
   return true;
 };
 
+/** An empty input is skipped, not failed: the Lambda skips a zero-byte object the same way. */
+const reportEmpty = (name: string, json: boolean): void => {
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ file: name, skipped: 'empty' })}\n`
+      : `${name}\n  skipped  empty (0 bytes): nothing to count\n\n`,
+  );
+};
+
 /** Builds the command line program (exported for tests). */
 export const buildProgram = (): Command => {
   const program = new Command()
     .name('sip-metrics')
     .description('Count SIP responses (1xx..6xx, by code and CSeq method) in SIP logs and packet captures.')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // a wrong command line is not a failed input: exit 2 (help and --version still exit 0)
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
+    });
   program
     .command('scan')
     .description(
@@ -83,7 +104,11 @@ export const buildProgram = (): Command => {
     )
     .argument('<inputs...>', 'files, directories, s3://bucket/key objects, or - for stdin')
     .option('--json', 'one JSON object per file, one per line (JSON Lines)', false)
-    .option('--per-minute', 'with --json: add a per-minute series from the log timestamps', false)
+    .option(
+      '--per-minute',
+      'add the per-minute series from the log timestamps (a table, or "series" with --json)',
+      false,
+    )
     .option('--peers <file>', 'JSON peer map: {"name": ["CIDR", "IP", "IP:port", ...]}; names the senders in byPeer')
     .option('--by <what>', 'also break the table down by: peer (the sender of each response)')
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
@@ -94,7 +119,7 @@ export const buildProgram = (): Command => {
       ) => {
         if (o.by !== undefined && o.by !== 'peer') {
           process.stderr.write(`sip-metrics: --by ${o.by}: the only breakdown is "peer"\n`);
-          process.exitCode = 2;
+          process.exitCode = EXIT.USAGE;
           return;
         }
         let peers: PeerMap | undefined;
@@ -103,7 +128,7 @@ export const buildProgram = (): Command => {
         } catch (e) {
           if (!(e instanceof SipMetricsError)) throw e;
           process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);
-          process.exitCode = 2;
+          process.exitCode = EXIT.USAGE;
           return;
         }
         let ok = true;
@@ -120,7 +145,12 @@ export const buildProgram = (): Command => {
             ok = false;
             continue;
           }
-          for (const f of files) {
+          for (const input of files) {
+            const f = await emptyOr(input);
+            if (f === 'empty') {
+              reportEmpty(input.name, o.json);
+              continue;
+            }
             ok =
               (await scanOne(f, {
                 json: o.json,
@@ -131,7 +161,7 @@ export const buildProgram = (): Command => {
               })) && ok;
           }
         }
-        if (!ok) process.exitCode = 1;
+        process.exitCode = ok ? EXIT.OK : EXIT.INPUT_FAILED;
       },
     );
   return program;

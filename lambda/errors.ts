@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'LEASE_HELD'
   | 'LEASE_LOST'
   | 'PLAN_CHANGED'
-  | 'BAD_EVENT';
+  | 'BAD_EVENT'
+  | 'METRICS_REJECTED';
 
 /** Base of every error this product raises on purpose. */
 export class SipMetricsError extends Error {
@@ -98,5 +99,15 @@ export class PlanChangedError extends SipMetricsError {
 export class BadEventError extends SipMetricsError {
   constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
     super('BAD_EVENT', message, context);
+  }
+}
+
+/**
+ * CloudWatch refused a PutMetricData call with a validation error (HTTP 400 InvalidParameterValue,
+ * InvalidParameterCombination, MissingParameter): the same datums are refused on every retry.
+ */
+export class MetricsRejectedError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('METRICS_REJECTED', message, context);
   }
 }

@@ -71,6 +71,7 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'UNREADABLE_FILE',
   'OBJECT_NOT_FOUND',
   'PLAN_CHANGED',
+  'METRICS_REJECTED',
 ]);
 
 /** The error as a permanent input error, or null when a retry may succeed. */

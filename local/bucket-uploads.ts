@@ -6,6 +6,13 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { type DropFolder, type StableFile, watchDropFolder } from './drop-folder.js';
 import type { FileStatusList } from './file-status.js';
 
+/**
+ * Uploads in flight at once. A thousand files dropped together would otherwise open a thousand PUTs on the
+ * client's 50 sockets, and the SDK prints "socket usage at capacity=50 and N additional requests are enqueued"
+ * into the live view. Waiting files show as `uploading` with their size.
+ */
+export const MAX_CONCURRENT_UPLOADS = 16;
+
 /** Files above this size single-PUT up to S3's limit; bigger ones go up in parts. */
 const SINGLE_PUT_MAX_BYTES = 5 * 1024 ** 3;
 
@@ -25,10 +32,15 @@ export const createBucketUploader = (o: {
 }): BucketUploader => {
   const { s3, bucket, prefix, files } = o;
   let uploading = 0;
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
   const uploadFile = async (path: string, key = `${prefix}${basename(path)}`): Promise<string> => {
     const { size } = await stat(path);
     uploading++;
     files.set(key, { size, state: 'uploading', summary: undefined, errorCode: undefined, reason: undefined });
+    // a finished upload hands its slot straight to the next waiting one, so there are never more in flight
+    if (inFlight >= MAX_CONCURRENT_UPLOADS) await new Promise<void>((resume) => waiting.push(resume));
+    else inFlight++;
     try {
       if (size <= SINGLE_PUT_MAX_BYTES) {
         // a known length lets the SDK stream the file in one PUT, without buffering or aws-chunked framing
@@ -53,6 +65,9 @@ export const createBucketUploader = (o: {
       throw e;
     } finally {
       uploading--;
+      const next = waiting.shift();
+      if (next === undefined) inFlight--;
+      else next();
     }
   };
   return { uploadFile, uploading: () => uploading };

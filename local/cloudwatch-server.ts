@@ -33,9 +33,15 @@ export interface RecordedRequest {
 export type Fault =
   | { readonly kind: 'throttle' }
   | { readonly kind: 'server-error'; readonly status?: 500 | 502 | 503 | 504 }
-  | { readonly kind: 'invalid' }
+  /** A 400 validation error CloudWatch gives for a request that can never succeed (InvalidParameterValue by default). */
+  | { readonly kind: 'invalid'; readonly error?: ValidationErrorName; readonly message?: string }
+  /** A 403 AccessDenied: the SDK does not retry it, but it is not the data's fault (a policy can be fixed). */
+  | { readonly kind: 'denied' }
   | { readonly kind: 'slow'; readonly ms: number }
   | { readonly kind: 'hang' };
+
+/** The 400 validation errors of PutMetricData (API_PutMetricData, "Errors"). */
+export type ValidationErrorName = 'InvalidParameterValue' | 'InvalidParameterCombination' | 'MissingParameter';
 
 /** The parsed body of a PutMetricData request, as a fault rule sees it. */
 export interface PutMetricDataBody {
@@ -289,7 +295,12 @@ export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {})
         return;
       }
       if (fault?.kind === 'invalid') {
-        reply(400, () => sendError(res, 400, 'InvalidParameterValue', 'Sender', 'injected non-retryable error'));
+        const name = fault.error ?? 'InvalidParameterValue';
+        reply(400, () => sendError(res, 400, name, 'Sender', fault.message ?? 'injected non-retryable error'));
+        return;
+      }
+      if (fault?.kind === 'denied') {
+        reply(403, () => sendError(res, 403, 'AccessDenied', 'Sender', 'injected access denied'));
         return;
       }
       if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.ms));

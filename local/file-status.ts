@@ -1,6 +1,11 @@
 import type { FileSummary } from '../lambda/run-scan.js';
 
-const MAX_FILES_LISTED = 500;
+/**
+ * Files whose status is kept. A file dropped among a thousand others must keep its size and state until it is
+ * done: evicting it mid-way made its next update recreate it as "0 B" and the file counts short. Only finished
+ * files are evicted, and only beyond this many (a few hundred bytes each).
+ */
+const MAX_FILES_KEPT = 100_000;
 
 /** Where a file is in the pipeline. */
 export type FileState =
@@ -45,7 +50,7 @@ export interface FileStatus {
 /** A change to one file's status; the fields not given keep their value. */
 export type FileStatusPatch = Partial<Omit<FileStatus, 'key' | 'updatedMs'>>;
 
-/** The files the view lists, most recently changed last, at most MAX_FILES_LISTED of them. */
+/** The files the view lists, most recently changed last, at most MAX_FILES_KEPT of them. */
 export interface FileStatusList {
   /** Applies `patch` to the file's status; tells `onChange` unless `quiet`. */
   set(key: string, patch: FileStatusPatch, quiet?: boolean): void;
@@ -74,9 +79,9 @@ export const createFileStatusList = (onChange: (file: FileStatus) => void): File
       // re-inserted so that the map stays ordered by the latest change
       files.delete(key);
       files.set(key, next);
-      for (const k of files.keys()) {
-        if (files.size <= MAX_FILES_LISTED) break;
-        files.delete(k);
+      for (const [k, f] of files) {
+        if (files.size <= MAX_FILES_KEPT) break;
+        if (FINAL_STATES.has(f.state)) files.delete(k);
       }
       if (!quiet) onChange(next);
     },

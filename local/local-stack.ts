@@ -6,6 +6,7 @@ import { buildSpikeAlarmRules, type SpikeAlarmRule } from '../infra/alarm-rules.
 import type { StackConfig } from '../infra/config.js';
 import type { MinuteCounts } from '../infra/evaluate-alarms.js';
 import type { AlarmJudgement } from './alarm-status.js';
+import { listBucket } from './bucket-listing.js';
 import { createBucketUploader, uploadExamples, watchDropFolderUploads } from './bucket-uploads.js';
 import type { ClassTotals, LocalCloudWatch } from './cloudwatch-server.js';
 import { acquireLock } from './data-dir-lock.js';
@@ -24,7 +25,8 @@ import { type LambdaRuntime, startLambdaRuntime } from './lambda-runtime.js';
 import { type LedgerRow, releaseClaims, scanLedger } from './ledger-rows.js';
 import { createLocalEvents, type LocalEvent } from './local-events.js';
 import { createMetricsView } from './metrics-view.js';
-import { startObjectProcessing } from './object-processing.js';
+import { notNotifiedReason, startObjectProcessing } from './object-processing.js';
+import { matchesNotificationFilter } from './s3-notifications.js';
 import { watchS3Requests } from './s3-request-watch.js';
 
 /** The local bucket (the deployed one gets a generated name). */
@@ -123,8 +125,10 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
   let stopping = false;
   let runtime: LambdaRuntime | undefined;
   let history: LedgerRow[];
+  let objects: Awaited<ReturnType<typeof listBucket>>;
   try {
     history = await scanLedger(ddb, table);
+    objects = await listBucket(s3, bucket);
     // the data-folder lock proves no invocation of an earlier start is alive: free its claims now instead of
     // letting a redelivery wait out a lease sized for a 15-minute function
     await releaseClaims(ddb, table, history);
@@ -154,12 +158,23 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
     files.set(
       row.key,
       {
-        size: row.summary?.bytes ?? 0,
+        // a failed file has no summary: its size comes from the bucket
+        size: objects.get(row.key)?.size ?? row.summary?.bytes ?? 0,
         state: row.status === 'done' ? 'done' : 'failed',
         summary: row.summary,
         errorCode: row.errorCode,
         reason: row.errorMessage,
       },
+      true,
+    );
+  }
+
+  // objects outside the notified prefix are in no ledger row, but they were listed before the restart too
+  for (const obj of objects.values()) {
+    if (matchesNotificationFilter(obj.key, prefix, config.keySuffixes)) continue;
+    files.set(
+      obj.key,
+      { size: obj.size, state: 'not-notified', reason: notNotifiedReason(prefix, config.keySuffixes) },
       true,
     );
   }

@@ -28,6 +28,12 @@ const RETRY_DELAY_MS = 5_000;
 const MAX_IN_FLIGHT = 2;
 
 /** S3 notifications -> the delivery queue -> the handler, with each object's status kept in `files`. */
+/** Why an object is `not-notified`: the deployed bucket's notification filter leaves it out. */
+export const notNotifiedReason = (prefix: string, keySuffixes: readonly string[]): string => {
+  const suffixes = keySuffixes.length === 0 ? '' : ` ending in ${keySuffixes.join(', ')}`;
+  return `the bucket notifies only keys under ${prefix}${suffixes} (cdk.json sipMetrics:keyPrefix/keySuffixes)`;
+};
+
 export interface ObjectProcessing {
   /** Queues the objects whose notification was lost (queued or in flight when the last start was stopped). */
   catchUp(finishedLedgerKeys: ReadonlySet<string>): Promise<void>;
@@ -145,11 +151,10 @@ export const startObjectProcessing = (o: {
       );
     }
     if (!matchesNotificationFilter(created.key, prefix, config.keySuffixes)) {
-      const suffixes = config.keySuffixes.length === 0 ? '' : ` ending in ${config.keySuffixes.join(', ')}`;
       files.set(created.key, {
         size: created.size,
         state: 'not-notified',
-        reason: `the bucket notifies only keys under ${prefix}${suffixes} (cdk.json sipMetrics:keyPrefix/keySuffixes)`,
+        reason: notNotifiedReason(prefix, config.keySuffixes),
       });
       return;
     }

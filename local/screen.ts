@@ -92,6 +92,19 @@ export const renderHeader = (info: StackInfo, paint: Paint): string[] => {
 const classSummary = (c: Partial<Record<ResponseClass, number>>): string =>
   RESPONSE_CLASSES.map((cls) => `${cls} ${int(c[cls] ?? 0)}`).join(' · ');
 
+/**
+ * The anomalies the engine recorded in a file (a truncated body, a resynchronisation, a line too long, ...), as
+ * "  anomalies: truncated-body 1, line-too-long 2"; empty when there are none. They mean the counts may miss
+ * messages, so they are on the file's line and not only in the handler's JSON log.
+ */
+export const renderAnomalies = (anomalies: Readonly<Record<string, number | undefined>>, paint: Paint): string => {
+  const parts = Object.entries(anomalies)
+    .filter((e): e is [string, number] => (e[1] ?? 0) > 0)
+    .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+    .map(([kind, n]) => `${kind} ${int(n)}`);
+  return parts.length === 0 ? '' : paint.alarm(`  anomalies: ${parts.join(', ')}`);
+};
+
 /** One line about a file: its state, size and what the handler counted. */
 export const renderFileLine = (f: FileStatus, paint: Paint, keyWidth = 46): string => {
   const state = f.state.padEnd(13);
@@ -110,7 +123,7 @@ export const renderFileLine = (f: FileStatus, paint: Paint, keyWidth = 46): stri
         s.restampedResponses > 0 ? paint.alarm(`  ${int(s.restampedResponses)} restamped to processing time`) : '';
       const what =
         f.state === 'duplicate' ? 'already counted, skipped by the ledger' : `${(s.durationMs / 1000).toFixed(1)} s`;
-      return `${head}  ${int(s.responses).padStart(9)} responses  ${paint.dim(what)}${restamped}`;
+      return `${head}  ${int(s.responses).padStart(9)} responses  ${paint.dim(what)}${restamped}${renderAnomalies(s.anomalies, paint)}`;
     }
     case 'retrying':
     case 'failed':

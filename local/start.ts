@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { CONTEXT_PREFIX, readStackConfig, type StackConfig } from '../infra/config.js';
 import { SipMetricsError } from '../lambda/errors.js';
+import { EXIT } from '../lambda/exit-codes.js';
 import { DEFAULT_PORTS, type LocalPorts } from './emulators.js';
 import { LocalStackError } from './errors.js';
 import { FINAL_STATES } from './file-status.js';
@@ -209,8 +210,8 @@ const runLive = async (o: StartOptions, config: StackConfig, root: string): Prom
   return 0;
 };
 
-/** Files named on the command line; a folder stands for every file below it. */
-const expandInputs = async (inputs: readonly string[]): Promise<string[]> => {
+/** Files named on the command line (a folder stands for every file below it), and the names that do not exist. */
+const expandInputs = async (inputs: readonly string[]): Promise<{ files: string[]; missing: string[] }> => {
   const files: string[] = [];
   const missing: string[] = [];
   for (const input of inputs) {
@@ -232,15 +233,17 @@ const expandInputs = async (inputs: readonly string[]): Promise<string[]> => {
       files.push(input);
     }
   }
-  if (missing.length > 0) {
+  // with nothing to process there is no point in starting the stack; otherwise the others are processed and the
+  // missing ones reported at the end, as `sip-metrics scan` does
+  if (files.length === 0 && missing.length > 0) {
     throw new LocalStackError('INPUT_NOT_FOUND', `no such file: ${missing.join(', ')}`, { missing });
   }
-  return files;
+  return { files, missing };
 };
 
 /** `--once FILE...`: the same pipeline on free ports and a temporary data folder, then a summary; 1 if a file failed. */
 const runOnce = async (inputs: readonly string[], o: StartOptions, config: StackConfig): Promise<number> => {
-  const files = await expandInputs(inputs);
+  const { files, missing } = await expandInputs(inputs);
   const temporary = o.dataDir === undefined;
   const dataDir = temporary
     ? await mkdtemp(join(tmpdir(), 'sip-metrics-once-'))
@@ -271,12 +274,18 @@ const runOnce = async (inputs: readonly string[], o: StartOptions, config: Stack
     await running.settled();
     const snap = running.snapshot();
     out(`\n${renderSummary(snap, NO_PAINT)}`);
+    // an empty file is skipped, not failed, as the Lambda skips a zero-byte object and `scan` an empty file
     const bad = keys.filter((k) => {
       const state = snap.files.find((f) => f.key === k)?.state;
-      return state !== 'done' && state !== 'duplicate';
+      return state !== 'done' && state !== 'duplicate' && state !== 'skipped';
     });
-    if (bad.length > 0) out(`\n${bad.length} of ${keys.length} file(s) not counted: ${bad.join(', ')}`);
-    return bad.length > 0 ? 1 : 0;
+    const total = keys.length + missing.length;
+    if (bad.length > 0) out(`\n${bad.length} of ${total} file(s) not counted: ${bad.join(', ')}`);
+    if (missing.length > 0) {
+      out(`${missing.length} of ${total} file(s) not found: ${missing.join(', ')}`);
+      process.stderr.write(`npm start: no such file: ${missing.join(', ')} [INPUT_NOT_FOUND]\n`);
+    }
+    return bad.length > 0 || missing.length > 0 ? EXIT.INPUT_FAILED : EXIT.OK;
   } finally {
     await stack?.stop();
     if (temporary) await rm(dataDir, { recursive: true, force: true });
@@ -310,7 +319,11 @@ const program = new Command()
   )
   .option('--no-examples', 'do not process examples/ on the first start')
   .option('--plain', 'line output even on a terminal', false)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // a wrong command line is not a failed input: exit 2, as `sip-metrics scan` does (lambda/exit-codes.ts)
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
+  });
 
 program.action(async (o: StartOptions) => {
   const root = packageRoot();
@@ -321,7 +334,9 @@ program.action(async (o: StartOptions) => {
   } catch (e) {
     if (!(e instanceof LocalStackError || e instanceof SipMetricsError || e instanceof InvalidArgumentError)) throw e;
     process.stderr.write(`npm start: ${e.message}${'code' in e ? ` [${String(e.code)}]` : ''}\n`);
-    code = 1;
+    // an invalid -c value (or cdk.json setting) is a wrong command line; anything else stopped the run
+    const usage = e instanceof InvalidArgumentError || (e instanceof SipMetricsError && e.code === 'CONFIG');
+    code = usage ? EXIT.USAGE : EXIT.INPUT_FAILED;
   }
   process.exitCode = code;
   // everything is stopped: the process ends on its own; if a handle were left open, say so instead of hanging

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
-import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  InvalidParameterCombinationException,
+  InvalidParameterValueException,
+  type MetricDatum,
+  MissingRequiredParameterException,
+  PutMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import type { MetricPoint } from '../engine/to-metric-points.js';
+import { MetricsRejectedError } from '../errors.js';
 
 /**
  * API_PutMetricData: "Each request is also limited to no more than 1000 different metrics"
@@ -78,6 +86,29 @@ export const planDigest = (batches: readonly (readonly MetricPoint[])[]): string
   return h.digest('base64url').slice(0, 22);
 };
 
+/**
+ * API_PutMetricData "Errors": the HTTP 400 validation errors InvalidParameterValue, InvalidParameterCombination
+ * and MissingParameter (the SDK's InvalidParameterValueException, InvalidParameterCombinationException and
+ * MissingRequiredParameterException). They say the request itself is wrong, so the same datums fail on every
+ * redelivery. Throttling is a 400 too, but it is not one of them: it stays retryable, as do 5xx and timeouts.
+ */
+const isValidationError = (e: unknown): e is Error & { $metadata?: { httpStatusCode?: number } } =>
+  e instanceof InvalidParameterValueException ||
+  e instanceof InvalidParameterCombinationException ||
+  e instanceof MissingRequiredParameterException;
+
+/** The SDK error as a permanent MetricsRejectedError, or null when a retry may succeed. */
+export const asRejected = (e: unknown, namespace: string, datums: number): MetricsRejectedError | null => {
+  if (!isValidationError(e)) return null;
+  // the error code CloudWatch sent (x-amzn-query-error), as the API reference and the console name it
+  const code = (e as { Code?: unknown }).Code;
+  const name = typeof code === 'string' ? code : e.name;
+  return new MetricsRejectedError(
+    `CloudWatch refused ${datums} datums for namespace ${namespace}: ${name}: ${e.message} (a validation error: not retried)`,
+    { cloudWatchError: name, httpStatusCode: e.$metadata?.httpStatusCode, datums },
+  );
+};
+
 /** Options of the container's CloudWatch client. */
 export interface CloudWatchClientOptions {
   readonly maxAttempts: number;
@@ -109,6 +140,10 @@ export class CloudWatchSink implements MetricSink {
   }
 
   async send(batch: readonly MetricPoint[]): Promise<void> {
-    await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch.map(toDatum) }));
+    try {
+      await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch.map(toDatum) }));
+    } catch (e) {
+      throw asRejected(e, this.namespace, batch.length) ?? e;
+    }
   }
 }

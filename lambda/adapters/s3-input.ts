@@ -1,4 +1,4 @@
-import { SipMetricsError, UnreadableFileError } from '../errors.js';
+import { ObjectNotFoundError, SipMetricsError, UnreadableFileError } from '../errors.js';
 import type { FileInput } from './file-source.js';
 import { createS3Client, type ObjectRef, S3ObjectSource } from './s3-source.js';
 
@@ -22,6 +22,8 @@ export const s3Input = async (arg: string, env: NodeJS.ProcessEnv = process.env)
   try {
     size = (await source.head(ref)).size;
   } catch (e) {
+    // HEAD's 404 has no body, so it cannot say whether the bucket or the key is missing: GetObject can
+    if (e instanceof ObjectNotFoundError && e.context.s3Error === 'NotFound') await source.open(ref);
     if (e instanceof SipMetricsError) throw e;
     throw new UnreadableFileError(`${arg}: cannot read: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   }

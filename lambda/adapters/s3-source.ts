@@ -89,9 +89,29 @@ export class S3ObjectSource implements ObjectSource {
 
   private gone(ref: ObjectRef, e: unknown): ObjectNotFoundError {
     const name = e instanceof Error ? e.name : 'unknown';
-    return new ObjectNotFoundError(
-      `s3://${ref.bucket}/${ref.key}: object is gone (${name}); it was deleted or overwritten before it was read`,
-      { bucket: ref.bucket, key: ref.key, versionId: ref.versionId, eTag: ref.eTag, s3Error: name },
-    );
+    return new ObjectNotFoundError(describeGone(ref, name), {
+      bucket: ref.bucket,
+      key: ref.key,
+      versionId: ref.versionId,
+      eTag: ref.eTag,
+      s3Error: name,
+    });
   }
 }
+
+/**
+ * What "gone" means for this reference. A HEAD answers 404 with no error code (the SDK names it `NotFound`), so
+ * a missing bucket and a missing key look alike there; GetObject tells them apart (NoSuchBucket, NoSuchKey).
+ * A reference with an ETag or version came from an S3 event, so the object existed: it was deleted or
+ * overwritten since. A bare bucket/key came from a person, and the likely cause is a typo.
+ */
+export const describeGone = (ref: ObjectRef, s3Error: string): string => {
+  const where = `s3://${ref.bucket}/${ref.key}`;
+  const announced = ref.versionId !== undefined || ref.eTag !== undefined;
+  if (s3Error === 'NoSuchBucket') return `${where}: bucket "${ref.bucket}" does not exist (NoSuchBucket)`;
+  if (s3Error === 'PreconditionFailed' || s3Error === 'NoSuchVersion') {
+    return `${where}: the version the event announced is no longer there (${s3Error}): the object was overwritten or deleted before it was read`;
+  }
+  const missing = `${where}: key "${ref.key}" does not exist in bucket "${ref.bucket}" (${s3Error})`;
+  return announced ? `${missing}: it was deleted after the event announced it` : missing;
+};

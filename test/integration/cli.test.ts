@@ -83,6 +83,38 @@ describe('sip-metrics scan', () => {
     ]);
   });
 
+  it('prints the per-minute series as a table with --per-minute and no --json', () => {
+    // Act
+    const r = runCli(['scan', '--per-minute', `${CORPUS_DIR}mixed.kamailio-sipdump.data`]);
+
+    // Assess
+    expect(r.code).toBe(0);
+    const table = r.stdout.slice(r.stdout.indexOf('  per minute'));
+    expect(table).toBe(
+      [
+        '  per minute (log time, UTC)      1xx      2xx      3xx      4xx      5xx      6xx    total',
+        '  2026-11-24 13:39                648      784       22      279       55       46    1,834',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says so in the per-minute table when no response carries a time', () => {
+    // Prepare
+    const input = Buffer.from('SIP/2.0 503 Service Unavailable\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
+
+    // Act
+    const r = runCli(['scan', '--per-minute', '-'], input);
+
+    // Assess
+    expect(r.code).toBe(0);
+    expect(r.stdout.slice(r.stdout.indexOf('  per minute'))).toBe(
+      '  per minute (log time, UTC)      1xx      2xx      3xx      4xx      5xx      6xx    total\n' +
+        '  none: no response in this log carries a time\n\n',
+    );
+  });
+
   it('reads standard input and prints a table', () => {
     // Prepare
     const input = Buffer.from('SIP/2.0 503 Service Unavailable\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
@@ -218,14 +250,52 @@ describe('sip-metrics scan s3://bucket/key', () => {
     ]);
   });
 
-  it('says an object is not there with a one-line error', async () => {
+  it('says that a mistyped key does not exist, naming the bucket and the key', async () => {
     // Act
     const r = await runCliAsync(['scan', 's3://traces/no/such.log'], env);
 
     // Assess
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /^sip-metrics: s3:\/\/traces\/no\/such\.log: object is gone \(\w+\).*\[OBJECT_NOT_FOUND\]\n$/,
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      'sip-metrics: s3://traces/no/such.log: key "no/such.log" does not exist in bucket "traces" (NoSuchKey) [OBJECT_NOT_FOUND]\n',
+    ]);
+  });
+
+  it('says that a mistyped bucket does not exist', async () => {
+    // Act
+    const r = await runCliAsync(['scan', 's3://no-such-bucket/a.log'], env);
+
+    // Assess
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      'sip-metrics: s3://no-such-bucket/a.log: bucket "no-such-bucket" does not exist (NoSuchBucket) [OBJECT_NOT_FOUND]\n',
+    ]);
+  });
+
+  it('prints no SDK Node-version warning under Node 20 (the README supports Node 20)', async () => {
+    // Prepare: the variable unset, as in a new user's shell
+    const key = 'warn/one.log';
+    await createLocalS3Client(s3.url).send(
+      new PutObjectCommand({
+        Bucket: 'traces',
+        Key: key,
+        Body: readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`),
+      }),
     );
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _unset, ...userEnv } = process.env;
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _unsetToo, ...s3Env } = env;
+
+    // Act
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'lambda/cli.ts', 'scan', '--json', `s3://traces/${key}`],
+        { encoding: 'utf8', env: { ...userEnv, ...s3Env } },
+        (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+      );
+    });
+
+    // Assess
+    expect([r.code, r.stderr]).toEqual([0, '']);
   });
 });

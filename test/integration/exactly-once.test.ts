@@ -115,9 +115,9 @@ describe('duplicate deliveries', () => {
 
 describe('a failure after k of n metric batches, then redelivery', () => {
   it('sends only the 3 unacknowledged batches when CloudWatch refused the rest after 2 of 5', async () => {
-    // Prepare
+    // Prepare: a 403 is not retried by the SDK, and it is not the data's fault, so the message comes back
     const obj = await putMultiBatch();
-    emu.cloudWatch.setFaults((_i, accepted) => (accepted < 2 ? null : { kind: 'invalid' }));
+    emu.cloudWatch.setFaults((_i, accepted) => (accepted < 2 ? null : { kind: 'denied' }));
 
     // Act
     const first = await deliver(obj, 'crash-1');

@@ -197,6 +197,73 @@ describe('input that can never be read', () => {
   });
 });
 
+describe('CloudWatch validation errors (HTTP 400) are permanent', () => {
+  for (const error of ['InvalidParameterValue', 'InvalidParameterCombination', 'MissingParameter'] as const) {
+    it(`fails the file at once on ${error}, with the reason in the ledger, and does not ask for a redelivery`, async () => {
+      // Prepare: CloudWatch refuses the file's datums, but accepts the FilesFailed datum
+      const obj = await emu.put(`cw400/${error}.log`, readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+      emu.cloudWatch.setFaults((_i, _n, body) =>
+        body.MetricData?.some((d) => d.MetricName === 'Responses')
+          ? { kind: 'invalid', error, message: 'The value 1e400 for parameter MetricData.member.1.Value is invalid.' }
+          : null,
+      );
+
+      // Act
+      const out = await deliver(s3Event(obj));
+      emu.cloudWatch.setFaults(null);
+
+      // Assess
+      expect(out).toEqual({ batchItemFailures: [] });
+      expect(emu.cloudWatch.requests.map((r) => r.status)).toEqual([400, 200]);
+      expect(emu.cloudWatch.sum('FilesFailed')).toBe(1);
+      expect(emu.cloudWatch.sum('FilesProcessed')).toBe(0);
+      const item = await emu.ledgerItem(ledgerKey(obj));
+      expect([item?.status, item?.errorCode, item?.errorMessage]).toEqual([
+        { S: 'failed' },
+        { S: 'METRICS_REJECTED' },
+        {
+          S: `CloudWatch refused 7 datums for namespace SIP: ${error}: The value 1e400 for parameter MetricData.member.1.Value is invalid. (a validation error: not retried)`,
+        },
+      ]);
+    });
+  }
+
+  it('still retries throttling and 5xx (the SDK backs off, the file is counted)', async () => {
+    // Prepare
+    const obj = await emu.put('cw400/throttled.log', readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+    emu.cloudWatch.setFaults((i) => (i === 0 ? { kind: 'throttle' } : i === 1 ? { kind: 'server-error' } : null));
+
+    // Act
+    const out = await deliver(s3Event(obj));
+    emu.cloudWatch.setFaults(null);
+
+    // Assess
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(emu.cloudWatch.requests.map((r) => r.status)).toEqual([400, 500, 200]);
+    expect([emu.cloudWatch.sum('Responses'), emu.cloudWatch.sum('FilesProcessed')]).toEqual([160, 1]);
+  });
+});
+
+describe('a key that does not exist', () => {
+  it('names the bucket and the key and says the key does not exist (not "overwritten")', async () => {
+    // Prepare: an event for a key nobody uploaded (a hand-written or mistyped event)
+    const obj = { bucket: emu.bucket, key: 'typo/no-such.log', eTag: '0123456789abcdef0123456789abcdef', size: 10 };
+
+    // Act
+    const out = await deliver(s3Event(obj));
+
+    // Assess
+    expect(out).toEqual({ batchItemFailures: [] });
+    const item = await emu.ledgerItem(ledgerKey(obj));
+    expect([item?.errorCode, item?.errorMessage]).toEqual([
+      { S: 'OBJECT_NOT_FOUND' },
+      {
+        S: `s3://${emu.bucket}/typo/no-such.log: key "typo/no-such.log" does not exist in bucket "${emu.bucket}" (NoSuchKey): it was deleted after the event announced it`,
+      },
+    ]);
+  });
+});
+
 describe('SQS batches', () => {
   it('reports only the bad records of a batch in batchItemFailures', async () => {
     // Prepare
@@ -204,10 +271,10 @@ describe('SQS batches', () => {
     const good2 = await emu.put('batch/good-2.log', readFileSync(`${CORPUS_DIR}mixed.kamailio-proxy.log`));
     const unreadable = await emu.put('batch/unreadable.bin', pseudoRandomBytes(5_000, 7));
     const rejected = await emu.put('batch/rejected.log', readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));
-    // CloudWatch refuses the datums of one file (a non-retryable 400): only that message must come back
+    // CloudWatch refuses the datums of one file (403, not retried by the SDK): only that message must come back
     emu.cloudWatch.setFaults((_i, _n, body) =>
       body.MetricData?.some((d) => d.MetricName === 'BytesProcessed' && (d.Values as number[])[0] === rejected.size)
-        ? { kind: 'invalid' }
+        ? { kind: 'denied' }
         : null,
     );
     const batch = sqsEvent(
