@@ -35,13 +35,13 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
   let error: SipMetricsError | undefined;
   try {
     const onProgress = progress ? (n: number) => progress.update(n) : undefined;
-    const requireGzip = /\.gz$/i.test(input.name);
-    // with --two-cores a large plain text file is split over two cores; anything else is read sequentially
+    // with --two-cores a large plain text file is split over two cores; anything else is read
+    // sequentially. The bytes say whether it is plain text (a .gz name holding text is text).
     const parallel =
-      opts.twoCores && input.path !== undefined && input.size !== undefined && !requireGzip
+      opts.twoCores && input.path !== undefined && input.size !== undefined
         ? await scanFileInParallel(input.path, input.size, onProgress)
         : null;
-    result = parallel ?? (await scan(input.chunks(), { onProgress, requireGzip }));
+    result = parallel ?? (await scan(input.chunks(), { onProgress }));
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;
     error = e;

@@ -38,10 +38,7 @@ const toGzipError = (e: unknown, out: number): Error => {
  * caller scanning the previous chunk on the main thread. Every byte inflated before an error is
  * yielded before the error is thrown (a Readable's async iterator would drop them).
  */
-export async function* gunzipChunks(
-  input: AsyncIterable<Uint8Array>,
-  onTrailingGarbage?: () => void,
-): AsyncGenerator<Buffer> {
+export async function* gunzipChunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   // Z_SYNC_FLUSH after every write: all that a write inflates is emitted before the next write,
   // so an error (a cut or damaged member) loses at most what the failing slice would have given.
   const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES, flush: zc.Z_SYNC_FLUSH });
@@ -85,16 +82,10 @@ export async function* gunzipChunks(
         wake = resolve;
       });
     }
-    if (failure !== undefined) {
-      // Bytes after the last complete member that are not another member: gzip(1) ignores them
-      // ("trailing garbage ignored"); zlib reports a bad header. Not an error once data came out.
-      const msg = (failure as Error).message ?? '';
-      if (out > 0 && /incorrect header check|unknown compression method/.test(msg)) {
-        onTrailingGarbage?.();
-        return;
-      }
-      throw toGzipError(failure, out);
-    }
+    // Bytes after the last member that are not another member are an error (CORRUPT_GZIP), as
+    // zlib reports them. Not ignored like gzip(1) does: zlib drops the output of the write that
+    // failed, so what came out before the junk would depend on where the input was cut.
+    if (failure !== undefined) throw toGzipError(failure, out);
   } finally {
     source.destroy();
     gunzip.destroy();

@@ -43,6 +43,12 @@ export interface ParseOptions extends LineStyle {
    * @default 'full'
    */
   readonly identity?: Identity;
+  /**
+   * Where a message starting here must have ended (the caller's message size limit). A body that
+   * Content-Length carries past it, or past the end of input, is cut at the first start line
+   * inside it (see 'resync'). Only with `fence` (text logs).
+   */
+  readonly maxEnd?: number;
 }
 
 /** How much of a message's identity the caller needs. */
@@ -305,20 +311,36 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     if (!complete) return { kind: 'incomplete' };
     return { kind: 'message', msg, end: limit, anomaly: 'truncated-body' };
   }
+  // Content-Length that cannot be right (it runs past the message size limit, or past the end of
+  // input): the body ends at the first start line inside it and the log is read on from there.
+  // A sipfrag body with a status line whose Content-Length fits is never cut.
+  const maxEnd = opts.maxEnd;
+  const overlong = maxEnd !== undefined && bodyStart + contentLength > maxEnd;
+  let firstStart = -1;
   let remaining = contentLength;
   let p = bodyStart;
   while (remaining > 0) {
+    if (firstStart >= 0 && overlong) return { kind: 'message', msg, end: firstStart, anomaly: 'resync' };
     if (p >= limit) {
       if (!complete) return { kind: 'incomplete' };
+      if (firstStart >= 0 && maxEnd !== undefined) return { kind: 'message', msg, end: firstStart, anomaly: 'resync' };
       return { kind: 'message', msg, end: limit, anomaly: 'truncated-body' };
     }
     let e = buf.indexOf(LF, p);
-    if (e < 0 || e >= limit) e = limit;
+    if (e < 0 || e >= limit) {
+      // a line cut by the end of what we have may turn out to be a log header (a fence) once it is
+      // whole: decide on the whole line, or the verdict would depend on where the input was cut
+      if (!complete) return { kind: 'incomplete' };
+      e = limit;
+    }
     if (opts.fence?.(buf, p, e)) {
       return { kind: 'message', msg, end: p, anomaly: 'truncated-body' };
     }
     const lineBytes = e - p;
     if (lineBytes >= remaining) return { kind: 'message', msg, end: p + remaining };
+    if (firstStart < 0 && maxEnd !== undefined && startLineKind(buf, p, lineContentEnd(buf, p, e, dotCR)) !== null) {
+      firstStart = p;
+    }
     remaining -= lineBytes;
     if (e >= limit) {
       p = limit;

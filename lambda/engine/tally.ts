@@ -53,6 +53,11 @@ interface MinuteBucket {
 }
 
 const MS_PER_MINUTE = 60_000;
+/** ECMAScript time values end at ±8.64e15 ms (±100,000,000 days): a Date cannot hold later ones. */
+const MAX_TIME_MS = 8.64e15;
+
+/** Whether a time can be a Date (a log may print any number as its time). */
+const isRepresentableTime = (timeMs: number): boolean => Number.isFinite(timeMs) && Math.abs(timeMs) <= MAX_TIME_MS;
 
 /** Mutable running counters of one scan. */
 export class Tally {
@@ -101,7 +106,8 @@ export class Tally {
       this.retransmittedResponses++;
       this.retransmittedByClass[cls]++;
     }
-    if (timeMs !== undefined && Number.isFinite(timeMs)) {
+    if (timeMs !== undefined && !isRepresentableTime(timeMs)) this.anomaly('invalid-time');
+    if (timeMs !== undefined && isRepresentableTime(timeMs)) {
       this.timedResponses++;
       const bucket = this.bucket(timeMs);
       bucket.byClass[cls]++;
@@ -155,7 +161,7 @@ export class Tally {
     if (cls === null) return;
     this.retransmittedResponses += delta;
     this.retransmittedByClass[cls] += delta;
-    if (timeMs !== undefined && Number.isFinite(timeMs)) this.bucket(timeMs).retransmittedByClass[cls] += delta;
+    if (timeMs !== undefined && isRepresentableTime(timeMs)) this.bucket(timeMs).retransmittedByClass[cls] += delta;
   }
 
   private bucket(timeMs: number): MinuteBucket {

@@ -19,11 +19,27 @@ const LF = 0x0a;
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** A message still incomplete after this many bytes is framed as cut instead of waited for. */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/**
+ * How far past a header line a format reader may look to find its block (above the readers' own
+ * block limits, 512 KiB at most). A reader is shown at most this much, and told the input ends
+ * there when it goes on: its verdict then depends on the bytes alone, never on how much of them
+ * one chunk happened to hold. It is also how far the scanner must read ahead of a header line.
+ */
+export const MAX_BLOCK_BYTES = 1024 * 1024;
 
 const UNKNOWN_META: PayloadMeta = { transport: 'unknown' };
 
-/** Push parser over text: feed it buffers, it returns how much it consumed. */
+/**
+ * Push parser over text: `feed(chunk)` as bytes arrive, `end()` once. It owns the bytes carried
+ * from one chunk to the next. Every limit (line length, message size, look-ahead of a reader) is
+ * measured from a position in the stream, so the counts are the same however the input is cut.
+ */
 export class TextScanner {
+  /** Bytes fed but not consumed yet, in arrival order. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes of `pending` that a previous pass already saw without being able to decide. */
+  private undecidedBytes = 0;
   private readonly byFirstByte: TextFormatReader[][] = Array.from({ length: 256 }, () => []);
   private readonly markerReaders: TextFormatReader[];
   private readonly markers: Buffer[];
@@ -57,12 +73,44 @@ export class TextScanner {
     };
   }
 
+  /** Scans the next chunk of input (or keeps it until enough has come to decide). */
+  feed(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    // Re-reading the undecided bytes costs their length: wait until as many new bytes have come,
+    // so a message that spans many small chunks costs linear time, not quadratic.
+    if (this.pendingBytes - this.undecidedBytes < this.undecidedBytes) return;
+    this.drain(false, true);
+  }
+
+  /** No more input: decides everything that is left. `flushFlows` false leaves TCP flows open (earlier segment of a parallel scan). */
+  end(flushFlows = true): void {
+    this.drain(true, flushFlows);
+  }
+
+  private drain(final: boolean, flushFlows: boolean): void {
+    const buf =
+      this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    const used = this.process(buf, final, flushFlows);
+    if (used >= buf.length) {
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.undecidedBytes = 0;
+      return;
+    }
+    const rest = buf.subarray(used);
+    this.pending = [rest];
+    this.pendingBytes = rest.length;
+    this.undecidedBytes = rest.length;
+  }
+
   /**
    * Scans buf[0, buf.length). Returns the number of bytes consumed; the caller keeps the rest and
    * passes it again, followed by more input. With `final`, everything is consumed and (unless
    * `flushFlows` is false, for the earlier segment of a parallel scan) open TCP flows are ended.
    */
-  process(buf: Buffer, final: boolean, flushFlows = true): number {
+  private process(buf: Buffer, final: boolean, flushFlows = true): number {
     this.final = final;
     this.markerPos = this.markers.map(() => -1);
     const end = buf.length;
@@ -92,12 +140,24 @@ export class TextScanner {
         }
         lf = end;
       }
+      if (lf - ls > MAX_LINE_BYTES) {
+        // the same verdict as when the line arrives in pieces (above): too long, whatever it holds
+        this.tally.anomaly('line-too-long');
+        this.tally.unrecognizedBytes += Math.min(lf + 1, end) - ls;
+        pos = lf + 1;
+        continue;
+      }
 
-      let m = this.matchHeader(buf, ls, lf, end);
+      // A reader decides only when it sees exactly MAX_BLOCK_BYTES (and is told the input ends
+      // there) or all the rest of the input: its verdict is then a function of the bytes alone,
+      // whether they came in one chunk or many (readers cut over-long blocks at their own limits).
+      const blockCapped = end - ls >= MAX_BLOCK_BYTES;
+      const blockEnd = blockCapped ? ls + MAX_BLOCK_BYTES : end;
+      this.final = final || blockCapped;
+      let m = this.matchHeader(buf, ls, lf, blockEnd, this.final);
+      this.final = final;
       if (m === NEED_MORE) {
-        // a header that needs the lines after it: wait for them, but not forever (a giant line
-        // after a header must not make the carried bytes grow without bound)
-        if (end - ls <= MAX_LINE_BYTES) return ls;
+        if (!final && !blockCapped) return ls;
         m = null;
       }
       if (m !== null) {
@@ -109,15 +169,19 @@ export class TextScanner {
       const ce = lineContentEnd(buf, ls, lf, false);
       if (startLineKind(buf, ls, ce) !== null) {
         const identity = identityFor(this.meta);
-        const r = parseMessage(buf, ls, end, { dotCR: false, complete: final, fence: this.fence, identity });
+        // a message may span at most MAX_PENDING_BYTES from its start line, wherever chunks end
+        const capped = end - ls >= MAX_PENDING_BYTES;
+        const limit = capped ? ls + MAX_PENDING_BYTES : end;
+        const opts = { dotCR: false, fence: this.fence, identity, maxEnd: ls + MAX_PENDING_BYTES };
+        const r = parseMessage(buf, ls, limit, { ...opts, complete: final && !capped });
         if (r.kind === 'incomplete') {
-          if (end - ls <= MAX_PENDING_BYTES) return ls;
+          if (!capped) return ls;
           this.tally.anomaly('message-too-large');
-          const forced = parseMessage(buf, ls, end, { dotCR: false, complete: true, fence: this.fence, identity });
-          pos = this.applyParsed(forced, ls, lf, end);
+          const forced = parseMessage(buf, ls, limit, { ...opts, complete: true });
+          pos = this.applyParsed(forced, ls, lf, limit);
           continue;
         }
-        pos = this.applyParsed(r, ls, lf, end);
+        pos = this.applyParsed(r, ls, lf, limit);
         continue;
       }
 
@@ -185,14 +249,22 @@ export class TextScanner {
     return p < le;
   }
 
-  private matchHeader(buf: Buffer, ls: number, lf: number, end: number): HeaderMatch | null | typeof NEED_MORE {
+  private matchHeader(
+    buf: Buffer,
+    ls: number,
+    lf: number,
+    end: number,
+    decisive: boolean,
+  ): HeaderMatch | null | typeof NEED_MORE {
     for (let i = 0; i < this.markerReaders.length; i++) {
       if (!this.markerAt(i, buf, ls, lf)) continue;
+      if (!decisive) return NEED_MORE;
       const m = (this.markerReaders[i] as TextFormatReader).match(buf, ls, lf, end, this.ctx);
       if (m !== null) return m;
     }
     const candidates = this.byFirstByte[buf[ls] ?? 0];
     if (candidates === undefined || candidates.length === 0) return null;
+    if (!decisive) return NEED_MORE;
     for (const r of candidates) {
       const m = r.match(buf, ls, lf, end, this.ctx);
       if (m !== null) return m;

@@ -40,7 +40,11 @@ export type AnomalyKind =
   | 'unsupported-link-type'
   | 'ip-fragment-incomplete'
   | 'malformed-packet'
-  | 'corrupt-capture';
+  | 'corrupt-capture'
+  /** A Content-Length ran past the message size limit or the end of input: the body was cut at the next start line. */
+  | 'resync'
+  /** A time the log gave cannot be represented (e.g. sipdump `time:` 17954979707284913): the message is untimed. */
+  | 'invalid-time';
 
 /** Where and when a payload was seen, as far as the log tells. */
 export interface PayloadMeta {
