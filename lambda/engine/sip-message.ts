@@ -297,8 +297,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
 
   if (contentLength === undefined) {
     // RFC 3261 §18.3: over datagrams the body runs to the end of the packet; over streams
-    // Content-Length is mandatory, so its absence means an empty body.
-    return { kind: 'message', msg, end: complete ? limit : bodyStart };
+    // Content-Length is mandatory, so its absence means an empty body. A text log (maxEnd set)
+    // is read like a stream even at its end: "the end of input" is no packet boundary.
+    const datagram = complete && opts.maxEnd === undefined;
+    return { kind: 'message', msg, end: datagram ? limit : bodyStart };
   }
   if (contentLength === 0) return { kind: 'message', msg, end: bodyStart };
 
