@@ -211,6 +211,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   let pos = lf + 1;
   let bodyStart = -1;
   let cutHeaders = false;
+  let headersTooLarge = false;
   while (pos < limit) {
     let e = buf.indexOf(LF, pos);
     if (e < 0 || e >= limit) {
@@ -267,8 +268,8 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
       }
     }
     if (e - start > MAX_HEADER_BYTES) {
-      if (!complete) return { kind: 'bad-start-line', end: e + 1, anomaly: 'message-too-large' };
-      cutHeaders = true;
+      // the same verdict whether or not more input may follow: a message cut after this line
+      headersTooLarge = true;
       limit = e + 1;
       break;
     }
@@ -286,6 +287,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     topVia: topViaValue,
   };
 
+  if (headersTooLarge) return { kind: 'message', msg, end: limit, anomaly: 'message-too-large' };
   if (bodyStart < 0) {
     // no blank line before the end of what we may read
     if (!complete) return { kind: 'incomplete' };
