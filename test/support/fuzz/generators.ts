@@ -204,6 +204,22 @@ export const mutatedWindow = (o: GeneratorOptions): fc.Arbitrary<FuzzInput> =>
       return { kind: 'mutate' as const, describe: { file, start, len, ops: ops.map((m) => m.op) }, bytes };
     });
 
+/** A corpus window with a line around the scanner's line limit somewhere in it. */
+export const windowWithLongLine = (maxWindow: number): fc.Arbitrary<FuzzInput> =>
+  fc
+    .record({
+      file: fc.constantFrom(...CORPUS_SOURCES),
+      from: frac,
+      len: fc.integer({ min: 1, max: maxWindow }),
+      line: longLineArb,
+    })
+    .map(({ file, from, len, line }) => {
+      const src = corpusBytes(file);
+      const start = pos(from, src.length);
+      const bytes = mutate(src.subarray(start, start + len), line);
+      return { kind: 'mutate' as const, describe: { file, start, len, ops: ['longLine'] }, bytes };
+    });
+
 const TOKENS = [
   'SIP/2.0 200 OK\r\n',
   'SIP/2.0 180 Ringing\r\n',
@@ -251,6 +267,9 @@ const TOKENS = [
   '\u00ff\u00fe\u0000',
   '...',
 ];
+
+/** Most tokens in one soup input. */
+export const TOKEN_SOUP_MAX = 200;
 
 /** SIP-like token soup: start lines, headers, log headers of every format, line ends and noise. */
 export const tokenSoup = (maxTokens: number): fc.Arbitrary<FuzzInput> =>
@@ -321,7 +340,7 @@ export const gzipMutation = (o: GeneratorOptions): fc.Arbitrary<FuzzInput> =>
 export const anyInput = (o: GeneratorOptions): fc.Arbitrary<FuzzInput> =>
   fc.oneof(
     { weight: 5, arbitrary: mutatedWindow(o) },
-    { weight: 3, arbitrary: tokenSoup(200) },
+    { weight: 3, arbitrary: tokenSoup(TOKEN_SOUP_MAX) },
     { weight: 1, arbitrary: magicBytes(4096) },
     { weight: 2, arbitrary: gzipMutation(o) },
   );
