@@ -114,6 +114,25 @@ describe('a Content-Length that cannot be right', () => {
   });
 });
 
+describe('a message that spans thousands of chunks', () => {
+  it('is scanned in linear time (the scanner does not re-read its carried bytes per chunk)', async () => {
+    // Prepare: a 3.5 MB body, LF line ends (the body walk counts each line), in 1 KiB chunks
+    const body = 'a=x-fill:0123456789012345678901234567890123456789012345678901234567890123456789\n'.repeat(44_000);
+    const msg = `SIP/2.0 200 OK\nCSeq: 1 INVITE\nCall-ID: big@x\nContent-Length: ${body.length + 44_000}\n\n${body}`;
+    const input = Buffer.from(msg + response(486, 'Busy Here', '2 INVITE'));
+    const cuts = Array.from({ length: Math.floor(input.length / 1024) }, (_, i) => (i + 1) * 1024);
+
+    // Act
+    const started = performance.now();
+    const r = await scan(chunked(input, cuts));
+    const ms = performance.now() - started;
+
+    // Assess
+    expect([r.responses, r.byCode, r.anomalies]).toEqual([2, { '200': 1, '486': 1 }, {}]);
+    expect(ms).toBeLessThan(3000);
+  });
+});
+
 describe('a time that cannot be represented', () => {
   it('leaves the response untimed and counts an invalid-time anomaly', async () => {
     // Prepare: Kamailio sipdump record with `time: 17954979707284913` (found by the fuzzer)
