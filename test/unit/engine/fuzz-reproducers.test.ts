@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_TIME_BOUND } from '../../support/fuzz/check-case.js';
 import { comparable, cutAt, type GzipPlan, gzipAs, outcomeOf } from '../../support/fuzz/invariance.js';
 
 // Every minimized input on which an earlier engine broke a property (../shared/fuzz-reproducers,
@@ -13,7 +14,7 @@ const FOLDERS = [
 ];
 
 interface Reproducer {
-  readonly property: 'chunk-invariance' | 'gzip-invariance' | 'typed-errors-only';
+  readonly property: 'chunk-invariance' | 'gzip-invariance' | 'typed-errors-only' | 'time-bound';
   readonly input: string;
   readonly plan: { readonly cuts: readonly number[]; readonly uint8?: boolean; readonly gzip?: GzipPlan };
 }
@@ -43,7 +44,9 @@ describe('fuzz reproducers', () => {
       const input = inputOf(dir, spec);
 
       // Act
+      const started = performance.now();
       const whole = await outcomeOf(cutAt(input, []));
+      const ms = performance.now() - started;
       const other =
         spec.property === 'gzip-invariance'
           ? await outcomeOf(cutAt(gzipAs(input, spec.plan.gzip ?? { level: 6 }), spec.plan.cuts))
@@ -53,6 +56,7 @@ describe('fuzz reproducers', () => {
       expect(whole.ok || whole.typed, `${whole.ok ? '' : whole.message}`).toBe(true);
       expect(other.ok || other.typed, `${other.ok ? '' : other.message}`).toBe(true);
       expect(comparable(other)).toEqual(comparable(whole));
+      expect(ms).toBeLessThan(DEFAULT_TIME_BOUND.baseMs + (DEFAULT_TIME_BOUND.msPerMb * input.length) / 1e6);
     }, 60_000);
   }
 });
