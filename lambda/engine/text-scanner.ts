@@ -106,7 +106,7 @@ export class TextScanner {
   }
 
   /**
-   * Scans buf[0, buf.length). Returns the number of bytes consumed; the caller keeps the rest and
+   * Scans buf[0, buf.length). Returns the number of bytes consumed; drain() keeps the rest and
    * passes it again, followed by more input. With `final`, everything is consumed and (unless
    * `flushFlows` is false, for the earlier segment of a parallel scan) open TCP flows are ended.
    */
