@@ -45,8 +45,8 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
   let error: SipMetricsError | undefined;
   try {
     const onProgress = progress ? (n: number) => progress.update(n) : undefined;
-    const requireGzip = /\.gz$/i.test(input.name);
-    result = await scan(input.chunks(), { onProgress, requireGzip, peers: opts.peers });
+    // the bytes say what the input is: a .gz name holding plain text is scanned as text
+    result = await scan(input.chunks(), { onProgress, peers: opts.peers });
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;
     error = e;

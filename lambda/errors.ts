@@ -1,7 +1,6 @@
 /** Stable error codes; callers branch on these, never on message text. */
 export type ErrorCode =
   | 'UNREADABLE_FILE'
-  | 'NOT_GZIP'
   | 'TRUNCATED_GZIP'
   | 'CORRUPT_GZIP'
   | 'UNKNOWN_FORMAT'
@@ -43,13 +42,6 @@ export class CorruptGzipError extends SipMetricsError {
 export class UnknownFormatError extends SipMetricsError {
   constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
     super('UNKNOWN_FORMAT', message, context);
-  }
-}
-
-/** A file named .gz that is not gzip. */
-export class NotGzipError extends SipMetricsError {
-  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
-    super('NOT_GZIP', message, context);
   }
 }
 

@@ -66,7 +66,6 @@ export type ScanOutcome =
 const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'TRUNCATED_GZIP',
   'CORRUPT_GZIP',
-  'NOT_GZIP',
   'UNKNOWN_FORMAT',
   'UNREADABLE_FILE',
   'OBJECT_NOT_FOUND',

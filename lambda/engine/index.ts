@@ -1,4 +1,4 @@
-import { NotGzipError, UnknownFormatError } from '../errors.js';
+import { UnknownFormatError } from '../errors.js';
 import { gunzipChunks } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
@@ -16,8 +16,6 @@ export type { ScanResult } from './tally.js';
 export interface ScanOptions {
   /** Called as input bytes are consumed (compressed bytes for gzip input). */
   readonly onProgress?: (bytesRead: number) => void;
-  /** The caller expects gzip (a name ending in .gz): anything else is an error, not a guess. */
-  readonly requireGzip?: boolean;
   /** Names for sender addresses in `byPeer` (by default, senders are keyed by IP). */
   readonly peers?: PeerMap;
 }
@@ -91,10 +89,8 @@ export const scanInto = async (
   opts: ScanOptions = {},
 ): Promise<void> => {
   let { head, rest } = await peek(countBytes(chunks, tally, opts.onProgress));
+  // the bytes decide what the input is, never its name: a .gz holding plain text is read as text
   let container: Container = detectContainer(head);
-  if (opts.requireGzip && container !== 'gzip') {
-    throw new NotGzipError(`named .gz but not gzip (first bytes ${hexHead(head)})`);
-  }
   if (container === 'gzip') {
     tally.formats.add('gzip');
     ({ head, rest } = await peek(gunzipChunks(rest, () => tally.anomaly('gzip-trailing-garbage'))));
@@ -115,19 +111,25 @@ export const scanInto = async (
   assertFoundSip(tally, head);
 };
 
-/** Input with bytes but no SIP at all (and no anomaly) is not a log we can read: say so, do not report zeros. */
+/**
+ * Text in which nothing of SIP was found (no message, no log format, no SIP anomaly) is not a log
+ * we can read: say so with one coded error whatever its size or compression (a line too long
+ * for a log is no SIP either), never report zeros. Empty input (no bytes once decompressed) is
+ * not an error: it has zero messages.
+ */
 export const assertFoundSip = (tally: Tally, head: Uint8Array): void => {
-  if (tally.requests + tally.responses === 0 && tally.anomalyCount === 0 && tally.unrecognizedBytes > 0) {
-    throw new UnknownFormatError(
-      `no SIP found in any known format (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
-      { unrecognizedBytes: tally.unrecognizedBytes },
-    );
-  }
+  if (head.length === 0 || tally.requests + tally.responses > 0) return;
+  if ([...tally.formats].some((f) => f !== 'gzip')) return;
+  if (Object.keys(tally.anomalies).some((k) => k !== 'line-too-long')) return;
+  throw new UnknownFormatError(
+    `no SIP found in any known format (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
+    { unrecognizedBytes: tally.unrecognizedBytes },
+  );
 };
 
 /**
- * Feeds text chunks to a scanner. On a read error the bytes already read are still scanned (the
- * cut message at the end is counted and reported).
+ * Feeds text chunks to a scanner (which carries unfinished bytes itself). On a read error the
+ * bytes already read are still scanned (the cut message at the end is counted and reported).
  */
 export const scanTextChunks = async (scanner: TextScanner, chunks: AsyncIterable<Buffer>): Promise<void> => {
   try {

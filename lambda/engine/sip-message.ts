@@ -43,6 +43,12 @@ export interface ParseOptions extends LineStyle {
    * @default 'full'
    */
   readonly identity?: Identity;
+  /**
+   * Where a message starting here must have ended (the caller's message size limit). A body that
+   * Content-Length carries past it, or past the end of input, is cut at the first start line
+   * inside it (see 'resync'). Only with `fence` (text logs).
+   */
+  readonly maxEnd?: number;
 }
 
 /** How much of a message's identity the caller needs. */
@@ -205,6 +211,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   let pos = lf + 1;
   let bodyStart = -1;
   let cutHeaders = false;
+  let headersTooLarge = false;
   while (pos < limit) {
     let e = buf.indexOf(LF, pos);
     if (e < 0 || e >= limit) {
@@ -261,8 +268,8 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
       }
     }
     if (e - start > MAX_HEADER_BYTES) {
-      if (!complete) return { kind: 'bad-start-line', end: e + 1, anomaly: 'message-too-large' };
-      cutHeaders = true;
+      // the same verdict whether or not more input may follow: a message cut after this line
+      headersTooLarge = true;
       limit = e + 1;
       break;
     }
@@ -280,6 +287,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     topVia: topViaValue,
   };
 
+  if (headersTooLarge) return { kind: 'message', msg, end: limit, anomaly: 'message-too-large' };
   if (bodyStart < 0) {
     // no blank line before the end of what we may read
     if (!complete) return { kind: 'incomplete' };
@@ -291,8 +299,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
 
   if (contentLength === undefined) {
     // RFC 3261 §18.3: over datagrams the body runs to the end of the packet; over streams
-    // Content-Length is mandatory, so its absence means an empty body.
-    return { kind: 'message', msg, end: complete ? limit : bodyStart };
+    // Content-Length is mandatory, so its absence means an empty body. A text log (maxEnd set)
+    // is read like a stream even at its end: "the end of input" is no packet boundary.
+    const datagram = complete && opts.maxEnd === undefined;
+    return { kind: 'message', msg, end: datagram ? limit : bodyStart };
   }
   if (contentLength === 0) return { kind: 'message', msg, end: bodyStart };
 
@@ -305,20 +315,36 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     if (!complete) return { kind: 'incomplete' };
     return { kind: 'message', msg, end: limit, anomaly: 'truncated-body' };
   }
+  // Content-Length that cannot be right (it runs past the message size limit, or past the end of
+  // input): the body ends at the first start line inside it and the log is read on from there.
+  // A sipfrag body with a status line whose Content-Length fits is never cut.
+  const maxEnd = opts.maxEnd;
+  const overlong = maxEnd !== undefined && bodyStart + contentLength > maxEnd;
+  let firstStart = -1;
   let remaining = contentLength;
   let p = bodyStart;
   while (remaining > 0) {
+    if (firstStart >= 0 && overlong) return { kind: 'message', msg, end: firstStart, anomaly: 'resync' };
     if (p >= limit) {
       if (!complete) return { kind: 'incomplete' };
+      if (firstStart >= 0 && maxEnd !== undefined) return { kind: 'message', msg, end: firstStart, anomaly: 'resync' };
       return { kind: 'message', msg, end: limit, anomaly: 'truncated-body' };
     }
     let e = buf.indexOf(LF, p);
-    if (e < 0 || e >= limit) e = limit;
+    if (e < 0 || e >= limit) {
+      // a line cut by the end of what we have may turn out to be a log header (a fence) once it is
+      // whole: decide on the whole line, or the verdict would depend on where the input was cut
+      if (!complete) return { kind: 'incomplete' };
+      e = limit;
+    }
     if (opts.fence?.(buf, p, e)) {
       return { kind: 'message', msg, end: p, anomaly: 'truncated-body' };
     }
     const lineBytes = e - p;
     if (lineBytes >= remaining) return { kind: 'message', msg, end: p + remaining };
+    if (firstStart < 0 && maxEnd !== undefined && startLineKind(buf, p, lineContentEnd(buf, p, e, dotCR)) !== null) {
+      firstStart = p;
+    }
     remaining -= lineBytes;
     if (e >= limit) {
       p = limit;

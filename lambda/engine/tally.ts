@@ -147,7 +147,7 @@ export class Tally {
     bump(peer.bucket.byCode, codeKey);
     if (timeMs !== undefined && !isRepresentableTime(timeMs)) {
       // a time outside what a Date can hold (a damaged timestamp): untimed, and said so
-      this.anomaly('invalid-timestamp');
+      this.anomaly('invalid-time');
     } else if (timeMs !== undefined) {
       this.timedResponses++;
       const bucket = this.bucket(timeMs);

@@ -146,11 +146,13 @@ export class TextScanner {
       const ce = lineContentEnd(buf, ls, lf, false);
       if (startLineKind(buf, ls, ce) !== null) {
         const identity = identityFor(this.meta);
-        const r = parseMessage(buf, ls, wEnd, { dotCR: false, complete: this.final, fence: this.fence, identity });
+        // a Content-Length reaching past the window cannot be right: resync at the next start line
+        const opts = { dotCR: false, fence: this.fence, identity, maxEnd: ls + WINDOW_BYTES };
+        const r = parseMessage(buf, ls, wEnd, { ...opts, complete: this.final });
         if (r.kind === 'incomplete') {
           // the whole window holds no end of this message: frame what the window holds
           this.tally.anomaly('message-too-large');
-          const forced = parseMessage(buf, ls, wEnd, { dotCR: false, complete: true, fence: this.fence, identity });
+          const forced = parseMessage(buf, ls, wEnd, { ...opts, complete: true });
           pos = this.applyParsed(forced, ls, lf, end);
           continue;
         }

@@ -41,8 +41,10 @@ export type AnomalyKind =
   | 'ip-fragment-incomplete'
   | 'malformed-packet'
   | 'corrupt-capture'
-  | 'invalid-timestamp'
-  | 'resync';
+  /** A Content-Length ran past the message size limit or the end of input: the body was cut at the next start line. */
+  | 'resync'
+  /** A time the log gave cannot be represented (e.g. sipdump `time:` 17954979707284913): the message is untimed. */
+  | 'invalid-time';
 
 /** Where and when a payload was seen, as far as the log tells. */
 export interface PayloadMeta {

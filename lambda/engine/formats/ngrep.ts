@@ -60,17 +60,17 @@ export const ngrepReader: TextFormatReader = {
     let payloadEnd = -1;
     let next = -1;
     let from = payloadStart > 0 ? payloadStart - 1 : 0;
+    // the block is cut at a fixed distance from its start, not where the bytes at hand end
+    const blockLimit = payloadStart + MAX_BLOCK_BYTES;
     for (;;) {
       const c = buf.indexOf(DOUBLE_LF, from);
-      if (c < 0 || c + 1 >= end) {
-        if (!ctx.final) {
-          if (end - payloadStart > MAX_BLOCK_BYTES) {
-            payloadEnd = end;
-            next = end;
-            break;
-          }
-          return NEED_MORE;
+      if (c < 0 || c + 1 >= end || c >= blockLimit) {
+        if (end > blockLimit) {
+          payloadEnd = blockLimit;
+          next = blockLimit;
+          break;
         }
+        if (!ctx.final) return NEED_MORE;
         // end of input: the payload is followed by one "\n"
         payloadEnd = end > payloadStart && buf[end - 1] === LF ? end - 1 : end;
         next = end;

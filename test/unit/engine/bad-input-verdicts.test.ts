@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { scan } from '../../../lambda/engine/index.js';
+import { MAX_LINE_BYTES } from '../../../lambda/engine/text-scanner.js';
+import { chunked, NO_CLASSES, scanWhole } from '../../support/collect.js';
+import { cutAt, outcomeOf } from '../../support/fuzz/invariance.js';
+import { notifySipfrag, response, sipMessage } from '../../support/sip-samples.js';
+
+// One verdict for bad input, whatever its size, compression or chunking (issue 11).
+
+/** Error codes of the input scanned whole, in 64 KiB chunks, and gzip-compressed. */
+const codesEverywhere = async (input: Buffer): Promise<string[]> => {
+  const cuts = Array.from({ length: Math.floor(input.length / 65536) }, (_, i) => (i + 1) * 65536);
+  const all = [
+    await outcomeOf(cutAt(input, [])),
+    await outcomeOf(cutAt(input, cuts)),
+    await outcomeOf(cutAt(gzipSync(input, { level: 1 }), [])),
+  ];
+  return all.map((o) => (o.ok ? 'ok' : o.code));
+};
+
+describe('input with no SIP', () => {
+  it('is UNKNOWN_FORMAT when it is 4 MB of zeros, plain or as a gzip bomb', async () => {
+    // Prepare
+    const zeros = Buffer.alloc(4 * 1024 * 1024);
+
+    // Act / Assess
+    expect(await codesEverywhere(zeros)).toEqual(['UNKNOWN_FORMAT', 'UNKNOWN_FORMAT', 'UNKNOWN_FORMAT']);
+  });
+
+  it('is UNKNOWN_FORMAT when it is one line longer than the line limit without a newline', async () => {
+    // Prepare
+    const line = Buffer.alloc(MAX_LINE_BYTES + 4096, 0x41);
+
+    // Act / Assess
+    expect(await codesEverywhere(line)).toEqual(['UNKNOWN_FORMAT', 'UNKNOWN_FORMAT', 'UNKNOWN_FORMAT']);
+  });
+
+  it('is UNKNOWN_FORMAT when it is random-looking bytes', async () => {
+    // Prepare
+    const noise = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7919 + (i >> 7)) % 256));
+
+    // Act / Assess
+    expect(await codesEverywhere(noise)).toEqual(['UNKNOWN_FORMAT', 'UNKNOWN_FORMAT', 'UNKNOWN_FORMAT']);
+  });
+
+  it('is zero messages and no error when empty, plain or as an empty gzip', async () => {
+    // Prepare / Act
+    const plain = await scanWhole(Buffer.alloc(0));
+    const zipped = await scanWhole(gzipSync(Buffer.alloc(0)));
+
+    // Assess
+    expect([plain.messages, plain.responses, plain.byClass, plain.formats]).toEqual([0, 0, NO_CLASSES, []]);
+    expect([zipped.messages, zipped.responses, zipped.byClass, zipped.formats]).toEqual([0, 0, NO_CLASSES, ['gzip']]);
+  });
+});
+
+describe('gzip with junk after its last member', () => {
+  it('counts the member and records the junk as gzip-trailing-garbage, however it is cut (as gzip -d warns and ignores it)', async () => {
+    // Prepare
+    const gz = Buffer.concat([gzipSync(Buffer.from(response(200, 'OK'))), Buffer.from('junk\n')]);
+
+    // Act
+    const outcomes = new Set<string>();
+    for (let at = 1; at < gz.length; at++) {
+      const r = await scan(chunked(gz, [at]));
+      outcomes.add(JSON.stringify([r.responses, r.byCode, r.anomalies]));
+    }
+
+    // Assess
+    expect([...outcomes]).toEqual([JSON.stringify([1, { '200': 1 }, { 'gzip-trailing-garbage': 1 }])]);
+  });
+
+  it('takes trailing zero bytes for padding, not junk', async () => {
+    // Prepare
+    const gz = Buffer.concat([gzipSync(Buffer.from(response(200, 'OK'))), Buffer.alloc(512)]);
+
+    // Act
+    const r = await scan(chunked(gz, [7, 100]));
+
+    // Assess
+    expect([r.responses, r.anomalies]).toEqual([1, {}]);
+  });
+});
+
+describe('a Content-Length that cannot be right', () => {
+  const twenty = Array.from({ length: 19 }, (_, i) => response(200, 'OK', `${i + 2} INVITE`)).join('');
+
+  it('resynchronises at the next start line when it runs past the message limit, and counts what follows', async () => {
+    // Prepare
+    const first = sipMessage('SIP/2.0 180 Ringing', ['CSeq: 1 INVITE', 'Call-ID: a@b', 'Content-Length: 999999999']);
+    const input = Buffer.from(first + twenty);
+
+    // Act
+    const whole = await scanWhole(input);
+    const cut = await scan(chunked(input, [40, 41, 300, 301, 302]));
+
+    // Assess
+    expect([whole.responses, whole.byCode, whole.anomalies]).toEqual([20, { '180': 1, '200': 19 }, { resync: 1 }]);
+    expect(cut).toEqual(whole);
+  });
+
+  it('resynchronises when it runs past the end of input', async () => {
+    // Prepare
+    const first = sipMessage('SIP/2.0 180 Ringing', ['CSeq: 1 INVITE', 'Call-ID: a@b', 'Content-Length: 100000']);
+
+    // Act
+    const r = await scanWhole(Buffer.from(first + twenty));
+
+    // Assess
+    expect([r.responses, r.byCode, r.anomalies]).toEqual([20, { '180': 1, '200': 19 }, { resync: 1 }]);
+  });
+
+  it('never cuts a sipfrag body whose Content-Length fits', async () => {
+    // Prepare
+    const input = Buffer.from(notifySipfrag() + response(200, 'OK', '2 NOTIFY'));
+
+    // Act
+    const r = await scanWhole(input);
+
+    // Assess
+    expect([r.requests, r.responses, r.byCode, r.anomalies]).toEqual([1, 1, { '200': 1 }, {}]);
+  });
+});
+
+describe('a message that spans thousands of chunks', () => {
+  it('is scanned in linear time (the scanner does not re-read its carried bytes per chunk)', async () => {
+    // Prepare: a 3.5 MB body, LF line ends (the body walk counts each line), in 1 KiB chunks
+    const body = 'a=x-fill:0123456789012345678901234567890123456789012345678901234567890123456789\n'.repeat(44_000);
+    const msg = `SIP/2.0 200 OK\nCSeq: 1 INVITE\nCall-ID: big@x\nContent-Length: ${body.length + 44_000}\n\n${body}`;
+    const input = Buffer.from(msg + response(486, 'Busy Here', '2 INVITE'));
+    const cuts = Array.from({ length: Math.floor(input.length / 1024) }, (_, i) => (i + 1) * 1024);
+
+    // Act
+    const started = performance.now();
+    const r = await scan(chunked(input, cuts));
+    const ms = performance.now() - started;
+
+    // Assess
+    expect([r.responses, r.byCode, r.anomalies]).toEqual([2, { '200': 1, '486': 1 }, {}]);
+    expect(ms).toBeLessThan(3000);
+  });
+});
+
+describe('a time that cannot be represented', () => {
+  it('leaves the response untimed and counts an invalid-time anomaly', async () => {
+    // Prepare: Kamailio sipdump record with `time: 17954979707284913` (found by the fuzzer)
+    const record = readFileSync(
+      fileURLToPath(
+        new URL('../../../../shared/fuzz-reproducers/typed-errors-only-sipdump-huge-time.bin', import.meta.url),
+      ),
+    );
+
+    // Act
+    const r = await scanWhole(record);
+
+    // Assess
+    expect([r.responses, r.byCode, r.timedResponses, r.series, r.anomalies]).toEqual([
+      1,
+      { '200': 1 },
+      0,
+      [],
+      { 'invalid-time': 1 },
+    ]);
+  });
+});
