@@ -46,10 +46,8 @@ export class RetransmissionDetector {
   private young = new Map<string, DirectionState>();
   private old = new Map<string, DirectionState>();
   private readonly generationSize: number;
-  private readonly maxEntries: number;
 
   constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS) {
-    this.maxEntries = maxEntries;
     this.generationSize = Math.max(1, Math.floor(maxEntries / 2));
   }
 
