@@ -21,7 +21,8 @@ export type Format =
   | 'freeswitch'
   | 'sipdump'
   | 'acc'
-  | 'tcpdump-ascii';
+  | 'tcpdump-ascii'
+  | 'jain-sip-xml';
 
 /** Kinds of broken or suspicious input, each counted apart. */
 export type AnomalyKind =

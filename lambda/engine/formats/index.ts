@@ -1,6 +1,7 @@
 import { accReader } from './acc.js';
 import { chanSipReaders } from './chan-sip.js';
 import { freeswitchReader } from './freeswitch.js';
+import { jainSipXmlReader } from './jain-sip-xml.js';
 import { ngrepReader } from './ngrep.js';
 import { pjsipReader } from './pjsip.js';
 import { sipdumpReader } from './sipdump.js';
@@ -18,4 +19,5 @@ export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
   freeswitchReader,
   tcpdumpAsciiReader,
   accReader,
+  jainSipXmlReader,
 ];

@@ -41,13 +41,27 @@ const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_QINQ_OLD1 = 0x9100;
 const ETHERTYPE_QINQ_OLD2 = 0x9200;
+/** Transparent Ethernet bridging (GRE, Geneve): a whole Ethernet frame follows. */
+const ETHERTYPE_TEB = 0x6558;
+/** MPLS unicast and multicast (RFC 3032). */
+const ETHERTYPE_MPLS = 0x8847;
+const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+/** PPPoE session stage (RFC 2516 §4): 6-byte header, then a PPP protocol field. */
+const ETHERTYPE_PPPOE_SESSION = 0x8864;
+const PPPOE_HEADER_BYTES = 6;
+/** PPP protocol numbers of IPv4 and IPv6 (RFC 1332, RFC 5072). */
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
+const MPLS_LABEL_BYTES = 4;
+/** Deeper label stacks than this are not real traffic. */
+const MAX_MPLS_LABELS = 16;
 /** IEEE 802.3: a type/length field up to 1500 is a length, and an 802.2 LLC header follows. */
 const MAX_8023_LENGTH = 1500;
 const MIN_ETHERTYPE = 0x0600;
 const ETHERNET_HEADER_BYTES = 14;
 const VLAN_TAG_BYTES = 4;
-/** More stacked tags than this is not a real frame. */
-const MAX_VLAN_TAGS = 8;
+/** More stacked tags and headers than this is not a real frame. */
+const MAX_VLAN_TAGS = 16;
 const SLL_HEADER_BYTES = 16;
 const SLL2_HEADER_BYTES = 20;
 const NULL_HEADER_BYTES = 4;
@@ -114,7 +128,13 @@ export const findNetworkLayer = (
   }
 };
 
-/** Follows an EtherType, through any number of VLAN tags (802.1Q, 802.1ad QinQ) and an LLC/SNAP header. */
+/**
+ * Follows an EtherType, through VLAN tags (802.1Q, 802.1ad QinQ), an LLC/SNAP header, MPLS label
+ * stacks, PPPoE sessions and bridged Ethernet frames (TEB), to the IP packet they carry.
+ */
+export const followEtherType = (type: number, buf: Buffer, pos: number, end: number, out: NetworkLayer): void =>
+  etherType(type, buf, pos, end, out);
+
 const etherType = (type: number, buf: Buffer, pos: number, end: number, out: NetworkLayer): void => {
   let t = type;
   let p = pos;
@@ -136,6 +156,33 @@ const etherType = (type: number, buf: Buffer, pos: number, end: number, out: Net
       p += VLAN_TAG_BYTES;
       continue;
     }
+    if (t === ETHERTYPE_TEB) {
+      if (end - p < ETHERNET_HEADER_BYTES) return;
+      t = buf.readUInt16BE(p + 12);
+      p += ETHERNET_HEADER_BYTES;
+      continue;
+    }
+    if (t === ETHERTYPE_MPLS || t === ETHERTYPE_MPLS_MULTICAST) {
+      p = skipMplsLabels(buf, p, end);
+      if (p < 0 || p >= end) return;
+      // RFC 3032 §2.2 leaves the payload's type implicit: guess IP by the first nibble as Wireshark
+      // does; Ethernet pseudowires (with or without a control word) are left out, since tshark's
+      // own guess between the two is a heuristic we would not match exactly
+      const nibble = (buf[p] ?? 0) >> 4;
+      if (nibble === 4) t = ETHERTYPE_IPV4;
+      else if (nibble === 6) t = ETHERTYPE_IPV6;
+      else return;
+      continue;
+    }
+    if (t === ETHERTYPE_PPPOE_SESSION) {
+      if (end - p < PPPOE_HEADER_BYTES + 2) return;
+      const ppp = buf.readUInt16BE(p + PPPOE_HEADER_BYTES);
+      p += PPPOE_HEADER_BYTES + 2;
+      if (ppp === PPP_IPV4) t = ETHERTYPE_IPV4;
+      else if (ppp === PPP_IPV6) t = ETHERTYPE_IPV6;
+      else return;
+      continue;
+    }
     if (t <= MAX_8023_LENGTH) {
       // 802.2 LLC; only SNAP (AA AA 03, OUI 00 00 00) carries an EtherType (RFC 1042)
       if (end - p < 8 || buf[p] !== 0xaa || buf[p + 1] !== 0xaa || buf[p + 2] !== 0x03) return;
@@ -147,6 +194,18 @@ const etherType = (type: number, buf: Buffer, pos: number, end: number, out: Net
     }
     return;
   }
+};
+
+/** Position after the label whose bottom-of-stack bit is set (RFC 3032 §2.1), or -1. */
+const skipMplsLabels = (buf: Buffer, pos: number, end: number): number => {
+  let p = pos;
+  for (let i = 0; i < MAX_MPLS_LABELS; i++) {
+    if (end - p < MPLS_LABEL_BYTES) return -1;
+    const bottom = ((buf[p + 2] ?? 0) & 0x01) !== 0;
+    p += MPLS_LABEL_BYTES;
+    if (bottom) return p;
+  }
+  return -1;
 };
 
 const addressFamily = (family: number, pos: number, out: NetworkLayer): void => {

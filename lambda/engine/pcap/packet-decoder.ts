@@ -18,6 +18,7 @@ import { findNetworkLayer, isSupportedLinkType, type NetworkLayer } from './link
 import type { CaptureInterface, PacketSink } from './packet-sink.js';
 import { classifyDatagram, countFirstSipMessage } from './sip-datagram.js';
 import { decodeTcp, newTcpSegment, TCP_FLAG, TcpReassembler } from './tcp-reassembly.js';
+import { gre, ipInIp, isTunnelPort, MAX_TUNNEL_DEPTH, TUNNEL_PROTOCOL, udpTunnel } from './tunnels.js';
 import { decodeUdp, newUdpDatagram } from './udp.js';
 
 /** What a capture held, beyond the SIP counts; for tests and diagnostics. */
@@ -31,6 +32,8 @@ export interface CaptureStats {
   reassembledDatagrams: number;
   /** UDP datagrams quoted in ICMP errors that started with SIP. */
   quotedSipDatagrams: number;
+  /** Packets found inside a tunnel (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve), at any depth. */
+  tunneledPackets: number;
 }
 
 const CONTROL_FLAGS = TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST;
@@ -50,6 +53,7 @@ export class PacketDecoder implements PacketSink {
     tcpSegments: 0,
     reassembledDatagrams: 0,
     quotedSipDatagrams: 0,
+    tunneledPackets: 0,
   };
   private readonly net: NetworkLayer = { kind: 'other', start: 0 };
   private readonly ip = newIpPacket();
@@ -97,14 +101,24 @@ export class PacketDecoder implements PacketSink {
     }
     const net = this.net;
     findNetworkLayer(iface.linkType, buf, start, end, net);
+    if (net.kind === 'other') {
+      this.stats.nonIpPackets++;
+      return;
+    }
+    this.network(buf, end, timeMs, 0);
+  }
+
+  /**
+   * The IP packet that `this.net` points at, in a frame or (depth > 0) inside a tunnel. The reused
+   * header objects are safe to overwrite in a nested call: the outer packet reads nothing after it.
+   */
+  private network(buf: Buffer, end: number, timeMs: number | undefined, depth: number): void {
+    const net = this.net;
     const ip = this.ip;
     let r: IpDecode;
     if (net.kind === 'ipv4') r = decodeIpv4(buf, net.start, end, ip);
     else if (net.kind === 'ipv6') r = decodeIpv6(buf, net.start, end, ip);
-    else {
-      this.stats.nonIpPackets++;
-      return;
-    }
+    else return;
     if (r !== 'ok') {
       this.broken();
       return;
@@ -113,7 +127,7 @@ export class PacketDecoder implements PacketSink {
     if (ip.truncated && !this.frameCut) this.tally.anomaly('malformed-packet');
 
     if (!ip.isFragment) {
-      this.transport(ip, buf, ip.protocol, buf, ip.payloadStart, ip.payloadEnd, ip.declaredPayloadEnd, timeMs);
+      this.transport(ip, buf, ip.protocol, buf, ip.payloadStart, ip.payloadEnd, ip.declaredPayloadEnd, timeMs, depth);
       return;
     }
     // a cut fragment cannot complete its datagram; it will be counted as incomplete
@@ -149,7 +163,7 @@ export class PacketDecoder implements PacketSink {
       protocol = ip.protocol;
       payloadStart = ip.payloadStart;
     }
-    this.transport(ip, buf, protocol, payload, payloadStart, payload.length, payload.length, timeMs);
+    this.transport(ip, buf, protocol, payload, payloadStart, payload.length, payload.length, timeMs, depth);
   }
 
   /** End of capture: flush TCP streams and the framer; count datagrams still missing fragments. */
@@ -177,10 +191,20 @@ export class PacketDecoder implements PacketSink {
     end: number,
     declaredEnd: number,
     timeMs: number | undefined,
+    depth: number,
   ): void {
     switch (protocol) {
       case IP_PROTOCOL.UDP:
-        this.udpDatagram(ip, addrBuf, buf, start, end, timeMs);
+        this.udpDatagram(ip, addrBuf, buf, start, end, timeMs, depth);
+        return;
+      case TUNNEL_PROTOCOL.IPV4_IN_IP:
+      case TUNNEL_PROTOCOL.IPV6_IN_IP:
+        ipInIp(protocol, start, this.net);
+        this.inner(buf, end, timeMs, depth);
+        return;
+      case TUNNEL_PROTOCOL.GRE:
+        gre(buf, start, end, this.net);
+        this.inner(buf, end, timeMs, depth);
         return;
       case IP_PROTOCOL.TCP:
         this.tcpSegment(ip, addrBuf, buf, start, end, declaredEnd, timeMs);
@@ -196,6 +220,17 @@ export class PacketDecoder implements PacketSink {
     }
   }
 
+  /** The packet a tunnel carried (found in `this.net`), decoded like a captured one. */
+  private inner(buf: Buffer, end: number, timeMs: number | undefined, depth: number): void {
+    if (this.net.kind === 'other') return;
+    if (depth >= MAX_TUNNEL_DEPTH) {
+      this.broken();
+      return;
+    }
+    this.stats.tunneledPackets++;
+    this.network(buf, end, timeMs, depth + 1);
+  }
+
   private udpDatagram(
     ip: IpPacket,
     addrBuf: Buffer,
@@ -203,6 +238,7 @@ export class PacketDecoder implements PacketSink {
     start: number,
     end: number,
     timeMs: number | undefined,
+    depth: number,
   ): void {
     const udp = this.udp;
     if (!decodeUdp(buf, start, end, udp)) {
@@ -210,6 +246,13 @@ export class PacketDecoder implements PacketSink {
       return;
     }
     this.stats.udpDatagrams++;
+    if (isTunnelPort(udp.dstPort)) {
+      udpTunnel(udp.dstPort, buf, udp.payloadStart, udp.payloadEnd, this.net);
+      if (this.net.kind !== 'other') {
+        this.inner(buf, udp.payloadEnd, timeMs, depth);
+        return;
+      }
+    }
     const verdict = classifyDatagram(buf, udp.payloadStart, udp.payloadEnd);
     if (verdict !== 'sip') {
       // RTP and other non-SIP datagrams cost this much: no address string, no parse

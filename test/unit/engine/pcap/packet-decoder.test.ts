@@ -22,6 +22,7 @@ describe('PacketDecoder', () => {
       tcpSegments: 12,
       reassembledDatagrams: 0,
       quotedSipDatagrams: 2,
+      tunneledPackets: 0,
     });
   });
 
