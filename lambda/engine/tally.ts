@@ -1,4 +1,5 @@
 import { classifyStatusCode } from './classify.js';
+import { type KpiData, KpiTracker } from './kpis.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';
 import { RESPONSE_CLASSES } from './types.js';
 
@@ -37,6 +38,8 @@ export interface ScanResult {
   /** Responses that carried a time (the rest are in the totals only). */
   readonly timedResponses: number;
   readonly series: MinuteCounts[];
+  /** RFC 6076 call-level KPI counts (see kpis.ts). */
+  readonly kpis: KpiData;
 }
 
 const zeroClasses = (): ClassCounts => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
@@ -72,6 +75,8 @@ export class Tally {
   readonly retransmittedByClass = zeroClasses();
   readonly anomalies: Partial<Record<AnomalyKind, number>> = {};
   private readonly minutes = new Map<number, MinuteBucket>();
+  /** INVITE/BYE/REGISTER transactions for the RFC 6076 KPIs. */
+  readonly kpis = new KpiTracker();
 
   /** Counts one request. */
   addRequest(method: string, retransmission: boolean): void {
@@ -131,6 +136,7 @@ export class Tally {
     addNested(this.byMethod, r.byMethod);
     addCounts(this.requestsByMethod, r.requestsByMethod);
     for (const [k, v] of Object.entries(r.anomalies)) this.anomaly(k as AnomalyKind, v ?? 0);
+    this.kpis.merge(r.kpis);
     for (const m of r.series) {
       const b = this.bucket(Date.parse(m.minute));
       addClasses(b.byClass, m.byClass);
@@ -209,6 +215,7 @@ export class Tally {
       unrecognizedBytes: this.unrecognizedBytes,
       timedResponses: this.timedResponses,
       series,
+      kpis: this.kpis.toData(),
     };
   }
 }
