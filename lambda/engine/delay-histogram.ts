@@ -54,7 +54,7 @@ export class DelayHistogram {
 
   /** Adds one delay; negative delays (clock steps in a log) are clamped to 0. */
   add(ms: number): void {
-    const v = ms < 0 ? 0 : ms;
+    const v = Math.max(0, ms);
     this.count++;
     this.sumMs += v;
     if (v < this.minMs) this.minMs = v;
