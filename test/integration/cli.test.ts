@@ -53,6 +53,7 @@ describe('sip-metrics scan', () => {
           'bytes',
           'file',
           'formats',
+          'kpis',
           'messages',
           'requests',
           'responses',

@@ -16,6 +16,16 @@ import { CORPUS_DIR } from '../../support/corpus.js';
 import { ngrepPacket } from '../../support/log-formats.js';
 import { invite, notifySipfrag, response } from '../../support/sip-samples.js';
 
+/**
+ * The RFC 6076 KPIs of a split scan are approximate (a transaction cut by the split counts on both
+ * sides, see KpiTracker.merge); they are checked on sequential scans in test/corpus/kpis.test.ts.
+ */
+const withoutKpis = <T extends { readonly kpis: unknown }>(r: T | null): Omit<T, 'kpis'> | null => {
+  if (r === null) return null;
+  const { kpis: _kpis, ...rest } = r;
+  return rest;
+};
+
 // A parallel scan must give exactly what a sequential one gives, wherever the split falls. The
 // inputs repeat each log twice, so the same Call-IDs and directions appear on both sides of the
 // split: retransmission verdicts there depend on the earlier part's state.
@@ -53,7 +63,7 @@ describe('parallel scan of a text log', () => {
 
       // Assess
       expect(splits.size).toBeGreaterThanOrEqual(5);
-      for (const r of results) expect(r).toEqual(sequential);
+      for (const r of results) expect(withoutKpis(r)).toEqual(withoutKpis(sequential));
     });
   }
 
@@ -70,7 +80,7 @@ describe('parallel scan of a text log', () => {
 
     // Assess
     expect(splits.length).toBe(40);
-    for (const r of results) expect(r).toEqual(sequential);
+    for (const r of results) expect(withoutKpis(r)).toEqual(withoutKpis(sequential));
   });
 
   it('finishes in the earlier part a TCP message whose last segment is in the later part', async () => {
@@ -89,7 +99,7 @@ describe('parallel scan of a text log', () => {
     // Assess
     expect(split).toBe(first.length);
     expect([parallel.requests, parallel.byCode, parallel.anomalies]).toEqual([1, { '180': 1 }, {}]);
-    expect(parallel).toEqual(sequential);
+    expect(withoutKpis(parallel)).toEqual(withoutKpis(sequential));
   });
 
   it('never splits bare SIP, whose blank lines may be inside a body', () => {
@@ -119,7 +129,7 @@ describe('scanFileInParallel', () => {
     const parallel = await scanFileInParallel(path, input.length, undefined, 1024);
 
     // Assess
-    expect(parallel).toEqual(sequential);
+    expect(withoutKpis(parallel)).toEqual(withoutKpis(sequential));
   });
 
   it('finishes sequentially when the split falls inside a TCP message whose body holds a status line', async () => {
@@ -145,6 +155,6 @@ describe('scanFileInParallel', () => {
     expect(findSplitPoint(input.subarray(head.length - 3), head.length - 3)).toBe(head.length);
     expect(canMerge(earlier)).toBe(false);
     expect(sequential.byCode).toEqual({ '200': 1, '201': 1, '202': 1, '486': 1, '487': 1 });
-    expect(parallel).toEqual(sequential);
+    expect(withoutKpis(parallel)).toEqual(withoutKpis(sequential));
   });
 });
