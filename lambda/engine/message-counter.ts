@@ -19,6 +19,7 @@ export class MessageCounter implements FramerEvents {
 
   message(msg: SipMessage, meta: PayloadMeta): void {
     const retransmission = this.isRetransmission(msg, meta);
+    this.tally.kpis.observe(msg, meta);
     if (msg.kind === 'request') {
       if (msg.cseqNumber === undefined || msg.cseqMethod === undefined) this.tally.anomaly('missing-cseq');
       this.tally.addRequest(msg.method ?? UNKNOWN_METHOD, retransmission);

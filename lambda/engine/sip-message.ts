@@ -55,11 +55,10 @@ export interface ParseOptions extends LineStyle {
 export type Identity = 'none' | 'call-id' | 'full';
 
 /** The identity a message needs for retransmission detection, given where it was seen. */
-export const identityFor = (meta: PayloadMeta): Identity => {
-  if (meta.transport === 'unknown') return 'full';
-  if (meta.transport !== 'udp') return 'none';
-  return meta.src !== undefined || meta.dst !== undefined ? 'call-id' : 'full';
-};
+export const identityFor = (_meta: PayloadMeta): Identity =>
+  // The RFC 6076 KPIs (kpis.ts) key every INVITE transaction by Call-ID, CSeq and top Via branch,
+  // whatever the transport, so every message needs its full identity.
+  'full';
 
 export type ParseOutcome =
   | { readonly kind: 'message'; readonly msg: SipMessage; readonly end: number; readonly anomaly?: AnomalyKind }

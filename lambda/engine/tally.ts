@@ -1,4 +1,5 @@
 import { classifyStatusCode } from './classify.js';
+import { type KpiData, KpiTracker } from './kpis.js';
 import { NO_PEER_NAMES, OTHER_PEER, type PeerMap, UNKNOWN_PEER } from './peers.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';
 import { RESPONSE_CLASSES } from './types.js';
@@ -49,6 +50,8 @@ export interface ScanResult {
   /** Responses by their sender: a peer-map name, the sender's IP, `local`, `unknown` (or `other` past the bound). */
   readonly byPeer: Record<string, PeerCounts>;
   readonly series: MinuteCounts[];
+  /** RFC 6076 call-level KPI counts (see kpis.ts). */
+  readonly kpis: KpiData;
 }
 
 const zeroClasses = (): ClassCounts => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
@@ -101,6 +104,8 @@ export class Tally {
   readonly retransmittedByClass = zeroClasses();
   readonly anomalies: Partial<Record<AnomalyKind, number>> = {};
   private readonly minutes = new Map<number, MinuteBucket>();
+  /** INVITE/BYE/REGISTER transactions for the RFC 6076 KPIs. */
+  readonly kpis = new KpiTracker();
   private readonly peers = new Map<string, PeerBucket>();
   private minutePeerCells = 0;
 
@@ -243,6 +248,7 @@ export class Tally {
           .map(([k, v]) => [k, { responses: v.responses, byClass: { ...v.byClass }, byCode: sortKeys(v.byCode) }]),
       ),
       series,
+      kpis: this.kpis.toData(),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { CLASS_LABELS } from '../engine/classify.js';
+import { type KpiReport, toKpiReport } from '../engine/kpis.js';
 import type { ScanResult } from '../engine/tally.js';
 import { RESPONSE_CLASSES } from '../engine/types.js';
 
@@ -22,6 +23,7 @@ export const formatTable = (file: string, r: ScanResult, seconds: number): strin
   for (const c of RESPONSE_CLASSES) {
     lines.push(`  ${c}  ${String(r.byClass[c]).padStart(12)}  ${pct(r.byClass[c], r.responses)}  ${CLASS_LABELS[c]}`);
   }
+  lines.push(...kpiLines(toKpiReport(r.kpis)));
   const codes = Object.entries(r.byCode)
     .sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]))
     .slice(0, TOP_CODES);
@@ -45,5 +47,15 @@ export const formatTable = (file: string, r: ScanResult, seconds: number): strin
   if (r.responses > 0 && r.timedResponses === 0) lines.push('  timestamps  none in this log (no per-minute series)');
   return lines.join('\n');
 };
+
+const ratio = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}%`);
+const delay = (name: string, d: KpiReport['srdMs']): string =>
+  d.count === 0 ? `${name} -` : `${name} n=${d.count} mean ${d.mean} p50 ${d.p50} p90 ${d.p90} p99 ${d.p99} ms`;
+
+/** RFC 6076 KPI lines, shown under the classes. */
+const kpiLines = (k: KpiReport): string[] => [
+  `  KPIs     INVITE transactions ${k.inviteTransactions}   SER ${ratio(k.ser)}   SEER ${ratio(k.seer)}   ISA ${ratio(k.isa)}   SCR ${ratio(k.scr)}`,
+  `  delays   ${delay('SRD', k.srdMs)}; ${delay('SDD', k.sddMs)}; ${delay('RRD', k.rrdMs)}`,
+];
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);

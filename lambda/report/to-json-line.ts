@@ -1,3 +1,4 @@
+import { type KpiReport, kpiRatios, toKpiReport } from '../engine/kpis.js';
 import type { ScanResult } from '../engine/tally.js';
 import type { SipMetricsError } from '../errors.js';
 
@@ -21,7 +22,19 @@ export interface JsonReport {
   readonly byPeer: ScanResult['byPeer'];
   readonly seconds: number;
   readonly series?: ScanResult['series'];
+  /** RFC 6076 call-level KPIs. */
+  readonly kpis: KpiReport & { readonly perMinute?: readonly KpiMinuteReport[] };
   readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** KPIs of one minute, by the INVITE time of each transaction. */
+export interface KpiMinuteReport {
+  readonly minute: string;
+  readonly inviteTransactions: number;
+  readonly ser: number | null;
+  readonly seer: number | null;
+  readonly isa: number | null;
+  readonly scr: number | null;
 }
 
 /** Builds the JSON report; `series` only when asked for, `error` when the scan stopped early. */
@@ -48,5 +61,17 @@ export const toJsonReport = (
   byPeer: r.byPeer,
   seconds: Math.round(seconds * 1000) / 1000,
   ...(opts.perMinute ? { series: r.series } : {}),
+  kpis: {
+    ...toKpiReport(r.kpis),
+    ...(opts.perMinute
+      ? {
+          perMinute: r.kpis.series.map((m) => ({
+            minute: m.minute,
+            inviteTransactions: m.inviteTransactions,
+            ...kpiRatios(m),
+          })),
+        }
+      : {}),
+  },
   ...(opts.error ? { error: { code: opts.error.code, message: opts.error.message } } : {}),
 });

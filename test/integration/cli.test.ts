@@ -54,6 +54,7 @@ describe('sip-metrics scan', () => {
           'bytes',
           'file',
           'formats',
+          'kpis',
           'messages',
           'requests',
           'responses',

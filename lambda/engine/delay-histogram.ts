@@ -1,0 +1,117 @@
+/**
+ * A bounded streaming summary of delays: count, exact mean, and percentiles from fixed
+ * logarithmic buckets. Each bucket spans a factor of 1.01, so a reported percentile is within
+ * 0.5 % of the true sample value (bucket midpoint, clamped to the exact minimum and maximum).
+ * Memory is one number per occupied bucket: at most ~2,800 buckets cover 1 µs to 1 day.
+ */
+
+/** Relative width of one bucket: a percentile is the bucket's geometric midpoint, within ±0.5 %. */
+export const BUCKET_RATIO = 1.01;
+const LOG_RATIO = Math.log(BUCKET_RATIO);
+/** Delays below one microsecond share bucket 0 (reported as the exact minimum). */
+const MIN_US = 1;
+
+/** count, mean, p50, p90, p99 in milliseconds; the percentiles are null when count is 0. */
+export interface DelaySummary {
+  readonly count: number;
+  readonly mean: number | null;
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p99: number | null;
+}
+
+/** A mergeable, JSON-safe form of the histogram (bucket index -> count). */
+export interface DelayHistogramData {
+  readonly count: number;
+  readonly sumMs: number;
+  readonly minMs: number | null;
+  readonly maxMs: number | null;
+  readonly buckets: Record<string, number>;
+}
+
+const bucketOf = (ms: number): number => {
+  const us = ms * 1000;
+  if (us < MIN_US) return 0;
+  return 1 + Math.floor(Math.log(us / MIN_US) / LOG_RATIO);
+};
+
+/** Geometric midpoint of a bucket, in ms. */
+const midpointOf = (bucket: number): number => {
+  if (bucket === 0) return 0;
+  const lowUs = MIN_US * BUCKET_RATIO ** (bucket - 1);
+  return (lowUs * Math.sqrt(BUCKET_RATIO)) / 1000;
+};
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/** Streaming delay statistics with bounded memory. */
+export class DelayHistogram {
+  private count = 0;
+  private sumMs = 0;
+  private minMs = Number.POSITIVE_INFINITY;
+  private maxMs = Number.NEGATIVE_INFINITY;
+  private readonly buckets = new Map<number, number>();
+
+  /** Adds one delay; negative delays (clock steps in a log) are clamped to 0. */
+  add(ms: number): void {
+    const v = Math.max(0, ms);
+    this.count++;
+    this.sumMs += v;
+    if (v < this.minMs) this.minMs = v;
+    if (v > this.maxMs) this.maxMs = v;
+    const b = bucketOf(v);
+    this.buckets.set(b, (this.buckets.get(b) ?? 0) + 1);
+  }
+
+  /** Adds another histogram's data (the later part of a file scanned apart). */
+  merge(d: DelayHistogramData): void {
+    this.count += d.count;
+    this.sumMs += d.sumMs;
+    if (d.minMs !== null && d.minMs < this.minMs) this.minMs = d.minMs;
+    if (d.maxMs !== null && d.maxMs > this.maxMs) this.maxMs = d.maxMs;
+    for (const [k, n] of Object.entries(d.buckets)) {
+      const b = Number(k);
+      this.buckets.set(b, (this.buckets.get(b) ?? 0) + n);
+    }
+  }
+
+  /** Nearest-rank percentile (q in 0..1), from the buckets, clamped to the exact extremes. */
+  percentile(q: number): number | null {
+    if (this.count === 0) return null;
+    const rank = Math.max(1, Math.ceil(q * this.count));
+    let seen = 0;
+    for (const b of [...this.buckets.keys()].sort((x, y) => x - y)) {
+      seen += this.buckets.get(b) ?? 0;
+      if (seen >= rank) return Math.min(this.maxMs, Math.max(this.minMs, midpointOf(b)));
+    }
+    return this.maxMs;
+  }
+
+  /** count, mean, p50, p90, p99 in ms, rounded to the microsecond. */
+  summary(): DelaySummary {
+    const pct = (q: number): number | null => {
+      const v = this.percentile(q);
+      return v === null ? null : round3(v);
+    };
+    return {
+      count: this.count,
+      mean: this.count === 0 ? null : round3(this.sumMs / this.count),
+      p50: pct(0.5),
+      p90: pct(0.9),
+      p99: pct(0.99),
+    };
+  }
+
+  /** Plain data for merging and transfer between threads. */
+  toData(): DelayHistogramData {
+    const buckets: Record<string, number> = {};
+    for (const [b, n] of [...this.buckets.entries()].sort((x, y) => x[0] - y[0])) buckets[String(b)] = n;
+    return {
+      count: this.count,
+      sumMs: this.sumMs,
+      minMs: this.count === 0 ? null : this.minMs,
+      maxMs: this.count === 0 ? null : this.maxMs,
+      buckets,
+    };
+  }
+}

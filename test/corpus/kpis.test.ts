@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { toKpiReport } from '../../lambda/engine/kpis.js';
+import { scanCorpusFile } from '../support/corpus.js';
+
+/**
+ * RFC 6076 SER/SEER/ISA against an independent count from tshark fields (scripts/kpi-truth.py:
+ * Call-ID, CSeq number and method, top Via branch, status code, frame time; outcome = first final
+ * response). The truth was computed once with tshark 4.0.17 and committed under
+ * test/fixtures/kpis/, so CI needs no tshark.
+ */
+interface Truth {
+  readonly inviteTransactions: number;
+  readonly redirected: number;
+  readonly established: number;
+  readonly effective: number;
+  readonly ineffective: number;
+  readonly open: number;
+  readonly srdCount: number;
+  readonly srdMeanMs: number | null;
+}
+
+const truthFor = (capture: string): Truth =>
+  JSON.parse(readFileSync(new URL(`../fixtures/kpis/${capture}.truth.json`, import.meta.url), 'utf8')) as Truth;
+
+describe('RFC 6076 KPIs on the shared corpus', () => {
+  for (const capture of ['mixed.pcap', 'sipp.pcapng', 'large.pcap.gz']) {
+    it(`counts the INVITE transactions and outcomes of ${capture} exactly as tshark's fields do`, async () => {
+      // Prepare
+      const truth = truthFor(capture);
+
+      // Act
+      const r = await scanCorpusFile(capture, 4_099);
+
+      // Assess
+      expect({
+        inviteTransactions: r.kpis.inviteTransactions,
+        redirected: r.kpis.redirected,
+        established: r.kpis.established,
+        effective: r.kpis.effective,
+        ineffective: r.kpis.ineffective,
+        open: r.kpis.openTransactions,
+        srdCount: r.kpis.srd.count,
+      }).toEqual({
+        inviteTransactions: truth.inviteTransactions,
+        redirected: truth.redirected,
+        established: truth.established,
+        effective: truth.effective,
+        ineffective: truth.ineffective,
+        open: truth.open,
+        srdCount: truth.srdCount,
+      });
+      expect(r.kpis.evicted).toBe(0);
+      // the capture readers keep whole milliseconds, so each delay may be short by up to 1 ms
+      const mean = toKpiReport(r.kpis).srdMs.mean ?? Number.NaN;
+      expect(Math.abs(mean - (truth.srdMeanMs ?? 0))).toBeLessThan(1);
+    });
+  }
+
+  it('gives mixed.pcap the exact KPI report', async () => {
+    // Act
+    const r = await scanCorpusFile('mixed.pcap');
+
+    // Assess: 146/(406-20), 222/386, 45/406, 146/406
+    expect(toKpiReport(r.kpis)).toEqual({
+      inviteTransactions: 406,
+      ser: 37.82,
+      seer: 57.51,
+      isa: 11.08,
+      scr: 35.96,
+      srdMs: { count: 403, mean: 20.906, p50: 1.003, p90: 31.991, p99: 88.27 },
+      sddMs: { count: 150, mean: 0.493, p50: 0, p90: 1.003, p99: 2.996 },
+      rrdMs: { count: 118, mean: 0.254, p50: 0, p90: 1, p99: 1 },
+    });
+  });
+
+  const pairs: readonly (readonly [string, string])[] = [
+    ['mixed.pcap', 'mixed.ngrep.txt'],
+    ['mixed.pcap', 'mixed.tcpdump-A.txt.gz'],
+    ['mixed.pcap', 'mixed.pjsip-style.log'],
+    ['large.pcap.gz', 'large.ngrep.txt.gz'],
+  ];
+  for (const [capture, text] of pairs) {
+    it(`gives ${text} the same SER, SEER, ISA and SCR counts as ${capture}`, async () => {
+      // Prepare
+      const counts = (k: Awaited<ReturnType<typeof scanCorpusFile>>['kpis']) => ({
+        inviteTransactions: k.inviteTransactions,
+        redirected: k.redirected,
+        established: k.established,
+        effective: k.effective,
+        ineffective: k.ineffective,
+        completed: k.completed,
+        openTransactions: k.openTransactions,
+      });
+
+      // Act
+      const fromCapture = await scanCorpusFile(capture);
+      const fromText = await scanCorpusFile(text, 65_537);
+
+      // Assess
+      expect(counts(fromText.kpis)).toEqual(counts(fromCapture.kpis));
+    });
+  }
+
+  it('gives mixed.pjsip-style.log (which carries times) the same delays as mixed.pcap', async () => {
+    // Act
+    const fromCapture = await scanCorpusFile('mixed.pcap');
+    const fromText = await scanCorpusFile('mixed.pjsip-style.log', 1_021);
+
+    // Assess
+    expect(toKpiReport(fromText.kpis)).toEqual(toKpiReport(fromCapture.kpis));
+  });
+});

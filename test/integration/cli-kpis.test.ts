@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { CORPUS_DIR } from '../support/corpus.js';
+
+// The real CLI in a child process (through tsx, so no build step is needed for the test).
+const runCli = (args: string[]): { code: number; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
+
+describe('sip-metrics scan: RFC 6076 KPIs', () => {
+  it('prints kpis in the JSON line, per minute with --per-minute', () => {
+    // Act
+    const r = runCli(['scan', '--json', '--per-minute', `${CORPUS_DIR}mixed.pcap`]);
+
+    // Assess
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const got = JSON.parse(r.stdout);
+    const { perMinute, ...totals } = got.kpis;
+    expect(totals).toEqual({
+      inviteTransactions: 406,
+      ser: 37.82,
+      seer: 57.51,
+      isa: 11.08,
+      scr: 35.96,
+      srdMs: { count: 403, mean: 20.906, p50: 1.003, p90: 31.991, p99: 88.27 },
+      sddMs: { count: 150, mean: 0.493, p50: 0, p90: 1.003, p99: 2.996 },
+      rrdMs: { count: 118, mean: 0.254, p50: 0, p90: 1, p99: 1 },
+    });
+    const perMinuteInvites = (perMinute as { inviteTransactions: number }[]).reduce(
+      (n, m) => n + m.inviteTransactions,
+      0,
+    );
+    expect(perMinuteInvites).toBe(406);
+  });
+
+  it('shows the KPIs under the classes in the table', () => {
+    // Act
+    const r = runCli(['scan', `${CORPUS_DIR}mixed.pcap`]);
+
+    // Assess
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  6xx'));
+    expect(lines[at + 1]).toBe(
+      '  KPIs     INVITE transactions 406   SER 37.82%   SEER 57.51%   ISA 11.08%   SCR 35.96%',
+    );
+    expect(lines[at + 2]).toBe(
+      '  delays   SRD n=403 mean 20.906 p50 1.003 p90 31.991 p99 88.27 ms; SDD n=150 mean 0.493 p50 0 p90 1.003 p99 2.996 ms; RRD n=118 mean 0.254 p50 0 p90 1 p99 1 ms',
+    );
+  });
+});

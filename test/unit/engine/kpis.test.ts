@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { DelayHistogram } from '../../../lambda/engine/delay-histogram.js';
+import { KpiTracker, kpiRatios, toKpiReport, viaBranch } from '../../../lambda/engine/kpis.js';
+import type { PayloadMeta, SipMessage } from '../../../lambda/engine/types.js';
+
+const udp = (timeMs?: number): PayloadMeta => ({ transport: 'udp', timeMs });
+const invite = (callId: string, branch: string, cseq = 1): SipMessage => ({
+  kind: 'request',
+  method: 'INVITE',
+  cseqNumber: cseq,
+  cseqMethod: 'INVITE',
+  callId,
+  topVia: `SIP/2.0/UDP 127.0.0.1:5060;branch=${branch};rport`,
+});
+const reply = (code: number, callId: string, branch: string, method = 'INVITE', cseq = 1): SipMessage => ({
+  kind: 'response',
+  statusCode: code,
+  cseqNumber: cseq,
+  cseqMethod: method,
+  callId,
+  topVia: `SIP/2.0/UDP 127.0.0.1:5060;branch=${branch}`,
+});
+const request = (method: string, callId: string, branch: string, cseq: number): SipMessage => ({
+  kind: 'request',
+  method,
+  cseqNumber: cseq,
+  cseqMethod: method,
+  callId,
+  topVia: `SIP/2.0/UDP 127.0.0.1:5060;branch=${branch}`,
+});
+
+describe('KpiTracker', () => {
+  it('counts a retransmitted INVITE once and takes SRD from the first send to the first non-100 response', () => {
+    // Prepare
+    const k = new KpiTracker();
+
+    // Act
+    k.observe(invite('a', 'z9hG4bK1'), udp(1_000));
+    k.observe(invite('a', 'z9hG4bK1'), udp(1_500));
+    k.observe(reply(100, 'a', 'z9hG4bK1'), udp(1_600));
+    k.observe(reply(180, 'a', 'z9hG4bK1'), udp(1_750));
+    k.observe(reply(200, 'a', 'z9hG4bK1'), udp(3_000));
+    k.observe(reply(200, 'a', 'z9hG4bK1'), udp(3_500));
+
+    // Assess
+    const d = k.toData();
+    expect(d.inviteTransactions).toBe(1);
+    expect(d.established).toBe(1);
+    expect(d.openTransactions).toBe(0);
+    expect(toKpiReport(d).srdMs).toEqual({ count: 1, mean: 750, p50: 750, p90: 750, p99: 750 });
+  });
+
+  it('counts each proxy leg (a different top Via branch) as its own transaction', () => {
+    // Prepare
+    const k = new KpiTracker();
+
+    // Act: UAC -> proxy, proxy -> UAS; the UAS answers 486 on its leg, the proxy relays it
+    k.observe(invite('b', 'z9hG4bKuac'), udp(0));
+    k.observe(invite('b', 'z9hG4bKproxy'), udp(1));
+    k.observe(reply(486, 'b', 'z9hG4bKproxy'), udp(10));
+    k.observe(reply(486, 'b', 'z9hG4bKuac'), udp(11));
+
+    // Assess
+    const d = k.toData();
+    expect(d.inviteTransactions).toBe(2);
+    expect(d.effective).toBe(2);
+    expect(kpiRatios(d)).toEqual({ ser: 0, seer: 100, isa: 0, scr: 0 });
+  });
+
+  it('takes the first final response as the outcome: a CANCELled call is 487 even if a 200 follows', () => {
+    // Prepare
+    const k = new KpiTracker();
+
+    // Act
+    k.observe(invite('c', 'z9hG4bK3'), udp(0));
+    k.observe(request('CANCEL', 'c', 'z9hG4bK3', 1), udp(5));
+    k.observe(reply(200, 'c', 'z9hG4bK3', 'CANCEL'), udp(6));
+    k.observe(reply(487, 'c', 'z9hG4bK3'), udp(7));
+    k.observe(reply(200, 'c', 'z9hG4bK3'), udp(8));
+
+    // Assess
+    const d = k.toData();
+    expect({ n: d.inviteTransactions, established: d.established, effective: d.effective }).toEqual({
+      n: 1,
+      established: 0,
+      effective: 0,
+    });
+  });
+
+  it('leaves 3xx outcomes out of the SER denominator and counts 503 as ineffective', () => {
+    // Prepare
+    const k = new KpiTracker();
+
+    // Act: a response alone (the log missed the request) still makes a transaction
+    k.observe(reply(302, 'd', 'z9hG4bK4'), udp());
+    k.observe(reply(503, 'e', 'z9hG4bK5'), udp());
+    k.observe(reply(200, 'f', 'z9hG4bK6'), udp());
+    k.observe(reply(180, 'g', 'z9hG4bK7'), udp());
+
+    // Assess: SER 1/(4-1), ISA 1/4; the 180-only one is open
+    const d = k.toData();
+    expect(kpiRatios(d)).toEqual({ ser: 33.33, seer: 33.33, isa: 25, scr: 0 });
+    expect(d.openTransactions).toBe(1);
+    expect(d.srd.count).toBe(0);
+  });
+
+  it('completes a session whose BYE is answered 2xx and times SDD and RRD', () => {
+    // Prepare
+    const k = new KpiTracker();
+
+    // Act
+    k.observe(invite('h', 'z9hG4bK8'), udp(0));
+    k.observe(reply(200, 'h', 'z9hG4bK8'), udp(100));
+    k.observe(request('BYE', 'h', 'z9hG4bK9', 2), udp(60_000));
+    k.observe(reply(200, 'h', 'z9hG4bK9', 'BYE', 2), udp(60_020));
+    k.observe(request('REGISTER', 'r', 'z9hG4bK10', 1), udp(70_000));
+    k.observe(reply(401, 'r', 'z9hG4bK10', 'REGISTER', 1), udp(70_004));
+
+    // Assess
+    const r = toKpiReport(k.toData());
+    expect(r.scr).toBe(100);
+    expect(r.sddMs).toEqual({ count: 1, mean: 20, p50: 20, p90: 20, p99: 20 });
+    expect(r.rrdMs).toEqual({ count: 1, mean: 4, p50: 4, p90: 4, p99: 4 });
+  });
+
+  it('reports null ratios and empty delays when nothing was seen', () => {
+    // Act
+    const r = toKpiReport(new KpiTracker().toData());
+
+    // Assess
+    expect(r).toEqual({
+      inviteTransactions: 0,
+      ser: null,
+      seer: null,
+      isa: null,
+      scr: null,
+      srdMs: { count: 0, mean: null, p50: null, p90: null, p99: null },
+      sddMs: { count: 0, mean: null, p50: null, p90: null, p99: null },
+      rrdMs: { count: 0, mean: null, p50: null, p90: null, p99: null },
+    });
+  });
+
+  it('remembers at most its bound and counts the open transactions it had to forget', () => {
+    // Prepare
+    const k = new KpiTracker(1_000);
+
+    // Act
+    for (let i = 0; i < 10_000; i++) k.observe(invite(`call-${i}`, 'z9hG4bK'), udp(i));
+
+    // Assess
+    const d = k.toData();
+    expect(k.size).toBeLessThanOrEqual(1_000);
+    expect(d.inviteTransactions).toBe(10_000);
+    expect(d.evicted + d.openTransactions).toBe(10_000);
+  });
+
+  it('puts each transaction in the minute of its INVITE', () => {
+    // Prepare
+    const k = new KpiTracker();
+
+    // Act
+    k.observe(invite('m', 'z9hG4bK11'), udp(59_999));
+    k.observe(reply(200, 'm', 'z9hG4bK11'), udp(60_001));
+
+    // Assess
+    expect(k.toData().series.map((m) => [m.minute, m.inviteTransactions, m.established])).toEqual([
+      ['1970-01-01T00:00:00.000Z', 1, 1],
+    ]);
+  });
+});
+
+describe('viaBranch', () => {
+  it('reads the branch of the top Via value only', () => {
+    expect(viaBranch('SIP/2.0/UDP a;Branch=z9hG4bKx;rport, SIP/2.0/UDP b;branch=z9hG4bKy')).toBe('z9hG4bKx');
+    expect(viaBranch('SIP/2.0/UDP a')).toBe('');
+  });
+});
+
+describe('DelayHistogram', () => {
+  it('reports percentiles within 0.5 % of the sample and the exact mean', () => {
+    // Prepare
+    const h = new DelayHistogram();
+
+    // Act
+    for (let v = 1; v <= 1_000; v++) h.add(v);
+
+    // Assess
+    const s = h.summary();
+    expect(s.count).toBe(1_000);
+    expect(s.mean).toBe(500.5);
+    expect(Math.abs((s.p50 ?? 0) - 500) / 500).toBeLessThan(0.005);
+    expect(Math.abs((s.p90 ?? 0) - 900) / 900).toBeLessThan(0.005);
+    expect(Math.abs((s.p99 ?? 0) - 990) / 990).toBeLessThan(0.005);
+  });
+});
