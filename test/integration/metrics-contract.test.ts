@@ -4,8 +4,8 @@ import { accLog } from '../support/acc-log.js';
 import { spawnHandler } from '../support/child-handler.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
-import type { RecordedDatum } from '../support/fake-cloudwatch.js';
 import { lambdaContext } from '../support/lambda-context.js';
+import { responsesBy } from '../support/responses-by.js';
 import { s3Event } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
 
@@ -13,24 +13,6 @@ type Handler = Awaited<ReturnType<typeof coldStartHandler>>['handler'];
 
 const MINUTE_MS = 60_000;
 const floorMinute = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
-
-/** Sums `Responses` datums that carry exactly the dimensions Class and `dim`, keyed by the value of `dim`. */
-const responsesBy = (
-  datums: readonly RecordedDatum[],
-  dim: 'Code' | 'Method',
-): Record<string, Record<string, number>> => {
-  const out: Record<string, Record<string, number>> = {};
-  for (const d of datums) {
-    const keys = Object.keys(d.dimensions).sort();
-    if (d.metricName !== 'Responses' || keys.join() !== ['Class', dim].sort().join()) continue;
-    const cls = d.dimensions.Class ?? '';
-    const v = d.dimensions[dim] ?? '';
-    const perClass = out[cls] ?? {};
-    out[cls] = perClass;
-    perClass[v] = (perClass[v] ?? 0) + d.values.reduce((n, x, i) => n + x * (d.counts[i] ?? 1), 0);
-  }
-  return out;
-};
 
 let emu: Emulators;
 

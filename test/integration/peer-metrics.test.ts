@@ -4,19 +4,15 @@ import { CORPUS_DIR } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
 import type { RecordedDatum } from '../support/fake-cloudwatch.js';
 import { lambdaContext } from '../support/lambda-context.js';
+import { responsesBy } from '../support/responses-by.js';
 import { s3Event } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
 
-/** Sums `Responses` datums with exactly the dimensions Class and Peer: peer -> class -> responses. */
+/** peer -> class -> responses, from the `Responses` datums by (Class, Peer). */
 const responsesByPeer = (datums: readonly RecordedDatum[]): Record<string, Record<string, number>> => {
   const out: Record<string, Record<string, number>> = {};
-  for (const d of datums) {
-    if (d.metricName !== 'Responses' || Object.keys(d.dimensions).sort().join() !== 'Class,Peer') continue;
-    const peer = d.dimensions.Peer ?? '';
-    const perClass = out[peer] ?? {};
-    out[peer] = perClass;
-    const cls = d.dimensions.Class ?? '';
-    perClass[cls] = (perClass[cls] ?? 0) + d.values.reduce((n, x, i) => n + x * (d.counts[i] ?? 1), 0);
+  for (const [cls, perPeer] of Object.entries(responsesBy(datums, 'Peer'))) {
+    for (const [peer, n] of Object.entries(perPeer)) out[peer] = { ...out[peer], [cls]: n };
   }
   return out;
 };
