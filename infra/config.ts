@@ -4,6 +4,7 @@
  * alarms with the same thresholds.
  */
 import { z } from 'zod';
+import { type PeerMapSpec, parsePeerMap } from '../lambda/engine/peers.js';
 import { SipMetricsError } from '../lambda/errors.js';
 import { evaluationPeriodsFor, MAX_EVALUATION_RANGE_SECONDS, type SpikeAlarmSettings } from './alarm-rules.js';
 import {
@@ -28,6 +29,11 @@ export interface StackConfig {
   /** Only keys ending in one of these are processed; empty means every key under the prefix. */
   readonly keySuffixes: readonly string[];
   readonly metricDetail: MetricDetail;
+  /** Names for sender addresses (the function's PEERS). */
+  readonly peers: PeerMapSpec;
+  /** Publish Responses by (Class, Peer) (PEER_METRICS), with the top `peerTopN` unnamed senders per file. */
+  readonly peerMetrics: boolean;
+  readonly peerTopN: number;
   readonly bucketEncryption: BucketEncryptionMode;
   /** Log objects expire after this many days; 0 keeps them forever. */
   readonly logExpirationDays: number;
@@ -71,6 +77,14 @@ const fromCliList = (v: unknown): unknown =>
         .map((s) => s.trim())
         .filter((s) => s.length > 0)
     : v;
+
+const parseJsonOr = (v: string): unknown => {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+};
 
 const wholeNumber = (min: number, max: number): z.ZodType<number> =>
   z.preprocess(fromCliNumber, z.number().int().min(min).max(max));
@@ -120,6 +134,17 @@ const KEYS = {
     'must be a list of non-empty key suffixes without * or ? (JSON array, or comma-separated on the command line)',
   ),
   metricDetail: spec(z.enum(METRIC_DETAILS), DEFAULTS.metricDetail, `must be one of ${METRIC_DETAILS.join(', ')}`),
+  // the function parses PEERS the same way at cold start: reject here what it would reject there
+  peers: spec(
+    z.preprocess(
+      (v) => (typeof v === 'string' ? parseJsonOr(v) : v),
+      z.record(z.string(), z.array(z.string())).refine((m) => !('problems' in parsePeerMap(m))),
+    ),
+    DEFAULTS.peers,
+    'must be a JSON object of peer name -> [CIDR, IP or IP:port, ...] (names other than local, unknown, other)',
+  ),
+  peerMetrics: spec(flag, DEFAULTS.peerMetrics as boolean, 'must be true or false'),
+  peerTopN: spec(wholeNumber(0, 100), DEFAULTS.peerTopN as number, 'must be a whole number from 0 to 100'),
   bucketEncryption: spec(
     z.enum(BUCKET_ENCRYPTION_MODES),
     DEFAULTS.bucketEncryption,
@@ -305,6 +330,9 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
     keyPrefix: v.keyPrefix,
     keySuffixes: v.keySuffixes,
     metricDetail: v.metricDetail,
+    peers: v.peers,
+    peerMetrics: v.peerMetrics,
+    peerTopN: v.peerTopN,
     bucketEncryption: v.bucketEncryption,
     logExpirationDays: v.logExpirationDays,
     noncurrentVersionExpirationDays: v.noncurrentVersionExpirationDays,

@@ -28,6 +28,10 @@ export const DEFAULTS = {
   keyPrefix: 'logs/',
   keySuffixes: [] as readonly string[],
   metricDetail: 'class' as MetricDetail,
+  /** Peer map (name -> CIDR, IP or IP:port); empty: senders are keyed by IP. */
+  peers: {} as Readonly<Record<string, readonly string[]>>,
+  peerMetrics: false,
+  peerTopN: 10,
   bucketEncryption: 's3-managed' as BucketEncryptionMode,
   /** 0 keeps log objects forever. */
   logExpirationDays: 90,

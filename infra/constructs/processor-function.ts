@@ -10,6 +10,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { PeerMapSpec } from '../../lambda/engine/peers.js';
 import { DEFAULTS, type MetricDetail } from '../defaults.js';
 
 /** The repository root: the bundle's project root and where package-lock.json lives. */
@@ -40,6 +41,21 @@ export interface ProcessorFunctionProps {
    * @default 'class'
    */
   readonly metricDetail?: MetricDetail;
+  /**
+   * Names for sender addresses (the function's PEERS).
+   * @default {} (senders are keyed by IP)
+   */
+  readonly peers?: PeerMapSpec;
+  /**
+   * Publish `Responses` by (Class, Peer) too (PEER_METRICS).
+   * @default false
+   */
+  readonly peerMetrics?: boolean;
+  /**
+   * Unnamed senders per file published under their own IP (PEER_TOP_N).
+   * @default 10
+   */
+  readonly peerTopN?: number;
   /**
    * Ledger items expire this many days after they were written.
    * @default 30
@@ -83,6 +99,16 @@ export interface ProcessorFunctionProps {
 }
 
 /** The processing function, its log group, its least-privilege role and its SQS event source. */
+/** PEERS, PEER_METRICS and PEER_TOP_N, as the function's config reader expects them. */
+const peerEnvironment = (props: ProcessorFunctionProps): Record<string, string> => {
+  const peers = props.peers ?? DEFAULTS.peers;
+  return {
+    ...(Object.keys(peers).length > 0 ? { PEERS: JSON.stringify(peers) } : {}),
+    PEER_METRICS: String(props.peerMetrics ?? DEFAULTS.peerMetrics),
+    PEER_TOP_N: String(props.peerTopN ?? DEFAULTS.peerTopN),
+  };
+};
+
 export class ProcessorFunction extends Construct {
   /** The Lambda function. */
   readonly function: NodejsFunction;
@@ -133,6 +159,7 @@ export class ProcessorFunction extends Construct {
         METRICS_NAMESPACE: namespace,
         LEDGER_TABLE: props.ledgerTable.tableName,
         METRIC_DETAIL: props.metricDetail ?? DEFAULTS.metricDetail,
+        ...peerEnvironment(props),
         LEDGER_TTL_DAYS: String(props.ledgerRetentionDays ?? DEFAULTS.ledgerRetentionDays),
         // fallback only: the handler leases for the invocation's remaining time when Lambda tells it
         LEASE_SECONDS: String(timeout.toSeconds()),

@@ -7,6 +7,7 @@ import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { PeerMapSpec } from '../../lambda/engine/peers.js';
 import { DEFAULT_SPIKE_ALARM_SETTINGS, type SpikeAlarmSettings } from '../alarm-rules.js';
 import { type BucketEncryptionMode, DEFAULTS, type MetricDetail, VISIBILITY_TIMEOUT_FACTOR } from '../defaults.js';
 import { LedgerTable } from './ledger-table.js';
@@ -36,6 +37,21 @@ export interface SipMetricsProps {
    * @default 'class'
    */
   readonly metricDetail?: MetricDetail;
+  /**
+   * Names for sender addresses in the per-peer counts: name -> [CIDR, IP or IP:port, ...].
+   * @default {} (senders are keyed by IP)
+   */
+  readonly peers?: PeerMapSpec;
+  /**
+   * Publish `Responses` by (Class, Peer) too: six custom metrics per published peer.
+   * @default false
+   */
+  readonly peerMetrics?: boolean;
+  /**
+   * With peerMetrics: unnamed senders published under their own IP per file; the rest as `other`.
+   * @default 10
+   */
+  readonly peerTopN?: number;
   /**
    * Encryption at rest of the log bucket.
    * @default 's3-managed'
@@ -176,6 +192,9 @@ export class SipMetrics extends Construct {
       ledgerTable: ledger.table,
       namespace,
       metricDetail: props.metricDetail,
+      peers: props.peers,
+      peerMetrics: props.peerMetrics,
+      peerTopN: props.peerTopN,
       ledgerRetentionDays: props.ledgerRetentionDays,
       memoryMiB: props.functionMemoryMiB,
       timeout,

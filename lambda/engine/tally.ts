@@ -76,8 +76,8 @@ interface PeerBucket {
 
 /** Distinct peers kept per file; the rest are summed under `other` (memory stays bounded). */
 export const MAX_TRACKED_PEERS = 100_000;
-/** Distinct (minute, peer) cells kept per file; past it a minute's new peers go to `other`. */
-export const MAX_MINUTE_PEER_CELLS = 500_000;
+/** Distinct (minute, peer) cells kept per file (about 10 MB); past it a minute's new peers go to `other` (per-peer totals stay exact). */
+export const MAX_MINUTE_PEER_CELLS = 100_000;
 
 const MS_PER_MINUTE = 60_000;
 /** ECMA-262 §21.4.1.1: a Date holds at most 8.64e15 ms either side of the epoch. */

@@ -8,6 +8,9 @@ const DEFAULT_CONFIG: StackConfig = {
   keyPrefix: 'logs/',
   keySuffixes: [],
   metricDetail: 'class',
+  peers: {},
+  peerMetrics: false,
+  peerTopN: 10,
   bucketEncryption: 's3-managed',
   logExpirationDays: 90,
   noncurrentVersionExpirationDays: 30,
@@ -125,7 +128,7 @@ describe('readStackConfig', () => {
     // Assess
     expect(problems).toEqual([
       'sipMetrics:alarmEmial is not a setting of this app (known: stackName, namespace, keyPrefix, keySuffixes, ' +
-        'metricDetail, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
+        'metricDetail, peers, peerMetrics, peerTopN, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
         'ledgerRetentionDays, retainData, functionMemoryMiB, functionTimeoutSeconds, batchSize, maxConcurrency, ' +
         'functionLogRetentionDays, alarmEmail, alarmPeriodSeconds, alarmDatapointsToAlarm, alarmEvaluationPeriods, ' +
         'alarmLatenessMinutes, alarmMinResponses, serverErrorThresholdPercent, globalFailureThresholdPercent, ' +
@@ -213,5 +216,13 @@ describe('readAppStackConfig', () => {
     const config = readAppStackConfig(app);
     // Assess
     expect(config).toEqual({ ...DEFAULT_CONFIG, metricDetail: 'code' });
+  });
+
+  it('refuses a peer map the function would refuse', () => {
+    // Act, Assess
+    expect(() => readStackConfig({ 'sipMetrics:peers': { other: ['10.0.0.1'] }, 'sipMetrics:peerTopN': 500 })).toThrow(
+      expect.objectContaining({ code: 'CONFIG' }),
+    );
+    expect(readStackConfig({ 'sipMetrics:peers': '{"pbx":["192.0.2.10"]}' }).peers).toEqual({ pbx: ['192.0.2.10'] });
   });
 });

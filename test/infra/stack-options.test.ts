@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../../lambda/config.js';
 import { dashboardWidgets, widgetTitled } from './dashboard-body.js';
 import { acknowledgementsIn, logicalIdOf, type Synthesized, synthesize } from './synth.js';
 
@@ -29,6 +30,9 @@ const OVERRIDES = {
   'sipMetrics:anomalyDetection': 'true',
   'sipMetrics:anomalyStdDevs': '2',
   'sipMetrics:queueAgeAlarmSeconds': '600',
+  'sipMetrics:peers': '{"carrier-a":["203.0.113.0/24","198.51.100.7:5060"]}',
+  'sipMetrics:peerMetrics': 'true',
+  'sipMetrics:peerTopN': '5',
 };
 
 let s: Synthesized;
@@ -154,6 +158,29 @@ describe('stack options from cdk.json context', () => {
     });
     s.template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 1800 });
     s.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('hands the peer settings to the function in the form its own config reader accepts', () => {
+    // Prepare: the function's environment as synthesized
+    const fn = Object.values(s.template.findResources('AWS::Lambda::Function')).find(
+      (r) => (r.Properties?.Environment?.Variables as Record<string, unknown> | undefined)?.PEERS !== undefined,
+    );
+    const env = fn?.Properties?.Environment?.Variables as Record<string, unknown>;
+
+    // Act: read through the function's cold-start reader (the table name is a CloudFormation reference here)
+    const config = readConfig({
+      ...Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')),
+      LEDGER_TABLE: 'ledger-table',
+    } as Record<string, string>);
+
+    // Assess
+    expect([env.PEERS, env.PEER_METRICS, env.PEER_TOP_N]).toEqual([
+      '{"carrier-a":["203.0.113.0/24","198.51.100.7:5060"]}',
+      'true',
+      '5',
+    ]);
+    expect(config.peers?.nameOf('203.0.113.9:5060')).toBe('carrier-a');
+    expect(config.peerMetrics).toEqual({ names: ['carrier-a'], topN: 5 });
   });
 
   it('deletes data with the stack when retainData is false: buckets emptied, no deletion protection', () => {
