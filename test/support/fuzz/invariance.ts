@@ -23,6 +23,8 @@ export const invariantView = (r: ScanResult): Record<string, unknown> => ({
   anomalies: Object.fromEntries(Object.entries(r.anomalies).sort(([a], [b]) => a.localeCompare(b))),
   unrecognizedBytes: r.unrecognizedBytes,
   timedResponses: r.timedResponses,
+  byPeer: r.byPeer,
+  kpis: r.kpis,
   series: r.series,
   // 'gzip' says how the bytes arrived, not what they hold
   formats: r.formats.filter((f) => f !== 'gzip').sort(),
