@@ -20,17 +20,28 @@ export interface ResponsesMetric {
   readonly id: string;
   readonly namespace: string;
   readonly metricName: 'Responses';
-  /** `{ Class: '5xx' }`, or `{}` for the total the function publishes without dimensions. */
+  /**
+   * `{ Class: '5xx' }`, or `{}` for the total the function publishes without dimensions; a peer's metrics add
+   * `Peer` (`{ Class: '5xx', Peer: 'carrier-a' }`, and `{ Peer: 'carrier-a' }` for the peer's total).
+   */
   readonly dimensions: Readonly<Record<string, string>>;
   readonly statistic: 'Sum';
   /** What the metric counts, for evaluators that hold counts by class rather than metrics. */
   readonly responseClass: ResponseClass | 'all';
+  /** The peer the metric is limited to; undefined for the metrics of all responses. */
+  readonly peer?: string;
 }
+
+/** The two kinds of spike rule: 5xx (server error) and 6xx (global failure). */
+export type SpikeRuleKind = 'ServerErrorSpike' | 'GlobalFailureSpike';
 
 /** A ratio alarm: `100 × class / total` per period, above a threshold in M of N periods, gated by volume. */
 export interface SpikeAlarmRule {
-  /** Stable id: construct id in CDK, key in the local view. */
-  readonly id: 'ServerErrorSpike' | 'GlobalFailureSpike';
+  /** Stable id: construct id in CDK, key in the local view (the kind, or `<kind>-<peer>` for a peer's rule). */
+  readonly id: string;
+  readonly kind: SpikeRuleKind;
+  /** The peer whose responses the rule judges; undefined for the rules over all responses. */
+  readonly peer?: string;
   readonly responseClass: '5xx' | '6xx';
   /** One line for the alarm description and the local view. */
   readonly title: string;
@@ -91,13 +102,21 @@ export const DEFAULT_SPIKE_ALARM_SETTINGS: SpikeAlarmSettings = {
   globalFailureThresholdPercent: DEFAULTS.globalFailureThresholdPercent,
 };
 
-const responsesMetric = (namespace: string, responseClass: ResponseClass | 'all'): ResponsesMetric => ({
+const responsesMetric = (
+  namespace: string,
+  responseClass: ResponseClass | 'all',
+  peer: string | undefined,
+): ResponsesMetric => ({
   id: responseClass === 'all' ? 'mTotal' : `m${responseClass}`,
   namespace,
   metricName: 'Responses',
-  dimensions: responseClass === 'all' ? {} : { Class: responseClass },
+  dimensions: {
+    ...(responseClass === 'all' ? {} : { Class: responseClass }),
+    ...(peer === undefined ? {} : { Peer: peer }),
+  },
   statistic: 'Sum',
   responseClass,
+  ...(peer === undefined ? {} : { peer }),
 });
 
 /**
@@ -108,16 +127,19 @@ const ratioExpression = (classId: string, totalId: string, minResponses: number)
   `IF(${totalId} >= ${minResponses}, 100 * FILL(${classId}, 0) / ${totalId}, 0)`;
 
 const spikeRule = (
-  id: SpikeAlarmRule['id'],
+  kind: SpikeRuleKind,
   responseClass: SpikeAlarmRule['responseClass'],
   thresholdPercent: number,
   title: string,
   s: SpikeAlarmSettings,
+  peer: string | undefined,
 ): SpikeAlarmRule => {
-  const classMetric = responsesMetric(s.namespace, responseClass);
-  const totalMetric = responsesMetric(s.namespace, 'all');
+  const classMetric = responsesMetric(s.namespace, responseClass, peer);
+  const totalMetric = responsesMetric(s.namespace, 'all', peer);
   return {
-    id,
+    id: peer === undefined ? kind : `${kind}-${peer}`,
+    kind,
+    ...(peer === undefined ? {} : { peer }),
     responseClass,
     title,
     classMetric,
@@ -134,22 +156,44 @@ const spikeRule = (
   };
 };
 
-/** The 5xx (server error) and 6xx (global failure) spike rules for these settings. */
-export const buildSpikeAlarmRules = (settings: SpikeAlarmSettings = DEFAULT_SPIKE_ALARM_SETTINGS): SpikeAlarmRule[] => [
-  spikeRule(
-    'ServerErrorSpike',
-    '5xx',
-    settings.serverErrorThresholdPercent,
-    `5xx responses above ${settings.serverErrorThresholdPercent} % of all responses`,
-    settings,
-  ),
-  spikeRule(
-    'GlobalFailureSpike',
-    '6xx',
-    settings.globalFailureThresholdPercent,
-    `6xx responses above ${settings.globalFailureThresholdPercent} % of all responses`,
-    settings,
-  ),
+/**
+ * The 5xx (server error) and 6xx (global failure) spike rules for these settings; with a peer, the same rules over
+ * that peer's responses alone (its `Responses` by Class and Peer against its `Responses` by Peer), so a carrier that
+ * answers 503 to 10 % of its calls alarms even when it carries a small share of all traffic.
+ */
+export const buildSpikeAlarmRules = (
+  settings: SpikeAlarmSettings = DEFAULT_SPIKE_ALARM_SETTINGS,
+  peer?: string,
+): SpikeAlarmRule[] => {
+  const from = peer === undefined ? '' : ` from peer ${peer}`;
+  const of = peer === undefined ? 'all responses' : `its responses`;
+  return [
+    spikeRule(
+      'ServerErrorSpike',
+      '5xx',
+      settings.serverErrorThresholdPercent,
+      `5xx responses${from} above ${settings.serverErrorThresholdPercent} % of ${of}`,
+      settings,
+      peer,
+    ),
+    spikeRule(
+      'GlobalFailureSpike',
+      '6xx',
+      settings.globalFailureThresholdPercent,
+      `6xx responses${from} above ${settings.globalFailureThresholdPercent} % of ${of}`,
+      settings,
+      peer,
+    ),
+  ];
+};
+
+/** The global rules, then each named peer's pair (`peerAlarms`), in the order given. */
+export const buildAllSpikeAlarmRules = (
+  settings: SpikeAlarmSettings,
+  peerAlarms: readonly string[],
+): SpikeAlarmRule[] => [
+  ...buildSpikeAlarmRules(settings),
+  ...peerAlarms.flatMap((peer) => buildSpikeAlarmRules(settings, peer)),
 ];
 
 /**

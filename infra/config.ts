@@ -34,6 +34,8 @@ export interface StackConfig {
   /** Publish Responses by (Class, Peer) (PEER_METRICS), with the top `peerTopN` unnamed senders per file. */
   readonly peerMetrics: boolean;
   readonly peerTopN: number;
+  /** Peers of `peers` with their own 5xx/6xx spike alarms (needs `peerMetrics`). */
+  readonly peerAlarms: readonly string[];
   readonly bucketEncryption: BucketEncryptionMode;
   /** Log objects expire after this many days; 0 keeps them forever. */
   readonly logExpirationDays: number;
@@ -145,6 +147,11 @@ const KEYS = {
   ),
   peerMetrics: spec(flag, DEFAULTS.peerMetrics as boolean, 'must be true or false'),
   peerTopN: spec(wholeNumber(0, 100), DEFAULTS.peerTopN as number, 'must be a whole number from 0 to 100'),
+  peerAlarms: spec(
+    z.preprocess(fromCliList, z.array(z.string().min(1))),
+    DEFAULTS.peerAlarms,
+    'must be a list of peer names (JSON array, or comma-separated on the command line)',
+  ),
   bucketEncryption: spec(
     z.enum(BUCKET_ENCRYPTION_MODES),
     DEFAULTS.bucketEncryption,
@@ -273,6 +280,29 @@ const readKey = <K extends KeyName>(
   return keySpec.fallback;
 };
 
+/**
+ * What is wrong with a choice of per-peer alarms: each must name a peer of the peer map (an address's key changes
+ * with every file; a name stays), once, and the function must publish per-peer metrics for the alarms to read.
+ * Shared by the cdk.json reader and the construct props.
+ */
+export const peerAlarmProblems = (o: {
+  readonly peers: PeerMapSpec;
+  readonly peerMetrics: boolean;
+  readonly peerAlarms: readonly string[];
+}): string[] => {
+  const problems: string[] = [];
+  if (o.peerAlarms.length > 0 && !o.peerMetrics) {
+    problems.push('per-peer alarms read the per-peer metrics: turn peerMetrics on');
+  }
+  for (const name of o.peerAlarms) {
+    if (!Object.hasOwn(o.peers, name)) {
+      problems.push(`"${name}" is not a peer of the peer map (peers: ${Object.keys(o.peers).join(', ') || 'none'})`);
+    }
+  }
+  if (new Set(o.peerAlarms).size !== o.peerAlarms.length) problems.push('a peer is listed twice');
+  return problems;
+};
+
 /** Checks between keys, each one a problem of its own. */
 const crossCheck = (v: Values, evaluationPeriods: number, problems: string[]): void => {
   for (const a of v.keySuffixes) {
@@ -285,6 +315,7 @@ const crossCheck = (v: Values, evaluationPeriods: number, problems: string[]): v
       }
     }
   }
+  for (const problem of peerAlarmProblems(v)) problems.push(`${CONTEXT_PREFIX}peerAlarms: ${problem}`);
   if (new Set(v.keySuffixes).size !== v.keySuffixes.length) {
     problems.push(`${CONTEXT_PREFIX}keySuffixes lists a suffix twice, got ${show(v.keySuffixes)}`);
   }
@@ -333,6 +364,7 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
     peers: v.peers,
     peerMetrics: v.peerMetrics,
     peerTopN: v.peerTopN,
+    peerAlarms: v.peerAlarms,
     bucketEncryption: v.bucketEncryption,
     logExpirationDays: v.logExpirationDays,
     noncurrentVersionExpirationDays: v.noncurrentVersionExpirationDays,

@@ -32,6 +32,8 @@ export const DEFAULTS = {
   peers: {} as Readonly<Record<string, readonly string[]>>,
   peerMetrics: false,
   peerTopN: 10,
+  /** Named peers that get their own 5xx/6xx spike alarms (needs peerMetrics). */
+  peerAlarms: [] as readonly string[],
   bucketEncryption: 's3-managed' as BucketEncryptionMode,
   /** 0 keeps log objects forever. */
   logExpirationDays: 90,

@@ -38,6 +38,7 @@ export class SipMetricsStack extends Stack {
       peers: config.peers,
       peerMetrics: config.peerMetrics,
       peerTopN: config.peerTopN,
+      peerAlarms: config.peerAlarms,
       bucketEncryption: config.bucketEncryption,
       logExpirationDays: config.logExpirationDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,

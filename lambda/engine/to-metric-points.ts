@@ -52,7 +52,7 @@ export interface MetricPointOptions {
   readonly uploadTimeMs: number;
   /** The processing time: stamps the operational datums and the restamped ones. */
   readonly nowMs: number;
-  /** Publish `Responses` by Peer and Class too (opt-in: each peer is 6 more metrics). */
+  /** Publish `Responses` by Peer, and by Peer and Class, too (opt-in: each peer is 7 more metrics). */
   readonly peerMetrics?: PeerMetricOptions;
 }
 
@@ -261,6 +261,9 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
     if (published !== null) {
       for (const [peer, byClass] of Object.entries(s.byPeer)) {
         const value = published.get(peer) ?? OTHER_PEER;
+        // the peer's total: the denominator of its spike alarms, the same shape as the dimensionless total
+        const peerResponses = RESPONSE_CLASSES.reduce((n, c) => n + byClass[c], 0);
+        merger.add('Responses', [{ Name: 'Peer', Value: value }], ts, 'Count', 1, peerResponses);
         for (const c of RESPONSE_CLASSES) {
           merger.add(
             'Responses',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildAllSpikeAlarmRules,
   buildSpikeAlarmRules,
   DEFAULT_SPIKE_ALARM_SETTINGS,
   describeSpikeRule,
@@ -18,6 +19,7 @@ describe('buildSpikeAlarmRules', () => {
     expect(rules).toEqual([
       {
         id: 'ServerErrorSpike',
+        kind: 'ServerErrorSpike',
         responseClass: '5xx',
         title: '5xx responses above 5 % of all responses',
         classMetric: {
@@ -47,6 +49,7 @@ describe('buildSpikeAlarmRules', () => {
       },
       {
         id: 'GlobalFailureSpike',
+        kind: 'GlobalFailureSpike',
         responseClass: '6xx',
         title: '6xx responses above 2 % of all responses',
         classMetric: {
@@ -86,6 +89,45 @@ describe('buildSpikeAlarmRules', () => {
     expect(serverErrors?.expression).toBe('IF(mTotal >= 20, 100 * FILL(m5xx, 0) / mTotal, 0)');
     expect(serverErrors?.classMetric.namespace).toBe('Edge/SIP');
     expect(serverErrors?.totalMetric.namespace).toBe('Edge/SIP');
+  });
+
+  it("judges a peer's share of its own responses, on Responses by Class and Peer over Responses by Peer", () => {
+    // Prepare
+    const settings = DEFAULT_SPIKE_ALARM_SETTINGS;
+    // Act
+    const rules = buildAllSpikeAlarmRules(settings, ['carrier-a']);
+    // Assess
+    expect(rules.map((r) => r.id)).toEqual([
+      'ServerErrorSpike',
+      'GlobalFailureSpike',
+      'ServerErrorSpike-carrier-a',
+      'GlobalFailureSpike-carrier-a',
+    ]);
+    const peerRule = rules[2];
+    expect(peerRule).toEqual({
+      ...buildSpikeAlarmRules(settings)[0],
+      id: 'ServerErrorSpike-carrier-a',
+      peer: 'carrier-a',
+      title: '5xx responses from peer carrier-a above 5 % of its responses',
+      classMetric: {
+        id: 'm5xx',
+        namespace: 'SIP',
+        metricName: 'Responses',
+        dimensions: { Class: '5xx', Peer: 'carrier-a' },
+        statistic: 'Sum',
+        responseClass: '5xx',
+        peer: 'carrier-a',
+      },
+      totalMetric: {
+        id: 'mTotal',
+        namespace: 'SIP',
+        metricName: 'Responses',
+        dimensions: { Peer: 'carrier-a' },
+        statistic: 'Sum',
+        responseClass: 'all',
+        peer: 'carrier-a',
+      },
+    });
   });
 });
 

@@ -11,6 +11,7 @@ const DEFAULT_CONFIG: StackConfig = {
   peers: {},
   peerMetrics: false,
   peerTopN: 10,
+  peerAlarms: [],
   bucketEncryption: 's3-managed',
   logExpirationDays: 90,
   noncurrentVersionExpirationDays: 30,
@@ -128,7 +129,7 @@ describe('readStackConfig', () => {
     // Assess
     expect(problems).toEqual([
       'sipMetrics:alarmEmial is not a setting of this app (known: stackName, namespace, keyPrefix, keySuffixes, ' +
-        'metricDetail, peers, peerMetrics, peerTopN, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
+        'metricDetail, peers, peerMetrics, peerTopN, peerAlarms, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
         'ledgerRetentionDays, retainData, functionMemoryMiB, functionTimeoutSeconds, batchSize, maxConcurrency, ' +
         'functionLogRetentionDays, alarmEmail, alarmPeriodSeconds, alarmDatapointsToAlarm, alarmEvaluationPeriods, ' +
         'alarmLatenessMinutes, alarmMinResponses, serverErrorThresholdPercent, globalFailureThresholdPercent, ' +
@@ -224,5 +225,41 @@ describe('readAppStackConfig', () => {
       expect.objectContaining({ code: 'CONFIG' }),
     );
     expect(readStackConfig({ 'sipMetrics:peers': '{"pbx":["192.0.2.10"]}' }).peers).toEqual({ pbx: ['192.0.2.10'] });
+  });
+
+  it('takes per-peer alarms for named peers, from JSON or a comma-separated -c value', () => {
+    // Prepare
+    const peers = { 'carrier-a': ['203.0.113.0/24'], pbx: ['192.0.2.10'] };
+
+    // Act
+    const fromJson = readStackConfig({
+      'sipMetrics:peers': peers,
+      'sipMetrics:peerMetrics': true,
+      'sipMetrics:peerAlarms': ['carrier-a'],
+    });
+    const fromCli = readStackConfig({
+      'sipMetrics:peers': JSON.stringify(peers),
+      'sipMetrics:peerMetrics': 'true',
+      'sipMetrics:peerAlarms': 'carrier-a, pbx',
+    });
+
+    // Assess
+    expect(fromJson.peerAlarms).toEqual(['carrier-a']);
+    expect(fromCli.peerAlarms).toEqual(['carrier-a', 'pbx']);
+  });
+
+  it('refuses per-peer alarms without per-peer metrics, for unnamed peers, or twice, all at once', () => {
+    // Act
+    const problems = problemsOf({
+      'sipMetrics:peers': { 'carrier-a': ['203.0.113.0/24'] },
+      'sipMetrics:peerAlarms': ['carrier-a', '198.51.100.7', 'carrier-a'],
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      'sipMetrics:peerAlarms: per-peer alarms read the per-peer metrics: turn peerMetrics on',
+      'sipMetrics:peerAlarms: "198.51.100.7" is not a peer of the peer map (peers: carrier-a)',
+      'sipMetrics:peerAlarms: a peer is listed twice',
+    ]);
   });
 });

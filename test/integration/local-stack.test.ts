@@ -5,26 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStackConfig, type StackConfig } from '../../infra/config.js';
 import { objectRefsOf } from '../../lambda/adapters/s3-events.js';
 import type { ClassTotals, RecordedDatum } from '../../local/cloudwatch-server.js';
 import { createLocalS3Client } from '../../local/emulators.js';
 import { LocalStackError } from '../../local/errors.js';
-import { FINAL_STATES } from '../../local/file-status.js';
 import type { LocalEvent } from '../../local/local-events.js';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
 import { type CreatedObject, createdObjectsOf, toS3Record } from '../../local/s3-notifications.js';
 import { formatBytes } from '../../local/screen.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
+import { cdkConfig, finished, waitFor } from '../support/local-stack-waits.js';
 import { sippRecord } from '../support/log-formats.js';
 
 const MS_PER_MINUTE = 60_000;
 const FREE_PORTS = { s3: 0, dynamoDb: 0, cloudWatch: 0 } as const;
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'] as const;
-
-/** The deployed configuration, read from cdk.json as `npm start` reads it. */
-const cdkConfig = (): StackConfig =>
-  readStackConfig((JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Record<string, unknown> }).context);
 
 const zeroTotals = (): ClassTotals => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
 
@@ -32,21 +27,6 @@ const addTotals = (into: ClassTotals, add: Readonly<Record<string, number>>): Cl
   for (const c of CLASSES) into[c] += add[c] ?? 0;
   return into;
 };
-
-/** Polls until `predicate` holds; fails with `what` after `timeoutMs`. */
-const waitFor = async (what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
-const finished = (stack: LocalStack, keys: readonly string[]) => (): boolean =>
-  keys.every((k) => {
-    const f = stack.snapshot().files.find((x) => x.key === k);
-    return f !== undefined && FINAL_STATES.has(f.state);
-  });
 
 /** Whether a TCP port on 127.0.0.1 can be bound again (nothing of ours holds it). */
 const canBind = (port: number): Promise<boolean> =>

@@ -246,6 +246,10 @@ describe('PEER_METRICS', () => {
       '127.0.0.1': { '1xx': 55, '2xx': 211, '4xx': 17, '6xx': 5 },
       other: { '1xx': 17, '2xx': 37, '4xx': 5 },
     });
+    // each peer's total, which its spike alarms divide by
+    expect(
+      ['proxy', 'appserver', '127.0.0.1', 'other'].map((Peer) => emu.cloudWatch.sum('Responses', { Peer })),
+    ).toEqual([1062, 425, 288, 59]);
     expect(emu.cloudWatch.sum('Responses', { Class: '5xx' })).toBe(55);
   });
 
