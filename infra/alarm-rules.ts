@@ -32,8 +32,12 @@ export interface ResponsesMetric {
   readonly peer?: string;
 }
 
-/** The two kinds of spike rule: 5xx (server error) and 6xx (global failure). */
-export type SpikeRuleKind = 'ServerErrorSpike' | 'GlobalFailureSpike';
+/**
+ * The kinds of ratio rule: 5xx (server error) and 6xx (global failure) spikes, which need M breaching periods, and
+ * bursts, which fire on one breaching period at a higher threshold and volume: a log that lands in one minute (a
+ * PBX that writes no dates, stamped at its upload) can only ever breach one.
+ */
+export type SpikeRuleKind = 'ServerErrorSpike' | 'GlobalFailureSpike' | 'ServerErrorBurst' | 'GlobalFailureBurst';
 
 /** A ratio alarm: `100 × class / total` per period, above a threshold in M of N periods, gated by volume. */
 export interface SpikeAlarmRule {
@@ -71,6 +75,10 @@ export interface SpikeAlarmSettings {
   readonly minResponsesPerPeriod: number;
   readonly serverErrorThresholdPercent: number;
   readonly globalFailureThresholdPercent: number;
+  /** The burst rules: one period above these thresholds, with at least this many responses, is enough. */
+  readonly burstMinResponsesPerPeriod: number;
+  readonly serverErrorBurstThresholdPercent: number;
+  readonly globalFailureBurstThresholdPercent: number;
 }
 
 /** CloudWatch: for periods of a minute or more, evaluation periods × period may not exceed one day. */
@@ -100,6 +108,9 @@ export const DEFAULT_SPIKE_ALARM_SETTINGS: SpikeAlarmSettings = {
   minResponsesPerPeriod: DEFAULTS.alarmMinResponses,
   serverErrorThresholdPercent: DEFAULTS.serverErrorThresholdPercent,
   globalFailureThresholdPercent: DEFAULTS.globalFailureThresholdPercent,
+  burstMinResponsesPerPeriod: DEFAULTS.burstMinResponses,
+  serverErrorBurstThresholdPercent: DEFAULTS.serverErrorBurstThresholdPercent,
+  globalFailureBurstThresholdPercent: DEFAULTS.globalFailureBurstThresholdPercent,
 };
 
 const responsesMetric = (
@@ -133,9 +144,11 @@ const spikeRule = (
   title: string,
   s: SpikeAlarmSettings,
   peer: string | undefined,
+  burst = false,
 ): SpikeAlarmRule => {
   const classMetric = responsesMetric(s.namespace, responseClass, peer);
   const totalMetric = responsesMetric(s.namespace, 'all', peer);
+  const minResponsesPerPeriod = burst ? s.burstMinResponsesPerPeriod : s.minResponsesPerPeriod;
   return {
     id: peer === undefined ? kind : `${kind}-${peer}`,
     kind,
@@ -144,13 +157,14 @@ const spikeRule = (
     title,
     classMetric,
     totalMetric,
-    expression: ratioExpression(classMetric.id, totalMetric.id, s.minResponsesPerPeriod),
+    expression: ratioExpression(classMetric.id, totalMetric.id, minResponsesPerPeriod),
     thresholdPercent,
     comparison: 'GreaterThanThreshold',
     periodSeconds: s.periodSeconds,
+    // a burst keeps the spike's N, so a late file's burst minute is still judged
     evaluationPeriods: s.evaluationPeriods,
-    datapointsToAlarm: s.datapointsToAlarm,
-    minResponsesPerPeriod: s.minResponsesPerPeriod,
+    datapointsToAlarm: burst ? 1 : s.datapointsToAlarm,
+    minResponsesPerPeriod,
     // "missing data must not alarm": no logs (a quiet system, a late upload) is good news, not a spike
     treatMissingData: 'notBreaching',
   };
@@ -187,12 +201,35 @@ export const buildSpikeAlarmRules = (
   ];
 };
 
-/** The global rules, then each named peer's pair (`peerAlarms`), in the order given. */
+/** The 5xx and 6xx burst rules: one breaching period at the burst thresholds and volume puts them in ALARM. */
+export const buildBurstAlarmRules = (settings: SpikeAlarmSettings = DEFAULT_SPIKE_ALARM_SETTINGS): SpikeAlarmRule[] => [
+  spikeRule(
+    'ServerErrorBurst',
+    '5xx',
+    settings.serverErrorBurstThresholdPercent,
+    `5xx responses above ${settings.serverErrorBurstThresholdPercent} % of all responses in a single period`,
+    settings,
+    undefined,
+    true,
+  ),
+  spikeRule(
+    'GlobalFailureBurst',
+    '6xx',
+    settings.globalFailureBurstThresholdPercent,
+    `6xx responses above ${settings.globalFailureBurstThresholdPercent} % of all responses in a single period`,
+    settings,
+    undefined,
+    true,
+  ),
+];
+
+/** The global spike rules, the burst rules, then each named peer's pair (`peerAlarms`), in the order given. */
 export const buildAllSpikeAlarmRules = (
   settings: SpikeAlarmSettings,
   peerAlarms: readonly string[],
 ): SpikeAlarmRule[] => [
   ...buildSpikeAlarmRules(settings),
+  ...buildBurstAlarmRules(settings),
   ...peerAlarms.flatMap((peer) => buildSpikeAlarmRules(settings, peer)),
 ];
 

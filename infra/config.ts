@@ -249,6 +249,21 @@ const KEYS = {
     DEFAULTS.globalFailureThresholdPercent as number,
     'must be a percentage above 0 and below 100',
   ),
+  burstMinResponses: spec(
+    wholeNumber(1, 1_000_000_000),
+    DEFAULTS.burstMinResponses as number,
+    'must be a whole number of responses per period, at least 1',
+  ),
+  serverErrorBurstThresholdPercent: spec(
+    decimal(0, 100),
+    DEFAULTS.serverErrorBurstThresholdPercent as number,
+    'must be a percentage above 0 and below 100',
+  ),
+  globalFailureBurstThresholdPercent: spec(
+    decimal(0, 100),
+    DEFAULTS.globalFailureBurstThresholdPercent as number,
+    'must be a percentage above 0 and below 100',
+  ),
   anomalyDetection: spec(flag, DEFAULTS.anomalyDetection as boolean, 'must be true or false'),
   anomalyStdDevs: spec(decimal(0, 100), DEFAULTS.anomalyStdDevs as number, 'must be a number above 0 and below 100'),
   queueAgeAlarmSeconds: spec(
@@ -386,6 +401,9 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
       minResponsesPerPeriod: v.alarmMinResponses,
       serverErrorThresholdPercent: v.serverErrorThresholdPercent,
       globalFailureThresholdPercent: v.globalFailureThresholdPercent,
+      burstMinResponsesPerPeriod: v.burstMinResponses,
+      serverErrorBurstThresholdPercent: v.serverErrorBurstThresholdPercent,
+      globalFailureBurstThresholdPercent: v.globalFailureBurstThresholdPercent,
     },
     anomalyDetection: v.anomalyDetection,
     anomalyStdDevs: v.anomalyStdDevs,

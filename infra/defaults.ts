@@ -55,6 +55,10 @@ export const DEFAULTS = {
   alarmMinResponses: 100,
   serverErrorThresholdPercent: 5,
   globalFailureThresholdPercent: 2,
+  // one minute is enough at twice the spike thresholds and volume: 20 × 503 among 200 responses is no accident
+  burstMinResponses: 200,
+  serverErrorBurstThresholdPercent: 10,
+  globalFailureBurstThresholdPercent: 5,
   anomalyDetection: false,
   anomalyStdDevs: 3,
   queueAgeAlarmSeconds: 900,

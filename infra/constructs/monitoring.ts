@@ -315,16 +315,33 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       ...this.spikeRules
-        .filter((rule) => rule.peer === undefined)
+        .filter((rule) => rule.peer === undefined && rule.datapointsToAlarm > 1)
         .map((rule) => {
           const expression = ratioExpressions.get(rule.id);
           if (expression === undefined) throw new Error(`no expression for ${rule.id}`);
+          // the burst rule of the same class judges the same share, at its own threshold
+          const burst = this.spikeRules.find(
+            (r) => r.peer === undefined && r.datapointsToAlarm === 1 && r.responseClass === rule.responseClass,
+          );
           return new GraphWidget({
             title: `${rule.responseClass} share of responses (%)`,
             left: [expression],
             leftYAxis: { min: 0, showUnits: false },
             leftAnnotations: [
-              { value: rule.thresholdPercent, label: `alarm above ${rule.thresholdPercent} %`, color: '#d62728' },
+              {
+                value: rule.thresholdPercent,
+                label: `alarm above ${rule.thresholdPercent} % in ${rule.datapointsToAlarm} periods`,
+                color: '#ff7f0e',
+              },
+              ...(burst === undefined
+                ? []
+                : [
+                    {
+                      value: burst.thresholdPercent,
+                      label: `alarm above ${burst.thresholdPercent} % in one period of ≥ ${burst.minResponsesPerPeriod}`,
+                      color: '#d62728',
+                    },
+                  ]),
             ],
             width: 12,
             height: 6,

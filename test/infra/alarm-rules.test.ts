@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildAllSpikeAlarmRules,
+  buildBurstAlarmRules,
   buildSpikeAlarmRules,
   DEFAULT_SPIKE_ALARM_SETTINGS,
   describeSpikeRule,
@@ -91,6 +92,33 @@ describe('buildSpikeAlarmRules', () => {
     expect(serverErrors?.totalMetric.namespace).toBe('Edge/SIP');
   });
 
+  it('makes burst rules that need one breaching period, at 10 % / 5 % of at least 200 responses, over the same N', () => {
+    // Prepare
+    const settings = DEFAULT_SPIKE_ALARM_SETTINGS;
+    // Act
+    const bursts = buildBurstAlarmRules(settings);
+    // Assess
+    expect(
+      bursts.map((r) => [
+        r.id,
+        r.responseClass,
+        r.thresholdPercent,
+        r.datapointsToAlarm,
+        r.evaluationPeriods,
+        r.expression,
+      ]),
+    ).toEqual([
+      ['ServerErrorBurst', '5xx', 10, 1, 68, 'IF(mTotal >= 200, 100 * FILL(m5xx, 0) / mTotal, 0)'],
+      ['GlobalFailureBurst', '6xx', 5, 1, 68, 'IF(mTotal >= 200, 100 * FILL(m6xx, 0) / mTotal, 0)'],
+    ]);
+    expect(buildAllSpikeAlarmRules(settings, []).map((r) => r.id)).toEqual([
+      'ServerErrorSpike',
+      'GlobalFailureSpike',
+      'ServerErrorBurst',
+      'GlobalFailureBurst',
+    ]);
+  });
+
   it("judges a peer's share of its own responses, on Responses by Class and Peer over Responses by Peer", () => {
     // Prepare
     const settings = DEFAULT_SPIKE_ALARM_SETTINGS;
@@ -100,10 +128,12 @@ describe('buildSpikeAlarmRules', () => {
     expect(rules.map((r) => r.id)).toEqual([
       'ServerErrorSpike',
       'GlobalFailureSpike',
+      'ServerErrorBurst',
+      'GlobalFailureBurst',
       'ServerErrorSpike-carrier-a',
       'GlobalFailureSpike-carrier-a',
     ]);
-    const peerRule = rules[2];
+    const peerRule = rules[4];
     expect(peerRule).toEqual({
       ...buildSpikeAlarmRules(settings)[0],
       id: 'ServerErrorSpike-carrier-a',

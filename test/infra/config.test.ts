@@ -33,6 +33,9 @@ const DEFAULT_CONFIG: StackConfig = {
     minResponsesPerPeriod: 100,
     serverErrorThresholdPercent: 5,
     globalFailureThresholdPercent: 2,
+    burstMinResponsesPerPeriod: 200,
+    serverErrorBurstThresholdPercent: 10,
+    globalFailureBurstThresholdPercent: 5,
   },
   anomalyDetection: false,
   anomalyStdDevs: 3,
@@ -133,7 +136,7 @@ describe('readStackConfig', () => {
         'ledgerRetentionDays, retainData, functionMemoryMiB, functionTimeoutSeconds, batchSize, maxConcurrency, ' +
         'functionLogRetentionDays, alarmEmail, alarmPeriodSeconds, alarmDatapointsToAlarm, alarmEvaluationPeriods, ' +
         'alarmLatenessMinutes, alarmMinResponses, serverErrorThresholdPercent, globalFailureThresholdPercent, ' +
-        'anomalyDetection, anomalyStdDevs, queueAgeAlarmSeconds)',
+        'burstMinResponses, serverErrorBurstThresholdPercent, globalFailureBurstThresholdPercent, anomalyDetection, anomalyStdDevs, queueAgeAlarmSeconds)',
       'sipMetrics:namespace must be 1-255 of A-Z a-z 0-9 . - _ / # : and must not start with "AWS/" or ":", got "AWS/SIP"',
       'sipMetrics:keyPrefix must be a non-empty S3 key prefix without * or ? and without a leading /, got "logs/*"',
       'sipMetrics:metricDetail must be one of class, code, method, got "all"',

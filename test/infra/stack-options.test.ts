@@ -265,8 +265,8 @@ describe('alarms from context', () => {
       ],
       AlarmActions: [{ Ref: ids.topic }],
     });
-    // 2 spike + 2 carrier-a spike + anomaly + 5 health
-    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    // 2 spike + 2 burst + 2 carrier-a spike + anomaly + 5 health
+    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
   });
 
   it("alarms on carrier-a's own 5xx and 6xx share, from Responses by Peer, with the same periods and gates", () => {
@@ -343,7 +343,7 @@ describe('dashboard at code detail', () => {
         },
       ],
     ]);
-    expect(widgetTitled(widgets, 'Alarms').properties.alarms).toHaveLength(10);
+    expect(widgetTitled(widgets, 'Alarms').properties.alarms).toHaveLength(12);
   });
 
   it('graphs the top 10 peers by 5xx and by 6xx with Metrics Insights queries over Class and Peer', () => {

@@ -86,6 +86,8 @@ describe('npm start with per-peer metrics and alarms', () => {
     expect(snap.judgement.alarms.map((a) => [a.rule.id, a.evaluation.state, a.evaluation.breachingPeriods])).toEqual([
       ['ServerErrorSpike', 'OK', 0],
       ['GlobalFailureSpike', 'OK', 0],
+      ['ServerErrorBurst', 'OK', 0],
+      ['GlobalFailureBurst', 'OK', 0],
       ['ServerErrorSpike-carrier-a', 'ALARM', 3],
       ['GlobalFailureSpike-carrier-a', 'OK', 0],
     ]);

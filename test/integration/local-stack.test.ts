@@ -15,7 +15,8 @@ import { type CreatedObject, createdObjectsOf, toS3Record } from '../../local/s3
 import { formatBytes } from '../../local/screen.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 import { cdkConfig, finished, waitFor } from '../support/local-stack-waits.js';
-import { sippRecord } from '../support/log-formats.js';
+import { pjsipRecord, sippRecord } from '../support/log-formats.js';
+import { response } from '../support/sip-samples.js';
 
 const MS_PER_MINUTE = 60_000;
 const FREE_PORTS = { s3: 0, dynamoDb: 0, cloudWatch: 0 } as const;
@@ -254,15 +255,22 @@ describe("npm start: the 5xx spike alarm, judged on the log's own minutes", () =
     expect(duringSpike.alarms.map((a) => [a.rule.id, a.evaluation.state, a.evaluation.breachingPeriods])).toEqual([
       ['ServerErrorSpike', 'ALARM', 3],
       ['GlobalFailureSpike', 'OK', 0],
+      // 120 responses a minute is below the burst rules' 200
+      ['ServerErrorBurst', 'OK', 0],
+      ['GlobalFailureBurst', 'OK', 0],
     ]);
     expect(afterCalm.clock?.nowMs).toBe(start + 83 * MS_PER_MINUTE);
     expect(afterCalm.alarms.map((a) => [a.rule.id, a.evaluation.state, a.evaluation.breachingPeriods])).toEqual([
       ['ServerErrorSpike', 'OK', 0],
       ['GlobalFailureSpike', 'OK', 0],
+      ['ServerErrorBurst', 'OK', 0],
+      ['GlobalFailureBurst', 'OK', 0],
     ]);
     expect(alarmLines()).toEqual([
       `ServerErrorSpike INSUFFICIENT_DATA → ALARM at ${hhmm(start + 10 * MS_PER_MINUTE)}`,
       `GlobalFailureSpike INSUFFICIENT_DATA → OK at ${hhmm(start + 10 * MS_PER_MINUTE)}`,
+      `ServerErrorBurst INSUFFICIENT_DATA → OK at ${hhmm(start + 10 * MS_PER_MINUTE)}`,
+      `GlobalFailureBurst INSUFFICIENT_DATA → OK at ${hhmm(start + 10 * MS_PER_MINUTE)}`,
       `ServerErrorSpike ALARM → OK at ${hhmm(start + 83 * MS_PER_MINUTE)}`,
     ]);
     // the replay, as if the data had arrived on time: ALARM at the end of the third 503 minute, OK once the first
@@ -345,6 +353,42 @@ describe('npm start -- --once FILE...', () => {
     expect(oneSpace(lines.find((l) => l.startsWith('  GlobalFailureSpike')) ?? '')).toBe(
       ` GlobalFailureSpike OK 0 of 68 periods breaching (ALARM at 3), since ${hhmm(start - 20 * MS_PER_MINUTE)}`,
     );
+  });
+
+  it('raises the 5xx burst alarm on one untimed file of 15 % 503, and no alarm on the bundled examples', async () => {
+    // Prepare: a pjsip log without logger timestamps: every response lands on the upload minute
+    const untimed = join(root, 'untimed.pjsip.log');
+    const parts: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const [code, reason] = i % 20 < 3 ? [503, 'Service Unavailable'] : [200, 'OK'];
+      parts.push(pjsipRecord('in', 'UDP:203.0.113.9:5060', response(code, reason, '1 INVITE', `untimed-${i}@pbx`)));
+    }
+    writeFileSync(untimed, parts.join(''));
+    const states = (stdout: string): string[] =>
+      stdout
+        .split('\n')
+        .filter((l) => /^ {2}(ServerError|GlobalFailure)(Spike|Burst) /.test(l))
+        .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '));
+
+    // Act
+    const bad = await runStart(['--once', untimed]);
+    const examples = await runStart(['--once', 'examples']);
+
+    // Assess
+    expect([bad.code, bad.stderr]).toEqual([0, '']);
+    expect(states(bad.stdout)).toEqual([
+      'ServerErrorSpike OK',
+      'GlobalFailureSpike OK',
+      'ServerErrorBurst ALARM',
+      'GlobalFailureBurst OK',
+    ]);
+    expect([examples.code, examples.stderr]).toEqual([0, '']);
+    expect(states(examples.stdout)).toEqual([
+      'ServerErrorSpike OK',
+      'GlobalFailureSpike OK',
+      'ServerErrorBurst OK',
+      'GlobalFailureBurst OK',
+    ]);
   });
 
   it('exits 1 with a one-line error when a file does not exist', async () => {
