@@ -34,6 +34,8 @@ export interface StackConfig {
   /** Publish Responses by (Class, Peer) (PEER_METRICS), with the top `peerTopN` unnamed senders per file. */
   readonly peerMetrics: boolean;
   readonly peerTopN: number;
+  /** Publish the RFC 6076 KPI metrics (KPI_METRICS). */
+  readonly kpiMetrics: boolean;
   /** Peers of `peers` with their own 5xx/6xx spike alarms (needs `peerMetrics`). */
   readonly peerAlarms: readonly string[];
   readonly bucketEncryption: BucketEncryptionMode;
@@ -147,6 +149,7 @@ const KEYS = {
   ),
   peerMetrics: spec(flag, DEFAULTS.peerMetrics as boolean, 'must be true or false'),
   peerTopN: spec(wholeNumber(0, 100), DEFAULTS.peerTopN as number, 'must be a whole number from 0 to 100'),
+  kpiMetrics: spec(flag, DEFAULTS.kpiMetrics as boolean, 'must be true or false'),
   peerAlarms: spec(
     z.preprocess(fromCliList, z.array(z.string().min(1))),
     DEFAULTS.peerAlarms,
@@ -379,6 +382,7 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
     peers: v.peers,
     peerMetrics: v.peerMetrics,
     peerTopN: v.peerTopN,
+    kpiMetrics: v.kpiMetrics,
     peerAlarms: v.peerAlarms,
     bucketEncryption: v.bucketEncryption,
     logExpirationDays: v.logExpirationDays,

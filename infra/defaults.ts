@@ -32,6 +32,8 @@ export const DEFAULTS = {
   peers: {} as Readonly<Record<string, readonly string[]>>,
   peerMetrics: false,
   peerTopN: 10,
+  /** Publish the RFC 6076 KPI metrics (9 metrics, about USD 2.70 a month). */
+  kpiMetrics: true,
   /** Named peers that get their own 5xx/6xx spike alarms (needs peerMetrics). */
   peerAlarms: [] as readonly string[],
   bucketEncryption: 's3-managed' as BucketEncryptionMode,

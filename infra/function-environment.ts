@@ -13,10 +13,11 @@ export interface FunctionSettings {
   readonly peers?: PeerMapSpec;
   readonly peerMetrics?: boolean;
   readonly peerTopN?: number;
+  readonly kpiMetrics?: boolean;
   readonly ledgerRetentionDays?: number;
 }
 
-/** METRICS_NAMESPACE, METRIC_DETAIL, PEERS (when any), PEER_METRICS, PEER_TOP_N and LEDGER_TTL_DAYS. */
+/** METRICS_NAMESPACE, METRIC_DETAIL, PEERS (when any), PEER_METRICS, PEER_TOP_N, KPI_METRICS and LEDGER_TTL_DAYS. */
 export const functionSettingsEnvironment = (s: FunctionSettings): Record<string, string> => {
   const peers = s.peers ?? DEFAULTS.peers;
   return {
@@ -25,6 +26,7 @@ export const functionSettingsEnvironment = (s: FunctionSettings): Record<string,
     ...(Object.keys(peers).length > 0 ? { PEERS: JSON.stringify(peers) } : {}),
     PEER_METRICS: String(s.peerMetrics ?? DEFAULTS.peerMetrics),
     PEER_TOP_N: String(s.peerTopN ?? DEFAULTS.peerTopN),
+    KPI_METRICS: String(s.kpiMetrics ?? DEFAULTS.kpiMetrics),
     LEDGER_TTL_DAYS: String(s.ledgerRetentionDays ?? DEFAULTS.ledgerRetentionDays),
   };
 };

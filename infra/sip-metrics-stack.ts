@@ -39,6 +39,7 @@ export class SipMetricsStack extends Stack {
       peerMetrics: config.peerMetrics,
       peerTopN: config.peerTopN,
       peerAlarms: config.peerAlarms,
+      kpiMetrics: config.kpiMetrics,
       bucketEncryption: config.bucketEncryption,
       logExpirationDays: config.logExpirationDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,

@@ -142,6 +142,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
           peers: config.peers,
           peerMetrics: config.peerMetrics,
           peerTopN: config.peerTopN,
+          kpiMetrics: config.kpiMetrics,
           ledgerRetentionDays: config.ledgerRetentionDays,
         }),
         POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -58,6 +58,11 @@ export interface ProcessorFunctionProps {
    */
   readonly peerTopN?: number;
   /**
+   * Publish the RFC 6076 KPI metrics (KPI_METRICS).
+   * @default true
+   */
+  readonly kpiMetrics?: boolean;
+  /**
    * Ledger items expire this many days after they were written.
    * @default 30
    */
@@ -153,6 +158,7 @@ export class ProcessorFunction extends Construct {
           peers: props.peers,
           peerMetrics: props.peerMetrics,
           peerTopN: props.peerTopN,
+          kpiMetrics: props.kpiMetrics,
           ledgerRetentionDays: props.ledgerRetentionDays,
         }),
         LEDGER_TABLE: props.ledgerTable.tableName,

@@ -54,6 +54,11 @@ export interface SipMetricsProps {
    */
   readonly peerTopN?: number;
   /**
+   * Publish the RFC 6076 KPI metrics: InviteTransactions by Outcome and the three delays (9 metrics).
+   * @default true
+   */
+  readonly kpiMetrics?: boolean;
+  /**
    * Named peers (keys of {@link peers}) with their own 5xx and 6xx spike alarms; needs {@link peerMetrics}.
    * @default [] (no per-peer alarms)
    */
@@ -207,6 +212,7 @@ export class SipMetrics extends Construct {
       peers: props.peers,
       peerMetrics: props.peerMetrics,
       peerTopN: props.peerTopN,
+      kpiMetrics: props.kpiMetrics,
       ledgerRetentionDays: props.ledgerRetentionDays,
       memoryMiB: props.functionMemoryMiB,
       timeout,

@@ -11,6 +11,7 @@ const DEFAULT_CONFIG: StackConfig = {
   peers: {},
   peerMetrics: false,
   peerTopN: 10,
+  kpiMetrics: true,
   peerAlarms: [],
   bucketEncryption: 's3-managed',
   logExpirationDays: 90,
@@ -132,7 +133,7 @@ describe('readStackConfig', () => {
     // Assess
     expect(problems).toEqual([
       'sipMetrics:alarmEmial is not a setting of this app (known: stackName, namespace, keyPrefix, keySuffixes, ' +
-        'metricDetail, peers, peerMetrics, peerTopN, peerAlarms, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
+        'metricDetail, peers, peerMetrics, peerTopN, kpiMetrics, peerAlarms, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
         'ledgerRetentionDays, retainData, functionMemoryMiB, functionTimeoutSeconds, batchSize, maxConcurrency, ' +
         'functionLogRetentionDays, alarmEmail, alarmPeriodSeconds, alarmDatapointsToAlarm, alarmEvaluationPeriods, ' +
         'alarmLatenessMinutes, alarmMinResponses, serverErrorThresholdPercent, globalFailureThresholdPercent, ' +
