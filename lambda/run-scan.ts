@@ -4,6 +4,7 @@ import { planDigest } from './adapters/cloudwatch-sink.js';
 import { FAILED_BATCH_INDEX, type Ledger, type LedgerId } from './adapters/dynamodb-ledger.js';
 import type { ObjectRef, ObjectSource } from './adapters/s3-source.js';
 import { scan } from './engine/index.js';
+import { kpiRatios } from './engine/kpis.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
 import {
@@ -45,6 +46,8 @@ export interface FileSummary {
   readonly formats: readonly string[];
   readonly responses: number;
   readonly responsesByClass: ScanResult['byClass'];
+  /** RFC 6076 ratios of the file's INVITE transactions (percent, null without a denominator). */
+  readonly kpis?: { readonly inviteTransactions: number } & ReturnType<typeof kpiRatios>;
   readonly retransmittedResponses: number;
   readonly anomalies: ScanResult['anomalies'];
   readonly restampedResponses: number;
@@ -208,6 +211,7 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
       formats: result.formats,
       responses: result.responses,
       responsesByClass: result.byClass,
+      kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) },
       retransmittedResponses: result.retransmissions.responses,
       anomalies: result.anomalies,
       restampedResponses: converted.restampedResponses,
