@@ -17,6 +17,7 @@ import { FragmentReassembler } from './ip-fragments.js';
 import { findNetworkLayer, isSupportedLinkType, type NetworkLayer } from './link-layer.js';
 import type { CaptureInterface, PacketSink } from './packet-sink.js';
 import { classifyDatagram, countFirstSipMessage } from './sip-datagram.js';
+import { StreamDemux } from './stream-demux.js';
 import { decodeTcp, newTcpSegment, TCP_FLAG, TcpReassembler } from './tcp-reassembly.js';
 import { gre, ipInIp, isTunnelPort, MAX_TUNNEL_DEPTH, TUNNEL_PROTOCOL, udpTunnel } from './tunnels.js';
 import { decodeUdp, newUdpDatagram } from './udp.js';
@@ -74,7 +75,8 @@ export class PacketDecoder implements PacketSink {
     private readonly tally: Tally,
   ) {
     this.fragments = new FragmentReassembler(tally);
-    this.streams = new TcpReassembler(framer, tally);
+    // WebSocket (and other protocols carried on TCP) are told apart per direction before the framer
+    this.streams = new TcpReassembler(new StreamDemux(framer, tally), tally);
     // Retransmissions are only ever detected over UDP (message-counter.ts), so UDP having its own
     // counter and TCP going through the framer's changes no count.
     this.datagramEvents = new MessageCounter(tally);
