@@ -1,6 +1,7 @@
 /**
  * Builds the SIP transports that ride inside captures, byte by byte, for the tests of
- * lambda/engine/pcap/websocket.ts, sctp.ts and hep.ts: WebSocket frames (RFC 6455 §5.2).
+ * lambda/engine/pcap/websocket.ts, sctp.ts and hep.ts: WebSocket frames (RFC 6455 §5.2), SCTP
+ * packets with DATA and I-DATA chunks (RFC 9260, RFC 8260).
  * tshark reads the captures made from them as it reads real ones (checked while writing the tests).
  */
 
@@ -57,3 +58,82 @@ export const WS_UPGRADE_RESPONSE = [
   '',
   '',
 ].join('\r\n');
+
+/** SCTP chunk flags of DATA and I-DATA (RFC 9260 §3.3.1, RFC 8260 §2.1). */
+export const SCTP_FLAG = { END: 0x01, BEGINNING: 0x02, UNORDERED: 0x04, WHOLE: 0x03 } as const;
+
+/** Options of a DATA chunk. */
+export interface SctpDataOptions {
+  /** B and E flags (default both: a whole message). */
+  readonly flags?: number;
+  readonly stream?: number;
+  readonly ssn?: number;
+  /** Payload protocol identifier (default 39, SIP). */
+  readonly ppid?: number;
+}
+
+/** A chunk: type, flags, length, value, padded to 4 bytes (RFC 9260 §3.2). */
+const sctpChunk = (type: number, flags: number, value: Buffer): Buffer => {
+  const h = Buffer.alloc(4);
+  h[0] = type;
+  h[1] = flags;
+  h.writeUInt16BE(4 + value.length, 2);
+  return Buffer.concat([h, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
+};
+
+/** A DATA chunk (RFC 9260 §3.3.1). */
+export const sctpData = (tsn: number, payload: Buffer | string, o: SctpDataOptions = {}): Buffer => {
+  const v = Buffer.alloc(12);
+  v.writeUInt32BE(tsn >>> 0, 0);
+  v.writeUInt16BE(o.stream ?? 0, 4);
+  v.writeUInt16BE(o.ssn ?? 0, 6);
+  v.writeUInt32BE(o.ppid ?? 39, 8);
+  return sctpChunk(0, o.flags ?? SCTP_FLAG.WHOLE, Buffer.concat([v, Buffer.from(payload)]));
+};
+
+/** An I-DATA chunk (RFC 8260 §2.1): `ppidOrFsn` is the PPID on a B fragment, the FSN on the others. */
+export const sctpIData = (
+  tsn: number,
+  payload: Buffer | string,
+  o: { readonly flags: number; readonly stream?: number; readonly mid: number; readonly ppidOrFsn: number },
+): Buffer => {
+  const v = Buffer.alloc(16);
+  v.writeUInt32BE(tsn >>> 0, 0);
+  v.writeUInt16BE(o.stream ?? 0, 4);
+  v.writeUInt32BE(o.mid, 8);
+  v.writeUInt32BE(o.ppidOrFsn, 12);
+  return sctpChunk(64, o.flags, Buffer.concat([v, Buffer.from(payload)]));
+};
+
+/** A SACK chunk (RFC 9260 §3.3.4) without gap blocks: a chunk that carries no user data. */
+export const sctpSack = (cumulativeTsn: number): Buffer => {
+  const v = Buffer.alloc(12);
+  v.writeUInt32BE(cumulativeTsn >>> 0, 0);
+  v.writeUInt32BE(65_536, 4);
+  return sctpChunk(3, 0, v);
+};
+
+const CRC32C_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC32c (RFC 9260 Appendix A), as SCTP's checksum. */
+const crc32c = (b: Buffer): number => {
+  let c = 0xffffffff;
+  for (const byte of b) c = (CRC32C_TABLE[(c ^ byte) & 0xff] ?? 0) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+
+/** An SCTP packet: common header (with its CRC32c) and the given chunks. */
+export const sctpPacket = (sport: number, dport: number, chunks: readonly Buffer[], verificationTag = 1): Buffer => {
+  const h = Buffer.alloc(12);
+  h.writeUInt16BE(sport, 0);
+  h.writeUInt16BE(dport, 2);
+  h.writeUInt32BE(verificationTag, 4);
+  const packet = Buffer.concat([h, ...chunks]);
+  // RFC 9260 Appendix A: the checksum is stored little-endian
+  packet.writeUInt32LE(crc32c(packet), 8);
+  return packet;
+};
