@@ -1,9 +1,11 @@
 /**
  * Builds the SIP transports that ride inside captures, byte by byte, for the tests of
  * lambda/engine/pcap/websocket.ts, sctp.ts and hep.ts: WebSocket frames (RFC 6455 §5.2), SCTP
- * packets with DATA and I-DATA chunks (RFC 9260, RFC 8260).
+ * packets with DATA and I-DATA chunks (RFC 9260, RFC 8260), HEP v2 and v3 packets (HEP3_rev12).
  * tshark reads the captures made from them as it reads real ones (checked while writing the tests).
  */
+
+import { addressBytes } from './pcap-builder.js';
 
 /** Options of one WebSocket frame. */
 export interface WsFrameOptions {
@@ -136,4 +138,89 @@ export const sctpPacket = (sport: number, dport: number, chunks: readonly Buffer
   // RFC 9260 Appendix A: the checksum is stored little-endian
   packet.writeUInt32LE(crc32c(packet), 8);
   return packet;
+};
+
+/** What a HEP packet says about the message it carries. */
+export interface HepFields {
+  /** "ip" (IPv4 or IPv6 by its form). */
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** Original time, ms since the epoch (whole microseconds are kept). */
+  readonly timeMs: number;
+  /** IANA protocol number of the original transport (default 17, UDP). */
+  readonly ipProtocol?: number;
+}
+
+const v4OrV6 = (a: string): Buffer => addressBytes(a);
+
+/** One HEP3 chunk of the generic vendor (0): vendor, type, length (header included), value. */
+const hepChunk = (type: number, value: Buffer): Buffer => {
+  const h = Buffer.alloc(6);
+  h.writeUInt16BE(0, 0);
+  h.writeUInt16BE(type, 2);
+  h.writeUInt16BE(6 + value.length, 4);
+  return Buffer.concat([h, value]);
+};
+
+const u8 = (n: number): Buffer => Buffer.from([n]);
+const u16 = (n: number): Buffer => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+};
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+};
+
+/** Options of a HEP3 packet beyond its fields. */
+export interface Hep3Options {
+  /** Chunk 11 (default 1, SIP). */
+  readonly protocolType?: number;
+  /** Send the payload zlib-compressed in chunk 16 instead of chunk 15. */
+  readonly compress?: (payload: Buffer) => Buffer;
+}
+
+/** A HEP3 packet (HEP3_rev12) with the usual chunks, in the order heplify writes them. */
+export const hep3Packet = (f: HepFields, payload: Buffer | string, o: Hep3Options = {}): Buffer => {
+  const src = v4OrV6(f.src);
+  const dst = v4OrV6(f.dst);
+  const v6 = src.length === 16;
+  const data = Buffer.from(payload);
+  const chunks = [
+    hepChunk(1, u8(v6 ? 10 : 2)),
+    hepChunk(2, u8(f.ipProtocol ?? 17)),
+    hepChunk(v6 ? 5 : 3, src),
+    hepChunk(v6 ? 6 : 4, dst),
+    hepChunk(7, u16(f.srcPort)),
+    hepChunk(8, u16(f.dstPort)),
+    hepChunk(9, u32(Math.floor(f.timeMs / 1000))),
+    hepChunk(10, u32((f.timeMs % 1000) * 1000)),
+    hepChunk(11, u8(o.protocolType ?? 1)),
+    hepChunk(12, u32(2001)),
+    o.compress ? hepChunk(16, o.compress(data)) : hepChunk(15, data),
+  ];
+  const body = Buffer.concat(chunks);
+  return Buffer.concat([Buffer.from('HEP3'), u16(6 + body.length), body]);
+};
+
+/** A HEP v2 packet (captagent's hep_hdr, addresses, little-endian hep_timehdr with 2 bytes of padding). */
+export const hep2Packet = (f: HepFields, payload: Buffer | string): Buffer => {
+  const src = v4OrV6(f.src);
+  const dst = v4OrV6(f.dst);
+  const h = Buffer.alloc(8);
+  h[0] = 2;
+  h[1] = 8 + 2 * src.length;
+  h[2] = src.length === 16 ? 10 : 2;
+  h[3] = f.ipProtocol ?? 17;
+  h.writeUInt16BE(f.srcPort, 4);
+  h.writeUInt16BE(f.dstPort, 6);
+  const t = Buffer.alloc(12);
+  t.writeUInt32LE(Math.floor(f.timeMs / 1000), 0);
+  t.writeUInt32LE((f.timeMs % 1000) * 1000, 4);
+  t.writeUInt16LE(2001, 8);
+  return Buffer.concat([h, src, dst, t, Buffer.from(payload)]);
 };

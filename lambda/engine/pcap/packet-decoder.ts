@@ -3,6 +3,7 @@ import type { FramerEvents, SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import type { PayloadMeta } from '../types.js';
 import { EndpointNames } from './endpoint-names.js';
+import { HepReader, mayStartHep } from './hep.js';
 import { quotedMessageEvents, quotedPacketStart } from './icmp.js';
 import {
   decodeIpv4,
@@ -66,6 +67,7 @@ export class PacketDecoder implements PacketSink {
   private readonly fragments: FragmentReassembler;
   private readonly streams: TcpReassembler;
   private readonly sctp: SctpReader;
+  private readonly hep: HepReader;
   /** UDP messages, counted one per datagram (see sip-datagram.ts), with their own retransmission state. */
   private readonly datagramEvents: FramerEvents;
   private readonly quotedEvents: FramerEvents;
@@ -77,8 +79,9 @@ export class PacketDecoder implements PacketSink {
     private readonly tally: Tally,
   ) {
     this.fragments = new FragmentReassembler(tally);
-    // WebSocket (and other protocols carried on TCP) are told apart per direction before the framer
-    this.streams = new TcpReassembler(new StreamDemux(framer, tally), tally);
+    this.hep = new HepReader(tally);
+    // WebSocket and HEP on TCP are told apart from SIP per direction before the framer
+    this.streams = new TcpReassembler(new StreamDemux(framer, tally, this.hep), tally);
     // Retransmissions are only ever detected over UDP (message-counter.ts), so UDP having its own
     // counter and TCP going through the framer's changes no count.
     this.datagramEvents = new MessageCounter(tally);
@@ -264,6 +267,10 @@ export class PacketDecoder implements PacketSink {
       }
     }
     const verdict = classifyDatagram(buf, udp.payloadStart, udp.payloadEnd);
+    if (verdict === 'other' && mayStartHep(buf[udp.payloadStart])) {
+      const outer = (): PayloadMeta => this.meta(ip, addrBuf, udp.srcPort, udp.dstPort, timeMs, 'udp');
+      if (this.hep.datagram(buf, udp.payloadStart, udp.payloadEnd, outer)) return;
+    }
     if (verdict !== 'sip') {
       // RTP and other non-SIP datagrams cost this much: no address string, no parse
       if (verdict === 'other') this.tally.unrecognizedBytes += udp.payloadEnd - udp.payloadStart;
