@@ -19,7 +19,7 @@ type Direction =
   /** The first bytes could be an HTTP head: held until its blank line says what follows. */
   | { kind: 'head'; buf: Buffer }
   | { kind: 'websocket'; reader: WebSocketReader }
-  /** HEP3 packets back to back (RFC-less, HEP3_rev12); `meta` is the segment being read. */
+  /** HEP3 packets back to back (HEP3_rev12); `meta` is the segment being read, for packets without addresses. */
   | { kind: 'hep'; reader: HepStreamReader; meta: PayloadMeta };
 
 const G = 0x47;
@@ -30,9 +30,9 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 /**
  * Decides per TCP direction, from its first bytes, what rides on it: SIP framed by Content-Length
  * (RFC 3261 §18.3), WebSocket after an HTTP Upgrade (RFC 7118), or HEP3 packets (a Homer capture
- * agent's connection to its collector), on any port. SIP never starts
- * with 'G' or 'H' (no method does, nor "SIP/2.0"), so every other direction goes to the framer
- * after one byte test and one map lookup per segment.
+ * agent's connection to its collector), on any port. No SIP method starts with 'G' or 'H', nor
+ * does "SIP/2.0", so every other direction goes to the framer after one byte test and one map
+ * lookup per segment.
  */
 export class StreamDemux implements StreamSink {
   private readonly directions = new Map<string, Direction>();
