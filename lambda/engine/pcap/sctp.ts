@@ -30,10 +30,16 @@ const FLAG_END = 0x01;
 const FLAG_BEGINNING = 0x02;
 const FLAG_UNORDERED = 0x04;
 
-/** TSNs remembered per direction to recognise retransmitted chunks; far more than any send window. */
-export const MAX_REMEMBERED_TSNS = 4096;
+/**
+ * TSNs remembered behind the highest one of a direction, to recognise retransmitted chunks; a TSN
+ * further behind is taken as a retransmission too (TSNs are assigned in order, and no capture
+ * reorders 256 chunks).
+ */
+export const TSN_WINDOW = 256;
 /** Directions (address and port pairs) tracked at once; the least recently active is forgotten past this. */
-export const MAX_SCTP_DIRECTIONS = 20_000;
+export const MAX_SCTP_DIRECTIONS = 4096;
+/** Fragment bytes held over all directions (one direction holds at most MAX_MESSAGE_BYTES). */
+export const MAX_PENDING_BYTES_TOTAL = 64 * 1024 * 1024;
 
 interface Fragment {
   readonly flags: number;
@@ -41,9 +47,10 @@ interface Fragment {
 }
 
 interface Direction {
-  /** Recent TSNs in arrival order, and as a set. */
-  readonly tsnOrder: number[];
-  readonly tsns: Set<number>;
+  /** Highest TSN seen (serial number arithmetic, RFC 1982), or -1 before the first. */
+  highestTsn: number;
+  /** TSNs seen within TSN_WINDOW of the highest (pruned now and then, so up to twice that). */
+  readonly recentTsns: Set<number>;
   /** DATA fragments waiting for the rest of their message, by TSN. */
   readonly fragments: Map<number, Fragment>;
   /** I-DATA fragments by message (stream, U flag, MID), then by FSN (B's is 0). */
@@ -54,6 +61,7 @@ interface Direction {
 /** Reads the SIP in the SCTP packets of a capture. */
 export class SctpReader {
   private readonly directions = new Map<string, Direction>();
+  private pendingTotal = 0;
 
   constructor(private readonly events: FramerEvents) {}
 
@@ -92,6 +100,7 @@ export class SctpReader {
       if (d.fragments.size > 0 || d.iFragments.size > 0) this.events.anomaly('truncated-message');
     }
     this.directions.clear();
+    this.pendingTotal = 0;
   }
 
   private direction(flow: string): Direction {
@@ -99,10 +108,14 @@ export class SctpReader {
     if (d !== undefined) {
       this.directions.delete(flow);
     } else {
-      d = { tsnOrder: [], tsns: new Set(), fragments: new Map(), iFragments: new Map(), pendingBytes: 0 };
+      d = { highestTsn: -1, recentTsns: new Set(), fragments: new Map(), iFragments: new Map(), pendingBytes: 0 };
       if (this.directions.size >= MAX_SCTP_DIRECTIONS) {
-        const oldest = this.directions.keys().next().value;
-        if (oldest !== undefined) this.directions.delete(oldest);
+        const oldest = this.directions.entries().next().value;
+        if (oldest !== undefined) {
+          this.directions.delete(oldest[0]);
+          if (oldest[1].fragments.size > 0 || oldest[1].iFragments.size > 0) this.events.anomaly('truncated-message');
+          this.dropFragments(oldest[1]);
+        }
       }
     }
     this.directions.set(flow, d);
@@ -111,11 +124,31 @@ export class SctpReader {
 
   /** False for a TSN seen before: the chunk is a retransmission (RFC 9260 §6.3.3). */
   private firstTime(d: Direction, tsn: number): boolean {
-    if (d.tsns.has(tsn)) return false;
-    d.tsns.add(tsn);
-    d.tsnOrder.push(tsn);
-    if (d.tsnOrder.length > MAX_REMEMBERED_TSNS) d.tsns.delete(d.tsnOrder.shift() ?? tsn);
+    const recent = d.recentTsns;
+    if (d.highestTsn < 0) {
+      d.highestTsn = tsn;
+      recent.add(tsn);
+      return true;
+    }
+    const ahead = (tsn - d.highestTsn) | 0;
+    if (ahead <= -TSN_WINDOW || recent.has(tsn)) return false;
+    recent.add(tsn);
+    if (ahead > 0) {
+      d.highestTsn = tsn;
+      if (recent.size > 2 * TSN_WINDOW) {
+        for (const t of recent) if (((tsn - t) | 0) >= TSN_WINDOW) recent.delete(t);
+      }
+    }
     return true;
+  }
+
+  /** Forgets what a direction holds of unfinished messages (its bytes are unrecognised). */
+  private dropFragments(d: Direction): void {
+    this.events.unrecognized(d.pendingBytes);
+    this.pendingTotal -= d.pendingBytes;
+    d.fragments.clear();
+    d.iFragments.clear();
+    d.pendingBytes = 0;
   }
 
   private data(
@@ -160,6 +193,7 @@ export class SctpReader {
       if (f !== undefined) parts.push(f.data);
       d.fragments.delete(t);
       d.pendingBytes -= f?.data.length ?? 0;
+      this.pendingTotal -= f?.data.length ?? 0;
       if (t === last) break;
     }
     const message = Buffer.concat(parts);
@@ -198,6 +232,7 @@ export class SctpReader {
     d.iFragments.delete(key);
     const message = Buffer.concat(parts);
     d.pendingBytes -= message.length;
+    this.pendingTotal -= message.length;
     this.userMessage(message, 0, message.length, meta);
   }
 
@@ -211,17 +246,18 @@ export class SctpReader {
     start: number,
     end: number,
   ): boolean {
-    if (d.pendingBytes + (end - start) > MAX_MESSAGE_BYTES) {
+    const n0 = end - start;
+    if (d.pendingBytes + n0 > MAX_MESSAGE_BYTES || this.pendingTotal + n0 > MAX_PENDING_BYTES_TOTAL) {
       // a message this large is not SIP; what was held of it can never complete
       this.events.anomaly('message-too-large');
-      this.events.unrecognized(d.pendingBytes + (end - start));
-      d.fragments.clear();
-      d.iFragments.clear();
-      d.pendingBytes = 0;
+      this.dropFragments(d);
+      this.events.unrecognized(n0);
       return false;
     }
+    if (into.has(n)) return true; // the same fragment again (I-DATA under another TSN)
     into.set(n, { flags, data: Buffer.from(buf.subarray(start, end)) });
-    d.pendingBytes += end - start;
+    d.pendingBytes += n0;
+    this.pendingTotal += n0;
     return true;
   }
 

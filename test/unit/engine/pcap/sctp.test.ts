@@ -108,6 +108,24 @@ describe('SIP over SCTP in captures', () => {
     });
   });
 
+  it('reassembles fragments whose TSNs wrap around 2^32 and reads a chunk far behind the highest TSN as a retransmission', () => {
+    // Prepare: TSNs are serial numbers (RFC 9260 §3.3.1, RFC 1982)
+    const ok = Buffer.from(response(200, 'OK'));
+    const packets = [
+      sctpPacket(5060, 5060, [sctpData(0xffff_ffff, ok.subarray(0, 50), { flags: SCTP_FLAG.BEGINNING })]),
+      sctpPacket(5060, 5060, [sctpData(0, ok.subarray(50), { flags: SCTP_FLAG.END })]),
+      sctpPacket(5060, 5060, [sctpData(1000, response(180, 'Ringing'))]),
+      // 1001 TSNs behind the highest: a late copy, not a new message
+      sctpPacket(5060, 5060, [sctpData(0xffff_ffff, response(486, 'Busy Here'))]),
+    ];
+
+    // Act
+    const { result } = readCapture(sctpCapture(packets));
+
+    // Assess
+    expect(countsOf(result)).toEqual({ ...NO_COUNTS, responses: { INVITE: { '180': 1, '200': 1 } } });
+  });
+
   it('reassembles I-DATA fragments of two messages interleaved on two streams', () => {
     // Prepare (RFC 8260): fragments are ordered by FSN within a message (stream, MID)
     const ringing = Buffer.from(response(180, 'Ringing'));
