@@ -173,7 +173,8 @@ export class ProcessorFunction extends Construct {
         // ESM: our code is ESM (import.meta, top-level await are legal), and the SDK's ESM builds tree-shake better
         format: OutputFormat.ESM,
         mainFields: ['module', 'main'],
-        target: 'node22',
+        // the runtime's own version: esbuild then leaves every syntax that runtime has untouched
+        target: 'node24',
         // a few bundled dependencies are CommonJS and call require(); ESM has none, so give them one
         banner:
           "import { createRequire as __sipCreateRequire } from 'node:module'; const require = __sipCreateRequire(import.meta.url);",
