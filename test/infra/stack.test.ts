@@ -653,6 +653,32 @@ describe('dashboard', () => {
     expect(alarms.properties.alarms).toHaveLength(9);
   });
 
+  it('graphs SER, SEER, ISA and SCR from the published sums, and the delays as CloudWatch percentiles', () => {
+    // Prepare
+    const widgets = dashboardWidgets(s.template);
+    // Act
+    const kpis = widgetTitled(widgets, 'Call KPIs, RFC 6076 (% of INVITE transactions)');
+    const delays = widgetTitled(widgets, 'Setup and teardown delays (ms)');
+    // Assess
+    const expressions = (kpis.properties.metrics ?? [])
+      .map((m) => m[0] as { expression?: string; label?: string })
+      .filter((m) => m.expression !== undefined)
+      .map((m) => [m.label, m.expression]);
+    expect(expressions).toEqual([
+      ['SER', '100 * FILL(mEstablished, 0) / (mAll - FILL(mRedirected, 0))'],
+      ['SEER', '100 * FILL(mEffective, 0) / (mAll - FILL(mRedirected, 0))'],
+      ['ISA', '100 * FILL(mIneffective, 0) / mAll'],
+      ['SCR', '100 * FILL(mCompleted, 0) / mAll'],
+    ]);
+    expect((delays.properties.metrics ?? []).map((m) => [m[1], (m.at(-1) as { stat: string }).stat])).toEqual([
+      ['SessionRequestDelay', 'p50'],
+      ['SessionRequestDelay', 'p90'],
+      ['SessionRequestDelay', 'p99'],
+      ['SessionDisconnectDelay', 'p90'],
+      ['RegistrationRequestDelay', 'p90'],
+    ]);
+  });
+
   it('graphs files, bytes, lag, queues and the function, and no top-codes widget at class detail', () => {
     // Prepare
     const widgets = dashboardWidgets(s.template);
