@@ -166,12 +166,24 @@ export class TextScanner {
       if (startLineKind(buf, ls, ce) !== null) {
         const identity = identityFor(this.meta);
         // a Content-Length reaching past the window cannot be right: resync at the next start line
-        const opts = { dotCR: false, fence: this.fence, identity, maxEnd: ls + WINDOW_BYTES };
-        const r = parseMessage(buf, ls, wEnd, { ...opts, complete: this.final });
+        const maxEnd = ls + WINDOW_BYTES;
+        const r = parseMessage(buf, ls, wEnd, {
+          dotCR: false,
+          fence: this.fence,
+          identity,
+          maxEnd,
+          complete: this.final,
+        });
         if (r.kind === 'incomplete') {
           // the whole window holds no end of this message: frame what the window holds
           this.tally.anomaly('message-too-large');
-          const forced = parseMessage(buf, ls, wEnd, { ...opts, complete: true });
+          const forced = parseMessage(buf, ls, wEnd, {
+            dotCR: false,
+            fence: this.fence,
+            identity,
+            maxEnd,
+            complete: true,
+          });
           pos = this.applyParsed(forced, ls, lf, end);
           continue;
         }
