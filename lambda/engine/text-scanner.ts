@@ -27,11 +27,11 @@ export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
  */
 export const WINDOW_BYTES = MAX_PENDING_BYTES;
 /**
- * Size of the buffer the scanner owns: the window and 8 MiB more. Input is copied into it once;
+ * Size of the buffer the scanner owns: the window and 4 MiB more. Input is copied into it once;
  * after each scan the unscanned tail (less than a window) moves to its front, so each byte is
- * copied about 1.5 times in all, and no buffer is allocated per chunk (no garbage, flat RSS).
+ * copied about twice in all, and no buffer is allocated per chunk (no garbage, flat RSS).
  */
-export const CARRY_BUFFER_BYTES = WINDOW_BYTES + 8 * 1024 * 1024;
+export const CARRY_BUFFER_BYTES = WINDOW_BYTES + 4 * 1024 * 1024;
 /** First size of the owned buffer; it doubles up to CARRY_BUFFER_BYTES, so a small input stays small. */
 const FIRST_BUFFER_BYTES = 64 * 1024;
 
