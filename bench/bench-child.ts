@@ -17,7 +17,10 @@ export type ChildMode = 'engine' | 'naive' | 'inflate';
 
 /** What a child reports back. */
 export interface ChildReport {
+  /** The work alone, measured inside the child (no Node start-up). */
   readonly seconds: number;
+  /** The whole child process as a user sees it, Node's start-up included (measured by the parent). */
+  readonly processSeconds?: number;
   /** Peak resident set size of the child, MiB. */
   readonly maxRssMiB: number;
   /** engine: the counts that matter. */

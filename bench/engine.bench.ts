@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,12 +26,17 @@ const MIB = 1024 * 1024;
 const SIZE_MIB = Number(process.env.BENCH_MIB ?? 200);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const DATA_DIR = fileURLToPath(new URL('../../bench/data/', import.meta.url));
-/** Engine throughput / grep throughput on text. */
-const TEXT_TARGET_RATIO = 0.6;
+/** Engine throughput / grep throughput on text, whole processes (issue 17's target, then the later one). */
+const TEXT_TARGET_RATIO = { now: 0.25, later: 0.6 } as const;
 /** Engine throughput / bare inflate throughput on gzip. */
-const GZIP_TARGET_RATIO = 0.95;
-const CAPTURE_TARGET_SPEEDUP = 30;
+const GZIP_TARGET_RATIO = { now: 0.9, later: 0.95 } as const;
+/** tshark's time / the engine's on the capture. */
+const CAPTURE_TARGET_SPEEDUP = { now: 10, later: 30 } as const;
 const RSS_TARGET_MIB = 150;
+/** Whole-process time of a CLI scan of a 100 KB file. */
+const STARTUP_TARGET_SECONDS = 0.1;
+const STARTUP_FILE_BYTES = 100 * 1000;
+const CLI_SCRIPT = fileURLToPath(new URL('../lambda/cli.js', import.meta.url));
 
 const gc = (): void => {
   // --expose-gc (npm run bench passes it) keeps the parent's own heap small between children
@@ -110,6 +115,39 @@ const prepareData = async (): Promise<BenchData> => {
   };
 };
 
+/** The first 100 KB of the text trace, cut after a line: the CLI start-up's input. */
+const writeStartupFile = async (textPath: string): Promise<BenchFile> => {
+  const path = join(DATA_DIR, 'sip-trace-100KB.txt');
+  const handle = await open(textPath, 'r');
+  try {
+    const head = Buffer.alloc(STARTUP_FILE_BYTES);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const cut = head.subarray(0, head.lastIndexOf(0x0a, bytesRead - 1) + 1);
+    await writeFile(path, cut);
+    const truth: GroundTruth = { ...(await readTruthOrThrow(textPath)), bytes: cut.length };
+    return { path, truth };
+  } finally {
+    await handle.close();
+  }
+};
+
+/** The `responses` of a `scan --json` line, or '?'. */
+const responsesIn = (jsonLine: string): string => {
+  try {
+    const x: unknown = JSON.parse(jsonLine);
+    if (typeof x === 'object' && x !== null && 'responses' in x) return String(x.responses);
+  } catch {
+    // not JSON: say so with '?'
+  }
+  return '?';
+};
+
+const readTruthOrThrow = async (path: string): Promise<GroundTruth> => {
+  const t = await readTruth(path);
+  if (t === null) throw new Error(`bug: no ground truth beside ${path}`);
+  return t;
+};
+
 /** Reads a file once so that every tool, the first one too, reads it from the page cache. */
 const warmCache = async (path: string): Promise<void> => {
   for await (const _ of createReadStream(path, { highWaterMark: 4 * MIB })) {
@@ -165,7 +203,12 @@ const judgeEngine = (label: string, reports: readonly ChildReport[], truth: Grou
   return { reports: [...reports], verdict: 'ok', failed: false, notes };
 };
 
-const seconds = (runs: readonly { readonly seconds: number }[]): number | null =>
+/** Median whole-process seconds (a child's own clock only when the parent did not time it). */
+const seconds = (runs: readonly { readonly seconds: number; readonly processSeconds?: number }[]): number | null =>
+  runs.length === 0 ? null : median(runs.map((r) => r.processSeconds ?? r.seconds));
+
+/** Median seconds of the work alone, measured inside each child. */
+const workSeconds = (runs: readonly { readonly seconds: number }[]): number | null =>
   runs.length === 0 ? null : median(runs.map((r) => r.seconds));
 
 const peakRss = (runs: readonly { readonly maxRssMiB: number | null }[]): number | null => {
@@ -173,8 +216,8 @@ const peakRss = (runs: readonly { readonly maxRssMiB: number | null }[]): number
   return xs.length === 0 ? null : Math.max(...xs);
 };
 
-const ratioText = (ratio: number, reference: string, min: number): string =>
-  `${ratio.toFixed(2)}x ${reference} (>= ${min}: ${ratio >= min ? 'met' : 'MISSED'})`;
+const ratioText = (ratio: number, reference: string, min: { readonly now: number; readonly later: number }): string =>
+  `${ratio.toFixed(2)}x ${reference} (>= ${min.now}: ${ratio >= min.now ? 'met' : 'MISSED'}; later >= ${min.later})`;
 
 const mib = (bytes: number): number => bytes / MIB;
 
@@ -250,6 +293,9 @@ const main = async (): Promise<number> => {
     const judged = judgeEngine(label, reports, truth);
     failed ||= judged.failed;
     notes.push(...judged.notes);
+    const work = workSeconds(judged.reports);
+    if (work !== null)
+      notes.push(`${label}: engine work alone (inside the child, no start-up) ${work.toFixed(3)} s median`);
     return judged;
   };
 
@@ -386,7 +432,7 @@ const main = async (): Promise<number> => {
         ENGINE_TOOL,
         judged.reports,
         speedUp !== null
-          ? `${speedUp.toFixed(1)}x faster than tshark (>= ${CAPTURE_TARGET_SPEEDUP}x: ${speedUp >= CAPTURE_TARGET_SPEEDUP ? 'met' : 'MISSED'})`
+          ? `${speedUp.toFixed(1)}x faster than tshark (>= ${CAPTURE_TARGET_SPEEDUP.now}x: ${speedUp >= CAPTURE_TARGET_SPEEDUP.now ? 'met' : 'MISSED'}; later >= ${CAPTURE_TARGET_SPEEDUP.later}x)`
           : '-',
         judged.verdict,
       ),
@@ -396,14 +442,41 @@ const main = async (): Promise<number> => {
     );
   }
 
+  gc();
+  // CLI start-up: the installed command on a small file, against Node doing nothing
+  {
+    const small = await writeStartupFile(data.text.path);
+    const cli: ToolRun[] = [];
+    const bare: ToolRun[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      cli.push(await runTool(process.execPath, [CLI_SCRIPT, 'scan', '--json', small.path]));
+      bare.push(await runTool(process.execPath, ['-e', '0']));
+    }
+    const tCli = seconds(cli);
+    const tBare = seconds(bare);
+    const ok = cli.every((r) => r.exitCode === 0);
+    rows.push(
+      resultRow(
+        small,
+        'sip-metrics scan --json (CLI)',
+        cli,
+        tCli === null
+          ? '-'
+          : `${tCli.toFixed(3)} s whole (<= ${STARTUP_TARGET_SECONDS}: ${tCli <= STARTUP_TARGET_SECONDS ? 'met' : 'MISSED'})`,
+        ok ? `${responsesIn(cli[0]?.stdout ?? '')} responses` : `exit ${cli[0]?.exitCode}`,
+      ),
+    );
+    rows.push(resultRow(small, 'node -e 0', bare, 'reference', tBare === null ? '-' : `${tBare.toFixed(3)} s`));
+  }
+
   const engineRss = rows.filter((r) => r.tool === ENGINE_TOOL && r.maxRssMiB !== null);
   const overRss = engineRss.filter((r) => (r.maxRssMiB ?? 0) > RSS_TARGET_MIB);
   notes.push(
     `peak RSS target <= ${RSS_TARGET_MIB} MiB (whole engine child process, Node itself included): ` +
       (overRss.length === 0 ? 'met' : `MISSED on ${overRss.map((r) => r.file).join(', ')}`),
     `load average (1 min) ${loadBefore.toFixed(2)} before the runs, ${(loadavg()[0] ?? 0).toFixed(2)} after, on ${cpus().length} cores.`,
-    'MiB = 2^20 bytes; times are medians of the runs, measured inside each child (engine, naive, inflate: no Node start-up) ' +
-      'or around the process (grep, tshark: start-up included). Speed targets are reported, never enforced.',
+    'MiB = 2^20 bytes; times are medians of the runs, each a whole process as a user sees it (Node or tool start-up ' +
+      'included), so the ratios compare whole processes side by side. Speed targets are reported, never enforced.',
   );
 
   console.log(`\n${plainTable(rows)}\n`);

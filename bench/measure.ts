@@ -67,7 +67,7 @@ const parseReport = (text: string): ChildReport | null => {
 export const runChild = async (mode: ChildMode, file: string): Promise<ChildReport> => {
   const r = await collect(process.execPath, [CHILD_SCRIPT, mode, file], process.env);
   const report = parseReport(r.stdout);
-  if (report !== null) return report;
+  if (report !== null) return { ...report, processSeconds: r.seconds };
   const why = r.stderr.trim().split('\n').slice(-3).join(' | ');
   return { seconds: r.seconds, maxRssMiB: 0, error: `child exited ${r.exitCode}: ${why}` };
 };

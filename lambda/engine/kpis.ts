@@ -89,18 +89,24 @@ export interface KpiReport {
 
 type TrackedMethod = 'INVITE' | 'BYE' | 'REGISTER';
 
-interface TransactionState {
+/** An open transaction: only what its next messages can still change. */
+interface OpenTransaction {
   readonly method: TrackedMethod;
-  readonly callId: string;
   /** Minute (ms) the transaction counts in, or -1 when untimed. */
   readonly minuteMs: number;
   /** Time of its first request, if seen and timed. */
   requestMs: number | undefined;
-  /** First final status code, 0 while open. */
-  outcome: number;
   /** SRD taken (the first non-100 response has been seen). */
   answered: boolean;
 }
+
+/**
+ * A transaction with its outcome (first final response) settled: no later message of it (a
+ * resent request or response, a late provisional) changes any count, so all it needs to remember
+ * is that it was seen. One shared value, so a settled transaction costs only its key.
+ */
+const SETTLED = 'settled' as const;
+type TransactionState = OpenTransaction | typeof SETTLED;
 
 const zeroCounts = (): KpiCounts => ({
   inviteTransactions: 0,
@@ -123,11 +129,29 @@ const addCounts = (into: KpiCounts, from: Readonly<KpiCounts>): void => {
 const trackedMethod = (m: string): TrackedMethod | null =>
   m === 'INVITE' || m === 'BYE' || m === 'REGISTER' ? m : null;
 
+const BRANCH_EQ = 'branch=';
+
+/** Whether `branch=` (in any case) starts at offset i of s. */
+const isBranchAt = (s: string, i: number): boolean => {
+  for (let k = 0; k < BRANCH_EQ.length; k++) {
+    const c = s.charCodeAt(i + k);
+    // ASCII case folding only: a latin1 letter never folds to an ASCII one
+    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== BRANCH_EQ.charCodeAt(k)) return false;
+  }
+  return true;
+};
+
 /** The branch parameter of a Via value (RFC 3261 §20.42), '' when there is none (RFC 2543 peers). */
 export const viaBranch = (via: string | undefined): string => {
   if (via === undefined) return '';
-  const lower = via.toLowerCase();
-  const at = lower.indexOf('branch=');
+  // the first "branch=" in any case, found without a lower-cased copy of the value per message
+  let at = -1;
+  for (let i = 0; i + BRANCH_EQ.length <= via.length; i++) {
+    if (isBranchAt(via, i)) {
+      at = i;
+      break;
+    }
+  }
   if (at < 0) return '';
   let end = at + 7;
   while (end < via.length) {
@@ -197,7 +221,7 @@ export class KpiTracker {
   constructor(maxTransactions: number = MAX_TRACKED_TRANSACTIONS) {
     const half = Math.max(1, Math.floor(maxTransactions / 2));
     this.transactions = new GenerationalMap(half, (t) => {
-      if (t.outcome === 0 && t.method === 'INVITE') this.evicted++;
+      if (t !== SETTLED && t.method === 'INVITE') this.evicted++;
     });
     this.sessions = new GenerationalMap(half, () => {});
   }
@@ -210,15 +234,15 @@ export class KpiTracker {
     if (method === null) return;
     if (msg.kind === 'request' && msg.method !== cseqMethod) return;
     const timeMs = meta.timeMs !== undefined && Number.isFinite(meta.timeMs) ? meta.timeMs : undefined;
-    const key = `${callId}\n${cseqNumber}\n${method}\n${viaBranch(msg.topVia)}`;
+    // the method's initial tells INVITE, BYE and REGISTER apart: a shorter key, the same identity
+    const key = `${callId}\n${cseqNumber}\n${method[0]}\n${viaBranch(msg.topVia)}`;
     let t = this.transactions.get(key);
+    if (t === SETTLED) return;
     if (t === undefined) {
       t = {
         method,
-        callId,
         minuteMs: timeMs === undefined ? -1 : Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE,
         requestMs: undefined,
-        outcome: 0,
         answered: false,
       };
       this.transactions.set(key, t);
@@ -226,7 +250,7 @@ export class KpiTracker {
     }
     if (msg.kind === 'request') {
       // a retransmission keeps the first send time: RFC 6076 §4.1 measures from the first request
-      if (t.requestMs === undefined && timeMs !== undefined && t.outcome === 0 && !t.answered) t.requestMs = timeMs;
+      if (t.requestMs === undefined && timeMs !== undefined && !t.answered) t.requestMs = timeMs;
       return;
     }
     const code = msg.statusCode;
@@ -236,26 +260,27 @@ export class KpiTracker {
       t.answered = true;
       if (t.requestMs !== undefined && timeMs !== undefined) this.addDelay('srd', t.minuteMs, timeMs - t.requestMs);
     }
-    if (code < 200 || t.outcome !== 0) return;
-    t.outcome = code;
-    if (method === 'INVITE') this.settleInvite(t, code);
+    if (code < 200) return;
+    // the outcome is settled; set() on a key already remembered keeps its place
+    this.transactions.set(key, SETTLED);
+    if (method === 'INVITE') this.settleInvite(t, code, callId);
     else {
       const delay = t.requestMs !== undefined && timeMs !== undefined ? timeMs - t.requestMs : undefined;
       if (delay !== undefined) this.addDelay(method === 'BYE' ? 'sdd' : 'rrd', t.minuteMs, delay);
-      if (method === 'BYE' && code >= 200 && code < 300) this.endSession(t.callId);
+      if (method === 'BYE' && code >= 200 && code < 300) this.endSession(callId);
     }
   }
 
-  private settleInvite(t: TransactionState, code: number): void {
+  private settleInvite(t: OpenTransaction, code: number, callId: string): void {
     if (code >= 300 && code < 400) this.bump(t.minuteMs, 'redirected');
     if (EFFECTIVE_CODES.has(code)) this.bump(t.minuteMs, 'effective');
     if (INEFFECTIVE_CODES.has(code)) this.bump(t.minuteMs, 'ineffective');
     if (code === 200) {
       this.bump(t.minuteMs, 'established');
-      const s = this.sessions.get(t.callId) ?? { n: 0, minutes: [] };
+      const s = this.sessions.get(callId) ?? { n: 0, minutes: [] };
       s.n++;
       s.minutes.push(t.minuteMs);
-      this.sessions.set(t.callId, s);
+      this.sessions.set(callId, s);
     }
   }
 
@@ -325,7 +350,7 @@ export class KpiTracker {
   /** A plain snapshot; open transactions are counted here, their state is not carried on. */
   toData(): KpiData {
     let open = this.mergedOpen;
-    for (const t of this.transactions.values()) if (t.method === 'INVITE' && t.outcome === 0) open++;
+    for (const t of this.transactions.values()) if (t !== SETTLED && t.method === 'INVITE') open++;
     const series = [...this.minutes.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([ms, c]) => ({ minute: new Date(ms).toISOString(), ...c }));

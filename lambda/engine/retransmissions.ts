@@ -67,8 +67,9 @@ export class RetransmissionDetector {
         this.young = new Map();
       }
       if (s === undefined) {
-        this.young.set(key, { cseq: m.cseqNumber, method: m.cseqMethod, state: NOTHING, code: 0 });
-        this.update(this.young.get(key) as DirectionState, m);
+        const fresh: DirectionState = { cseq: m.cseqNumber, method: m.cseqMethod, state: NOTHING, code: 0 };
+        this.young.set(key, fresh);
+        this.update(fresh, m);
         return false;
       }
       this.young.set(key, s);

@@ -158,13 +158,29 @@ const trimEnd = (buf: Buffer, a: number, b: number): number => {
   return e;
 };
 
-/** "SIP/2.0/UDP host" -> 'udp' (RFC 3261 §20.42). */
+/** Transport tokens of a Via (RFC 3261 §20.42, RFC 7118 WS/WSS), upper-case, as transportNamed reads them. */
+const VIA_TRANSPORTS: readonly (readonly [Buffer, Transport])[] = (
+  ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'] as const
+).map((name) => [Buffer.from(name, 'latin1'), transportNamed(name)] as const);
+
+/** Whether buf[a, b) is `upper` in any case (ASCII letters only: a token holds no others). */
+const equalsIgnoreCase = (buf: Buffer, a: number, b: number, upper: Buffer): boolean => {
+  if (b - a !== upper.length) return false;
+  for (let i = 0; i < upper.length; i++) {
+    const c = buf[a + i] ?? 0;
+    if ((c >= 0x61 && c <= 0x7a ? c - 0x20 : c) !== upper[i]) return false;
+  }
+  return true;
+};
+
+/** "SIP/2.0/UDP host" -> 'udp' (RFC 3261 §20.42), read from the bytes (no string per message). */
 const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
   const slash2 = buf.indexOf(0x2f, buf.indexOf(0x2f, a) + 1);
   if (slash2 < 0 || slash2 >= b) return 'unknown';
   let e = slash2 + 1;
   while (e < b && TOKEN[buf[e] ?? 0] === 1) e++;
-  return transportNamed(buf.toString('latin1', slash2 + 1, e));
+  for (const [name, transport] of VIA_TRANSPORTS) if (equalsIgnoreCase(buf, slash2 + 1, e, name)) return transport;
+  return 'unknown';
 };
 
 /**

@@ -26,8 +26,14 @@ export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
  * input happened to be cut into chunks: this is what makes the scan chunk- and gzip-invariant.
  */
 export const WINDOW_BYTES = MAX_PENDING_BYTES;
-/** Buffered input at which a feed is scanned: the window and 1 MiB more (each byte is copied about five times, memcpy-cheap; peak memory stays low). */
-const SCAN_AT_BYTES = WINDOW_BYTES + 1024 * 1024;
+/**
+ * Size of the buffer the scanner owns: the window and 4 MiB more. Input is copied into it once;
+ * after each scan the unscanned tail (less than a window) moves to its front, so each byte is
+ * copied about twice in all, and no buffer is allocated per chunk (no garbage, flat RSS).
+ */
+export const CARRY_BUFFER_BYTES = WINDOW_BYTES + 4 * 1024 * 1024;
+/** First size of the owned buffer; it doubles up to CARRY_BUFFER_BYTES, so a small input stays small. */
+const FIRST_BUFFER_BYTES = 64 * 1024;
 
 const UNKNOWN_META: PayloadMeta = { transport: 'unknown' };
 const EMPTY = Buffer.alloc(0);
@@ -43,10 +49,9 @@ export class TextScanner {
   private final = false;
   private readonly ctx: MatchContext;
   private readonly fence: LineFence;
-  /** Bytes not scanned yet: the unfinished tail of earlier feeds, then the chunks queued after it. */
+  /** Bytes not scanned yet, [0, filled) of a buffer the scanner owns and reuses. */
   private carry: Buffer = EMPTY;
-  private readonly queued: Buffer[] = [];
-  private queuedBytes = 0;
+  private filled = 0;
 
   constructor(
     readers: readonly TextFormatReader[],
@@ -71,28 +76,42 @@ export class TextScanner {
     };
   }
 
-  /** Takes the next chunk of the stream; scans once enough is buffered (chunks are not copied before). */
+  /**
+   * Takes the next chunk of the stream (copied: the caller may reuse it); scans whenever the owned
+   * buffer is full. Nothing the scan hands on may keep a view of that buffer past the call
+   * (the framer copies what it keeps of a TCP stream).
+   */
   feed(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.queued.push(chunk);
-    this.queuedBytes += chunk.length;
-    if (this.carry.length + this.queuedBytes >= SCAN_AT_BYTES) this.scanBuffered(false);
+    let from = 0;
+    while (from < chunk.length) {
+      if (this.filled === this.carry.length) this.makeRoom();
+      const n = Math.min(chunk.length - from, this.carry.length - this.filled);
+      chunk.copy(this.carry, this.filled, from, from + n);
+      this.filled += n;
+      from += n;
+    }
   }
 
   /** The stream ended: scans what is left; ends open TCP flows too. */
   end(): void {
-    this.scanBuffered(true);
+    this.process(this.carry.subarray(0, this.filled), true);
+    this.filled = 0;
   }
 
-  private scanBuffered(final: boolean): void {
-    const buf =
-      this.queued.length === 1 && this.carry.length === 0
-        ? (this.queued[0] as Buffer)
-        : Buffer.concat([this.carry, ...this.queued]);
-    this.queued.length = 0;
-    this.queuedBytes = 0;
-    const used = this.process(buf, final);
-    this.carry = used === buf.length ? EMPTY : buf.subarray(used);
+  /** Grows the owned buffer up to its full size, or (once full) scans it and moves the unscanned tail to its front. */
+  private makeRoom(): void {
+    if (this.carry.length < CARRY_BUFFER_BYTES) {
+      const grown = Buffer.allocUnsafe(
+        Math.min(CARRY_BUFFER_BYTES, Math.max(FIRST_BUFFER_BYTES, this.carry.length * 2)),
+      );
+      this.carry.copy(grown, 0, 0, this.filled);
+      this.carry = grown;
+      return;
+    }
+    // a full buffer is more than a window, so this consumes at least CARRY_BUFFER_BYTES - WINDOW_BYTES
+    const used = this.process(this.carry.subarray(0, this.filled), false);
+    this.carry.copyWithin(0, used, this.filled);
+    this.filled -= used;
   }
 
   /**
@@ -147,12 +166,24 @@ export class TextScanner {
       if (startLineKind(buf, ls, ce) !== null) {
         const identity = identityFor(this.meta);
         // a Content-Length reaching past the window cannot be right: resync at the next start line
-        const opts = { dotCR: false, fence: this.fence, identity, maxEnd: ls + WINDOW_BYTES };
-        const r = parseMessage(buf, ls, wEnd, { ...opts, complete: this.final });
+        const maxEnd = ls + WINDOW_BYTES;
+        const r = parseMessage(buf, ls, wEnd, {
+          dotCR: false,
+          fence: this.fence,
+          identity,
+          maxEnd,
+          complete: this.final,
+        });
         if (r.kind === 'incomplete') {
           // the whole window holds no end of this message: frame what the window holds
           this.tally.anomaly('message-too-large');
-          const forced = parseMessage(buf, ls, wEnd, { ...opts, complete: true });
+          const forced = parseMessage(buf, ls, wEnd, {
+            dotCR: false,
+            fence: this.fence,
+            identity,
+            maxEnd,
+            complete: true,
+          });
           pos = this.applyParsed(forced, ls, lf, end);
           continue;
         }

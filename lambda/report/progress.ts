@@ -1,4 +1,9 @@
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar as SingleBarType } from 'cli-progress';
+
+/** cli-progress (CommonJS) is loaded only when a bar is drawn: most scans never draw one, and every one starts faster. */
+const loadSingleBar = (): typeof SingleBarType =>
+  (createRequire(import.meta.url)('cli-progress') as { SingleBar: typeof SingleBarType }).SingleBar;
 
 /** Files smaller than this finish before a bar is worth drawing. */
 export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
@@ -12,6 +17,7 @@ export interface Progress {
 /** A progress bar on stderr for a large file of known size; undefined when not worth it. */
 export const createProgress = (name: string, size: number | undefined): Progress | undefined => {
   if (size === undefined || size < PROGRESS_MIN_BYTES) return undefined;
+  const SingleBar = loadSingleBar();
   const bar = new SingleBar({
     stream: process.stderr,
     format: `${name} [{bar}] {percentage}% | {mb}/{totalMb} MB | {rate} MB/s | eta {eta}s`,

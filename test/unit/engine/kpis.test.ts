@@ -50,6 +50,30 @@ describe('KpiTracker', () => {
     expect(toKpiReport(d).srdMs).toEqual({ count: 1, mean: 750, p50: 750, p90: 750, p99: 750 });
   });
 
+  it('keeps a settled transaction settled: a resent INVITE, a late 180 and a resent 200 after the outcome change nothing', () => {
+    // Prepare
+    const k = new KpiTracker();
+
+    // Act
+    k.observe(invite('s', 'z9hG4bKs'), udp(1_000));
+    k.observe(reply(200, 's', 'z9hG4bKs'), udp(1_200));
+    k.observe(invite('s', 'z9hG4bKs'), udp(1_300));
+    k.observe(reply(180, 's', 'z9hG4bKs'), udp(1_400));
+    k.observe(reply(200, 's', 'z9hG4bKs'), udp(1_500));
+    k.observe(reply(486, 's', 'z9hG4bKs'), udp(1_600));
+
+    // Assess
+    const d = k.toData();
+    expect({ n: d.inviteTransactions, established: d.established, effective: d.effective }).toEqual({
+      n: 1,
+      established: 1,
+      effective: 1,
+    });
+    expect(d.openTransactions).toBe(0);
+    expect(k.size).toBe(1);
+    expect(toKpiReport(d).srdMs).toEqual({ count: 1, mean: 200, p50: 200, p90: 200, p99: 200 });
+  });
+
   it('counts each proxy leg (a different top Via branch) as its own transaction', () => {
     // Prepare
     const k = new KpiTracker();
@@ -173,6 +197,8 @@ describe('viaBranch', () => {
   it('reads the branch of the top Via value only', () => {
     expect(viaBranch('SIP/2.0/UDP a;Branch=z9hG4bKx;rport, SIP/2.0/UDP b;branch=z9hG4bKy')).toBe('z9hG4bKx');
     expect(viaBranch('SIP/2.0/UDP a')).toBe('');
+    expect(viaBranch('SIP/2.0/TCP b.example;BRANCH=z9hG4bKUp')).toBe('z9hG4bKUp');
+    expect(viaBranch('SIP/2.0/UDP branch.example;received=x;branch=z9hG4bKh')).toBe('z9hG4bKh');
   });
 });
 

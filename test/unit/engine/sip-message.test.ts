@@ -71,6 +71,25 @@ describe('parseMessage', () => {
     expect(r.end).toBe(text.length);
   });
 
+  it('reads the top Via transport in any case, WSS as ws, and an unknown token as unknown', () => {
+    // Prepare
+    const via = (v: string) => `OPTIONS sip:a@b SIP/2.0\r\nVia: ${v}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    const transport = (v: string) => {
+      const r = parseAll(via(v));
+      return r.kind === 'message' ? r.msg.viaTransport : r.kind;
+    };
+
+    // Act / Assess
+    expect(transport('SIP/2.0/tcp h;branch=z9hG4bK1')).toBe('tcp');
+    expect(transport('SIP/2.0/Tls h')).toBe('tls');
+    expect(transport('SIP/2.0/SCTP h')).toBe('sctp');
+    expect(transport('SIP/2.0/wss h')).toBe('ws');
+    expect(transport('SIP/2.0/WS h')).toBe('ws');
+    expect(transport('SIP/2.0/UDPX h')).toBe('unknown');
+    expect(transport('SIP/2.0/UD h')).toBe('unknown');
+    expect(transport('SIP/2.0')).toBe('unknown');
+  });
+
   it('accepts whitespace before the colon and any case in header names', () => {
     // Prepare
     const text = 'SIP/2.0 200 OK\r\ncall-id : abc\r\ncseq:  7   bye\r\nCONTENT-LENGTH : 0\r\n\r\n';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyStatusCode } from '../../../lambda/engine/classify.js';
-import { Tally } from '../../../lambda/engine/tally.js';
+import { MAX_TRACKED_PEERS, Tally } from '../../../lambda/engine/tally.js';
 
 describe('classifyStatusCode', () => {
   it('maps the first digit to the RFC 3261 §7.2 class and rejects codes outside 100..699', () => {
@@ -52,5 +52,35 @@ describe('Tally', () => {
     // Assess
     const r = t.toResult();
     expect([counted, r.responses, r.anomalies]).toEqual([false, 0, { 'invalid-status-code': 1 }]);
+  });
+});
+
+describe('Tally peers', () => {
+  it('keys senders by IP, sums peers past MAX_TRACKED_PEERS under other, and keeps every sender where it was first put', () => {
+    // Prepare
+    const t = new Tally();
+    const ip = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+    // Act: the bound's worth of peers, one past it, then each of the first and the last again from another port
+    for (let i = 0; i < MAX_TRACKED_PEERS; i++) t.addResponse(200, 'INVITE', false, undefined, `${ip(i)}:5060`);
+    t.addResponse(503, 'INVITE', false, undefined, `${ip(MAX_TRACKED_PEERS)}:5060`);
+    t.addResponse(486, 'INVITE', false, undefined, `${ip(0)}:5061`);
+    t.addResponse(503, 'INVITE', false, undefined, `${ip(MAX_TRACKED_PEERS)}:5060`);
+    t.addResponse(180, 'INVITE', false, undefined);
+
+    // Assess
+    const r = t.toResult();
+    expect(Object.keys(r.byPeer).length).toBe(MAX_TRACKED_PEERS + 1);
+    expect(r.byPeer[ip(0)]).toEqual({
+      responses: 2,
+      byClass: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 1, '5xx': 0, '6xx': 0 },
+      byCode: { '200': 1, '486': 1 },
+    });
+    expect(r.byPeer.other).toEqual({
+      responses: 3,
+      byClass: { '1xx': 1, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 2, '6xx': 0 },
+      byCode: { '180': 1, '503': 2 },
+    });
+    expect(r.byPeer[ip(MAX_TRACKED_PEERS)]).toBeUndefined();
   });
 });
