@@ -1,0 +1,108 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { type ScanOptions, scan } from '../../../lambda/engine/index.js';
+import type { ScanResult } from '../../../lambda/engine/tally.js';
+import { chunked, readFixture } from '../../support/collect.js';
+
+/**
+ * Logs whose times need a zone, a date or a year from outside, made from the shared corpus's
+ * mixed.pcap moved in time with editcap (test/fixtures/time/make-time-fixtures.py): tcpdump's own
+ * -A text, and Asterisk and FreeSWITCH logs written from the capture's payloads with a logger
+ * prefix on every line. Each is checked against responses per UTC minute that tshark counted on
+ * the moved capture (the *.truth.json beside it).
+ */
+
+const truthOf = (fixture: string): Record<string, Record<string, number>> =>
+  JSON.parse(readFixture(`time/${fixture.replace(/\.gz$/, '')}.truth.json`).toString()).responsesPerMinute;
+
+const perMinute = (r: ScanResult): Record<string, Record<string, number>> =>
+  Object.fromEntries(r.series.map((m) => [m.minute, m.byCode]));
+
+const scanFixture = (fixture: string, opts: ScanOptions, cuts: readonly number[] = []): Promise<ScanResult> =>
+  scan(chunked(readFixture(`time/${fixture}`), cuts), opts);
+
+const CASES: readonly { fixture: string; what: string; opts: ScanOptions }[] = [
+  {
+    fixture: 'asterisk-full-new-year-berlin.log.gz',
+    what: 'an Asterisk chan_sip full log in Europe/Berlin, "[Dec 31 23:59:59]" prefixes on every line, across New Year',
+    opts: { timeZone: 'Europe/Berlin', referenceMs: Date.parse('2027-01-01T00:10:00Z') },
+  },
+  {
+    fixture: 'pjsip-full-autumn-berlin.log.gz',
+    what: 'an Asterisk pjsip full log with "[YYYY-MM-DD hh:mm:ss] VERBOSE[...]" prefixes across the repeated autumn hour in Europe/Berlin',
+    opts: { timeZone: 'Europe/Berlin', referenceMs: Date.parse('2026-10-25T02:00:00Z') },
+  },
+  {
+    fixture: 'freeswitch-siptrace-midnight-berlin.log.gz',
+    what: 'a FreeSWITCH siptrace (time of day only) across midnight in Europe/Berlin',
+    opts: { timeZone: 'Europe/Berlin', referenceMs: Date.parse('2026-11-25T00:00:00Z') },
+  },
+  {
+    fixture: 'tcpdump-A-midnight-new-york.txt.gz',
+    what: 'tcpdump -A text (time of day only, printed by tcpdump in America/New_York) across midnight',
+    opts: { timeZone: 'America/New_York', referenceMs: Date.parse('2026-11-25T06:00:00Z') },
+  },
+];
+
+describe('log times placed on their true UTC minute', () => {
+  for (const c of CASES) {
+    it(`puts every response of ${c.what} on the minute tshark gives it`, async () => {
+      // Prepare
+      const truth = truthOf(c.fixture);
+
+      // Act
+      const r = await scanFixture(c.fixture, c.opts);
+
+      // Assess
+      expect(perMinute(r)).toEqual(truth);
+      expect(r.timedResponses).toBe(r.responses);
+      expect(r.unrecognizedBytes).toBe(0);
+      expect(r.anomalies).toEqual({});
+    });
+  }
+
+  it('gives a time of day the latest date not after the reference instant', async () => {
+    // Prepare: the same tcpdump text, stored a day later
+    const truth = truthOf('tcpdump-A-midnight-new-york.txt.gz');
+    const dayAfter = Object.fromEntries(
+      Object.entries(truth).map(([m, v]) => [new Date(Date.parse(m) + 86_400_000).toISOString(), v]),
+    );
+
+    // Act
+    const r = await scanFixture('tcpdump-A-midnight-new-york.txt.gz', {
+      timeZone: 'America/New_York',
+      referenceMs: Date.parse('2026-11-26T06:00:00Z'),
+    });
+
+    // Assess
+    expect(perMinute(r)).toEqual(dayAfter);
+  });
+
+  it('gives the same minutes however the input is cut (prefixes, lines and gzip members straddling chunks)', async () => {
+    // Prepare
+    const plain = gunzipSync(readFixture('time/asterisk-full-new-year-berlin.log.gz'));
+    const opts = CASES[0]?.opts ?? {};
+    const whole = await scan(chunked(plain, []), opts);
+    const cutLists = Array.from({ length: 12 }, (_, i) => [
+      (i * 7919 + 13) % plain.length,
+      (i * 104_729 + 1) % plain.length,
+      (i * 15_485_863 + 2) % plain.length,
+    ]);
+
+    // Act
+    const results = await Promise.all(cutLists.map((cuts) => scan(chunked(plain, cuts), opts)));
+
+    // Assess
+    for (const r of results) expect(r).toEqual(whole);
+  });
+
+  it('leaves times without a date untimed when no reference instant is given', async () => {
+    // Act
+    const r = await scanFixture('freeswitch-siptrace-midnight-berlin.log.gz', { timeZone: 'Europe/Berlin' });
+
+    // Assess
+    expect(r.responses).toBe(500);
+    expect(r.timedResponses).toBe(0);
+    expect(r.series).toEqual([]);
+  });
+});
