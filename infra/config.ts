@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { type PeerMapSpec, parsePeerMap } from '../lambda/engine/peers.js';
+import { isTimeZone } from '../lambda/engine/time-zone.js';
 import { SipMetricsError } from '../lambda/errors.js';
 import { evaluationPeriodsFor, MAX_EVALUATION_RANGE_SECONDS, type SpikeAlarmSettings } from './alarm-rules.js';
 import {
@@ -34,6 +35,10 @@ export interface StackConfig {
   /** Publish Responses by (Class, Peer) (PEER_METRICS), with the top `peerTopN` unnamed senders per file. */
   readonly peerMetrics: boolean;
   readonly peerTopN: number;
+  /** IANA zone of the logs' local times (the function's LOG_TIME_ZONE). */
+  readonly logTimeZone: string;
+  /** Key prefix -> IANA zone overrides (the function's LOG_TIME_ZONES_BY_PREFIX). */
+  readonly logTimeZoneByPrefix: Readonly<Record<string, string>>;
   readonly bucketEncryption: BucketEncryptionMode;
   /** Log objects expire after this many days; 0 keeps them forever. */
   readonly logExpirationDays: number;
@@ -145,6 +150,20 @@ const KEYS = {
   ),
   peerMetrics: spec(flag, DEFAULTS.peerMetrics as boolean, 'must be true or false'),
   peerTopN: spec(wholeNumber(0, 100), DEFAULTS.peerTopN as number, 'must be a whole number from 0 to 100'),
+  // the function checks the zones the same way at cold start (Intl): reject here what it would reject there
+  logTimeZone: spec(
+    z.string().refine(isTimeZone),
+    DEFAULTS.logTimeZone as string,
+    'must be an IANA time zone, e.g. Europe/Berlin or UTC',
+  ),
+  logTimeZoneByPrefix: spec(
+    z.preprocess(
+      (v) => (typeof v === 'string' ? parseJsonOr(v) : v),
+      z.record(z.string().min(1), z.string().refine(isTimeZone)),
+    ),
+    DEFAULTS.logTimeZoneByPrefix,
+    'must be a JSON object of key prefix -> IANA time zone, e.g. {"pbx-berlin/": "Europe/Berlin"}',
+  ),
   bucketEncryption: spec(
     z.enum(BUCKET_ENCRYPTION_MODES),
     DEFAULTS.bucketEncryption,
@@ -333,6 +352,8 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
     peers: v.peers,
     peerMetrics: v.peerMetrics,
     peerTopN: v.peerTopN,
+    logTimeZone: v.logTimeZone,
+    logTimeZoneByPrefix: v.logTimeZoneByPrefix,
     bucketEncryption: v.bucketEncryption,
     logExpirationDays: v.logExpirationDays,
     noncurrentVersionExpirationDays: v.noncurrentVersionExpirationDays,

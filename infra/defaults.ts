@@ -32,6 +32,10 @@ export const DEFAULTS = {
   peers: {} as Readonly<Record<string, readonly string[]>>,
   peerMetrics: false,
   peerTopN: 10,
+  /** IANA zone of the logs' local times (LOG_TIME_ZONE). */
+  logTimeZone: 'UTC',
+  /** Key prefix -> IANA zone, for buckets that collect logs from several sites (LOG_TIME_ZONES_BY_PREFIX). */
+  logTimeZoneByPrefix: {} as Readonly<Record<string, string>>,
   bucketEncryption: 's3-managed' as BucketEncryptionMode,
   /** 0 keeps log objects forever. */
   logExpirationDays: 90,

@@ -38,6 +38,8 @@ export class SipMetricsStack extends Stack {
       peers: config.peers,
       peerMetrics: config.peerMetrics,
       peerTopN: config.peerTopN,
+      logTimeZone: config.logTimeZone,
+      logTimeZoneByPrefix: config.logTimeZoneByPrefix,
       bucketEncryption: config.bucketEncryption,
       logExpirationDays: config.logExpirationDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,

@@ -15,6 +15,7 @@ import {
   toMetricPoints,
 } from './engine/to-metric-points.js';
 import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError } from './errors.js';
+import { type LogTimeZones, zoneForKey } from './log-time-zones.js';
 import type { LogSink } from './logger.js';
 
 /** Everything runScan talks to, built once per container by the handler (or by a test). */
@@ -28,6 +29,8 @@ export interface RunScanDeps {
   readonly peers?: PeerMap;
   /** Publish Responses by Peer too, with this cardinality guard (default: off). */
   readonly peerMetrics?: PeerMetricOptions;
+  /** Zone of each log's local times, by key (default: UTC). */
+  readonly logTimeZones?: LogTimeZones;
   readonly publishConcurrency: number;
   /** How long a claim made now lasts: no longer than the invocation can still run, plus a margin. */
   readonly leaseMs: () => number;
@@ -157,7 +160,10 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
   try {
     const opened = await source.open({ ...ref, versionId: id.versionId, eTag: id.eTag });
     const scanStarted = now();
-    const result = await scan(opened.body, { peers: deps.peers });
+    // a log is written before it is stored: its LastModified completes the dates the log leaves out
+    const referenceMs = opened.lastModifiedMs ?? ref.uploadTimeMs ?? claim.refTimeMs;
+    const timeZone = zoneForKey(ref.key, deps.logTimeZones);
+    const result = await scan(opened.body, { peers: deps.peers, referenceMs, timeZone });
     const scanMs = Math.max(1, now() - scanStarted);
 
     const uploadTimeMs = ref.uploadTimeMs ?? opened.lastModifiedMs ?? claim.refTimeMs;

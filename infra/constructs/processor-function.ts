@@ -57,6 +57,16 @@ export interface ProcessorFunctionProps {
    */
   readonly peerTopN?: number;
   /**
+   * IANA zone of the logs' local times (LOG_TIME_ZONE).
+   * @default 'UTC'
+   */
+  readonly logTimeZone?: string;
+  /**
+   * Key prefix -> IANA zone, overriding logTimeZone (LOG_TIME_ZONES_BY_PREFIX).
+   * @default {}
+   */
+  readonly logTimeZoneByPrefix?: Readonly<Record<string, string>>;
+  /**
    * Ledger items expire this many days after they were written.
    * @default 30
    */
@@ -106,6 +116,15 @@ const peerEnvironment = (props: ProcessorFunctionProps): Record<string, string> 
     ...(Object.keys(peers).length > 0 ? { PEERS: JSON.stringify(peers) } : {}),
     PEER_METRICS: String(props.peerMetrics ?? DEFAULTS.peerMetrics),
     PEER_TOP_N: String(props.peerTopN ?? DEFAULTS.peerTopN),
+  };
+};
+
+/** LOG_TIME_ZONE and LOG_TIME_ZONES_BY_PREFIX, as the function's config reader expects them. */
+const logTimeEnvironment = (props: ProcessorFunctionProps): Record<string, string> => {
+  const byPrefix = props.logTimeZoneByPrefix ?? DEFAULTS.logTimeZoneByPrefix;
+  return {
+    LOG_TIME_ZONE: props.logTimeZone ?? DEFAULTS.logTimeZone,
+    ...(Object.keys(byPrefix).length > 0 ? { LOG_TIME_ZONES_BY_PREFIX: JSON.stringify(byPrefix) } : {}),
   };
 };
 
@@ -160,6 +179,7 @@ export class ProcessorFunction extends Construct {
         LEDGER_TABLE: props.ledgerTable.tableName,
         METRIC_DETAIL: props.metricDetail ?? DEFAULTS.metricDetail,
         ...peerEnvironment(props),
+        ...logTimeEnvironment(props),
         LEDGER_TTL_DAYS: String(props.ledgerRetentionDays ?? DEFAULTS.ledgerRetentionDays),
         // fallback only: the handler leases for the invocation's remaining time when Lambda tells it
         LEASE_SECONDS: String(timeout.toSeconds()),

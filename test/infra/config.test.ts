@@ -11,6 +11,8 @@ const DEFAULT_CONFIG: StackConfig = {
   peers: {},
   peerMetrics: false,
   peerTopN: 10,
+  logTimeZone: 'UTC',
+  logTimeZoneByPrefix: {},
   bucketEncryption: 's3-managed',
   logExpirationDays: 90,
   noncurrentVersionExpirationDays: 30,
@@ -128,7 +130,7 @@ describe('readStackConfig', () => {
     // Assess
     expect(problems).toEqual([
       'sipMetrics:alarmEmial is not a setting of this app (known: stackName, namespace, keyPrefix, keySuffixes, ' +
-        'metricDetail, peers, peerMetrics, peerTopN, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
+        'metricDetail, peers, peerMetrics, peerTopN, logTimeZone, logTimeZoneByPrefix, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
         'ledgerRetentionDays, retainData, functionMemoryMiB, functionTimeoutSeconds, batchSize, maxConcurrency, ' +
         'functionLogRetentionDays, alarmEmail, alarmPeriodSeconds, alarmDatapointsToAlarm, alarmEvaluationPeriods, ' +
         'alarmLatenessMinutes, alarmMinResponses, serverErrorThresholdPercent, globalFailureThresholdPercent, ' +

@@ -106,3 +106,38 @@ describe('log times placed on their true UTC minute', () => {
     expect(r.series).toEqual([]);
   });
 });
+
+describe('the SIP Date header as the time of messages a log prints none for', () => {
+  const response = (date: string): string =>
+    `SIP/2.0 503 Service Unavailable\r\nCall-ID: d1\r\nCSeq: 1 INVITE\r\n${date}Content-Length: 0\r\n\r\n`;
+
+  it('times a bare message by its Date header (RFC 3261 §20.17, GMT) and leaves one without a readable Date untimed', async () => {
+    // Prepare
+    const log = [
+      response('Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n'),
+      response('Date: 13/11/2010 23:31\r\n'),
+      response(''),
+    ].join('');
+
+    // Act
+    const r = await scan(chunked(Buffer.from(log, 'latin1'), []), { timeZone: 'Europe/Berlin' });
+
+    // Assess: the zone does not apply to a GMT date
+    expect([r.responses, r.timedResponses]).toEqual([3, 1]);
+    expect(r.series.map((m) => [m.minute, m.byCode])).toEqual([['2010-11-13T23:29:00.000Z', { '503': 1 }]]);
+  });
+
+  it('prefers the time the log printed over the Date header', async () => {
+    // Prepare: SIPp prints its local time; the message says another
+    const log =
+      '----------------------------------------------- 2026-11-24 13:39:45.021904\r\n' +
+      'UDP message received [120] bytes :\r\n\r\n' +
+      response('Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n');
+
+    // Act
+    const r = await scan(chunked(Buffer.from(log, 'latin1'), []), { timeZone: 'Europe/Berlin' });
+
+    // Assess
+    expect(r.series.map((m) => m.minute)).toEqual(['2026-11-24T12:39:00.000Z']);
+  });
+});
