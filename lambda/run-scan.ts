@@ -49,6 +49,8 @@ export interface FileSummary {
   readonly retransmittedResponses: number;
   readonly anomalies: ScanResult['anomalies'];
   readonly restampedResponses: number;
+  /** Responses with no time of their own (published at the upload minute, and as UntimedResponses); absent in summaries of older versions. */
+  readonly untimedResponses?: number;
   readonly datums: number;
   readonly batches: number;
   /** PutMetricData calls this attempt made (batches acknowledged in earlier attempts are not resent). */
@@ -214,6 +216,7 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
       retransmittedResponses: result.retransmissions.responses,
       anomalies: result.anomalies,
       restampedResponses: converted.restampedResponses,
+      untimedResponses: result.responses - result.timedResponses,
       datums: points.length,
       batches: batches.length,
       calls,
