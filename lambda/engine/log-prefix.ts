@@ -77,6 +77,8 @@ export const hasLinePrefixes = (head: Buffer): boolean => {
 export interface LineTimes {
   /** The printed time in force at `offset` of the stripped stream (offsets asked in increasing order). */
   at(offset: number): LogStamp | undefined;
+  /** Nothing before `offset` will be asked about again: what only it needed can go (memory stays bounded). */
+  release(offset: number): void;
 }
 
 interface TimeMark {
@@ -120,6 +122,14 @@ export class LinePrefixStripper implements LineTimes {
     this.markIndex = i;
     const m = this.marks[i];
     return m !== undefined && m.offset <= offset ? m.stamp : undefined;
+  }
+
+  release(offset: number): void {
+    this.at(offset);
+    if (this.markIndex > 0) {
+      this.marks = this.marks.slice(this.markIndex);
+      this.markIndex = 0;
+    }
   }
 
   private feed(chunk: Buffer, final: boolean): Buffer {

@@ -98,6 +98,8 @@ export class TextScanner {
     this.queuedBytes = 0;
     const used = this.process(buf, final);
     this.base += used;
+    // a long stretch without SIP asks no time: let the marks behind the scan go all the same
+    this.lineTimes?.release(this.base);
     this.carry = used === buf.length ? EMPTY : buf.subarray(used);
   }
 

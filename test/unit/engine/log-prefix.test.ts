@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
-import { hasLinePrefixes, linePrefixAt } from '../../../lambda/engine/log-prefix.js';
+import { hasLinePrefixes, LinePrefixStripper, linePrefixAt } from '../../../lambda/engine/log-prefix.js';
 import { chunked, readFixture } from '../../support/collect.js';
 
 const CRLF = '\r\n';
@@ -91,5 +91,28 @@ describe('logger prefixes on every line', () => {
 
     // Assess
     expect(verdicts).toEqual([false, false]);
+  });
+});
+
+describe('LinePrefixStripper', () => {
+  it('keeps the time in force after forgetting the marks behind the scan', async () => {
+    // Prepare: 3,000 prefixed lines, one second apart, no SIP
+    const lines = Array.from({ length: 3000 }, (_, i) => {
+      const t = new Date(Date.UTC(2026, 10, 24, 13, 0, i)).toISOString().slice(0, 19).replace('T', ' ');
+      return `[${t}] VERBOSE[1] app.c: line ${i}\n`;
+    }).join('');
+    const stripper = new LinePrefixStripper();
+
+    // Act
+    const out: Buffer[] = [];
+    for await (const b of stripper.strip(chunked(Buffer.from(lines), [4096, 70_000]))) out.push(b);
+    const text = Buffer.concat(out).toString();
+    const at2500 = text.indexOf('line 2500\n');
+    stripper.release(text.indexOf('line 2000\n'));
+    const stamp = stripper.at(at2500);
+
+    // Assess: each line lost its prefix, and line 2500's time is still known
+    expect(text.startsWith('line 0\nline 1\n')).toBe(true);
+    expect(stamp).toEqual({ kind: 'local', wallMs: Date.UTC(2026, 10, 24, 13, 0, 2500) });
   });
 });

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type ScanOptions, scan } from '../../../lambda/engine/index.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
 import { chunked, readFixture } from '../../support/collect.js';
+import { CORPUS_DIR } from '../../support/corpus.js';
 
 /**
  * Logs whose times need a zone, a date or a year from outside, made from the shared corpus's
@@ -139,5 +141,23 @@ describe('the SIP Date header as the time of messages a log prints none for', ()
 
     // Assess
     expect(r.series.map((m) => m.minute)).toEqual(['2026-11-24T12:39:00.000Z']);
+  });
+});
+
+describe('dated local times read in the zone', () => {
+  it('reads SIPp local times (shared corpus) in Europe/Berlin: an hour earlier in UTC than in UTC', async () => {
+    // Prepare
+    const log = readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`);
+
+    // Act
+    const utc = await scan(chunked(log, []), {});
+    const berlin = await scan(chunked(log, []), { timeZone: 'Europe/Berlin' });
+
+    // Assess
+    expect(utc.series.map((m) => [m.minute, m.byClass])).toEqual(
+      berlin.series.map((m) => [new Date(Date.parse(m.minute) + 3_600_000).toISOString(), m.byClass]),
+    );
+    expect(berlin.series.map((m) => m.minute)).toEqual(['2026-11-24T12:39:00.000Z']);
+    expect(berlin.timedResponses).toBe(160);
   });
 });
