@@ -132,7 +132,8 @@ export const scanInto = async (
   const text = await peek(rest, PREFIX_SNIFF_BYTES);
   let lines = text.rest;
   let stripper: LinePrefixStripper | undefined;
-  if (hasLinePrefixes(text.head)) {
+  // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdict must not depend on chunking
+  if (hasLinePrefixes(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
     stripper = new LinePrefixStripper();
     lines = stripper.strip(text.rest);
   }
