@@ -56,7 +56,6 @@ const inYear = (noYearWall: number, year: number): number => yearsBack(noYearWal
 export class LogClock {
   private readonly timeZone: string;
   private readonly utc: boolean;
-  private readonly referenceMs: number | undefined;
   private readonly referenceWall: number | undefined;
   private readonly minutes = new Map<number, readonly number[]>();
   /** Wall time of the current day's midnight (time-of-day stamps). */
@@ -75,7 +74,6 @@ export class LogClock {
   constructor(opts: LogClockOptions = {}) {
     this.timeZone = opts.timeZone ?? 'UTC';
     this.utc = isUtc(this.timeZone);
-    this.referenceMs = opts.referenceMs;
     this.referenceWall = opts.referenceMs === undefined ? undefined : this.toWall(opts.referenceMs);
   }
 
@@ -115,11 +113,6 @@ export class LogClock {
       return (ms) => this.earliest(yearsBack(this.toWall(ms), years));
     }
     return undefined;
-  }
-
-  /** The reference instant, if any. */
-  get reference(): number | undefined {
-    return this.referenceMs;
   }
 
   private timeOfDay(tod: number): number | undefined {
