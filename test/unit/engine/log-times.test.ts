@@ -161,3 +161,22 @@ describe('dated local times read in the zone', () => {
     expect(berlin.timedResponses).toBe(160);
   });
 });
+
+describe("Asterisk's default full log: the prefix only above each block, no year", () => {
+  it('dates "[Nov 24 13:39:27]" by the reference instant and reads it in the zone', async () => {
+    // Prepare: the chan_sip full-log fixture with logger.c's default dateformat "%b %e %T"
+    const log = readFixture('text/chan-sip-full.log')
+      .toString('latin1')
+      .replace(/^\[2026-11-24 (\d{2}:\d{2}:\d{2})\.\d{3}\]/gm, '[Nov 24 $1]');
+
+    // Act
+    const r = await scan(chunked(Buffer.from(log, 'latin1'), []), {
+      timeZone: 'Europe/Berlin',
+      referenceMs: Date.parse('2027-01-02T00:00:00Z'),
+    });
+
+    // Assess: the latest Nov 24 not after the reference is in 2026; 13:39 in Berlin is 12:39 UTC
+    expect([r.responses, r.timedResponses]).toEqual([7, 7]);
+    expect(r.series.map((m) => m.minute)).toEqual(['2026-11-24T12:39:00.000Z']);
+  });
+});
