@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { type PeerMapSpec, parsePeerMap } from '../lambda/engine/peers.js';
+import { isTimeZone } from '../lambda/engine/time-zone.js';
 import { SipMetricsError } from '../lambda/errors.js';
 import {
   evaluationPeriodsFor,
@@ -43,6 +44,10 @@ export interface StackConfig {
   readonly kpiMetrics: boolean;
   /** Peers of `peers` with their own 5xx/6xx spike alarms (needs `peerMetrics`). */
   readonly peerAlarms: readonly string[];
+  /** IANA zone of the logs' local times (the function's LOG_TIME_ZONE). */
+  readonly logTimeZone: string;
+  /** Key prefix -> IANA zone overrides (the function's LOG_TIME_ZONES_BY_PREFIX). */
+  readonly logTimeZoneByPrefix: Readonly<Record<string, string>>;
   readonly bucketEncryption: BucketEncryptionMode;
   /** Log objects expire after this many days; 0 keeps them forever. */
   readonly logExpirationDays: number;
@@ -161,6 +166,20 @@ const KEYS = {
     z.preprocess(fromCliList, z.array(z.string().min(1))),
     DEFAULTS.peerAlarms,
     'must be a list of peer names (JSON array, or comma-separated on the command line)',
+  ),
+  // the function checks the zones the same way at cold start (Intl): reject here what it would reject there
+  logTimeZone: spec(
+    z.string().refine(isTimeZone),
+    DEFAULTS.logTimeZone as string,
+    'must be an IANA time zone, e.g. Europe/Berlin or UTC',
+  ),
+  logTimeZoneByPrefix: spec(
+    z.preprocess(
+      (v) => (typeof v === 'string' ? parseJsonOr(v) : v),
+      z.record(z.string().min(1), z.string().refine(isTimeZone)),
+    ),
+    DEFAULTS.logTimeZoneByPrefix,
+    'must be a JSON object of key prefix -> IANA time zone, e.g. {"pbx-berlin/": "Europe/Berlin"}',
   ),
   bucketEncryption: spec(
     z.enum(BUCKET_ENCRYPTION_MODES),
@@ -411,6 +430,8 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
     peerTopN: v.peerTopN,
     kpiMetrics: v.kpiMetrics,
     peerAlarms: v.peerAlarms,
+    logTimeZone: v.logTimeZone,
+    logTimeZoneByPrefix: v.logTimeZoneByPrefix,
     bucketEncryption: v.bucketEncryption,
     logExpirationDays: v.logExpirationDays,
     noncurrentVersionExpirationDays: v.noncurrentVersionExpirationDays,

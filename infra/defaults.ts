@@ -36,6 +36,10 @@ export const DEFAULTS = {
   kpiMetrics: true,
   /** Named peers that get their own 5xx/6xx spike alarms (needs peerMetrics). */
   peerAlarms: [] as readonly string[],
+  /** IANA zone of the logs' local times (LOG_TIME_ZONE). */
+  logTimeZone: 'UTC',
+  /** Key prefix -> IANA zone, for buckets that collect logs from several sites (LOG_TIME_ZONES_BY_PREFIX). */
+  logTimeZoneByPrefix: {} as Readonly<Record<string, string>>,
   bucketEncryption: 's3-managed' as BucketEncryptionMode,
   /** 0 keeps log objects forever. */
   logExpirationDays: 90,

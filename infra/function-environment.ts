@@ -14,12 +14,18 @@ export interface FunctionSettings {
   readonly peerMetrics?: boolean;
   readonly peerTopN?: number;
   readonly kpiMetrics?: boolean;
+  readonly logTimeZone?: string;
+  readonly logTimeZoneByPrefix?: Readonly<Record<string, string>>;
   readonly ledgerRetentionDays?: number;
 }
 
-/** METRICS_NAMESPACE, METRIC_DETAIL, PEERS (when any), PEER_METRICS, PEER_TOP_N, KPI_METRICS and LEDGER_TTL_DAYS. */
+/**
+ * METRICS_NAMESPACE, METRIC_DETAIL, PEERS (when any), PEER_METRICS, PEER_TOP_N, KPI_METRICS, LOG_TIME_ZONE,
+ * LOG_TIME_ZONES_BY_PREFIX (when any) and LEDGER_TTL_DAYS.
+ */
 export const functionSettingsEnvironment = (s: FunctionSettings): Record<string, string> => {
   const peers = s.peers ?? DEFAULTS.peers;
+  const byPrefix = s.logTimeZoneByPrefix ?? DEFAULTS.logTimeZoneByPrefix;
   return {
     METRICS_NAMESPACE: s.namespace,
     METRIC_DETAIL: s.metricDetail ?? DEFAULTS.metricDetail,
@@ -27,6 +33,8 @@ export const functionSettingsEnvironment = (s: FunctionSettings): Record<string,
     PEER_METRICS: String(s.peerMetrics ?? DEFAULTS.peerMetrics),
     PEER_TOP_N: String(s.peerTopN ?? DEFAULTS.peerTopN),
     KPI_METRICS: String(s.kpiMetrics ?? DEFAULTS.kpiMetrics),
+    LOG_TIME_ZONE: s.logTimeZone ?? DEFAULTS.logTimeZone,
+    ...(Object.keys(byPrefix).length > 0 ? { LOG_TIME_ZONES_BY_PREFIX: JSON.stringify(byPrefix) } : {}),
     LEDGER_TTL_DAYS: String(s.ledgerRetentionDays ?? DEFAULTS.ledgerRetentionDays),
   };
 };

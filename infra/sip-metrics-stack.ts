@@ -41,6 +41,8 @@ export class SipMetricsStack extends Stack {
       peerAlarms: config.peerAlarms,
       kpiMetrics: config.kpiMetrics,
       kpiAlarms: config.kpiAlarms,
+      logTimeZone: config.logTimeZone,
+      logTimeZoneByPrefix: config.logTimeZoneByPrefix,
       bucketEncryption: config.bucketEncryption,
       logExpirationDays: config.logExpirationDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,

@@ -7,6 +7,7 @@ import { parseS3Url, s3Input } from './adapters/s3-input.js';
 import { scan } from './engine/index.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
+import { isTimeZone } from './engine/time-zone.js';
 import { SipMetricsError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { formatPeerTable } from './report/format-peers.js';
@@ -30,6 +31,10 @@ interface ScanCliOptions {
   readonly progress: boolean;
   readonly peers?: PeerMap;
   readonly byPeer: boolean;
+  /** IANA zone of the logs' local times. */
+  readonly timeZone: string;
+  /** --reference-time: completes dates the logs leave out (default: each file's mtime). */
+  readonly referenceMs?: number;
 }
 
 const partialOf = (e: unknown): ScanResult | undefined => {
@@ -46,7 +51,9 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
   try {
     const onProgress = progress ? (n: number) => progress.update(n) : undefined;
     // the bytes say what the input is: a .gz name holding plain text is scanned as text
-    result = await scan(input.chunks(), { onProgress, peers: opts.peers });
+    // a log is written before it is stored: its mtime completes the dates it leaves out (stdin: now)
+    const referenceMs = opts.referenceMs ?? input.modifiedMs ?? Date.now();
+    result = await scan(input.chunks(), { onProgress, peers: opts.peers, timeZone: opts.timeZone, referenceMs });
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;
     error = e;
@@ -86,6 +93,22 @@ const reportEmpty = (name: string, json: boolean): void => {
   );
 };
 
+/** ISO 8601 with a date, a time and a zone designator: a reference instant must not depend on the machine's zone. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** --tz and --reference-time checked, or the usage error to print. */
+const readTimeOptions = (
+  tz: string,
+  referenceTime: string | undefined,
+): { timeZone: string; referenceMs?: number } | string => {
+  if (!isTimeZone(tz)) return `--tz ${tz}: not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`;
+  if (referenceTime === undefined) return { timeZone: tz };
+  const ms = ISO_INSTANT.test(referenceTime) ? Date.parse(referenceTime) : Number.NaN;
+  if (!Number.isFinite(ms))
+    return `--reference-time ${referenceTime}: expected an ISO 8601 instant with a zone, e.g. 2026-11-24T14:00:00Z`;
+  return { timeZone: tz, referenceMs: ms };
+};
+
 /** Builds the command line program (exported for tests). */
 export const buildProgram = (): Command => {
   const program = new Command()
@@ -111,14 +134,33 @@ export const buildProgram = (): Command => {
     )
     .option('--peers <file>', 'JSON peer map: {"name": ["CIDR", "IP", "IP:port", ...]}; names the senders in byPeer')
     .option('--by <what>', 'also break the table down by: peer (the sender of each response)')
+    .option('--tz <zone>', "IANA time zone of the logs' local times, e.g. Europe/Berlin", 'UTC')
+    .option(
+      '--reference-time <iso8601>',
+      "when the logs were complete: completes times printed without a date or year (default: each file's mtime)",
+    )
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
     .action(
       async (
         inputs: string[],
-        o: { json: boolean; perMinute: boolean; progress: boolean; peers?: string; by?: string },
+        o: {
+          json: boolean;
+          perMinute: boolean;
+          progress: boolean;
+          peers?: string;
+          by?: string;
+          tz: string;
+          referenceTime?: string;
+        },
       ) => {
         if (o.by !== undefined && o.by !== 'peer') {
           process.stderr.write(`sip-metrics: --by ${o.by}: the only breakdown is "peer"\n`);
+          process.exitCode = EXIT.USAGE;
+          return;
+        }
+        const time = readTimeOptions(o.tz, o.referenceTime);
+        if (typeof time === 'string') {
+          process.stderr.write(`sip-metrics: ${time}\n`);
           process.exitCode = EXIT.USAGE;
           return;
         }
@@ -158,6 +200,7 @@ export const buildProgram = (): Command => {
                 progress: showProgress,
                 peers,
                 byPeer: o.by === 'peer',
+                ...time,
               })) && ok;
           }
         }

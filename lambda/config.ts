@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type PeerMap, parsePeerMap } from './engine/peers.js';
 import { DEFAULT_PEER_TOP_N, type MetricDetail, type PeerMetricOptions } from './engine/to-metric-points.js';
 import { ConfigError } from './errors.js';
+import { type LogTimeZones, parseLogTimeZones } from './log-time-zones.js';
 
 export type { MetricDetail } from './engine/to-metric-points.js';
 
@@ -33,6 +34,8 @@ export interface Config {
   readonly peerMetrics?: PeerMetricOptions;
   /** Publish the RFC 6076 KPI metrics (KPI_METRICS, default true). */
   readonly kpiMetrics: boolean;
+  /** Zone of the logs' local times (LOG_TIME_ZONE, default UTC), with overrides by key prefix (LOG_TIME_ZONES_BY_PREFIX, JSON `{"pbx-berlin/": "Europe/Berlin"}`). */
+  readonly logTimeZones: LogTimeZones;
 }
 
 const intIn = (name: string, min: number, max: number, def: number) =>
@@ -137,10 +140,10 @@ const peerSettings = (
 /** Reads and validates the environment; throws one ConfigError that lists every problem. */
 export const readConfig = (env: Readonly<Record<string, string | undefined>>): Config => {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => i.message);
-    throw new ConfigError(problems.join('; '), { problems });
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
+  const zones = logTimeZonesOf(env);
+  if ('problems' in zones) problems.push(...zones.problems);
+  if (!parsed.success || 'problems' in zones) throw new ConfigError(problems.join('; '), { problems });
   const e = parsed.data;
   return {
     metricsNamespace: e.METRICS_NAMESPACE,
@@ -156,5 +159,27 @@ export const readConfig = (env: Readonly<Record<string, string | undefined>>): C
     s3ForcePathStyle: Boolean(e.AWS_ENDPOINT_URL_S3 || e.AWS_ENDPOINT_URL),
     ...peerSettings(e.PEERS, e.PEER_METRICS === 'true', e.PEER_TOP_N),
     kpiMetrics: e.KPI_METRICS === 'true',
+    logTimeZones: zones.zones,
+  };
+};
+
+/** LOG_TIME_ZONE and LOG_TIME_ZONES_BY_PREFIX, each problem named after its variable. */
+const logTimeZonesOf = (
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly zones: LogTimeZones } | { readonly problems: string[] } => {
+  const zone = env.LOG_TIME_ZONE?.trim() || 'UTC';
+  const json = env.LOG_TIME_ZONES_BY_PREFIX?.trim() || '{}';
+  let byPrefix: unknown;
+  try {
+    byPrefix = JSON.parse(json);
+  } catch {
+    return { problems: ['LOG_TIME_ZONES_BY_PREFIX must be JSON: {"key/prefix/": "Europe/Berlin", ...}'] };
+  }
+  const r = parseLogTimeZones(zone, byPrefix);
+  if ('zones' in r) return r;
+  return {
+    problems: r.problems.map((p) =>
+      p.startsWith(`"${zone}" is not`) ? `LOG_TIME_ZONE: ${p}` : `LOG_TIME_ZONES_BY_PREFIX: ${p}`,
+    ),
   };
 };

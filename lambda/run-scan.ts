@@ -16,6 +16,7 @@ import {
   toMetricPoints,
 } from './engine/to-metric-points.js';
 import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError } from './errors.js';
+import { type LogTimeZones, zoneForKey } from './log-time-zones.js';
 import type { LogSink } from './logger.js';
 
 /** Everything runScan talks to, built once per container by the handler (or by a test). */
@@ -31,6 +32,8 @@ export interface RunScanDeps {
   readonly peerMetrics?: PeerMetricOptions;
   /** Publish the RFC 6076 KPI metrics (InviteTransactions by Outcome, the three delays). */
   readonly kpiMetrics?: boolean;
+  /** Zone of each log's local times, by key (default: UTC). */
+  readonly logTimeZones?: LogTimeZones;
   readonly publishConcurrency: number;
   /** How long a claim made now lasts: no longer than the invocation can still run, plus a margin. */
   readonly leaseMs: () => number;
@@ -51,6 +54,8 @@ export interface FileSummary {
   readonly retransmittedResponses: number;
   readonly anomalies: ScanResult['anomalies'];
   readonly restampedResponses: number;
+  /** Responses with no time of their own (published at the upload minute, and as UntimedResponses); absent in summaries of older versions. */
+  readonly untimedResponses?: number;
   readonly datums: number;
   readonly batches: number;
   /** PutMetricData calls this attempt made (batches acknowledged in earlier attempts are not resent). */
@@ -162,7 +167,10 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
   try {
     const opened = await source.open({ ...ref, versionId: id.versionId, eTag: id.eTag });
     const scanStarted = now();
-    const result = await scan(opened.body, { peers: deps.peers });
+    // a log is written before it is stored: its LastModified completes the dates the log leaves out
+    const referenceMs = opened.lastModifiedMs ?? ref.uploadTimeMs ?? claim.refTimeMs;
+    const timeZone = zoneForKey(ref.key, deps.logTimeZones);
+    const result = await scan(opened.body, { peers: deps.peers, referenceMs, timeZone });
     const scanMs = Math.max(1, now() - scanStarted);
 
     const uploadTimeMs = ref.uploadTimeMs ?? opened.lastModifiedMs ?? claim.refTimeMs;
@@ -215,6 +223,7 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
       retransmittedResponses: result.retransmissions.responses,
       anomalies: result.anomalies,
       restampedResponses: converted.restampedResponses,
+      untimedResponses: result.responses - result.timedResponses,
       datums: points.length,
       batches: batches.length,
       calls,

@@ -149,6 +149,8 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
           peerMetrics: config.peerMetrics,
           peerTopN: config.peerTopN,
           kpiMetrics: config.kpiMetrics,
+          logTimeZone: config.logTimeZone,
+          logTimeZoneByPrefix: config.logTimeZoneByPrefix,
           ledgerRetentionDays: config.ledgerRetentionDays,
         }),
         POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -121,9 +121,11 @@ export const renderFileLine = (f: FileStatus, paint: Paint, keyWidth = 46): stri
       if (s === undefined) return `${head}  ${f.state === 'duplicate' ? 'already counted: the ledger skipped it' : ''}`;
       const restamped =
         s.restampedResponses > 0 ? paint.alarm(`  ${int(s.restampedResponses)} restamped to processing time`) : '';
+      const untimed = s.untimedResponses ?? 0;
+      const atUpload = untimed > 0 ? paint.alarm(`  ${int(untimed)} untimed (at the upload minute)`) : '';
       const what =
         f.state === 'duplicate' ? 'already counted, skipped by the ledger' : `${(s.durationMs / 1000).toFixed(1)} s`;
-      return `${head}  ${int(s.responses).padStart(9)} responses  ${paint.dim(what)}${restamped}${renderAnomalies(s.anomalies, paint)}`;
+      return `${head}  ${int(s.responses).padStart(9)} responses  ${paint.dim(what)}${atUpload}${restamped}${renderAnomalies(s.anomalies, paint)}`;
     }
     case 'retrying':
     case 'failed':

@@ -63,6 +63,16 @@ export interface ProcessorFunctionProps {
    */
   readonly kpiMetrics?: boolean;
   /**
+   * IANA zone of the logs' local times (LOG_TIME_ZONE).
+   * @default 'UTC'
+   */
+  readonly logTimeZone?: string;
+  /**
+   * Key prefix -> IANA zone, overriding logTimeZone (LOG_TIME_ZONES_BY_PREFIX).
+   * @default {}
+   */
+  readonly logTimeZoneByPrefix?: Readonly<Record<string, string>>;
+  /**
    * Ledger items expire this many days after they were written.
    * @default 30
    */
@@ -159,6 +169,8 @@ export class ProcessorFunction extends Construct {
           peerMetrics: props.peerMetrics,
           peerTopN: props.peerTopN,
           kpiMetrics: props.kpiMetrics,
+          logTimeZone: props.logTimeZone,
+          logTimeZoneByPrefix: props.logTimeZoneByPrefix,
           ledgerRetentionDays: props.ledgerRetentionDays,
         }),
         LEDGER_TABLE: props.ledgerTable.tableName,

@@ -69,6 +69,16 @@ export interface SipMetricsProps {
    */
   readonly peerAlarms?: readonly string[];
   /**
+   * IANA zone of the logs' local times (times printed without a zone are read in it).
+   * @default 'UTC'
+   */
+  readonly logTimeZone?: string;
+  /**
+   * Key prefix -> IANA zone, for buckets that collect logs from several sites: `{"pbx-berlin/": "Europe/Berlin"}`.
+   * @default {}
+   */
+  readonly logTimeZoneByPrefix?: Readonly<Record<string, string>>;
+  /**
    * Encryption at rest of the log bucket.
    * @default 's3-managed'
    */
@@ -218,6 +228,8 @@ export class SipMetrics extends Construct {
       peerMetrics: props.peerMetrics,
       peerTopN: props.peerTopN,
       kpiMetrics: props.kpiMetrics,
+      logTimeZone: props.logTimeZone,
+      logTimeZoneByPrefix: props.logTimeZoneByPrefix,
       ledgerRetentionDays: props.ledgerRetentionDays,
       memoryMiB: props.functionMemoryMiB,
       timeout,

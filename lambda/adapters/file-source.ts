@@ -13,6 +13,8 @@ export interface FileInput {
   readonly path?: string;
   /** Size in bytes when known (not for stdin). */
   readonly size?: number;
+  /** When the file was last written (mtime; LastModified for S3), when known: the log's reference instant. */
+  readonly modifiedMs?: number;
   readonly chunks: () => AsyncIterable<Uint8Array>;
 }
 
@@ -68,11 +70,11 @@ export const resolveInputs = async (args: readonly string[]): Promise<FileInput[
         .sort();
       for (const path of entries) {
         const s = await statOrThrow(path);
-        out.push({ name: path, path, size: s.size, chunks: () => readChunks(path) });
+        out.push({ name: path, path, size: s.size, modifiedMs: s.mtimeMs, chunks: () => readChunks(path) });
       }
       continue;
     }
-    out.push({ name: arg, path: arg, size: st.size, chunks: () => readChunks(arg) });
+    out.push({ name: arg, path: arg, size: st.size, modifiedMs: st.mtimeMs, chunks: () => readChunks(arg) });
   }
   return out;
 };

@@ -21,8 +21,9 @@ export const s3Input = async (arg: string, env: NodeJS.ProcessEnv = process.env)
   const { createS3Client, S3ObjectSource } = await import('./s3-source.js');
   const source = new S3ObjectSource(createS3Client({ forcePathStyle }));
   let size: number;
+  let modifiedMs: number | undefined;
   try {
-    size = (await source.head(ref)).size;
+    ({ size, lastModifiedMs: modifiedMs } = await source.head(ref));
   } catch (e) {
     // HEAD's 404 has no body, so it cannot say whether the bucket or the key is missing: GetObject can
     if (e instanceof ObjectNotFoundError && e.context.s3Error === 'NotFound') await source.open(ref);
@@ -39,5 +40,5 @@ export const s3Input = async (arg: string, env: NodeJS.ProcessEnv = process.env)
       );
     }
   }
-  return { name: arg, size, chunks };
+  return { name: arg, size, modifiedMs, chunks };
 };

@@ -24,7 +24,7 @@ export interface OpenedObject {
 /** Reads objects; maps "gone" to ObjectNotFoundError, lets every other failure through as transient. */
 export interface ObjectSource {
   /** The current ETag and size, for events that name no version (rare: every S3 event has an eTag). */
-  head(ref: ObjectRef): Promise<{ eTag: string; size: number }>;
+  head(ref: ObjectRef): Promise<{ eTag: string; size: number; lastModifiedMs?: number }>;
   open(ref: ObjectRef): Promise<OpenedObject>;
 }
 
@@ -47,12 +47,16 @@ export const createS3Client = (opts: { forcePathStyle: boolean }): S3Client =>
 export class S3ObjectSource implements ObjectSource {
   constructor(private readonly client: S3Client) {}
 
-  async head(ref: ObjectRef): Promise<{ eTag: string; size: number }> {
+  async head(ref: ObjectRef): Promise<{ eTag: string; size: number; lastModifiedMs?: number }> {
     try {
       const out = await this.client.send(
         new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }),
       );
-      return { eTag: (out.ETag ?? '').replace(/"/g, ''), size: out.ContentLength ?? 0 };
+      return {
+        eTag: (out.ETag ?? '').replace(/"/g, ''),
+        size: out.ContentLength ?? 0,
+        lastModifiedMs: out.LastModified?.getTime(),
+      };
     } catch (e) {
       if (isGone(e)) throw this.gone(ref, e);
       throw e;

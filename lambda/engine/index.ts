@@ -2,10 +2,13 @@ import { UnknownFormatError } from '../errors.js';
 import { gunzipChunks } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
+import { LogClock } from './log-clock.js';
+import { hasLinePrefixes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
 import { MessageCounter } from './message-counter.js';
 import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
+import { remapMinutes } from './remap-minutes.js';
 import { SipFramer } from './sip-framer.js';
 import type { ScanResult } from './tally.js';
 import { Tally } from './tally.js';
@@ -19,6 +22,13 @@ export interface ScanOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Names for sender addresses in `byPeer` (by default, senders are keyed by IP). */
   readonly peers?: PeerMap;
+  /**
+   * When the file was complete (S3 LastModified, file mtime, or given): completes times printed
+   * without a date or year. Without it those stay untimed.
+   */
+  readonly referenceMs?: number;
+  /** IANA zone of the log's local times. @default 'UTC' */
+  readonly timeZone?: string;
 }
 
 const asBuffer = (u: Uint8Array): Buffer =>
@@ -37,13 +47,16 @@ export async function* countBytes(
   }
 }
 
-/** Reads enough of a stream to sniff it, then yields everything (the sniffed head included). */
-const peek = async (input: AsyncIterable<Buffer>): Promise<{ head: Buffer; rest: AsyncGenerator<Buffer> }> => {
+/** Reads enough of a stream to sniff it (`bytes`, or all of a shorter one), then yields everything (the sniffed head included). */
+const peek = async (
+  input: AsyncIterable<Buffer>,
+  bytes = SNIFF_BYTES,
+): Promise<{ head: Buffer; rest: AsyncGenerator<Buffer> }> => {
   const it = input[Symbol.asyncIterator]();
   const got: Buffer[] = [];
   let n = 0;
   let done = false;
-  while (n < SNIFF_BYTES) {
+  while (n < bytes) {
     const r = await it.next();
     if (r.done) {
       done = true;
@@ -71,16 +84,24 @@ const peek = async (input: AsyncIterable<Buffer>): Promise<{ head: Buffer; rest:
  */
 export const scan = async (chunks: AsyncIterable<Uint8Array>, opts: ScanOptions = {}): Promise<ScanResult> => {
   const tally = new Tally(opts.peers);
+  const clock = new LogClock(opts);
   try {
-    await scanInto(tally, chunks, opts);
+    await scanInto(tally, chunks, opts, clock);
   } catch (e) {
     if (e instanceof Error && 'context' in e) {
       // keep what was counted before the failure: callers report it with the error
-      Object.assign((e as { context: Record<string, unknown> }).context, { partial: tally.toResult() });
+      Object.assign((e as { context: Record<string, unknown> }).context, { partial: timedResult(tally, clock) });
     }
     throw e;
   }
-  return tally.toResult();
+  return timedResult(tally, clock);
+};
+
+/** The tally's result, its minutes moved where the clock's end-of-file verdict puts them. */
+const timedResult = (tally: Tally, clock: LogClock): ScanResult => {
+  const remap = clock.finish();
+  const r = tally.toResult();
+  return remap === undefined ? r : remapMinutes(r, remap);
 };
 
 /** The scan itself, filling a caller-owned Tally (so partial counts survive an error). */
@@ -88,6 +109,7 @@ export const scanInto = async (
   tally: Tally,
   chunks: AsyncIterable<Uint8Array>,
   opts: ScanOptions = {},
+  clock: LogClock = new LogClock(opts),
 ): Promise<void> => {
   let { head, rest } = await peek(countBytes(chunks, tally, opts.onProgress));
   // the bytes decide what the input is, never its name: a .gz holding plain text is read as text
@@ -98,7 +120,7 @@ export const scanInto = async (
     container = detectContainer(head);
     if (container === 'gzip') container = 'text'; // gzip inside gzip is not a log format
   }
-  const counter = new MessageCounter(tally);
+  const counter = new MessageCounter(tally, undefined, clock);
   const framer = new SipFramer(counter);
   if (container === 'pcap' || container === 'pcapng') {
     tally.formats.add(container);
@@ -114,8 +136,17 @@ export const scanInto = async (
     reader.end();
     return;
   }
-  const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally);
-  await scanTextChunks(scanner, rest);
+  // a log whose every line carries a logger prefix is read with the prefixes cut off
+  const text = await peek(rest, PREFIX_SNIFF_BYTES);
+  let lines = text.rest;
+  let stripper: LinePrefixStripper | undefined;
+  // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdict must not depend on chunking
+  if (hasLinePrefixes(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
+    stripper = new LinePrefixStripper();
+    lines = stripper.strip(text.rest);
+  }
+  const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
+  await scanTextChunks(scanner, lines);
   assertFoundSip(tally, head);
 };
 

@@ -5,7 +5,7 @@
  */
 
 /** Header ids returned by `headerId`. */
-export const HEADER = { other: 0, callId: 1, cseq: 2, contentLength: 3, via: 4 } as const;
+export const HEADER = { other: 0, callId: 1, cseq: 2, contentLength: 3, via: 4, date: 5 } as const;
 export type HeaderId = (typeof HEADER)[keyof typeof HEADER];
 
 const SP = 0x20;
@@ -22,6 +22,7 @@ const NAMES: readonly (readonly [string, HeaderId])[] = [
   ['l', HEADER.contentLength],
   ['via', HEADER.via],
   ['v', HEADER.via],
+  ['date', HEADER.date],
 ];
 const NAME_BYTES = NAMES.map(([n, id]) => [Buffer.from(n, 'latin1'), id] as const);
 

@@ -219,6 +219,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   let contentLength: number | undefined;
   let topVia: Transport | undefined;
   let topViaValue: string | undefined;
+  let date: string | undefined;
   let bareLfLines = 0;
   let headerLines = 0;
   if (lf < limit && slEnd === lf) bareLfLines++;
@@ -279,6 +280,9 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
               topViaValue = buf.toString('latin1', vs, ve);
             }
             break;
+          case 5: // Date
+            if (date === undefined) date = buf.toString('latin1', vs, ve);
+            break;
         }
       }
     }
@@ -300,6 +304,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     callId,
     viaTransport: topVia,
     topVia: topViaValue,
+    date,
   };
 
   if (headersTooLarge) return { kind: 'message', msg, end: limit, anomaly: 'message-too-large' };

@@ -1,5 +1,6 @@
 import type { HeaderMatch, MatchContext, TextFormatReader } from './formats/text-format.js';
 import { NEED_MORE } from './formats/text-format.js';
+import type { LineTimes } from './log-prefix.js';
 import type { MessageCounter } from './message-counter.js';
 import type { SipFramer } from './sip-framer.js';
 import { identityFor, type LineFence, lineContentEnd, parseMessage, startLineKind } from './sip-message.js';
@@ -52,12 +53,16 @@ export class TextScanner {
   /** Bytes not scanned yet, [0, filled) of a buffer the scanner owns and reuses. */
   private carry: Buffer = EMPTY;
   private filled = 0;
+  /** Stream offset of the first byte of the owned buffer (the logger-prefix times are kept by it). */
+  private base = 0;
 
+  /** @param lineTimes the times logger prefixes printed, when they were stripped off the lines */
   constructor(
     readers: readonly TextFormatReader[],
     private readonly framer: SipFramer,
     private readonly counter: MessageCounter,
     private readonly tally: Tally,
+    private readonly lineTimes?: LineTimes,
   ) {
     for (const r of readers) {
       if (r.marker !== undefined) continue;
@@ -112,6 +117,9 @@ export class TextScanner {
     const used = this.process(this.carry.subarray(0, this.filled), false);
     this.carry.copyWithin(0, used, this.filled);
     this.filled -= used;
+    this.base += used;
+    // a long stretch without SIP asks no time: let the marks behind the scan go all the same
+    this.lineTimes?.release(this.base);
   }
 
   /**
@@ -157,7 +165,7 @@ export class TextScanner {
       // a reader that still needs more has had its whole window: the line is not its header
       const m = this.matchHeader(buf, ls, lf, wEnd);
       if (m !== null && m !== NEED_MORE) {
-        this.apply(m);
+        this.apply(m, ls);
         pos = m.next;
         continue;
       }
@@ -211,7 +219,7 @@ export class TextScanner {
     if (r.kind === 'message') {
       if (this.meta === UNKNOWN_META) this.tally.formats.add('sip');
       if (r.anomaly) this.tally.anomaly(r.anomaly);
-      this.counter.message(r.msg, this.meta);
+      this.counter.message(r.msg, this.meta === UNKNOWN_META ? this.timed(UNKNOWN_META, ls) : this.meta);
       // a log header describes the one message after it; bare SIP that follows is not its message
       this.meta = UNKNOWN_META;
       return Math.max(r.end, ls + 1);
@@ -225,18 +233,27 @@ export class TextScanner {
     return lf + 1;
   }
 
-  private apply(m: HeaderMatch): void {
+  /** The header's meta with the time of its line's logger prefix, when the header printed none itself. */
+  private timed(meta: PayloadMeta, ls: number): PayloadMeta {
+    if (this.lineTimes === undefined || meta.timeMs !== undefined || meta.stamp !== undefined) return meta;
+    const stamp = this.lineTimes.at(this.base + ls);
+    return stamp === undefined ? meta : { ...meta, stamp };
+  }
+
+  private apply(m: HeaderMatch, ls: number): void {
     this.tally.formats.add(m.format);
     switch (m.kind) {
       case 'inline':
-        this.meta = m.meta;
+        this.meta = this.timed(m.meta, ls);
         return;
       case 'datagram':
-        this.framer.datagram(m.payloadBuf, m.payloadStart, m.payloadEnd, m.meta, { dotCR: m.dotCR });
+        this.framer.datagram(m.payloadBuf, m.payloadStart, m.payloadEnd, this.timed(m.meta, ls), { dotCR: m.dotCR });
         return;
-      case 'stream':
-        this.framer.stream(m.flow ?? '', m.payloadBuf, m.payloadStart, m.payloadEnd, m.meta, { dotCR: m.dotCR });
+      case 'stream': {
+        const meta = this.timed(m.meta, ls);
+        this.framer.stream(m.flow ?? '', m.payloadBuf, m.payloadStart, m.payloadEnd, meta, { dotCR: m.dotCR });
         return;
+      }
       case 'record':
         this.counter.accounted(m.record);
         return;

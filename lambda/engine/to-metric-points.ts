@@ -15,6 +15,8 @@ export type MetricName =
   | 'FilesProcessed'
   | 'BytesProcessed'
   | 'ParseAnomalies'
+  /** Responses with no time of their own (no log time, no Date header), stamped at the upload minute. */
+  | 'UntimedResponses'
   | 'FilesFailed'
   | 'ProcessingLagSeconds'
   | 'InviteTransactions'
@@ -297,7 +299,8 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
 
   const published = opts.peerMetrics === undefined ? null : choosePublishedPeers(result.byPeer, opts.peerMetrics);
   const slices: MinuteSlice[] = result.series.map((s) => ({ ...s, minuteMs: Date.parse(s.minute) }));
-  slices.push(untimedSlice(result, floorMinute(opts.uploadTimeMs)));
+  const untimed = untimedSlice(result, floorMinute(opts.uploadTimeMs));
+  slices.push(untimed);
 
   for (const s of slices) {
     const responses = RESPONSE_CLASSES.reduce((n, c) => n + s.byClass[c], 0);
@@ -310,6 +313,8 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
       ts = nowMinute;
     }
     merger.add('Responses', [], ts, 'Count', 1, responses);
+    // beside the responses it describes, so that UntimedResponses / Responses is the untimed share of a minute
+    if (s === untimed) merger.add('UntimedResponses', [], ts, 'Count', 1, responses);
     for (const c of RESPONSE_CLASSES) {
       merger.add('Responses', [{ Name: 'Class', Value: c }], ts, 'Count', 1, s.byClass[c]);
       merger.add('RetransmittedResponses', [{ Name: 'Class', Value: c }], ts, 'Count', 1, s.retransmittedByClass[c]);

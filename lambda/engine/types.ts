@@ -1,3 +1,5 @@
+import type { LogStamp } from './log-stamp.js';
+
 /** Shared types of the pure engine: bytes in, counts out. */
 
 /** Transport a message travelled over, when the log says so. */
@@ -53,6 +55,8 @@ export type AnomalyKind =
 export interface PayloadMeta {
   /** Milliseconds since the epoch (UTC), if the log carries an absolute time. */
   readonly timeMs?: number;
+  /** The time as the log printed it (local, or without a date), when `timeMs` is not known: the file's LogClock places it. */
+  readonly stamp?: LogStamp;
   /** Sender address ("ip:port", or a direction word such as "local" when the log only says sent/received). */
   readonly src?: string;
   /** Receiver address, same conventions as `src`. */
@@ -74,6 +78,8 @@ export interface SipMessage {
   readonly viaTransport?: Transport;
   /** The top Via field value: tells the hops of a proxied response apart when the log names no addresses. */
   readonly topVia?: string;
+  /** The Date header field value (RFC 3261 §20.17), the time of messages a log prints none for. */
+  readonly date?: string;
 }
 
 /** A final response known only from an accounting record (no message trace). */

@@ -44,7 +44,14 @@ export const formatTable = (file: string, r: ScanResult, seconds: number): strin
   const anomalies = Object.entries(r.anomalies);
   lines.push(`  anomalies  ${anomalies.length === 0 ? 'none' : anomalies.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   lines.push(`  unrecognised bytes  ${r.unrecognizedBytes}`);
-  if (r.responses > 0 && r.timedResponses === 0) lines.push('  timestamps  none in this log (no per-minute series)');
+  const untimed = r.responses - r.timedResponses;
+  if (untimed > 0) {
+    // what the function publishes as UntimedResponses: these land on the upload minute, not their own
+    const where = r.timedResponses === 0 ? 'no per-minute series' : 'not in the per-minute series';
+    lines.push(
+      `  untimed  ${untimed} of ${r.responses} responses carry no time (${where}; published at the upload minute)`,
+    );
+  }
   return lines.join('\n');
 };
 

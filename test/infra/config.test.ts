@@ -13,6 +13,8 @@ const DEFAULT_CONFIG: StackConfig = {
   peerTopN: 10,
   kpiMetrics: true,
   peerAlarms: [],
+  logTimeZone: 'UTC',
+  logTimeZoneByPrefix: {},
   bucketEncryption: 's3-managed',
   logExpirationDays: 90,
   noncurrentVersionExpirationDays: 30,
@@ -140,7 +142,7 @@ describe('readStackConfig', () => {
     // Assess
     expect(problems).toEqual([
       'sipMetrics:alarmEmial is not a setting of this app (known: stackName, namespace, keyPrefix, keySuffixes, ' +
-        'metricDetail, peers, peerMetrics, peerTopN, kpiMetrics, peerAlarms, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
+        'metricDetail, peers, peerMetrics, peerTopN, kpiMetrics, peerAlarms, logTimeZone, logTimeZoneByPrefix, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
         'ledgerRetentionDays, retainData, functionMemoryMiB, functionTimeoutSeconds, batchSize, maxConcurrency, ' +
         'functionLogRetentionDays, alarmEmail, alarmPeriodSeconds, alarmDatapointsToAlarm, alarmEvaluationPeriods, ' +
         'alarmLatenessMinutes, alarmMinResponses, serverErrorThresholdPercent, globalFailureThresholdPercent, ' +

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../lambda/config.js';
+import { zoneForKey } from '../../lambda/log-time-zones.js';
 import { dashboardWidgets, widgetTitled } from './dashboard-body.js';
 import { acknowledgementsIn, logicalIdOf, type Synthesized, synthesize } from './synth.js';
 
@@ -37,6 +38,8 @@ const OVERRIDES = {
   'sipMetrics:isaAlarmThresholdPercent': '15',
   'sipMetrics:serAlarmThresholdPercent': '35',
   'sipMetrics:kpiAlarmMinTransactions': '50',
+  'sipMetrics:logTimeZone': 'Europe/Berlin',
+  'sipMetrics:logTimeZoneByPrefix': '{"pbx-ny/":"America/New_York","pbx-ny/lab/":"UTC"}',
 };
 
 let s: Synthesized;
@@ -185,6 +188,31 @@ describe('stack options from cdk.json context', () => {
     ]);
     expect(config.peers?.nameOf('203.0.113.9:5060')).toBe('carrier-a');
     expect(config.peerMetrics).toEqual({ names: ['carrier-a'], topN: 5 });
+  });
+
+  it('hands the log time zones to the function in the form its own config reader accepts', () => {
+    // Prepare: the function's environment as synthesized
+    const fn = Object.values(s.template.findResources('AWS::Lambda::Function')).find(
+      (r) => (r.Properties?.Environment?.Variables as Record<string, unknown> | undefined)?.LOG_TIME_ZONE !== undefined,
+    );
+    const env = fn?.Properties?.Environment?.Variables as Record<string, unknown>;
+
+    // Act
+    const config = readConfig({
+      ...Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')),
+      LEDGER_TABLE: 'ledger-table',
+    } as Record<string, string>);
+
+    // Assess: the longest matching prefix wins
+    expect([env.LOG_TIME_ZONE, env.LOG_TIME_ZONES_BY_PREFIX]).toEqual([
+      'Europe/Berlin',
+      '{"pbx-ny/":"America/New_York","pbx-ny/lab/":"UTC"}',
+    ]);
+    expect(['logs/a.log', 'pbx-ny/a.log', 'pbx-ny/lab/a.log'].map((k) => zoneForKey(k, config.logTimeZones))).toEqual([
+      'Europe/Berlin',
+      'America/New_York',
+      'UTC',
+    ]);
   });
 
   it('deletes data with the stack when retainData is false: buckets emptied, no deletion protection', () => {

@@ -16,6 +16,7 @@ describe('readConfig', () => {
       ledgerTtlDays: 30,
       s3ForcePathStyle: false,
       kpiMetrics: true,
+      logTimeZones: { defaultZone: 'UTC', byPrefix: [] },
     });
   });
 
@@ -53,6 +54,30 @@ describe('readConfig', () => {
           'METRIC_DETAIL must be one of class, code, method, got "all"; PUBLISH_TIMEOUT_MS must be >= 100; ' +
           'LEDGER_TTL_DAYS must be >= 15',
       }),
+    );
+  });
+
+  it('reads the log time zone and its overrides by key prefix (longest first), with every zone problem listed', () => {
+    // Act
+    const c = readConfig({
+      LEDGER_TABLE: 't12',
+      LOG_TIME_ZONE: 'Europe/Berlin',
+      LOG_TIME_ZONES_BY_PREFIX: '{"ny/":"America/New_York","ny/lab/":"UTC"}',
+    });
+
+    // Assess
+    expect(c.logTimeZones).toEqual({
+      defaultZone: 'Europe/Berlin',
+      byPrefix: [
+        ['ny/lab/', 'UTC'],
+        ['ny/', 'America/New_York'],
+      ],
+    });
+    expect(() =>
+      readConfig({ LEDGER_TABLE: 't12', LOG_TIME_ZONE: 'CEST', LOG_TIME_ZONES_BY_PREFIX: '{"a/":"Mars/Olympus"}' }),
+    ).toThrow(
+      'LOG_TIME_ZONE: "CEST" is not an IANA time zone (e.g. Europe/Berlin, UTC); ' +
+        'LOG_TIME_ZONES_BY_PREFIX: "Mars/Olympus" (for key prefix "a/") is not an IANA time zone',
     );
   });
 

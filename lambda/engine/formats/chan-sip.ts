@@ -1,6 +1,7 @@
+import { findLogStamp, type LogStamp } from '../log-stamp.js';
 import { transportNamed } from '../transport.js';
 import type { PayloadMeta } from '../types.js';
-import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
+import { lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -17,7 +18,7 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
  * In the full log (main/logger.c format_log_default, LOGTYPE_FILE) only the first line of a call
  * gets the prefix "[date] VERBOSE[lwp][C-%08x] chan_sip.c: ", so the "<--- " blocks, which start
  * with "\n", leave that prefix alone on the line above them. Its date, when it has a year (the
- * default dateformat "%b %e %T" has none), stamps the block.
+ * default dateformat "%b %e %T" has none: the file's clock gives it one), stamps the block.
  * The message follows as plain lines and is framed by Content-Length ('inline'); sent messages
  * name no transport, so the top Via tells it.
  */
@@ -41,17 +42,17 @@ const LOG_PREFIX = /^\[([^\]]*)\](?: VERBOSE\[\d+\](?:\[C-[0-9a-f]+\])?:?)? (?:c
 const LT = 0x3c;
 const DASH = 0x2d;
 
-const arrowMeta = (line: string, timeMs: number | undefined): PayloadMeta | null => {
+const arrowMeta = (line: string, stamp: LogStamp | undefined): PayloadMeta | null => {
   const r = READ.exec(line);
-  if (r) return { timeMs, src: r[2] ?? '', dst: 'local', transport: transportNamed(r[1]) };
+  if (r) return { stamp, src: r[2] ?? '', dst: 'local', transport: transportNamed(r[1]) };
   const s = SENT_RESPONSE.exec(line);
-  if (s) return { timeMs, src: 'local', dst: s[1] ?? '', transport: 'unknown' };
+  if (s) return { stamp, src: 'local', dst: s[1] ?? '', transport: 'unknown' };
   return null;
 };
 
-const requestMeta = (line: string, timeMs: number | undefined): PayloadMeta | null => {
+const requestMeta = (line: string, stamp: LogStamp | undefined): PayloadMeta | null => {
   const m = SENT_REQUEST.exec(line);
-  return m ? { timeMs, src: 'local', dst: m[1] ?? '', transport: 'unknown' } : null;
+  return m ? { stamp, src: 'local', dst: m[1] ?? '', transport: 'unknown' } : null;
 };
 
 /** Whether a line starting with 'R' or 'T' can be a send_request / retrans_pkt header (cheap test first). */
@@ -111,17 +112,17 @@ const logPrefixReader: TextFormatReader = {
     const p = LOG_PREFIX.exec(lineText(buf, ls, lf));
     if (!p) return null;
     const rest = p[2] ?? '';
-    const timeMs = findDateTime(p[1] ?? '');
+    const stamp = findLogStamp(p[1] ?? '');
     if (rest !== '') {
       if (READ_SUMMARY.test(rest)) return skip(Math.min(lf + 1, end));
-      const meta = requestMeta(rest, timeMs);
+      const meta = requestMeta(rest, stamp);
       return meta ? inline(meta, Math.min(lf + 1, end)) : null;
     }
     // the call began with "\n": its header is the next line
     const hs = lf + 1;
     const he = lineEndAt(buf, hs, end);
     if (he < 0 && !ctx.final) return NEED_MORE;
-    const meta = arrowMeta(lineText(buf, hs, he < 0 ? end : he), timeMs);
+    const meta = arrowMeta(lineText(buf, hs, he < 0 ? end : he), stamp);
     return meta ? inline(meta, he < 0 ? end : he + 1) : null;
   },
 };

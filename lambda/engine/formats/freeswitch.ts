@@ -1,6 +1,7 @@
+import { findLogStamp, timeOfDayStamp } from '../log-stamp.js';
 import { transportNamed } from '../transport.js';
 import type { PayloadMeta } from '../types.js';
-import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
+import { lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -9,7 +10,7 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
  * (sofia.c logger(): SWITCH_CHANNEL_LOG_CLEAN). tport_stamp prints
  *   "%s %zu bytes %s %s/[%s]:%u%s%s at %02u:%02u:%02u.%06lu:\n"
  * (recv|send|sent, the message size, from|to, udp|tcp|tls|ws|wss|sctp, the peer, an IPv6 flow
- * label, ";comp=sigcomp", the local time of day: no date), then tport_log_msg prints the message
+ * label, ";comp=sigcomp", the local time of day: no date, the file's clock gives it one), then tport_log_msg prints the message
  * line by line, every line end (CRLF, LF or CR) printed as one LF. Two layouts exist:
  * - sofia-sip 1.12 and FreeSWITCH before 1.10 (before commit 57cb3b3, 2019): a separator of 72
  *   dashes indented by 3 spaces, each line indented by 3 spaces (an empty line is 3 spaces), and
@@ -23,7 +24,7 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
  */
 
 const STAMP =
-  /(recv|send|sent) (\d+) bytes (from|to) ([a-z0-9-]+)\/\[([^\]]*)\]:(\d+)(?:\/\d+)?(?:;comp=sigcomp)? at \d{2}:\d{2}:\d{2}\.\d{6}:\s*$/;
+  /(recv|send|sent) (\d+) bytes (from|to) ([a-z0-9-]+)\/\[([^\]]*)\]:(\d+)(?:\/\d+)?(?:;comp=sigcomp)? at (\d{2}:\d{2}:\d{2}\.\d{6}):\s*$/;
 const SEPARATOR = '-'.repeat(72);
 const INDENT = '   ';
 
@@ -220,7 +221,8 @@ export const freeswitchReader: TextFormatReader = {
     const peer = `${host.includes(':') ? `[${host}]` : host}:${m[6] ?? ''}`;
     const prefix = line.slice(0, m.index);
     const meta: PayloadMeta = {
-      timeMs: prefix.length > 0 ? findDateTime(prefix) : undefined,
+      // a dated prefix says more than the stamp's time of day
+      stamp: (prefix.length > 0 ? findLogStamp(prefix) : undefined) ?? timeOfDayStamp(m[7] ?? ''),
       src: received ? peer : 'local',
       dst: received ? 'local' : peer,
       transport: transportNamed(m[4]),

@@ -1,3 +1,4 @@
+import { localStamp } from '../log-stamp.js';
 import type { Transport } from '../types.js';
 import { findDateTime, lineEndAt, lineText } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
@@ -64,7 +65,8 @@ export const ngrepReader: TextFormatReader = {
     const kind = m[1] ?? 'U';
     const src = withPort(kind, m[3] ?? '');
     const dst = withPort(kind, m[4] ?? '');
-    const time = m[2] ? findDateTime(m[2]) : undefined;
+    // -t prints local time (ngrep.c: localtime)
+    const stamp = m[2] ? localStamp(findDateTime(m[2])) : undefined;
     const payloadStart = Math.min(lf + 1, end);
 
     // find "\n\n" + header, or "\n" + end of input
@@ -117,7 +119,7 @@ export const ngrepReader: TextFormatReader = {
       from = c + 1;
     }
     const transport = TRANSPORT[kind] ?? 'unknown';
-    const meta = { timeMs: time, src, dst, transport };
+    const meta = { stamp, src, dst, transport };
     if (kind === 'T') {
       return {
         kind: 'stream',

@@ -1,5 +1,6 @@
+import { findLogStamp } from '../log-stamp.js';
 import { transportNamed } from '../transport.js';
-import { findDateTime, lineText } from './line-utils.js';
+import { lineText } from './line-utils.js';
 import type { MatchResult, TextFormatReader } from './text-format.js';
 
 /**
@@ -8,7 +9,8 @@ import type { MatchResult, TextFormatReader } from './text-format.js';
  *   <--- Transmitting SIP response (521 bytes) to UDP:10.0.0.1:5060 --->
  * followed by the message. In a full log the line carries a prefix such as
  * "[2026-11-24 13:39:27.271] VERBOSE[1234] res_pjsip_logger.c: "; its date, when it has a year,
- * stamps the message.
+ * stamps the message (a date without a year, Asterisk's default "[Nov 24 13:39:27]", too: the
+ * file's clock gives it its year).
  */
 
 const HEADER =
@@ -29,7 +31,7 @@ export const pjsipReader: TextFormatReader = {
       kind: 'inline',
       format: 'pjsip',
       meta: {
-        timeMs: prefix.length > 0 ? findDateTime(prefix) : undefined,
+        stamp: prefix.length > 0 ? findLogStamp(prefix) : undefined,
         src: received ? peer : 'local',
         dst: received ? 'local' : peer,
         transport: transportNamed(m[3]),

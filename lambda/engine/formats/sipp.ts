@@ -1,3 +1,4 @@
+import { type LogStamp, localStamp } from '../log-stamp.js';
 import { transportNamed } from '../transport.js';
 import { findDateTime, lineEndAt, lineText } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
@@ -8,13 +9,13 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
  *   UDP message sent (515 bytes):
  *   <blank>
  *   <the message>
- * and received ones say "TCP message received [307] bytes :". The time is SIPp's local time.
+ * and received ones say "TCP message received [307] bytes :". The time is SIPp's local time (read in the file's zone).
  * SIPp names only the direction, not the peer, so addresses are "local" and "remote".
  */
 
 const DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) (?:\(\d+ bytes\)|\[\d+\] bytes) ?:\s*$/;
 const DASH = 0x2d;
-const directionMatch = (line: string, timeMs: number | undefined, next: number): MatchResult => {
+const directionMatch = (line: string, stamp: LogStamp | undefined, next: number): MatchResult => {
   const d = DIRECTION.exec(line);
   if (!d) return null;
   const sent = d[2] === 'sent';
@@ -22,7 +23,7 @@ const directionMatch = (line: string, timeMs: number | undefined, next: number):
     kind: 'inline',
     format: 'sipp',
     meta: {
-      timeMs,
+      stamp,
       src: sent ? 'local' : 'remote',
       dst: sent ? 'remote' : 'local',
       transport: transportNamed(d[1]),
@@ -52,11 +53,11 @@ export const sippReader: TextFormatReader = {
     // separator: a run of dashes, a space, then SIPp's timestamp
     const line = lineText(buf, ls, lf);
     if (!SEPARATOR.test(line)) return null;
-    const timeMs = findDateTime(line);
+    const stamp = localStamp(findDateTime(line));
     const dl = lf + 1;
     const dle = lineEndAt(buf, dl, end);
     if (dle < 0) return ctx.final ? { kind: 'skip', format: 'sipp', next: end } : NEED_MORE;
-    const m = directionMatch(lineText(buf, dl, dle), timeMs, dle + 1);
+    const m = directionMatch(lineText(buf, dl, dle), stamp, dle + 1);
     return m ?? { kind: 'skip', format: 'sipp', next: dl };
   },
 };

@@ -39,6 +39,7 @@ describe('toMetricPoints', () => {
       'Responses{Class=5xx}@13:40 1x1',
       'Responses{}@19:58 1x1',
       'Responses{Class=1xx}@19:58 1x1',
+      'UntimedResponses{}@19:58 1x1',
       'BytesProcessed{}@20:00 1234x1',
       'FilesProcessed{}@20:00 1x1',
     ]);

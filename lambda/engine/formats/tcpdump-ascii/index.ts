@@ -61,7 +61,7 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     const dst = endpoint(s.dstHost, s.dstPort, s.ipv6);
     const p = spec === null ? -1 : printedHeaderLength(buf, ds, x.dataEnd, spec);
     const ps = ds + p;
-    const meta: PayloadMeta = { timeMs: s.timeMs, src, dst, transport: s.proto };
+    const meta: PayloadMeta = { timeMs: s.timeMs, stamp: s.stamp, src, dst, transport: s.proto };
     if (s.proto === 'udp') {
       if (p < 0 || s.length === 0 || ps >= x.dataEnd) return skip;
       // without `length N` (port 5060 prints "SIP: ...") the header's length fields tell it; when

@@ -1,3 +1,4 @@
+import { type LogStamp, localStamp, timeOfDayStamp } from '../../log-stamp.js';
 import { lineEndAt, lineText } from '../line-utils.js';
 import { type MatchContext, NEED_MORE, parseDateTimeUtc } from '../text-format.js';
 import { DASH, HT, SP } from './ascii-print.js';
@@ -24,7 +25,7 @@ const FLAG_BITS: Readonly<Record<string, number>> = {
  * parenthesised list of header fields (one level of nested parentheses: "proto UDP (17)").
  */
 const TIMESTAMP =
-  '(?:(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2}\\.\\d{6,9}) |(\\d{1,10})\\.(\\d{6,9}) |[ -]?\\d{2}:\\d{2}:\\d{2}\\.\\d{6,9} )?';
+  '(?:(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2}\\.\\d{6,9}) |(\\d{1,10})\\.(\\d{6,9}) |([ -]?\\d{2}:\\d{2}:\\d{2}\\.\\d{6,9}) )?';
 const INTERFACE = '(?:\\S+ +(?:In|Out|B|M|P|\\?) +)?';
 const VERBOSE_FIELDS = '\\((?:[^()]|\\([^()]*\\))*\\)';
 const SUMMARY = new RegExp(`^${TIMESTAMP}${INTERFACE}(IP6?) (?:${VERBOSE_FIELDS} )?(\\S+) > (\\S+?): (.*)$`);
@@ -53,7 +54,10 @@ export interface TcpSummary {
 }
 
 export interface Summary {
+  /** -tt: the instant. */
   readonly timeMs?: number;
+  /** Default: the local time of day; -tttt: the local date and time (ts_date_hmsfrac_format uses localtime). */
+  readonly stamp?: LogStamp;
   readonly ipv6: boolean;
   readonly srcHost: string;
   readonly srcPort: string;
@@ -75,14 +79,18 @@ const splitEndpoint = (s: string): [string, string] | null => {
 export const parseSummary = (line: string): Summary | 'other' | null => {
   const m = SUMMARY.exec(line);
   if (!m) return null;
-  const src = splitEndpoint(m[6] ?? '');
-  const dst = splitEndpoint(m[7] ?? '');
+  const src = splitEndpoint(m[7] ?? '');
+  const dst = splitEndpoint(m[8] ?? '');
   if (!src || !dst) return 'other';
   let timeMs: number | undefined;
-  if (m[1] !== undefined && m[2] !== undefined) timeMs = parseDateTimeUtc(m[1], m[2]);
+  let stamp: LogStamp | undefined;
+  if (m[1] !== undefined && m[2] !== undefined) stamp = localStamp(parseDateTimeUtc(m[1], m[2]));
   else if (m[3] !== undefined) timeMs = Number(m[3]) * 1000 + Math.round(Number(`0.${m[4] ?? '0'}`) * 1000);
-  const base = { timeMs, ipv6: m[5] === 'IP6', srcHost: src[0], srcPort: src[1], dstHost: dst[0], dstPort: dst[1] };
-  const rest = m[8] ?? '';
+  // a time of day; -ttt/-ttttt deltas look the same and are told apart by the file's clock (they start at 00:00:00.000000)
+  else if (m[5] !== undefined) stamp = timeOfDayStamp(m[5]);
+  const ipv6 = m[6] === 'IP6';
+  const base = { timeMs, stamp, ipv6, srcHost: src[0], srcPort: src[1], dstHost: dst[0], dstPort: dst[1] };
+  const rest = m[9] ?? '';
   const u = UDP_SUMMARY.exec(rest.replace(UDP_CHECKSUM, ''));
   const udpLength = u?.[1] ?? u?.[2];
   if (u) return { ...base, proto: 'udp', length: udpLength !== undefined ? Number(udpLength) : undefined };

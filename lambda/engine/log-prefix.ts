@@ -1,0 +1,175 @@
+import { findLogStamp, type LogStamp } from './log-stamp.js';
+
+/**
+ * Logs in which every line carries its logger's prefix: Asterisk's full log after `sip set debug
+ * on` or `pjsip set logger on` ("[Nov 24 13:39:27] VERBOSE[1234][C-0000abcd] chan_sip.c: " before
+ * every line of the message), syslog ("Nov 24 13:39:27 pbx asterisk[1234]: "), or any logger that
+ * writes an ISO 8601 or bracketed time, a level with thread and call ids and a source file before
+ * each line. The prefix is cut off each line that has one, so what remains is the message as it
+ * was sent, byte for byte (CRs included, so Content-Length frames it), and the time the prefix
+ * printed is remembered for the lines after it. Any text format may be prefixed this way: the
+ * readers see the stripped text.
+ */
+
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const CLOCK = '\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?';
+const DATED = `\\d{4}-\\d{2}-\\d{2}[T ]${CLOCK}(?:Z|[+-]\\d{2}:?\\d{2})?`;
+const MONTH_DAY = `${MONTH} [ \\d]\\d ${CLOCK}`;
+/** "[time]"; a bare ISO 8601 time; or syslog's RFC 3164 "Mon dd hh:mm:ss host tag[pid]:". */
+const TIME = `(?:\\[(${DATED}|${MONTH_DAY})\\]|(${DATED})|(${MONTH_DAY}) [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)`;
+/** A level: "VERBOSE[1234][C-0000abcd]" (Asterisk logger.c), "[DEBUG]" (FreeSWITCH), with a colon or not. */
+const LEVEL = '(?: (?:[A-Z]+(?:\\[[\\w-]*\\])+:?|\\[[A-Z]+\\]))?';
+/**
+ * A source location: "chan_sip.c:", "chan_sip.c:4841 send_request:", "sofia.c:1234". A function
+ * name must hold an underscore: a header name never does, so "sofia.c:7084 CSeq: 2 NOTIFY" keeps
+ * its "CSeq:".
+ */
+const SOURCE = '(?: [\\w-]+\\.[a-z]{1,4}(?::\\d+)?(?: (?:in )?\\w*_\\w*)?:| [\\w-]+\\.[a-z]{1,4}:\\d+)?';
+const PREFIX = new RegExp(`^${TIME}${LEVEL}${SOURCE}(?: |$)`);
+
+/** Bytes of the head looked at to tell a prefixed log. */
+export const PREFIX_SNIFF_BYTES = 64 * 1024;
+/** Share (in fifths) of the head's non-blank lines that must carry a prefix. */
+const PREFIXED_FIFTHS = 4;
+/** A prefix is never longer than this; longer lines are only searched this far. */
+const MAX_PREFIX_BYTES = 256;
+/** A line longer than this is passed on unread (the scanner reports it as too long). */
+const MAX_CARRY_BYTES = 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const EMPTY = Buffer.alloc(0);
+
+/** Lines that can start with a prefix: '[', a digit (ISO 8601) or a month's initial (syslog). */
+const MAY_START = new Uint8Array(256);
+for (const c of '[0123456789JFMASOND') MAY_START[c.charCodeAt(0)] = 1;
+
+/** Length of the logger prefix at the start of the line [ls, le), and the time it printed; null when it has none. */
+export const linePrefixAt = (buf: Buffer, ls: number, le: number): { length: number; time: string } | null => {
+  if (MAY_START[buf[ls] ?? 0] !== 1) return null;
+  let e = Math.min(le, ls + MAX_PREFIX_BYTES);
+  if (e === le && e > ls && buf[e - 1] === CR) e--;
+  const m = PREFIX.exec(buf.toString('latin1', ls, e));
+  if (!m) return null;
+  return { length: m[0].length, time: m[1] ?? m[2] ?? m[3] ?? '' };
+};
+
+/** Whether most lines of the head of a text carry a logger prefix (the log is read stripped). */
+export const hasLinePrefixes = (head: Buffer): boolean => {
+  let lines = 0;
+  let prefixed = 0;
+  let ls = 0;
+  while (ls < head.length) {
+    let lf = head.indexOf(LF, ls);
+    if (lf < 0) lf = head.length;
+    let e = lf;
+    while (e > ls && (head[e - 1] === CR || head[e - 1] === 0x20 || head[e - 1] === 0x09)) e--;
+    if (e > ls) {
+      lines++;
+      if (linePrefixAt(head, ls, lf) !== null) prefixed++;
+    }
+    ls = lf + 1;
+  }
+  return prefixed >= 2 && prefixed * 5 >= lines * PREFIXED_FIFTHS;
+};
+
+/** The time of the text at a stream offset, for the scanner. */
+export interface LineTimes {
+  /** The printed time in force at `offset` of the stripped stream (offsets asked in increasing order). */
+  at(offset: number): LogStamp | undefined;
+  /** Nothing before `offset` will be asked about again: what only it needed can go (memory stays bounded). */
+  release(offset: number): void;
+}
+
+interface TimeMark {
+  readonly offset: number;
+  readonly stamp: LogStamp | undefined;
+}
+
+/**
+ * Strips logger prefixes from a stream of text chunks and keeps, for the stripped stream, where
+ * each printed time took effect. Decisions depend on each line alone, so the output is the same
+ * however the input was cut into chunks.
+ */
+export class LinePrefixStripper implements LineTimes {
+  private carry: Buffer = EMPTY;
+  /** The carry is the rest of a line whose start was already passed on (too long to hold). */
+  private midLine = false;
+  private outOffset = 0;
+  private marks: TimeMark[] = [];
+  private markIndex = 0;
+  private lastTime: string | undefined;
+
+  /** Passes the stream on, prefixes cut. */
+  async *strip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      const out = this.feed(chunk, false);
+      if (out.length > 0) yield out;
+    }
+    const out = this.feed(EMPTY, true);
+    if (out.length > 0) yield out;
+  }
+
+  at(offset: number): LogStamp | undefined {
+    const marks = this.marks;
+    let i = this.markIndex;
+    while (i + 1 < marks.length && (marks[i + 1] as TimeMark).offset <= offset) i++;
+    if (i > 4096) {
+      // forget marks behind the scanner (it never asks about an earlier offset)
+      this.marks = marks.slice(i);
+      i = 0;
+    }
+    this.markIndex = i;
+    const m = this.marks[i];
+    return m !== undefined && m.offset <= offset ? m.stamp : undefined;
+  }
+
+  release(offset: number): void {
+    this.at(offset);
+    if (this.markIndex > 0) {
+      this.marks = this.marks.slice(this.markIndex);
+      this.markIndex = 0;
+    }
+  }
+
+  private feed(chunk: Buffer, final: boolean): Buffer {
+    const buf = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    const parts: Buffer[] = [];
+    let ls = 0;
+    for (;;) {
+      const lf = buf.indexOf(LF, ls);
+      if (lf < 0) break;
+      this.line(buf, ls, lf + 1, parts);
+      ls = lf + 1;
+    }
+    const rest = buf.subarray(ls);
+    if (final || rest.length > MAX_CARRY_BYTES) {
+      if (rest.length > 0) this.line(buf, ls, buf.length, parts);
+      this.carry = EMPTY;
+      this.midLine = !final && rest.length > 0;
+    } else {
+      this.carry = rest.length === 0 ? EMPTY : Buffer.from(rest);
+    }
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  /** Passes on the line [ls, end) (its LF included), without its prefix. */
+  private line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
+    let from = ls;
+    if (!this.midLine) {
+      const p = linePrefixAt(buf, ls, buf[end - 1] === LF ? end - 1 : end);
+      if (p !== null) {
+        if (p.time !== this.lastTime) {
+          this.lastTime = p.time;
+          this.marks.push({ offset: this.outOffset, stamp: findLogStamp(p.time) });
+        }
+        from = ls + p.length;
+      }
+    }
+    this.midLine = false;
+    if (end > from) {
+      parts.push(buf.subarray(from, end));
+      this.outOffset += end - from;
+    }
+  }
+}

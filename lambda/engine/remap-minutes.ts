@@ -1,0 +1,36 @@
+import type { ScanResult } from './tally.js';
+
+/**
+ * Moves every per-minute row of a result (responses and KPIs) to the minute `remap` gives its
+ * start, summing rows that land on the same minute. Used once per file, after the scan, when the
+ * dates given to a log's partial times move back (see LogClock.finish).
+ */
+export const remapMinutes = (r: ScanResult, remap: (utcMs: number) => number): ScanResult => ({
+  ...r,
+  series: regroup(r.series, remap),
+  kpis: { ...r.kpis, series: regroup(r.kpis.series, remap) },
+});
+
+type Row = { readonly minute: string };
+
+const regroup = <T extends Row>(rows: readonly T[], remap: (utcMs: number) => number): T[] => {
+  const out = new Map<number, T>();
+  for (const row of rows) {
+    const ms = remap(Date.parse(row.minute));
+    const moved = { ...row, minute: new Date(ms).toISOString() };
+    const had = out.get(ms);
+    out.set(ms, had === undefined ? moved : (sum(had, moved) as T));
+  }
+  return [...out.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+};
+
+/** Sums two rows of nested counts field by field (strings, the minute, are kept). */
+const sum = (a: unknown, b: unknown): unknown => {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? sum(out[k], v) : v;
+    return out;
+  }
+  return a;
+};

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { scan } from '../../../lambda/engine/index.js';
+import { hasLinePrefixes, LinePrefixStripper, linePrefixAt } from '../../../lambda/engine/log-prefix.js';
+import { chunked, readFixture } from '../../support/collect.js';
+
+const CRLF = '\r\n';
+/** A NOTIFY whose sipfrag body is a status line, then its 200: only Content-Length tells the body's "SIP/2.0 503" from a response. */
+const NOTIFY_BODY = `SIP/2.0 503 Service Unavailable${CRLF}`;
+const NOTIFY = [
+  'NOTIFY sip:alice@192.0.2.101 SIP/2.0',
+  'Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1',
+  'From: <sip:bob@biloxi.com>;tag=a',
+  'To: <sip:alice@atlanta.com>;tag=b',
+  'Call-ID: prefix-test-1',
+  'CSeq: 2 NOTIFY',
+  'Content-Type: message/sipfrag',
+  `Content-Length: ${NOTIFY_BODY.length}`,
+  '',
+  NOTIFY_BODY,
+].join(CRLF);
+const OK = [
+  'SIP/2.0 200 OK',
+  'Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1',
+  'From: <sip:bob@biloxi.com>;tag=a',
+  'To: <sip:alice@atlanta.com>;tag=b',
+  'Call-ID: prefix-test-1',
+  'CSeq: 2 NOTIFY',
+  'Content-Length: 0',
+  '',
+  '',
+].join(CRLF);
+
+/** `text` with `prefix` before every line, as a logger that prefixes each line writes it. */
+const prefixEach = (prefix: string, text: string): string =>
+  text
+    .split('\n')
+    .slice(0, text.endsWith('\n') ? -1 : undefined)
+    .map((l) => `${prefix}${l}\n`)
+    .join('');
+
+const PREFIXES = {
+  'syslog (RFC 3164) with Asterisk level and ids':
+    'Nov 24 13:39:27 pbx asterisk[1234]: VERBOSE[1234][C-0000abcd] chan_sip.c: ',
+  'ISO 8601 with an offset': '2026-11-24T14:39:27.271+01:00 ',
+  'FreeSWITCH-style level and source line': '2026-11-24 13:39:27.271824 [DEBUG] sofia.c:7084 ',
+  'Asterisk plain format with line and function':
+    '[2026-11-24 13:39:27] VERBOSE[1234][C-00000001]: chan_sip.c:4841 send_request: ',
+} as const;
+
+describe('logger prefixes on every line', () => {
+  for (const [name, prefix] of Object.entries(PREFIXES)) {
+    it(`strips a ${name} prefix and frames the sipfrag body by Content-Length`, async () => {
+      // Prepare
+      const log = Buffer.from(prefixEach(prefix, NOTIFY + OK), 'latin1');
+
+      // Act
+      const r = await scan(chunked(log, []), { referenceMs: Date.parse('2026-11-24T14:00:00Z') });
+
+      // Assess
+      expect(r.requests).toBe(1);
+      expect(r.responses).toBe(1);
+      expect(r.byCode).toEqual({ '200': 1 });
+      expect(r.unrecognizedBytes).toBe(0);
+      expect(r.anomalies).toEqual({});
+      expect(r.series.map((m) => m.minute)).toEqual(['2026-11-24T13:39:00.000Z']);
+    });
+  }
+
+  it('finds where the prefix ends and what time it printed', () => {
+    // Prepare
+    const line = Buffer.from('[Nov  4 09:05:01] VERBOSE[77][C-0000000a] chan_sip.c: SIP/2.0 200 OK\r', 'latin1');
+
+    // Act
+    const p = linePrefixAt(line, 0, line.length);
+
+    // Assess
+    expect(p).toEqual({
+      length: '[Nov  4 09:05:01] VERBOSE[77][C-0000000a] chan_sip.c: '.length,
+      time: 'Nov  4 09:05:01',
+    });
+    expect(linePrefixAt(Buffer.from('Max-Forwards: 70'), 0, 16)).toBeNull();
+    expect(linePrefixAt(Buffer.from('13:39:27.271 IP 127.0.0.1.5060 > 127.0.0.1.5061: UDP'), 0, 52)).toBeNull();
+  });
+
+  it('leaves logs alone whose prefixes stand only above the messages (Asterisk full log, chan_sip fixture; the corpus pjsip log)', () => {
+    // Prepare
+    const fixtures = [readFixture('text/chan-sip-full.log'), readFixture('text/freeswitch-siptrace.log')];
+
+    // Act
+    const verdicts = fixtures.map((f) => hasLinePrefixes(f.subarray(0, 64 * 1024)));
+
+    // Assess
+    expect(verdicts).toEqual([false, false]);
+  });
+});
+
+describe('LinePrefixStripper', () => {
+  it('keeps the time in force after forgetting the marks behind the scan', async () => {
+    // Prepare: 3,000 prefixed lines, one second apart, no SIP
+    const lines = Array.from({ length: 3000 }, (_, i) => {
+      const t = new Date(Date.UTC(2026, 10, 24, 13, 0, i)).toISOString().slice(0, 19).replace('T', ' ');
+      return `[${t}] VERBOSE[1] app.c: line ${i}\n`;
+    }).join('');
+    const stripper = new LinePrefixStripper();
+
+    // Act
+    const out: Buffer[] = [];
+    for await (const b of stripper.strip(chunked(Buffer.from(lines), [4096, 70_000]))) out.push(b);
+    const text = Buffer.concat(out).toString();
+    const at2500 = text.indexOf('line 2500\n');
+    stripper.release(text.indexOf('line 2000\n'));
+    const stamp = stripper.at(at2500);
+
+    // Assess: each line lost its prefix, and line 2500's time is still known
+    expect(text.startsWith('line 0\nline 1\n')).toBe(true);
+    expect(stamp).toEqual({ kind: 'local', wallMs: Date.UTC(2026, 10, 24, 13, 0, 2500) });
+  });
+});
