@@ -222,7 +222,8 @@ describe('CloudWatch validation errors (HTTP 400) are permanent', () => {
         { S: 'failed' },
         { S: 'METRICS_REJECTED' },
         {
-          S: `CloudWatch refused 7 datums for namespace SIP: ${error}: The value 1e400 for parameter MetricData.member.1.Value is invalid. (a validation error: not retried)`,
+          // 7 response datums and 2 KPI ones (InviteTransactions, SessionRequestDelay)
+          S: `CloudWatch refused 9 datums for namespace SIP: ${error}: The value 1e400 for parameter MetricData.member.1.Value is invalid. (a validation error: not retried)`,
         },
       ]);
     });
