@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { emptyOr } from './adapters/empty-input.js';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
@@ -7,12 +8,15 @@ import { parseS3Url, s3Input } from './adapters/s3-input.js';
 import { scan } from './engine/index.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
-import { SipMetricsError } from './errors.js';
+import { SipMetricsError, UnreadableFileError } from './errors.js';
 import { EXIT } from './exit-codes.js';
+import { deployedSpikeAlarmRules } from './report/deployed-alarm-rules.js';
 import { formatPeerTable } from './report/format-peers.js';
 import { formatPerMinute } from './report/format-per-minute.js';
 import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
+import { renderReportHtml } from './report/render-html.js';
+import { reportModelFromScans, type ScannedFile } from './report/report-model.js';
 import { toJsonReport } from './report/to-json-line.js';
 
 // The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
@@ -38,7 +42,8 @@ const partialOf = (e: unknown): ScanResult | undefined => {
   return typeof p === 'object' && p !== null ? (p as ScanResult) : undefined;
 };
 
-const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean> => {
+/** Scans one input and prints its report; returns what the HTML report needs (`error` set when it failed). */
+const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedFile> => {
   const started = process.hrtime.bigint();
   const progress = opts.progress ? createProgress(input.name, input.size) : undefined;
   let result: ScanResult | undefined;
@@ -70,11 +75,28 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
       `${JSON.stringify({ file: input.name, error: { code: error.code, message: error.message } })}\n`,
     );
   }
-  if (error) {
-    process.stderr.write(`sip-metrics: ${input.name}: ${error.message} [${error.code}]\n`);
-    return false;
+  if (error) process.stderr.write(`sip-metrics: ${input.name}: ${error.message} [${error.code}]\n`);
+  return {
+    name: input.name,
+    result,
+    seconds,
+    ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
+  };
+};
+
+/** `--html FILE`: one self-contained page of every input scanned (lambda/report/render-html.ts). */
+const writeHtmlReport = async (path: string, scanned: readonly ScannedFile[]): Promise<void> => {
+  const { rules, from } = deployedSpikeAlarmRules();
+  const model = reportModelFromScans(scanned, rules, Date.now());
+  const html = renderReportHtml({ ...model, source: `${model.source}; alarm thresholds from ${from}` }, rules);
+  try {
+    await writeFile(path, html);
+  } catch (e) {
+    throw new UnreadableFileError(`${path}: cannot write the HTML report (${(e as Error).message})`, { path });
   }
-  return true;
+  process.stderr.write(
+    `sip-metrics: HTML report of ${scanned.length} input(s) written to ${path} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`,
+  );
 };
 
 /** An empty input is skipped, not failed: the Lambda skips a zero-byte object the same way. */
@@ -112,10 +134,11 @@ export const buildProgram = (): Command => {
     .option('--peers <file>', 'JSON peer map: {"name": ["CIDR", "IP", "IP:port", ...]}; names the senders in byPeer')
     .option('--by <what>', 'also break the table down by: peer (the sender of each response)')
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
+    .option('--html <file>', 'also write one self-contained HTML report (charts, alarms, peers, KPIs) of every input')
     .action(
       async (
         inputs: string[],
-        o: { json: boolean; perMinute: boolean; progress: boolean; peers?: string; by?: string },
+        o: { json: boolean; perMinute: boolean; progress: boolean; peers?: string; by?: string; html?: string },
       ) => {
         if (o.by !== undefined && o.by !== 'peer') {
           process.stderr.write(`sip-metrics: --by ${o.by}: the only breakdown is "peer"\n`);
@@ -132,6 +155,7 @@ export const buildProgram = (): Command => {
           return;
         }
         let ok = true;
+        const scanned: ScannedFile[] = [];
         const showProgress = o.progress && process.stderr.isTTY === true;
         for (const arg of inputs) {
           let files: FileInput[];
@@ -143,6 +167,7 @@ export const buildProgram = (): Command => {
             if (o.json)
               process.stdout.write(`${JSON.stringify({ file: arg, error: { code: e.code, message: e.message } })}\n`);
             ok = false;
+            scanned.push({ name: arg, result: undefined, seconds: 0, error: { code: e.code, message: e.message } });
             continue;
           }
           for (const input of files) {
@@ -151,14 +176,24 @@ export const buildProgram = (): Command => {
               reportEmpty(input.name, o.json);
               continue;
             }
-            ok =
-              (await scanOne(f, {
-                json: o.json,
-                perMinute: o.perMinute,
-                progress: showProgress,
-                peers,
-                byPeer: o.by === 'peer',
-              })) && ok;
+            const one = await scanOne(f, {
+              json: o.json,
+              perMinute: o.perMinute,
+              progress: showProgress,
+              peers,
+              byPeer: o.by === 'peer',
+            });
+            scanned.push(one);
+            ok = one.error === undefined && ok;
+          }
+        }
+        if (o.html !== undefined) {
+          try {
+            await writeHtmlReport(o.html, scanned);
+          } catch (e) {
+            if (!(e instanceof SipMetricsError)) throw e;
+            process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);
+            ok = false;
           }
         }
         process.exitCode = ok ? EXIT.OK : EXIT.INPUT_FAILED;
