@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { buildSpikeAlarmRules } from '../../../infra/alarm-rules.js';
+import type { MinuteCounts } from '../../../infra/evaluate-alarms.js';
+import type { ScanResult } from '../../../lambda/engine/tally.js';
+import { MAX_COLUMNS, renderReportHtml } from '../../../lambda/report/render-html.js';
+import { reportModelFromScans } from '../../../lambda/report/report-model.js';
+import { scanText } from '../../support/collect.js';
+
+const MS_PER_MINUTE = 60_000;
+const rules = buildSpikeAlarmRules();
+
+/** A scan result with only what the report reads, over `minutes` minutes of 190 responses (+ 20 5xx in some). */
+const longResult = async (minutes: number): Promise<ScanResult> => {
+  const base = await scanText('SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
+  const start = Date.UTC(2026, 10, 1);
+  const series = Array.from({ length: minutes }, (_, i) => ({
+    minute: new Date(start + i * MS_PER_MINUTE).toISOString(),
+    byClass: { '1xx': 0, '2xx': 190, '3xx': 0, '4xx': 0, '5xx': i % 500 < 4 ? 20 : 0, '6xx': 0 },
+    byCode: {},
+    byMethod: {},
+    retransmittedByClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 },
+    byPeer: {},
+  }));
+  return { ...base, series, responses: minutes * 200, timedResponses: minutes * 200 };
+};
+
+describe('renderReportHtml', () => {
+  it('draws two weeks of minutes in at most 1,440 columns and stays far under 2 MB', async () => {
+    // Prepare: 20,160 minutes, each a column's worth of data had it not been binned
+    const result = await longResult(20_160);
+
+    // Act
+    const model = reportModelFromScans([{ name: 'two-weeks.log', result, seconds: 1 }], rules, 0);
+    const html = renderReportHtml(model, rules);
+
+    // Assess: 14 minutes a bar, 1,440 bars; 41 spikes of 4 minutes, each breaching 4 periods of the 5xx rule
+    expect(model.minutes.length).toBe(20_160);
+    expect(model.alarms.map((a) => [a.id, a.breachedPeriodStartsMs.length])).toEqual([
+      ['ServerErrorSpike', 41 * 4],
+      ['GlobalFailureSpike', 0],
+    ]);
+    expect(html).toContain('one bar per 14 minutes');
+    expect(html.match(/<title>/g)?.length).toBe(1 + MAX_COLUMNS); // the page's and one tooltip per bar
+    expect(Buffer.byteLength(html)).toBeLessThan(600_000);
+  });
+
+  it('escapes the text a log controls: CSeq methods, peers and file names', async () => {
+    // Prepare: markup where a method and a peer name go (the engine keeps such tokens out, but the page must not
+    // rely on that: the report is opened by people who did not write the log)
+    const scanned = await scanText('SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
+    const result: ScanResult = {
+      ...scanned,
+      byMethod: { '<img/src/onerror=alert(1)>': { '200': 1 } },
+      byPeer: { '<i>peer</i>': { responses: 1, byClass: scanned.byClass, byCode: { '200': 1 } } },
+    };
+
+    // Act
+    const html = renderReportHtml(
+      reportModelFromScans([{ name: '<b>x</b>.log', result, seconds: 1 }], rules, 0),
+      rules,
+    );
+
+    // Assess
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<i>peer');
+    expect(html).toContain('&lt;i&gt;peer&lt;/i&gt;');
+    expect(html).not.toContain('<b>x</b>');
+    expect(html).toContain('&lt;img/src/onerror=alert(1)&gt;');
+    expect(html).toContain('&lt;b&gt;x&lt;/b&gt;.log');
+  });
+
+  it('says there is no time axis when no response carries a time, and judges no alarm', async () => {
+    // Prepare
+    const result = await scanText('SIP/2.0 503 Service Unavailable\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
+
+    // Act
+    const model = reportModelFromScans([{ name: 'bare.sip', result, seconds: 1 }], rules, 0);
+    const html = renderReportHtml(model, rules);
+
+    // Assess
+    expect([model.judgedAtMs, model.alarms.map((a) => a.state)]).toEqual([
+      null,
+      ['INSUFFICIENT_DATA', 'INSUFFICIENT_DATA'],
+    ]);
+    expect(html).toContain('No response carries a time (all 1 are in the totals only).');
+    expect(html).not.toContain('<svg');
+  });
+});
