@@ -254,7 +254,7 @@ const ratioChart = (m: ReportModel, axis: TimeAxis, alarm: AlarmView): string =>
     .join('');
   const threshold = max - alarm.thresholdPercent;
   const body =
-    `<g>${inAlarm}</g><g class="marks">${breached}</g>` +
+    `<g>${inAlarm}</g><g class="marks pmarks">${breached}</g>` +
     `<line class="threshold" x1="0" x2="${axis.columns}" y1="${threshold}" y2="${threshold}" vector-effect="non-scaling-stroke"/>` +
     `<path class="ratio" stroke="${CLASS_COLORS[alarm.responseClass]}" d="${d}" vector-effect="non-scaling-stroke"/>`;
   const thresholdLabel = `<span class="tlabel" style="bottom:${((100 * alarm.thresholdPercent) / max).toFixed(2)}%">alarm above ${alarm.thresholdPercent} %</span>`;
@@ -520,7 +520,7 @@ h1{font-size:18px;margin:0 0 8px;overflow-wrap:anywhere}h2{font-size:15px;margin
 .x span{position:absolute;top:3px;transform:translateX(-50%);white-space:nowrap}
 .x span:first-child{transform:none}
 .tips rect{fill:transparent}.tips rect:hover{fill:#0001}
-.breach{fill:#e03131;opacity:.35}.b6xx{fill:#9c36b5}.marks .breach{opacity:.8}
+.breach{fill:#e03131;opacity:.35}.b6xx{fill:#9c36b5}.marks .breach{opacity:.8}.pmarks .breach{opacity:.3}
 .inalarm{fill:#ffc9c9;opacity:.6}
 .threshold{stroke:#c92a2a;stroke-width:1.5;stroke-dasharray:6 4}
 .ratio{fill:none;stroke-width:2}
