@@ -174,6 +174,7 @@ export const buildProgram = (): Command => {
             const f = await emptyOr(input);
             if (f === 'empty') {
               reportEmpty(input.name, o.json);
+              scanned.push({ name: input.name, result: undefined, seconds: 0, skipped: true });
               continue;
             }
             const one = await scanOne(f, {

@@ -31,6 +31,7 @@ import {
   type SpikeAlarmRule,
   type SpikeAlarmSettings,
 } from '../alarm-rules.js';
+import { ratioWidgetTitle } from '../dashboard-widgets.js';
 import { DEFAULTS, type MetricDetail } from '../defaults.js';
 
 /** Properties of {@link Monitoring}. */
@@ -304,7 +305,7 @@ export class Monitoring extends Construct {
         const expression = ratioExpressions.get(rule.id);
         if (expression === undefined) throw new Error(`no expression for ${rule.id}`);
         return new GraphWidget({
-          title: `${rule.responseClass} share of responses (%)`,
+          title: ratioWidgetTitle(rule),
           left: [expression],
           leftYAxis: { min: 0, showUnits: false },
           leftAnnotations: [

@@ -151,6 +151,8 @@ export interface ScannedFile {
   readonly result: ScanResult | undefined;
   readonly seconds: number;
   readonly error?: { readonly code: string; readonly message: string };
+  /** An empty input (0 bytes): listed, not counted, as `scan` skips it. */
+  readonly skipped?: boolean;
 }
 
 /** The report of `sip-metrics scan --html`: every file's counts summed, the alarms judged on the summed minutes. */
@@ -220,7 +222,7 @@ export const reportModelFromScans = (
       bytes: f.result?.bytes ?? 0,
       seconds: f.seconds,
       responses: f.result?.responses,
-      state: f.error === undefined ? 'done' : 'failed',
+      state: f.skipped === true ? 'skipped' : f.error === undefined ? 'done' : 'failed',
       ...(f.error === undefined ? {} : { error: f.error }),
     })),
     notes: {},

@@ -59,6 +59,8 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
         'Content-Length: 0\r\n\r\nSIP/2.0 503 Service Unavailable\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-2\r\n' +
         'Call-ID: c@b\r\nCSeq: 1 INVITE\r\nContent-Length: 300\r\n\r\nv=0\r\n',
     );
+    const empty = join(dir, 'empty.log');
+    writeFileSync(empty, '');
     const inputs = [
       `${CORPUS_DIR}mixed.pcap`,
       `${CORPUS_DIR}sipp.pcapng`,
@@ -66,6 +68,7 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
       `${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`,
       truncated,
       cutBody,
+      empty,
     ];
     const html = join(dir, 'corpus.html');
 
@@ -75,12 +78,15 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
 
     // Assess
     expect(r.code).toBe(1); // the truncated gzip fails, as without --html
-    const json = r.stdout
+    const lines = r.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as JsonReport);
+      .map((l) => JSON.parse(l) as JsonReport | { file: string; skipped: 'empty' });
+    // the empty input is skipped: listed in the report's files, counted nowhere
+    expect(lines.at(-1)).toEqual({ file: empty, skipped: 'empty' });
+    const json = lines.filter((j): j is JsonReport => !('skipped' in j));
     expect(json.map((j) => [j.file, j.error?.code])).toEqual(
-      inputs.map((f) => [f, f === truncated ? 'TRUNCATED_GZIP' : undefined]),
+      inputs.filter((f) => f !== empty).map((f) => [f, f === truncated ? 'TRUNCATED_GZIP' : undefined]),
     );
     const total = (pick: (j: JsonReport) => number): number => json.reduce((s, j) => s + pick(j), 0);
     const responses = total((j) => j.responses);
@@ -140,14 +146,15 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     expect(mixed?.slice(6, 10)).toEqual(['403', '1.003 ms', '31.991 ms', '88.27 ms']); // SRD n, p50, p90, p99
 
     const fileRows = await tableRows(page, 'files');
-    expect(fileRows.map((row) => [row[0], row[1], row[2], row[4]])).toEqual(
-      json.map((j) => [
+    expect(fileRows.map((row) => [row[0], row[1], row[2], row[4]])).toEqual([
+      ...json.map((j) => [
         j.error === undefined ? j.file : `${j.file}${j.error.message} [${j.error.code}]`,
         j.error === undefined ? 'done' : 'failed',
         j.formats.join(', '),
         int(j.responses),
       ]),
-    );
+      [empty, 'skipped', '–', '–'],
+    ]);
     const anomalyRows = await tableRows(page, 'anomalies');
     expect(anomalyRows).toEqual(json.flatMap((j) => Object.entries(j.anomalies).map(([k, n]) => [k, int(n ?? 0)])));
     expect(anomalyRows).toEqual([['truncated-body', '1']]);
