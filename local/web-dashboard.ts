@@ -5,7 +5,7 @@ import { renderReportHtml, renderReportMain } from '../lambda/report/render-html
 import type { ReportModel } from '../lambda/report/report-model.js';
 import { closeServer, LOOPBACK, listenOn } from './listen.js';
 import type { LocalStack } from './local-stack.js';
-import { reportModelFromLocal } from './web-model.js';
+import { breakdownsOf, type DatumBreakdowns, reportModelFromLocal } from './web-model.js';
 
 /** The dashboard's default port (after S3 4568, DynamoDB 4567 and CloudWatch 4569). */
 export const DEFAULT_WEB_PORT = 4570;
@@ -36,16 +36,23 @@ export const startWebDashboard = async (o: {
   const rules: readonly SpikeAlarmRule[] = stack.rules;
   const cloudWatch = stack.services.cloudWatch;
   const { namespace } = o;
-  const model = (): ReportModel =>
-    reportModelFromLocal({
+  // the datum-derived parts are recomputed only after the handler's next accepted PutMetricData, not per request
+  let cached: { minutes: ReportModel['minutes']; breakdowns: DatumBreakdowns } | undefined;
+  const unsubscribe = cloudWatch.onAccepted(() => {
+    cached = undefined;
+  });
+  const model = (): ReportModel => {
+    cached ??= {
+      minutes: cloudWatch.responsesByMinute(namespace),
+      breakdowns: breakdownsOf(cloudWatch.datums, namespace, o.metricDetail),
+    };
+    return reportModelFromLocal({
       snapshot: stack.snapshot(),
-      datums: cloudWatch.datums,
-      responsesByMinute: cloudWatch.responsesByMinute(namespace),
-      namespace,
-      metricDetail: o.metricDetail,
-      rules,
+      breakdowns: cached.breakdowns,
+      responsesByMinute: cached.minutes,
       nowMs: Date.now(),
     });
+  };
   let port = o.port;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     // a page of another site may not read this one through a DNS name that resolves to 127.0.0.1 (DNS rebinding)
@@ -88,6 +95,9 @@ export const startWebDashboard = async (o: {
   return {
     url: `http://${LOOPBACK}:${port}/`,
     port,
-    close: () => closeServer(server),
+    close: async () => {
+      unsubscribe();
+      await closeServer(server);
+    },
   };
 };

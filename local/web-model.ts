@@ -1,4 +1,4 @@
-import { RESPONSE_CLASSES, type ResponseClass, type SpikeAlarmRule } from '../infra/alarm-rules.js';
+import { RESPONSE_CLASSES, type ResponseClass } from '../infra/alarm-rules.js';
 import type { MetricDetail } from '../infra/defaults.js';
 import type { ClassCounts } from '../lambda/engine/tally.js';
 import { alarmViews, type FileView, type ReportModel, topPeers } from '../lambda/report/report-model.js';
@@ -27,36 +27,37 @@ const responsesBy = (
   return out;
 };
 
-/**
- * The local dashboard's model: what the deployed dashboard would graph, read from the local CloudWatch store (the
- * datums the real handler sent), the alarms as the local stack judged them, and the files from its ledger view.
- * Widgets the function publishes no metric for at this `metricDetail` say so instead of guessing.
- */
-export const reportModelFromLocal = (o: {
-  readonly snapshot: LocalSnapshot;
-  readonly datums: readonly RecordedDatum[];
-  readonly responsesByMinute: ReportModel['minutes'];
-  readonly namespace: string;
-  readonly metricDetail: MetricDetail;
-  readonly rules: readonly SpikeAlarmRule[];
-  readonly nowMs: number;
-}): ReportModel => {
-  const { snapshot, datums, namespace } = o;
-  const notes: Record<string, string> = {};
-  const byClass = { ...snapshot.totals };
-  const responses = RESPONSE_CLASSES.reduce((n, c) => n + byClass[c], 0);
+/** What the local dashboard reads from the CloudWatch store's datums, beyond responses by class per minute. */
+export interface DatumBreakdowns {
+  readonly byCode?: Record<string, number>;
+  readonly byMethod?: Record<string, Record<string, number>>;
+  readonly peers?: ReportModel['peers'];
+  /** Why a widget has no data, by widget kind. */
+  readonly notes: Readonly<Record<string, string>>;
+}
 
+/**
+ * Status codes, CSeq methods and peers from the stored datums, as the deployed dashboard would graph them: only what
+ * the function publishes at this `metricDetail` (and with per-peer metrics); the other widgets say so instead of
+ * guessing. One pass over every datum: the dashboard computes it again only after new datums arrive.
+ */
+export const breakdownsOf = (
+  datums: readonly RecordedDatum[],
+  namespace: string,
+  metricDetail: MetricDetail,
+): DatumBreakdowns => {
+  const notes: Record<string, string> = {};
   let byCode: Record<string, number> | undefined;
   let byMethod: Record<string, Record<string, number>> | undefined;
-  if (o.metricDetail === 'code') {
+  if (metricDetail === 'code') {
     byCode = {};
     for (const [, code, n] of responsesBy(datums, namespace, 'Code')) byCode[code] = (byCode[code] ?? 0) + n;
   } else {
     notes['status-codes'] =
-      `The function publishes status codes at metricDetail "code" (this stack: "${o.metricDetail}"), as the deployed dashboard graphs them; ` +
+      `The function publishes status codes at metricDetail "code" (this stack: "${metricDetail}"), as the deployed dashboard graphs them; ` +
       '`sip-metrics scan --html FILE` tables them from the file itself.';
   }
-  if (o.metricDetail === 'method') {
+  if (metricDetail === 'method') {
     // the Method dimension carries classes, not codes: a class key ("5xx") is its own class in the methods table
     byMethod = {};
     for (const [cls, method, n] of responsesBy(datums, namespace, 'Method')) {
@@ -66,7 +67,7 @@ export const reportModelFromLocal = (o: {
     }
   } else {
     notes.methods =
-      `The function publishes CSeq methods at metricDetail "method" (this stack: "${o.metricDetail}"); ` +
+      `The function publishes CSeq methods at metricDetail "method" (this stack: "${metricDetail}"); ` +
       '`sip-metrics scan --html FILE` tables them from the file itself.';
   }
   const peerRows = responsesBy(datums, namespace, 'Peer');
@@ -90,6 +91,29 @@ export const reportModelFromLocal = (o: {
       'No Responses by Peer in the local CloudWatch store (the peerMetrics setting); ' +
       '`sip-metrics scan --html FILE` ranks the peers of a file.';
   }
+  return {
+    ...(byCode === undefined ? {} : { byCode }),
+    ...(byMethod === undefined ? {} : { byMethod }),
+    ...(peers === undefined ? {} : { peers }),
+    notes,
+  };
+};
+
+/**
+ * The local dashboard's model: what the deployed dashboard would graph, read from the local CloudWatch store (the
+ * datums the real handler sent), the alarms as the local stack judged them, and the files from its ledger view.
+ */
+export const reportModelFromLocal = (o: {
+  readonly snapshot: LocalSnapshot;
+  readonly breakdowns: DatumBreakdowns;
+  readonly responsesByMinute: ReportModel['minutes'];
+  readonly nowMs: number;
+}): ReportModel => {
+  const { snapshot, breakdowns } = o;
+  const { byCode, byMethod, peers } = breakdowns;
+  const notes: Record<string, string> = { ...breakdowns.notes };
+  const byClass = { ...snapshot.totals };
+  const responses = RESPONSE_CLASSES.reduce((n, c) => n + byClass[c], 0);
   notes.kpis = 'KPIs are not CloudWatch metrics (yet): `sip-metrics scan --html FILE` shows them for a file.';
 
   const anomalies: Record<string, number> = {};

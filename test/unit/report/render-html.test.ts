@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { buildSpikeAlarmRules } from '../../../infra/alarm-rules.js';
-import type { MinuteCounts } from '../../../infra/evaluate-alarms.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
 import { MAX_COLUMNS, renderReportHtml } from '../../../lambda/report/render-html.js';
 import { reportModelFromScans } from '../../../lambda/report/report-model.js';
