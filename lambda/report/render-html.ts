@@ -11,11 +11,8 @@ import { type DashboardWidgetSpec, dashboardWidgets } from '../../infra/dashboar
 import type { MinuteCounts } from '../../infra/evaluate-alarms.js';
 import type { DelaySummary } from '../engine/delay-histogram.js';
 import type { AlarmView, PeerView, ReportModel } from './report-model.js';
+import { columnEndOf, columnOf, columnStartMs, GAP_MINUTES, type TimeAxis, timeAxisOf } from './time-axis.js';
 
-/** At most this many columns per chart: a longer series is drawn in bins of several minutes (about one per pixel). */
-export const MAX_COLUMNS = 1440;
-/** A shorter series is drawn on this many minutes, so one minute is not one bar across the whole width. */
-const MIN_COLUMNS = 30;
 const MS_PER_MINUTE = 60_000;
 
 const CLASS_COLORS: Readonly<Record<ResponseClass, string>> = {
@@ -65,48 +62,46 @@ const niceCeil = (v: number): number => {
   return 10 * p;
 };
 
-/** The time axis of every chart: continuous minutes from the first to the last, in bins of `binMinutes`. */
-interface TimeAxis {
-  readonly startMs: number;
-  readonly binMinutes: number;
-  readonly columns: number;
-}
-
-const timeAxisOf = (minutes: readonly MinuteCounts[]): TimeAxis | null => {
-  const first = minutes[0];
-  const last = minutes[minutes.length - 1];
-  if (first === undefined || last === undefined) return null;
-  const span = (last.minuteStartMs - first.minuteStartMs) / MS_PER_MINUTE + 1;
-  if (span < MIN_COLUMNS) {
-    // a short log sits in the middle of half an hour
-    const before = Math.floor((MIN_COLUMNS - span) / 2);
-    return { startMs: first.minuteStartMs - before * MS_PER_MINUTE, binMinutes: 1, columns: MIN_COLUMNS };
-  }
-  const binMinutes = Math.ceil(span / MAX_COLUMNS);
-  return { startMs: first.minuteStartMs, binMinutes, columns: Math.ceil(span / binMinutes) };
-};
-
-const columnOf = (axis: TimeAxis, t: number): number =>
-  Math.floor((t - axis.startMs) / (axis.binMinutes * MS_PER_MINUTE));
-
-/** Tick labels under a chart: a round step giving at most 8 of them, HH:MM, with the date where it changes. */
+/**
+ * Tick labels under a chart: a round step giving at most `maxTicks` of them, HH:MM, with the date where it changes
+ * and at each stretch after a break.
+ */
 const xTicks = (axis: TimeAxis, maxTicks: number): string => {
   const spanMinutes = axis.columns * axis.binMinutes;
   const steps = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10_080, 43_200];
-  const step = steps.find((s) => spanMinutes / s <= maxTicks) ?? Math.ceil(spanMinutes / maxTicks);
+  const step = steps.find((st) => spanMinutes / st <= maxTicks) ?? Math.ceil(spanMinutes / maxTicks);
   const stepMs = step * MS_PER_MINUTE;
-  const endMs = axis.startMs + spanMinutes * MS_PER_MINUTE;
+  const binMs = axis.binMinutes * MS_PER_MINUTE;
   const out: string[] = [];
   let lastDay = '';
-  for (let t = Math.ceil(axis.startMs / stepMs) * stepMs; t < endMs; t += stepMs) {
-    const day = new Date(t).toISOString().slice(5, 10);
-    const label = day === lastDay ? hhmm(t) : `${day} ${hhmm(t)}`;
-    lastDay = day;
-    const left = (100 * (t - axis.startMs)) / (spanMinutes * MS_PER_MINUTE);
-    out.push(`<span style="left:${left.toFixed(2)}%">${label}</span>`);
+  let lastLeft = Number.NEGATIVE_INFINITY;
+  for (const seg of axis.segments) {
+    const endMs = seg.startMs + seg.columns * binMs;
+    let firstOfSegment = seg.firstColumn > 0;
+    for (let t = Math.ceil(seg.startMs / stepMs) * stepMs; t < endMs; t += stepMs) {
+      const left = (100 * (seg.firstColumn + (t - seg.startMs) / binMs)) / axis.columns;
+      // labels closer than about 60 % of a step would overlap (at a break, the next stretch's first one yields)
+      if (left - lastLeft < 60 / maxTicks) continue;
+      const day = new Date(t).toISOString().slice(5, 10);
+      const label = day === lastDay && !firstOfSegment ? hhmm(t) : `${day} ${hhmm(t)}`;
+      lastDay = day;
+      lastLeft = left;
+      firstOfSegment = false;
+      out.push(`<span style="left:${left.toFixed(2)}%">${label}</span>`);
+    }
   }
   return `<div class="x">${out.join('')}</div>`;
 };
+
+/** A dashed vertical line at every break of the axis (a long gap without responses left out). */
+const breakLines = (axis: TimeAxis, height: number): string =>
+  axis.segments
+    .slice(1)
+    .map(
+      (seg) =>
+        `<line class="gap" x1="${seg.firstColumn}" x2="${seg.firstColumn}" y1="0" y2="${height}" vector-effect="non-scaling-stroke"/>`,
+    )
+    .join('');
 
 const yTicks = (max: number, unit: string, extra = ''): string =>
   `<div class="y">${[1, 0.5, 0]
@@ -130,10 +125,7 @@ const binClasses = (axis: TimeAxis, minutes: readonly MinuteCounts[]): Partial<R
 /** Shaded columns: the periods an alarm rule breached, or the time an alarm was in ALARM. */
 const shadeColumns = (axis: TimeAxis, fromMs: number, toMs: number, height: number, cls: string): string => {
   const a = Math.max(0, columnOf(axis, fromMs));
-  const b = Math.min(
-    axis.columns,
-    Math.max(a + 1, Math.ceil((toMs - axis.startMs) / (axis.binMinutes * MS_PER_MINUTE))),
-  );
+  const b = Math.min(axis.columns, Math.max(a + 1, columnEndOf(axis, toMs)));
   if (a >= axis.columns || b <= 0) return '';
   return `<rect class="${cls}" x="${a}" y="0" width="${b - a}" height="${height}"/>`;
 };
@@ -181,12 +173,11 @@ const responsesChart = (m: ReportModel, axis: TimeAxis): string => {
       ),
     )
     .join('');
-  const bin = axis.binMinutes * MS_PER_MINUTE;
   const tips = cols
     .map((col, i) => {
       const total = sumOf(col);
       if (total === 0) return '';
-      const t = axis.startMs + i * bin;
+      const t = columnStartMs(axis, i);
       const when = axis.binMinutes === 1 ? isoMinute(t) : `${isoMinute(t)} + ${axis.binMinutes} min`;
       const parts = RESPONSE_CLASSES.filter((c) => (col[c] ?? 0) > 0).map((c) => `${c} ${int(col[c] ?? 0)}`);
       return `<rect x="${i}" y="0" width="1" height="${max}"><title>${when} UTC · ${int(total)} responses · ${parts.join(' · ')}</title></rect>`;
@@ -197,12 +188,17 @@ const responsesChart = (m: ReportModel, axis: TimeAxis): string => {
       `<span><i style="background:${CLASS_COLORS[c]}"></i>${c} <b data-metric="class-${c}">${int(m.byClass[c])}</b></span>`,
   ).join('');
   const binNote =
-    axis.binMinutes === 1 ? 'one bar per minute' : `one bar per ${axis.binMinutes} minutes (the sum of their minutes)`;
+    (axis.binMinutes === 1
+      ? 'one bar per minute'
+      : `one bar per ${axis.binMinutes} minutes (the sum of their minutes)`) +
+    (axis.segments.length > 1
+      ? `; dashed lines: ${axis.segments.length - 1} break(s) where more than ${GAP_MINUTES / 60} hours passed without a response`
+      : '');
   const breachNote = m.alarms.some((a) => a.breachedPeriodStartsMs.length > 0)
     ? ' · marks on top: periods above an alarm threshold'
     : '';
   return `${chart(
-    `${paths}<g class="marks">${marks}</g><g class="tips">${tips}</g>`,
+    `${paths}<g class="marks">${marks}</g>${breakLines(axis, max)}<g class="tips">${tips}</g>`,
     axis.columns,
     max,
     yTicks(max, ''),
@@ -233,7 +229,10 @@ const ratioChart = (m: ReportModel, axis: TimeAxis, alarm: AlarmView): string =>
   const max = niceCeil(Math.max(alarm.thresholdPercent * 2, highest * 1.1));
   let d = '';
   let drawing = false;
+  // the line does not cross a break of the axis
+  const breaks = new Set(axis.segments.map((seg) => seg.firstColumn));
   values.forEach((v, i) => {
+    if (breaks.has(i)) drawing = false;
     if (v === undefined) {
       drawing = false;
       return;
@@ -242,12 +241,10 @@ const ratioChart = (m: ReportModel, axis: TimeAxis, alarm: AlarmView): string =>
     // a lone period is a short flat segment, still visible
     d += drawing ? `L${i + 0.5} ${y}` : `M${i} ${y}L${i + 0.5} ${y}`;
     drawing = true;
-    if (values[i + 1] === undefined) d += `L${i + 1} ${y}`;
+    if (values[i + 1] === undefined || breaks.has(i + 1)) d += `L${i + 1} ${y}`;
   });
   const inAlarm = alarmIntervals(alarm)
-    .map(([a, b]) =>
-      shadeColumns(axis, a, Math.min(b, axis.startMs + axis.columns * axis.binMinutes * MS_PER_MINUTE), max, 'inalarm'),
-    )
+    .map(([a, b]) => shadeColumns(axis, a, b, max, 'inalarm'))
     .join('');
   const breached = alarm.breachedPeriodStartsMs
     .map((t) => shadeColumns(axis, t, t + periodMs, max, `breach b${alarm.responseClass}`))
@@ -255,7 +252,7 @@ const ratioChart = (m: ReportModel, axis: TimeAxis, alarm: AlarmView): string =>
   const threshold = max - alarm.thresholdPercent;
   const body =
     `<g>${inAlarm}</g><g class="marks pmarks">${breached}</g>` +
-    `<line class="threshold" x1="0" x2="${axis.columns}" y1="${threshold}" y2="${threshold}" vector-effect="non-scaling-stroke"/>` +
+    `${breakLines(axis, max)}<line class="threshold" x1="0" x2="${axis.columns}" y1="${threshold}" y2="${threshold}" vector-effect="non-scaling-stroke"/>` +
     `<path class="ratio" stroke="${CLASS_COLORS[alarm.responseClass]}" d="${d}" vector-effect="non-scaling-stroke"/>`;
   const thresholdLabel = `<span class="tlabel" style="bottom:${((100 * alarm.thresholdPercent) / max).toFixed(2)}%">alarm above ${alarm.thresholdPercent} %</span>`;
   return (
@@ -522,6 +519,7 @@ h1{font-size:18px;margin:0 0 8px;overflow-wrap:anywhere}h2{font-size:15px;margin
 .tips rect{fill:transparent}.tips rect:hover{fill:#0001}
 .breach{fill:#e03131;opacity:.35}.b6xx{fill:#9c36b5}.marks .breach{opacity:.8}.pmarks .breach{opacity:.3}
 .inalarm{fill:#ffc9c9;opacity:.6}
+.gap{stroke:#868e96;stroke-width:1;stroke-dasharray:3 3}
 .threshold{stroke:#c92a2a;stroke-width:1.5;stroke-dasharray:6 4}
 .ratio{fill:none;stroke-width:2}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:0;font-size:13px}

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildSpikeAlarmRules } from '../../../infra/alarm-rules.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
-import { MAX_COLUMNS, renderReportHtml } from '../../../lambda/report/render-html.js';
+import { renderReportHtml } from '../../../lambda/report/render-html.js';
 import { reportModelFromScans } from '../../../lambda/report/report-model.js';
+import { MAX_COLUMNS } from '../../../lambda/report/time-axis.js';
 import { scanText } from '../../support/collect.js';
 
 const MS_PER_MINUTE = 60_000;
@@ -41,6 +42,30 @@ describe('renderReportHtml', () => {
     expect(html).toContain('one bar per 14 minutes');
     expect(html.match(/<title>/g)?.length).toBe(1 + MAX_COLUMNS); // the page's and one tooltip per bar
     expect(Buffer.byteLength(html)).toBeLessThan(600_000);
+  });
+
+  it('breaks the time axis at a gap of more than two hours, so logs days apart both stay readable', async () => {
+    // Prepare: 40 minutes on 1 November and 10 minutes ten days later
+    const result = await longResult(40);
+    const later = Date.UTC(2026, 10, 11, 6, 0);
+    const tail = Array.from({ length: 10 }, (_, i) => ({
+      ...(result.series[0] as ScanResult['series'][number]),
+      minute: new Date(later + i * MS_PER_MINUTE).toISOString(),
+    }));
+    const both: ScanResult = { ...result, series: [...result.series, ...tail] };
+
+    // Act
+    const html = renderReportHtml(
+      reportModelFromScans([{ name: 'two-days.log', result: both, seconds: 1 }], rules, 0),
+      rules,
+    );
+
+    // Assess: 40 + 30 columns (a 10-minute stretch is drawn on half an hour), one break line on each of the 3 charts
+    expect(html).toContain('viewBox="0 0 70 ');
+    expect(html.match(/<line class="gap" x1="40"/g)?.length).toBe(3);
+    expect(html).toContain('1 break(s) where more than 2 hours passed without a response');
+    // the later stretch starts at column 40 of 70, 10 minutes before its data (centred in its half hour), dated
+    expect(html).toContain('<span style="left:57.14%">11-11 05:50</span><span style="left:71.43%">06:00</span>');
   });
 
   it('escapes the text a log controls: CSeq methods, peers and file names', async () => {
