@@ -8,7 +8,7 @@ import { parseS3Url, s3Input } from './adapters/s3-input.js';
 import { scan } from './engine/index.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
-import { SipMetricsError, UnreadableFileError } from './errors.js';
+import { SipMetricsError, UnwritableReportError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { deployedSpikeAlarmRules } from './report/deployed-alarm-rules.js';
 import { formatPeerTable } from './report/format-peers.js';
@@ -92,7 +92,7 @@ const writeHtmlReport = async (path: string, scanned: readonly ScannedFile[]): P
   try {
     await writeFile(path, html);
   } catch (e) {
-    throw new UnreadableFileError(`${path}: cannot write the HTML report (${(e as Error).message})`, { path });
+    throw new UnwritableReportError(`${path}: cannot write the HTML report (${(e as Error).message})`, { path });
   }
   process.stderr.write(
     `sip-metrics: HTML report of ${scanned.length} input(s) written to ${path} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`,

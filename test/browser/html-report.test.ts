@@ -162,6 +162,21 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     await page.context().close();
   });
 
+  it('exits 1 with UNWRITABLE_REPORT when the report cannot be written, after printing the counts', () => {
+    // Prepare
+    const html = join(dir, 'no-such-folder', 'report.html');
+    const input = `${CORPUS_DIR}mixed.kamailio-proxy.log`;
+
+    // Act
+    const r = runCli(['scan', '--json', '--html', html, input]);
+
+    // Assess
+    expect([r.code, (JSON.parse(r.stdout) as JsonReport).responses]).toEqual([1, 491]);
+    expect(r.stderr).toBe(
+      `sip-metrics: ${html}: cannot write the HTML report (ENOENT: no such file or directory, open '${html}') [UNWRITABLE_REPORT]\n`,
+    );
+  });
+
   it('marks the minutes above a threshold and the replayed ALARM of a 5xx spike, on a wide screen and a phone', async () => {
     // Prepare: 4 hours of traffic to three peers; carrier A answers 503 to a third of its calls for 11 minutes
     const start = Date.UTC(2026, 10, 24, 9, 0);
