@@ -184,7 +184,8 @@ export const buildProgram = (): Command => {
               peers,
               byPeer: o.by === 'peer',
             });
-            scanned.push(one);
+            // without --html nothing is kept: a folder of many files scans in the memory of one
+            if (o.html !== undefined) scanned.push(one);
             ok = one.error === undefined && ok;
           }
         }

@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -53,6 +53,26 @@ const portIsClosed = (port: number): Promise<boolean> =>
     });
     s.on('error', () => resolve(true));
   });
+
+/** The arguments of a local stack on free ports with its data in `dir`. */
+const stackArgs = (dir: string): string[] => [
+  '--data-dir',
+  join(dir, 'data'),
+  '--drop-dir',
+  join(dir, 'drop'),
+  '--s3-port',
+  '0',
+  '--dynamodb-port',
+  '0',
+  '--cloudwatch-port',
+  '0',
+  '--no-examples',
+  '--plain',
+];
+
+/** `npm start -- ARGS` from source (tsx), as a child process. */
+const startStack = (args: readonly string[]): ChildProcessWithoutNullStreams =>
+  spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], { env: { ...process.env, NO_COLOR: '1' } });
 
 describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sip-metrics-live-'));
@@ -167,4 +187,48 @@ describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () 
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 180_000);
+
+  it('does not start when the dashboard port is taken, names the option, and leaves nothing running', async () => {
+    // Prepare: something else listens on the port
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const port = (other.address() as { port: number }).port;
+
+    // Act
+    const child = startStack([...stackArgs(mkdtempSync(join(dir, 'busy-'))), '--web-port', String(port)]);
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    other.close();
+
+    // Assess
+    expect([code, stderr]).toEqual([
+      1,
+      `npm start: Dashboard (web): port ${port} on 127.0.0.1 is already in use (is another \`npm start\` running?); ` +
+        'choose another with --web-port <port> [PORT_IN_USE]\n',
+    ]);
+  });
+
+  it('serves no dashboard with --no-web', async () => {
+    // Prepare
+    const child = startStack([...stackArgs(mkdtempSync(join(dir, 'noweb-'))), '--no-web']);
+    const exited = new Promise<number | string | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(code ?? signal)),
+    );
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+
+    // Act
+    await waitForLine(child, /Ctrl-C stops everything/, 60_000);
+    child.kill('SIGTERM');
+
+    // Assess
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('  S3 (s3rver)  ');
+    expect(stdout).not.toContain('Dashboard (web)');
+  });
 });
