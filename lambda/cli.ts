@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { emptyOr } from './adapters/empty-input.js';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
@@ -8,12 +9,15 @@ import { scan } from './engine/index.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
 import { isTimeZone } from './engine/time-zone.js';
-import { SipMetricsError } from './errors.js';
+import { SipMetricsError, UnwritableReportError } from './errors.js';
 import { EXIT } from './exit-codes.js';
+import { deployedSpikeAlarmRules } from './report/deployed-alarm-rules.js';
 import { formatPeerTable } from './report/format-peers.js';
 import { formatPerMinute } from './report/format-per-minute.js';
 import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
+import { renderReportHtml } from './report/render-html.js';
+import { reportModelFromScans, type ScannedFile } from './report/report-model.js';
 import { toJsonReport } from './report/to-json-line.js';
 
 // The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
@@ -43,7 +47,8 @@ const partialOf = (e: unknown): ScanResult | undefined => {
   return typeof p === 'object' && p !== null ? (p as ScanResult) : undefined;
 };
 
-const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean> => {
+/** Scans one input and prints its report; returns what the HTML report needs (`error` set when it failed). */
+const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedFile> => {
   const started = process.hrtime.bigint();
   const progress = opts.progress ? createProgress(input.name, input.size) : undefined;
   let result: ScanResult | undefined;
@@ -77,11 +82,28 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
       `${JSON.stringify({ file: input.name, error: { code: error.code, message: error.message } })}\n`,
     );
   }
-  if (error) {
-    process.stderr.write(`sip-metrics: ${input.name}: ${error.message} [${error.code}]\n`);
-    return false;
+  if (error) process.stderr.write(`sip-metrics: ${input.name}: ${error.message} [${error.code}]\n`);
+  return {
+    name: input.name,
+    result,
+    seconds,
+    ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
+  };
+};
+
+/** `--html FILE`: one self-contained page of every input scanned (lambda/report/render-html.ts). */
+const writeHtmlReport = async (path: string, scanned: readonly ScannedFile[]): Promise<void> => {
+  const { rules, from } = deployedSpikeAlarmRules();
+  const model = reportModelFromScans(scanned, rules, Date.now());
+  const html = renderReportHtml({ ...model, source: `${model.source}; alarm thresholds from ${from}` }, rules);
+  try {
+    await writeFile(path, html);
+  } catch (e) {
+    throw new UnwritableReportError(`${path}: cannot write the HTML report (${(e as Error).message})`, { path });
   }
-  return true;
+  process.stderr.write(
+    `sip-metrics: HTML report of ${scanned.length} input(s) written to ${path} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`,
+  );
 };
 
 /** An empty input is skipped, not failed: the Lambda skips a zero-byte object the same way. */
@@ -140,6 +162,7 @@ export const buildProgram = (): Command => {
       "when the logs were complete: completes times printed without a date or year (default: each file's mtime)",
     )
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
+    .option('--html <file>', 'also write one self-contained HTML report (charts, alarms, peers, KPIs) of every input')
     .action(
       async (
         inputs: string[],
@@ -151,6 +174,7 @@ export const buildProgram = (): Command => {
           by?: string;
           tz: string;
           referenceTime?: string;
+          html?: string;
         },
       ) => {
         if (o.by !== undefined && o.by !== 'peer') {
@@ -174,6 +198,7 @@ export const buildProgram = (): Command => {
           return;
         }
         let ok = true;
+        const scanned: ScannedFile[] = [];
         const showProgress = o.progress && process.stderr.isTTY === true;
         for (const arg of inputs) {
           let files: FileInput[];
@@ -185,23 +210,36 @@ export const buildProgram = (): Command => {
             if (o.json)
               process.stdout.write(`${JSON.stringify({ file: arg, error: { code: e.code, message: e.message } })}\n`);
             ok = false;
+            scanned.push({ name: arg, result: undefined, seconds: 0, error: { code: e.code, message: e.message } });
             continue;
           }
           for (const input of files) {
             const f = await emptyOr(input);
             if (f === 'empty') {
               reportEmpty(input.name, o.json);
+              scanned.push({ name: input.name, result: undefined, seconds: 0, skipped: true });
               continue;
             }
-            ok =
-              (await scanOne(f, {
-                json: o.json,
-                perMinute: o.perMinute,
-                progress: showProgress,
-                peers,
-                byPeer: o.by === 'peer',
-                ...time,
-              })) && ok;
+            const one = await scanOne(f, {
+              json: o.json,
+              perMinute: o.perMinute,
+              progress: showProgress,
+              peers,
+              byPeer: o.by === 'peer',
+              ...time,
+            });
+            // without --html nothing is kept: a folder of many files scans in the memory of one
+            if (o.html !== undefined) scanned.push(one);
+            ok = one.error === undefined && ok;
+          }
+        }
+        if (o.html !== undefined) {
+          try {
+            await writeHtmlReport(o.html, scanned);
+          } catch (e) {
+            if (!(e instanceof SipMetricsError)) throw e;
+            process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);
+            ok = false;
           }
         }
         process.exitCode = ok ? EXIT.OK : EXIT.INPUT_FAILED;

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'LEASE_LOST'
   | 'PLAN_CHANGED'
   | 'BAD_EVENT'
-  | 'METRICS_REJECTED';
+  | 'METRICS_REJECTED'
+  | 'UNWRITABLE_REPORT';
 
 /** Base of every error this product raises on purpose. */
 export class SipMetricsError extends Error {
@@ -101,5 +102,12 @@ export class BadEventError extends SipMetricsError {
 export class MetricsRejectedError extends SipMetricsError {
   constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
     super('METRICS_REJECTED', message, context);
+  }
+}
+
+/** `scan --html FILE` could not write FILE (a missing folder, no permission, a full disk). */
+export class UnwritableReportError extends SipMetricsError {
+  constructor(message: string, context: Readonly<Record<string, unknown>> = {}) {
+    super('UNWRITABLE_REPORT', message, context);
   }
 }

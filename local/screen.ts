@@ -18,6 +18,8 @@ export interface StackInfo {
   readonly dropDir: string | undefined;
   readonly handlerLogFile: string;
   readonly startupMs: number;
+  /** The local dashboard's address (absent with --no-web). */
+  readonly webUrl?: string;
 }
 
 /** ANSI styling, or none (not a terminal). */
@@ -79,6 +81,8 @@ export const renderHeader = (info: StackInfo, paint: Paint): string[] => {
     `  CloudWatch (local)   ${info.cloudWatchUrl}   PutMetricData, datums kept in ${info.dataDir}/cloudwatch/`,
     `  data ${info.dataDir}/   handler log ${info.handlerLogFile}`,
   ];
+  if (info.webUrl !== undefined)
+    lines.splice(1, 0, `  Dashboard (web)      ${info.webUrl}   the CloudWatch dashboard's widgets, live`);
   lines.push(
     info.dropDir === undefined
       ? 'Upload SIP logs with any S3 client, for example:'

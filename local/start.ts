@@ -30,6 +30,7 @@ import {
   renderSummary,
   type StackInfo,
 } from './screen.js';
+import { DEFAULT_WEB_PORT, startWebDashboard, type WebDashboard } from './web-dashboard.js';
 
 /** Command line options of `npm start -- ...`. */
 interface StartOptions {
@@ -42,6 +43,9 @@ interface StartOptions {
   readonly context: string[];
   readonly examples: boolean;
   readonly plain: boolean;
+  /** False with --no-web: no local dashboard. */
+  readonly web: boolean;
+  readonly webPort?: number;
 }
 
 // The SDK's notice that future releases need Node 22 would break the live screen at every start; the function
@@ -147,7 +151,22 @@ const runLive = async (o: StartOptions, config: StackConfig, root: string): Prom
     config,
     ...(o.examples ? { examplesDir: join(root, 'examples') } : {}),
   });
-  const info = infoOf(stack);
+  let web: WebDashboard | undefined;
+  if (o.web) {
+    try {
+      web = await startWebDashboard({
+        stack,
+        port: o.webPort ?? DEFAULT_WEB_PORT,
+        namespace: config.namespace,
+        metricDetail: config.metricDetail,
+        banner: `sip-metrics local stack · S3 ${stack.services.s3.url} bucket ${stack.bucket} · drop files into ${displayPath(stack.dropDir ?? '')}/ · updates every second`,
+      });
+    } catch (e) {
+      await stack.stop();
+      throw e;
+    }
+  }
+  const info = { ...infoOf(stack), ...(web === undefined ? {} : { webUrl: web.url }) };
   const tty = process.stdout.isTTY === true && !o.plain;
   const paint: Paint = tty ? ANSI_PAINT : NO_PAINT;
   const events: string[] = [];
@@ -203,6 +222,7 @@ const runLive = async (o: StartOptions, config: StackConfig, root: string): Prom
   }
   out(`${signal}: stopping the handler process, S3, DynamoDB and CloudWatch...`);
   const last = stack.snapshot();
+  await web?.close();
   await stack.stop();
   // line output printed this summary already when the pipeline went quiet; the terminal's screen is gone now
   if (tty) out(`\n${renderSummary(last, NO_PAINT)}\n`);
@@ -319,6 +339,8 @@ const program = new Command()
   )
   .option('--no-examples', 'do not process examples/ on the first start')
   .option('--plain', 'line output even on a terminal', false)
+  .option('--web-port <port>', `port of the local dashboard on 127.0.0.1 (default ${DEFAULT_WEB_PORT})`, parsePort)
+  .option('--no-web', 'do not serve the local dashboard')
   .showHelpAfterError()
   // a wrong command line is not a failed input: exit 2, as `sip-metrics scan` does (lambda/exit-codes.ts)
   .exitOverride((err) => {

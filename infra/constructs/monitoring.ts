@@ -35,6 +35,7 @@ import {
   type SpikeAlarmRule,
   type SpikeAlarmSettings,
 } from '../alarm-rules.js';
+import { ratioWidgetTitle } from '../dashboard-widgets.js';
 import { DEFAULTS, type MetricDetail } from '../defaults.js';
 
 /** Properties of {@link Monitoring}. */
@@ -365,7 +366,7 @@ export class Monitoring extends Construct {
             (r) => r.peer === undefined && r.datapointsToAlarm === 1 && r.responseClass === rule.responseClass,
           );
           return new GraphWidget({
-            title: `${rule.responseClass} share of responses (%)`,
+            title: ratioWidgetTitle(rule),
             left: [expression],
             leftYAxis: { min: 0, showUnits: false },
             leftAnnotations: [
