@@ -164,6 +164,9 @@ describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () 
           `${hm(0)} INSUFFICIENT_DATA → OK${hm(93)} OK → ALARM${hm(167)} ALARM → OK`,
         ],
         ['GlobalFailureSpike', 'OK', '0 of 68', '2', `${hm(0)} INSUFFICIENT_DATA → OK`],
+        // no minute of this trace has 10 % 5xx (5 % 6xx) of at least 200 responses
+        ['ServerErrorBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
+        ['GlobalFailureBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
       ]);
       expect(await textsOf(page, '[data-metric="state-ServerErrorSpike"]')).toEqual(['OK']);
       expect(await textsOf(page, '#status-codes .empty')).toEqual([
