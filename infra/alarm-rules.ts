@@ -201,6 +201,10 @@ export const buildSpikeAlarmRules = (
   ];
 };
 
+/** Whether a rule is a burst rule (one breaching period) rather than a spike rule (M of N). */
+export const isBurstRule = (rule: Pick<SpikeAlarmRule, 'kind'>): boolean =>
+  rule.kind === 'ServerErrorBurst' || rule.kind === 'GlobalFailureBurst';
+
 /** The 5xx and 6xx burst rules: one breaching period at the burst thresholds and volume puts them in ALARM. */
 export const buildBurstAlarmRules = (settings: SpikeAlarmSettings = DEFAULT_SPIKE_ALARM_SETTINGS): SpikeAlarmRule[] => [
   spikeRule(

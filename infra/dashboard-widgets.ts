@@ -5,7 +5,7 @@
  * (test/infra/dashboard-widgets.test.ts holds it to that), so the local view previews the deployed one.
  * Pure: no aws-cdk-lib, no I/O.
  */
-import type { SpikeAlarmRule } from './alarm-rules.js';
+import { isBurstRule, type SpikeAlarmRule } from './alarm-rules.js';
 
 /** What a widget shows; each renderer knows how to draw each kind. */
 export type WidgetKind =
@@ -52,16 +52,19 @@ export const dashboardWidgets = (rules: readonly SpikeAlarmRule[]): DashboardWid
     width: 24,
     cloudWatchTitle: 'Responses by class',
   },
-  ...rules.map(
-    (rule): DashboardWidgetSpec => ({
-      id: `ratio-${rule.responseClass}`,
-      kind: 'class-ratio',
-      title: ratioWidgetTitle(rule),
-      width: 12,
-      cloudWatchTitle: ratioWidgetTitle(rule),
-      rule,
-    }),
-  ),
+  // one ratio graph per class: the spike rule's; a burst rule judges the same share, a peer's rule another series
+  ...rules
+    .filter((rule) => rule.peer === undefined && !isBurstRule(rule))
+    .map(
+      (rule): DashboardWidgetSpec => ({
+        id: `ratio-${rule.responseClass}`,
+        kind: 'class-ratio',
+        title: ratioWidgetTitle(rule),
+        width: 12,
+        cloudWatchTitle: ratioWidgetTitle(rule),
+        rule,
+      }),
+    ),
   { id: 'top-peers', kind: 'top-peers', title: 'Top peers', width: 24 },
   {
     id: 'status-codes',

@@ -34,8 +34,8 @@ export const startWebDashboard = async (o: {
   readonly banner: string;
 }): Promise<WebDashboard> => {
   const { stack } = o;
-  // the page draws the ratios of all responses, as the report does
-  const rules = stack.rules.filter((r): r is SpikeAlarmRule => !isKpiRule(r) && r.peer === undefined);
+  // the page's ratio graphs are of response classes; dashboardWidgets picks the spike rule of each
+  const rules = stack.rules.filter((r): r is SpikeAlarmRule => !isKpiRule(r));
   const cloudWatch = stack.services.cloudWatch;
   const { namespace } = o;
   // the datum-derived parts are recomputed only after the handler's next accepted PutMetricData, not per request

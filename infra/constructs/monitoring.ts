@@ -27,6 +27,7 @@ import {
   DEFAULT_SPIKE_ALARM_SETTINGS,
   describeKpiRule,
   describeSpikeRule,
+  isBurstRule,
   type KpiAlarmRule,
   type KpiAlarmSettings,
   RESPONSE_CLASSES,
@@ -357,13 +358,13 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       ...this.spikeRules
-        .filter((rule) => rule.peer === undefined && rule.datapointsToAlarm > 1)
+        .filter((rule) => rule.peer === undefined && !isBurstRule(rule))
         .map((rule) => {
           const expression = ratioExpressions.get(rule.id);
           if (expression === undefined) throw new Error(`no expression for ${rule.id}`);
           // the burst rule of the same class judges the same share, at its own threshold
           const burst = this.spikeRules.find(
-            (r) => r.peer === undefined && r.datapointsToAlarm === 1 && r.responseClass === rule.responseClass,
+            (r) => r.peer === undefined && isBurstRule(r) && r.responseClass === rule.responseClass,
           );
           return new GraphWidget({
             title: ratioWidgetTitle(rule),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSpikeAlarmRules } from '../../infra/alarm-rules.js';
+import { buildAllSpikeAlarmRules } from '../../infra/alarm-rules.js';
 import { dashboardWidgets as widgetSpecs } from '../../infra/dashboard-widgets.js';
 import { dashboardWidgets } from './dashboard-body.js';
 import { type Synthesized, synthesize } from './synth.js';
@@ -10,15 +10,17 @@ describe('the widget description and the CloudWatch dashboard', () => {
   let s: Synthesized;
 
   beforeAll(() => {
-    // detail 'code' adds the status-code widget, so one synthesis covers every shared widget but the methods one
-    s = synthesize({ 'sipMetrics:metricDetail': 'code' });
+    // detail 'code' adds the status-code widget, so one synthesis covers every shared widget but the methods one;
+    // M = 1 makes the spike rules look like the burst rules in all but their kind
+    s = synthesize({ 'sipMetrics:metricDetail': 'code', 'sipMetrics:alarmDatapointsToAlarm': '1' });
   });
 
   afterAll(() => s?.cleanup());
 
   it('lists the deployed dashboard’s response widgets in the dashboard’s own order', () => {
     // Prepare
-    const specs = widgetSpecs(buildSpikeAlarmRules(s.config.spikeAlarms));
+    // every rule the local stack judges: one ratio graph per class all the same
+    const specs = widgetSpecs(buildAllSpikeAlarmRules(s.config.spikeAlarms, s.config.peerAlarms));
     const shared = new Map(specs.flatMap((w) => (w.cloudWatchTitle === undefined ? [] : [[w.cloudWatchTitle, w.id]])));
 
     // Act
