@@ -310,7 +310,8 @@ export interface KpiAlarmRule {
   readonly treatMissingData: TreatMissingData;
 }
 
-const kpiMetric = (namespace: string, id: string, outcome?: string): KpiMetric => ({
+/** One `InviteTransactions` metric: the total, or the numerator of one Outcome. */
+export const kpiMetric = (namespace: string, id: string, outcome?: string): KpiMetric => ({
   id,
   namespace,
   metricName: 'InviteTransactions',

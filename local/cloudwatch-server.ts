@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { RESPONSE_CLASSES, type ResponseClass } from '../infra/alarm-rules.js';
-import type { KpiMinuteCounts, MinuteCounts } from '../infra/evaluate-alarms.js';
+import type { MinuteCounts } from '../infra/evaluate-alarms.js';
+import { type KpiCounts, zeroCounts } from '../lambda/engine/kpis.js';
+import { KPI_OUTCOMES } from '../lambda/engine/to-metric-points.js';
 import { closeServer, LOOPBACK, listenOn } from './listen.js';
 
 /** One datum as CloudWatch would store it, with dimensions as a record. */
@@ -97,7 +99,7 @@ export interface LocalCloudWatch {
   /** `Responses` by `Class` and `Peer` over every datum: peer -> class totals (empty without per-peer metrics). */
   responsesByPeer(namespace: string): Map<string, ClassTotals>;
   /** `InviteTransactions` in total and by Outcome, per minute of datum time, oldest first: the KPI alarms' series. */
-  kpisByMinute(namespace: string): KpiMinuteCounts[];
+  kpisByMinute(namespace: string): { readonly minuteStartMs: number; readonly counts: KpiCounts }[];
   /** Calls `listener` after each accepted call, once its datums are stored; returns the unsubscribe function. */
   onAccepted(listener: (datums: readonly RecordedDatum[]) => void): () => void;
   close(): Promise<void>;
@@ -413,27 +415,22 @@ export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {})
       return byPeer;
     },
     kpisByMinute: (namespace) => {
-      const minutes = new Map<
-        number,
-        { inviteTransactions: number; redirected: number; established: number; ineffective: number }
-      >();
+      const minutes = new Map<number, KpiCounts>();
       for (const d of datums) {
         if (d.namespace !== namespace || d.metricName !== 'InviteTransactions') continue;
         const keys = Object.keys(d.dimensions);
-        const outcome = keys.length === 0 ? 'all' : keys.length === 1 ? d.dimensions.Outcome : undefined;
+        // the dimensionless total, or one Outcome numerator as the function names it
         const field =
-          outcome === 'all'
+          keys.length === 0
             ? 'inviteTransactions'
-            : outcome === 'Redirected'
-              ? 'redirected'
-              : outcome === 'Established'
-                ? 'established'
-                : outcome === 'Ineffective'
-                  ? 'ineffective'
-                  : undefined;
+            : keys.length === 1 &&
+                d.dimensions.Outcome !== undefined &&
+                Object.hasOwn(KPI_OUTCOMES, d.dimensions.Outcome)
+              ? KPI_OUTCOMES[d.dimensions.Outcome as keyof typeof KPI_OUTCOMES]
+              : undefined;
         if (field === undefined) continue;
         const minute = Math.floor(d.timestampMs / MS_PER_MINUTE) * MS_PER_MINUTE;
-        const c = minutes.get(minute) ?? { inviteTransactions: 0, redirected: 0, established: 0, ineffective: 0 };
+        const c = minutes.get(minute) ?? zeroCounts();
         c[field] += sumOf(d);
         minutes.set(minute, c);
       }

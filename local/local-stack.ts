@@ -24,11 +24,10 @@ import { createFileStatusList, type FileStatus } from './file-status.js';
 import { type LambdaRuntime, startLambdaRuntime } from './lambda-runtime.js';
 import { type LedgerRow, releaseClaims, scanLedger } from './ledger-rows.js';
 import { createLocalEvents, type LocalEvent } from './local-events.js';
-import { createMetricsView, type PeerTotals } from './metrics-view.js';
+import { createMetricsView, type KpiLine, type PeerTotals } from './metrics-view.js';
 import { notNotifiedReason, startObjectProcessing } from './object-processing.js';
 import { matchesNotificationFilter } from './s3-notifications.js';
 import { watchS3Requests } from './s3-request-watch.js';
-import type { KpiLine } from './screen.js';
 
 /** The local bucket (the deployed one gets a generated name). */
 export const DEFAULT_BUCKET = 'sip-logs';

@@ -1,10 +1,9 @@
 import type { AlarmState, MinuteCounts } from '../infra/evaluate-alarms.js';
-import { kpiRatios } from '../lambda/engine/kpis.js';
+import { addCounts, type KpiCounts, kpiRatios, zeroCounts } from '../lambda/engine/kpis.js';
 import { rankPeers } from '../lambda/report/format-peers.js';
 import { type AlarmJudgement, judgeAlarms, type LocalAlarmRule } from './alarm-status.js';
 import type { ClassTotals, LocalCloudWatch } from './cloudwatch-server.js';
 import type { LocalEvent } from './local-events.js';
-import type { KpiLine } from './screen.js';
 
 /** Minutes of data the "last minutes" view sums. */
 export const RECENT_MINUTES = 5;
@@ -32,16 +31,19 @@ export interface PeerTotals {
   readonly totals: ClassTotals;
 }
 
-/** The KPIs from the sums of `InviteTransactions` (total when `outcome` is undefined) and its Outcomes. */
-const kpiLineOf = (sum: (outcome?: string) => number): KpiLine => {
-  const c = {
-    inviteTransactions: sum(),
-    redirected: sum('Redirected'),
-    established: sum('Established'),
-    effective: sum('Effective'),
-    ineffective: sum('Ineffective'),
-    completed: sum('Completed'),
-  };
+/** The KPIs a line shows: RFC 6076 percentages and how many INVITE transactions they are of. */
+export interface KpiLine {
+  readonly inviteTransactions: number;
+  readonly ser: number | null;
+  readonly seer: number | null;
+  readonly isa: number | null;
+  readonly scr: number | null;
+}
+
+/** The KPIs of every minute of `InviteTransactions` counts together. */
+const kpiLineOf = (minutes: readonly { readonly counts: KpiCounts }[]): KpiLine => {
+  const c = zeroCounts();
+  for (const m of minutes) addCounts(c, m.counts);
   return { inviteTransactions: c.inviteTransactions, ...kpiRatios(c) };
 };
 
@@ -95,16 +97,16 @@ export const createMetricsView = (o: {
   const judged = (): Judged => {
     if (dirty || cached === undefined) {
       const series = cloudWatch.responsesByMinute(namespace);
+      // one pass over the datums for the KPI line and the KPI alarms alike
+      const kpiMinutes = cloudWatch.kpisByMinute(namespace);
       cached = {
         series,
         totals: cloudWatch.responsesByClass(namespace),
         peers: rankedPeers(cloudWatch.responsesByPeer(namespace)),
-        kpis: kpiLineOf((outcome) =>
-          cloudWatch.sum('InviteTransactions', outcome === undefined ? {} : { Outcome: outcome }, namespace),
-        ),
+        kpis: kpiLineOf(kpiMinutes),
         judgement: judgeAlarms(rules, series, {
           peer: (peer) => cloudWatch.responsesByMinute(namespace, peer),
-          kpis: () => cloudWatch.kpisByMinute(namespace),
+          kpis: () => kpiMinutes,
         }),
       };
       dirty = false;

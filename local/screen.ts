@@ -5,7 +5,7 @@ import type { ClassTotals } from './cloudwatch-server.js';
 import { FINAL_STATES, type FileStatus } from './file-status.js';
 import type { LocalEvent } from './local-events.js';
 import type { LocalSnapshot } from './local-stack.js';
-import { type PeerTotals, RECENT_MINUTES } from './metrics-view.js';
+import { type KpiLine, type PeerTotals, RECENT_MINUTES } from './metrics-view.js';
 
 /** What the header says about the running stack. */
 export interface StackInfo {
@@ -145,25 +145,18 @@ export const renderFileLine = (f: FileStatus, paint: Paint, keyWidth = 46): stri
 /** The per-class detail of a finished file, for line output. */
 export const renderFileDetail = (f: FileStatus): string | undefined =>
   f.state === 'done' && f.summary !== undefined
-    ? `            ${classSummary(f.summary.responsesByClass)}${kpiSummary(f.summary.kpis)}`
+    ? `            ${classSummary(f.summary.responsesByClass)}${withSeparator(kpiText(f.summary.kpis))}`
     : undefined;
 
 const pct = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)} %`);
 
-/** "  ·  406 INVITEs: SER 37.82 % · SEER 57.51 % · ISA 11.08 % · SCR 35.96 %", or nothing without INVITEs. */
-export const kpiSummary = (k: KpiLine | undefined): string =>
+/** "406 INVITEs: SER 37.82 % · SEER 57.51 % · ISA 11.08 % · SCR 35.96 %", or nothing without INVITEs. */
+export const kpiText = (k: KpiLine | undefined): string =>
   k === undefined || k.inviteTransactions === 0
     ? ''
-    : `  ·  ${int(k.inviteTransactions)} INVITEs: SER ${pct(k.ser)} · SEER ${pct(k.seer)} · ISA ${pct(k.isa)} · SCR ${pct(k.scr)}`;
+    : `${int(k.inviteTransactions)} INVITEs: SER ${pct(k.ser)} · SEER ${pct(k.seer)} · ISA ${pct(k.isa)} · SCR ${pct(k.scr)}`;
 
-/** The KPIs a line shows. */
-export interface KpiLine {
-  readonly inviteTransactions: number;
-  readonly ser: number | null;
-  readonly seer: number | null;
-  readonly isa: number | null;
-  readonly scr: number | null;
-}
+const withSeparator = (text: string): string => (text === '' ? '' : `  ·  ${text}`);
 
 /** Counts of files per state, in pipeline order. */
 export const renderFileCounts = (files: readonly FileStatus[]): string => {
@@ -204,8 +197,8 @@ export const renderCounts = (snap: LocalSnapshot, paint: Paint): string[] => {
   for (const m of snap.recentMinutes) lines.push(row(formatMinute(m.minuteStartMs, true), m.counts, labelWidth));
   lines.push(row(`last ${RECENT_MINUTES} min`, snap.recentTotals, labelWidth));
   lines.push(paint.bold(row('total', totals, labelWidth)));
-  const kpis = kpiSummary(snap.kpis);
-  if (kpis !== '') lines.push(`  ${'call KPIs'.padEnd(labelWidth)}${kpis.replace(/^ {2}· {2}/, '')}`);
+  const kpis = kpiText(snap.kpis);
+  if (kpis !== '') lines.push(`  ${'call KPIs'.padEnd(labelWidth)}${kpis}`);
   return [...lines, ...renderTopPeers(snap.peers, paint, labelWidth)];
 };
 

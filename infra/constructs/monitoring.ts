@@ -30,6 +30,8 @@ import {
   isBurstRule,
   type KpiAlarmRule,
   type KpiAlarmSettings,
+  type KpiMetric,
+  kpiMetric,
   RESPONSE_CLASSES,
   type ResponsesMetric,
   type TreatMissingData as RuleTreatMissingData,
@@ -455,7 +457,8 @@ export class Monitoring extends Construct {
   }
 }
 
-const metricOf = (m: ResponsesMetric, period: Duration): Metric =>
+/** A metric a rule reads (a `Responses` or an `InviteTransactions` one), at the rule's period. */
+const metricOf = (m: ResponsesMetric | KpiMetric, period: Duration): Metric =>
   new Metric({
     namespace: m.namespace,
     metricName: m.metricName,
@@ -530,23 +533,12 @@ const topPeersWidgets = (namespace: string): IWidget[] =>
       }),
   );
 
-const kpiMetricOf = (namespace: string, outcome: string | undefined, period: Duration): Metric =>
-  new Metric({
-    namespace,
-    metricName: 'InviteTransactions',
-    dimensionsMap: outcome === undefined ? {} : { Outcome: outcome },
-    statistic: 'Sum',
-    period,
-  });
-
 /** The CloudWatch form of a KPI rule: its own expression over its own metrics. */
 const kpiExpressionOf = (rule: KpiAlarmRule): MathExpression => {
   const period = Duration.seconds(rule.periodSeconds);
   return new MathExpression({
     expression: rule.expression,
-    usingMetrics: Object.fromEntries(
-      rule.metrics.map((m) => [m.id, kpiMetricOf(m.namespace, m.dimensions.Outcome, period)]),
-    ),
+    usingMetrics: Object.fromEntries(rule.metrics.map((m) => [m.id, metricOf(m, period)])),
     period,
     label: `${rule.kpi.toUpperCase()} % (gated at ${rule.minTransactionsPerPeriod} INVITE transactions)`,
   });
@@ -558,12 +550,12 @@ const kpiExpressionOf = (rule: KpiAlarmRule): MathExpression => {
  */
 const kpiWidgets = (namespace: string, period: Duration, rules: readonly KpiAlarmRule[]): IWidget[] => {
   const using = {
-    mAll: kpiMetricOf(namespace, undefined, period),
-    mRedirected: kpiMetricOf(namespace, 'Redirected', period),
-    mEstablished: kpiMetricOf(namespace, 'Established', period),
-    mEffective: kpiMetricOf(namespace, 'Effective', period),
-    mIneffective: kpiMetricOf(namespace, 'Ineffective', period),
-    mCompleted: kpiMetricOf(namespace, 'Completed', period),
+    mAll: metricOf(kpiMetric(namespace, 'mAll'), period),
+    mRedirected: metricOf(kpiMetric(namespace, 'mRedirected', 'Redirected'), period),
+    mEstablished: metricOf(kpiMetric(namespace, 'mEstablished', 'Established'), period),
+    mEffective: metricOf(kpiMetric(namespace, 'mEffective', 'Effective'), period),
+    mIneffective: metricOf(kpiMetric(namespace, 'mIneffective', 'Ineffective'), period),
+    mCompleted: metricOf(kpiMetric(namespace, 'mCompleted', 'Completed'), period),
   };
   const answerable = '(mAll - FILL(mRedirected, 0))';
   const ratio = (label: string, expression: string): MathExpression =>

@@ -108,7 +108,18 @@ interface OpenTransaction {
 const SETTLED = 'settled' as const;
 type TransactionState = OpenTransaction | typeof SETTLED;
 
-const zeroCounts = (): KpiCounts => ({
+/** Every field of KpiCounts. */
+export const KPI_COUNT_FIELDS: readonly (keyof KpiCounts)[] = [
+  'inviteTransactions',
+  'redirected',
+  'established',
+  'effective',
+  'ineffective',
+  'completed',
+];
+
+/** Counts of nothing. */
+export const zeroCounts = (): KpiCounts => ({
   inviteTransactions: 0,
   redirected: 0,
   established: 0,
@@ -117,13 +128,9 @@ const zeroCounts = (): KpiCounts => ({
   completed: 0,
 });
 
-const addCounts = (into: KpiCounts, from: Readonly<KpiCounts>): void => {
-  into.inviteTransactions += from.inviteTransactions;
-  into.redirected += from.redirected;
-  into.established += from.established;
-  into.effective += from.effective;
-  into.ineffective += from.ineffective;
-  into.completed += from.completed;
+/** Adds `from` into `into`, field by field. */
+export const addCounts = (into: KpiCounts, from: Readonly<KpiCounts>): void => {
+  for (const f of KPI_COUNT_FIELDS) into[f] += from[f];
 };
 
 const trackedMethod = (m: string): TrackedMethod | null =>

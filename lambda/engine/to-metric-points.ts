@@ -1,5 +1,5 @@
 import { delayObservations } from './delay-histogram.js';
-import type { KpiCounts } from './kpis.js';
+import { addCounts, KPI_COUNT_FIELDS, type KpiCounts, zeroCounts } from './kpis.js';
 import { OTHER_PEER } from './peers.js';
 import type { ClassCounts, ScanResult } from './tally.js';
 import type { ResponseClass } from './types.js';
@@ -250,28 +250,12 @@ class PointMerger {
   }
 }
 
-const KPI_FIELDS: readonly (keyof KpiCounts)[] = [
-  'inviteTransactions',
-  'redirected',
-  'established',
-  'effective',
-  'ineffective',
-  'completed',
-];
-
 /** The KPI counts per minute, and what the series does not hold (untimed transactions) at the upload minute. */
 const kpiSlices = (r: ScanResult, uploadMinuteMs: number): { minuteMs: number; counts: KpiCounts }[] => {
-  const k = r.kpis;
-  const untimed: KpiCounts = {
-    inviteTransactions: k.inviteTransactions,
-    redirected: k.redirected,
-    established: k.established,
-    effective: k.effective,
-    ineffective: k.ineffective,
-    completed: k.completed,
-  };
-  const out: { minuteMs: number; counts: KpiCounts }[] = k.series.map((m) => {
-    for (const f of KPI_FIELDS) untimed[f] = minus(untimed[f], m[f]);
+  const untimed = zeroCounts();
+  addCounts(untimed, r.kpis);
+  const out: { minuteMs: number; counts: KpiCounts }[] = r.kpis.series.map((m) => {
+    for (const f of KPI_COUNT_FIELDS) untimed[f] = minus(untimed[f], m[f]);
     return { minuteMs: Date.parse(m.minute), counts: m };
   });
   out.push({ minuteMs: uploadMinuteMs, counts: untimed });
@@ -297,6 +281,9 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
     merger.add('Responses', [{ Name: 'Class', Value: cls }, detail], ts, 'Count', 1, n);
   };
 
+  /** Whether CloudWatch would refuse a datum of this minute (then it is stamped with the processing minute). */
+  const outsideWindow = (ms: number): boolean => ms < opts.nowMs - MAX_PAST_MS || ms > opts.nowMs + MAX_FUTURE_MS;
+
   const published = opts.peerMetrics === undefined ? null : choosePublishedPeers(result.byPeer, opts.peerMetrics);
   const slices: MinuteSlice[] = result.series.map((s) => ({ ...s, minuteMs: Date.parse(s.minute) }));
   const untimed = untimedSlice(result, floorMinute(opts.uploadTimeMs));
@@ -306,7 +293,7 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
     const responses = RESPONSE_CLASSES.reduce((n, c) => n + s.byClass[c], 0);
     if (responses === 0) continue;
     let ts = s.minuteMs;
-    if (ts < opts.nowMs - MAX_PAST_MS || ts > opts.nowMs + MAX_FUTURE_MS) {
+    if (outsideWindow(ts)) {
       restampedResponses += responses;
       firstRestamped = firstRestamped === null ? ts : Math.min(firstRestamped, ts);
       lastRestamped = lastRestamped === null ? ts : Math.max(lastRestamped, ts);
@@ -351,8 +338,7 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
   }
 
   if (opts.kpiMetrics === true) {
-    const stamp = (ms: number): number =>
-      ms < opts.nowMs - MAX_PAST_MS || ms > opts.nowMs + MAX_FUTURE_MS ? nowMinute : ms;
+    const stamp = (ms: number): number => (outsideWindow(ms) ? nowMinute : ms);
     for (const m of kpiSlices(result, floorMinute(opts.uploadTimeMs))) {
       const ts = stamp(m.minuteMs);
       merger.add('InviteTransactions', [], ts, 'Count', 1, m.counts.inviteTransactions);
