@@ -192,6 +192,9 @@ const runLive = async (o: StartOptions, config: StackConfig, root: string): Prom
   };
   stack.onEvent(onEvent);
 
+  // listen before saying "Ctrl-C stops everything": a signal sent as soon as that line is read must find the
+  // listener, or the default action kills the process with the stack still running
+  const stopSignal = waitForSignal();
   let redraw: NodeJS.Timeout | undefined;
   const restoreTerminal = (): void => {
     process.stdout.write('\x1b[?25h\x1b[?1049l');
@@ -213,7 +216,7 @@ const runLive = async (o: StartOptions, config: StackConfig, root: string): Prom
       out(`first start: processing the sample logs in ${displayPath(join(root, 'examples'))}/`);
   }
 
-  const signal = await waitForSignal();
+  const signal = await stopSignal;
   clearInterval(redraw);
   clearTimeout(summaryTimer);
   if (tty) {
