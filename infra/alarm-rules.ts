@@ -3,13 +3,11 @@
  * metric-math alarm; `evaluate-alarms.ts` evaluates the same rules on local counts (`npm start`), so both judge a
  * spike identically. Pure: no aws-cdk-lib, no I/O.
  */
+import type { ResponseClass } from '../lambda/contract/classes.js';
 import { DEFAULTS } from './defaults.js';
 
-/** A SIP response class as the function publishes it in the `Class` dimension. */
-export type ResponseClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx';
-
-/** Every response class, in order. */
-export const RESPONSE_CLASSES: readonly ResponseClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'];
+// the `Class` dimension's values, from the contract; re-exported for the report and the local view that read rules
+export { RESPONSE_CLASSES, type ResponseClass } from '../lambda/contract/classes.js';
 
 /** CloudWatch's handling of periods without a datapoint (the subset the local evaluator implements). */
 export type TreatMissingData = 'notBreaching' | 'breaching' | 'missing';

@@ -4,6 +4,7 @@
  * alarms with the same thresholds.
  */
 import { z } from 'zod';
+import { FUNCTION_LIMITS, isValidNamespace } from '../lambda/contract/index.js';
 import { type PeerMapSpec, parsePeerMap } from '../lambda/engine/peers.js';
 import { isTimeZone } from '../lambda/engine/time-zone.js';
 import { SipMetricsError } from '../lambda/errors.js';
@@ -132,10 +133,7 @@ const KEYS = {
   ),
   namespace: spec(
     // the function validates METRICS_NAMESPACE the same way at cold start: reject here what it would reject there
-    z
-      .string()
-      .regex(/^[A-Za-z0-9.\-_/#:]{1,255}$/)
-      .refine((s) => !s.startsWith('AWS/') && !s.startsWith(':')),
+    z.string().refine(isValidNamespace),
     DEFAULTS.namespace as string,
     'must be 1-255 of A-Z a-z 0-9 . - _ / # : and must not start with "AWS/" or ":"',
   ),
@@ -160,7 +158,11 @@ const KEYS = {
     'must be a JSON object of peer name -> [CIDR, IP or IP:port, ...] (names other than local, unknown, other)',
   ),
   peerMetrics: spec(flag, DEFAULTS.peerMetrics as boolean, 'must be true or false'),
-  peerTopN: spec(wholeNumber(0, 100), DEFAULTS.peerTopN as number, 'must be a whole number from 0 to 100'),
+  peerTopN: spec(
+    wholeNumber(FUNCTION_LIMITS.peerTopN.min, FUNCTION_LIMITS.peerTopN.max),
+    DEFAULTS.peerTopN as number,
+    `must be a whole number from ${FUNCTION_LIMITS.peerTopN.min} to ${FUNCTION_LIMITS.peerTopN.max}`,
+  ),
   kpiMetrics: spec(flag, DEFAULTS.kpiMetrics as boolean, 'must be true or false'),
   peerAlarms: spec(
     z.preprocess(fromCliList, z.array(z.string().min(1))),
@@ -202,11 +204,11 @@ const KEYS = {
     'must be a whole number of days from 1 to 36500',
   ),
   ledgerRetentionDays: spec(
-    wholeNumber(15, 3650),
+    wholeNumber(FUNCTION_LIMITS.ledgerTtlDays.min, FUNCTION_LIMITS.ledgerTtlDays.max),
     DEFAULTS.ledgerRetentionDays as number,
     // a message redriven from the DLQ (kept 14 days) must still find its ledger record, or it is counted twice;
-    // 3650 is the function's own limit on LEDGER_TTL_DAYS
-    'must be a whole number of days from 15 (longer than the 14-day DLQ retention) to 3650',
+    // the bounds are the function's own limits on LEDGER_TTL_DAYS
+    `must be a whole number of days from ${FUNCTION_LIMITS.ledgerTtlDays.min} (longer than the 14-day DLQ retention) to ${FUNCTION_LIMITS.ledgerTtlDays.max}`,
   ),
   retainData: spec(flag, DEFAULTS.retainData as boolean, 'must be true or false'),
   functionMemoryMiB: spec(

@@ -1,14 +1,12 @@
 /**
  * Default settings of the deployed product, in one place: `config.ts` applies them to absent cdk.json keys,
  * the constructs use them for absent props, `alarm-rules.ts` for absent alarm settings, so the three cannot drift.
- * Pure data: no aws-cdk-lib import, so the local stack (`npm start`) can use it too.
+ * The function's own settings take their defaults from the contract (`lambda/contract/settings.ts`), which the
+ * function reads too. Pure data: no aws-cdk-lib import, so the local stack (`npm start`) can use it too.
  */
+import { FUNCTION_DEFAULTS, type MetricDetail } from '../lambda/contract/index.js';
 
-/** Every accepted `METRIC_DETAIL` (the Lambda's setting), in documentation order. */
-export const METRIC_DETAILS = ['class', 'code', 'method'] as const;
-
-/** How much detail the function publishes: per class, plus per status code, or plus per CSeq method. */
-export type MetricDetail = (typeof METRIC_DETAILS)[number];
+export { METRIC_DETAILS, type MetricDetail } from '../lambda/contract/index.js';
 
 /** Every accepted bucket encryption mode. */
 export const BUCKET_ENCRYPTION_MODES = ['s3-managed', 'kms'] as const;
@@ -24,20 +22,20 @@ export const LOG_RETENTION_DAYS_VALUES: readonly number[] = [
 /** Defaults of every setting; the README documents the same values. */
 export const DEFAULTS = {
   stackName: 'SipMetrics',
-  namespace: 'SIP',
+  namespace: FUNCTION_DEFAULTS.namespace,
   keyPrefix: 'logs/',
   keySuffixes: [] as readonly string[],
-  metricDetail: 'class' as MetricDetail,
+  metricDetail: FUNCTION_DEFAULTS.metricDetail as MetricDetail,
   /** Peer map (name -> CIDR, IP or IP:port); empty: senders are keyed by IP. */
   peers: {} as Readonly<Record<string, readonly string[]>>,
-  peerMetrics: false,
-  peerTopN: 10,
+  peerMetrics: FUNCTION_DEFAULTS.peerMetrics,
+  peerTopN: FUNCTION_DEFAULTS.peerTopN,
   /** Publish the RFC 6076 KPI metrics (9 metrics, about USD 2.70 a month). */
-  kpiMetrics: true,
+  kpiMetrics: FUNCTION_DEFAULTS.kpiMetrics,
   /** Named peers that get their own 5xx/6xx spike alarms (needs peerMetrics). */
   peerAlarms: [] as readonly string[],
   /** IANA zone of the logs' local times (LOG_TIME_ZONE). */
-  logTimeZone: 'UTC',
+  logTimeZone: FUNCTION_DEFAULTS.logTimeZone,
   /** Key prefix -> IANA zone, for buckets that collect logs from several sites (LOG_TIME_ZONES_BY_PREFIX). */
   logTimeZoneByPrefix: {} as Readonly<Record<string, string>>,
   bucketEncryption: 's3-managed' as BucketEncryptionMode,
@@ -45,8 +43,8 @@ export const DEFAULTS = {
   logExpirationDays: 90,
   noncurrentVersionExpirationDays: 30,
   accessLogExpirationDays: 90,
-  // must outlive a DLQ redrive (14 days) plus the queue's own retention, or a redriven duplicate is counted twice
-  ledgerRetentionDays: 30,
+  /** The function's LEDGER_TTL_DAYS. */
+  ledgerRetentionDays: FUNCTION_DEFAULTS.ledgerTtlDays,
   retainData: true,
   // 1769 MB is exactly one vCPU: the engine is single-threaded, so more memory buys no speed, less buys less CPU
   functionMemoryMiB: 1769,
@@ -83,9 +81,3 @@ export const MAX_RECEIVE_COUNT = 3;
 
 /** AWS's recommendation for SQS event sources: visibility timeout at least 6× the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
-
-/** The DynamoDB TTL attribute of the ledger (epoch seconds), agreed with `lambda/` (issue 5). */
-export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
-
-/** The ledger's partition key attribute, agreed with `lambda/adapters/dynamodb-ledger.ts`. */
-export const LEDGER_PARTITION_KEY = 'pk';

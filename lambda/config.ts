@@ -1,10 +1,20 @@
 import { z } from 'zod';
+import {
+  FUNCTION_DEFAULTS as D,
+  FUNCTION_ENV as ENV,
+  hasReservedNamespacePrefix,
+  FUNCTION_LIMITS as L,
+  METRIC_DETAILS,
+  type MetricDetail,
+  NAMESPACE_CHARACTERS,
+  NAMESPACE_MAX_CHARS,
+} from './contract/index.js';
 import { type PeerMap, parsePeerMap } from './engine/peers.js';
-import { DEFAULT_PEER_TOP_N, type MetricDetail, type PeerMetricOptions } from './engine/to-metric-points.js';
+import type { PeerMetricOptions } from './engine/to-metric-points.js';
 import { ConfigError } from './errors.js';
 import { type LogTimeZones, parseLogTimeZones } from './log-time-zones.js';
 
-export type { MetricDetail } from './engine/to-metric-points.js';
+export type { MetricDetail } from './contract/index.js';
 
 /** Typed configuration of the Lambda function, read once at cold start. */
 export interface Config {
@@ -38,7 +48,7 @@ export interface Config {
   readonly logTimeZones: LogTimeZones;
 }
 
-const intIn = (name: string, min: number, max: number, def: number) =>
+const intIn = (name: string, { min, max }: { readonly min: number; readonly max: number }, def: number) =>
   z
     .string()
     .regex(/^\s*\d+\s*$/, { error: (iss) => `${name} must be a whole number, got "${String(iss.input)}"` })
@@ -53,42 +63,58 @@ const intIn = (name: string, min: number, max: number, def: number) =>
 
 const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+/** One boolean setting: the strings `true` or `false`. */
+const flag = (name: string, def: boolean) =>
+  z
+    .enum(['true', 'false'], { error: (iss) => `${name} must be true or false, got "${String(iss.input)}"` })
+    .default(String(def) as 'true' | 'false');
+
 const schema = z.object({
   // CloudWatch namespaces: 1-255 characters, no leading colon, not "AWS/" (reserved); see API_PutMetricData
-  METRICS_NAMESPACE: z.preprocess(
+  [ENV.namespace]: z.preprocess(
     blankToUndefined,
     z
       .string()
-      .max(255, { error: 'METRICS_NAMESPACE must be at most 255 characters' })
-      .regex(/^[0-9A-Za-z.\-_/#:]+$/, { error: 'METRICS_NAMESPACE may hold only 0-9 A-Z a-z . - _ / # :' })
-      .refine((s) => !s.startsWith('AWS/') && !s.startsWith(':'), {
-        error: 'METRICS_NAMESPACE must not start with "AWS/" or ":"',
+      .max(NAMESPACE_MAX_CHARS, { error: `${ENV.namespace} must be at most ${NAMESPACE_MAX_CHARS} characters` })
+      .regex(NAMESPACE_CHARACTERS, { error: `${ENV.namespace} may hold only 0-9 A-Z a-z . - _ / # :` })
+      .refine((s) => !hasReservedNamespacePrefix(s), {
+        error: `${ENV.namespace} must not start with "AWS/" or ":"`,
       })
-      .default('SIP'),
+      .default(D.namespace),
   ),
-  LEDGER_TABLE: z.preprocess(
+  [ENV.ledgerTable]: z.preprocess(
     blankToUndefined,
-    z.string({ error: 'LEDGER_TABLE is required' }).regex(/^[A-Za-z0-9_.-]{3,255}$/, {
-      error: 'LEDGER_TABLE must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)',
+    z.string({ error: `${ENV.ledgerTable} is required` }).regex(/^[A-Za-z0-9_.-]{3,255}$/, {
+      error: `${ENV.ledgerTable} must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)`,
     }),
   ),
-  METRIC_DETAIL: z.preprocess(
+  [ENV.metricDetail]: z.preprocess(
     blankToUndefined,
     z
-      .enum(['class', 'code', 'method'], {
-        error: (iss) => `METRIC_DETAIL must be one of class, code, method, got "${String(iss.input)}"`,
+      .enum(METRIC_DETAILS, {
+        error: (iss) => `${ENV.metricDetail} must be one of ${METRIC_DETAILS.join(', ')}, got "${String(iss.input)}"`,
       })
-      .default('class'),
+      .default(D.metricDetail),
   ),
-  // Lambda's longest timeout is 900 s: a lease longer than that only delays the takeover after a crash
-  LEASE_SECONDS: z.preprocess(blankToUndefined, intIn('LEASE_SECONDS', 1, 43_200, 900)),
-  PUBLISH_CONCURRENCY: z.preprocess(blankToUndefined, intIn('PUBLISH_CONCURRENCY', 1, 32, 4)),
-  OBJECT_CONCURRENCY: z.preprocess(blankToUndefined, intIn('OBJECT_CONCURRENCY', 1, 64, 4)),
-  PUBLISH_MAX_ATTEMPTS: z.preprocess(blankToUndefined, intIn('PUBLISH_MAX_ATTEMPTS', 1, 20, 6)),
-  PUBLISH_TIMEOUT_MS: z.preprocess(blankToUndefined, intIn('PUBLISH_TIMEOUT_MS', 100, 120_000, 10_000)),
-  // SQS keeps a message at most 14 days: a ledger item must outlive every redelivery of its object
-  LEDGER_TTL_DAYS: z.preprocess(blankToUndefined, intIn('LEDGER_TTL_DAYS', 15, 3650, 30)),
-  PEERS: z.preprocess(
+  [ENV.leaseSeconds]: z.preprocess(blankToUndefined, intIn(ENV.leaseSeconds, L.leaseSeconds, D.leaseSeconds)),
+  [ENV.publishConcurrency]: z.preprocess(
+    blankToUndefined,
+    intIn(ENV.publishConcurrency, L.publishConcurrency, D.publishConcurrency),
+  ),
+  [ENV.objectConcurrency]: z.preprocess(
+    blankToUndefined,
+    intIn(ENV.objectConcurrency, L.objectConcurrency, D.objectConcurrency),
+  ),
+  [ENV.publishMaxAttempts]: z.preprocess(
+    blankToUndefined,
+    intIn(ENV.publishMaxAttempts, L.publishMaxAttempts, D.publishMaxAttempts),
+  ),
+  [ENV.publishTimeoutMs]: z.preprocess(
+    blankToUndefined,
+    intIn(ENV.publishTimeoutMs, L.publishTimeoutMs, D.publishTimeoutMs),
+  ),
+  [ENV.ledgerTtlDays]: z.preprocess(blankToUndefined, intIn(ENV.ledgerTtlDays, L.ledgerTtlDays, D.ledgerTtlDays)),
+  [ENV.peers]: z.preprocess(
     blankToUndefined,
     z
       .string()
@@ -99,27 +125,20 @@ const schema = z.object({
         try {
           spec = JSON.parse(v);
         } catch {
-          ctx.addIssue({ code: 'custom', message: 'PEERS must be JSON: {"name": ["CIDR", "IP", "IP:port", ...]}' });
+          ctx.addIssue({
+            code: 'custom',
+            message: `${ENV.peers} must be JSON: {"name": ["CIDR", "IP", "IP:port", ...]}`,
+          });
           return;
         }
         const parsed = parsePeerMap(spec);
         if ('problems' in parsed)
-          for (const p of parsed.problems) ctx.addIssue({ code: 'custom', message: `PEERS: ${p}` });
+          for (const p of parsed.problems) ctx.addIssue({ code: 'custom', message: `${ENV.peers}: ${p}` });
       }),
   ),
-  PEER_METRICS: z.preprocess(
-    blankToUndefined,
-    z
-      .enum(['true', 'false'], { error: (iss) => `PEER_METRICS must be true or false, got "${String(iss.input)}"` })
-      .default('false'),
-  ),
-  PEER_TOP_N: z.preprocess(blankToUndefined, intIn('PEER_TOP_N', 0, 100, DEFAULT_PEER_TOP_N)),
-  KPI_METRICS: z.preprocess(
-    blankToUndefined,
-    z
-      .enum(['true', 'false'], { error: (iss) => `KPI_METRICS must be true or false, got "${String(iss.input)}"` })
-      .default('true'),
-  ),
+  [ENV.peerMetrics]: z.preprocess(blankToUndefined, flag(ENV.peerMetrics, D.peerMetrics)),
+  [ENV.peerTopN]: z.preprocess(blankToUndefined, intIn(ENV.peerTopN, L.peerTopN, D.peerTopN)),
+  [ENV.kpiMetrics]: z.preprocess(blankToUndefined, flag(ENV.kpiMetrics, D.kpiMetrics)),
   AWS_ENDPOINT_URL: z.string().optional(),
   AWS_ENDPOINT_URL_S3: z.string().optional(),
 });
@@ -146,19 +165,19 @@ export const readConfig = (env: Readonly<Record<string, string | undefined>>): C
   if (!parsed.success || 'problems' in zones) throw new ConfigError(problems.join('; '), { problems });
   const e = parsed.data;
   return {
-    metricsNamespace: e.METRICS_NAMESPACE,
-    ledgerTable: e.LEDGER_TABLE,
-    metricDetail: e.METRIC_DETAIL,
-    leaseSeconds: e.LEASE_SECONDS,
-    publishConcurrency: e.PUBLISH_CONCURRENCY,
-    objectConcurrency: e.OBJECT_CONCURRENCY,
-    publishMaxAttempts: e.PUBLISH_MAX_ATTEMPTS,
-    publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
-    ledgerTtlDays: e.LEDGER_TTL_DAYS,
+    metricsNamespace: e[ENV.namespace],
+    ledgerTable: e[ENV.ledgerTable],
+    metricDetail: e[ENV.metricDetail],
+    leaseSeconds: e[ENV.leaseSeconds],
+    publishConcurrency: e[ENV.publishConcurrency],
+    objectConcurrency: e[ENV.objectConcurrency],
+    publishMaxAttempts: e[ENV.publishMaxAttempts],
+    publishTimeoutMs: e[ENV.publishTimeoutMs],
+    ledgerTtlDays: e[ENV.ledgerTtlDays],
     // virtual-hosted addressing needs DNS for <bucket>.<host>, which local emulators do not have
     s3ForcePathStyle: Boolean(e.AWS_ENDPOINT_URL_S3 || e.AWS_ENDPOINT_URL),
-    ...peerSettings(e.PEERS, e.PEER_METRICS === 'true', e.PEER_TOP_N),
-    kpiMetrics: e.KPI_METRICS === 'true',
+    ...peerSettings(e[ENV.peers], e[ENV.peerMetrics] === 'true', e[ENV.peerTopN]),
+    kpiMetrics: e[ENV.kpiMetrics] === 'true',
     logTimeZones: zones.zones,
   };
 };
@@ -167,19 +186,19 @@ export const readConfig = (env: Readonly<Record<string, string | undefined>>): C
 const logTimeZonesOf = (
   env: Readonly<Record<string, string | undefined>>,
 ): { readonly zones: LogTimeZones } | { readonly problems: string[] } => {
-  const zone = env.LOG_TIME_ZONE?.trim() || 'UTC';
-  const json = env.LOG_TIME_ZONES_BY_PREFIX?.trim() || '{}';
+  const zone = env[ENV.logTimeZone]?.trim() || D.logTimeZone;
+  const json = env[ENV.logTimeZonesByPrefix]?.trim() || '{}';
   let byPrefix: unknown;
   try {
     byPrefix = JSON.parse(json);
   } catch {
-    return { problems: ['LOG_TIME_ZONES_BY_PREFIX must be JSON: {"key/prefix/": "Europe/Berlin", ...}'] };
+    return { problems: [`${ENV.logTimeZonesByPrefix} must be JSON: {"key/prefix/": "Europe/Berlin", ...}`] };
   }
   const r = parseLogTimeZones(zone, byPrefix);
   if ('zones' in r) return r;
   return {
     problems: r.problems.map((p) =>
-      p.startsWith(`"${zone}" is not`) ? `LOG_TIME_ZONE: ${p}` : `LOG_TIME_ZONES_BY_PREFIX: ${p}`,
+      p.startsWith(`"${zone}" is not`) ? `${ENV.logTimeZone}: ${p}` : `${ENV.logTimeZonesByPrefix}: ${p}`,
     ),
   };
 };

@@ -9,8 +9,8 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import { LEDGER_PARTITION_KEY } from '../infra/defaults.js';
 import { type FunctionSettings, functionSettingsEnvironment } from '../infra/function-environment.js';
+import { FUNCTION_ENV, LEDGER_PARTITION_KEY } from '../lambda/contract/index.js';
 import { type LocalCloudWatch, startLocalCloudWatch } from './cloudwatch-server.js';
 import { closeServer, LOOPBACK, listenOn, whenListening } from './listen.js';
 
@@ -223,6 +223,6 @@ export const lambdaEnvironment = (services: LocalServices, settings: FunctionSet
   AWS_ENDPOINT_URL_CLOUDWATCH: services.cloudWatch.url,
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  LEDGER_TABLE: services.table,
+  [FUNCTION_ENV.ledgerTable]: services.table,
   ...functionSettingsEnvironment(settings),
 });

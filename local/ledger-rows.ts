@@ -6,6 +6,7 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { LEDGER_PARTITION_KEY } from '../lambda/contract/index.js';
 import type { FileSummary } from '../lambda/run-scan.js';
 
 /** A ledger item, as far as the view needs it. */
@@ -33,7 +34,7 @@ const parseSummary = (text: string | undefined): FileSummary | undefined => {
 
 const rowOf = (item: Record<string, AttributeValue>): LedgerRow => ({
   key: item.objectKey?.S ?? '',
-  pk: item.pk?.S ?? '',
+  pk: item[LEDGER_PARTITION_KEY]?.S ?? '',
   status: item.status?.S ?? '',
   summary: parseSummary(item.summary?.S),
   errorCode: item.errorCode?.S,
@@ -55,7 +56,9 @@ export const scanLedger = async (ddb: DynamoDBClient, table: string): Promise<Le
 
 /** One row of the ledger, read consistently; undefined when the handler wrote none. */
 export const getLedgerRow = async (ddb: DynamoDBClient, table: string, pk: string): Promise<LedgerRow | undefined> => {
-  const out = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk } }, ConsistentRead: true }));
+  const out = await ddb.send(
+    new GetItemCommand({ TableName: table, Key: { [LEDGER_PARTITION_KEY]: { S: pk } }, ConsistentRead: true }),
+  );
   return out.Item === undefined ? undefined : rowOf(out.Item);
 };
 
@@ -66,7 +69,7 @@ export const releaseClaims = async (ddb: DynamoDBClient, table: string, rows: re
       await ddb.send(
         new UpdateItemCommand({
           TableName: table,
-          Key: { pk: { S: row.pk } },
+          Key: { [LEDGER_PARTITION_KEY]: { S: row.pk } },
           ConditionExpression: '#status = :claimed',
           UpdateExpression: 'SET leaseExpiresAtMs = :zero',
           ExpressionAttributeNames: { '#status': 'status' },

@@ -1,7 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DEFAULTS, LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from '../defaults.js';
+import { LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from '../../lambda/contract/index.js';
+import { DEFAULTS } from '../defaults.js';
 
 /** Properties of {@link LedgerTable}. */
 export interface LedgerTableProps {

@@ -5,6 +5,7 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { LEDGER_TTL_ATTRIBUTE, LEDGER_PARTITION_KEY as PK } from '../contract/ledger.js';
 import { LeaseLostError } from '../errors.js';
 
 /** Which object version a ledger item is about. */
@@ -57,10 +58,11 @@ export const createDynamoDbClient = (): DynamoDBClient => new DynamoDBClient({})
 
 const s = (v: string): AttributeValue => ({ S: v });
 const n = (v: number): AttributeValue => ({ N: String(v) });
+const itemKey = (id: LedgerId): Record<string, AttributeValue> => ({ [PK]: s(ledgerKey(id)) });
 
 const MS_PER_DAY = 86_400_000;
 
-/** Ledger on one DynamoDB table with the string partition key `pk`. */
+/** Ledger on one DynamoDB table with the string partition key LEDGER_PARTITION_KEY (`pk`). */
 export class DynamoDbLedger implements Ledger {
   constructor(
     private readonly client: DynamoDBClient,
@@ -75,12 +77,12 @@ export class DynamoDbLedger implements Ledger {
         const out = await this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
-            Key: { pk: s(ledgerKey(id)) },
-            ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND leaseExpiresAtMs < :now)',
+            Key: itemKey(id),
+            ConditionExpression: `attribute_not_exists(${PK}) OR (#status = :claimed AND leaseExpiresAtMs < :now)`,
             UpdateExpression:
               'SET #status = :claimed, leaseOwner = :owner, leaseExpiresAtMs = :exp, ' +
               'refTimeMs = if_not_exists(refTimeMs, :now), s3Bucket = :bucket, objectKey = :key, ' +
-              'objectVersion = :version, expiresAt = :ttl ADD attempts :one',
+              `objectVersion = :version, ${LEDGER_TTL_ATTRIBUTE} = :ttl ADD attempts :one`,
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
               ':claimed': s('claimed'),
@@ -109,7 +111,7 @@ export class DynamoDbLedger implements Ledger {
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
       }
       const cur = await this.client.send(
-        new GetItemCommand({ TableName: this.table, Key: { pk: s(ledgerKey(id)) }, ConsistentRead: true }),
+        new GetItemCommand({ TableName: this.table, Key: itemKey(id), ConsistentRead: true }),
       );
       const item = cur.Item;
       if (item === undefined) continue;
@@ -174,7 +176,7 @@ export class DynamoDbLedger implements Ledger {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: { pk: s(ledgerKey(id)) },
+          Key: itemKey(id),
           ConditionExpression: 'leaseOwner = :owner AND #status = :claimedStatus',
           UpdateExpression: update,
           ExpressionAttributeNames: { '#status': 'status' },

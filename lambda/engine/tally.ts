@@ -1,4 +1,4 @@
-import { classifyStatusCode } from './classify.js';
+import { classifyStatusCode } from '../contract/classes.js';
 import { type KpiData, KpiTracker } from './kpis.js';
 import { NO_PEER_NAMES, OTHER_PEER, type PeerMap } from './peers.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';

@@ -1,35 +1,15 @@
+import { classifyStatusText, RESPONSE_CLASSES } from '../contract/classes.js';
+import type { DimensionName, MetricDetail, MetricName, MetricUnit } from '../contract/metrics.js';
 import { delayObservations } from './delay-histogram.js';
 import { addCounts, KPI_COUNT_FIELDS, type KpiCounts, zeroCounts } from './kpis.js';
 import { OTHER_PEER } from './peers.js';
 import type { ClassCounts, ScanResult } from './tally.js';
-import type { ResponseClass } from './types.js';
-import { RESPONSE_CLASSES } from './types.js';
 
-/** Which `Responses` breakdowns are published besides the per-class one. */
-export type MetricDetail = 'class' | 'code' | 'method';
-
-/** Every metric name of the contract the alarms and the dashboard use. */
-export type MetricName =
-  | 'Responses'
-  | 'RetransmittedResponses'
-  | 'FilesProcessed'
-  | 'BytesProcessed'
-  | 'ParseAnomalies'
-  /** Responses with no time of their own (no log time, no Date header), stamped at the upload minute. */
-  | 'UntimedResponses'
-  | 'FilesFailed'
-  | 'ProcessingLagSeconds'
-  | 'InviteTransactions'
-  | 'SessionRequestDelay'
-  | 'SessionDisconnectDelay'
-  | 'RegistrationRequestDelay';
-
-/** CloudWatch units used by this product. */
-export type MetricUnit = 'Count' | 'Bytes' | 'Seconds' | 'Milliseconds';
+export type { MetricDetail, MetricName, MetricUnit } from '../contract/metrics.js';
 
 /** One dimension, named as CloudWatch names it. */
 export interface MetricDimension {
-  readonly Name: 'Class' | 'Code' | 'Method' | 'Peer' | 'Outcome';
+  readonly Name: DimensionName;
   readonly Value: string;
 }
 
@@ -94,9 +74,6 @@ export interface PeerMetricOptions {
   readonly topN: number;
 }
 
-/** Default of PeerMetricOptions.topN. */
-export const DEFAULT_PEER_TOP_N = 10;
-
 /**
  * The Peer dimension value of each peer of a file: named peers and the `topN` busiest other
  * senders keep their key, every other sender becomes `other` (so a file of 10,000 senders
@@ -149,11 +126,6 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'SUBSCRIBE',
   'UPDATE',
 ]);
-
-const classOfCode = (code: string): ResponseClass | null => {
-  const cls = `${code.charAt(0)}xx`;
-  return (RESPONSE_CLASSES as readonly string[]).includes(cls) && /^\d{3}$/.test(code) ? (cls as ResponseClass) : null;
-};
 
 /** Per-minute counts in the shape the conversion needs (series minutes and the untimed remainder alike). */
 interface MinuteSlice {
@@ -276,7 +248,7 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
 
   /** `n` responses of status code `code`, by their class and one more dimension (the code, or the CSeq method). */
   const addDetailed = (ts: number, code: string, detail: MetricDimension, n: number): void => {
-    const cls = classOfCode(code);
+    const cls = classifyStatusText(code);
     if (cls === null) return;
     merger.add('Responses', [{ Name: 'Class', Value: cls }, detail], ts, 'Count', 1, n);
   };

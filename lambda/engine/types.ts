@@ -5,10 +5,8 @@ import type { LogStamp } from './log-stamp.js';
 /** Transport a message travelled over, when the log says so. */
 export type Transport = 'udp' | 'tcp' | 'tls' | 'sctp' | 'ws' | 'unknown';
 
-/** Response classes of RFC 3261 §7.2 (and §21). */
-export type ResponseClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx';
-
-export const RESPONSE_CLASSES: readonly ResponseClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'];
+// the response classes are part of the published contract; the engine's modules keep importing them from here
+export { RESPONSE_CLASSES, type ResponseClass } from '../contract/classes.js';
 
 /** Every input format the engine can recognise; a file may hold several. */
 export type Format =

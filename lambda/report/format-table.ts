@@ -1,4 +1,4 @@
-import { CLASS_LABELS } from '../engine/classify.js';
+import { CLASS_LABELS } from '../contract/classes.js';
 import { type KpiReport, toKpiReport } from '../engine/kpis.js';
 import type { ScanResult } from '../engine/tally.js';
 import { RESPONSE_CLASSES } from '../engine/types.js';

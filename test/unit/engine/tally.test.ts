@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyStatusCode } from '../../../lambda/engine/classify.js';
+import { classifyStatusCode } from '../../../lambda/contract/classes.js';
 import { MAX_TRACKED_PEERS, Tally } from '../../../lambda/engine/tally.js';
 
 describe('classifyStatusCode', () => {

@@ -1,4 +1,8 @@
-import type { ResponseClass } from './types.js';
+/** Response classes of RFC 3261 §7.2 (and §21): the `Class` dimension, the tally keys and the report columns. */
+export type ResponseClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx';
+
+/** Every response class, in order. */
+export const RESPONSE_CLASSES: readonly ResponseClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'];
 
 const CLASS_BY_DIGIT: readonly (ResponseClass | null)[] = [
   null,
@@ -21,6 +25,10 @@ export const classifyStatusCode = (code: number): ResponseClass | null => {
   if (!Number.isInteger(code) || code < 100 || code > 699) return null;
   return CLASS_BY_DIGIT[Math.floor(code / 100)] ?? null;
 };
+
+/** A status code as the tally keys it (three digits, `"503"`) -> its class; null for anything else. */
+export const classifyStatusText = (code: string): ResponseClass | null =>
+  /^\d{3}$/.test(code) ? classifyStatusCode(Number(code)) : null;
 
 /** Human label of each class, as the RFC names them. */
 export const CLASS_LABELS: Readonly<Record<ResponseClass, string>> = {

@@ -1,0 +1,59 @@
+/**
+ * The function's settings: each one's environment variable, default and limits. The stack writes them
+ * (`infra/function-environment.ts`), the function reads them (`lambda/config.ts`), the stack's own config checks its
+ * values against the same limits (`infra/config.ts`), so a name or a default changes in one place.
+ */
+import type { MetricDetail } from './metrics.js';
+
+/** The environment variable of each setting. */
+export const FUNCTION_ENV = {
+  namespace: 'METRICS_NAMESPACE',
+  ledgerTable: 'LEDGER_TABLE',
+  metricDetail: 'METRIC_DETAIL',
+  leaseSeconds: 'LEASE_SECONDS',
+  publishConcurrency: 'PUBLISH_CONCURRENCY',
+  objectConcurrency: 'OBJECT_CONCURRENCY',
+  publishMaxAttempts: 'PUBLISH_MAX_ATTEMPTS',
+  publishTimeoutMs: 'PUBLISH_TIMEOUT_MS',
+  ledgerTtlDays: 'LEDGER_TTL_DAYS',
+  peers: 'PEERS',
+  peerMetrics: 'PEER_METRICS',
+  peerTopN: 'PEER_TOP_N',
+  kpiMetrics: 'KPI_METRICS',
+  logTimeZone: 'LOG_TIME_ZONE',
+  logTimeZonesByPrefix: 'LOG_TIME_ZONES_BY_PREFIX',
+} as const;
+
+/** The name of one of the function's environment variables. */
+export type FunctionEnvName = (typeof FUNCTION_ENV)[keyof typeof FUNCTION_ENV];
+
+/** What an absent (or blank) variable means. */
+export const FUNCTION_DEFAULTS = {
+  namespace: 'SIP',
+  metricDetail: 'class' as MetricDetail,
+  // Lambda's longest timeout is 900 s: a lease longer than that only delays the takeover after a crash
+  leaseSeconds: 900,
+  publishConcurrency: 4,
+  objectConcurrency: 4,
+  publishMaxAttempts: 6,
+  publishTimeoutMs: 10_000,
+  // must outlive a DLQ redrive (14 days) plus the queue's own retention, or a redriven duplicate is counted twice
+  ledgerTtlDays: 30,
+  peerMetrics: false,
+  peerTopN: 10,
+  /** Publish the RFC 6076 KPI metrics (9 metrics, about USD 2.70 a month). */
+  kpiMetrics: true,
+  logTimeZone: 'UTC',
+} as const;
+
+/** Inclusive bounds of the whole-number settings. */
+export const FUNCTION_LIMITS = {
+  leaseSeconds: { min: 1, max: 43_200 },
+  publishConcurrency: { min: 1, max: 32 },
+  objectConcurrency: { min: 1, max: 64 },
+  publishMaxAttempts: { min: 1, max: 20 },
+  publishTimeoutMs: { min: 100, max: 120_000 },
+  // SQS keeps a message at most 14 days: a ledger item must outlive every redelivery of its object
+  ledgerTtlDays: { min: 15, max: 3650 },
+  peerTopN: { min: 0, max: 100 },
+} as const;
