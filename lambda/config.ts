@@ -10,9 +10,9 @@ import {
   NAMESPACE_MAX_CHARS,
 } from './contract/index.js';
 import { type PeerMap, parsePeerMap } from './engine/peers.js';
-import type { PeerMetricOptions } from './engine/to-metric-points.js';
 import { ConfigError } from './errors.js';
 import { type LogTimeZones, parseLogTimeZones } from './log-time-zones.js';
+import type { PeerMetricOptions } from './metrics/published-peers.js';
 
 export type { MetricDetail } from './contract/index.js';
 
@@ -63,6 +63,9 @@ const intIn = (name: string, { min, max }: { readonly min: number; readonly max:
 
 const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+/** One whole-number setting, with its variable name, limits and default from the contract. */
+const whole = (key: keyof typeof L) => z.preprocess(blankToUndefined, intIn(ENV[key], L[key], D[key]));
+
 /** One boolean setting: the strings `true` or `false`. */
 const flag = (name: string, def: boolean) =>
   z
@@ -96,24 +99,12 @@ const schema = z.object({
       })
       .default(D.metricDetail),
   ),
-  [ENV.leaseSeconds]: z.preprocess(blankToUndefined, intIn(ENV.leaseSeconds, L.leaseSeconds, D.leaseSeconds)),
-  [ENV.publishConcurrency]: z.preprocess(
-    blankToUndefined,
-    intIn(ENV.publishConcurrency, L.publishConcurrency, D.publishConcurrency),
-  ),
-  [ENV.objectConcurrency]: z.preprocess(
-    blankToUndefined,
-    intIn(ENV.objectConcurrency, L.objectConcurrency, D.objectConcurrency),
-  ),
-  [ENV.publishMaxAttempts]: z.preprocess(
-    blankToUndefined,
-    intIn(ENV.publishMaxAttempts, L.publishMaxAttempts, D.publishMaxAttempts),
-  ),
-  [ENV.publishTimeoutMs]: z.preprocess(
-    blankToUndefined,
-    intIn(ENV.publishTimeoutMs, L.publishTimeoutMs, D.publishTimeoutMs),
-  ),
-  [ENV.ledgerTtlDays]: z.preprocess(blankToUndefined, intIn(ENV.ledgerTtlDays, L.ledgerTtlDays, D.ledgerTtlDays)),
+  [ENV.leaseSeconds]: whole('leaseSeconds'),
+  [ENV.publishConcurrency]: whole('publishConcurrency'),
+  [ENV.objectConcurrency]: whole('objectConcurrency'),
+  [ENV.publishMaxAttempts]: whole('publishMaxAttempts'),
+  [ENV.publishTimeoutMs]: whole('publishTimeoutMs'),
+  [ENV.ledgerTtlDays]: whole('ledgerTtlDays'),
   [ENV.peers]: z.preprocess(
     blankToUndefined,
     z
@@ -137,7 +128,7 @@ const schema = z.object({
       }),
   ),
   [ENV.peerMetrics]: z.preprocess(blankToUndefined, flag(ENV.peerMetrics, D.peerMetrics)),
-  [ENV.peerTopN]: z.preprocess(blankToUndefined, intIn(ENV.peerTopN, L.peerTopN, D.peerTopN)),
+  [ENV.peerTopN]: whole('peerTopN'),
   [ENV.kpiMetrics]: z.preprocess(blankToUndefined, flag(ENV.kpiMetrics, D.kpiMetrics)),
   AWS_ENDPOINT_URL: z.string().optional(),
   AWS_ENDPOINT_URL_S3: z.string().optional(),

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { MetricSink } from './adapters/cloudwatch-sink.js';
-import { planDigest } from './adapters/cloudwatch-sink.js';
 import { FAILED_BATCH_INDEX, type Ledger, type LedgerId } from './adapters/dynamodb-ledger.js';
 import type { ObjectRef, ObjectSource } from './adapters/s3-source.js';
+import type { MetricDetail } from './contract/metrics.js';
 import { scan } from './engine/index.js';
 import { kpiRatios } from './engine/kpis.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
-import {
-  fileFailedPoint,
-  type MetricDetail,
-  type MetricPoint,
-  type PeerMetricOptions,
-  processingLagPoint,
-  toMetricPoints,
-} from './engine/to-metric-points.js';
 import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError } from './errors.js';
 import { type LogTimeZones, zoneForKey } from './log-time-zones.js';
 import type { LogSink } from './logger.js';
+import {
+  fileFailedPoint,
+  type MetricPoint,
+  type PeerMetricOptions,
+  planDigest,
+  processingLagPoint,
+  toMetricPoints,
+} from './metrics/index.js';
 
 /** Everything runScan talks to, built once per container by the handler (or by a test). */
 export interface RunScanDeps {

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { RESPONSE_CLASSES, type ResponseClass } from '../infra/alarm-rules.js';
 import type { MinuteCounts } from '../infra/evaluate-alarms.js';
 import { type KpiCounts, zeroCounts } from '../lambda/engine/kpis.js';
-import { KPI_OUTCOMES } from '../lambda/engine/to-metric-points.js';
+import { KPI_OUTCOMES } from '../lambda/metrics/to-metric-points.js';
 import { closeServer, LOOPBACK, listenOn } from './listen.js';
 
 /** One datum as CloudWatch would store it, with dimensions as a record. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   CloudWatchClient,
   InvalidParameterCombinationException,
@@ -7,24 +6,9 @@ import {
   MissingRequiredParameterException,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
-import type { MetricPoint } from '../engine/to-metric-points.js';
 import { MetricsRejectedError } from '../errors.js';
-
-/**
- * API_PutMetricData: "Each request is also limited to no more than 1000 different metrics"
- * (MetricData: "Array Members: Maximum number of 1000 items").
- */
-export const MAX_DATUMS_PER_CALL = 1000;
-/**
- * API_PutMetricData: "Each PutMetricData request is limited to 1 MB in size for HTTP POST requests." We plan
- * against half of it, measured as the JSON the SDK sends: the limit predates the JSON protocol, and the
- * same data in the old Query encoding is about twice as long.
- */
-export const PAYLOAD_BUDGET_BYTES = 512 * 1024;
-/** Room for `{"Namespace":"...","MetricData":[]}` around the datums. */
-const ENVELOPE_BYTES = 512;
-/** ProcessingLagSeconds changes value between attempts: plan it at its largest so batches stay the same. */
-const LAG_DATUM_BYTES = 160;
+import type { MetricPoint } from '../metrics/metric-point.js';
+import { planBatches } from '../metrics/plan-batches.js';
 
 /** Sends metric datums; batches are planned up front so a redelivery can skip the acknowledged ones. */
 export interface MetricSink {
@@ -42,49 +26,6 @@ const toDatum = (p: MetricPoint): MetricDatum => ({
   Values: [...p.Values],
   Counts: [...p.Counts],
 });
-
-/** Bytes one datum adds to the JSON body (timestamps travel as epoch seconds in AWS JSON 1.0). */
-const datumBytes = (p: MetricPoint): number => {
-  if (p.MetricName === 'ProcessingLagSeconds') return LAG_DATUM_BYTES;
-  return Buffer.byteLength(JSON.stringify({ ...p, Timestamp: p.Timestamp.getTime() / 1000 })) + 1;
-};
-
-/** Splits datums into batches of at most `maxDatums` datums and `maxBytes` bytes, keeping their order. */
-export const planBatches = (
-  points: readonly MetricPoint[],
-  maxDatums = MAX_DATUMS_PER_CALL,
-  maxBytes = PAYLOAD_BUDGET_BYTES,
-): MetricPoint[][] => {
-  const batches: MetricPoint[][] = [];
-  let cur: MetricPoint[] = [];
-  let bytes = ENVELOPE_BYTES;
-  for (const p of points) {
-    const n = datumBytes(p);
-    if (cur.length > 0 && (cur.length >= maxDatums || bytes + n > maxBytes)) {
-      batches.push(cur);
-      cur = [];
-      bytes = ENVELOPE_BYTES;
-    }
-    cur.push(p);
-    bytes += n;
-  }
-  if (cur.length > 0) batches.push(cur);
-  return batches;
-};
-
-/** A digest of what the batches hold (ProcessingLagSeconds' value excluded: it is measured per attempt). */
-export const planDigest = (batches: readonly (readonly MetricPoint[])[]): string => {
-  const h = createHash('sha256');
-  for (const b of batches) {
-    h.update('[');
-    for (const p of b) {
-      const stable = p.MetricName === 'ProcessingLagSeconds' ? { MetricName: p.MetricName } : p;
-      h.update(JSON.stringify(stable));
-    }
-    h.update(']');
-  }
-  return h.digest('base64url').slice(0, 22);
-};
 
 /**
  * API_PutMetricData "Errors": the HTTP 400 validation errors InvalidParameterValue, InvalidParameterCombination

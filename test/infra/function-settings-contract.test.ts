@@ -30,18 +30,18 @@ const plain = (c: Config): Record<string, unknown> => ({
 
 /** What the function reads with nothing but cdk.json's settings. */
 const DEFAULT_CONFIG = {
-  metricsNamespace: 'SIP',
-  metricDetail: 'class',
+  kpiMetrics: true,
   leaseSeconds: 900,
-  publishConcurrency: 4,
+  ledgerTtlDays: 30,
+  logTimeZones: { defaultZone: 'UTC', byPrefix: [] },
+  metricDetail: 'class',
+  metricsNamespace: 'SIP',
   objectConcurrency: 4,
+  peers: undefined,
+  publishConcurrency: 4,
   publishMaxAttempts: 6,
   publishTimeoutMs: 10_000,
-  ledgerTtlDays: 30,
   s3ForcePathStyle: false,
-  peers: undefined,
-  kpiMetrics: true,
-  logTimeZones: { defaultZone: 'UTC', byPrefix: [] },
 };
 
 const CASES: readonly { name: string; overrides: Record<string, unknown>; expected: Record<string, unknown> }[] = [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tally } from '../../../lambda/engine/tally.js';
-import { type MetricPoint, toMetricPoints } from '../../../lambda/engine/to-metric-points.js';
+import type { MetricPoint } from '../../../lambda/metrics/metric-point.js';
+import { toMetricPoints } from '../../../lambda/metrics/to-metric-points.js';
 
 const NOW = Date.parse('2026-11-24T20:00:30.000Z');
 const UPLOAD = Date.parse('2026-11-24T19:58:10.000Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
 import { parsePeerMap } from '../../../lambda/engine/peers.js';
-import { toMetricPoints } from '../../../lambda/engine/to-metric-points.js';
+import { toMetricPoints } from '../../../lambda/metrics/to-metric-points.js';
 import { chunked } from '../../support/collect.js';
 
 // An ngrep -W byline log in which each of `senders` addresses answers one OPTIONS with a 503,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DATUMS_PER_CALL, planBatches, planDigest } from '../../../lambda/adapters/cloudwatch-sink.js';
-import type { MetricPoint } from '../../../lambda/engine/to-metric-points.js';
+import { MAX_DATUMS_PER_CALL } from '../../../lambda/metrics/cloudwatch-limits.js';
+import type { MetricPoint } from '../../../lambda/metrics/metric-point.js';
+import { planBatches, planDigest } from '../../../lambda/metrics/plan-batches.js';
 
 const point = (i: number, value = '2xx'): MetricPoint => ({
   MetricName: 'Responses',
