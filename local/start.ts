@@ -6,12 +6,13 @@
  * `npm start -- --once FILE...` runs the same pipeline over the given files, prints the summary and exits.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { CONTEXT_PREFIX, readStackConfig, type StackConfig } from '../infra/config.js';
+import { listFilesBelow } from '../lambda/adapters/list-files.js';
 import { SipMetricsError } from '../lambda/errors.js';
 import { EXIT } from '../lambda/exit-codes.js';
 import { DEFAULT_PORTS, type LocalPorts } from './emulators.js';
@@ -246,12 +247,7 @@ const expandInputs = async (inputs: readonly string[]): Promise<{ files: string[
       continue;
     }
     if (s.isDirectory()) {
-      // relative paths rather than Dirent.parentPath, which Node 20 has only from 20.12
-      const below: string[] = [];
-      for (const rel of (await readdir(input, { recursive: true })).sort()) {
-        if ((await stat(join(input, rel))).isFile()) below.push(join(input, rel));
-      }
-      files.push(...below);
+      files.push(...(await listFilesBelow(input)));
     } else {
       files.push(input);
     }

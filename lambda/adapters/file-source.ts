@@ -1,7 +1,7 @@
 import { createReadStream, type Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { UnreadableFileError } from '../errors.js';
+import { listFilesBelow } from './list-files.js';
 
 /** Read size for local files: large reads keep syscall and per-chunk overhead low. */
 export const FILE_CHUNK_BYTES = 1024 * 1024;
@@ -64,11 +64,7 @@ export const resolveInputs = async (args: readonly string[]): Promise<FileInput[
     }
     const st = await statOrThrow(arg);
     if (st.isDirectory()) {
-      const entries = (await readdir(arg, { recursive: true, withFileTypes: true }))
-        .filter((d) => d.isFile())
-        .map((d) => join(d.parentPath ?? arg, d.name))
-        .sort();
-      for (const path of entries) {
+      for (const path of await listFilesBelow(arg)) {
         const s = await statOrThrow(path);
         out.push({ name: path, path, size: s.size, modifiedMs: s.mtimeMs, chunks: () => readChunks(path) });
       }
