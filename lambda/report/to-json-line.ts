@@ -1,41 +1,14 @@
-import { type KpiReport, kpiRatios, toKpiReport } from '../engine/kpis.js';
+import type { z } from 'zod';
+import { kpiRatios, toKpiReport } from '../engine/kpis.js';
 import type { ScanResult } from '../engine/tally.js';
 import type { SipMetricsError } from '../errors.js';
+import type { kpiMinuteReportSchema, ScanReport } from './scan-result-schema.js';
 
-/** The `--json` object of one file (one per line: JSON Lines). */
-export interface JsonReport {
-  readonly file: string;
-  readonly formats: readonly string[];
-  readonly bytes: number;
-  readonly messages: number;
-  readonly requests: number;
-  readonly responses: number;
-  readonly accountedResponses: number;
-  readonly byClass: ScanResult['byClass'];
-  readonly byCode: ScanResult['byCode'];
-  readonly byMethod: ScanResult['byMethod'];
-  readonly retransmissions: ScanResult['retransmissions'];
-  readonly anomalies: ScanResult['anomalies'];
-  readonly unrecognizedBytes: number;
-  readonly timedResponses: number;
-  /** Responses by their sender (peer): see ScanResult.byPeer. */
-  readonly byPeer: ScanResult['byPeer'];
-  readonly seconds: number;
-  readonly series?: ScanResult['series'];
-  /** RFC 6076 call-level KPIs. */
-  readonly kpis: KpiReport & { readonly perMinute?: readonly KpiMinuteReport[] };
-  readonly error?: { readonly code: string; readonly message: string };
-}
+/** The `--json` object of one file (one per line: JSON Lines); its schema is the published contract. */
+export type JsonReport = ScanReport;
 
 /** KPIs of one minute, by the INVITE time of each transaction. */
-export interface KpiMinuteReport {
-  readonly minute: string;
-  readonly inviteTransactions: number;
-  readonly ser: number | null;
-  readonly seer: number | null;
-  readonly isa: number | null;
-  readonly scr: number | null;
-}
+export type KpiMinuteReport = z.infer<typeof kpiMinuteReportSchema>;
 
 /** Builds the JSON report; `series` only when asked for, `error` when the scan stopped early. */
 export const toJsonReport = (
