@@ -4,6 +4,7 @@
  * spike identically. Pure: no aws-cdk-lib, no I/O.
  */
 import type { ResponseClass } from '../lambda/contract/classes.js';
+import type { KpiOutcome } from '../lambda/contract/metrics.js';
 import { DEFAULTS } from './defaults.js';
 
 // the `Class` dimension's values, from the contract; re-exported for the report and the local view that read rules
@@ -309,7 +310,7 @@ export interface KpiAlarmRule {
 }
 
 /** One `InviteTransactions` metric: the total, or the numerator of one Outcome. */
-export const kpiMetric = (namespace: string, id: string, outcome?: string): KpiMetric => ({
+export const kpiMetric = (namespace: string, id: string, outcome?: KpiOutcome): KpiMetric => ({
   id,
   namespace,
   metricName: 'InviteTransactions',

@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { RESPONSE_CLASSES, type ResponseClass } from '../infra/alarm-rules.js';
 import type { MinuteCounts } from '../infra/evaluate-alarms.js';
+import { KPI_OUTCOMES, zeroClassCounts } from '../lambda/contract/index.js';
 import { type KpiCounts, zeroCounts } from '../lambda/engine/kpis.js';
-import { KPI_OUTCOMES } from '../lambda/metrics/to-metric-points.js';
 import { closeServer, LOOPBACK, listenOn } from './listen.js';
 
 /** One datum as CloudWatch would store it, with dimensions as a record. */
@@ -246,8 +246,6 @@ const classOf = (d: RecordedDatum, namespace: string, peer?: string): ResponseCl
   return keys.length === 2 && d.dimensions.Peer === peer ? cls : null;
 };
 
-const emptyClassTotals = (): ClassTotals => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
-
 /** Starts the local CloudWatch on 127.0.0.1, reading back the datums of `dataFile` first. */
 export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {}): Promise<LocalCloudWatch> => {
   const { dataFile } = options;
@@ -394,7 +392,7 @@ export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {})
         .map(([minuteStartMs, counts]) => ({ minuteStartMs, counts }));
     },
     responsesByClass: (namespace) => {
-      const totals = emptyClassTotals();
+      const totals = zeroClassCounts();
       for (const d of datums) {
         const cls = classOf(d, namespace);
         if (cls !== null) totals[cls] += sumOf(d);
@@ -408,7 +406,7 @@ export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {})
         if (peer === undefined) continue;
         const cls = classOf(d, namespace, peer);
         if (cls === null) continue;
-        const totals = byPeer.get(peer) ?? emptyClassTotals();
+        const totals = byPeer.get(peer) ?? zeroClassCounts();
         totals[cls] += sumOf(d);
         byPeer.set(peer, totals);
       }

@@ -1,4 +1,5 @@
 import type { AlarmState, MinuteCounts } from '../infra/evaluate-alarms.js';
+import { zeroClassCounts } from '../lambda/contract/classes.js';
 import { addCounts, type KpiCounts, kpiRatios, zeroCounts } from '../lambda/engine/kpis.js';
 import { rankPeers } from '../lambda/report/format-peers.js';
 import { type AlarmJudgement, judgeAlarms, type LocalAlarmRule } from './alarm-status.js';
@@ -64,8 +65,6 @@ export interface MetricsView {
   /** Judges the alarms again and emits an `alarm` event for each one whose state changed. */
   rejudge(): void;
 }
-
-const emptyTotals = (): ClassTotals => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
 
 const recentOf = (series: readonly MinuteCounts[], clockNewest: number | undefined): MinuteCounts[] => {
   if (clockNewest === undefined) return [];
@@ -138,7 +137,7 @@ export const createMetricsView = (o: {
     now: () => {
       const { series, totals, peers, kpis, judgement } = judged();
       const recentMinutes = recentOf(series, judgement.clock?.newestMinuteMs);
-      const recentTotals = emptyTotals();
+      const recentTotals: ClassTotals = zeroClassCounts();
       for (const m of recentMinutes) {
         for (const [cls, n] of Object.entries(m.counts) as [keyof ClassTotals, number][]) recentTotals[cls] += n;
       }

@@ -20,6 +20,23 @@ export type MetricUnit = 'Count' | 'Bytes' | 'Seconds' | 'Milliseconds';
 /** Every dimension name the function publishes, as CloudWatch names it. */
 export type DimensionName = 'Class' | 'Code' | 'Method' | 'Peer' | 'Outcome';
 
+/**
+ * The `Outcome` dimension of `InviteTransactions`, each a numerator of an RFC 6076 ratio (the dimensionless total
+ * is the denominator): SER = Established / (total − Redirected), SEER = Effective / (total − Redirected),
+ * ISA = Ineffective / total, SCR = Completed / total. Sums, so metric math gives exact ratios over any period.
+ * Each maps to the engine's KPI count it publishes (checked in `metrics/to-metric-points.ts`).
+ */
+export const KPI_OUTCOMES = {
+  Redirected: 'redirected',
+  Established: 'established',
+  Effective: 'effective',
+  Ineffective: 'ineffective',
+  Completed: 'completed',
+} as const;
+
+/** One value of the `Outcome` dimension. */
+export type KpiOutcome = keyof typeof KPI_OUTCOMES;
+
 /** Every accepted `METRIC_DETAIL` (the function's setting, the stack's `metricDetail`), in documentation order. */
 export const METRIC_DETAILS = ['class', 'code', 'method'] as const;
 

@@ -27,22 +27,22 @@ export const FUNCTION_ENV = {
 /** The name of one of the function's environment variables. */
 export type FunctionEnvName = (typeof FUNCTION_ENV)[keyof typeof FUNCTION_ENV];
 
-/** What an absent (or blank) variable means. */
+/** What an absent (or blank) variable means, in the order of the README's configuration table. */
 export const FUNCTION_DEFAULTS = {
   namespace: 'SIP',
   metricDetail: 'class' as MetricDetail,
-  // Lambda's longest timeout is 900 s: a lease longer than that only delays the takeover after a crash
-  leaseSeconds: 900,
   publishConcurrency: 4,
   objectConcurrency: 4,
   publishMaxAttempts: 6,
   publishTimeoutMs: 10_000,
+  // Lambda's longest timeout is 900 s: a lease longer than that only delays the takeover after a crash
+  leaseSeconds: 900,
   // must outlive a DLQ redrive (14 days) plus the queue's own retention, or a redriven duplicate is counted twice
   ledgerTtlDays: 30,
   peerMetrics: false,
-  peerTopN: 10,
   /** Publish the RFC 6076 KPI metrics (9 metrics, about USD 2.70 a month). */
   kpiMetrics: true,
+  peerTopN: 10,
   logTimeZone: 'UTC',
 } as const;
 

@@ -1,4 +1,4 @@
-import { classifyStatusCode } from '../contract/classes.js';
+import { classifyStatusCode, zeroClassCounts } from '../contract/classes.js';
 import { type KpiData, KpiTracker } from './kpis.js';
 import { NO_PEER_NAMES, OTHER_PEER, type PeerMap } from './peers.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';
@@ -54,7 +54,7 @@ export interface ScanResult {
   readonly kpis: KpiData;
 }
 
-const zeroClasses = (): ClassCounts => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
+const zeroClasses: () => ClassCounts = zeroClassCounts;
 
 const bump = (rec: Record<string, number>, key: string, by = 1): void => {
   rec[key] = (rec[key] ?? 0) + by;

@@ -18,7 +18,6 @@ export { choosePublishedPeers, type PeerMetricOptions } from './published-peers.
 export {
   KNOWN_METHODS,
   KPI_DELAY_METRICS,
-  KPI_OUTCOMES,
   type MetricPointOptions,
   type MetricPoints,
   toMetricPoints,

@@ -1,5 +1,5 @@
 import { classifyStatusText, RESPONSE_CLASSES } from '../contract/classes.js';
-import type { MetricDetail, MetricName } from '../contract/metrics.js';
+import { KPI_OUTCOMES, type KpiOutcome, type MetricDetail, type MetricName } from '../contract/metrics.js';
 import { delayObservations } from '../engine/delay-histogram.js';
 import type { KpiCounts } from '../engine/kpis.js';
 import { OTHER_PEER } from '../engine/peers.js';
@@ -32,18 +32,8 @@ export interface MetricPointOptions {
   readonly kpiMetrics?: boolean;
 }
 
-/**
- * The `Outcome` dimension of `InviteTransactions`, each a numerator of an RFC 6076 ratio (the dimensionless total
- * is the denominator): SER = Established / (total − Redirected), SEER = Effective / (total − Redirected),
- * ISA = Ineffective / total, SCR = Completed / total. Sums, so metric math gives exact ratios over any period.
- */
-export const KPI_OUTCOMES = {
-  Redirected: 'redirected',
-  Established: 'established',
-  Effective: 'effective',
-  Ineffective: 'ineffective',
-  Completed: 'completed',
-} as const satisfies Record<string, keyof KpiCounts>;
+// each published outcome must name a KPI count of the engine
+KPI_OUTCOMES satisfies Record<KpiOutcome, keyof KpiCounts>;
 
 /** The delay metrics (milliseconds, as Values/Counts so CloudWatch computes percentiles). */
 export const KPI_DELAY_METRICS = {
