@@ -18,6 +18,8 @@ export interface ScanOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Names for sender addresses in `byPeer` (by default, senders are keyed by IP). */
   readonly peers?: PeerMap;
+  /** Handed the text scanner of a text log (after gzip, if any): a growing log reads its resume offset at the end. */
+  readonly onTextScanner?: (scanner: TextScanner) => void;
 }
 
 const asBuffer = (u: Uint8Array): Buffer =>
@@ -107,6 +109,7 @@ export const scanInto = async (
     return;
   }
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally);
+  opts.onTextScanner?.(scanner);
   await scanTextChunks(scanner, rest);
   assertFoundSip(tally, head);
 };

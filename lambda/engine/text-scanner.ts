@@ -47,6 +47,9 @@ export class TextScanner {
   private carry: Buffer = EMPTY;
   private readonly queued: Buffer[] = [];
   private queuedBytes = 0;
+  /** Stream offset of `carry`'s first byte: everything before it is scanned. */
+  private base = 0;
+  private quietAt = 0;
 
   constructor(
     readers: readonly TextFormatReader[],
@@ -84,6 +87,16 @@ export class TextScanner {
     this.scanBuffered(true);
   }
 
+  /**
+   * The last stream offset where a fresh scanner would go on exactly as this one did (growing logs resume
+   * there, lambda/growth): a line start reached by decisions that never looked at the end of input (each read
+   * a whole WINDOW_BYTES before it), with no log header waiting for its message and no TCP flow holding part
+   * of one. What follows it is framed the same by either scanner; only retransmission and KPI memory restart.
+   */
+  get resumeOffset(): number {
+    return this.quietAt;
+  }
+
   private scanBuffered(final: boolean): void {
     const buf =
       this.queued.length === 1 && this.carry.length === 0
@@ -93,6 +106,7 @@ export class TextScanner {
     this.queuedBytes = 0;
     const used = this.process(buf, final);
     this.carry = used === buf.length ? EMPTY : buf.subarray(used);
+    this.base += used;
   }
 
   /**
@@ -116,6 +130,8 @@ export class TextScanner {
     }
     while (pos < end) {
       const ls = pos;
+      // `this.final` still tells how the previous line was decided
+      if (!this.final && this.meta === UNKNOWN_META && !this.framer.holdsPartialStream) this.quietAt = this.base + ls;
       if (!final && end - ls < WINDOW_BYTES) return ls;
       const wEnd = Math.min(end, ls + WINDOW_BYTES);
       // readers may decide "end of input" only when the window reaches the real end
