@@ -171,7 +171,7 @@ const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: Gro
     }
     const counted = part.tally.toResult();
     const progress =
-      counted.anomalies['gzip-trailing-garbage'] === undefined
+      counted.anomalies['gzip-trailing-garbage'] === undefined && pos === size
         ? progressOf('gzip', size, size, hasher, opts.sequencer)
         : undefined;
     return { counted, progress, bytesRead: hasher.bytes, readFrom };
@@ -185,7 +185,11 @@ const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: Gro
   }
   const counted = now.end();
   const minus = before.end();
-  const progress = progressOf('text', size, prev.resumeAt + now.scanner.resumeOffset, hasher, opts.sequencer);
+  // a body shorter than the event said (never seen from S3) leaves no proof to resume the next version from
+  const progress =
+    pos === size
+      ? progressOf('text', size, prev.resumeAt + now.scanner.resumeOffset, hasher, opts.sequencer)
+      : undefined;
   return { counted, minus, progress, bytesRead: hasher.bytes, readFrom };
 };
 
