@@ -198,6 +198,38 @@ describe('a log uploaded again under the same key as it grows', () => {
       growth: { mode: 'resumed', readFrom: 0, bytesRead: grown.length },
     });
   });
+  it('serialises two versions of one key in flight at once: the second waits for the first, nothing counts twice', async () => {
+    // Prepare: CloudWatch answers slowly, so the first grown version still holds the key when the next one arrives
+    const file = pjsipLog(3);
+    const expected = await publishedForOneUpload(byMethod, 'whole/concurrent/pbx-full.log', file);
+    const key = 'growing/concurrent/pbx-full.log';
+    await deliver(byMethod, { ...(await emu.put(key, file.subarray(0, 2_000_000))), sequencer: seq(1) });
+    const middle = { ...(await emu.put(key, file.subarray(0, 4_000_000))), sequencer: seq(2) };
+    const calls = emu.cloudWatch.requests.length;
+    emu.cloudWatch.setFaults(() => ({ kind: 'slow', ms: 1000 }));
+
+    // Act: the last version is uploaded and delivered while the middle one is publishing (s3rver ignores If-Match,
+    // so the middle version must be read before the last one replaces it)
+    const first = deliver(byMethod, middle, 'middle');
+    for (const until = Date.now() + 30_000; emu.cloudWatch.requests.length === calls; ) {
+      if (Date.now() > until) throw new Error('timed out waiting for the middle version to publish');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const last = { ...(await emu.put(key, file)), sequencer: seq(3) };
+    const waiting = await deliver(byMethod, last, 'last');
+    const done = await first;
+    emu.cloudWatch.setFaults(null);
+    const again = await deliver(byMethod, last, 'last');
+
+    // Assess
+    expect([done, waiting, again]).toEqual([
+      { batchItemFailures: [] },
+      { batchItemFailures: [{ itemIdentifier: 'last' }] },
+      { batchItemFailures: [] },
+    ]);
+    expect(responses(emu.cloudWatch.datums)).toEqual(expected);
+    expect(await summaryOf(last)).toMatchObject({ attempt: 2, growth: { mode: 'resumed' } });
+  });
 });
 
 /** 300 minutes x 6 acc records, then 600: the second version adds 2,100 datums (3 PutMetricData calls). */
