@@ -20,17 +20,32 @@ export interface ResponsesMetric {
   readonly id: string;
   readonly namespace: string;
   readonly metricName: 'Responses';
-  /** `{ Class: '5xx' }`, or `{}` for the total the function publishes without dimensions. */
+  /**
+   * `{ Class: '5xx' }`, or `{}` for the total the function publishes without dimensions; a peer's metrics add
+   * `Peer` (`{ Class: '5xx', Peer: 'carrier-a' }`, and `{ Peer: 'carrier-a' }` for the peer's total).
+   */
   readonly dimensions: Readonly<Record<string, string>>;
   readonly statistic: 'Sum';
   /** What the metric counts, for evaluators that hold counts by class rather than metrics. */
   readonly responseClass: ResponseClass | 'all';
+  /** The peer the metric is limited to; undefined for the metrics of all responses. */
+  readonly peer?: string;
 }
+
+/**
+ * The kinds of ratio rule: 5xx (server error) and 6xx (global failure) spikes, which need M breaching periods, and
+ * bursts, which fire on one breaching period at a higher threshold and volume: a log that lands in one minute (a
+ * PBX that writes no dates, stamped at its upload) can only ever breach one.
+ */
+export type SpikeRuleKind = 'ServerErrorSpike' | 'GlobalFailureSpike' | 'ServerErrorBurst' | 'GlobalFailureBurst';
 
 /** A ratio alarm: `100 × class / total` per period, above a threshold in M of N periods, gated by volume. */
 export interface SpikeAlarmRule {
-  /** Stable id: construct id in CDK, key in the local view. */
-  readonly id: 'ServerErrorSpike' | 'GlobalFailureSpike';
+  /** Stable id: construct id in CDK, key in the local view (the kind, or `<kind>-<peer>` for a peer's rule). */
+  readonly id: string;
+  readonly kind: SpikeRuleKind;
+  /** The peer whose responses the rule judges; undefined for the rules over all responses. */
+  readonly peer?: string;
   readonly responseClass: '5xx' | '6xx';
   /** One line for the alarm description and the local view. */
   readonly title: string;
@@ -60,6 +75,10 @@ export interface SpikeAlarmSettings {
   readonly minResponsesPerPeriod: number;
   readonly serverErrorThresholdPercent: number;
   readonly globalFailureThresholdPercent: number;
+  /** The burst rules: one period above these thresholds, with at least this many responses, is enough. */
+  readonly burstMinResponsesPerPeriod: number;
+  readonly serverErrorBurstThresholdPercent: number;
+  readonly globalFailureBurstThresholdPercent: number;
 }
 
 /** CloudWatch: for periods of a minute or more, evaluation periods × period may not exceed one day. */
@@ -89,15 +108,26 @@ export const DEFAULT_SPIKE_ALARM_SETTINGS: SpikeAlarmSettings = {
   minResponsesPerPeriod: DEFAULTS.alarmMinResponses,
   serverErrorThresholdPercent: DEFAULTS.serverErrorThresholdPercent,
   globalFailureThresholdPercent: DEFAULTS.globalFailureThresholdPercent,
+  burstMinResponsesPerPeriod: DEFAULTS.burstMinResponses,
+  serverErrorBurstThresholdPercent: DEFAULTS.serverErrorBurstThresholdPercent,
+  globalFailureBurstThresholdPercent: DEFAULTS.globalFailureBurstThresholdPercent,
 };
 
-const responsesMetric = (namespace: string, responseClass: ResponseClass | 'all'): ResponsesMetric => ({
+const responsesMetric = (
+  namespace: string,
+  responseClass: ResponseClass | 'all',
+  peer: string | undefined,
+): ResponsesMetric => ({
   id: responseClass === 'all' ? 'mTotal' : `m${responseClass}`,
   namespace,
   metricName: 'Responses',
-  dimensions: responseClass === 'all' ? {} : { Class: responseClass },
+  dimensions: {
+    ...(responseClass === 'all' ? {} : { Class: responseClass }),
+    ...(peer === undefined ? {} : { Peer: peer }),
+  },
   statistic: 'Sum',
   responseClass,
+  ...(peer === undefined ? {} : { peer }),
 });
 
 /**
@@ -108,48 +138,99 @@ const ratioExpression = (classId: string, totalId: string, minResponses: number)
   `IF(${totalId} >= ${minResponses}, 100 * FILL(${classId}, 0) / ${totalId}, 0)`;
 
 const spikeRule = (
-  id: SpikeAlarmRule['id'],
+  kind: SpikeRuleKind,
   responseClass: SpikeAlarmRule['responseClass'],
   thresholdPercent: number,
   title: string,
   s: SpikeAlarmSettings,
+  peer: string | undefined,
+  burst = false,
 ): SpikeAlarmRule => {
-  const classMetric = responsesMetric(s.namespace, responseClass);
-  const totalMetric = responsesMetric(s.namespace, 'all');
+  const classMetric = responsesMetric(s.namespace, responseClass, peer);
+  const totalMetric = responsesMetric(s.namespace, 'all', peer);
+  const minResponsesPerPeriod = burst ? s.burstMinResponsesPerPeriod : s.minResponsesPerPeriod;
   return {
-    id,
+    id: peer === undefined ? kind : `${kind}-${peer}`,
+    kind,
+    ...(peer === undefined ? {} : { peer }),
     responseClass,
     title,
     classMetric,
     totalMetric,
-    expression: ratioExpression(classMetric.id, totalMetric.id, s.minResponsesPerPeriod),
+    expression: ratioExpression(classMetric.id, totalMetric.id, minResponsesPerPeriod),
     thresholdPercent,
     comparison: 'GreaterThanThreshold',
     periodSeconds: s.periodSeconds,
+    // a burst keeps the spike's N, so a late file's burst minute is still judged
     evaluationPeriods: s.evaluationPeriods,
-    datapointsToAlarm: s.datapointsToAlarm,
-    minResponsesPerPeriod: s.minResponsesPerPeriod,
+    datapointsToAlarm: burst ? 1 : s.datapointsToAlarm,
+    minResponsesPerPeriod,
     // "missing data must not alarm": no logs (a quiet system, a late upload) is good news, not a spike
     treatMissingData: 'notBreaching',
   };
 };
 
-/** The 5xx (server error) and 6xx (global failure) spike rules for these settings. */
-export const buildSpikeAlarmRules = (settings: SpikeAlarmSettings = DEFAULT_SPIKE_ALARM_SETTINGS): SpikeAlarmRule[] => [
+/**
+ * The 5xx (server error) and 6xx (global failure) spike rules for these settings; with a peer, the same rules over
+ * that peer's responses alone (its `Responses` by Class and Peer against its `Responses` by Peer), so a carrier that
+ * answers 503 to 10 % of its calls alarms even when it carries a small share of all traffic.
+ */
+export const buildSpikeAlarmRules = (
+  settings: SpikeAlarmSettings = DEFAULT_SPIKE_ALARM_SETTINGS,
+  peer?: string,
+): SpikeAlarmRule[] => {
+  const from = peer === undefined ? '' : ` from peer ${peer}`;
+  const of = peer === undefined ? 'all responses' : `its responses`;
+  return [
+    spikeRule(
+      'ServerErrorSpike',
+      '5xx',
+      settings.serverErrorThresholdPercent,
+      `5xx responses${from} above ${settings.serverErrorThresholdPercent} % of ${of}`,
+      settings,
+      peer,
+    ),
+    spikeRule(
+      'GlobalFailureSpike',
+      '6xx',
+      settings.globalFailureThresholdPercent,
+      `6xx responses${from} above ${settings.globalFailureThresholdPercent} % of ${of}`,
+      settings,
+      peer,
+    ),
+  ];
+};
+
+/** The 5xx and 6xx burst rules: one breaching period at the burst thresholds and volume puts them in ALARM. */
+export const buildBurstAlarmRules = (settings: SpikeAlarmSettings = DEFAULT_SPIKE_ALARM_SETTINGS): SpikeAlarmRule[] => [
   spikeRule(
-    'ServerErrorSpike',
+    'ServerErrorBurst',
     '5xx',
-    settings.serverErrorThresholdPercent,
-    `5xx responses above ${settings.serverErrorThresholdPercent} % of all responses`,
+    settings.serverErrorBurstThresholdPercent,
+    `5xx responses above ${settings.serverErrorBurstThresholdPercent} % of all responses in a single period`,
     settings,
+    undefined,
+    true,
   ),
   spikeRule(
-    'GlobalFailureSpike',
+    'GlobalFailureBurst',
     '6xx',
-    settings.globalFailureThresholdPercent,
-    `6xx responses above ${settings.globalFailureThresholdPercent} % of all responses`,
+    settings.globalFailureBurstThresholdPercent,
+    `6xx responses above ${settings.globalFailureBurstThresholdPercent} % of all responses in a single period`,
     settings,
+    undefined,
+    true,
   ),
+];
+
+/** The global spike rules, the burst rules, then each named peer's pair (`peerAlarms`), in the order given. */
+export const buildAllSpikeAlarmRules = (
+  settings: SpikeAlarmSettings,
+  peerAlarms: readonly string[],
+): SpikeAlarmRule[] => [
+  ...buildSpikeAlarmRules(settings),
+  ...buildBurstAlarmRules(settings),
+  ...peerAlarms.flatMap((peer) => buildSpikeAlarmRules(settings, peer)),
 ];
 
 /**

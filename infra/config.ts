@@ -34,6 +34,10 @@ export interface StackConfig {
   /** Publish Responses by (Class, Peer) (PEER_METRICS), with the top `peerTopN` unnamed senders per file. */
   readonly peerMetrics: boolean;
   readonly peerTopN: number;
+  /** Publish the RFC 6076 KPI metrics (KPI_METRICS). */
+  readonly kpiMetrics: boolean;
+  /** Peers of `peers` with their own 5xx/6xx spike alarms (needs `peerMetrics`). */
+  readonly peerAlarms: readonly string[];
   readonly bucketEncryption: BucketEncryptionMode;
   /** Log objects expire after this many days; 0 keeps them forever. */
   readonly logExpirationDays: number;
@@ -145,6 +149,12 @@ const KEYS = {
   ),
   peerMetrics: spec(flag, DEFAULTS.peerMetrics as boolean, 'must be true or false'),
   peerTopN: spec(wholeNumber(0, 100), DEFAULTS.peerTopN as number, 'must be a whole number from 0 to 100'),
+  kpiMetrics: spec(flag, DEFAULTS.kpiMetrics as boolean, 'must be true or false'),
+  peerAlarms: spec(
+    z.preprocess(fromCliList, z.array(z.string().min(1))),
+    DEFAULTS.peerAlarms,
+    'must be a list of peer names (JSON array, or comma-separated on the command line)',
+  ),
   bucketEncryption: spec(
     z.enum(BUCKET_ENCRYPTION_MODES),
     DEFAULTS.bucketEncryption,
@@ -242,6 +252,21 @@ const KEYS = {
     DEFAULTS.globalFailureThresholdPercent as number,
     'must be a percentage above 0 and below 100',
   ),
+  burstMinResponses: spec(
+    wholeNumber(1, 1_000_000_000),
+    DEFAULTS.burstMinResponses as number,
+    'must be a whole number of responses per period, at least 1',
+  ),
+  serverErrorBurstThresholdPercent: spec(
+    decimal(0, 100),
+    DEFAULTS.serverErrorBurstThresholdPercent as number,
+    'must be a percentage above 0 and below 100',
+  ),
+  globalFailureBurstThresholdPercent: spec(
+    decimal(0, 100),
+    DEFAULTS.globalFailureBurstThresholdPercent as number,
+    'must be a percentage above 0 and below 100',
+  ),
   anomalyDetection: spec(flag, DEFAULTS.anomalyDetection as boolean, 'must be true or false'),
   anomalyStdDevs: spec(decimal(0, 100), DEFAULTS.anomalyStdDevs as number, 'must be a number above 0 and below 100'),
   queueAgeAlarmSeconds: spec(
@@ -273,6 +298,29 @@ const readKey = <K extends KeyName>(
   return keySpec.fallback;
 };
 
+/**
+ * What is wrong with a choice of per-peer alarms: each must name a peer of the peer map (an address's key changes
+ * with every file; a name stays), once, and the function must publish per-peer metrics for the alarms to read.
+ * Shared by the cdk.json reader and the construct props.
+ */
+export const peerAlarmProblems = (o: {
+  readonly peers: PeerMapSpec;
+  readonly peerMetrics: boolean;
+  readonly peerAlarms: readonly string[];
+}): string[] => {
+  const problems: string[] = [];
+  if (o.peerAlarms.length > 0 && !o.peerMetrics) {
+    problems.push('per-peer alarms read the per-peer metrics: turn peerMetrics on');
+  }
+  for (const name of o.peerAlarms) {
+    if (!Object.hasOwn(o.peers, name)) {
+      problems.push(`"${name}" is not a peer of the peer map (peers: ${Object.keys(o.peers).join(', ') || 'none'})`);
+    }
+  }
+  if (new Set(o.peerAlarms).size !== o.peerAlarms.length) problems.push('a peer is listed twice');
+  return problems;
+};
+
 /** Checks between keys, each one a problem of its own. */
 const crossCheck = (v: Values, evaluationPeriods: number, problems: string[]): void => {
   for (const a of v.keySuffixes) {
@@ -285,6 +333,7 @@ const crossCheck = (v: Values, evaluationPeriods: number, problems: string[]): v
       }
     }
   }
+  for (const problem of peerAlarmProblems(v)) problems.push(`${CONTEXT_PREFIX}peerAlarms: ${problem}`);
   if (new Set(v.keySuffixes).size !== v.keySuffixes.length) {
     problems.push(`${CONTEXT_PREFIX}keySuffixes lists a suffix twice, got ${show(v.keySuffixes)}`);
   }
@@ -333,6 +382,8 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
     peers: v.peers,
     peerMetrics: v.peerMetrics,
     peerTopN: v.peerTopN,
+    kpiMetrics: v.kpiMetrics,
+    peerAlarms: v.peerAlarms,
     bucketEncryption: v.bucketEncryption,
     logExpirationDays: v.logExpirationDays,
     noncurrentVersionExpirationDays: v.noncurrentVersionExpirationDays,
@@ -354,6 +405,9 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
       minResponsesPerPeriod: v.alarmMinResponses,
       serverErrorThresholdPercent: v.serverErrorThresholdPercent,
       globalFailureThresholdPercent: v.globalFailureThresholdPercent,
+      burstMinResponsesPerPeriod: v.burstMinResponses,
+      serverErrorBurstThresholdPercent: v.serverErrorBurstThresholdPercent,
+      globalFailureBurstThresholdPercent: v.globalFailureBurstThresholdPercent,
     },
     anomalyDetection: v.anomalyDetection,
     anomalyStdDevs: v.anomalyStdDevs,

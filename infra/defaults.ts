@@ -32,6 +32,10 @@ export const DEFAULTS = {
   peers: {} as Readonly<Record<string, readonly string[]>>,
   peerMetrics: false,
   peerTopN: 10,
+  /** Publish the RFC 6076 KPI metrics (9 metrics, about USD 2.70 a month). */
+  kpiMetrics: true,
+  /** Named peers that get their own 5xx/6xx spike alarms (needs peerMetrics). */
+  peerAlarms: [] as readonly string[],
   bucketEncryption: 's3-managed' as BucketEncryptionMode,
   /** 0 keeps log objects forever. */
   logExpirationDays: 90,
@@ -53,6 +57,10 @@ export const DEFAULTS = {
   alarmMinResponses: 100,
   serverErrorThresholdPercent: 5,
   globalFailureThresholdPercent: 2,
+  // one minute is enough at twice the spike thresholds and volume: 20 × 503 among 200 responses is no accident
+  burstMinResponses: 200,
+  serverErrorBurstThresholdPercent: 10,
+  globalFailureBurstThresholdPercent: 5,
   anomalyDetection: false,
   anomalyStdDevs: 3,
   queueAgeAlarmSeconds: 900,

@@ -38,6 +38,8 @@ export class SipMetricsStack extends Stack {
       peers: config.peers,
       peerMetrics: config.peerMetrics,
       peerTopN: config.peerTopN,
+      peerAlarms: config.peerAlarms,
+      kpiMetrics: config.kpiMetrics,
       bucketEncryption: config.bucketEncryption,
       logExpirationDays: config.logExpirationDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,

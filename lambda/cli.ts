@@ -62,7 +62,7 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<boolean>
       );
     } else if (!error || result.messages > 0) {
       const peers = opts.byPeer ? `\n${formatPeerTable(result)}` : '';
-      const perMinute = opts.perMinute ? `\n${formatPerMinute(result)}` : '';
+      const perMinute = opts.perMinute ? `\n${formatPerMinute(result, opts.byPeer)}` : '';
       process.stdout.write(`${formatTable(input.name, result, seconds)}${peers}${perMinute}\n\n`);
     }
   } else if (opts.json && error) {

@@ -31,6 +31,8 @@ export interface Config {
   readonly peers?: PeerMap;
   /** Publish Responses by Peer (PEER_METRICS=true), with the top PEER_TOP_N unnamed senders per file. */
   readonly peerMetrics?: PeerMetricOptions;
+  /** Publish the RFC 6076 KPI metrics (KPI_METRICS, default true). */
+  readonly kpiMetrics: boolean;
 }
 
 const intIn = (name: string, min: number, max: number, def: number) =>
@@ -109,6 +111,12 @@ const schema = z.object({
       .default('false'),
   ),
   PEER_TOP_N: z.preprocess(blankToUndefined, intIn('PEER_TOP_N', 0, 100, DEFAULT_PEER_TOP_N)),
+  KPI_METRICS: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['true', 'false'], { error: (iss) => `KPI_METRICS must be true or false, got "${String(iss.input)}"` })
+      .default('true'),
+  ),
   AWS_ENDPOINT_URL: z.string().optional(),
   AWS_ENDPOINT_URL_S3: z.string().optional(),
 });
@@ -147,5 +155,6 @@ export const readConfig = (env: Readonly<Record<string, string | undefined>>): C
     // virtual-hosted addressing needs DNS for <bucket>.<host>, which local emulators do not have
     s3ForcePathStyle: Boolean(e.AWS_ENDPOINT_URL_S3 || e.AWS_ENDPOINT_URL),
     ...peerSettings(e.PEERS, e.PEER_METRICS === 'true', e.PEER_TOP_N),
+    kpiMetrics: e.KPI_METRICS === 'true',
   };
 };

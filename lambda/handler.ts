@@ -34,6 +34,7 @@ const depsFor = (context: Context | undefined): RunScanDeps => ({
   detail: config.metricDetail,
   peers: config.peers,
   peerMetrics: config.peerMetrics,
+  kpiMetrics: config.kpiMetrics,
   publishConcurrency: config.publishConcurrency,
   // an invocation cannot outlive its timeout, so a claim never needs to outlast it: after a crash the
   // retry takes over as soon as the dead invocation's deadline has passed

@@ -30,6 +30,8 @@ export interface RunScanDeps {
   readonly peers?: PeerMap;
   /** Publish Responses by Peer too, with this cardinality guard (default: off). */
   readonly peerMetrics?: PeerMetricOptions;
+  /** Publish the RFC 6076 KPI metrics (InviteTransactions by Outcome, the three delays). */
+  readonly kpiMetrics?: boolean;
   readonly publishConcurrency: number;
   /** How long a claim made now lasts: no longer than the invocation can still run, plus a margin. */
   readonly leaseMs: () => number;
@@ -203,6 +205,7 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
       uploadTimeMs,
       nowMs: claim.refTimeMs,
       peerMetrics: deps.peerMetrics,
+      kpiMetrics: deps.kpiMetrics,
     };
     const converted = toMetricPoints(result, pointOptions);
     if (converted.restampedResponses > 0) {

@@ -55,8 +55,18 @@ export const dataClockOf = (series: readonly MinuteCounts[], rules: readonly Spi
   };
 };
 
-/** Judges every rule on the series with the infra evaluator (CloudWatch semantics), at the data clock. */
-export const judgeAlarms = (rules: readonly SpikeAlarmRule[], series: readonly MinuteCounts[]): AlarmJudgement => {
+/** A peer's per-minute counts (the `Responses` by Class and Peer its alarms read). */
+export type PeerSeries = (peer: string) => readonly MinuteCounts[];
+
+/**
+ * Judges every rule with the infra evaluator (CloudWatch semantics) at the data clock of all responses: the rules
+ * over all responses on `series`, a peer's rules on that peer's series.
+ */
+export const judgeAlarms = (
+  rules: readonly SpikeAlarmRule[],
+  series: readonly MinuteCounts[],
+  peerSeries: PeerSeries = () => [],
+): AlarmJudgement => {
   const clock = dataClockOf(series, rules);
   if (clock === null) {
     return {
@@ -77,10 +87,13 @@ export const judgeAlarms = (rules: readonly SpikeAlarmRule[], series: readonly M
   }
   return {
     clock,
-    alarms: rules.map((rule) => ({
-      rule,
-      evaluation: evaluateSpikeAlarm(rule, series, clock.nowMs),
-      transitions: replaySpikeAlarm(rule, series, clock.firstMinuteMs, clock.replayEndMs),
-    })),
+    alarms: rules.map((rule) => {
+      const judged = rule.peer === undefined ? series : peerSeries(rule.peer);
+      return {
+        rule,
+        evaluation: evaluateSpikeAlarm(rule, judged, clock.nowMs),
+        transitions: replaySpikeAlarm(rule, judged, clock.firstMinuteMs, clock.replayEndMs),
+      };
+    }),
   };
 };

@@ -87,10 +87,15 @@ export interface LocalCloudWatch {
   reset(): void;
   /** Sum of Values[i] x Counts[i] over the datums of one metric whose dimensions equal `dims` exactly. */
   sum(metricName: string, dims?: Readonly<Record<string, string>>, namespace?: string): number;
-  /** `Responses` by `Class` per minute of datum time, oldest first: the series the spike alarms read. */
-  responsesByMinute(namespace: string): MinuteCounts[];
+  /**
+   * `Responses` by `Class` per minute of datum time, oldest first: the series the spike alarms read; with `peer`,
+   * `Responses` by `Class` and that `Peer`, the series of the peer's alarms.
+   */
+  responsesByMinute(namespace: string, peer?: string): MinuteCounts[];
   /** `Responses` by `Class` over every datum. */
   responsesByClass(namespace: string): ClassTotals;
+  /** `Responses` by `Class` and `Peer` over every datum: peer -> class totals (empty without per-peer metrics). */
+  responsesByPeer(namespace: string): Map<string, ClassTotals>;
   /** Calls `listener` after each accepted call, once its datums are stored; returns the unsubscribe function. */
   onAccepted(listener: (datums: readonly RecordedDatum[]) => void): () => void;
   close(): Promise<void>;
@@ -224,12 +229,20 @@ const isResponseClass = (s: string | undefined): s is ResponseClass =>
   s !== undefined && (RESPONSE_CLASSES as readonly string[]).includes(s);
 
 /** The class of a `Responses` datum by `Class` alone (the alarms' metric); null for totals and finer detail. */
-const classOf = (d: RecordedDatum, namespace: string): ResponseClass | null => {
+/**
+ * The class of a `Responses` datum by Class alone (peer undefined) or by Class and that Peer; null for any other
+ * datum, so the per-class figures of all responses and of one peer never mix.
+ */
+const classOf = (d: RecordedDatum, namespace: string, peer?: string): ResponseClass | null => {
   if (d.namespace !== namespace || d.metricName !== 'Responses') return null;
   const keys = Object.keys(d.dimensions);
   const cls = d.dimensions.Class;
-  return keys.length === 1 && isResponseClass(cls) ? cls : null;
+  if (!isResponseClass(cls)) return null;
+  if (peer === undefined) return keys.length === 1 ? cls : null;
+  return keys.length === 2 && d.dimensions.Peer === peer ? cls : null;
 };
+
+const emptyClassTotals = (): ClassTotals => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
 
 /** Starts the local CloudWatch on 127.0.0.1, reading back the datums of `dataFile` first. */
 export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {}): Promise<LocalCloudWatch> => {
@@ -359,10 +372,10 @@ export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {})
       }
       return total;
     },
-    responsesByMinute: (namespace) => {
+    responsesByMinute: (namespace, peer) => {
       const minutes = new Map<number, Partial<Record<ResponseClass, number>>>();
       for (const d of datums) {
-        const cls = classOf(d, namespace);
+        const cls = classOf(d, namespace, peer);
         if (cls === null) continue;
         const n = sumOf(d);
         if (n === 0) continue;
@@ -377,12 +390,25 @@ export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {})
         .map(([minuteStartMs, counts]) => ({ minuteStartMs, counts }));
     },
     responsesByClass: (namespace) => {
-      const totals: ClassTotals = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 };
+      const totals = emptyClassTotals();
       for (const d of datums) {
         const cls = classOf(d, namespace);
         if (cls !== null) totals[cls] += sumOf(d);
       }
       return totals;
+    },
+    responsesByPeer: (namespace) => {
+      const byPeer = new Map<string, ClassTotals>();
+      for (const d of datums) {
+        const peer = d.dimensions.Peer;
+        if (peer === undefined) continue;
+        const cls = classOf(d, namespace, peer);
+        if (cls === null) continue;
+        const totals = byPeer.get(peer) ?? emptyClassTotals();
+        totals[cls] += sumOf(d);
+        byPeer.set(peer, totals);
+      }
+      return byPeer;
     },
     onAccepted: (listener) => {
       listeners.add(listener);

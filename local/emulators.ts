@@ -10,6 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { LEDGER_PARTITION_KEY } from '../infra/defaults.js';
+import { type FunctionSettings, functionSettingsEnvironment } from '../infra/function-environment.js';
 import { type LocalCloudWatch, startLocalCloudWatch } from './cloudwatch-server.js';
 import { closeServer, LOOPBACK, listenOn, whenListening } from './listen.js';
 
@@ -209,17 +210,11 @@ export const startLocalServices = async (o: LocalServicesOptions): Promise<Local
 };
 
 /** Settings of the function that the local environment carries (the rest keep the handler's defaults). */
-export interface LambdaSettings {
-  readonly namespace: string;
-  readonly metricDetail?: string;
-  readonly ledgerTtlDays?: number;
-}
-
 /**
  * The environment the Lambda function would get, pointing the SDK at the local services through its standard
  * AWS_ENDPOINT_URL_<SERVICE> settings: the handler's code is unchanged.
  */
-export const lambdaEnvironment = (services: LocalServices, settings: LambdaSettings): Record<string, string> => ({
+export const lambdaEnvironment = (services: LocalServices, settings: FunctionSettings): Record<string, string> => ({
   AWS_REGION: LOCAL_REGION,
   AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -229,7 +224,5 @@ export const lambdaEnvironment = (services: LocalServices, settings: LambdaSetti
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   LEDGER_TABLE: services.table,
-  METRICS_NAMESPACE: settings.namespace,
-  ...(settings.metricDetail === undefined ? {} : { METRIC_DETAIL: settings.metricDetail }),
-  ...(settings.ledgerTtlDays === undefined ? {} : { LEDGER_TTL_DAYS: String(settings.ledgerTtlDays) }),
+  ...functionSettingsEnvironment(settings),
 });

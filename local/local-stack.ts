@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { buildSpikeAlarmRules, type SpikeAlarmRule } from '../infra/alarm-rules.js';
+import { buildAllSpikeAlarmRules, type SpikeAlarmRule } from '../infra/alarm-rules.js';
 import type { StackConfig } from '../infra/config.js';
 import type { MinuteCounts } from '../infra/evaluate-alarms.js';
 import type { AlarmJudgement } from './alarm-status.js';
@@ -24,7 +24,7 @@ import { createFileStatusList, type FileStatus } from './file-status.js';
 import { type LambdaRuntime, startLambdaRuntime } from './lambda-runtime.js';
 import { type LedgerRow, releaseClaims, scanLedger } from './ledger-rows.js';
 import { createLocalEvents, type LocalEvent } from './local-events.js';
-import { createMetricsView } from './metrics-view.js';
+import { createMetricsView, type PeerTotals } from './metrics-view.js';
 import { notNotifiedReason, startObjectProcessing } from './object-processing.js';
 import { matchesNotificationFilter } from './s3-notifications.js';
 import { watchS3Requests } from './s3-request-watch.js';
@@ -45,6 +45,8 @@ export interface LocalSnapshot {
   /** The last RECENT_MINUTES minutes up to the newest minute in the data, empty minutes included. */
   readonly recentMinutes: readonly MinuteCounts[];
   readonly recentTotals: ClassTotals;
+  /** Peers by 5xx+6xx then volume, from `Responses` by Class and Peer (empty unless peerMetrics is on). */
+  readonly peers: readonly PeerTotals[];
   readonly judgement: AlarmJudgement;
   readonly queue: QueueDepth;
   readonly warnings: readonly string[];
@@ -95,7 +97,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
   const { config } = o;
   const prefix = config.keyPrefix;
   const namespace = config.namespace;
-  const rules = buildSpikeAlarmRules(config.spikeAlarms);
+  const rules = buildAllSpikeAlarmRules(config.spikeAlarms, config.peerAlarms);
   const handlerLogFile = join(o.dataDir, 'handler.log');
   const dropStateFile = join(o.dataDir, 'drop-uploads.json');
 
@@ -137,7 +139,11 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
         ...lambdaEnvironment(services, {
           namespace,
           metricDetail: config.metricDetail,
-          ledgerTtlDays: config.ledgerRetentionDays,
+          peers: config.peers,
+          peerMetrics: config.peerMetrics,
+          peerTopN: config.peerTopN,
+          kpiMetrics: config.kpiMetrics,
+          ledgerRetentionDays: config.ledgerRetentionDays,
         }),
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
@@ -253,7 +259,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
       }
     },
     snapshot: () => {
-      const { totals, recentMinutes, recentTotals, judgement } = metrics.now();
+      const { totals, recentMinutes, recentTotals, peers, judgement } = metrics.now();
       const listed = files.list().map((f) => {
         const sent = f.state === 'processing' ? requests.bytesSent(f.key) : undefined;
         return sent === undefined ? f : { ...f, bytesRead: Math.min(f.size, sent) };
@@ -263,6 +269,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
         totals,
         recentMinutes,
         recentTotals,
+        peers,
         judgement,
         queue: processing.depth(),
         warnings: events.warnings(),

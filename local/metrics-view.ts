@@ -1,5 +1,6 @@
 import type { SpikeAlarmRule } from '../infra/alarm-rules.js';
 import type { AlarmState, MinuteCounts } from '../infra/evaluate-alarms.js';
+import { rankPeers } from '../lambda/report/format-peers.js';
 import { type AlarmJudgement, judgeAlarms } from './alarm-status.js';
 import type { ClassTotals, LocalCloudWatch } from './cloudwatch-server.js';
 import type { LocalEvent } from './local-events.js';
@@ -16,8 +17,28 @@ export interface MetricsNow {
   /** The last RECENT_MINUTES minutes up to the newest minute in the data, empty minutes included. */
   readonly recentMinutes: readonly MinuteCounts[];
   readonly recentTotals: ClassTotals;
+  /** `Responses` by Peer and Class over every datum, most 5xx+6xx first (empty without per-peer metrics). */
+  readonly peers: readonly PeerTotals[];
   readonly judgement: AlarmJudgement;
 }
+
+/** One peer's responses, in total and by class. */
+export interface PeerTotals {
+  readonly peer: string;
+  readonly responses: number;
+  readonly totals: ClassTotals;
+}
+
+/** Peers worst first, in the order of `scan --by peer`. */
+const rankedPeers = (byPeer: ReadonlyMap<string, ClassTotals>): PeerTotals[] =>
+  rankPeers(
+    Object.fromEntries(
+      [...byPeer].map(([peer, byClass]) => [
+        peer,
+        { responses: Object.values(byClass).reduce((n, v) => n + v, 0), byClass },
+      ]),
+    ),
+  ).map(([peer, c]) => ({ peer, responses: c.responses, totals: c.byClass }));
 
 /** Alarms judged on the CloudWatch store at the data clock, re-judged after every batch. */
 export interface MetricsView {
@@ -47,11 +68,22 @@ export const createMetricsView = (o: {
 }): MetricsView => {
   const { cloudWatch, namespace, rules, emit } = o;
   let dirty = true;
-  let cached: { series: MinuteCounts[]; totals: ClassTotals; judgement: AlarmJudgement } | undefined;
-  const judged = (): { series: MinuteCounts[]; totals: ClassTotals; judgement: AlarmJudgement } => {
+  interface Judged {
+    series: MinuteCounts[];
+    totals: ClassTotals;
+    peers: PeerTotals[];
+    judgement: AlarmJudgement;
+  }
+  let cached: Judged | undefined;
+  const judged = (): Judged => {
     if (dirty || cached === undefined) {
       const series = cloudWatch.responsesByMinute(namespace);
-      cached = { series, totals: cloudWatch.responsesByClass(namespace), judgement: judgeAlarms(rules, series) };
+      cached = {
+        series,
+        totals: cloudWatch.responsesByClass(namespace),
+        peers: rankedPeers(cloudWatch.responsesByPeer(namespace)),
+        judgement: judgeAlarms(rules, series, (peer) => cloudWatch.responsesByMinute(namespace, peer)),
+      };
       dirty = false;
     }
     return cached;
@@ -79,13 +111,13 @@ export const createMetricsView = (o: {
 
   return {
     now: () => {
-      const { series, totals, judgement } = judged();
+      const { series, totals, peers, judgement } = judged();
       const recentMinutes = recentOf(series, judgement.clock?.newestMinuteMs);
       const recentTotals = emptyTotals();
       for (const m of recentMinutes) {
         for (const [cls, n] of Object.entries(m.counts) as [keyof ClassTotals, number][]) recentTotals[cls] += n;
       }
-      return { totals, recentMinutes, recentTotals, judgement };
+      return { totals, recentMinutes, recentTotals, peers, judgement };
     },
     rejudge: () => {
       dirty = true;

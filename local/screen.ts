@@ -5,7 +5,7 @@ import type { ClassTotals } from './cloudwatch-server.js';
 import { FINAL_STATES, type FileStatus } from './file-status.js';
 import type { LocalEvent } from './local-events.js';
 import type { LocalSnapshot } from './local-stack.js';
-import { RECENT_MINUTES } from './metrics-view.js';
+import { type PeerTotals, RECENT_MINUTES } from './metrics-view.js';
 
 /** What the header says about the running stack. */
 export interface StackInfo {
@@ -179,11 +179,27 @@ export const renderCounts = (snap: LocalSnapshot, paint: Paint): string[] => {
   for (const m of snap.recentMinutes) lines.push(row(formatMinute(m.minuteStartMs, true), m.counts, labelWidth));
   lines.push(row(`last ${RECENT_MINUTES} min`, snap.recentTotals, labelWidth));
   lines.push(paint.bold(row('total', totals, labelWidth)));
+  return [...lines, ...renderTopPeers(snap.peers, paint, labelWidth)];
+};
+
+/** Peers shown under the class table. */
+export const TOP_PEERS_SHOWN = 5;
+
+/** The peers answering the most 5xx and 6xx (then the busiest), when the function publishes per-peer metrics. */
+const renderTopPeers = (peers: readonly PeerTotals[], paint: Paint, labelWidth: number): string[] => {
+  if (peers.length === 0) return [];
+  const lines = [
+    '',
+    paint.bold('Top peers by 5xx+6xx') +
+      paint.dim(` (senders; ${int(peers.length)} published, from Responses by Peer)`),
+  ];
+  for (const p of peers.slice(0, TOP_PEERS_SHOWN))
+    lines.push(row(shortenMiddle(p.peer, labelWidth - 1), p.totals, labelWidth));
   return lines;
 };
 
 const describeRule = (rule: SpikeAlarmRule): string =>
-  `${rule.responseClass} > ${rule.thresholdPercent} % of ≥ ${int(rule.minResponsesPerPeriod)} responses per ${rule.periodSeconds} s, ` +
+  `${rule.responseClass}${rule.peer === undefined ? '' : ` from ${rule.peer}`} > ${rule.thresholdPercent} % of ≥ ${int(rule.minResponsesPerPeriod)} ${rule.peer === undefined ? '' : 'of its '}responses per ${rule.periodSeconds} s, ` +
   `${rule.datapointsToAlarm} of ${rule.evaluationPeriods} periods`;
 
 const paintState = (state: AlarmState, paint: Paint): string =>
@@ -200,19 +216,21 @@ export const renderAlarms = (snap: LocalSnapshot, paint: Paint, replay: boolean)
       ? '  no responses yet: states are INSUFFICIENT_DATA'
       : `  judged at ${formatMinute(clock.nowMs, true)} UTC = the end of the newest minute in the data (log time), not the wall clock`,
   );
+  // a peer's rule id (`ServerErrorSpike-carrier-a`) is longer than the global ones
+  const idWidth = Math.max(20, ...alarms.map((a) => a.rule.id.length + 2));
   for (const a of alarms) {
     const e = a.evaluation;
     const since = lastChange(a, clock?.nowMs);
     lines.push(
-      `  ${a.rule.id.padEnd(20)}${paintState(e.state, paint)}${String(e.breachingPeriods).padStart(3)} of ${e.evaluationPeriods} periods breaching (ALARM at ${e.datapointsToAlarm})` +
+      `  ${a.rule.id.padEnd(idWidth)}${paintState(e.state, paint)}${String(e.breachingPeriods).padStart(3)} of ${e.evaluationPeriods} periods breaching (ALARM at ${e.datapointsToAlarm})` +
         `${since === undefined ? '' : `, since ${formatMinute(since)}`}`,
     );
-    lines.push(paint.dim(`  ${''.padEnd(20)}${describeRule(a.rule)}`));
+    lines.push(paint.dim(`  ${''.padEnd(idWidth)}${describeRule(a.rule)}`));
     if (replay && clock !== null) {
       const changes = a.transitions.map(
         (t) => `${formatMinute(t.atMs)} ${t.from} → ${t.to}${t.atMs > clock.nowMs ? ' (after the data ends)' : ''}`,
       );
-      lines.push(`  ${''.padEnd(20)}replayed: ${changes.length === 0 ? 'no change' : changes.join(' · ')}`);
+      lines.push(`  ${''.padEnd(idWidth)}replayed: ${changes.length === 0 ? 'no change' : changes.join(' · ')}`);
     }
   }
   return lines;

@@ -22,7 +22,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  buildSpikeAlarmRules,
+  buildAllSpikeAlarmRules,
   DEFAULT_SPIKE_ALARM_SETTINGS,
   describeSpikeRule,
   RESPONSE_CLASSES,
@@ -51,6 +51,16 @@ export interface MonitoringProps {
    * @default 'class'
    */
   readonly metricDetail?: MetricDetail;
+  /**
+   * The function publishes `Responses` by Peer: adds the top-peers widget.
+   * @default false
+   */
+  readonly peerMetrics?: boolean;
+  /**
+   * Named peers with their own 5xx and 6xx spike alarms, on `Responses` by Peer (needs {@link peerMetrics}).
+   * @default [] (no per-peer alarms)
+   */
+  readonly peerAlarms?: readonly string[];
   /**
    * Add a CloudWatch anomaly-detection alarm on the 5xx count (about USD 0.30 a month more).
    * @default false
@@ -89,8 +99,8 @@ export class Monitoring extends Construct {
   readonly alarmTopicKey: Key;
   /** The rules the spike alarms were built from (the local stack evaluates the same ones). */
   readonly spikeRules: readonly SpikeAlarmRule[];
-  /** Spike alarms by rule id. */
-  readonly spikeAlarms: Readonly<Record<SpikeAlarmRule['id'], Alarm>>;
+  /** Spike alarms by rule id (the peers' ones too, as `ServerErrorSpike-<peer>`). */
+  readonly spikeAlarms: Readonly<Record<string, Alarm>>;
   /** The optional anomaly-detection alarm on the 5xx count. */
   readonly anomalyAlarm: Alarm | undefined;
   /** Health alarms by id. */
@@ -147,14 +157,18 @@ export class Monitoring extends Construct {
       return alarm;
     };
 
-    this.spikeRules = buildSpikeAlarmRules(settings);
-    const spikeAlarms: Partial<Record<SpikeAlarmRule['id'], Alarm>> = {};
-    const ratioExpressions = new Map<SpikeAlarmRule['id'], MathExpression>();
+    if (props.peerAlarms !== undefined && props.peerAlarms.length > 0 && props.peerMetrics !== true) {
+      throw new Error('peerAlarms read the per-peer metrics: set peerMetrics too');
+    }
+    this.spikeRules = buildAllSpikeAlarmRules(settings, props.peerAlarms ?? []);
+    const spikeAlarms: Record<string, Alarm> = {};
+    const ratioExpressions = new Map<string, MathExpression>();
     for (const rule of this.spikeRules) {
       const expression = ratioExpressionOf(rule);
       ratioExpressions.set(rule.id, expression);
       spikeAlarms[rule.id] = wire(
-        new Alarm(this, rule.id, {
+        // a construct id may not hold "/"; the rule id stays the alarm's key
+        new Alarm(this, rule.id.replaceAll('/', '_'), {
           alarmDescription: describeSpikeRule(rule),
           metric: expression,
           threshold: rule.thresholdPercent,
@@ -165,7 +179,7 @@ export class Monitoring extends Construct {
         }),
       );
     }
-    this.spikeAlarms = spikeAlarms as Record<SpikeAlarmRule['id'], Alarm>;
+    this.spikeAlarms = spikeAlarms;
 
     const serverErrors = new Metric({
       namespace,
@@ -300,23 +314,43 @@ export class Monitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      ...this.spikeRules.map((rule) => {
-        const expression = ratioExpressions.get(rule.id);
-        if (expression === undefined) throw new Error(`no expression for ${rule.id}`);
-        return new GraphWidget({
-          title: `${rule.responseClass} share of responses (%)`,
-          left: [expression],
-          leftYAxis: { min: 0, showUnits: false },
-          leftAnnotations: [
-            { value: rule.thresholdPercent, label: `alarm above ${rule.thresholdPercent} %`, color: '#d62728' },
-          ],
-          width: 12,
-          height: 6,
-        });
-      }),
+      ...this.spikeRules
+        .filter((rule) => rule.peer === undefined && rule.datapointsToAlarm > 1)
+        .map((rule) => {
+          const expression = ratioExpressions.get(rule.id);
+          if (expression === undefined) throw new Error(`no expression for ${rule.id}`);
+          // the burst rule of the same class judges the same share, at its own threshold
+          const burst = this.spikeRules.find(
+            (r) => r.peer === undefined && r.datapointsToAlarm === 1 && r.responseClass === rule.responseClass,
+          );
+          return new GraphWidget({
+            title: `${rule.responseClass} share of responses (%)`,
+            left: [expression],
+            leftYAxis: { min: 0, showUnits: false },
+            leftAnnotations: [
+              {
+                value: rule.thresholdPercent,
+                label: `alarm above ${rule.thresholdPercent} % in ${rule.datapointsToAlarm} periods`,
+                color: '#ff7f0e',
+              },
+              ...(burst === undefined
+                ? []
+                : [
+                    {
+                      value: burst.thresholdPercent,
+                      label: `alarm above ${burst.thresholdPercent} % in one period of ≥ ${burst.minResponsesPerPeriod}`,
+                      color: '#d62728',
+                    },
+                  ]),
+            ],
+            width: 12,
+            height: 6,
+          });
+        }),
     );
     const top = topBreakdownWidget(namespace, props.metricDetail ?? DEFAULTS.metricDetail);
     if (top !== undefined) this.dashboard.addWidgets(top);
+    if (props.peerMetrics === true) this.dashboard.addWidgets(...topPeersWidgets(namespace));
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Files',
@@ -429,3 +463,24 @@ const topBreakdownWidget = (namespace: string, detail: MetricDetail): IWidget | 
     height: 6,
   });
 };
+
+/**
+ * The ten peers answering the most 5xx, and the most 6xx, by Metrics Insights over `Responses` by Class and Peer:
+ * whoever they are this hour, without listing peers in advance.
+ */
+const topPeersWidgets = (namespace: string): IWidget[] =>
+  (['5xx', '6xx'] as const).map(
+    (cls) =>
+      new GraphWidget({
+        title: `Top 10 peers by ${cls} responses`,
+        left: [
+          new MathExpression({
+            expression: `SELECT SUM(Responses) FROM SCHEMA("${namespace}", Class, Peer) WHERE Class = '${cls}' GROUP BY Peer ORDER BY SUM() DESC LIMIT 10`,
+            label: '',
+          }),
+        ],
+        stacked: true,
+        width: 12,
+        height: 6,
+      }),
+  );

@@ -12,6 +12,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PeerMapSpec } from '../../lambda/engine/peers.js';
 import { DEFAULTS, type MetricDetail } from '../defaults.js';
+import { functionSettingsEnvironment } from '../function-environment.js';
 
 /** The repository root: the bundle's project root and where package-lock.json lives. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,6 +58,11 @@ export interface ProcessorFunctionProps {
    */
   readonly peerTopN?: number;
   /**
+   * Publish the RFC 6076 KPI metrics (KPI_METRICS).
+   * @default true
+   */
+  readonly kpiMetrics?: boolean;
+  /**
    * Ledger items expire this many days after they were written.
    * @default 30
    */
@@ -99,16 +105,6 @@ export interface ProcessorFunctionProps {
 }
 
 /** The processing function, its log group, its least-privilege role and its SQS event source. */
-/** PEERS, PEER_METRICS and PEER_TOP_N, as the function's config reader expects them. */
-const peerEnvironment = (props: ProcessorFunctionProps): Record<string, string> => {
-  const peers = props.peers ?? DEFAULTS.peers;
-  return {
-    ...(Object.keys(peers).length > 0 ? { PEERS: JSON.stringify(peers) } : {}),
-    PEER_METRICS: String(props.peerMetrics ?? DEFAULTS.peerMetrics),
-    PEER_TOP_N: String(props.peerTopN ?? DEFAULTS.peerTopN),
-  };
-};
-
 export class ProcessorFunction extends Construct {
   /** The Lambda function. */
   readonly function: NodejsFunction;
@@ -156,11 +152,16 @@ export class ProcessorFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       description: 'Turns SIP logs dropped into S3 into per-class CloudWatch response metrics',
       environment: {
-        METRICS_NAMESPACE: namespace,
+        ...functionSettingsEnvironment({
+          namespace,
+          metricDetail: props.metricDetail,
+          peers: props.peers,
+          peerMetrics: props.peerMetrics,
+          peerTopN: props.peerTopN,
+          kpiMetrics: props.kpiMetrics,
+          ledgerRetentionDays: props.ledgerRetentionDays,
+        }),
         LEDGER_TABLE: props.ledgerTable.tableName,
-        METRIC_DETAIL: props.metricDetail ?? DEFAULTS.metricDetail,
-        ...peerEnvironment(props),
-        LEDGER_TTL_DAYS: String(props.ledgerRetentionDays ?? DEFAULTS.ledgerRetentionDays),
         // fallback only: the handler leases for the invocation's remaining time when Lambda tells it
         LEASE_SECONDS: String(timeout.toSeconds()),
         POWERTOOLS_SERVICE_NAME: 'sip-metrics',

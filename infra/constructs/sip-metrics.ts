@@ -9,6 +9,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PeerMapSpec } from '../../lambda/engine/peers.js';
 import { DEFAULT_SPIKE_ALARM_SETTINGS, type SpikeAlarmSettings } from '../alarm-rules.js';
+import { peerAlarmProblems } from '../config.js';
 import { type BucketEncryptionMode, DEFAULTS, type MetricDetail, VISIBILITY_TIMEOUT_FACTOR } from '../defaults.js';
 import { LedgerTable } from './ledger-table.js';
 import { LogIngest } from './log-ingest.js';
@@ -43,7 +44,7 @@ export interface SipMetricsProps {
    */
   readonly peers?: PeerMapSpec;
   /**
-   * Publish `Responses` by (Class, Peer) too: six custom metrics per published peer.
+   * Publish `Responses` by (Class, Peer) and by Peer too: seven custom metrics per published peer.
    * @default false
    */
   readonly peerMetrics?: boolean;
@@ -52,6 +53,16 @@ export interface SipMetricsProps {
    * @default 10
    */
   readonly peerTopN?: number;
+  /**
+   * Publish the RFC 6076 KPI metrics: InviteTransactions by Outcome and the three delays (9 metrics).
+   * @default true
+   */
+  readonly kpiMetrics?: boolean;
+  /**
+   * Named peers (keys of {@link peers}) with their own 5xx and 6xx spike alarms; needs {@link peerMetrics}.
+   * @default [] (no per-peer alarms)
+   */
+  readonly peerAlarms?: readonly string[];
   /**
    * Encryption at rest of the log bucket.
    * @default 's3-managed'
@@ -170,6 +181,12 @@ export class SipMetrics extends Construct {
     if (spikeAlarms.namespace !== namespace) {
       throw new Error(`spikeAlarms.namespace (${spikeAlarms.namespace}) must equal namespace (${namespace})`);
     }
+    const peerProblems = peerAlarmProblems({
+      peers: props.peers ?? DEFAULTS.peers,
+      peerMetrics: props.peerMetrics ?? DEFAULTS.peerMetrics,
+      peerAlarms: props.peerAlarms ?? DEFAULTS.peerAlarms,
+    });
+    if (peerProblems.length > 0) throw new Error(`peerAlarms: ${peerProblems.join('; ')}`);
     const timeout = props.functionTimeout ?? Duration.seconds(DEFAULTS.functionTimeoutSeconds);
 
     const ingest = new LogIngest(this, 'Ingest', {
@@ -195,6 +212,7 @@ export class SipMetrics extends Construct {
       peers: props.peers,
       peerMetrics: props.peerMetrics,
       peerTopN: props.peerTopN,
+      kpiMetrics: props.kpiMetrics,
       ledgerRetentionDays: props.ledgerRetentionDays,
       memoryMiB: props.functionMemoryMiB,
       timeout,
@@ -210,6 +228,8 @@ export class SipMetrics extends Construct {
       deadLetterQueue: ingest.deadLetterQueue,
       spikeAlarms,
       metricDetail: props.metricDetail,
+      peerMetrics: props.peerMetrics,
+      peerAlarms: props.peerAlarms,
       anomalyDetection: props.anomalyDetection,
       anomalyStdDevs: props.anomalyStdDevs,
       queueAgeAlarm: props.queueAgeAlarm,

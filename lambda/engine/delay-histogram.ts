@@ -115,3 +115,18 @@ export class DelayHistogram {
     };
   }
 }
+
+/**
+ * The histogram as observations for CloudWatch's Values/Counts: each occupied bucket's midpoint (clamped to the
+ * exact extremes, rounded to the microsecond) with its count, so CloudWatch's own percentiles land within the
+ * bucket's ±0.5 %.
+ */
+export const delayObservations = (d: DelayHistogramData): { values: number[]; counts: number[] } => {
+  const byValue = new Map<number, number>();
+  for (const [k, n] of Object.entries(d.buckets)) {
+    const v = round3(Math.min(d.maxMs ?? 0, Math.max(d.minMs ?? 0, midpointOf(Number(k)))));
+    byValue.set(v, (byValue.get(v) ?? 0) + n);
+  }
+  const values = [...byValue.keys()].sort((a, b) => a - b);
+  return { values, counts: values.map((v) => byValue.get(v) ?? 0) };
+};

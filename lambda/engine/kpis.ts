@@ -54,7 +54,26 @@ export interface KpiData extends KpiCounts {
   readonly sdd: DelayHistogramData;
   readonly rrd: DelayHistogramData;
   readonly series: KpiMinute[];
+  /** SRD, SDD and RRD per minute of the transaction's first message (minutes with a delay only), for metrics. */
+  readonly delaySeries: KpiDelayMinute[];
 }
+
+/** The three delays of one minute, by the time each transaction was first seen. */
+export interface KpiDelayMinute {
+  /** Start of the minute, ISO 8601 UTC. */
+  readonly minute: string;
+  readonly srd: DelayHistogramData;
+  readonly sdd: DelayHistogramData;
+  readonly rrd: DelayHistogramData;
+}
+
+type DelayKind = 'srd' | 'sdd' | 'rrd';
+type DelayHistograms = Record<DelayKind, DelayHistogram>;
+const newDelayHistograms = (): DelayHistograms => ({
+  srd: new DelayHistogram(),
+  sdd: new DelayHistogram(),
+  rrd: new DelayHistogram(),
+});
 
 /** The `kpis` object of a report: RFC 6076 percentages (2 decimals, null without a denominator). */
 export interface KpiReport {
@@ -170,9 +189,8 @@ export class KpiTracker {
   private readonly transactions: GenerationalMap<TransactionState>;
   /** Call-ID -> INVITE transactions answered 200 and not yet ended by a BYE 2xx. */
   private readonly sessions: GenerationalMap<{ n: number; minutes: number[] }>;
-  private readonly srd = new DelayHistogram();
-  private readonly sdd = new DelayHistogram();
-  private readonly rrd = new DelayHistogram();
+  private readonly delays = newDelayHistograms();
+  private readonly minuteDelays = new Map<number, DelayHistograms>();
   private evicted = 0;
   private mergedOpen = 0;
 
@@ -216,14 +234,14 @@ export class KpiTracker {
     if (method === 'INVITE' && code > 100 && !t.answered) {
       // RFC 6076 §4.1: SRD ends at the first provisional other than 100 Trying, or a final
       t.answered = true;
-      if (t.requestMs !== undefined && timeMs !== undefined) this.srd.add(timeMs - t.requestMs);
+      if (t.requestMs !== undefined && timeMs !== undefined) this.addDelay('srd', t.minuteMs, timeMs - t.requestMs);
     }
     if (code < 200 || t.outcome !== 0) return;
     t.outcome = code;
     if (method === 'INVITE') this.settleInvite(t, code);
     else {
       const delay = t.requestMs !== undefined && timeMs !== undefined ? timeMs - t.requestMs : undefined;
-      if (delay !== undefined) (method === 'BYE' ? this.sdd : this.rrd).add(delay);
+      if (delay !== undefined) this.addDelay(method === 'BYE' ? 'sdd' : 'rrd', t.minuteMs, delay);
       if (method === 'BYE' && code >= 200 && code < 300) this.endSession(t.callId);
     }
   }
@@ -249,6 +267,20 @@ export class KpiTracker {
     this.sessions.delete(callId);
   }
 
+  private addDelay(kind: DelayKind, minuteMs: number, ms: number): void {
+    this.delays[kind].add(ms);
+    if (minuteMs >= 0) this.delaysOf(minuteMs)[kind].add(ms);
+  }
+
+  private delaysOf(minuteMs: number): DelayHistograms {
+    let d = this.minuteDelays.get(minuteMs);
+    if (d === undefined) {
+      d = newDelayHistograms();
+      this.minuteDelays.set(minuteMs, d);
+    }
+    return d;
+  }
+
   private bump(minuteMs: number, field: keyof KpiCounts): void {
     this.totals[field]++;
     if (minuteMs < 0) return;
@@ -265,9 +297,15 @@ export class KpiTracker {
     addCounts(this.totals, d);
     this.evicted += d.evicted;
     this.mergedOpen += d.openTransactions;
-    this.srd.merge(d.srd);
-    this.sdd.merge(d.sdd);
-    this.rrd.merge(d.rrd);
+    this.delays.srd.merge(d.srd);
+    this.delays.sdd.merge(d.sdd);
+    this.delays.rrd.merge(d.rrd);
+    for (const m of d.delaySeries) {
+      const into = this.delaysOf(Date.parse(m.minute));
+      into.srd.merge(m.srd);
+      into.sdd.merge(m.sdd);
+      into.rrd.merge(m.rrd);
+    }
     for (const m of d.series) {
       const ms = Date.parse(m.minute);
       let b = this.minutes.get(ms);
@@ -295,10 +333,18 @@ export class KpiTracker {
       ...this.totals,
       openTransactions: open,
       evicted: this.evicted,
-      srd: this.srd.toData(),
-      sdd: this.sdd.toData(),
-      rrd: this.rrd.toData(),
+      srd: this.delays.srd.toData(),
+      sdd: this.delays.sdd.toData(),
+      rrd: this.delays.rrd.toData(),
       series,
+      delaySeries: [...this.minuteDelays.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([ms, d]) => ({
+          minute: new Date(ms).toISOString(),
+          srd: d.srd.toData(),
+          sdd: d.sdd.toData(),
+          rrd: d.rrd.toData(),
+        })),
     };
   }
 }

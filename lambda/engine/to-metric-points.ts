@@ -1,3 +1,5 @@
+import { delayObservations } from './delay-histogram.js';
+import type { KpiCounts } from './kpis.js';
 import { OTHER_PEER } from './peers.js';
 import type { ClassCounts, ScanResult } from './tally.js';
 import type { ResponseClass } from './types.js';
@@ -14,14 +16,18 @@ export type MetricName =
   | 'BytesProcessed'
   | 'ParseAnomalies'
   | 'FilesFailed'
-  | 'ProcessingLagSeconds';
+  | 'ProcessingLagSeconds'
+  | 'InviteTransactions'
+  | 'SessionRequestDelay'
+  | 'SessionDisconnectDelay'
+  | 'RegistrationRequestDelay';
 
 /** CloudWatch units used by this product. */
-export type MetricUnit = 'Count' | 'Bytes' | 'Seconds';
+export type MetricUnit = 'Count' | 'Bytes' | 'Seconds' | 'Milliseconds';
 
 /** One dimension, named as CloudWatch names it. */
 export interface MetricDimension {
-  readonly Name: 'Class' | 'Code' | 'Method' | 'Peer';
+  readonly Name: 'Class' | 'Code' | 'Method' | 'Peer' | 'Outcome';
   readonly Value: string;
 }
 
@@ -52,9 +58,31 @@ export interface MetricPointOptions {
   readonly uploadTimeMs: number;
   /** The processing time: stamps the operational datums and the restamped ones. */
   readonly nowMs: number;
-  /** Publish `Responses` by Peer and Class too (opt-in: each peer is 6 more metrics). */
+  /** Publish `Responses` by Peer, and by Peer and Class, too (opt-in: each peer is 7 more metrics). */
   readonly peerMetrics?: PeerMetricOptions;
+  /** Publish the RFC 6076 KPI counts and delays (9 metrics; see KPI_OUTCOMES). */
+  readonly kpiMetrics?: boolean;
 }
+
+/**
+ * The `Outcome` dimension of `InviteTransactions`, each a numerator of an RFC 6076 ratio (the dimensionless total
+ * is the denominator): SER = Established / (total − Redirected), SEER = Effective / (total − Redirected),
+ * ISA = Ineffective / total, SCR = Completed / total. Sums, so metric math gives exact ratios over any period.
+ */
+export const KPI_OUTCOMES = {
+  Redirected: 'redirected',
+  Established: 'established',
+  Effective: 'effective',
+  Ineffective: 'ineffective',
+  Completed: 'completed',
+} as const satisfies Record<string, keyof KpiCounts>;
+
+/** The delay metrics (milliseconds, as Values/Counts so CloudWatch computes percentiles). */
+export const KPI_DELAY_METRICS = {
+  srd: 'SessionRequestDelay',
+  sdd: 'SessionDisconnectDelay',
+  rrd: 'RegistrationRequestDelay',
+} as const satisfies Record<string, MetricName>;
 
 /** The cardinality guard of the per-peer metrics. */
 export interface PeerMetricOptions {
@@ -220,6 +248,34 @@ class PointMerger {
   }
 }
 
+const KPI_FIELDS: readonly (keyof KpiCounts)[] = [
+  'inviteTransactions',
+  'redirected',
+  'established',
+  'effective',
+  'ineffective',
+  'completed',
+];
+
+/** The KPI counts per minute, and what the series does not hold (untimed transactions) at the upload minute. */
+const kpiSlices = (r: ScanResult, uploadMinuteMs: number): { minuteMs: number; counts: KpiCounts }[] => {
+  const k = r.kpis;
+  const untimed: KpiCounts = {
+    inviteTransactions: k.inviteTransactions,
+    redirected: k.redirected,
+    established: k.established,
+    effective: k.effective,
+    ineffective: k.ineffective,
+    completed: k.completed,
+  };
+  const out: { minuteMs: number; counts: KpiCounts }[] = k.series.map((m) => {
+    for (const f of KPI_FIELDS) untimed[f] = minus(untimed[f], m[f]);
+    return { minuteMs: Date.parse(m.minute), counts: m };
+  });
+  out.push({ minuteMs: uploadMinuteMs, counts: untimed });
+  return out;
+};
+
 /**
  * Converts a file's counts into CloudWatch datums, per minute of the log's own time. Every response is one
  * observation of value 1 (`Values: [1], Counts: [n]`), so both Sum and SampleCount equal the response count
@@ -261,6 +317,9 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
     if (published !== null) {
       for (const [peer, byClass] of Object.entries(s.byPeer)) {
         const value = published.get(peer) ?? OTHER_PEER;
+        // the peer's total: the denominator of its spike alarms, the same shape as the dimensionless total
+        const peerResponses = RESPONSE_CLASSES.reduce((n, c) => n + byClass[c], 0);
+        merger.add('Responses', [{ Name: 'Peer', Value: value }], ts, 'Count', 1, peerResponses);
         for (const c of RESPONSE_CLASSES) {
           merger.add(
             'Responses',
@@ -282,6 +341,25 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
       for (const [method, codes] of Object.entries(s.byMethod)) {
         const name = KNOWN_METHODS.has(method) ? method : 'OTHER';
         for (const [code, n] of Object.entries(codes)) addDetailed(ts, code, { Name: 'Method', Value: name }, n);
+      }
+    }
+  }
+
+  if (opts.kpiMetrics === true) {
+    const stamp = (ms: number): number =>
+      ms < opts.nowMs - MAX_PAST_MS || ms > opts.nowMs + MAX_FUTURE_MS ? nowMinute : ms;
+    for (const m of kpiSlices(result, floorMinute(opts.uploadTimeMs))) {
+      const ts = stamp(m.minuteMs);
+      merger.add('InviteTransactions', [], ts, 'Count', 1, m.counts.inviteTransactions);
+      for (const [outcome, field] of Object.entries(KPI_OUTCOMES)) {
+        merger.add('InviteTransactions', [{ Name: 'Outcome', Value: outcome }], ts, 'Count', 1, m.counts[field]);
+      }
+    }
+    for (const d of result.kpis.delaySeries) {
+      const ts = stamp(Date.parse(d.minute));
+      for (const [kind, name] of Object.entries(KPI_DELAY_METRICS) as [keyof typeof KPI_DELAY_METRICS, MetricName][]) {
+        const { values, counts } = delayObservations(d[kind]);
+        for (const [i, v] of values.entries()) merger.add(name, [], ts, 'Milliseconds', v, counts[i] ?? 0);
       }
     }
   }

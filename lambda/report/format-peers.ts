@@ -8,8 +8,10 @@ const failures = (c: ClassCounts): number => c['5xx'] + c['6xx'];
 
 const pct = (n: number, total: number): string => (total === 0 ? '-' : `${((100 * n) / total).toFixed(1)}%`);
 
-/** Peers, worst first: by 5xx+6xx, then by volume, then by name. */
-export const rankPeers = (byPeer: ScanResult['byPeer']): [string, ScanResult['byPeer'][string]][] =>
+/** Peers, worst first: by 5xx+6xx, then by volume, then by name (also the local stack's top-peers order). */
+export const rankPeers = <P extends { readonly responses: number; readonly byClass: ClassCounts }>(
+  byPeer: Readonly<Record<string, P>>,
+): [string, P][] =>
   Object.entries(byPeer).sort(
     (a, b) =>
       failures(b[1].byClass) - failures(a[1].byClass) || b[1].responses - a[1].responses || a[0].localeCompare(b[0]),

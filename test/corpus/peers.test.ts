@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scan } from '../../lambda/engine/index.js';
 import { parsePeerMap } from '../../lambda/engine/peers.js';
 import type { ClassCounts, ScanResult } from '../../lambda/engine/tally.js';
+import { chunked, readFixture } from '../support/collect.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 
 /**
@@ -74,5 +75,31 @@ describe('responses by peer on the shared captures', () => {
     const truth = foldedTruth(TRUTH['mixed.pcap']?.byEndpoint ?? {});
     expect(classesByPeer(text)).toEqual(truth);
     expect(classesByPeer(tcpdump)).toEqual(truth);
+  });
+});
+
+describe('responses by peer where the bytes move around (test/fixtures/pcap/peer-edges.pcap)', () => {
+  const truth = JSON.parse(readFixture('pcap/peer-edges.tshark.json').toString('utf8')) as {
+    byIp: Record<string, ClassCounts>;
+    resendsByIp: Record<string, number>;
+  };
+
+  it('keys IPv6 and IPv4 fragments, TCP segments, a TCP retransmission and a SIP resend by sender as tshark does', async () => {
+    // Prepare
+    const capture = readFixture('pcap/peer-edges.pcap');
+
+    // Act: whole, and cut into 7-byte chunks so every header and fragment straddles a chunk boundary
+    const whole = await scan(chunked(capture, []));
+    const cut = await scan(
+      chunked(
+        capture,
+        Array.from({ length: Math.ceil(capture.length / 7) }, (_, i) => i * 7),
+      ),
+    );
+
+    // Assess
+    expect(classesByPeer(whole)).toEqual(truth.byIp);
+    expect(classesByPeer(cut)).toEqual(truth.byIp);
+    expect(whole.retransmissions.responses).toBe(truth.resendsByIp['198.51.100.60']);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildAllSpikeAlarmRules,
+  buildBurstAlarmRules,
   buildSpikeAlarmRules,
   DEFAULT_SPIKE_ALARM_SETTINGS,
   describeSpikeRule,
@@ -18,6 +20,7 @@ describe('buildSpikeAlarmRules', () => {
     expect(rules).toEqual([
       {
         id: 'ServerErrorSpike',
+        kind: 'ServerErrorSpike',
         responseClass: '5xx',
         title: '5xx responses above 5 % of all responses',
         classMetric: {
@@ -47,6 +50,7 @@ describe('buildSpikeAlarmRules', () => {
       },
       {
         id: 'GlobalFailureSpike',
+        kind: 'GlobalFailureSpike',
         responseClass: '6xx',
         title: '6xx responses above 2 % of all responses',
         classMetric: {
@@ -86,6 +90,74 @@ describe('buildSpikeAlarmRules', () => {
     expect(serverErrors?.expression).toBe('IF(mTotal >= 20, 100 * FILL(m5xx, 0) / mTotal, 0)');
     expect(serverErrors?.classMetric.namespace).toBe('Edge/SIP');
     expect(serverErrors?.totalMetric.namespace).toBe('Edge/SIP');
+  });
+
+  it('makes burst rules that need one breaching period, at 10 % / 5 % of at least 200 responses, over the same N', () => {
+    // Prepare
+    const settings = DEFAULT_SPIKE_ALARM_SETTINGS;
+    // Act
+    const bursts = buildBurstAlarmRules(settings);
+    // Assess
+    expect(
+      bursts.map((r) => [
+        r.id,
+        r.responseClass,
+        r.thresholdPercent,
+        r.datapointsToAlarm,
+        r.evaluationPeriods,
+        r.expression,
+      ]),
+    ).toEqual([
+      ['ServerErrorBurst', '5xx', 10, 1, 68, 'IF(mTotal >= 200, 100 * FILL(m5xx, 0) / mTotal, 0)'],
+      ['GlobalFailureBurst', '6xx', 5, 1, 68, 'IF(mTotal >= 200, 100 * FILL(m6xx, 0) / mTotal, 0)'],
+    ]);
+    expect(buildAllSpikeAlarmRules(settings, []).map((r) => r.id)).toEqual([
+      'ServerErrorSpike',
+      'GlobalFailureSpike',
+      'ServerErrorBurst',
+      'GlobalFailureBurst',
+    ]);
+  });
+
+  it("judges a peer's share of its own responses, on Responses by Class and Peer over Responses by Peer", () => {
+    // Prepare
+    const settings = DEFAULT_SPIKE_ALARM_SETTINGS;
+    // Act
+    const rules = buildAllSpikeAlarmRules(settings, ['carrier-a']);
+    // Assess
+    expect(rules.map((r) => r.id)).toEqual([
+      'ServerErrorSpike',
+      'GlobalFailureSpike',
+      'ServerErrorBurst',
+      'GlobalFailureBurst',
+      'ServerErrorSpike-carrier-a',
+      'GlobalFailureSpike-carrier-a',
+    ]);
+    const peerRule = rules[4];
+    expect(peerRule).toEqual({
+      ...buildSpikeAlarmRules(settings)[0],
+      id: 'ServerErrorSpike-carrier-a',
+      peer: 'carrier-a',
+      title: '5xx responses from peer carrier-a above 5 % of its responses',
+      classMetric: {
+        id: 'm5xx',
+        namespace: 'SIP',
+        metricName: 'Responses',
+        dimensions: { Class: '5xx', Peer: 'carrier-a' },
+        statistic: 'Sum',
+        responseClass: '5xx',
+        peer: 'carrier-a',
+      },
+      totalMetric: {
+        id: 'mTotal',
+        namespace: 'SIP',
+        metricName: 'Responses',
+        dimensions: { Peer: 'carrier-a' },
+        statistic: 'Sum',
+        responseClass: 'all',
+        peer: 'carrier-a',
+      },
+    });
   });
 });
 

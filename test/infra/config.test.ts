@@ -11,6 +11,8 @@ const DEFAULT_CONFIG: StackConfig = {
   peers: {},
   peerMetrics: false,
   peerTopN: 10,
+  kpiMetrics: true,
+  peerAlarms: [],
   bucketEncryption: 's3-managed',
   logExpirationDays: 90,
   noncurrentVersionExpirationDays: 30,
@@ -32,6 +34,9 @@ const DEFAULT_CONFIG: StackConfig = {
     minResponsesPerPeriod: 100,
     serverErrorThresholdPercent: 5,
     globalFailureThresholdPercent: 2,
+    burstMinResponsesPerPeriod: 200,
+    serverErrorBurstThresholdPercent: 10,
+    globalFailureBurstThresholdPercent: 5,
   },
   anomalyDetection: false,
   anomalyStdDevs: 3,
@@ -128,11 +133,11 @@ describe('readStackConfig', () => {
     // Assess
     expect(problems).toEqual([
       'sipMetrics:alarmEmial is not a setting of this app (known: stackName, namespace, keyPrefix, keySuffixes, ' +
-        'metricDetail, peers, peerMetrics, peerTopN, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
+        'metricDetail, peers, peerMetrics, peerTopN, kpiMetrics, peerAlarms, bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays, accessLogExpirationDays, ' +
         'ledgerRetentionDays, retainData, functionMemoryMiB, functionTimeoutSeconds, batchSize, maxConcurrency, ' +
         'functionLogRetentionDays, alarmEmail, alarmPeriodSeconds, alarmDatapointsToAlarm, alarmEvaluationPeriods, ' +
         'alarmLatenessMinutes, alarmMinResponses, serverErrorThresholdPercent, globalFailureThresholdPercent, ' +
-        'anomalyDetection, anomalyStdDevs, queueAgeAlarmSeconds)',
+        'burstMinResponses, serverErrorBurstThresholdPercent, globalFailureBurstThresholdPercent, anomalyDetection, anomalyStdDevs, queueAgeAlarmSeconds)',
       'sipMetrics:namespace must be 1-255 of A-Z a-z 0-9 . - _ / # : and must not start with "AWS/" or ":", got "AWS/SIP"',
       'sipMetrics:keyPrefix must be a non-empty S3 key prefix without * or ? and without a leading /, got "logs/*"',
       'sipMetrics:metricDetail must be one of class, code, method, got "all"',
@@ -224,5 +229,41 @@ describe('readAppStackConfig', () => {
       expect.objectContaining({ code: 'CONFIG' }),
     );
     expect(readStackConfig({ 'sipMetrics:peers': '{"pbx":["192.0.2.10"]}' }).peers).toEqual({ pbx: ['192.0.2.10'] });
+  });
+
+  it('takes per-peer alarms for named peers, from JSON or a comma-separated -c value', () => {
+    // Prepare
+    const peers = { 'carrier-a': ['203.0.113.0/24'], pbx: ['192.0.2.10'] };
+
+    // Act
+    const fromJson = readStackConfig({
+      'sipMetrics:peers': peers,
+      'sipMetrics:peerMetrics': true,
+      'sipMetrics:peerAlarms': ['carrier-a'],
+    });
+    const fromCli = readStackConfig({
+      'sipMetrics:peers': JSON.stringify(peers),
+      'sipMetrics:peerMetrics': 'true',
+      'sipMetrics:peerAlarms': 'carrier-a, pbx',
+    });
+
+    // Assess
+    expect(fromJson.peerAlarms).toEqual(['carrier-a']);
+    expect(fromCli.peerAlarms).toEqual(['carrier-a', 'pbx']);
+  });
+
+  it('refuses per-peer alarms without per-peer metrics, for unnamed peers, or twice, all at once', () => {
+    // Act
+    const problems = problemsOf({
+      'sipMetrics:peers': { 'carrier-a': ['203.0.113.0/24'] },
+      'sipMetrics:peerAlarms': ['carrier-a', '198.51.100.7', 'carrier-a'],
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      'sipMetrics:peerAlarms: per-peer alarms read the per-peer metrics: turn peerMetrics on',
+      'sipMetrics:peerAlarms: "198.51.100.7" is not a peer of the peer map (peers: carrier-a)',
+      'sipMetrics:peerAlarms: a peer is listed twice',
+    ]);
   });
 });

@@ -33,6 +33,7 @@ const OVERRIDES = {
   'sipMetrics:peers': '{"carrier-a":["203.0.113.0/24","198.51.100.7:5060"]}',
   'sipMetrics:peerMetrics': 'true',
   'sipMetrics:peerTopN': '5',
+  'sipMetrics:peerAlarms': 'carrier-a',
 };
 
 let s: Synthesized;
@@ -264,7 +265,56 @@ describe('alarms from context', () => {
       ],
       AlarmActions: [{ Ref: ids.topic }],
     });
-    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    // 2 spike + 2 burst + 2 carrier-a spike + anomaly + 5 health
+    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
+  });
+
+  it("alarms on carrier-a's own 5xx and 6xx share, from Responses by Peer, with the same periods and gates", () => {
+    // Prepare
+    const expected = (cls: '5xx' | '6xx', threshold: number): Record<string, unknown> => ({
+      AlarmDescription: Match.stringLikeRegexp(
+        `^${cls} responses from peer carrier-a above ${threshold} % of its responses`,
+      ),
+      Metrics: [
+        Match.objectLike({ Expression: `IF(mTotal >= 500, 100 * FILL(m${cls}, 0) / mTotal, 0)`, ReturnData: true }),
+        Match.objectLike({
+          Id: `m${cls}`,
+          MetricStat: {
+            Metric: {
+              Namespace: 'Acme/SIP',
+              MetricName: 'Responses',
+              Dimensions: [
+                { Name: 'Class', Value: cls },
+                { Name: 'Peer', Value: 'carrier-a' },
+              ],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        }),
+        Match.objectLike({
+          Id: 'mTotal',
+          MetricStat: {
+            Metric: {
+              Namespace: 'Acme/SIP',
+              MetricName: 'Responses',
+              Dimensions: [{ Name: 'Peer', Value: 'carrier-a' }],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        }),
+      ],
+      Threshold: threshold,
+      EvaluationPeriods: 14,
+      DatapointsToAlarm: 2,
+      AlarmActions: [{ Ref: ids.topic }],
+      OKActions: [{ Ref: ids.topic }],
+    });
+    // Act: synthesized in beforeAll
+    // Assess
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', expected('5xx', 10));
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', expected('6xx', 0.5));
   });
 
   it('reads FilesFailed from the configured namespace and alarms on a 10-minute-old message', () => {
@@ -293,7 +343,26 @@ describe('dashboard at code detail', () => {
         },
       ],
     ]);
-    expect(widgetTitled(widgets, 'Alarms').properties.alarms).toHaveLength(8);
+    expect(widgetTitled(widgets, 'Alarms').properties.alarms).toHaveLength(12);
+  });
+
+  it('graphs the top 10 peers by 5xx and by 6xx with Metrics Insights queries over Class and Peer', () => {
+    // Prepare
+    const widgets = dashboardWidgets(s.template);
+    // Act
+    const queries = (['5xx', '6xx'] as const).map(
+      (cls) => widgetTitled(widgets, `Top 10 peers by ${cls} responses`).properties.metrics,
+    );
+    // Assess
+    expect(queries).toEqual(
+      (['5xx', '6xx'] as const).map((cls) => [
+        [
+          {
+            expression: `SELECT SUM(Responses) FROM SCHEMA("Acme/SIP", Class, Peer) WHERE Class = '${cls}' GROUP BY Peer ORDER BY SUM() DESC LIMIT 10`,
+          },
+        ],
+      ]),
+    );
   });
 });
 

@@ -494,6 +494,26 @@ describe('spike alarms', () => {
     });
   });
 
+  it('alarms on a single minute of 5xx above 10 % (6xx above 5 %) of at least 200 responses, within the same 68 minutes', () => {
+    // Prepare
+    const burst = (cls: '5xx' | '6xx', threshold: number): Record<string, unknown> => ({
+      AlarmDescription: Match.stringLikeRegexp(
+        `^${cls} responses above ${threshold} % of all responses in a single period`,
+      ),
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: `IF(mTotal >= 200, 100 * FILL(m${cls}, 0) / mTotal, 0)`, ReturnData: true }),
+      ]),
+      Threshold: threshold,
+      EvaluationPeriods: 68,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    // Act: synthesized in beforeAll
+    // Assess
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', burst('5xx', 10));
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', burst('6xx', 5));
+  });
+
   it('creates no anomaly-detection alarm unless asked', () => {
     // Prepare, Act: synthesized in beforeAll
     // Assess
@@ -579,7 +599,7 @@ describe('health alarms', () => {
     );
   });
 
-  it('makes seven alarms in all, every one notifying the topic on ALARM and on OK', () => {
+  it('makes nine alarms in all, every one notifying the topic on ALARM and on OK', () => {
     // Prepare
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
     // Act
@@ -589,8 +609,8 @@ describe('health alarms', () => {
         JSON.stringify(a.Properties.OKActions) === JSON.stringify([{ Ref: ids.topic }]),
     );
     // Assess
-    expect(alarms).toHaveLength(7);
-    expect(wired).toHaveLength(7);
+    expect(alarms).toHaveLength(9);
+    expect(wired).toHaveLength(9);
   });
 });
 
@@ -615,10 +635,12 @@ describe('dashboard', () => {
       ]),
     );
     expect(ratio5xx.properties.annotations?.horizontal).toEqual([
-      { value: 5, label: 'alarm above 5 %', color: '#d62728', yAxis: 'left' },
+      { value: 5, label: 'alarm above 5 % in 3 periods', color: '#ff7f0e', yAxis: 'left' },
+      { value: 10, label: 'alarm above 10 % in one period of ≥ 200', color: '#d62728', yAxis: 'left' },
     ]);
     expect(ratio6xx.properties.annotations?.horizontal).toEqual([
-      { value: 2, label: 'alarm above 2 %', color: '#d62728', yAxis: 'left' },
+      { value: 2, label: 'alarm above 2 % in 3 periods', color: '#ff7f0e', yAxis: 'left' },
+      { value: 5, label: 'alarm above 5 % in one period of ≥ 200', color: '#d62728', yAxis: 'left' },
     ]);
     expect(ratio5xx.properties.metrics?.[0]).toEqual([
       {
@@ -628,7 +650,7 @@ describe('dashboard', () => {
       },
     ]);
     expect(alarms.type).toBe('alarm');
-    expect(alarms.properties.alarms).toHaveLength(7);
+    expect(alarms.properties.alarms).toHaveLength(9);
   });
 
   it('graphs files, bytes, lag, queues and the function, and no top-codes widget at class detail', () => {

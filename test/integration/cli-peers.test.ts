@@ -60,6 +60,25 @@ describe('sip-metrics scan by peer', () => {
     expect(rows[1]).toEqual(['appserver', '425', '214', '87', '11', '68', '27', '18', '6.4%', '4.2%']);
   });
 
+  it('breaks each minute of --per-minute down by peer with --by peer', () => {
+    // Prepare
+    const peers = peersFile({ proxy: ['127.0.0.1:15060', '[::1]:15060'], appserver: ['127.0.0.1:15062'] });
+
+    // Act
+    const r = runCli(['scan', '--by', 'peer', '--per-minute', '--peers', peers, `${CORPUS_DIR}mixed.pcap`]);
+
+    // Assess: mixed.pcap is one minute of log time; its peers add up to the minute's row
+    expect(r.code).toBe(0);
+    const table = r.stdout.slice(r.stdout.indexOf('per minute (log time, UTC)')).split('\n').slice(1, 6);
+    expect(table.map((l) => l.trim().split(/\s+/))).toEqual([
+      ['2026-11-24', '13:39', '648', '784', '22', '279', '55', '46', '1,834'],
+      ['proxy', '362', '449', '11', '189', '28', '23', '1,062'],
+      ['appserver', '214', '87', '11', '68', '27', '18', '425'],
+      ['127.0.0.1', '55', '211', '0', '17', '0', '5', '288'],
+      ['::1', '17', '37', '0', '5', '0', '0', '59'],
+    ]);
+  });
+
   it('refuses a bad peer map with every problem listed, and exit code 2', () => {
     // Prepare
     const peers = peersFile({ a: ['10.0.0.0/40'], other: ['10.0.0.1'] });

@@ -5,26 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStackConfig, type StackConfig } from '../../infra/config.js';
 import { objectRefsOf } from '../../lambda/adapters/s3-events.js';
 import type { ClassTotals, RecordedDatum } from '../../local/cloudwatch-server.js';
 import { createLocalS3Client } from '../../local/emulators.js';
 import { LocalStackError } from '../../local/errors.js';
-import { FINAL_STATES } from '../../local/file-status.js';
 import type { LocalEvent } from '../../local/local-events.js';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
 import { type CreatedObject, createdObjectsOf, toS3Record } from '../../local/s3-notifications.js';
 import { formatBytes } from '../../local/screen.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
-import { sippRecord } from '../support/log-formats.js';
+import { cdkConfig, finished, waitFor } from '../support/local-stack-waits.js';
+import { pjsipRecord, sippRecord } from '../support/log-formats.js';
+import { response } from '../support/sip-samples.js';
 
 const MS_PER_MINUTE = 60_000;
 const FREE_PORTS = { s3: 0, dynamoDb: 0, cloudWatch: 0 } as const;
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'] as const;
-
-/** The deployed configuration, read from cdk.json as `npm start` reads it. */
-const cdkConfig = (): StackConfig =>
-  readStackConfig((JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Record<string, unknown> }).context);
 
 const zeroTotals = (): ClassTotals => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
 
@@ -32,21 +28,6 @@ const addTotals = (into: ClassTotals, add: Readonly<Record<string, number>>): Cl
   for (const c of CLASSES) into[c] += add[c] ?? 0;
   return into;
 };
-
-/** Polls until `predicate` holds; fails with `what` after `timeoutMs`. */
-const waitFor = async (what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
-const finished = (stack: LocalStack, keys: readonly string[]) => (): boolean =>
-  keys.every((k) => {
-    const f = stack.snapshot().files.find((x) => x.key === k);
-    return f !== undefined && FINAL_STATES.has(f.state);
-  });
 
 /** Whether a TCP port on 127.0.0.1 can be bound again (nothing of ours holds it). */
 const canBind = (port: number): Promise<boolean> =>
@@ -274,15 +255,22 @@ describe("npm start: the 5xx spike alarm, judged on the log's own minutes", () =
     expect(duringSpike.alarms.map((a) => [a.rule.id, a.evaluation.state, a.evaluation.breachingPeriods])).toEqual([
       ['ServerErrorSpike', 'ALARM', 3],
       ['GlobalFailureSpike', 'OK', 0],
+      // 120 responses a minute is below the burst rules' 200
+      ['ServerErrorBurst', 'OK', 0],
+      ['GlobalFailureBurst', 'OK', 0],
     ]);
     expect(afterCalm.clock?.nowMs).toBe(start + 83 * MS_PER_MINUTE);
     expect(afterCalm.alarms.map((a) => [a.rule.id, a.evaluation.state, a.evaluation.breachingPeriods])).toEqual([
       ['ServerErrorSpike', 'OK', 0],
       ['GlobalFailureSpike', 'OK', 0],
+      ['ServerErrorBurst', 'OK', 0],
+      ['GlobalFailureBurst', 'OK', 0],
     ]);
     expect(alarmLines()).toEqual([
       `ServerErrorSpike INSUFFICIENT_DATA → ALARM at ${hhmm(start + 10 * MS_PER_MINUTE)}`,
       `GlobalFailureSpike INSUFFICIENT_DATA → OK at ${hhmm(start + 10 * MS_PER_MINUTE)}`,
+      `ServerErrorBurst INSUFFICIENT_DATA → OK at ${hhmm(start + 10 * MS_PER_MINUTE)}`,
+      `GlobalFailureBurst INSUFFICIENT_DATA → OK at ${hhmm(start + 10 * MS_PER_MINUTE)}`,
       `ServerErrorSpike ALARM → OK at ${hhmm(start + 83 * MS_PER_MINUTE)}`,
     ]);
     // the replay, as if the data had arrived on time: ALARM at the end of the third 503 minute, OK once the first
@@ -365,6 +353,42 @@ describe('npm start -- --once FILE...', () => {
     expect(oneSpace(lines.find((l) => l.startsWith('  GlobalFailureSpike')) ?? '')).toBe(
       ` GlobalFailureSpike OK 0 of 68 periods breaching (ALARM at 3), since ${hhmm(start - 20 * MS_PER_MINUTE)}`,
     );
+  });
+
+  it('raises the 5xx burst alarm on one untimed file of 15 % 503, and no alarm on the bundled examples', async () => {
+    // Prepare: a pjsip log without logger timestamps: every response lands on the upload minute
+    const untimed = join(root, 'untimed.pjsip.log');
+    const parts: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const [code, reason] = i % 20 < 3 ? [503, 'Service Unavailable'] : [200, 'OK'];
+      parts.push(pjsipRecord('in', 'UDP:203.0.113.9:5060', response(code, reason, '1 INVITE', `untimed-${i}@pbx`)));
+    }
+    writeFileSync(untimed, parts.join(''));
+    const states = (stdout: string): string[] =>
+      stdout
+        .split('\n')
+        .filter((l) => /^ {2}(ServerError|GlobalFailure)(Spike|Burst) /.test(l))
+        .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '));
+
+    // Act
+    const bad = await runStart(['--once', untimed]);
+    const examples = await runStart(['--once', 'examples']);
+
+    // Assess
+    expect([bad.code, bad.stderr]).toEqual([0, '']);
+    expect(states(bad.stdout)).toEqual([
+      'ServerErrorSpike OK',
+      'GlobalFailureSpike OK',
+      'ServerErrorBurst ALARM',
+      'GlobalFailureBurst OK',
+    ]);
+    expect([examples.code, examples.stderr]).toEqual([0, '']);
+    expect(states(examples.stdout)).toEqual([
+      'ServerErrorSpike OK',
+      'GlobalFailureSpike OK',
+      'ServerErrorBurst OK',
+      'GlobalFailureBurst OK',
+    ]);
   });
 
   it('exits 1 with a one-line error when a file does not exist', async () => {

@@ -5,6 +5,7 @@ import { spawnHandler } from '../support/child-handler.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
 import type { RecordedDatum } from '../support/fake-cloudwatch.js';
+import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { responsesBy } from '../support/responses-by.js';
 import { s3Event } from '../support/s3-event.js';
@@ -91,7 +92,76 @@ describe('METRIC_DETAIL', () => {
 
     // Assess
     const dims = new Set(emu.cloudWatch.datums.map((d) => Object.keys(d.dimensions).sort().join('+')));
-    expect([...dims].sort()).toEqual(['', 'Class']);
+    // Outcome: the KPI counts, published at every detail
+    expect([...dims].sort()).toEqual(['', 'Class', 'Outcome']);
+  });
+});
+
+describe('KPI_METRICS', () => {
+  /** Sum of a metric's observations (value x count), and how many observations, over every datum. */
+  const observed = (name: string, dims: Record<string, string> = {}): { sum: number; count: number } => {
+    let sum = 0;
+    let count = 0;
+    for (const d of emu.cloudWatch.datums) {
+      if (d.metricName !== name || JSON.stringify(d.dimensions) !== JSON.stringify(dims)) continue;
+      for (const [i, v] of d.values.entries()) {
+        sum += v * (d.counts[i] ?? 1);
+        count += d.counts[i] ?? 1;
+      }
+    }
+    return { sum, count };
+  };
+
+  it('publishes the numerators and denominator of SER, SEER, ISA and SCR, and the delays, as tshark counts them', async () => {
+    // Prepare
+    const { handler } = await coldStartHandler({ ...emu.env, KPI_METRICS: 'true' }, vi.resetModules);
+    const obj = await emu.put('kpis/mixed.pcap', readFileSync(`${CORPUS_DIR}mixed.pcap`));
+
+    // Act
+    await handler(sqsEvent(sqsRecord(s3Event(obj))), lambdaContext());
+
+    // Assess: the report's ratios rebuilt from the published sums (test/corpus/kpis.test.ts checks them on tshark)
+    const n = (outcome?: string): number =>
+      emu.cloudWatch.sum('InviteTransactions', outcome === undefined ? {} : { Outcome: outcome });
+    const pct = (num: number, den: number): number => Math.round((num / den) * 10_000) / 100;
+    const all = n();
+    expect(all).toBe(MIXED_PCAP_KPI_REPORT.inviteTransactions);
+    expect([
+      pct(n('Established'), all - n('Redirected')),
+      pct(n('Effective'), all - n('Redirected')),
+      pct(n('Ineffective'), all),
+      pct(n('Completed'), all),
+    ]).toEqual([
+      MIXED_PCAP_KPI_REPORT.ser,
+      MIXED_PCAP_KPI_REPORT.seer,
+      MIXED_PCAP_KPI_REPORT.isa,
+      MIXED_PCAP_KPI_REPORT.scr,
+    ]);
+    const srd = observed('SessionRequestDelay');
+    expect([srd.count, observed('SessionDisconnectDelay').count, observed('RegistrationRequestDelay').count]).toEqual([
+      MIXED_PCAP_KPI_REPORT.srdMs.count,
+      MIXED_PCAP_KPI_REPORT.sddMs.count,
+      MIXED_PCAP_KPI_REPORT.rrdMs.count,
+    ]);
+    // each observation is its bucket's midpoint: within 0.5 % of the true delay
+    expect(Math.abs(srd.sum / srd.count - MIXED_PCAP_KPI_REPORT.srdMs.mean)).toBeLessThan(
+      MIXED_PCAP_KPI_REPORT.srdMs.mean * 0.005,
+    );
+    expect(emu.cloudWatch.datums.find((d) => d.metricName === 'SessionRequestDelay')?.unit).toBe('Milliseconds');
+  });
+
+  it('publishes no KPI metric with KPI_METRICS=false', async () => {
+    // Prepare
+    const { handler } = await coldStartHandler({ ...emu.env, KPI_METRICS: 'false' }, vi.resetModules);
+    const obj = await emu.put('kpis-off/mixed.pcap', readFileSync(`${CORPUS_DIR}mixed.pcap`));
+
+    // Act
+    await handler(sqsEvent(sqsRecord(s3Event(obj))), lambdaContext());
+
+    // Assess
+    const names = new Set(emu.cloudWatch.datums.map((d) => d.metricName));
+    expect(['InviteTransactions', 'SessionRequestDelay'].filter((m) => names.has(m))).toEqual([]);
+    expect(emu.cloudWatch.sum('Responses', { Class: '5xx' })).toBe(55);
   });
 });
 
@@ -246,6 +316,10 @@ describe('PEER_METRICS', () => {
       '127.0.0.1': { '1xx': 55, '2xx': 211, '4xx': 17, '6xx': 5 },
       other: { '1xx': 17, '2xx': 37, '4xx': 5 },
     });
+    // each peer's total, which its spike alarms divide by
+    expect(
+      ['proxy', 'appserver', '127.0.0.1', 'other'].map((Peer) => emu.cloudWatch.sum('Responses', { Peer })),
+    ).toEqual([1062, 425, 288, 59]);
     expect(emu.cloudWatch.sum('Responses', { Class: '5xx' })).toBe(55);
   });
 

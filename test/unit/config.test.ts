@@ -15,7 +15,16 @@ describe('readConfig', () => {
       publishTimeoutMs: 10_000,
       ledgerTtlDays: 30,
       s3ForcePathStyle: false,
+      kpiMetrics: true,
     });
+  });
+
+  it('turns the KPI metrics off with KPI_METRICS=false and refuses anything but true or false', () => {
+    // Act, Assess
+    expect(readConfig({ LEDGER_TABLE: 'sip-ledger', KPI_METRICS: 'false' }).kpiMetrics).toBe(false);
+    expect(() => readConfig({ LEDGER_TABLE: 'sip-ledger', KPI_METRICS: 'yes' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG', message: 'KPI_METRICS must be true or false, got "yes"' }),
+    );
   });
 
   it('uses path-style S3 addressing when an S3 or global endpoint is configured', () => {

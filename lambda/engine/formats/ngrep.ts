@@ -41,6 +41,17 @@ const PREAMBLE = /^(?:interface|input|filter|match): /;
 
 const TRANSPORT: Readonly<Record<string, Transport>> = { U: 'udp', T: 'tcp', I: 'unknown' };
 
+/**
+ * ngrep prints a UDP or TCP endpoint as `ip:port` and an IPv6 one without brackets (`2001:db8::1:5060`), which is
+ * itself a valid IPv6 address: bracket it here, where the port is known to be last (`[2001:db8::1]:5060`).
+ * ICMP (`I`) endpoints have no port.
+ */
+const withPort = (kind: string, endpoint: string): string => {
+  if (kind === 'I' || endpoint.indexOf(':') === endpoint.lastIndexOf(':')) return endpoint;
+  const colon = endpoint.lastIndexOf(':');
+  return `[${endpoint.slice(0, colon)}]${endpoint.slice(colon)}`;
+};
+
 export const ngrepReader: TextFormatReader = {
   format: 'ngrep',
   firstBytes: 'UTI',
@@ -51,8 +62,8 @@ export const ngrepReader: TextFormatReader = {
     const m = HEADER.exec(lineText(buf, ls, lf));
     if (!m) return null;
     const kind = m[1] ?? 'U';
-    const src = m[3] ?? '';
-    const dst = m[4] ?? '';
+    const src = withPort(kind, m[3] ?? '');
+    const dst = withPort(kind, m[4] ?? '');
     const time = m[2] ? findDateTime(m[2]) : undefined;
     const payloadStart = Math.min(lf + 1, end);
 

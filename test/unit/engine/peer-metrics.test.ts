@@ -34,7 +34,8 @@ describe('per-peer metrics', () => {
 
     // Assess
     expect(Object.keys(r.byPeer)).toHaveLength(10_001);
-    const byPeer = points.filter((p) => p.Dimensions.some((d) => d.Name === 'Peer'));
+    const byPeer = points.filter((p) => p.Dimensions.some((d) => d.Name === 'Peer') && p.Dimensions.length === 2);
+    const peerTotals = points.filter((p) => p.Dimensions.length === 1 && p.Dimensions[0]?.Name === 'Peer');
     const values = new Set(byPeer.map((p) => p.Dimensions.find((d) => d.Name === 'Peer')?.Value));
     expect(values.size).toBe(12);
     expect(values.has('carrier-a')).toBe(true);
@@ -47,6 +48,11 @@ describe('per-peer metrics', () => {
     expect(sum('other', '5xx')).toBe(10_000 - 10);
     // one datum per published peer and class that has responses: 12 peers, one class each
     expect(byPeer).toHaveLength(12);
+    // and each peer's total, the denominator of its spike alarms
+    expect(peerTotals).toHaveLength(12);
+    const total = (peer: string): number | undefined =>
+      peerTotals.find((p) => p.Dimensions[0]?.Value === peer)?.Counts[0];
+    expect([total('carrier-a'), total('other'), total('10.0.0.0')]).toEqual([40, 10_000 - 10, 1]);
   });
 
   it('publish nothing by Peer unless asked to', async () => {
