@@ -257,3 +257,126 @@ export const describeSpikeRule = (rule: SpikeAlarmRule): string =>
   `in ${rule.datapointsToAlarm} of the last ${rule.evaluationPeriods} periods: ` +
   `data up to ${Math.floor(((rule.evaluationPeriods - rule.datapointsToAlarm) * rule.periodSeconds) / 60)} min late still alarms. ` +
   `Missing data is treated as ${rule.treatMissingData}.`;
+
+/** The KPI alarms' settings; an absent threshold means no alarm for that KPI. */
+export interface KpiAlarmSettings {
+  readonly namespace: string;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  /** Periods whose denominator holds fewer INVITE transactions evaluate as not breaching. */
+  readonly minTransactionsPerPeriod: number;
+  /** ISA (RFC 6076 §4.7) above this percentage breaches. */
+  readonly isaThresholdPercent?: number;
+  /** SER (RFC 6076 §4.5) below this percentage breaches. */
+  readonly serThresholdPercent?: number;
+}
+
+/** The INVITE transaction counts of one period, as the KPI metrics publish them. */
+export interface KpiPeriodCounts {
+  readonly inviteTransactions: number;
+  readonly redirected: number;
+  readonly established: number;
+  readonly ineffective: number;
+}
+
+/** One `InviteTransactions` metric a KPI rule reads: the total, or one Outcome numerator. */
+export interface KpiMetric {
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: 'InviteTransactions';
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly statistic: 'Sum';
+}
+
+/** An alarm on an RFC 6076 ratio of INVITE transactions per period, M of N, gated by volume. */
+export interface KpiAlarmRule {
+  readonly id: 'IneffectiveSessionAttempts' | 'LowSessionEstablishment';
+  readonly kpi: 'isa' | 'ser';
+  readonly title: string;
+  readonly metrics: readonly KpiMetric[];
+  /** CloudWatch metric math; `kpiPercent()` computes the same value locally. */
+  readonly expression: string;
+  readonly thresholdPercent: number;
+  readonly comparison: 'GreaterThanThreshold' | 'LessThanThreshold';
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly minTransactionsPerPeriod: number;
+  readonly treatMissingData: TreatMissingData;
+}
+
+const kpiMetric = (namespace: string, id: string, outcome?: string): KpiMetric => ({
+  id,
+  namespace,
+  metricName: 'InviteTransactions',
+  dimensions: outcome === undefined ? {} : { Outcome: outcome },
+  statistic: 'Sum',
+});
+
+/**
+ * ISA above and SER below their thresholds, for the thresholds that are set. Below the volume gate ISA reads 0 and
+ * SER 100, so a quiet period never breaches either.
+ */
+export const buildKpiAlarmRules = (s: KpiAlarmSettings): KpiAlarmRule[] => {
+  const common = {
+    periodSeconds: s.periodSeconds,
+    evaluationPeriods: s.evaluationPeriods,
+    datapointsToAlarm: s.datapointsToAlarm,
+    minTransactionsPerPeriod: s.minTransactionsPerPeriod,
+    treatMissingData: 'notBreaching' as const,
+  };
+  const min = s.minTransactionsPerPeriod;
+  const rules: KpiAlarmRule[] = [];
+  if (s.isaThresholdPercent !== undefined) {
+    rules.push({
+      ...common,
+      id: 'IneffectiveSessionAttempts',
+      kpi: 'isa',
+      title: `ISA (INVITEs ending 408, 500, 503 or 504) above ${s.isaThresholdPercent} % of INVITE transactions`,
+      metrics: [kpiMetric(s.namespace, 'mAll'), kpiMetric(s.namespace, 'mIneffective', 'Ineffective')],
+      expression: `IF(mAll >= ${min}, 100 * FILL(mIneffective, 0) / mAll, 0)`,
+      thresholdPercent: s.isaThresholdPercent,
+      comparison: 'GreaterThanThreshold',
+    });
+  }
+  if (s.serThresholdPercent !== undefined) {
+    rules.push({
+      ...common,
+      id: 'LowSessionEstablishment',
+      kpi: 'ser',
+      title: `SER (INVITEs answered 200, of those not redirected) below ${s.serThresholdPercent} %`,
+      metrics: [
+        kpiMetric(s.namespace, 'mAll'),
+        kpiMetric(s.namespace, 'mRedirected', 'Redirected'),
+        kpiMetric(s.namespace, 'mEstablished', 'Established'),
+      ],
+      expression: `IF(mAll - FILL(mRedirected, 0) >= ${min}, 100 * FILL(mEstablished, 0) / (mAll - FILL(mRedirected, 0)), 100)`,
+      thresholdPercent: s.serThresholdPercent,
+      comparison: 'LessThanThreshold',
+    });
+  }
+  return rules;
+};
+
+/** What a KPI rule's expression yields for one period: undefined without INVITE transactions (no datapoint). */
+export const kpiPercent = (rule: KpiAlarmRule, c: KpiPeriodCounts | undefined): number | undefined => {
+  if (c === undefined || c.inviteTransactions === 0) return undefined;
+  if (rule.kpi === 'isa') {
+    return c.inviteTransactions < rule.minTransactionsPerPeriod ? 0 : (100 * c.ineffective) / c.inviteTransactions;
+  }
+  const answerable = c.inviteTransactions - c.redirected;
+  return answerable < rule.minTransactionsPerPeriod ? 100 : (100 * c.established) / answerable;
+};
+
+/** Whether one datapoint breaches a KPI rule. */
+export const isKpiBreaching = (rule: KpiAlarmRule, valuePercent: number): boolean =>
+  rule.comparison === 'GreaterThanThreshold'
+    ? valuePercent > rule.thresholdPercent
+    : valuePercent < rule.thresholdPercent;
+
+/** A human description of a KPI alarm. */
+export const describeKpiRule = (rule: KpiAlarmRule): string =>
+  `${rule.title} (periods of ${rule.periodSeconds} s with at least ${rule.minTransactionsPerPeriod} INVITE transactions), ` +
+  `in ${rule.datapointsToAlarm} of the last ${rule.evaluationPeriods} periods, by the minute of each INVITE. ` +
+  `Missing data is treated as ${rule.treatMissingData}.`;

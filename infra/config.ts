@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { type PeerMapSpec, parsePeerMap } from '../lambda/engine/peers.js';
 import { SipMetricsError } from '../lambda/errors.js';
-import { evaluationPeriodsFor, MAX_EVALUATION_RANGE_SECONDS, type SpikeAlarmSettings } from './alarm-rules.js';
+import {
+  evaluationPeriodsFor,
+  type KpiAlarmSettings,
+  MAX_EVALUATION_RANGE_SECONDS,
+  type SpikeAlarmSettings,
+} from './alarm-rules.js';
 import {
   BUCKET_ENCRYPTION_MODES,
   type BucketEncryptionMode,
@@ -57,6 +62,8 @@ export interface StackConfig {
   /** How late a datum may reach CloudWatch and still move the spike alarms. */
   readonly alarmLatenessMinutes: number;
   readonly spikeAlarms: SpikeAlarmSettings;
+  /** ISA and SER alarms; each only when its threshold is set. */
+  readonly kpiAlarms: KpiAlarmSettings;
   readonly anomalyDetection: boolean;
   readonly anomalyStdDevs: number;
   readonly queueAgeAlarmSeconds: number;
@@ -267,6 +274,21 @@ const KEYS = {
     DEFAULTS.globalFailureBurstThresholdPercent as number,
     'must be a percentage above 0 and below 100',
   ),
+  isaAlarmThresholdPercent: spec<number | undefined>(
+    z.preprocess(fromCliNumber, z.number().gt(0).lt(100).optional()),
+    undefined,
+    'must be a percentage above 0 and below 100 (or absent: no ISA alarm)',
+  ),
+  serAlarmThresholdPercent: spec<number | undefined>(
+    z.preprocess(fromCliNumber, z.number().gt(0).lt(100).optional()),
+    undefined,
+    'must be a percentage above 0 and below 100 (or absent: no SER alarm)',
+  ),
+  kpiAlarmMinTransactions: spec(
+    wholeNumber(1, 1_000_000_000),
+    DEFAULTS.kpiAlarmMinTransactions as number,
+    'must be a whole number of INVITE transactions per period, at least 1',
+  ),
   anomalyDetection: spec(flag, DEFAULTS.anomalyDetection as boolean, 'must be true or false'),
   anomalyStdDevs: spec(decimal(0, 100), DEFAULTS.anomalyStdDevs as number, 'must be a number above 0 and below 100'),
   queueAgeAlarmSeconds: spec(
@@ -334,6 +356,11 @@ const crossCheck = (v: Values, evaluationPeriods: number, problems: string[]): v
     }
   }
   for (const problem of peerAlarmProblems(v)) problems.push(`${CONTEXT_PREFIX}peerAlarms: ${problem}`);
+  if ((v.isaAlarmThresholdPercent !== undefined || v.serAlarmThresholdPercent !== undefined) && !v.kpiMetrics) {
+    problems.push(
+      `${CONTEXT_PREFIX}isaAlarmThresholdPercent and serAlarmThresholdPercent read the KPI metrics: keep kpiMetrics on`,
+    );
+  }
   if (new Set(v.keySuffixes).size !== v.keySuffixes.length) {
     problems.push(`${CONTEXT_PREFIX}keySuffixes lists a suffix twice, got ${show(v.keySuffixes)}`);
   }
@@ -408,6 +435,15 @@ export const readStackConfig = (context: Readonly<Record<string, unknown>>): Sta
       burstMinResponsesPerPeriod: v.burstMinResponses,
       serverErrorBurstThresholdPercent: v.serverErrorBurstThresholdPercent,
       globalFailureBurstThresholdPercent: v.globalFailureBurstThresholdPercent,
+    },
+    kpiAlarms: {
+      namespace: v.namespace,
+      periodSeconds: v.alarmPeriodSeconds,
+      datapointsToAlarm: v.alarmDatapointsToAlarm,
+      evaluationPeriods,
+      minTransactionsPerPeriod: v.kpiAlarmMinTransactions,
+      ...(v.isaAlarmThresholdPercent === undefined ? {} : { isaThresholdPercent: v.isaAlarmThresholdPercent }),
+      ...(v.serAlarmThresholdPercent === undefined ? {} : { serThresholdPercent: v.serAlarmThresholdPercent }),
     },
     anomalyDetection: v.anomalyDetection,
     anomalyStdDevs: v.anomalyStdDevs,

@@ -61,6 +61,8 @@ export const DEFAULTS = {
   burstMinResponses: 200,
   serverErrorBurstThresholdPercent: 10,
   globalFailureBurstThresholdPercent: 5,
+  // an ISA/SER ratio of fewer INVITEs a minute is noise
+  kpiAlarmMinTransactions: 30,
   anomalyDetection: false,
   anomalyStdDevs: 3,
   queueAgeAlarmSeconds: 900,

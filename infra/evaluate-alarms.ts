@@ -3,7 +3,16 @@
  * periods aligned to the clock, the expression of `alarm-rules.ts` per period, M of the last N periods, missing data
  * per `treatMissingData`. Used by the local stack (`npm start`). Pure: no aws-cdk-lib, no I/O, no clock.
  */
-import { isBreaching, type ResponseClass, ratioPercent, type SpikeAlarmRule } from './alarm-rules.js';
+import {
+  isBreaching,
+  isKpiBreaching,
+  type KpiAlarmRule,
+  type KpiPeriodCounts,
+  kpiPercent,
+  type ResponseClass,
+  ratioPercent,
+  type SpikeAlarmRule,
+} from './alarm-rules.js';
 
 /** Responses counted in one minute of log time. */
 export interface MinuteCounts {
@@ -30,7 +39,7 @@ export interface EvaluatedPeriod {
 
 /** The state of one alarm at one instant, with the periods that decided it. */
 export interface AlarmEvaluation {
-  readonly ruleId: SpikeAlarmRule['id'];
+  readonly ruleId: string;
   readonly state: AlarmState;
   /** Breaching periods among the N (missing ones counted per `treatMissingData`). */
   readonly breachingPeriods: number;
@@ -42,7 +51,7 @@ export interface AlarmEvaluation {
 
 /** A change of state, for "went to ALARM at … / back to OK at …" lines. */
 export interface AlarmTransition {
-  readonly ruleId: SpikeAlarmRule['id'];
+  readonly ruleId: string;
   readonly atMs: number;
   readonly from: AlarmState;
   readonly to: AlarmState;
@@ -75,10 +84,12 @@ const aggregate = (series: Iterable<MinuteCounts>, periodMs: number): Map<number
   return periods;
 };
 
-const decide = (
-  rule: SpikeAlarmRule,
-  periods: readonly EvaluatedPeriod[],
-): { state: AlarmState; breaching: number } => {
+/** What the evaluator needs of any rule: its period, its M of N and its missing-data treatment. */
+type Judged = Pick<SpikeAlarmRule, 'periodSeconds' | 'evaluationPeriods' | 'datapointsToAlarm' | 'treatMissingData'> & {
+  readonly id: string;
+};
+
+const decide = (rule: Judged, periods: readonly EvaluatedPeriod[]): { state: AlarmState; breaching: number } => {
   const present = periods.filter((p) => p.valuePercent !== undefined);
   const missing = periods.length - present.length;
   const breachingPresent = present.filter((p) => p.breaching).length;
@@ -96,28 +107,13 @@ const decide = (
   }
 };
 
-const evaluateAggregated = (
-  rule: SpikeAlarmRule,
-  periods: ReadonlyMap<number, PeriodTotals>,
-  nowMs: number,
-): AlarmEvaluation => {
+/** The rule's last N completed periods before `nowMs`, each judged by `periodAt`, and the state they give. */
+const evaluateWith = (rule: Judged, periodAt: (startMs: number) => EvaluatedPeriod, nowMs: number): AlarmEvaluation => {
   const periodMs = rule.periodSeconds * 1000;
   // only completed periods: the one still running would judge a partial minute
   const end = periodStart(nowMs, periodMs);
   const evaluated: EvaluatedPeriod[] = [];
-  for (let i = rule.evaluationPeriods; i >= 1; i--) {
-    const startMs = end - i * periodMs;
-    const totals = periods.get(startMs);
-    const classCount = totals?.byClass.get(rule.responseClass) ?? 0;
-    const valuePercent = ratioPercent(rule, classCount, totals?.total);
-    evaluated.push({
-      startMs,
-      classCount,
-      totalCount: totals?.total,
-      valuePercent,
-      breaching: valuePercent !== undefined && isBreaching(rule, valuePercent),
-    });
-  }
+  for (let i = rule.evaluationPeriods; i >= 1; i--) evaluated.push(periodAt(end - i * periodMs));
   const { state, breaching } = decide(rule, evaluated);
   return {
     ruleId: rule.id,
@@ -128,6 +124,47 @@ const evaluateAggregated = (
     periods: evaluated,
   };
 };
+
+/** Every change of state from `fromMs` to `toMs`, evaluated once a minute as CloudWatch does. */
+const replayWith = (
+  rule: Judged,
+  periodAt: (startMs: number) => EvaluatedPeriod,
+  fromMs: number,
+  toMs: number,
+): AlarmTransition[] => {
+  const stepMs = 60_000;
+  const transitions: AlarmTransition[] = [];
+  let state: AlarmState = 'INSUFFICIENT_DATA';
+  for (let at = periodStart(fromMs, stepMs); at <= toMs; at += stepMs) {
+    const evaluation = evaluateWith(rule, periodAt, at);
+    if (evaluation.state !== state) {
+      transitions.push({ ruleId: rule.id, atMs: at, from: state, to: evaluation.state, evaluation });
+      state = evaluation.state;
+    }
+  }
+  return transitions;
+};
+
+const spikePeriods =
+  (rule: SpikeAlarmRule, periods: ReadonlyMap<number, PeriodTotals>) =>
+  (startMs: number): EvaluatedPeriod => {
+    const totals = periods.get(startMs);
+    const classCount = totals?.byClass.get(rule.responseClass) ?? 0;
+    const valuePercent = ratioPercent(rule, classCount, totals?.total);
+    return {
+      startMs,
+      classCount,
+      totalCount: totals?.total,
+      valuePercent,
+      breaching: valuePercent !== undefined && isBreaching(rule, valuePercent),
+    };
+  };
+
+const evaluateAggregated = (
+  rule: SpikeAlarmRule,
+  periods: ReadonlyMap<number, PeriodTotals>,
+  nowMs: number,
+): AlarmEvaluation => evaluateWith(rule, spikePeriods(rule, periods), nowMs);
 
 /** The state of one alarm at `nowMs`, given every minute of counts received so far (late minutes included). */
 export const evaluateSpikeAlarm = (
@@ -153,18 +190,62 @@ export const replaySpikeAlarm = (
   series: Iterable<MinuteCounts>,
   fromMs: number,
   toMs: number,
-): AlarmTransition[] => {
-  const periods = aggregate(series, rule.periodSeconds * 1000);
-  // CloudWatch evaluates alarms of one-minute periods and longer once a minute
-  const stepMs = 60_000;
-  const transitions: AlarmTransition[] = [];
-  let state: AlarmState = 'INSUFFICIENT_DATA';
-  for (let at = periodStart(fromMs, stepMs); at <= toMs; at += stepMs) {
-    const evaluation = evaluateAggregated(rule, periods, at);
-    if (evaluation.state !== state) {
-      transitions.push({ ruleId: rule.id, atMs: at, from: state, to: evaluation.state, evaluation });
-      state = evaluation.state;
-    }
+): AlarmTransition[] =>
+  replayWith(rule, spikePeriods(rule, aggregate(series, rule.periodSeconds * 1000)), fromMs, toMs);
+
+/** INVITE transaction counts of one minute (by the minute of each INVITE), as the KPI metrics carry them. */
+export interface KpiMinuteCounts {
+  readonly minuteStartMs: number;
+  readonly counts: KpiPeriodCounts;
+}
+
+const aggregateKpis = (series: Iterable<KpiMinuteCounts>, periodMs: number): Map<number, KpiPeriodCounts> => {
+  const out = new Map<number, KpiPeriodCounts>();
+  for (const m of series) {
+    const start = periodStart(m.minuteStartMs, periodMs);
+    const c = out.get(start);
+    out.set(
+      start,
+      c === undefined
+        ? { ...m.counts }
+        : {
+            inviteTransactions: c.inviteTransactions + m.counts.inviteTransactions,
+            redirected: c.redirected + m.counts.redirected,
+            established: c.established + m.counts.established,
+            ineffective: c.ineffective + m.counts.ineffective,
+          },
+    );
   }
-  return transitions;
+  return out;
 };
+
+const kpiPeriods =
+  (rule: KpiAlarmRule, periods: ReadonlyMap<number, KpiPeriodCounts>) =>
+  (startMs: number): EvaluatedPeriod => {
+    const c = periods.get(startMs);
+    const valuePercent = kpiPercent(rule, c);
+    return {
+      startMs,
+      classCount: rule.kpi === 'isa' ? (c?.ineffective ?? 0) : (c?.established ?? 0),
+      totalCount:
+        c === undefined ? undefined : rule.kpi === 'isa' ? c.inviteTransactions : c.inviteTransactions - c.redirected,
+      valuePercent,
+      breaching: valuePercent !== undefined && isKpiBreaching(rule, valuePercent),
+    };
+  };
+
+/** The state of a KPI alarm at `nowMs` (classCount/totalCount of each period: the ratio's numerator/denominator). */
+export const evaluateKpiAlarm = (
+  rule: KpiAlarmRule,
+  series: Iterable<KpiMinuteCounts>,
+  nowMs: number,
+): AlarmEvaluation => evaluateWith(rule, kpiPeriods(rule, aggregateKpis(series, rule.periodSeconds * 1000)), nowMs);
+
+/** Every change of state of a KPI alarm, replayed as replaySpikeAlarm does. */
+export const replayKpiAlarm = (
+  rule: KpiAlarmRule,
+  series: Iterable<KpiMinuteCounts>,
+  fromMs: number,
+  toMs: number,
+): AlarmTransition[] =>
+  replayWith(rule, kpiPeriods(rule, aggregateKpis(series, rule.periodSeconds * 1000)), fromMs, toMs);

@@ -40,6 +40,7 @@ export class SipMetricsStack extends Stack {
       peerTopN: config.peerTopN,
       peerAlarms: config.peerAlarms,
       kpiMetrics: config.kpiMetrics,
+      kpiAlarms: config.kpiAlarms,
       bucketEncryption: config.bucketEncryption,
       logExpirationDays: config.logExpirationDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,

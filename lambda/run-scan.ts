@@ -4,6 +4,7 @@ import { planDigest } from './adapters/cloudwatch-sink.js';
 import { FAILED_BATCH_INDEX, type Ledger, type LedgerId } from './adapters/dynamodb-ledger.js';
 import type { KeyProgressStore } from './adapters/key-progress-store.js';
 import type { ObjectRef, ObjectSource } from './adapters/s3-source.js';
+import { kpiRatios } from './engine/kpis.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
 import {
@@ -49,6 +50,8 @@ export interface FileSummary {
   readonly formats: readonly string[];
   readonly responses: number;
   readonly responsesByClass: ScanResult['byClass'];
+  /** RFC 6076 ratios of the file's INVITE transactions (percent, null without a denominator). */
+  readonly kpis?: { readonly inviteTransactions: number } & ReturnType<typeof kpiRatios>;
   readonly retransmittedResponses: number;
   readonly anomalies: ScanResult['anomalies'];
   readonly restampedResponses: number;
@@ -252,6 +255,8 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
       formats: result.formats,
       responses: net.responses,
       responsesByClass: net.byClass,
+      // a resumed version's ratios are those of the part it scanned (from its resume offset on)
+      kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) },
       retransmittedResponses: net.retransmittedResponses,
       anomalies: result.anomalies,
       restampedResponses: converted.restampedResponses,

@@ -1,9 +1,12 @@
-import type { SpikeAlarmRule } from '../infra/alarm-rules.js';
+import type { KpiAlarmRule, SpikeAlarmRule } from '../infra/alarm-rules.js';
 import {
   type AlarmEvaluation,
   type AlarmTransition,
+  evaluateKpiAlarm,
   evaluateSpikeAlarm,
+  type KpiMinuteCounts,
   type MinuteCounts,
+  replayKpiAlarm,
   replaySpikeAlarm,
 } from '../infra/evaluate-alarms.js';
 
@@ -22,9 +25,15 @@ export interface DataClock {
   readonly replayEndMs: number;
 }
 
-/** One spike alarm as the deployed one would be, judged on the local data. */
+/** Any alarm rule the local stack judges: a class ratio (spike, burst, per peer) or a KPI ratio. */
+export type LocalAlarmRule = SpikeAlarmRule | KpiAlarmRule;
+
+/** Whether a rule judges a KPI (ISA, SER) rather than a response class. */
+export const isKpiRule = (rule: LocalAlarmRule): rule is KpiAlarmRule => 'kpi' in rule;
+
+/** One alarm as the deployed one would be, judged on the local data. */
 export interface AlarmStatus {
-  readonly rule: SpikeAlarmRule;
+  readonly rule: LocalAlarmRule;
   /** The state at `clock.nowMs`. */
   readonly evaluation: AlarmEvaluation;
   /**
@@ -41,7 +50,7 @@ export interface AlarmJudgement {
 }
 
 /** The data clock of a per-minute series (oldest first), or null when it is empty. */
-export const dataClockOf = (series: readonly MinuteCounts[], rules: readonly SpikeAlarmRule[]): DataClock | null => {
+export const dataClockOf = (series: readonly MinuteCounts[], rules: readonly LocalAlarmRule[]): DataClock | null => {
   const first = series[0];
   const newest = series[series.length - 1];
   if (first === undefined || newest === undefined) return null;
@@ -55,17 +64,22 @@ export const dataClockOf = (series: readonly MinuteCounts[], rules: readonly Spi
   };
 };
 
-/** A peer's per-minute counts (the `Responses` by Class and Peer its alarms read). */
-export type PeerSeries = (peer: string) => readonly MinuteCounts[];
+/** The other series the rules read, besides the responses by class of all responses. */
+export interface OtherSeries {
+  /** A peer's per-minute counts (the `Responses` by Class and Peer its alarms read). */
+  readonly peer?: (peer: string) => readonly MinuteCounts[];
+  /** INVITE transactions per minute (the KPI alarms read them). */
+  readonly kpis?: () => readonly KpiMinuteCounts[];
+}
 
 /**
  * Judges every rule with the infra evaluator (CloudWatch semantics) at the data clock of all responses: the rules
  * over all responses on `series`, a peer's rules on that peer's series.
  */
 export const judgeAlarms = (
-  rules: readonly SpikeAlarmRule[],
+  rules: readonly LocalAlarmRule[],
   series: readonly MinuteCounts[],
-  peerSeries: PeerSeries = () => [],
+  other: OtherSeries = {},
 ): AlarmJudgement => {
   const clock = dataClockOf(series, rules);
   if (clock === null) {
@@ -88,7 +102,15 @@ export const judgeAlarms = (
   return {
     clock,
     alarms: rules.map((rule) => {
-      const judged = rule.peer === undefined ? series : peerSeries(rule.peer);
+      if (isKpiRule(rule)) {
+        const kpis = other.kpis?.() ?? [];
+        return {
+          rule,
+          evaluation: evaluateKpiAlarm(rule, kpis, clock.nowMs),
+          transitions: replayKpiAlarm(rule, kpis, clock.firstMinuteMs, clock.replayEndMs),
+        };
+      }
+      const judged = rule.peer === undefined ? series : (other.peer?.(rule.peer) ?? []);
       return {
         rule,
         evaluation: evaluateSpikeAlarm(rule, judged, clock.nowMs),

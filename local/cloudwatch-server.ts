@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { RESPONSE_CLASSES, type ResponseClass } from '../infra/alarm-rules.js';
-import type { MinuteCounts } from '../infra/evaluate-alarms.js';
+import type { KpiMinuteCounts, MinuteCounts } from '../infra/evaluate-alarms.js';
 import { closeServer, LOOPBACK, listenOn } from './listen.js';
 
 /** One datum as CloudWatch would store it, with dimensions as a record. */
@@ -96,6 +96,8 @@ export interface LocalCloudWatch {
   responsesByClass(namespace: string): ClassTotals;
   /** `Responses` by `Class` and `Peer` over every datum: peer -> class totals (empty without per-peer metrics). */
   responsesByPeer(namespace: string): Map<string, ClassTotals>;
+  /** `InviteTransactions` in total and by Outcome, per minute of datum time, oldest first: the KPI alarms' series. */
+  kpisByMinute(namespace: string): KpiMinuteCounts[];
   /** Calls `listener` after each accepted call, once its datums are stored; returns the unsubscribe function. */
   onAccepted(listener: (datums: readonly RecordedDatum[]) => void): () => void;
   close(): Promise<void>;
@@ -409,6 +411,35 @@ export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {})
         byPeer.set(peer, totals);
       }
       return byPeer;
+    },
+    kpisByMinute: (namespace) => {
+      const minutes = new Map<
+        number,
+        { inviteTransactions: number; redirected: number; established: number; ineffective: number }
+      >();
+      for (const d of datums) {
+        if (d.namespace !== namespace || d.metricName !== 'InviteTransactions') continue;
+        const keys = Object.keys(d.dimensions);
+        const outcome = keys.length === 0 ? 'all' : keys.length === 1 ? d.dimensions.Outcome : undefined;
+        const field =
+          outcome === 'all'
+            ? 'inviteTransactions'
+            : outcome === 'Redirected'
+              ? 'redirected'
+              : outcome === 'Established'
+                ? 'established'
+                : outcome === 'Ineffective'
+                  ? 'ineffective'
+                  : undefined;
+        if (field === undefined) continue;
+        const minute = Math.floor(d.timestampMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+        const c = minutes.get(minute) ?? { inviteTransactions: 0, redirected: 0, established: 0, ineffective: 0 };
+        c[field] += sumOf(d);
+        minutes.set(minute, c);
+      }
+      return [...minutes.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([minuteStartMs, counts]) => ({ minuteStartMs, counts }));
     },
     onAccepted: (listener) => {
       listeners.add(listener);

@@ -1,5 +1,5 @@
-import type { SpikeAlarmRule } from '../infra/alarm-rules.js';
 import type { AlarmEvaluation, AlarmState } from '../infra/evaluate-alarms.js';
+import type { LocalAlarmRule } from './alarm-status.js';
 import type { FileStatus } from './file-status.js';
 
 const MAX_WARNINGS_KEPT = 5;
@@ -9,7 +9,7 @@ export type LocalEvent =
   | { readonly kind: 'file'; readonly file: FileStatus }
   | {
       readonly kind: 'alarm';
-      readonly rule: SpikeAlarmRule;
+      readonly rule: LocalAlarmRule;
       readonly from: AlarmState;
       readonly to: AlarmState;
       /** The data clock's "now" the new state was judged at. */

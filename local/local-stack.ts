@@ -2,10 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { buildAllSpikeAlarmRules, type SpikeAlarmRule } from '../infra/alarm-rules.js';
+import { buildAllSpikeAlarmRules, buildKpiAlarmRules } from '../infra/alarm-rules.js';
 import type { StackConfig } from '../infra/config.js';
 import type { MinuteCounts } from '../infra/evaluate-alarms.js';
-import type { AlarmJudgement } from './alarm-status.js';
+import type { AlarmJudgement, LocalAlarmRule } from './alarm-status.js';
 import { listBucket } from './bucket-listing.js';
 import { createBucketUploader, uploadExamples, watchDropFolderUploads } from './bucket-uploads.js';
 import type { ClassTotals, LocalCloudWatch } from './cloudwatch-server.js';
@@ -28,6 +28,7 @@ import { createMetricsView, type PeerTotals } from './metrics-view.js';
 import { notNotifiedReason, startObjectProcessing } from './object-processing.js';
 import { matchesNotificationFilter } from './s3-notifications.js';
 import { watchS3Requests } from './s3-request-watch.js';
+import type { KpiLine } from './screen.js';
 
 /** The local bucket (the deployed one gets a generated name). */
 export const DEFAULT_BUCKET = 'sip-logs';
@@ -47,6 +48,8 @@ export interface LocalSnapshot {
   readonly recentTotals: ClassTotals;
   /** Peers by 5xx+6xx then volume, from `Responses` by Class and Peer (empty unless peerMetrics is on). */
   readonly peers: readonly PeerTotals[];
+  /** RFC 6076 KPIs of everything stored. */
+  readonly kpis: KpiLine;
   readonly judgement: AlarmJudgement;
   readonly queue: QueueDepth;
   readonly warnings: readonly string[];
@@ -77,7 +80,7 @@ export interface LocalStack {
   readonly handlerLogFile: string;
   /** True when the data folder held nothing processed at start. */
   readonly firstStart: boolean;
-  readonly rules: readonly SpikeAlarmRule[];
+  readonly rules: readonly LocalAlarmRule[];
   /** Uploads a local file to the bucket (under the key prefix unless `key` is given); resolves with its key. */
   uploadFile(path: string, key?: string): Promise<string>;
   /** Resolves once nothing is being uploaded, queued, processed or waiting for a retry. */
@@ -97,7 +100,10 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
   const { config } = o;
   const prefix = config.keyPrefix;
   const namespace = config.namespace;
-  const rules = buildAllSpikeAlarmRules(config.spikeAlarms, config.peerAlarms);
+  const rules: LocalAlarmRule[] = [
+    ...buildAllSpikeAlarmRules(config.spikeAlarms, config.peerAlarms),
+    ...buildKpiAlarmRules(config.kpiAlarms),
+  ];
   const handlerLogFile = join(o.dataDir, 'handler.log');
   const dropStateFile = join(o.dataDir, 'drop-uploads.json');
 
@@ -259,7 +265,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
       }
     },
     snapshot: () => {
-      const { totals, recentMinutes, recentTotals, peers, judgement } = metrics.now();
+      const { totals, recentMinutes, recentTotals, peers, kpis, judgement } = metrics.now();
       const listed = files.list().map((f) => {
         const sent = f.state === 'processing' ? requests.bytesSent(f.key) : undefined;
         return sent === undefined ? f : { ...f, bytesRead: Math.min(f.size, sent) };
@@ -270,6 +276,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
         recentMinutes,
         recentTotals,
         peers,
+        kpis,
         judgement,
         queue: processing.depth(),
         warnings: events.warnings(),

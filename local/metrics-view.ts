@@ -1,9 +1,10 @@
-import type { SpikeAlarmRule } from '../infra/alarm-rules.js';
 import type { AlarmState, MinuteCounts } from '../infra/evaluate-alarms.js';
+import { kpiRatios } from '../lambda/engine/kpis.js';
 import { rankPeers } from '../lambda/report/format-peers.js';
-import { type AlarmJudgement, judgeAlarms } from './alarm-status.js';
+import { type AlarmJudgement, judgeAlarms, type LocalAlarmRule } from './alarm-status.js';
 import type { ClassTotals, LocalCloudWatch } from './cloudwatch-server.js';
 import type { LocalEvent } from './local-events.js';
+import type { KpiLine } from './screen.js';
 
 /** Minutes of data the "last minutes" view sums. */
 export const RECENT_MINUTES = 5;
@@ -17,6 +18,8 @@ export interface MetricsNow {
   /** The last RECENT_MINUTES minutes up to the newest minute in the data, empty minutes included. */
   readonly recentMinutes: readonly MinuteCounts[];
   readonly recentTotals: ClassTotals;
+  /** RFC 6076 KPIs over every `InviteTransactions` datum stored (from the published numerators). */
+  readonly kpis: KpiLine;
   /** `Responses` by Peer and Class over every datum, most 5xx+6xx first (empty without per-peer metrics). */
   readonly peers: readonly PeerTotals[];
   readonly judgement: AlarmJudgement;
@@ -28,6 +31,19 @@ export interface PeerTotals {
   readonly responses: number;
   readonly totals: ClassTotals;
 }
+
+/** The KPIs from the sums of `InviteTransactions` (total when `outcome` is undefined) and its Outcomes. */
+const kpiLineOf = (sum: (outcome?: string) => number): KpiLine => {
+  const c = {
+    inviteTransactions: sum(),
+    redirected: sum('Redirected'),
+    established: sum('Established'),
+    effective: sum('Effective'),
+    ineffective: sum('Ineffective'),
+    completed: sum('Completed'),
+  };
+  return { inviteTransactions: c.inviteTransactions, ...kpiRatios(c) };
+};
 
 /** Peers worst first, in the order of `scan --by peer`. */
 const rankedPeers = (byPeer: ReadonlyMap<string, ClassTotals>): PeerTotals[] =>
@@ -63,7 +79,7 @@ const recentOf = (series: readonly MinuteCounts[], clockNewest: number | undefin
 export const createMetricsView = (o: {
   readonly cloudWatch: LocalCloudWatch;
   readonly namespace: string;
-  readonly rules: readonly SpikeAlarmRule[];
+  readonly rules: readonly LocalAlarmRule[];
   readonly emit: (event: LocalEvent) => void;
 }): MetricsView => {
   const { cloudWatch, namespace, rules, emit } = o;
@@ -72,6 +88,7 @@ export const createMetricsView = (o: {
     series: MinuteCounts[];
     totals: ClassTotals;
     peers: PeerTotals[];
+    kpis: KpiLine;
     judgement: AlarmJudgement;
   }
   let cached: Judged | undefined;
@@ -82,7 +99,13 @@ export const createMetricsView = (o: {
         series,
         totals: cloudWatch.responsesByClass(namespace),
         peers: rankedPeers(cloudWatch.responsesByPeer(namespace)),
-        judgement: judgeAlarms(rules, series, (peer) => cloudWatch.responsesByMinute(namespace, peer)),
+        kpis: kpiLineOf((outcome) =>
+          cloudWatch.sum('InviteTransactions', outcome === undefined ? {} : { Outcome: outcome }, namespace),
+        ),
+        judgement: judgeAlarms(rules, series, {
+          peer: (peer) => cloudWatch.responsesByMinute(namespace, peer),
+          kpis: () => cloudWatch.kpisByMinute(namespace),
+        }),
       };
       dirty = false;
     }
@@ -111,13 +134,13 @@ export const createMetricsView = (o: {
 
   return {
     now: () => {
-      const { series, totals, peers, judgement } = judged();
+      const { series, totals, peers, kpis, judgement } = judged();
       const recentMinutes = recentOf(series, judgement.clock?.newestMinuteMs);
       const recentTotals = emptyTotals();
       for (const m of recentMinutes) {
         for (const [cls, n] of Object.entries(m.counts) as [keyof ClassTotals, number][]) recentTotals[cls] += n;
       }
-      return { totals, recentMinutes, recentTotals, peers, judgement };
+      return { totals, recentMinutes, recentTotals, peers, kpis, judgement };
     },
     rejudge: () => {
       dirty = true;

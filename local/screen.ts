@@ -1,6 +1,6 @@
 import { RESPONSE_CLASSES, type ResponseClass, type SpikeAlarmRule } from '../infra/alarm-rules.js';
 import type { AlarmState } from '../infra/evaluate-alarms.js';
-import type { AlarmStatus } from './alarm-status.js';
+import { type AlarmStatus, isKpiRule, type LocalAlarmRule } from './alarm-status.js';
 import type { ClassTotals } from './cloudwatch-server.js';
 import { FINAL_STATES, type FileStatus } from './file-status.js';
 import type { LocalEvent } from './local-events.js';
@@ -138,7 +138,26 @@ export const renderFileLine = (f: FileStatus, paint: Paint, keyWidth = 46): stri
 
 /** The per-class detail of a finished file, for line output. */
 export const renderFileDetail = (f: FileStatus): string | undefined =>
-  f.state === 'done' && f.summary !== undefined ? `            ${classSummary(f.summary.responsesByClass)}` : undefined;
+  f.state === 'done' && f.summary !== undefined
+    ? `            ${classSummary(f.summary.responsesByClass)}${kpiSummary(f.summary.kpis)}`
+    : undefined;
+
+const pct = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)} %`);
+
+/** "  ·  406 INVITEs: SER 37.82 % · SEER 57.51 % · ISA 11.08 % · SCR 35.96 %", or nothing without INVITEs. */
+export const kpiSummary = (k: KpiLine | undefined): string =>
+  k === undefined || k.inviteTransactions === 0
+    ? ''
+    : `  ·  ${int(k.inviteTransactions)} INVITEs: SER ${pct(k.ser)} · SEER ${pct(k.seer)} · ISA ${pct(k.isa)} · SCR ${pct(k.scr)}`;
+
+/** The KPIs a line shows. */
+export interface KpiLine {
+  readonly inviteTransactions: number;
+  readonly ser: number | null;
+  readonly seer: number | null;
+  readonly isa: number | null;
+  readonly scr: number | null;
+}
 
 /** Counts of files per state, in pipeline order. */
 export const renderFileCounts = (files: readonly FileStatus[]): string => {
@@ -179,6 +198,8 @@ export const renderCounts = (snap: LocalSnapshot, paint: Paint): string[] => {
   for (const m of snap.recentMinutes) lines.push(row(formatMinute(m.minuteStartMs, true), m.counts, labelWidth));
   lines.push(row(`last ${RECENT_MINUTES} min`, snap.recentTotals, labelWidth));
   lines.push(paint.bold(row('total', totals, labelWidth)));
+  const kpis = kpiSummary(snap.kpis);
+  if (kpis !== '') lines.push(`  ${'call KPIs'.padEnd(labelWidth)}${kpis.replace(/^ {2}· {2}/, '')}`);
   return [...lines, ...renderTopPeers(snap.peers, paint, labelWidth)];
 };
 
@@ -198,7 +219,13 @@ const renderTopPeers = (peers: readonly PeerTotals[], paint: Paint, labelWidth: 
   return lines;
 };
 
-const describeRule = (rule: SpikeAlarmRule): string =>
+const describeRule = (rule: LocalAlarmRule): string =>
+  isKpiRule(rule)
+    ? `${rule.kpi.toUpperCase()} ${rule.comparison === 'GreaterThanThreshold' ? '>' : '<'} ${rule.thresholdPercent} % of ≥ ${int(rule.minTransactionsPerPeriod)} INVITE transactions per ${rule.periodSeconds} s, ` +
+      `${rule.datapointsToAlarm} of ${rule.evaluationPeriods} periods`
+    : describeSpikeRuleLine(rule);
+
+const describeSpikeRuleLine = (rule: SpikeAlarmRule): string =>
   `${rule.responseClass}${rule.peer === undefined ? '' : ` from ${rule.peer}`} > ${rule.thresholdPercent} % of ≥ ${int(rule.minResponsesPerPeriod)} ${rule.peer === undefined ? '' : 'of its '}responses per ${rule.periodSeconds} s, ` +
   `${rule.datapointsToAlarm} of ${rule.evaluationPeriods} periods`;
 

@@ -23,8 +23,12 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   buildAllSpikeAlarmRules,
+  buildKpiAlarmRules,
   DEFAULT_SPIKE_ALARM_SETTINGS,
+  describeKpiRule,
   describeSpikeRule,
+  type KpiAlarmRule,
+  type KpiAlarmSettings,
   RESPONSE_CLASSES,
   type ResponsesMetric,
   type TreatMissingData as RuleTreatMissingData,
@@ -51,6 +55,16 @@ export interface MonitoringProps {
    * @default 'class'
    */
   readonly metricDetail?: MetricDetail;
+  /**
+   * The function publishes the KPI metrics: adds the KPI and delay graphs.
+   * @default true
+   */
+  readonly kpiMetrics?: boolean;
+  /**
+   * ISA-above and SER-below alarms on the KPI metrics (each only when its threshold is set).
+   * @default no KPI alarm
+   */
+  readonly kpiAlarms?: KpiAlarmSettings;
   /**
    * The function publishes `Responses` by Peer: adds the top-peers widget.
    * @default false
@@ -101,6 +115,10 @@ export class Monitoring extends Construct {
   readonly spikeRules: readonly SpikeAlarmRule[];
   /** Spike alarms by rule id (the peers' ones too, as `ServerErrorSpike-<peer>`). */
   readonly spikeAlarms: Readonly<Record<string, Alarm>>;
+  /** The KPI rules the KPI alarms were built from (the local stack evaluates the same ones). */
+  readonly kpiRules: readonly KpiAlarmRule[];
+  /** KPI alarms by rule id. */
+  readonly kpiAlarms: Readonly<Record<string, Alarm>>;
   /** The optional anomaly-detection alarm on the 5xx count. */
   readonly anomalyAlarm: Alarm | undefined;
   /** Health alarms by id. */
@@ -180,6 +198,29 @@ export class Monitoring extends Construct {
       );
     }
     this.spikeAlarms = spikeAlarms;
+
+    this.kpiRules = props.kpiAlarms === undefined ? [] : buildKpiAlarmRules(props.kpiAlarms);
+    if (this.kpiRules.length > 0 && props.kpiMetrics === false) {
+      throw new Error('kpiAlarms read the KPI metrics: keep kpiMetrics on');
+    }
+    const kpiAlarms: Record<string, Alarm> = {};
+    for (const rule of this.kpiRules) {
+      kpiAlarms[rule.id] = wire(
+        new Alarm(this, rule.id, {
+          alarmDescription: describeKpiRule(rule),
+          metric: kpiExpressionOf(rule),
+          threshold: rule.thresholdPercent,
+          comparisonOperator:
+            rule.comparison === 'GreaterThanThreshold'
+              ? ComparisonOperator.GREATER_THAN_THRESHOLD
+              : ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: rule.evaluationPeriods,
+          datapointsToAlarm: rule.datapointsToAlarm,
+          treatMissingData: cdkTreatMissingData(rule.treatMissingData),
+        }),
+      );
+    }
+    this.kpiAlarms = kpiAlarms;
 
     const serverErrors = new Metric({
       namespace,
@@ -351,6 +392,7 @@ export class Monitoring extends Construct {
     const top = topBreakdownWidget(namespace, props.metricDetail ?? DEFAULTS.metricDetail);
     if (top !== undefined) this.dashboard.addWidgets(top);
     if (props.peerMetrics === true) this.dashboard.addWidgets(...topPeersWidgets(namespace));
+    if (props.kpiMetrics !== false) this.dashboard.addWidgets(...kpiWidgets(namespace, period, this.kpiRules));
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Files',
@@ -403,6 +445,7 @@ export class Monitoring extends Construct {
     );
     const allAlarms: IAlarm[] = [
       ...Object.values(this.spikeAlarms),
+      ...Object.values(this.kpiAlarms),
       ...(this.anomalyAlarm ? [this.anomalyAlarm] : []),
       ...Object.values(this.healthAlarms),
     ];
@@ -484,3 +527,76 @@ const topPeersWidgets = (namespace: string): IWidget[] =>
         height: 6,
       }),
   );
+
+const kpiMetricOf = (namespace: string, outcome: string | undefined, period: Duration): Metric =>
+  new Metric({
+    namespace,
+    metricName: 'InviteTransactions',
+    dimensionsMap: outcome === undefined ? {} : { Outcome: outcome },
+    statistic: 'Sum',
+    period,
+  });
+
+/** The CloudWatch form of a KPI rule: its own expression over its own metrics. */
+const kpiExpressionOf = (rule: KpiAlarmRule): MathExpression => {
+  const period = Duration.seconds(rule.periodSeconds);
+  return new MathExpression({
+    expression: rule.expression,
+    usingMetrics: Object.fromEntries(
+      rule.metrics.map((m) => [m.id, kpiMetricOf(m.namespace, m.dimensions.Outcome, period)]),
+    ),
+    period,
+    label: `${rule.kpi.toUpperCase()} % (gated at ${rule.minTransactionsPerPeriod} INVITE transactions)`,
+  });
+};
+
+/**
+ * RFC 6076 SER, SEER, ISA and SCR per period from the published numerators and denominator (exact over any
+ * period: sums divide, averages of ratios would not), with the KPI alarm thresholds; and the delays' percentiles.
+ */
+const kpiWidgets = (namespace: string, period: Duration, rules: readonly KpiAlarmRule[]): IWidget[] => {
+  const using = {
+    mAll: kpiMetricOf(namespace, undefined, period),
+    mRedirected: kpiMetricOf(namespace, 'Redirected', period),
+    mEstablished: kpiMetricOf(namespace, 'Established', period),
+    mEffective: kpiMetricOf(namespace, 'Effective', period),
+    mIneffective: kpiMetricOf(namespace, 'Ineffective', period),
+    mCompleted: kpiMetricOf(namespace, 'Completed', period),
+  };
+  const answerable = '(mAll - FILL(mRedirected, 0))';
+  const ratio = (label: string, expression: string): MathExpression =>
+    new MathExpression({ expression, usingMetrics: using, period, label });
+  const delay = (metricName: string, statistic: string, label: string): Metric =>
+    new Metric({ namespace, metricName, statistic, period, label });
+  return [
+    new GraphWidget({
+      title: 'Call KPIs, RFC 6076 (% of INVITE transactions)',
+      left: [
+        ratio('SER', `100 * FILL(mEstablished, 0) / ${answerable}`),
+        ratio('SEER', `100 * FILL(mEffective, 0) / ${answerable}`),
+        ratio('ISA', '100 * FILL(mIneffective, 0) / mAll'),
+        ratio('SCR', '100 * FILL(mCompleted, 0) / mAll'),
+      ],
+      leftYAxis: { min: 0, max: 100, showUnits: false },
+      leftAnnotations: rules.map((r) => ({
+        value: r.thresholdPercent,
+        label: `${r.kpi.toUpperCase()} alarm ${r.comparison === 'GreaterThanThreshold' ? 'above' : 'below'} ${r.thresholdPercent} %`,
+        color: '#d62728',
+      })),
+      width: 12,
+      height: 6,
+    }),
+    new GraphWidget({
+      title: 'Setup and teardown delays (ms)',
+      left: [
+        delay('SessionRequestDelay', 'p50', 'SRD p50'),
+        delay('SessionRequestDelay', 'p90', 'SRD p90'),
+        delay('SessionRequestDelay', 'p99', 'SRD p99'),
+        delay('SessionDisconnectDelay', 'p90', 'SDD p90'),
+        delay('RegistrationRequestDelay', 'p90', 'RRD p90'),
+      ],
+      width: 12,
+      height: 6,
+    }),
+  ];
+};

@@ -8,7 +8,7 @@ import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PeerMapSpec } from '../../lambda/engine/peers.js';
-import { DEFAULT_SPIKE_ALARM_SETTINGS, type SpikeAlarmSettings } from '../alarm-rules.js';
+import { DEFAULT_SPIKE_ALARM_SETTINGS, type KpiAlarmSettings, type SpikeAlarmSettings } from '../alarm-rules.js';
 import { peerAlarmProblems } from '../config.js';
 import { type BucketEncryptionMode, DEFAULTS, type MetricDetail, VISIBILITY_TIMEOUT_FACTOR } from '../defaults.js';
 import { LedgerTable } from './ledger-table.js';
@@ -58,6 +58,11 @@ export interface SipMetricsProps {
    * @default true
    */
   readonly kpiMetrics?: boolean;
+  /**
+   * ISA-above and SER-below alarms (thresholds unset: no alarm); namespace and periods as the spike alarms.
+   * @default no KPI alarm
+   */
+  readonly kpiAlarms?: KpiAlarmSettings;
   /**
    * Named peers (keys of {@link peers}) with their own 5xx and 6xx spike alarms; needs {@link peerMetrics}.
    * @default [] (no per-peer alarms)
@@ -230,6 +235,8 @@ export class SipMetrics extends Construct {
       metricDetail: props.metricDetail,
       peerMetrics: props.peerMetrics,
       peerAlarms: props.peerAlarms,
+      kpiMetrics: props.kpiMetrics,
+      kpiAlarms: props.kpiAlarms,
       anomalyDetection: props.anomalyDetection,
       anomalyStdDevs: props.anomalyStdDevs,
       queueAgeAlarm: props.queueAgeAlarm,

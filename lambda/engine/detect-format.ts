@@ -1,12 +1,13 @@
 /** What the first bytes of a stream say it is. */
-export type Container = 'gzip' | 'pcap' | 'pcapng' | 'text';
+export type Container = 'gzip' | 'pcap' | 'pcapng' | 'hep' | 'text';
 
 /** Bytes needed to tell the containers apart. */
 export const SNIFF_BYTES = 4;
 
 /**
  * Magic numbers: gzip 1f 8b (RFC 1952 §2.3.1); libpcap a1b2c3d4 / a1b23c4d (nanosecond) in
- * either byte order; pcapng Section Header Block type 0a0d0d0a. Anything else is read as text.
+ * either byte order; pcapng Section Header Block type 0a0d0d0a; "HEP3", a file of raw HEP3
+ * packets (the Homer capture protocol). Anything else is read as text.
  */
 export const detectContainer = (head: Uint8Array): Container => {
   const [a, b, c, d] = [head[0], head[1], head[2], head[3]];
@@ -17,6 +18,8 @@ export const detectContainer = (head: Uint8Array): Container => {
   const leNs = a === 0x4d && b === 0x3c && c === 0xb2 && d === 0xa1;
   const beNs = a === 0xa1 && b === 0xb2 && c === 0x3c && d === 0x4d;
   if (le || be || leNs || beNs) return 'pcap';
+  // "HEP3": no SIP log line starts so (no method is HEP3), so text loses nothing
+  if (a === 0x48 && b === 0x45 && c === 0x50 && d === 0x33) return 'hep';
   return 'text';
 };
 

@@ -3,6 +3,7 @@ import { gunzipChunks } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { MessageCounter } from './message-counter.js';
+import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
 import { SipFramer } from './sip-framer.js';
@@ -104,6 +105,13 @@ export const scanInto = async (
   if (container === 'pcap' || container === 'pcapng') {
     tally.formats.add(container);
     const reader = createCaptureReader(container, framer, tally);
+    for await (const chunk of rest) reader.feed(chunk);
+    reader.end();
+    return;
+  }
+  if (container === 'hep') {
+    tally.formats.add('hep');
+    const reader = createHepFileReader(tally);
     for await (const chunk of rest) reader.feed(chunk);
     reader.end();
     return;

@@ -22,7 +22,9 @@ export type Format =
   | 'sipdump'
   | 'acc'
   | 'tcpdump-ascii'
-  | 'jain-sip-xml';
+  | 'jain-sip-xml'
+  /** Raw HEP3 packets back to back (Homer), not inside a capture. */
+  | 'hep';
 
 /** Kinds of broken or suspicious input, each counted apart. */
 export type AnomalyKind =

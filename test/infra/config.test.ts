@@ -38,6 +38,13 @@ const DEFAULT_CONFIG: StackConfig = {
     serverErrorBurstThresholdPercent: 10,
     globalFailureBurstThresholdPercent: 5,
   },
+  kpiAlarms: {
+    namespace: 'SIP',
+    periodSeconds: 60,
+    datapointsToAlarm: 3,
+    evaluationPeriods: 68,
+    minTransactionsPerPeriod: 30,
+  },
   anomalyDetection: false,
   anomalyStdDevs: 3,
   queueAgeAlarmSeconds: 900,
@@ -137,7 +144,8 @@ describe('readStackConfig', () => {
         'ledgerRetentionDays, retainData, functionMemoryMiB, functionTimeoutSeconds, batchSize, maxConcurrency, ' +
         'functionLogRetentionDays, alarmEmail, alarmPeriodSeconds, alarmDatapointsToAlarm, alarmEvaluationPeriods, ' +
         'alarmLatenessMinutes, alarmMinResponses, serverErrorThresholdPercent, globalFailureThresholdPercent, ' +
-        'burstMinResponses, serverErrorBurstThresholdPercent, globalFailureBurstThresholdPercent, anomalyDetection, anomalyStdDevs, queueAgeAlarmSeconds)',
+        'burstMinResponses, serverErrorBurstThresholdPercent, globalFailureBurstThresholdPercent, isaAlarmThresholdPercent, ' +
+        'serAlarmThresholdPercent, kpiAlarmMinTransactions, anomalyDetection, anomalyStdDevs, queueAgeAlarmSeconds)',
       'sipMetrics:namespace must be 1-255 of A-Z a-z 0-9 . - _ / # : and must not start with "AWS/" or ":", got "AWS/SIP"',
       'sipMetrics:keyPrefix must be a non-empty S3 key prefix without * or ? and without a leading /, got "logs/*"',
       'sipMetrics:metricDetail must be one of class, code, method, got "all"',
@@ -250,6 +258,29 @@ describe('readAppStackConfig', () => {
     // Assess
     expect(fromJson.peerAlarms).toEqual(['carrier-a']);
     expect(fromCli.peerAlarms).toEqual(['carrier-a', 'pbx']);
+  });
+
+  it('sets the ISA and SER alarms from their thresholds, and refuses them without the KPI metrics', () => {
+    // Act
+    const config = readStackConfig({
+      'sipMetrics:isaAlarmThresholdPercent': '15',
+      'sipMetrics:serAlarmThresholdPercent': 35,
+    });
+    const problems = problemsOf({ 'sipMetrics:kpiMetrics': false, 'sipMetrics:serAlarmThresholdPercent': 35 });
+
+    // Assess
+    expect(config.kpiAlarms).toEqual({
+      namespace: 'SIP',
+      periodSeconds: 60,
+      datapointsToAlarm: 3,
+      evaluationPeriods: 68,
+      minTransactionsPerPeriod: 30,
+      isaThresholdPercent: 15,
+      serThresholdPercent: 35,
+    });
+    expect(problems).toEqual([
+      'sipMetrics:isaAlarmThresholdPercent and serAlarmThresholdPercent read the KPI metrics: keep kpiMetrics on',
+    ]);
   });
 
   it('refuses per-peer alarms without per-peer metrics, for unnamed peers, or twice, all at once', () => {

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { buildSpikeAlarmRules, DEFAULT_SPIKE_ALARM_SETTINGS, type SpikeAlarmRule } from '../../infra/alarm-rules.js';
 import {
+  buildKpiAlarmRules,
+  buildSpikeAlarmRules,
+  DEFAULT_SPIKE_ALARM_SETTINGS,
+  type KpiAlarmRule,
+  type SpikeAlarmRule,
+} from '../../infra/alarm-rules.js';
+import {
+  evaluateKpiAlarm,
   evaluateSpikeAlarm,
   evaluateSpikeAlarms,
+  type KpiMinuteCounts,
   type MinuteCounts,
+  replayKpiAlarm,
   replaySpikeAlarm,
 } from '../../infra/evaluate-alarms.js';
 
@@ -164,6 +173,72 @@ describe('replaySpikeAlarm', () => {
       ['INSUFFICIENT_DATA', 'OK', -10],
       ['OK', 'ALARM', 3],
       ['ALARM', 'OK', 69],
+    ]);
+  });
+});
+
+describe('evaluateKpiAlarm', () => {
+  const kpiRules = buildKpiAlarmRules({
+    namespace: 'SIP',
+    periodSeconds: 60,
+    evaluationPeriods: 68,
+    datapointsToAlarm: 3,
+    minTransactionsPerPeriod: 30,
+    isaThresholdPercent: 10,
+    serThresholdPercent: 40,
+  });
+  const [isa, ser] = kpiRules as [KpiAlarmRule, KpiAlarmRule];
+  /** `n` INVITE transactions a minute: 4 redirected, `established` answered 200, `ineffective` ending 503. */
+  const minutes = (from: number, to: number, n: number, established: number, ineffective: number): KpiMinuteCounts[] =>
+    Array.from({ length: to - from }, (_, i) => ({
+      minuteStartMs: at(from + i),
+      counts: { inviteTransactions: n, redirected: 4, established, ineffective },
+    }));
+
+  it('alarms on ISA above 10 % and SER below 40 % in 3 minutes, each judged by its own ratio', () => {
+    // Prepare: 54 transactions a minute, 4 redirected: ISA 12/54 = 22.2 %, SER 15/50 = 30 % in minutes 0-2
+    const series = [...minutes(-30, 0, 54, 30, 2), ...minutes(0, 3, 54, 15, 12)];
+    // Act
+    const [isaNow, serNow] = [evaluateKpiAlarm(isa, series, at(3)), evaluateKpiAlarm(ser, series, at(3))];
+    // Assess
+    expect([isaNow.state, isaNow.breachingPeriods, serNow.state, serNow.breachingPeriods]).toEqual([
+      'ALARM',
+      3,
+      'ALARM',
+      3,
+    ]);
+    expect(isaNow.periods.at(-1)).toEqual({
+      startMs: at(2),
+      classCount: 12,
+      totalCount: 54,
+      valuePercent: (100 * 12) / 54,
+      breaching: true,
+    });
+    expect(serNow.periods.at(-1)).toMatchObject({ classCount: 15, totalCount: 50, valuePercent: 30, breaching: true });
+  });
+
+  it('never breaches below the volume gate: ISA reads 0 and SER 100 with fewer than 30 transactions', () => {
+    // Prepare: 20 transactions a minute, every one failing
+    const series = minutes(0, 10, 20, 0, 16);
+    // Act
+    const states = [evaluateKpiAlarm(isa, series, at(10)), evaluateKpiAlarm(ser, series, at(10))];
+    // Assess
+    expect(states.map((e) => [e.state, e.periods.at(-1)?.valuePercent])).toEqual([
+      ['OK', 0],
+      ['OK', 100],
+    ]);
+  });
+
+  it('replays the ISA alarm into ALARM after the third bad minute and out when they leave the 68 minutes', () => {
+    // Prepare
+    const series = [...minutes(0, 5, 54, 30, 2), ...minutes(5, 8, 54, 15, 12), ...minutes(8, 10, 54, 30, 2)];
+    // Act
+    const transitions = replayKpiAlarm(isa, series, at(0), at(90));
+    // Assess
+    expect(transitions.map((t) => [t.from, t.to, (t.atMs - T0) / MINUTE_MS])).toEqual([
+      ['INSUFFICIENT_DATA', 'OK', 0],
+      ['OK', 'ALARM', 8],
+      ['ALARM', 'OK', 74],
     ]);
   });
 });

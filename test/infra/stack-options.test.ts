@@ -34,6 +34,9 @@ const OVERRIDES = {
   'sipMetrics:peerMetrics': 'true',
   'sipMetrics:peerTopN': '5',
   'sipMetrics:peerAlarms': 'carrier-a',
+  'sipMetrics:isaAlarmThresholdPercent': '15',
+  'sipMetrics:serAlarmThresholdPercent': '35',
+  'sipMetrics:kpiAlarmMinTransactions': '50',
 };
 
 let s: Synthesized;
@@ -265,8 +268,54 @@ describe('alarms from context', () => {
       ],
       AlarmActions: [{ Ref: ids.topic }],
     });
-    // 2 spike + 2 burst + 2 carrier-a spike + anomaly + 5 health
-    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
+    // 2 spike + 2 burst + 2 carrier-a spike + ISA + SER + anomaly + 5 health
+    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+  });
+
+  it('alarms on ISA above 15 % and SER below 35 % of at least 50 INVITE transactions per 5-minute period, 2 of 14', () => {
+    // Prepare
+    const outcome = (id: string, name?: string): unknown =>
+      Match.objectLike({
+        Id: id,
+        MetricStat: {
+          Metric: {
+            Namespace: 'Acme/SIP',
+            MetricName: 'InviteTransactions',
+            ...(name === undefined ? {} : { Dimensions: [{ Name: 'Outcome', Value: name }] }),
+          },
+          Period: 300,
+          Stat: 'Sum',
+        },
+      });
+    // Act: synthesized in beforeAll
+    // Assess
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(mAll >= 50, 100 * FILL(mIneffective, 0) / mAll, 0)', ReturnData: true }),
+        outcome('mAll'),
+        outcome('mIneffective', 'Ineffective'),
+      ]),
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 15,
+      EvaluationPeriods: 14,
+      DatapointsToAlarm: 2,
+      AlarmActions: [{ Ref: ids.topic }],
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Expression:
+            'IF(mAll - FILL(mRedirected, 0) >= 50, 100 * FILL(mEstablished, 0) / (mAll - FILL(mRedirected, 0)), 100)',
+          ReturnData: true,
+        }),
+        outcome('mRedirected', 'Redirected'),
+        outcome('mEstablished', 'Established'),
+      ]),
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 35,
+      EvaluationPeriods: 14,
+      DatapointsToAlarm: 2,
+    });
   });
 
   it("alarms on carrier-a's own 5xx and 6xx share, from Responses by Peer, with the same periods and gates", () => {
@@ -343,7 +392,7 @@ describe('dashboard at code detail', () => {
         },
       ],
     ]);
-    expect(widgetTitled(widgets, 'Alarms').properties.alarms).toHaveLength(12);
+    expect(widgetTitled(widgets, 'Alarms').properties.alarms).toHaveLength(14);
   });
 
   it('graphs the top 10 peers by 5xx and by 6xx with Metrics Insights queries over Class and Peer', () => {

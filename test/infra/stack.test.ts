@@ -663,6 +663,8 @@ describe('dashboard', () => {
       'Responses by class',
       '5xx share of responses (%)',
       '6xx share of responses (%)',
+      'Call KPIs, RFC 6076 (% of INVITE transactions)',
+      'Setup and teardown delays (ms)',
       'Files',
       'Bytes processed',
       'Upload to metrics (s)',

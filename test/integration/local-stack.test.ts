@@ -14,6 +14,7 @@ import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
 import { type CreatedObject, createdObjectsOf, toS3Record } from '../../local/s3-notifications.js';
 import { formatBytes } from '../../local/screen.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
+import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 import { cdkConfig, finished, waitFor } from '../support/local-stack-waits.js';
 import { pjsipRecord, sippRecord } from '../support/log-formats.js';
 import { response } from '../support/sip-samples.js';
@@ -389,6 +390,37 @@ describe('npm start -- --once FILE...', () => {
       'ServerErrorBurst OK',
       'GlobalFailureBurst OK',
     ]);
+  });
+
+  it("shows each file's KPIs and judges the ISA and SER alarms set with -c", async () => {
+    // Prepare: mixed.pcap's 406 INVITE transactions share one minute: ISA 11.08 %, SER 37.82 %
+    const file = join(root, 'mixed.pcap');
+    copyFileSync(`${CORPUS_DIR}mixed.pcap`, file);
+    const k = MIXED_PCAP_KPI_REPORT;
+    const kpis = `406 INVITEs: SER ${k.ser} % · SEER ${k.seer} % · ISA ${k.isa} % · SCR ${k.scr} %`;
+
+    // Act
+    const r = await runStart([
+      '--once',
+      file,
+      '-c',
+      'isaAlarmThresholdPercent=10',
+      '-c',
+      'serAlarmThresholdPercent=40',
+      '-c',
+      'alarmDatapointsToAlarm=1',
+    ]);
+
+    // Assess
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const lines = r.stdout.split('\n');
+    expect(lines.some((l) => l.endsWith(`6xx 46  ·  ${kpis}`))).toBe(true);
+    expect(lines.find((l) => l.startsWith('  call KPIs'))?.replace(/ +/g, ' ')).toBe(` call KPIs ${kpis}`);
+    expect(
+      lines
+        .filter((l) => /^ {2}(IneffectiveSessionAttempts|LowSessionEstablishment) /.test(l))
+        .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
+    ).toEqual(['IneffectiveSessionAttempts ALARM', 'LowSessionEstablishment ALARM']);
   });
 
   it('exits 1 with a one-line error when a file does not exist', async () => {

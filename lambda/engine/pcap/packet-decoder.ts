@@ -3,6 +3,7 @@ import type { FramerEvents, SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import type { PayloadMeta } from '../types.js';
 import { EndpointNames } from './endpoint-names.js';
+import { HepReader, mayStartHep } from './hep.js';
 import { quotedMessageEvents, quotedPacketStart } from './icmp.js';
 import {
   decodeIpv4,
@@ -16,7 +17,9 @@ import {
 import { FragmentReassembler } from './ip-fragments.js';
 import { findNetworkLayer, isSupportedLinkType, type NetworkLayer } from './link-layer.js';
 import type { CaptureInterface, PacketSink } from './packet-sink.js';
+import { SCTP_COMMON_HEADER_BYTES, SCTP_PROTOCOL, SctpReader } from './sctp.js';
 import { classifyDatagram, countFirstSipMessage } from './sip-datagram.js';
+import { StreamDemux } from './stream-demux.js';
 import { decodeTcp, newTcpSegment, TCP_FLAG, TcpReassembler } from './tcp-reassembly.js';
 import { gre, ipInIp, isTunnelPort, MAX_TUNNEL_DEPTH, TUNNEL_PROTOCOL, udpTunnel } from './tunnels.js';
 import { decodeUdp, newUdpDatagram } from './udp.js';
@@ -63,6 +66,8 @@ export class PacketDecoder implements PacketSink {
   private readonly names = new EndpointNames();
   private readonly fragments: FragmentReassembler;
   private readonly streams: TcpReassembler;
+  private readonly sctp: SctpReader;
+  private readonly hep: HepReader;
   /** UDP messages, counted one per datagram (see sip-datagram.ts), with their own retransmission state. */
   private readonly datagramEvents: FramerEvents;
   private readonly quotedEvents: FramerEvents;
@@ -74,10 +79,14 @@ export class PacketDecoder implements PacketSink {
     private readonly tally: Tally,
   ) {
     this.fragments = new FragmentReassembler(tally);
-    this.streams = new TcpReassembler(framer, tally);
+    this.hep = new HepReader(tally);
+    // WebSocket and HEP on TCP are told apart from SIP per direction before the framer
+    this.streams = new TcpReassembler(new StreamDemux(framer, tally, this.hep), tally);
     // Retransmissions are only ever detected over UDP (message-counter.ts), so UDP having its own
     // counter and TCP going through the framer's changes no count.
     this.datagramEvents = new MessageCounter(tally);
+    // SIP over SCTP is never a retransmission either (reliable transport): any counter will do
+    this.sctp = new SctpReader(this.datagramEvents);
     this.quotedEvents = quotedMessageEvents(tally);
   }
 
@@ -169,6 +178,7 @@ export class PacketDecoder implements PacketSink {
   /** End of capture: flush TCP streams and the framer; count datagrams still missing fragments. */
   end(): void {
     this.streams.end();
+    this.sctp.end();
     this.fragments.end();
     this.framer.end();
   }
@@ -208,6 +218,9 @@ export class PacketDecoder implements PacketSink {
         return;
       case IP_PROTOCOL.TCP:
         this.tcpSegment(ip, addrBuf, buf, start, end, declaredEnd, timeMs);
+        return;
+      case SCTP_PROTOCOL:
+        this.sctpPacket(ip, addrBuf, buf, start, end, timeMs);
         return;
       case IP_PROTOCOL.ICMP:
         if (ip.version === 4) this.icmpError(4, buf, start, end, timeMs);
@@ -254,6 +267,10 @@ export class PacketDecoder implements PacketSink {
       }
     }
     const verdict = classifyDatagram(buf, udp.payloadStart, udp.payloadEnd);
+    if (verdict === 'other' && mayStartHep(buf[udp.payloadStart])) {
+      const outer = (): PayloadMeta => this.meta(ip, addrBuf, udp.srcPort, udp.dstPort, timeMs, 'udp');
+      if (this.hep.datagram(buf, udp.payloadStart, udp.payloadEnd, outer)) return;
+    }
     if (verdict !== 'sip') {
       // RTP and other non-SIP datagrams cost this much: no address string, no parse
       if (verdict === 'other') this.tally.unrecognizedBytes += udp.payloadEnd - udp.payloadStart;
@@ -286,6 +303,23 @@ export class PacketDecoder implements PacketSink {
     this.streams.segment(flow, tcp.seq, tcp.flags, buf, tcp.payloadStart, end, length, meta);
   }
 
+  /** SIP over SCTP (RFC 4168), on any port. */
+  private sctpPacket(
+    ip: IpPacket,
+    addrBuf: Buffer,
+    buf: Buffer,
+    start: number,
+    end: number,
+    timeMs: number | undefined,
+  ): void {
+    if (end - start < SCTP_COMMON_HEADER_BYTES) {
+      this.broken();
+      return;
+    }
+    const meta = this.meta(ip, addrBuf, buf.readUInt16BE(start), buf.readUInt16BE(start + 2), timeMs, 'sctp');
+    if (!this.sctp.packet(`${meta.src}>${meta.dst}`, buf, start, end, meta)) this.broken();
+  }
+
   /** SIP in a UDP datagram quoted by an ICMP error (see quotedMessageEvents for what tshark does). */
   private icmpError(version: 4 | 6, buf: Buffer, start: number, end: number, timeMs: number | undefined): void {
     const q = quotedPacketStart(version, buf, start, end);
@@ -308,7 +342,7 @@ export class PacketDecoder implements PacketSink {
     srcPort: number,
     dstPort: number,
     timeMs: number | undefined,
-    transport: 'udp' | 'tcp',
+    transport: 'udp' | 'tcp' | 'sctp',
   ): PayloadMeta {
     const names = this.names;
     const a = ip.addressOffset;

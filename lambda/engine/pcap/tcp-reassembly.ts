@@ -1,6 +1,6 @@
-import type { SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import type { PayloadMeta } from '../types.js';
+import type { StreamSink } from './stream-demux.js';
 
 /**
  * TCP (RFC 9293) header decoding and per-direction stream reassembly: the framer must see each
@@ -117,7 +117,7 @@ export class TcpReassembler {
   private queuedTotal = 0;
 
   constructor(
-    private readonly framer: SipFramer,
+    private readonly framer: StreamSink,
     private readonly tally: Tally,
   ) {}
 

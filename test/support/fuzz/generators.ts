@@ -292,6 +292,7 @@ const MAGIC: Readonly<Record<string, readonly number[]>> = {
   pcapBe: [0xa1, 0xb2, 0xc3, 0xd4],
   pcapNs: [0x4d, 0x3c, 0xb2, 0xa1],
   pcapng: [0x0a, 0x0d, 0x0d, 0x0a],
+  hep3: [0x48, 0x45, 0x50, 0x33],
   none: [],
 };
 
@@ -336,6 +337,26 @@ export const gzipMutation = (o: GeneratorOptions): fc.Arbitrary<FuzzInput> =>
       return { kind: 'gzmut' as const, describe: { file, start, len, level, twoMembers, ops: [damage.op] }, bytes };
     });
 
+/** Captures and files of SIP's other transports (test/fixtures): WebSocket, SCTP, HEP v2/v3, raw HEP3. */
+export const TRANSPORT_FIXTURES = [
+  'pcap/websocket.pcap',
+  'pcap/sctp.pcap',
+  'pcap/hep3.pcap',
+  'pcap/hep2.pcap',
+  'pcap/hep3-tcp.pcap',
+  'pcap/hep3.raw',
+] as const;
+
+/** One of the transport fixtures, whole (their parsers' state spans the file), with 0 to 3 mutations. */
+export const mutatedTransportFixture = (): fc.Arbitrary<FuzzInput> =>
+  fc
+    .record({ file: fc.constantFrom(...TRANSPORT_FIXTURES), ops: fc.array(mutationArb, { maxLength: 3 }) })
+    .map(({ file, ops }) => {
+      let bytes: Buffer = readFileSync(new URL(`../../fixtures/${file}`, import.meta.url));
+      for (const m of ops) bytes = mutate(bytes, m);
+      return { kind: 'mutate' as const, describe: { file, ops: ops.map((m) => m.op) }, bytes };
+    });
+
 /** Any of the generators, weighted towards mutated corpus windows. */
 export const anyInput = (o: GeneratorOptions): fc.Arbitrary<FuzzInput> =>
   fc.oneof(
@@ -343,6 +364,7 @@ export const anyInput = (o: GeneratorOptions): fc.Arbitrary<FuzzInput> =>
     { weight: 3, arbitrary: tokenSoup(TOKEN_SOUP_MAX) },
     { weight: 1, arbitrary: magicBytes(4096) },
     { weight: 2, arbitrary: gzipMutation(o) },
+    { weight: 1, arbitrary: mutatedTransportFixture() },
   );
 
 /** How a case hands its bytes over: chunk starts, as Uint8Array or Buffer, and a gzip plan. */
