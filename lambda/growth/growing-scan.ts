@@ -29,7 +29,7 @@ export interface KeyProgress {
 }
 
 /** Why a version of a key counted before was counted in full. */
-export type NewContentReason = 'not-longer' | 'prefix-differs' | 'not-resumable' | 'not-gzip-members';
+export type NewContentReason = 'not-longer' | 'prefix-differs' | 'not-gzip-members';
 
 /** What one version contributes. */
 export interface VersionCount {
