@@ -1,3 +1,4 @@
+import { bucketOf } from '../engine/delay-histogram.js';
 import { MAX_VALUES_PER_DATUM, type MetricPoint } from '../engine/to-metric-points.js';
 
 // the bytes of both scans are one figure of this processing, wherever the previous version's processing put its own
@@ -11,12 +12,16 @@ const keyOf = (p: MetricPoint): string =>
  * - Counts (every observation is 1): a count that went down (a message the previous version saw cut, say
  *   `CSeq: 1 INV`, now whole) is sent as observations of -1, so CloudWatch's Sum, which every alarm and widget
  *   reads, equals one upload of the whole file.
- * - Distributions (KPI delays): only the observations the new part added; one the previous version made and the new
- *   scan does not repeat cannot be taken back from a percentile, and stays.
+ * - Distributions (KPI delays, in milliseconds) are compared by histogram bucket, not by value: a bucket's observation
+ *   is its midpoint clamped to the minute's minimum and maximum, so the same delay may be printed 89 by a version
+ *   whose minute ended there and 89.153 by the next. Only buckets that gained observations are sent (with `now`'s
+ *   value); one the previous version made and the new scan does not repeat cannot be taken back from a percentile,
+ *   and stays.
  * - BytesProcessed is the difference (the new bytes); FilesProcessed is `now`'s own (one more file processed).
  */
 export const deltaPoints = (now: readonly MetricPoint[], before: readonly MetricPoint[]): MetricPoint[] => {
-  const acc = new Map<string, { point: MetricPoint; byValue: Map<number, number> }>();
+  /** Per datum: the net count per value (per bucket for delays), and the value `now` sent for it. */
+  const acc = new Map<string, { point: MetricPoint; byValue: Map<number, number>; sentAs: Map<number, number> }>();
   for (const [sign, points] of [
     [1, now],
     [-1, before],
@@ -24,9 +29,13 @@ export const deltaPoints = (now: readonly MetricPoint[], before: readonly Metric
     for (const p of points) {
       if (sign < 0 && p.MetricName === 'FilesProcessed') continue;
       const k = keyOf(p);
-      const cur = acc.get(k) ?? { point: p, byValue: new Map<number, number>() };
-      for (const [i, v] of p.Values.entries())
-        cur.byValue.set(v, (cur.byValue.get(v) ?? 0) + sign * (p.Counts[i] ?? 1));
+      const cur = acc.get(k) ?? { point: p, byValue: new Map<number, number>(), sentAs: new Map<number, number>() };
+      const delays = p.Unit === 'Milliseconds';
+      for (const [i, v] of p.Values.entries()) {
+        const at = delays ? bucketOf(v) : v;
+        if (sign > 0) cur.sentAs.set(at, v);
+        cur.byValue.set(at, (cur.byValue.get(at) ?? 0) + sign * (p.Counts[i] ?? 1));
+      }
       acc.set(k, cur);
     }
   }
@@ -34,7 +43,7 @@ export const deltaPoints = (now: readonly MetricPoint[], before: readonly Metric
   for (const k of [...acc.keys()].sort()) {
     const entry = acc.get(k);
     if (entry === undefined) continue;
-    const { point, byValue } = entry;
+    const { point, byValue, sentAs } = entry;
     let values: number[];
     let counts: number[];
     if (point.MetricName === 'BytesProcessed') {
@@ -46,7 +55,7 @@ export const deltaPoints = (now: readonly MetricPoint[], before: readonly Metric
       [values, counts] = d === 0 ? [[], []] : [[Math.sign(d)], [Math.abs(d)]];
     } else {
       const added = [...byValue.entries()].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
-      [values, counts] = [added.map(([v]) => v), added.map(([, c]) => c)];
+      [values, counts] = [added.map(([at]) => sentAs.get(at) ?? at), added.map(([, c]) => c)];
     }
     for (let i = 0; i < values.length; i += MAX_VALUES_PER_DATUM) {
       out.push({

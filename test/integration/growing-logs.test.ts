@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
 import { progressKey } from '../../lambda/adapters/key-progress-store.js';
+import { bucketOf } from '../../lambda/engine/delay-histogram.js';
 import { createLocalDynamoDbClient } from '../../local/emulators.js';
 import { releaseClaims, scanLedger } from '../../local/ledger-rows.js';
 import { accLog } from '../support/acc-log.js';
@@ -56,11 +57,64 @@ const responses = (datums: readonly RecordedDatum[]): Record<string, number> => 
   return out;
 };
 
+/** The corpus ngrep log (no -t: no times at all), `times` copies back to back. */
+const ngrepLog = (times: number): string => readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`, 'latin1').repeat(times);
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/**
+ * The same log as Asterisk's `full` log writes res_pjsip_logger's blocks: every line behind a logger prefix with the
+ * block's time and no year (`[%b %e %T] VERBOSE[lwp] res_pjsip_logger.c: `, as test/fixtures/time), so the scan
+ * strips prefixes and takes the year from the upload time: a log no version can be resumed part-way through.
+ */
+const prefixedPjsipLog = (times: number): Buffer => {
+  const out: string[] = [];
+  let prefix = '';
+  for (const line of pjsipLog(times).toString('latin1').split('\n').slice(0, -1)) {
+    const m = /^\[(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d)\.\d+\] (.*)$/.exec(line);
+    if (m !== null) {
+      const day = String(Number(m[3])).padStart(2, ' ');
+      prefix = `[${MONTHS[Number(m[2]) - 1]} ${day} ${m[4]}] VERBOSE[777] res_pjsip_logger.c: `;
+    }
+    out.push(`${prefix}${m === null ? line : m[5]}\n`);
+  }
+  return Buffer.from(out.join(''), 'latin1');
+};
+
+/**
+ * Every datum that describes the log (not its processing), by minute, metric and dimensions: counts as their sum,
+ * distributions (the KPI delays) as their observations per histogram bucket (the value a bucket is sent as is
+ * clamped to its minute's extremes, which a later version may move: lambda/growth/delta-points.ts).
+ */
+const logDatums = (datums: readonly RecordedDatum[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  const add = (k: string, n: number): void => {
+    out[k] = (out[k] ?? 0) + n;
+  };
+  for (const d of datums) {
+    if (['FilesProcessed', 'BytesProcessed', 'ProcessingLagSeconds', 'ParseAnomalies'].includes(d.metricName)) continue;
+    const dims = Object.entries(d.dimensions)
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const k = `${new Date(d.timestampMs).toISOString()} ${d.metricName} ${dims}`;
+    if (d.unit === 'Count')
+      add(
+        k,
+        d.values.reduce((n, v, i) => n + v * (d.counts[i] ?? 1), 0),
+      );
+    else for (const [i, v] of d.values.entries()) add(`${k} bucket ${bucketOf(v)}`, d.counts[i] ?? 1);
+  }
+  for (const [k, v] of Object.entries(out)) if (v === 0) delete out[k];
+  return out;
+};
+
 const FUNCTION_ENV = { PUBLISH_CONCURRENCY: '1', PUBLISH_TIMEOUT_MS: '1500', PUBLISH_MAX_ATTEMPTS: '2' } as const;
 
 let emu: Emulators;
 let byMethod: Handler;
 let byCode: Handler;
+let withPeersAndKpis: Handler;
 
 beforeAll(async () => {
   emu = await startEmulators();
@@ -70,6 +124,17 @@ beforeAll(async () => {
   ));
   ({ handler: byMethod } = await coldStartHandler(
     { ...emu.env, ...FUNCTION_ENV, METRIC_DETAIL: 'method' },
+    vi.resetModules,
+  ));
+  ({ handler: withPeersAndKpis } = await coldStartHandler(
+    {
+      ...emu.env,
+      ...FUNCTION_ENV,
+      METRIC_DETAIL: 'method',
+      PEERS: JSON.stringify({ proxy: ['127.0.0.1:15060'], appserver: ['127.0.0.1:15062'] }),
+      PEER_METRICS: 'true',
+      KPI_METRICS: 'true',
+    },
     vi.resetModules,
   ));
 });
@@ -230,6 +295,44 @@ describe('a log uploaded again under the same key as it grows', () => {
     expect(responses(emu.cloudWatch.datums)).toEqual(expected);
     expect(await summaryOf(last)).toMatchObject({ attempt: 2, growth: { mode: 'resumed' } });
   });
+});
+
+describe('a growing log with logger prefixes, peers and KPIs', () => {
+  for (const [name, log, steps, readAgain] of [
+    ['a prefixed log with no year (read again whole each time)', prefixedPjsipLog(3), 6, true],
+    ['a log resumed part-way', pjsipLog(3), 8, false],
+    // ngrep without -t: every response is untimed, published at its version's upload minute and taken back there
+    ['an untimed log (read again whole each time)', Buffer.from(ngrepLog(3)), 5, true],
+  ] as const) {
+    it(`publishes every log metric (per peer, KPI, untimed) per minute as one upload of the final file: ${name}`, async () => {
+      // Prepare: version i is uploaded at minute i; the single upload at the last version's minute
+      const slug = name.split(' ')[1] ?? '';
+      const uploadedAt = (i: number): string => new Date(Date.now() - 90 * 60_000 + i * 60_000).toISOString();
+      emu.cloudWatch.reset();
+      const whole = { ...(await emu.put(`whole/kpi/${slug}/full`, log)), eventTime: uploadedAt(steps - 1) };
+      await deliver(withPeersAndKpis, whole);
+      const expected = logDatums(emu.cloudWatch.datums);
+      emu.cloudWatch.reset();
+      const key = `growing/kpi/${slug}/full`;
+      const growth: unknown[] = [];
+
+      // Act
+      for (const [i, cut] of cutsOf(log.length, steps).entries()) {
+        const obj = { ...(await emu.put(key, log.subarray(0, cut))), sequencer: seq(i), eventTime: uploadedAt(i) };
+        await deliver(withPeersAndKpis, obj);
+        growth.push((await summaryOf(obj)).growth);
+      }
+
+      // Assess
+      expect(logDatums(emu.cloudWatch.datums)).toEqual(expected);
+      expect(emu.cloudWatch.sum('Responses')).toBe(1834 * 3);
+      expect(emu.cloudWatch.sum('Responses', { Peer: 'appserver' })).toBe(425 * 3);
+      expect(emu.cloudWatch.sum('UntimedResponses')).toBe(slug === 'untimed' ? 1834 * 3 : 0);
+      const readFrom = growth.slice(1).map((g) => (g as { readFrom: number }).readFrom);
+      if (readAgain) expect(readFrom).toEqual(readFrom.map(() => 0));
+      else expect(Math.max(...readFrom)).toBeGreaterThan(0);
+    }, 120_000);
+  }
 });
 
 /** 300 minutes x 6 acc records, then 600: the second version adds 2,100 datums (3 PutMetricData calls). */
