@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
@@ -7,6 +7,8 @@ import { WINDOW_BYTES } from '../../../lambda/engine/text-scanner.js';
 import { BLOCK_BYTES } from '../../../lambda/growth/block-digests.js';
 import { countGrowing, type KeyProgress, PROOF_BYTES, type VersionCount } from '../../../lambda/growth/growing-scan.js';
 import { CORPUS_DIR } from '../../support/corpus.js';
+
+const TIME_FIXTURES = new URL('../../fixtures/time/', import.meta.url);
 
 const CHUNK = 65_521;
 
@@ -181,5 +183,51 @@ describe('countGrowing', () => {
     // Assess
     expect([v.mode, v.reason]).toEqual(['new-content', 'prefix-differs']);
     expect(v.counted).toEqual(await scan(chunksOf(b)));
+  });
+});
+
+describe('countGrowing of a log whose times need context', () => {
+  it('reads a time-of-day log again whole and takes back what the previous version put on its own date', async () => {
+    // Prepare: tcpdump -A in America/New_York across midnight (times of day only: the date comes from the upload),
+    // uploaded 3 times on 2026-11-25 and a 4th time, whole, the next day: one upload of the final file puts every
+    // response a day later than tshark does (test/unit/engine/log-times.test.ts), and so must the 4 versions
+    const file = gunzipSync(readFileSync(new URL('tcpdump-A-midnight-new-york.txt.gz', TIME_FIXTURES)));
+    const truth = JSON.parse(
+      readFileSync(new URL('tcpdump-A-midnight-new-york.txt.truth.json', TIME_FIXTURES), 'utf8'),
+    ) as { responsesPerMinute: Record<string, Record<string, number>> };
+    const dayAfter: Record<string, number> = {};
+    for (const [minute, codes] of Object.entries(truth.responsesPerMinute)) {
+      const m = new Date(Date.parse(minute) + 86_400_000).toISOString();
+      for (const [code, n] of Object.entries(codes)) dayAfter[`${m} code ${code}`] = n;
+    }
+    const references = ['2026-11-25T06:00:00Z', '2026-11-25T06:00:00Z', '2026-11-25T06:00:00Z', '2026-11-26T06:00:00Z'];
+    const cuts = byteCuts(file.length, references.length, 11);
+    const net = new Map<string, number>();
+    const versions: VersionCount[] = [];
+    let progress: KeyProgress | undefined;
+
+    // Act
+    for (const [i, cut] of cuts.entries()) {
+      const version = file.subarray(0, cut);
+      const referenceMs = Date.parse(references[i] ?? '');
+      const v = await countGrowing(async (from) => chunksOf(version.subarray(from)), version.length, progress, {
+        timeZone: 'America/New_York',
+        times: () => ({ referenceMs }),
+      });
+      responseCounts(v.counted, 1, net);
+      if (v.minus !== undefined) responseCounts(v.minus, -1, net);
+      versions.push(v);
+      progress = v.progress;
+    }
+
+    // Assess
+    const perMinuteCode = Object.fromEntries([...net].filter(([k]) => / code /.test(k) && k.startsWith('20')));
+    expect(perMinuteCode).toEqual(dayAfter);
+    expect(versions.map((v) => [v.mode, v.readFrom, v.progress?.resumeAt])).toEqual([
+      ['first', undefined, 0],
+      ['resumed', 0, 0],
+      ['resumed', 0, 0],
+      ['resumed', 0, 0],
+    ]);
   });
 });
