@@ -99,13 +99,20 @@ const asPermanent = (e: unknown): SipMetricsError | null => {
 const netCounts = (
   r: ScanResult,
   minus: ScanResult | undefined,
-): { bytes: number; responses: number; byClass: ScanResult['byClass']; retransmittedResponses: number } => {
+): {
+  bytes: number;
+  responses: number;
+  byClass: ScanResult['byClass'];
+  retransmittedResponses: number;
+  untimedResponses: number;
+} => {
   if (minus === undefined) {
     return {
       bytes: r.bytes,
       responses: r.responses,
       byClass: r.byClass,
       retransmittedResponses: r.retransmissions.responses,
+      untimedResponses: r.responses - r.timedResponses,
     };
   }
   const byClass = { ...r.byClass };
@@ -115,6 +122,7 @@ const netCounts = (
     responses: r.responses - minus.responses,
     byClass,
     retransmittedResponses: r.retransmissions.responses - minus.retransmissions.responses,
+    untimedResponses: r.responses - r.timedResponses - (minus.responses - minus.timedResponses),
   };
 };
 
@@ -277,7 +285,7 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
       retransmittedResponses: net.retransmittedResponses,
       anomalies: result.anomalies,
       restampedResponses: converted.restampedResponses,
-      untimedResponses: result.responses - result.timedResponses,
+      untimedResponses: net.untimedResponses,
       datums: points.length,
       batches: batches.length,
       calls,

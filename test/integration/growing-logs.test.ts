@@ -315,12 +315,16 @@ describe('a growing log with logger prefixes, peers and KPIs', () => {
       emu.cloudWatch.reset();
       const key = `growing/kpi/${slug}/full`;
       const growth: unknown[] = [];
+      const summed = { responses: 0, untimedResponses: 0 };
 
       // Act
       for (const [i, cut] of cutsOf(log.length, steps).entries()) {
         const obj = { ...(await emu.put(key, log.subarray(0, cut))), sequencer: seq(i), eventTime: uploadedAt(i) };
         await deliver(withPeersAndKpis, obj);
-        growth.push((await summaryOf(obj)).growth);
+        const summary = await summaryOf(obj);
+        growth.push(summary.growth);
+        summed.responses += summary.responses as number;
+        summed.untimedResponses += summary.untimedResponses as number;
       }
 
       // Assess
@@ -328,6 +332,8 @@ describe('a growing log with logger prefixes, peers and KPIs', () => {
       expect(emu.cloudWatch.sum('Responses')).toBe(1834 * 3);
       expect(emu.cloudWatch.sum('Responses', { Peer: 'appserver' })).toBe(425 * 3);
       expect(emu.cloudWatch.sum('UntimedResponses')).toBe(slug === 'untimed' ? 1834 * 3 : 0);
+      // the file summaries say what each version added
+      expect(summed).toEqual({ responses: 1834 * 3, untimedResponses: slug === 'untimed' ? 1834 * 3 : 0 });
       const readFrom = growth.slice(1).map((g) => (g as { readFrom: number }).readFrom);
       if (readAgain) expect(readFrom).toEqual(readFrom.map(() => 0));
       else expect(Math.max(...readFrom)).toBeGreaterThan(0);
