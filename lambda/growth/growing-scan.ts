@@ -221,16 +221,18 @@ class NeedsWholeRead extends Error {
 /**
  * Two readers of one stream, each ending at its own offset: every chunk is read from the store once and handed to
  * both (scan() pulls its input, and the two scans run side by side, so neither queue holds more than a chunk or two).
+ * stop() makes both fail with the reason (one scan failed: the other need not read on).
  */
 const tee = (
   input: AsyncIterable<Buffer>,
   ends: readonly [number, number],
-): [AsyncGenerator<Buffer>, AsyncGenerator<Buffer>] => {
+): { readers: [AsyncGenerator<Buffer>, AsyncGenerator<Buffer>]; stop: (reason: unknown) => void } => {
   const it = input[Symbol.asyncIterator]();
   const queues: [Buffer[], Buffer[]] = [[], []];
   const reading = [true, true];
   let pos = 0;
   let pulling: Promise<boolean> | undefined;
+  let stopped: { reason: unknown } | undefined;
   const pull = async (): Promise<boolean> => {
     const r = await it.next();
     if (r.done) return false;
@@ -245,6 +247,7 @@ const tee = (
   async function* reader(i: 0 | 1): AsyncGenerator<Buffer> {
     try {
       for (;;) {
+        if (stopped !== undefined) throw stopped.reason;
         const next = queues[i].shift();
         if (next !== undefined) {
           yield next;
@@ -259,9 +262,20 @@ const tee = (
     } finally {
       reading[i] = false;
       queues[i].length = 0;
+      // both done: close the store's stream (a read that stopped early would otherwise hold its connection)
+      if (!reading[0] && !reading[1]) {
+        void Promise.resolve(pulling)
+          .then(() => it.return?.())
+          .catch(() => {});
+      }
     }
   }
-  return [reader(0), reader(1)];
+  return {
+    readers: [reader(0), reader(1)],
+    stop: (reason) => {
+      stopped ??= { reason };
+    },
+  };
 };
 
 /**
@@ -293,16 +307,26 @@ const readAgainWhole = async (
       yield b;
     }
   }
-  const [toNew, toOld] = tee(proven(), [Number.POSITIVE_INFINITY, prev.size]);
+  const {
+    readers: [toNew, toOld],
+    stop,
+  } = tee(proven(), [Number.POSITIVE_INFINITY, prev.size]);
+  const stopOnError = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      stop(e);
+      throw e;
+    });
   let text: { scanner: TextScanner; ctx: TextScanContext } | undefined;
   const [counted, minus] = await Promise.all([
-    scan(toNew, {
-      ...scanOptionsOf(opts, times),
-      onTextScanner: (scanner, ctx) => {
-        text = { scanner, ctx };
-      },
-    }),
-    scan(toOld, scanOptionsOf(opts, prev.times ?? times)),
+    stopOnError(
+      scan(toNew, {
+        ...scanOptionsOf(opts, times),
+        onTextScanner: (scanner, ctx) => {
+          text = { scanner, ctx };
+        },
+      }),
+    ),
+    stopOnError(scan(toOld, scanOptionsOf(opts, prev.times ?? times))),
   ]);
   // a body shorter than the event said (never seen from S3) leaves no proof to resume the next version from
   const progress = pos === size ? progressOfWhole(counted, text, size, hasher, opts, times) : undefined;
