@@ -341,6 +341,36 @@ describe('a growing log with logger prefixes, peers and KPIs', () => {
   }
 });
 
+describe('a growing log whose times fall outside the CloudWatch window', () => {
+  it('reads the version after a restamped one again whole, so the restamped counts are taken back where they went', async () => {
+    // Prepare: the pjsip log 20 days old (CloudWatch takes two weeks): every response goes to the processing minute;
+    // each version is over 4 MiB, so without the restamps the 2nd and 3rd would resume part-way
+    const old = new Date(Date.now() - 20 * DAY_MS).toISOString().slice(0, 10);
+    const file = Buffer.from(
+      pjsipLog(9)
+        .toString('latin1')
+        .replace(/^\[\d{4}-\d\d-\d\d /gm, `[${old} `),
+      'latin1',
+    );
+    const key = 'growing/restamped/pbx-full.log';
+    const cuts = cutsOf(file.length, 3);
+    const summaries: Record<string, unknown>[] = [];
+
+    // Act
+    for (const [i, cut] of cuts.entries()) {
+      const obj = { ...(await emu.put(key, file.subarray(0, cut))), sequencer: seq(i) };
+      await deliver(byMethod, obj);
+      summaries.push(await summaryOf(obj));
+    }
+
+    // Assess
+    expect(summaries[0]?.restampedResponses).toBe(summaries[0]?.responses);
+    expect(summaries.map((s) => (s.growth as { readFrom?: number }).readFrom)).toEqual([undefined, 0, 0]);
+    expect(emu.cloudWatch.sum('Responses')).toBe(1834 * 9);
+    expect(summaries.reduce((n, s) => n + (s.responses as number), 0)).toBe(1834 * 9);
+  }, 120_000);
+});
+
 /** 300 minutes x 6 acc records, then 600: the second version adds 2,100 datums (3 PutMetricData calls). */
 const ACC = accLog({
   startMs: Date.now() - 11 * 3_600_000,
