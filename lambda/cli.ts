@@ -24,6 +24,13 @@ import { toJsonReport } from './report/to-json-line.js';
 // into every `scan s3://...` (the SDK reads this when a client is built, after these imports have run).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `sip-metrics scan ... | head` closes the pipe once the reader has what it wants: stop quietly, as grep and cat
+// do, instead of dying with an unhandled EPIPE stack trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(EXIT.OK);
+});
+
 /**
  * `sip-metrics scan FILE|DIR|- ...`: the same engine as the Lambda function, on local files.
  * Exit codes: lambda/exit-codes.ts (0 all counted or empty, 1 an input failed, 2 a usage error).
