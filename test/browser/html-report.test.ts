@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportWidgets } from '../../infra/dashboard-widgets.js';
+import { deployedAlarmRules } from '../../lambda/report/deployed-alarm-rules.js';
 import type { JsonReport } from '../../lambda/report/to-json-line.js';
 import { ARTIFACTS_DIR, launchChromium, numberOf, tableRows, textsOf } from '../support/browser.js';
 import { CORPUS_DIR } from '../support/corpus.js';
@@ -123,14 +125,14 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     const byPeer = new Map<string, number>();
     for (const j of json)
       for (const [peer, p] of Object.entries(j.byPeer)) byPeer.set(peer, (byPeer.get(peer) ?? 0) + p.responses);
-    const volumeRows = await tableRows(page, 'peers-by-volume');
+    const volumeRows = await tableRows(page, 'peers-all');
     expect(volumeRows.map((row) => [row[0], numberOf(row[1] ?? '')])).toEqual(
       [...byPeer.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)),
     );
 
     // KPIs per file that has INVITE transactions, as --json gives them
-    const kpiRows = await tableRows(page, 'kpis');
-    expect(kpiRows.map((row) => row.slice(0, 6))).toEqual(
+    const kpiRows = await tableRows(page, 'kpi-ratios');
+    expect(kpiRows).toEqual(
       json
         .filter((j) => j.kpis.inviteTransactions > 0)
         .map((j) => [
@@ -142,8 +144,8 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
           pct2(j.kpis.scr),
         ]),
     );
-    const mixed = kpiRows.find((row) => row[0] === inputs[0]);
-    expect(mixed?.slice(6, 10)).toEqual(['403', '1.003 ms', '31.991 ms', '88.27 ms']); // SRD n, p50, p90, p99
+    const mixed = (await tableRows(page, 'kpi-delays')).find((row) => row[0] === inputs[0]);
+    expect(mixed?.slice(1, 5)).toEqual(['403', '1.003 ms', '31.991 ms', '88.27 ms']); // SRD n, p50, p90, p99
 
     const fileRows = await tableRows(page, 'files');
     expect(fileRows.map((row) => [row[0], row[1], row[2], row[4]])).toEqual([
@@ -195,6 +197,7 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
       `sip-metrics: HTML report of 1 input(s) written to ${html} (${Math.ceil(statSync(html).size / 1024)} KiB)\n`,
     ]);
     const page = wide.page;
+    const deployed = deployedAlarmRules();
     expect(trace.minutesAbove5xx).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100]);
     expect(trace.minutesAbove6xx).toEqual([170, 171]);
     expect(await textsOf(page, '[data-metric="responses"]')).toEqual([int(trace.responses)]);
@@ -218,6 +221,9 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
         `${hm(0)} INSUFFICIENT_DATA → OK${hm(93)} OK → ALARM${hm(167)} ALARM → OK`,
       ],
       ['GlobalFailureSpike', 'OK', '0 of 68', '2', `${hm(0)} INSUFFICIENT_DATA → OK`],
+      // no minute of this trace has 10 % 5xx (5 % 6xx) of at least 200 responses
+      ['ServerErrorBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
+      ['GlobalFailureBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
     ]);
     expect(
       await page.$$eval('#ratio-5xx rect.inalarm', (e) => e.map((r) => [r.getAttribute('x'), r.getAttribute('width')])),
@@ -225,13 +231,22 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     const threshold = await page.$eval('#ratio-5xx line.threshold', (l) => l.getAttribute('y1'));
     const top = await page.$eval('#ratio-5xx svg', (s) => s.getAttribute('viewBox'));
     expect(Number(top?.split(' ')[3]) - Number(threshold)).toBe(5); // the line sits at cdk.json's 5 %
-    const peers = await tableRows(page, 'peers-by-errors');
-    expect(
-      peers.map((row) => [row[0], numberOf(row[1] ?? ''), numberOf(row[6] ?? ''), numberOf(row[7] ?? '')]),
-    ).toEqual([
+    const peerRow = (row: string[]) => [row[0], numberOf(row[1] ?? ''), numberOf(row[6] ?? ''), numberOf(row[7] ?? '')];
+    // only carrier A answers 5xx, only carrier B 6xx
+    expect((await tableRows(page, 'peers-5xx')).map(peerRow)).toEqual([
       [SPIKE_PEERS.carrierA, trace.byPeer[SPIKE_PEERS.carrierA], trace.byClass['5xx'], 0],
+    ]);
+    expect((await tableRows(page, 'peers-6xx')).map(peerRow)).toEqual([
       [SPIKE_PEERS.carrierB, trace.byPeer[SPIKE_PEERS.carrierB], 0, trace.byClass['6xx']],
     ]);
+    // the report shows the widgets of the description a file scan can fill, in its order
+    expect(await textsOf(page, 'main > section.w > :is(h1, h2)')).toEqual(
+      reportWidgets({
+        spikeAlarms: deployed.spikeAlarms,
+        spikeRules: deployed.spikeRules,
+        kpiRules: deployed.kpiRules,
+      }).map((w) => w.title),
+    );
     expect(wide.loadMs).toBeLessThan(2000);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'report-spike-1280.png'), fullPage: true });
     await page.context().close();
