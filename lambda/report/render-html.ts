@@ -401,21 +401,38 @@ const peers = (m: ReportModel, ranking: DashboardWidgetSpec['peerRanking']): str
 
 const classOfCode = (code: string): string => `${code.slice(0, 1)}xx`;
 
+/** Rows a "Top 10" widget shows, as many as the CloudWatch graph of the same title draws. */
+const TOP_ROWS = 10;
+
+/**
+ * The first {@link TOP_ROWS} rows in the widget's table (`key`), and every row in a `<details>` below it (`key-all`):
+ * the widget shows what its CloudWatch twin graphs, the report keeps the whole breakdown one click away, no script.
+ */
+const topTable = (key: string, head: string, rows: readonly string[], what: string): string => {
+  const table = (k: string, body: readonly string[]): string =>
+    `<div class="scroll"><table data-table="${k}"><thead>${head}</thead><tbody>${body.join('')}</tbody></table></div>`;
+  return (
+    table(key, rows.slice(0, TOP_ROWS)) +
+    (rows.length <= TOP_ROWS
+      ? ''
+      : `<details><summary>All ${int(rows.length)} ${what}</summary>${table(`${key}-all`, rows)}</details>`)
+  );
+};
+
 const statusCodes = (m: ReportModel): string => {
   if (m.byCode === undefined) return `<p class="empty">${esc(m.notes['status-codes'] ?? 'No status codes.')}</p>`;
   const rows = Object.entries(m.byCode).sort(([a, x], [b, y]) => y - x || Number(a) - Number(b));
   if (rows.length === 0) return '<p class="empty">No responses.</p>';
   const total = rows.reduce((s, [, n]) => s + n, 0);
-  return (
-    `<div class="scroll"><table data-table="status-codes"><thead><tr><th>code</th><th>class</th><th class="n">responses</th><th class="n">share</th></tr></thead><tbody>` +
-    rows
-      .map(
-        ([code, n]) =>
-          `<tr data-code="${esc(code)}"><th>${esc(code)}</th><td><i class="dot" style="background:${CLASS_COLORS[classOfCode(code) as ResponseClass] ?? '#000'}"></i>${classOfCode(code)}</td>` +
-          `<td class="n">${int(n)}</td><td class="n">${share(n, total)}</td></tr>`,
-      )
-      .join('') +
-    '</tbody></table></div>'
+  return topTable(
+    'status-codes',
+    '<tr><th>code</th><th>class</th><th class="n">responses</th><th class="n">share</th></tr>',
+    rows.map(
+      ([code, n]) =>
+        `<tr data-code="${esc(code)}"><th>${esc(code)}</th><td><i class="dot" style="background:${CLASS_COLORS[classOfCode(code) as ResponseClass] ?? '#000'}"></i>${classOfCode(code)}</td>` +
+        `<td class="n">${int(n)}</td><td class="n">${share(n, total)}</td></tr>`,
+    ),
+    'status codes',
   );
 };
 
@@ -431,15 +448,14 @@ const methods = (m: ReportModel): string => {
   });
   rows.sort((a, b) => b.total - a.total || (a.method < b.method ? -1 : 1));
   if (rows.length === 0) return '<p class="empty">No responses.</p>';
-  return (
-    `<div class="scroll"><table data-table="methods"><thead><tr><th>CSeq method</th><th class="n">responses</th>${RESPONSE_CLASSES.map((c) => `<th class="n">${c}</th>`).join('')}</tr></thead><tbody>` +
-    rows
-      .map(
-        (r) =>
-          `<tr data-method="${esc(r.method)}"><th>${esc(r.method)}</th><td class="n">${int(r.total)}</td>${classCells(r.c)}</tr>`,
-      )
-      .join('') +
-    '</tbody></table></div>'
+  return topTable(
+    'methods',
+    `<tr><th>CSeq method</th><th class="n">responses</th>${RESPONSE_CLASSES.map((c) => `<th class="n">${c}</th>`).join('')}</tr>`,
+    rows.map(
+      (r) =>
+        `<tr data-method="${esc(r.method)}"><th>${esc(r.method)}</th><td class="n">${int(r.total)}</td>${classCells(r.c)}</tr>`,
+    ),
+    'CSeq methods',
   );
 };
 
@@ -711,6 +727,7 @@ th.n,td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .s-OK,.s-done{background:#d3f9d8;color:#2b8a3e}.s-ALARM,.s-failed,.s-dead-letter{background:#ffe3e3;color:#c92a2a}
 .s-INSUFFICIENT_DATA{background:#fff3bf;color:#8a6d00}.tile .badge{font-size:15px}
 .err{color:#c92a2a}td.rule{min-width:14em}
+details{margin-top:6px;font-size:13px}summary{cursor:pointer;color:#1c7ed6}
 header.live{max-width:1680px;margin:0 auto;padding:8px 12px 0;color:#495057;font-size:12px}
 `;
 
