@@ -261,6 +261,8 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     );
     expect(wide.loadMs).toBeLessThan(2000);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'report-spike-1280.png'), fullPage: true });
+    // the first screen, as README.md shows it (docs/report.png is a copy)
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'report-spike-1280-top.png') });
     await page.context().close();
 
     // a phone: every widget one column wide, nothing wider than the screen but the tables' own scroll boxes
