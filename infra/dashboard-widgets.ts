@@ -154,18 +154,30 @@ export interface DashboardOptions {
 export const ratioWidgetTitle = (rule: Pick<SpikeAlarmRule, 'responseClass'>): string =>
   `${rule.responseClass} share of responses (%)`;
 
-const responses = (namespace: string, dimensions: Record<string, string>, periodSeconds: number, label: string) =>
-  ({
-    kind: 'metric',
-    namespace,
-    metricName: 'Responses',
-    dimensions,
-    statistic: 'Sum',
-    periodSeconds,
-    label,
-  }) as const satisfies MetricSeries;
+/** `Responses` with these dimensions, summed per period. */
+const responses = (
+  namespace: string,
+  dimensions: Record<string, string>,
+  periodSeconds: number,
+  label: string,
+): MetricSeries => ({
+  kind: 'metric',
+  namespace,
+  metricName: 'Responses',
+  dimensions,
+  statistic: 'Sum',
+  periodSeconds,
+  label,
+});
 
-const metric = (namespace: string, metricName: string, statistic: string, label: string, extra = {}): MetricSeries => ({
+/** A metric of the namespace without dimensions (files, bytes, lag, delays). */
+const metric = (
+  namespace: string,
+  metricName: string,
+  statistic: string,
+  label: string,
+  extra: Pick<MetricSeries, 'periodSeconds' | 'color'> = {},
+): MetricSeries => ({
   kind: 'metric',
   namespace,
   metricName,

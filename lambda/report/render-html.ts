@@ -8,7 +8,7 @@
  * Pure: strings in, a string out.
  */
 import { RESPONSE_CLASSES, type ResponseClass, ratioPercent } from '../../infra/alarm-rules.js';
-import type { DashboardWidgetSpec } from '../../infra/dashboard-widgets.js';
+import { type DashboardWidgetSpec, widgetRows } from '../../infra/dashboard-widgets.js';
 import type { MinuteCounts } from '../../infra/evaluate-alarms.js';
 import type { DelaySummary } from '../engine/delay-histogram.js';
 import {
@@ -680,10 +680,15 @@ const widgetBody = (w: DashboardWidgetSpec, m: ReportModel, axis: TimeAxis | nul
  */
 export const renderReportMain = (m: ReportModel, widgets: readonly DashboardWidgetSpec[]): string => {
   const axis = timeAxisOf(m.minutes);
-  return widgets
-    .map((w) => {
+  // a row the list leaves short (the report has no pipeline widgets beside Files) gives the rest to its last widget
+  return widgetRows(widgets)
+    .flatMap((row) => {
+      const spare = 24 - row.reduce((n, w) => n + w.width, 0);
+      return row.map((w, i) => ({ w, width: i === row.length - 1 ? w.width + spare : w.width }));
+    })
+    .map(({ w, width }) => {
       const tag = w.kind === 'intro' ? 'h1' : 'h2';
-      return `<section class="w" id="${w.id}" style="--w:${w.width}"><${tag}>${esc(w.title)}</${tag}>${widgetBody(w, m, axis)}</section>`;
+      return `<section class="w" id="${w.id}" style="--w:${width}"><${tag}>${esc(w.title)}</${tag}>${widgetBody(w, m, axis)}</section>`;
     })
     .join('');
 };
