@@ -31,7 +31,7 @@ const responsesBy = (
 
 /**
  * Count, mean and nearest-rank percentiles of every value of one delay metric (each datum's values with their
- * counts): what CloudWatch's p50, p90 and p99 statistics give over the whole range, in whole milliseconds.
+ * counts) over every stored minute: the values CloudWatch estimates its p50, p90 and p99 statistics from.
  */
 const delaySummaryOf = (datums: readonly RecordedDatum[], namespace: string, metricName: string): DelaySummary => {
   const pairs: [number, number][] = [];
