@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAllSpikeAlarmRules, buildKpiAlarmRules } from '../../infra/alarm-rules.js';
+import { buildAllSpikeAlarmRules, buildKpiAlarmRules, DEFAULT_SPIKE_ALARM_SETTINGS } from '../../infra/alarm-rules.js';
 import type { StackConfig } from '../../infra/config.js';
-import { type DashboardWidgetSpec, dashboardWidgets, widgetConditionsOf } from '../../infra/dashboard-widgets.js';
+import {
+  type DashboardWidgetSpec,
+  dashboardWidgets,
+  REPORT_CONDITIONS,
+  reportWidgets,
+  widgetConditionsOf,
+  widgetRows,
+} from '../../infra/dashboard-widgets.js';
 import { type DashboardWidget, dashboardWidgets as deployedWidgets } from './dashboard-body.js';
 import { type Synthesized, synthesize } from './synth.js';
 
@@ -114,6 +121,58 @@ describe.each([
     expect(thresholds).toEqual([
       ['alarm above 5 % in 3 periods', 'alarm above 10 % in one period of ≥ 200'],
       s.config.kpiMetrics ? ['ISA alarm above 20 %', 'SER alarm below 50 %'] : null,
+    ]);
+  });
+});
+
+describe('the widget description itself', () => {
+  const base = {
+    spikeAlarms: DEFAULT_SPIKE_ALARM_SETTINGS,
+    spikeRules: buildAllSpikeAlarmRules(DEFAULT_SPIKE_ALARM_SETTINGS, []),
+    kpiRules: [],
+  };
+
+  it('lays the widgets out in rows of 24 columns, as CloudWatch and the page grid place them', () => {
+    // Prepare
+    const widgets = dashboardWidgets({ ...base, conditions: REPORT_CONDITIONS });
+
+    // Act
+    const rows = widgetRows(widgets).map((row) => row.map((w) => `${w.id}:${w.width}`));
+
+    // Assess
+    expect(rows).toEqual([
+      ['intro:24'],
+      ['responses-by-class:24'],
+      ['ratio-5xx:12', 'ratio-6xx:12'],
+      ['status-codes:24'],
+      ['methods:24'],
+      ['peers-5xx:8', 'peers-6xx:8', 'peers-all:8'],
+      ['kpi-ratios:12', 'kpi-delays:12'],
+      ['files:8', 'bytes:8', 'lag:8'],
+      ['queues:12', 'function:12'],
+      ['alarms:24'],
+    ]);
+  });
+
+  it('gives the report every breakdown but none of the pipeline widgets a file scan cannot fill', () => {
+    // Prepare, Act
+    const ids = reportWidgets(base).map((w) => w.id);
+
+    // Assess
+    expect(ids).toEqual([
+      'intro',
+      'responses-by-class',
+      'ratio-5xx',
+      'ratio-6xx',
+      'status-codes',
+      'methods',
+      'peers-5xx',
+      'peers-6xx',
+      'peers-all',
+      'kpi-ratios',
+      'kpi-delays',
+      'files',
+      'alarms',
     ]);
   });
 });
