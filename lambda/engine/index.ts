@@ -29,6 +29,8 @@ export interface ScanOptions {
   readonly referenceMs?: number;
   /** IANA zone of the log's local times. @default 'UTC' */
   readonly timeZone?: string;
+  /** Track the RFC 6076 KPIs (off, `kpis` holds zeros: the bench measures their cost this way). @default true */
+  readonly kpis?: boolean;
 }
 
 const asBuffer = (u: Uint8Array): Buffer =>
@@ -83,7 +85,7 @@ const peek = async (
  * counts every SIP message in it. Memory stays bounded whatever the input size.
  */
 export const scan = async (chunks: AsyncIterable<Uint8Array>, opts: ScanOptions = {}): Promise<ScanResult> => {
-  const tally = new Tally(opts.peers);
+  const tally = new Tally(opts.peers, { kpis: opts.kpis });
   const clock = new LogClock(opts);
   try {
     await scanInto(tally, chunks, opts, clock);

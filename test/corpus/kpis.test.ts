@@ -10,7 +10,7 @@ import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
  * response). The truth was computed once with tshark 4.0.17 and committed under
  * test/fixtures/kpis/, so CI needs no tshark.
  */
-interface Truth {
+interface TruthCounts {
   readonly inviteTransactions: number;
   readonly redirected: number;
   readonly established: number;
@@ -19,6 +19,11 @@ interface Truth {
   readonly open: number;
   readonly srdCount: number;
   readonly srdMeanMs: number | null;
+}
+
+interface Truth extends TruthCounts {
+  /** By the source IP of each transaction's first response. */
+  readonly byPeer: Readonly<Record<string, TruthCounts>>;
 }
 
 const truthFor = (capture: string): Truth =>
@@ -55,6 +60,50 @@ describe('RFC 6076 KPIs on the shared corpus', () => {
       // the capture readers keep whole milliseconds, so each delay may be short by up to 1 ms
       const mean = toKpiReport(r.kpis).srdMs.mean ?? Number.NaN;
       expect(Math.abs(mean - (truth.srdMeanMs ?? 0))).toBeLessThan(1);
+    });
+  }
+
+  for (const capture of ['mixed.pcap', 'sipp.pcapng', 'large.pcap.gz']) {
+    it(`gives each peer of ${capture} the transactions it answered, as tshark's fields do`, async () => {
+      // Prepare
+      const truth = truthFor(capture);
+
+      // Act
+      const r = await scanCorpusFile(capture, 8_191);
+
+      // Assess
+      const got = Object.fromEntries(
+        Object.entries(r.kpis.byPeer).map(([peer, k]) => [
+          peer,
+          {
+            inviteTransactions: k.inviteTransactions,
+            redirected: k.redirected,
+            established: k.established,
+            effective: k.effective,
+            ineffective: k.ineffective,
+            srdCount: k.srd.count,
+          },
+        ]),
+      );
+      const want = Object.fromEntries(
+        Object.entries(truth.byPeer).map(([peer, t]) => [
+          peer,
+          {
+            inviteTransactions: t.inviteTransactions,
+            redirected: t.redirected,
+            established: t.established,
+            effective: t.effective,
+            ineffective: t.ineffective,
+            srdCount: t.srdCount,
+          },
+        ]),
+      );
+      expect(got).toEqual(want);
+      for (const [peer, t] of Object.entries(truth.byPeer)) {
+        const k = r.kpis.byPeer[peer];
+        const mean = k === undefined ? Number.NaN : (toKpiReport(k).srdMs.mean ?? Number.NaN);
+        expect(Math.abs(mean - (t.srdMeanMs ?? 0))).toBeLessThan(1);
+      }
     });
   }
 
