@@ -5,9 +5,9 @@ import { scanCorpusFile } from '../support/corpus.js';
 import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 
 /**
- * RFC 6076 SER/SEER/ISA against an independent count from tshark fields (scripts/kpi-truth.py:
+ * RFC 6076 SER/SEER/ISA/SCR against an independent count from tshark fields (scripts/kpi-truth.py:
  * Call-ID, CSeq number and method, top Via branch, status code, frame time; outcome = first final
- * response). The truth was computed once with tshark 4.0.17 and committed under
+ * response; SCR: sessions of a Call-ID completed by its first BYE answered 2xx). The truth was computed once with tshark 4.0.17 and committed under
  * test/fixtures/kpis/, so CI needs no tshark.
  */
 interface TruthCounts {
@@ -16,6 +16,8 @@ interface TruthCounts {
   readonly established: number;
   readonly effective: number;
   readonly ineffective: number;
+  /** Established and ended by a BYE of the same Call-ID answered 2xx (SCR numerator). */
+  readonly completed: number;
   readonly open: number;
   readonly srdCount: number;
   readonly srdMeanMs: number | null;
@@ -45,6 +47,7 @@ describe('RFC 6076 KPIs on the shared corpus', () => {
         established: r.kpis.established,
         effective: r.kpis.effective,
         ineffective: r.kpis.ineffective,
+        completed: r.kpis.completed,
         open: r.kpis.openTransactions,
         srdCount: r.kpis.srd.count,
       }).toEqual({
@@ -53,6 +56,7 @@ describe('RFC 6076 KPIs on the shared corpus', () => {
         established: truth.established,
         effective: truth.effective,
         ineffective: truth.ineffective,
+        completed: truth.completed,
         open: truth.open,
         srdCount: truth.srdCount,
       });
@@ -81,6 +85,7 @@ describe('RFC 6076 KPIs on the shared corpus', () => {
             established: k.established,
             effective: k.effective,
             ineffective: k.ineffective,
+            completed: k.completed,
             srdCount: k.srd.count,
           },
         ]),
@@ -94,6 +99,7 @@ describe('RFC 6076 KPIs on the shared corpus', () => {
             established: t.established,
             effective: t.effective,
             ineffective: t.ineffective,
+            completed: t.completed,
             srdCount: t.srdCount,
           },
         ]),
