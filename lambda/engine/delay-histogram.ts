@@ -35,6 +35,9 @@ const bucketOf = (ms: number): number => {
   return 1 + Math.floor(Math.log(us / MIN_US) / LOG_RATIO);
 };
 
+/** The bucket a delay falls in (negative delays as 0), to add one delay to several histograms with one logarithm. */
+export const delayBucket = (ms: number): number => bucketOf(Math.max(0, ms));
+
 /** Geometric midpoint of a bucket, in ms. */
 const midpointOf = (bucket: number): number => {
   if (bucket === 0) return 0;
@@ -52,14 +55,14 @@ export class DelayHistogram {
   private maxMs = Number.NEGATIVE_INFINITY;
   private readonly buckets = new Map<number, number>();
 
-  /** Adds one delay; negative delays (clock steps in a log) are clamped to 0. */
-  add(ms: number): void {
+  /** Adds one delay; negative delays (clock steps in a log) are clamped to 0. `bucket`: delayBucket(ms), if known. */
+  add(ms: number, bucket?: number): void {
     const v = Math.max(0, ms);
     this.count++;
     this.sumMs += v;
     if (v < this.minMs) this.minMs = v;
     if (v > this.maxMs) this.maxMs = v;
-    const b = bucketOf(v);
+    const b = bucket ?? bucketOf(v);
     this.buckets.set(b, (this.buckets.get(b) ?? 0) + 1);
   }
 
@@ -105,7 +108,8 @@ export class DelayHistogram {
   /** Plain data for merging and transfer between threads. */
   toData(): DelayHistogramData {
     const buckets: Record<string, number> = {};
-    for (const [b, n] of [...this.buckets.entries()].sort((x, y) => x[0] - y[0])) buckets[String(b)] = n;
+    // bucket indexes are array-index keys, which an object enumerates in ascending order (ECMA-262 §10.1.11.1)
+    for (const [b, n] of this.buckets) buckets[String(b)] = n;
     return {
       count: this.count,
       sumMs: this.sumMs,

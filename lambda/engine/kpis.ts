@@ -14,7 +14,7 @@
  * its peer's record, so per-peer KPIs add no transaction state; the records are as many as the
  * peers the tally keeps (its cardinality guard bounds them).
  */
-import { DelayHistogram, type DelayHistogramData, type DelaySummary } from './delay-histogram.js';
+import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
 import type { PayloadMeta, SipMessage } from './types.js';
 
 /** Default bound on remembered transactions (~200 bytes each, so ~40 MB at most). */
@@ -124,6 +124,9 @@ class PeerKpis {
   readonly minutes = new Map<number, KpiCounts>();
   /** Created with the first delay: most peers answer no timed INVITE, BYE or REGISTER. */
   delays: DelayHistograms | undefined;
+  /** The row of the minute last counted in (most counts land in the minute before), -1 for none. */
+  lastMinuteMs = -1;
+  lastMinute: KpiCounts | undefined;
 }
 
 /** An open transaction: only what its next messages can still change. */
@@ -281,6 +284,9 @@ export class KpiTracker {
   private readonly peerKeyOf: PeerKeyOf;
   private readonly enabled: boolean;
   private peerMinuteCells = 0;
+  /** The row of the minute last counted in: most counts land in the same minute as the one before. */
+  private lastMinuteMs = -1;
+  private lastMinute: KpiCounts | undefined;
   private evicted = 0;
   private mergedOpen = 0;
 
@@ -390,10 +396,12 @@ export class KpiTracker {
   }
 
   private addDelay(kind: DelayKind, minuteMs: number, ms: number, peer: PeerKpis): void {
-    this.delays[kind].add(ms);
-    if (minuteMs >= 0) this.delaysOf(minuteMs)[kind].add(ms);
+    // one logarithm for the three histograms the delay goes into
+    const bucket = delayBucket(ms);
+    this.delays[kind].add(ms, bucket);
+    if (minuteMs >= 0) this.delaysOf(minuteMs)[kind].add(ms, bucket);
     if (peer.delays === undefined) peer.delays = newDelayHistograms();
-    peer.delays[kind].add(ms);
+    peer.delays[kind].add(ms, bucket);
   }
 
   private delaysOf(minuteMs: number): DelayHistograms {
@@ -413,8 +421,13 @@ export class KpiTracker {
 
   /** A peer's row of one minute; past MAX_PEER_MINUTE_CELLS a new row goes to the `other` peer's minute. */
   private peerMinute(peer: PeerKpis, minuteMs: number): KpiCounts {
+    if (minuteMs === peer.lastMinuteMs && peer.lastMinute !== undefined) return peer.lastMinute;
     let b = peer.minutes.get(minuteMs);
-    if (b !== undefined) return b;
+    if (b !== undefined) {
+      peer.lastMinuteMs = minuteMs;
+      peer.lastMinute = b;
+      return b;
+    }
     let owner = peer;
     if (this.peerMinuteCells >= MAX_PEER_MINUTE_CELLS) {
       owner = this.peers.get(OTHER_PEER_KEY) ?? new PeerKpis();
@@ -425,17 +438,23 @@ export class KpiTracker {
     b = zeroCounts();
     owner.minutes.set(minuteMs, b);
     this.peerMinuteCells++;
+    if (owner === peer) {
+      peer.lastMinuteMs = minuteMs;
+      peer.lastMinute = b;
+    }
     return b;
   }
 
   private bump(minuteMs: number, field: keyof KpiCounts): void {
     this.totals[field]++;
     if (minuteMs < 0) return;
-    let b = this.minutes.get(minuteMs);
+    let b = minuteMs === this.lastMinuteMs ? this.lastMinute : this.minutes.get(minuteMs);
     if (b === undefined) {
       b = zeroCounts();
       this.minutes.set(minuteMs, b);
     }
+    this.lastMinuteMs = minuteMs;
+    this.lastMinute = b;
     b[field]++;
   }
 
