@@ -22,6 +22,8 @@ export interface ScanOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Names for sender addresses in `byPeer` (by default, senders are keyed by IP). */
   readonly peers?: PeerMap;
+  /** Track the RFC 6076 KPIs (off, `kpis` holds zeros: the bench measures their cost this way). @default true */
+  readonly kpis?: boolean;
   /**
    * When the file was complete (S3 LastModified, file mtime, or given): completes times printed
    * without a date or year. Without it those stay untimed.
@@ -29,8 +31,6 @@ export interface ScanOptions {
   readonly referenceMs?: number;
   /** IANA zone of the log's local times. @default 'UTC' */
   readonly timeZone?: string;
-  /** Track the RFC 6076 KPIs (off, `kpis` holds zeros: the bench measures their cost this way). @default true */
-  readonly kpis?: boolean;
 }
 
 const asBuffer = (u: Uint8Array): Buffer =>
