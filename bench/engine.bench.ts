@@ -304,11 +304,25 @@ const main = async (): Promise<number> => {
     const { path, truth } = data.text;
     const grep: ToolRun[] = [];
     const naive: ChildReport[] = [];
+    const noKpis: ChildReport[] = [];
     const engine = await engineRuns(path, RUNS, async () => {
       grep.push(await runTool('grep', ['-c', '^SIP/2.0 ', path], { ...process.env, LC_ALL: 'C' }));
       naive.push(await runChild('naive', path));
+      // the same scan with the RFC 6076 KPIs off (issue 15: they may cost at most 10 % of the text scan)
+      noKpis.push(await runChild('engine-no-kpis', path));
     });
     const judged = judge('text', engine, truth);
+    const judgedNoKpis = judgeEngine('text, KPIs off', noKpis, truth);
+    failed ||= judgedNoKpis.failed;
+    notes.push(...judgedNoKpis.notes.filter((n) => !n.includes('engine saw')));
+    const kpisOn = workSeconds(judged.reports);
+    const kpisOff = workSeconds(judgedNoKpis.reports);
+    if (kpisOn !== null && kpisOff !== null) {
+      notes.push(
+        `text: KPIs cost ${(((kpisOn - kpisOff) / kpisOff) * 100).toFixed(1)} % of the scan (work alone, medians: ` +
+          `${kpisOn.toFixed(3)} s on, ${kpisOff.toFixed(3)} s off with scan option kpis: false; issue 15 allows 10 %)`,
+      );
+    }
     const tEngine = seconds(judged.reports);
     const tGrep = seconds(grep);
     const tNaive = seconds(naive);
@@ -321,6 +335,7 @@ const main = async (): Promise<number> => {
         judged.verdict,
       ),
     );
+    rows.push(resultRow(data.text, `${ENGINE_TOOL}, KPIs off`, judgedNoKpis.reports, '-', judgedNoKpis.verdict));
     const grepCount = Number(grep[0]?.stdout.trim());
     rows.push(
       resultRow(

@@ -78,7 +78,7 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
   if (result) {
     if (opts.json) {
       process.stdout.write(
-        `${JSON.stringify(toJsonReport(input.name, result, seconds, { perMinute: opts.perMinute, error }))}\n`,
+        `${JSON.stringify(toJsonReport(input.name, result, seconds, { perMinute: opts.perMinute, byPeer: opts.byPeer, error }))}\n`,
       );
     } else if (!error || result.messages > 0) {
       const peers = opts.byPeer ? `\n${formatPeerTable(result)}` : '';

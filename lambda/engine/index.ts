@@ -22,6 +22,8 @@ export interface ScanOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Names for sender addresses in `byPeer` (by default, senders are keyed by IP). */
   readonly peers?: PeerMap;
+  /** Track the RFC 6076 KPIs (off, `kpis` holds zeros: the bench measures their cost this way). @default true */
+  readonly kpis?: boolean;
   /**
    * When the file was complete (S3 LastModified, file mtime, or given): completes times printed
    * without a date or year. Without it those stay untimed.
@@ -95,7 +97,7 @@ const peek = async (
  * counts every SIP message in it. Memory stays bounded whatever the input size.
  */
 export const scan = async (chunks: AsyncIterable<Uint8Array>, opts: ScanOptions = {}): Promise<ScanResult> => {
-  const tally = new Tally(opts.peers);
+  const tally = new Tally(opts.peers, { kpis: opts.kpis });
   const clock = new LogClock(opts);
   try {
     await scanInto(tally, chunks, opts, clock);

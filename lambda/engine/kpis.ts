@@ -8,8 +8,13 @@
  * Memory is bounded like the retransmission detector: transactions live in two generations and
  * the older one is dropped when the young one is full (`evicted` says how many were dropped while
  * still open). Transactions still open at the end are counted (`openTransactions`), not kept.
+ *
+ * Per peer: a transaction belongs to the peer that answered it, the sender of its first response
+ * (the same peer key as the per-peer response counts). An open transaction holds one reference to
+ * its peer's record, so per-peer KPIs add no transaction state; the records are as many as the
+ * peers the tally keeps (its cardinality guard bounds them).
  */
-import { DelayHistogram, type DelayHistogramData, type DelaySummary } from './delay-histogram.js';
+import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
 import type { PayloadMeta, SipMessage } from './types.js';
 
 /** Default bound on remembered transactions (~200 bytes each, so ~40 MB at most). */
@@ -56,7 +61,31 @@ export interface KpiData extends KpiCounts {
   readonly series: KpiMinute[];
   /** SRD, SDD and RRD per minute of the transaction's first message (minutes with a delay only), for metrics. */
   readonly delaySeries: KpiDelayMinute[];
+  /**
+   * Per peer (the sender of each transaction's responses): the transactions it answered. A transaction nobody
+   * answered (no response in the log) belongs to no peer, so the peers add up to the totals minus those.
+   */
+  readonly byPeer: Record<string, KpiPeerData>;
 }
+
+/** The KPIs of the transactions one peer answered. */
+export interface KpiPeerData extends KpiCounts {
+  readonly srd: DelayHistogramData;
+  readonly sdd: DelayHistogramData;
+  readonly rrd: DelayHistogramData;
+  /** Per minute of each transaction's INVITE (bounded: see MAX_PEER_MINUTE_CELLS). */
+  readonly series: KpiMinute[];
+}
+
+/** Resolves the sender of a response (PayloadMeta.src) to its peer key, as the per-peer response counts do. */
+export type PeerKeyOf = (sender: string | undefined) => string;
+
+/** Distinct (peer, minute) KPI rows kept per scan; past it a minute's new peers go to `other` (peer totals stay exact). */
+export const MAX_PEER_MINUTE_CELLS = 100_000;
+/** The key of peers past the bounds (as in tally.ts and peers.ts). */
+const OTHER_PEER_KEY = 'other';
+/** Peer key of every transaction when no resolver is given (a tracker used on its own). */
+const NO_PEER_KEY = 'unknown';
 
 /** The three delays of one minute, by the time each transaction was first seen. */
 export interface KpiDelayMinute {
@@ -89,6 +118,17 @@ export interface KpiReport {
 
 type TrackedMethod = 'INVITE' | 'BYE' | 'REGISTER';
 
+/** The KPI counts of one peer; created when the peer first answers a tracked transaction. */
+class PeerKpis {
+  readonly counts = zeroCounts();
+  readonly minutes = new Map<number, KpiCounts>();
+  /** Created with the first delay: most peers answer no timed INVITE, BYE or REGISTER. */
+  delays: DelayHistograms | undefined;
+  /** The row of the minute last counted in (most counts land in the minute before), -1 for none. */
+  lastMinuteMs = -1;
+  lastMinute: KpiCounts | undefined;
+}
+
 /** An open transaction: only what its next messages can still change. */
 interface OpenTransaction {
   readonly method: TrackedMethod;
@@ -98,6 +138,14 @@ interface OpenTransaction {
   requestMs: number | undefined;
   /** SRD taken (the first non-100 response has been seen). */
   answered: boolean;
+  /** The peer that answered it (the sender of its first response); undefined until a response is seen. */
+  peer: PeerKpis | undefined;
+}
+
+/** A session answered 200: the minute and peer its completion counts for. */
+interface EstablishedSession {
+  readonly minuteMs: number;
+  readonly peer: PeerKpis | undefined;
 }
 
 /**
@@ -213,28 +261,50 @@ class GenerationalMap<V> {
   }
 }
 
+/** Options of a KpiTracker. */
+export interface KpiTrackerOptions {
+  /** Bound on remembered transactions. @default MAX_TRACKED_TRANSACTIONS */
+  readonly maxTransactions?: number;
+  /** The peer key of a response's sender (the tally's, so both agree); without it every peer is `unknown`. */
+  readonly peerKeyOf?: PeerKeyOf;
+  /** Track KPIs at all; off, every message is ignored and the KPIs stay zero (to measure their cost). @default true */
+  readonly enabled?: boolean;
+}
+
 /** Follows INVITE, BYE and REGISTER transactions and accumulates the KPIs. */
 export class KpiTracker {
   private readonly totals = zeroCounts();
   private readonly minutes = new Map<number, KpiCounts>();
   private readonly transactions: GenerationalMap<TransactionState>;
   /** Call-ID -> INVITE transactions answered 200 and not yet ended by a BYE 2xx. */
-  private readonly sessions: GenerationalMap<{ n: number; minutes: number[] }>;
+  private readonly sessions: GenerationalMap<EstablishedSession[]>;
   private readonly delays = newDelayHistograms();
   private readonly minuteDelays = new Map<number, DelayHistograms>();
+  private readonly peers = new Map<string, PeerKpis>();
+  private readonly peerKeyOf: PeerKeyOf;
+  private readonly enabled: boolean;
+  private peerMinuteCells = 0;
+  /** The row of the minute last counted in: most counts land in the same minute as the one before. */
+  private lastMinuteMs = -1;
+  private lastMinute: KpiCounts | undefined;
   private evicted = 0;
   private mergedOpen = 0;
 
-  constructor(maxTransactions: number = MAX_TRACKED_TRANSACTIONS) {
-    const half = Math.max(1, Math.floor(maxTransactions / 2));
+  /** @param options a number is the bound on remembered transactions (the older signature). */
+  constructor(options: KpiTrackerOptions | number = {}) {
+    const o = typeof options === 'number' ? { maxTransactions: options } : options;
+    const half = Math.max(1, Math.floor((o.maxTransactions ?? MAX_TRACKED_TRANSACTIONS) / 2));
     this.transactions = new GenerationalMap(half, (t) => {
       if (t !== SETTLED && t.method === 'INVITE') this.evicted++;
     });
     this.sessions = new GenerationalMap(half, () => {});
+    this.peerKeyOf = o.peerKeyOf ?? (() => NO_PEER_KEY);
+    this.enabled = o.enabled ?? true;
   }
 
   /** Records one framed message. */
   observe(msg: SipMessage, meta: PayloadMeta): void {
+    if (!this.enabled) return;
     const { callId, cseqNumber, cseqMethod } = msg;
     if (callId === undefined || cseqNumber === undefined || cseqMethod === undefined) return;
     const method = trackedMethod(cseqMethod);
@@ -251,6 +321,7 @@ export class KpiTracker {
         minuteMs: timeMs === undefined ? -1 : Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE,
         requestMs: undefined,
         answered: false,
+        peer: undefined,
       };
       this.transactions.set(key, t);
       if (method === 'INVITE') this.bump(t.minuteMs, 'inviteTransactions');
@@ -262,31 +333,42 @@ export class KpiTracker {
     }
     const code = msg.statusCode;
     if (code === undefined || code < 100 || code > 699) return;
+    let peer = t.peer;
+    if (peer === undefined) {
+      // the first response decides who answered; its INVITE counts for that peer from now on
+      peer = this.peerFor(meta.src);
+      t.peer = peer;
+      if (method === 'INVITE') this.bumpPeer(peer, t.minuteMs, 'inviteTransactions');
+    }
     if (method === 'INVITE' && code > 100 && !t.answered) {
       // RFC 6076 §4.1: SRD ends at the first provisional other than 100 Trying, or a final
       t.answered = true;
-      if (t.requestMs !== undefined && timeMs !== undefined) this.addDelay('srd', t.minuteMs, timeMs - t.requestMs);
+      if (t.requestMs !== undefined && timeMs !== undefined)
+        this.addDelay('srd', t.minuteMs, timeMs - t.requestMs, peer);
     }
     if (code < 200) return;
     // the outcome is settled; set() on a key already remembered keeps its place
     this.transactions.set(key, SETTLED);
-    if (method === 'INVITE') this.settleInvite(t, code, callId);
+    if (method === 'INVITE') this.settleInvite(t, peer, code, callId);
     else {
       const delay = t.requestMs !== undefined && timeMs !== undefined ? timeMs - t.requestMs : undefined;
-      if (delay !== undefined) this.addDelay(method === 'BYE' ? 'sdd' : 'rrd', t.minuteMs, delay);
+      if (delay !== undefined) this.addDelay(method === 'BYE' ? 'sdd' : 'rrd', t.minuteMs, delay, peer);
       if (method === 'BYE' && code >= 200 && code < 300) this.endSession(callId);
     }
   }
 
-  private settleInvite(t: OpenTransaction, code: number, callId: string): void {
-    if (code >= 300 && code < 400) this.bump(t.minuteMs, 'redirected');
-    if (EFFECTIVE_CODES.has(code)) this.bump(t.minuteMs, 'effective');
-    if (INEFFECTIVE_CODES.has(code)) this.bump(t.minuteMs, 'ineffective');
+  private settleInvite(t: OpenTransaction, peer: PeerKpis, code: number, callId: string): void {
+    const field = (f: keyof KpiCounts): void => {
+      this.bump(t.minuteMs, f);
+      this.bumpPeer(peer, t.minuteMs, f);
+    };
+    if (code >= 300 && code < 400) field('redirected');
+    if (EFFECTIVE_CODES.has(code)) field('effective');
+    if (INEFFECTIVE_CODES.has(code)) field('ineffective');
     if (code === 200) {
-      this.bump(t.minuteMs, 'established');
-      const s = this.sessions.get(callId) ?? { n: 0, minutes: [] };
-      s.n++;
-      s.minutes.push(t.minuteMs);
+      field('established');
+      const s = this.sessions.get(callId) ?? [];
+      s.push({ minuteMs: t.minuteMs, peer });
       this.sessions.set(callId, s);
     }
   }
@@ -295,13 +377,31 @@ export class KpiTracker {
   private endSession(callId: string): void {
     const s = this.sessions.get(callId);
     if (s === undefined) return;
-    for (const m of s.minutes) this.bump(m, 'completed');
+    for (const e of s) {
+      this.bump(e.minuteMs, 'completed');
+      if (e.peer !== undefined) this.bumpPeer(e.peer, e.minuteMs, 'completed');
+    }
     this.sessions.delete(callId);
   }
 
-  private addDelay(kind: DelayKind, minuteMs: number, ms: number): void {
-    this.delays[kind].add(ms);
-    if (minuteMs >= 0) this.delaysOf(minuteMs)[kind].add(ms);
+  /** The record of the peer that sent a response (created on its first answer). */
+  private peerFor(sender: string | undefined): PeerKpis {
+    const key = this.peerKeyOf(sender);
+    let p = this.peers.get(key);
+    if (p === undefined) {
+      p = new PeerKpis();
+      this.peers.set(key, p);
+    }
+    return p;
+  }
+
+  private addDelay(kind: DelayKind, minuteMs: number, ms: number, peer: PeerKpis): void {
+    // one logarithm for the three histograms the delay goes into
+    const bucket = delayBucket(ms);
+    this.delays[kind].add(ms, bucket);
+    if (minuteMs >= 0) this.delaysOf(minuteMs)[kind].add(ms, bucket);
+    if (peer.delays === undefined) peer.delays = newDelayHistograms();
+    peer.delays[kind].add(ms, bucket);
   }
 
   private delaysOf(minuteMs: number): DelayHistograms {
@@ -313,14 +413,48 @@ export class KpiTracker {
     return d;
   }
 
+  private bumpPeer(peer: PeerKpis, minuteMs: number, field: keyof KpiCounts): void {
+    peer.counts[field]++;
+    if (minuteMs < 0) return;
+    this.peerMinute(peer, minuteMs)[field]++;
+  }
+
+  /** A peer's row of one minute; past MAX_PEER_MINUTE_CELLS a new row goes to the `other` peer's minute. */
+  private peerMinute(peer: PeerKpis, minuteMs: number): KpiCounts {
+    if (minuteMs === peer.lastMinuteMs && peer.lastMinute !== undefined) return peer.lastMinute;
+    let b = peer.minutes.get(minuteMs);
+    if (b !== undefined) {
+      peer.lastMinuteMs = minuteMs;
+      peer.lastMinute = b;
+      return b;
+    }
+    let owner = peer;
+    if (this.peerMinuteCells >= MAX_PEER_MINUTE_CELLS) {
+      owner = this.peers.get(OTHER_PEER_KEY) ?? new PeerKpis();
+      this.peers.set(OTHER_PEER_KEY, owner);
+      b = owner.minutes.get(minuteMs);
+      if (b !== undefined) return b;
+    }
+    b = zeroCounts();
+    owner.minutes.set(minuteMs, b);
+    this.peerMinuteCells++;
+    if (owner === peer) {
+      peer.lastMinuteMs = minuteMs;
+      peer.lastMinute = b;
+    }
+    return b;
+  }
+
   private bump(minuteMs: number, field: keyof KpiCounts): void {
     this.totals[field]++;
     if (minuteMs < 0) return;
-    let b = this.minutes.get(minuteMs);
+    let b = minuteMs === this.lastMinuteMs ? this.lastMinute : this.minutes.get(minuteMs);
     if (b === undefined) {
       b = zeroCounts();
       this.minutes.set(minuteMs, b);
     }
+    this.lastMinuteMs = minuteMs;
+    this.lastMinute = b;
     b[field]++;
   }
 
@@ -346,6 +480,18 @@ export class KpiTracker {
         this.minutes.set(ms, b);
       }
       addCounts(b, m);
+    }
+    for (const [key, pd] of Object.entries(d.byPeer)) {
+      const p = this.peers.get(key) ?? new PeerKpis();
+      this.peers.set(key, p);
+      addCounts(p.counts, pd);
+      if (pd.srd.count + pd.sdd.count + pd.rrd.count > 0) {
+        if (p.delays === undefined) p.delays = newDelayHistograms();
+        p.delays.srd.merge(pd.srd);
+        p.delays.sdd.merge(pd.sdd);
+        p.delays.rrd.merge(pd.rrd);
+      }
+      for (const m of pd.series) addCounts(this.peerMinute(p, Date.parse(m.minute)), m);
     }
   }
 
@@ -377,9 +523,27 @@ export class KpiTracker {
           sdd: d.sdd.toData(),
           rrd: d.rrd.toData(),
         })),
+      byPeer: Object.fromEntries(
+        [...this.peers.entries()]
+          .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+          .map(([key, p]) => [key, peerData(p)]),
+      ),
     };
   }
 }
+
+const EMPTY_DELAYS: DelayHistogramData = { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} };
+
+/** A peer's record as plain data. */
+const peerData = (p: PeerKpis): KpiPeerData => ({
+  ...p.counts,
+  srd: p.delays?.srd.toData() ?? EMPTY_DELAYS,
+  sdd: p.delays?.sdd.toData() ?? EMPTY_DELAYS,
+  rrd: p.delays?.rrd.toData() ?? EMPTY_DELAYS,
+  series: [...p.minutes.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([ms, c]) => ({ minute: new Date(ms).toISOString(), ...c })),
+});
 
 /** A percentage with 2 decimals, null when the denominator is 0. */
 export const percent = (num: number, den: number): number | null =>
@@ -404,8 +568,8 @@ const summaryOf = (d: DelayHistogramData): DelaySummary => {
   return h.summary();
 };
 
-/** The report form of the KPI data. */
-export const toKpiReport = (d: KpiData): KpiReport => ({
+/** The report form of the KPI data (of a file, or of one peer). */
+export const toKpiReport = (d: KpiCounts & Pick<KpiPeerData, 'srd' | 'sdd' | 'rrd'>): KpiReport => ({
   inviteTransactions: d.inviteTransactions,
   ...kpiRatios(d),
   srdMs: summaryOf(d.srd),

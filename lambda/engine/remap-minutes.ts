@@ -8,7 +8,13 @@ import type { ScanResult } from './tally.js';
 export const remapMinutes = (r: ScanResult, remap: (utcMs: number) => number): ScanResult => ({
   ...r,
   series: regroup(r.series, remap),
-  kpis: { ...r.kpis, series: regroup(r.kpis.series, remap) },
+  kpis: {
+    ...r.kpis,
+    series: regroup(r.kpis.series, remap),
+    byPeer: Object.fromEntries(
+      Object.entries(r.kpis.byPeer).map(([peer, p]) => [peer, { ...p, series: regroup(p.series, remap) }]),
+    ),
+  },
 });
 
 type Row = { readonly minute: string };

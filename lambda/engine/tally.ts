@@ -119,8 +119,8 @@ export class Tally {
   readonly retransmittedByClass = zeroClasses();
   readonly anomalies: Partial<Record<AnomalyKind, number>> = {};
   private readonly minutes = new Map<number, MinuteBucket>();
-  /** INVITE/BYE/REGISTER transactions for the RFC 6076 KPIs. */
-  readonly kpis = new KpiTracker();
+  /** INVITE/BYE/REGISTER transactions for the RFC 6076 KPIs (per peer by the same peer keys as byPeer). */
+  readonly kpis: KpiTracker;
   private readonly peers = new Map<string, PeerBucket>();
   /**
    * Raw sender address -> its peer: one map lookup per response, and the peer map consulted once
@@ -130,8 +130,21 @@ export class Tally {
   private readonly senders = new Map<string, PeerSlot>();
   private minutePeerCells = 0;
 
-  /** @param peerNames names for sender addresses (by default, senders are keyed by IP). */
-  constructor(private readonly peerNames: PeerMap = NO_PEER_NAMES) {}
+  /**
+   * @param peerNames names for sender addresses (by default, senders are keyed by IP).
+   * @param options.kpis track the RFC 6076 KPIs (default true; off they stay zero, to measure their cost).
+   */
+  constructor(
+    private readonly peerNames: PeerMap = NO_PEER_NAMES,
+    options: { readonly kpis?: boolean } = {},
+  ) {
+    // the KPI tracker asks for the peer of a transaction's first response only; that response is counted
+    // by addResponse right after, so the peer's bucket (and the cardinality guard's verdict) is the same
+    this.kpis = new KpiTracker({
+      peerKeyOf: (sender) => this.peerOf(sender ?? NO_SENDER).key,
+      enabled: options.kpis ?? true,
+    });
+  }
 
   /** Counts one request. */
   addRequest(method: string, retransmission: boolean): void {

@@ -133,7 +133,17 @@ export const scanReportSchema = z
     unrecognizedBytes: count,
     timedResponses: count.describe('Responses that carried a time; the rest are untimed'),
     byPeer: z
-      .record(z.string(), z.strictObject({ responses: count, byClass, byCode }))
+      .record(
+        z.string(),
+        z.strictObject({
+          responses: count,
+          byClass,
+          byCode,
+          kpis: kpis
+            .optional()
+            .describe('With --by peer: the KPIs of the INVITE transactions this peer answered first'),
+        }),
+      )
       .describe('Responses by sender: a peer-map name, an IP, local, unknown or other'),
     seconds: z.number().nonnegative(),
     series: z.array(minuteCounts).optional().describe('Per minute of the log time; with --per-minute only'),

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { kpiRatios, toKpiReport } from '../engine/kpis.js';
+import { type KpiPeerData, kpiRatios, toKpiReport } from '../engine/kpis.js';
 import type { ScanResult } from '../engine/tally.js';
 import type { SipMetricsError } from '../errors.js';
 import type { kpiMinuteReportSchema, ScanReport } from './scan-result-schema.js';
@@ -7,15 +7,57 @@ import type { kpiMinuteReportSchema, ScanReport } from './scan-result-schema.js'
 /** The `--json` object of one file (one per line: JSON Lines); its schema is the published contract. */
 export type JsonReport = ScanReport;
 
+/** The `kpis` object of a file or of a peer: totals, and `perMinute` with `--per-minute`. */
+export type JsonKpis = ScanReport['kpis'];
+
 /** KPIs of one minute, by the INVITE time of each transaction. */
 export type KpiMinuteReport = z.infer<typeof kpiMinuteReportSchema>;
 
-/** Builds the JSON report; `series` only when asked for, `error` when the scan stopped early. */
+const NO_PEER_KPIS: KpiPeerData = {
+  inviteTransactions: 0,
+  redirected: 0,
+  established: 0,
+  effective: 0,
+  ineffective: 0,
+  completed: 0,
+  srd: { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} },
+  sdd: { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} },
+  rrd: { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} },
+  series: [],
+};
+
+/** The KPIs of a file (its KpiData) or of a peer, as the report shows them. */
+const jsonKpis = (k: KpiPeerData, perMinute: boolean): JsonKpis => ({
+  ...toKpiReport(k),
+  ...(perMinute
+    ? {
+        perMinute: k.series.map((m) => ({
+          minute: m.minute,
+          inviteTransactions: m.inviteTransactions,
+          ...kpiRatios(m),
+        })),
+      }
+    : {}),
+});
+
+/** byPeer with each peer's KPIs (a peer that answered no INVITE, BYE or REGISTER has zeros). */
+const peersWithKpis = (r: ScanResult, perMinute: boolean): JsonReport['byPeer'] =>
+  Object.fromEntries(
+    Object.entries(r.byPeer).map(([peer, c]) => [
+      peer,
+      { ...c, kpis: jsonKpis(r.kpis.byPeer[peer] ?? NO_PEER_KPIS, perMinute) },
+    ]),
+  );
+
+/**
+ * Builds the JSON report; `series` only when asked for, the peers' `kpis` with `byPeer`, `error` when the scan
+ * stopped early.
+ */
 export const toJsonReport = (
   file: string,
   r: ScanResult,
   seconds: number,
-  opts: { perMinute: boolean; error?: SipMetricsError },
+  opts: { perMinute: boolean; byPeer?: boolean; error?: SipMetricsError },
 ): JsonReport => ({
   file,
   formats: r.formats,
@@ -31,20 +73,9 @@ export const toJsonReport = (
   anomalies: r.anomalies,
   unrecognizedBytes: r.unrecognizedBytes,
   timedResponses: r.timedResponses,
-  byPeer: r.byPeer,
+  byPeer: opts.byPeer === true ? peersWithKpis(r, opts.perMinute) : r.byPeer,
   seconds: Math.round(seconds * 1000) / 1000,
   ...(opts.perMinute ? { series: r.series } : {}),
-  kpis: {
-    ...toKpiReport(r.kpis),
-    ...(opts.perMinute
-      ? {
-          perMinute: r.kpis.series.map((m) => ({
-            minute: m.minute,
-            inviteTransactions: m.inviteTransactions,
-            ...kpiRatios(m),
-          })),
-        }
-      : {}),
-  },
+  kpis: jsonKpis(r.kpis, opts.perMinute),
   ...(opts.error ? { error: { code: opts.error.code, message: opts.error.message } } : {}),
 });

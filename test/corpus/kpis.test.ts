@@ -5,20 +5,27 @@ import { scanCorpusFile } from '../support/corpus.js';
 import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 
 /**
- * RFC 6076 SER/SEER/ISA against an independent count from tshark fields (scripts/kpi-truth.py:
+ * RFC 6076 SER/SEER/ISA/SCR against an independent count from tshark fields (scripts/kpi-truth.py:
  * Call-ID, CSeq number and method, top Via branch, status code, frame time; outcome = first final
- * response). The truth was computed once with tshark 4.0.17 and committed under
+ * response; SCR: sessions of a Call-ID completed by its first BYE answered 2xx). The truth was computed once with tshark 4.0.17 and committed under
  * test/fixtures/kpis/, so CI needs no tshark.
  */
-interface Truth {
+interface TruthCounts {
   readonly inviteTransactions: number;
   readonly redirected: number;
   readonly established: number;
   readonly effective: number;
   readonly ineffective: number;
+  /** Established and ended by a BYE of the same Call-ID answered 2xx (SCR numerator). */
+  readonly completed: number;
   readonly open: number;
   readonly srdCount: number;
   readonly srdMeanMs: number | null;
+}
+
+interface Truth extends TruthCounts {
+  /** By the source IP of each transaction's first response. */
+  readonly byPeer: Readonly<Record<string, TruthCounts>>;
 }
 
 const truthFor = (capture: string): Truth =>
@@ -40,6 +47,7 @@ describe('RFC 6076 KPIs on the shared corpus', () => {
         established: r.kpis.established,
         effective: r.kpis.effective,
         ineffective: r.kpis.ineffective,
+        completed: r.kpis.completed,
         open: r.kpis.openTransactions,
         srdCount: r.kpis.srd.count,
       }).toEqual({
@@ -48,6 +56,7 @@ describe('RFC 6076 KPIs on the shared corpus', () => {
         established: truth.established,
         effective: truth.effective,
         ineffective: truth.ineffective,
+        completed: truth.completed,
         open: truth.open,
         srdCount: truth.srdCount,
       });
@@ -55,6 +64,52 @@ describe('RFC 6076 KPIs on the shared corpus', () => {
       // the capture readers keep whole milliseconds, so each delay may be short by up to 1 ms
       const mean = toKpiReport(r.kpis).srdMs.mean ?? Number.NaN;
       expect(Math.abs(mean - (truth.srdMeanMs ?? 0))).toBeLessThan(1);
+    });
+  }
+
+  for (const capture of ['mixed.pcap', 'sipp.pcapng', 'large.pcap.gz']) {
+    it(`gives each peer of ${capture} the transactions it answered, as tshark's fields do`, async () => {
+      // Prepare
+      const truth = truthFor(capture);
+
+      // Act
+      const r = await scanCorpusFile(capture, 8_191);
+
+      // Assess
+      const got = Object.fromEntries(
+        Object.entries(r.kpis.byPeer).map(([peer, k]) => [
+          peer,
+          {
+            inviteTransactions: k.inviteTransactions,
+            redirected: k.redirected,
+            established: k.established,
+            effective: k.effective,
+            ineffective: k.ineffective,
+            completed: k.completed,
+            srdCount: k.srd.count,
+          },
+        ]),
+      );
+      const want = Object.fromEntries(
+        Object.entries(truth.byPeer).map(([peer, t]) => [
+          peer,
+          {
+            inviteTransactions: t.inviteTransactions,
+            redirected: t.redirected,
+            established: t.established,
+            effective: t.effective,
+            ineffective: t.ineffective,
+            completed: t.completed,
+            srdCount: t.srdCount,
+          },
+        ]),
+      );
+      expect(got).toEqual(want);
+      for (const [peer, t] of Object.entries(truth.byPeer)) {
+        const k = r.kpis.byPeer[peer];
+        const mean = k === undefined ? Number.NaN : (toKpiReport(k).srdMs.mean ?? Number.NaN);
+        expect(Math.abs(mean - (t.srdMeanMs ?? 0))).toBeLessThan(1);
+      }
     });
   }
 

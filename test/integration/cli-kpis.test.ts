@@ -44,4 +44,41 @@ describe('sip-metrics scan: RFC 6076 KPIs', () => {
       '  delays   SRD n=403 mean 20.906 p50 1.003 p90 31.991 p99 88.27 ms; SDD n=150 mean 0.493 p50 0 p90 1.003 p99 2.996 ms; RRD n=118 mean 0.254 p50 0 p90 1 p99 1 ms',
     );
   });
+
+  it('gives each peer its KPIs in the JSON with --by peer, per minute with --per-minute', () => {
+    // Act
+    const r = runCli(['scan', '--json', '--by', 'peer', '--per-minute', `${CORPUS_DIR}mixed.pcap`]);
+
+    // Assess: 362 + 41 of the 406 INVITE transactions were answered (test/fixtures/kpis/mixed.pcap.truth.json)
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const got = JSON.parse(r.stdout) as {
+      byPeer: Record<string, { responses: number; kpis: Record<string, unknown> & { perMinute: unknown[] } }>;
+      kpis: Record<string, unknown>;
+    };
+    expect(Object.keys(got.byPeer)).toEqual(['127.0.0.1', '::1']);
+    expect(Object.keys(got.byPeer['::1']?.kpis ?? {})).toEqual(Object.keys(got.kpis));
+    expect(got.byPeer['::1']?.kpis).toEqual({
+      inviteTransactions: 41,
+      ser: 48.78,
+      seer: 68.29,
+      isa: 12.2,
+      scr: 48.78,
+      srdMs: { count: 41, mean: 53.659, p50: 1.003, p90: 1.992, p99: 1968.253 },
+      sddMs: { count: 20, mean: 0.75, p50: 1.003, p90: 1.003, p99: 1.992 },
+      rrdMs: { count: 12, mean: 0.583, p50: 1, p90: 1, p99: 1 },
+      perMinute: [
+        { minute: '2026-11-24T13:39:00.000Z', inviteTransactions: 41, ser: 48.78, seer: 68.29, isa: 12.2, scr: 48.78 },
+      ],
+    });
+    expect(got.byPeer['127.0.0.1']?.kpis.inviteTransactions).toBe(362);
+  });
+
+  it('leaves the peers without kpis in the JSON without --by peer', () => {
+    // Act
+    const r = runCli(['scan', '--json', `${CORPUS_DIR}mixed.pcap`]);
+
+    // Assess
+    const got = JSON.parse(r.stdout) as { byPeer: Record<string, object> };
+    expect(Object.keys(got.byPeer['::1'] ?? {})).toEqual(['responses', 'byClass', 'byCode']);
+  });
 });

@@ -55,9 +55,42 @@ describe('sip-metrics scan by peer', () => {
       .filter((l) => /^ {4}\S+ +\d+ /.test(l))
       .map((l) => l.trim().split(/\s+/));
     expect(rows.map((row) => row[0])).toEqual(['proxy', 'appserver', '127.0.0.1', '::1']);
-    // the proxy's 28 + 23 failures outrank the application server's 27 + 18
-    expect(rows[0]).toEqual(['proxy', '1062', '362', '449', '11', '189', '28', '23', '2.6%', '2.2%']);
-    expect(rows[1]).toEqual(['appserver', '425', '214', '87', '11', '68', '27', '18', '6.4%', '4.2%']);
+    // the proxy's 28 + 23 failures outrank the application server's 27 + 18; then the INVITE transactions each
+    // answered with their SER, SEER and ISA (the same from tshark's fields keyed by the first response's source)
+    expect(rows[0]).toEqual([
+      'proxy',
+      '1062',
+      '362',
+      '449',
+      '11',
+      '189',
+      '28',
+      '23',
+      '2.6%',
+      '2.2%',
+      '211',
+      '36.32%',
+      '55.22%',
+      '11.37%',
+    ]);
+    expect(rows[1]).toEqual([
+      'appserver',
+      '425',
+      '214',
+      '87',
+      '11',
+      '68',
+      '27',
+      '18',
+      '6.4%',
+      '4.2%',
+      '135',
+      '28.80%',
+      '51.20%',
+      '15.56%',
+    ]);
+    expect(rows[2]?.slice(10)).toEqual(['46', '63.04%', '80.43%', '0.00%']);
+    expect(rows[3]?.slice(10)).toEqual(['11', '72.73%', '90.91%', '0.00%']);
   });
 
   it('breaks each minute of --per-minute down by peer with --by peer', () => {

@@ -193,6 +193,106 @@ describe('KpiTracker', () => {
   });
 });
 
+describe('KpiTracker per peer', () => {
+  const from = (src: string, timeMs?: number): PayloadMeta => ({ transport: 'udp', src, timeMs });
+  const peerKeyOf = (sender: string | undefined): string =>
+    sender === undefined ? 'unknown' : (sender.split(':')[0] ?? '');
+
+  it('gives each transaction to the sender of its responses, legs of a proxy to their own hop', () => {
+    // Prepare
+    const k = new KpiTracker({ peerKeyOf });
+
+    // Act: UAC -> proxy (10.0.0.2) -> UAS (10.0.0.3); the UAS says 486, the proxy relays it; a second
+    // call is answered 200 by the UAS and ended by a BYE the UAC's side answers; a third gets no answer
+    k.observe(invite('b', 'z9hG4bKuac'), from('10.0.0.1:5060', 0));
+    k.observe(invite('b', 'z9hG4bKproxy'), from('10.0.0.2:5060', 1));
+    k.observe(reply(100, 'b', 'z9hG4bKuac'), from('10.0.0.2:5060', 2));
+    k.observe(reply(486, 'b', 'z9hG4bKproxy'), from('10.0.0.3:5060', 10));
+    k.observe(reply(486, 'b', 'z9hG4bKuac'), from('10.0.0.2:5060', 11));
+    k.observe(invite('c', 'z9hG4bKc'), from('10.0.0.2:5060', 60_000));
+    k.observe(reply(200, 'c', 'z9hG4bKc'), from('10.0.0.3:5060', 60_040));
+    k.observe(request('BYE', 'c', 'z9hG4bKbye', 2), from('10.0.0.3:5060', 61_000));
+    k.observe(reply(200, 'c', 'z9hG4bKbye', 'BYE', 2), from('10.0.0.2:5060', 61_005));
+    k.observe(invite('d', 'z9hG4bKd'), from('10.0.0.1:5060', 62_000));
+
+    // Assess: the proxy answered leg 1 (SRD 11 ms: its 100 does not end SRD) and the BYE (SDD 5 ms); the UAS
+    // answered leg 2 and the 200 (SRD 9 and 40 ms), and the call it set up was completed; 'd' is nobody's
+    const d = k.toData();
+    expect(d.inviteTransactions).toBe(4);
+    expect(Object.keys(d.byPeer)).toEqual(['10.0.0.2', '10.0.0.3']);
+    const proxy = d.byPeer['10.0.0.2'];
+    const uas = d.byPeer['10.0.0.3'];
+    expect(proxy && { ...toKpiReport(proxy), series: proxy.series }).toEqual({
+      inviteTransactions: 1,
+      ser: 0,
+      seer: 100,
+      isa: 0,
+      scr: 0,
+      srdMs: { count: 1, mean: 11, p50: 11, p90: 11, p99: 11 },
+      sddMs: { count: 1, mean: 5, p50: 5, p90: 5, p99: 5 },
+      rrdMs: { count: 0, mean: null, p50: null, p90: null, p99: null },
+      series: [
+        {
+          minute: '1970-01-01T00:00:00.000Z',
+          inviteTransactions: 1,
+          redirected: 0,
+          established: 0,
+          effective: 1,
+          ineffective: 0,
+          completed: 0,
+        },
+      ],
+    });
+    expect(uas && { ...toKpiReport(uas), series: uas.series.map((m) => [m.minute, m.inviteTransactions]) }).toEqual({
+      inviteTransactions: 2,
+      ser: 50,
+      seer: 100,
+      isa: 0,
+      scr: 50,
+      // percentiles are bucket midpoints (within 0.5 % of 9 and 40), the mean is exact
+      srdMs: { count: 2, mean: 24.5, p50: 9.041, p90: 39.82, p99: 39.82 },
+      sddMs: { count: 0, mean: null, p50: null, p90: null, p99: null },
+      rrdMs: { count: 0, mean: null, p50: null, p90: null, p99: null },
+      series: [
+        ['1970-01-01T00:00:00.000Z', 1],
+        ['1970-01-01T00:01:00.000Z', 1],
+      ],
+    });
+  });
+
+  it('keeps no per-peer state in the transactions: the bound and the peers add up as before', () => {
+    // Prepare
+    const k = new KpiTracker({ maxTransactions: 1_000, peerKeyOf });
+
+    // Act: 10,000 INVITEs, each answered 503 by one of 10 peers
+    for (let i = 0; i < 10_000; i++) {
+      k.observe(invite(`call-${i}`, 'z9hG4bK'), from('10.0.0.1:5060', i));
+      k.observe(reply(503, `call-${i}`, 'z9hG4bK'), from(`10.0.1.${i % 10}:5060`, i + 1));
+    }
+
+    // Assess
+    const d = k.toData();
+    expect(k.size).toBeLessThanOrEqual(1_000);
+    expect(Object.values(d.byPeer).map((p) => [p.inviteTransactions, p.ineffective])).toEqual(
+      Array.from({ length: 10 }, () => [1_000, 1_000]),
+    );
+    expect(d.ineffective).toBe(10_000);
+  });
+
+  it('counts nothing when switched off', () => {
+    // Prepare
+    const k = new KpiTracker({ enabled: false });
+
+    // Act
+    k.observe(invite('a', 'z9hG4bK1'), udp(0));
+    k.observe(reply(200, 'a', 'z9hG4bK1'), udp(1));
+
+    // Assess
+    expect(toKpiReport(k.toData()).inviteTransactions).toBe(0);
+    expect(k.size).toBe(0);
+  });
+});
+
 describe('viaBranch', () => {
   it('reads the branch of the top Via value only', () => {
     expect(viaBranch('SIP/2.0/UDP a;Branch=z9hG4bKx;rport, SIP/2.0/UDP b;branch=z9hG4bKy')).toBe('z9hG4bKx');
