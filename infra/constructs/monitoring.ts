@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -14,10 +14,9 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -40,6 +39,7 @@ import {
 } from '../alarm-rules.js';
 import { ratioWidgetTitle } from '../dashboard-widgets.js';
 import { DEFAULTS, type MetricDetail } from '../defaults.js';
+import { createAlarmTopic } from './alarm-topic.js';
 
 /** Properties of {@link Monitoring}. */
 export interface MonitoringProps {
@@ -99,6 +99,16 @@ export interface MonitoringProps {
    * @default no subscription
    */
   readonly alarmEmail?: string;
+  /**
+   * Your own SNS topic for every alarm action (ALARM and OK); its policy (and key policy) must let CloudWatch publish.
+   * @default a new KMS-encrypted topic that accepts this account's alarms over TLS only
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Your own KMS key for the topic this construct creates.
+   * @default a new key with rotation
+   */
+  readonly alarmTopicKey?: IKey;
 }
 
 /** Health alarm ids, in the order the dashboard shows them. */
@@ -111,10 +121,10 @@ export type HealthAlarmId =
 
 /** The encrypted alarm topic, the spike and health alarms, and the dashboard. */
 export class Monitoring extends Construct {
-  /** Every alarm notifies this topic, on ALARM and on OK. */
-  readonly alarmTopic: Topic;
-  /** Encrypts {@link alarmTopic}; CloudWatch may use it to publish. */
-  readonly alarmTopicKey: Key;
+  /** Every alarm notifies this topic, on ALARM and on OK (yours when you passed one). */
+  readonly alarmTopic: ITopic;
+  /** Encrypts {@link alarmTopic} when this construct created it; CloudWatch may use it to publish. */
+  readonly alarmTopicKey: IKey | undefined;
   /** The rules the spike alarms were built from (the local stack evaluates the same ones). */
   readonly spikeRules: readonly SpikeAlarmRule[];
   /** Spike alarms by rule id (the peers' ones too, as `ServerErrorSpike-<peer>`). */
@@ -136,40 +146,14 @@ export class Monitoring extends Construct {
     const namespace = settings.namespace;
     const period = Duration.seconds(settings.periodSeconds);
 
-    this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts the SIP metrics alarm topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // CloudWatch calls KMS itself when it publishes to an encrypted topic, and the account-root statement does not
-    // cover service principals: without this grant every notification is dropped silently
-    this.alarmTopicKey.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-    this.alarmTopic = new Topic(this, 'AlarmTopic', {
-      displayName: 'SIP metrics alarms',
-      masterKey: this.alarmTopicKey,
-      enforceSSL: true,
-    });
-    // enforceSSL creates a topic policy, which replaces SNS's default owner policy: CloudWatch then needs an
-    // explicit allow, limited to alarms of this account
-    this.alarmTopic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alarmTopic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
-        },
-      }),
-    );
+    if (props.alarmTopic === undefined) {
+      const created = createAlarmTopic(this, props.alarmTopicKey);
+      this.alarmTopic = created.topic;
+      this.alarmTopicKey = created.key;
+    } else {
+      this.alarmTopic = props.alarmTopic;
+      this.alarmTopicKey = undefined;
+    }
     if (props.alarmEmail !== undefined) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     const notify = new SnsAction(this.alarmTopic);
     const wire = (alarm: Alarm): Alarm => {
