@@ -22,6 +22,9 @@ import {
   QUEUE_RETENTION_DAYS,
 } from '../defaults.js';
 
+/** The CDK feature flag that grants S3 server access logging through the target's bucket policy instead of an ACL. */
+const S3_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
+
 /** Properties of {@link LogIngest}. */
 export interface LogIngestProps {
   /**
@@ -101,6 +104,9 @@ export class LogIngest extends Construct {
 
   constructor(scope: Construct, id: string, props: LogIngestProps = {}) {
     super(scope, id);
+    // ACLs stay disabled on the access-log bucket (BUCKET_OWNER_ENFORCED) only when CDK grants log delivery through
+    // the bucket policy; an app without this flag in its cdk.json (a library user's) would otherwise fail to synth
+    this.node.setContext(S3_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.keyPrefix = props.keyPrefix ?? DEFAULTS.keyPrefix;
     const suffixes = props.keySuffixes ?? DEFAULTS.keySuffixes;
     if (props.bucket === undefined) {
