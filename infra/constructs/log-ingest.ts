@@ -136,6 +136,8 @@ export class LogIngest extends Construct {
 
     if (props.eventBridge === true) {
       routeEventBridgeEvents(this, this.bucket, this.queue, this.keyPrefix, suffixes);
+      // our own bucket's EventBridge switch is applied by CDK's notifications handler too
+      if (props.bucket === undefined) acknowledgeNotificationsHandler(this.bucket);
     } else {
       const destination = new SqsDestination(this.queue);
       if (suffixes.length === 0) {

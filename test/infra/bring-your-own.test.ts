@@ -79,6 +79,28 @@ describe('an imported bucket that sends its events to EventBridge', () => {
   });
 });
 
+describe('the bucket SipMetrics creates, sending to EventBridge', () => {
+  const { template, nag } = synthesizeWith(() => ({ bucketSendsToEventBridge: true }));
+
+  it('turns on its EventBridge delivery, routes "Object Created" under logs/ to the queue, and stays clean under cdk-nag', () => {
+    // Prepare
+    const bucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) =>
+      id.startsWith('SipIngestBucket'),
+    );
+    // Act
+    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+    // Assess
+    expect(notifications?.Properties.BucketName).toEqual({ Ref: bucket });
+    expect(notifications?.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: {} });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: { bucket: { name: [{ Ref: bucket }] }, object: { key: [{ prefix: 'logs/' }] } },
+      }),
+    });
+    expect(nag.reports).toEqual([{ success: true, violations: [] }]);
+  });
+});
+
 describe('an existing KMS key', () => {
   const { template, nag } = synthesizeWith((stack) => ({
     encryptionKey: new Key(stack, 'TeamKey', { enableKeyRotation: true }),
