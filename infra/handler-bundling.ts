@@ -18,5 +18,8 @@ export const HANDLER_BANNER =
 export const PREBUILT_HANDLER_FILE = 'index.mjs';
 export const PREBUILT_HANDLER_NAME = 'index.handler';
 
-/** Where the package keeps the prebuilt asset, relative to the package root (`npm run prepare` writes it). */
+/**
+ * Where the package keeps the prebuilt asset, relative to the package root (`npm run prepare` writes it): beside
+ * dist/infra/, where processor-function.ts looks for it.
+ */
 export const PREBUILT_HANDLER_DIR = 'dist/handler-asset';

@@ -19,7 +19,6 @@ import {
   HANDLER_BANNER,
   HANDLER_MAIN_FIELDS,
   HANDLER_TARGET,
-  PREBUILT_HANDLER_DIR,
   PREBUILT_HANDLER_FILE,
   PREBUILT_HANDLER_NAME,
 } from '../handler-bundling.js';
@@ -32,10 +31,11 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', import.meta.url));
 
 /**
- * The prebuilt asset folder when this module runs from the npm package (dist/infra/constructs/ -> dist/handler-asset/);
- * from this repository's TypeScript sources the path does not exist and the handler is bundled from source.
+ * The prebuilt asset folder beside the compiled library: dist/infra/constructs/ -> dist/handler-asset/ in the npm
+ * package (scripts/bundle-handler.ts writes it there). From this repository's TypeScript sources the same relative
+ * path is <repo>/handler-asset/, which does not exist, so the handler is bundled from source.
  */
-export const PREBUILT_HANDLER_ASSET = join(fileURLToPath(new URL('../../../', import.meta.url)), PREBUILT_HANDLER_DIR);
+export const PREBUILT_HANDLER_ASSET = fileURLToPath(new URL('../../handler-asset/', import.meta.url));
 
 /** Where the handler code comes from: the package's prebuilt bundle, or esbuild on our TypeScript sources. */
 export type HandlerCode = 'prebuilt' | 'source';
