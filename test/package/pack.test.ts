@@ -126,6 +126,20 @@ describe('the CLI, installed from the tarball without the CDK', () => {
     expect(report.byCode).toEqual(expected.responses_by_code);
   });
 
+  it('writes the HTML report, judged by the default alarm settings since no cdk.json comes with the package', async () => {
+    // Prepare
+    const report = join(work, 'report.html');
+    // Act
+    await run('npx', ['sip-metrics', 'scan', '--html', report, join(CORPUS_DIR, 'mixed.ngrep.txt')], {
+      cwd: consumer,
+      env: cleanEnv(),
+    });
+    // Assess
+    const html = readFileSync(report, 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('alarm thresholds from the default settings');
+  });
+
   it('ships a handler bundle that loads in Node.js and acknowledges an s3:TestEvent without calling AWS', async () => {
     // Prepare
     const bundle = join(consumer, 'node_modules/sip-metrics/dist/handler-asset/index.mjs');
