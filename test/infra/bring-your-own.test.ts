@@ -79,6 +79,35 @@ describe('an imported bucket that sends its events to EventBridge', () => {
   });
 });
 
+describe('an imported bucket with S3 notifications (the README example)', () => {
+  const { template, nag } = synthesizeWith((stack) => ({
+    bucket: Bucket.fromBucketName(stack, 'SbcLogs', 'acme-sbc-logs'),
+    keyPrefix: 'sbc/',
+  }));
+
+  it("adds the prefix's notification next to the bucket's others, and stays clean under cdk-nag", () => {
+    // Prepare
+    const queue = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('SipIngestQueue'));
+    // Act
+    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+    // Assess: Managed false makes CDK's handler merge ours into the configuration it did not write
+    expect(notifications?.Properties).toMatchObject({
+      BucketName: 'acme-sbc-logs',
+      Managed: false,
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'sbc/' }] } },
+            QueueArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+          },
+        ],
+      },
+    });
+    expect(nag.reports).toEqual([{ success: true, violations: [] }]);
+  });
+});
+
 describe('the bucket SipMetrics creates, sending to EventBridge', () => {
   const { template, nag } = synthesizeWith(() => ({ bucketSendsToEventBridge: true }));
 
