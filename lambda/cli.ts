@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { reportWidgets } from '../infra/dashboard-widgets.js';
 import { emptyOr } from './adapters/empty-input.js';
 import { type FileInput, resolveInputs } from './adapters/file-source.js';
 import { readPeerMapFile } from './adapters/peer-map-file.js';
@@ -11,7 +12,7 @@ import type { ScanResult } from './engine/tally.js';
 import { isTimeZone } from './engine/time-zone.js';
 import { SipMetricsError, UnwritableReportError } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { deployedSpikeAlarmRules } from './report/deployed-alarm-rules.js';
+import { deployedAlarmRules } from './report/deployed-alarm-rules.js';
 import { formatPeerTable } from './report/format-peers.js';
 import { formatPerMinute } from './report/format-per-minute.js';
 import { formatTable } from './report/format-table.js';
@@ -23,6 +24,13 @@ import { toJsonReport } from './report/to-json-line.js';
 // The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
 // into every `scan s3://...` (the SDK reads this when a client is built, after these imports have run).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// `sip-metrics scan ... | head` closes the pipe once the reader has what it wants: stop quietly, as grep and cat
+// do, instead of dying with an unhandled EPIPE stack trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(EXIT.OK);
+});
 
 /**
  * `sip-metrics scan FILE|DIR|- ...`: the same engine as the Lambda function, on local files.
@@ -93,9 +101,14 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
 
 /** `--html FILE`: one self-contained page of every input scanned (lambda/report/render-html.ts). */
 const writeHtmlReport = async (path: string, scanned: readonly ScannedFile[]): Promise<void> => {
-  const { rules, from } = deployedSpikeAlarmRules();
-  const model = reportModelFromScans(scanned, rules, Date.now());
-  const html = renderReportHtml({ ...model, source: `${model.source}; alarm thresholds from ${from}` }, rules);
+  const deployed = deployedAlarmRules();
+  // a peer's alarms judge that peer's series, which the report does not chart: the alarms of all responses and KPIs
+  const spikeRules = deployed.spikeRules.filter((r) => r.peer === undefined);
+  const model = reportModelFromScans(scanned, [...spikeRules, ...deployed.kpiRules], Date.now());
+  const html = renderReportHtml(
+    { ...model, source: `${model.source}; alarm thresholds from ${deployed.from}` },
+    reportWidgets({ spikeAlarms: deployed.spikeAlarms, spikeRules, kpiRules: deployed.kpiRules }),
+  );
   try {
     await writeFile(path, html);
   } catch (e) {

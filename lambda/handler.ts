@@ -1,6 +1,7 @@
 import type { Context, SQSBatchItemFailure, SQSBatchResponse } from 'aws-lambda';
 import { CloudWatchSink, createCloudWatchClient } from './adapters/cloudwatch-sink.js';
 import { createDynamoDbClient, DynamoDbLedger } from './adapters/dynamodb-ledger.js';
+import { DynamoDbKeyProgressStore } from './adapters/key-progress-store.js';
 import { objectRefsOfBody, readInvocation } from './adapters/s3-events.js';
 import { createS3Client, type ObjectRef, S3ObjectSource } from './adapters/s3-source.js';
 import { readConfig } from './config.js';
@@ -16,7 +17,10 @@ const sink = new CloudWatchSink(
   createCloudWatchClient({ maxAttempts: config.publishMaxAttempts, requestTimeoutMs: config.publishTimeoutMs }),
   config.metricsNamespace,
 );
-const ledger = new DynamoDbLedger(createDynamoDbClient(), config.ledgerTable, config.ledgerTtlDays);
+const dynamoDb = createDynamoDbClient();
+const ledger = new DynamoDbLedger(dynamoDb, config.ledgerTable, config.ledgerTtlDays);
+// growing logs (README, "The same log, grown"): the key's progress lives in the same table, beside its versions
+const keyProgress = new DynamoDbKeyProgressStore(dynamoDb, config.ledgerTable, config.ledgerTtlDays);
 
 /** Lease beyond the invocation's own deadline: the next claimer compares it with its own clock (skew between hosts). */
 const LEASE_MARGIN_MS = 2_000;
@@ -25,6 +29,7 @@ const depsFor = (context: Context | undefined): RunScanDeps => ({
   source,
   sink,
   ledger,
+  keyProgress,
   log: logger,
   detail: config.metricDetail,
   peers: config.peers,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { MetricSink } from './adapters/cloudwatch-sink.js';
 import { planDigest } from './adapters/cloudwatch-sink.js';
 import { FAILED_BATCH_INDEX, type Ledger, type LedgerId } from './adapters/dynamodb-ledger.js';
+import type { KeyProgressStore } from './adapters/key-progress-store.js';
 import type { ObjectRef, ObjectSource } from './adapters/s3-source.js';
-import { scan } from './engine/index.js';
 import { kpiRatios } from './engine/kpis.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
@@ -16,6 +16,8 @@ import {
   toMetricPoints,
 } from './engine/to-metric-points.js';
 import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError } from './errors.js';
+import { countVersion, type GrowthNote } from './growth/count-version.js';
+import { deltaPoints } from './growth/delta-points.js';
 import { type LogTimeZones, zoneForKey } from './log-time-zones.js';
 import type { LogSink } from './logger.js';
 
@@ -39,6 +41,8 @@ export interface RunScanDeps {
   readonly leaseMs: () => number;
   /** The clock, injectable so tests can place "now" (defaults to Date.now). */
   readonly now?: () => number;
+  /** Per-key progress of growing logs (lambda/growth): without it every version of a key is counted in full. */
+  readonly keyProgress?: KeyProgressStore;
 }
 
 /** The file summary stored in the ledger and logged once per file. Counts only: never message contents. */
@@ -63,6 +67,8 @@ export interface FileSummary {
   readonly attempt: number;
   readonly durationMs: number;
   readonly mbPerSecond: number;
+  /** A version of a key counted before: how it was counted (bytes and counts above are what it added). */
+  readonly growth?: GrowthNote;
 }
 
 /** How one object ended. `failed` is final (permanent input error); transient errors are thrown instead. */
@@ -87,6 +93,37 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 const asPermanent = (e: unknown): SipMetricsError | null => {
   if (e instanceof SipMetricsError) return PERMANENT.has(e.code) ? e : null;
   return null;
+};
+
+/** What a version added: its counts, less what the previous version counted of the bytes read again. */
+const netCounts = (
+  r: ScanResult,
+  minus: ScanResult | undefined,
+): {
+  bytes: number;
+  responses: number;
+  byClass: ScanResult['byClass'];
+  retransmittedResponses: number;
+  untimedResponses: number;
+} => {
+  if (minus === undefined) {
+    return {
+      bytes: r.bytes,
+      responses: r.responses,
+      byClass: r.byClass,
+      retransmittedResponses: r.retransmissions.responses,
+      untimedResponses: r.responses - r.timedResponses,
+    };
+  }
+  const byClass = { ...r.byClass };
+  for (const c of Object.keys(byClass) as (keyof typeof byClass)[]) byClass[c] -= minus.byClass[c];
+  return {
+    bytes: r.bytes - minus.bytes,
+    responses: r.responses - minus.responses,
+    byClass,
+    retransmittedResponses: r.retransmissions.responses - minus.retransmissions.responses,
+    untimedResponses: r.responses - r.timedResponses - (minus.responses - minus.timedResponses),
+  };
 };
 
 /** Sends the batches not acknowledged yet, at most `concurrency` at a time; the first error stops new sends. */
@@ -149,7 +186,8 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
   }
   const owner = randomUUID();
   const started = now();
-  const claim = await ledger.claim(id, owner, started, deps.leaseMs());
+  const leaseMs = deps.leaseMs();
+  const claim = await ledger.claim(id, owner, started, leaseMs);
   if (claim.kind === 'done' || claim.kind === 'failed') {
     log.info('duplicate delivery of a finished object: skipped', { ...where, previous: claim.kind });
     return { status: 'duplicate', previous: claim.kind };
@@ -165,22 +203,31 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
 
   let calls = 0;
   try {
-    const opened = await source.open({ ...ref, versionId: id.versionId, eTag: id.eTag });
     const scanStarted = now();
-    // a log is written before it is stored: its LastModified completes the dates the log leaves out
-    const referenceMs = opened.lastModifiedMs ?? ref.uploadTimeMs ?? claim.refTimeMs;
-    const timeZone = zoneForKey(ref.key, deps.logTimeZones);
-    const result = await scan(opened.body, { peers: deps.peers, referenceMs, timeZone });
+    // the scan options a whole upload gets (its LastModified completes the dates the log leaves out) are chosen in
+    // countVersion, which also scans a grown version's earlier part with those of the version that counted it
+    const counted = await countVersion(ref, id, owner, {
+      source,
+      keyProgress: deps.keyProgress,
+      log,
+      peers: deps.peers,
+      timeZone: zoneForKey(ref.key, deps.logTimeZones),
+      nowMs: started,
+      refTimeMs: claim.refTimeMs,
+      leaseMs,
+    });
+    const { result, minus } = counted;
     const scanMs = Math.max(1, now() - scanStarted);
 
-    const uploadTimeMs = ref.uploadTimeMs ?? opened.lastModifiedMs ?? claim.refTimeMs;
-    const converted = toMetricPoints(result, {
+    const uploadTimeMs = counted.times.uploadTimeMs ?? claim.refTimeMs;
+    const pointOptions = {
       detail: deps.detail,
       uploadTimeMs,
       nowMs: claim.refTimeMs,
       peerMetrics: deps.peerMetrics,
       kpiMetrics: deps.kpiMetrics,
-    });
+    };
+    const converted = toMetricPoints(result, pointOptions);
     if (converted.restampedResponses > 0) {
       log.warn('log times outside the CloudWatch window: stamped with the processing time', {
         ...where,
@@ -189,7 +236,20 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
         lastMinute: converted.restampedRange?.[1],
       });
     }
-    const points: MetricPoint[] = [...converted.points, processingLagPoint(uploadTimeMs, now())];
+    // a resumed version publishes what its scan counted beyond what the previous version's scan of the same bytes
+    // did, taken back where that version put it (its upload minute for untimed responses, its processing minute)
+    const counts =
+      minus === undefined
+        ? converted.points
+        : deltaPoints(
+            converted.points,
+            toMetricPoints(minus, {
+              ...pointOptions,
+              uploadTimeMs: counted.minusTimes?.uploadTimeMs ?? uploadTimeMs,
+              nowMs: counted.minusTimes?.nowMs ?? claim.refTimeMs,
+            }).points,
+          );
+    const points: MetricPoint[] = [...counts, processingLagPoint(uploadTimeMs, now())];
     const batches = sink.plan(points);
     const digest = planDigest(batches);
     const ackedBefore = [...claim.acked].filter((i) => i !== FAILED_BATCH_INDEX);
@@ -213,33 +273,41 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
     });
 
     const durationMs = now() - started;
+    const net = netCounts(result, minus);
     const summary: FileSummary = {
       ...where,
-      bytes: result.bytes,
+      bytes: net.bytes,
       formats: result.formats,
-      responses: result.responses,
-      responsesByClass: result.byClass,
+      responses: net.responses,
+      responsesByClass: net.byClass,
+      // a resumed version's ratios are those of the part it scanned (from its resume offset on)
       kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) },
-      retransmittedResponses: result.retransmissions.responses,
+      retransmittedResponses: net.retransmittedResponses,
       anomalies: result.anomalies,
       restampedResponses: converted.restampedResponses,
-      untimedResponses: result.responses - result.timedResponses,
+      untimedResponses: net.untimedResponses,
       datums: points.length,
       batches: batches.length,
       calls,
       attempt: claim.attempt,
       durationMs,
       mbPerSecond: Math.round((result.bytes / 1e6 / (scanMs / 1000)) * 10) / 10,
+      ...(counted.growth === undefined ? {} : { growth: counted.growth }),
     };
+    // the key's progress is recorded (and the key freed) once every batch is acknowledged; a crash before the
+    // version is completed leaves the progress naming this version, and its retry counts from the same base again
+    await counted.commit(converted.restampedResponses > 0);
     await ledger.complete(id, owner, now(), JSON.stringify(summary), single ? 0 : undefined);
     log.info('file processed', { ...summary });
     return { status: 'done', summary };
   } catch (e) {
     const permanent = asPermanent(e);
     if (permanent === null) {
+      // the key's lease stays: only this version's retry may take it over at once (it may have published batches)
       if (!(e instanceof SipMetricsError && e.code === 'LEASE_LOST')) await ledger.release(id, owner);
       throw e;
     }
+    await deps.keyProgress?.release(ref.bucket, ref.key, owner);
     // the FilesFailed datum goes through the ledger too, so a crash here does not count the file twice
     if (!claim.acked.has(FAILED_BATCH_INDEX)) {
       await sink.send([fileFailedPoint(claim.refTimeMs)]);

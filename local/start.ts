@@ -157,8 +157,7 @@ const runLive = async (o: StartOptions, config: StackConfig, root: string): Prom
       web = await startWebDashboard({
         stack,
         port: o.webPort ?? DEFAULT_WEB_PORT,
-        namespace: config.namespace,
-        metricDetail: config.metricDetail,
+        config,
         banner: `sip-metrics local stack · S3 ${stack.services.s3.url} bucket ${stack.bucket} · drop files into ${displayPath(stack.dropDir ?? '')}/ · updates every second`,
       });
     } catch (e) {

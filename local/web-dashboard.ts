@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { SpikeAlarmRule } from '../infra/alarm-rules.js';
-import type { MetricDetail } from '../infra/defaults.js';
+import { buildAllSpikeAlarmRules, buildKpiAlarmRules } from '../infra/alarm-rules.js';
+import type { StackConfig } from '../infra/config.js';
+import { dashboardWidgets, widgetConditionsOf } from '../infra/dashboard-widgets.js';
 import { renderReportHtml, renderReportMain } from '../lambda/report/render-html.js';
 import type { ReportModel } from '../lambda/report/report-model.js';
-import { isKpiRule } from './alarm-status.js';
 import { closeServer, LOOPBACK, listenOn } from './listen.js';
 import type { LocalStack } from './local-stack.js';
 import { breakdownsOf, type DatumBreakdowns, reportModelFromLocal } from './web-model.js';
@@ -28,30 +28,43 @@ export interface WebDashboard {
 export const startWebDashboard = async (o: {
   readonly stack: LocalStack;
   readonly port: number;
-  /** The CloudWatch namespace the function publishes to. */
-  readonly namespace: string;
-  readonly metricDetail: MetricDetail;
+  /** The stack's configuration: what the function publishes, hence which widgets the deployed dashboard shows. */
+  readonly config: StackConfig;
   readonly banner: string;
 }): Promise<WebDashboard> => {
   const { stack } = o;
-  // the page's ratio graphs are of response classes; dashboardWidgets picks the spike rule of each
-  const rules = stack.rules.filter((r): r is SpikeAlarmRule => !isKpiRule(r));
+  const { config } = o;
+  // the widgets of the deployed dashboard for this configuration, in its order (infra/dashboard-widgets.ts)
+  const widgets = dashboardWidgets({
+    spikeAlarms: config.spikeAlarms,
+    spikeRules: buildAllSpikeAlarmRules(config.spikeAlarms, config.peerAlarms),
+    kpiRules: buildKpiAlarmRules(config.kpiAlarms),
+    conditions: widgetConditionsOf(config),
+  });
   const cloudWatch = stack.services.cloudWatch;
-  const { namespace } = o;
+  const { namespace } = config;
   // the datum-derived parts are recomputed only after the handler's next accepted PutMetricData, not per request
-  let cached: { minutes: ReportModel['minutes']; breakdowns: DatumBreakdowns } | undefined;
+  let cached:
+    | {
+        minutes: ReportModel['minutes'];
+        kpiMinutes: ReturnType<typeof cloudWatch.kpisByMinute>;
+        breakdowns: DatumBreakdowns;
+      }
+    | undefined;
   const unsubscribe = cloudWatch.onAccepted(() => {
     cached = undefined;
   });
   const model = (): ReportModel => {
     cached ??= {
       minutes: cloudWatch.responsesByMinute(namespace),
-      breakdowns: breakdownsOf(cloudWatch.datums, namespace, o.metricDetail),
+      kpiMinutes: cloudWatch.kpisByMinute(namespace),
+      breakdowns: breakdownsOf(cloudWatch.datums, namespace, config.metricDetail),
     };
     return reportModelFromLocal({
       snapshot: stack.snapshot(),
       breakdowns: cached.breakdowns,
       responsesByMinute: cached.minutes,
+      kpisByMinute: cached.kpiMinutes,
       nowMs: Date.now(),
     });
   };
@@ -82,10 +95,10 @@ export const startWebDashboard = async (o: {
     if (path === '/') {
       send(
         'text/html; charset=utf-8',
-        renderReportHtml(model(), rules, { fragmentPath: '/main', refreshMs: WEB_REFRESH_MS, banner: o.banner }),
+        renderReportHtml(model(), widgets, { fragmentPath: '/main', refreshMs: WEB_REFRESH_MS, banner: o.banner }),
       );
     } else if (path === '/main') {
-      send('text/html; charset=utf-8', renderReportMain(model(), rules));
+      send('text/html; charset=utf-8', renderReportMain(model(), widgets));
     } else if (path === '/model.json') {
       send('application/json', JSON.stringify(model()));
     } else {

@@ -1,7 +1,9 @@
 import { RESPONSE_CLASSES, type ResponseClass } from '../infra/alarm-rules.js';
 import type { MetricDetail } from '../infra/defaults.js';
+import type { DelaySummary } from '../lambda/engine/delay-histogram.js';
+import { addCounts, type KpiCounts, kpiRatios, zeroCounts } from '../lambda/engine/kpis.js';
 import type { ClassCounts } from '../lambda/engine/tally.js';
-import { alarmViews, type FileView, type ReportModel, topPeers } from '../lambda/report/report-model.js';
+import { alarmViews, type FileView, type KpiView, type ReportModel, topPeers } from '../lambda/report/report-model.js';
 import type { RecordedDatum } from './cloudwatch-server.js';
 import type { LocalSnapshot } from './local-stack.js';
 
@@ -27,11 +29,44 @@ const responsesBy = (
   return out;
 };
 
+/**
+ * Count, mean and nearest-rank percentiles of every value of one delay metric (each datum's values with their
+ * counts) over every stored minute: the values CloudWatch estimates its p50, p90 and p99 statistics from.
+ */
+const delaySummaryOf = (datums: readonly RecordedDatum[], namespace: string, metricName: string): DelaySummary => {
+  const pairs: [number, number][] = [];
+  let count = 0;
+  let sum = 0;
+  for (const d of datums) {
+    if (d.namespace !== namespace || d.metricName !== metricName) continue;
+    d.values.forEach((v, i) => {
+      const n = d.counts[i] ?? 1;
+      pairs.push([v, n]);
+      count += n;
+      sum += v * n;
+    });
+  }
+  if (count === 0) return { count: 0, mean: null, p50: null, p90: null, p99: null };
+  pairs.sort((a, b) => a[0] - b[0]);
+  const at = (q: number): number => {
+    const rank = Math.ceil(q * count);
+    let seen = 0;
+    for (const [v, n] of pairs) {
+      seen += n;
+      if (seen >= rank) return v;
+    }
+    return pairs[pairs.length - 1]?.[0] ?? 0;
+  };
+  return { count, mean: sum / count, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+};
+
 /** What the local dashboard reads from the CloudWatch store's datums, beyond responses by class per minute. */
 export interface DatumBreakdowns {
   readonly byCode?: Record<string, number>;
   readonly byMethod?: Record<string, Record<string, number>>;
   readonly peers?: ReportModel['peers'];
+  /** SRD, SDD and RRD over every stored value, as CloudWatch's percentiles of the delay metrics. */
+  readonly delays: { readonly srdMs: DelaySummary; readonly sddMs: DelaySummary; readonly rrdMs: DelaySummary };
   /** Why a widget has no data, by widget kind. */
   readonly notes: Readonly<Record<string, string>>;
 }
@@ -95,6 +130,11 @@ export const breakdownsOf = (
     ...(byCode === undefined ? {} : { byCode }),
     ...(byMethod === undefined ? {} : { byMethod }),
     ...(peers === undefined ? {} : { peers }),
+    delays: {
+      srdMs: delaySummaryOf(datums, namespace, 'SessionRequestDelay'),
+      sddMs: delaySummaryOf(datums, namespace, 'SessionDisconnectDelay'),
+      rrdMs: delaySummaryOf(datums, namespace, 'RegistrationRequestDelay'),
+    },
     notes,
   };
 };
@@ -107,6 +147,8 @@ export const reportModelFromLocal = (o: {
   readonly snapshot: LocalSnapshot;
   readonly breakdowns: DatumBreakdowns;
   readonly responsesByMinute: ReportModel['minutes'];
+  /** INVITE transactions per minute, every count (SEER and SCR too, which no alarm reads). */
+  readonly kpisByMinute: readonly { readonly minuteStartMs: number; readonly counts: KpiCounts }[];
   readonly nowMs: number;
 }): ReportModel => {
   const { snapshot, breakdowns } = o;
@@ -114,7 +156,18 @@ export const reportModelFromLocal = (o: {
   const notes: Record<string, string> = { ...breakdowns.notes };
   const byClass = { ...snapshot.totals };
   const responses = RESPONSE_CLASSES.reduce((n, c) => n + byClass[c], 0);
-  notes.kpis = 'KPIs are not CloudWatch metrics (yet): `sip-metrics scan --html FILE` shows them for a file.';
+  // the KPI sums of every stored minute, as one row: CloudWatch sums the numerators and the denominator likewise
+  const kpiTotals = zeroCounts();
+  for (const k of o.kpisByMinute) addCounts(kpiTotals, k.counts);
+  const kpis: KpiView[] =
+    kpiTotals.inviteTransactions === 0
+      ? []
+      : [
+          {
+            file: 'all files',
+            kpis: { inviteTransactions: kpiTotals.inviteTransactions, ...kpiRatios(kpiTotals), ...breakdowns.delays },
+          },
+        ];
 
   const anomalies: Record<string, number> = {};
   const files: FileView[] = [];
@@ -143,11 +196,18 @@ export const reportModelFromLocal = (o: {
     timedResponses: responses,
     byClass,
     minutes: o.responsesByMinute,
-    alarms: alarmViews(snapshot.judgement, o.responsesByMinute),
+    alarms: alarmViews(snapshot.judgement, o.responsesByMinute, o.kpisByMinute),
     judgedAtMs,
     ...(peers === undefined ? {} : { peers }),
     ...(byCode === undefined ? {} : { byCode }),
     ...(byMethod === undefined ? {} : { byMethod }),
+    kpis,
+    kpiMinutes: o.kpisByMinute,
+    queue: {
+      waiting: snapshot.queue.visible + snapshot.queue.delayed,
+      inFlight: snapshot.queue.inFlight,
+      deadLetters: snapshot.queue.deadLetters,
+    },
     anomalies,
     // newest first, as a reader of a live page expects
     files: files.reverse(),

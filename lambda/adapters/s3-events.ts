@@ -36,6 +36,7 @@ const s3Record = z.object({
       size: z.number().optional(),
       eTag: z.string().optional(),
       versionId: z.string().nullish(),
+      sequencer: z.string().optional(),
     }),
   }),
 });
@@ -55,6 +56,7 @@ const eventBridgeObjectCreated = z.object({
       size: z.number().optional(),
       etag: z.string().optional(),
       'version-id': z.string().optional(),
+      sequencer: z.string().optional(),
     }),
   }),
 });
@@ -84,6 +86,7 @@ const refsOfNotification = (records: readonly unknown[]): ObjectRef[] => {
       eTag: o.eTag,
       size: o.size,
       uploadTimeMs: timeMs(r.data.eventTime),
+      ...(o.sequencer === undefined ? {} : { sequencer: o.sequencer }),
     });
   }
   return refs;
@@ -104,6 +107,7 @@ export const objectRefsOf = (payload: unknown): ObjectRef[] => {
         eTag: o.etag,
         size: o.size,
         uploadTimeMs: timeMs(eb.data.time),
+        ...(o.sequencer === undefined ? {} : { sequencer: o.sequencer }),
       },
     ];
   }

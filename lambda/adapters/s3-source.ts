@@ -11,6 +11,10 @@ export interface ObjectRef {
   readonly size?: number;
   /** When S3 finished the upload (the event time). */
   readonly uploadTimeMs?: number;
+  /** The S3 event's sequencer: orders the events of one key (hex, compared after padding). */
+  readonly sequencer?: string;
+  /** Read from this byte on (a ranged GetObject): a grown log is read from its resume point only. */
+  readonly fromByte?: number;
 }
 
 /** An opened object: its bytes as a stream, never buffered whole. */
@@ -70,6 +74,7 @@ export class S3ObjectSource implements ObjectSource {
           Bucket: ref.bucket,
           Key: ref.key,
           VersionId: ref.versionId,
+          Range: ref.fromByte ? `bytes=${ref.fromByte}-` : undefined,
           // Without a version id, If-Match makes sure we read the very upload the event announced: an overwrite
           // in between has its own event and its own ledger item (S3 returns 412 Precondition Failed here).
           IfMatch: ref.versionId === undefined && ref.eTag !== undefined ? quoted(ref.eTag) : undefined,

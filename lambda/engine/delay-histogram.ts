@@ -29,7 +29,8 @@ export interface DelayHistogramData {
   readonly buckets: Record<string, number>;
 }
 
-const bucketOf = (ms: number): number => {
+/** The bucket of a delay (also of an observation delayObservations made: a bucket's midpoint clamped into it). */
+export const bucketOf = (ms: number): number => {
   const us = ms * 1000;
   if (us < MIN_US) return 0;
   return 1 + Math.floor(Math.log(us / MIN_US) / LOG_RATIO);

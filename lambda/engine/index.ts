@@ -29,6 +29,18 @@ export interface ScanOptions {
   readonly referenceMs?: number;
   /** IANA zone of the log's local times. @default 'UTC' */
   readonly timeZone?: string;
+  /**
+   * Handed the text scanner of a text log (after gzip, if any), whether logger prefixes were stripped off its
+   * lines, and the file's clock: a growing log reads its resume offset at the end (lambda/growth).
+   */
+  readonly onTextScanner?: (scanner: TextScanner, context: TextScanContext) => void;
+}
+
+/** How a text log was read, for a caller that wants to resume it later (lambda/growth). */
+export interface TextScanContext {
+  /** Logger prefixes were cut off every line: the scanner's offsets are not the file's. */
+  readonly prefixed: boolean;
+  readonly clock: LogClock;
 }
 
 const asBuffer = (u: Uint8Array): Buffer =>
@@ -146,6 +158,7 @@ export const scanInto = async (
     lines = stripper.strip(text.rest);
   }
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
+  opts.onTextScanner?.(scanner, { prefixed: stripper !== undefined, clock });
   await scanTextChunks(scanner, lines);
   assertFoundSip(tally, head);
 };

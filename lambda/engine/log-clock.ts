@@ -70,11 +70,22 @@ export class LogClock {
   private maxDayWall = Number.NEGATIVE_INFINITY;
   private maxYearWall = Number.NEGATIVE_INFINITY;
   private sawDated = false;
+  private contextual = false;
 
   constructor(opts: LogClockOptions = {}) {
     this.timeZone = opts.timeZone ?? 'UTC';
     this.utc = isUtc(this.timeZone);
     this.referenceWall = opts.referenceMs === undefined ? undefined : this.toWall(opts.referenceMs);
+  }
+
+  /**
+   * Whether some instant depended on more than its own line: a date or year taken from the reference instant or
+   * carried from earlier lines, or the pass of a repeated hour (and so finish() may move minutes too). A scan
+   * started part-way through the file, with a fresh clock, could place such times differently (lambda/growth
+   * resumes only a log whose clock never needed context).
+   */
+  get neededContext(): boolean {
+    return this.contextual;
   }
 
   /** The instant of a printed time, or undefined when it cannot be placed (no reference for a partial date). */
@@ -118,6 +129,7 @@ export class LogClock {
   private timeOfDay(tod: number): number | undefined {
     const ref = this.referenceWall;
     if (ref === undefined || this.deltas) return undefined;
+    this.contextual = true;
     if (this.dayWall === undefined) {
       if (tod === 0) {
         this.deltas = true;
@@ -138,6 +150,7 @@ export class LogClock {
   private noYear(noYearWall: number): number | undefined {
     const ref = this.referenceWall;
     if (ref === undefined) return undefined;
+    this.contextual = true;
     if (this.year === undefined) {
       const refYear = new Date(ref).getUTCFullYear();
       this.year = inYear(noYearWall, refYear) <= ref + FUTURE_TOLERANCE_MS ? refYear : refYear - 1;
@@ -181,6 +194,7 @@ export class LogClock {
     const first = (c.at[0] ?? c.minute) + within;
     let u = first;
     const second = c.at[1];
+    if (second !== undefined) this.contextual = true;
     if (second !== undefined && this.previousUtc !== undefined && first < this.previousUtc - FOLD_TOLERANCE_MS) {
       // the clock went back an hour: this line is in the second pass of the repeated hour
       u = second + within;

@@ -70,8 +70,20 @@ export const findStartLine = (buf: Buffer, pos: number, end: number, dotCR: bool
 /** Frames SIP messages out of datagrams and stream segments. */
 export class SipFramer {
   private readonly flows = new Map<string, Flow>();
+  /** Flows holding bytes of a message not complete yet. */
+  private partialFlows = 0;
 
   constructor(private readonly events: FramerEvents) {}
+
+  /** Whether some TCP flow holds part of a message (a scan cannot restart here with fresh state). */
+  get holdsPartialStream(): boolean {
+    return this.partialFlows > 0;
+  }
+
+  private setBuf(f: Flow, b: Buffer): void {
+    this.partialFlows += (b.length > 0 ? 1 : 0) - (f.buf.length > 0 ? 1 : 0);
+    f.buf = b;
+  }
 
   /** Frames every message of a self-contained payload [start, end). */
   datagram(buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle, fence?: LineFence): void {
@@ -120,11 +132,11 @@ export class SipFramer {
     if (rest > MAX_MESSAGE_BYTES) {
       this.events.anomaly('message-too-large');
       this.events.unrecognized(rest);
-      f.buf = EMPTY;
+      this.setBuf(f, EMPTY);
       return;
     }
     // copy: the caller's buffer is reused for the next chunk
-    f.buf = rest === 0 ? EMPTY : Buffer.from(data.subarray(used));
+    this.setBuf(f, rest === 0 ? EMPTY : Buffer.from(data.subarray(used)));
   }
 
   /** The flow ended (FIN, or end of input): whatever is buffered is framed as a cut message. */
@@ -132,7 +144,9 @@ export class SipFramer {
     const f = this.flows.get(flow);
     if (!f) return;
     this.flows.delete(flow);
-    if (f.buf.length > 0) this.frameStream(f.buf, f, true);
+    const buffered = f.buf;
+    this.setBuf(f, EMPTY);
+    if (buffered.length > 0) this.frameStream(buffered, f, true);
   }
 
   /** A gap in the stream: the buffered part can never complete. */
@@ -141,7 +155,7 @@ export class SipFramer {
     if (!f) return;
     if (f.buf.length > 0) {
       this.frameStream(f.buf, f, true);
-      f.buf = EMPTY;
+      this.setBuf(f, EMPTY);
     }
   }
 

@@ -55,6 +55,9 @@ export class TextScanner {
   private filled = 0;
   /** Stream offset of the first byte of the owned buffer (the logger-prefix times are kept by it). */
   private base = 0;
+  /** The last quiet line start (see resumeOffset), in stream offsets. */
+  private quietAt = 0;
+  private fed = 0;
 
   /** @param lineTimes the times logger prefixes printed, when they were stripped off the lines */
   constructor(
@@ -87,6 +90,7 @@ export class TextScanner {
    * (the framer copies what it keeps of a TCP stream).
    */
   feed(chunk: Buffer): void {
+    this.fed += chunk.length;
     let from = 0;
     while (from < chunk.length) {
       if (this.filled === this.carry.length) this.makeRoom();
@@ -123,6 +127,22 @@ export class TextScanner {
   }
 
   /**
+   * The last stream offset where a fresh scanner would go on exactly as this one did (growing logs resume
+   * there, lambda/growth): a line start reached by decisions that never looked at the end of input (each read
+   * a whole WINDOW_BYTES before it), with no log header waiting for its message and no TCP flow holding part
+   * of one. What follows it is framed the same by either scanner; only retransmission and KPI memory restart.
+   * Offsets are those of the stream the scanner was fed: with logger prefixes stripped, not the file's.
+   */
+  get resumeOffset(): number {
+    return this.quietAt;
+  }
+
+  /** Bytes of the stream fed so far. */
+  get bytesFed(): number {
+    return this.fed;
+  }
+
+  /**
    * Scans buf[0, buf.length). Returns the number of bytes consumed (lines whose window is not
    * complete yet are left for the next call). With `final`, everything is consumed and open TCP
    * flows are ended.
@@ -143,6 +163,8 @@ export class TextScanner {
     }
     while (pos < end) {
       const ls = pos;
+      // `this.final` still tells how the previous line was decided
+      if (!this.final && this.meta === UNKNOWN_META && !this.framer.holdsPartialStream) this.quietAt = this.base + ls;
       if (!final && end - ls < WINDOW_BYTES) return ls;
       const wEnd = Math.min(end, ls + WINDOW_BYTES);
       // readers may decide "end of input" only when the window reaches the real end

@@ -2,15 +2,23 @@
  * Draws a ReportModel as one self-contained HTML page: inline CSS and hand-drawn inline SVG, no script needed, no
  * network, so the file opens anywhere (a mail attachment, a ticket) and stays small: the charts are drawn from the
  * per-minute series, at most MAX_COLUMNS columns, never per message. The widgets and their order come from
- * infra/dashboard-widgets.ts, the list the CloudWatch dashboard follows too. The live page of `npm start` is the
+ * infra/dashboard-widgets.ts, the list the CloudWatch dashboard is built from (the caller picks the widgets: the
+ * report's, or the deployed stack's for the local page). The live page of `npm start` is the
  * same page plus a few lines of script that fetch a fresh `<main>` every second.
  * Pure: strings in, a string out.
  */
 import { RESPONSE_CLASSES, type ResponseClass, ratioPercent } from '../../infra/alarm-rules.js';
-import { type DashboardWidgetSpec, dashboardWidgets } from '../../infra/dashboard-widgets.js';
+import { type DashboardWidgetSpec, widgetRows } from '../../infra/dashboard-widgets.js';
 import type { MinuteCounts } from '../../infra/evaluate-alarms.js';
 import type { DelaySummary } from '../engine/delay-histogram.js';
-import type { AlarmView, PeerView, ReportModel } from './report-model.js';
+import {
+  type AlarmView,
+  type KpiAlarmView,
+  kpiPeriodValues,
+  type PeerView,
+  type ReportModel,
+  type SpikeAlarmView,
+} from './report-model.js';
 import { columnEndOf, columnOf, columnStartMs, GAP_MINUTES, type TimeAxis, timeAxisOf } from './time-axis.js';
 
 const MS_PER_MINUTE = 60_000;
@@ -152,6 +160,9 @@ const chart = (svgBody: string, columns: number, height: number, yAxis: string, 
 const noTimes = (m: ReportModel): string =>
   `<p class="empty">No response carries a time${m.responses > 0 ? ` (all ${int(m.responses)} are in the totals only)` : ''}.</p>`;
 
+const spikeAlarmsOf = (m: ReportModel): SpikeAlarmView[] =>
+  m.alarms.filter((a): a is SpikeAlarmView => a.kind === 'spike');
+
 const responsesChart = (m: ReportModel, axis: TimeAxis): string => {
   const cols = binClasses(axis, m.minutes);
   const max = niceCeil(Math.max(1, ...cols.map(sumOf)));
@@ -166,7 +177,7 @@ const responsesChart = (m: ReportModel, axis: TimeAxis): string => {
     });
     return d.length === 0 ? '' : `<path fill="${CLASS_COLORS[c]}" d="${d.join('')}"/>`;
   }).join('');
-  const marks = m.alarms
+  const marks = spikeAlarmsOf(m)
     .flatMap((a) =>
       a.breachedPeriodStartsMs.map((t) =>
         shadeColumns(axis, t, t + a.periodSeconds * 1000, max * 0.04, `breach b${a.responseClass}`),
@@ -194,7 +205,7 @@ const responsesChart = (m: ReportModel, axis: TimeAxis): string => {
     (axis.segments.length > 1
       ? `; dashed lines: ${axis.segments.length - 1} break(s) where more than ${GAP_MINUTES / 60} hours passed without a response`
       : '');
-  const breachNote = m.alarms.some((a) => a.breachedPeriodStartsMs.length > 0)
+  const breachNote = spikeAlarmsOf(m).some((a) => a.breachedPeriodStartsMs.length > 0)
     ? ' · marks on top: periods above an alarm threshold'
     : '';
   return `${chart(
@@ -207,26 +218,33 @@ const responsesChart = (m: ReportModel, axis: TimeAxis): string => {
   )}<p class="legend">${legend}</p><p class="note">Log time, UTC; ${binNote}${breachNote}.</p>`;
 };
 
-const ratioChart = (m: ReportModel, axis: TimeAxis, alarm: AlarmView): string => {
-  // the value per column is the rule's own expression per period (0 below the minimum volume), the highest in a bin
+/** What {@link periodChart} draws: one alarm's value per period, its threshold, and when it breached. */
+interface PeriodChart {
+  readonly alarm: AlarmView;
+  /** The rule's own expression per period, by period start. */
+  readonly values: ReadonlyMap<number, number>;
+  readonly color: string;
+  /** The y axis' top (percent). */
+  readonly max: number;
+  /** `highest`: a bin of several periods shows its highest value (a spike), `lowest` its lowest (a SER dip). */
+  readonly pick: 'highest' | 'lowest';
+  /** CSS class of the breached columns. */
+  readonly breachClass: string;
+  readonly label: string;
+}
+
+/** One alarm's value per period as a line, with the threshold, the breached periods and the time in ALARM. */
+const periodChart = (axis: TimeAxis, c: PeriodChart): string => {
+  const { alarm } = c;
   const periodMs = alarm.periodSeconds * 1000;
-  const periods = new Map<number, { cls: number; total: number }>();
-  for (const minute of m.minutes) {
-    const start = Math.floor(minute.minuteStartMs / periodMs) * periodMs;
-    const p = periods.get(start) ?? { cls: 0, total: 0 };
-    p.cls += minute.counts[alarm.responseClass] ?? 0;
-    p.total += sumOf(minute.counts);
-    periods.set(start, p);
-  }
   const values: (number | undefined)[] = Array.from({ length: axis.columns }, () => undefined);
-  for (const [start, p] of periods) {
-    const v = ratioPercent(alarm, p.cls, p.total);
+  for (const [start, v] of c.values) {
     const i = columnOf(axis, start);
-    if (v === undefined || i < 0 || i >= axis.columns) continue;
-    values[i] = Math.max(values[i] ?? 0, v);
+    if (i < 0 || i >= axis.columns) continue;
+    const was = values[i];
+    values[i] = was === undefined ? v : c.pick === 'highest' ? Math.max(was, v) : Math.min(was, v);
   }
-  const highest = Math.max(0, ...values.map((v) => v ?? 0));
-  const max = niceCeil(Math.max(alarm.thresholdPercent * 2, highest * 1.1));
+  const { max } = c;
   let d = '';
   let drawing = false;
   // the line does not cross a break of the axis
@@ -247,23 +265,51 @@ const ratioChart = (m: ReportModel, axis: TimeAxis, alarm: AlarmView): string =>
     .map(([a, b]) => shadeColumns(axis, a, b, max, 'inalarm'))
     .join('');
   const breached = alarm.breachedPeriodStartsMs
-    .map((t) => shadeColumns(axis, t, t + periodMs, max, `breach b${alarm.responseClass}`))
+    .map((t) => shadeColumns(axis, t, t + periodMs, max, `breach ${c.breachClass}`))
     .join('');
   const threshold = max - alarm.thresholdPercent;
   const body =
     `<g>${inAlarm}</g><g class="marks pmarks">${breached}</g>` +
     `${breakLines(axis, max)}<line class="threshold" x1="0" x2="${axis.columns}" y1="${threshold}" y2="${threshold}" vector-effect="non-scaling-stroke"/>` +
-    `<path class="ratio" stroke="${CLASS_COLORS[alarm.responseClass]}" d="${d}" vector-effect="non-scaling-stroke"/>`;
-  const thresholdLabel = `<span class="tlabel" style="bottom:${((100 * alarm.thresholdPercent) / max).toFixed(2)}%">alarm above ${alarm.thresholdPercent} %</span>`;
+    `<path class="ratio" stroke="${c.color}" d="${d}" vector-effect="non-scaling-stroke"/>`;
+  const direction = alarm.kind === 'kpi' && alarm.comparison === 'LessThanThreshold' ? 'below' : 'above';
+  const thresholdLabel = `<span class="tlabel" style="bottom:${((100 * alarm.thresholdPercent) / max).toFixed(2)}%">alarm ${direction} ${alarm.thresholdPercent} %</span>`;
+  return chart(body, axis.columns, max, yTicks(max, ' %', thresholdLabel), xTicks(axis, 4), c.label);
+};
+
+/** Per period: the class's share of all responses, as the spike rule computes it. */
+const ratioValues = (m: ReportModel, alarm: SpikeAlarmView): Map<number, number> => {
+  const periodMs = alarm.periodSeconds * 1000;
+  const periods = new Map<number, { cls: number; total: number }>();
+  for (const minute of m.minutes) {
+    const start = Math.floor(minute.minuteStartMs / periodMs) * periodMs;
+    const p = periods.get(start) ?? { cls: 0, total: 0 };
+    p.cls += minute.counts[alarm.responseClass] ?? 0;
+    p.total += sumOf(minute.counts);
+    periods.set(start, p);
+  }
+  const out = new Map<number, number>();
+  for (const [start, p] of periods) {
+    const v = ratioPercent(alarm, p.cls, p.total);
+    if (v !== undefined) out.set(start, v);
+  }
+  return out;
+};
+
+const ratioChart = (m: ReportModel, axis: TimeAxis, alarm: SpikeAlarmView): string => {
+  // the value per column is the rule's own expression per period (0 below the minimum volume), the highest in a bin
+  const values = ratioValues(m, alarm);
+  const highest = Math.max(0, ...values.values());
   return (
-    chart(
-      body,
-      axis.columns,
-      max,
-      yTicks(max, ' %', thresholdLabel),
-      xTicks(axis, 4),
-      `${alarm.responseClass} share of responses`,
-    ) +
+    periodChart(axis, {
+      alarm,
+      values,
+      color: CLASS_COLORS[alarm.responseClass],
+      max: niceCeil(Math.max(alarm.thresholdPercent * 2, highest * 1.1)),
+      pick: 'highest',
+      breachClass: `b${alarm.responseClass}`,
+      label: `${alarm.responseClass} share of responses`,
+    }) +
     `<p class="note">${alarm.responseClass} % of the responses of each ${alarm.periodSeconds} s period, 0 below ` +
     `${int(alarm.minResponsesPerPeriod)} responses (the alarm's own expression)${axis.binMinutes > 1 ? ', highest period of each bar' : ''}. ` +
     `Red columns: periods above ${alarm.thresholdPercent} % (<b data-metric="breached-${alarm.responseClass}">${int(alarm.breachedPeriodStartsMs.length)}</b>); ` +
@@ -271,7 +317,42 @@ const ratioChart = (m: ReportModel, axis: TimeAxis, alarm: AlarmView): string =>
   );
 };
 
+const KPI_COLORS: Readonly<Record<KpiAlarmView['kpi'], string>> = { isa: '#e8590c', ser: '#2f9e44' };
+
+/** A KPI alarm's chart: ISA or SER per period by the rule's own expression, the threshold, the breached periods. */
+const kpiAlarmChart = (m: ReportModel, axis: TimeAxis, alarm: KpiAlarmView): string => {
+  const values = kpiPeriodValues(alarm.rule, m.kpiMinutes);
+  const name = alarm.kpi.toUpperCase();
+  const gate =
+    alarm.kpi === 'isa'
+      ? `0 below ${int(alarm.minTransactionsPerPeriod)} INVITE transactions`
+      : `100 below ${int(alarm.minTransactionsPerPeriod)} INVITE transactions not redirected`;
+  return (
+    `<h3>${esc(alarm.id)}: ${name} ${alarm.comparison === 'LessThanThreshold' ? 'below' : 'above'} ${alarm.thresholdPercent} %</h3>` +
+    periodChart(axis, {
+      alarm,
+      values,
+      color: KPI_COLORS[alarm.kpi],
+      max: 100,
+      // a bin shows the period nearest to breaching
+      pick: alarm.comparison === 'LessThanThreshold' ? 'lowest' : 'highest',
+      breachClass: 'bkpi',
+      label: `${name} per period`,
+    }) +
+    `<p class="note">${name} % of the INVITE transactions of each ${alarm.periodSeconds} s period, by the minute of each ` +
+    `INVITE, ${gate} (the alarm's own expression). Red columns: periods ${alarm.comparison === 'LessThanThreshold' ? 'below' : 'above'} ` +
+    `${alarm.thresholdPercent} % (<b data-metric="breached-${alarm.id}">${int(alarm.breachedPeriodStartsMs.length)}</b>); ` +
+    'shaded: time the alarm would have been in ALARM.</p>'
+  );
+};
+
 const badge = (state: string): string => `<span class="badge s-${state}">${state}</span>`;
+
+/** "5xx above 5 %", "SER below 50 %". */
+const ruleShort = (a: AlarmView): string =>
+  a.kind === 'spike'
+    ? `${a.responseClass} above ${a.thresholdPercent} %`
+    : `${a.kpi.toUpperCase()} ${a.comparison === 'LessThanThreshold' ? 'below' : 'above'} ${a.thresholdPercent} %`;
 
 const intro = (m: ReportModel): string => {
   const first = m.minutes[0];
@@ -282,15 +363,13 @@ const intro = (m: ReportModel): string => {
       : `${isoMinute(first.minuteStartMs)} – ${isoMinute(last.minuteStartMs + MS_PER_MINUTE)} UTC`;
   const tile = (label: string, value: string, key: string, sub = ''): string =>
     `<div class="tile"><span>${label}</span><b data-metric="${key}">${value}</b>${sub === '' ? '' : `<small>${sub}</small>`}</div>`;
-  const alarms = m.alarms
-    .map((a) => tile(a.id, badge(a.state), `state-${a.id}`, `${a.responseClass} above ${a.thresholdPercent} %`))
-    .join('');
+  const alarms = m.alarms.map((a) => tile(a.id, badge(a.state), `state-${a.id}`, ruleShort(a))).join('');
   return (
     `<div class="tiles">${tile('Responses', int(m.responses), 'responses', `${int(m.timedResponses)} with a time`)}` +
     `${tile('5xx', share(m.byClass['5xx'], m.responses), 'share-5xx', `${int(m.byClass['5xx'])} responses`)}` +
     `${tile('6xx', share(m.byClass['6xx'], m.responses), 'share-6xx', `${int(m.byClass['6xx'])} responses`)}` +
     `${tile('Files', int(m.files.length), 'files', bytesText(m.files.reduce((s, f) => s + f.bytes, 0)))}${alarms}</div>` +
-    `<p class="note">${esc(m.source)}. Log time ${range}.</p>`
+    `<p class="note">${esc(m.title)}: ${esc(m.source)}. Log time ${range}.</p>`
   );
 };
 
@@ -312,33 +391,48 @@ const peerTable = (rows: readonly PeerView[], key: string): string => {
   );
 };
 
-const peers = (m: ReportModel): string => {
+const peers = (m: ReportModel, ranking: DashboardWidgetSpec['peerRanking']): string => {
   const p = m.peers;
   if (p === undefined) return `<p class="empty">${esc(m.notes['top-peers'] ?? 'No per-peer counts.')}</p>`;
-  return (
-    `<p class="note">${int(p.count)} peers (the sender of each response). Top ${p.byErrors.length} by 5xx + 6xx:</p>` +
-    peerTable(p.byErrors, 'peers-by-errors') +
-    `<p class="note">Top ${p.byVolume.length} by volume:</p>${peerTable(p.byVolume, 'peers-by-volume')}`
-  );
+  const rows = ranking === '5xx' ? p.by5xx : ranking === '6xx' ? p.by6xx : p.byVolume;
+  const what = ranking === '5xx' || ranking === '6xx' ? `by ${ranking} (peers with none left out)` : 'by volume';
+  return `<p class="note">${int(p.count)} peers (the sender of each response); top ${rows.length} ${what}:</p>${peerTable(rows, `peers-${ranking ?? 'all'}`)}`;
 };
 
 const classOfCode = (code: string): string => `${code.slice(0, 1)}xx`;
+
+/** Rows a "Top 10" widget shows, as many as the CloudWatch graph of the same title draws. */
+const TOP_ROWS = 10;
+
+/**
+ * The first {@link TOP_ROWS} rows in the widget's table (`key`), and every row in a `<details>` below it (`key-all`):
+ * the widget shows what its CloudWatch twin graphs, the report keeps the whole breakdown one click away, no script.
+ */
+const topTable = (key: string, head: string, rows: readonly string[], what: string): string => {
+  const table = (k: string, body: readonly string[]): string =>
+    `<div class="scroll"><table data-table="${k}"><thead>${head}</thead><tbody>${body.join('')}</tbody></table></div>`;
+  return (
+    table(key, rows.slice(0, TOP_ROWS)) +
+    (rows.length <= TOP_ROWS
+      ? ''
+      : `<details><summary>All ${int(rows.length)} ${what}</summary>${table(`${key}-all`, rows)}</details>`)
+  );
+};
 
 const statusCodes = (m: ReportModel): string => {
   if (m.byCode === undefined) return `<p class="empty">${esc(m.notes['status-codes'] ?? 'No status codes.')}</p>`;
   const rows = Object.entries(m.byCode).sort(([a, x], [b, y]) => y - x || Number(a) - Number(b));
   if (rows.length === 0) return '<p class="empty">No responses.</p>';
   const total = rows.reduce((s, [, n]) => s + n, 0);
-  return (
-    `<div class="scroll"><table data-table="status-codes"><thead><tr><th>code</th><th>class</th><th class="n">responses</th><th class="n">share</th></tr></thead><tbody>` +
-    rows
-      .map(
-        ([code, n]) =>
-          `<tr data-code="${esc(code)}"><th>${esc(code)}</th><td><i class="dot" style="background:${CLASS_COLORS[classOfCode(code) as ResponseClass] ?? '#000'}"></i>${classOfCode(code)}</td>` +
-          `<td class="n">${int(n)}</td><td class="n">${share(n, total)}</td></tr>`,
-      )
-      .join('') +
-    '</tbody></table></div>'
+  return topTable(
+    'status-codes',
+    '<tr><th>code</th><th>class</th><th class="n">responses</th><th class="n">share</th></tr>',
+    rows.map(
+      ([code, n]) =>
+        `<tr data-code="${esc(code)}"><th>${esc(code)}</th><td><i class="dot" style="background:${CLASS_COLORS[classOfCode(code) as ResponseClass] ?? '#000'}"></i>${classOfCode(code)}</td>` +
+        `<td class="n">${int(n)}</td><td class="n">${share(n, total)}</td></tr>`,
+    ),
+    'status codes',
   );
 };
 
@@ -354,43 +448,64 @@ const methods = (m: ReportModel): string => {
   });
   rows.sort((a, b) => b.total - a.total || (a.method < b.method ? -1 : 1));
   if (rows.length === 0) return '<p class="empty">No responses.</p>';
-  return (
-    `<div class="scroll"><table data-table="methods"><thead><tr><th>CSeq method</th><th class="n">responses</th>${RESPONSE_CLASSES.map((c) => `<th class="n">${c}</th>`).join('')}</tr></thead><tbody>` +
-    rows
-      .map(
-        (r) =>
-          `<tr data-method="${esc(r.method)}"><th>${esc(r.method)}</th><td class="n">${int(r.total)}</td>${classCells(r.c)}</tr>`,
-      )
-      .join('') +
-    '</tbody></table></div>'
+  return topTable(
+    'methods',
+    `<tr><th>CSeq method</th><th class="n">responses</th>${RESPONSE_CLASSES.map((c) => `<th class="n">${c}</th>`).join('')}</tr>`,
+    rows.map(
+      (r) =>
+        `<tr data-method="${esc(r.method)}"><th>${esc(r.method)}</th><td class="n">${int(r.total)}</td>${classCells(r.c)}</tr>`,
+    ),
+    'CSeq methods',
   );
 };
 
 const delays = (d: DelaySummary): string =>
   `<td class="n">${int(d.count)}</td><td class="n">${ms(d.p50)}</td><td class="n">${ms(d.p90)}</td><td class="n">${ms(d.p99)}</td>`;
 
-const kpis = (m: ReportModel): string => {
+const noKpis = (m: ReportModel): string | undefined => {
   if (m.kpis === undefined) return `<p class="empty">${esc(m.notes.kpis ?? 'No KPIs.')}</p>`;
-  if (m.kpis.length === 0) return '<p class="empty">No INVITE transaction in these files: no KPIs.</p>';
-  const head =
-    '<tr><th rowspan="2">file</th><th rowspan="2" class="n">INVITE transactions</th><th rowspan="2" class="n">SER</th><th rowspan="2" class="n">SEER</th>' +
-    '<th rowspan="2" class="n">ISA</th><th rowspan="2" class="n">SCR</th><th colspan="4">SRD (setup delay)</th><th colspan="4">SDD (disconnect delay)</th>' +
-    '<th colspan="4">RRD (registration delay)</th></tr><tr>' +
-    '<th class="n">n</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th>'.repeat(3) +
-    '</tr>';
-  const body = m.kpis
+  if (m.kpis.length === 0) return '<p class="empty">No INVITE transaction: no KPIs.</p>';
+  return undefined;
+};
+
+const kpiRatios = (m: ReportModel, axis: TimeAxis | null): string => {
+  const charts = m.alarms
+    .filter((a): a is KpiAlarmView => a.kind === 'kpi')
+    .map((a) => (axis === null ? '' : kpiAlarmChart(m, axis, a)))
+    .join('');
+  const none = noKpis(m);
+  if (none !== undefined) return charts + none;
+  const body = (m.kpis ?? [])
     .map(
       ({ file, kpis: k }) =>
         `<tr data-file="${esc(file)}"><th>${esc(file)}</th><td class="n">${int(k.inviteTransactions)}</td><td class="n">${pct(k.ser, 2)}</td>` +
-        `<td class="n">${pct(k.seer, 2)}</td><td class="n">${pct(k.isa, 2)}</td><td class="n">${pct(k.scr, 2)}</td>` +
-        `${delays(k.srdMs)}${delays(k.sddMs)}${delays(k.rrdMs)}</tr>`,
+        `<td class="n">${pct(k.seer, 2)}</td><td class="n">${pct(k.isa, 2)}</td><td class="n">${pct(k.scr, 2)}</td></tr>`,
     )
     .join('');
   return (
-    `<div class="scroll"><table data-table="kpis"><thead>${head}</thead><tbody>${body}</tbody></table></div>` +
+    charts +
+    '<div class="scroll"><table data-table="kpi-ratios"><thead><tr><th>file</th><th class="n">INVITE transactions</th>' +
+    `<th class="n">SER</th><th class="n">SEER</th><th class="n">ISA</th><th class="n">SCR</th></tr></thead><tbody>${body}</tbody></table></div>` +
     '<p class="note">RFC 6076 §4: SER = 200 / (INVITEs − 3xx), SEER = (200, 480, 486, 600, 603) / (INVITEs − 3xx), ' +
     'ISA = (408, 500, 503, 504) / INVITEs, SCR = completed calls / INVITEs. Per file: a transaction never spans two files.</p>'
   );
+};
+
+const kpiDelays = (m: ReportModel): string => {
+  const none = noKpis(m);
+  if (none !== undefined) return none;
+  const head =
+    '<tr><th rowspan="2">file</th><th colspan="4">SRD (setup delay)</th><th colspan="4">SDD (disconnect delay)</th>' +
+    '<th colspan="4">RRD (registration delay)</th></tr><tr>' +
+    '<th class="n">n</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th>'.repeat(3) +
+    '</tr>';
+  const body = (m.kpis ?? [])
+    .map(
+      ({ file, kpis: k }) =>
+        `<tr data-file="${esc(file)}"><th>${esc(file)}</th>${delays(k.srdMs)}${delays(k.sddMs)}${delays(k.rrdMs)}</tr>`,
+    )
+    .join('');
+  return `<div class="scroll"><table data-table="kpi-delays"><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
 };
 
 const anomalies = (m: ReportModel): string => {
@@ -409,7 +524,8 @@ const anomalies = (m: ReportModel): string => {
 };
 
 const files = (m: ReportModel): string => {
-  if (m.files.length === 0) return '<p class="empty">No file yet.</p>';
+  // CloudWatch's Files graph counts the parse anomalies too: the same widget lists them here
+  if (m.files.length === 0) return `<p class="empty">No file yet.</p>${anomalies(m)}`;
   const body = m.files
     .map((f) => {
       const speed = f.seconds !== undefined && f.seconds > 0 ? `${(f.bytes / 1e6 / f.seconds).toFixed(1)} MB/s` : '–';
@@ -424,9 +540,76 @@ const files = (m: ReportModel): string => {
     .join('');
   return (
     '<div class="scroll"><table data-table="files"><thead><tr><th>file</th><th>state</th><th>formats</th><th class="n">size</th>' +
-    `<th class="n">responses</th><th class="n">time</th><th class="n">speed</th></tr></thead><tbody>${body}</tbody></table></div>`
+    `<th class="n">responses</th><th class="n">time</th><th class="n">speed</th></tr></thead><tbody>${body}</tbody></table></div>` +
+    anomalies(m)
   );
 };
+
+/** Tiles of one widget about the pipeline (bytes, lag, queues, function), each with its `data-metric`. */
+const tiles = (items: readonly [label: string, value: string, key: string][], note: string): string =>
+  `<div class="tiles">${items.map(([label, value, key]) => `<div class="tile"><span>${label}</span><b data-metric="${key}">${value}</b></div>`).join('')}</div>` +
+  `<p class="note">${note}</p>`;
+
+const FINISHED = new Set(['done', 'failed', 'dead-letter', 'skipped', 'duplicate']);
+
+const bytesWidget = (m: ReportModel): string => {
+  const done = m.files.filter((f) => f.state === 'done');
+  return tiles(
+    [
+      ['bytes processed', bytesText(done.reduce((s, f) => s + f.bytes, 0)), 'bytes-processed'],
+      ['files processed', int(done.length), 'files-processed'],
+    ],
+    'The files the handler finished (CloudWatch: BytesProcessed).',
+  );
+};
+
+const lagWidget = (m: ReportModel): string => {
+  const seconds = m.files
+    .filter((f) => f.state === 'done' && f.seconds !== undefined)
+    .map((f) => f.seconds ?? 0)
+    .sort((a, b) => a - b);
+  const median = seconds.length === 0 ? undefined : seconds[Math.floor((seconds.length - 1) / 2)];
+  const max = seconds.at(-1);
+  const s = (v: number | undefined): string => (v === undefined ? '–' : `${v.toFixed(2)} s`);
+  return tiles(
+    [
+      ['max', s(max), 'lag-max'],
+      ['median', s(median), 'lag-median'],
+    ],
+    'Locally a file reaches the function as soon as it is dropped: the time from upload to metrics is the ' +
+      "handler's run (CloudWatch: ProcessingLagSeconds, which adds the queue's wait).",
+  );
+};
+
+const queuesWidget = (m: ReportModel): string => {
+  const q = m.queue;
+  if (q === undefined) return '<p class="empty">No queue.</p>';
+  return tiles(
+    [
+      ['waiting', int(q.waiting), 'queue-waiting'],
+      ['in flight', int(q.inFlight), 'queue-in-flight'],
+      ['in DLQ', int(q.deadLetters), 'queue-dlq'],
+    ],
+    'The local notification queue and its dead-letter queue, now.',
+  );
+};
+
+const functionWidget = (m: ReportModel): string => {
+  const finished = m.files.filter((f) => FINISHED.has(f.state));
+  const failed = finished.filter((f) => f.state === 'failed' || f.state === 'dead-letter');
+  return tiles(
+    [
+      ['files handled', int(finished.length), 'function-files'],
+      ['failed', int(failed.length), 'function-failed'],
+    ],
+    'The handler process of the local stack (CloudWatch: invocations, errors, throttles, duration).',
+  );
+};
+
+const ruleText = (a: AlarmView): string =>
+  a.kind === 'spike'
+    ? `${a.responseClass} &gt; ${a.thresholdPercent} % of ≥ ${int(a.minResponsesPerPeriod)} responses`
+    : `${a.kpi.toUpperCase()} ${a.comparison === 'LessThanThreshold' ? '&lt;' : '&gt;'} ${a.thresholdPercent} % of ≥ ${int(a.minTransactionsPerPeriod)} INVITE transactions`;
 
 const alarms = (m: ReportModel): string => {
   const judged =
@@ -441,14 +624,14 @@ const alarms = (m: ReportModel): string => {
           : a.transitions.map((t) => `${isoMinute(t.atMs)} ${t.from} → ${t.to}`).join('<br>');
       return (
         `<tr data-alarm="${a.id}"><th>${a.id}</th><td>${badge(a.state)}</td>` +
-        `<td class="rule">${a.responseClass} &gt; ${a.thresholdPercent} % of ≥ ${int(a.minResponsesPerPeriod)} responses per ${a.periodSeconds} s, ` +
+        `<td class="rule">${ruleText(a)} per ${a.periodSeconds} s, ` +
         `${a.datapointsToAlarm} of ${a.evaluationPeriods} periods</td>` +
         `<td class="n">${int(a.breachingPeriods)} of ${int(a.evaluationPeriods)}</td><td class="n">${int(a.breachedPeriodStartsMs.length)}</td><td><small>${replay}</small></td></tr>`
       );
     })
     .join('');
   return (
-    `<p class="note">The spike alarms as deployed (infra/alarm-rules.ts), evaluated with CloudWatch's rules ` +
+    `<p class="note">The spike and KPI alarms as deployed (infra/alarm-rules.ts), evaluated with CloudWatch's rules ` +
     `(infra/evaluate-alarms.ts); ${judged}. Replayed: the changes of state had the data arrived on time.</p>` +
     '<div class="scroll"><table data-table="alarms"><thead><tr><th>alarm</th><th>state</th><th>rule</th><th class="n">breaching now</th>' +
     `<th class="n">periods above threshold</th><th>replayed changes (UTC)</th></tr></thead><tbody>${rows}</tbody></table></div>`
@@ -462,35 +645,50 @@ const widgetBody = (w: DashboardWidgetSpec, m: ReportModel, axis: TimeAxis | nul
     case 'responses-by-class':
       return axis === null ? noTimes(m) : responsesChart(m, axis);
     case 'class-ratio': {
-      const alarm = m.alarms.find((a) => a.id === w.rule?.id);
+      const alarm = spikeAlarmsOf(m).find((a) => a.id === w.rule?.id);
       if (alarm === undefined) return '<p class="empty">No such alarm.</p>';
       return axis === null ? noTimes(m) : ratioChart(m, axis, alarm);
     }
-    case 'top-peers':
-      return peers(m);
     case 'status-codes':
       return statusCodes(m);
     case 'methods':
       return methods(m);
-    case 'kpis':
-      return kpis(m);
-    case 'anomalies':
-      return anomalies(m);
+    case 'top-peers':
+      return peers(m, w.peerRanking);
+    case 'kpi-ratios':
+      return kpiRatios(m, axis);
+    case 'kpi-delays':
+      return kpiDelays(m);
     case 'files':
       return files(m);
+    case 'bytes':
+      return bytesWidget(m);
+    case 'lag':
+      return lagWidget(m);
+    case 'queues':
+      return queuesWidget(m);
+    case 'function':
+      return functionWidget(m);
     case 'alarms':
       return alarms(m);
   }
 };
 
-/** The `<main>` of the page: every widget of the dashboard description, in order (the live page swaps this). */
-export const renderReportMain = (m: ReportModel, rules: Parameters<typeof dashboardWidgets>[0]): string => {
+/**
+ * The `<main>` of the page: the given widgets of the dashboard description, in order (the live page swaps this).
+ * Each widget's heading is its title in the description, the one the CloudWatch dashboard shows.
+ */
+export const renderReportMain = (m: ReportModel, widgets: readonly DashboardWidgetSpec[]): string => {
   const axis = timeAxisOf(m.minutes);
-  return dashboardWidgets(rules)
-    .map((w) => {
-      const title = w.kind === 'intro' ? esc(m.title) : esc(w.title);
+  // a row the list leaves short (the report has no pipeline widgets beside Files) gives the rest to its last widget
+  return widgetRows(widgets)
+    .flatMap((row) => {
+      const spare = 24 - row.reduce((n, w) => n + w.width, 0);
+      return row.map((w, i) => ({ w, width: i === row.length - 1 ? w.width + spare : w.width }));
+    })
+    .map(({ w, width }) => {
       const tag = w.kind === 'intro' ? 'h1' : 'h2';
-      return `<section class="w" id="${w.id}" style="--w:${w.width}"><${tag}>${title}</${tag}>${widgetBody(w, m, axis)}</section>`;
+      return `<section class="w" id="${w.id}" style="--w:${width}"><${tag}>${esc(w.title)}</${tag}>${widgetBody(w, m, axis)}</section>`;
     })
     .join('');
 };
@@ -502,7 +700,7 @@ main{display:grid;grid-template-columns:repeat(24,minmax(0,1fr));gap:12px;paddin
 .w{grid-column:span var(--w);min-width:0;background:#fff;border:1px solid #dee2e6;border-radius:6px;padding:10px 12px}
 @media (max-width:900px){.w{grid-column:1/-1}main{padding:6px;gap:8px}}
 @media (max-width:600px){.x span:nth-child(even){display:none}.chart{height:180px}.y{width:48px}}
-h1{font-size:18px;margin:0 0 8px;overflow-wrap:anywhere}h2{font-size:15px;margin:0 0 8px}
+h1{font-size:18px;margin:0 0 8px;overflow-wrap:anywhere}h2{font-size:15px;margin:0 0 8px}h3{font-size:13px;margin:8px 0 2px}
 .tiles{display:flex;flex-wrap:wrap;gap:8px}
 .tile{flex:1 1 130px;border:1px solid #e9ecef;border-radius:6px;padding:6px 10px;display:flex;flex-direction:column}
 .tile span{color:#495057;font-size:12px}.tile b{font-size:20px;font-variant-numeric:tabular-nums}.tile small{color:#6c757d}
@@ -517,7 +715,7 @@ h1{font-size:18px;margin:0 0 8px;overflow-wrap:anywhere}h2{font-size:15px;margin
 .x span{position:absolute;top:3px;transform:translateX(-50%);white-space:nowrap}
 .x span:first-child{transform:none}
 .tips rect{fill:transparent}.tips rect:hover{fill:#0001}
-.breach{fill:#e03131;opacity:.35}.b6xx{fill:#9c36b5}.marks .breach{opacity:.8}.pmarks .breach{opacity:.3}
+.breach{fill:#e03131;opacity:.35}.b6xx{fill:#9c36b5}.bkpi{fill:#e03131}.marks .breach{opacity:.8}.pmarks .breach{opacity:.3}
 .inalarm{fill:#ffc9c9;opacity:.6}
 .gap{stroke:#868e96;stroke-width:1;stroke-dasharray:3 3}
 .threshold{stroke:#c92a2a;stroke-width:1.5;stroke-dasharray:6 4}
@@ -534,6 +732,7 @@ th.n,td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .s-OK,.s-done{background:#d3f9d8;color:#2b8a3e}.s-ALARM,.s-failed,.s-dead-letter{background:#ffe3e3;color:#c92a2a}
 .s-INSUFFICIENT_DATA{background:#fff3bf;color:#8a6d00}.tile .badge{font-size:15px}
 .err{color:#c92a2a}td.rule{min-width:14em}
+details{margin-top:6px;font-size:13px}summary{cursor:pointer;color:#1c7ed6}
 header.live{max-width:1680px;margin:0 auto;padding:8px 12px 0;color:#495057;font-size:12px}
 `;
 
@@ -554,11 +753,7 @@ const liveScript = (o: LiveOptions): string =>
   `setTimeout(tick,${o.refreshMs});};setTimeout(tick,${o.refreshMs});})();</script>`;
 
 /** The whole page: the report of `scan --html`, or with `live` the page `npm start` serves. */
-export const renderReportHtml = (
-  m: ReportModel,
-  rules: Parameters<typeof dashboardWidgets>[0],
-  live?: LiveOptions,
-): string =>
+export const renderReportHtml = (m: ReportModel, widgets: readonly DashboardWidgetSpec[], live?: LiveOptions): string =>
   '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
   '<meta name="viewport" content="width=device-width,initial-scale=1">' +
   `<title>${esc(m.title)}</title>` +
@@ -567,7 +762,7 @@ export const renderReportHtml = (
     : `<noscript><meta http-equiv="refresh" content="${Math.max(1, Math.round(live.refreshMs / 1000) * 5)}"></noscript>`) +
   `<style>${CSS}</style></head><body>` +
   (live === undefined ? '' : `<header class="live">${esc(live.banner)}</header>`) +
-  `<main>${renderReportMain(m, rules)}</main>` +
+  `<main>${renderReportMain(m, widgets)}</main>` +
   `${live === undefined ? '' : liveScript(live)}` +
   `<footer class="note" style="text-align:center;padding:8px">made by sip-metrics at ${isoMinute(m.generatedAtMs)} UTC</footer>` +
   '</body></html>\n';

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportWidgets } from '../../infra/dashboard-widgets.js';
+import { deployedAlarmRules } from '../../lambda/report/deployed-alarm-rules.js';
 import type { JsonReport } from '../../lambda/report/to-json-line.js';
 import { ARTIFACTS_DIR, launchChromium, numberOf, tableRows, textsOf } from '../support/browser.js';
 import { CORPUS_DIR } from '../support/corpus.js';
@@ -22,6 +24,18 @@ const runCli = (args: string[]): { code: number; stdout: string; stderr: string 
 };
 
 const int = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * Every row of a "Top 10" widget: the full table under its <details> when there are more than 10, after checking
+ * that the widget's own table shows the first 10 of them.
+ */
+const everyRow = async (page: Page, table: string): Promise<string[][]> => {
+  const top = await tableRows(page, table);
+  const all = await tableRows(page, `${table}-all`);
+  if (all.length === 0) return top;
+  expect([all.length > 10, top]).toEqual([true, all.slice(0, 10)]);
+  return all;
+};
 const pct2 = (n: number | null): string => (n === null ? '–' : `${n.toFixed(2)} %`);
 
 describe('sip-metrics scan --html, opened in headless Chromium', () => {
@@ -99,7 +113,7 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     const byCode = new Map<string, number>();
     for (const j of json)
       for (const [code, n] of Object.entries(j.byCode)) byCode.set(code, (byCode.get(code) ?? 0) + n);
-    const codeRows = await tableRows(page, 'status-codes');
+    const codeRows = await everyRow(page, 'status-codes');
     expect(new Map(codeRows.map((row) => [row[0], numberOf(row[2] ?? '')]))).toEqual(byCode);
 
     const byMethod = new Map<string, number[]>();
@@ -110,7 +124,7 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
         byMethod.set(method, row);
       }
     }
-    const methodRows = await tableRows(page, 'methods');
+    const methodRows = await everyRow(page, 'methods');
     expect(new Map(methodRows.map((row) => [row[0], row.slice(2).map(numberOf)]))).toEqual(byMethod);
     for (const row of methodRows)
       expect(numberOf(row[1] ?? '')).toBe(
@@ -123,14 +137,14 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     const byPeer = new Map<string, number>();
     for (const j of json)
       for (const [peer, p] of Object.entries(j.byPeer)) byPeer.set(peer, (byPeer.get(peer) ?? 0) + p.responses);
-    const volumeRows = await tableRows(page, 'peers-by-volume');
+    const volumeRows = await tableRows(page, 'peers-all');
     expect(volumeRows.map((row) => [row[0], numberOf(row[1] ?? '')])).toEqual(
       [...byPeer.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)),
     );
 
     // KPIs per file that has INVITE transactions, as --json gives them
-    const kpiRows = await tableRows(page, 'kpis');
-    expect(kpiRows.map((row) => row.slice(0, 6))).toEqual(
+    const kpiRows = await tableRows(page, 'kpi-ratios');
+    expect(kpiRows).toEqual(
       json
         .filter((j) => j.kpis.inviteTransactions > 0)
         .map((j) => [
@@ -142,8 +156,8 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
           pct2(j.kpis.scr),
         ]),
     );
-    const mixed = kpiRows.find((row) => row[0] === inputs[0]);
-    expect(mixed?.slice(6, 10)).toEqual(['403', '1.003 ms', '31.991 ms', '88.27 ms']); // SRD n, p50, p90, p99
+    const mixed = (await tableRows(page, 'kpi-delays')).find((row) => row[0] === inputs[0]);
+    expect(mixed?.slice(1, 5)).toEqual(['403', '1.003 ms', '31.991 ms', '88.27 ms']); // SRD n, p50, p90, p99
 
     const fileRows = await tableRows(page, 'files');
     expect(fileRows.map((row) => [row[0], row[1], row[2], row[4]])).toEqual([
@@ -195,6 +209,7 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
       `sip-metrics: HTML report of 1 input(s) written to ${html} (${Math.ceil(statSync(html).size / 1024)} KiB)\n`,
     ]);
     const page = wide.page;
+    const deployed = deployedAlarmRules();
     expect(trace.minutesAbove5xx).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100]);
     expect(trace.minutesAbove6xx).toEqual([170, 171]);
     expect(await textsOf(page, '[data-metric="responses"]')).toEqual([int(trace.responses)]);
@@ -218,6 +233,9 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
         `${hm(0)} INSUFFICIENT_DATA → OK${hm(93)} OK → ALARM${hm(167)} ALARM → OK`,
       ],
       ['GlobalFailureSpike', 'OK', '0 of 68', '2', `${hm(0)} INSUFFICIENT_DATA → OK`],
+      // no minute of this trace has 10 % 5xx (5 % 6xx) of at least 200 responses
+      ['ServerErrorBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
+      ['GlobalFailureBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
     ]);
     expect(
       await page.$$eval('#ratio-5xx rect.inalarm', (e) => e.map((r) => [r.getAttribute('x'), r.getAttribute('width')])),
@@ -225,15 +243,26 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     const threshold = await page.$eval('#ratio-5xx line.threshold', (l) => l.getAttribute('y1'));
     const top = await page.$eval('#ratio-5xx svg', (s) => s.getAttribute('viewBox'));
     expect(Number(top?.split(' ')[3]) - Number(threshold)).toBe(5); // the line sits at cdk.json's 5 %
-    const peers = await tableRows(page, 'peers-by-errors');
-    expect(
-      peers.map((row) => [row[0], numberOf(row[1] ?? ''), numberOf(row[6] ?? ''), numberOf(row[7] ?? '')]),
-    ).toEqual([
+    const peerRow = (row: string[]) => [row[0], numberOf(row[1] ?? ''), numberOf(row[6] ?? ''), numberOf(row[7] ?? '')];
+    // only carrier A answers 5xx, only carrier B 6xx
+    expect((await tableRows(page, 'peers-5xx')).map(peerRow)).toEqual([
       [SPIKE_PEERS.carrierA, trace.byPeer[SPIKE_PEERS.carrierA], trace.byClass['5xx'], 0],
+    ]);
+    expect((await tableRows(page, 'peers-6xx')).map(peerRow)).toEqual([
       [SPIKE_PEERS.carrierB, trace.byPeer[SPIKE_PEERS.carrierB], 0, trace.byClass['6xx']],
     ]);
+    // the report shows the widgets of the description a file scan can fill, in its order
+    expect(await textsOf(page, 'main > section.w > :is(h1, h2)')).toEqual(
+      reportWidgets({
+        spikeAlarms: deployed.spikeAlarms,
+        spikeRules: deployed.spikeRules,
+        kpiRules: deployed.kpiRules,
+      }).map((w) => w.title),
+    );
     expect(wide.loadMs).toBeLessThan(2000);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'report-spike-1280.png'), fullPage: true });
+    // the first screen, as README.md shows it (docs/report.png is a copy)
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'report-spike-1280-top.png') });
     await page.context().close();
 
     // a phone: every widget one column wide, nothing wider than the screen but the tables' own scroll boxes

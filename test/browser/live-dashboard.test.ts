@@ -6,9 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAllSpikeAlarmRules, buildKpiAlarmRules } from '../../infra/alarm-rules.js';
+import { readStackConfig } from '../../infra/config.js';
+import { dashboardWidgets, widgetConditionsOf } from '../../infra/dashboard-widgets.js';
 import type { JsonReport } from '../../lambda/report/to-json-line.js';
+import { cdkJsonContext } from '../infra/synth.js';
 import { ARTIFACTS_DIR, launchChromium, tableRows, textsOf } from '../support/browser.js';
-import { spikeTrace } from '../support/spike-trace.js';
+import { SPIKE_PEERS, spikeTrace } from '../support/spike-trace.js';
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'] as const;
 const MS_PER_MINUTE = 60_000;
@@ -70,6 +74,27 @@ const stackArgs = (dir: string): string[] => [
   '--plain',
 ];
 
+/** The titles of the widgets the CloudWatch dashboard shows for cdk.json plus these `-c` overrides, in order. */
+const describedTitles = (overrides: Record<string, string>): string[] => {
+  const config = readStackConfig({
+    ...cdkJsonContext(),
+    ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`sipMetrics:${k}`, v])),
+  });
+  return dashboardWidgets({
+    spikeAlarms: config.spikeAlarms,
+    spikeRules: buildAllSpikeAlarmRules(config.spikeAlarms, config.peerAlarms),
+    kpiRules: buildKpiAlarmRules(config.kpiAlarms),
+    conditions: widgetConditionsOf(config),
+  }).map((w) => w.title);
+};
+
+/** `-c key=value` arguments of npm start. */
+const contextArgs = (overrides: Record<string, string>): string[] =>
+  Object.entries(overrides).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+
+/** The headings of the page's widgets, in order. */
+const HEADINGS = 'main > section.w > :is(h1, h2)';
+
 /** `npm start -- ARGS` from source (tsx), as a child process. */
 const startStack = (args: readonly string[]): ChildProcessWithoutNullStreams =>
   spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], { env: { ...process.env, NO_COLOR: '1' } });
@@ -88,8 +113,15 @@ describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () 
   });
 
   it('shows a dropped file live, with the counts of scan --json and the alarm states the local stack evaluates', async () => {
-    // Prepare: the stack on free ports, and a 4-hour trace ending 20 minutes ago (the handler restamps logs older
-    // than about 13 days, so the trace must be recent) with an 11-minute 5xx spike
+    // Prepare: the stack on free ports, publishing status codes and peers, with ISA and SER alarms; and a 4-hour
+    // trace ending 20 minutes ago (the handler restamps logs older than about 13 days, so the trace must be recent)
+    // with an 11-minute 5xx spike (ISA about 17 %, SER about 72 %) and a 2-minute 6xx burst (SER about 72 %)
+    const overrides = {
+      metricDetail: 'code',
+      peerMetrics: 'true',
+      isaAlarmThresholdPercent: '10',
+      serAlarmThresholdPercent: '80',
+    };
     const start = Math.floor(Date.now() / MS_PER_MINUTE) * MS_PER_MINUTE - 260 * MS_PER_MINUTE;
     const trace = spikeTrace(start, 240, [90, 100], [170, 171]);
     const staged = join(dir, 'spike.ngrep.txt');
@@ -115,6 +147,7 @@ describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () 
         '0',
         '--no-examples',
         '--plain',
+        ...contextArgs(overrides),
       ],
       { env: { ...process.env, NO_COLOR: '1' } },
     );
@@ -127,7 +160,9 @@ describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () 
       const [, url, port] = await waitForLine(child, /Dashboard \(web\) +(http:\/\/127\.0\.0\.1:(\d+)\/)/, 60_000);
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(url ?? '', { waitUntil: 'load' });
-      expect(await textsOf(page, '#files .empty')).toEqual(['No file yet.']);
+      expect(await textsOf(page, '#files .empty')).toEqual(['No file yet.', 'No anomaly recorded.']);
+      // the widgets of the CloudWatch dashboard this configuration deploys, in its order
+      expect(await textsOf(page, HEADINGS)).toEqual(describedTitles(overrides));
       expect(await textsOf(page, '[data-metric="responses"]')).toEqual(['0']);
 
       // Act: drop the file while the page is open; the page must update itself (no reload)
@@ -167,11 +202,46 @@ describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () 
         // no minute of this trace has 10 % 5xx (5 % 6xx) of at least 200 responses
         ['ServerErrorBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
         ['GlobalFailureBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
+        // the KPI alarms, judged by evaluateKpiAlarm on the InviteTransactions datums: ISA above 10 % in the 11
+        // spike minutes, SER below 80 % in those and in the 2 burst minutes (never 3 of them within 68 minutes)
+        [
+          'IneffectiveSessionAttempts',
+          'OK',
+          '0 of 68',
+          '11',
+          `${hm(0)} INSUFFICIENT_DATA → OK${hm(93)} OK → ALARM${hm(167)} ALARM → OK`,
+        ],
+        [
+          'LowSessionEstablishment',
+          'OK',
+          '0 of 68',
+          '13',
+          `${hm(0)} INSUFFICIENT_DATA → OK${hm(93)} OK → ALARM${hm(167)} ALARM → OK`,
+        ],
       ]);
       expect(await textsOf(page, '[data-metric="state-ServerErrorSpike"]')).toEqual(['OK']);
-      expect(await textsOf(page, '#status-codes .empty')).toEqual([
-        'The function publishes status codes at metricDetail "code" (this stack: "class"), as the deployed dashboard ' +
-          'graphs them; `sip-metrics scan --html FILE` tables them from the file itself.',
+      expect(await textsOf(page, '[data-metric="state-LowSessionEstablishment"]')).toEqual(['OK']);
+      // the breached periods marked on the KPI graph, one red column per minute, as on the ratio graphs
+      expect(await page.$$eval('#kpi-ratios .marks rect', (e) => e.length)).toBe(11 + 13);
+      expect(await textsOf(page, '[data-metric="breached-IneffectiveSessionAttempts"]')).toEqual(['11']);
+      expect(await textsOf(page, '[data-metric="breached-LowSessionEstablishment"]')).toEqual(['13']);
+      // the KPI sums of the stored datums give the file's own KPIs
+      expect((await tableRows(page, 'kpi-ratios')).map((row) => row.slice(1))).toEqual([
+        [
+          int(json.kpis.inviteTransactions),
+          `${json.kpis.ser?.toFixed(2)} %`,
+          `${json.kpis.seer?.toFixed(2)} %`,
+          `${json.kpis.isa?.toFixed(2)} %`,
+          `${json.kpis.scr?.toFixed(2)} %`,
+        ],
+      ]);
+      // status codes and peers, from the Responses by Code and by Peer datums
+      const codes = await tableRows(page, 'status-codes');
+      expect(new Map(codes.map((row) => [row[0], row[2]]))).toEqual(
+        new Map(Object.entries(json.byCode).map(([code, n]) => [code, int(n)])),
+      );
+      expect((await tableRows(page, 'peers-5xx')).map((row) => [row[0], row[6]])).toEqual([
+        [SPIKE_PEERS.carrierA, int(json.byClass['5xx'])],
       ]);
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'live-dashboard-1280.png'), fullPage: true });
       // only the loopback names are served (a DNS name pointing at 127.0.0.1 is refused)
@@ -213,6 +283,35 @@ describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () 
         'choose another with --web-port <port> [PORT_IN_USE]\n',
     ]);
   });
+
+  it('shows only the widgets the CloudWatch dashboard shows without KPI metrics, in its order', async () => {
+    // Prepare: the function publishes no KPI metrics, so neither dashboard has KPI widgets
+    const overrides = { kpiMetrics: 'false' };
+    const child = startStack([
+      ...stackArgs(mkdtempSync(join(dir, 'nokpi-'))),
+      '--web-port',
+      '0',
+      ...contextArgs(overrides),
+    ]);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const [, url] = await waitForLine(child, /Dashboard \(web\) +(http:\/\/127\.0\.0\.1:\d+\/)/, 60_000);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+
+      // Act
+      await page.goto(url ?? '', { waitUntil: 'load' });
+      const headings = await textsOf(page, HEADINGS);
+      await page.close();
+
+      // Assess
+      expect(headings).toEqual(describedTitles(overrides));
+      expect(headings).not.toContain('Call KPIs, RFC 6076 (% of INVITE transactions)');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
 
   it('serves no dashboard with --no-web', async () => {
     // Prepare

@@ -4,6 +4,8 @@ import type { Template } from 'aws-cdk-lib/assertions';
 /** A dashboard widget, as far as the tests look into it. */
 export interface DashboardWidget {
   readonly type: string;
+  readonly width?: number;
+  readonly height?: number;
   readonly properties: {
     readonly title?: string;
     readonly stacked?: boolean;

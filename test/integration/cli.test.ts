@@ -188,6 +188,18 @@ describe('sip-metrics scan', () => {
     expect(JSON.parse(b.stdout)).toMatchObject({ formats: ['sip'], responses: 1, byCode: { '200': 1 } });
   });
 
+  it('stops quietly with exit 0 when the reader closes the pipe early (scan ... | head -n 1)', () => {
+    // Prepare: many files, so the CLI still has lines to write after head has gone
+    const file = `${CORPUS_DIR}mixed.ngrep.txt`;
+    const script = `set -o pipefail; "${process.execPath}" --import tsx lambda/cli.ts scan --json ${Array(30).fill(`'${file}'`).join(' ')} | head -n 1 >/dev/null`;
+
+    // Act
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+
+    // Assess
+    expect([r.status, r.stderr]).toEqual([0, '']);
+  });
+
   it('prints help', () => {
     const r = runCli(['scan', '--help']);
     expect([r.code, r.stdout.includes('--per-minute')]).toEqual([0, true]);

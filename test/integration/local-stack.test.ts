@@ -570,3 +570,45 @@ describe('npm start: objects from any S3 client, busy ports, a stop in the middl
     expect(stack.services.cloudWatch.sum('FilesProcessed')).toBe(filesBefore + 1);
   });
 });
+
+describe('npm start: a file that grows in the drop folder', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sip-metrics-growing-'));
+  const dataDir = join(root, 'data');
+  const dropDir = join(root, 'drop');
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ dataDir, dropDir, ports: FREE_PORTS, config: cdkConfig() });
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('uploads the grown file again and counts only what was added to it', async () => {
+    // Prepare: the first 70 % of a pjsip log (whole blocks), as a cron copy of a live log leaves it
+    const file = readFileSync(`${CORPUS_DIR}mixed.pjsip-style.log`);
+    const cut = file.indexOf('\n[', Math.floor(file.length * 0.7)) + 1;
+    const key = 'logs/pbx-full.log';
+    const status = () => stack.snapshot().files.find((f) => f.key === key);
+    await stack.settled();
+    writeFileSync(join(dropDir, 'pbx-full.log'), file.subarray(0, cut));
+    await waitFor('the first part', () => status()?.state === 'done' && status()?.size === cut, 30_000);
+    const firstPart = status()?.summary?.responses ?? 0;
+
+    // Act
+    writeFileSync(join(dropDir, 'pbx-full.log'), file);
+    await waitFor('the grown file', () => status()?.state === 'done' && status()?.size === file.length, 30_000);
+    await stack.settled();
+
+    // Assess: 1,834 responses in all, not the first part twice
+    const expected = expectedFor('mixed.pjsip-style.log');
+    expect(firstPart).toBe(1292);
+    expect([status()?.summary?.responses, status()?.summary?.growth?.mode]).toEqual([1834 - firstPart, 'resumed']);
+    expect(stack.services.cloudWatch.responsesByClass('SIP')).toEqual(expected.responses_by_class);
+    expect(stack.services.cloudWatch.sum('Responses')).toBe(expected.responses);
+    expect(stack.services.cloudWatch.sum('FilesProcessed')).toBe(2);
+    expect(stack.snapshot().queue).toEqual({ visible: 0, inFlight: 0, delayed: 0, deadLetters: 0 });
+  }, 60_000);
+});

@@ -11,6 +11,8 @@ export interface ObjectEventInput {
   readonly versionId?: string;
   readonly eventTime?: string;
   readonly eventName?: string;
+  /** The S3 event sequencer (hex); orders the events of one key. */
+  readonly sequencer?: string;
 }
 
 /**
@@ -41,7 +43,7 @@ export const s3Record = (o: ObjectEventInput): S3Event['Records'][number] => ({
       size: o.size,
       eTag: o.eTag,
       ...(o.versionId ? { versionId: o.versionId } : {}),
-      sequencer: '0055AED6DCD90281E5',
+      sequencer: o.sequencer ?? '0055AED6DCD90281E5',
     },
   },
 });

@@ -22,7 +22,16 @@ describe('readInvocation', () => {
     // Act, Assess
     expect(readInvocation(s3Event(OBJ))).toEqual({
       kind: 'direct',
-      refs: [{ bucket: 'logs', key: 'a b/été+1.log', eTag: 'abc', size: 10, uploadTimeMs: Date.parse(OBJ.eventTime) }],
+      refs: [
+        {
+          bucket: 'logs',
+          key: 'a b/été+1.log',
+          eTag: 'abc',
+          sequencer: '0055AED6DCD90281E5',
+          size: 10,
+          uploadTimeMs: Date.parse(OBJ.eventTime),
+        },
+      ],
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSpikeAlarmRules } from '../../../infra/alarm-rules.js';
+import { buildSpikeAlarmRules, DEFAULT_SPIKE_ALARM_SETTINGS } from '../../../infra/alarm-rules.js';
+import { reportWidgets } from '../../../infra/dashboard-widgets.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
 import { renderReportHtml } from '../../../lambda/report/render-html.js';
 import { reportModelFromScans } from '../../../lambda/report/report-model.js';
@@ -8,6 +9,7 @@ import { scanText } from '../../support/collect.js';
 
 const MS_PER_MINUTE = 60_000;
 const rules = buildSpikeAlarmRules();
+const widgets = reportWidgets({ spikeAlarms: DEFAULT_SPIKE_ALARM_SETTINGS, spikeRules: rules, kpiRules: [] });
 
 /** A scan result with only what the report reads, over `minutes` minutes of 190 responses (+ 20 5xx in some). */
 const longResult = async (minutes: number): Promise<ScanResult> => {
@@ -31,7 +33,7 @@ describe('renderReportHtml', () => {
 
     // Act
     const model = reportModelFromScans([{ name: 'two-weeks.log', result, seconds: 1 }], rules, 0);
-    const html = renderReportHtml(model, rules);
+    const html = renderReportHtml(model, widgets);
 
     // Assess: 14 minutes a bar, 1,440 bars; 41 spikes of 4 minutes, each breaching 4 periods of the 5xx rule
     expect(model.minutes.length).toBe(20_160);
@@ -57,7 +59,7 @@ describe('renderReportHtml', () => {
     // Act
     const html = renderReportHtml(
       reportModelFromScans([{ name: 'two-days.log', result: both, seconds: 1 }], rules, 0),
-      rules,
+      widgets,
     );
 
     // Assess: 40 + 30 columns (a 10-minute stretch is drawn on half an hour), one break line on each of the 3 charts
@@ -81,7 +83,7 @@ describe('renderReportHtml', () => {
     // Act
     const html = renderReportHtml(
       reportModelFromScans([{ name: '<b>x</b>.log', result, seconds: 1 }], rules, 0),
-      rules,
+      widgets,
     );
 
     // Assess
@@ -99,7 +101,7 @@ describe('renderReportHtml', () => {
 
     // Act
     const model = reportModelFromScans([{ name: 'bare.sip', result, seconds: 1 }], rules, 0);
-    const html = renderReportHtml(model, rules);
+    const html = renderReportHtml(model, widgets);
 
     // Assess
     expect([model.judgedAtMs, model.alarms.map((a) => a.state)]).toEqual([

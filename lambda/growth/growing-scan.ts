@@ -1,0 +1,433 @@
+import { gunzipChunks } from '../engine/decompress.js';
+import { TEXT_FORMAT_READERS } from '../engine/formats/index.js';
+import { type ScanOptions, scan, type TextScanContext } from '../engine/index.js';
+import { LogClock, type LogClockOptions } from '../engine/log-clock.js';
+import { PREFIX_SNIFF_BYTES } from '../engine/log-prefix.js';
+import { MessageCounter } from '../engine/message-counter.js';
+import type { PeerMap } from '../engine/peers.js';
+import { remapMinutes } from '../engine/remap-minutes.js';
+import { SipFramer } from '../engine/sip-framer.js';
+import { type ScanResult, Tally } from '../engine/tally.js';
+import { TextScanner } from '../engine/text-scanner.js';
+import { BLOCK_BYTES, type BlockDigests, BlockHasher } from './block-digests.js';
+
+/**
+ * At least this many bytes before the end of a counted version are proven unchanged in the next one (its SHA-256
+ * blocks), even when the resume offset is closer to the end (gzip resumes at the very end).
+ */
+export const PROOF_BYTES = 1024 * 1024;
+
+/** The instants one version's counts were placed by: a later version takes those counts back with the same. */
+export interface VersionTimes {
+  /** The log clock's reference (ScanOptions.referenceMs): completes the dates a log leaves out. */
+  readonly referenceMs?: number;
+  /** Where responses without a time of their own were published (toMetricPoints' uploadTimeMs). */
+  readonly uploadTimeMs?: number;
+  /** The processing time, where log times outside CloudWatch's window were restamped (toMetricPoints' nowMs). */
+  readonly nowMs?: number;
+}
+
+/** How far one bucket+key has been counted; kept in the ledger table beside the per-version items. */
+export interface KeyProgress {
+  /** Size of the last counted version. */
+  readonly size: number;
+  /** `text`: resumed at a quiet line start; `gzip`: resumed after the last member (`gzip -c more >> log.gz`). */
+  readonly container: 'text' | 'gzip';
+  /**
+   * Where the next version's scan starts: a text offset the scanner reported quiet, `size` for gzip, or 0: the
+   * next version is read again from its start (see restartsCleanly) and scanned twice, to the old end and to the
+   * new, as a resumed one is.
+   */
+  readonly resumeAt: number;
+  /** SHA-256 of the blocks from the one holding min(resumeAt or size, size - PROOF_BYTES) to the end: the proof. */
+  readonly blocks: BlockDigests;
+  /** The S3 event sequencer of the counted version, when its event had one. */
+  readonly sequencer?: string;
+  /** How the counted version placed its counts in time (absent in records written before times were kept). */
+  readonly times?: VersionTimes;
+}
+
+/** Why a version of a key counted before was counted in full. */
+export type NewContentReason = 'not-longer' | 'prefix-differs' | 'not-gzip-members';
+
+/** What one version contributes. */
+export interface VersionCount {
+  readonly mode: 'first' | 'resumed' | 'new-content';
+  readonly reason?: NewContentReason;
+  /** What was scanned: the whole version, or its part from the resume offset on. */
+  readonly counted: ScanResult;
+  /**
+   * Resumed: the same part of the previous version, scanned the same way with the previous version's times; what
+   * it counted was published then.
+   */
+  readonly minus?: ScanResult;
+  /** The key's progress once this version is published; absent for captures (never resumed). */
+  readonly progress?: KeyProgress;
+  /** Bytes read from the store for this version (all attempts of the comparison included). */
+  readonly bytesRead: number;
+  /** Where the resumed read started (a block start at or before the resume offset; 0 when read again whole). */
+  readonly readFrom?: number;
+}
+
+/** Opens the version being counted from byte `from` on (a ranged GetObject). */
+export type OpenFrom = (from: number) => Promise<AsyncIterable<Uint8Array>>;
+
+/** Options of a growing count: what a whole scan of the version would be given. */
+export interface GrowingOptions {
+  readonly peers?: PeerMap;
+  readonly sequencer?: string;
+  /** IANA zone of the log's local times (ScanOptions.timeZone). */
+  readonly timeZone?: string;
+  /** This version's times; called once the version has been opened (its LastModified is known then). */
+  readonly times?: () => VersionTimes;
+}
+
+const asBuffer = (u: Uint8Array): Buffer =>
+  Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+const scanOptionsOf = (opts: GrowingOptions, times: VersionTimes): ScanOptions => ({
+  peers: opts.peers,
+  timeZone: opts.timeZone,
+  referenceMs: times.referenceMs,
+});
+
+const clockOptionsOf = (opts: GrowingOptions, times: VersionTimes): LogClockOptions => ({
+  timeZone: opts.timeZone,
+  referenceMs: times.referenceMs,
+});
+
+/**
+ * Whether a scan restarted part-way through this text, with fresh state, counts what follows exactly as the scan
+ * of the whole file does, times included: every response timed by its own line (an untimed one goes to the upload
+ * minute of the version that counts it, which the file's head cannot follow), and a clock that never needed
+ * context (a date carried from earlier lines or taken from the reference instant, the pass of a repeated hour, the
+ * move of a whole file back at its end). Framing is the scanner's part (its resume offset).
+ */
+const timesRestartCleanly = (r: ScanResult, clock: LogClock): boolean =>
+  !clock.neededContext && r.timedResponses === r.responses;
+
+/**
+ * Whether the next version may resume this text at an offset: no logger prefixes (the scanner's offsets are
+ * those of the stripped lines, not the file's, and the stripper keeps times of its own), enough text for the
+ * prefix verdict of the file's head to be final, and times that restart cleanly.
+ */
+const restartsCleanly = (r: ScanResult, scanner: TextScanner, ctx: TextScanContext): boolean =>
+  !ctx.prefixed && scanner.bytesFed >= PREFIX_SNIFF_BYTES && timesRestartCleanly(r, ctx.clock);
+
+/** A text scan with fresh state, fed directly (no format sniffing: the key's first version was text already). */
+class TextPart {
+  readonly tally: Tally;
+  readonly scanner: TextScanner;
+  readonly clock: LogClock;
+
+  constructor(peers: PeerMap | undefined, clock: LogClockOptions) {
+    this.tally = new Tally(peers);
+    this.clock = new LogClock(clock);
+    const counter = new MessageCounter(this.tally, undefined, this.clock);
+    this.scanner = new TextScanner(TEXT_FORMAT_READERS, new SipFramer(counter), counter, this.tally);
+  }
+
+  feed(b: Buffer): void {
+    if (b.length === 0) return;
+    this.tally.bytes += b.length;
+    this.scanner.feed(b);
+  }
+
+  end(): ScanResult {
+    this.scanner.end();
+    return this.result();
+  }
+
+  /** The counts, moved as the clock's end-of-file verdict says (as scan() does). */
+  result(): ScanResult {
+    const remap = this.clock.finish();
+    const r = this.tally.toResult();
+    return remap === undefined ? r : remapMinutes(r, remap);
+  }
+}
+
+async function* hashed(input: AsyncIterable<Uint8Array>, hasher: BlockHasher): AsyncGenerator<Uint8Array> {
+  for await (const c of input) {
+    hasher.update(c);
+    yield c;
+  }
+}
+
+const progressOf = (
+  container: KeyProgress['container'],
+  size: number,
+  resumeAt: number,
+  hasher: BlockHasher,
+  opts: GrowingOptions,
+  times: VersionTimes,
+): KeyProgress => ({
+  size,
+  container,
+  resumeAt,
+  // a version read again from 0 is proven by its last MiB only, like any other (the item stays small)
+  blocks: hasher.digestsFrom(Math.max(0, Math.min(resumeAt > 0 ? resumeAt : size, size - PROOF_BYTES))),
+  ...(opts.sequencer === undefined ? {} : { sequencer: opts.sequencer }),
+  times,
+});
+
+/** The progress after a whole scan of a version (from byte 0): where and how the next version may go on. */
+const progressOfWhole = (
+  counted: ScanResult,
+  text: { scanner: TextScanner; ctx: TextScanContext } | undefined,
+  size: number,
+  hasher: BlockHasher,
+  opts: GrowingOptions,
+  times: VersionTimes,
+): KeyProgress | undefined => {
+  const capture = counted.formats.some((f) => f === 'pcap' || f === 'pcapng');
+  if (capture || text === undefined || hasher.bytes !== size) return undefined;
+  const gzip = counted.formats.includes('gzip');
+  if (gzip && counted.anomalies['gzip-trailing-garbage'] !== undefined) return undefined;
+  const cheap = restartsCleanly(counted, text.scanner, text.ctx);
+  const resumeAt = !cheap ? 0 : gzip ? size : text.scanner.resumeOffset;
+  return progressOf(gzip ? 'gzip' : 'text', size, resumeAt, hasher, opts, times);
+};
+
+/** Counts a whole version, as a first upload is counted, and notes where the next one may resume. */
+const countWhole = async (open: OpenFrom, size: number, opts: GrowingOptions, bytesBefore: number) => {
+  const body = await open(0);
+  const times = opts.times?.() ?? {};
+  const hasher = new BlockHasher(0);
+  let text: { scanner: TextScanner; ctx: TextScanContext } | undefined;
+  const counted = await scan(hashed(body, hasher), {
+    ...scanOptionsOf(opts, times),
+    onTextScanner: (scanner, ctx) => {
+      text = { scanner, ctx };
+    },
+  });
+  const progress = progressOfWhole(counted, text, size, hasher, opts, times);
+  return { counted, progress, bytesRead: bytesBefore + hasher.bytes };
+};
+
+/** The bytes before `previous.size` differ from what the previous version held there. */
+class PrefixDiffers extends Error {
+  constructor(readonly bytesRead: number) {
+    super('prefix differs');
+  }
+}
+
+/** The new part needs context a fresh scan at the resume offset does not have: the version is read again whole. */
+class NeedsWholeRead extends Error {
+  constructor(readonly bytesRead: number) {
+    super('the new part needs the whole file');
+  }
+}
+
+/**
+ * Two readers of one stream, each ending at its own offset: every chunk is read from the store once and handed to
+ * both (scan() pulls its input, and the two scans run side by side, so neither queue holds more than a chunk or two).
+ * stop() makes both fail with the reason (one scan failed: the other need not read on).
+ */
+const tee = (
+  input: AsyncIterable<Buffer>,
+  ends: readonly [number, number],
+): { readers: [AsyncGenerator<Buffer>, AsyncGenerator<Buffer>]; stop: (reason: unknown) => void } => {
+  const it = input[Symbol.asyncIterator]();
+  const queues: [Buffer[], Buffer[]] = [[], []];
+  const reading = [true, true];
+  let pos = 0;
+  let pulling: Promise<boolean> | undefined;
+  let stopped: { reason: unknown } | undefined;
+  const pull = async (): Promise<boolean> => {
+    const r = await it.next();
+    if (r.done) return false;
+    const at = pos;
+    pos += r.value.length;
+    for (const i of [0, 1] as const) {
+      const end = ends[i];
+      if (reading[i] && at < end) queues[i].push(r.value.subarray(0, Math.min(r.value.length, end - at)));
+    }
+    return true;
+  };
+  async function* reader(i: 0 | 1): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        if (stopped !== undefined) throw stopped.reason;
+        const next = queues[i].shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (pos >= ends[i]) return;
+        pulling ??= pull().finally(() => {
+          pulling = undefined;
+        });
+        if (!(await pulling)) return;
+      }
+    } finally {
+      reading[i] = false;
+      queues[i].length = 0;
+      // both done: close the store's stream (a read that stopped early would otherwise hold its connection)
+      if (!reading[0] && !reading[1]) {
+        void Promise.resolve(pulling)
+          .then(() => it.return?.())
+          .catch(() => {});
+      }
+    }
+  }
+  return {
+    readers: [reader(0), reader(1)],
+    stop: (reason) => {
+      stopped ??= { reason };
+    },
+  };
+};
+
+/**
+ * A longer version of a key whose previous version left no resume offset (a prefixed log, context-dependent
+ * times, a short text): it is read whole once and scanned twice side by side, to the old end with the previous
+ * version's times (what that version's counts add up to) and to the new end with this version's; the difference
+ * is what is new, exact because each version's counts add up to one scan of it.
+ */
+const readAgainWhole = async (
+  open: OpenFrom,
+  size: number,
+  prev: KeyProgress,
+  opts: GrowingOptions,
+  before: number,
+) => {
+  const body = await open(0);
+  const times = opts.times?.() ?? {};
+  const hasher = new BlockHasher(0, prev.size);
+  let pos = 0;
+  async function* proven(): AsyncGenerator<Buffer> {
+    for await (const c of body) {
+      const b = asBuffer(c);
+      hasher.update(b);
+      const at = pos;
+      pos += b.length;
+      if (at < prev.size && pos >= prev.size && !hasher.matches(prev.blocks)) {
+        throw new PrefixDiffers(before + hasher.bytes);
+      }
+      yield b;
+    }
+  }
+  const {
+    readers: [toNew, toOld],
+    stop,
+  } = tee(proven(), [Number.POSITIVE_INFINITY, prev.size]);
+  const stopOnError = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      stop(e);
+      throw e;
+    });
+  let text: { scanner: TextScanner; ctx: TextScanContext } | undefined;
+  const [counted, minus] = await Promise.all([
+    stopOnError(
+      scan(toNew, {
+        ...scanOptionsOf(opts, times),
+        onTextScanner: (scanner, ctx) => {
+          text = { scanner, ctx };
+        },
+      }),
+    ),
+    stopOnError(scan(toOld, scanOptionsOf(opts, prev.times ?? times))),
+  ]);
+  // a body shorter than the event said (never seen from S3) leaves no proof to resume the next version from
+  const progress = pos === size ? progressOfWhole(counted, text, size, hasher, opts, times) : undefined;
+  return { counted, minus, progress, bytesRead: before + hasher.bytes, readFrom: 0 };
+};
+
+/**
+ * Resumes a version that is longer than the one counted before. Text: the part from the resume offset is scanned
+ * twice with fresh state, up to the old end and to the new end; the difference is what is new. gzip: the members
+ * after the old end are scanned as text of their own. Throws PrefixDiffers as soon as the proof fails, and
+ * NeedsWholeRead when the new part's times needed context.
+ */
+const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: GrowingOptions) => {
+  if (prev.resumeAt === 0) return readAgainWhole(open, size, prev, opts, 0);
+  const readFrom = prev.blocks.firstBlock * BLOCK_BYTES;
+  const hasher = new BlockHasher(readFrom, prev.size);
+  const body = await open(readFrom);
+  const times = opts.times?.() ?? {};
+  let pos = readFrom;
+  /** Yields the part of each chunk in [from, to), checking the proof once the old end is passed. */
+  const slices = async function* (from: number): AsyncGenerator<Buffer> {
+    for await (const c of body) {
+      const b = asBuffer(c);
+      hasher.update(b);
+      const at = pos;
+      pos += b.length;
+      if (at < prev.size && pos >= prev.size && !hasher.matches(prev.blocks)) throw new PrefixDiffers(hasher.bytes);
+      if (pos > from) yield b.subarray(Math.max(0, from - at));
+    }
+  };
+  if (prev.container === 'gzip') {
+    const part = new TextPart(opts.peers, clockOptionsOf(opts, times));
+    part.tally.formats.add('gzip');
+    async function* compressed(): AsyncGenerator<Buffer> {
+      for await (const b of slices(prev.size)) {
+        part.tally.bytes += b.length;
+        yield b;
+      }
+    }
+    try {
+      for await (const t of gunzipChunks(compressed(), () => part.tally.anomaly('gzip-trailing-garbage'))) {
+        part.scanner.feed(t);
+      }
+    } finally {
+      part.scanner.end();
+    }
+    const counted = part.result();
+    if (!timesRestartCleanly(counted, part.clock)) throw new NeedsWholeRead(hasher.bytes);
+    const progress =
+      counted.anomalies['gzip-trailing-garbage'] === undefined && pos === size
+        ? progressOf('gzip', size, size, hasher, opts, times)
+        : undefined;
+    return { counted, progress, bytesRead: hasher.bytes, readFrom };
+  }
+  const now = new TextPart(opts.peers, clockOptionsOf(opts, times));
+  const before = new TextPart(opts.peers, clockOptionsOf(opts, prev.times ?? times));
+  for await (const b of slices(prev.resumeAt)) {
+    const at = pos - b.length;
+    now.feed(b);
+    if (at < prev.size) before.feed(b.subarray(0, Math.min(b.length, prev.size - at)));
+  }
+  const counted = now.end();
+  const minus = before.end();
+  if (!timesRestartCleanly(counted, now.clock)) throw new NeedsWholeRead(hasher.bytes);
+  // a body shorter than the event said (never seen from S3) leaves no proof to resume the next version from
+  const progress =
+    pos === size ? progressOf('text', size, prev.resumeAt + now.scanner.resumeOffset, hasher, opts, times) : undefined;
+  return { counted, minus, progress, bytesRead: hasher.bytes, readFrom };
+};
+
+/**
+ * Counts one version of a key, given how far the key was counted before. A longer version whose bytes before the
+ * old end are proven the same (block digests) is resumed; any other version is new content, counted in full.
+ */
+export const countGrowing = async (
+  open: OpenFrom,
+  size: number,
+  previous: KeyProgress | undefined,
+  opts: GrowingOptions = {},
+): Promise<VersionCount> => {
+  if (previous === undefined) return { mode: 'first', ...(await countWhole(open, size, opts, 0)) };
+  if (size <= previous.size)
+    return { mode: 'new-content', reason: 'not-longer', ...(await countWhole(open, size, opts, 0)) };
+  let bytesBefore = 0;
+  let reason: NewContentReason = 'prefix-differs';
+  try {
+    try {
+      return { mode: 'resumed', ...(await resume(open, size, previous, opts)) };
+    } catch (e) {
+      if (!(e instanceof NeedsWholeRead)) throw e;
+      return { mode: 'resumed', ...(await readAgainWhole(open, size, previous, opts, e.bytesRead)) };
+    }
+  } catch (e) {
+    if (e instanceof PrefixDiffers) {
+      bytesBefore = e.bytesRead;
+    } else if (previous.container === 'gzip' && e instanceof Error && 'code' in e && e.code === 'CORRUPT_GZIP') {
+      // the old end is not followed by a gzip member: the file was changed some other way
+      reason = 'not-gzip-members';
+    } else {
+      throw e;
+    }
+  }
+  return { mode: 'new-content', reason, ...(await countWhole(open, size, opts, bytesBefore)) };
+};

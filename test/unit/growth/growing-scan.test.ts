@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { scan } from '../../../lambda/engine/index.js';
+import type { ScanResult } from '../../../lambda/engine/tally.js';
+import { WINDOW_BYTES } from '../../../lambda/engine/text-scanner.js';
+import { BLOCK_BYTES } from '../../../lambda/growth/block-digests.js';
+import { countGrowing, type KeyProgress, PROOF_BYTES, type VersionCount } from '../../../lambda/growth/growing-scan.js';
+import { CORPUS_DIR } from '../../support/corpus.js';
+
+const TIME_FIXTURES = new URL('../../fixtures/time/', import.meta.url);
+
+const CHUNK = 65_521;
+
+async function* chunksOf(b: Buffer): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < b.length; i += CHUNK) yield b.subarray(i, i + CHUNK);
+}
+
+/** Signed response counts per class, code, method and minute: what the `Responses` metrics carry. */
+const responseCounts = (r: ScanResult, sign: number, into: Map<string, number>): Map<string, number> => {
+  const add = (k: string, n: number): void => {
+    const v = (into.get(k) ?? 0) + sign * n;
+    if (v === 0) into.delete(k);
+    else into.set(k, v);
+  };
+  for (const [c, n] of Object.entries(r.byClass)) add(`class ${c}`, n);
+  for (const [c, n] of Object.entries(r.byCode)) add(`code ${c}`, n);
+  for (const [m, codes] of Object.entries(r.byMethod)) for (const [c, n] of Object.entries(codes)) add(`${m} ${c}`, n);
+  for (const s of r.series) {
+    for (const [c, n] of Object.entries(s.byClass)) add(`${s.minute} class ${c}`, n);
+    for (const [c, n] of Object.entries(s.byCode)) add(`${s.minute} code ${c}`, n);
+    for (const [m, codes] of Object.entries(s.byMethod)) {
+      for (const [c, n] of Object.entries(codes)) add(`${s.minute} ${m} ${c}`, n);
+    }
+  }
+  return into;
+};
+
+/** Counts `file` uploaded as the versions ending at `cuts`, the way the handler sums what each version adds. */
+const countVersions = async (file: Buffer, cuts: readonly number[]) => {
+  const net = new Map<string, number>();
+  const versions: VersionCount[] = [];
+  let progress: KeyProgress | undefined;
+  for (const cut of cuts) {
+    const version = file.subarray(0, cut);
+    const v = await countGrowing(async (from) => chunksOf(version.subarray(from)), version.length, progress);
+    responseCounts(v.counted, 1, net);
+    if (v.minus !== undefined) responseCounts(v.minus, -1, net);
+    versions.push(v);
+    progress = v.progress;
+  }
+  return { net, versions };
+};
+
+/** `steps` version ends spread over the file, each cut at an arbitrary byte (a shipper that uploads mid-line). */
+const byteCuts = (size: number, steps: number, seed: number): number[] => {
+  let x = seed;
+  const cuts: number[] = [];
+  for (let i = 1; i < steps; i++) {
+    x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+    cuts.push(Math.floor((size * (i - 1 + (x % 1000) / 1000)) / steps) + 1);
+  }
+  return [...cuts.sort((a, b) => a - b), size];
+};
+
+const repeated = (name: string, times: number): Buffer => {
+  const one = readFileSync(`${CORPUS_DIR}${name}`);
+  return Buffer.concat(Array.from({ length: times }, () => one));
+};
+
+describe('countGrowing', () => {
+  for (const [name, times, steps, resumes] of [
+    ['mixed.pjsip-style.log', 5, 10, true],
+    ['mixed.kamailio-sipdump.data', 4, 7, true],
+    // ngrep without -t prints no times: its responses go to the upload minute of the version that counts them,
+    // which a resume part-way could not move, so each version is read again whole and scanned twice
+    ['mixed.ngrep.txt', 5, 6, false],
+    ['sipp-uac-cancel-tcp.messages.log', 60, 8, true],
+  ] as const) {
+    it(`sums ${steps} versions of ${name} x${times}, cut mid-line, to the counts of the final file`, async () => {
+      // Prepare
+      const file = repeated(name, times);
+      const cuts = byteCuts(file.length, steps, 7);
+      const whole = responseCounts(await scan(chunksOf(file)), 1, new Map());
+
+      // Act
+      const { net, versions } = await countVersions(file, cuts);
+
+      // Assess
+      expect(Object.fromEntries(net)).toEqual(Object.fromEntries(whole));
+      expect(versions.map((v) => v.mode)).toEqual(['first', ...cuts.slice(1).map(() => 'resumed')]);
+      if (resumes) {
+        // each version reads its new bytes plus the tail before the old end that a scan needs to restart exactly
+        const extra = versions.slice(1).map((v, i) => v.bytesRead - ((cuts[i + 1] ?? 0) - (cuts[i] ?? 0)));
+        expect(Math.max(...extra)).toBeLessThanOrEqual(WINDOW_BYTES + 2 * BLOCK_BYTES);
+        expect(versions.at(-1)?.readFrom).toBeGreaterThan(0);
+      } else {
+        // read once from the start: both scans are fed from the same read
+        expect(versions.slice(1).map((v) => [v.readFrom, v.bytesRead])).toEqual(cuts.slice(1).map((c) => [0, c]));
+      }
+    });
+  }
+
+  it('counts a copytruncated file (shorter, then new lines) as new content, in full', async () => {
+    // Prepare
+    const file = repeated('mixed.pjsip-style.log', 3);
+    const { versions } = await countVersions(file, [file.length]);
+    const rotated = file.subarray(0, 400_000);
+
+    // Act
+    const v = await countGrowing(
+      async (from) => chunksOf(rotated.subarray(from)),
+      rotated.length,
+      versions[0]?.progress,
+    );
+
+    // Assess
+    expect([v.mode, v.reason, v.minus]).toEqual(['new-content', 'not-longer', undefined]);
+    expect(v.counted).toEqual(await scan(chunksOf(rotated)));
+  });
+
+  it('counts a longer file whose earlier bytes changed as new content, after reading only up to the old end first', async () => {
+    // Prepare
+    const file = repeated('mixed.pjsip-style.log', 3);
+    const first = file.subarray(0, 3_000_000);
+    const { versions } = await countVersions(first, [first.length]);
+    const changed = Buffer.from(file);
+    changed[2_999_000] = 0x41;
+
+    // Act
+    const v = await countGrowing(
+      async (from) => chunksOf(changed.subarray(from)),
+      changed.length,
+      versions[0]?.progress,
+    );
+
+    // Assess
+    expect([v.mode, v.reason, v.minus]).toEqual(['new-content', 'prefix-differs', undefined]);
+    expect(v.counted).toEqual(await scan(chunksOf(changed)));
+    // the comparison stops at the chunk that holds the old end (this small file resumes from 0), then all is read
+    expect(v.bytesRead).toBe(Math.ceil(first.length / CHUNK) * CHUNK + changed.length);
+  });
+
+  it('resumes a gzip file grown by appended members at the member boundary, reading 1 MiB of proof and the new members', async () => {
+    // Prepare: gzip -c part1 > log.gz; gzip -c part2 >> log.gz; gzip -c part3 >> log.gz, each part whole log blocks
+    const file = repeated('mixed.pjsip-style.log', 2);
+    const blocks = file.toString('latin1').split(/(?=\[\d{4}-\d{2}-\d{2} [^\n]*<--- )/);
+    const third = Math.floor(blocks.length / 3);
+    const parts = [blocks.slice(0, third), blocks.slice(third, 2 * third), blocks.slice(2 * third)].map((p) =>
+      gzipSync(Buffer.from(p.join(''), 'latin1')),
+    );
+    const gz = Buffer.concat(parts);
+    const cuts = [parts[0]?.length ?? 0, (parts[0]?.length ?? 0) + (parts[1]?.length ?? 0), gz.length];
+    const whole = responseCounts(await scan(chunksOf(file)), 1, new Map());
+
+    // Act
+    const { net, versions } = await countVersions(gz, cuts);
+
+    // Assess
+    expect(Object.fromEntries(net)).toEqual(Object.fromEntries(whole));
+    expect(versions.map((v) => [v.mode, v.minus])).toEqual([
+      ['first', undefined],
+      ['resumed', undefined],
+      ['resumed', undefined],
+    ]);
+    for (const [i, v] of versions.slice(1).entries()) {
+      const oldEnd = cuts[i] ?? 0;
+      const proofFrom = Math.floor(Math.max(0, oldEnd - PROOF_BYTES) / BLOCK_BYTES) * BLOCK_BYTES;
+      expect(v.bytesRead).toBe((cuts[i + 1] ?? 0) - proofFrom);
+    }
+  });
+
+  it('counts a gzip file whose old end is not followed by a new member as new content', async () => {
+    // Prepare: the whole file compressed again (one member) is longer but shares only the gzip header
+    const file = repeated('mixed.pjsip-style.log', 1);
+    const a = gzipSync(file.subarray(0, 900_000));
+    const b = gzipSync(file);
+    const { versions } = await countVersions(a, [a.length]);
+
+    // Act
+    const v = await countGrowing(async (from) => chunksOf(b.subarray(from)), b.length, versions[0]?.progress);
+
+    // Assess
+    expect([v.mode, v.reason]).toEqual(['new-content', 'prefix-differs']);
+    expect(v.counted).toEqual(await scan(chunksOf(b)));
+  });
+});
+
+describe('countGrowing of a log whose times need context', () => {
+  it('reads a time-of-day log again whole and takes back what the previous version put on its own date', async () => {
+    // Prepare: tcpdump -A in America/New_York across midnight (times of day only: the date comes from the upload),
+    // uploaded 3 times on 2026-11-25 and a 4th time, whole, the next day: one upload of the final file puts every
+    // response a day later than tshark does (test/unit/engine/log-times.test.ts), and so must the 4 versions
+    const file = gunzipSync(readFileSync(new URL('tcpdump-A-midnight-new-york.txt.gz', TIME_FIXTURES)));
+    const truth = JSON.parse(
+      readFileSync(new URL('tcpdump-A-midnight-new-york.txt.truth.json', TIME_FIXTURES), 'utf8'),
+    ) as { responsesPerMinute: Record<string, Record<string, number>> };
+    const dayAfter: Record<string, number> = {};
+    for (const [minute, codes] of Object.entries(truth.responsesPerMinute)) {
+      const m = new Date(Date.parse(minute) + 86_400_000).toISOString();
+      for (const [code, n] of Object.entries(codes)) dayAfter[`${m} code ${code}`] = n;
+    }
+    const references = ['2026-11-25T06:00:00Z', '2026-11-25T06:00:00Z', '2026-11-25T06:00:00Z', '2026-11-26T06:00:00Z'];
+    const cuts = byteCuts(file.length, references.length, 11);
+    const net = new Map<string, number>();
+    const versions: VersionCount[] = [];
+    let progress: KeyProgress | undefined;
+
+    // Act
+    for (const [i, cut] of cuts.entries()) {
+      const version = file.subarray(0, cut);
+      const referenceMs = Date.parse(references[i] ?? '');
+      const v = await countGrowing(async (from) => chunksOf(version.subarray(from)), version.length, progress, {
+        timeZone: 'America/New_York',
+        times: () => ({ referenceMs }),
+      });
+      responseCounts(v.counted, 1, net);
+      if (v.minus !== undefined) responseCounts(v.minus, -1, net);
+      versions.push(v);
+      progress = v.progress;
+    }
+
+    // Assess
+    const perMinuteCode = Object.fromEntries([...net].filter(([k]) => / code /.test(k) && k.startsWith('20')));
+    expect(perMinuteCode).toEqual(dayAfter);
+    expect(versions.map((v) => [v.mode, v.readFrom, v.progress?.resumeAt])).toEqual([
+      ['first', undefined, 0],
+      ['resumed', 0, 0],
+      ['resumed', 0, 0],
+      ['resumed', 0, 0],
+    ]);
+  });
+});
