@@ -3,7 +3,14 @@ import { NEED_MORE } from './formats/text-format.js';
 import type { LineTimes } from './log-prefix.js';
 import type { MessageCounter } from './message-counter.js';
 import type { SipFramer } from './sip-framer.js';
-import { identityFor, type LineFence, lineContentEnd, parseMessage, startLineKind } from './sip-message.js';
+import {
+  identityFor,
+  type LineFence,
+  lineContentEnd,
+  type ParseOptions,
+  parseMessage,
+  startLineKind,
+} from './sip-message.js';
 import type { Tally } from './tally.js';
 import type { PayloadMeta } from './types.js';
 
@@ -50,6 +57,7 @@ export class TextScanner {
   private final = false;
   private readonly ctx: MatchContext;
   private readonly fence: LineFence;
+  private readonly parseOpts: { -readonly [K in keyof ParseOptions]: ParseOptions[K] };
   /** Bytes not scanned yet, [0, filled) of a buffer the scanner owns and reuses. */
   private carry: Buffer = EMPTY;
   private filled = 0;
@@ -75,6 +83,7 @@ export class TextScanner {
     this.markers = this.markerReaders.map((r) => Buffer.from(r.marker ?? '', 'latin1'));
     this.markerPos = this.markers.map(() => -1);
     this.fence = (buf, ls, le) => this.isHeaderLine(buf, ls, le);
+    this.parseOpts = { dotCR: false, fence: this.fence, identity: 'full', maxEnd: 0, complete: false };
     const self = this;
     this.ctx = {
       get final() {
@@ -194,26 +203,18 @@ export class TextScanner {
 
       const ce = lineContentEnd(buf, ls, lf, false);
       if (startLineKind(buf, ls, ce) !== null) {
-        const identity = identityFor(this.meta);
+        // one options object for every message (no garbage per message)
+        const opts = this.parseOpts;
+        opts.identity = identityFor(this.meta);
         // a Content-Length reaching past the window cannot be right: resync at the next start line
-        const maxEnd = ls + WINDOW_BYTES;
-        const r = parseMessage(buf, ls, wEnd, {
-          dotCR: false,
-          fence: this.fence,
-          identity,
-          maxEnd,
-          complete: this.final,
-        });
+        opts.maxEnd = ls + WINDOW_BYTES;
+        opts.complete = this.final;
+        const r = parseMessage(buf, ls, wEnd, opts);
         if (r.kind === 'incomplete') {
           // the whole window holds no end of this message: frame what the window holds
           this.tally.anomaly('message-too-large');
-          const forced = parseMessage(buf, ls, wEnd, {
-            dotCR: false,
-            fence: this.fence,
-            identity,
-            maxEnd,
-            complete: true,
-          });
+          opts.complete = true;
+          const forced = parseMessage(buf, ls, wEnd, opts);
           pos = this.applyParsed(forced, ls, lf, end);
           continue;
         }
