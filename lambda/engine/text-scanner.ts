@@ -260,7 +260,8 @@ export class TextScanner {
   private timed(meta: PayloadMeta, ls: number): PayloadMeta {
     if (this.lineTimes === undefined || meta.timeMs !== undefined || meta.stamp !== undefined) return meta;
     const stamp = this.lineTimes.at(this.base + ls);
-    return stamp === undefined ? meta : { ...meta, stamp };
+    if (stamp === undefined) return meta;
+    return { timeMs: meta.timeMs, stamp, src: meta.src, dst: meta.dst, transport: meta.transport };
   }
 
   private apply(m: HeaderMatch, ls: number): void {
