@@ -53,11 +53,20 @@ export class RetransmissionDetector {
 
   /** Records the message and returns true when it is a retransmission. */
   observe(m: RetransmissionInput): boolean {
-    const key = `${m.callId} ${m.direction}`;
-    return this.judge(key, m);
+    return this.observeKey(`${m.callId} ${m.direction}`, m.kind, m.cseqNumber, m.cseqMethod, m.statusCode);
   }
 
-  private judge(key: string, m: RetransmissionInput): boolean {
+  /**
+   * observe() for a caller that builds the key itself (`${callId} ${direction}`): the engine's hot
+   * path, with no input object per message.
+   */
+  observeKey(
+    key: string,
+    kind: 'request' | 'response',
+    cseqNumber: number,
+    cseqMethod: string,
+    statusCode: number,
+  ): boolean {
     let s = this.young.get(key);
     if (s === undefined) {
       s = this.old.get(key);
@@ -67,35 +76,35 @@ export class RetransmissionDetector {
         this.young = new Map();
       }
       if (s === undefined) {
-        const fresh: DirectionState = { cseq: m.cseqNumber, method: m.cseqMethod, state: NOTHING, code: 0 };
+        const fresh: DirectionState = { cseq: cseqNumber, method: cseqMethod, state: NOTHING, code: 0 };
         this.young.set(key, fresh);
-        this.update(fresh, m);
+        this.update(fresh, kind, statusCode);
         return false;
       }
       this.young.set(key, s);
     }
-    if (m.cseqNumber !== s.cseq) {
-      s.cseq = m.cseqNumber;
-      s.method = m.cseqMethod;
+    if (cseqNumber !== s.cseq) {
+      s.cseq = cseqNumber;
+      s.method = cseqMethod;
       s.state = NOTHING;
-      this.update(s, m);
+      this.update(s, kind, statusCode);
       return false;
     }
     let resend: boolean;
-    if (m.kind === 'request') {
-      resend = s.state === REQUEST && m.cseqMethod === s.method && m.cseqMethod !== 'ACK' && m.cseqMethod !== 'CANCEL';
+    if (kind === 'request') {
+      resend = s.state === REQUEST && cseqMethod === s.method && cseqMethod !== 'ACK' && cseqMethod !== 'CANCEL';
     } else {
-      resend = s.state === FINAL && m.cseqMethod === s.method && m.statusCode >= 200 && m.statusCode === s.code;
+      resend = s.state === FINAL && cseqMethod === s.method && statusCode >= 200 && statusCode === s.code;
     }
-    this.update(s, m);
+    this.update(s, kind, statusCode);
     return resend;
   }
 
-  private update(s: DirectionState, m: RetransmissionInput): void {
-    if (m.kind === 'request') {
+  private update(s: DirectionState, kind: 'request' | 'response', statusCode: number): void {
+    if (kind === 'request') {
       s.state = REQUEST;
-    } else if (m.statusCode >= 200) {
-      s.code = m.statusCode;
+    } else if (statusCode >= 200) {
+      s.code = statusCode;
       s.state = FINAL;
     } else {
       s.state = PROVISIONAL;

@@ -123,14 +123,26 @@ export const startLineKind = (buf: Buffer, ls: number, ce: number): StartLineKin
   return 'request';
 };
 
-const methodCache = new Map<string, string>();
-/** Interns short method tokens so that millions of messages share a few strings. */
+/** Method tokens seen, as bytes and as the one string every message shares. */
+const methodCache: { readonly bytes: Buffer; readonly text: string }[] = [];
+/** A log names a dozen methods; past this many distinct tokens the rest are sliced each time. */
+const MAX_CACHED_METHODS = 64;
+/**
+ * Interns short method tokens so that millions of messages share a few strings. Looked up by
+ * their bytes: two per message (request line and CSeq), so no string is made or hashed for a known one.
+ */
 const internToken = (buf: Buffer, a: number, b: number): string => {
-  const s = buf.toString('latin1', a, b);
-  const cached = methodCache.get(s);
-  if (cached !== undefined) return cached;
-  if (methodCache.size < 1000) methodCache.set(s, s);
-  return s;
+  const len = b - a;
+  for (const entry of methodCache) {
+    const bytes = entry.bytes;
+    if (bytes.length !== len) continue;
+    let i = 0;
+    while (i < len && buf[a + i] === bytes[i]) i++;
+    if (i === len) return entry.text;
+  }
+  const text = buf.toString('latin1', a, b);
+  if (methodCache.length < MAX_CACHED_METHODS) methodCache.push({ bytes: Buffer.from(text, 'latin1'), text });
+  return text;
 };
 
 const parseUint = (buf: Buffer, a: number, b: number): number | undefined => {

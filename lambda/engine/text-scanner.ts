@@ -3,7 +3,14 @@ import { NEED_MORE } from './formats/text-format.js';
 import type { LineTimes } from './log-prefix.js';
 import type { MessageCounter } from './message-counter.js';
 import type { SipFramer } from './sip-framer.js';
-import { identityFor, type LineFence, lineContentEnd, parseMessage, startLineKind } from './sip-message.js';
+import {
+  identityFor,
+  type LineFence,
+  lineContentEnd,
+  type ParseOptions,
+  parseMessage,
+  startLineKind,
+} from './sip-message.js';
 import type { Tally } from './tally.js';
 import type { PayloadMeta } from './types.js';
 
@@ -35,6 +42,8 @@ export const WINDOW_BYTES = MAX_PENDING_BYTES;
 export const CARRY_BUFFER_BYTES = WINDOW_BYTES + 4 * 1024 * 1024;
 /** First size of the owned buffer; it doubles up to CARRY_BUFFER_BYTES, so a small input stays small. */
 const FIRST_BUFFER_BYTES = 64 * 1024;
+/** Size from which the owned buffer grows straight to CARRY_BUFFER_BYTES. */
+const GROW_AT_ONCE_BYTES = 1024 * 1024;
 
 const UNKNOWN_META: PayloadMeta = { transport: 'unknown' };
 const EMPTY = Buffer.alloc(0);
@@ -50,6 +59,7 @@ export class TextScanner {
   private final = false;
   private readonly ctx: MatchContext;
   private readonly fence: LineFence;
+  private readonly parseOpts: { -readonly [K in keyof ParseOptions]: ParseOptions[K] };
   /** Bytes not scanned yet, [0, filled) of a buffer the scanner owns and reuses. */
   private carry: Buffer = EMPTY;
   private filled = 0;
@@ -75,6 +85,7 @@ export class TextScanner {
     this.markers = this.markerReaders.map((r) => Buffer.from(r.marker ?? '', 'latin1'));
     this.markerPos = this.markers.map(() => -1);
     this.fence = (buf, ls, le) => this.isHeaderLine(buf, ls, le);
+    this.parseOpts = { dotCR: false, fence: this.fence, identity: 'full', maxEnd: 0, complete: false };
     const self = this;
     this.ctx = {
       get final() {
@@ -110,9 +121,13 @@ export class TextScanner {
   /** Grows the owned buffer up to its full size, or (once full) scans it and moves the unscanned tail to its front. */
   private makeRoom(): void {
     if (this.carry.length < CARRY_BUFFER_BYTES) {
-      const grown = Buffer.allocUnsafe(
-        Math.min(CARRY_BUFFER_BYTES, Math.max(FIRST_BUFFER_BYTES, this.carry.length * 2)),
-      );
+      // past 1 MiB the input is no small file: go to the full size at once (each fresh buffer costs
+      // page faults on first touch, and the copies into 2, 4 MiB buffers on the way bought nothing)
+      const size =
+        this.carry.length >= GROW_AT_ONCE_BYTES
+          ? CARRY_BUFFER_BYTES
+          : Math.min(CARRY_BUFFER_BYTES, Math.max(FIRST_BUFFER_BYTES, this.carry.length * 2));
+      const grown = Buffer.allocUnsafe(size);
       this.carry.copy(grown, 0, 0, this.filled);
       this.carry = grown;
       return;
@@ -194,26 +209,18 @@ export class TextScanner {
 
       const ce = lineContentEnd(buf, ls, lf, false);
       if (startLineKind(buf, ls, ce) !== null) {
-        const identity = identityFor(this.meta);
+        // one options object for every message (no garbage per message)
+        const opts = this.parseOpts;
+        opts.identity = identityFor(this.meta);
         // a Content-Length reaching past the window cannot be right: resync at the next start line
-        const maxEnd = ls + WINDOW_BYTES;
-        const r = parseMessage(buf, ls, wEnd, {
-          dotCR: false,
-          fence: this.fence,
-          identity,
-          maxEnd,
-          complete: this.final,
-        });
+        opts.maxEnd = ls + WINDOW_BYTES;
+        opts.complete = this.final;
+        const r = parseMessage(buf, ls, wEnd, opts);
         if (r.kind === 'incomplete') {
           // the whole window holds no end of this message: frame what the window holds
           this.tally.anomaly('message-too-large');
-          const forced = parseMessage(buf, ls, wEnd, {
-            dotCR: false,
-            fence: this.fence,
-            identity,
-            maxEnd,
-            complete: true,
-          });
+          opts.complete = true;
+          const forced = parseMessage(buf, ls, wEnd, opts);
           pos = this.applyParsed(forced, ls, lf, end);
           continue;
         }
@@ -259,7 +266,8 @@ export class TextScanner {
   private timed(meta: PayloadMeta, ls: number): PayloadMeta {
     if (this.lineTimes === undefined || meta.timeMs !== undefined || meta.stamp !== undefined) return meta;
     const stamp = this.lineTimes.at(this.base + ls);
-    return stamp === undefined ? meta : { ...meta, stamp };
+    if (stamp === undefined) return meta;
+    return { timeMs: meta.timeMs, stamp, src: meta.src, dst: meta.dst, transport: meta.transport };
   }
 
   private apply(m: HeaderMatch, ls: number): void {

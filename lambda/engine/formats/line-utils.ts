@@ -33,6 +33,9 @@ export const isRunOf = (buf: Buffer, ls: number, le: number, byte: number, min: 
 
 /** Minute starts already computed, keyed by "YYYY-MM-DD hh:mm": logs repeat the same minute. */
 const minuteCache = new Map<string, number>();
+/** The fast path's last minute, as the number YYYYMMDDhhmm, and its start in UTC ms. */
+let lastMinuteKey = -1;
+let lastMinuteBase = 0;
 const DATE_TIME = /(\d{4})[-/](\d{2})[-/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?/;
 
 const digitsAt = (s: string, i: number, n: number): number => {
@@ -60,13 +63,16 @@ const parseDateTimeAt = (s: string, i: number): number | undefined => {
     digitsAt(s, i + 17, 2),
   ];
   if (y < 0 || mo < 1 || d < 1 || h < 0 || mi < 0 || sec < 0) return undefined;
-  const key = s.slice(i, i + 16);
-  let base = minuteCache.get(key);
-  if (base === undefined) {
+  // consecutive lines mostly share their minute: compare numbers, no key string per line
+  const minuteKey = (((y * 100 + mo) * 100 + d) * 100 + h) * 100 + mi;
+  let base: number;
+  if (minuteKey === lastMinuteKey) {
+    base = lastMinuteBase;
+  } else {
     base = Date.UTC(y, mo - 1, d, h, mi);
     if (!Number.isFinite(base)) return undefined;
-    if (minuteCache.size > 10_000) minuteCache.clear();
-    minuteCache.set(key, base);
+    lastMinuteKey = minuteKey;
+    lastMinuteBase = base;
   }
   let ms = 0;
   if (s[i + 19] === '.' || s[i + 19] === ',') {

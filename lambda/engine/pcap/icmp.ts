@@ -45,4 +45,8 @@ class NoRetransmissions extends RetransmissionDetector {
   override observe(): boolean {
     return false;
   }
+
+  override observeKey(): boolean {
+    return false;
+  }
 }
