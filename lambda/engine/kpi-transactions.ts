@@ -6,8 +6,9 @@
  *
  * One generation is an open-addressing hash table (linear probing) over typed arrays: a 32-bit hash of the
  * identity, and the transaction's fields in parallel arrays. The identity is compared exactly on a hash match: the
- * message's own Call-ID and top Via strings are kept (references, not copies) with the branch's offsets in the Via,
- * so two identities that share a hash are still two transactions.
+ * Call-ID and branch are copied into a character arena (a typed array, one per generation, emptied with it), so two
+ * identities that share a hash are still two transactions. Keeping the messages' own strings instead held tens of
+ * thousands of them alive through every young-generation GC, which cost more than the lookups.
  */
 
 /** Method codes of the tracked transactions (0: not tracked). */
@@ -105,11 +106,12 @@ export class TransactionGeneration {
   private mask: number;
   private slotState: Uint8Array;
   private hashes: Int32Array;
-  /** Identity: the message's Call-ID and top Via strings (kept, not copied), the branch span, CSeq and method. */
-  private callIds: (string | undefined)[];
-  private vias: (string | undefined)[];
-  private branchStart: Int32Array;
-  private branchEnd: Int32Array;
+  /** Identity: Call-ID then branch at keyStart in the arena (their lengths beside), CSeq and method. */
+  private keyStart: Int32Array;
+  private callIdLength: Int32Array;
+  private branchLength: Int32Array;
+  private arena = new Uint16Array(INITIAL_CAPACITY * 64);
+  private arenaUsed = 0;
   private cseqs: Float64Array;
   /** Fields, read and written by slot through the accessors below. */
   methods: Uint8Array;
@@ -127,10 +129,9 @@ export class TransactionGeneration {
     this.mask = capacity - 1;
     this.slotState = new Uint8Array(capacity);
     this.hashes = new Int32Array(capacity);
-    this.callIds = new Array<string | undefined>(capacity).fill(undefined);
-    this.vias = new Array<string | undefined>(capacity).fill(undefined);
-    this.branchStart = new Int32Array(capacity);
-    this.branchEnd = new Int32Array(capacity);
+    this.keyStart = new Int32Array(capacity);
+    this.callIdLength = new Int32Array(capacity);
+    this.branchLength = new Int32Array(capacity);
     this.cseqs = new Float64Array(capacity);
     this.methods = new Uint8Array(capacity);
     this.flags = new Uint8Array(capacity);
@@ -155,20 +156,40 @@ export class TransactionGeneration {
         this.hashes[i] === hash &&
         this.cseqs[i] === cseq &&
         this.methods[i] === method &&
-        this.callIds[i] === callId &&
-        this.sameBranch(i, via, span)
+        this.sameKey(i, callId, via, span)
       )
         return i;
     }
   }
 
-  private sameBranch(slot: number, via: string, span: BranchSpan): boolean {
-    const other = this.vias[slot] ?? '';
-    const from = this.branchStart[slot] ?? 0;
-    const len = span.end - span.start;
-    if ((this.branchEnd[slot] ?? 0) - from !== len) return false;
-    for (let k = 0; k < len; k++) if (other.charCodeAt(from + k) !== via.charCodeAt(span.start + k)) return false;
+  /** Whether the slot's Call-ID and branch are these, character by character. */
+  private sameKey(slot: number, callId: string, via: string, span: BranchSpan): boolean {
+    const branchLength = span.end - span.start;
+    if (this.callIdLength[slot] !== callId.length || this.branchLength[slot] !== branchLength) return false;
+    const arena = this.arena;
+    let at = this.keyStart[slot] ?? 0;
+    for (let k = 0; k < callId.length; k++, at++) if (arena[at] !== callId.charCodeAt(k)) return false;
+    for (let k = span.start; k < span.end; k++, at++) if (arena[at] !== via.charCodeAt(k)) return false;
     return true;
+  }
+
+  /** Copies a Call-ID and branch into the arena (growing it by doubling); returns where they start. */
+  private storeKey(callId: string, via: string, span: BranchSpan): number {
+    const need = callId.length + span.end - span.start;
+    if (this.arenaUsed + need > this.arena.length) {
+      let length = this.arena.length * 2;
+      while (this.arenaUsed + need > length) length *= 2;
+      const arena = new Uint16Array(length);
+      arena.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = arena;
+    }
+    const arena = this.arena;
+    const start = this.arenaUsed;
+    let at = start;
+    for (let k = 0; k < callId.length; k++) arena[at++] = callId.charCodeAt(k);
+    for (let k = span.start; k < span.end; k++) arena[at++] = via.charCodeAt(k);
+    this.arenaUsed = at;
+    return start;
   }
 
   /** Adds a transaction known to be absent (the caller checks `full` first); returns its slot, fields zeroed. */
@@ -179,10 +200,9 @@ export class TransactionGeneration {
     while (this.slotState[i] !== EMPTY) i = (i + 1) & mask;
     this.slotState[i] = LIVE;
     this.hashes[i] = hash;
-    this.callIds[i] = callId;
-    this.vias[i] = via;
-    this.branchStart[i] = span.start;
-    this.branchEnd[i] = span.end;
+    this.keyStart[i] = this.storeKey(callId, via, span);
+    this.callIdLength[i] = callId.length;
+    this.branchLength[i] = span.end - span.start;
     this.cseqs[i] = cseq;
     this.methods[i] = method;
     this.flags[i] = 0;
@@ -196,8 +216,6 @@ export class TransactionGeneration {
   /** Takes a transaction out (it moved to the young generation); its slot stays a marker so probing goes on. */
   remove(slot: number): void {
     this.slotState[slot] = MOVED;
-    this.callIds[slot] = undefined;
-    this.vias[slot] = undefined;
     this.size--;
   }
 
@@ -209,8 +227,7 @@ export class TransactionGeneration {
   /** Forgets every transaction, keeping the arrays for the next generation. */
   clear(): void {
     this.slotState.fill(EMPTY);
-    this.callIds.fill(undefined);
-    this.vias.fill(undefined);
+    this.arenaUsed = 0;
     this.size = 0;
   }
 
@@ -219,10 +236,9 @@ export class TransactionGeneration {
     const old = {
       state: this.slotState,
       hashes: this.hashes,
-      callIds: this.callIds,
-      vias: this.vias,
-      branchStart: this.branchStart,
-      branchEnd: this.branchEnd,
+      keyStart: this.keyStart,
+      callIdLength: this.callIdLength,
+      branchLength: this.branchLength,
       cseqs: this.cseqs,
       methods: this.methods,
       flags: this.flags,
@@ -234,10 +250,9 @@ export class TransactionGeneration {
     this.mask = capacity - 1;
     this.slotState = new Uint8Array(capacity);
     this.hashes = new Int32Array(capacity);
-    this.callIds = new Array<string | undefined>(capacity).fill(undefined);
-    this.vias = new Array<string | undefined>(capacity).fill(undefined);
-    this.branchStart = new Int32Array(capacity);
-    this.branchEnd = new Int32Array(capacity);
+    this.keyStart = new Int32Array(capacity);
+    this.callIdLength = new Int32Array(capacity);
+    this.branchLength = new Int32Array(capacity);
     this.cseqs = new Float64Array(capacity);
     this.methods = new Uint8Array(capacity);
     this.flags = new Uint8Array(capacity);
@@ -250,10 +265,9 @@ export class TransactionGeneration {
       while (this.slotState[i] !== EMPTY) i = (i + 1) & this.mask;
       this.slotState[i] = LIVE;
       this.hashes[i] = old.hashes[j] ?? 0;
-      this.callIds[i] = old.callIds[j];
-      this.vias[i] = old.vias[j];
-      this.branchStart[i] = old.branchStart[j] ?? 0;
-      this.branchEnd[i] = old.branchEnd[j] ?? 0;
+      this.keyStart[i] = old.keyStart[j] ?? 0;
+      this.callIdLength[i] = old.callIdLength[j] ?? 0;
+      this.branchLength[i] = old.branchLength[j] ?? 0;
       this.cseqs[i] = old.cseqs[j] ?? 0;
       this.methods[i] = old.methods[j] ?? 0;
       this.flags[i] = old.flags[j] ?? 0;
