@@ -15,6 +15,17 @@
  * peers the tally keeps (its cardinality guard bounds them).
  */
 import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
+import {
+  ANSWERED,
+  type BranchSpan,
+  BYE,
+  findBranch,
+  INVITE,
+  identityHash,
+  REGISTER,
+  SETTLED,
+  TransactionGeneration,
+} from './kpi-transactions.js';
 import type { PayloadMeta, SipMessage } from './types.js';
 
 /** Default bound on remembered transactions (~200 bytes each, so ~40 MB at most). */
@@ -116,8 +127,6 @@ export interface KpiReport {
   readonly rrdMs: DelaySummary;
 }
 
-type TrackedMethod = 'INVITE' | 'BYE' | 'REGISTER';
-
 /** The KPI counts of one peer; created when the peer first answers a tracked transaction. */
 class PeerKpis {
   readonly counts = zeroCounts();
@@ -127,19 +136,8 @@ class PeerKpis {
   /** The row of the minute last counted in (most counts land in the minute before), -1 for none. */
   lastMinuteMs = -1;
   lastMinute: KpiCounts | undefined;
-}
-
-/** An open transaction: only what its next messages can still change. */
-interface OpenTransaction {
-  readonly method: TrackedMethod;
-  /** Minute (ms) the transaction counts in, or -1 when untimed. */
-  readonly minuteMs: number;
-  /** Time of its first request, if seen and timed. */
-  requestMs: number | undefined;
-  /** SRD taken (the first non-100 response has been seen). */
-  answered: boolean;
-  /** The peer that answered it (the sender of its first response); undefined until a response is seen. */
-  peer: PeerKpis | undefined;
+  /** Its place in the tracker's list of answering peers (what a transaction holds), -1 until it answers one. */
+  index = -1;
 }
 
 /** A session answered 200: the minute and peer its completion counts for. */
@@ -147,14 +145,6 @@ interface EstablishedSession {
   readonly minuteMs: number;
   readonly peer: PeerKpis | undefined;
 }
-
-/**
- * A transaction with its outcome (first final response) settled: no later message of it (a
- * resent request or response, a late provisional) changes any count, so all it needs to remember
- * is that it was seen. One shared value, so a settled transaction costs only its key.
- */
-const SETTLED = 'settled' as const;
-type TransactionState = OpenTransaction | typeof SETTLED;
 
 /** Every field of KpiCounts. */
 export const KPI_COUNT_FIELDS: readonly (keyof KpiCounts)[] = [
@@ -181,42 +171,31 @@ export const addCounts = (into: KpiCounts, from: Readonly<KpiCounts>): void => {
   for (const f of KPI_COUNT_FIELDS) into[f] += from[f];
 };
 
-const trackedMethod = (m: string): TrackedMethod | null =>
-  m === 'INVITE' || m === 'BYE' || m === 'REGISTER' ? m : null;
-
-const BRANCH_EQ = 'branch=';
-
-/** Whether `branch=` (in any case) starts at offset i of s. */
-const isBranchAt = (s: string, i: number): boolean => {
-  for (let k = 0; k < BRANCH_EQ.length; k++) {
-    const c = s.charCodeAt(i + k);
-    // ASCII case folding only: a latin1 letter never folds to an ASCII one
-    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== BRANCH_EQ.charCodeAt(k)) return false;
-  }
-  return true;
-};
+/** The tracked method's code, 0 for any other method. */
+const methodCode = (m: string): number =>
+  m === 'INVITE' ? INVITE : m === 'BYE' ? BYE : m === 'REGISTER' ? REGISTER : 0;
 
 /** The branch parameter of a Via value (RFC 3261 §20.42), '' when there is none (RFC 2543 peers). */
 export const viaBranch = (via: string | undefined): string => {
   if (via === undefined) return '';
-  // the first "branch=" in any case, found without a lower-cased copy of the value per message
-  let at = -1;
-  for (let i = 0; i + BRANCH_EQ.length <= via.length; i++) {
-    if (isBranchAt(via, i)) {
-      at = i;
-      break;
-    }
-  }
-  if (at < 0) return '';
-  let end = at + 7;
-  while (end < via.length) {
-    const c = via.charCodeAt(end);
-    // ';' next parameter, ',' next Via value, whitespace
-    if (c === 0x3b || c === 0x2c || c === 0x20 || c === 0x09) break;
-    end++;
-  }
-  return via.slice(at + 7, end);
+  const span = { start: 0, end: 0 };
+  findBranch(via, span);
+  return via.slice(span.start, span.end);
 };
+
+/** Outcome bits of a final response code (a table: one load instead of two Set lookups per settled INVITE). */
+const REDIRECTED_BIT = 1;
+const ESTABLISHED_BIT = 2;
+const EFFECTIVE_BIT = 4;
+const INEFFECTIVE_BIT = 8;
+const OUTCOME_BITS = ((): Uint8Array => {
+  const t = new Uint8Array(700);
+  for (let c = 300; c < 400; c++) t[c] = REDIRECTED_BIT;
+  for (const c of EFFECTIVE_CODES) t[c] = (t[c] ?? 0) | EFFECTIVE_BIT;
+  for (const c of INEFFECTIVE_CODES) t[c] = (t[c] ?? 0) | INEFFECTIVE_BIT;
+  t[200] = (t[200] ?? 0) | ESTABLISHED_BIT;
+  return t;
+})();
 
 /** Two generations of a map, so at most `max` keys are remembered, the most recently used first. */
 class GenerationalMap<V> {
@@ -250,15 +229,6 @@ class GenerationalMap<V> {
   delete(key: string): void {
     if (!this.young.delete(key)) this.old.delete(key);
   }
-
-  *values(): IterableIterator<V> {
-    yield* this.young.values();
-    yield* this.old.values();
-  }
-
-  get size(): number {
-    return this.young.size + this.old.size;
-  }
 }
 
 /** Options of a KpiTracker. */
@@ -275,14 +245,23 @@ export interface KpiTrackerOptions {
 export class KpiTracker {
   private readonly totals = zeroCounts();
   private readonly minutes = new Map<number, KpiCounts>();
-  private readonly transactions: GenerationalMap<TransactionState>;
+  /**
+   * Transactions in two generations: the old one is dropped when the young one is full (its open INVITEs are
+   * counted as evicted), and a transaction seen again while old moves to the young one.
+   */
+  private young: TransactionGeneration;
+  private old: TransactionGeneration;
   /** Call-ID -> INVITE transactions answered 200 and not yet ended by a BYE 2xx. */
   private readonly sessions: GenerationalMap<EstablishedSession[]>;
   private readonly delays = newDelayHistograms();
   private readonly minuteDelays = new Map<number, DelayHistograms>();
   private readonly peers = new Map<string, PeerKpis>();
+  /** The peers that answered a transaction, by the index a transaction holds. */
+  private readonly answering: PeerKpis[] = [];
   private readonly peerKeyOf: PeerKeyOf;
   private readonly enabled: boolean;
+  /** The branch of the message being observed (reused: no object per message). */
+  private readonly span: BranchSpan = { start: 0, end: 0 };
   private peerMinuteCells = 0;
   /** The row of the minute last counted in: most counts land in the same minute as the one before. */
   private lastMinuteMs = -1;
@@ -294,9 +273,8 @@ export class KpiTracker {
   constructor(options: KpiTrackerOptions | number = {}) {
     const o = typeof options === 'number' ? { maxTransactions: options } : options;
     const half = Math.max(1, Math.floor((o.maxTransactions ?? MAX_TRACKED_TRANSACTIONS) / 2));
-    this.transactions = new GenerationalMap(half, (t) => {
-      if (t !== SETTLED && t.method === 'INVITE') this.evicted++;
-    });
+    this.young = new TransactionGeneration(half);
+    this.old = new TransactionGeneration(half);
     this.sessions = new GenerationalMap(half, () => {});
     this.peerKeyOf = o.peerKeyOf ?? (() => NO_PEER_KEY);
     this.enabled = o.enabled ?? true;
@@ -307,68 +285,112 @@ export class KpiTracker {
     if (!this.enabled) return;
     const { callId, cseqNumber, cseqMethod } = msg;
     if (callId === undefined || cseqNumber === undefined || cseqMethod === undefined) return;
-    const method = trackedMethod(cseqMethod);
-    if (method === null) return;
+    const method = methodCode(cseqMethod);
+    if (method === 0) return;
     if (msg.kind === 'request' && msg.method !== cseqMethod) return;
     const timeMs = meta.timeMs !== undefined && Number.isFinite(meta.timeMs) ? meta.timeMs : undefined;
-    // the method's initial tells INVITE, BYE and REGISTER apart: a shorter key, the same identity
-    const key = `${callId}\n${cseqNumber}\n${method[0]}\n${viaBranch(msg.topVia)}`;
-    let t = this.transactions.get(key);
-    if (t === SETTLED) return;
-    if (t === undefined) {
-      t = {
-        method,
-        minuteMs: timeMs === undefined ? -1 : Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE,
-        requestMs: undefined,
-        answered: false,
-        peer: undefined,
-      };
-      this.transactions.set(key, t);
-      if (method === 'INVITE') this.bump(t.minuteMs, 'inviteTransactions');
+    const via = msg.topVia ?? '';
+    const span = this.span;
+    findBranch(via, span);
+    const hash = identityHash(callId, cseqNumber, method, via, span);
+    let t = this.young;
+    let slot = t.find(hash, callId, cseqNumber, method, via, span);
+    if (slot < 0) {
+      const o = this.old.find(hash, callId, cseqNumber, method, via, span);
+      if (o >= 0) {
+        // seen again: it moves to the young generation (out of the old one first, so a rotation does not drop it)
+        const from = this.old;
+        const flags = from.flags[o] ?? 0;
+        const minuteMs = from.minuteMs[o] ?? -1;
+        const requestMs = from.requestMs[o] ?? Number.NaN;
+        const peer = from.peers[o] ?? -1;
+        from.remove(o);
+        t = this.roomForOne();
+        slot = t.insert(hash, callId, cseqNumber, method, via, span);
+        t.flags[slot] = flags;
+        t.minuteMs[slot] = minuteMs;
+        t.requestMs[slot] = requestMs;
+        t.peers[slot] = peer;
+      }
     }
+    if (slot >= 0 && ((t.flags[slot] ?? 0) & SETTLED) !== 0) return;
+    if (slot < 0) {
+      t = this.roomForOne();
+      slot = t.insert(hash, callId, cseqNumber, method, via, span);
+      const minuteMs = timeMs === undefined ? -1 : Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+      t.minuteMs[slot] = minuteMs;
+      if (method === INVITE) this.bump(minuteMs, 'inviteTransactions');
+    }
+    const flags = t.flags[slot] ?? 0;
+    const minuteMs = t.minuteMs[slot] ?? -1;
+    const requestMs = t.requestMs[slot] ?? Number.NaN;
     if (msg.kind === 'request') {
       // a retransmission keeps the first send time: RFC 6076 §4.1 measures from the first request
-      if (t.requestMs === undefined && timeMs !== undefined && !t.answered) t.requestMs = timeMs;
+      if (Number.isNaN(requestMs) && timeMs !== undefined && (flags & ANSWERED) === 0) t.requestMs[slot] = timeMs;
       return;
     }
     const code = msg.statusCode;
     if (code === undefined || code < 100 || code > 699) return;
-    let peer = t.peer;
-    if (peer === undefined) {
+    let peerIndex = t.peers[slot] ?? -1;
+    if (peerIndex < 0) {
       // the first response decides who answered; its INVITE counts for that peer from now on
-      peer = this.peerFor(meta.src);
-      t.peer = peer;
-      if (method === 'INVITE') this.bumpPeer(peer, t.minuteMs, 'inviteTransactions');
+      peerIndex = this.peerFor(meta.src);
+      t.peers[slot] = peerIndex;
+      if (method === INVITE) this.bumpPeer(this.answeringPeer(peerIndex), minuteMs, 'inviteTransactions');
     }
-    if (method === 'INVITE' && code > 100 && !t.answered) {
+    const peer = this.answeringPeer(peerIndex);
+    if (method === INVITE && code > 100 && (flags & ANSWERED) === 0) {
       // RFC 6076 §4.1: SRD ends at the first provisional other than 100 Trying, or a final
-      t.answered = true;
-      if (t.requestMs !== undefined && timeMs !== undefined)
-        this.addDelay('srd', t.minuteMs, timeMs - t.requestMs, peer);
+      t.flags[slot] = flags | ANSWERED;
+      if (!Number.isNaN(requestMs) && timeMs !== undefined) this.addDelay('srd', minuteMs, timeMs - requestMs, peer);
     }
     if (code < 200) return;
-    // the outcome is settled; set() on a key already remembered keeps its place
-    this.transactions.set(key, SETTLED);
-    if (method === 'INVITE') this.settleInvite(t, peer, code, callId);
+    // the outcome is settled: later messages of the transaction are recognised and ignored
+    t.flags[slot] = (t.flags[slot] ?? 0) | SETTLED;
+    if (method === INVITE) this.settleInvite(minuteMs, peer, code, callId);
     else {
-      const delay = t.requestMs !== undefined && timeMs !== undefined ? timeMs - t.requestMs : undefined;
-      if (delay !== undefined) this.addDelay(method === 'BYE' ? 'sdd' : 'rrd', t.minuteMs, delay, peer);
-      if (method === 'BYE' && code >= 200 && code < 300) this.endSession(callId);
+      if (!Number.isNaN(requestMs) && timeMs !== undefined)
+        this.addDelay(method === BYE ? 'sdd' : 'rrd', minuteMs, timeMs - requestMs, peer);
+      if (method === BYE && code >= 200 && code < 300) this.endSession(callId);
     }
   }
 
-  private settleInvite(t: OpenTransaction, peer: PeerKpis, code: number, callId: string): void {
+  /**
+   * The young generation, with room for one more transaction: when it is full the old one is dropped (its open
+   * INVITEs counted as evicted) and the young one takes its place.
+   */
+  private roomForOne(): TransactionGeneration {
+    if (!this.young.full) return this.young;
+    const dropped = this.old;
+    dropped.forEach((slot) => {
+      if (dropped.methods[slot] === INVITE && ((dropped.flags[slot] ?? 0) & SETTLED) === 0) this.evicted++;
+    });
+    dropped.clear();
+    this.old = this.young;
+    this.young = dropped;
+    return dropped;
+  }
+
+  private answeringPeer(index: number): PeerKpis {
+    const p = this.answering[index];
+    if (p === undefined) throw new Error(`KPI peer index ${index} out of range`);
+    return p;
+  }
+
+  private settleInvite(minuteMs: number, peer: PeerKpis, code: number, callId: string): void {
+    const outcome = OUTCOME_BITS[code] ?? 0;
+    if (outcome === 0) return;
     const field = (f: keyof KpiCounts): void => {
-      this.bump(t.minuteMs, f);
-      this.bumpPeer(peer, t.minuteMs, f);
+      this.bump(minuteMs, f);
+      this.bumpPeer(peer, minuteMs, f);
     };
-    if (code >= 300 && code < 400) field('redirected');
-    if (EFFECTIVE_CODES.has(code)) field('effective');
-    if (INEFFECTIVE_CODES.has(code)) field('ineffective');
-    if (code === 200) {
+    if ((outcome & REDIRECTED_BIT) !== 0) field('redirected');
+    if ((outcome & EFFECTIVE_BIT) !== 0) field('effective');
+    if ((outcome & INEFFECTIVE_BIT) !== 0) field('ineffective');
+    if ((outcome & ESTABLISHED_BIT) !== 0) {
       field('established');
       const s = this.sessions.get(callId) ?? [];
-      s.push({ minuteMs: t.minuteMs, peer });
+      s.push({ minuteMs, peer });
       this.sessions.set(callId, s);
     }
   }
@@ -384,15 +406,19 @@ export class KpiTracker {
     this.sessions.delete(callId);
   }
 
-  /** The record of the peer that sent a response (created on its first answer). */
-  private peerFor(sender: string | undefined): PeerKpis {
+  /** The index of the peer that sent a response (its record created on its first answer). */
+  private peerFor(sender: string | undefined): number {
     const key = this.peerKeyOf(sender);
     let p = this.peers.get(key);
     if (p === undefined) {
       p = new PeerKpis();
       this.peers.set(key, p);
     }
-    return p;
+    if (p.index < 0) {
+      p.index = this.answering.length;
+      this.answering.push(p);
+    }
+    return p.index;
   }
 
   private addDelay(kind: DelayKind, minuteMs: number, ms: number, peer: PeerKpis): void {
@@ -497,13 +523,16 @@ export class KpiTracker {
 
   /** Number of transactions currently remembered (for tests of the bound). */
   get size(): number {
-    return this.transactions.size;
+    return this.young.size + this.old.size;
   }
 
   /** A plain snapshot; open transactions are counted here, their state is not carried on. */
   toData(): KpiData {
     let open = this.mergedOpen;
-    for (const t of this.transactions.values()) if (t !== SETTLED && t.method === 'INVITE') open++;
+    for (const g of [this.young, this.old])
+      g.forEach((slot) => {
+        if (g.methods[slot] === INVITE && ((g.flags[slot] ?? 0) & SETTLED) === 0) open++;
+      });
     const series = [...this.minutes.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([ms, c]) => ({ minute: new Date(ms).toISOString(), ...c }));

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { findBranch, INVITE, identityHash } from '../../../lambda/engine/kpi-transactions.js';
+import { KpiTracker } from '../../../lambda/engine/kpis.js';
+import type { PayloadMeta, SipMessage } from '../../../lambda/engine/types.js';
+
+const VIA = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1';
+const udp = (timeMs: number): PayloadMeta => ({ transport: 'udp', timeMs });
+const message = (kind: 'request' | 'response', callId: string, statusCode?: number): SipMessage => ({
+  kind,
+  method: kind === 'request' ? 'INVITE' : undefined,
+  statusCode,
+  cseqNumber: 1,
+  cseqMethod: 'INVITE',
+  callId,
+  topVia: VIA,
+});
+
+/** Two Call-IDs whose whole transaction identity has the same 32-bit hash (found by search, as an attacker would). */
+const collidingCallIds = (): [string, string] => {
+  const span = { start: 0, end: 0 };
+  findBranch(VIA, span);
+  const seen = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const callId = `call-${i}@example.com`;
+    const h = identityHash(callId, 1, INVITE, VIA, span);
+    const other = seen.get(h);
+    if (other !== undefined) return [other, callId];
+    seen.set(h, callId);
+  }
+};
+
+describe('KPI transaction table', () => {
+  it('locates the branch of the top Via without building a string', () => {
+    // Prepare
+    const via = 'SIP/2.0/UDP a;rport;BRANCH=z9hG4bKx;received=1.2.3.4, SIP/2.0/UDP b;branch=z9hG4bKy';
+    const span = { start: -1, end: -1 };
+
+    // Act
+    findBranch(via, span);
+
+    // Assess
+    expect(via.slice(span.start, span.end)).toBe('z9hG4bKx');
+  });
+
+  it('keeps two transactions apart when their identities share a hash', () => {
+    // Prepare
+    const [a, b] = collidingCallIds();
+    const k = new KpiTracker();
+
+    // Act: both INVITEs, a answered 200, b answered 486, then a's 200 resent
+    k.observe(message('request', a), udp(0));
+    k.observe(message('request', b), udp(1));
+    k.observe(message('response', a, 200), udp(10));
+    k.observe(message('response', b, 486), udp(20));
+    k.observe(message('response', a, 200), udp(30));
+
+    // Assess
+    const d = k.toData();
+    expect(a).not.toBe(b);
+    expect([d.inviteTransactions, d.established, d.effective, d.openTransactions]).toEqual([2, 1, 2, 0]);
+    expect([d.srd.count, d.srd.sumMs]).toEqual([2, 29]);
+  });
+
+  it('moves a transaction seen again to the young generation, as the Map-based tracker did', () => {
+    // Prepare: a bound of 4 is two generations of 2
+    const k = new KpiTracker(4);
+
+    // Act: t0, t1 fill the young generation; t2 makes them old; t0 seen again moves back beside t2; t3 drops the
+    // old generation (t1, still open) and makes t2, t0 old; t4 fills the young one; t0's 200 still finds it (and
+    // moving it back drops t2, open)
+    for (const id of ['t0', 't1', 't2']) k.observe(message('request', id), udp(0));
+    k.observe(message('request', 't0'), udp(1));
+    k.observe(message('request', 't3'), udp(2));
+    k.observe(message('request', 't4'), udp(3));
+    k.observe(message('response', 't0', 200), udp(5));
+
+    // Assess
+    const d = k.toData();
+    expect([d.inviteTransactions, d.established, d.evicted, d.openTransactions, k.size]).toEqual([5, 1, 2, 2, 3]);
+    expect([d.srd.count, d.srd.sumMs]).toEqual([1, 5]);
+  });
+});
