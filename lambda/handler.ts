@@ -3,10 +3,11 @@ import { CloudWatchSink, createCloudWatchClient } from './adapters/cloudwatch-si
 import { createDynamoDbClient, DynamoDbLedger } from './adapters/dynamodb-ledger.js';
 import { DynamoDbKeyProgressStore } from './adapters/key-progress-store.js';
 import { objectRefsOfBody, readInvocation } from './adapters/s3-events.js';
-import { createS3Client, type ObjectRef, S3ObjectSource } from './adapters/s3-source.js';
+import { createS3Client, S3ObjectSource } from './adapters/s3-source.js';
 import { readConfig } from './config.js';
 import { SipMetricsError } from './errors.js';
 import { logger } from './logger.js';
+import type { ObjectRef } from './ports.js';
 import { type RunScanDeps, runScan } from './run-scan.js';
 
 // Cold start: a bad configuration fails the init phase with one error listing every problem, and the SDK

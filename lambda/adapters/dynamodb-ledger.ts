@@ -5,53 +5,9 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { LEDGER_TTL_ATTRIBUTE, LEDGER_PARTITION_KEY as PK } from '../contract/ledger.js';
+import { LEDGER_TTL_ATTRIBUTE, type LedgerId, ledgerKey, LEDGER_PARTITION_KEY as PK } from '../contract/ledger.js';
 import { LeaseLostError } from '../errors.js';
-
-/** Which object version a ledger item is about. */
-export interface LedgerId {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId?: string;
-  readonly eTag?: string;
-}
-
-/** What a claim found. */
-export type ClaimResult =
-  | {
-      readonly kind: 'claimed';
-      /** Processing time fixed at the first claim: every attempt stamps the same datums the same way. */
-      readonly refTimeMs: number;
-      readonly attempt: number;
-      /** Batch indexes CloudWatch acknowledged in earlier attempts. */
-      readonly acked: ReadonlySet<number>;
-      readonly planDigest?: string;
-    }
-  | { readonly kind: 'done'; readonly summary: string }
-  | { readonly kind: 'failed'; readonly errorCode: string }
-  | { readonly kind: 'busy'; readonly leaseExpiresAtMs: number };
-
-/** Exactly-once bookkeeping of objects; every write is conditional on the caller holding the lease. */
-export interface Ledger {
-  claim(id: LedgerId, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult>;
-  recordPlan(id: LedgerId, owner: string, digest: string, batchCount: number): Promise<void>;
-  ack(id: LedgerId, owner: string, batchIndex: number): Promise<void>;
-  /** Marks the object done; `ackBatch` acknowledges a last batch in the same write. */
-  complete(id: LedgerId, owner: string, nowMs: number, summary: string, ackBatch?: number): Promise<void>;
-  fail(id: LedgerId, owner: string, nowMs: number, errorCode: string, message: string): Promise<void>;
-  /** Lets a retry take over at once after a transient failure (best effort). */
-  release(id: LedgerId, owner: string): Promise<void>;
-}
-
-/** Batch index that stands for the FilesFailed datum of a file that could not be read. */
-export const FAILED_BATCH_INDEX = -1;
-
-/** The partition key value: bucket, key, and the version id (versioned buckets) or the ETag. */
-export const ledgerKey = (id: LedgerId): string => {
-  const version = id.versionId ? `v=${id.versionId}` : id.eTag ? `e=${id.eTag}` : 'latest';
-  // "\n" cannot appear in a bucket name and is rare in keys: it keeps bucket/key/version unambiguous
-  return `${id.bucket}\n${id.key}\n${version}`;
-};
+import type { ClaimResult, Ledger } from '../ports.js';
 
 /** Creates the container's DynamoDB client; the SDK honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DYNAMODB. */
 export const createDynamoDbClient = (): DynamoDBClient => new DynamoDBClient({});

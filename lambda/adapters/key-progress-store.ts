@@ -5,63 +5,15 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { LEDGER_TTL_ATTRIBUTE, LEDGER_PARTITION_KEY as PK } from '../contract/ledger.js';
+import { LEDGER_TTL_ATTRIBUTE, LEDGER_PARTITION_KEY as PK, progressKey } from '../contract/ledger.js';
 import { LeaseLostError } from '../errors.js';
 import type { KeyProgress } from '../growth/growing-scan.js';
-
-/** What the key item held when this version took the key. */
-export type KeyHold =
-  | {
-      readonly kind: 'held';
-      /** Progress after the last version committed for this key. */
-      readonly progress?: KeyProgress;
-      /** The progress that last version was counted from (its retry must count from the same place). */
-      readonly base?: KeyProgress;
-      /** Ledger key of the version that committed `progress`. */
-      readonly committedBy?: string;
-      /** Another version whose lease on the key ran out before it committed: it may have published part of its counts. */
-      readonly abandonedBy?: string;
-    }
-  | { readonly kind: 'busy'; readonly heldBy: string; readonly leaseExpiresAtMs: number };
-
-/** Per bucket+key progress of growing logs; one lease per key serialises the versions of one key. */
-export interface KeyProgressStore {
-  /**
-   * Takes the key for the version `versionTag` (whose ledger claim the caller holds). The key is free, its lease
-   * ran out, or the same version holds it: a retry of a version that crashed takes the key over at once, since the
-   * version's own claim already proves the earlier attempt is gone.
-   */
-  acquire(
-    bucket: string,
-    key: string,
-    versionTag: string,
-    owner: string,
-    nowMs: number,
-    leaseMs: number,
-  ): Promise<KeyHold>;
-  /**
-   * Records the progress after `versionTag`, counted from `base`, and frees the key; fails with LEASE_LOST when the
-   * key was taken over.
-   */
-  commit(
-    bucket: string,
-    key: string,
-    versionTag: string,
-    owner: string,
-    progress: KeyProgress | undefined,
-    base: KeyProgress | undefined,
-  ): Promise<void>;
-  /** Lets the next version of the key go (best effort). */
-  release(bucket: string, key: string, owner: string): Promise<void>;
-}
+import type { KeyHold, KeyProgressStore } from '../ports.js';
 
 const MS_PER_DAY = 86_400_000;
 
 const s = (v: string): AttributeValue => ({ S: v });
 const n = (v: number): AttributeValue => ({ N: String(v) });
-
-/** The key item's partition key: beside the per-version items (`bucket\nkey\nv=...` or `e=...`) of the same table. */
-export const progressKey = (bucket: string, key: string): string => `${bucket}\n${key}\nprogress`;
 
 const parse = (v: AttributeValue | undefined): KeyProgress | undefined =>
   v?.S === undefined ? undefined : (JSON.parse(v.S) as KeyProgress);
@@ -198,9 +150,3 @@ export class DynamoDbKeyProgressStore implements KeyProgressStore {
     }
   }
 }
-
-/** S3 sequencers of one key compare as hex strings after padding the shorter with zeros (S3 event structure docs). */
-export const sequencerBefore = (a: string, b: string): boolean => {
-  const len = Math.max(a.length, b.length);
-  return a.padEnd(len, '0') < b.padEnd(len, '0');
-};

@@ -1,6 +1,6 @@
 import { ObjectNotFoundError, SipMetricsError, UnreadableFileError } from '../errors.js';
+import type { ObjectRef } from '../ports.js';
 import type { FileInput } from './file-source.js';
-import type { ObjectRef } from './s3-source.js';
 
 /** `s3://bucket/key` -> its parts, or null when the argument is not an S3 URL. */
 export const parseS3Url = (arg: string): { bucket: string; key: string } | null => {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
-import { progressKey } from '../../lambda/adapters/key-progress-store.js';
+import { ledgerKey, progressKey } from '../../lambda/contract/ledger.js';
 import { bucketOf } from '../../lambda/engine/delay-histogram.js';
 import { createLocalDynamoDbClient } from '../../local/emulators.js';
 import { releaseClaims, scanLedger } from '../../local/ledger-rows.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
+import { ledgerKey } from '../../lambda/contract/ledger.js';
 import { EXIT } from '../../lambda/exit-codes.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
