@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pMap from 'p-map';
 import { FAILED_BATCH_INDEX, type LedgerId } from './contract/ledger.js';
 import type { MetricDetail } from './contract/metrics.js';
 import { kpiRatios } from './engine/kpis.js';
@@ -123,26 +124,29 @@ const netCounts = (
   };
 };
 
-/** Sends the batches not acknowledged yet, at most `concurrency` at a time; the first error stops new sends. */
+/**
+ * Sends the batches not acknowledged yet, at most `concurrency` at a time. The first error stops new sends, and
+ * is thrown once the sends in flight have ended (so no send outlives the attempt that released the lease).
+ */
 const publishPending = async (
   pending: readonly number[],
   concurrency: number,
   sendOne: (index: number) => Promise<void>,
 ): Promise<void> => {
-  let next = 0;
-  const failure: { error?: unknown; failed: boolean } = { failed: false };
-  const worker = async (): Promise<void> => {
-    while (!failure.failed && next < pending.length) {
-      const index = pending[next++] ?? 0;
+  let failure: { readonly error: unknown } | undefined;
+  await pMap(
+    pending,
+    async (index) => {
+      if (failure !== undefined) return;
       try {
         await sendOne(index);
       } catch (e) {
-        if (!failure.failed) Object.assign(failure, { failed: true, error: e });
+        failure ??= { error: e };
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
-  if (failure.failed) throw failure.error;
+    },
+    { concurrency },
+  );
+  if (failure !== undefined) throw failure.error;
 };
 
 /** The claim a version holds while it is counted and published. */
