@@ -14,9 +14,9 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -47,14 +47,37 @@ export type WireAlarm = <A extends Alarm>(alarm: A) => A;
 export const createAlarmTopic = (
   scope: Construct,
   alarmEmail: string | undefined,
-): { topic: Topic; key: Key; wire: WireAlarm } => {
-  const key = new Key(scope, 'AlarmTopicKey', {
-    description: 'Encrypts the SIP metrics alarm topic',
-    enableKeyRotation: true,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
+  own: { readonly topic?: ITopic; readonly key?: IKey } = {},
+): { topic: ITopic; key: IKey | undefined; wire: WireAlarm } => {
+  // a topic of the user's keeps its own encryption, which is theirs to report: no key then
+  const { topic, key }: { topic: ITopic; key: IKey | undefined } =
+    own.topic === undefined ? createEncryptedTopic(scope, own.key) : { topic: own.topic, key: undefined };
+  if (alarmEmail !== undefined) topic.addSubscription(new EmailSubscription(alarmEmail));
+  const notify = new SnsAction(topic);
+  const wire = <A extends Alarm>(alarm: A): A => {
+    alarm.addAlarmAction(notify);
+    // "back to OK" is news too: whoever was paged learns the spike is over without opening the console
+    alarm.addOkAction(notify);
+    return alarm;
+  };
+  return { topic, key, wire };
+};
+
+/**
+ * The topic created when the user brings none: encrypted with a new key with rotation (or theirs), accepting only
+ * this account's alarms over TLS.
+ */
+const createEncryptedTopic = (scope: Construct, ownKey: IKey | undefined): { topic: Topic; key: IKey } => {
+  const key =
+    ownKey ??
+    new Key(scope, 'AlarmTopicKey', {
+      description: 'Encrypts the SIP metrics alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
   // CloudWatch calls KMS itself when it publishes to an encrypted topic, and the account-root statement does not
-  // cover service principals: without this grant every notification is dropped silently
+  // cover service principals: without this grant every notification is dropped silently. (A no-op on an imported
+  // key: its policy must allow cloudwatch.amazonaws.com already, as the README says.)
   key.addToResourcePolicy(
     new PolicyStatement({
       sid: 'AllowCloudWatchAlarmsToPublish',
@@ -82,15 +105,7 @@ export const createAlarmTopic = (
       },
     }),
   );
-  if (alarmEmail !== undefined) topic.addSubscription(new EmailSubscription(alarmEmail));
-  const notify = new SnsAction(topic);
-  const wire = <A extends Alarm>(alarm: A): A => {
-    alarm.addAlarmAction(notify);
-    // "back to OK" is news too: whoever was paged learns the spike is over without opening the console
-    alarm.addOkAction(notify);
-    return alarm;
-  };
-  return { topic, key, wire };
+  return { topic, key };
 };
 
 const cdkTreatMissingData = (t: RuleTreatMissingData): TreatMissingData => {

@@ -1,8 +1,8 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { Alarm, Dashboard, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
-import type { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { Topic } from 'aws-cdk-lib/aws-sns';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -86,6 +86,16 @@ export interface MonitoringProps {
    * @default no subscription
    */
   readonly alarmEmail?: string;
+  /**
+   * Your own SNS topic for every alarm action (ALARM and OK); its policy (and key policy) must let CloudWatch publish.
+   * @default a new KMS-encrypted topic that accepts this account's alarms over TLS only
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Your own KMS key for the topic this construct creates.
+   * @default a new key with rotation
+   */
+  readonly alarmTopicKey?: IKey;
 }
 
 /**
@@ -94,10 +104,10 @@ export interface MonitoringProps {
  * infra/dashboard-widgets.ts, the list the local page of `npm start` renders too.
  */
 export class Monitoring extends Construct {
-  /** Every alarm notifies this topic, on ALARM and on OK. */
-  readonly alarmTopic: Topic;
-  /** Encrypts {@link alarmTopic}; CloudWatch may use it to publish. */
-  readonly alarmTopicKey: Key;
+  /** Every alarm notifies this topic, on ALARM and on OK (yours when you passed one). */
+  readonly alarmTopic: ITopic;
+  /** Encrypts {@link alarmTopic} when this construct created it; CloudWatch may use it to publish. */
+  readonly alarmTopicKey: IKey | undefined;
   /** The rules the spike alarms were built from (the local stack evaluates the same ones). */
   readonly spikeRules: readonly SpikeAlarmRule[];
   /** Spike alarms by rule id (the peers' ones too, as `ServerErrorSpike-<peer>`). */
@@ -125,7 +135,10 @@ export class Monitoring extends Construct {
       throw new Error('kpiAlarms read the KPI metrics: keep kpiMetrics on');
     }
 
-    const { topic, key, wire } = createAlarmTopic(this, props.alarmEmail);
+    const { topic, key, wire } = createAlarmTopic(this, props.alarmEmail, {
+      topic: props.alarmTopic,
+      key: props.alarmTopicKey,
+    });
     this.alarmTopic = topic;
     this.alarmTopicKey = key;
     this.spikeAlarms = createSpikeAlarms(this, this.spikeRules, wire);

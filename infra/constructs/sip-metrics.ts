@@ -1,23 +1,51 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { Bucket } from 'aws-cdk-lib/aws-s3';
-import type { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PeerMapSpec } from '../../lambda/engine/peers.js';
 import { DEFAULT_SPIKE_ALARM_SETTINGS, type KpiAlarmSettings, type SpikeAlarmSettings } from '../alarm-rules.js';
-import { peerAlarmProblems } from '../config.js';
 import { type BucketEncryptionMode, DEFAULTS, type MetricDetail, VISIBILITY_TIMEOUT_FACTOR } from '../defaults.js';
 import { LedgerTable } from './ledger-table.js';
 import { LogIngest } from './log-ingest.js';
 import { Monitoring } from './monitoring.js';
-import { ProcessorFunction } from './processor-function.js';
+import { type HandlerCode, ProcessorFunction } from './processor-function.js';
+import { SipMetricsPropsError, sipMetricsPropsProblems } from './sip-metrics-validation.js';
 
 /** Properties of {@link SipMetrics}; every one is optional and defaults to the secure, documented choice. */
 export interface SipMetricsProps {
+  /**
+   * Your existing log bucket (its shippers keep writing where they do): SipMetrics adds object-created notifications
+   * for {@link keyPrefix} and {@link keySuffixes} to it (or, with {@link bucketSendsToEventBridge}, an EventBridge
+   * rule) and lets the function read under the prefix. Its encryption, lifecycle and access logging stay yours, so
+   * bucketEncryption, logExpirationDays, noncurrentVersionExpirationDays and accessLogExpirationDays must be unset.
+   * @default a new versioned, encrypted, access-logged bucket
+   */
+  readonly bucket?: IBucket;
+  /**
+   * The bucket already sends its events to Amazon EventBridge (S3 "Send notifications to EventBridge" is on): route its
+   * "Object Created" events under the prefix to the queue with an EventBridge rule instead of S3 notifications (a
+   * bucket takes one notification configuration; EventBridge leaves yours untouched).
+   * @default false
+   */
+  readonly bucketSendsToEventBridge?: boolean;
+  /**
+   * Your existing SNS topic (the one on-call listens to) for every alarm's ALARM and OK actions. Its policy must let
+   * cloudwatch.amazonaws.com publish, and when it is KMS-encrypted, its key policy must let CloudWatch use the key.
+   * @default a new KMS-encrypted topic that accepts only this account's alarms, over TLS
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Your existing KMS key for what SipMetrics creates and can encrypt with it: the log bucket (implies bucketEncryption
+   * 'kms') and the alarm topic. Of an imported key, the key policy must already let cloudwatch.amazonaws.com use it.
+   * @default new keys with rotation (for the topic; for the bucket when bucketEncryption is 'kms')
+   */
+  readonly encryptionKey?: IKey;
   /**
    * CloudWatch namespace of the metrics (and the only one the function may publish to).
    * @default 'SIP'
@@ -159,10 +187,16 @@ export interface SipMetricsProps {
    */
   readonly alarmEmail?: string;
   /**
-   * TypeScript entry of the Lambda handler.
+   * TypeScript entry of the Lambda handler (bundled from source with esbuild).
    * @default the product's lambda/handler.ts
    */
   readonly handlerEntry?: string;
+  /**
+   * 'prebuilt' deploys the handler bundle the npm package ships (synth needs no esbuild, sources or Docker);
+   * 'source' bundles the TypeScript sources with esbuild (this repository's own app).
+   * @default 'prebuilt' when the package holds the bundle and no handlerEntry is set, else 'source'
+   */
+  readonly handlerCode?: HandlerCode;
 }
 
 /**
@@ -170,8 +204,8 @@ export interface SipMetricsProps {
  * bucket -> queue (+DLQ) -> function -> CloudWatch, with a DynamoDB ledger for exactly-once counting.
  */
 export class SipMetrics extends Construct {
-  /** Drop SIP logs here, under {@link keyPrefix}. */
-  readonly bucket: Bucket;
+  /** Drop SIP logs here, under {@link keyPrefix} (yours when you passed one). */
+  readonly bucket: IBucket;
   /** The key prefix that is processed. */
   readonly keyPrefix: string;
   /** S3 notifications waiting for the function. */
@@ -179,11 +213,11 @@ export class SipMetrics extends Construct {
   /** Notifications that failed processing 3 times. */
   readonly deadLetterQueue: Queue;
   /** The processing function. */
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   /** The exactly-once ledger. */
   readonly ledgerTable: Table;
-  /** Every alarm notifies this encrypted topic. */
-  readonly alarmTopic: Topic;
+  /** Every alarm notifies this topic (yours when you passed one). */
+  readonly alarmTopic: ITopic;
   /** The product's dashboard. */
   readonly dashboard: Dashboard;
   /** The alarms and the rules behind them. */
@@ -191,20 +225,16 @@ export class SipMetrics extends Construct {
 
   constructor(scope: Construct, id: string, props: SipMetricsProps = {}) {
     super(scope, id);
+    const problems = sipMetricsPropsProblems(props);
+    if (problems.length > 0) throw new SipMetricsPropsError(problems);
     const namespace = props.namespace ?? DEFAULTS.namespace;
     const spikeAlarms = props.spikeAlarms ?? { ...DEFAULT_SPIKE_ALARM_SETTINGS, namespace };
-    if (spikeAlarms.namespace !== namespace) {
-      throw new Error(`spikeAlarms.namespace (${spikeAlarms.namespace}) must equal namespace (${namespace})`);
-    }
-    const peerProblems = peerAlarmProblems({
-      peers: props.peers ?? DEFAULTS.peers,
-      peerMetrics: props.peerMetrics ?? DEFAULTS.peerMetrics,
-      peerAlarms: props.peerAlarms ?? DEFAULTS.peerAlarms,
-    });
-    if (peerProblems.length > 0) throw new Error(`peerAlarms: ${peerProblems.join('; ')}`);
     const timeout = props.functionTimeout ?? Duration.seconds(DEFAULTS.functionTimeoutSeconds);
 
     const ingest = new LogIngest(this, 'Ingest', {
+      bucket: props.bucket,
+      eventBridge: props.bucketSendsToEventBridge,
+      encryptionKey: props.encryptionKey,
       keyPrefix: props.keyPrefix,
       keySuffixes: props.keySuffixes,
       encryption: props.bucketEncryption,
@@ -238,6 +268,7 @@ export class SipMetrics extends Construct {
       logRetention: props.functionLogRetention,
       retainData: props.retainData,
       entry: props.handlerEntry,
+      handlerCode: props.handlerCode,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       function: processor.function,
@@ -253,6 +284,8 @@ export class SipMetrics extends Construct {
       anomalyStdDevs: props.anomalyStdDevs,
       queueAgeAlarm: props.queueAgeAlarm,
       alarmEmail: props.alarmEmail,
+      alarmTopic: props.alarmTopic,
+      alarmTopicKey: props.encryptionKey,
     });
 
     this.bucket = ingest.bucket;
