@@ -161,6 +161,8 @@ interface Attempt {
   readonly leaseMs: number;
   readonly claim: Claimed;
   readonly where: { readonly bucket: string; readonly key: string };
+  readonly deps: RunScanDeps;
+  readonly now: () => number;
 }
 
 /** A folder key or a zero-byte object holds nothing to count: skipped before any ledger write. */
@@ -229,7 +231,7 @@ const claimVersion = async (
       { ...where, leaseExpiresAtMs: claim.leaseExpiresAtMs },
     );
   }
-  return { ref, id, owner, started, leaseMs, claim, where };
+  return { ref, id, owner, started, leaseMs, claim, where, deps, now };
 };
 
 /**
@@ -237,11 +239,8 @@ const claimVersion = async (
  * leaves out) are chosen in countVersion, which also scans a grown version's earlier part with those of the
  * version that counted it.
  */
-const scanVersion = async (
-  a: Attempt,
-  deps: RunScanDeps,
-  now: () => number,
-): Promise<{ counted: CountedVersion; scanMs: number }> => {
+const scanVersion = async (a: Attempt): Promise<{ counted: CountedVersion; scanMs: number }> => {
+  const { deps, now } = a;
   const scanStarted = now();
   const counted = await countVersion(a.ref, a.id, a.owner, {
     source: deps.source,
@@ -270,13 +269,8 @@ interface PublishPlan {
  * version publishes what its scan counted beyond what the previous version's scan of the same bytes did, taken
  * back where that version put it (its upload minute for untimed responses, its processing minute).
  */
-const planPublish = async (
-  a: Attempt,
-  counted: CountedVersion,
-  deps: RunScanDeps,
-  now: () => number,
-): Promise<PublishPlan> => {
-  const { claim, where } = a;
+const planPublish = async (a: Attempt, counted: CountedVersion): Promise<PublishPlan> => {
+  const { claim, where, deps, now } = a;
   const uploadTimeMs = counted.times.uploadTimeMs ?? claim.refTimeMs;
   const pointOptions = {
     detail: deps.detail,
@@ -324,12 +318,8 @@ const planPublish = async (
 };
 
 /** Sends the batches not acknowledged yet, `publishConcurrency` at a time; `sent.calls` counts the calls made (also when one fails). */
-const publishBatches = async (
-  a: Attempt,
-  plan: PublishPlan,
-  deps: RunScanDeps,
-  sent: { calls: number },
-): Promise<void> => {
+const publishBatches = async (a: Attempt, plan: PublishPlan, sent: { calls: number }): Promise<void> => {
+  const { deps } = a;
   const pending = plan.batches.map((_, i) => i).filter((i) => !a.claim.acked.has(i));
   await publishPending(pending, deps.publishConcurrency, async (i) => {
     await deps.sink.send(plan.batches[i] ?? []);
@@ -381,9 +371,8 @@ const completeVersion = async (
   counted: CountedVersion,
   plan: PublishPlan,
   summary: FileSummary,
-  deps: RunScanDeps,
-  now: () => number,
 ): Promise<ScanOutcome> => {
+  const { deps, now } = a;
   await counted.commit(plan.restampedResponses > 0);
   await deps.ledger.complete(a.id, a.owner, now(), JSON.stringify(summary), plan.single ? 0 : undefined);
   deps.log.info('file processed', { ...summary });
@@ -394,13 +383,8 @@ const completeVersion = async (
  * Ends an attempt that threw. A transient error is thrown again for the delivery to be retried (the lease is
  * released first, unless it was lost); a permanent input error is counted once and recorded as `failed`.
  */
-const failVersion = async (
-  a: Attempt,
-  e: unknown,
-  calls: number,
-  deps: RunScanDeps,
-  now: () => number,
-): Promise<ScanOutcome> => {
+const failVersion = async (a: Attempt, e: unknown, calls: number): Promise<ScanOutcome> => {
+  const { deps, now } = a;
   const permanent = asPermanent(e);
   if (permanent === null) {
     // the key's lease stays: only this version's retry may take it over at once (it may have published batches)
@@ -441,12 +425,12 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
   if (isOutcome(attempt)) return attempt;
   const sent = { calls: 0 };
   try {
-    const { counted, scanMs } = await scanVersion(attempt, deps, now);
-    const plan = await planPublish(attempt, counted, deps, now);
-    await publishBatches(attempt, plan, deps, sent);
+    const { counted, scanMs } = await scanVersion(attempt);
+    const plan = await planPublish(attempt, counted);
+    await publishBatches(attempt, plan, sent);
     const summary = summarize(attempt, counted, plan, sent.calls, scanMs, now() - attempt.started);
-    return await completeVersion(attempt, counted, plan, summary, deps, now);
+    return await completeVersion(attempt, counted, plan, summary);
   } catch (e) {
-    return failVersion(attempt, e, sent.calls, deps, now);
+    return failVersion(attempt, e, sent.calls);
   }
 };

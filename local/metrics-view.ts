@@ -1,7 +1,7 @@
 import type { AlarmState, MinuteCounts } from '../infra/evaluate-alarms.js';
+import { rankPeers } from '../lambda/cli/report/format-peers.js';
 import { zeroClassCounts } from '../lambda/contract/classes.js';
 import { addCounts, type KpiCounts, kpiRatios, zeroCounts } from '../lambda/engine/kpis.js';
-import { rankPeers } from '../lambda/report/format-peers.js';
 import { type AlarmJudgement, judgeAlarms, type LocalAlarmRule } from './alarm-status.js';
 import type { LocalEvent } from './local-events.js';
 import type { ClassTotals, LoopbackCloudWatch } from './loopback-cloudwatch.js';

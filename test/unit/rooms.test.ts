@@ -84,4 +84,32 @@ describe('rooms import only what their opening comment allows', () => {
     // Assess
     expect(stray).toEqual([]);
   });
+
+  it('the CLI is a room of its own: only local/ imports it, and it never imports the Lambda handler or run-scan', () => {
+    // Prepare
+    const importers = [
+      'lambda/engine',
+      'lambda/metrics',
+      'lambda/growth',
+      'lambda/adapters',
+      'lambda/contract',
+      'infra',
+    ];
+    // Act
+    const intoCli = importers.flatMap((dir) =>
+      filesUnder(dir).flatMap((f) =>
+        importsOf(f)
+          .local.filter((t) => t.startsWith('lambda/cli/'))
+          .map((t) => `${f} -> ${t}`),
+      ),
+    );
+    const fromCli = filesUnder('lambda/cli').flatMap((f) =>
+      importsOf(f)
+        .local.filter((t) => t === 'lambda/handler' || t === 'lambda/run-scan')
+        .map((t) => `${f} -> ${t}`),
+    );
+    // Assess
+    expect(intoCli).toEqual([]);
+    expect(fromCli).toEqual([]);
+  });
 });

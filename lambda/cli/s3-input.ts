@@ -18,7 +18,7 @@ export const s3Input = async (arg: string, env: NodeJS.ProcessEnv = process.env)
   const ref: ObjectRef = parsed;
   const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
   // the AWS SDK loads here, for an s3:// input only: it takes longer to load than a local file to scan
-  const { createS3Client, S3ObjectSource } = await import('./s3-source.js');
+  const { createS3Client, S3ObjectSource } = await import('../adapters/s3-source.js');
   const source = new S3ObjectSource(createS3Client({ forcePathStyle }));
   let size: number;
   let modifiedMs: number | undefined;
