@@ -39,14 +39,9 @@ export class DynamoDbKeyProgressStore implements KeyProgressStore {
     private readonly ttlDays: number,
   ) {}
 
-  async acquire(
-    bucket: string,
-    key: string,
-    versionTag: string,
-    owner: string,
-    nowMs: number,
-    leaseMs: number,
-  ): Promise<KeyHold> {
+  // the parameters are the port's (lambda/ports.ts documents them)
+  async acquire(...args: Parameters<KeyProgressStore['acquire']>): Promise<KeyHold> {
+    const [bucket, key, versionTag, owner, nowMs, leaseMs] = args;
     let finishedHolder: string | undefined;
     for (let round = 0; round < 2; round++) {
       try {
@@ -106,14 +101,8 @@ export class DynamoDbKeyProgressStore implements KeyProgressStore {
     return out.Item;
   }
 
-  async commit(
-    bucket: string,
-    key: string,
-    versionTag: string,
-    owner: string,
-    progress: KeyProgress | undefined,
-    base: KeyProgress | undefined,
-  ): Promise<void> {
+  async commit(...args: Parameters<KeyProgressStore['commit']>): Promise<void> {
+    const [bucket, key, versionTag, owner, progress, base] = args;
     const values: Record<string, string> = { ':owner': owner, ':tag': versionTag };
     const set = ['committedBy = :tag'];
     // the version's counts are all published: the next version may go (one write for both saves a round trip)
