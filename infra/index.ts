@@ -1,7 +1,7 @@
 /**
  * The library entry of the npm package (`import { SipMetrics } from 'sip-metrics'`): the construct, its props and
  * the types those props use. Everything here needs aws-cdk-lib and constructs (peer dependencies); the CLI
- * (`sip-metrics` bin, dist/lambda/cli.js) never imports this module, so it runs without them.
+ * (`sip-metrics` bin, dist/lambda/cli/cli.js) never imports this module, so it runs without them.
  */
 export type { PeerMapSpec } from '../lambda/engine/peers.js';
 export {

@@ -1,12 +1,14 @@
 import type { Context, SQSBatchItemFailure, SQSBatchResponse } from 'aws-lambda';
+import pMap from 'p-map';
 import { CloudWatchSink, createCloudWatchClient } from './adapters/cloudwatch-sink.js';
 import { createDynamoDbClient, DynamoDbLedger } from './adapters/dynamodb-ledger.js';
 import { DynamoDbKeyProgressStore } from './adapters/key-progress-store.js';
 import { objectRefsOfBody, readInvocation } from './adapters/s3-events.js';
-import { createS3Client, type ObjectRef, S3ObjectSource } from './adapters/s3-source.js';
+import { createS3Client, S3ObjectSource } from './adapters/s3-source.js';
 import { readConfig } from './config.js';
 import { SipMetricsError } from './errors.js';
 import { logger } from './logger.js';
+import type { ObjectRef } from './ports.js';
 import { type RunScanDeps, runScan } from './run-scan.js';
 
 // Cold start: a bad configuration fails the init phase with one error listing every problem, and the SDK
@@ -55,18 +57,6 @@ const runAll = async (refs: readonly ObjectRef[], deps: RunScanDeps): Promise<vo
   for (const ref of refs) await runScan(ref, deps);
 };
 
-/** Maps over items with at most `limit` in flight. */
-const forEachLimited = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-};
-
 /**
  * Lambda entry point. SQS batches of S3 notifications report only the failed messages (ReportBatchItemFailures);
  * direct S3 notifications and EventBridge "Object Created" events throw so that Lambda retries the invocation.
@@ -85,13 +75,17 @@ export const handler = async (event: unknown, context?: Context): Promise<SQSBat
     return undefined;
   }
   const batchItemFailures: SQSBatchItemFailure[] = [];
-  await forEachLimited(invocation.messages, config.objectConcurrency, async (m) => {
-    try {
-      await runAll(objectRefsOfBody(m.body), deps);
-    } catch (e) {
-      logger.warn('message failed: SQS will deliver it again', { messageId: m.messageId, ...describeError(e) });
-      batchItemFailures.push({ itemIdentifier: m.messageId });
-    }
-  });
+  await pMap(
+    invocation.messages,
+    async (m) => {
+      try {
+        await runAll(objectRefsOfBody(m.body), deps);
+      } catch (e) {
+        logger.warn('message failed: SQS will deliver it again', { messageId: m.messageId, ...describeError(e) });
+        batchItemFailures.push({ itemIdentifier: m.messageId });
+      }
+    },
+    { concurrency: config.objectConcurrency },
+  );
   return { batchItemFailures };
 };

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { MetricSink } from './adapters/cloudwatch-sink.js';
-import { FAILED_BATCH_INDEX, type Ledger, type LedgerId } from './adapters/dynamodb-ledger.js';
-import type { KeyProgressStore } from './adapters/key-progress-store.js';
-import type { ObjectRef, ObjectSource } from './adapters/s3-source.js';
+import pMap from 'p-map';
+import { FAILED_BATCH_INDEX, type LedgerId } from './contract/ledger.js';
 import type { MetricDetail } from './contract/metrics.js';
 import { kpiRatios } from './engine/kpis.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
 import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError } from './errors.js';
-import { countVersion, type GrowthNote } from './growth/count-version.js';
+import { type CountedVersion, countVersion, type GrowthNote } from './growth/count-version.js';
 import { deltaPoints } from './growth/delta-points.js';
 import { type LogTimeZones, zoneForKey } from './log-time-zones.js';
-import type { LogSink } from './logger.js';
 import {
   fileFailedPoint,
   type MetricPoint,
@@ -20,6 +17,7 @@ import {
   processingLagPoint,
   toMetricPoints,
 } from './metrics/index.js';
+import type { ClaimResult, KeyProgressStore, Ledger, LogSink, MetricSink, ObjectRef, ObjectSource } from './ports.js';
 
 /** Everything runScan talks to, built once per container by the handler (or by a test). */
 export interface RunScanDeps {
@@ -126,36 +124,49 @@ const netCounts = (
   };
 };
 
-/** Sends the batches not acknowledged yet, at most `concurrency` at a time; the first error stops new sends. */
+/**
+ * Sends the batches not acknowledged yet, at most `concurrency` at a time. The first error stops new sends, and
+ * is thrown once the sends in flight have ended (so no send outlives the attempt that released the lease).
+ */
 const publishPending = async (
   pending: readonly number[],
   concurrency: number,
   sendOne: (index: number) => Promise<void>,
 ): Promise<void> => {
-  let next = 0;
-  const failure: { error?: unknown; failed: boolean } = { failed: false };
-  const worker = async (): Promise<void> => {
-    while (!failure.failed && next < pending.length) {
-      const index = pending[next++] ?? 0;
+  let failure: { readonly error: unknown } | undefined;
+  await pMap(
+    pending,
+    async (index) => {
+      if (failure !== undefined) return;
       try {
         await sendOne(index);
       } catch (e) {
-        if (!failure.failed) Object.assign(failure, { failed: true, error: e });
+        failure ??= { error: e };
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
-  if (failure.failed) throw failure.error;
+    },
+    { concurrency },
+  );
+  if (failure !== undefined) throw failure.error;
 };
 
-/**
- * The one composition: claim the object in the ledger, stream it through the engine, publish the batches
- * CloudWatch has not acknowledged yet, and mark the object done. Throws on transient errors (the caller lets
- * the delivery be retried); permanent input errors end as `failed`.
- */
-export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOutcome> => {
-  const now = deps.now ?? Date.now;
-  const { log, ledger, sink, source } = deps;
+/** The claim a version holds while it is counted and published. */
+type Claimed = Extract<ClaimResult, { kind: 'claimed' }>;
+
+/** One claimed version on its way through runScan: who holds it, since when, and for how long. */
+interface Attempt {
+  readonly ref: ObjectRef;
+  readonly id: LedgerId;
+  readonly owner: string;
+  readonly started: number;
+  readonly leaseMs: number;
+  readonly claim: Claimed;
+  readonly where: { readonly bucket: string; readonly key: string };
+  readonly deps: RunScanDeps;
+  readonly now: () => number;
+}
+
+/** A folder key or a zero-byte object holds nothing to count: skipped before any ledger write. */
+const skipReason = (ref: ObjectRef, log: LogSink): ScanOutcome | null => {
   const where = { bucket: ref.bucket, key: ref.key };
   if (ref.key.endsWith('/')) {
     log.info('skipped a folder key', where);
@@ -165,31 +176,51 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
     log.info('skipped a zero-byte object', where);
     return { status: 'skipped', reason: 'empty' };
   }
+  return null;
+};
 
-  let id: LedgerId = { bucket: ref.bucket, key: ref.key, versionId: ref.versionId, eTag: ref.eTag };
-  if (!ref.versionId && !ref.eTag) {
-    // every S3 notification names an ETag; an event without one is keyed by the object's current ETag
-    try {
-      id = { ...id, eTag: (await source.head(ref)).eTag };
-    } catch (e) {
-      const permanent = asPermanent(e);
-      if (permanent === null) throw e;
-      // no version to key a ledger item by: count the failure once per delivery
-      await sink.send([fileFailedPoint(now())]);
-      log.error('file failed permanently: not retried', {
-        ...where,
-        errorCode: permanent.code,
-        reason: permanent.message,
-      });
-      return { status: 'failed', errorCode: permanent.code };
-    }
+/**
+ * The ledger id of the version to count. Every S3 notification names an ETag; an event without one is keyed by
+ * the object's current ETag. An object gone before the HEAD has no version to key a ledger item by: its failure
+ * is counted once per delivery.
+ */
+const resolveVersion = async (
+  ref: ObjectRef,
+  deps: RunScanDeps,
+  now: () => number,
+): Promise<LedgerId | ScanOutcome> => {
+  const id: LedgerId = { bucket: ref.bucket, key: ref.key, versionId: ref.versionId, eTag: ref.eTag };
+  if (ref.versionId || ref.eTag) return id;
+  try {
+    return { ...id, eTag: (await deps.source.head(ref)).eTag };
+  } catch (e) {
+    const permanent = asPermanent(e);
+    if (permanent === null) throw e;
+    await deps.sink.send([fileFailedPoint(now())]);
+    deps.log.error('file failed permanently: not retried', {
+      bucket: ref.bucket,
+      key: ref.key,
+      errorCode: permanent.code,
+      reason: permanent.message,
+    });
+    return { status: 'failed', errorCode: permanent.code };
   }
+};
+
+/** Claims the version in the ledger: a finished version is a duplicate, one held by another invocation is retried later. */
+const claimVersion = async (
+  ref: ObjectRef,
+  id: LedgerId,
+  deps: RunScanDeps,
+  now: () => number,
+): Promise<Attempt | ScanOutcome> => {
+  const where = { bucket: ref.bucket, key: ref.key };
   const owner = randomUUID();
   const started = now();
   const leaseMs = deps.leaseMs();
-  const claim = await ledger.claim(id, owner, started, leaseMs);
+  const claim = await deps.ledger.claim(id, owner, started, leaseMs);
   if (claim.kind === 'done' || claim.kind === 'failed') {
-    log.info('duplicate delivery of a finished object: skipped', { ...where, previous: claim.kind });
+    deps.log.info('duplicate delivery of a finished object: skipped', { ...where, previous: claim.kind });
     return { status: 'duplicate', previous: claim.kind };
   }
   if (claim.kind === 'busy') {
@@ -200,127 +231,206 @@ export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOu
       { ...where, leaseExpiresAtMs: claim.leaseExpiresAtMs },
     );
   }
+  return { ref, id, owner, started, leaseMs, claim, where, deps, now };
+};
 
-  let calls = 0;
-  try {
-    const scanStarted = now();
-    // the scan options a whole upload gets (its LastModified completes the dates the log leaves out) are chosen in
-    // countVersion, which also scans a grown version's earlier part with those of the version that counted it
-    const counted = await countVersion(ref, id, owner, {
-      source,
-      keyProgress: deps.keyProgress,
-      log,
-      peers: deps.peers,
-      timeZone: zoneForKey(ref.key, deps.logTimeZones),
-      nowMs: started,
-      refTimeMs: claim.refTimeMs,
-      leaseMs,
-    });
-    const { result, minus } = counted;
-    const scanMs = Math.max(1, now() - scanStarted);
+/**
+ * Counts the claimed version. The scan options a whole upload gets (its LastModified completes the dates the log
+ * leaves out) are chosen in countVersion, which also scans a grown version's earlier part with those of the
+ * version that counted it.
+ */
+const scanVersion = async (a: Attempt): Promise<{ counted: CountedVersion; scanMs: number }> => {
+  const { deps, now } = a;
+  const scanStarted = now();
+  const counted = await countVersion(a.ref, a.id, a.owner, {
+    source: deps.source,
+    keyProgress: deps.keyProgress,
+    log: deps.log,
+    peers: deps.peers,
+    timeZone: zoneForKey(a.ref.key, deps.logTimeZones),
+    nowMs: a.started,
+    refTimeMs: a.claim.refTimeMs,
+    leaseMs: a.leaseMs,
+  });
+  return { counted, scanMs: Math.max(1, now() - scanStarted) };
+};
 
-    const uploadTimeMs = counted.times.uploadTimeMs ?? claim.refTimeMs;
-    const pointOptions = {
-      detail: deps.detail,
-      uploadTimeMs,
-      nowMs: claim.refTimeMs,
-      peerMetrics: deps.peerMetrics,
-      kpiMetrics: deps.kpiMetrics,
-    };
-    const converted = toMetricPoints(result, pointOptions);
-    if (converted.restampedResponses > 0) {
-      log.warn('log times outside the CloudWatch window: stamped with the processing time', {
-        ...where,
-        restampedResponses: converted.restampedResponses,
-        firstMinute: converted.restampedRange?.[0],
-        lastMinute: converted.restampedRange?.[1],
-      });
-    }
-    // a resumed version publishes what its scan counted beyond what the previous version's scan of the same bytes
-    // did, taken back where that version put it (its upload minute for untimed responses, its processing minute)
-    const counts =
-      minus === undefined
-        ? converted.points
-        : deltaPoints(
-            converted.points,
-            toMetricPoints(minus, {
-              ...pointOptions,
-              uploadTimeMs: counted.minusTimes?.uploadTimeMs ?? uploadTimeMs,
-              nowMs: counted.minusTimes?.nowMs ?? claim.refTimeMs,
-            }).points,
-          );
-    const points: MetricPoint[] = [...counts, processingLagPoint(uploadTimeMs, now())];
-    const batches = sink.plan(points);
-    const digest = planDigest(batches);
-    const ackedBefore = [...claim.acked].filter((i) => i !== FAILED_BATCH_INDEX);
-    if (ackedBefore.length > 0 && claim.planDigest !== digest) {
-      throw new PlanChangedError(
-        `s3://${ref.bucket}/${ref.key}: ${ackedBefore.length} metric batches were sent by an earlier attempt, but this ` +
-          'attempt computed different batches (METRIC_DETAIL or the engine changed in between); totals may be partial',
-        { ...where, ackedBefore: ackedBefore.length },
-      );
-    }
-    // A single batch is acknowledged by the same write that completes the file, so no state exists in which
-    // it is acknowledged but the file is not done: recording its plan would only cost a write.
-    const single = batches.length === 1 && ackedBefore.length === 0;
-    if (!single && claim.planDigest !== digest) await ledger.recordPlan(id, owner, digest, batches.length);
+/** What planPublish decided: the datums, their batches, and how many log times were restamped. */
+interface PublishPlan {
+  readonly points: readonly MetricPoint[];
+  readonly batches: readonly MetricPoint[][];
+  readonly restampedResponses: number;
+  /** One batch, acknowledged by the write that completes the file (no plan recorded, no separate ack). */
+  readonly single: boolean;
+}
 
-    const pending = batches.map((_, i) => i).filter((i) => !claim.acked.has(i));
-    await publishPending(pending, deps.publishConcurrency, async (i) => {
-      await sink.send(batches[i] ?? []);
-      calls++;
-      if (!single) await ledger.ack(id, owner, i);
-    });
-
-    const durationMs = now() - started;
-    const net = netCounts(result, minus);
-    const summary: FileSummary = {
+/**
+ * Turns the counts into datums and batches, and checks them against what an earlier attempt sent. A resumed
+ * version publishes what its scan counted beyond what the previous version's scan of the same bytes did, taken
+ * back where that version put it (its upload minute for untimed responses, its processing minute).
+ */
+const planPublish = async (a: Attempt, counted: CountedVersion): Promise<PublishPlan> => {
+  const { claim, where, deps, now } = a;
+  const uploadTimeMs = counted.times.uploadTimeMs ?? claim.refTimeMs;
+  const pointOptions = {
+    detail: deps.detail,
+    uploadTimeMs,
+    nowMs: claim.refTimeMs,
+    peerMetrics: deps.peerMetrics,
+    kpiMetrics: deps.kpiMetrics,
+  };
+  const converted = toMetricPoints(counted.result, pointOptions);
+  if (converted.restampedResponses > 0) {
+    deps.log.warn('log times outside the CloudWatch window: stamped with the processing time', {
       ...where,
-      bytes: net.bytes,
-      formats: result.formats,
-      responses: net.responses,
-      responsesByClass: net.byClass,
-      // a resumed version's ratios are those of the part it scanned (from its resume offset on)
-      kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) },
-      retransmittedResponses: net.retransmittedResponses,
-      anomalies: result.anomalies,
       restampedResponses: converted.restampedResponses,
-      untimedResponses: net.untimedResponses,
-      datums: points.length,
-      batches: batches.length,
-      calls,
-      attempt: claim.attempt,
-      durationMs,
-      mbPerSecond: Math.round((result.bytes / 1e6 / (scanMs / 1000)) * 10) / 10,
-      ...(counted.growth === undefined ? {} : { growth: counted.growth }),
-    };
-    // the key's progress is recorded (and the key freed) once every batch is acknowledged; a crash before the
-    // version is completed leaves the progress naming this version, and its retry counts from the same base again
-    await counted.commit(converted.restampedResponses > 0);
-    await ledger.complete(id, owner, now(), JSON.stringify(summary), single ? 0 : undefined);
-    log.info('file processed', { ...summary });
-    return { status: 'done', summary };
-  } catch (e) {
-    const permanent = asPermanent(e);
-    if (permanent === null) {
-      // the key's lease stays: only this version's retry may take it over at once (it may have published batches)
-      if (!(e instanceof SipMetricsError && e.code === 'LEASE_LOST')) await ledger.release(id, owner);
-      throw e;
-    }
-    await deps.keyProgress?.release(ref.bucket, ref.key, owner);
-    // the FilesFailed datum goes through the ledger too, so a crash here does not count the file twice
-    if (!claim.acked.has(FAILED_BATCH_INDEX)) {
-      await sink.send([fileFailedPoint(claim.refTimeMs)]);
-      await ledger.ack(id, owner, FAILED_BATCH_INDEX);
-    }
-    await ledger.fail(id, owner, now(), permanent.code, permanent.message);
-    log.error('file failed permanently: not retried', {
-      ...where,
-      errorCode: permanent.code,
-      reason: permanent.message,
-      attempt: claim.attempt,
-      calls,
+      firstMinute: converted.restampedRange?.[0],
+      lastMinute: converted.restampedRange?.[1],
     });
-    return { status: 'failed', errorCode: permanent.code };
+  }
+  const counts =
+    counted.minus === undefined
+      ? converted.points
+      : deltaPoints(
+          converted.points,
+          toMetricPoints(counted.minus, {
+            ...pointOptions,
+            uploadTimeMs: counted.minusTimes?.uploadTimeMs ?? uploadTimeMs,
+            nowMs: counted.minusTimes?.nowMs ?? claim.refTimeMs,
+          }).points,
+        );
+  const points: MetricPoint[] = [...counts, processingLagPoint(uploadTimeMs, now())];
+  const batches = deps.sink.plan(points);
+  const digest = planDigest(batches);
+  const ackedBefore = [...claim.acked].filter((i) => i !== FAILED_BATCH_INDEX);
+  if (ackedBefore.length > 0 && claim.planDigest !== digest) {
+    throw new PlanChangedError(
+      `s3://${where.bucket}/${where.key}: ${ackedBefore.length} metric batches were sent by an earlier attempt, but this ` +
+        'attempt computed different batches (METRIC_DETAIL or the engine changed in between); totals may be partial',
+      { ...where, ackedBefore: ackedBefore.length },
+    );
+  }
+  // A single batch is acknowledged by the same write that completes the file, so no state exists in which
+  // it is acknowledged but the file is not done: recording its plan would only cost a write.
+  const single = batches.length === 1 && ackedBefore.length === 0;
+  if (!single && claim.planDigest !== digest) await deps.ledger.recordPlan(a.id, a.owner, digest, batches.length);
+  return { points, batches, restampedResponses: converted.restampedResponses, single };
+};
+
+/** Sends the batches not acknowledged yet, `publishConcurrency` at a time; `sent.calls` counts the calls made (also when one fails). */
+const publishBatches = async (a: Attempt, plan: PublishPlan, sent: { calls: number }): Promise<void> => {
+  const { deps } = a;
+  const pending = plan.batches.map((_, i) => i).filter((i) => !a.claim.acked.has(i));
+  await publishPending(pending, deps.publishConcurrency, async (i) => {
+    await deps.sink.send(plan.batches[i] ?? []);
+    sent.calls++;
+    if (!plan.single) await deps.ledger.ack(a.id, a.owner, i);
+  });
+};
+
+/** The file summary logged and stored once the version is done. */
+const summarize = (
+  a: Attempt,
+  counted: CountedVersion,
+  plan: PublishPlan,
+  calls: number,
+  scanMs: number,
+  durationMs: number,
+): FileSummary => {
+  const { result, minus } = counted;
+  const net = netCounts(result, minus);
+  return {
+    ...a.where,
+    bytes: net.bytes,
+    formats: result.formats,
+    responses: net.responses,
+    responsesByClass: net.byClass,
+    // a resumed version's ratios are those of the part it scanned (from its resume offset on)
+    kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) },
+    retransmittedResponses: net.retransmittedResponses,
+    anomalies: result.anomalies,
+    restampedResponses: plan.restampedResponses,
+    untimedResponses: net.untimedResponses,
+    datums: plan.points.length,
+    batches: plan.batches.length,
+    calls,
+    attempt: a.claim.attempt,
+    durationMs,
+    mbPerSecond: Math.round((result.bytes / 1e6 / (scanMs / 1000)) * 10) / 10,
+    ...(counted.growth === undefined ? {} : { growth: counted.growth }),
+  };
+};
+
+/**
+ * Records the key's progress and marks the version done. The key's progress is recorded (and the key freed) once
+ * every batch is acknowledged; a crash before the version is completed leaves the progress naming this version,
+ * and its retry counts from the same base again.
+ */
+const completeVersion = async (
+  a: Attempt,
+  counted: CountedVersion,
+  plan: PublishPlan,
+  summary: FileSummary,
+): Promise<ScanOutcome> => {
+  const { deps, now } = a;
+  await counted.commit(plan.restampedResponses > 0);
+  await deps.ledger.complete(a.id, a.owner, now(), JSON.stringify(summary), plan.single ? 0 : undefined);
+  deps.log.info('file processed', { ...summary });
+  return { status: 'done', summary };
+};
+
+/**
+ * Ends an attempt that threw. A transient error is thrown again for the delivery to be retried (the lease is
+ * released first, unless it was lost); a permanent input error is counted once and recorded as `failed`.
+ */
+const failVersion = async (a: Attempt, e: unknown, calls: number): Promise<ScanOutcome> => {
+  const { deps, now } = a;
+  const permanent = asPermanent(e);
+  if (permanent === null) {
+    // the key's lease stays: only this version's retry may take it over at once (it may have published batches)
+    if (!(e instanceof SipMetricsError && e.code === 'LEASE_LOST')) await deps.ledger.release(a.id, a.owner);
+    throw e;
+  }
+  await deps.keyProgress?.release(a.ref.bucket, a.ref.key, a.owner);
+  // the FilesFailed datum goes through the ledger too, so a crash here does not count the file twice
+  if (!a.claim.acked.has(FAILED_BATCH_INDEX)) {
+    await deps.sink.send([fileFailedPoint(a.claim.refTimeMs)]);
+    await deps.ledger.ack(a.id, a.owner, FAILED_BATCH_INDEX);
+  }
+  await deps.ledger.fail(a.id, a.owner, now(), permanent.code, permanent.message);
+  deps.log.error('file failed permanently: not retried', {
+    ...a.where,
+    errorCode: permanent.code,
+    reason: permanent.message,
+    attempt: a.claim.attempt,
+    calls,
+  });
+  return { status: 'failed', errorCode: permanent.code };
+};
+
+const isOutcome = (v: object): v is ScanOutcome => 'status' in v;
+
+/**
+ * The one composition: claim the object in the ledger, stream it through the engine, publish the batches
+ * CloudWatch has not acknowledged yet, and mark the object done. Throws on transient errors (the caller lets
+ * the delivery be retried); permanent input errors end as `failed`.
+ */
+export const runScan = async (ref: ObjectRef, deps: RunScanDeps): Promise<ScanOutcome> => {
+  const now = deps.now ?? Date.now;
+  const skipped = skipReason(ref, deps.log);
+  if (skipped !== null) return skipped;
+  const id = await resolveVersion(ref, deps, now);
+  if (isOutcome(id)) return id;
+  const attempt = await claimVersion(ref, id, deps, now);
+  if (isOutcome(attempt)) return attempt;
+  const sent = { calls: 0 };
+  try {
+    const { counted, scanMs } = await scanVersion(attempt);
+    const plan = await planPublish(attempt, counted);
+    await publishBatches(attempt, plan, sent);
+    const summary = summarize(attempt, counted, plan, sent.calls, scanMs, now() - attempt.started);
+    return await completeVersion(attempt, counted, plan, summary);
+  } catch (e) {
+    return failVersion(attempt, e, sent.calls);
   }
 };

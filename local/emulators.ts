@@ -11,8 +11,8 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { type FunctionSettings, functionSettingsEnvironment } from '../infra/function-environment.js';
 import { FUNCTION_ENV, LEDGER_PARTITION_KEY } from '../lambda/contract/index.js';
-import { type LocalCloudWatch, startLocalCloudWatch } from './cloudwatch-server.js';
 import { closeServer, LOOPBACK, listenOn, whenListening } from './listen.js';
+import { type LoopbackCloudWatch, startLoopbackCloudWatch } from './loopback-cloudwatch.js';
 
 /** s3rver accepts only its own fixed credentials; dynalite and the local CloudWatch accept any. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -168,7 +168,7 @@ export interface LocalServicesOptions {
 export interface LocalServices {
   readonly s3: LocalS3;
   readonly dynamoDb: LocalDynamoDb;
-  readonly cloudWatch: LocalCloudWatch;
+  readonly cloudWatch: LoopbackCloudWatch;
   readonly bucket: string;
   readonly table: string;
   /** Stops the three servers, closing every connection they hold. */
@@ -190,7 +190,7 @@ export const startLocalServices = async (o: LocalServicesOptions): Promise<Local
       ...(o.dynamoDbPath === undefined ? {} : { path: o.dynamoDbPath }),
     });
     started.push(dynamoDb);
-    const cloudWatch = await startLocalCloudWatch({
+    const cloudWatch = await startLoopbackCloudWatch({
       port: o.ports.cloudWatch,
       portOption: PORT_OPTIONS.cloudWatch,
       ...(o.cloudWatchDataFile === undefined ? {} : { dataFile: o.cloudWatchDataFile }),

@@ -8,7 +8,6 @@ import type { MinuteCounts } from '../infra/evaluate-alarms.js';
 import type { AlarmJudgement, LocalAlarmRule } from './alarm-status.js';
 import { listBucket } from './bucket-listing.js';
 import { createBucketUploader, uploadExamples, watchDropFolderUploads } from './bucket-uploads.js';
-import type { ClassTotals, LocalCloudWatch } from './cloudwatch-server.js';
 import { acquireLock } from './data-dir-lock.js';
 import type { QueueDepth } from './delivery-queue.js';
 import type { DropFolder } from './drop-folder.js';
@@ -24,6 +23,7 @@ import { createFileStatusList, type FileStatus } from './file-status.js';
 import { type LambdaRuntime, startLambdaRuntime } from './lambda-runtime.js';
 import { type LedgerRow, releaseClaims, scanLedger } from './ledger-rows.js';
 import { createLocalEvents, type LocalEvent } from './local-events.js';
+import type { ClassTotals, LoopbackCloudWatch } from './loopback-cloudwatch.js';
 import { createMetricsView, type KpiLine, type PeerTotals } from './metrics-view.js';
 import { notNotifiedReason, startObjectProcessing } from './object-processing.js';
 import { matchesNotificationFilter } from './s3-notifications.js';
@@ -122,7 +122,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
     await releaseLock();
     throw e;
   }
-  const cloudWatch: LocalCloudWatch = services.cloudWatch;
+  const cloudWatch: LoopbackCloudWatch = services.cloudWatch;
   const s3: S3Client = createLocalS3Client(services.s3.url);
   const ddb: DynamoDBClient = createLocalDynamoDbClient(services.dynamoDb.url);
 

@@ -1,10 +1,10 @@
 import type { AlarmState, MinuteCounts } from '../infra/evaluate-alarms.js';
+import { rankPeers } from '../lambda/cli/report/format-peers.js';
 import { zeroClassCounts } from '../lambda/contract/classes.js';
 import { addCounts, type KpiCounts, kpiRatios, zeroCounts } from '../lambda/engine/kpis.js';
-import { rankPeers } from '../lambda/report/format-peers.js';
 import { type AlarmJudgement, judgeAlarms, type LocalAlarmRule } from './alarm-status.js';
-import type { ClassTotals, LocalCloudWatch } from './cloudwatch-server.js';
 import type { LocalEvent } from './local-events.js';
+import type { ClassTotals, LoopbackCloudWatch } from './loopback-cloudwatch.js';
 
 /** Minutes of data the "last minutes" view sums. */
 export const RECENT_MINUTES = 5;
@@ -78,7 +78,7 @@ const recentOf = (series: readonly MinuteCounts[], clockNewest: number | undefin
 };
 
 export const createMetricsView = (o: {
-  readonly cloudWatch: LocalCloudWatch;
+  readonly cloudWatch: LoopbackCloudWatch;
   readonly namespace: string;
   readonly rules: readonly LocalAlarmRule[];
   readonly emit: (event: LocalEvent) => void;

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { StackConfig } from '../infra/config.js';
 import { MAX_RECEIVE_COUNT } from '../infra/defaults.js';
-import { ledgerKey } from '../lambda/adapters/dynamodb-ledger.js';
+import { ledgerKey } from '../lambda/contract/ledger.js';
 import { type BatchReport, createDeliveryQueue, type QueueDepth } from './delivery-queue.js';
 import type { LocalS3 } from './emulators.js';
 import { LocalStackError } from './errors.js';

@@ -1,10 +1,10 @@
 import { RESPONSE_CLASSES, type ResponseClass, type SpikeAlarmRule } from '../infra/alarm-rules.js';
 import type { AlarmState } from '../infra/evaluate-alarms.js';
 import { type AlarmStatus, isKpiRule, type LocalAlarmRule } from './alarm-status.js';
-import type { ClassTotals } from './cloudwatch-server.js';
 import { FINAL_STATES, type FileStatus } from './file-status.js';
 import type { LocalEvent } from './local-events.js';
 import type { LocalSnapshot } from './local-stack.js';
+import type { ClassTotals } from './loopback-cloudwatch.js';
 import { type KpiLine, type PeerTotals, RECENT_MINUTES } from './metrics-view.js';
 
 /** What the header says about the running stack. */

@@ -12,7 +12,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { CONTEXT_PREFIX, readStackConfig, type StackConfig } from '../infra/config.js';
-import { listFilesBelow } from '../lambda/adapters/list-files.js';
+import { listFilesBelow } from '../lambda/cli/list-files.js';
 import { SipMetricsError } from '../lambda/errors.js';
 import { EXIT } from '../lambda/exit-codes.js';
 import { DEFAULT_PORTS, type LocalPorts } from './emulators.js';

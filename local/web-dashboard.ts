@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { buildAllSpikeAlarmRules, buildKpiAlarmRules } from '../infra/alarm-rules.js';
 import type { StackConfig } from '../infra/config.js';
 import { dashboardWidgets, widgetConditionsOf } from '../infra/dashboard-widgets.js';
-import { renderReportHtml, renderReportMain } from '../lambda/report/render-html.js';
-import type { ReportModel } from '../lambda/report/report-model.js';
+import { renderReportHtml, renderReportMain } from '../lambda/cli/report/render-html.js';
+import type { ReportModel } from '../lambda/cli/report/report-model.js';
 import { closeServer, LOOPBACK, listenOn } from './listen.js';
 import type { LocalStack } from './local-stack.js';
 import { breakdownsOf, type DatumBreakdowns, reportModelFromLocal } from './web-model.js';

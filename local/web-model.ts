@@ -1,11 +1,17 @@
 import { RESPONSE_CLASSES, type ResponseClass } from '../infra/alarm-rules.js';
 import type { MetricDetail } from '../infra/defaults.js';
+import {
+  alarmViews,
+  type FileView,
+  type KpiView,
+  type ReportModel,
+  topPeers,
+} from '../lambda/cli/report/report-model.js';
 import type { DelaySummary } from '../lambda/engine/delay-histogram.js';
 import { addCounts, type KpiCounts, kpiRatios, zeroCounts } from '../lambda/engine/kpis.js';
 import type { ClassCounts } from '../lambda/engine/tally.js';
-import { alarmViews, type FileView, type KpiView, type ReportModel, topPeers } from '../lambda/report/report-model.js';
-import type { RecordedDatum } from './cloudwatch-server.js';
 import type { LocalSnapshot } from './local-stack.js';
+import type { RecordedDatum } from './loopback-cloudwatch.js';
 
 const zeroClasses = (): ClassCounts => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 });
 

@@ -1,13 +1,13 @@
 /**
  * `npm run schema`: writes the JSON Schema of `sip-metrics scan --json` lines, generated from the zod schema in
- * lambda/report/scan-result-schema.ts, to schema/scan-result.schema.json (checked in and shipped, so consumers in
- * any language can validate the output). test/unit/report/scan-result-schema.test.ts fails while the file is stale.
+ * lambda/cli/report/scan-result-schema.ts, to schema/scan-result.schema.json (checked in and shipped, so consumers in
+ * any language can validate the output). test/unit/cli/report/scan-result-schema.test.ts fails while the file is stale.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scanResultJsonSchema } from '../lambda/report/scan-result-schema.js';
+import { scanResultJsonSchema } from '../lambda/cli/report/scan-result-schema.js';
 
 const target = fileURLToPath(new URL('../schema/scan-result.schema.json', import.meta.url));
 await mkdir(dirname(target), { recursive: true });

@@ -9,14 +9,7 @@ import {
 import { MetricsRejectedError } from '../errors.js';
 import type { MetricPoint } from '../metrics/metric-point.js';
 import { planBatches } from '../metrics/plan-batches.js';
-
-/** Sends metric datums; batches are planned up front so a redelivery can skip the acknowledged ones. */
-export interface MetricSink {
-  /** Splits datums into calls within the API limits; the same datums always give the same batches. */
-  plan(points: readonly MetricPoint[]): MetricPoint[][];
-  /** Sends one batch in one PutMetricData call (the SDK retries throttling and 5xx with backoff). */
-  send(batch: readonly MetricPoint[]): Promise<void>;
-}
+import type { MetricSink } from '../ports.js';
 
 const toDatum = (p: MetricPoint): MetricDatum => ({
   MetricName: p.MetricName,

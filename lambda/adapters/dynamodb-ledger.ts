@@ -5,60 +5,32 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { LEDGER_TTL_ATTRIBUTE, LEDGER_PARTITION_KEY as PK } from '../contract/ledger.js';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { LEDGER_TTL_ATTRIBUTE, type LedgerId, ledgerKey, LEDGER_PARTITION_KEY as PK } from '../contract/ledger.js';
 import { LeaseLostError } from '../errors.js';
-
-/** Which object version a ledger item is about. */
-export interface LedgerId {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId?: string;
-  readonly eTag?: string;
-}
-
-/** What a claim found. */
-export type ClaimResult =
-  | {
-      readonly kind: 'claimed';
-      /** Processing time fixed at the first claim: every attempt stamps the same datums the same way. */
-      readonly refTimeMs: number;
-      readonly attempt: number;
-      /** Batch indexes CloudWatch acknowledged in earlier attempts. */
-      readonly acked: ReadonlySet<number>;
-      readonly planDigest?: string;
-    }
-  | { readonly kind: 'done'; readonly summary: string }
-  | { readonly kind: 'failed'; readonly errorCode: string }
-  | { readonly kind: 'busy'; readonly leaseExpiresAtMs: number };
-
-/** Exactly-once bookkeeping of objects; every write is conditional on the caller holding the lease. */
-export interface Ledger {
-  claim(id: LedgerId, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult>;
-  recordPlan(id: LedgerId, owner: string, digest: string, batchCount: number): Promise<void>;
-  ack(id: LedgerId, owner: string, batchIndex: number): Promise<void>;
-  /** Marks the object done; `ackBatch` acknowledges a last batch in the same write. */
-  complete(id: LedgerId, owner: string, nowMs: number, summary: string, ackBatch?: number): Promise<void>;
-  fail(id: LedgerId, owner: string, nowMs: number, errorCode: string, message: string): Promise<void>;
-  /** Lets a retry take over at once after a transient failure (best effort). */
-  release(id: LedgerId, owner: string): Promise<void>;
-}
-
-/** Batch index that stands for the FilesFailed datum of a file that could not be read. */
-export const FAILED_BATCH_INDEX = -1;
-
-/** The partition key value: bucket, key, and the version id (versioned buckets) or the ETag. */
-export const ledgerKey = (id: LedgerId): string => {
-  const version = id.versionId ? `v=${id.versionId}` : id.eTag ? `e=${id.eTag}` : 'latest';
-  // "\n" cannot appear in a bucket name and is rare in keys: it keeps bucket/key/version unambiguous
-  return `${id.bucket}\n${id.key}\n${version}`;
-};
+import type { ClaimResult, Ledger } from '../ports.js';
 
 /** Creates the container's DynamoDB client; the SDK honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DYNAMODB. */
 export const createDynamoDbClient = (): DynamoDBClient => new DynamoDBClient({});
 
-const s = (v: string): AttributeValue => ({ S: v });
-const n = (v: number): AttributeValue => ({ N: String(v) });
-const itemKey = (id: LedgerId): Record<string, AttributeValue> => ({ [PK]: s(ledgerKey(id)) });
+const itemKey = (id: LedgerId): Record<string, AttributeValue> => marshall({ [PK]: ledgerKey(id) });
+
+/** The attributes of a version item this adapter reads back (see the writes below). */
+interface LedgerItem {
+  readonly status?: string;
+  readonly refTimeMs?: number;
+  readonly attempts?: number;
+  readonly ackedBatches?: ReadonlySet<number>;
+  readonly planDigest?: string;
+  readonly leaseExpiresAtMs?: number;
+  readonly summary?: string;
+  readonly errorCode?: string;
+}
+
+const readItem = (attributes: Record<string, AttributeValue>): LedgerItem => unmarshall(attributes) as LedgerItem;
+
+/** A scalar, or a number set (`new Set([1])`, an NS): what the update expressions below are given. */
+type Value = string | number | ReadonlySet<number>;
 
 const MS_PER_DAY = 86_400_000;
 
@@ -84,61 +56,71 @@ export class DynamoDbLedger implements Ledger {
               'refTimeMs = if_not_exists(refTimeMs, :now), s3Bucket = :bucket, objectKey = :key, ' +
               `objectVersion = :version, ${LEDGER_TTL_ATTRIBUTE} = :ttl ADD attempts :one`,
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':claimed': s('claimed'),
-              ':now': n(nowMs),
-              ':owner': s(owner),
-              ':exp': n(nowMs + leaseMs),
-              ':bucket': s(id.bucket),
-              ':key': s(id.key),
-              ':version': s(id.versionId ? `version ${id.versionId}` : `etag ${id.eTag ?? 'unknown'}`),
+            ExpressionAttributeValues: marshall({
+              ':claimed': 'claimed',
+              ':now': nowMs,
+              ':owner': owner,
+              ':exp': nowMs + leaseMs,
+              ':bucket': id.bucket,
+              ':key': id.key,
+              ':version': id.versionId ? `version ${id.versionId}` : `etag ${id.eTag ?? 'unknown'}`,
               // TTL attributes are epoch seconds (DynamoDB developer guide, "Time to Live")
-              ':ttl': n(Math.floor((nowMs + this.ttlDays * MS_PER_DAY) / 1000)),
-              ':one': n(1),
-            },
+              ':ttl': Math.floor((nowMs + this.ttlDays * MS_PER_DAY) / 1000),
+              ':one': 1,
+            }),
             ReturnValues: 'ALL_NEW',
+            // the item that failed the condition comes back with the error: no second read to learn why
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        const item = out.Attributes ?? {};
+        const item = readItem(out.Attributes ?? {});
         return {
           kind: 'claimed',
-          refTimeMs: Number(item.refTimeMs?.N ?? nowMs),
-          attempt: Number(item.attempts?.N ?? 1),
-          acked: new Set((item.ackedBatches?.NS ?? []).map(Number)),
-          planDigest: item.planDigest?.S,
+          refTimeMs: item.refTimeMs ?? nowMs,
+          attempt: item.attempts ?? 1,
+          acked: new Set(item.ackedBatches ?? []),
+          planDigest: item.planDigest,
         };
       } catch (e) {
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        const found = e.Item ?? (await this.read(id));
+        if (found === undefined) continue;
+        const item = readItem(found);
+        if (item.status === 'done') return { kind: 'done', summary: item.summary ?? '{}' };
+        if (item.status === 'failed') return { kind: 'failed', errorCode: item.errorCode ?? 'UNKNOWN' };
+        const exp = item.leaseExpiresAtMs ?? 0;
+        if (exp >= nowMs) return { kind: 'busy', leaseExpiresAtMs: exp };
       }
-      const cur = await this.client.send(
-        new GetItemCommand({ TableName: this.table, Key: itemKey(id), ConsistentRead: true }),
-      );
-      const item = cur.Item;
-      if (item === undefined) continue;
-      const status = item.status?.S;
-      if (status === 'done') return { kind: 'done', summary: item.summary?.S ?? '{}' };
-      if (status === 'failed') return { kind: 'failed', errorCode: item.errorCode?.S ?? 'UNKNOWN' };
-      const exp = Number(item.leaseExpiresAtMs?.N ?? 0);
-      if (exp >= nowMs) return { kind: 'busy', leaseExpiresAtMs: exp };
     }
     return { kind: 'busy', leaseExpiresAtMs: nowMs };
   }
 
+  /**
+   * The item as it is now. DynamoDB returns the item with a failed condition (ReturnValuesOnConditionCheckFailure);
+   * dynalite, the emulator of the tests and the local stack, does not, so the item is read once more there.
+   */
+  private async read(id: LedgerId): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: itemKey(id), ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
   async recordPlan(id: LedgerId, owner: string, digest: string, batchCount: number): Promise<void> {
     await this.ownedUpdate(id, owner, 'SET planDigest = :digest, batchCount = :count', {
-      ':digest': s(digest),
-      ':count': n(batchCount),
+      ':digest': digest,
+      ':count': batchCount,
     });
   }
 
   async ack(id: LedgerId, owner: string, batchIndex: number): Promise<void> {
     // ADD to a number set is idempotent and commutes: concurrent sends each add their own index
-    await this.ownedUpdate(id, owner, 'ADD ackedBatches :idx', { ':idx': { NS: [String(batchIndex)] } });
+    await this.ownedUpdate(id, owner, 'ADD ackedBatches :idx', { ':idx': new Set([batchIndex]) });
   }
 
   async complete(id: LedgerId, owner: string, nowMs: number, summary: string, ackBatch?: number): Promise<void> {
-    const values: Record<string, AttributeValue> = { ':done': s('done'), ':summary': s(summary), ':now': n(nowMs) };
-    if (ackBatch !== undefined) values[':idx'] = { NS: [String(ackBatch)] };
+    const values: Record<string, Value> = { ':done': 'done', ':summary': summary, ':now': nowMs };
+    if (ackBatch !== undefined) values[':idx'] = new Set([ackBatch]);
     await this.ownedUpdate(
       id,
       owner,
@@ -154,24 +136,19 @@ export class DynamoDbLedger implements Ledger {
       owner,
       'SET #status = :failed, errorCode = :code, errorMessage = :msg, finishedAtMs = :now ' +
         'REMOVE leaseOwner, leaseExpiresAtMs',
-      { ':failed': s('failed'), ':code': s(errorCode), ':msg': s(message.slice(0, 1000)), ':now': n(nowMs) },
+      { ':failed': 'failed', ':code': errorCode, ':msg': message.slice(0, 1000), ':now': nowMs },
     );
   }
 
   async release(id: LedgerId, owner: string): Promise<void> {
     try {
-      await this.ownedUpdate(id, owner, 'SET leaseExpiresAtMs = :zero', { ':zero': n(0) });
+      await this.ownedUpdate(id, owner, 'SET leaseExpiresAtMs = :zero', { ':zero': 0 });
     } catch {
       // the lease expires on its own; releasing early only shortens the wait of the retry
     }
   }
 
-  private async ownedUpdate(
-    id: LedgerId,
-    owner: string,
-    update: string,
-    values: Record<string, AttributeValue>,
-  ): Promise<void> {
+  private async ownedUpdate(id: LedgerId, owner: string, update: string, values: Record<string, Value>): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -180,7 +157,7 @@ export class DynamoDbLedger implements Ledger {
           ConditionExpression: 'leaseOwner = :owner AND #status = :claimedStatus',
           UpdateExpression: update,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ...values, ':owner': s(owner), ':claimedStatus': s('claimed') },
+          ExpressionAttributeValues: marshall({ ...values, ':owner': owner, ':claimedStatus': 'claimed' }),
         }),
       );
     } catch (e) {

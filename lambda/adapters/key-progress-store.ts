@@ -5,66 +5,31 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { LEDGER_TTL_ATTRIBUTE, LEDGER_PARTITION_KEY as PK } from '../contract/ledger.js';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { LEDGER_TTL_ATTRIBUTE, LEDGER_PARTITION_KEY as PK, progressKey } from '../contract/ledger.js';
 import { LeaseLostError } from '../errors.js';
 import type { KeyProgress } from '../growth/growing-scan.js';
-
-/** What the key item held when this version took the key. */
-export type KeyHold =
-  | {
-      readonly kind: 'held';
-      /** Progress after the last version committed for this key. */
-      readonly progress?: KeyProgress;
-      /** The progress that last version was counted from (its retry must count from the same place). */
-      readonly base?: KeyProgress;
-      /** Ledger key of the version that committed `progress`. */
-      readonly committedBy?: string;
-      /** Another version whose lease on the key ran out before it committed: it may have published part of its counts. */
-      readonly abandonedBy?: string;
-    }
-  | { readonly kind: 'busy'; readonly heldBy: string; readonly leaseExpiresAtMs: number };
-
-/** Per bucket+key progress of growing logs; one lease per key serialises the versions of one key. */
-export interface KeyProgressStore {
-  /**
-   * Takes the key for the version `versionTag` (whose ledger claim the caller holds). The key is free, its lease
-   * ran out, or the same version holds it: a retry of a version that crashed takes the key over at once, since the
-   * version's own claim already proves the earlier attempt is gone.
-   */
-  acquire(
-    bucket: string,
-    key: string,
-    versionTag: string,
-    owner: string,
-    nowMs: number,
-    leaseMs: number,
-  ): Promise<KeyHold>;
-  /**
-   * Records the progress after `versionTag`, counted from `base`, and frees the key; fails with LEASE_LOST when the
-   * key was taken over.
-   */
-  commit(
-    bucket: string,
-    key: string,
-    versionTag: string,
-    owner: string,
-    progress: KeyProgress | undefined,
-    base: KeyProgress | undefined,
-  ): Promise<void>;
-  /** Lets the next version of the key go (best effort). */
-  release(bucket: string, key: string, owner: string): Promise<void>;
-}
+import type { KeyHold, KeyProgressStore } from '../ports.js';
 
 const MS_PER_DAY = 86_400_000;
 
-const s = (v: string): AttributeValue => ({ S: v });
-const n = (v: number): AttributeValue => ({ N: String(v) });
+/** The attributes of a key item (and of the version item holding it) this store reads back. */
+interface KeyItem {
+  readonly keyLeaseVersion?: string;
+  readonly keyLeaseExpiresAtMs?: number;
+  readonly keyProgress?: string;
+  readonly baseProgress?: string;
+  readonly committedBy?: string;
+  readonly status?: string;
+}
 
-/** The key item's partition key: beside the per-version items (`bucket\nkey\nv=...` or `e=...`) of the same table. */
-export const progressKey = (bucket: string, key: string): string => `${bucket}\n${key}\nprogress`;
+const readItem = (attributes: Record<string, AttributeValue> | undefined): KeyItem | undefined =>
+  attributes === undefined ? undefined : (unmarshall(attributes) as KeyItem);
 
-const parse = (v: AttributeValue | undefined): KeyProgress | undefined =>
-  v?.S === undefined ? undefined : (JSON.parse(v.S) as KeyProgress);
+const parse = (v: string | undefined): KeyProgress | undefined =>
+  v === undefined ? undefined : (JSON.parse(v) as KeyProgress);
+
+const itemKey = (pk: string): Record<string, AttributeValue> => marshall({ [PK]: pk });
 
 /** KeyProgressStore on the ledger table (no new table, no new permission). */
 export class DynamoDbKeyProgressStore implements KeyProgressStore {
@@ -74,80 +39,71 @@ export class DynamoDbKeyProgressStore implements KeyProgressStore {
     private readonly ttlDays: number,
   ) {}
 
-  async acquire(
-    bucket: string,
-    key: string,
-    versionTag: string,
-    owner: string,
-    nowMs: number,
-    leaseMs: number,
-  ): Promise<KeyHold> {
+  // the parameters are the port's (lambda/ports.ts documents them)
+  async acquire(...args: Parameters<KeyProgressStore['acquire']>): Promise<KeyHold> {
+    const [bucket, key, versionTag, owner, nowMs, leaseMs] = args;
     let finishedHolder: string | undefined;
     for (let round = 0; round < 2; round++) {
       try {
         const out = await this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
-            Key: { [PK]: s(progressKey(bucket, key)) },
+            Key: itemKey(progressKey(bucket, key)),
             ConditionExpression:
               'attribute_not_exists(keyLeaseOwner) OR keyLeaseExpiresAtMs < :now OR keyLeaseVersion = :tag' +
               (finishedHolder === undefined ? '' : ' OR keyLeaseVersion = :finished'),
             // the item lives as long as the version items (LEDGER_TTL_DAYS after the key's last version)
             UpdateExpression: `SET keyLeaseOwner = :owner, keyLeaseVersion = :tag, keyLeaseExpiresAtMs = :exp, ${LEDGER_TTL_ATTRIBUTE} = :ttl`,
-            ExpressionAttributeValues: {
-              ':owner': s(owner),
-              ':tag': s(versionTag),
-              ':now': n(nowMs),
-              ':exp': n(nowMs + leaseMs),
-              ':ttl': n(Math.floor((nowMs + this.ttlDays * MS_PER_DAY) / 1000)),
-              ...(finishedHolder === undefined ? {} : { ':finished': s(finishedHolder) }),
-            },
+            ExpressionAttributeValues: marshall({
+              ':owner': owner,
+              ':tag': versionTag,
+              ':now': nowMs,
+              ':exp': nowMs + leaseMs,
+              ':ttl': Math.floor((nowMs + this.ttlDays * MS_PER_DAY) / 1000),
+              ...(finishedHolder === undefined ? {} : { ':finished': finishedHolder }),
+            }),
             ReturnValues: 'ALL_OLD',
+            // the key item that failed the condition comes back with the error: it names the holder
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        const item = out.Attributes ?? {};
-        const before = item.keyLeaseVersion?.S;
+        const item = readItem(out.Attributes) ?? {};
+        const before = item.keyLeaseVersion;
         const abandoned = before !== undefined && before !== versionTag && before !== finishedHolder;
         return {
           kind: 'held',
           progress: parse(item.keyProgress),
           base: parse(item.baseProgress),
-          committedBy: item.committedBy?.S,
-          ...(abandoned && item.committedBy?.S !== before ? { abandonedBy: before } : {}),
+          committedBy: item.committedBy,
+          ...(abandoned && item.committedBy !== before ? { abandonedBy: before } : {}),
         };
       } catch (e) {
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        // dynalite (tests, local stack) returns no item with the error: read it there
+        const item = readItem(e.Item ?? (await this.get(progressKey(bucket, key))));
+        const heldBy = item?.keyLeaseVersion ?? 'unknown';
+        // a holder that finished (a crash between its last ledger write and its release) holds nothing any more
+        const status = readItem(await this.get(heldBy))?.status;
+        if (round === 0 && (status === 'done' || status === 'failed')) {
+          finishedHolder = heldBy;
+          continue;
+        }
+        return { kind: 'busy', heldBy, leaseExpiresAtMs: item?.keyLeaseExpiresAtMs ?? nowMs + leaseMs };
       }
-      const item = await this.get(progressKey(bucket, key));
-      const heldBy = item?.keyLeaseVersion?.S ?? 'unknown';
-      // a holder that finished (a crash between its last ledger write and its release) holds nothing any more
-      const holder = await this.get(heldBy);
-      const status = holder?.status?.S;
-      if (round === 0 && (status === 'done' || status === 'failed')) {
-        finishedHolder = heldBy;
-        continue;
-      }
-      return { kind: 'busy', heldBy, leaseExpiresAtMs: Number(item?.keyLeaseExpiresAtMs?.N ?? nowMs + leaseMs) };
     }
     return { kind: 'busy', heldBy: 'unknown', leaseExpiresAtMs: nowMs + leaseMs };
   }
 
   private async get(pk: string): Promise<Record<string, AttributeValue> | undefined> {
     const out = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: { [PK]: s(pk) }, ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.table, Key: itemKey(pk), ConsistentRead: true }),
     );
     return out.Item;
   }
 
-  async commit(
-    bucket: string,
-    key: string,
-    versionTag: string,
-    owner: string,
-    progress: KeyProgress | undefined,
-    base: KeyProgress | undefined,
-  ): Promise<void> {
-    const values: Record<string, AttributeValue> = { ':owner': s(owner), ':tag': s(versionTag) };
+  async commit(...args: Parameters<KeyProgressStore['commit']>): Promise<void> {
+    const [bucket, key, versionTag, owner, progress, base] = args;
+    const values: Record<string, string> = { ':owner': owner, ':tag': versionTag };
     const set = ['committedBy = :tag'];
     // the version's counts are all published: the next version may go (one write for both saves a round trip)
     const remove: string[] = ['keyLeaseOwner', 'keyLeaseVersion', 'keyLeaseExpiresAtMs'];
@@ -158,17 +114,17 @@ export class DynamoDbKeyProgressStore implements KeyProgressStore {
       if (v === undefined) remove.push(attr);
       else {
         set.push(`${attr} = ${name}`);
-        values[name] = s(JSON.stringify(v));
+        values[name] = JSON.stringify(v);
       }
     }
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: { [PK]: s(progressKey(bucket, key)) },
+          Key: itemKey(progressKey(bucket, key)),
           ConditionExpression: 'keyLeaseOwner = :owner',
           UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: marshall(values),
         }),
       );
     } catch (e) {
@@ -187,10 +143,10 @@ export class DynamoDbKeyProgressStore implements KeyProgressStore {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: { [PK]: s(progressKey(bucket, key)) },
+          Key: itemKey(progressKey(bucket, key)),
           ConditionExpression: 'keyLeaseOwner = :owner',
           UpdateExpression: 'REMOVE keyLeaseOwner, keyLeaseVersion, keyLeaseExpiresAtMs',
-          ExpressionAttributeValues: { ':owner': s(owner) },
+          ExpressionAttributeValues: marshall({ ':owner': owner }),
         }),
       );
     } catch {
@@ -198,9 +154,3 @@ export class DynamoDbKeyProgressStore implements KeyProgressStore {
     }
   }
 }
-
-/** S3 sequencers of one key compare as hex strings after padding the shorter with zeros (S3 event structure docs). */
-export const sequencerBefore = (a: string, b: string): boolean => {
-  const len = Math.max(a.length, b.length);
-  return a.padEnd(len, '0') < b.padEnd(len, '0');
-};

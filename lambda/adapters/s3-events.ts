@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BadEventError } from '../errors.js';
-import type { ObjectRef } from './s3-source.js';
+import type { ObjectRef } from '../ports.js';
 
 /** An invocation, sorted by how its failures are reported back to Lambda. */
 export type Invocation =

@@ -1,36 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError } from '../errors.js';
-
-/** One S3 object version named by an event; the key is already URL-decoded. */
-export interface ObjectRef {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId?: string;
-  /** Without quotes, as S3 event notifications give it. */
-  readonly eTag?: string;
-  readonly size?: number;
-  /** When S3 finished the upload (the event time). */
-  readonly uploadTimeMs?: number;
-  /** The S3 event's sequencer: orders the events of one key (hex, compared after padding). */
-  readonly sequencer?: string;
-  /** Read from this byte on (a ranged GetObject): a grown log is read from its resume point only. */
-  readonly fromByte?: number;
-}
-
-/** An opened object: its bytes as a stream, never buffered whole. */
-export interface OpenedObject {
-  readonly body: AsyncIterable<Uint8Array>;
-  readonly size: number;
-  readonly lastModifiedMs?: number;
-  readonly eTag?: string;
-}
-
-/** Reads objects; maps "gone" to ObjectNotFoundError, lets every other failure through as transient. */
-export interface ObjectSource {
-  /** The current ETag and size, for events that name no version (rare: every S3 event has an eTag). */
-  head(ref: ObjectRef): Promise<{ eTag: string; size: number; lastModifiedMs?: number }>;
-  open(ref: ObjectRef): Promise<OpenedObject>;
-}
+import type { ObjectRef, ObjectSource, OpenedObject } from '../ports.js';
 
 /** S3 error names that mean the object version the event announced can never be read. */
 const GONE = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion', 'PreconditionFailed', 'NoSuchBucket']);

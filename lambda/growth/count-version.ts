@@ -1,11 +1,9 @@
-import { type LedgerId, ledgerKey } from '../adapters/dynamodb-ledger.js';
-import { type KeyProgressStore, sequencerBefore } from '../adapters/key-progress-store.js';
-import type { ObjectRef, ObjectSource } from '../adapters/s3-source.js';
+import { type LedgerId, ledgerKey } from '../contract/ledger.js';
 import { scan } from '../engine/index.js';
 import type { PeerMap } from '../engine/peers.js';
 import { type ScanResult, Tally } from '../engine/tally.js';
 import { LeaseHeldError } from '../errors.js';
-import type { LogSink } from '../logger.js';
+import type { KeyProgressStore, LogSink, ObjectRef, ObjectSource } from '../ports.js';
 import { countGrowing, type OpenFrom, type VersionCount, type VersionTimes } from './growing-scan.js';
 
 /** How a version of a key was counted, for the file summary. */
@@ -49,6 +47,12 @@ export interface CountVersionDeps {
   readonly refTimeMs: number;
   readonly leaseMs: number;
 }
+
+/** S3 sequencers of one key compare as hex strings after padding the shorter with zeros (S3 event structure docs). */
+export const sequencerBefore = (a: string, b: string): boolean => {
+  const len = Math.max(a.length, b.length);
+  return a.padEnd(len, '0') < b.padEnd(len, '0');
+};
 
 const nothing = async (): Promise<void> => {};
 

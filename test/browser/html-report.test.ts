@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportWidgets } from '../../infra/dashboard-widgets.js';
-import { deployedAlarmRules } from '../../lambda/report/deployed-alarm-rules.js';
-import type { JsonReport } from '../../lambda/report/to-json-line.js';
+import { deployedAlarmRules } from '../../lambda/cli/report/deployed-alarm-rules.js';
+import type { JsonReport } from '../../lambda/cli/report/to-json-line.js';
 import { ARTIFACTS_DIR, launchChromium, numberOf, tableRows, textsOf } from '../support/browser.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { SPIKE_PEERS, spikeTrace } from '../support/spike-trace.js';
@@ -16,7 +16,7 @@ const MS_PER_MINUTE = 60_000;
 
 // The real CLI in a child process (through tsx, so no build step is needed for the test).
 const runCli = (args: string[]): { code: number; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/cli.ts', ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAllSpikeAlarmRules, buildKpiAlarmRules } from '../../infra/alarm-rules.js';
 import { readStackConfig } from '../../infra/config.js';
 import { dashboardWidgets, widgetConditionsOf } from '../../infra/dashboard-widgets.js';
-import type { JsonReport } from '../../lambda/report/to-json-line.js';
+import type { JsonReport } from '../../lambda/cli/report/to-json-line.js';
 import { cdkJsonContext } from '../infra/synth.js';
 import { ARTIFACTS_DIR, launchChromium, tableRows, textsOf } from '../support/browser.js';
 import { SPIKE_PEERS, spikeTrace } from '../support/spike-trace.js';
@@ -167,7 +167,7 @@ describe('npm start: the live dashboard on 127.0.0.1, in headless Chromium', () 
 
       // Act: drop the file while the page is open; the page must update itself (no reload)
       const json = JSON.parse(
-        spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', 'scan', '--json', staged], {
+        spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/cli.ts', 'scan', '--json', staged], {
           encoding: 'utf8',
         }).stdout,
       ) as JsonReport;

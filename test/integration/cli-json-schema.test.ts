@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanReportSchema, scanResultLineSchema } from '../../lambda/report/scan-result-schema.js';
+import { scanReportSchema, scanResultLineSchema } from '../../lambda/cli/report/scan-result-schema.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 
 // Real `sip-metrics scan --json` output, in a child process as a user runs it, against the published schema
 // (strict: a key the schema does not name fails).
 
 const runCli = (args: string[]): { code: number; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', 'scan', '--json', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/cli.ts', 'scan', '--json', ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   });

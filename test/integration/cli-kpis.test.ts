@@ -5,7 +5,7 @@ import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 
 // The real CLI in a child process (through tsx, so no build step is needed for the test).
 const runCli = (args: string[]): { code: number; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/cli.ts', ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   });

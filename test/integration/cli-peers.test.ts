@@ -7,7 +7,7 @@ import { CORPUS_DIR } from '../support/corpus.js';
 
 // The real CLI in a child process: who answered (--peers, --by peer, byPeer in --json).
 const runCli = (args: string[]): { code: number; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/cli.ts', ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   });

@@ -7,7 +7,7 @@ import { CORPUS_DIR, corpusFiles } from '../support/corpus.js';
 
 // The real CLI in a child process (through tsx, so no build step is needed for the test).
 const runCli = (args: string[]): { code: number; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/cli.ts', ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   });

@@ -16,7 +16,7 @@ import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 
 // The real CLI in a child process (through tsx, so no build step is needed for the test).
 const runCli = (args: string[], input?: Buffer): { code: number; stdout: string; stderr: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/cli.ts', ...args], {
     input,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
@@ -191,7 +191,7 @@ describe('sip-metrics scan', () => {
   it('stops quietly with exit 0 when the reader closes the pipe early (scan ... | head -n 1)', () => {
     // Prepare: many files, so the CLI still has lines to write after head has gone
     const file = `${CORPUS_DIR}mixed.ngrep.txt`;
-    const script = `set -o pipefail; "${process.execPath}" --import tsx lambda/cli.ts scan --json ${Array(30).fill(`'${file}'`).join(' ')} | head -n 1 >/dev/null`;
+    const script = `set -o pipefail; "${process.execPath}" --import tsx lambda/cli/cli.ts scan --json ${Array(30).fill(`'${file}'`).join(' ')} | head -n 1 >/dev/null`;
 
     // Act
     const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
@@ -214,7 +214,7 @@ const runCliAsync = (
   new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'lambda/cli.ts', ...args],
+      ['--import', 'tsx', 'lambda/cli/cli.ts', ...args],
       { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
@@ -302,7 +302,7 @@ describe('sip-metrics scan s3://bucket/key', () => {
     const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', 'lambda/cli.ts', 'scan', '--json', `s3://traces/${key}`],
+        ['--import', 'tsx', 'lambda/cli/cli.ts', 'scan', '--json', `s3://traces/${key}`],
         { encoding: 'utf8', env: { ...userEnv, ...s3Env } },
         (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
       );

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
+import { ledgerKey } from '../../lambda/contract/ledger.js';
+import type { LoopbackCloudWatch } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
 import { spawnHandler } from '../support/child-handler.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
-import type { FakeCloudWatch } from '../support/fake-cloudwatch.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { type ObjectEventInput, s3Event } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
@@ -28,7 +28,7 @@ const MULTI_BATCH_LOG = accLog({
 const MULTI_BATCH_CALLS = 5;
 const MULTI_BATCH_BY_CLASS = { '1xx': 600, '2xx': 600, '3xx': 600, '4xx': 600, '5xx': 600, '6xx': 600 };
 
-const publishedByClass = (cw: FakeCloudWatch): Record<string, number> =>
+const publishedByClass = (cw: LoopbackCloudWatch): Record<string, number> =>
   Object.fromEntries(CLASSES.map((c) => [c, cw.sum('Responses', { Class: c })]));
 
 const ackedBatches = (item: Record<string, unknown> | undefined): number[] =>

@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
-import { progressKey } from '../../lambda/adapters/key-progress-store.js';
+import { ledgerKey, progressKey } from '../../lambda/contract/ledger.js';
 import { bucketOf } from '../../lambda/engine/delay-histogram.js';
 import { createLocalDynamoDbClient } from '../../local/emulators.js';
 import { releaseClaims, scanLedger } from '../../local/ledger-rows.js';
+import type { RecordedDatum } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
 import { spawnHandler } from '../support/child-handler.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
-import type { RecordedDatum } from '../support/fake-cloudwatch.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { type ObjectEventInput, s3Event } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';

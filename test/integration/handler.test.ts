@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
+import { ledgerKey } from '../../lambda/contract/ledger.js';
+import type { LoopbackCloudWatch } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
 import { CORPUS_DIR, corpusFiles, expectedFor } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
-import type { FakeCloudWatch } from '../support/fake-cloudwatch.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { eventBridgeObjectCreated, type ObjectEventInput, s3Event, s3TestEvent } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
@@ -15,7 +15,7 @@ type Handler = Awaited<ReturnType<typeof coldStartHandler>>['handler'];
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'] as const;
 
 /** Published `Responses` per Class, summed over every datum and minute. */
-const publishedByClass = (cw: FakeCloudWatch): Record<string, number> =>
+const publishedByClass = (cw: LoopbackCloudWatch): Record<string, number> =>
   Object.fromEntries(CLASSES.map((c) => [c, cw.sum('Responses', { Class: c })]));
 
 /** A deterministic byte generator (xorshift32), so the "binary file" is the same in every run. */

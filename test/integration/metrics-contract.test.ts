@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RecordedDatum } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
 import { spawnHandler } from '../support/child-handler.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
-import type { RecordedDatum } from '../support/fake-cloudwatch.js';
 import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { responsesBy } from '../support/responses-by.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ledgerKey } from '../../lambda/adapters/dynamodb-ledger.js';
+import { ledgerKey } from '../../lambda/contract/ledger.js';
 import { EXIT } from '../../lambda/exit-codes.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
@@ -28,7 +28,7 @@ const run = (script: string, args: readonly string[]): Promise<Run> =>
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
-const scanCli = (...args: string[]): Promise<Run> => run('lambda/cli.ts', ['scan', ...args]);
+const scanCli = (...args: string[]): Promise<Run> => run('lambda/cli/cli.ts', ['scan', ...args]);
 const once = (...args: string[]): Promise<Run> => run('local/start.ts', ['--once', ...args]);
 
 /** 10 kB without any SIP (bytes of an arithmetic sequence, so the test is the same in every run). */
@@ -111,7 +111,7 @@ describe('one verdict for the same input on scan, --once and the Lambda', () => 
     const r = await new Promise<Run>((resolve) => {
       const child = execFile(
         process.execPath,
-        ['--import', 'tsx', 'lambda/cli.ts', 'scan', '--json', '-'],
+        ['--import', 'tsx', 'lambda/cli/cli.ts', 'scan', '--json', '-'],
         { encoding: 'utf8' },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );

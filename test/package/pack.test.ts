@@ -78,7 +78,7 @@ describe('the packed tarball', () => {
         'package.json',
         'README.md',
         'CHANGELOG.md',
-        'dist/lambda/cli.js',
+        'dist/lambda/cli/cli.js',
         'dist/infra/index.js',
         'dist/infra/index.d.ts',
         'dist/infra/constructs/sip-metrics.d.ts',

@@ -10,14 +10,14 @@ import {
   lambdaEnvironment,
   startLocalServices,
 } from '../../local/emulators.js';
-import type { FakeCloudWatch } from './fake-cloudwatch.js';
+import type { LoopbackCloudWatch } from '../../local/loopback-cloudwatch.js';
 import type { ObjectEventInput } from './s3-event.js';
 
 /** The local stack of one test file: S3, DynamoDB and CloudWatch on 127.0.0.1, free ports. */
 export interface Emulators {
   readonly bucket: string;
   readonly table: string;
-  readonly cloudWatch: FakeCloudWatch;
+  readonly cloudWatch: LoopbackCloudWatch;
   /** The environment the Lambda function would get, pointing at the emulators. */
   readonly env: Readonly<Record<string, string>>;
   /** Uploads bytes (or a stream) and returns what the S3 notification would say about it. */

@@ -1,4 +1,4 @@
-import type { RecordedDatum } from './fake-cloudwatch.js';
+import type { RecordedDatum } from '../../local/loopback-cloudwatch.js';
 
 /**
  * Sums the `Responses` datums that carry exactly the dimensions Class and `dim`:

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { formatTable } from '../../lambda/cli/report/format-table.js';
 import { scan } from '../../lambda/engine/index.js';
-import { formatTable } from '../../lambda/report/format-table.js';
 import type { FileSummary } from '../../lambda/run-scan.js';
 import type { FileStatus } from '../../local/file-status.js';
 import { NO_PAINT, renderFileLine } from '../../local/screen.js';

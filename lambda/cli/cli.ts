@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { reportWidgets } from '../infra/dashboard-widgets.js';
-import { emptyOr } from './adapters/empty-input.js';
-import { type FileInput, resolveInputs } from './adapters/file-source.js';
-import { readPeerMapFile } from './adapters/peer-map-file.js';
-import { parseS3Url, s3Input } from './adapters/s3-input.js';
-import { scan } from './engine/index.js';
-import type { PeerMap } from './engine/peers.js';
-import type { ScanResult } from './engine/tally.js';
-import { isTimeZone } from './engine/time-zone.js';
-import { SipMetricsError, UnwritableReportError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { reportWidgets } from '../../infra/dashboard-widgets.js';
+import { scan } from '../engine/index.js';
+import type { PeerMap } from '../engine/peers.js';
+import type { ScanResult } from '../engine/tally.js';
+import { isTimeZone } from '../engine/time-zone.js';
+import { SipMetricsError, UnwritableReportError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { emptyOr } from './empty-input.js';
+import { type FileInput, resolveInputs } from './file-source.js';
+import { readPeerMapFile } from './peer-map-file.js';
 import { deployedAlarmRules } from './report/deployed-alarm-rules.js';
 import { formatPeerTable } from './report/format-peers.js';
 import { formatPerMinute } from './report/format-per-minute.js';
@@ -20,6 +19,7 @@ import { createProgress } from './report/progress.js';
 import { renderReportHtml } from './report/render-html.js';
 import { reportModelFromScans, type ScannedFile } from './report/report-model.js';
 import { toJsonReport } from './report/to-json-line.js';
+import { parseS3Url, s3Input } from './s3-input.js';
 
 // The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
 // into every `scan s3://...` (the SDK reads this when a client is built, after these imports have run).
@@ -99,7 +99,7 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
   };
 };
 
-/** `--html FILE`: one self-contained page of every input scanned (lambda/report/render-html.ts). */
+/** `--html FILE`: one self-contained page of every input scanned (lambda/cli/report/render-html.ts). */
 const writeHtmlReport = async (path: string, scanned: readonly ScannedFile[]): Promise<void> => {
   const deployed = deployedAlarmRules();
   // a peer's alarms judge that peer's series, which the report does not chart: the alarms of all responses and KPIs

@@ -1,6 +1,6 @@
 import { ObjectNotFoundError, SipMetricsError, UnreadableFileError } from '../errors.js';
+import type { ObjectRef } from '../ports.js';
 import type { FileInput } from './file-source.js';
-import type { ObjectRef } from './s3-source.js';
 
 /** `s3://bucket/key` -> its parts, or null when the argument is not an S3 URL. */
 export const parseS3Url = (arg: string): { bucket: string; key: string } | null => {
@@ -18,7 +18,7 @@ export const s3Input = async (arg: string, env: NodeJS.ProcessEnv = process.env)
   const ref: ObjectRef = parsed;
   const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
   // the AWS SDK loads here, for an s3:// input only: it takes longer to load than a local file to scan
-  const { createS3Client, S3ObjectSource } = await import('./s3-source.js');
+  const { createS3Client, S3ObjectSource } = await import('../adapters/s3-source.js');
   const source = new S3ObjectSource(createS3Client({ forcePathStyle }));
   let size: number;
   let modifiedMs: number | undefined;

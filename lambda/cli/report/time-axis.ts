@@ -4,7 +4,7 @@
  * response cuts the axis into segments laid side by side (the charts draw a break between them). Past MAX_COLUMNS
  * minutes in all, a column stands for several minutes. Pure.
  */
-import type { MinuteCounts } from '../../infra/evaluate-alarms.js';
+import type { MinuteCounts } from '../../../infra/evaluate-alarms.js';
 
 /** At most this many columns per chart: a longer series is drawn in bins of several minutes (about one per pixel). */
 export const MAX_COLUMNS = 1440;

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveInputs } from '../../../lambda/adapters/file-source.js';
-import { listFilesBelow } from '../../../lambda/adapters/list-files.js';
+import { resolveInputs } from '../../../lambda/cli/file-source.js';
+import { listFilesBelow } from '../../../lambda/cli/list-files.js';
 
 let root: string;
 

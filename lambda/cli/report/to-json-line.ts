@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { type KpiPeerData, kpiRatios, toKpiReport } from '../engine/kpis.js';
-import type { ScanResult } from '../engine/tally.js';
-import type { SipMetricsError } from '../errors.js';
+import { type KpiPeerData, kpiRatios, toKpiReport } from '../../engine/kpis.js';
+import type { ScanResult } from '../../engine/tally.js';
+import type { SipMetricsError } from '../../errors.js';
 import type { kpiMinuteReportSchema, ScanReport } from './scan-result-schema.js';
 
 /** The `--json` object of one file (one per line: JSON Lines); its schema is the published contract. */

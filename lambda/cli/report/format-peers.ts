@@ -1,6 +1,6 @@
-import { kpiRatios } from '../engine/kpis.js';
-import type { ClassCounts, ScanResult } from '../engine/tally.js';
-import { RESPONSE_CLASSES } from '../engine/types.js';
+import { kpiRatios } from '../../engine/kpis.js';
+import type { ClassCounts, ScanResult } from '../../engine/tally.js';
+import { RESPONSE_CLASSES } from '../../engine/types.js';
 
 /** Rows the peer table shows at most (the rest are summed in one line). */
 export const TOP_PEERS = 20;

@@ -5,7 +5,7 @@
  * Every object is strict: a field added to the output without being added here fails the tests.
  */
 import { z } from 'zod';
-import type { AnomalyKind, Format } from '../engine/types.js';
+import type { AnomalyKind, Format } from '../../engine/types.js';
 
 /** The list as given, accepted by the compiler only when it names every member of `Union`. */
 const everyMember =

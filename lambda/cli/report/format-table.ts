@@ -1,7 +1,7 @@
-import { CLASS_LABELS } from '../contract/classes.js';
-import { type KpiReport, toKpiReport } from '../engine/kpis.js';
-import type { ScanResult } from '../engine/tally.js';
-import { RESPONSE_CLASSES } from '../engine/types.js';
+import { CLASS_LABELS } from '../../contract/classes.js';
+import { type KpiReport, toKpiReport } from '../../engine/kpis.js';
+import type { ScanResult } from '../../engine/tally.js';
+import { RESPONSE_CLASSES } from '../../engine/types.js';
 
 /** How many status codes the table lists. */
 export const TOP_CODES = 10;

@@ -1,5 +1,5 @@
-import type { ScanResult } from '../engine/tally.js';
-import { RESPONSE_CLASSES } from '../engine/types.js';
+import type { ScanResult } from '../../engine/tally.js';
+import { RESPONSE_CLASSES } from '../../engine/types.js';
 import { rankPeers } from './format-peers.js';
 
 const COLUMN = 9;

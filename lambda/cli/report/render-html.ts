@@ -7,10 +7,10 @@
  * same page plus a few lines of script that fetch a fresh `<main>` every second.
  * Pure: strings in, a string out.
  */
-import { RESPONSE_CLASSES, type ResponseClass, ratioPercent } from '../../infra/alarm-rules.js';
-import { type DashboardWidgetSpec, widgetRows } from '../../infra/dashboard-widgets.js';
-import type { MinuteCounts } from '../../infra/evaluate-alarms.js';
-import type { DelaySummary } from '../engine/delay-histogram.js';
+import { RESPONSE_CLASSES, type ResponseClass, ratioPercent } from '../../../infra/alarm-rules.js';
+import { type DashboardWidgetSpec, widgetRows } from '../../../infra/dashboard-widgets.js';
+import type { MinuteCounts } from '../../../infra/evaluate-alarms.js';
+import type { DelaySummary } from '../../engine/delay-histogram.js';
 import {
   type AlarmView,
   type KpiAlarmView,

@@ -8,8 +8,8 @@ import {
   type KpiAlarmRule,
   type SpikeAlarmRule,
   type SpikeAlarmSettings,
-} from '../../infra/alarm-rules.js';
-import { readStackConfig } from '../../infra/config.js';
+} from '../../../infra/alarm-rules.js';
+import { readStackConfig } from '../../../infra/config.js';
 
 /** The repository root: the nearest folder above this module holding a package.json (from src/ or dist/). */
 const packageRoot = (): string | undefined => {

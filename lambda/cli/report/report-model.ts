@@ -12,11 +12,11 @@ import {
   RESPONSE_CLASSES,
   ratioPercent,
   type SpikeAlarmRule,
-} from '../../infra/alarm-rules.js';
-import type { AlarmState, KpiMinuteCounts, MinuteCounts } from '../../infra/evaluate-alarms.js';
-import { type AlarmJudgement, judgeAlarms, type LocalAlarmRule } from '../../local/alarm-status.js';
-import { addCounts, type KpiReport, toKpiReport, zeroCounts } from '../engine/kpis.js';
-import type { ClassCounts, ScanResult } from '../engine/tally.js';
+} from '../../../infra/alarm-rules.js';
+import type { AlarmState, KpiMinuteCounts, MinuteCounts } from '../../../infra/evaluate-alarms.js';
+import { type AlarmJudgement, judgeAlarms, type LocalAlarmRule } from '../../../local/alarm-status.js';
+import { addCounts, type KpiReport, toKpiReport, zeroCounts } from '../../engine/kpis.js';
+import type { ClassCounts, ScanResult } from '../../engine/tally.js';
 
 /** Peers kept in the model for each of the two top lists. */
 export const TOP_PEERS = 10;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildKpiAlarmRules, DEFAULT_SPIKE_ALARM_SETTINGS } from '../../../infra/alarm-rules.js';
-import { reportWidgets } from '../../../infra/dashboard-widgets.js';
-import { renderReportHtml } from '../../../lambda/report/render-html.js';
-import { type KpiAlarmView, reportModelFromScans } from '../../../lambda/report/report-model.js';
-import { scanText } from '../../support/collect.js';
-import { spikeTrace } from '../../support/spike-trace.js';
+import { buildKpiAlarmRules, DEFAULT_SPIKE_ALARM_SETTINGS } from '../../../../infra/alarm-rules.js';
+import { reportWidgets } from '../../../../infra/dashboard-widgets.js';
+import { renderReportHtml } from '../../../../lambda/cli/report/render-html.js';
+import { type KpiAlarmView, reportModelFromScans } from '../../../../lambda/cli/report/report-model.js';
+import { scanText } from '../../../support/collect.js';
+import { spikeTrace } from '../../../support/spike-trace.js';
 
 const MS_PER_MINUTE = 60_000;
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scanResultJsonSchema } from '../../../lambda/report/scan-result-schema.js';
+import { scanResultJsonSchema } from '../../../../lambda/cli/report/scan-result-schema.js';
 
 describe('schema/scan-result.schema.json', () => {
   it('is the JSON Schema generated from the zod schema (run `npm run schema` after changing it)', () => {
     // Prepare
     const checkedIn: unknown = JSON.parse(
-      readFileSync(new URL('../../../schema/scan-result.schema.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../../../../schema/scan-result.schema.json', import.meta.url), 'utf8'),
     );
 
     // Act

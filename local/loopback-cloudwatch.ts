@@ -1,3 +1,9 @@
+/**
+ * A loopback implementation of the CloudWatch API on 127.0.0.1: PutMetricData as the SDK sends it, and the sums the
+ * local view and the alarm evaluation read back. `npm start` publishes to it, and the integration tests point the
+ * real handler's SDK client at it to see the datums exactly as CloudWatch would receive them (with injectable
+ * faults: throttling, 5xx, held requests). One implementation, used by both.
+ */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
@@ -58,7 +64,7 @@ export type FaultRule = (requestIndex: number, accepted: number, body: PutMetric
 export type ClassTotals = Record<ResponseClass, number>;
 
 /** Where and how the local CloudWatch listens and keeps its datums. */
-export interface LocalCloudWatchOptions {
+export interface LoopbackCloudWatchOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number;
   /** JSON Lines file of every accepted datum, read back at start; absent keeps datums in memory only. */
@@ -72,7 +78,7 @@ export interface LocalCloudWatchOptions {
  * 1.0, gzip bodies). It keeps every accepted datum (in a JSON Lines file when given one) and answers the queries of
  * the local view; tests inject faults through it.
  */
-export interface LocalCloudWatch {
+export interface LoopbackCloudWatch {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly port: number;
@@ -247,7 +253,7 @@ const classOf = (d: RecordedDatum, namespace: string, peer?: string): ResponseCl
 };
 
 /** Starts the local CloudWatch on 127.0.0.1, reading back the datums of `dataFile` first. */
-export const startLocalCloudWatch = async (options: LocalCloudWatchOptions = {}): Promise<LocalCloudWatch> => {
+export const startLoopbackCloudWatch = async (options: LoopbackCloudWatchOptions = {}): Promise<LoopbackCloudWatch> => {
   const { dataFile } = options;
   const datums: RecordedDatum[] = dataFile === undefined ? [] : await loadDatums(dataFile);
   if (dataFile !== undefined) await mkdir(dirname(dataFile), { recursive: true });

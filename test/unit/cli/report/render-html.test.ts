@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildSpikeAlarmRules, DEFAULT_SPIKE_ALARM_SETTINGS } from '../../../infra/alarm-rules.js';
-import { reportWidgets } from '../../../infra/dashboard-widgets.js';
-import type { ScanResult } from '../../../lambda/engine/tally.js';
-import { renderReportHtml } from '../../../lambda/report/render-html.js';
-import { reportModelFromScans } from '../../../lambda/report/report-model.js';
-import { MAX_COLUMNS } from '../../../lambda/report/time-axis.js';
-import { scanText } from '../../support/collect.js';
+import { buildSpikeAlarmRules, DEFAULT_SPIKE_ALARM_SETTINGS } from '../../../../infra/alarm-rules.js';
+import { reportWidgets } from '../../../../infra/dashboard-widgets.js';
+import { renderReportHtml } from '../../../../lambda/cli/report/render-html.js';
+import { reportModelFromScans } from '../../../../lambda/cli/report/report-model.js';
+import { MAX_COLUMNS } from '../../../../lambda/cli/report/time-axis.js';
+import type { ScanResult } from '../../../../lambda/engine/tally.js';
+import { scanText } from '../../../support/collect.js';
 
 const MS_PER_MINUTE = 60_000;
 const rules = buildSpikeAlarmRules();
