@@ -1,4 +1,4 @@
-import { headerId } from './sip-headers.js';
+import { HEADER, headerId } from './sip-headers.js';
 import { transportNamed } from './transport.js';
 import type { AnomalyKind, PayloadMeta, SipMessage, Transport } from './types.js';
 
@@ -261,17 +261,17 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     if (e < limit && ce === e) bareLfLines++;
     const first = buf[pos] ?? 0;
     if (first !== SP && first !== HT) {
-      const id: number = headerId(buf, pos, ce);
-      if (id !== 0) {
+      const id = headerId(buf, pos, ce);
+      if (id !== HEADER.other) {
         const colon = buf.indexOf(COLON, pos);
         const vs = skipWs(buf, colon + 1, ce);
         const ve = trimEnd(buf, vs, ce);
         switch (id) {
-          case 1: // Call-ID
+          case HEADER.callId:
             if (callId === undefined && wantCallId) callId = buf.toString('latin1', vs, ve);
             break;
-          case 2: {
-            // CSeq: 1*DIGIT LWS Method
+          case HEADER.cseq: {
+            // 1*DIGIT LWS Method
             if (cseqNumber === undefined) {
               cseqNumber = parseUint(buf, vs, ve);
               let m = vs;
@@ -283,16 +283,16 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
             }
             break;
           }
-          case 3: // Content-Length
+          case HEADER.contentLength:
             if (contentLength === undefined) contentLength = parseUint(buf, vs, ve);
             break;
-          case 4: // Via: only the top one names the transport of this hop
+          case HEADER.via: // only the top one names the transport of this hop
             if (topVia === undefined && wantVia) {
               topVia = viaTransport(buf, vs, ve);
               topViaValue = buf.toString('latin1', vs, ve);
             }
             break;
-          case 5: // Date
+          case HEADER.date:
             if (date === undefined) date = buf.toString('latin1', vs, ve);
             break;
         }
