@@ -563,6 +563,15 @@ export class KpiTracker {
 
 const EMPTY_DELAYS: DelayHistogramData = { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} };
 
+/** The KPIs of a peer that answered no INVITE, BYE or REGISTER. */
+export const NO_PEER_KPIS: KpiPeerData = {
+  ...zeroCounts(),
+  srd: EMPTY_DELAYS,
+  sdd: EMPTY_DELAYS,
+  rrd: EMPTY_DELAYS,
+  series: [],
+};
+
 /** A peer's record as plain data. */
 const peerData = (p: PeerKpis): KpiPeerData => ({
   ...p.counts,

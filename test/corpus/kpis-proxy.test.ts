@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scan } from '../../lambda/engine/index.js';
 import { type KpiPeerData, kpiRatios, toKpiReport } from '../../lambda/engine/kpis.js';
 import { type PeerMap, parsePeerMap } from '../../lambda/engine/peers.js';
+import type { KpiTruthCounts } from '../support/kpi-expectations.js';
 
 /**
  * RFC 6076 KPIs on a capture made with real tools (test/fixtures/kpis/make-captures.sh): SIPp callers and callees
@@ -13,23 +14,9 @@ import { type PeerMap, parsePeerMap } from '../../lambda/engine/peers.js';
  */
 const FIXTURE = new URL('../fixtures/kpis/proxy-calls.pcap', import.meta.url);
 
-interface TruthCounts {
-  readonly inviteTransactions: number;
-  readonly redirected: number;
-  readonly established: number;
-  readonly effective: number;
-  readonly ineffective: number;
-  readonly completed: number;
-  readonly open: number;
-  readonly srdCount: number;
-  readonly srdMeanMs: number | null;
-  readonly srdMinMs?: number;
-  readonly srdMaxMs?: number;
-}
-
-interface Truth extends TruthCounts {
+interface Truth extends KpiTruthCounts {
   /** By "ip:port" of each transaction's first response. */
-  readonly byAddress: Readonly<Record<string, TruthCounts>>;
+  readonly byAddress: Readonly<Record<string, KpiTruthCounts>>;
 }
 
 const truth = JSON.parse(
@@ -53,7 +40,7 @@ const countsOf = (k: KpiPeerData) => ({
   srdCount: k.srd.count,
 });
 
-const truthCountsOf = (t: TruthCounts) => ({
+const truthCountsOf = (t: KpiTruthCounts) => ({
   inviteTransactions: t.inviteTransactions,
   redirected: t.redirected,
   established: t.established,

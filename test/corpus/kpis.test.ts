@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toKpiReport } from '../../lambda/engine/kpis.js';
 import { scanCorpusFile } from '../support/corpus.js';
-import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
+import { type KpiTruthCounts, MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 
 /**
  * RFC 6076 SER/SEER/ISA/SCR against an independent count from tshark fields (scripts/kpi-truth.py:
@@ -10,22 +10,9 @@ import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
  * response; SCR: sessions of a Call-ID completed by its first BYE answered 2xx). The truth was computed once with tshark 4.0.17 and committed under
  * test/fixtures/kpis/, so CI needs no tshark.
  */
-interface TruthCounts {
-  readonly inviteTransactions: number;
-  readonly redirected: number;
-  readonly established: number;
-  readonly effective: number;
-  readonly ineffective: number;
-  /** Established and ended by a BYE of the same Call-ID answered 2xx (SCR numerator). */
-  readonly completed: number;
-  readonly open: number;
-  readonly srdCount: number;
-  readonly srdMeanMs: number | null;
-}
-
-interface Truth extends TruthCounts {
+interface Truth extends KpiTruthCounts {
   /** By the source IP of each transaction's first response. */
-  readonly byPeer: Readonly<Record<string, TruthCounts>>;
+  readonly byPeer: Readonly<Record<string, KpiTruthCounts>>;
 }
 
 const truthFor = (capture: string): Truth =>

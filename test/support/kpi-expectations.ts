@@ -12,3 +12,19 @@ export const MIXED_PCAP_KPI_REPORT = {
   sddMs: { count: 150, mean: 0.493, p50: 0, p90: 1.003, p99: 2.996 },
   rrdMs: { count: 118, mean: 0.254, p50: 0, p90: 1, p99: 1 },
 } as const;
+
+/** What scripts/kpi-truth.py counts from tshark fields, in the *.truth.json files beside each capture. */
+export interface KpiTruthCounts {
+  readonly inviteTransactions: number;
+  readonly redirected: number;
+  readonly established: number;
+  readonly effective: number;
+  readonly ineffective: number;
+  /** Established and ended by a BYE of the same Call-ID answered 2xx (SCR numerator). */
+  readonly completed: number;
+  readonly open: number;
+  readonly srdCount: number;
+  readonly srdMeanMs: number | null;
+  readonly srdMinMs?: number;
+  readonly srdMaxMs?: number;
+}

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type KpiPeerData, kpiRatios, toKpiReport } from '../../engine/kpis.js';
+import { type KpiPeerData, kpiRatios, NO_PEER_KPIS, toKpiReport } from '../../engine/kpis.js';
 import type { ScanResult } from '../../engine/tally.js';
 import type { SipMetricsError } from '../../errors.js';
 import type { kpiMinuteReportSchema, ScanReport } from './scan-result-schema.js';
@@ -12,19 +12,6 @@ export type JsonKpis = ScanReport['kpis'];
 
 /** KPIs of one minute, by the INVITE time of each transaction. */
 export type KpiMinuteReport = z.infer<typeof kpiMinuteReportSchema>;
-
-const NO_PEER_KPIS: KpiPeerData = {
-  inviteTransactions: 0,
-  redirected: 0,
-  established: 0,
-  effective: 0,
-  ineffective: 0,
-  completed: 0,
-  srd: { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} },
-  sdd: { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} },
-  rrd: { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} },
-  series: [],
-};
 
 /** The KPIs of a file (its KpiData) or of a peer, as the report shows them. */
 const jsonKpis = (k: KpiPeerData, perMinute: boolean): JsonKpis => ({
