@@ -1,7 +1,9 @@
+import { DelayHistogram, type DelayHistogramData } from './delay-histogram.js';
+import type { KpiDelayMinute } from './kpis.js';
 import type { ScanResult } from './tally.js';
 
 /**
- * Moves every per-minute row of a result (responses and KPIs) to the minute `remap` gives its
+ * Moves every per-minute row of a result (responses, KPIs and KPI delays) to the minute `remap` gives its
  * start, summing rows that land on the same minute. Used once per file, after the scan, when the
  * dates given to a log's partial times move back (see LogClock.finish).
  */
@@ -11,6 +13,7 @@ export const remapMinutes = (r: ScanResult, remap: (utcMs: number) => number): S
   kpis: {
     ...r.kpis,
     series: regroup(r.kpis.series, remap),
+    delaySeries: regroup(r.kpis.delaySeries, remap, sumDelayMinutes),
     byPeer: Object.fromEntries(
       Object.entries(r.kpis.byPeer).map(([peer, p]) => [peer, { ...p, series: regroup(p.series, remap) }]),
     ),
@@ -19,13 +22,17 @@ export const remapMinutes = (r: ScanResult, remap: (utcMs: number) => number): S
 
 type Row = { readonly minute: string };
 
-const regroup = <T extends Row>(rows: readonly T[], remap: (utcMs: number) => number): T[] => {
+const regroup = <T extends Row>(
+  rows: readonly T[],
+  remap: (utcMs: number) => number,
+  add: (a: T, b: T) => T = (a, b) => sum(a, b) as T,
+): T[] => {
   const out = new Map<number, T>();
   for (const row of rows) {
     const ms = remap(Date.parse(row.minute));
     const moved = { ...row, minute: new Date(ms).toISOString() };
     const had = out.get(ms);
-    out.set(ms, had === undefined ? moved : (sum(had, moved) as T));
+    out.set(ms, had === undefined ? moved : add(had, moved));
   }
   return [...out.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
 };
@@ -40,3 +47,18 @@ const sum = (a: unknown, b: unknown): unknown => {
   }
   return a;
 };
+
+/** Two histograms as one: counts and buckets add up, but the extremes are a min and a max, not a sum. */
+const sumDelays = (a: DelayHistogramData, b: DelayHistogramData): DelayHistogramData => {
+  const h = new DelayHistogram();
+  h.merge(a);
+  h.merge(b);
+  return h.toData();
+};
+
+const sumDelayMinutes = (a: KpiDelayMinute, b: KpiDelayMinute): KpiDelayMinute => ({
+  minute: a.minute,
+  srd: sumDelays(a.srd, b.srd),
+  sdd: sumDelays(a.sdd, b.sdd),
+  rrd: sumDelays(a.rrd, b.rrd),
+});
