@@ -160,13 +160,8 @@ export class SctpReader {
     end: number,
     meta: PayloadMeta,
   ): void {
-    const d = this.direction(flow);
-    if (!this.firstTime(d, tsn)) return;
-    const whole = FLAG_BEGINNING | FLAG_END;
-    if ((flags & whole) === whole) {
-      this.userMessage(buf, start, end, meta);
-      return;
-    }
+    const d = this.fragmentDirection(flow, tsn, flags, buf, start, end, meta);
+    if (d === undefined) return;
     // RFC 9260 §6.9: the fragments of one message carry consecutive TSNs, B first, E last
     if (!this.keep(d, d.fragments, tsn, flags, buf, start, end)) return;
     let first = tsn;
@@ -192,12 +187,9 @@ export class SctpReader {
       const f = d.fragments.get(t);
       if (f !== undefined) parts.push(f.data);
       d.fragments.delete(t);
-      d.pendingBytes -= f?.data.length ?? 0;
-      this.pendingTotal -= f?.data.length ?? 0;
       if (t === last) break;
     }
-    const message = Buffer.concat(parts);
-    this.userMessage(message, 0, message.length, meta);
+    this.reassembled(d, parts, meta);
   }
 
   private iData(
@@ -211,13 +203,8 @@ export class SctpReader {
     end: number,
     meta: PayloadMeta,
   ): void {
-    const d = this.direction(flow);
-    if (!this.firstTime(d, tsn)) return;
-    const whole = FLAG_BEGINNING | FLAG_END;
-    if ((flags & whole) === whole) {
-      this.userMessage(buf, start, end, meta);
-      return;
-    }
+    const d = this.fragmentDirection(flow, tsn, flags, buf, start, end, meta);
+    if (d === undefined) return;
     let frags = d.iFragments.get(key);
     if (frags === undefined) {
       frags = new Map();
@@ -230,6 +217,34 @@ export class SctpReader {
     const parts: Buffer[] = [];
     for (let n = 0; n <= last; n++) parts.push(frags.get(n)?.data ?? Buffer.alloc(0));
     d.iFragments.delete(key);
+    this.reassembled(d, parts, meta);
+  }
+
+  /**
+   * The direction to hold a DATA or I-DATA chunk's fragment in; undefined when there is nothing to hold: a chunk
+   * seen before (its TSN), or a whole message, handed on at once.
+   */
+  private fragmentDirection(
+    flow: string,
+    tsn: number,
+    flags: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    meta: PayloadMeta,
+  ): Direction | undefined {
+    const d = this.direction(flow);
+    if (!this.firstTime(d, tsn)) return undefined;
+    const whole = FLAG_BEGINNING | FLAG_END;
+    if ((flags & whole) === whole) {
+      this.userMessage(buf, start, end, meta);
+      return undefined;
+    }
+    return d;
+  }
+
+  /** Hands on a message whose fragments, in order, are `parts`, and releases the bytes they held. */
+  private reassembled(d: Direction, parts: readonly Buffer[], meta: PayloadMeta): void {
     const message = Buffer.concat(parts);
     d.pendingBytes -= message.length;
     this.pendingTotal -= message.length;
