@@ -124,3 +124,26 @@ export const spikeTrace = (
     minutesAbove6xx,
   };
 };
+
+/**
+ * The spike and burst rows of a spike trace's alarm table (name, state, breaching of the last 68, breaching
+ * minutes, state changes), as the HTML report and the live page both show them for the trace starting at `startMs`.
+ * ALARM once the third breaching minute (93) has ended; OK again once only two of the eleven are left among the
+ * last 68 minutes (167); the 6xx burst is 2 minutes, never 3.
+ */
+export const spikeTraceAlarmRows = (startMs: number): string[][] => {
+  const hm = (m: number): string => new Date(startMs + m * MS_PER_MINUTE).toISOString().slice(0, 16).replace('T', ' ');
+  return [
+    [
+      'ServerErrorSpike',
+      'OK',
+      '0 of 68',
+      '11',
+      `${hm(0)} INSUFFICIENT_DATA → OK${hm(93)} OK → ALARM${hm(167)} ALARM → OK`,
+    ],
+    ['GlobalFailureSpike', 'OK', '0 of 68', '2', `${hm(0)} INSUFFICIENT_DATA → OK`],
+    // no minute of this trace has 10 % 5xx (5 % 6xx) of at least 200 responses
+    ['ServerErrorBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
+    ['GlobalFailureBurst', 'OK', '0 of 68', '0', `${hm(0)} INSUFFICIENT_DATA → OK`],
+  ];
+};
