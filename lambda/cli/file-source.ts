@@ -1,5 +1,6 @@
-import { createReadStream, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import type { ByteReader } from '../engine/byte-reader.js';
 import { UnreadableFileError } from '../errors.js';
 import { listFilesBelow } from './list-files.js';
 
@@ -42,12 +43,54 @@ const statOrThrow = async (path: string): Promise<Stats> => {
   }
 };
 
-/** Streams a file in large chunks; read errors become UnreadableFileError. */
-async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const c of createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES })) yield c as Buffer;
-  } catch (e) {
-    throw new UnreadableFileError(`${path}: cannot read: ${reasonOf(e)}`, { path });
+/**
+ * A file's bytes, as chunks (fresh buffers, what any consumer can keep) or, once the engine has sniffed
+ * the head, read straight into the engine's own buffers (ByteReader: no chunk garbage, no copy). Both
+ * read on from one position. Read errors become UnreadableFileError; the file is closed at its end,
+ * on an error, or by `close`/`return` when the reader stops early.
+ */
+export class FileChunks implements AsyncIterableIterator<Uint8Array>, ByteReader {
+  private handle: FileHandle | undefined;
+  private position = 0;
+  private closed = false;
+
+  constructor(private readonly path: string) {}
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    const buf = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+    const n = await this.readInto(buf, 0, buf.length);
+    return n === 0 ? { done: true, value: undefined } : { done: false, value: buf.subarray(0, n) };
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    await this.close();
+    return { done: true, value: undefined };
+  }
+
+  async readInto(buf: Buffer, offset: number, length: number): Promise<number> {
+    if (this.closed) return 0;
+    try {
+      this.handle ??= await open(this.path, 'r');
+      const { bytesRead } = await this.handle.read(buf, offset, length, this.position);
+      this.position += bytesRead;
+      if (bytesRead === 0) await this.close();
+      return bytesRead;
+    } catch (e) {
+      await this.close();
+      throw new UnreadableFileError(`${this.path}: cannot read: ${reasonOf(e)}`, { path: this.path });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const h = this.handle;
+    this.handle = undefined;
+    await h?.close();
   }
 }
 
@@ -66,11 +109,11 @@ export const resolveInputs = async (args: readonly string[]): Promise<FileInput[
     if (st.isDirectory()) {
       for (const path of await listFilesBelow(arg)) {
         const s = await statOrThrow(path);
-        out.push({ name: path, path, size: s.size, modifiedMs: s.mtimeMs, chunks: () => readChunks(path) });
+        out.push({ name: path, path, size: s.size, modifiedMs: s.mtimeMs, chunks: () => new FileChunks(path) });
       }
       continue;
     }
-    out.push({ name: arg, path: arg, size: st.size, modifiedMs: st.mtimeMs, chunks: () => readChunks(arg) });
+    out.push({ name: arg, path: arg, size: st.size, modifiedMs: st.mtimeMs, chunks: () => new FileChunks(arg) });
   }
   return out;
 };

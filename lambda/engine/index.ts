@@ -5,6 +5,7 @@
  * Node's zlib and net; everything else (metric planning, adapters, the CLI) imports the engine, never the reverse.
  */
 import { UnknownFormatError } from '../errors.js';
+import { type ByteReader, byteReaderOf } from './byte-reader.js';
 import { gunzipChunks } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
@@ -131,22 +132,62 @@ export const scanInto = async (
   opts: ScanOptions = {},
   clock: LogClock = new LogClock(opts),
 ): Promise<void> => {
+  // a file reads on into buffers the engine owns once its head is sniffed (not gzip: that is read as chunks)
+  const source = byteReaderOf(chunks);
+  try {
+    await sniffAndScan(tally, chunks, source, opts, clock);
+  } finally {
+    // a file read to its end is closed already; one left by an error or a gzip member's end is closed here
+    await source?.close();
+  }
+};
+
+const sniffAndScan = async (
+  tally: Tally,
+  chunks: AsyncIterable<Uint8Array>,
+  source: ByteReader | undefined,
+  opts: ScanOptions,
+  clock: LogClock,
+): Promise<void> => {
+  let reader = source;
   let { head, rest } = await peek(countBytes(chunks, tally, opts.onProgress));
   // the bytes decide what the input is, never its name: a .gz holding plain text is read as text
   let container: Container = detectContainer(head);
   if (container === 'gzip') {
+    reader = undefined;
     tally.formats.add('gzip');
     ({ head, rest } = await peek(gunzipChunks(rest, () => tally.anomaly('gzip-trailing-garbage'))));
     container = detectContainer(head);
     if (container === 'gzip') container = 'text'; // gzip inside gzip is not a log format
   }
+  await scanContainer(tally, container, head, rest, reader, opts, clock);
+};
+
+/** Scans the input once its container is known (and any gzip taken off). */
+const scanContainer = async (
+  tally: Tally,
+  container: Container,
+  head: Buffer,
+  rest: AsyncIterable<Buffer>,
+  reader: ByteReader | undefined,
+  opts: ScanOptions,
+  clock: LogClock,
+): Promise<void> => {
   const counter = new MessageCounter(tally, undefined, clock);
   const framer = new SipFramer(counter);
   if (container === 'pcap' || container === 'pcapng') {
     tally.formats.add(container);
-    const reader = createCaptureReader(container, framer, tally);
-    for await (const chunk of rest) reader.feed(chunk);
-    reader.end();
+    const capture = createCaptureReader(container, framer, tally);
+    if (reader === undefined) {
+      for await (const chunk of rest) capture.feed(chunk);
+    } else {
+      // the head went through the chunks; the rest is read into one reused buffer (the reader keeps no view of it)
+      capture.feed(head);
+      const buf = Buffer.allocUnsafe(READ_BYTES);
+      for (let n = await readCounted(reader, buf, tally, opts); n > 0; n = await readCounted(reader, buf, tally, opts))
+        capture.feed(buf.subarray(0, n));
+    }
+    capture.end();
     return;
   }
   if (container === 'hep') {
@@ -167,7 +208,13 @@ export const scanInto = async (
   }
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
   opts.onTextScanner?.(scanner, { prefixed: stripper !== undefined, clock });
-  await scanTextChunks(scanner, lines);
+  if (reader !== undefined && stripper === undefined) {
+    // everything read so far is in text.head; the rest goes straight into the scanner's own buffer
+    scanner.feed(text.head);
+    await fillTextScanner(scanner, reader, tally, opts);
+  } else {
+    await scanTextChunks(scanner, lines);
+  }
   assertFoundSip(tally, head);
 };
 
@@ -185,6 +232,38 @@ export const assertFoundSip = (tally: Tally, head: Uint8Array): void => {
     `no SIP found in any known format (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
     { unrecognizedBytes: tally.unrecognizedBytes },
   );
+};
+
+/** Bytes per read of a capture from a ByteReader: as large as the file source's chunks. */
+const READ_BYTES = 1024 * 1024;
+
+/** Reads the next bytes of the input into `buf`, counted like chunks are; 0 at the end. */
+const readCounted = async (reader: ByteReader, buf: Buffer, tally: Tally, opts: ScanOptions): Promise<number> => {
+  const n = await reader.readInto(buf, 0, buf.length);
+  tally.bytes += n;
+  if (n > 0) opts.onProgress?.(tally.bytes);
+  return n;
+};
+
+/**
+ * Reads the rest of a text log straight into the scanner's buffer (no chunk, no copy). On a read error the
+ * bytes already read are still scanned, as with chunks.
+ */
+const fillTextScanner = async (
+  scanner: TextScanner,
+  reader: ByteReader,
+  tally: Tally,
+  opts: ScanOptions,
+): Promise<void> => {
+  try {
+    for (;;) {
+      const n = await readCounted(reader, scanner.room(), tally, opts);
+      if (n === 0) return;
+      scanner.commit(n);
+    }
+  } finally {
+    scanner.end();
+  }
 };
 
 /**

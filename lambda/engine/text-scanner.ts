@@ -112,6 +112,26 @@ export class TextScanner {
     }
   }
 
+  /**
+   * The free end of the owned buffer, for a source that reads straight into it (a file: no chunk is
+   * allocated, copied or left for the GC). Write up to its length, then `commit` what was written; the
+   * view is valid only until then. Scans first when the buffer is full, like `feed`, so where the input
+   * is cut changes nothing: the scan sees the same bytes at the same stream offsets either way.
+   */
+  room(): Buffer {
+    if (this.filled === this.carry.length) this.makeRoom();
+    return this.carry.subarray(this.filled);
+  }
+
+  /** `n` bytes were written at the start of the last `room()`. */
+  commit(n: number): void {
+    if (!Number.isInteger(n) || n < 0 || this.filled + n > this.carry.length) {
+      throw new RangeError(`commit(${n}) with ${this.carry.length - this.filled} bytes of room`);
+    }
+    this.filled += n;
+    this.fed += n;
+  }
+
   /** The stream ended: scans what is left; ends open TCP flows too. */
   end(): void {
     this.process(this.carry.subarray(0, this.filled), true);

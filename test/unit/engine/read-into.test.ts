@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ByteReader } from '../../../lambda/engine/byte-reader.js';
+import { scan } from '../../../lambda/engine/index.js';
+import { chunked } from '../../support/collect.js';
+import { CORPUS_DIR } from '../../support/corpus.js';
+
+// A file is read into the engine's own buffers (TextScanner.room/commit, one reused buffer for a capture)
+// instead of as chunks: where each read ends must change no count, exactly as chunk cuts change none.
+const SEED = 20261204;
+
+/**
+ * A ByteReader over bytes in memory whose reads stop at the given sizes (then the rest at once), as a
+ * file's reads may stop short; it is also the AsyncIterable the engine takes its first chunk from.
+ */
+const shortReads = (input: Buffer, sizes: readonly number[]): AsyncIterable<Uint8Array> & ByteReader => {
+  let pos = 0;
+  let read = 0;
+  const readInto = async (buf: Buffer, offset: number, length: number): Promise<number> => {
+    const want = sizes[read++] ?? length;
+    const n = Math.min(want, length, input.length - pos);
+    input.copy(buf, offset, pos, pos + n);
+    pos += n;
+    return n;
+  };
+  return {
+    readInto,
+    close: async () => {},
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const buf = Buffer.alloc(4096);
+        const n = await readInto(buf, 0, buf.length);
+        if (n === 0) return;
+        yield buf.subarray(0, n);
+      }
+    },
+  };
+};
+
+const view = (r: Awaited<ReturnType<typeof scan>>) => [
+  r.bytes,
+  r.byCode,
+  r.byMethod,
+  r.requests,
+  r.retransmissions,
+  r.anomalies,
+  r.unrecognizedBytes,
+  r.series,
+  r.kpis,
+];
+
+describe('reading into the engine’s buffers', () => {
+  for (const file of ['mixed.ngrep.txt', 'mixed.pjsip-style.log', 'mixed.pcap', 'sipp.pcapng', 'mixed.ngrep.txt.gz']) {
+    it(`counts ${file} as its chunks do, wherever the reads stop`, async () => {
+      // Prepare
+      const input = readFileSync(`${CORPUS_DIR}${file}`);
+      const whole = view(await scan(chunked(input, [])));
+
+      // Act / Assess
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 70_000 }), { maxLength: 30 }), async (sizes) => {
+          expect(view(await scan(shortReads(input, sizes)))).toEqual(whole);
+        }),
+        { seed: SEED, numRuns: 15 },
+      );
+    });
+  }
+
+  it('counts a text log read one byte at a time as in one chunk', async () => {
+    // Prepare: past the first 4096-byte chunk, every read brings one byte
+    const input = readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`).subarray(0, 40_000);
+    const whole = view(await scan(chunked(input, [])));
+
+    // Act
+    const r = await scan(shortReads(input, new Array<number>(input.length).fill(1)));
+
+    // Assess
+    expect(view(r)).toEqual(whole);
+    expect(r.bytes).toBe(40_000);
+  });
+
+  it('counts a log larger than the scanner’s buffer as in one chunk, scanning between reads', async () => {
+    // Prepare: 20 MB of text, so the owned buffer (CARRY_BUFFER_BYTES) fills and is scanned several times
+    const one = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
+    const input = Buffer.concat(new Array<Buffer>(Math.ceil(20e6 / one.length)).fill(one));
+    const whole = view(await scan(chunked(input, [])));
+
+    // Act
+    const r = await scan(shortReads(input, [5, 1_000_003, 7, 3_999_999, 1, 65_536, 12_345_678]));
+
+    // Assess
+    expect(view(r)).toEqual(whole);
+    expect(r.bytes).toBe(input.length);
+  });
+});
