@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { FileChunks } from '../lambda/cli/file-source.js';
 import { INFLATE_CHUNK_BYTES } from '../lambda/engine/decompress.js';
 import { scan } from '../lambda/engine/index.js';
 import type { CountedResult } from './ground-truth.js';
@@ -37,7 +38,8 @@ const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'secon
   switch (mode) {
     case 'engine':
     case 'engine-no-kpis': {
-      const r = await scan(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), {
+      // read as the CLI reads a file (into the engine's own buffers), so the RSS and time are the CLI's
+      const r = await scan(new FileChunks(file), {
         kpis: mode === 'engine',
       });
       const { formats, bytes, messages, requests, responses, byClass, byCode, retransmissions, anomalies } = r;
