@@ -55,11 +55,10 @@ const writeRepeatedGzip = async (textPath: string, outPath: string, copies: numb
     createGzip({ level: GZIP_LEVEL }),
     createWriteStream(member),
   );
-  const out = createWriteStream(outPath);
   try {
-    for (let i = 0; i < copies; i++) {
-      await pipeline(createReadStream(member, { highWaterMark: 4 * MIB }), out, { end: i === copies - 1 });
-    }
+    await pipeline(async function* () {
+      for (let i = 0; i < copies; i++) yield* createReadStream(member, { highWaterMark: 4 * MIB });
+    }, createWriteStream(outPath));
   } finally {
     await rm(member, { force: true });
   }
