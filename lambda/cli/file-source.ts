@@ -51,7 +51,6 @@ const statOrThrow = async (path: string): Promise<Stats> => {
  */
 export class FileChunks implements AsyncIterableIterator<Uint8Array>, ByteReader {
   private handle: FileHandle | undefined;
-  private position = 0;
   private closed = false;
 
   constructor(private readonly path: string) {}
@@ -75,8 +74,8 @@ export class FileChunks implements AsyncIterableIterator<Uint8Array>, ByteReader
     if (this.closed) return 0;
     try {
       this.handle ??= await open(this.path, 'r');
-      const { bytesRead } = await this.handle.read(buf, offset, length, this.position);
-      this.position += bytesRead;
+      // from the descriptor's own offset (null), not a position: a pipe or character device cannot seek
+      const { bytesRead } = await this.handle.read(buf, offset, length, null);
       if (bytesRead === 0) await this.close();
       return bytesRead;
     } catch (e) {

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,23 @@ describe('FileChunks', () => {
     expect(buf.toString('latin1')).toBe('6789012345');
     await f.close();
     expect(await f.readInto(buf, 0, 10)).toBe(0);
+  });
+
+  it('reads a named pipe, which cannot seek', async () => {
+    // Prepare: another process writes a corpus log into a FIFO
+    const fifo = join(dir, 'log.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const path = `${CORPUS_DIR}mixed.pjsip-style.log`;
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', path, fifo], { stdio: 'ignore' });
+    const written = new Promise((resolve) => writer.on('close', resolve));
+    const expected = await scan(chunked(readFileSync(path), []));
+
+    // Act
+    const r = await scan(new FileChunks(fifo));
+
+    // Assess
+    expect(r).toEqual(expected);
+    expect(await written).toBe(0);
   });
 
   it('turns a missing file into UnreadableFileError', async () => {
