@@ -60,10 +60,77 @@ const bump = (rec: Record<string, number>, key: string, by = 1): void => {
   rec[key] = (rec[key] ?? 0) + by;
 };
 
+/** Status codes a response can be counted under (classifyStatusCode: 100..699), as indexes code - FIRST_CODE. */
+const FIRST_CODE = 100;
+const CODE_SLOTS = 600;
+
+/**
+ * Counts by status code, kept as numbers: a response bumps an array slot instead of a string-keyed
+ * record (no String(code) and no property lookup per response). A file names a few dozen codes, so
+ * the arrays are indexed by a compact slot given to each code on first sight (CodeSlots) and grow
+ * only as far as the codes seen: a minute with one method costs a few bytes, not 600 slots.
+ */
+type SlotCounts = number[];
+
+/** Code -> compact slot, in order of first sight (one per scan, shared by every SlotCounts of it). */
+class CodeSlots {
+  private readonly slotOf = new Int16Array(CODE_SLOTS).fill(-1);
+  /** Slot -> status code. */
+  readonly codes: number[] = [];
+
+  slot(code: number): number {
+    const i = code - FIRST_CODE;
+    let s = this.slotOf[i] ?? -1;
+    if (s < 0) {
+      s = this.codes.length;
+      this.codes.push(code);
+      this.slotOf[i] = s;
+    }
+    return s;
+  }
+
+  /** The counts as the result shows them: "code" -> count, codes that were never counted left out. */
+  record(counts: SlotCounts): Record<string, number> {
+    const pairs: [number, number][] = [];
+    for (let s = 0; s < counts.length; s++) {
+      const n = counts[s] ?? 0;
+      if (n > 0) pairs.push([this.codes[s] ?? 0, n]);
+    }
+    // three-digit codes: numeric order is the string order the result has always had
+    pairs.sort((a, b) => a[0] - b[0]);
+    const out: Record<string, number> = {};
+    for (const [code, n] of pairs) out[String(code)] = n;
+    return out;
+  }
+}
+
+const bumpSlot = (counts: SlotCounts, slot: number): void => {
+  while (counts.length <= slot) counts.push(0);
+  counts[slot] = (counts[slot] ?? 0) + 1;
+};
+
+/** CSeq method -> its index in per-method arrays (a file names a dozen methods; their strings are interned by the parser). */
+class MethodSlots {
+  private readonly slotOf = new Map<string, number>();
+  /** Slot -> method. */
+  readonly methods: string[] = [];
+
+  slot(method: string): number {
+    let s = this.slotOf.get(method);
+    if (s === undefined) {
+      s = this.methods.length;
+      this.methods.push(method);
+      this.slotOf.set(method, s);
+    }
+    return s;
+  }
+}
+
 interface MinuteBucket {
   byClass: ClassCounts;
-  byCode: Record<string, number>;
-  byMethod: Record<string, Record<string, number>>;
+  byCode: SlotCounts;
+  /** By method slot: counts by code slot. */
+  byMethod: (SlotCounts | undefined)[];
   retransmittedByClass: ClassCounts;
   byPeer: Map<string, ClassCounts>;
 }
@@ -111,14 +178,20 @@ export class Tally {
   timedResponses = 0;
   accountedResponses = 0;
   readonly byClass = zeroClasses();
-  readonly byCode: Record<string, number> = {};
-  readonly byMethod: Record<string, Record<string, number>> = {};
+  private readonly codeSlots = new CodeSlots();
+  private readonly methodSlots = new MethodSlots();
+  private readonly byCode: SlotCounts = [];
+  /** By method slot: counts by code slot. */
+  private readonly byMethod: (SlotCounts | undefined)[] = [];
   readonly requestsByMethod: Record<string, number> = {};
   retransmittedRequests = 0;
   retransmittedResponses = 0;
   readonly retransmittedByClass = zeroClasses();
   readonly anomalies: Partial<Record<AnomalyKind, number>> = {};
   private readonly minutes = new Map<number, MinuteBucket>();
+  /** The minute of the last timed response and its bucket: consecutive responses mostly share one. */
+  private lastMinute = Number.NaN;
+  private lastBucket: MinuteBucket | undefined;
   /** INVITE/BYE/REGISTER transactions for the RFC 6076 KPIs (per peer by the same peer keys as byPeer). */
   readonly kpis: KpiTracker;
   private readonly peers = new Map<string, PeerBucket>();
@@ -169,13 +242,17 @@ export class Tally {
       this.anomaly('invalid-status-code');
       return false;
     }
-    const codeKey = String(code);
+    const codeSlot = this.codeSlots.slot(code);
+    const methodSlot = this.methodSlots.slot(cseqMethod);
     this.responses++;
     this.byClass[cls]++;
-    bump(this.byCode, codeKey);
-    const perMethod = this.byMethod[cseqMethod] ?? {};
-    this.byMethod[cseqMethod] = perMethod;
-    bump(perMethod, codeKey);
+    bumpSlot(this.byCode, codeSlot);
+    let perMethod = this.byMethod[methodSlot];
+    if (perMethod === undefined) {
+      perMethod = [];
+      this.byMethod[methodSlot] = perMethod;
+    }
+    bumpSlot(perMethod, codeSlot);
     if (retransmission) {
       this.retransmittedResponses++;
       this.retransmittedByClass[cls]++;
@@ -191,10 +268,13 @@ export class Tally {
       this.timedResponses++;
       const bucket = this.bucket(timeMs);
       bucket.byClass[cls]++;
-      bump(bucket.byCode, codeKey);
-      const minuteMethod = bucket.byMethod[cseqMethod] ?? {};
-      bucket.byMethod[cseqMethod] = minuteMethod;
-      bump(minuteMethod, codeKey);
+      bumpSlot(bucket.byCode, codeSlot);
+      let minuteMethod = bucket.byMethod[methodSlot];
+      if (minuteMethod === undefined) {
+        minuteMethod = [];
+        bucket.byMethod[methodSlot] = minuteMethod;
+      }
+      bumpSlot(minuteMethod, codeSlot);
       if (retransmission) bucket.retransmittedByClass[cls]++;
       let perPeer = bucket.byPeer.get(peer.key);
       if (perPeer === undefined) {
@@ -238,11 +318,14 @@ export class Tally {
 
   private bucket(timeMs: number): MinuteBucket {
     const minute = Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+    if (minute === this.lastMinute && this.lastBucket !== undefined) return this.lastBucket;
     let b = this.minutes.get(minute);
     if (!b) {
-      b = { byClass: zeroClasses(), byCode: {}, byMethod: {}, retransmittedByClass: zeroClasses(), byPeer: new Map() };
+      b = { byClass: zeroClasses(), byCode: [], byMethod: [], retransmittedByClass: zeroClasses(), byPeer: new Map() };
       this.minutes.set(minute, b);
     }
+    this.lastMinute = minute;
+    this.lastBucket = b;
     return b;
   }
 
@@ -265,12 +348,12 @@ export class Tally {
       .map(([ms, b]) => ({
         minute: new Date(ms).toISOString(),
         byClass: { ...b.byClass },
-        byCode: sortKeys(b.byCode),
-        byMethod: sortNested(b.byMethod),
+        byCode: this.codeSlots.record(b.byCode),
+        byMethod: this.methodRecord(b.byMethod),
         retransmittedByClass: { ...b.retransmittedByClass },
         byPeer: Object.fromEntries([...b.byPeer.entries()].sort(byKey).map(([k, v]) => [k, { ...v }])),
       }));
-    const byMethod = sortNested(this.byMethod);
+    const byMethod = this.methodRecord(this.byMethod);
     return {
       formats: [...this.formats],
       bytes: this.bytes,
@@ -279,7 +362,7 @@ export class Tally {
       responses: this.responses,
       accountedResponses: this.accountedResponses,
       byClass: { ...this.byClass },
-      byCode: sortKeys(this.byCode),
+      byCode: this.codeSlots.record(this.byCode),
       byMethod,
       requestsByMethod: sortKeys(this.requestsByMethod),
       retransmissions: { requests: this.retransmittedRequests, responses: this.retransmittedResponses },
@@ -301,6 +384,19 @@ export class Tally {
       kpis: this.kpis.toData(),
     };
   }
+
+  /** Per-method counts as the result shows them: method -> "code" -> count, methods in string order. */
+  private methodRecord(byMethod: readonly (SlotCounts | undefined)[]): Record<string, Record<string, number>> {
+    const present: [string, SlotCounts][] = [];
+    for (let m = 0; m < byMethod.length; m++) {
+      const counts = byMethod[m];
+      if (counts !== undefined) present.push([this.methodSlots.methods[m] ?? '', counts]);
+    }
+    present.sort(byKey);
+    const out: Record<string, Record<string, number>> = {};
+    for (const [method, counts] of present) out[method] = this.codeSlots.record(counts);
+    return out;
+  }
 }
 
 const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]): number =>
@@ -309,12 +405,6 @@ const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]): nu
 const sortKeys = (rec: Record<string, number>): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const k of Object.keys(rec).sort()) out[k] = rec[k] ?? 0;
-  return out;
-};
-
-const sortNested = (rec: Record<string, Record<string, number>>): Record<string, Record<string, number>> => {
-  const out: Record<string, Record<string, number>> = {};
-  for (const k of Object.keys(rec).sort()) out[k] = sortKeys(rec[k] ?? {});
   return out;
 };
 
