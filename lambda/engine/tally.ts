@@ -376,7 +376,7 @@ export class Tally {
           {
             responses: v.responses,
             byClass: { ...v.byClass },
-            byCode: sortKeys(Object.fromEntries([...v.byCode].map(([c, n]) => [String(c), n]))),
+            byCode: codeRecord(v.byCode),
           },
         ]),
       ),
@@ -401,6 +401,17 @@ export class Tally {
 
 const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]): number =>
   a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+
+/**
+ * A peer's counts by code as the result shows them. Three-digit codes are array-index keys, which every
+ * object lists in ascending numeric order (ECMA-262 OrdinaryOwnPropertyKeys), the order sorting their
+ * strings gave: one object per peer, no sort.
+ */
+const codeRecord = (byCode: ReadonlyMap<number, number>): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const [code, n] of byCode) out[code] = n;
+  return out;
+};
 
 const sortKeys = (rec: Record<string, number>): Record<string, number> => {
   const out: Record<string, number> = {};
