@@ -56,10 +56,6 @@ export interface ScanResult {
 
 const zeroClasses: () => ClassCounts = zeroClassCounts;
 
-const bump = (rec: Record<string, number>, key: string, by = 1): void => {
-  rec[key] = (rec[key] ?? 0) + by;
-};
-
 /** Status codes a response can be counted under (classifyStatusCode: 100..699), as indexes code - FIRST_CODE. */
 const FIRST_CODE = 100;
 const CODE_SLOTS = 600;
@@ -149,6 +145,12 @@ interface PeerBucket {
 interface PeerSlot {
   readonly key: string;
   readonly bucket: PeerBucket;
+  /**
+   * The minute its last timed response went to, and that response's cell in it: a sender's responses
+   * mostly fall in the same minute, and the cell of a (minute, peer) never changes once decided.
+   */
+  cellMinute: MinuteBucket | undefined;
+  cell: ClassCounts | undefined;
 }
 
 /** Senders whose peer is remembered (a cache: past it, it starts over; the counts do not depend on it). */
@@ -183,7 +185,8 @@ export class Tally {
   private readonly byCode: SlotCounts = [];
   /** By method slot: counts by code slot. */
   private readonly byMethod: (SlotCounts | undefined)[] = [];
-  readonly requestsByMethod: Record<string, number> = {};
+  /** Requests by method slot. */
+  private readonly requestsByMethod: number[] = [];
   retransmittedRequests = 0;
   retransmittedResponses = 0;
   readonly retransmittedByClass = zeroClasses();
@@ -222,7 +225,9 @@ export class Tally {
   /** Counts one request. */
   addRequest(method: string, retransmission: boolean): void {
     this.requests++;
-    bump(this.requestsByMethod, method);
+    const slot = this.methodSlots.slot(method);
+    while (this.requestsByMethod.length <= slot) this.requestsByMethod.push(0);
+    this.requestsByMethod[slot] = (this.requestsByMethod[slot] ?? 0) + 1;
     if (retransmission) this.retransmittedRequests++;
   }
 
@@ -276,19 +281,30 @@ export class Tally {
       }
       bumpSlot(minuteMethod, codeSlot);
       if (retransmission) bucket.retransmittedByClass[cls]++;
-      let perPeer = bucket.byPeer.get(peer.key);
+      let perPeer = peer.cellMinute === bucket ? peer.cell : undefined;
       if (perPeer === undefined) {
-        const key = this.minutePeerCells < MAX_MINUTE_PEER_CELLS ? peer.key : OTHER_PEER;
-        perPeer = bucket.byPeer.get(key);
-        if (perPeer === undefined) {
-          perPeer = zeroClasses();
-          bucket.byPeer.set(key, perPeer);
-          this.minutePeerCells++;
-        }
+        perPeer = this.minuteCell(bucket, peer.key);
+        peer.cellMinute = bucket;
+        peer.cell = perPeer;
       }
       perPeer[cls]++;
     }
     return true;
+  }
+
+  /** The cell of a peer in a minute: its own, or `other` once the minute-peer cells are all taken. */
+  private minuteCell(bucket: MinuteBucket, peerKey: string): ClassCounts {
+    let perPeer = bucket.byPeer.get(peerKey);
+    if (perPeer === undefined) {
+      const key = this.minutePeerCells < MAX_MINUTE_PEER_CELLS ? peerKey : OTHER_PEER;
+      perPeer = bucket.byPeer.get(key);
+      if (perPeer === undefined) {
+        perPeer = zeroClasses();
+        bucket.byPeer.set(key, perPeer);
+        this.minutePeerCells++;
+      }
+    }
+    return perPeer;
   }
 
   private peerOf(sender: string): PeerSlot {
@@ -313,7 +329,7 @@ export class Tally {
       b = { responses: 0, byClass: zeroClasses(), byCode: new Map() };
       this.peers.set(key, b);
     }
-    return { key, bucket: b };
+    return { key, bucket: b, cellMinute: undefined, cell: undefined };
   }
 
   private bucket(timeMs: number): MinuteBucket {
@@ -364,7 +380,7 @@ export class Tally {
       byClass: { ...this.byClass },
       byCode: this.codeSlots.record(this.byCode),
       byMethod,
-      requestsByMethod: sortKeys(this.requestsByMethod),
+      requestsByMethod: this.requestRecord(),
       retransmissions: { requests: this.retransmittedRequests, responses: this.retransmittedResponses },
       retransmittedByClass: { ...this.retransmittedByClass },
       anomalies: { ...this.anomalies },
@@ -383,6 +399,19 @@ export class Tally {
       series,
       kpis: this.kpis.toData(),
     };
+  }
+
+  /** Requests by method as the result shows them: methods in string order. */
+  private requestRecord(): Record<string, number> {
+    const present: [string, number][] = [];
+    for (let m = 0; m < this.requestsByMethod.length; m++) {
+      const n = this.requestsByMethod[m] ?? 0;
+      if (n > 0) present.push([this.methodSlots.methods[m] ?? '', n]);
+    }
+    present.sort(byKey);
+    const out: Record<string, number> = {};
+    for (const [method, n] of present) out[method] = n;
+    return out;
   }
 
   /** Per-method counts as the result shows them: method -> "code" -> count, methods in string order. */
@@ -410,12 +439,6 @@ const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]): nu
 const codeRecord = (byCode: ReadonlyMap<number, number>): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const [code, n] of byCode) out[code] = n;
-  return out;
-};
-
-const sortKeys = (rec: Record<string, number>): Record<string, number> => {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(rec).sort()) out[k] = rec[k] ?? 0;
   return out;
 };
 
