@@ -367,7 +367,7 @@ export class Tally {
         byCode: this.codeSlots.record(b.byCode),
         byMethod: this.methodRecord(b.byMethod),
         retransmittedByClass: { ...b.retransmittedByClass },
-        byPeer: Object.fromEntries([...b.byPeer.entries()].sort(byKey).map(([k, v]) => [k, { ...v }])),
+        byPeer: minutePeers(b.byPeer),
       }));
     const byMethod = this.methodRecord(this.byMethod);
     return {
@@ -410,7 +410,7 @@ export class Tally {
     }
     present.sort(byKey);
     const out: Record<string, number> = {};
-    for (const [method, n] of present) out[method] = n;
+    for (const [method, n] of present) setKey(out, method, n);
     return out;
   }
 
@@ -423,7 +423,7 @@ export class Tally {
     }
     present.sort(byKey);
     const out: Record<string, Record<string, number>> = {};
-    for (const [method, counts] of present) out[method] = this.codeSlots.record(counts);
+    for (const [method, counts] of present) setKey(out, method, this.codeSlots.record(counts));
     return out;
   }
 }
@@ -436,6 +436,24 @@ const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]): nu
  * object lists in ascending numeric order (ECMA-262 OrdinaryOwnPropertyKeys), the order sorting their
  * strings gave: one object per peer, no sort.
  */
+/**
+ * out[key] = value as an own property whatever the key: a CSeq method token or a peer name may be
+ * "__proto__", which plain assignment would take as the object's prototype.
+ */
+const setKey = <T>(out: Record<string, T>, key: string, value: T): void => {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+};
+
+/** A minute's cells as the result shows them, peers in string order (a loop: fromEntries of mapped pairs costs twice as much). */
+const minutePeers = (byPeer: ReadonlyMap<string, ClassCounts>): Record<string, ClassCounts> => {
+  const cells = [...byPeer.entries()].sort(byKey);
+  const out: Record<string, ClassCounts> = {};
+  for (const [peer, counts] of cells) setKey(out, peer, { ...counts });
+  return out;
+};
+
 const codeRecord = (byCode: ReadonlyMap<number, number>): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const [code, n] of byCode) out[code] = n;

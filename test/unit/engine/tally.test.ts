@@ -119,3 +119,21 @@ describe('Tally peers', () => {
     expect(r.byPeer[ip(MAX_TRACKED_PEERS)]).toBeUndefined();
   });
 });
+
+describe('Tally keys from the log', () => {
+  it('keeps a CSeq method named __proto__ as a key of its own, never as a prototype', () => {
+    // Prepare
+    const t = new Tally();
+
+    // Act
+    t.addResponse(200, '__proto__', false, Date.UTC(2026, 10, 24, 13, 39, 27));
+    t.addRequest('__proto__', false);
+
+    // Assess
+    const r = t.toResult();
+    expect(JSON.stringify([r.byMethod, r.requestsByMethod, r.series[0]?.byMethod])).toBe(
+      '[{"__proto__":{"200":1}},{"__proto__":1},{"__proto__":{"200":1}}]',
+    );
+    expect(Object.getPrototypeOf(r.byMethod)).toBe(Object.prototype);
+  });
+});
