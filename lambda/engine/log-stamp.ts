@@ -5,6 +5,8 @@
  * instant with the file's reference instant and zone.
  */
 
+import { digitsAt, fractionLength, isDateTimeAt, wallMsAt } from './formats/line-bytes.js';
+
 /** How much of a date the log printed. */
 export type LogStampKind = 'utc' | 'local' | 'no-year' | 'time-of-day';
 
@@ -95,6 +97,34 @@ export const findLogStamp = (s: string): LogStamp | undefined => {
     cache.set(s, st);
   }
   return st ?? undefined;
+};
+
+/** The last stamp read from bytes: lines of one log share it for a whole millisecond or more. */
+let lastStamp: LogStamp = { kind: 'local', wallMs: Number.NaN };
+
+/**
+ * findLogStamp of the latin1 text [a, b) of `buf`. A text that opens with a local ISO date and time
+ * (bare or after '[', as "[2026-11-24 13:39:27.271] VERBOSE...") is read from the bytes: no string, no
+ * regular expression, and Date.UTC once per distinct minute. Anything else (a zone designator, a
+ * date without a year, a date further in) takes the string path.
+ */
+export const findLogStampAt = (buf: Buffer, a: number, b: number): LogStamp | undefined => {
+  const i = buf[a] === 0x5b /* [ */ ? a + 1 : a;
+  // the leftmost match of DATE_TIME is at i: nothing before it (at most a '[') can start one
+  if (i + 19 > b || !isDateTimeAt(buf, i)) return findLogStamp(buf.toString('latin1', a, b));
+  const q = i + 19 + fractionLength(buf, i + 19, b);
+  const z = q < b ? buf[q] : undefined;
+  if (z === 0x5a /* Z */ || ((z === 0x2b || z === 0x2d) && q + 3 <= b && digitsAt(buf, q + 1, 2) >= 0)) {
+    return findLogStamp(buf.toString('latin1', a, b));
+  }
+  const mo = digitsAt(buf, i + 5, 2);
+  const day = digitsAt(buf, i + 8, 2);
+  if (!validClock(digitsAt(buf, i + 11, 2), digitsAt(buf, i + 14, 2), digitsAt(buf, i + 17, 2))) return undefined;
+  if (mo < 1 || mo > 12 || day < 1 || day > 31) return undefined;
+  const wallMs = wallMsAt(buf, i, b);
+  if (wallMs === undefined) return findLogStamp(buf.toString('latin1', a, b));
+  if (wallMs !== lastStamp.wallMs) lastStamp = { kind: 'local', wallMs };
+  return lastStamp;
 };
 
 /** A printed time of day "hh:mm:ss[.frac]" (nothing else in `s`). */

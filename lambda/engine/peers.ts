@@ -140,6 +140,8 @@ const createPeerMap = (rules: readonly PeerRule[], names: readonly string[]): Pe
   const cache = new Map<string, string>();
   const resolve = (sender: string): string => {
     const { ip, port } = splitAddress(sender);
+    // without rules only the IP's validity matters: no 128-bit arithmetic per distinct sender
+    if (rules.length === 0) return isIP(ip) === 0 ? UNKNOWN_PEER : ip;
     const addr = ipToBigInt(ip);
     if (addr === undefined) return UNKNOWN_PEER;
     for (const r of rules) {

@@ -3,6 +3,7 @@ import {
   type LineFence,
   type LineStyle,
   lineContentEnd,
+  type ParseOptions,
   parseMessage,
   startLineKind,
 } from './sip-message.js';
@@ -32,10 +33,15 @@ export interface FramerEvents {
 }
 
 interface Flow {
+  /** Storage of the bytes held, [0, len): a message fed in many segments is appended in place, not re-concatenated per segment. */
   buf: Buffer;
+  len: number;
   style: LineStyle;
   meta: PayloadMeta;
 }
+
+/** Storage a flow keeps past this many times what it holds is given back (a flow that held one large message). */
+const SHRINK_FACTOR = 4;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -80,19 +86,38 @@ export class SipFramer {
     return this.partialFlows > 0;
   }
 
-  private setBuf(f: Flow, b: Buffer): void {
-    this.partialFlows += (b.length > 0 ? 1 : 0) - (f.buf.length > 0 ? 1 : 0);
-    f.buf = b;
+  /** Options of the datagram parses: one object for all (parseMessage keeps none of it). */
+  private readonly datagramOpts: { -readonly [K in keyof ParseOptions]: ParseOptions[K] } = {
+    dotCR: false,
+    complete: true,
+    fence: undefined,
+    identity: 'full',
+  };
+  /** Options of the stream parses, likewise. */
+  private readonly streamOpts: { -readonly [K in keyof ParseOptions]: ParseOptions[K] } = {
+    dotCR: false,
+    complete: false,
+    identity: 'full',
+  };
+
+  /** The flow holds [0, len) of `buf` (EMPTY and 0 when it holds nothing). */
+  private hold(f: Flow, buf: Buffer, len: number): void {
+    this.partialFlows += (len > 0 ? 1 : 0) - (f.len > 0 ? 1 : 0);
+    f.buf = buf;
+    f.len = len;
   }
 
   /** Frames every message of a self-contained payload [start, end). */
   datagram(buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle, fence?: LineFence): void {
     let pos = start;
-    const identity = identityFor(meta);
+    const opts = this.datagramOpts;
+    opts.dotCR = style.dotCR;
+    opts.fence = fence;
+    opts.identity = identityFor(meta);
     while (pos < end) {
       pos = skipBlankLines(buf, pos, end, style.dotCR);
       if (pos >= end) break;
-      const r = parseMessage(buf, pos, end, { dotCR: style.dotCR, complete: true, fence, identity });
+      const r = parseMessage(buf, pos, end, opts);
       if (r.kind === 'message') {
         if (r.anomaly) this.events.anomaly(r.anomaly);
         this.events.message(r.msg, meta);
@@ -117,7 +142,7 @@ export class SipFramer {
     if (f) {
       this.flows.delete(flow); // re-insert: most recently used last
     } else {
-      f = { buf: EMPTY, style, meta };
+      f = { buf: EMPTY, len: 0, style, meta };
       if (this.flows.size >= MAX_FLOWS) {
         const oldest = this.flows.keys().next().value;
         if (oldest !== undefined) this.endFlow(oldest);
@@ -126,17 +151,42 @@ export class SipFramer {
     f.meta = meta;
     f.style = style;
     this.flows.set(flow, f);
-    const data = f.buf.length === 0 ? buf.subarray(start, end) : Buffer.concat([f.buf, buf.subarray(start, end)]);
+    const owned = f.len > 0;
+    const data = owned ? this.append(f, buf, start, end) : buf.subarray(start, end);
     const used = this.frameStream(data, f, false);
     const rest = data.length - used;
     if (rest > MAX_MESSAGE_BYTES) {
       this.events.anomaly('message-too-large');
       this.events.unrecognized(rest);
-      this.setBuf(f, EMPTY);
+      this.hold(f, EMPTY, 0);
       return;
     }
-    // copy: the caller's buffer is reused for the next chunk
-    this.setBuf(f, rest === 0 ? EMPTY : Buffer.from(data.subarray(used)));
+    if (rest === 0) {
+      this.hold(f, EMPTY, 0);
+    } else if (owned && rest * SHRINK_FACTOR >= f.buf.length) {
+      // the flow's own storage: move the unframed tail to its front
+      if (used > 0) f.buf.copyWithin(0, used, data.length);
+      this.hold(f, f.buf, rest);
+    } else {
+      // copy: the caller's buffer is reused for the next chunk (and a storage far larger than the tail is let go)
+      this.hold(f, Buffer.from(data.subarray(used)), rest);
+    }
+  }
+
+  /**
+   * Appends [start, end) of `buf` to what the flow holds, growing its storage by doubling: each byte
+   * is copied O(1) times however many segments a message comes in (concatenating per segment copied
+   * the held part again for each one, quadratic in the segments).
+   */
+  private append(f: Flow, buf: Buffer, start: number, end: number): Buffer {
+    const len = f.len + (end - start);
+    if (f.buf.length < len) {
+      const grown = Buffer.allocUnsafe(Math.max(len, 2 * f.buf.length));
+      f.buf.copy(grown, 0, 0, f.len);
+      f.buf = grown;
+    }
+    buf.copy(f.buf, f.len, start, end);
+    return f.buf.subarray(0, len);
   }
 
   /** The flow ended (FIN, or end of input): whatever is buffered is framed as a cut message. */
@@ -144,8 +194,8 @@ export class SipFramer {
     const f = this.flows.get(flow);
     if (!f) return;
     this.flows.delete(flow);
-    const buffered = f.buf;
-    this.setBuf(f, EMPTY);
+    const buffered = f.buf.subarray(0, f.len);
+    this.hold(f, EMPTY, 0);
     if (buffered.length > 0) this.frameStream(buffered, f, true);
   }
 
@@ -153,9 +203,9 @@ export class SipFramer {
   resetFlow(flow: string): void {
     const f = this.flows.get(flow);
     if (!f) return;
-    if (f.buf.length > 0) {
-      this.frameStream(f.buf, f, true);
-      this.setBuf(f, EMPTY);
+    if (f.len > 0) {
+      this.frameStream(f.buf.subarray(0, f.len), f, true);
+      this.hold(f, EMPTY, 0);
     }
   }
 
@@ -176,7 +226,11 @@ export class SipFramer {
         return complete || data.indexOf(LF, pos) >= 0 ? end : pos;
       }
       pos = p;
-      const r = parseMessage(data, pos, end, { dotCR, complete, identity: identityFor(f.meta) });
+      const opts = this.streamOpts;
+      opts.dotCR = dotCR;
+      opts.complete = complete;
+      opts.identity = identityFor(f.meta);
+      const r = parseMessage(data, pos, end, opts);
       if (r.kind === 'incomplete') return pos;
       if (r.kind === 'message') {
         if (r.anomaly) this.events.anomaly(r.anomaly);

@@ -56,14 +56,77 @@ export interface ScanResult {
 
 const zeroClasses: () => ClassCounts = zeroClassCounts;
 
-const bump = (rec: Record<string, number>, key: string, by = 1): void => {
-  rec[key] = (rec[key] ?? 0) + by;
+/** Status codes a response can be counted under (classifyStatusCode: 100..699), as indexes code - FIRST_CODE. */
+const FIRST_CODE = 100;
+const CODE_SLOTS = 600;
+
+/**
+ * Counts by status code, kept as numbers: a response bumps an array slot instead of a string-keyed
+ * record (no String(code) and no property lookup per response). A file names a few dozen codes, so
+ * the arrays are indexed by a compact slot given to each code on first sight (CodeSlots) and grow
+ * only as far as the codes seen: a minute with one method costs a few bytes, not 600 slots.
+ */
+type SlotCounts = number[];
+
+/** Code -> compact slot, in order of first sight (one per scan, shared by every SlotCounts of it). */
+class CodeSlots {
+  private readonly slotOf = new Int16Array(CODE_SLOTS).fill(-1);
+  /** Slot -> status code. */
+  readonly codes: number[] = [];
+
+  slot(code: number): number {
+    const i = code - FIRST_CODE;
+    let s = this.slotOf[i] ?? -1;
+    if (s < 0) {
+      s = this.codes.length;
+      this.codes.push(code);
+      this.slotOf[i] = s;
+    }
+    return s;
+  }
+
+  /** The counts as the result shows them: "code" -> count, codes that were never counted left out. */
+  record(counts: SlotCounts): Record<string, number> {
+    const pairs: [number, number][] = [];
+    for (let s = 0; s < counts.length; s++) {
+      const n = counts[s] ?? 0;
+      if (n > 0) pairs.push([this.codes[s] ?? 0, n]);
+    }
+    // three-digit codes: numeric order is the string order the result has always had
+    pairs.sort((a, b) => a[0] - b[0]);
+    const out: Record<string, number> = {};
+    for (const [code, n] of pairs) out[String(code)] = n;
+    return out;
+  }
+}
+
+const bumpSlot = (counts: SlotCounts, slot: number): void => {
+  while (counts.length <= slot) counts.push(0);
+  counts[slot] = (counts[slot] ?? 0) + 1;
 };
+
+/** CSeq method -> its index in per-method arrays (a file names a dozen methods; their strings are interned by the parser). */
+class MethodSlots {
+  private readonly slotOf = new Map<string, number>();
+  /** Slot -> method. */
+  readonly methods: string[] = [];
+
+  slot(method: string): number {
+    let s = this.slotOf.get(method);
+    if (s === undefined) {
+      s = this.methods.length;
+      this.methods.push(method);
+      this.slotOf.set(method, s);
+    }
+    return s;
+  }
+}
 
 interface MinuteBucket {
   byClass: ClassCounts;
-  byCode: Record<string, number>;
-  byMethod: Record<string, Record<string, number>>;
+  byCode: SlotCounts;
+  /** By method slot: counts by code slot. */
+  byMethod: (SlotCounts | undefined)[];
   retransmittedByClass: ClassCounts;
   byPeer: Map<string, ClassCounts>;
 }
@@ -82,6 +145,12 @@ interface PeerBucket {
 interface PeerSlot {
   readonly key: string;
   readonly bucket: PeerBucket;
+  /**
+   * The minute its last timed response went to, and that response's cell in it: a sender's responses
+   * mostly fall in the same minute, and the cell of a (minute, peer) never changes once decided.
+   */
+  cellMinute: MinuteBucket | undefined;
+  cell: ClassCounts | undefined;
 }
 
 /** Senders whose peer is remembered (a cache: past it, it starts over; the counts do not depend on it). */
@@ -111,14 +180,21 @@ export class Tally {
   timedResponses = 0;
   accountedResponses = 0;
   readonly byClass = zeroClasses();
-  readonly byCode: Record<string, number> = {};
-  readonly byMethod: Record<string, Record<string, number>> = {};
-  readonly requestsByMethod: Record<string, number> = {};
+  private readonly codeSlots = new CodeSlots();
+  private readonly methodSlots = new MethodSlots();
+  private readonly byCode: SlotCounts = [];
+  /** By method slot: counts by code slot. */
+  private readonly byMethod: (SlotCounts | undefined)[] = [];
+  /** Requests by method slot. */
+  private readonly requestsByMethod: number[] = [];
   retransmittedRequests = 0;
   retransmittedResponses = 0;
   readonly retransmittedByClass = zeroClasses();
   readonly anomalies: Partial<Record<AnomalyKind, number>> = {};
   private readonly minutes = new Map<number, MinuteBucket>();
+  /** The minute of the last timed response and its bucket: consecutive responses mostly share one. */
+  private lastMinute = Number.NaN;
+  private lastBucket: MinuteBucket | undefined;
   /** INVITE/BYE/REGISTER transactions for the RFC 6076 KPIs (per peer by the same peer keys as byPeer). */
   readonly kpis: KpiTracker;
   private readonly peers = new Map<string, PeerBucket>();
@@ -149,7 +225,9 @@ export class Tally {
   /** Counts one request. */
   addRequest(method: string, retransmission: boolean): void {
     this.requests++;
-    bump(this.requestsByMethod, method);
+    const slot = this.methodSlots.slot(method);
+    while (this.requestsByMethod.length <= slot) this.requestsByMethod.push(0);
+    this.requestsByMethod[slot] = (this.requestsByMethod[slot] ?? 0) + 1;
     if (retransmission) this.retransmittedRequests++;
   }
 
@@ -169,13 +247,17 @@ export class Tally {
       this.anomaly('invalid-status-code');
       return false;
     }
-    const codeKey = String(code);
+    const codeSlot = this.codeSlots.slot(code);
+    const methodSlot = this.methodSlots.slot(cseqMethod);
     this.responses++;
     this.byClass[cls]++;
-    bump(this.byCode, codeKey);
-    const perMethod = this.byMethod[cseqMethod] ?? {};
-    this.byMethod[cseqMethod] = perMethod;
-    bump(perMethod, codeKey);
+    bumpSlot(this.byCode, codeSlot);
+    let perMethod = this.byMethod[methodSlot];
+    if (perMethod === undefined) {
+      perMethod = [];
+      this.byMethod[methodSlot] = perMethod;
+    }
+    bumpSlot(perMethod, codeSlot);
     if (retransmission) {
       this.retransmittedResponses++;
       this.retransmittedByClass[cls]++;
@@ -191,24 +273,38 @@ export class Tally {
       this.timedResponses++;
       const bucket = this.bucket(timeMs);
       bucket.byClass[cls]++;
-      bump(bucket.byCode, codeKey);
-      const minuteMethod = bucket.byMethod[cseqMethod] ?? {};
-      bucket.byMethod[cseqMethod] = minuteMethod;
-      bump(minuteMethod, codeKey);
+      bumpSlot(bucket.byCode, codeSlot);
+      let minuteMethod = bucket.byMethod[methodSlot];
+      if (minuteMethod === undefined) {
+        minuteMethod = [];
+        bucket.byMethod[methodSlot] = minuteMethod;
+      }
+      bumpSlot(minuteMethod, codeSlot);
       if (retransmission) bucket.retransmittedByClass[cls]++;
-      let perPeer = bucket.byPeer.get(peer.key);
+      let perPeer = peer.cellMinute === bucket ? peer.cell : undefined;
       if (perPeer === undefined) {
-        const key = this.minutePeerCells < MAX_MINUTE_PEER_CELLS ? peer.key : OTHER_PEER;
-        perPeer = bucket.byPeer.get(key);
-        if (perPeer === undefined) {
-          perPeer = zeroClasses();
-          bucket.byPeer.set(key, perPeer);
-          this.minutePeerCells++;
-        }
+        perPeer = this.minuteCell(bucket, peer.key);
+        peer.cellMinute = bucket;
+        peer.cell = perPeer;
       }
       perPeer[cls]++;
     }
     return true;
+  }
+
+  /** The cell of a peer in a minute: its own, or `other` once the minute-peer cells are all taken. */
+  private minuteCell(bucket: MinuteBucket, peerKey: string): ClassCounts {
+    let perPeer = bucket.byPeer.get(peerKey);
+    if (perPeer === undefined) {
+      const key = this.minutePeerCells < MAX_MINUTE_PEER_CELLS ? peerKey : OTHER_PEER;
+      perPeer = bucket.byPeer.get(key);
+      if (perPeer === undefined) {
+        perPeer = zeroClasses();
+        bucket.byPeer.set(key, perPeer);
+        this.minutePeerCells++;
+      }
+    }
+    return perPeer;
   }
 
   private peerOf(sender: string): PeerSlot {
@@ -233,16 +329,19 @@ export class Tally {
       b = { responses: 0, byClass: zeroClasses(), byCode: new Map() };
       this.peers.set(key, b);
     }
-    return { key, bucket: b };
+    return { key, bucket: b, cellMinute: undefined, cell: undefined };
   }
 
   private bucket(timeMs: number): MinuteBucket {
     const minute = Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+    if (minute === this.lastMinute && this.lastBucket !== undefined) return this.lastBucket;
     let b = this.minutes.get(minute);
     if (!b) {
-      b = { byClass: zeroClasses(), byCode: {}, byMethod: {}, retransmittedByClass: zeroClasses(), byPeer: new Map() };
+      b = { byClass: zeroClasses(), byCode: [], byMethod: [], retransmittedByClass: zeroClasses(), byPeer: new Map() };
       this.minutes.set(minute, b);
     }
+    this.lastMinute = minute;
+    this.lastBucket = b;
     return b;
   }
 
@@ -265,12 +364,12 @@ export class Tally {
       .map(([ms, b]) => ({
         minute: new Date(ms).toISOString(),
         byClass: { ...b.byClass },
-        byCode: sortKeys(b.byCode),
-        byMethod: sortNested(b.byMethod),
+        byCode: this.codeSlots.record(b.byCode),
+        byMethod: this.methodRecord(b.byMethod),
         retransmittedByClass: { ...b.retransmittedByClass },
-        byPeer: Object.fromEntries([...b.byPeer.entries()].sort(byKey).map(([k, v]) => [k, { ...v }])),
+        byPeer: minutePeers(b.byPeer),
       }));
-    const byMethod = sortNested(this.byMethod);
+    const byMethod = this.methodRecord(this.byMethod);
     return {
       formats: [...this.formats],
       bytes: this.bytes,
@@ -279,9 +378,9 @@ export class Tally {
       responses: this.responses,
       accountedResponses: this.accountedResponses,
       byClass: { ...this.byClass },
-      byCode: sortKeys(this.byCode),
+      byCode: this.codeSlots.record(this.byCode),
       byMethod,
-      requestsByMethod: sortKeys(this.requestsByMethod),
+      requestsByMethod: this.requestRecord(),
       retransmissions: { requests: this.retransmittedRequests, responses: this.retransmittedResponses },
       retransmittedByClass: { ...this.retransmittedByClass },
       anomalies: { ...this.anomalies },
@@ -293,7 +392,7 @@ export class Tally {
           {
             responses: v.responses,
             byClass: { ...v.byClass },
-            byCode: sortKeys(Object.fromEntries([...v.byCode].map(([c, n]) => [String(c), n]))),
+            byCode: codeRecord(v.byCode),
           },
         ]),
       ),
@@ -301,20 +400,63 @@ export class Tally {
       kpis: this.kpis.toData(),
     };
   }
+
+  /** Requests by method as the result shows them: methods in string order. */
+  private requestRecord(): Record<string, number> {
+    const present: [string, number][] = [];
+    for (let m = 0; m < this.requestsByMethod.length; m++) {
+      const n = this.requestsByMethod[m] ?? 0;
+      if (n > 0) present.push([this.methodSlots.methods[m] ?? '', n]);
+    }
+    present.sort(byKey);
+    const out: Record<string, number> = {};
+    for (const [method, n] of present) setKey(out, method, n);
+    return out;
+  }
+
+  /** Per-method counts as the result shows them: method -> "code" -> count, methods in string order. */
+  private methodRecord(byMethod: readonly (SlotCounts | undefined)[]): Record<string, Record<string, number>> {
+    const present: [string, SlotCounts][] = [];
+    for (let m = 0; m < byMethod.length; m++) {
+      const counts = byMethod[m];
+      if (counts !== undefined) present.push([this.methodSlots.methods[m] ?? '', counts]);
+    }
+    present.sort(byKey);
+    const out: Record<string, Record<string, number>> = {};
+    for (const [method, counts] of present) setKey(out, method, this.codeSlots.record(counts));
+    return out;
+  }
 }
 
 const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]): number =>
   a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 
-const sortKeys = (rec: Record<string, number>): Record<string, number> => {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(rec).sort()) out[k] = rec[k] ?? 0;
+/**
+ * A peer's counts by code as the result shows them. Three-digit codes are array-index keys, which every
+ * object lists in ascending numeric order (ECMA-262 OrdinaryOwnPropertyKeys), the order sorting their
+ * strings gave: one object per peer, no sort.
+ */
+/**
+ * out[key] = value as an own property whatever the key: a CSeq method token or a peer name may be
+ * "__proto__", which plain assignment would take as the object's prototype.
+ */
+const setKey = <T>(out: Record<string, T>, key: string, value: T): void => {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+};
+
+/** A minute's cells as the result shows them, peers in string order (a loop: fromEntries of mapped pairs costs twice as much). */
+const minutePeers = (byPeer: ReadonlyMap<string, ClassCounts>): Record<string, ClassCounts> => {
+  const cells = [...byPeer.entries()].sort(byKey);
+  const out: Record<string, ClassCounts> = {};
+  for (const [peer, counts] of cells) setKey(out, peer, { ...counts });
   return out;
 };
 
-const sortNested = (rec: Record<string, Record<string, number>>): Record<string, Record<string, number>> => {
-  const out: Record<string, Record<string, number>> = {};
-  for (const k of Object.keys(rec).sort()) out[k] = sortKeys(rec[k] ?? {});
+const codeRecord = (byCode: ReadonlyMap<number, number>): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const [code, n] of byCode) out[code] = n;
   return out;
 };
 

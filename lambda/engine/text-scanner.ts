@@ -6,6 +6,7 @@ import type { SipFramer } from './sip-framer.js';
 import {
   identityFor,
   type LineFence,
+  type LineStyle,
   lineContentEnd,
   type ParseOptions,
   parseMessage,
@@ -46,14 +47,29 @@ const FIRST_BUFFER_BYTES = 64 * 1024;
 const GROW_AT_ONCE_BYTES = 1024 * 1024;
 
 const UNKNOWN_META: PayloadMeta = { transport: 'unknown' };
+const DOT_CR: LineStyle = { dotCR: true };
+const PLAIN: LineStyle = { dotCR: false };
+/** The two line styles, shared (no object per payload). */
+const styleOf = (dotCR: boolean): LineStyle => (dotCR ? DOT_CR : PLAIN);
 const EMPTY = Buffer.alloc(0);
 
 /** Push parser over text: feed it chunks in stream order, then end() it. It owns its carry-over. */
 export class TextScanner {
   private readonly byFirstByte: TextFormatReader[][] = Array.from({ length: 256 }, () => []);
+  /**
+   * (first byte << 8 | second byte) -> 1 when a header line of some reader of byFirstByte may start
+   * with those two bytes (their `lineStarts`). A 0 rejects the line without asking any reader: the
+   * fence is asked about every header and body line of a message in a text log.
+   */
+  private readonly mayStart = new Uint8Array(256 * 256);
   private readonly markerReaders: TextFormatReader[];
   private readonly markers: Buffer[];
   private markerPos: number[];
+  /**
+   * At most the smallest of markerPos (positions only move forward, so a stale value is only smaller):
+   * a line ending at or before it holds no marker, and the marker readers are not asked about it.
+   */
+  private nearestMarker = -1;
   private meta: PayloadMeta = UNKNOWN_META;
   private skippingLongLine = false;
   private final = false;
@@ -80,6 +96,12 @@ export class TextScanner {
     for (const r of readers) {
       if (r.marker !== undefined) continue;
       for (const ch of r.firstBytes) this.byFirstByte[ch.charCodeAt(0)]?.push(r);
+      for (const start of r.lineStarts ?? [...r.firstBytes]) {
+        const first = start.charCodeAt(0) << 8;
+        // one byte: any second byte (or none: buf[ls + 1] past the buffer reads as 0)
+        if (start.length === 1) this.mayStart.fill(1, first, first + 256);
+        else this.mayStart[first | start.charCodeAt(1)] = 1;
+      }
     }
     this.markerReaders = readers.filter((r) => r.marker !== undefined);
     this.markers = this.markerReaders.map((r) => Buffer.from(r.marker ?? '', 'latin1'));
@@ -184,6 +206,7 @@ export class TextScanner {
    */
   private process(buf: Buffer, final: boolean): number {
     this.markerPos = this.markers.map(() => -1);
+    this.nearestMarker = -1;
     const end = buf.length;
     let pos = 0;
     if (this.skippingLongLine) {
@@ -297,11 +320,11 @@ export class TextScanner {
         this.meta = this.timed(m.meta, ls);
         return;
       case 'datagram':
-        this.framer.datagram(m.payloadBuf, m.payloadStart, m.payloadEnd, this.timed(m.meta, ls), { dotCR: m.dotCR });
+        this.framer.datagram(m.payloadBuf, m.payloadStart, m.payloadEnd, this.timed(m.meta, ls), styleOf(m.dotCR));
         return;
       case 'stream': {
         const meta = this.timed(m.meta, ls);
-        this.framer.stream(m.flow ?? '', m.payloadBuf, m.payloadStart, m.payloadEnd, meta, { dotCR: m.dotCR });
+        this.framer.stream(m.flow ?? '', m.payloadBuf, m.payloadStart, m.payloadEnd, meta, styleOf(m.dotCR));
         return;
       }
       case 'record':
@@ -322,13 +345,25 @@ export class TextScanner {
     return p < le;
   }
 
+  /** The smallest marker position known, after every markerAt of a line. */
+  private settleMarkers(): void {
+    let nearest = Number.POSITIVE_INFINITY;
+    for (const p of this.markerPos) if (p < nearest) nearest = p;
+    this.nearestMarker = nearest;
+  }
+
   private matchHeader(buf: Buffer, ls: number, lf: number, end: number): HeaderMatch | null | typeof NEED_MORE {
-    for (let i = 0; i < this.markerReaders.length; i++) {
-      if (!this.markerAt(i, buf, ls, lf)) continue;
-      const m = (this.markerReaders[i] as TextFormatReader).match(buf, ls, lf, end, this.ctx);
-      if (m !== null) return m;
+    if (this.nearestMarker < lf) {
+      for (let i = 0; i < this.markerReaders.length; i++) {
+        if (!this.markerAt(i, buf, ls, lf)) continue;
+        const m = (this.markerReaders[i] as TextFormatReader).match(buf, ls, lf, end, this.ctx);
+        if (m !== null) return m;
+      }
+      this.settleMarkers();
     }
-    const candidates = this.byFirstByte[buf[ls] ?? 0];
+    const first = buf[ls] ?? 0;
+    if (this.mayStart[(first << 8) | (buf[ls + 1] ?? 0)] === 0) return null;
+    const candidates = this.byFirstByte[first];
     if (candidates === undefined || candidates.length === 0) return null;
     for (const r of candidates) {
       const m = r.match(buf, ls, lf, end, this.ctx);
@@ -339,11 +374,16 @@ export class TextScanner {
 
   /** Whether [ls, le) is a header line of any format (a body never runs across one). */
   private isHeaderLine(buf: Buffer, ls: number, le: number): boolean {
-    for (let i = 0; i < this.markerReaders.length; i++) {
-      if (this.markerAt(i, buf, ls, le) && (this.markerReaders[i] as TextFormatReader).isHeader(buf, ls, le))
-        return true;
+    if (this.nearestMarker < le) {
+      for (let i = 0; i < this.markerReaders.length; i++) {
+        if (this.markerAt(i, buf, ls, le) && (this.markerReaders[i] as TextFormatReader).isHeader(buf, ls, le))
+          return true;
+      }
+      this.settleMarkers();
     }
-    const candidates = this.byFirstByte[buf[ls] ?? 0];
+    const first = buf[ls] ?? 0;
+    if (this.mayStart[(first << 8) | (buf[ls + 1] ?? 0)] === 0) return false;
+    const candidates = this.byFirstByte[first];
     if (candidates === undefined) return false;
     for (const r of candidates) if (r.isHeader(buf, ls, le)) return true;
     return false;

@@ -68,6 +68,8 @@ const skip = (next: number): MatchResult => ({ kind: 'skip', format: 'chan-sip',
 const blockReader: TextFormatReader = {
   format: 'chan-sip',
   firstBytes: '<RT-',
+  // "<--- " and the "<------------>" trailers, "--- (", "Transmitting (", "Reliably ..." and "Retransmitting #"
+  lineStarts: ['<-', '--', 'Tr', 'Re'],
   isHeader: (buf, ls, lf) => {
     const c = buf[ls];
     if (c === LT) {

@@ -200,6 +200,8 @@ const mayBeStamp = (buf: Buffer, ls: number, le: number): boolean => {
 export const freeswitchReader: TextFormatReader = {
   format: 'freeswitch',
   firstBytes: 'rs[0123456789',
+  // "recv ", "send ", "sent ", or a prefix (a date, "[...]") followed by anything
+  lineStarts: ['re', 'se', '[', ...'0123456789'],
   isHeader: (buf, ls, lf) => mayBeStamp(buf, ls, lf) && STAMP.test(lineText(buf, ls, lf)),
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (!mayBeStamp(buf, ls, lf)) return null;

@@ -46,6 +46,7 @@ const isOpenTag = (buf: Buffer, ls: number, lf: number): boolean => {
 export const jainSipXmlReader: TextFormatReader = {
   format: 'jain-sip-xml',
   firstBytes: '<',
+  lineStarts: ['<m'],
   isHeader: isOpenTag,
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (!isOpenTag(buf, ls, lf)) return null;

@@ -1,6 +1,7 @@
-import { localStamp } from '../log-stamp.js';
+import { type LogStamp, localStamp } from '../log-stamp.js';
 import type { Transport } from '../types.js';
-import { findDateTime, lineEndAt, lineText } from './line-utils.js';
+import { InternTable } from './intern-table.js';
+import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -18,6 +19,7 @@ const HEADER =
 /** Payload larger than this (ngrep prints at most one packet) means we lost the block end. */
 const MAX_BLOCK_BYTES = 512 * 1024;
 const LF = 0x0a;
+const CR = 0x0d;
 
 const DOUBLE_LF = Buffer.from('\n\n');
 
@@ -53,20 +55,89 @@ const withPort = (kind: string, endpoint: string): string => {
   return `[${endpoint.slice(0, colon)}]${endpoint.slice(colon)}`;
 };
 
+const KINDS: Readonly<Record<number, string>> = { 85: 'U', 84: 'T', 73: 'I' };
+
+/** Bytes of the addresses the plain header shape takes: letters, digits, '.' and ':' (IPv4, IPv6, ports). */
+const ADDRESS_BYTE = new Uint8Array(256);
+for (const c of '0123456789.:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ') ADDRESS_BYTE[c.charCodeAt(0)] = 1;
+
+/** The address tokens of the last plainHeader() line (one line is read at a time). */
+const plain = { srcStart: 0, srcEnd: 0, dstStart: 0, dstEnd: 0 };
+
+/** End of the address token at `p` (address bytes only), or p when there is none. */
+const addressEnd = (buf: Buffer, p: number, le: number): number => {
+  let e = p;
+  while (e < le && ADDRESS_BYTE[buf[e] ?? 0] === 1) e++;
+  return e;
+};
+
+/**
+ * Whether [ls, lf) has the shape ngrep prints without -t: "K src -> dst[ [flags]][ #n]", single
+ * spaces, addresses of address bytes, nothing after. HEADER would match it with src and dst as
+ * these tokens and no time (neither can be a timestamp: no '/' or '+'); every other line goes to
+ * HEADER itself.
+ */
+const plainHeader = (buf: Buffer, ls: number, lf: number): boolean => {
+  const le = lf > ls && buf[lf - 1] === CR ? lf - 1 : lf;
+  const k = buf[ls];
+  if ((k !== 0x55 && k !== 0x54 && k !== 0x49) || buf[ls + 1] !== 0x20) return false;
+  const srcEnd = addressEnd(buf, ls + 2, le);
+  if (srcEnd === ls + 2 || !startsWith(buf, srcEnd, le, ' -> ')) return false;
+  const dstStart = srcEnd + 4;
+  const dstEnd = addressEnd(buf, dstStart, le);
+  if (dstEnd === dstStart) return false;
+  let p = dstEnd;
+  if (startsWith(buf, p, le, ' [')) {
+    const close = buf.indexOf(0x5d, p + 2);
+    if (close < 0 || close >= le) return false;
+    p = close + 1;
+  }
+  if (startsWith(buf, p, le, ' #')) {
+    let d = p + 2;
+    while (d < le && (buf[d] ?? 0) >= 0x30 && (buf[d] ?? 0) <= 0x39) d++;
+    if (d === p + 2) return false;
+    p = d;
+  }
+  if (p !== le) return false;
+  plain.srcStart = ls + 2;
+  plain.srcEnd = srcEnd;
+  plain.dstStart = dstStart;
+  plain.dstEnd = dstEnd;
+  return true;
+};
+
+/** Endpoints by their bytes and the packet kind (withPort depends on it): one string per distinct endpoint. */
+const endpoints = new InternTable();
+
+const endpointAt = (buf: Buffer, ls: number, a: number, b: number): string =>
+  endpoints.find(buf, a, b, ls, ls + 1) ??
+  endpoints.store(buf, a, b, ls, ls + 1, withPort(KINDS[buf[ls] ?? 0] ?? 'U', buf.toString('latin1', a, b)));
+
 export const ngrepReader: TextFormatReader = {
   format: 'ngrep',
   firstBytes: 'UTI',
+  lineStarts: ['U ', 'T ', 'I '],
   // cheap: the scanner asks this for every candidate block end; match() checks the full syntax
   isHeader: isPacketHeader,
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (buf[ls + 1] !== 0x20) return null;
-    const m = HEADER.exec(lineText(buf, ls, lf));
-    if (!m) return null;
-    const kind = m[1] ?? 'U';
-    const src = withPort(kind, m[3] ?? '');
-    const dst = withPort(kind, m[4] ?? '');
-    // -t prints local time (ngrep.c: localtime)
-    const stamp = m[2] ? localStamp(findDateTime(m[2])) : undefined;
+    let kind: string;
+    let src: string;
+    let dst: string;
+    let stamp: LogStamp | undefined;
+    if (plainHeader(buf, ls, lf)) {
+      kind = KINDS[buf[ls] ?? 0] ?? 'U';
+      src = endpointAt(buf, ls, plain.srcStart, plain.srcEnd);
+      dst = endpointAt(buf, ls, plain.dstStart, plain.dstEnd);
+    } else {
+      const m = HEADER.exec(lineText(buf, ls, lf));
+      if (!m) return null;
+      kind = m[1] ?? 'U';
+      src = withPort(kind, m[3] ?? '');
+      dst = withPort(kind, m[4] ?? '');
+      // -t prints local time (ngrep.c: localtime)
+      stamp = m[2] ? localStamp(findDateTime(m[2])) : undefined;
+    }
     const payloadStart = Math.min(lf + 1, end);
 
     // find "\n\n" + header, or "\n" + end of input

@@ -1,5 +1,8 @@
 import { transportNamed } from '../transport.js';
-import { isRunOf, lineEndAt, lineText, startsWith } from './line-utils.js';
+import type { Transport } from '../types.js';
+import { InternTable } from './intern-table.js';
+import { decimalAt, transportAt, trimmedRange } from './line-bytes.js';
+import { isRunOf, lineEndAt, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -30,9 +33,49 @@ const fieldNamed = (buf: Buffer, ks: number, ke: number): Field | undefined => {
 
 const bracket = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
 
+type Range = readonly [number, number];
+/** A field the record did not have. */
+const NONE: Range = [0, 0];
+/** The ranges of the current record's fields (one record is read at a time: no object per record). */
+const fields: Record<Field, Range> = {
+  time: NONE,
+  proto: NONE,
+  srcip: NONE,
+  srcport: NONE,
+  dstip: NONE,
+  dstport: NONE,
+};
+
+/** "ip:port" strings by the bytes of their ip and port values. */
+const addresses = new InternTable();
+
+/** `${bracket(ip)}:${port}` of the two values, or undefined without an ip; one string per distinct address. */
+const address = (buf: Buffer, ip: Range, port: Range): string | undefined => {
+  if (ip === NONE) return undefined;
+  const [a, b] = ip;
+  const [c, d] = port === NONE ? [0, 0] : port;
+  return (
+    addresses.find(buf, a, b, c, d) ??
+    addresses.store(buf, a, b, c, d, `${bracket(buf.toString('latin1', a, b))}:${buf.toString('latin1', c, d)}`)
+  );
+};
+
+/** The transport of `proto: udp ipv4`: transportNamed of its first word, lower-cased as the string path did. */
+const protoTransport = (buf: Buffer, proto: Range): Transport => {
+  const [a, b] = proto;
+  let e = a;
+  while (e < b && buf[e] !== 0x20) e++;
+  for (let i = a; i < e; i++) {
+    // case mapping of latin1 letters beyond ASCII: let the strings decide, as before
+    if ((buf[i] ?? 0) >= 0x80) return transportNamed(buf.toString('latin1', a, e).toLowerCase());
+  }
+  return transportAt(buf, a, e);
+};
+
 export const sipdumpReader: TextFormatReader = {
   format: 'sipdump',
   firstBytes: '=|',
+  lineStarts: ['==', '||'],
   isHeader: (buf, ls, lf) => isRunOf(buf, ls, lf, EQ, 20) || (lf - ls >= 20 && isRunOf(buf, ls, ls + 20, BAR, 20)),
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (buf[ls] === BAR) {
@@ -42,42 +85,34 @@ export const sipdumpReader: TextFormatReader = {
       return { kind: 'skip', format: 'sipdump', next: Math.min(lf + 1, end) };
     }
     if (!isRunOf(buf, ls, lf, EQ, 20)) return null;
-    let time: string | undefined;
-    let proto = '';
-    let srcip: string | undefined;
-    let srcport = '';
-    let dstip: string | undefined;
-    let dstport = '';
+    // the fields as byte ranges: a string is made only for an address not seen before
+    const f = fields;
+    f.time = f.proto = f.srcip = f.srcport = f.dstip = f.dstport = NONE;
     let p = lf + 1;
     for (let n = 0; n < MAX_HEADER_LINES; n++) {
       const e = lineEndAt(buf, p, end);
       if (e < 0) return ctx.final ? null : NEED_MORE;
       if (buf[p] === TILDE && isRunOf(buf, p, e, TILDE, 20)) {
-        const seconds = Number(time);
+        const seconds = f.time === NONE ? Number.NaN : decimalAt(buf, f.time[0], f.time[1]);
         return {
           kind: 'inline',
           format: 'sipdump',
           meta: {
             timeMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
-            src: srcip !== undefined ? `${bracket(srcip)}:${srcport}` : undefined,
-            dst: dstip !== undefined ? `${bracket(dstip)}:${dstport}` : undefined,
-            transport: transportNamed(proto),
+            src: address(buf, f.srcip, f.srcport),
+            dst: address(buf, f.dstip, f.dstport),
+            transport: protoTransport(buf, f.proto),
           },
           next: e + 1,
         };
       }
-      const colon = buf.indexOf(0x3a, p);
+      // the first colon of the line (a short one: a loop costs less than a call into indexOf)
+      let colon = p;
+      while (colon < e && buf[colon] !== 0x3a) colon++;
       if (colon <= p || colon >= e) return null;
       const field = fieldNamed(buf, p, colon);
-      if (field !== undefined) {
-        const value = lineText(buf, colon + 1, e).trim();
-        if (field === 'time') time = value;
-        else if (field === 'proto') proto = (value.split(' ')[0] ?? '').toLowerCase();
-        else if (field === 'srcip') srcip = value;
-        else if (field === 'srcport') srcport = value;
-        else if (field === 'dstip') dstip = value;
-        else dstport = value;
-      }
+      // the value as lineText(...).trim() reads it (trim drops the CR too)
+      if (field !== undefined) f[field] = trimmedRange(buf, colon + 1, e);
       p = e + 1;
     }
     return null;

@@ -1,6 +1,7 @@
 import { type LogStamp, localStamp } from '../log-stamp.js';
-import { transportNamed } from '../transport.js';
-import { findDateTime, lineEndAt, lineText } from './line-utils.js';
+import type { Transport } from '../types.js';
+import { allSpace, isDateTimeAt, JS_SPACE, wallMsAt } from './line-bytes.js';
+import { lineEndAt, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -11,53 +12,138 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
  *   <the message>
  * and received ones say "TCP message received [307] bytes :". The time is SIPp's local time (read in the file's zone).
  * SIPp names only the direction, not the peer, so addresses are "local" and "remote".
+ *
+ * Both lines are read from their bytes (every message has them), with the meaning of
+ *   separator: /^-{20,}(?: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\S*)?\s*$/
+ *   direction: /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) (?:\(\d+ bytes\)|\[\d+\] bytes) ?:\s*$/
+ * on the line without its CR, and the separator's time as findDateTime reads it.
  */
 
-const DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) (?:\(\d+ bytes\)|\[\d+\] bytes) ?:\s*$/;
 const DASH = 0x2d;
-const directionMatch = (line: string, stamp: LogStamp | undefined, next: number): MatchResult => {
-  const d = DIRECTION.exec(line);
-  if (!d) return null;
-  const sent = d[2] === 'sent';
+const CR = 0x0d;
+const SP = 0x20;
+
+/** The transports of the direction line, in the order the expression tries them. */
+const TRANSPORTS: readonly (readonly [string, Transport])[] = [
+  ['UDP message ', 'udp'],
+  ['TCP message ', 'tcp'],
+  ['TLS message ', 'tls'],
+  ['SCTP message ', 'sctp'],
+  ['WSS message ', 'ws'],
+  ['WS message ', 'ws'],
+];
+
+/** The line's end without the CR lineText drops. */
+const contentEnd = (buf: Buffer, ls: number, lf: number): number => (lf > ls && buf[lf - 1] === CR ? lf - 1 : lf);
+
+/** Offset after the digits at `p` (at least one), or -1. */
+const afterDigits = (buf: Buffer, p: number, le: number): number => {
+  let k = p;
+  while (k < le && (buf[k] ?? 0) >= 0x30 && (buf[k] ?? 0) <= 0x39) k++;
+  return k > p ? k : -1;
+};
+
+/** What the direction line [ls, lf) says, or null when it is none. */
+const readDirection = (buf: Buffer, ls: number, lf: number): { transport: Transport; sent: boolean } | null => {
+  const le = contentEnd(buf, ls, lf);
+  let p = -1;
+  let transport: Transport = 'unknown';
+  for (const [name, t] of TRANSPORTS) {
+    if (startsWith(buf, ls, le, name)) {
+      p = ls + name.length;
+      transport = t;
+      break;
+    }
+  }
+  if (p < 0) return null;
+  let sent: boolean;
+  if (startsWith(buf, p, le, 'sent ')) {
+    sent = true;
+    p += 5;
+  } else if (startsWith(buf, p, le, 'received ')) {
+    sent = false;
+    p += 9;
+  } else return null;
+  if (buf[p] === 0x28 /* ( */) {
+    p = afterDigits(buf, p + 1, le);
+    if (p < 0 || !startsWith(buf, p, le, ' bytes)')) return null;
+    p += 7;
+  } else if (buf[p] === 0x5b /* [ */) {
+    p = afterDigits(buf, p + 1, le);
+    if (p < 0 || !startsWith(buf, p, le, '] bytes')) return null;
+    p += 7;
+  } else return null;
+  if (buf[p] === SP && p < le) p++;
+  if (buf[p] !== 0x3a /* : */ || p >= le || !allSpace(buf, p + 1, le)) return null;
+  return { transport, sent };
+};
+
+/**
+ * Whether [ls, lf) is a separator line; then its local time (findDateTime of the line), or
+ * undefined when it prints none. `false` when it is no separator.
+ */
+const readSeparator = (buf: Buffer, ls: number, lf: number): number | undefined | false => {
+  const le = contentEnd(buf, ls, lf);
+  let p = ls;
+  while (p < le && buf[p] === DASH) p++;
+  if (p - ls < 20) return false;
+  if (allSpace(buf, p, le)) return undefined;
+  if (buf[p] !== SP || !isDateTimeAt(buf, p + 1, '-', ' ')) return false;
+  let r = p + 20;
+  while (r < le && JS_SPACE[buf[r] ?? 0] !== 1) r++;
+  if (!allSpace(buf, r, le)) return false;
+  // the first date and time of the line, with its fraction: findDateTime's value
+  return wallMsAt(buf, p + 1, le);
+};
+
+const directionMatch = (
+  buf: Buffer,
+  ls: number,
+  lf: number,
+  stamp: LogStamp | undefined,
+  next: number,
+): MatchResult => {
+  const d = readDirection(buf, ls, lf);
+  if (d === null) return null;
   return {
     kind: 'inline',
     format: 'sipp',
     meta: {
       stamp,
-      src: sent ? 'local' : 'remote',
-      dst: sent ? 'remote' : 'local',
-      transport: transportNamed(d[1]),
+      src: d.sent ? 'local' : 'remote',
+      dst: d.sent ? 'remote' : 'local',
+      transport: d.transport,
     },
     next,
   };
 };
 
-const SEPARATOR = /^-{20,}(?: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\S*)?\s*$/;
-
 export const sippReader: TextFormatReader = {
   format: 'sipp',
   firstBytes: '-UTSW',
+  // a separator ("-----"), or a transport name before " message"
+  lineStarts: ['--', 'UD', 'TC', 'TL', 'SC', 'WS'],
   isHeader: (buf, ls, lf) => {
     // byte checks first: the scanner asks this of every body and header line starting with U/T/S/W/-
-    if (buf[ls] === DASH) return buf[ls + 19] === DASH && SEPARATOR.test(lineText(buf, ls, lf));
+    if (buf[ls] === DASH) return buf[ls + 19] === DASH && readSeparator(buf, ls, lf) !== false;
     const sp = buf[ls + 3] === 0x20 ? ls + 3 : buf[ls + 4] === 0x20 ? ls + 4 : -1;
-    return sp > 0 && buf[sp + 1] === 0x6d /* m */ && DIRECTION.test(lineText(buf, ls, lf));
+    return sp > 0 && buf[sp + 1] === 0x6d /* m */ && readDirection(buf, ls, lf) !== null;
   },
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     const first = buf[ls];
     if (first !== DASH) {
       if (!sippReader.isHeader(buf, ls, lf)) return null;
-      return directionMatch(lineText(buf, ls, lf), undefined, Math.min(lf + 1, end));
+      return directionMatch(buf, ls, lf, undefined, Math.min(lf + 1, end));
     }
     if (buf[ls + 19] !== DASH) return null;
     // separator: a run of dashes, a space, then SIPp's timestamp
-    const line = lineText(buf, ls, lf);
-    if (!SEPARATOR.test(line)) return null;
-    const stamp = localStamp(findDateTime(line));
+    const wallMs = readSeparator(buf, ls, lf);
+    if (wallMs === false) return null;
+    const stamp = localStamp(wallMs);
     const dl = lf + 1;
     const dle = lineEndAt(buf, dl, end);
     if (dle < 0) return ctx.final ? { kind: 'skip', format: 'sipp', next: end } : NEED_MORE;
-    const m = directionMatch(lineText(buf, dl, dle), stamp, dle + 1);
+    const m = directionMatch(buf, dl, dle, stamp, dle + 1);
     return m ?? { kind: 'skip', format: 'sipp', next: dl };
   },
 };

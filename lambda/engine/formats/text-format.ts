@@ -49,6 +49,13 @@ export interface TextFormatReader {
   readonly format: Format;
   readonly firstBytes: string;
   /**
+   * Optional, finer than `firstBytes`: every start a header line of the format can have, as two
+   * bytes ("U ", "==") or as one byte followed by anything ("["). The scanner asks no reader about a
+   * line whose first two bytes no reader lists, which rejects nearly every header and body line of
+   * a SIP message with one table load. Without it, each first byte may be followed by anything.
+   */
+  readonly lineStarts?: readonly string[];
+  /**
    * A substring every header line of this format contains; lets the scanner skip lines cheaply
    * with one native search per buffer instead of a test per line.
    */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { framerWithTally } from '../../support/collect.js';
-import { invite, messageQuotingStatus, notifySipfrag, response } from '../../support/sip-samples.js';
+import { invite, messageQuotingStatus, notifySipfrag, response, sipMessage } from '../../support/sip-samples.js';
 
 const UDP = { transport: 'udp', src: '192.0.2.1:5060', dst: '192.0.2.2:5060' } as const;
 const TCP = { transport: 'tcp', src: '192.0.2.1:5060', dst: '192.0.2.2:5060' } as const;
@@ -57,6 +57,35 @@ describe('SipFramer.stream', () => {
         0,
       ]);
     }
+  });
+
+  it('frames a message fed one byte per segment once, then holds nothing (its bytes appended in place, never re-concatenated)', () => {
+    // Prepare: a MESSAGE with a 60 KB body, then a response, as 1-byte segments of one flow
+    const { framer, tally } = framerWithTally();
+    const big = sipMessage(
+      'MESSAGE sip:bob@biloxi.example.com SIP/2.0',
+      ['Via: SIP/2.0/TCP pc33.atlanta.example.com;branch=z9hG4bK74bf9', 'Call-ID: big@atlanta', 'CSeq: 1 MESSAGE'],
+      'a=x\r\n'.repeat(10_000),
+    );
+    const flow = Buffer.from(big + response(200, 'OK'));
+    const partial: boolean[] = [];
+
+    // Act
+    for (let i = 0; i < flow.length; i++) {
+      framer.stream('f', flow, i, i + 1, TCP, { dotCR: false });
+      if (i === 1000 || i === flow.length - 1) partial.push(framer.holdsPartialStream);
+    }
+
+    // Assess
+    const r = tally.toResult();
+    expect([r.requests, r.responses, r.byCode, r.anomalies, r.unrecognizedBytes, partial]).toEqual([
+      1,
+      1,
+      { '200': 1 },
+      {},
+      0,
+      [true, false],
+    ]);
   });
 
   it('keeps flows apart: interleaved segments of two connections each frame their own messages', () => {

@@ -55,6 +55,41 @@ describe('Tally', () => {
   });
 });
 
+describe('Tally keys', () => {
+  it('lists codes in numeric order and methods in string order, per minute too, whatever order they came in', () => {
+    // Prepare
+    const t = new Tally();
+    const at = Date.UTC(2026, 10, 24, 13, 39, 27);
+
+    // Act: methods and codes first seen out of order, a numeric-looking method token among them
+    for (const [code, method] of [
+      [603, 'OPTIONS'],
+      [100, 'INVITE'],
+      [486, '123'],
+      [200, 'ACK'],
+      [200, 'INVITE'],
+      [180, 'INVITE'],
+    ] as const) {
+      t.addResponse(code, method, false, at, '192.0.2.1:5060');
+    }
+
+    // Assess
+    const r = t.toResult();
+    const minute = r.series[0];
+    expect(
+      JSON.stringify([r.byCode, r.byMethod, minute?.byCode, minute?.byMethod, r.byPeer['192.0.2.1']?.byCode]),
+    ).toBe(
+      JSON.stringify([
+        { '100': 1, '180': 1, '200': 2, '486': 1, '603': 1 },
+        { '123': { '486': 1 }, ACK: { '200': 1 }, INVITE: { '100': 1, '180': 1, '200': 1 }, OPTIONS: { '603': 1 } },
+        { '100': 1, '180': 1, '200': 2, '486': 1, '603': 1 },
+        { '123': { '486': 1 }, ACK: { '200': 1 }, INVITE: { '100': 1, '180': 1, '200': 1 }, OPTIONS: { '603': 1 } },
+        { '100': 1, '180': 1, '200': 2, '486': 1, '603': 1 },
+      ]),
+    );
+  });
+});
+
 describe('Tally peers', () => {
   it('keys senders by IP, sums peers past MAX_TRACKED_PEERS under other, and keeps every sender where it was first put', () => {
     // Prepare
@@ -82,5 +117,23 @@ describe('Tally peers', () => {
       byCode: { '180': 1, '503': 2 },
     });
     expect(r.byPeer[ip(MAX_TRACKED_PEERS)]).toBeUndefined();
+  });
+});
+
+describe('Tally keys from the log', () => {
+  it('keeps a CSeq method named __proto__ as a key of its own, never as a prototype', () => {
+    // Prepare
+    const t = new Tally();
+
+    // Act
+    t.addResponse(200, '__proto__', false, Date.UTC(2026, 10, 24, 13, 39, 27));
+    t.addRequest('__proto__', false);
+
+    // Assess
+    const r = t.toResult();
+    expect(JSON.stringify([r.byMethod, r.requestsByMethod, r.series[0]?.byMethod])).toBe(
+      '[{"__proto__":{"200":1}},{"__proto__":1},{"__proto__":{"200":1}}]',
+    );
+    expect(Object.getPrototypeOf(r.byMethod)).toBe(Object.prototype);
   });
 });

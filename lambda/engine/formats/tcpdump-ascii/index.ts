@@ -4,7 +4,7 @@ import { headerSpec } from './header-spec.js';
 import { findExtent } from './packet-extent.js';
 import { restorePayload } from './payload-restore.js';
 import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
-import { FIRST_BYTES, isSummaryLine, parseSummary, readSummary } from './summary-line.js';
+import { FIRST_BYTES, isSummaryLine, LINE_STARTS, parseSummary, readSummary } from './summary-line.js';
 import { streamsFor } from './tcp-flows.js';
 
 /**
@@ -40,6 +40,7 @@ const endpoint = (host: string, port: string, ipv6: boolean): string =>
 export const tcpdumpAsciiReader: TextFormatReader = {
   format: 'tcpdump-ascii',
   firstBytes: FIRST_BYTES,
+  lineStarts: LINE_STARTS,
   isHeader: isSummaryLine,
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (!isSummaryLine(buf, ls, lf)) return null;

@@ -114,6 +114,12 @@ export const parseSummary = (line: string): Summary | 'other' | null => {
 
 /** First byte of a summary line: a timestamp digit, "IP", or the ' '/'-' of a -ttt delta. */
 export const FIRST_BYTES = '0123456789I -';
+/** The starts mayBeSummary lets through: a digit then anything, "IP", ' ' or '-' then a digit. */
+export const LINE_STARTS: readonly string[] = [
+  ...'0123456789',
+  'IP',
+  ...[...'0123456789'].flatMap((d) => [` ${d}`, `-${d}`]),
+];
 
 /** Cheap test of the first bytes: a timestamp digit, "IP", or ' '/'-' and a digit (-ttt). */
 const mayBeSummary = (buf: Buffer, ls: number): boolean => {

@@ -1,0 +1,336 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { TEXT_FORMAT_READERS } from '../../../../lambda/engine/formats/index.js';
+import { InternTable } from '../../../../lambda/engine/formats/intern-table.js';
+import { decimalAt, transportAt } from '../../../../lambda/engine/formats/line-bytes.js';
+import { findDateTime } from '../../../../lambda/engine/formats/line-utils.js';
+import { ngrepReader } from '../../../../lambda/engine/formats/ngrep.js';
+import { pjsipReader } from '../../../../lambda/engine/formats/pjsip.js';
+import { sippReader } from '../../../../lambda/engine/formats/sipp.js';
+import { type MatchContext, NEED_MORE, type TextFormatReader } from '../../../../lambda/engine/formats/text-format.js';
+import { findLogStamp, findLogStampAt, localStamp } from '../../../../lambda/engine/log-stamp.js';
+import { transportNamed } from '../../../../lambda/engine/transport.js';
+import { CORPUS_DIR } from '../../../support/corpus.js';
+
+/**
+ * The readers take their header lines from bytes (no string, no regular expression on the common
+ * shapes). Each must give exactly what the expression it documents gives on the line as latin1
+ * text: checked here against those expressions, on every line of the shared corpus's text logs and
+ * on thousands of mutations of the header lines (bytes replaced, doubled, dropped; white space,
+ * CR and latin1 bytes put in), from a fixed seed.
+ */
+
+const FINAL: MatchContext = { final: true, isHeaderLine: () => false };
+
+/** A deterministic generator (mulberry32), so a failure replays. */
+const random = (seed: number): (() => number) => {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+/** Bytes a mutation puts in: the ones the shapes hinge on, white space as `\s` reads it, and latin1 beyond ASCII. */
+const MUTATION_BYTES = ' \t\r\xa0\x0b-:[]#.0123456789/+ZTSUWßÿ<>()';
+
+const mutations = (line: string, count: number, seed: number): string[] => {
+  const next = random(seed);
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) {
+    let s = line;
+    const edits = 1 + Math.floor(next() * 3);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(next() * (s.length + 1));
+      const b = MUTATION_BYTES[Math.floor(next() * MUTATION_BYTES.length)] ?? ' ';
+      const op = Math.floor(next() * 4);
+      if (op === 0) s = s.slice(0, at) + b + s.slice(at + 1);
+      else if (op === 1) s = s.slice(0, at) + b + s.slice(at);
+      else if (op === 2) s = s.slice(0, at) + s.slice(at + 1);
+      else s = s.slice(0, at) + s.slice(at, at + 1) + s.slice(at);
+    }
+    out.push(s);
+  }
+  return out;
+};
+
+/** Every line of the corpus's text logs (latin1). */
+const corpusLines = (): string[] => {
+  const files = ['mixed.ngrep.txt', 'mixed.pjsip-style.log', 'mixed.kamailio-sipdump.data', 'mixed.kamailio-proxy.log'];
+  const lines: string[] = [];
+  for (const f of [...files, 'sipp-uac-invite.messages.log', 'sipp-uac-cancel-tcp.messages.log']) {
+    lines.push(...readFileSync(`${CORPUS_DIR}${f}`).toString('latin1').split('\n'));
+  }
+  lines.push(
+    ...gunzipSync(readFileSync(`${CORPUS_DIR}mixed.tcpdump-A.txt.gz`))
+      .toString('latin1')
+      .split('\n'),
+  );
+  return lines;
+};
+
+/** What a reader's match makes of one line (with a blank line after it), reduced to comparable data. */
+const matched = (reader: TextFormatReader, line: string, after = '\n'): unknown => {
+  const buf = Buffer.from(`${line}\n${after}`, 'latin1');
+  const m = reader.match(buf, 0, line.length, buf.length, FINAL);
+  if (m === null || m === NEED_MORE) return m;
+  if (m.kind !== 'inline') return { kind: m.kind, next: m.next };
+  const { stamp, src, dst, transport } = m.meta;
+  return { stamp, src, dst, transport, next: m.next };
+};
+
+// The expressions the readers document, as they were matched on the line's text before.
+const PJSIP =
+  /<--- (Received|Transmitting) SIP (?:request|response) \((\d+) bytes\) (?:from|to) (UDP|TCP|TLS|WSS?|SCTP):(\S+?) --->\s*$/;
+const SIPP_SEPARATOR = /^-{20,}(?: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\S*)?\s*$/;
+const SIPP_DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) (?:\(\d+ bytes\)|\[\d+\] bytes) ?:\s*$/;
+const NGREP =
+  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: #\d+)?\s*$/;
+
+const textOf = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);
+
+const pjsipByExpression = (line: string): unknown => {
+  const text = textOf(line);
+  const m = PJSIP.exec(text);
+  if (!m) return null;
+  const received = m[1] === 'Received';
+  const prefix = text.slice(0, m.index);
+  return {
+    stamp: prefix.length > 0 ? findLogStamp(prefix) : undefined,
+    src: received ? m[4] : 'local',
+    dst: received ? 'local' : m[4],
+    transport: transportNamed(m[3]),
+    next: line.length + 1,
+  };
+};
+
+const sippByExpression = (line: string, direction: string): unknown => {
+  const text = textOf(line);
+  const directionOf = (l: string, stamp: unknown, next: number): unknown => {
+    const d = SIPP_DIRECTION.exec(textOf(l));
+    if (!d) return null;
+    const sent = d[2] === 'sent';
+    return {
+      stamp,
+      src: sent ? 'local' : 'remote',
+      dst: sent ? 'remote' : 'local',
+      transport: transportNamed(d[1]),
+      next,
+    };
+  };
+  if (line[0] !== '-') {
+    // isHeader's byte pre-test, then the expression
+    const sp = line[3] === ' ' ? 3 : line[4] === ' ' ? 4 : -1;
+    return sp > 0 && line[sp + 1] === 'm' ? directionOf(line, undefined, line.length + 1) : null;
+  }
+  if (line[19] !== '-' || !SIPP_SEPARATOR.test(text)) return null;
+  const stamp = localStamp(findDateTime(text));
+  return directionOf(direction, stamp, line.length + direction.length + 2) ?? { kind: 'skip', next: line.length + 1 };
+};
+
+const ngrepByExpression = (line: string): unknown => {
+  if (line[1] !== ' ') return null;
+  const m = NGREP.exec(textOf(line));
+  if (!m) return null;
+  const withPort = (kind: string, endpoint: string): string => {
+    if (kind === 'I' || endpoint.indexOf(':') === endpoint.lastIndexOf(':')) return endpoint;
+    const colon = endpoint.lastIndexOf(':');
+    return `[${endpoint.slice(0, colon)}]${endpoint.slice(colon)}`;
+  };
+  const kind = m[1] ?? 'U';
+  return {
+    stamp: m[2] ? localStamp(findDateTime(m[2])) : undefined,
+    src: withPort(kind, m[3] ?? ''),
+    dst: withPort(kind, m[4] ?? ''),
+  };
+};
+
+/** The ngrep fields the header gives (the extent of the block is found the same way as before). */
+const ngrepMatched = (line: string): unknown => {
+  const buf = Buffer.from(`${line}\nSIP/2.0 200 OK\n\n`, 'latin1');
+  const m = ngrepReader.match(buf, 0, line.length, buf.length, FINAL);
+  if (m === null || m === NEED_MORE) return m;
+  return m.kind === 'datagram' || m.kind === 'stream' ? { stamp: m.meta.stamp, src: m.meta.src, dst: m.meta.dst } : m;
+};
+
+describe('header lines read from bytes', () => {
+  const lines = corpusLines();
+
+  it('read pjsip headers as their expression does, prefix time included', () => {
+    // Prepare
+    const headers = [
+      ...lines.filter((l) => l.includes('<--- ')),
+      '[2026-11-24 13:07:19.928] <--- Received SIP request (485 bytes) from UDP:10.1.14.43:54323 --->',
+      '[2026-11-24T13:07:19,9] VERBOSE[12] res_pjsip_logger.c: <--- Transmitting SIP response (4 bytes) to WSS:[2001:db8::1]:443 --->\r',
+      '2026-11-24 13:07:19.928+01:00 <--- Received SIP request (1 bytes) from TLS:h:1 ---> \t',
+      '[Nov 24 13:39:27] <--- <--- Received SIP response (9 bytes) from SCTP:a:1 --->',
+    ];
+    const sources = [...headers.slice(0, 40), ...headers.slice(-4)];
+    const cases = [...headers, ...sources.flatMap((h, i) => mutations(h, 150, 1000 + i))];
+
+    // Act
+    const differing = cases.filter(
+      (l) => JSON.stringify(matched(pjsipReader, l)) !== JSON.stringify(pjsipByExpression(l)),
+    );
+    const taken = cases.filter((l) => pjsipByExpression(l) !== null).length;
+
+    // Assess: both verdicts are well represented, and the bytes give the expression's every time
+    expect([cases.length > 6000, taken > 2000, cases.length - taken > 1000]).toEqual([true, true, true]);
+    expect(differing).toEqual([]);
+  });
+
+  it('read SIPp separators and direction lines as their expressions and findDateTime do', () => {
+    // Prepare
+    const separators = [
+      ...lines.filter((l) => l.startsWith('----------')),
+      '----------------------------------------------- 2026-11-24 13:02:24.977705',
+      '-------------------- 2026-02-30 25:61:99,1234567891',
+      '-------------------- \r',
+    ];
+    const directions = [
+      ...new Set(lines.filter((l) => / message (sent|received) /.test(l))),
+      'UDP message sent (774 bytes):',
+      'WSS message received [357] bytes :',
+      'SCTP message sent (1 bytes):\r',
+    ];
+    const cases: [string, string][] = [];
+    for (const [i, s] of separators.entries()) {
+      const d = directions[i % directions.length] ?? '';
+      cases.push([s, d]);
+      for (const m of mutations(s, 60, 2000 + i)) cases.push([m, d]);
+      for (const m of mutations(d, 60, 3000 + i)) cases.push([s, m], [m, '']);
+    }
+
+    // Act
+    const differing = cases.filter(
+      ([s, d]) => JSON.stringify(matched(sippReader, s, `${d}\n`)) !== JSON.stringify(sippByExpression(s, d)),
+    );
+
+    const taken = cases.filter(([s, d]) => {
+      const r = sippByExpression(s, d);
+      return r !== null && !(typeof r === 'object' && 'kind' in r);
+    }).length;
+
+    // Assess
+    expect([cases.length > 1000, taken > 300, cases.length - taken > 300]).toEqual([true, true, true]);
+    expect(differing).toEqual([]);
+  });
+
+  it('read ngrep packet headers as their expression does', () => {
+    // Prepare
+    const headers = [
+      ...lines.filter((l) => /^[UTI] /.test(l)),
+      'U 10.1.3.57:18179 -> 10.0.0.10:5060 #1',
+      'T 2001:db8::1:5060 -> 2001:db8::2:5061 [AP] #12',
+      'U 2026/11/24 13:00:00.123456 10.0.0.1:5060 -> 10.0.0.2:5060',
+      'I +0.000123 10.0.0.1 -> 10.0.0.2 #3\r',
+    ];
+    const sources = [...headers.slice(0, 60), ...headers.slice(-4)];
+    const cases = [...headers, ...sources.flatMap((h, i) => mutations(h, 100, 4000 + i))];
+
+    // Act
+    const differing = cases.filter((l) => JSON.stringify(ngrepMatched(l)) !== JSON.stringify(ngrepByExpression(l)));
+    const taken = cases.filter((l) => ngrepByExpression(l) !== null).length;
+
+    // Assess
+    expect([cases.length > 6000, taken > 2000, cases.length - taken > 1000]).toEqual([true, true, true]);
+    expect(differing).toEqual([]);
+  });
+
+  it('take a logger prefix time from bytes exactly as findLogStamp takes it from the text', () => {
+    // Prepare
+    const prefixes = [
+      '[2026-11-24 13:39:27.271] VERBOSE[1234] res_pjsip_logger.c: ',
+      '2026-11-24T13:39:27,5Z ',
+      '[2026-11-24 13:39:27.123456789123] ',
+      '[2026-11-24 13:39:27-0130] ',
+      '[Nov 24 13:39:27] ',
+      'at [2026-11-24 13:39:27.271] ',
+    ];
+    const cases = [...prefixes, ...prefixes.flatMap((p, i) => mutations(p, 300, 5000 + i))];
+
+    // Act
+    const differing = cases.filter((p) => {
+      const buf = Buffer.from(`x${p}y`, 'latin1');
+      return JSON.stringify(findLogStampAt(buf, 1, 1 + p.length)) !== JSON.stringify(findLogStamp(p));
+    });
+    const kinds = new Set(cases.map((p) => findLogStamp(p)?.kind ?? 'none'));
+
+    // Assess
+    expect([...kinds].sort()).toEqual(['local', 'no-year', 'none', 'utc']);
+    expect(differing).toEqual([]);
+  });
+
+  it('read numbers and transport names from bytes as Number and transportNamed read the text', () => {
+    // Prepare
+    const numbers = ['1795525508.214526', '5.', '.5', '007', '', ' 1', '1e3', '12345678901234567', '0x10', '1.2.3'];
+    const names = ['udp', 'UDP', 'Tcp', 'tls', 'sctp', 'ws', 'WSS', 'Wß', 'wß', 'ß', 'ÿ', '', 'UDP ', 'u'];
+    const at = (s: string): [Buffer, number, number] => [Buffer.from(`<${s}>`, 'latin1'), 1, 1 + s.length];
+
+    // Act
+    const decimals = numbers.map((s) => decimalAt(...at(s)));
+    const transports = names.map((s) => transportAt(...at(s)));
+
+    // Assess
+    expect(decimals).toEqual(numbers.map(Number));
+    expect(transports).toEqual(names.map(transportNamed));
+  });
+});
+
+describe('lineStarts', () => {
+  it('lists the first two bytes of every line a reader takes as its header, in the corpus and in mutations of it', () => {
+    // Prepare: the corpus's header lines (the ones some reader takes) and their mutations, plus every other line
+    const lines = corpusLines();
+    const takes = (r: TextFormatReader, l: string): boolean => {
+      const buf = Buffer.from(`${l}\n\n`, 'latin1');
+      const m = r.match(buf, 0, l.length, buf.length, FINAL);
+      return r.isHeader(buf, 0, l.length) || (m !== null && m !== NEED_MORE);
+    };
+    const readers = TEXT_FORMAT_READERS.filter((r) => r.marker === undefined);
+    const headers = lines.filter((l) => readers.some((r) => takes(r, l)));
+    const cases = [...lines, ...headers.slice(0, 400).flatMap((h, i) => mutations(h, 10, 6000 + i))];
+
+    // Act: a line some reader takes, whose start its lineStarts does not list
+    const missed: string[] = [];
+    for (const r of readers) {
+      const starts = r.lineStarts ?? [...r.firstBytes];
+      for (const l of cases) {
+        const listed = starts.some((s) => l.startsWith(s));
+        if (!listed && takes(r, l)) missed.push(`${r.format}: ${JSON.stringify(l)}`);
+      }
+    }
+
+    // Assess
+    expect(headers.length).toBeGreaterThan(100);
+    expect(missed).toEqual([]);
+  });
+});
+
+describe('InternTable', () => {
+  it('answers only the string stored for the very same bytes, however many keys share a slot', () => {
+    // Prepare: two slots for 200 keys, so nearly every find meets another key's entry
+    const table = new InternTable(2);
+    const buf = Buffer.from('10.0.0.1:5060 10.0.0.15:060 10.0.0.1:50 60', 'latin1');
+    const keys: [number, number, number, number][] = [];
+    for (let a = 0; a < 14; a++) for (let b = a; b < Math.min(a + 14, buf.length); b++) keys.push([a, b, 0, 0]);
+    keys.push([0, 8, 9, 13], [0, 8, 28, 30], [0, 9, 9, 13]);
+
+    // Act
+    const wrong: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const [a, b, c, d] of keys) {
+        const text = `${buf.toString('latin1', a, b)}|${buf.toString('latin1', c, d)}`;
+        const got = table.find(buf, a, b, c, d);
+        if (got !== undefined && got !== text) wrong.push(`${text} -> ${got}`);
+        if (got === undefined) table.store(buf, a, b, c, d, text);
+      }
+    }
+
+    // Assess
+    expect(wrong).toEqual([]);
+    expect(table.find(buf, 0, 8, 9, 13) ?? table.store(buf, 0, 8, 9, 13, 'x')).toMatch(/^(10\.0\.0\.1\|5060|x)$/);
+  });
+});
