@@ -15,18 +15,19 @@
  * peers the tally keeps (its cardinality guard bounds them).
  */
 import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
+import { IdentityKey } from './identity-key.js';
 import {
   ANSWERED,
-  type BranchSpan,
   BYE,
   findBranch,
   INVITE,
-  identityHash,
   REGISTER,
   SETTLED,
   TransactionGeneration,
+  transactionKey,
 } from './kpi-transactions.js';
-import type { PayloadMeta, SipMessage } from './types.js';
+import { identityBytes } from './sip-message.js';
+import type { MessageBytes, PayloadMeta, SipMessage } from './types.js';
 
 /** Default bound on remembered transactions (~200 bytes each, so ~40 MB at most). */
 export const MAX_TRACKED_TRANSACTIONS = 200_000;
@@ -183,6 +184,12 @@ export const viaBranch = (via: string | undefined): string => {
   return via.slice(span.start, span.end);
 };
 
+/**
+ * The Call-ID as a string, for the sessions map: made only for a 200 to an INVITE and a 2xx to a BYE (two messages
+ * of a call, not each of them).
+ */
+const callIdOf = (b: MessageBytes): string => b.buf.toString('latin1', b.callIdStart, b.callIdEnd);
+
 /** Outcome bits of a final response code (a table: one load instead of two Set lookups per settled INVITE). */
 const REDIRECTED_BIT = 1;
 const ESTABLISHED_BIT = 2;
@@ -260,8 +267,8 @@ export class KpiTracker {
   private readonly answering: PeerKpis[] = [];
   private readonly peerKeyOf: PeerKeyOf;
   private readonly enabled: boolean;
-  /** The branch of the message being observed (reused: no object per message). */
-  private readonly span: BranchSpan = { start: 0, end: 0 };
+  /** The identity of the message being observed (reused: no object or string per message). */
+  private readonly key = new IdentityKey();
   private peerMinuteCells = 0;
   /** The row of the minute last counted in: most counts land in the same minute as the one before. */
   private lastMinuteMs = -1;
@@ -283,20 +290,20 @@ export class KpiTracker {
   /** Records one framed message. */
   observe(msg: SipMessage, meta: PayloadMeta): void {
     if (!this.enabled) return;
-    const { callId, cseqNumber, cseqMethod } = msg;
-    if (callId === undefined || cseqNumber === undefined || cseqMethod === undefined) return;
+    const { cseqNumber, cseqMethod } = msg;
+    if (cseqNumber === undefined || cseqMethod === undefined) return;
     const method = methodCode(cseqMethod);
     if (method === 0) return;
     if (msg.kind === 'request' && msg.method !== cseqMethod) return;
+    const bytes = identityBytes(msg);
+    if (bytes.callIdStart < 0) return;
     const timeMs = meta.timeMs !== undefined && Number.isFinite(meta.timeMs) ? meta.timeMs : undefined;
-    const via = msg.topVia ?? '';
-    const span = this.span;
-    findBranch(via, span);
-    const hash = identityHash(callId, cseqNumber, method, via, span);
+    const key = this.key;
+    const hash = transactionKey(key, bytes, cseqNumber, method);
     let t = this.young;
-    let slot = t.find(hash, callId, cseqNumber, method, via, span);
+    let slot = t.find(key, hash);
     if (slot < 0) {
-      const o = this.old.find(hash, callId, cseqNumber, method, via, span);
+      const o = this.old.find(key, hash);
       if (o >= 0) {
         // seen again: it moves to the young generation (out of the old one first, so a rotation does not drop it)
         const from = this.old;
@@ -306,7 +313,7 @@ export class KpiTracker {
         const peer = from.peers[o] ?? -1;
         from.remove(o);
         t = this.roomForOne();
-        slot = t.insert(hash, callId, cseqNumber, method, via, span);
+        slot = t.add(key, hash, method);
         t.flags[slot] = flags;
         t.minuteMs[slot] = minuteMs;
         t.requestMs[slot] = requestMs;
@@ -316,7 +323,7 @@ export class KpiTracker {
     if (slot >= 0 && ((t.flags[slot] ?? 0) & SETTLED) !== 0) return;
     if (slot < 0) {
       t = this.roomForOne();
-      slot = t.insert(hash, callId, cseqNumber, method, via, span);
+      slot = t.add(key, hash, method);
       const minuteMs = timeMs === undefined ? -1 : Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
       t.minuteMs[slot] = minuteMs;
       if (method === INVITE) this.bump(minuteMs, 'inviteTransactions');
@@ -347,11 +354,11 @@ export class KpiTracker {
     if (code < 200) return;
     // the outcome is settled: later messages of the transaction are recognised and ignored
     t.flags[slot] = (t.flags[slot] ?? 0) | SETTLED;
-    if (method === INVITE) this.settleInvite(minuteMs, peer, code, callId);
+    if (method === INVITE) this.settleInvite(minuteMs, peer, code, bytes);
     else {
       if (!Number.isNaN(requestMs) && timeMs !== undefined)
         this.addDelay(method === BYE ? 'sdd' : 'rrd', minuteMs, timeMs - requestMs, peer);
-      if (method === BYE && code >= 200 && code < 300) this.endSession(callId);
+      if (method === BYE && code >= 200 && code < 300) this.endSession(callIdOf(bytes));
     }
   }
 
@@ -377,7 +384,7 @@ export class KpiTracker {
     return p;
   }
 
-  private settleInvite(minuteMs: number, peer: PeerKpis, code: number, callId: string): void {
+  private settleInvite(minuteMs: number, peer: PeerKpis, code: number, bytes: MessageBytes): void {
     const outcome = OUTCOME_BITS[code] ?? 0;
     if (outcome === 0) return;
     const field = (f: keyof KpiCounts): void => {
@@ -389,6 +396,7 @@ export class KpiTracker {
     if ((outcome & INEFFECTIVE_BIT) !== 0) field('ineffective');
     if ((outcome & ESTABLISHED_BIT) !== 0) {
       field('established');
+      const callId = callIdOf(bytes);
       const s = this.sessions.get(callId) ?? [];
       s.push({ minuteMs, peer });
       this.sessions.set(callId, s);

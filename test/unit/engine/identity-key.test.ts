@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { IdentityKey } from '../../../lambda/engine/identity-key.js';
+import { scan } from '../../../lambda/engine/index.js';
+import { INVITE, TransactionGeneration, transactionKey } from '../../../lambda/engine/kpi-transactions.js';
+import { directionKey, RetransmissionDetector } from '../../../lambda/engine/retransmissions.js';
+import { identityBytes } from '../../../lambda/engine/sip-message.js';
+import { chunked } from '../../support/collect.js';
+import { sipMessage } from '../../support/sip-samples.js';
+
+/**
+ * Two Call-IDs whose FNV-1a state collides (found by a birthday search over `call-N@example.com`, about 430,000
+ * tries): every identity that starts with either Call-ID and goes on the same way has the same 32-bit hash, so they
+ * collide in the retransmission table and in the KPI transaction table alike.
+ */
+const A = 'call-98358@example.com';
+const B = 'call-431846@example.com';
+const VIA = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1';
+
+const keyOf = (parts: (k: IdentityKey) => IdentityKey): string => {
+  const k = parts(new IdentityKey());
+  return Buffer.from(k.bytes.subarray(0, k.length)).toString('hex');
+};
+
+describe('IdentityKey', () => {
+  it('gives different bytes to the same characters split into parts differently', () => {
+    // Prepare / Act
+    const keys = [
+      keyOf((k) => k.addString('ab').addString('c')),
+      keyOf((k) => k.addString('a').addString('bc')),
+      keyOf((k) => k.addString('abc')),
+      keyOf((k) => k.addBytes(Buffer.from('abc'), 0, 3)),
+      keyOf((k) => k.addString('abc').addBytes(Buffer.alloc(0), -1, -1)),
+    ];
+
+    // Assess: only a string and the same bytes agree; an absent part still counts as a part
+    expect(new Set(keys).size).toBe(4);
+    expect(keys[2]).toBe(keys[3]);
+  });
+
+  it('writes a char past 0xfe as an escape, so that it never equals a latin1 one', () => {
+    // Prepare / Act
+    const key = new IdentityKey().addString('\u00ff\u0141');
+
+    // Assess: length 2, then 0xff escaped, then U+0141
+    expect(Buffer.from(key.bytes.subarray(0, key.length)).toString('hex')).toBe('00000002ff00ffff0141');
+  });
+});
+
+describe('IdentityGeneration (through the KPI transaction table)', () => {
+  it('keeps entries apart when their hashes are forced equal, and finds only the exact key', () => {
+    // Prepare: every key gets the hash 7
+    const g = new TransactionGeneration(100);
+    const one = new IdentityKey().addString('call-1');
+    const two = new IdentityKey().addString('call-2');
+    const three = new IdentityKey().addString('call-3');
+
+    // Act
+    const s1 = g.add(one, 7, INVITE);
+    const s2 = g.add(two, 7, INVITE);
+
+    // Assess
+    expect(s1).not.toBe(s2);
+    expect([g.find(one, 7), g.find(two, 7), g.find(three, 7), g.find(one, 8), g.size]).toEqual([s1, s2, -1, -1, 2]);
+  });
+
+  it('keeps every key and its fields when the table doubles again and again', () => {
+    // Prepare
+    const g = new TransactionGeneration(5000);
+    const key = new IdentityKey();
+    const keyFor = (i: number): number => key.reset().addString(`call-${i}`).hash();
+
+    // Act: 4,000 entries grow the table from 1,024 slots to 8,192
+    for (let i = 0; i < 4000; i++) {
+      const slot = g.add(key, keyFor(i), INVITE);
+      g.minuteMs[slot] = i * 60_000;
+      g.peers[slot] = i;
+    }
+
+    // Assess
+    const found: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const slot = g.find(key, keyFor(i));
+      if (g.minuteMs[slot] === i * 60_000 && g.peers[slot] === i) found.push(i);
+    }
+    expect([found.length, g.size, g.full]).toEqual([4000, 4000, false]);
+  });
+});
+
+describe('identities that share a hash are never merged', () => {
+  it('uses two Call-IDs whose identities really collide', () => {
+    // Prepare
+    const key = new IdentityKey();
+    const message = (callId: string) => identityBytes({ kind: 'response', callId, topVia: VIA });
+    const hashes = (callId: string): number[] => [
+      transactionKey(key, message(callId), 1, INVITE),
+      directionKey(key, message(callId), undefined, undefined),
+      directionKey(key, message(callId), '192.0.2.1:5060', '192.0.2.2:5060'),
+    ];
+
+    // Act
+    const [a, b] = [hashes(A), hashes(B)];
+
+    // Assess
+    expect(a).toEqual(b);
+  });
+
+  it('judges the retransmissions of two colliding calls apart, by Via and by addresses', () => {
+    // Prepare
+    const d = new RetransmissionDetector();
+    const ok = (callId: string, src?: string, dst?: string): boolean =>
+      d.observeMessage(
+        identityBytes({ kind: 'response', callId, topVia: VIA }),
+        src,
+        dst,
+        'response',
+        1,
+        'INVITE',
+        200,
+      );
+
+    // Act: each call's 200, then each resent; the same by addresses
+    const byVia = [ok(A), ok(B), ok(A), ok(B)];
+    const byAddress = [ok(A, 'a', 'b'), ok(B, 'a', 'b'), ok(B, 'a', 'b'), ok(A, 'a', 'b')];
+
+    // Assess
+    expect([byVia, byAddress, d.size]).toEqual([[false, false, true, true], [false, false, true, true], 4]);
+  });
+
+  it('counts two colliding calls of a text log as two calls: no retransmission, two transactions', async () => {
+    // Prepare: both calls INVITE, 180, 200 with the same Via, CSeq and codes: merged, every second message would be a resend
+    const leg = (callId: string, startLine: string): string =>
+      sipMessage(startLine, [`Via: ${VIA}`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', 'Content-Length: 0']);
+    const log = [A, B]
+      .flatMap((c) => [
+        leg(c, 'INVITE sip:bob@example.com SIP/2.0'),
+        leg(c, 'SIP/2.0 180 Ringing'),
+        leg(c, 'SIP/2.0 200 OK'),
+      ])
+      .join('');
+
+    // Act
+    const r = await scan(chunked(Buffer.from(log, 'latin1'), [97]));
+
+    // Assess
+    expect([r.requests, r.responses, r.retransmissions, r.kpis.inviteTransactions, r.kpis.established]).toEqual([
+      2,
+      4,
+      { requests: 0, responses: 0 },
+      2,
+      2,
+    ]);
+  });
+});
