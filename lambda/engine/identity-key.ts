@@ -107,10 +107,18 @@ const MOVED = 2;
 
 const INITIAL_CAPACITY = 1024;
 
+/** A slot's row: its state, the key's hash, where the key starts in the arena and its length. */
+const ROW = 4;
+const STATE = 0;
+const HASH = 1;
+const KEY_START = 2;
+const KEY_LENGTH = 3;
+
 /**
  * One generation of a two-generation table: at most `limit` live entries, the table at most half full (it doubles
  * as it fills, up to the size `limit` needs). Entries are taken out only to move them to the young generation
- * (`remove`); a generation is emptied whole (`clear`) when it is dropped.
+ * (`remove`); a generation is emptied whole (`clear`) when it is dropped. A slot's state, hash and key place share
+ * one row of a typed array: a lookup is a cache miss or two in a table of megabytes, not one per field.
  */
 export abstract class IdentityGeneration {
   /** Live entries (moved ones excluded). */
@@ -118,10 +126,7 @@ export abstract class IdentityGeneration {
   /** Slots that are not EMPTY (live or moved): what the load factor counts. */
   private used = 0;
   private mask: number;
-  private slotState: Uint8Array;
-  private hashes: Int32Array;
-  private keyStart: Int32Array;
-  private keyLength: Int32Array;
+  private rows: Int32Array;
   private arena = new Uint8Array(INITIAL_CAPACITY * 64);
   private arenaUsed = 0;
 
@@ -129,10 +134,7 @@ export abstract class IdentityGeneration {
   constructor(private readonly limit: number) {
     const capacity = this.initialCapacity;
     this.mask = capacity - 1;
-    this.slotState = new Uint8Array(capacity);
-    this.hashes = new Int32Array(capacity);
-    this.keyStart = new Int32Array(capacity);
-    this.keyLength = new Int32Array(capacity);
+    this.rows = new Int32Array(capacity * ROW);
   }
 
   /** The number of slots the table starts with (the owner sizes its field arrays with it). */
@@ -148,10 +150,12 @@ export abstract class IdentityGeneration {
   /** The slot of the entry with this key (and its hash), or -1. */
   find(key: IdentityKey, hash: number): number {
     const mask = this.mask;
+    const rows = this.rows;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const s = this.slotState[i];
+      const r = i * ROW;
+      const s = rows[r + STATE];
       if (s === EMPTY) return -1;
-      if (s === LIVE && this.hashes[i] === hash && this.sameKey(i, key)) return i;
+      if (s === LIVE && rows[r + HASH] === hash && this.sameKey(r, key)) return i;
     }
   }
 
@@ -159,12 +163,14 @@ export abstract class IdentityGeneration {
   insert(key: IdentityKey, hash: number): number {
     if ((this.used + 1) * 2 > this.mask + 1) this.grow();
     const mask = this.mask;
+    const rows = this.rows;
     let i = hash & mask;
-    while (this.slotState[i] !== EMPTY) i = (i + 1) & mask;
-    this.slotState[i] = LIVE;
-    this.hashes[i] = hash;
-    this.keyStart[i] = this.storeKey(key);
-    this.keyLength[i] = key.length;
+    while (rows[i * ROW + STATE] !== EMPTY) i = (i + 1) & mask;
+    const r = i * ROW;
+    rows[r + STATE] = LIVE;
+    rows[r + HASH] = hash;
+    rows[r + KEY_START] = this.storeKey(key);
+    rows[r + KEY_LENGTH] = key.length;
     this.size++;
     this.used++;
     return i;
@@ -172,18 +178,18 @@ export abstract class IdentityGeneration {
 
   /** Takes an entry out (it moved to the young generation); its slot stays a marker so probing goes on. */
   remove(slot: number): void {
-    this.slotState[slot] = MOVED;
+    this.rows[slot * ROW + STATE] = MOVED;
     this.size--;
   }
 
   /** Calls fn with each live slot. */
   forEach(fn: (slot: number) => void): void {
-    for (let i = 0; i <= this.mask; i++) if (this.slotState[i] === LIVE) fn(i);
+    for (let i = 0; i <= this.mask; i++) if (this.rows[i * ROW + STATE] === LIVE) fn(i);
   }
 
   /** Forgets every entry, keeping the arrays for the next generation. */
   clear(): void {
-    this.slotState.fill(EMPTY);
+    this.rows.fill(EMPTY);
     this.arenaUsed = 0;
     this.size = 0;
     this.used = 0;
@@ -195,12 +201,13 @@ export abstract class IdentityGeneration {
    */
   protected abstract growFields(capacity: number, placed: Int32Array): void;
 
-  private sameKey(slot: number, key: IdentityKey): boolean {
+  /** Whether the key of the slot whose row starts at r is this one. */
+  private sameKey(r: number, key: IdentityKey): boolean {
     const n = key.length;
-    if (this.keyLength[slot] !== n) return false;
+    if (this.rows[r + KEY_LENGTH] !== n) return false;
     const arena = this.arena;
     const bytes = key.bytes;
-    const at = this.keyStart[slot] ?? 0;
+    const at = this.rows[r + KEY_START] ?? 0;
     for (let k = 0; k < n; k++) if (arena[at + k] !== bytes[k]) return false;
     return true;
   }
@@ -226,29 +233,23 @@ export abstract class IdentityGeneration {
 
   /** Doubles the table and re-places every live entry (moved markers are dropped on the way). */
   private grow(): void {
-    const state = this.slotState;
-    const hashes = this.hashes;
-    const keyStart = this.keyStart;
-    const keyLength = this.keyLength;
+    const old = this.rows;
+    const oldCapacity = this.mask + 1;
     // a young generation never holds moved markers, so it grows only when half full of live entries
-    const capacity = (this.mask + 1) * 2;
+    const capacity = oldCapacity * 2;
     this.mask = capacity - 1;
-    this.slotState = new Uint8Array(capacity);
-    this.hashes = new Int32Array(capacity);
-    this.keyStart = new Int32Array(capacity);
-    this.keyLength = new Int32Array(capacity);
-    const placed = new Int32Array(state.length).fill(-1);
-    for (let j = 0; j < state.length; j++) {
-      if (state[j] !== LIVE) continue;
-      const h = hashes[j] ?? 0;
+    const rows = new Int32Array(capacity * ROW);
+    const placed = new Int32Array(oldCapacity).fill(-1);
+    for (let j = 0; j < oldCapacity; j++) {
+      const o = j * ROW;
+      if (old[o + STATE] !== LIVE) continue;
+      const h = old[o + HASH] ?? 0;
       let i = h & this.mask;
-      while (this.slotState[i] !== EMPTY) i = (i + 1) & this.mask;
-      this.slotState[i] = LIVE;
-      this.hashes[i] = h;
-      this.keyStart[i] = keyStart[j] ?? 0;
-      this.keyLength[i] = keyLength[j] ?? 0;
+      while (rows[i * ROW + STATE] !== EMPTY) i = (i + 1) & this.mask;
+      rows.set(old.subarray(o, o + ROW), i * ROW);
       placed[j] = i;
     }
+    this.rows = rows;
     this.used = this.size;
     this.growFields(capacity, placed);
   }

@@ -82,55 +82,84 @@ export const transactionKey = (key: IdentityKey, m: MessageBytes, cseq: number, 
     .addBytes(m.buf, m.branchStart, m.branchEnd)
     .hash();
 
-/** One generation of transactions: their identities (see IdentityGeneration) and their fields by slot. */
+/**
+ * One generation of transactions: their identities (see IdentityGeneration) and their fields by slot, two numbers
+ * of a slot side by side in each array (one cache line for what a message reads and writes).
+ */
 export class TransactionGeneration extends IdentityGeneration {
-  /** Fields, read and written by slot. */
-  methods: Uint8Array;
-  flags: Uint8Array;
-  /** Minute (ms) the transaction counts in, -1 when untimed. */
-  minuteMs: Float64Array;
-  /** Time of its first request, NaN when not seen or untimed. */
-  requestMs: Float64Array;
-  /** Index of the peer that answered it (the sender of its first response), -1 before any response. */
-  peers: Int32Array;
+  /** Per slot: flags | method << 8, then the index of the peer that answered (-1 before any response). */
+  private ints: Int32Array;
+  /** Per slot: the minute (ms) it counts in (-1 when untimed), then the time of its first request (NaN: none). */
+  private times: Float64Array;
 
   /** @param limit the most live transactions it will hold */
   constructor(limit: number) {
     super(limit);
     const capacity = this.initialCapacity;
-    this.methods = new Uint8Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.minuteMs = new Float64Array(capacity);
-    this.requestMs = new Float64Array(capacity);
-    this.peers = new Int32Array(capacity);
+    this.ints = new Int32Array(capacity * 2);
+    this.times = new Float64Array(capacity * 2);
   }
 
   /** Adds a transaction known to be absent (the caller checks `full` first); returns its slot, fields reset. */
   add(key: IdentityKey, hash: number, method: number): number {
     const i = this.insert(key, hash);
-    this.methods[i] = method;
-    this.flags[i] = 0;
-    this.minuteMs[i] = -1;
-    this.requestMs[i] = Number.NaN;
-    this.peers[i] = -1;
+    this.ints[2 * i] = method << 8;
+    this.ints[2 * i + 1] = -1;
+    this.times[2 * i] = -1;
+    this.times[2 * i + 1] = Number.NaN;
     return i;
   }
 
+  /** The method code (INVITE, BYE, REGISTER). */
+  method(slot: number): number {
+    return (this.ints[2 * slot] ?? 0) >>> 8;
+  }
+
+  /** The flag bits (ANSWERED, SETTLED). */
+  flags(slot: number): number {
+    return (this.ints[2 * slot] ?? 0) & 0xff;
+  }
+
+  setFlags(slot: number, flags: number): void {
+    this.ints[2 * slot] = ((this.ints[2 * slot] ?? 0) & ~0xff) | flags;
+  }
+
+  /** Index of the peer that answered it (the sender of its first response), -1 before any response. */
+  peer(slot: number): number {
+    return this.ints[2 * slot + 1] ?? -1;
+  }
+
+  setPeer(slot: number, peer: number): void {
+    this.ints[2 * slot + 1] = peer;
+  }
+
+  /** Minute (ms) the transaction counts in, -1 when untimed. */
+  minuteMs(slot: number): number {
+    return this.times[2 * slot] ?? -1;
+  }
+
+  setMinuteMs(slot: number, ms: number): void {
+    this.times[2 * slot] = ms;
+  }
+
+  /** Time of its first request, NaN when not seen or untimed. */
+  requestMs(slot: number): number {
+    return this.times[2 * slot + 1] ?? Number.NaN;
+  }
+
+  setRequestMs(slot: number, ms: number): void {
+    this.times[2 * slot + 1] = ms;
+  }
+
   protected growFields(capacity: number, placed: Int32Array): void {
-    const { methods, flags, minuteMs, requestMs, peers } = this;
-    this.methods = new Uint8Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.minuteMs = new Float64Array(capacity);
-    this.requestMs = new Float64Array(capacity);
-    this.peers = new Int32Array(capacity);
+    const { ints, times } = this;
+    this.ints = new Int32Array(capacity * 2);
+    this.times = new Float64Array(capacity * 2);
     for (let j = 0; j < placed.length; j++) {
       const i = placed[j] ?? -1;
       if (i < 0) continue;
-      this.methods[i] = methods[j] ?? 0;
-      this.flags[i] = flags[j] ?? 0;
-      this.minuteMs[i] = minuteMs[j] ?? -1;
-      this.requestMs[i] = requestMs[j] ?? Number.NaN;
-      this.peers[i] = peers[j] ?? -1;
+      this.ints.set(ints.subarray(2 * j, 2 * j + 2), 2 * i);
+      this.times.set(times.subarray(2 * j, 2 * j + 2), 2 * i);
     }
   }
 }

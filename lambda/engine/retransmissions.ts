@@ -17,11 +17,10 @@
 import { IdentityGeneration, IdentityKey } from './identity-key.js';
 import type { MessageBytes } from './types.js';
 
-type TransactionState = 0 | 1 | 2 | 3; // nothing, request seen, provisional seen, final seen
-const NOTHING: TransactionState = 0;
-const REQUEST: TransactionState = 1;
-const PROVISIONAL: TransactionState = 2;
-const FINAL: TransactionState = 3;
+// A direction's state: what the last message seen that way was (a new direction starts from its first message).
+const REQUEST = 1;
+const PROVISIONAL = 2;
+const FINAL = 3;
 
 /** Default bound on tracked (Call-ID, direction) pairs; ~150 bytes each. */
 export const MAX_TRACKED_DIRECTIONS = 200_000;
@@ -64,38 +63,45 @@ export const directionKey = (
   return key.hash();
 };
 
-/** One generation of directions: their keys (see IdentityGeneration) and the last message's state by slot. */
+/**
+ * One generation of directions: their keys (see IdentityGeneration) and the last message's state by slot: CSeq
+ * number and state with status code side by side (one cache line), the CSeq method apart (a string).
+ */
 class DirectionGeneration extends IdentityGeneration {
-  cseqs: Float64Array;
+  /** Per slot: the CSeq number, then state + 4 * the last final status code. */
+  nums: Float64Array;
   methods: string[];
-  states: Uint8Array;
-  codes: Int32Array;
 
   constructor(limit: number) {
     super(limit);
     const capacity = this.initialCapacity;
-    this.cseqs = new Float64Array(capacity);
+    this.nums = new Float64Array(capacity * 2);
     this.methods = new Array<string>(capacity).fill('');
-    this.states = new Uint8Array(capacity);
-    this.codes = new Int32Array(capacity);
   }
 
   protected growFields(capacity: number, placed: Int32Array): void {
-    const { cseqs, methods, states, codes } = this;
-    this.cseqs = new Float64Array(capacity);
+    const { nums, methods } = this;
+    this.nums = new Float64Array(capacity * 2);
     this.methods = new Array<string>(capacity).fill('');
-    this.states = new Uint8Array(capacity);
-    this.codes = new Int32Array(capacity);
     for (let j = 0; j < placed.length; j++) {
       const i = placed[j] ?? -1;
       if (i < 0) continue;
-      this.cseqs[i] = cseqs[j] ?? 0;
+      this.nums[2 * i] = nums[2 * j] ?? 0;
+      this.nums[2 * i + 1] = nums[2 * j + 1] ?? 0;
       this.methods[i] = methods[j] ?? '';
-      this.states[i] = states[j] ?? NOTHING;
-      this.codes[i] = codes[j] ?? 0;
     }
   }
 }
+
+/**
+ * A direction's state + 4 * code after a message (as DirectionGeneration keeps them): a request or a provisional
+ * response keeps the last final status code, a final response records its own.
+ */
+const next = (code: number, kind: 'request' | 'response', statusCode: number): number => {
+  if (kind === 'request') return REQUEST + 4 * code;
+  if (statusCode >= 200) return FINAL + 4 * statusCode;
+  return PROVISIONAL + 4 * code;
+};
 
 /** Tracks messages and answers "was this one sent before?". */
 export class RetransmissionDetector {
@@ -160,14 +166,12 @@ export class RetransmissionDetector {
       const from = this.old;
       const o = from.find(key, hash);
       let cseq = 0;
+      let stateCode = 0;
       let method = '';
-      let state = NOTHING;
-      let code = 0;
       if (o >= 0) {
-        cseq = from.cseqs[o] ?? 0;
+        cseq = from.nums[2 * o] ?? 0;
+        stateCode = from.nums[2 * o + 1] ?? 0;
         method = from.methods[o] ?? '';
-        state = (from.states[o] ?? NOTHING) as TransactionState;
-        code = from.codes[o] ?? 0;
         from.remove(o);
       }
       if (this.young.full) {
@@ -179,46 +183,34 @@ export class RetransmissionDetector {
       g = this.young;
       s = g.insert(key, hash);
       if (o < 0) {
-        g.cseqs[s] = cseqNumber;
+        g.nums[2 * s] = cseqNumber;
         g.methods[s] = cseqMethod;
-        g.states[s] = NOTHING;
-        g.codes[s] = 0;
-        this.update(g, s, kind, statusCode);
+        g.nums[2 * s + 1] = next(0, kind, statusCode);
         return false;
       }
-      g.cseqs[s] = cseq;
+      g.nums[2 * s] = cseq;
+      g.nums[2 * s + 1] = stateCode;
       g.methods[s] = method;
-      g.states[s] = state;
-      g.codes[s] = code;
     }
-    if (cseqNumber !== g.cseqs[s]) {
-      g.cseqs[s] = cseqNumber;
+    const stateCode = g.nums[2 * s + 1] ?? 0;
+    const state = stateCode % 4;
+    const code = (stateCode - state) / 4;
+    if (cseqNumber !== g.nums[2 * s]) {
+      // a new transaction in this direction: the state starts again (Wireshark keeps the last code)
+      g.nums[2 * s] = cseqNumber;
       g.methods[s] = cseqMethod;
-      g.states[s] = NOTHING;
-      this.update(g, s, kind, statusCode);
+      g.nums[2 * s + 1] = next(code, kind, statusCode);
       return false;
     }
-    const state = g.states[s];
     const method = g.methods[s];
     let resend: boolean;
     if (kind === 'request') {
       resend = state === REQUEST && cseqMethod === method && cseqMethod !== 'ACK' && cseqMethod !== 'CANCEL';
     } else {
-      resend = state === FINAL && cseqMethod === method && statusCode >= 200 && statusCode === g.codes[s];
+      resend = state === FINAL && cseqMethod === method && statusCode >= 200 && statusCode === code;
     }
-    this.update(g, s, kind, statusCode);
+    g.nums[2 * s + 1] = next(code, kind, statusCode);
     return resend;
-  }
-
-  private update(g: DirectionGeneration, s: number, kind: 'request' | 'response', statusCode: number): void {
-    if (kind === 'request') {
-      g.states[s] = REQUEST;
-    } else if (statusCode >= 200) {
-      g.codes[s] = statusCode;
-      g.states[s] = FINAL;
-    } else {
-      g.states[s] = PROVISIONAL;
-    }
   }
 
   /** Number of directions currently remembered (for tests of the bound). */

@@ -72,15 +72,15 @@ describe('IdentityGeneration (through the KPI transaction table)', () => {
     // Act: 4,000 entries grow the table from 1,024 slots to 8,192
     for (let i = 0; i < 4000; i++) {
       const slot = g.add(key, keyFor(i), INVITE);
-      g.minuteMs[slot] = i * 60_000;
-      g.peers[slot] = i;
+      g.setMinuteMs(slot, i * 60_000);
+      g.setPeer(slot, i);
     }
 
     // Assess
     const found: number[] = [];
     for (let i = 0; i < 4000; i++) {
       const slot = g.find(key, keyFor(i));
-      if (g.minuteMs[slot] === i * 60_000 && g.peers[slot] === i) found.push(i);
+      if (g.minuteMs(slot) === i * 60_000 && g.peer(slot) === i && g.method(slot) === INVITE) found.push(i);
     }
     expect([found.length, g.size, g.full]).toEqual([4000, 4000, false]);
   });
