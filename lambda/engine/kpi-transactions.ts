@@ -158,8 +158,11 @@ export class TransactionGeneration extends IdentityGeneration {
     for (let j = 0; j < placed.length; j++) {
       const i = placed[j] ?? -1;
       if (i < 0) continue;
-      this.ints.set(ints.subarray(2 * j, 2 * j + 2), 2 * i);
-      this.times.set(times.subarray(2 * j, 2 * j + 2), 2 * i);
+      // element by element: a subarray per transaction would be an object per transaction per doubling
+      this.ints[2 * i] = ints[2 * j] ?? 0;
+      this.ints[2 * i + 1] = ints[2 * j + 1] ?? -1;
+      this.times[2 * i] = times[2 * j] ?? -1;
+      this.times[2 * i + 1] = times[2 * j + 1] ?? Number.NaN;
     }
   }
 }
