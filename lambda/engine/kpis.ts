@@ -15,18 +15,19 @@
  * peers the tally keeps (its cardinality guard bounds them).
  */
 import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
+import { IdentityKey } from './identity-key.js';
 import {
   ANSWERED,
-  type BranchSpan,
   BYE,
   findBranch,
   INVITE,
-  identityHash,
   REGISTER,
   SETTLED,
   TransactionGeneration,
+  transactionKey,
 } from './kpi-transactions.js';
-import type { PayloadMeta, SipMessage } from './types.js';
+import { identityBytes } from './sip-message.js';
+import type { MessageBytes, PayloadMeta, SipMessage } from './types.js';
 
 /** Default bound on remembered transactions (~200 bytes each, so ~40 MB at most). */
 export const MAX_TRACKED_TRANSACTIONS = 200_000;
@@ -90,6 +91,9 @@ export interface KpiPeerData extends KpiCounts {
 
 /** Resolves the sender of a response (PayloadMeta.src) to its peer key, as the per-peer response counts do. */
 export type PeerKeyOf = (sender: string | undefined) => string;
+
+/** Senders whose peer index the tracker remembers (a cache of the tally's decision). */
+const MAX_REMEMBERED_SENDERS = 50_000;
 
 /** Distinct (peer, minute) KPI rows kept per scan; past it a minute's new peers go to `other` (peer totals stay exact). */
 export const MAX_PEER_MINUTE_CELLS = 100_000;
@@ -183,6 +187,12 @@ export const viaBranch = (via: string | undefined): string => {
   return via.slice(span.start, span.end);
 };
 
+/**
+ * The Call-ID as a string, for the sessions map: made only for a 200 to an INVITE and a 2xx to a BYE (two messages
+ * of a call, not each of them).
+ */
+const callIdOf = (b: MessageBytes): string => b.buf.toString('latin1', b.callIdStart, b.callIdEnd);
+
 /** Outcome bits of a final response code (a table: one load instead of two Set lookups per settled INVITE). */
 const REDIRECTED_BIT = 1;
 const ESTABLISHED_BIT = 2;
@@ -259,9 +269,11 @@ export class KpiTracker {
   /** The peers that answered a transaction, by the index a transaction holds. */
   private readonly answering: PeerKpis[] = [];
   private readonly peerKeyOf: PeerKeyOf;
+  /** Sender (PayloadMeta.src) -> index of its peer in `answering`. */
+  private readonly senderPeers = new Map<string | undefined, number>();
   private readonly enabled: boolean;
-  /** The branch of the message being observed (reused: no object per message). */
-  private readonly span: BranchSpan = { start: 0, end: 0 };
+  /** The identity of the message being observed (reused: no object or string per message). */
+  private readonly key = new IdentityKey();
   private peerMinuteCells = 0;
   /** The row of the minute last counted in: most counts land in the same minute as the one before. */
   private lastMinuteMs = -1;
@@ -283,75 +295,75 @@ export class KpiTracker {
   /** Records one framed message. */
   observe(msg: SipMessage, meta: PayloadMeta): void {
     if (!this.enabled) return;
-    const { callId, cseqNumber, cseqMethod } = msg;
-    if (callId === undefined || cseqNumber === undefined || cseqMethod === undefined) return;
+    const { cseqNumber, cseqMethod } = msg;
+    if (cseqNumber === undefined || cseqMethod === undefined) return;
     const method = methodCode(cseqMethod);
     if (method === 0) return;
     if (msg.kind === 'request' && msg.method !== cseqMethod) return;
+    const bytes = identityBytes(msg);
+    if (bytes.callIdStart < 0) return;
     const timeMs = meta.timeMs !== undefined && Number.isFinite(meta.timeMs) ? meta.timeMs : undefined;
-    const via = msg.topVia ?? '';
-    const span = this.span;
-    findBranch(via, span);
-    const hash = identityHash(callId, cseqNumber, method, via, span);
+    const key = this.key;
+    const hash = transactionKey(key, bytes, cseqNumber, method);
     let t = this.young;
-    let slot = t.find(hash, callId, cseqNumber, method, via, span);
+    let slot = t.find(key, hash);
     if (slot < 0) {
-      const o = this.old.find(hash, callId, cseqNumber, method, via, span);
+      const o = this.old.find(key, hash);
       if (o >= 0) {
         // seen again: it moves to the young generation (out of the old one first, so a rotation does not drop it)
         const from = this.old;
-        const flags = from.flags[o] ?? 0;
-        const minuteMs = from.minuteMs[o] ?? -1;
-        const requestMs = from.requestMs[o] ?? Number.NaN;
-        const peer = from.peers[o] ?? -1;
+        const flags = from.flags(o);
+        const minuteMs = from.minuteMs(o);
+        const requestMs = from.requestMs(o);
+        const peer = from.peer(o);
         from.remove(o);
         t = this.roomForOne();
-        slot = t.insert(hash, callId, cseqNumber, method, via, span);
-        t.flags[slot] = flags;
-        t.minuteMs[slot] = minuteMs;
-        t.requestMs[slot] = requestMs;
-        t.peers[slot] = peer;
+        slot = t.add(key, hash, method);
+        t.setFlags(slot, flags);
+        t.setMinuteMs(slot, minuteMs);
+        t.setRequestMs(slot, requestMs);
+        t.setPeer(slot, peer);
       }
     }
-    if (slot >= 0 && ((t.flags[slot] ?? 0) & SETTLED) !== 0) return;
+    if (slot >= 0 && (t.flags(slot) & SETTLED) !== 0) return;
     if (slot < 0) {
       t = this.roomForOne();
-      slot = t.insert(hash, callId, cseqNumber, method, via, span);
+      slot = t.add(key, hash, method);
       const minuteMs = timeMs === undefined ? -1 : Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
-      t.minuteMs[slot] = minuteMs;
+      t.setMinuteMs(slot, minuteMs);
       if (method === INVITE) this.bump(minuteMs, 'inviteTransactions');
     }
-    const flags = t.flags[slot] ?? 0;
-    const minuteMs = t.minuteMs[slot] ?? -1;
-    const requestMs = t.requestMs[slot] ?? Number.NaN;
+    const flags = t.flags(slot);
+    const minuteMs = t.minuteMs(slot);
+    const requestMs = t.requestMs(slot);
     if (msg.kind === 'request') {
       // a retransmission keeps the first send time: RFC 6076 §4.1 measures from the first request
-      if (Number.isNaN(requestMs) && timeMs !== undefined && (flags & ANSWERED) === 0) t.requestMs[slot] = timeMs;
+      if (Number.isNaN(requestMs) && timeMs !== undefined && (flags & ANSWERED) === 0) t.setRequestMs(slot, timeMs);
       return;
     }
     const code = msg.statusCode;
     if (code === undefined || code < 100 || code > 699) return;
-    let peerIndex = t.peers[slot] ?? -1;
+    let peerIndex = t.peer(slot);
     if (peerIndex < 0) {
       // the first response decides who answered; its INVITE counts for that peer from now on
       peerIndex = this.peerFor(meta.src);
-      t.peers[slot] = peerIndex;
+      t.setPeer(slot, peerIndex);
       if (method === INVITE) this.bumpPeer(this.answeringPeer(peerIndex), minuteMs, 'inviteTransactions');
     }
     const peer = this.answeringPeer(peerIndex);
     if (method === INVITE && code > 100 && (flags & ANSWERED) === 0) {
       // RFC 6076 §4.1: SRD ends at the first provisional other than 100 Trying, or a final
-      t.flags[slot] = flags | ANSWERED;
+      t.setFlags(slot, flags | ANSWERED);
       if (!Number.isNaN(requestMs) && timeMs !== undefined) this.addDelay('srd', minuteMs, timeMs - requestMs, peer);
     }
     if (code < 200) return;
     // the outcome is settled: later messages of the transaction are recognised and ignored
-    t.flags[slot] = (t.flags[slot] ?? 0) | SETTLED;
-    if (method === INVITE) this.settleInvite(minuteMs, peer, code, callId);
+    t.setFlags(slot, t.flags(slot) | SETTLED);
+    if (method === INVITE) this.settleInvite(minuteMs, peer, code, bytes);
     else {
       if (!Number.isNaN(requestMs) && timeMs !== undefined)
         this.addDelay(method === BYE ? 'sdd' : 'rrd', minuteMs, timeMs - requestMs, peer);
-      if (method === BYE && code >= 200 && code < 300) this.endSession(callId);
+      if (method === BYE && code >= 200 && code < 300) this.endSession(callIdOf(bytes));
     }
   }
 
@@ -363,7 +375,7 @@ export class KpiTracker {
     if (!this.young.full) return this.young;
     const dropped = this.old;
     dropped.forEach((slot) => {
-      if (dropped.methods[slot] === INVITE && ((dropped.flags[slot] ?? 0) & SETTLED) === 0) this.evicted++;
+      if (dropped.method(slot) === INVITE && (dropped.flags(slot) & SETTLED) === 0) this.evicted++;
     });
     dropped.clear();
     this.old = this.young;
@@ -377,7 +389,7 @@ export class KpiTracker {
     return p;
   }
 
-  private settleInvite(minuteMs: number, peer: PeerKpis, code: number, callId: string): void {
+  private settleInvite(minuteMs: number, peer: PeerKpis, code: number, bytes: MessageBytes): void {
     const outcome = OUTCOME_BITS[code] ?? 0;
     if (outcome === 0) return;
     const field = (f: keyof KpiCounts): void => {
@@ -389,6 +401,7 @@ export class KpiTracker {
     if ((outcome & INEFFECTIVE_BIT) !== 0) field('ineffective');
     if ((outcome & ESTABLISHED_BIT) !== 0) {
       field('established');
+      const callId = callIdOf(bytes);
       const s = this.sessions.get(callId) ?? [];
       s.push({ minuteMs, peer });
       this.sessions.set(callId, s);
@@ -406,9 +419,22 @@ export class KpiTracker {
     this.sessions.delete(callId);
   }
 
-  /** The index of the peer that sent a response (its record created on its first answer). */
+  /**
+   * The index of the peer that sent a response (its record created on its first answer). A sender's peer never
+   * changes (the tally decides it once), so it is remembered by sender: one lookup per answered transaction.
+   */
   private peerFor(sender: string | undefined): number {
-    const key = this.peerKeyOf(sender);
+    const known = this.senderPeers.get(sender);
+    if (known !== undefined) return known;
+    const index = this.answeringIndex(this.peerKeyOf(sender));
+    // a cache, not state: bounded by forgetting it all (the tally still knows every sender's peer)
+    if (this.senderPeers.size >= MAX_REMEMBERED_SENDERS) this.senderPeers.clear();
+    this.senderPeers.set(sender, index);
+    return index;
+  }
+
+  /** The index of the peer with this key in the answering list (added on its first answer). */
+  private answeringIndex(key: string): number {
     let p = this.peers.get(key);
     if (p === undefined) {
       p = new PeerKpis();
@@ -531,7 +557,7 @@ export class KpiTracker {
     let open = this.mergedOpen;
     for (const g of [this.young, this.old])
       g.forEach((slot) => {
-        if (g.methods[slot] === INVITE && ((g.flags[slot] ?? 0) & SETTLED) === 0) open++;
+        if (g.method(slot) === INVITE && (g.flags(slot) & SETTLED) === 0) open++;
       });
     const series = [...this.minutes.entries()]
       .sort((a, b) => a[0] - b[0])

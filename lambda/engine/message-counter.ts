@@ -1,8 +1,9 @@
 import { LogClock } from './log-clock.js';
 import { RetransmissionDetector } from './retransmissions.js';
 import type { FramerEvents } from './sip-framer.js';
+import { identityBytes } from './sip-message.js';
 import type { Tally } from './tally.js';
-import type { AccountedResponse, AnomalyKind, PayloadMeta, SipMessage } from './types.js';
+import type { AccountedResponse, AnomalyKind, MessageBytes, PayloadMeta, SipMessage } from './types.js';
 
 /** RFC 3261 §25.1 SIP-date (RFC 1123): "Sat, 13 Nov 2010 23:29:00 GMT". */
 const RFC1123 =
@@ -14,7 +15,9 @@ export const UNKNOWN_METHOD = 'UNKNOWN';
 /** Feeds framed messages into a Tally, marking retransmissions on the way. */
 export class MessageCounter implements FramerEvents {
   private readonly detector: RetransmissionDetector;
-  private lastDate = '';
+  /** The last Date header value seen (its bytes, lastDateLength of them) and its instant. */
+  private lastDate = Buffer.alloc(64);
+  private lastDateLength = -1;
   private lastDateMs: number | undefined;
 
   /** @param clock places the times the log printed (one per file); by default local times are UTC and partial dates stay untimed */
@@ -27,8 +30,10 @@ export class MessageCounter implements FramerEvents {
   }
 
   message(msg: SipMessage, printed: PayloadMeta): void {
-    const meta = printed.timeMs === undefined ? this.withTime(msg, printed) : printed;
-    const retransmission = this.isRetransmission(msg, meta);
+    // Call-ID, top Via and Date as offsets into the parser's buffer (strings only for a message built with them)
+    const bytes = identityBytes(msg);
+    const meta = printed.timeMs === undefined ? this.withTime(bytes, printed) : printed;
+    const retransmission = this.isRetransmission(msg, bytes, meta);
     this.tally.kpis.observe(msg, meta);
     if (msg.kind === 'request') {
       if (msg.cseqNumber === undefined || msg.cseqMethod === undefined) this.tally.anomaly('missing-cseq');
@@ -47,19 +52,28 @@ export class MessageCounter implements FramerEvents {
    * The meta with the message's instant: the log's printed time placed by the clock, else the
    * Date header (RFC 3261 §20.17: RFC 1123 form, always GMT), else none.
    */
-  private withTime(msg: SipMessage, meta: PayloadMeta): PayloadMeta {
+  private withTime(bytes: MessageBytes, meta: PayloadMeta): PayloadMeta {
     let timeMs: number | undefined;
     if (meta.stamp !== undefined) timeMs = this.clock.resolve(meta.stamp);
-    else if (msg.date !== undefined) timeMs = this.dateHeaderMs(msg.date);
+    else if (bytes.dateStart >= 0) timeMs = this.dateHeaderMs(bytes.buf, bytes.dateStart, bytes.dateEnd);
     if (timeMs === undefined) return meta;
     // a literal of the one shape every meta has, not a spread (one per message: spreads cost more)
     return { timeMs, stamp: meta.stamp, src: meta.src, dst: meta.dst, transport: meta.transport };
   }
 
-  /** A Date header's instant; the last one is remembered (a transaction's messages often repeat it). */
-  private dateHeaderMs(value: string): number | undefined {
-    if (value !== this.lastDate) {
-      this.lastDate = value;
+  /**
+   * The instant of the Date header value buf[start, end); the last one is remembered (a transaction's messages
+   * often repeat it), so a string is made only when the value changes.
+   */
+  private dateHeaderMs(buf: Buffer, start: number, end: number): number | undefined {
+    const n = end - start;
+    let same = n === this.lastDateLength;
+    for (let i = 0; same && i < n; i++) same = buf[start + i] === this.lastDate[i];
+    if (!same) {
+      if (this.lastDate.length < n) this.lastDate = Buffer.alloc(n);
+      buf.copy(this.lastDate, 0, start, end);
+      this.lastDateLength = n;
+      const value = buf.toString('latin1', start, end);
       // only the RFC 1123 form "Sat, 13 Nov 2010 23:29:00 GMT": Date.parse would take other shapes as local time
       const ms = RFC1123.test(value) ? Date.parse(value) : Number.NaN;
       this.lastDateMs = Number.isFinite(ms) ? ms : undefined;
@@ -84,16 +98,19 @@ export class MessageCounter implements FramerEvents {
    * Wireshark only looks for resends over UDP (SIP over TCP is never retransmitted by SIP itself).
    * When the log names no transport, the top Via's transport tells it.
    */
-  private isRetransmission(msg: SipMessage, meta: PayloadMeta): boolean {
+  private isRetransmission(msg: SipMessage, bytes: MessageBytes, meta: PayloadMeta): boolean {
     const transport = meta.transport !== 'unknown' ? meta.transport : (msg.viaTransport ?? 'unknown');
     if (transport !== 'udp') return false;
-    if (msg.callId === undefined || msg.cseqNumber === undefined || msg.cseqMethod === undefined) return false;
-    // Without addresses the top Via tells the legs of a proxied transaction apart.
-    // the detector's key `${callId} ${direction}`, built in one go (no input object per message)
-    const key =
-      meta.src !== undefined || meta.dst !== undefined
-        ? `${msg.callId} ${meta.src ?? ''}>${meta.dst ?? ''}`
-        : `${msg.callId} via:${msg.topVia ?? ''}`;
-    return this.detector.observeKey(key, msg.kind, msg.cseqNumber, msg.cseqMethod, msg.statusCode ?? 0);
+    if (bytes.callIdStart < 0 || msg.cseqNumber === undefined || msg.cseqMethod === undefined) return false;
+    // Without addresses the top Via tells the legs of a proxied transaction apart (retransmissions.ts directionKey).
+    return this.detector.observeMessage(
+      bytes,
+      meta.src,
+      meta.dst,
+      msg.kind,
+      msg.cseqNumber,
+      msg.cseqMethod,
+      msg.statusCode ?? 0,
+    );
   }
 }

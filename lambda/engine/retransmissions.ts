@@ -10,20 +10,17 @@
  * method is kept (Wireshark's quirk, kept so that our counts equal tshark's).
  * Memory is bounded: entries live in two generations; when the young one is full the old one is
  * dropped, so at most `maxEntries` directions are remembered, the most recently used first.
+ * A direction is keyed by bytes and a hash (identity-key.ts), compared exactly: a hash shared by two
+ * directions never merges them.
  */
 
-type TransactionState = 0 | 1 | 2 | 3; // nothing, request seen, provisional seen, final seen
-const NOTHING: TransactionState = 0;
-const REQUEST: TransactionState = 1;
-const PROVISIONAL: TransactionState = 2;
-const FINAL: TransactionState = 3;
+import { IdentityGeneration, IdentityKey } from './identity-key.js';
+import type { MessageBytes } from './types.js';
 
-interface DirectionState {
-  cseq: number;
-  method: string;
-  state: TransactionState;
-  code: number;
-}
+// A direction's state: what the last message seen that way was (a new direction starts from its first message).
+const REQUEST = 1;
+const PROVISIONAL = 2;
+const FINAL = 3;
 
 /** Default bound on tracked (Call-ID, direction) pairs; ~150 bytes each. */
 export const MAX_TRACKED_DIRECTIONS = 200_000;
@@ -41,14 +38,82 @@ export interface RetransmissionInput {
   readonly timeMs?: number;
 }
 
+/** What the first part of a key says the rest is (a key of one kind never equals a key of another). */
+const STRING_KEY = 0;
+const BY_ADDRESSES = 1;
+const BY_VIA = 2;
+
+/**
+ * Assembles the key of a message's direction into `key` and returns its hash: the Call-ID, then the sender and
+ * receiver when the log names either, else the whole top Via value (it tells the legs of a proxied transaction apart).
+ */
+export const directionKey = (
+  key: IdentityKey,
+  m: MessageBytes,
+  src: string | undefined,
+  dst: string | undefined,
+): number => {
+  key.reset().addBytes(m.buf, m.callIdStart, m.callIdEnd);
+  if (src !== undefined || dst !== undefined)
+    key
+      .addNumber(BY_ADDRESSES)
+      .addString(src ?? '')
+      .addString(dst ?? '');
+  else key.addNumber(BY_VIA).addBytes(m.buf, m.viaStart, m.viaEnd);
+  return key.hash();
+};
+
+/**
+ * One generation of directions: their keys (see IdentityGeneration) and the last message's state by slot: CSeq
+ * number and state with status code side by side (one cache line), the CSeq method apart (a string).
+ */
+class DirectionGeneration extends IdentityGeneration {
+  /** Per slot: the CSeq number, then state + 4 * the last final status code. */
+  nums: Float64Array;
+  methods: string[];
+
+  constructor(limit: number) {
+    super(limit);
+    const capacity = this.initialCapacity;
+    this.nums = new Float64Array(capacity * 2);
+    this.methods = new Array<string>(capacity).fill('');
+  }
+
+  protected growFields(capacity: number, placed: Int32Array): void {
+    const { nums, methods } = this;
+    this.nums = new Float64Array(capacity * 2);
+    this.methods = new Array<string>(capacity).fill('');
+    for (let j = 0; j < placed.length; j++) {
+      const i = placed[j] ?? -1;
+      if (i < 0) continue;
+      this.nums[2 * i] = nums[2 * j] ?? 0;
+      this.nums[2 * i + 1] = nums[2 * j + 1] ?? 0;
+      this.methods[i] = methods[j] ?? '';
+    }
+  }
+}
+
+/**
+ * A direction's state + 4 * code after a message (as DirectionGeneration keeps them): a request or a provisional
+ * response keeps the last final status code, a final response records its own.
+ */
+const next = (code: number, kind: 'request' | 'response', statusCode: number): number => {
+  if (kind === 'request') return REQUEST + 4 * code;
+  if (statusCode >= 200) return FINAL + 4 * statusCode;
+  return PROVISIONAL + 4 * code;
+};
+
 /** Tracks messages and answers "was this one sent before?". */
 export class RetransmissionDetector {
-  private young = new Map<string, DirectionState>();
-  private old = new Map<string, DirectionState>();
-  private readonly generationSize: number;
+  private young: DirectionGeneration;
+  private old: DirectionGeneration;
+  /** The key of the message being judged (reused: no string or object per message). */
+  private readonly key = new IdentityKey();
 
   constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS) {
-    this.generationSize = Math.max(1, Math.floor(maxEntries / 2));
+    const generationSize = Math.max(1, Math.floor(maxEntries / 2));
+    this.young = new DirectionGeneration(generationSize);
+    this.old = new DirectionGeneration(generationSize);
   }
 
   /** Records the message and returns true when it is a retransmission. */
@@ -56,10 +121,7 @@ export class RetransmissionDetector {
     return this.observeKey(`${m.callId} ${m.direction}`, m.kind, m.cseqNumber, m.cseqMethod, m.statusCode);
   }
 
-  /**
-   * observe() for a caller that builds the key itself (`${callId} ${direction}`): the engine's hot
-   * path, with no input object per message.
-   */
+  /** observe() for a caller that builds the key itself (`${callId} ${direction}`). */
   observeKey(
     key: string,
     kind: 'request' | 'response',
@@ -67,48 +129,88 @@ export class RetransmissionDetector {
     cseqMethod: string,
     statusCode: number,
   ): boolean {
-    let s = this.young.get(key);
-    if (s === undefined) {
-      s = this.old.get(key);
-      if (s !== undefined) this.old.delete(key);
-      if (this.young.size >= this.generationSize) {
-        this.old = this.young;
-        this.young = new Map();
-      }
-      if (s === undefined) {
-        const fresh: DirectionState = { cseq: cseqNumber, method: cseqMethod, state: NOTHING, code: 0 };
-        this.young.set(key, fresh);
-        this.update(fresh, kind, statusCode);
-        return false;
-      }
-      this.young.set(key, s);
-    }
-    if (cseqNumber !== s.cseq) {
-      s.cseq = cseqNumber;
-      s.method = cseqMethod;
-      s.state = NOTHING;
-      this.update(s, kind, statusCode);
-      return false;
-    }
-    let resend: boolean;
-    if (kind === 'request') {
-      resend = s.state === REQUEST && cseqMethod === s.method && cseqMethod !== 'ACK' && cseqMethod !== 'CANCEL';
-    } else {
-      resend = s.state === FINAL && cseqMethod === s.method && statusCode >= 200 && statusCode === s.code;
-    }
-    this.update(s, kind, statusCode);
-    return resend;
+    const hash = this.key.reset().addNumber(STRING_KEY).addString(key).hash();
+    return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode);
   }
 
-  private update(s: DirectionState, kind: 'request' | 'response', statusCode: number): void {
-    if (kind === 'request') {
-      s.state = REQUEST;
-    } else if (statusCode >= 200) {
-      s.code = statusCode;
-      s.state = FINAL;
-    } else {
-      s.state = PROVISIONAL;
+  /**
+   * observe() for a parsed message, read from its bytes (the engine's hot path: no string per message). The
+   * direction is the sender and receiver the log names, else the top Via (see directionKey).
+   */
+  observeMessage(
+    m: MessageBytes,
+    src: string | undefined,
+    dst: string | undefined,
+    kind: 'request' | 'response',
+    cseqNumber: number,
+    cseqMethod: string,
+    statusCode: number,
+  ): boolean {
+    const hash = directionKey(this.key, m, src, dst);
+    return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode);
+  }
+
+  /** Judges the message whose direction is in this.key (with its hash) against the last one seen that way. */
+  private judge(
+    hash: number,
+    kind: 'request' | 'response',
+    cseqNumber: number,
+    cseqMethod: string,
+    statusCode: number,
+  ): boolean {
+    const key = this.key;
+    let g = this.young;
+    let s = g.find(key, hash);
+    if (s < 0) {
+      // not young: an old one moves to the young generation (out of the old one first, so a rotation keeps it)
+      const from = this.old;
+      const o = from.find(key, hash);
+      let cseq = 0;
+      let stateCode = 0;
+      let method = '';
+      if (o >= 0) {
+        cseq = from.nums[2 * o] ?? 0;
+        stateCode = from.nums[2 * o + 1] ?? 0;
+        method = from.methods[o] ?? '';
+        from.remove(o);
+      }
+      if (this.young.full) {
+        // the young generation is full: the old one is dropped and the young one takes its place
+        from.clear();
+        this.old = this.young;
+        this.young = from;
+      }
+      g = this.young;
+      s = g.insert(key, hash);
+      if (o < 0) {
+        g.nums[2 * s] = cseqNumber;
+        g.methods[s] = cseqMethod;
+        g.nums[2 * s + 1] = next(0, kind, statusCode);
+        return false;
+      }
+      g.nums[2 * s] = cseq;
+      g.nums[2 * s + 1] = stateCode;
+      g.methods[s] = method;
     }
+    const stateCode = g.nums[2 * s + 1] ?? 0;
+    const state = stateCode % 4;
+    const code = (stateCode - state) / 4;
+    if (cseqNumber !== g.nums[2 * s]) {
+      // a new transaction in this direction: the state starts again (Wireshark keeps the last code)
+      g.nums[2 * s] = cseqNumber;
+      g.methods[s] = cseqMethod;
+      g.nums[2 * s + 1] = next(code, kind, statusCode);
+      return false;
+    }
+    const method = g.methods[s];
+    let resend: boolean;
+    if (kind === 'request') {
+      resend = state === REQUEST && cseqMethod === method && cseqMethod !== 'ACK' && cseqMethod !== 'CANCEL';
+    } else {
+      resend = state === FINAL && cseqMethod === method && statusCode >= 200 && statusCode === code;
+    }
+    g.nums[2 * s + 1] = next(code, kind, statusCode);
+    return resend;
   }
 
   /** Number of directions currently remembered (for tests of the bound). */

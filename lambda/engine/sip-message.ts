@@ -1,6 +1,6 @@
 import { HEADER, headerId } from './sip-headers.js';
 import { transportNamed } from './transport.js';
-import type { AnomalyKind, PayloadMeta, SipMessage, Transport } from './types.js';
+import type { AnomalyKind, MessageBytes, PayloadMeta, SipMessage, Transport } from './types.js';
 
 /**
  * Parses ONE SIP message that starts at a given offset of a buffer: start line, header fields,
@@ -37,10 +37,11 @@ export interface ParseOptions extends LineStyle {
   /** Optional: stop a body at a line the log format itself wrote. */
   readonly fence?: LineFence;
   /**
-   * Which identifying strings to extract (slicing strings is the costliest part of parsing):
-   * 'none' over TCP (no retransmission check), 'call-id' over UDP with known addresses,
-   * 'full' (Call-ID, top Via and its transport) when the log names neither.
-   * @default 'full'
+   * How the identifying header values are handed on (slicing strings was the costliest part of parsing):
+   * 'bytes': as offsets into `buf` (SipMessage.bytes) in one record reused for every message, valid only until
+   * the next parse; 'full': as strings (Call-ID, top Via, Date) in a fresh message; 'call-id': the Call-ID string
+   * only; 'none': no strings.
+   * @default 'bytes'
    */
   readonly identity?: Identity;
   /**
@@ -51,14 +52,108 @@ export interface ParseOptions extends LineStyle {
   readonly maxEnd?: number;
 }
 
-/** How much of a message's identity the caller needs. */
-export type Identity = 'none' | 'call-id' | 'full';
+/** How a message's identity is handed on (see ParseOptions.identity). */
+export type Identity = 'none' | 'call-id' | 'full' | 'bytes';
 
 /** The identity a message needs for retransmission detection, given where it was seen. */
 export const identityFor = (_meta: PayloadMeta): Identity =>
   // The RFC 6076 KPIs (kpis.ts) key every INVITE transaction by Call-ID, CSeq and top Via branch,
-  // whatever the transport, so every message needs its full identity.
-  'full';
+  // whatever the transport, so every message needs its full identity: as bytes, which the
+  // retransmission and transaction tables read without a string (identity-key.ts).
+  'bytes';
+
+/** The message record of the 'bytes' identity: one object, refilled by every parse. */
+class MessageRecord implements SipMessage, MessageBytes {
+  kind: 'request' | 'response' = 'request';
+  method: string | undefined = undefined;
+  statusCode: number | undefined = undefined;
+  cseqNumber: number | undefined = undefined;
+  cseqMethod: string | undefined = undefined;
+  viaTransport: Transport | undefined = undefined;
+  readonly bytes: MessageBytes = this;
+  buf: Buffer = EMPTY_BUFFER;
+  callIdStart = -1;
+  callIdEnd = -1;
+  viaStart = -1;
+  viaEnd = -1;
+  branchStart = -1;
+  branchEnd = -1;
+  dateStart = -1;
+  dateEnd = -1;
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+/**
+ * Shared by every parse in 'bytes' mode: consumers run synchronously and keep nothing of a message (the text
+ * scanner reuses its buffer anyway), so one record serves them all and no object is made per message.
+ */
+const RECORD = new MessageRecord();
+
+const BRANCH_EQ = Buffer.from('branch=', 'latin1');
+
+/**
+ * Locates the branch parameter of a Via value buf[a, b) (RFC 3261 §20.42) into `into`: the first `branch=` in any
+ * case, up to the next ';', ',', space or tab; [-1, -1) when there is none (RFC 2543 peers).
+ */
+const findBranch = (buf: Buffer, a: number, b: number, into: MessageRecord): void => {
+  const last = b - BRANCH_EQ.length;
+  for (let i = a; i <= last; i++) {
+    // 'b' or 'B' first: most offsets are rejected by one comparison
+    const c = buf[i];
+    if (c !== 0x62 && c !== 0x42) continue;
+    let k = 1;
+    while (k < BRANCH_EQ.length) {
+      const d = buf[i + k] ?? 0;
+      // ASCII case folding only: a latin1 letter never folds to an ASCII one
+      if ((d >= 0x41 && d <= 0x5a ? d + 0x20 : d) !== BRANCH_EQ[k]) break;
+      k++;
+    }
+    if (k < BRANCH_EQ.length) continue;
+    let end = i + BRANCH_EQ.length;
+    while (end < b) {
+      const e = buf[end];
+      // ';' next parameter, ',' next Via value, whitespace
+      if (e === 0x3b || e === 0x2c || e === SP || e === HT) break;
+      end++;
+    }
+    into.branchStart = i + BRANCH_EQ.length;
+    into.branchEnd = end;
+    return;
+  }
+  into.branchStart = -1;
+  into.branchEnd = -1;
+};
+
+/** The record identityBytes fills from a message's strings (its own buffer grows as needed). */
+const FROM_STRINGS = new MessageRecord();
+
+/**
+ * Where a message's Call-ID, top Via (and branch) and Date lie: its own `bytes`, or, for a message built with
+ * strings (a test, a caller asking for 'full'), those strings written into a reused buffer. Valid until the next
+ * call, like the parser's record.
+ */
+export const identityBytes = (msg: SipMessage): MessageBytes => {
+  if (msg.bytes !== undefined) return msg.bytes;
+  const r = FROM_STRINGS;
+  const callId = msg.callId ?? '';
+  const via = msg.topVia ?? '';
+  const date = msg.date ?? '';
+  const need = callId.length + via.length + date.length;
+  if (r.buf.length < need) r.buf = Buffer.alloc(Math.max(need, 2 * r.buf.length, 256));
+  // SipMessage strings are latin1 (one byte per char), as the parser slices them
+  let at = 0;
+  const put = (s: string | undefined): [number, number] => {
+    if (s === undefined) return [-1, -1];
+    const start = at;
+    at += r.buf.write(s, at, 'latin1');
+    return [start, at];
+  };
+  [r.callIdStart, r.callIdEnd] = put(msg.callId);
+  [r.viaStart, r.viaEnd] = put(msg.topVia);
+  [r.dateStart, r.dateEnd] = put(msg.date);
+  findBranch(r.buf, r.viaStart, r.viaEnd, r);
+  return r;
+};
 
 export type ParseOutcome =
   | { readonly kind: 'message'; readonly msg: SipMessage; readonly end: number; readonly anomaly?: AnomalyKind }
@@ -200,8 +295,9 @@ const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
  */
 export const parseMessage = (buf: Buffer, start: number, limit: number, opts: ParseOptions): ParseOutcome => {
   const { dotCR, complete } = opts;
-  const identity = opts.identity ?? 'full';
-  const wantCallId = identity !== 'none';
+  const identity = opts.identity ?? 'bytes';
+  const asBytes = identity === 'bytes';
+  const wantCallId = identity === 'call-id' || identity === 'full';
   const wantVia = identity === 'full';
   let lf = buf.indexOf(LF, start);
   if (lf < 0 || lf >= limit) {
@@ -232,6 +328,13 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   let topVia: Transport | undefined;
   let topViaValue: string | undefined;
   let date: string | undefined;
+  // the 'bytes' identity: offsets into buf instead of the three strings
+  let callIdStart = -1;
+  let callIdEnd = -1;
+  let viaStart = -1;
+  let viaEnd = -1;
+  let dateStart = -1;
+  let dateEnd = -1;
   let bareLfLines = 0;
   let headerLines = 0;
   if (lf < limit && slEnd === lf) bareLfLines++;
@@ -268,7 +371,12 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
         const ve = trimEnd(buf, vs, ce);
         switch (id) {
           case HEADER.callId:
-            if (callId === undefined && wantCallId) callId = buf.toString('latin1', vs, ve);
+            if (asBytes) {
+              if (callIdStart < 0) {
+                callIdStart = vs;
+                callIdEnd = ve;
+              }
+            } else if (callId === undefined && wantCallId) callId = buf.toString('latin1', vs, ve);
             break;
           case HEADER.cseq: {
             // 1*DIGIT LWS Method
@@ -287,13 +395,21 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
             if (contentLength === undefined) contentLength = parseUint(buf, vs, ve);
             break;
           case HEADER.via: // only the top one names the transport of this hop
-            if (topVia === undefined && wantVia) {
+            if (topVia === undefined && (wantVia || asBytes)) {
               topVia = viaTransport(buf, vs, ve);
-              topViaValue = buf.toString('latin1', vs, ve);
+              if (asBytes) {
+                viaStart = vs;
+                viaEnd = ve;
+              } else topViaValue = buf.toString('latin1', vs, ve);
             }
             break;
           case HEADER.date:
-            if (date === undefined) date = buf.toString('latin1', vs, ve);
+            if (asBytes) {
+              if (dateStart < 0) {
+                dateStart = vs;
+                dateEnd = ve;
+              }
+            } else if (date === undefined) date = buf.toString('latin1', vs, ve);
             break;
         }
       }
@@ -307,17 +423,37 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     pos = e + 1;
   }
 
-  const msg: SipMessage = {
-    kind: kind === 'response' ? 'response' : 'request',
-    method,
-    statusCode,
-    cseqNumber,
-    cseqMethod,
-    callId,
-    viaTransport: topVia,
-    topVia: topViaValue,
-    date,
-  };
+  let msg: SipMessage;
+  if (asBytes) {
+    const r = RECORD;
+    r.kind = kind === 'response' ? 'response' : 'request';
+    r.method = method;
+    r.statusCode = statusCode;
+    r.cseqNumber = cseqNumber;
+    r.cseqMethod = cseqMethod;
+    r.viaTransport = topVia;
+    r.buf = buf;
+    r.callIdStart = callIdStart;
+    r.callIdEnd = callIdEnd;
+    r.viaStart = viaStart;
+    r.viaEnd = viaEnd;
+    findBranch(buf, viaStart, viaEnd, r);
+    r.dateStart = dateStart;
+    r.dateEnd = dateEnd;
+    msg = r;
+  } else {
+    msg = {
+      kind: kind === 'response' ? 'response' : 'request',
+      method,
+      statusCode,
+      cseqNumber,
+      cseqMethod,
+      callId,
+      viaTransport: topVia,
+      topVia: topViaValue,
+      date,
+    };
+  }
 
   if (headersTooLarge) return { kind: 'message', msg, end: limit, anomaly: 'message-too-large' };
   if (bodyStart < 0) {

@@ -78,6 +78,27 @@ export interface SipMessage {
   readonly topVia?: string;
   /** The Date header field value (RFC 3261 §20.17), the time of messages a log prints none for. */
   readonly date?: string;
+  /**
+   * The parser's fast path: where Call-ID, top Via and Date lie in the bytes it read, instead of the three strings
+   * above (then undefined). Valid only during the synchronous call the message is handed to: the parser reuses the
+   * record and the scanner its buffer, so nothing may keep it (or a view of its buffer) after that call.
+   */
+  readonly bytes?: MessageBytes;
+}
+
+/** Where a message's identifying header values lie in a buffer ([start, end) offsets; start -1 when absent). */
+export interface MessageBytes {
+  readonly buf: Buffer;
+  readonly callIdStart: number;
+  readonly callIdEnd: number;
+  /** The top Via field value. */
+  readonly viaStart: number;
+  readonly viaEnd: number;
+  /** The branch parameter of the top Via (RFC 3261 §20.42); empty when it has none (RFC 2543 peers). */
+  readonly branchStart: number;
+  readonly branchEnd: number;
+  readonly dateStart: number;
+  readonly dateEnd: number;
 }
 
 /** A final response known only from an accounting record (no message trace). */

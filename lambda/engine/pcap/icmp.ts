@@ -49,4 +49,8 @@ class NoRetransmissions extends RetransmissionDetector {
   override observeKey(): boolean {
     return false;
   }
+
+  override observeMessage(): boolean {
+    return false;
+  }
 }

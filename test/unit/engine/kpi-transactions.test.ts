@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { findBranch, INVITE, identityHash } from '../../../lambda/engine/kpi-transactions.js';
+import { IdentityKey } from '../../../lambda/engine/identity-key.js';
+import { findBranch, INVITE, transactionKey } from '../../../lambda/engine/kpi-transactions.js';
 import { KpiTracker } from '../../../lambda/engine/kpis.js';
+import { identityBytes } from '../../../lambda/engine/sip-message.js';
 import type { PayloadMeta, SipMessage } from '../../../lambda/engine/types.js';
 
 const VIA = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1';
@@ -15,18 +17,16 @@ const message = (kind: 'request' | 'response', callId: string, statusCode?: numb
   topVia: VIA,
 });
 
-/** Two Call-IDs whose whole transaction identity has the same 32-bit hash (found by search, as an attacker would). */
+/**
+ * Two Call-IDs whose whole transaction identity has the same 32-bit hash (found by a birthday search over
+ * `call-N@example.com`, as an attacker would; the test checks that they still collide).
+ */
 const collidingCallIds = (): [string, string] => {
-  const span = { start: 0, end: 0 };
-  findBranch(VIA, span);
-  const seen = new Map<number, string>();
-  for (let i = 0; ; i++) {
-    const callId = `call-${i}@example.com`;
-    const h = identityHash(callId, 1, INVITE, VIA, span);
-    const other = seen.get(h);
-    if (other !== undefined) return [other, callId];
-    seen.set(h, callId);
-  }
+  const key = new IdentityKey();
+  const pair: [string, string] = ['call-8282@example.com', 'call-84504@example.com'];
+  const [ha, hb] = pair.map((callId) => transactionKey(key, identityBytes(message('request', callId)), 1, INVITE));
+  expect(ha).toBe(hb);
+  return pair;
 };
 
 describe('KPI transaction table', () => {
@@ -57,6 +57,7 @@ describe('KPI transaction table', () => {
     // Assess
     const d = k.toData();
     expect(a).not.toBe(b);
+    expect(k.size).toBe(2);
     expect([d.inviteTransactions, d.established, d.effective, d.openTransactions]).toEqual([2, 1, 2, 0]);
     expect([d.srd.count, d.srd.sumMs]).toEqual([2, 29]);
   });

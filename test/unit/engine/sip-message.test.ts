@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { parseMessage, startLineKind } from '../../../lambda/engine/sip-message.js';
+import { identityBytes, parseMessage, startLineKind } from '../../../lambda/engine/sip-message.js';
+import type { MessageBytes, SipMessage } from '../../../lambda/engine/types.js';
 import { compactResponse, invite, notifySipfrag, response } from '../../support/sip-samples.js';
 
+/** Parses with the identity as strings (a fresh message each time), so that results can be kept and compared. */
 const parseAll = (text: string, dotCR = false, complete = true) => {
   const buf = Buffer.from(text, 'latin1');
-  return parseMessage(buf, 0, buf.length, { dotCR, complete });
+  return parseMessage(buf, 0, buf.length, { dotCR, complete, identity: 'full' });
 };
+
+/** The Call-ID, top Via, its branch and the Date a MessageBytes points at, as text. */
+const texts = (b: MessageBytes): (string | null)[] =>
+  [
+    [b.callIdStart, b.callIdEnd],
+    [b.viaStart, b.viaEnd],
+    [b.branchStart, b.branchEnd],
+    [b.dateStart, b.dateEnd],
+  ].map(([s, e]) => (s === undefined || e === undefined || s < 0 ? null : b.buf.toString('latin1', s, e)));
 
 describe('startLineKind', () => {
   const kind = (line: string) => startLineKind(Buffer.from(line), 0, line.length);
@@ -178,5 +189,83 @@ describe('parseMessage', () => {
 
   it('says not-sip for other text', () => {
     expect(parseAll('hello\r\n')).toEqual({ kind: 'not-sip' });
+  });
+});
+
+describe("parseMessage, identity as bytes (the engine's hot path)", () => {
+  it('points at Call-ID, top Via, its branch and Date in the buffer instead of making strings', () => {
+    // Prepare
+    const text =
+      'SIP/2.0 180 Ringing\r\nv: SIP/2.0/UDP p;rport=5060;Branch=z9hG4bKx1 ;received=192.0.2.1\r\n' +
+      'Via: SIP/2.0/TCP q;branch=z9hG4bKq\r\ni:  a84b4c76e66710@pc33 \r\nCall-ID: second\r\n' +
+      'Date: Sat, 13 Nov 2010 23:29:00 GMT\r\nCSeq: 4711 INVITE\r\nContent-Length: 0\r\n\r\n';
+    const buf = Buffer.from(text, 'latin1');
+
+    // Act
+    const r = parseMessage(buf, 0, buf.length, { dotCR: false, complete: true });
+
+    // Assess
+    expect(r.kind).toBe('message');
+    if (r.kind !== 'message') return;
+    const { kind, statusCode, cseqNumber, cseqMethod, viaTransport, callId, topVia, date, bytes } = r.msg;
+    expect([kind, statusCode, cseqNumber, cseqMethod, viaTransport]).toEqual(['response', 180, 4711, 'INVITE', 'udp']);
+    expect([callId, topVia, date]).toEqual([undefined, undefined, undefined]);
+    expect(bytes?.buf).toBe(buf);
+    expect(bytes && texts(bytes)).toEqual([
+      'a84b4c76e66710@pc33',
+      'SIP/2.0/UDP p;rport=5060;Branch=z9hG4bKx1 ;received=192.0.2.1',
+      'z9hG4bKx1',
+      'Sat, 13 Nov 2010 23:29:00 GMT',
+    ]);
+  });
+
+  it('says absent for a missing header and empty for a Via without a branch (RFC 2543)', () => {
+    // Prepare
+    const text = 'BYE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP host:5060\r\nCall-ID:\r\nCSeq: 2 BYE\r\n\r\n';
+    const buf = Buffer.from(text, 'latin1');
+
+    // Act
+    const r = parseMessage(buf, 0, buf.length, { dotCR: false, complete: true, identity: 'bytes' });
+
+    // Assess
+    expect(r.kind === 'message' && r.msg.bytes && texts(r.msg.bytes)).toEqual([
+      '',
+      'SIP/2.0/UDP host:5060',
+      null,
+      null,
+    ]);
+  });
+
+  it('reuses one record for every message: a message is only valid until the next parse', () => {
+    // Prepare
+    const a = Buffer.from(response(486, 'Busy Here'), 'latin1');
+    const b = Buffer.from(compactResponse(180, 'Ringing'), 'latin1');
+
+    // Act
+    const first = parseMessage(a, 0, a.length, { dotCR: false, complete: true });
+    const firstCode = first.kind === 'message' ? first.msg.statusCode : undefined;
+    const second = parseMessage(b, 0, b.length, { dotCR: false, complete: true });
+
+    // Assess
+    expect(first.kind === 'message' && second.kind === 'message' && first.msg === second.msg).toBe(true);
+    expect([firstCode, second.kind === 'message' ? second.msg.statusCode : undefined]).toEqual([486, 180]);
+  });
+
+  it('gives a message built with strings the same offsets view (identityBytes)', () => {
+    // Prepare
+    const msg: SipMessage = {
+      kind: 'request',
+      method: 'INVITE',
+      callId: 'c@h',
+      topVia: 'SIP/2.0/UDP h;BRANCH=z9hG4bK7,SIP/2.0/UDP g;branch=z9hG4bK8',
+      cseqNumber: 1,
+      cseqMethod: 'INVITE',
+    };
+
+    // Act
+    const b = identityBytes(msg);
+
+    // Assess
+    expect(texts(b)).toEqual(['c@h', 'SIP/2.0/UDP h;BRANCH=z9hG4bK7,SIP/2.0/UDP g;branch=z9hG4bK8', 'z9hG4bK7', null]);
   });
 });

@@ -1,0 +1,287 @@
+/**
+ * The identities the engine looks up once per message (a retransmission's direction, a KPI transaction) as bytes
+ * and a 32-bit hash instead of strings. A Map keyed by a string made per message cost a string (and its hash) per
+ * message and held every remembered key as a heap string through each young-generation GC; issue 17 profiled them
+ * at a fifth of a text scan.
+ *
+ * An IdentityKey is assembled per message in one reused byte array from length-prefixed parts (so two different
+ * sequences of parts never give the same bytes). An IdentityGeneration is an open-addressing hash table (linear
+ * probing) over typed arrays: it keeps each key's bytes in an arena and compares them exactly on a hash match, so
+ * two identities that share a hash stay two entries (a collision never merges two calls). Its owner keeps the
+ * entries' fields in parallel arrays indexed by slot (see growFields).
+ */
+
+const MURMUR_SEED = 0x9747b28c;
+/** In a string part, a char past 0xfe is written as this byte and its two UTF-16 bytes (so 0xff itself is escaped). */
+const WIDE = 0xff;
+
+/** One identity being assembled: the bytes of its parts, each prefixed with its length. */
+export class IdentityKey {
+  bytes = new Uint8Array(256);
+  length = 0;
+
+  /** Starts a new key. */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
+
+  /** Appends buf[start, end) (an empty part when start < 0). */
+  addBytes(buf: Uint8Array, start: number, end: number): this {
+    const n = start < 0 ? 0 : end - start;
+    this.room(n + 4);
+    this.putLength(n);
+    if (n > 0) {
+      const bytes = this.bytes;
+      let at = this.length;
+      for (let i = start; i < end; i++) bytes[at++] = buf[i] ?? 0;
+      this.length = at;
+    }
+    return this;
+  }
+
+  /** Appends a string, char by char (latin1 chars as one byte each). */
+  addString(s: string): this {
+    this.room(s.length * 3 + 4);
+    this.putLength(s.length);
+    const bytes = this.bytes;
+    let at = this.length;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < WIDE) bytes[at++] = c;
+      else {
+        bytes[at++] = WIDE;
+        bytes[at++] = c >>> 8;
+        bytes[at++] = c & 0xff;
+      }
+    }
+    this.length = at;
+    return this;
+  }
+
+  /** Appends a non-negative integer below 2^53 (a CSeq number, a method code, a tag). */
+  addNumber(n: number): this {
+    this.room(8);
+    this.putLength(n >>> 0);
+    this.putLength(Math.floor(n / 0x1_0000_0000));
+    return this;
+  }
+
+  /**
+   * The 32-bit hash of the key: murmur3 (x86, 32-bit), four bytes a step. Byte-at-a-time FNV-1a was a chain of one
+   * multiply per byte, the costliest part of a lookup; the low bits (the slot) depend on every byte either way.
+   */
+  hash(): number {
+    const bytes = this.bytes;
+    const n = this.length;
+    const whole = n & ~3;
+    let h = MURMUR_SEED;
+    for (let i = 0; i < whole; i += 4) {
+      let k = (bytes[i] ?? 0) | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24);
+      k = Math.imul(k, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      h ^= Math.imul(k, 0x1b873593);
+      h = (h << 13) | (h >>> 19);
+      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    }
+    let k = 0;
+    for (let i = n - 1; i >= whole; i--) k = (k << 8) | (bytes[i] ?? 0);
+    if (n > whole) {
+      k = Math.imul(k, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      h ^= Math.imul(k, 0x1b873593);
+    }
+    h ^= n;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    return (h ^ (h >>> 16)) | 0;
+  }
+
+  private putLength(n: number): void {
+    const bytes = this.bytes;
+    const at = this.length;
+    bytes[at] = n >>> 24;
+    bytes[at + 1] = (n >>> 16) & 0xff;
+    bytes[at + 2] = (n >>> 8) & 0xff;
+    bytes[at + 3] = n & 0xff;
+    this.length = at + 4;
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (this.length + n > size) size *= 2;
+    const bytes = new Uint8Array(size);
+    bytes.set(this.bytes.subarray(0, this.length));
+    this.bytes = bytes;
+  }
+}
+
+const EMPTY = 0;
+const LIVE = 1;
+/** A slot whose entry was taken out (moved to the young generation): probing goes on past it. */
+const MOVED = 2;
+
+const INITIAL_CAPACITY = 1024;
+
+/** A slot's row: its state, the key's hash, where the key starts in the arena and its length. */
+const ROW = 4;
+const STATE = 0;
+const HASH = 1;
+const KEY_START = 2;
+const KEY_LENGTH = 3;
+
+/**
+ * One generation of a two-generation table: at most `limit` live entries, the table at most half full (it doubles
+ * as it fills, up to the size `limit` needs). Entries are taken out only to move them to the young generation
+ * (`remove`); a generation is emptied whole (`clear`) when it is dropped. A slot's state, hash and key place share
+ * one row of a typed array: a lookup is a cache miss or two in a table of megabytes, not one per field.
+ */
+export abstract class IdentityGeneration {
+  /** Live entries (moved ones excluded). */
+  size = 0;
+  /** Slots that are not EMPTY (live or moved): what the load factor counts. */
+  private used = 0;
+  private mask: number;
+  private rows: Int32Array;
+  private arena = new Uint8Array(INITIAL_CAPACITY * 64);
+  private arenaUsed = 0;
+
+  /** @param limit the most live entries it will hold */
+  constructor(private readonly limit: number) {
+    const capacity = this.initialCapacity;
+    this.mask = capacity - 1;
+    this.rows = new Int32Array(capacity * ROW);
+  }
+
+  /** The number of slots the table starts with (the owner sizes its field arrays with it). */
+  get initialCapacity(): number {
+    return Math.min(INITIAL_CAPACITY, capacityFor(this.limit));
+  }
+
+  /** Whether a new entry has room without going past the limit. */
+  get full(): boolean {
+    return this.size >= this.limit;
+  }
+
+  /** The slot of the entry with this key (and its hash), or -1. */
+  find(key: IdentityKey, hash: number): number {
+    const mask = this.mask;
+    const rows = this.rows;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const r = i * ROW;
+      const s = rows[r + STATE];
+      if (s === EMPTY) return -1;
+      if (s === LIVE && rows[r + HASH] === hash && this.sameKey(r, key)) return i;
+    }
+  }
+
+  /** Adds an entry known to be absent (the caller checks `full` first); returns its slot. */
+  insert(key: IdentityKey, hash: number): number {
+    if ((this.used + 1) * 2 > this.mask + 1) this.grow();
+    const mask = this.mask;
+    const rows = this.rows;
+    let i = hash & mask;
+    while (rows[i * ROW + STATE] !== EMPTY) i = (i + 1) & mask;
+    const r = i * ROW;
+    rows[r + STATE] = LIVE;
+    rows[r + HASH] = hash;
+    rows[r + KEY_START] = this.storeKey(key);
+    rows[r + KEY_LENGTH] = key.length;
+    this.size++;
+    this.used++;
+    return i;
+  }
+
+  /** Takes an entry out (it moved to the young generation); its slot stays a marker so probing goes on. */
+  remove(slot: number): void {
+    this.rows[slot * ROW + STATE] = MOVED;
+    this.size--;
+  }
+
+  /** Calls fn with each live slot. */
+  forEach(fn: (slot: number) => void): void {
+    for (let i = 0; i <= this.mask; i++) if (this.rows[i * ROW + STATE] === LIVE) fn(i);
+  }
+
+  /** Forgets every entry, keeping the arrays for the next generation. */
+  clear(): void {
+    this.rows.fill(EMPTY);
+    this.arenaUsed = 0;
+    this.size = 0;
+    this.used = 0;
+  }
+
+  /**
+   * Called when the table doubles: make the field arrays `capacity` long, the entry of old slot j now at slot
+   * `placed[j]` (-1: no entry there).
+   */
+  protected abstract growFields(capacity: number, placed: Int32Array): void;
+
+  /** Whether the key of the slot whose row starts at r is this one. */
+  private sameKey(r: number, key: IdentityKey): boolean {
+    const n = key.length;
+    if (this.rows[r + KEY_LENGTH] !== n) return false;
+    const arena = this.arena;
+    const bytes = key.bytes;
+    const at = this.rows[r + KEY_START] ?? 0;
+    for (let k = 0; k < n; k++) if (arena[at + k] !== bytes[k]) return false;
+    return true;
+  }
+
+  /** Copies a key into the arena (growing it by doubling); returns where it starts. */
+  private storeKey(key: IdentityKey): number {
+    const need = key.length;
+    if (this.arenaUsed + need > this.arena.length) {
+      let length = this.arena.length * 2;
+      while (this.arenaUsed + need > length) length *= 2;
+      const arena = new Uint8Array(length);
+      arena.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = arena;
+    }
+    const start = this.arenaUsed;
+    // a loop, not arena.set(bytes.subarray(...)): a subarray is an object per new entry
+    const arena = this.arena;
+    const bytes = key.bytes;
+    for (let k = 0; k < need; k++) arena[start + k] = bytes[k] ?? 0;
+    this.arenaUsed = start + need;
+    return start;
+  }
+
+  /** Doubles the table and re-places every live entry (moved markers are dropped on the way). */
+  private grow(): void {
+    const old = this.rows;
+    const oldCapacity = this.mask + 1;
+    // a young generation never holds moved markers, so it grows only when half full of live entries
+    const capacity = oldCapacity * 2;
+    this.mask = capacity - 1;
+    const rows = new Int32Array(capacity * ROW);
+    const placed = new Int32Array(oldCapacity).fill(-1);
+    for (let j = 0; j < oldCapacity; j++) {
+      const o = j * ROW;
+      if (old[o + STATE] !== LIVE) continue;
+      const h = old[o + HASH] ?? 0;
+      let i = h & this.mask;
+      while (rows[i * ROW + STATE] !== EMPTY) i = (i + 1) & this.mask;
+      // element by element: a subarray per entry would be an object per entry per doubling
+      const r = i * ROW;
+      rows[r + STATE] = LIVE;
+      rows[r + HASH] = h;
+      rows[r + KEY_START] = old[o + KEY_START] ?? 0;
+      rows[r + KEY_LENGTH] = old[o + KEY_LENGTH] ?? 0;
+      placed[j] = i;
+    }
+    this.rows = rows;
+    this.used = this.size;
+    this.growFields(capacity, placed);
+  }
+}
+
+/** The table size that holds `limit` entries at most half full (a power of two). */
+const capacityFor = (limit: number): number => {
+  let c = INITIAL_CAPACITY;
+  while (c < limit * 2) c *= 2;
+  return c;
+};

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { IdentityKey } from '../../../lambda/engine/identity-key.js';
+import { scan } from '../../../lambda/engine/index.js';
+import { INVITE, TransactionGeneration, transactionKey } from '../../../lambda/engine/kpi-transactions.js';
+import { directionKey, RetransmissionDetector } from '../../../lambda/engine/retransmissions.js';
+import { identityBytes } from '../../../lambda/engine/sip-message.js';
+import { chunked } from '../../support/collect.js';
+import { sipMessage } from '../../support/sip-samples.js';
+
+/**
+ * Pairs of Call-IDs whose identities have the same 32-bit hash, found by a birthday search over
+ * `call-N@example.com` (as an attacker would; about 100,000 tries each): in the KPI transaction table, in the
+ * retransmission table by top Via, and by addresses.
+ */
+const KPI_PAIR = ['call-8282@example.com', 'call-84504@example.com'] as const;
+const VIA_PAIR = ['call-90081@example.com', 'call-146723@example.com'] as const;
+const ADDRESS_PAIR = ['call-19424@example.com', 'call-108392@example.com'] as const;
+const VIA = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1';
+
+const keyOf = (parts: (k: IdentityKey) => IdentityKey): string => {
+  const k = parts(new IdentityKey());
+  return Buffer.from(k.bytes.subarray(0, k.length)).toString('hex');
+};
+
+describe('IdentityKey', () => {
+  it('gives different bytes to the same characters split into parts differently', () => {
+    // Prepare / Act
+    const keys = [
+      keyOf((k) => k.addString('ab').addString('c')),
+      keyOf((k) => k.addString('a').addString('bc')),
+      keyOf((k) => k.addString('abc')),
+      keyOf((k) => k.addBytes(Buffer.from('abc'), 0, 3)),
+      keyOf((k) => k.addString('abc').addBytes(Buffer.alloc(0), -1, -1)),
+    ];
+
+    // Assess: only a string and the same bytes agree; an absent part still counts as a part
+    expect(new Set(keys).size).toBe(4);
+    expect(keys[2]).toBe(keys[3]);
+  });
+
+  it('writes a char past 0xfe as an escape, so that it never equals a latin1 one', () => {
+    // Prepare / Act
+    const key = new IdentityKey().addString('\u00ff\u0141');
+
+    // Assess: length 2, then 0xff escaped, then U+0141
+    expect(Buffer.from(key.bytes.subarray(0, key.length)).toString('hex')).toBe('00000002ff00ffff0141');
+  });
+});
+
+describe('IdentityGeneration (through the KPI transaction table)', () => {
+  it('keeps entries apart when their hashes are forced equal, and finds only the exact key', () => {
+    // Prepare: every key gets the hash 7
+    const g = new TransactionGeneration(100);
+    const one = new IdentityKey().addString('call-1');
+    const two = new IdentityKey().addString('call-2');
+    const three = new IdentityKey().addString('call-3');
+
+    // Act
+    const s1 = g.add(one, 7, INVITE);
+    const s2 = g.add(two, 7, INVITE);
+
+    // Assess
+    expect(s1).not.toBe(s2);
+    expect([g.find(one, 7), g.find(two, 7), g.find(three, 7), g.find(one, 8), g.size]).toEqual([s1, s2, -1, -1, 2]);
+  });
+
+  it('keeps every key and its fields when the table doubles again and again', () => {
+    // Prepare
+    const g = new TransactionGeneration(5000);
+    const key = new IdentityKey();
+    const keyFor = (i: number): number => key.reset().addString(`call-${i}`).hash();
+
+    // Act: 4,000 entries grow the table from 1,024 slots to 8,192
+    for (let i = 0; i < 4000; i++) {
+      const slot = g.add(key, keyFor(i), INVITE);
+      g.setMinuteMs(slot, i * 60_000);
+      g.setPeer(slot, i);
+    }
+
+    // Assess
+    const found: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const slot = g.find(key, keyFor(i));
+      if (g.minuteMs(slot) === i * 60_000 && g.peer(slot) === i && g.method(slot) === INVITE) found.push(i);
+    }
+    expect([found.length, g.size, g.full]).toEqual([4000, 4000, false]);
+  });
+});
+
+describe('identities that share a hash are never merged', () => {
+  it('uses Call-IDs whose identities really collide', () => {
+    // Prepare
+    const key = new IdentityKey();
+    const message = (callId: string) => identityBytes({ kind: 'response', callId, topVia: VIA });
+    const kpi = (callId: string): number => transactionKey(key, message(callId), 1, INVITE);
+    const byVia = (callId: string): number => directionKey(key, message(callId), undefined, undefined);
+    const byAddress = (callId: string): number =>
+      directionKey(key, message(callId), '192.0.2.1:5060', '192.0.2.2:5060');
+
+    // Act
+    const pairs = [KPI_PAIR.map(kpi), VIA_PAIR.map(byVia), ADDRESS_PAIR.map(byAddress)];
+
+    // Assess
+    for (const [a, b] of pairs) expect(a).toBe(b);
+  });
+
+  it('judges the retransmissions of two colliding calls apart, by Via and by addresses', () => {
+    // Prepare
+    const d = new RetransmissionDetector();
+    const ok = (callId: string, src?: string, dst?: string): boolean =>
+      d.observeMessage(
+        identityBytes({ kind: 'response', callId, topVia: VIA }),
+        src,
+        dst,
+        'response',
+        1,
+        'INVITE',
+        200,
+      );
+    const [a, b] = VIA_PAIR;
+    const [c, e] = ADDRESS_PAIR;
+    const [src, dst] = ['192.0.2.1:5060', '192.0.2.2:5060'];
+
+    // Act: each call's 200, then each resent; the same by addresses
+    const byVia = [ok(a), ok(b), ok(a), ok(b)];
+    const byAddress = [ok(c, src, dst), ok(e, src, dst), ok(e, src, dst), ok(c, src, dst)];
+
+    // Assess
+    expect([byVia, byAddress, d.size]).toEqual([[false, false, true, true], [false, false, true, true], 4]);
+  });
+
+  it('counts two colliding calls of a text log as two calls: no retransmission, two transactions', async () => {
+    // Prepare: both calls INVITE, 180, 200 with the same Via, CSeq and codes: merged, every second message would be a
+    // resend (VIA_PAIR) or the second call no transaction (KPI_PAIR)
+    const leg = (callId: string, startLine: string): string =>
+      sipMessage(startLine, [`Via: ${VIA}`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', 'Content-Length: 0']);
+    const log = (pair: readonly string[]): Buffer =>
+      Buffer.from(
+        pair
+          .flatMap((c) => [
+            leg(c, 'INVITE sip:bob@example.com SIP/2.0'),
+            leg(c, 'SIP/2.0 180 Ringing'),
+            leg(c, 'SIP/2.0 200 OK'),
+          ])
+          .join(''),
+        'latin1',
+      );
+
+    // Act
+    const results = await Promise.all([VIA_PAIR, KPI_PAIR].map((pair) => scan(chunked(log(pair), [97]))));
+
+    // Assess
+    for (const r of results)
+      expect([r.requests, r.responses, r.retransmissions, r.kpis.inviteTransactions, r.kpis.established]).toEqual([
+        2,
+        4,
+        { requests: 0, responses: 0 },
+        2,
+        2,
+      ]);
+  });
+});
