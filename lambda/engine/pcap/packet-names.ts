@@ -23,15 +23,13 @@ export class PacketNames {
   /** Destination endpoint of the packet last looked up. */
   dst = '';
   private readonly endpoints = new EndpointNames();
-  private readonly srcAddrs = new Int32Array(PACKET_NAME_SLOTS);
-  private readonly dstAddrs = new Int32Array(PACKET_NAME_SLOTS);
-  /** Source port << 16 | destination port. */
-  private readonly ports = new Int32Array(PACKET_NAME_SLOTS);
-  /** undefined marks a free slot. */
-  private readonly srcNames: (string | undefined)[] = new Array<string | undefined>(PACKET_NAME_SLOTS).fill(undefined);
-  private readonly dstNames: string[] = new Array<string>(PACKET_NAME_SLOTS).fill('');
-  /** Direction names, built on the first stream segment of a 4-tuple (datagrams need none). */
-  private readonly flowNames: (string | undefined)[] = new Array<string | undefined>(PACKET_NAME_SLOTS).fill(undefined);
+  /**
+   * Per slot: source address, destination address, source port << 16 | destination port, and 1
+   * when the slot is taken. The four words of a slot share a cache line, as do its three names.
+   */
+  private readonly keys = new Int32Array(PACKET_NAME_SLOTS * 4);
+  /** Per slot: source name, destination name, and the direction name once a stream segment asked for it. */
+  private readonly names: (string | undefined)[] = new Array<string | undefined>(PACKET_NAME_SLOTS * 3).fill(undefined);
   private used = 0;
   /** Slot of the packet last looked up, or -1 for an IPv6 packet. */
   private slot = -1;
@@ -41,33 +39,37 @@ export class PacketNames {
     const s = buf.readInt32BE(offset);
     const d = buf.readInt32BE(offset + 4);
     const p = (srcPort << 16) | dstPort;
+    const keys = this.keys;
     let i = hash4(s, d, p) & MASK;
     for (;;) {
-      const name = this.srcNames[i];
-      if (name === undefined) break;
-      if (this.srcAddrs[i] === s && this.dstAddrs[i] === d && this.ports[i] === p) {
+      const k = i * 4;
+      if (keys[k + 3] === 0) break;
+      if (keys[k] === s && keys[k + 1] === d && keys[k + 2] === p) {
         this.slot = i;
-        this.src = name;
-        this.dst = this.dstNames[i] ?? '';
+        this.src = this.names[i * 3] ?? '';
+        this.dst = this.names[i * 3 + 1] ?? '';
         return;
       }
       i = (i + 1) & MASK;
     }
     if (this.used >= MAX_USED) {
-      this.srcNames.fill(undefined);
-      this.flowNames.fill(undefined);
+      keys.fill(0);
+      this.names.fill(undefined);
       this.used = 0;
       i = hash4(s, d, p) & MASK;
     }
     this.used++;
     this.slot = i;
-    this.srcAddrs[i] = s;
-    this.dstAddrs[i] = d;
-    this.ports[i] = p;
+    const k = i * 4;
+    keys[k] = s;
+    keys[k + 1] = d;
+    keys[k + 2] = p;
+    keys[k + 3] = 1;
     this.src = this.endpoints.ipv4(buf, offset, srcPort);
     this.dst = this.endpoints.ipv4(buf, offset + 4, dstPort);
-    this.srcNames[i] = this.src;
-    this.dstNames[i] = this.dst;
+    this.names[i * 3] = this.src;
+    this.names[i * 3 + 1] = this.dst;
+    this.names[i * 3 + 2] = undefined;
   }
 
   /** An IPv6 packet whose source address is at `offset` (the destination follows it). */
@@ -81,10 +83,10 @@ export class PacketNames {
   flow(): string {
     const i = this.slot;
     if (i < 0) return `${this.src}>${this.dst}`;
-    let name = this.flowNames[i];
+    let name = this.names[i * 3 + 2];
     if (name === undefined) {
       name = `${this.src}>${this.dst}`;
-      this.flowNames[i] = name;
+      this.names[i * 3 + 2] = name;
     }
     return name;
   }
