@@ -1,3 +1,4 @@
+import type { LineStyle } from '../sip-message.js';
 import type { Tally } from '../tally.js';
 import type { PayloadMeta } from '../types.js';
 import type { StreamSink } from './stream-demux.js';
@@ -56,6 +57,8 @@ export const NON_SIP_STREAM_BYTES = 64 * 1024;
  * capture missed, not a late retransmission (a random ISN lands this close 1 time in 2000).
  */
 const REOPEN_DISTANCE = 1024 * 1024;
+/** Captured TCP is plain SIP bytes (no dotted CRs); one object, not a literal per segment. */
+const PLAIN: LineStyle = { dotCR: false };
 
 /** A decoded TCP header; one object is reused for every packet. */
 export interface TcpSegment {
@@ -296,11 +299,11 @@ export class TcpReassembler {
       return;
     }
     if (d.provenSip) {
-      this.framer.stream(flow, buf, start, end, meta, { dotCR: false });
+      this.framer.stream(flow, buf, start, end, meta, PLAIN);
       return;
     }
     const before = this.tally.requests + this.tally.responses;
-    this.framer.stream(flow, buf, start, end, meta, { dotCR: false });
+    this.framer.stream(flow, buf, start, end, meta, PLAIN);
     if (this.tally.requests + this.tally.responses > before) {
       d.provenSip = true;
       return;
