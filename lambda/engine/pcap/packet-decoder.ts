@@ -2,7 +2,6 @@ import { MessageCounter } from '../message-counter.js';
 import type { FramerEvents, SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import type { PayloadMeta } from '../types.js';
-import { EndpointNames } from './endpoint-names.js';
 import { HepReader, mayStartHep } from './hep.js';
 import { quotedMessageEvents, quotedPacketStart } from './icmp.js';
 import {
@@ -16,6 +15,7 @@ import {
 } from './ip.js';
 import { FragmentReassembler } from './ip-fragments.js';
 import { findNetworkLayer, isSupportedLinkType, type NetworkLayer } from './link-layer.js';
+import { PacketNames } from './packet-names.js';
 import type { CaptureInterface, PacketSink } from './packet-sink.js';
 import { SCTP_COMMON_HEADER_BYTES, SCTP_PROTOCOL, SctpReader } from './sctp.js';
 import { classifyDatagram, countFirstSipMessage } from './sip-datagram.js';
@@ -63,7 +63,7 @@ export class PacketDecoder implements PacketSink {
   private readonly quotedIp = newIpPacket();
   private readonly udp = newUdpDatagram();
   private readonly tcp = newTcpSegment();
-  private readonly names = new EndpointNames();
+  private readonly names = new PacketNames();
   private readonly fragments: FragmentReassembler;
   private readonly streams: TcpReassembler;
   private readonly sctp: SctpReader;
@@ -299,8 +299,7 @@ export class PacketDecoder implements PacketSink {
     // a pure ACK moves no stream data: skip it before building any string
     if (length === 0 && (tcp.flags & CONTROL_FLAGS) === 0) return;
     const meta = this.meta(ip, addrBuf, tcp.srcPort, tcp.dstPort, timeMs, 'tcp');
-    const flow = `${meta.src}>${meta.dst}`;
-    this.streams.segment(flow, tcp.seq, tcp.flags, buf, tcp.payloadStart, end, length, meta);
+    this.streams.segment(this.names.flow(), tcp.seq, tcp.flags, buf, tcp.payloadStart, end, length, meta);
   }
 
   /** SIP over SCTP (RFC 4168), on any port. */
@@ -317,7 +316,7 @@ export class PacketDecoder implements PacketSink {
       return;
     }
     const meta = this.meta(ip, addrBuf, buf.readUInt16BE(start), buf.readUInt16BE(start + 2), timeMs, 'sctp');
-    if (!this.sctp.packet(`${meta.src}>${meta.dst}`, buf, start, end, meta)) this.broken();
+    if (!this.sctp.packet(this.names.flow(), buf, start, end, meta)) this.broken();
   }
 
   /** SIP in a UDP datagram quoted by an ICMP error (see quotedMessageEvents for what tshark does). */
@@ -344,10 +343,10 @@ export class PacketDecoder implements PacketSink {
     timeMs: number | undefined,
     transport: 'udp' | 'tcp' | 'sctp',
   ): PayloadMeta {
+    // also leaves the packet's direction in this.names.flow() for the stream tables
     const names = this.names;
-    const a = ip.addressOffset;
-    const src = ip.version === 4 ? names.ipv4(addrBuf, a, srcPort) : names.ipv6(addrBuf, a, srcPort);
-    const dst = ip.version === 4 ? names.ipv4(addrBuf, a + 4, dstPort) : names.ipv6(addrBuf, a + 16, dstPort);
-    return { timeMs, src, dst, transport };
+    if (ip.version === 4) names.ipv4(addrBuf, ip.addressOffset, srcPort, dstPort);
+    else names.ipv6(addrBuf, ip.addressOffset, srcPort, dstPort);
+    return { timeMs, src: names.src, dst: names.dst, transport };
   }
 }

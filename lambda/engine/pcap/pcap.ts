@@ -53,6 +53,31 @@ export class PcapLayout implements RecordLayout {
     return true;
   }
 
+  /**
+   * The packet records of a chunk in one loop: what `recordLength` and `record` do per record,
+   * without the splitter's three calls per packet. A record that does not fit, or whose length
+   * is corrupt, is left to the splitter.
+   */
+  recordsInPlace(buf: Buffer, pos: number, end: number): number {
+    if (!this.headerRead) return pos;
+    const le = this.littleEndian;
+    const fractionPerMs = this.fractionPerMs;
+    const iface = this.iface;
+    const sink = this.sink;
+    while (end - pos >= PCAP_RECORD_HEADER_BYTES) {
+      const capLen = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
+      const dataStart = pos + PCAP_RECORD_HEADER_BYTES;
+      if (capLen > MAX_RECORD_BYTES || end - dataStart < capLen) break;
+      const seconds = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
+      const fraction = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+      const origLen = le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12);
+      const timeMs = seconds * 1000 + Math.floor(fraction / fractionPerMs);
+      sink.packet(iface, buf, dataStart, dataStart + capLen, origLen, timeMs);
+      pos = dataStart + capLen;
+    }
+    return pos;
+  }
+
   private fileHeader(buf: Buffer, start: number): boolean {
     const magicLe = buf.readUInt32LE(start);
     const magicBe = buf.readUInt32BE(start);

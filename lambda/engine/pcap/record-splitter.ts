@@ -13,6 +13,12 @@ export interface RecordLayout {
   recordLength(buf: Buffer, pos: number): number;
   /** One whole record [start, end). The bytes may be overwritten once this returns. Returns false to stop reading. */
   record(buf: Buffer, start: number, end: number): boolean;
+  /**
+   * Optional fast path: hands over every record from `pos` that lies whole in [pos, end) and
+   * returns where it stopped. It stops, leaving the record to the calls above, at one that does
+   * not fit, that `recordLength` would call corrupt, or that needs more than `record` does.
+   */
+  recordsInPlace?(buf: Buffer, pos: number, end: number): number;
 }
 
 /** `recordLength` result for bytes that cannot start a record: nothing after them can be trusted. */
@@ -52,13 +58,15 @@ export class RecordSplitter {
       pos = this.completePartial(chunk);
       if (pos < 0) return;
     }
+    const layout = this.layout;
     while (this.stoppedAt === null) {
-      const need = this.layout.headerBytes();
+      if (layout.recordsInPlace !== undefined) pos = layout.recordsInPlace(chunk, pos, end);
+      const need = layout.headerBytes();
       if (end - pos < need) break;
       const len = this.checkedLength(chunk, pos, need);
       if (len < 0) return;
       if (end - pos < len) break;
-      if (!this.layout.record(chunk, pos, pos + len)) this.stoppedAt = 'layout';
+      if (!layout.record(chunk, pos, pos + len)) this.stoppedAt = 'layout';
       pos += len;
     }
     if (this.stoppedAt === null && pos < end) this.keep(chunk, pos, end);

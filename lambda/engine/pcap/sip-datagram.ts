@@ -1,5 +1,5 @@
 import type { FramerEvents } from '../sip-framer.js';
-import { lineContentEnd, parseMessage, startLineKind } from '../sip-message.js';
+import { lineContentEnd, type ParseOptions, parseMessage, startLineKind } from '../sip-message.js';
 import type { PayloadMeta } from '../types.js';
 
 /**
@@ -15,6 +15,8 @@ import type { PayloadMeta } from '../types.js';
  */
 
 const LF = 0x0a;
+/** One options object for every datagram: a literal per call would be an allocation per packet. */
+const DATAGRAM: ParseOptions = { dotCR: false, complete: true };
 const NUL = 0x00;
 
 /** g_ascii_isprint: 0x20..0x7e. */
@@ -55,7 +57,7 @@ export const countFirstSipMessage = (
   end: number,
   meta: PayloadMeta,
 ): void => {
-  const r = parseMessage(buf, start, end, { dotCR: false, complete: true });
+  const r = parseMessage(buf, start, end, DATAGRAM);
   let messageEnd = end;
   if (r.kind === 'message') {
     if (r.anomaly) events.anomaly(r.anomaly);

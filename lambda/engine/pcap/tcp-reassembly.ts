@@ -1,3 +1,4 @@
+import type { LineStyle } from '../sip-message.js';
 import type { Tally } from '../tally.js';
 import type { PayloadMeta } from '../types.js';
 import type { StreamSink } from './stream-demux.js';
@@ -56,6 +57,8 @@ export const NON_SIP_STREAM_BYTES = 64 * 1024;
  * capture missed, not a late retransmission (a random ISN lands this close 1 time in 2000).
  */
 const REOPEN_DISTANCE = 1024 * 1024;
+/** Captured TCP is plain SIP bytes (no dotted CRs); one object, not a literal per segment. */
+const PLAIN: LineStyle = { dotCR: false };
 
 /** A decoded TCP header; one object is reused for every packet. */
 export interface TcpSegment {
@@ -109,11 +112,22 @@ interface Direction {
   provenSip: boolean;
   notSip: boolean;
   bytesWithoutMessage: number;
+  /** The recency list (least recently active first), linked through the directions themselves. */
+  older: Direction | null;
+  newer: Direction | null;
+  readonly flow: string;
 }
 
 /** Reassembles every TCP direction of a capture and feeds the framer. */
 export class TcpReassembler {
   private readonly directions = new Map<string, Direction>();
+  /**
+   * Least and most recently active directions. The list, not the Map's insertion order, keeps
+   * recency: moving a direction to the end of a Map is a delete and a set per segment, which
+   * also leaves holes that make the Map rehash as it churns.
+   */
+  private oldest: Direction | null = null;
+  private newest: Direction | null = null;
   private queuedTotal = 0;
 
   constructor(
@@ -141,7 +155,7 @@ export class TcpReassembler {
     meta: PayloadMeta,
   ): void {
     let d = this.directions.get(flow);
-    if (d !== undefined) this.makeMostRecent(flow, d);
+    if (d !== undefined) this.makeMostRecent(d);
     if ((flags & RST) !== 0) {
       if (d !== undefined) this.close(flow, d);
       return;
@@ -178,11 +192,14 @@ export class TcpReassembler {
 
   /** End of capture: skip every hole left, hand over what was queued, end every flow. */
   end(): void {
-    for (const [flow, d] of this.directions) {
-      this.skipAllHoles(flow, d);
-      this.framer.endFlow(flow);
+    // least recently active first
+    for (let d = this.oldest; d !== null; d = d.newer) {
+      this.skipAllHoles(d.flow, d);
+      this.framer.endFlow(d.flow);
     }
     this.directions.clear();
+    this.oldest = null;
+    this.newest = null;
     this.queuedTotal = 0;
   }
 
@@ -197,22 +214,48 @@ export class TcpReassembler {
       provenSip: false,
       notSip: false,
       bytesWithoutMessage: 0,
+      older: null,
+      newer: null,
+      flow,
     };
-    this.makeMostRecent(flow, d);
+    // a new connection on the same ports replaces the direction it reuses
+    const replaced = this.directions.get(flow);
+    if (replaced !== undefined) this.unlink(replaced);
+    this.directions.set(flow, d);
+    this.append(d);
     if (this.directions.size > MAX_TCP_DIRECTIONS) {
-      const oldest = this.directions.entries().next().value;
-      if (oldest !== undefined) {
-        this.close(oldest[0], oldest[1]);
-        this.directions.delete(oldest[0]);
+      const oldest = this.oldest;
+      if (oldest !== null) {
+        this.close(oldest.flow, oldest);
+        this.directions.delete(oldest.flow);
+        this.unlink(oldest);
       }
     }
     return d;
   }
 
-  /** Map order is recency order (the first entry is flushed when too many are tracked): (re-)insert at the end. */
-  private makeMostRecent(flow: string, d: Direction): void {
-    this.directions.delete(flow);
-    this.directions.set(flow, d);
+  /** Moves `d` to the newest end of the recency list (the oldest is flushed when too many are tracked). */
+  private makeMostRecent(d: Direction): void {
+    if (this.newest === d) return;
+    this.unlink(d);
+    this.append(d);
+  }
+
+  private append(d: Direction): void {
+    d.older = this.newest;
+    d.newer = null;
+    if (this.newest === null) this.oldest = d;
+    else this.newest.newer = d;
+    this.newest = d;
+  }
+
+  private unlink(d: Direction): void {
+    if (d.older === null) this.oldest = d.newer;
+    else d.older.newer = d.newer;
+    if (d.newer === null) this.newest = d.older;
+    else d.newer.older = d.older;
+    d.older = null;
+    d.newer = null;
   }
 
   /** FIN reached or RST: what is queued past a hole still counts, then the framer ends the flow. */
@@ -256,11 +299,11 @@ export class TcpReassembler {
       return;
     }
     if (d.provenSip) {
-      this.framer.stream(flow, buf, start, end, meta, { dotCR: false });
+      this.framer.stream(flow, buf, start, end, meta, PLAIN);
       return;
     }
     const before = this.tally.requests + this.tally.responses;
-    this.framer.stream(flow, buf, start, end, meta, { dotCR: false });
+    this.framer.stream(flow, buf, start, end, meta, PLAIN);
     if (this.tally.requests + this.tally.responses > before) {
       d.provenSip = true;
       return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TcpReassembler } from '../../../../lambda/engine/pcap/tcp-reassembly.js';
+import { MAX_TCP_DIRECTIONS, TcpReassembler } from '../../../../lambda/engine/pcap/tcp-reassembly.js';
 import { framerWithTally } from '../../../support/collect.js';
 import {
   type CapturedPacket,
@@ -170,6 +170,29 @@ describe('TCP reassembly', () => {
 
     // Assess
     expect([result.messages, result.unrecognizedBytes]).toEqual([0, 100_000]);
+  });
+
+  it('flushes the least recently active direction past MAX_TCP_DIRECTIONS, not the first opened', () => {
+    // Prepare: 'keep' opens before 'old' but carries the first part of an INVITE after it, so 'old' is the least recent
+    const { framer, tally } = framerWithTally();
+    const tcp = new TcpReassembler(framer, tally);
+    const data = Buffer.from(INVITE);
+    const half = 100;
+    const meta = { transport: 'tcp', src: `${A}:1`, dst: `${B}:2` } as const;
+    tcp.segment('keep', ISN, FLAGS.SYN, data, 0, 0, 0, meta);
+    tcp.segment('old', ISN, FLAGS.SYN, data, 0, 0, 0, meta);
+    tcp.segment('keep', ISN + 1, 0, data, 0, half, half, meta);
+
+    // Act: enough other directions to push one out, then the rest of the INVITE
+    for (let i = 0; i < MAX_TCP_DIRECTIONS - 1; i++) tcp.segment(`other ${i}`, ISN, FLAGS.SYN, data, 0, 0, 0, meta);
+    const trackedAfterFlush = tcp.trackedDirections;
+    tcp.segment('keep', ISN + 1 + half, 0, data, half, data.length, data.length - half, meta);
+    tcp.end();
+    framer.end();
+
+    // Assess: had 'keep' been flushed, its INVITE would be cut in two (an anomaly and stream garbage)
+    expect(trackedAfterFlush).toBe(MAX_TCP_DIRECTIONS);
+    expect(countsOf(tally.toResult())).toEqual(INVITE_ONLY);
   });
 
   it('follows sequence numbers across the 2^32 wrap', () => {
