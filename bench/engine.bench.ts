@@ -36,7 +36,8 @@ const RSS_TARGET_MIB = 150;
 /** Whole-process time of a CLI scan of a 100 KB file. */
 const STARTUP_TARGET_SECONDS = 0.1;
 const STARTUP_FILE_BYTES = 100 * 1000;
-const CLI_SCRIPT = fileURLToPath(new URL('../lambda/cli/cli.js', import.meta.url));
+/** The package's bin (package.json "bin"): the bundle scripts/bundle-cli.ts writes, as an installed command runs it. */
+const CLI_SCRIPT = fileURLToPath(new URL('../lambda/cli/bundle/sip-metrics.js', import.meta.url));
 
 const gc = (): void => {
   // --expose-gc (npm run bench passes it) keeps the parent's own heap small between children

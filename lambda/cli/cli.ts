@@ -1,23 +1,19 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { reportWidgets } from '../../infra/dashboard-widgets.js';
 import { scan } from '../engine/index.js';
 import type { PeerMap } from '../engine/peers.js';
 import type { ScanResult } from '../engine/tally.js';
 import { isTimeZone } from '../engine/time-zone.js';
-import { SipMetricsError, UnwritableReportError } from '../errors.js';
+import { SipMetricsError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { emptyOr } from './empty-input.js';
 import { type FileInput, resolveInputs } from './file-source.js';
 import { readPeerMapFile } from './peer-map-file.js';
-import { deployedAlarmRules } from './report/deployed-alarm-rules.js';
 import { formatPeerTable } from './report/format-peers.js';
 import { formatPerMinute } from './report/format-per-minute.js';
 import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
-import { renderReportHtml } from './report/render-html.js';
-import { reportModelFromScans, type ScannedFile } from './report/report-model.js';
+import type { ScannedFile } from './report/report-model.js';
 import { toJsonReport } from './report/to-json-line.js';
 import { parseS3Url, s3Input } from './s3-input.js';
 
@@ -97,26 +93,6 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
     seconds,
     ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
   };
-};
-
-/** `--html FILE`: one self-contained page of every input scanned (lambda/cli/report/render-html.ts). */
-const writeHtmlReport = async (path: string, scanned: readonly ScannedFile[]): Promise<void> => {
-  const deployed = deployedAlarmRules();
-  // a peer's alarms judge that peer's series, which the report does not chart: the alarms of all responses and KPIs
-  const spikeRules = deployed.spikeRules.filter((r) => r.peer === undefined);
-  const model = reportModelFromScans(scanned, [...spikeRules, ...deployed.kpiRules], Date.now());
-  const html = renderReportHtml(
-    { ...model, source: `${model.source}; alarm thresholds from ${deployed.from}` },
-    reportWidgets({ spikeAlarms: deployed.spikeAlarms, spikeRules, kpiRules: deployed.kpiRules }),
-  );
-  try {
-    await writeFile(path, html);
-  } catch (e) {
-    throw new UnwritableReportError(`${path}: cannot write the HTML report (${(e as Error).message})`, { path });
-  }
-  process.stderr.write(
-    `sip-metrics: HTML report of ${scanned.length} input(s) written to ${path} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`,
-  );
 };
 
 /** An empty input is skipped, not failed: the Lambda skips a zero-byte object the same way. */
@@ -248,6 +224,8 @@ export const buildProgram = (): Command => {
         }
         if (o.html !== undefined) {
           try {
+            // loaded for --html only (its alarm rules bring zod and the stack's settings): every other scan starts faster
+            const { writeHtmlReport } = await import('./report/write-html-report.js');
             await writeHtmlReport(o.html, scanned);
           } catch (e) {
             if (!(e instanceof SipMetricsError)) throw e;
