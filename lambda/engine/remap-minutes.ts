@@ -1,5 +1,6 @@
 import { DelayHistogram, type DelayHistogramData } from './delay-histogram.js';
 import type { KpiDelayMinute } from './kpis.js';
+import { setKey } from './own-key.js';
 import type { ScanResult } from './tally.js';
 
 /**
@@ -42,7 +43,9 @@ const sum = (a: unknown, b: unknown): unknown => {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
     const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? sum(out[k], v) : v;
+    // Own keys only: a method or peer named "__proto__" or "constructor" is data here, not the prototype.
+    for (const [k, v] of Object.entries(b as Record<string, unknown>))
+      setKey(out, k, Object.hasOwn(out, k) ? sum(out[k], v) : v);
     return out;
   }
   return a;

@@ -1,5 +1,6 @@
 import { classifyStatusCode, zeroClassCounts } from '../contract/classes.js';
 import { type KpiData, KpiTracker } from './kpis.js';
+import { setKey } from './own-key.js';
 import { NO_PEER_NAMES, OTHER_PEER, type PeerMap } from './peers.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';
 import { RESPONSE_CLASSES } from './types.js';
@@ -431,21 +432,6 @@ export class Tally {
 const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]): number =>
   a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 
-/**
- * A peer's counts by code as the result shows them. Three-digit codes are array-index keys, which every
- * object lists in ascending numeric order (ECMA-262 OrdinaryOwnPropertyKeys), the order sorting their
- * strings gave: one object per peer, no sort.
- */
-/**
- * out[key] = value as an own property whatever the key: a CSeq method token or a peer name may be
- * "__proto__", which plain assignment would take as the object's prototype.
- */
-const setKey = <T>(out: Record<string, T>, key: string, value: T): void => {
-  if (key === '__proto__')
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
-};
-
 /** A minute's cells as the result shows them, peers in string order (a loop: fromEntries of mapped pairs costs twice as much). */
 const minutePeers = (byPeer: ReadonlyMap<string, ClassCounts>): Record<string, ClassCounts> => {
   const cells = [...byPeer.entries()].sort(byKey);
@@ -454,6 +440,11 @@ const minutePeers = (byPeer: ReadonlyMap<string, ClassCounts>): Record<string, C
   return out;
 };
 
+/**
+ * A peer's counts by code as the result shows them. Three-digit codes are array-index keys, which every
+ * object lists in ascending numeric order (ECMA-262 OrdinaryOwnPropertyKeys), the order sorting their
+ * strings gave: one object per peer, no sort.
+ */
 const codeRecord = (byCode: ReadonlyMap<number, number>): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const [code, n] of byCode) out[code] = n;

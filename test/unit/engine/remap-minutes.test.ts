@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { remapMinutes } from '../../../lambda/engine/remap-minutes.js';
+import { Tally } from '../../../lambda/engine/tally.js';
 import { scanCorpusFile } from '../../support/corpus.js';
 
 const MINUTE_MS = 60_000;
@@ -38,5 +39,27 @@ describe('remapMinutes', () => {
     expect(srd?.sumMs).toBeCloseTo(2 * row.srd.sumMs, 6);
     expect([srd?.minMs, srd?.maxMs]).toEqual([row.srd.minMs, row.srd.maxMs]);
     expect(srd?.buckets).toEqual(Object.fromEntries(Object.entries(row.srd.buckets).map(([k, n]) => [k, 2 * n])));
+  });
+
+  it('sums minutes whose CSeq methods are named __proto__ and constructor as methods of their own', () => {
+    // Prepare: the tokens come from the log, so any token is data; they appear in the later minute only, the
+    // one merged into a row that lacks them (where an inherited key would look present)
+    const t = new Tally();
+    const first = Date.UTC(2026, 10, 24, 13, 39, 27);
+    t.addResponse(200, 'INVITE', false, first);
+    t.addResponse(200, '__proto__', false, first + MINUTE_MS);
+    t.addResponse(486, 'constructor', false, first + MINUTE_MS);
+    const r = t.toResult();
+    expect(r.series).toHaveLength(2);
+
+    // Act: both minutes onto the first one
+    const merged = remapMinutes(r, () => Date.parse(r.series[0]?.minute ?? ''));
+
+    // Assess
+    expect(merged.series).toHaveLength(1);
+    expect(JSON.stringify(merged.series[0]?.byMethod)).toBe(
+      '{"INVITE":{"200":1},"__proto__":{"200":1},"constructor":{"486":1}}',
+    );
+    expect(Object.getPrototypeOf(merged.series[0]?.byMethod)).toBe(Object.prototype);
   });
 });
