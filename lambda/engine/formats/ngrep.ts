@@ -88,8 +88,11 @@ const plainHeader = (buf: Buffer, ls: number, lf: number): boolean => {
   if (dstEnd === dstStart) return false;
   let p = dstEnd;
   if (startsWith(buf, p, le, ' [')) {
-    const close = buf.indexOf(0x5d, p + 2);
-    if (close < 0 || close >= le) return false;
+    // A bounded loop, not indexOf: indexOf would search past the line to the end of the buffer, so a
+    // buffer of lines that open "[" and never close it costs a whole-buffer search per line (quadratic).
+    let close = p + 2;
+    while (close < le && buf[close] !== 0x5d) close++;
+    if (close >= le) return false;
     p = close + 1;
   }
   if (startsWith(buf, p, le, ' #')) {

@@ -6,6 +6,7 @@ import { scan } from '../../../lambda/engine/index.js';
 import { MAX_LINE_BYTES } from '../../../lambda/engine/text-scanner.js';
 import { chunked, NO_CLASSES, scanWhole } from '../../support/collect.js';
 import { cutAt, outcomeOf } from '../../support/fuzz/invariance.js';
+import { ngrepPacket } from '../../support/log-formats.js';
 import { notifySipfrag, response, sipMessage } from '../../support/sip-samples.js';
 
 // One verdict for bad input, whatever its size, compression or chunking (issue 11).
@@ -141,6 +142,24 @@ describe('a message that spans thousands of chunks', () => {
     // Assess
     expect([r.responses, r.byCode, r.anomalies]).toEqual([2, { '200': 1, '486': 1 }, {}]);
     expect(ms).toBeLessThan(3000);
+  });
+});
+
+describe('ngrep header lines whose flags bracket never closes', () => {
+  it('are rejected in linear time (the search for "]" stops at the line end)', async () => {
+    // Prepare: 6 MB of "U a -> b [AP" lines between two real packets; a search to the buffer's end per
+    // line took 6 s here, the bounded one 0.1 s
+    const packet = ngrepPacket('U', '10.0.0.2:5060', '10.0.0.1:5060', response(486, 'Busy Here'));
+    const input = Buffer.from(packet + 'U 10.0.0.1:5060 -> 10.0.0.2:5060 [AP\n'.repeat(162_000) + packet);
+
+    // Act
+    const started = performance.now();
+    const r = await scanWhole(input);
+    const ms = performance.now() - started;
+
+    // Assess
+    expect([r.formats, r.responses, r.byCode]).toEqual([['ngrep'], 2, { '486': 2 }]);
+    expect(ms).toBeLessThan(2000);
   });
 });
 
