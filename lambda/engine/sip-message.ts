@@ -212,10 +212,14 @@ export const startLineKind = (buf: Buffer, ls: number, ce: number): StartLineKin
   const uriStart = i + 1;
   const uriEnd = ce - 8;
   if (uriEnd <= uriStart) return null;
-  const colon = buf.indexOf(COLON, uriStart);
-  if (colon < 0 || colon >= uriEnd) return null;
-  for (let j = uriStart; j < uriEnd; j++) if (buf[j] === SP) return null;
-  return 'request';
+  // one bounded walk: indexOf(COLON) would search past the line when the URI has none
+  let colon = false;
+  for (let j = uriStart; j < uriEnd; j++) {
+    const c = buf[j];
+    if (c === SP) return null;
+    if (c === COLON) colon = true;
+  }
+  return colon ? 'request' : null;
 };
 
 /** Method tokens seen, as bytes and as the one string every message shares. */
@@ -282,8 +286,10 @@ const equalsIgnoreCase = (buf: Buffer, a: number, b: number, upper: Buffer): boo
 
 /** "SIP/2.0/UDP host" -> 'udp' (RFC 3261 §20.42), read from the bytes (no string per message). */
 const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
-  const slash2 = buf.indexOf(0x2f, buf.indexOf(0x2f, a) + 1);
-  if (slash2 < 0 || slash2 >= b) return 'unknown';
+  // bounded to the value: indexOf would search past it when a malformed Via has no slashes
+  let slash2 = a;
+  for (let seen = 0; slash2 < b; slash2++) if (buf[slash2] === 0x2f && ++seen === 2) break;
+  if (slash2 >= b) return 'unknown';
   let e = slash2 + 1;
   while (e < b && TOKEN[buf[e] ?? 0] === 1) e++;
   for (const [name, transport] of VIA_TRANSPORTS) if (equalsIgnoreCase(buf, slash2 + 1, e, name)) return transport;

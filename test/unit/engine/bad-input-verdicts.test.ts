@@ -150,7 +150,8 @@ describe('ngrep header lines whose flags bracket never closes', () => {
     // Prepare: 6 MB of "U a -> b [AP" lines between two real packets; a search to the buffer's end per
     // line took 6 s here, the bounded one 0.1 s
     const packet = ngrepPacket('U', '10.0.0.2:5060', '10.0.0.1:5060', response(486, 'Busy Here'));
-    const input = Buffer.from(packet + 'U 10.0.0.1:5060 -> 10.0.0.2:5060 [AP\n'.repeat(162_000) + packet);
+    const lines = 'U 10.0.0.1:5060 -> 10.0.0.2:5060 [AP\n'.repeat(162_000);
+    const input = Buffer.from(`${packet}${lines}${packet}`);
 
     // Act
     const started = performance.now();
@@ -159,6 +160,24 @@ describe('ngrep header lines whose flags bracket never closes', () => {
 
     // Assess
     expect([r.formats, r.responses, r.byCode]).toEqual([['ngrep'], 2, { '486': 2 }]);
+    expect(ms).toBeLessThan(2000);
+  });
+});
+
+describe('request-like lines whose URI has no colon', () => {
+  it('are rejected in linear time (the search for the scheme colon stops at the line end)', async () => {
+    // Prepare: 6 MB of "INVITE x SIP/2.0" between two responses and no colon after them; the unbounded
+    // search took 12 s here, the bounded walk 0.1 s
+    const lines = 'INVITE x SIP/2.0\n'.repeat(350_000);
+    const input = Buffer.from(`${response(486, 'Busy Here')}${lines}SIP/2.0 200 OK\n\n`);
+
+    // Act
+    const started = performance.now();
+    const r = await scanWhole(input);
+    const ms = performance.now() - started;
+
+    // Assess
+    expect([r.requests, r.responses, r.byCode]).toEqual([0, 2, { '200': 1, '486': 1 }]);
     expect(ms).toBeLessThan(2000);
   });
 });
