@@ -79,7 +79,8 @@ export class FileChunks implements AsyncIterableIterator<Uint8Array>, ByteReader
       if (bytesRead === 0) await this.close();
       return bytesRead;
     } catch (e) {
-      await this.close();
+      // the read error is the one to report: a close that fails as well must not replace it
+      await this.close().catch(() => undefined);
       throw new UnreadableFileError(`${this.path}: cannot read: ${reasonOf(e)}`, { path: this.path });
     }
   }

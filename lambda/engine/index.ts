@@ -68,7 +68,11 @@ export async function* countBytes(
   }
 }
 
-/** Reads enough of a stream to sniff it (`bytes`, or all of a shorter one), then yields everything (the sniffed head included). */
+/**
+ * Reads enough of a stream to sniff it (`bytes`, or all of a shorter one), then yields everything (the sniffed head
+ * included). The head is a copy when it took several chunks, but a single chunk is kept as is: sources must hand out
+ * a fresh buffer per chunk, never reuse one (FileChunks.next allocates per chunk for this reason).
+ */
 const peek = async (
   input: AsyncIterable<Buffer>,
   bytes = SNIFF_BYTES,
@@ -136,10 +140,13 @@ export const scanInto = async (
   const source = byteReaderOf(chunks);
   try {
     await sniffAndScan(tally, chunks, source, opts, clock);
-  } finally {
-    // a file read to its end is closed already; one left by an error or a gzip member's end is closed here
-    await source?.close();
+  } catch (e) {
+    // the scan's error is the one to report (with its partial counts): a close that fails too must not replace it
+    await source?.close().catch(() => undefined);
+    throw e;
   }
+  // a file read to its end is closed already; one left at a gzip member's end is closed here
+  await source?.close();
 };
 
 const sniffAndScan = async (

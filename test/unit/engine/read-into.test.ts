@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ByteReader } from '../../../lambda/engine/byte-reader.js';
 import { scan } from '../../../lambda/engine/index.js';
+import { UnreadableFileError } from '../../../lambda/errors.js';
 import { chunked } from '../../support/collect.js';
 import { CORPUS_DIR } from '../../support/corpus.js';
 
@@ -92,5 +93,33 @@ describe('reading into the engine’s buffers', () => {
     // Assess
     expect(view(r)).toEqual(whole);
     expect(r.bytes).toBe(input.length);
+  });
+
+  it('reports the read error with its partial counts when closing the source fails as well', async () => {
+    // Prepare: a log whose second read fails (a disk error) and whose close then fails too
+    const input = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
+    const inner = shortReads(input, [4096]);
+    let reads = 0;
+    const failing: AsyncIterable<Uint8Array> & ByteReader = {
+      [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+      readInto: async (buf, offset, length) => {
+        if (++reads > 1) throw new UnreadableFileError('trace.log: cannot read: EIO', { path: 'trace.log' });
+        return inner.readInto(buf, offset, length);
+      },
+      close: async () => {
+        throw new Error('EBADF: close failed');
+      },
+    };
+
+    // Act
+    const err = await scan(failing).catch((e: unknown) => e);
+
+    // Assess: the read error, not the close error, and what was read before it is counted
+    expect(err).toBeInstanceOf(UnreadableFileError);
+    expect((err as UnreadableFileError).message).toBe('trace.log: cannot read: EIO');
+    const partial = (err as UnreadableFileError).context.partial as { bytes: number; responses: number };
+    expect(partial.bytes).toBeGreaterThan(0);
+    expect(partial.bytes).toBeLessThan(input.length);
+    expect(partial.responses).toBeGreaterThan(0);
   });
 });
