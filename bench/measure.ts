@@ -64,11 +64,11 @@ const parseReport = (text: string): ChildReport | null => {
 };
 
 /**
- * Node flags of the engine's children: those the `sip-metrics` command starts with (its shebang in
- * lambda/cli/cli.ts), so the bench's peak RSS is the CLI's. 4 MiB semi-spaces instead of 16 MiB: 24 MiB less
- * young generation, and fewer input chunks survive long enough to be promoted; no CPU cost measured (README).
+ * Node flags of the engine's children: those the `sip-metrics` command starts with, so the bench's peak RSS is the
+ * CLI's. None: the bin's shebang is a plain `#!/usr/bin/env node`, since BusyBox's env (Alpine) has no `-S` to pass
+ * flags such as `--max-semi-space-size=4` (24 MiB less young generation; NODE_OPTIONS still can, README).
  */
-export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+export const ENGINE_NODE_FLAGS: readonly string[] = [];
 
 /** Runs one bench child (engine, naive or inflate) on `file`. */
 export const runChild = async (mode: ChildMode, file: string): Promise<ChildReport> => {

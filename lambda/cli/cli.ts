@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 import { Command } from 'commander';
 import { scan } from '../engine/index.js';
 import type { PeerMap } from '../engine/peers.js';

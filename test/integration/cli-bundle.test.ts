@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { build, type Metafile } from 'esbuild';
@@ -130,6 +130,29 @@ describe('the CLI bundle (the package bin)', () => {
     } finally {
       rmSync(alone, { recursive: true, force: true });
     }
+  });
+
+  it('starts through its shebang under BusyBox env (Alpine), which has no -S: one interpreter argument only', async () => {
+    // Prepare: the interpreter line as the kernel splits it: the interpreter, then the rest as ONE argument
+    const line = readFileSync(entry, 'utf8').split('\n')[0] ?? '';
+    const [interpreter = '', ...rest] = line.slice(2).trim().split(' ');
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+
+    // Act: BusyBox's env where the kernel would start /usr/bin/env
+    const run = await new Promise<Run>((resolve) => {
+      const args = [basename(interpreter), ...(rest.length > 0 ? [rest.join(' ')] : [])];
+      execFile(
+        'busybox',
+        [...args, entry, 'scan', '--json', `${CORPUS_DIR}mixed.pcap`],
+        { encoding: 'utf8', env },
+        (e, stdout, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+    // Assess
+    expect(interpreter).toBe('/usr/bin/env');
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect((JSON.parse(run.stdout) as { responses: number }).responses).toBe(1834);
   });
 
   it('exits 2 with the same usage error as the TypeScript CLI', async () => {
