@@ -65,3 +65,64 @@ export const headerId = (buf: Buffer, ls: number, ce: number): HeaderId => {
   }
   return HEADER.other;
 };
+
+/**
+ * Where the colon of the last line `headerAt` recognised lies (set only when it returns an id other than
+ * HEADER.other): the caller reads the value after it without searching for it again.
+ */
+export let headerColon = -1;
+
+/** The rest of each long name after its first letter, as bytes (a string's charCodeAt cost more per line). */
+const IA = Buffer.from('ia', 'latin1');
+const SEQ = Buffer.from('seq', 'latin1');
+const ATE = Buffer.from('ate', 'latin1');
+const ALL_ID = Buffer.from('all-id', 'latin1');
+const ONTENT_LENGTH = Buffer.from('ontent-length', 'latin1');
+
+/** Whether buf[at, at + rest.length) is `rest` folded as headerId folds it (byte | 0x20). */
+const foldedIs = (buf: Buffer, at: number, rest: Buffer): boolean => {
+  for (let i = 0; i < rest.length; i++) if (((buf[at + i] ?? 0) | 0x20) !== rest[i]) return false;
+  return true;
+};
+
+/**
+ * headerId, decided by a switch on the first byte and the name's length instead of a walk over a table of
+ * names (parseMessage asks about every header line), and leaving the colon in `headerColon`. Same verdict as
+ * headerId on every line, byte folding included (test/unit/engine/header-at.test.ts compares the two).
+ */
+export const headerAt = (buf: Buffer, ls: number, ce: number): HeaderId => {
+  // FIRST holds letters only, so `first` is the lower-case letter: c(all-id, seq, ontent-length), i, l, v(ia), d(ate)
+  if (FIRST[buf[ls] ?? 0] !== 1) return HEADER.other;
+  const first = (buf[ls] ?? 0) | 0x20;
+  let ne = ls;
+  while (ne < ce) {
+    const c = buf[ne];
+    if (c === COLON || c === SP || c === HT) break;
+    ne++;
+  }
+  if (ne >= ce) return HEADER.other;
+  let k = ne;
+  while (k < ce && (buf[k] === SP || buf[k] === HT)) k++;
+  if (buf[k] !== COLON) return HEADER.other;
+  let id: HeaderId = HEADER.other;
+  switch (ne - ls) {
+    case 1:
+      id = first === 0x69 ? HEADER.callId : first === 0x6c ? HEADER.contentLength : first === 0x76 ? HEADER.via : 0;
+      break;
+    case 3:
+      if (first === 0x76 && foldedIs(buf, ls + 1, IA)) id = HEADER.via;
+      break;
+    case 4:
+      if (first === 0x63 && foldedIs(buf, ls + 1, SEQ)) id = HEADER.cseq;
+      else if (first === 0x64 && foldedIs(buf, ls + 1, ATE)) id = HEADER.date;
+      break;
+    case 7:
+      if (first === 0x63 && foldedIs(buf, ls + 1, ALL_ID)) id = HEADER.callId;
+      break;
+    case 14:
+      if (first === 0x63 && foldedIs(buf, ls + 1, ONTENT_LENGTH)) id = HEADER.contentLength;
+      break;
+  }
+  if (id !== HEADER.other) headerColon = k;
+  return id;
+};

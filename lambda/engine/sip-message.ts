@@ -1,4 +1,4 @@
-import { HEADER, headerId } from './sip-headers.js';
+import { HEADER, headerAt, headerColon } from './sip-headers.js';
 import { transportNamed } from './transport.js';
 import type { AnomalyKind, MessageBytes, PayloadMeta, SipMessage, Transport } from './types.js';
 
@@ -370,10 +370,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     if (e < limit && ce === e) bareLfLines++;
     const first = buf[pos] ?? 0;
     if (first !== SP && first !== HT) {
-      const id = headerId(buf, pos, ce);
+      const id = headerAt(buf, pos, ce);
       if (id !== HEADER.other) {
-        const colon = buf.indexOf(COLON, pos);
-        const vs = skipWs(buf, colon + 1, ce);
+        // headerAt found the colon (the first of the line: the name before it holds none)
+        const vs = skipWs(buf, headerColon + 1, ce);
         const ve = trimEnd(buf, vs, ce);
         switch (id) {
           case HEADER.callId:
@@ -494,6 +494,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   // A sipfrag body with a status line whose Content-Length fits is never cut.
   const maxEnd = opts.maxEnd;
   const overlong = maxEnd !== undefined && bodyStart + contentLength > maxEnd;
+  // firstStart is read only when the body is overlong or runs past `limit`: a body that fits (nearly every one)
+  // ends where Content-Length says or at a fence, so its lines need no start-line test. (The walk consumes at
+  // most one byte of `remaining` per byte it passes, so it ends before `limit` when bodyStart + contentLength fits.)
+  const mayResync = maxEnd !== undefined && (overlong || bodyStart + contentLength > limit);
   let firstStart = -1;
   let remaining = contentLength;
   let p = bodyStart;
@@ -516,7 +520,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     }
     const lineBytes = e - p;
     if (lineBytes >= remaining) return { kind: 'message', msg, end: p + remaining };
-    if (firstStart < 0 && maxEnd !== undefined && startLineKind(buf, p, lineContentEnd(buf, p, e, dotCR)) !== null) {
+    if (firstStart < 0 && mayResync && startLineKind(buf, p, lineContentEnd(buf, p, e, dotCR)) !== null) {
       firstStart = p;
     }
     remaining -= lineBytes;
