@@ -26,6 +26,7 @@ import {
   TransactionGeneration,
   transactionKey,
 } from './kpi-transactions.js';
+import { setKey } from './own-key.js';
 import { identityBytes } from './sip-message.js';
 import type { MessageBytes, PayloadMeta, SipMessage } from './types.js';
 
@@ -559,9 +560,8 @@ export class KpiTracker {
       g.forEach((slot) => {
         if (g.method(slot) === INVITE && (g.flags(slot) & SETTLED) === 0) open++;
       });
-    const series = [...this.minutes.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([ms, c]) => ({ minute: new Date(ms).toISOString(), ...c }));
+    const iso = new MinuteNames();
+    const series = minuteRows(this.minutes, iso);
     return {
       ...this.totals,
       openTransactions: open,
@@ -573,17 +573,28 @@ export class KpiTracker {
       delaySeries: [...this.minuteDelays.entries()]
         .sort((a, b) => a[0] - b[0])
         .map(([ms, d]) => ({
-          minute: new Date(ms).toISOString(),
+          minute: iso.of(ms),
           srd: d.srd.toData(),
           sdd: d.sdd.toData(),
           rrd: d.rrd.toData(),
         })),
-      byPeer: Object.fromEntries(
-        [...this.peers.entries()]
-          .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-          .map(([key, p]) => [key, peerData(p)]),
-      ),
+      byPeer: this.peerRecords(iso),
     };
+  }
+
+  /**
+   * Every peer's record, by key in code-unit order. Built in one loop (no entry arrays, spreads or comparator
+   * closure): with ~3,000 peers this was a third of what the KPIs cost a 60 MB scan.
+   */
+  private peerRecords(iso: MinuteNames): Record<string, KpiPeerData> {
+    // the default sort orders strings by UTF-16 code units, as the `<` comparison did
+    const keys = [...this.peers.keys()].sort();
+    const out: Record<string, KpiPeerData> = {};
+    for (const key of keys) {
+      const p = this.peers.get(key);
+      if (p !== undefined) setKey(out, key, peerData(p, iso));
+    }
+    return out;
   }
 }
 
@@ -598,16 +609,57 @@ export const NO_PEER_KPIS: KpiPeerData = {
   series: [],
 };
 
-/** A peer's record as plain data. */
-const peerData = (p: PeerKpis): KpiPeerData => ({
-  ...p.counts,
-  srd: p.delays?.srd.toData() ?? EMPTY_DELAYS,
-  sdd: p.delays?.sdd.toData() ?? EMPTY_DELAYS,
-  rrd: p.delays?.rrd.toData() ?? EMPTY_DELAYS,
-  series: [...p.minutes.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([ms, c]) => ({ minute: new Date(ms).toISOString(), ...c })),
+/** The ISO 8601 names of minutes, each made once per snapshot (peers share the same few minutes). */
+class MinuteNames {
+  private readonly names = new Map<number, string>();
+  of(ms: number): string {
+    let s = this.names.get(ms);
+    if (s === undefined) {
+      s = new Date(ms).toISOString();
+      this.names.set(ms, s);
+    }
+    return s;
+  }
+}
+
+/** A minute row as plain data: fields written out (a spread of the counts took the slow, generic copy). */
+const minuteRow = (minute: string, c: KpiCounts): KpiMinute => ({
+  minute,
+  inviteTransactions: c.inviteTransactions,
+  redirected: c.redirected,
+  established: c.established,
+  effective: c.effective,
+  ineffective: c.ineffective,
+  completed: c.completed,
 });
+
+/** Minute rows in time order. */
+const minuteRows = (minutes: ReadonlyMap<number, KpiCounts>, iso: MinuteNames): KpiMinute[] => {
+  const ms = [...minutes.keys()].sort((a, b) => a - b);
+  const rows: KpiMinute[] = [];
+  for (const m of ms) {
+    const c = minutes.get(m);
+    if (c !== undefined) rows.push(minuteRow(iso.of(m), c));
+  }
+  return rows;
+};
+
+/** A peer's record as plain data. */
+const peerData = (p: PeerKpis, iso: MinuteNames): KpiPeerData => {
+  const c = p.counts;
+  return {
+    inviteTransactions: c.inviteTransactions,
+    redirected: c.redirected,
+    established: c.established,
+    effective: c.effective,
+    ineffective: c.ineffective,
+    completed: c.completed,
+    srd: p.delays?.srd.toData() ?? EMPTY_DELAYS,
+    sdd: p.delays?.sdd.toData() ?? EMPTY_DELAYS,
+    rrd: p.delays?.rrd.toData() ?? EMPTY_DELAYS,
+    series: p.minutes.size === 0 ? [] : minuteRows(p.minutes, iso),
+  };
+};
 
 /** A percentage with 2 decimals, null when the denominator is 0. */
 export const percent = (num: number, den: number): number | null =>
