@@ -135,6 +135,11 @@ export class DelayHistogram {
     };
   }
 
+  /** Whether no delay was added. */
+  get empty(): boolean {
+    return this.count === 0;
+  }
+
   /** Plain data for merging and transfer between threads. */
   toData(): DelayHistogramData {
     const buckets: Record<number, number> = {};

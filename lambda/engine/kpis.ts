@@ -279,6 +279,9 @@ export class KpiTracker {
   /** The row of the minute last counted in: most counts land in the same minute as the one before. */
   private lastMinuteMs = -1;
   private lastMinute: KpiCounts | undefined;
+  /** The delays of the minute last added to (as lastMinute, for delaysOf). */
+  private lastDelayMinuteMs = -1;
+  private lastDelays: DelayHistograms | undefined;
   private evicted = 0;
   private mergedOpen = 0;
 
@@ -308,7 +311,8 @@ export class KpiTracker {
     const hash = transactionKey(key, bytes, cseqNumber, method);
     let t = this.young;
     let slot = t.find(key, hash);
-    if (slot < 0) {
+    // an empty old generation (no rotation yet: most logs) is not probed, a cache miss saved per new transaction
+    if (slot < 0 && this.old.size > 0) {
       const o = this.old.find(key, hash);
       if (o >= 0) {
         // seen again: it moves to the young generation (out of the old one first, so a rotation does not drop it)
@@ -393,20 +397,23 @@ export class KpiTracker {
   private settleInvite(minuteMs: number, peer: PeerKpis, code: number, bytes: MessageBytes): void {
     const outcome = OUTCOME_BITS[code] ?? 0;
     if (outcome === 0) return;
-    const field = (f: keyof KpiCounts): void => {
-      this.bump(minuteMs, f);
-      this.bumpPeer(peer, minuteMs, f);
-    };
-    if ((outcome & REDIRECTED_BIT) !== 0) field('redirected');
-    if ((outcome & EFFECTIVE_BIT) !== 0) field('effective');
-    if ((outcome & INEFFECTIVE_BIT) !== 0) field('ineffective');
+    // a method, not a closure: one settled INVITE is one call, no function object made
+    if ((outcome & REDIRECTED_BIT) !== 0) this.bumpBoth(minuteMs, peer, 'redirected');
+    if ((outcome & EFFECTIVE_BIT) !== 0) this.bumpBoth(minuteMs, peer, 'effective');
+    if ((outcome & INEFFECTIVE_BIT) !== 0) this.bumpBoth(minuteMs, peer, 'ineffective');
     if ((outcome & ESTABLISHED_BIT) !== 0) {
-      field('established');
+      this.bumpBoth(minuteMs, peer, 'established');
       const callId = callIdOf(bytes);
       const s = this.sessions.get(callId) ?? [];
       s.push({ minuteMs, peer });
       this.sessions.set(callId, s);
     }
+  }
+
+  /** Counts one outcome in the totals, the minute and the peer. */
+  private bumpBoth(minuteMs: number, peer: PeerKpis, field: keyof KpiCounts): void {
+    this.bump(minuteMs, field);
+    this.bumpPeer(peer, minuteMs, field);
   }
 
   /** RFC 6076 §4.9: every session of the dialog answered 200 is completed by the BYE's 2xx. */
@@ -458,11 +465,15 @@ export class KpiTracker {
   }
 
   private delaysOf(minuteMs: number): DelayHistograms {
+    // logs are mostly in time order: the minute of the last delay is usually this one (no Map lookup)
+    if (minuteMs === this.lastDelayMinuteMs && this.lastDelays !== undefined) return this.lastDelays;
     let d = this.minuteDelays.get(minuteMs);
     if (d === undefined) {
       d = newDelayHistograms();
       this.minuteDelays.set(minuteMs, d);
     }
+    this.lastDelayMinuteMs = minuteMs;
+    this.lastDelays = d;
     return d;
   }
 
@@ -644,6 +655,13 @@ const minuteRows = (minutes: ReadonlyMap<number, KpiCounts>, iso: MinuteNames): 
   return rows;
 };
 
+/**
+ * A peer's histogram as plain data; an empty one is the shared empty record (most peers measured one or two of
+ * the three delays, and each record made is an object with its own buckets object).
+ */
+const delayData = (h: DelayHistogram | undefined): DelayHistogramData =>
+  h === undefined || h.empty ? EMPTY_DELAYS : h.toData();
+
 /** A peer's record as plain data. */
 const peerData = (p: PeerKpis, iso: MinuteNames): KpiPeerData => {
   const c = p.counts;
@@ -654,9 +672,9 @@ const peerData = (p: PeerKpis, iso: MinuteNames): KpiPeerData => {
     effective: c.effective,
     ineffective: c.ineffective,
     completed: c.completed,
-    srd: p.delays?.srd.toData() ?? EMPTY_DELAYS,
-    sdd: p.delays?.sdd.toData() ?? EMPTY_DELAYS,
-    rrd: p.delays?.rrd.toData() ?? EMPTY_DELAYS,
+    srd: delayData(p.delays?.srd),
+    sdd: delayData(p.delays?.sdd),
+    rrd: delayData(p.delays?.rrd),
     series: p.minutes.size === 0 ? [] : minuteRows(p.minutes, iso),
   };
 };
