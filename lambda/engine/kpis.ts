@@ -16,6 +16,7 @@
  */
 import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
 import { IdentityKey } from './identity-key.js';
+import { SessionTable } from './kpi-sessions.js';
 import {
   ANSWERED,
   BYE,
@@ -145,12 +146,6 @@ class PeerKpis {
   index = -1;
 }
 
-/** A session answered 200: the minute and peer its completion counts for. */
-interface EstablishedSession {
-  readonly minuteMs: number;
-  readonly peer: PeerKpis | undefined;
-}
-
 /** Every field of KpiCounts. */
 export const KPI_COUNT_FIELDS: readonly (keyof KpiCounts)[] = [
   'inviteTransactions',
@@ -188,12 +183,6 @@ export const viaBranch = (via: string | undefined): string => {
   return via.slice(span.start, span.end);
 };
 
-/**
- * The Call-ID as a string, for the sessions map: made only for a 200 to an INVITE and a 2xx to a BYE (two messages
- * of a call, not each of them).
- */
-const callIdOf = (b: MessageBytes): string => b.buf.toString('latin1', b.callIdStart, b.callIdEnd);
-
 /** Outcome bits of a final response code (a table: one load instead of two Set lookups per settled INVITE). */
 const REDIRECTED_BIT = 1;
 const ESTABLISHED_BIT = 2;
@@ -207,40 +196,6 @@ const OUTCOME_BITS = ((): Uint8Array => {
   t[200] = (t[200] ?? 0) | ESTABLISHED_BIT;
   return t;
 })();
-
-/** Two generations of a map, so at most `max` keys are remembered, the most recently used first. */
-class GenerationalMap<V> {
-  private young = new Map<string, V>();
-  private old = new Map<string, V>();
-  constructor(
-    private readonly generationSize: number,
-    private readonly onDrop: (v: V) => void,
-  ) {}
-
-  get(key: string): V | undefined {
-    const v = this.young.get(key);
-    if (v !== undefined) return v;
-    const o = this.old.get(key);
-    if (o !== undefined) {
-      this.old.delete(key);
-      this.set(key, o);
-    }
-    return o;
-  }
-
-  set(key: string, v: V): void {
-    if (!this.young.has(key) && this.young.size >= this.generationSize) {
-      for (const dropped of this.old.values()) this.onDrop(dropped);
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(key, v);
-  }
-
-  delete(key: string): void {
-    if (!this.young.delete(key)) this.old.delete(key);
-  }
-}
 
 /** Options of a KpiTracker. */
 export interface KpiTrackerOptions {
@@ -263,7 +218,7 @@ export class KpiTracker {
   private young: TransactionGeneration;
   private old: TransactionGeneration;
   /** Call-ID -> INVITE transactions answered 200 and not yet ended by a BYE 2xx. */
-  private readonly sessions: GenerationalMap<EstablishedSession[]>;
+  private readonly sessions: SessionTable;
   private readonly delays = newDelayHistograms();
   private readonly minuteDelays = new Map<number, DelayHistograms>();
   private readonly peers = new Map<string, PeerKpis>();
@@ -291,7 +246,7 @@ export class KpiTracker {
     const half = Math.max(1, Math.floor((o.maxTransactions ?? MAX_TRACKED_TRANSACTIONS) / 2));
     this.young = new TransactionGeneration(half);
     this.old = new TransactionGeneration(half);
-    this.sessions = new GenerationalMap(half, () => {});
+    this.sessions = new SessionTable(half);
     this.peerKeyOf = o.peerKeyOf ?? (() => NO_PEER_KEY);
     this.enabled = o.enabled ?? true;
   }
@@ -368,7 +323,7 @@ export class KpiTracker {
     else {
       if (!Number.isNaN(requestMs) && timeMs !== undefined)
         this.addDelay(method === BYE ? 'sdd' : 'rrd', minuteMs, timeMs - requestMs, peer);
-      if (method === BYE && code >= 200 && code < 300) this.endSession(callIdOf(bytes));
+      if (method === BYE && code >= 200 && code < 300) this.sessions.end(bytes, this.completeSession);
     }
   }
 
@@ -403,10 +358,7 @@ export class KpiTracker {
     if ((outcome & INEFFECTIVE_BIT) !== 0) this.bumpBoth(minuteMs, peer, 'ineffective');
     if ((outcome & ESTABLISHED_BIT) !== 0) {
       this.bumpBoth(minuteMs, peer, 'established');
-      const callId = callIdOf(bytes);
-      const s = this.sessions.get(callId) ?? [];
-      s.push({ minuteMs, peer });
-      this.sessions.set(callId, s);
+      this.sessions.add(bytes, minuteMs, peer.index);
     }
   }
 
@@ -416,16 +368,14 @@ export class KpiTracker {
     this.bumpPeer(peer, minuteMs, field);
   }
 
-  /** RFC 6076 §4.9: every session of the dialog answered 200 is completed by the BYE's 2xx. */
-  private endSession(callId: string): void {
-    const s = this.sessions.get(callId);
-    if (s === undefined) return;
-    for (const e of s) {
-      this.bump(e.minuteMs, 'completed');
-      if (e.peer !== undefined) this.bumpPeer(e.peer, e.minuteMs, 'completed');
-    }
-    this.sessions.delete(callId);
-  }
+  /**
+   * RFC 6076 §4.9: every session of the dialog answered 200 is completed by the BYE's 2xx (called by the session
+   * table for each; an arrow made once, not a closure per BYE).
+   */
+  private readonly completeSession = (minuteMs: number, peer: number): void => {
+    this.bump(minuteMs, 'completed');
+    this.bumpPeer(this.answeringPeer(peer), minuteMs, 'completed');
+  };
 
   /**
    * The index of the peer that sent a response (its record created on its first answer). A sender's peer never
