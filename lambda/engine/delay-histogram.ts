@@ -50,15 +50,23 @@ const midpointOf = (bucket: number): number => {
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
+/** The arrays of a histogram with no delay yet (never written: the first insertion replaces them). */
+const NO_KEYS = new Int32Array(0);
+const NO_COUNTS = new Float64Array(0);
+
 /** Streaming delay statistics with bounded memory. */
 export class DelayHistogram {
   private count = 0;
   private sumMs = 0;
   private minMs = Number.POSITIVE_INFINITY;
   private maxMs = Number.NEGATIVE_INFINITY;
-  /** Occupied bucket indexes, ascending, in the first `used` slots; `counts` beside them. */
-  private keys = new Int32Array(4);
-  private counts = new Float64Array(4);
+  /**
+   * Occupied bucket indexes, ascending, in the first `used` slots; `counts` beside them. Empty until the first
+   * delay: a scan makes three histograms per answering peer and per minute, most of them never filled, and a
+   * typed array is a dear allocation.
+   */
+  private keys = NO_KEYS;
+  private counts = NO_COUNTS;
   private used = 0;
 
   /** Adds one delay; negative delays (clock steps in a log) are clamped to 0. `bucket`: delayBucket(ms), if known. */
@@ -85,10 +93,11 @@ export class DelayHistogram {
       return;
     }
     if (this.used === this.keys.length) {
-      const keys = new Int32Array(this.used * 2);
+      const size = Math.max(4, this.used * 2);
+      const keys = new Int32Array(size);
       keys.set(this.keys);
       this.keys = keys;
-      const counts = new Float64Array(this.used * 2);
+      const counts = new Float64Array(size);
       counts.set(this.counts);
       this.counts = counts;
     }
@@ -135,10 +144,16 @@ export class DelayHistogram {
     };
   }
 
+  /** Whether no delay was added. */
+  get empty(): boolean {
+    return this.count === 0;
+  }
+
   /** Plain data for merging and transfer between threads. */
   toData(): DelayHistogramData {
-    const buckets: Record<string, number> = {};
-    for (let i = 0; i < this.used; i++) buckets[String(this.keys[i])] = this.counts[i] ?? 0;
+    const buckets: Record<number, number> = {};
+    // by number: the same own key as its decimal string, without making that string first
+    for (let i = 0; i < this.used; i++) buckets[this.keys[i] ?? 0] = this.counts[i] ?? 0;
     return {
       count: this.count,
       sumMs: this.sumMs,

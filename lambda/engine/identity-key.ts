@@ -161,6 +161,11 @@ export abstract class IdentityGeneration {
     return Math.min(INITIAL_CAPACITY, capacityFor(this.limit));
   }
 
+  /** Slots in the table now. */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
   /** Whether a new entry has room without going past the limit. */
   get full(): boolean {
     return this.size >= this.limit;
@@ -180,7 +185,12 @@ export abstract class IdentityGeneration {
 
   /** Adds an entry known to be absent (the caller checks `full` first); returns its slot. */
   insert(key: IdentityKey, hash: number): number {
-    if ((this.used + 1) * 2 > this.mask + 1) this.grow();
+    if ((this.used + 1) * 2 > this.mask + 1) {
+      // mostly markers of removed entries (a table whose entries are taken out as they end): rebuilt at its size,
+      // so it and its arena stay bounded by its live entries; else it doubles
+      if (this.size * 4 < this.mask + 1) this.rebuild(this.mask + 1);
+      else this.rebuild((this.mask + 1) * 2);
+    }
     const mask = this.mask;
     const rows = this.rows;
     let i = hash & mask;
@@ -195,7 +205,7 @@ export abstract class IdentityGeneration {
     return i;
   }
 
-  /** Takes an entry out (it moved to the young generation); its slot stays a marker so probing goes on. */
+  /** Takes an entry out (it moved to the young generation, or ended); its slot stays a marker so probing goes on. */
   remove(slot: number): void {
     this.rows[slot * ROW + STATE] = MOVED;
     this.size--;
@@ -231,6 +241,15 @@ export abstract class IdentityGeneration {
     return true;
   }
 
+  /** Appends from[start, start + length) to the arena (large enough: it holds the live keys it came from). */
+  private copyKey(from: Uint8Array, start: number, length: number): number {
+    const at = this.arenaUsed;
+    const arena = this.arena;
+    for (let k = 0; k < length; k++) arena[at + k] = from[start + k] ?? 0;
+    this.arenaUsed = at + length;
+    return at;
+  }
+
   /** Copies a key into the arena (growing it by doubling); returns where it starts. */
   private storeKey(key: IdentityKey): number {
     const need = key.length;
@@ -250,12 +269,19 @@ export abstract class IdentityGeneration {
     return start;
   }
 
-  /** Doubles the table and re-places every live entry (moved markers are dropped on the way). */
-  private grow(): void {
+  /**
+   * Re-places every live entry in a table of `capacity` slots (moved markers are dropped on the way). When there
+   * were markers the live keys move to a new arena too, so the bytes of removed keys do not pile up.
+   */
+  private rebuild(capacity: number): void {
     const old = this.rows;
     const oldCapacity = this.mask + 1;
-    // a young generation never holds moved markers, so it grows only when half full of live entries
-    const capacity = oldCapacity * 2;
+    const compact = this.used !== this.size;
+    const oldArena = this.arena;
+    if (compact) {
+      this.arena = new Uint8Array(Math.max(INITIAL_CAPACITY, this.arenaUsed));
+      this.arenaUsed = 0;
+    }
     this.mask = capacity - 1;
     const rows = new Int32Array(capacity * ROW);
     const placed = new Int32Array(oldCapacity).fill(-1);
@@ -269,8 +295,10 @@ export abstract class IdentityGeneration {
       const r = i * ROW;
       rows[r + STATE] = LIVE;
       rows[r + HASH] = h;
-      rows[r + KEY_START] = old[o + KEY_START] ?? 0;
-      rows[r + KEY_LENGTH] = old[o + KEY_LENGTH] ?? 0;
+      const start = old[o + KEY_START] ?? 0;
+      const length = old[o + KEY_LENGTH] ?? 0;
+      rows[r + KEY_START] = compact ? this.copyKey(oldArena, start, length) : start;
+      rows[r + KEY_LENGTH] = length;
       placed[j] = i;
     }
     this.rows = rows;

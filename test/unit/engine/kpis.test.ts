@@ -193,6 +193,49 @@ describe('KpiTracker', () => {
   });
 });
 
+describe('KpiTracker minute rows (the last minute is cached: logs are mostly in time order)', () => {
+  it('keeps each delay and count in its own minute when minutes come back out of order', () => {
+    // Prepare: INVITEs in minutes 0, 1, 0, 2, 1, each answered 180 after i ms then 200
+    const k = new KpiTracker({ peerKeyOf: (sender) => sender ?? 'unknown' });
+    const minutes = [0, 1, 0, 2, 1];
+    const from = (src: string, timeMs: number): PayloadMeta => ({ transport: 'udp', timeMs, src });
+
+    // Act
+    minutes.forEach((m, i) => {
+      const id = `call-${i}`;
+      const at = m * 60_000 + 1_000;
+      k.observe(invite(id, `z9hG4bK${i}`), udp(at));
+      k.observe(reply(180, id, `z9hG4bK${i}`), from(`peer-${i % 2}`, at + 10 * (i + 1)));
+      k.observe(reply(200, id, `z9hG4bK${i}`), from(`peer-${i % 2}`, at + 500));
+    });
+    const d = k.toData();
+
+    // Assess: SRD 10, 30 ms in minute 0, 20, 50 ms in minute 1, 40 ms in minute 2
+    expect(d.delaySeries.map((m) => [m.minute, m.srd.count, m.srd.sumMs])).toEqual([
+      ['1970-01-01T00:00:00.000Z', 2, 40],
+      ['1970-01-01T00:01:00.000Z', 2, 70],
+      ['1970-01-01T00:02:00.000Z', 1, 40],
+    ]);
+    expect(d.series.map((m) => [m.minute, m.inviteTransactions, m.established])).toEqual([
+      ['1970-01-01T00:00:00.000Z', 2, 2],
+      ['1970-01-01T00:01:00.000Z', 2, 2],
+      ['1970-01-01T00:02:00.000Z', 1, 1],
+    ]);
+    // peer-0 answered transactions 0, 2, 4 (minutes 0, 0, 1), peer-1 transactions 1, 3 (minutes 1, 2)
+    expect(d.byPeer['peer-0']?.series.map((m) => [m.minute, m.inviteTransactions])).toEqual([
+      ['1970-01-01T00:00:00.000Z', 2],
+      ['1970-01-01T00:01:00.000Z', 1],
+    ]);
+    expect(d.byPeer['peer-1']?.series.map((m) => [m.minute, m.inviteTransactions])).toEqual([
+      ['1970-01-01T00:01:00.000Z', 1],
+      ['1970-01-01T00:02:00.000Z', 1],
+    ]);
+    expect([d.byPeer['peer-0']?.srd.sumMs, d.byPeer['peer-1']?.srd.sumMs]).toEqual([10 + 30 + 50, 20 + 40]);
+    // no BYE and no REGISTER: their delays are the empty record
+    expect(d.byPeer['peer-0']?.sdd).toEqual({ count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} });
+  });
+});
+
 describe('KpiTracker per peer', () => {
   const from = (src: string, timeMs?: number): PayloadMeta => ({ transport: 'udp', src, timeMs });
   const peerKeyOf = (sender: string | undefined): string =>

@@ -1,0 +1,66 @@
+/**
+ * The KPI work alone (issue 15): scans FILE once recording every KpiTracker.observe call (each message's identity
+ * bytes copied out of the parser's reused buffer), then replays them into a fresh tally's tracker ROUNDS times and
+ * prints the CPU time of `observe` and of the snapshot (`toData`) per round. On a shared machine the whole-scan ratio
+ * (kpis-cost.bench.ts) moves by more than the KPIs cost; this isolates them. The first replay's snapshot is checked
+ * byte for byte against the scan's.
+ * Run: npm run build && node dist/bench/kpis-replay.bench.js FILE [ROUNDS]
+ */
+import { createReadStream } from 'node:fs';
+import { scan } from '../lambda/engine/index.js';
+import { KpiTracker } from '../lambda/engine/kpis.js';
+import { Tally } from '../lambda/engine/tally.js';
+import type { MessageBytes, PayloadMeta, SipMessage } from '../lambda/engine/types.js';
+
+const [file, rounds = '10'] = process.argv.slice(2);
+if (file === undefined) throw new Error('usage: node dist/bench/kpis-replay.bench.js FILE [ROUNDS]');
+
+/** The message with its identity bytes in a buffer of its own (the parser's is reused for the next message). */
+const detached = (msg: SipMessage): SipMessage => {
+  const b = msg.bytes;
+  if (b === undefined) return msg;
+  const starts = [b.callIdStart, b.viaStart, b.branchStart, b.dateStart].filter((x) => x >= 0);
+  const lo = Math.min(b.buf.length, ...starts);
+  const hi = Math.max(lo, b.callIdEnd, b.viaEnd, b.branchEnd, b.dateEnd);
+  const at = (x: number): number => (x < 0 ? x : x - lo);
+  const bytes: MessageBytes = {
+    buf: Buffer.from(b.buf.subarray(lo, hi)),
+    callIdStart: at(b.callIdStart),
+    callIdEnd: at(b.callIdEnd),
+    viaStart: at(b.viaStart),
+    viaEnd: at(b.viaEnd),
+    branchStart: at(b.branchStart),
+    branchEnd: at(b.branchEnd),
+    dateStart: at(b.dateStart),
+    dateEnd: at(b.dateEnd),
+  };
+  return { ...msg, bytes };
+};
+
+const messages: SipMessage[] = [];
+const metas: PayloadMeta[] = [];
+const observe = KpiTracker.prototype.observe;
+KpiTracker.prototype.observe = function (this: KpiTracker, msg: SipMessage, meta: PayloadMeta): void {
+  messages.push(detached(msg));
+  metas.push(meta);
+  observe.call(this, msg, meta);
+};
+const scanned = await scan(createReadStream(file, { highWaterMark: 1 << 20 }), {});
+KpiTracker.prototype.observe = observe;
+const expected = JSON.stringify(scanned.kpis);
+
+const ms = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e3;
+process.stdout.write(`${messages.length} messages\n`);
+for (let r = 0; r < Number(rounds); r++) {
+  // the tally resolves each sender's peer itself first, as its addResponse does (not a KPI cost)
+  const tally = new Tally();
+  for (const m of metas) tally.addResponse(200, 'OPTIONS', false, undefined, m.src);
+  const k = tally.kpis;
+  const start = process.cpuUsage();
+  for (let i = 0; i < messages.length; i++) k.observe(messages[i] as SipMessage, metas[i] as PayloadMeta);
+  const observed = process.cpuUsage(start);
+  const data = k.toData();
+  const total = process.cpuUsage(start);
+  if (r === 0 && JSON.stringify(data) !== expected) throw new Error('the replayed KPIs differ from the scan’s');
+  process.stdout.write(`observe ${ms(observed).toFixed(1)} ms, toData ${(ms(total) - ms(observed)).toFixed(1)} ms\n`);
+}
