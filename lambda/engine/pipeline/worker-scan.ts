@@ -24,7 +24,11 @@ const startWorker = (): Worker => {
   const self = import.meta.url;
   if (!self.endsWith('.ts')) return new Worker(new URL('./scan-worker.js', self));
   // tsx's ESM entry (the CommonJS one, which require.resolve names, registers its hooks from a wrong path)
-  const tsx = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsx = pathToFileURL(
+    createRequire(self)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const entry = new URL('./scan-worker.ts', self).href;
   return new Worker(
     `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(self)}))`,
