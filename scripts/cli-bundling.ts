@@ -43,7 +43,7 @@ export const cliBundleOptions = (root: string): BuildOptions & { outdir: string 
 });
 
 /**
- * The scan worker's file inside CLI_BUNDLE_DIR: scanInWorker (lambda/engine/pipeline/worker-scan.ts) starts
+ * The scan worker's file inside CLI_BUNDLE_DIR: scanInWorker (lambda/threads/worker-scan.ts) starts
  * `./scan-worker.js` beside the module that calls it, which in the bundle is the bin or one of its chunks.
  */
 export const SCAN_WORKER_ENTRY = 'scan-worker.js';
@@ -54,6 +54,6 @@ export const SCAN_WORKER_ENTRY = 'scan-worker.js';
  */
 export const scanWorkerBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
   ...cliBundleOptions(root),
-  entryPoints: { [SCAN_WORKER_ENTRY.replace(/\.js$/, '')]: `${root}/lambda/engine/pipeline/scan-worker.ts` },
+  entryPoints: { [SCAN_WORKER_ENTRY.replace(/\.js$/, '')]: `${root}/lambda/threads/scan-worker.ts` },
   splitting: false,
 });

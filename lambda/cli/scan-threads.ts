@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { type ScanOptions, type ScanResult, scan } from '../engine/index.js';
-import { scanInWorker } from '../engine/pipeline/worker-scan.js';
+import { scanInWorker } from '../threads/worker-scan.js';
 import type { FileInput } from './file-source.js';
 
 /**
  * `--threads`: how many threads scan one input. 'auto': two (a worker thread scans, the main thread counts:
- * lambda/engine/pipeline) for a local file of TWO_CORE_MIN_BYTES or more when the machine has two cores or more,
+ * lambda/threads) for a local file of TWO_CORE_MIN_BYTES or more when the machine has two cores or more,
  * else one; '1' and '2' force either, for any input.
  */
 export const THREADS = ['auto', '1', '2'] as const;

@@ -2,15 +2,15 @@
  * A scan on two cores: the main thread reads the input and hands it to a worker thread, which sniffs, gunzips and
  * scans it (the scanning side) and posts back what it found as event batches; the main thread replays them into the
  * counts (the counting side: clock, retransmission judge, KPIs, tally) while the worker goes on. Same contract and
- * same results as scan() (exact by construction: see event-batch.ts and test/unit/engine/pipeline/).
+ * same results as scan() (exact by construction: see engine/pipeline/event-batch.ts and test/unit/engine/pipeline/).
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { byteReaderOf } from '../byte-reader.js';
-import type { ScanOptions, ScanResult } from '../index.js';
-import type { ScanOutcome } from './record-events.js';
-import { EventReplayer, reviveError } from './replay-events.js';
+import { byteReaderOf } from '../engine/byte-reader.js';
+import type { ScanOptions, ScanResult } from '../engine/index.js';
+import type { ScanOutcome } from '../engine/pipeline/record-events.js';
+import { EventReplayer, reviveError } from '../engine/pipeline/replay-events.js';
 import { type FromWorker, MAX_CHUNKS_IN_FLIGHT, READ_BYTES, type ToWorker } from './worker-protocol.js';
 
 /** Options of a scan on two cores: scan()'s, less the text scanner hook (the scanner lives in the worker). */

@@ -1,10 +1,10 @@
 /**
  * The worker thread of a two-core scan (scanInWorker, worker-scan.ts): takes the input chunks the main thread
- * sends, runs the scanning side on them (record-events.ts) and posts the recorded events back in batches. It waits
+ * sends, runs the scanning side on them (engine/pipeline/record-events.ts) and posts the recorded events back in batches. It waits
  * when MAX_BATCHES_IN_FLIGHT batches are not replayed yet, so a slow main thread bounds the memory, not the input.
  */
 import { parentPort } from 'node:worker_threads';
-import { recordScan } from './record-events.js';
+import { recordScan } from '../engine/pipeline/record-events.js';
 import { type FromWorker, MAX_BATCHES_IN_FLIGHT, type ToWorker } from './worker-protocol.js';
 
 /** Thrown into the scan when the main thread could not read the input (it throws the original error itself). */

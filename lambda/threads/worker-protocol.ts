@@ -1,6 +1,6 @@
 /** The messages between scanInWorker (main thread) and scan-worker.ts (the scanning side), and their bounds. */
-import type { EventBatch } from './event-batch.js';
-import type { ScanOutcome } from './record-events.js';
+import type { EventBatch } from '../engine/pipeline/event-batch.js';
+import type { ScanOutcome } from '../engine/pipeline/record-events.js';
 
 /** Main thread -> worker. */
 export type ToWorker =

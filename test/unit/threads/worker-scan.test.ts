@@ -2,18 +2,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FileChunks } from '../../../../lambda/cli/file-source.js';
-import { type ScanOptions, scan } from '../../../../lambda/engine/index.js';
-import { scanInWorker } from '../../../../lambda/engine/pipeline/worker-scan.js';
-import type { ScanResult } from '../../../../lambda/engine/tally.js';
-import { TruncatedGzipError, UnknownFormatError, UnreadableFileError } from '../../../../lambda/errors.js';
+import { FileChunks } from '../../../lambda/cli/file-source.js';
+import { type ScanOptions, scan } from '../../../lambda/engine/index.js';
+import type { ScanResult } from '../../../lambda/engine/tally.js';
+import { TruncatedGzipError, UnknownFormatError, UnreadableFileError } from '../../../lambda/errors.js';
+import { scanInWorker } from '../../../lambda/threads/worker-scan.js';
 
 /**
  * The two-core scan (a worker thread scans, the main thread counts) against scan() on real inputs: a text log, a
  * gzip, a pcap and a pcapng of the shared corpus, in odd chunk sizes and straight from a file, and its error paths.
  */
 
-const CORPUS = fileURLToPath(new URL('../../../../../shared/corpus/', import.meta.url));
+const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
