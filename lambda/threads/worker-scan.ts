@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { byteReaderOf } from '../engine/byte-reader.js';
 import type { ScanOptions, ScanResult } from '../engine/index.js';
 import type { ScanOutcome } from '../engine/pipeline/record-events.js';
@@ -14,15 +14,18 @@ import { EventReplayer, reviveError } from '../engine/pipeline/replay-events.js'
 import { type FromWorker, MAX_CHUNKS_IN_FLIGHT, READ_BYTES, type ToWorker } from './worker-protocol.js';
 
 /** Options of a scan on two cores: scan()'s, less the text scanner hook (the scanner lives in the worker). */
-export type WorkerScanOptions = Omit<ScanOptions, 'onTextScanner'>;
+export type WorkerScanOptions = Omit<ScanOptions, 'onTextScanner'> & {
+  /** Heap limits of the worker thread (Node's Worker resourceLimits); a worker past them dies, and the scan fails. */
+  readonly workerLimits?: ResourceLimits;
+};
 
 /**
  * The worker's entry: scan-worker.js beside this module (dist/, and the CLI bundle, where scripts/bundle-cli.ts
  * writes it beside the bundle's chunks), or scan-worker.ts in a source run (tsx, vitest), loaded through tsx.
  */
-const startWorker = (): Worker => {
+const startWorker = (resourceLimits: ResourceLimits | undefined): Worker => {
   const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./scan-worker.js', self));
+  if (!self.endsWith('.ts')) return new Worker(new URL('./scan-worker.js', self), { resourceLimits });
   // tsx's ESM entry (the CommonJS one, which require.resolve names, registers its hooks from a wrong path)
   const tsx = pathToFileURL(
     createRequire(self)
@@ -32,9 +35,7 @@ const startWorker = (): Worker => {
   const entry = new URL('./scan-worker.ts', self).href;
   return new Worker(
     `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(self)}))`,
-    {
-      eval: true,
-    },
+    { eval: true, resourceLimits },
   );
 };
 
@@ -55,7 +56,7 @@ export const scanInWorker = async (
   opts: WorkerScanOptions = {},
 ): Promise<ScanResult> => {
   const replayer = new EventReplayer(opts);
-  const worker = startWorker();
+  const worker = startWorker(opts.workerLimits);
   let inFlight = 0;
   let stopped = false;
   let credit: (() => void) | undefined;

@@ -155,3 +155,23 @@ describe('scanInWorker', () => {
     expect(JSON.stringify(twoCores)).toBe(JSON.stringify(direct));
   });
 });
+
+describe('scanInWorker when the worker dies', () => {
+  it('fails with the worker’s error, never returns zeros, and ends', async () => {
+    // Prepare: a heap far too small for the worker to even load the engine
+    const bytes = readFileSync(`${CORPUS}mixed.pcap`);
+
+    // Act
+    const outcome = await scanInWorker(chunked(bytes, 65_536), {
+      workerLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 },
+    }).then(
+      (r) => ({ result: r }),
+      (e: unknown) => ({ error: e as Error & { code?: string } }),
+    );
+
+    // Assess
+    expect('result' in outcome).toBe(false);
+    if (!('error' in outcome)) return;
+    expect([outcome.error.name, outcome.error.code]).toEqual(['Error', 'ERR_WORKER_OUT_OF_MEMORY']);
+  });
+});
