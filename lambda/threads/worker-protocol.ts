@@ -21,8 +21,12 @@ export type FromWorker =
   /** The scan ended (after its last batch). */
   | { readonly type: 'done'; readonly outcome: ScanOutcome };
 
-/** Input chunks sent and not yet taken by the scan (the main thread reads ahead this far). */
-export const MAX_CHUNKS_IN_FLIGHT = 4;
+/**
+ * Input chunks sent and not yet taken by the scan (the main thread reads ahead this far: 16 MiB of a file). More than
+ * the text scanner takes between two scans of its buffer (engine/text-scanner.ts: 4 MiB and more): the main thread
+ * sends no chunk while it replays a batch, so with less read ahead the worker could run dry during each replay.
+ */
+export const MAX_CHUNKS_IN_FLIGHT = 16;
 /** Batches posted and not yet replayed: the scan waits for the main thread past this (memory stays bounded). */
 export const MAX_BATCHES_IN_FLIGHT = 4;
 /** Bytes per read of a file input (as lambda/cli/file-source.ts reads). */
