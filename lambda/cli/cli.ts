@@ -155,7 +155,7 @@ export const buildProgram = (): Command => {
     )
     .option(
       '--threads <n>',
-      'threads per input: 2 (one scans, one counts), 1, or auto (2 for local files of 8 MiB or more on 2+ cores)',
+      'threads per input: 2 (one scans, one counts), 1, or auto (2 for local files of 64 MiB or more on 2+ cores)',
       'auto',
     )
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')

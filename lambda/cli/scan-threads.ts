@@ -12,10 +12,11 @@ export const THREADS = ['auto', '1', '2'] as const;
 export type Threads = (typeof THREADS)[number];
 
 /**
- * From this size on a local file is scanned on two cores under 'auto'. Starting the worker (loading the engine a
- * second time) costs about 40 ms; the pipeline saves about a third of the scan time past a few MiB (README, Speed).
+ * From this size on a local file is scanned on two cores under 'auto'. Starting the worker (a second copy of the
+ * engine to load and compile) costs about 0.1 s of CPU, and the pipeline shortens the scan by about a quarter when a
+ * core is free: it pays from about 30 MiB on; 64 MiB keeps a margin (README, Speed, "Two cores").
  */
-export const TWO_CORE_MIN_BYTES = 8 * 1024 * 1024;
+export const TWO_CORE_MIN_BYTES = 64 * 1024 * 1024;
 
 /** Whether `input` is scanned on two cores under `threads`. */
 export const usesTwoCores = (threads: Threads, input: FileInput, cores = availableParallelism()): boolean => {
