@@ -139,7 +139,13 @@ export const scanInWorker = async (
   };
 
   try {
-    const [outcome] = await Promise.all([finished, pump()]);
+    const pumping = pump();
+    const outcome = await finished;
+    // a scan that ended well read the input to its end; one that failed need not wait for a slow input's next chunk
+    // (the pump stops at it, and closes a file it reads, on its own)
+    if (outcome.ok) await pumping;
+    // the scan's own error is the one to report: a failure to close the input after it is not
+    else pumping.catch(() => undefined);
     if (inputError !== undefined) throw replayer.failure(inputError.error);
     if (!outcome.ok) throw replayer.failure(reviveError(outcome.error));
     return replayer.result();
