@@ -4,17 +4,28 @@ import { createGunzip } from 'node:zlib';
 import { FileChunks } from '../lambda/cli/file-source.js';
 import { INFLATE_CHUNK_BYTES } from '../lambda/engine/decompress.js';
 import { scan } from '../lambda/engine/index.js';
+import { scanInWorker } from '../lambda/threads/worker-scan.js';
 import type { CountedResult } from './ground-truth.js';
 import { countStatusLines } from './naive-count.js';
 
 /**
  * One timed run in a process of its own, so that its peak RSS (getrusage's ru_maxrss) belongs to
- * that run alone: `node dist/bench/bench-child.js engine|engine-no-kpis|naive|inflate FILE`. Prints one JSON
+ * that run alone: `node dist/bench/bench-child.js engine|engine-no-kpis|engine-two-cores|engine-two-cores-no-kpis|naive|inflate
+ * FILE`. Prints one JSON
  * ChildReport on stdout. The clock covers the work only, not Node's start-up.
  */
 
-/** Which piece of work a child runs; `engine-no-kpis` is the engine with the RFC 6076 KPIs off (their cost). */
-export type ChildMode = 'engine' | 'engine-no-kpis' | 'naive' | 'inflate';
+/**
+ * Which piece of work a child runs; `engine-no-kpis` is the engine with the RFC 6076 KPIs off (their cost);
+ * `engine-two-cores` the scan on two threads (scanInWorker, lambda/threads: `sip-metrics scan --threads 2`).
+ */
+export type ChildMode =
+  | 'engine'
+  | 'engine-no-kpis'
+  | 'engine-two-cores'
+  | 'engine-two-cores-no-kpis'
+  | 'naive'
+  | 'inflate';
 
 /** What a child reports back. */
 export interface ChildReport {
@@ -24,6 +35,8 @@ export interface ChildReport {
   readonly processSeconds?: number;
   /** Peak resident set size of the child, MiB. */
   readonly maxRssMiB: number;
+  /** CPU time (user + system) of the whole child, every thread, Node's start-up included. */
+  readonly cpuSeconds?: number;
   /** engine: the counts that matter. */
   readonly counts?: CountedResult;
   /** naive: status lines counted; inflate: bytes inflated. */
@@ -37,10 +50,13 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'seconds' | 'maxRssMiB'>> => {
   switch (mode) {
     case 'engine':
-    case 'engine-no-kpis': {
+    case 'engine-no-kpis':
+    case 'engine-two-cores':
+    case 'engine-two-cores-no-kpis': {
       // read as the CLI reads a file (into the engine's own buffers), so the RSS and time are the CLI's
-      const r = await scan(new FileChunks(file), {
-        kpis: mode === 'engine',
+      const twoCores = mode.startsWith('engine-two-cores');
+      const r = await (twoCores ? scanInWorker : scan)(new FileChunks(file), {
+        kpis: !mode.endsWith('no-kpis'),
       });
       const { formats, bytes, messages, requests, responses, byClass, byCode, retransmissions, anomalies } = r;
       return {
@@ -73,7 +89,9 @@ const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'secon
       return { value: n };
     }
     default:
-      throw new Error(`unknown mode "${mode}"; expected engine, engine-no-kpis, naive or inflate`);
+      throw new Error(
+        `unknown mode "${mode}"; expected engine, engine-no-kpis, engine-two-cores(-no-kpis), naive or inflate`,
+      );
   }
 };
 
@@ -89,6 +107,7 @@ const report: ChildReport = {
   seconds: (performance.now() - started) / 1000,
   // ru_maxrss is in KiB on Linux
   maxRssMiB: process.resourceUsage().maxRSS / 1024,
+  cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
   ...outcome,
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);

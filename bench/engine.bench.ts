@@ -224,6 +224,8 @@ const mib = (bytes: number): number => bytes / MIB;
 
 /** The tool name of the engine's rows. */
 const ENGINE_TOOL = 'engine scan()';
+/** The two-core scan (lambda/threads: a worker thread scans, the main thread counts; `scan --threads 2`). */
+const TWO_CORES_TOOL = 'scanInWorker() (two cores)';
 
 /** A row of the results table: one tool's runs on one bench file, as the median time and the peak RSS of the runs. */
 const resultRow = (
@@ -300,13 +302,26 @@ const main = async (): Promise<number> => {
     return judged;
   };
 
+  /** The two-core scan's row: judged on the same truth (its counts must equal it too), its CPU time in the notes. */
+  const twoCoresRow = (file: Parameters<typeof resultRow>[0], reports: readonly ChildReport[], truth: GroundTruth) => {
+    const label = `${file.path.slice(DATA_DIR.length)}, two cores`;
+    const judged = judgeEngine(label, reports, truth);
+    failed ||= judged.failed;
+    notes.push(...judged.notes.filter((n) => !n.includes('engine saw')));
+    const cpu = reports.flatMap((r) => (r.cpuSeconds === undefined ? [] : [r.cpuSeconds]));
+    if (cpu.length > 0) notes.push(`${label}: CPU (user + sys, both threads) ${median(cpu).toFixed(2)} s median`);
+    return resultRow(file, TWO_CORES_TOOL, judged.reports, '-', judged.verdict);
+  };
+
   // text: engine, grep and the naive counter take turns, so drifts of the machine hit all of them
   {
     const { path, truth } = data.text;
     const grep: ToolRun[] = [];
     const naive: ChildReport[] = [];
     const noKpis: ChildReport[] = [];
+    const twoCores: ChildReport[] = [];
     const engine = await engineRuns(path, RUNS, async () => {
+      twoCores.push(await runChild('engine-two-cores', path));
       grep.push(await runTool('grep', ['-c', '^SIP/2.0 ', path], { ...process.env, LC_ALL: 'C' }));
       naive.push(await runChild('naive', path));
       // the same scan with the RFC 6076 KPIs off (issue 15: they may cost at most 10 % of the text scan)
@@ -337,6 +352,7 @@ const main = async (): Promise<number> => {
       ),
     );
     rows.push(resultRow(data.text, `${ENGINE_TOOL}, KPIs off`, judgedNoKpis.reports, '-', judgedNoKpis.verdict));
+    rows.push(twoCoresRow(data.text, twoCores, truth));
     const grepCount = Number(grep[0]?.stdout.trim());
     rows.push(
       resultRow(
@@ -372,8 +388,10 @@ const main = async (): Promise<number> => {
   {
     const { path, truth } = data.gzip;
     const inflate: ChildReport[] = [];
+    const twoCores: ChildReport[] = [];
     const engine = await engineRuns(path, RUNS, async () => {
       inflate.push(await runChild('inflate', path));
+      twoCores.push(await runChild('engine-two-cores', path));
     });
     const judged = judge('gzip', engine, truth);
     const tEngine = seconds(judged.reports);
@@ -387,6 +405,7 @@ const main = async (): Promise<number> => {
         judged.verdict,
       ),
     );
+    rows.push(twoCoresRow(data.gzip, twoCores, truth));
     const out = inflate[0]?.value;
     rows.push(
       resultRow(
@@ -410,7 +429,10 @@ const main = async (): Promise<number> => {
   // capture: the engine in every run; tshark once, it takes minutes
   {
     const { path, truth } = data.capture;
-    const engine = await engineRuns(path, RUNS);
+    const twoCores: ChildReport[] = [];
+    const engine = await engineRuns(path, RUNS, async () => {
+      twoCores.push(await runChild('engine-two-cores', path));
+    });
     const judged = judge('capture', engine, truth);
     notes.push(`capture: ${truthText(truth)}; TCP: ${tcpText(truth)}`);
     let tshark: ToolRun | null = null;
@@ -453,6 +475,7 @@ const main = async (): Promise<number> => {
         judged.verdict,
       ),
     );
+    rows.push(twoCoresRow(data.capture, twoCores, truth));
     rows.push(
       resultRow(data.capture, 'tshark -q -z sip,stat', tshark === null ? [] : [tshark], 'reference', tsharkVerdict),
     );

@@ -41,3 +41,19 @@ export const cliBundleOptions = (root: string): BuildOptions & { outdir: string 
   logLevel: 'warning',
   metafile: true,
 });
+
+/**
+ * The scan worker's file inside CLI_BUNDLE_DIR: scanInWorker (lambda/threads/worker-scan.ts) starts
+ * `./scan-worker.js` beside the module that calls it, which in the bundle is the bin or one of its chunks.
+ */
+export const SCAN_WORKER_ENTRY = 'scan-worker.js';
+
+/**
+ * The esbuild options of the scan worker: a build of its own, one file without chunks, so the bin's start-up
+ * graph stays as it is (the engine is in both files; a worker loads only its own).
+ */
+export const scanWorkerBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
+  ...cliBundleOptions(root),
+  entryPoints: { [SCAN_WORKER_ENTRY.replace(/\.js$/, '')]: `${root}/lambda/threads/scan-worker.ts` },
+  splitting: false,
+});

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { scan } from '../engine/index.js';
 import type { PeerMap } from '../engine/peers.js';
 import type { ScanResult } from '../engine/tally.js';
 import { isTimeZone } from '../engine/time-zone.js';
@@ -16,6 +15,7 @@ import { createProgress } from './report/progress.js';
 import type { ScannedFile } from './report/report-model.js';
 import { toJsonReport } from './report/to-json-line.js';
 import { parseS3Url, s3Input } from './s3-input.js';
+import { scanWithThreads, THREADS, type Threads } from './scan-threads.js';
 
 // The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
 // into every `scan s3://...` (the SDK reads this when a client is built, after these imports have run).
@@ -43,6 +43,8 @@ interface ScanCliOptions {
   readonly timeZone: string;
   /** --reference-time: completes dates the logs leave out (default: each file's mtime). */
   readonly referenceMs?: number;
+  /** --threads: one thread, two (a worker scans, the main thread counts), or two for large local files. */
+  readonly threads: Threads;
 }
 
 const partialOf = (e: unknown): ScanResult | undefined => {
@@ -62,7 +64,8 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
     // the bytes say what the input is: a .gz name holding plain text is scanned as text
     // a log is written before it is stored: its mtime completes the dates it leaves out (stdin: now)
     const referenceMs = opts.referenceMs ?? input.modifiedMs ?? Date.now();
-    result = await scan(input.chunks(), { onProgress, peers: opts.peers, timeZone: opts.timeZone, referenceMs });
+    const scanOpts = { onProgress, peers: opts.peers, timeZone: opts.timeZone, referenceMs };
+    result = await scanWithThreads(opts.threads, input, scanOpts);
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;
     error = e;
@@ -150,6 +153,11 @@ export const buildProgram = (): Command => {
       '--reference-time <iso8601>',
       "when the logs were complete: completes times printed without a date or year (default: each file's mtime)",
     )
+    .option(
+      '--threads <n>',
+      'threads per input: 2 (one scans, one counts), 1, or auto (2 for local files of 64 MiB or more on 2+ cores)',
+      'auto',
+    )
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')
     .option('--html <file>', 'also write one self-contained HTML report (charts, alarms, peers, KPIs) of every input')
     .action(
@@ -163,11 +171,18 @@ export const buildProgram = (): Command => {
           by?: string;
           tz: string;
           referenceTime?: string;
+          threads: string;
           html?: string;
         },
       ) => {
         if (o.by !== undefined && o.by !== 'peer') {
           process.stderr.write(`sip-metrics: --by ${o.by}: the only breakdown is "peer"\n`);
+          process.exitCode = EXIT.USAGE;
+          return;
+        }
+        const threads = THREADS.find((t) => t === o.threads);
+        if (threads === undefined) {
+          process.stderr.write(`sip-metrics: --threads ${o.threads}: expected 1, 2 or auto\n`);
           process.exitCode = EXIT.USAGE;
           return;
         }
@@ -215,6 +230,7 @@ export const buildProgram = (): Command => {
               progress: showProgress,
               peers,
               byPeer: o.by === 'peer',
+              threads,
               ...time,
             });
             // without --html nothing is kept: a folder of many files scans in the memory of one

@@ -19,7 +19,7 @@ import {
   type LocalS3,
   startLocalS3,
 } from '../../local/emulators.js';
-import { CLI_BUNDLE_ENTRY, cliBundleOptions } from '../../scripts/cli-bundling.js';
+import { CLI_BUNDLE_ENTRY, cliBundleOptions, scanWorkerBundleOptions } from '../../scripts/cli-bundling.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
@@ -72,6 +72,8 @@ beforeAll(async () => {
   const result = await build({ ...cliBundleOptions(ROOT), outdir });
   meta = result.metafile as Metafile;
   entry = join(outdir, CLI_BUNDLE_ENTRY);
+  // the scan worker of `--threads 2`, beside the bin as `npm run build` writes it
+  await build({ ...scanWorkerBundleOptions(ROOT), outdir });
 }, 60_000);
 
 afterAll(() => {
@@ -102,7 +104,7 @@ describe('the CLI bundle (the package bin)', () => {
     expect(lazyInputs.map((i) => i.includes('lambda/adapters/s3-source.ts'))).toContain(true);
   });
 
-  it('counts corpus files exactly, and as the TypeScript CLI does, from a folder without node_modules', async () => {
+  it('counts corpus files exactly, and as the TypeScript CLI does, from a folder without node_modules, on one core and on two', async () => {
     // Prepare: the bundle alone, far from any node_modules, as proof that a local scan needs no package loaded
     const alone = mkdtempSync(join(tmpdir(), 'sip-metrics-cli-bundle-'));
     cpSync(outdir, alone, { recursive: true });
@@ -110,6 +112,16 @@ describe('the CLI bundle (the package bin)', () => {
     try {
       // Act
       const bundled = await node([join(alone, CLI_BUNDLE_ENTRY), 'scan', '--json', '--by', 'peer', ...files]);
+      const twoCores = await node([
+        join(alone, CLI_BUNDLE_ENTRY),
+        'scan',
+        '--json',
+        '--by',
+        'peer',
+        '--threads',
+        '2',
+        ...files,
+      ]);
       const source = await node([
         '--import',
         'tsx',
@@ -123,6 +135,8 @@ describe('the CLI bundle (the package bin)', () => {
       // Assess
       expect([bundled.code, bundled.stderr]).toEqual([0, '']);
       expect(withoutSeconds(bundled.stdout)).toEqual(withoutSeconds(source.stdout));
+      expect([twoCores.code, twoCores.stderr]).toEqual([0, '']);
+      expect(withoutSeconds(twoCores.stdout)).toEqual(withoutSeconds(bundled.stdout));
       const pcap = JSON.parse(bundled.stdout.split('\n')[0] ?? '{}') as Record<string, unknown>;
       expect([pcap.formats, pcap.messages, pcap.requests, pcap.responses]).toEqual([['pcap'], 3440, 1606, 1834]);
       expect(pcap.byClass).toEqual(expectedFor('mixed.pcap').responses_by_class);

@@ -71,6 +71,14 @@ describe('rooms import only what their opening comment allows', () => {
     expect(packagesOf('lambda/growth')).toEqual(['node:crypto']);
   });
 
+  it('the two-core scan imports the engine and the error types only, and of Node what starts a worker', () => {
+    // Prepare / Act
+    const stray = strayImports('lambda/threads', ['lambda/engine', 'lambda/errors']);
+    // Assess
+    expect(stray).toEqual([]);
+    expect(packagesOf('lambda/threads')).toEqual(['node:module', 'node:url', 'node:worker_threads']);
+  });
+
   it('adapters import no composition, CLI, report, stack or local code', () => {
     // Prepare / Act
     const stray = strayImports('lambda/adapters', [
