@@ -11,7 +11,6 @@ import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { LogClock } from './log-clock.js';
 import { hasLinePrefixes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
-import { MessageCounter } from './message-counter.js';
 import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
@@ -180,7 +179,7 @@ const scanContainer = async (
   opts: ScanOptions,
   clock: LogClock,
 ): Promise<void> => {
-  const counter = new MessageCounter(tally, undefined, clock);
+  const counter = tally.counter(undefined, clock);
   const framer = new SipFramer(counter);
   if (container === 'pcap' || container === 'pcapng') {
     tally.formats.add(container);

@@ -1,7 +1,10 @@
 import { classifyStatusCode, zeroClassCounts } from '../contract/classes.js';
 import { type KpiData, KpiTracker } from './kpis.js';
+import type { LogClock } from './log-clock.js';
+import { MessageCounter } from './message-counter.js';
 import { setKey } from './own-key.js';
 import { NO_PEER_NAMES, OTHER_PEER, type PeerMap } from './peers.js';
+import type { RetransmissionDetector } from './retransmissions.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';
 import { RESPONSE_CLASSES } from './types.js';
 
@@ -221,6 +224,15 @@ export class Tally {
       peerKeyOf: (sender) => this.peerOf(sender ?? NO_SENDER).key,
       enabled: options.kpis ?? true,
     });
+  }
+
+  /**
+   * A counter feeding this tally. Every counter of a scan is made here (the file's in index.ts with the file's clock,
+   * the capture readers' own ones, ICMP quotes with their own detector), so a tally that records the calls instead of
+   * counting them (lambda/engine/pipeline/record-events.ts) hands out counters that record.
+   */
+  counter(detector?: RetransmissionDetector, clock?: LogClock): MessageCounter {
+    return new MessageCounter(this, detector, clock);
   }
 
   /** Counts one request. */

@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { MessageCounter } from '../message-counter.js';
+import type { MessageCounter } from '../message-counter.js';
 import { MAX_MESSAGE_BYTES } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import type { AnomalyKind, PayloadMeta, Transport } from '../types.js';
@@ -79,7 +79,7 @@ export class HepReader {
   private readonly events: MessageCounter;
 
   constructor(private readonly tally: Tally) {
-    this.events = new MessageCounter(tally);
+    this.events = tally.counter();
   }
 
   /**

@@ -1,4 +1,3 @@
-import { MessageCounter } from '../message-counter.js';
 import { RetransmissionDetector } from '../retransmissions.js';
 import type { FramerEvents } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
@@ -32,7 +31,7 @@ export const quotedPacketStart = (version: 4 | 6, buf: Buffer, start: number, en
  * that are not SIP are part of the ICMP message, not unrecognised input.
  */
 export const quotedMessageEvents = (tally: Tally): FramerEvents => {
-  const counter = new MessageCounter(tally, new NoRetransmissions());
+  const counter = tally.counter(new NoRetransmissions());
   return {
     message: (msg, meta) => counter.message(msg, meta),
     anomaly: () => undefined,

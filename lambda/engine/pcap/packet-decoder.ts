@@ -1,4 +1,3 @@
-import { MessageCounter } from '../message-counter.js';
 import type { FramerEvents, SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import type { PayloadMeta } from '../types.js';
@@ -84,7 +83,7 @@ export class PacketDecoder implements PacketSink {
     this.streams = new TcpReassembler(new StreamDemux(framer, tally, this.hep), tally);
     // Retransmissions are only ever detected over UDP (message-counter.ts), so UDP having its own
     // counter and TCP going through the framer's changes no count.
-    this.datagramEvents = new MessageCounter(tally);
+    this.datagramEvents = tally.counter();
     // SIP over SCTP is never a retransmission either (reliable transport): any counter will do
     this.sctp = new SctpReader(this.datagramEvents);
     this.quotedEvents = quotedMessageEvents(tally);

@@ -1,4 +1,4 @@
-import { MessageCounter } from '../message-counter.js';
+import type { MessageCounter } from '../message-counter.js';
 import type { SipFramer } from '../sip-framer.js';
 import type { LineStyle } from '../sip-message.js';
 import type { Tally } from '../tally.js';
@@ -44,7 +44,7 @@ export class StreamDemux implements StreamSink {
     private readonly hep: HepReader,
   ) {
     // SIP over WebSocket is never a retransmission (message-counter.ts looks at UDP only)
-    this.wsEvents = new MessageCounter(tally);
+    this.wsEvents = tally.counter();
   }
 
   stream(flow: string, buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle): void {

@@ -8,7 +8,7 @@ import { SipMetricsError } from '../../errors.js';
 import { scanInto } from '../index.js';
 import { LogClock } from '../log-clock.js';
 import { MessageCounter } from '../message-counter.js';
-import { RetransmissionDetector } from '../retransmissions.js';
+import type { RetransmissionDetector } from '../retransmissions.js';
 import { identityBytes } from '../sip-message.js';
 import { Tally } from '../tally.js';
 import type { AccountedResponse, AnomalyKind, PayloadMeta, SipMessage } from '../types.js';
@@ -55,37 +55,22 @@ const FLUSH_ARENA_BYTES = BATCH_ARENA_BYTES / 8;
 /** Input bytes after which a batch is flushed anyway, so progress reaches the caller. */
 const FLUSH_INPUT_BYTES = 4 * 1024 * 1024;
 
-/**
- * The fields of a MessageCounter the recorder reads to tell which kind of counter made a call. They are private to
- * MessageCounter, and the pcap readers make their own counters (pcap/packet-decoder.ts, stream-demux.ts, hep.ts,
- * icmp.ts), which no option reaches: so the calls are caught on the prototype (divertCounters) and each counter's
- * kind is read off it once. Checked on every new counter: a changed MessageCounter fails loudly, never miscounts.
- */
-interface CounterInternals {
-  readonly tally?: unknown;
-  readonly clock?: unknown;
-  readonly detector?: unknown;
-}
-
-/** The counters' kind, from their detector and clock (see COUNTER_KINDS). */
-const counterKind = (counter: MessageCounter, fileClock: LogClock): CounterKind => {
-  const { clock, detector } = counter as unknown as CounterInternals;
-  if (!(detector instanceof RetransmissionDetector) || !(clock instanceof LogClock)) {
-    throw new Error('MessageCounter no longer keeps `detector` and `clock`: update pipeline/record-events.ts');
-  }
-  // the only subclass is pcap/icmp.ts's NoRetransmissions, and its counter has a clock of its own
-  if (Object.getPrototypeOf(detector) !== RetransmissionDetector.prototype) {
-    if (clock === fileClock) throw new Error('a counter with a special detector and the file clock: unknown kind');
-    return 'quoted';
-  }
-  return clock === fileClock ? 'file' : 'own';
-};
-
 /** The Tally a recorded scan fills: counts what the scan side itself reads back, records the rest. */
 export class RecordingTally extends Tally {
   constructor(readonly encoder: EventEncoder) {
     // the KPI tracker is the counting side's: off here, its cost is the main thread's
     super(undefined, { kpis: false });
+  }
+
+  /**
+   * A counter that records its calls, of the kind the main thread must make to replay them: the file's (its clock),
+   * ICMP quotes' (their own detector), or a capture reader's own (neither).
+   */
+  override counter(detector?: RetransmissionDetector, clock?: LogClock): MessageCounter {
+    if (clock !== undefined && clock !== this.encoder.fileClock) throw new Error('a counter with a clock of its own');
+    if (clock !== undefined && detector !== undefined) throw new Error('a counter with a detector and the file clock');
+    const kind: CounterKind = clock !== undefined ? 'file' : detector !== undefined ? 'quoted' : 'own';
+    return new RecordingCounter(this, kind);
   }
 
   /** Recorded for the main thread, and counted here too: assertFoundSip reads the anomalies at the end. */
@@ -100,30 +85,23 @@ export class RecordingTally extends Tally {
   }
 }
 
-let diverted = false;
+/** A counter of the scanning side: its messages and accounting records go into the batch, the main thread counts. */
+class RecordingCounter extends MessageCounter {
+  constructor(
+    private readonly recording: RecordingTally,
+    readonly kind: CounterKind,
+  ) {
+    super(recording);
+  }
 
-/**
- * Makes MessageCounter.message and .accounted of counters bound to a RecordingTally record the call instead of
- * counting it; counters of any other Tally count as before. Installed once, in the thread that records (the scan
- * worker, or a test): the main thread of a pipelined scan never installs it.
- */
-const divertCounters = (): void => {
-  if (diverted) return;
-  diverted = true;
-  const proto = MessageCounter.prototype;
-  const message = proto.message;
-  const accounted = proto.accounted;
-  proto.message = function (this: MessageCounter, msg: SipMessage, meta: PayloadMeta): void {
-    const tally = (this as unknown as CounterInternals).tally;
-    if (tally instanceof RecordingTally) tally.encoder.message(this, msg, meta);
-    else message.call(this, msg, meta);
-  };
-  proto.accounted = function (this: MessageCounter, r: AccountedResponse): void {
-    const tally = (this as unknown as CounterInternals).tally;
-    if (tally instanceof RecordingTally) tally.encoder.accounted(this, r);
-    else accounted.call(this, r);
-  };
-};
+  override message(msg: SipMessage, meta: PayloadMeta): void {
+    this.recording.encoder.message(this, msg, meta);
+  }
+
+  override accounted(r: AccountedResponse): void {
+    this.recording.encoder.accounted(this, r);
+  }
+}
 
 /** Writes the recorded calls into batches (event-batch.ts describes the encoding). */
 export class EventEncoder {
@@ -140,7 +118,7 @@ export class EventEncoder {
   private readonly strings = new Map<string, number>();
   private newStrings: string[] = [];
   private resetStrings = false;
-  private readonly counters = new Map<MessageCounter, number>();
+  private readonly counters = new Map<RecordingCounter, number>();
   private formatsSent = 0;
   private unrecognizedSent = 0;
   private bytesSent = 0;
@@ -149,7 +127,8 @@ export class EventEncoder {
 
   constructor(
     private readonly emit: BatchSink,
-    private readonly fileClock: LogClock,
+    /** The clock the scan gives its file's counter (Tally.counter): it tells that counter from the others. */
+    readonly fileClock: LogClock,
   ) {}
 
   /** Gives a batch's buffer back once it was replayed (it is reused for a later batch). */
@@ -158,7 +137,7 @@ export class EventEncoder {
   }
 
   /** MessageCounter.message of `counter`. */
-  message(counter: MessageCounter, msg: SipMessage, meta: PayloadMeta): void {
+  message(counter: RecordingCounter, msg: SipMessage, meta: PayloadMeta): void {
     const id = this.counterId(counter);
     const b = identityBytes(msg);
     const callLen = b.callIdStart < 0 ? -1 : b.callIdEnd - b.callIdStart;
@@ -222,7 +201,7 @@ export class EventEncoder {
   }
 
   /** MessageCounter.accounted of `counter`. */
-  accounted(counter: MessageCounter, r: AccountedResponse): void {
+  accounted(counter: RecordingCounter, r: AccountedResponse): void {
     const id = this.counterId(counter);
     this.room(5, 2, 0);
     let flags = 0;
@@ -336,10 +315,10 @@ export class EventEncoder {
     return id;
   }
 
-  private counterId(counter: MessageCounter): number {
+  private counterId(counter: RecordingCounter): number {
     let id = this.counters.get(counter);
     if (id === undefined) {
-      const kind = counterKind(counter, this.fileClock);
+      const kind = counter.kind;
       id = this.counters.size;
       this.counters.set(counter, id);
       this.room(3, 0, 0);
@@ -396,7 +375,6 @@ export interface RecordedScan {
  * in order. Errors are returned (serialized), not thrown, after the last batch.
  */
 export const recordScan = (emit: BatchSink): RecordedScan => {
-  divertCounters();
   // the scan's clock only tells the file's counter from the others here: times are placed on the main thread
   const clock = new LogClock();
   const encoder = new EventEncoder(emit, clock);
