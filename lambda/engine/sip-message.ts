@@ -62,8 +62,11 @@ export const identityFor = (_meta: PayloadMeta): Identity =>
   // retransmission and transaction tables read without a string (identity-key.ts).
   'bytes';
 
-/** The message record of the 'bytes' identity: one object, refilled by every parse. */
-class MessageRecord implements SipMessage, MessageBytes {
+/**
+ * The message record of the 'bytes' identity: one object, refilled by every parse (and by the pipeline's replay,
+ * lambda/engine/pipeline/replay-events.ts). Whoever receives one may read it only during the call it is handed to.
+ */
+export class MessageRecord implements SipMessage, MessageBytes {
   kind: 'request' | 'response' = 'request';
   method: string | undefined = undefined;
   statusCode: number | undefined = undefined;

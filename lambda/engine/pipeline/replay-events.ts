@@ -14,11 +14,11 @@ import {
 import type { ScanOptions } from '../index.js';
 import { LogClock } from '../log-clock.js';
 import type { LogStamp } from '../log-stamp.js';
-import { MessageCounter } from '../message-counter.js';
 import { quotedMessageEvents } from '../pcap/icmp.js';
 import { remapMinutes } from '../remap-minutes.js';
+import { MessageRecord } from '../sip-message.js';
 import { type ScanResult, Tally } from '../tally.js';
-import type { AccountedResponse, AnomalyKind, MessageBytes, PayloadMeta, SipMessage, Transport } from '../types.js';
+import type { AccountedResponse, AnomalyKind, PayloadMeta, SipMessage } from '../types.js';
 import {
   ACC,
   arenaOffset,
@@ -39,26 +39,6 @@ interface CounterSink {
   accounted?(r: AccountedResponse): void;
 }
 
-/** The replayed message: one record refilled per message, its identity bytes in the batch's arena (as the parser's). */
-class ReplayedMessage implements SipMessage, MessageBytes {
-  kind: 'request' | 'response' = 'request';
-  method: string | undefined = undefined;
-  statusCode: number | undefined = undefined;
-  cseqNumber: number | undefined = undefined;
-  cseqMethod: string | undefined = undefined;
-  viaTransport: Transport | undefined = undefined;
-  readonly bytes: MessageBytes = this;
-  buf: Buffer = Buffer.alloc(0);
-  callIdStart = -1;
-  callIdEnd = -1;
-  viaStart = -1;
-  viaEnd = -1;
-  branchStart = -1;
-  branchEnd = -1;
-  dateStart = -1;
-  dateEnd = -1;
-}
-
 const TRANSPORT_MASK = 0b111;
 const STAMP_MASK = 0b111;
 
@@ -68,7 +48,8 @@ export class EventReplayer {
   readonly clock: LogClock;
   private readonly counters: CounterSink[] = [];
   private readonly strings: string[] = [];
-  private readonly record = new ReplayedMessage();
+  /** The replayed message: one record refilled per message, its identity bytes in the batch's arena (as the parser's). */
+  private readonly record = new MessageRecord();
 
   constructor(private readonly opts: ScanOptions = {}) {
     this.tally = new Tally(opts.peers, { kpis: opts.kpis });
@@ -170,7 +151,7 @@ export class EventReplayer {
   }
 
   /** Places one identity value of `len` bytes (-1: absent) at arena offset `a`; returns the next offset. */
-  private span(r: ReplayedMessage, field: 'callId' | 'via' | 'date', a: number, len: number): number {
+  private span(r: MessageRecord, field: 'callId' | 'via' | 'date', a: number, len: number): number {
     const start = len < 0 ? -1 : a;
     const end = len < 0 ? -1 : a + len;
     if (field === 'callId') {
@@ -197,8 +178,8 @@ export class EventReplayer {
     if (id !== this.counters.length || kind === undefined)
       throw new Error(`event batch: bad counter ${id} ${kindIndex}`);
     // made as the scan side made them (index.ts scanContainer, pcap/*), each with its own retransmission memory
-    if (kind === 'file') this.counters.push(new MessageCounter(this.tally, undefined, this.clock));
-    else if (kind === 'own') this.counters.push(new MessageCounter(this.tally));
+    if (kind === 'file') this.counters.push(this.tally.counter(undefined, this.clock));
+    else if (kind === 'own') this.counters.push(this.tally.counter());
     else this.counters.push(quotedMessageEvents(this.tally));
   }
 }
