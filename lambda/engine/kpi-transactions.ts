@@ -25,50 +25,6 @@ export const ANSWERED = 1;
 /** The outcome (first final response) is settled: later messages of the transaction change no count. */
 export const SETTLED = 2;
 
-/** Where the branch value of a Via starts and ends (offsets into the Via string); [0, 0) when there is none. */
-export interface BranchSpan {
-  start: number;
-  end: number;
-}
-
-const BRANCH_EQ = 'branch=';
-
-/** Whether `branch=` (in any case) starts at offset i of s. */
-const isBranchAt = (s: string, i: number): boolean => {
-  for (let k = 0; k < BRANCH_EQ.length; k++) {
-    const c = s.charCodeAt(i + k);
-    // ASCII case folding only: a latin1 letter never folds to an ASCII one
-    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== BRANCH_EQ.charCodeAt(k)) return false;
-  }
-  return true;
-};
-
-/**
- * Locates the branch parameter of a Via value (RFC 3261 §20.42) into `span`: the first `branch=` in any case, up
- * to the next ';', ',', space or tab; an empty span when there is none (RFC 2543 peers). No string is built.
- */
-export const findBranch = (via: string, span: BranchSpan): void => {
-  const last = via.length - BRANCH_EQ.length;
-  for (let i = 0; i <= last; i++) {
-    // 'b' or 'B' first: most offsets are rejected by one comparison
-    const c = via.charCodeAt(i);
-    if ((c === 0x62 || c === 0x42) && isBranchAt(via, i)) {
-      let end = i + BRANCH_EQ.length;
-      while (end < via.length) {
-        const e = via.charCodeAt(end);
-        // ';' next parameter, ',' next Via value, whitespace
-        if (e === 0x3b || e === 0x2c || e === 0x20 || e === 0x09) break;
-        end++;
-      }
-      span.start = i + BRANCH_EQ.length;
-      span.end = end;
-      return;
-    }
-  }
-  span.start = 0;
-  span.end = 0;
-};
-
 /**
  * Assembles the identity of the transaction a message belongs to into `key` and returns its hash: Call-ID, CSeq
  * number, method and the top Via's branch (RFC 3261 §17.2.3), read from the message's bytes.

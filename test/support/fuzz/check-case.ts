@@ -2,12 +2,19 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { scanThroughEvents } from '../../../lambda/engine/pipeline/scan-through-events.js';
 import type { DeliveryPlan, FuzzInput } from './generators.js';
 import { deliveryPlan, planFor } from './generators.js';
 import { comparable, cutAt, gzipAs, type Outcome, outcomeOf } from './invariance.js';
 
 /** The properties every input must keep. */
-export type Property = 'typed-errors-only' | 'time-bound' | 'chunk-invariance' | 'gzip-invariance';
+export type Property =
+  | 'typed-errors-only'
+  | 'time-bound'
+  | 'chunk-invariance'
+  | 'gzip-invariance'
+  /** The two-thread pipeline's encode -> replay (lambda/engine/pipeline) gives what scan() gives. */
+  | 'pipeline-equivalence';
 
 /** A broken property, with what is needed to replay it. */
 export interface Failure {
@@ -54,6 +61,16 @@ export const checkCase = async (
       property: 'chunk-invariance',
       plan: { cuts: plan.cuts, uint8: plan.uint8 },
       detail: { oneChunk: describeOutcome(whole), randomChunks: describeOutcome(cut) },
+    };
+  }
+
+  // the same chunks with the scanning side's calls recorded and replayed, as the two-thread scan does
+  const replayed = await outcomeOf(cutAt(bytes, plan.cuts, plan.uint8), scanThroughEvents);
+  if (!isDeepStrictEqual(comparable(replayed), comparable(cut))) {
+    return {
+      property: 'pipeline-equivalence',
+      plan: { cuts: plan.cuts, uint8: plan.uint8 },
+      detail: { scan: describeOutcome(cut), replayed: describeOutcome(replayed) },
     };
   }
 

@@ -43,10 +43,13 @@ export async function* cutAt(buf: Uint8Array, cuts: readonly number[], uint8 = f
   yield wrap(prev, buf.length);
 }
 
-/** Scans the chunks and reduces the result (or the error) to an Outcome. */
-export const outcomeOf = async (chunks: AsyncIterable<Uint8Array>): Promise<Outcome> => {
+/** Scans the chunks (with scan(), or `scanWith`) and reduces the result (or the error) to an Outcome. */
+export const outcomeOf = async (
+  chunks: AsyncIterable<Uint8Array>,
+  scanWith: (chunks: AsyncIterable<Uint8Array>) => Promise<ScanResult> = scan,
+): Promise<Outcome> => {
   try {
-    return { ok: true, view: invariantView(await scan(chunks)) };
+    return { ok: true, view: invariantView(await scanWith(chunks)) };
   } catch (e) {
     if (e instanceof SipMetricsError) return { ok: false, code: e.code, typed: true, message: e.message };
     return { ok: false, code: e instanceof Error ? e.name : typeof e, typed: false, message: String(e) };

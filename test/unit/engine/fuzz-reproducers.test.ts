@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TIME_BOUND } from '../../support/fuzz/check-case.js';
+import { scanThroughEvents } from '../../../lambda/engine/pipeline/scan-through-events.js';
+import { DEFAULT_TIME_BOUND, type Property } from '../../support/fuzz/check-case.js';
 import { comparable, cutAt, type GzipPlan, gzipAs, outcomeOf } from '../../support/fuzz/invariance.js';
 
 // Every minimized input on which an earlier engine broke a property (../shared/fuzz-reproducers,
@@ -14,7 +15,7 @@ const FOLDERS = [
 ];
 
 interface Reproducer {
-  readonly property: 'chunk-invariance' | 'gzip-invariance' | 'typed-errors-only' | 'time-bound';
+  readonly property: Property;
   readonly input: string;
   readonly plan: { readonly cuts: readonly number[]; readonly uint8?: boolean; readonly gzip?: GzipPlan };
 }
@@ -50,7 +51,10 @@ describe('fuzz reproducers', () => {
       const other =
         spec.property === 'gzip-invariance'
           ? await outcomeOf(cutAt(gzipAs(input, spec.plan.gzip ?? { level: 6 }), spec.plan.cuts))
-          : await outcomeOf(cutAt(input, spec.plan.cuts, spec.plan.uint8 === true));
+          : await outcomeOf(
+              cutAt(input, spec.plan.cuts, spec.plan.uint8 === true),
+              spec.property === 'pipeline-equivalence' ? scanThroughEvents : undefined,
+            );
 
       // Assess
       expect(whole.ok || whole.typed, `${whole.ok ? '' : whole.message}`).toBe(true);
