@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { HEADER, headerAt, headerColon, headerId } from '../../../lambda/engine/sip-headers.js';
-import { CORPUS_DIR } from '../../support/corpus.js';
+import { corpusTextLines, mutations, seededRandom } from '../../support/line-mutations.js';
 
 /**
  * headerAt replaces headerId in parseMessage (a switch on the first byte and the name's length, and the colon
@@ -11,58 +9,8 @@ import { CORPUS_DIR } from '../../support/corpus.js';
  * and on seeded mutations of the header lines that name a header parseMessage reads.
  */
 
-/** A deterministic generator (mulberry32), so a failure replays. */
-const random = (seed: number): (() => number) => {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 /** Bytes a mutation puts in: those the name's end hinges on, bytes that fold onto a name's letters, latin1. */
 const MUTATION_BYTES = ' \t\r:-\x0d\x03\x09\x0c\x16\x04IiLlVvCcDdAaEeSsQqTt\xa0\xc9ÿ';
-
-const mutations = (line: string, count: number, next: () => number): string[] => {
-  const out: string[] = [];
-  for (let n = 0; n < count; n++) {
-    let s = line;
-    const edits = 1 + Math.floor(next() * 3);
-    for (let e = 0; e < edits; e++) {
-      const at = Math.floor(next() * Math.min(s.length + 1, 18));
-      const b = MUTATION_BYTES[Math.floor(next() * MUTATION_BYTES.length)] ?? ' ';
-      const op = Math.floor(next() * 4);
-      if (op === 0) s = s.slice(0, at) + b + s.slice(at + 1);
-      else if (op === 1) s = s.slice(0, at) + b + s.slice(at);
-      else if (op === 2) s = s.slice(0, at) + s.slice(at + 1);
-      else s = s.slice(0, at) + s.slice(at, at + 1) + s.slice(at);
-    }
-    out.push(s);
-  }
-  return out;
-};
-
-/** Every line of the corpus's text logs (latin1). */
-const corpusLines = (): string[] => {
-  const files = [
-    'mixed.ngrep.txt',
-    'mixed.pjsip-style.log',
-    'mixed.kamailio-sipdump.data',
-    'mixed.kamailio-proxy.log',
-    'sipp-uac-invite.messages.log',
-    'sipp-uac-cancel-tcp.messages.log',
-  ];
-  const lines: string[] = [];
-  for (const f of files) lines.push(...readFileSync(`${CORPUS_DIR}${f}`).toString('latin1').split('\n'));
-  lines.push(
-    ...gunzipSync(readFileSync(`${CORPUS_DIR}mixed.tcpdump-A.txt.gz`))
-      .toString('latin1')
-      .split('\n'),
-  );
-  return lines;
-};
 
 /** headerAt's verdict and colon against headerId's and indexOf's, on `line` followed by `after` in one buffer. */
 const disagreement = (line: string, after: string): string | undefined => {
@@ -79,7 +27,7 @@ const disagreement = (line: string, after: string): string | undefined => {
 describe('headerAt', () => {
   it('gives headerId verdict and the first colon on every corpus line', () => {
     // Prepare
-    const lines = corpusLines();
+    const lines = corpusTextLines();
     // Act
     const bad = lines.filter((l) => disagreement(l, '\n') !== undefined);
     const recognised = lines.filter((l) => headerId(Buffer.from(l, 'latin1'), 0, l.length) !== HEADER.other);
@@ -91,7 +39,7 @@ describe('headerAt', () => {
 
   it('gives headerId verdict on seeded mutations of the header lines it recognises', () => {
     // Prepare: each recognised name, long and compact, in the shapes the corpus has, and mutations of them
-    const next = random(17);
+    const next = seededRandom(17);
     const seeds = [
       'Call-ID: a84b4c76e66710@pc33.atlanta.com',
       'i: a84b4c76e66710',
@@ -106,7 +54,7 @@ describe('headerAt', () => {
       'Content-Type: application/sdp',
       'Content-Length\t : 5\r',
     ];
-    const cases = seeds.flatMap((s) => [s, ...mutations(s, 2_000, next)]);
+    const cases = seeds.flatMap((s) => [s, ...mutations(s, 2_000, next, MUTATION_BYTES, 18)]);
     // Act: the line alone, then with a colon right after it (a name that runs to the content end)
     const bad = cases.flatMap((l) =>
       [disagreement(l, '\n'), disagreement(l, ':x\n')].filter((d) => d !== undefined).map((d) => `${l}: ${d}`),

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ForwardSearch } from '../../../../lambda/engine/formats/forward-search.js';
+import { seededRandom } from '../../../support/line-mutations.js';
 
 /**
  * ForwardSearch stands in for buf.indexOf(needle, from) bounded to [from, to), remembering what it read. It must
  * answer exactly what the bounded indexOf answers, for searches that move forward (as a reader's lines do), jump
  * back, and change buffers: checked here against that reference on seeded random buffers and search sequences.
  */
-
-/** A deterministic generator (mulberry32), so a failure replays. */
-const random = (seed: number): (() => number) => {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 /** What a search of [from, to) must give: the first whole match in it, by indexOf. */
 const reference = (buf: Buffer, needle: Buffer, from: number, to: number): number => {
@@ -27,7 +17,7 @@ const reference = (buf: Buffer, needle: Buffer, from: number, to: number): numbe
 describe('ForwardSearch', () => {
   it('finds what a bounded indexOf finds, for forward, backward and fresh-buffer searches', () => {
     // Prepare: buffers of a few letters, so matches of "]]>" and "ab" are frequent and sometimes missing
-    const next = random(3261);
+    const next = seededRandom(3261);
     const mismatches: string[] = [];
     let checked = 0;
     for (const text of [']]>', 'ab', 'a']) {

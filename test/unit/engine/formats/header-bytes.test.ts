@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TEXT_FORMAT_READERS } from '../../../../lambda/engine/formats/index.js';
 import { InternTable } from '../../../../lambda/engine/formats/intern-table.js';
@@ -11,7 +9,7 @@ import { sippReader } from '../../../../lambda/engine/formats/sipp.js';
 import { type MatchContext, NEED_MORE, type TextFormatReader } from '../../../../lambda/engine/formats/text-format.js';
 import { findLogStamp, findLogStampAt, localStamp } from '../../../../lambda/engine/log-stamp.js';
 import { transportNamed } from '../../../../lambda/engine/transport.js';
-import { CORPUS_DIR } from '../../../support/corpus.js';
+import { corpusTextLines, mutations, seededRandom } from '../../../support/line-mutations.js';
 
 /**
  * The readers take their header lines from bytes (no string, no regular expression on the common
@@ -23,54 +21,12 @@ import { CORPUS_DIR } from '../../../support/corpus.js';
 
 const FINAL: MatchContext = { final: true, isHeaderLine: () => false };
 
-/** A deterministic generator (mulberry32), so a failure replays. */
-const random = (seed: number): (() => number) => {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 /** Bytes a mutation puts in: the ones the shapes hinge on, white space as `\s` reads it, and latin1 beyond ASCII. */
 const MUTATION_BYTES = ' \t\r\xa0\x0b-:[]#.0123456789/+ZTSUWßÿ<>()';
 
-const mutations = (line: string, count: number, seed: number): string[] => {
-  const next = random(seed);
-  const out: string[] = [];
-  for (let n = 0; n < count; n++) {
-    let s = line;
-    const edits = 1 + Math.floor(next() * 3);
-    for (let e = 0; e < edits; e++) {
-      const at = Math.floor(next() * (s.length + 1));
-      const b = MUTATION_BYTES[Math.floor(next() * MUTATION_BYTES.length)] ?? ' ';
-      const op = Math.floor(next() * 4);
-      if (op === 0) s = s.slice(0, at) + b + s.slice(at + 1);
-      else if (op === 1) s = s.slice(0, at) + b + s.slice(at);
-      else if (op === 2) s = s.slice(0, at) + s.slice(at + 1);
-      else s = s.slice(0, at) + s.slice(at, at + 1) + s.slice(at);
-    }
-    out.push(s);
-  }
-  return out;
-};
-
-/** Every line of the corpus's text logs (latin1). */
-const corpusLines = (): string[] => {
-  const files = ['mixed.ngrep.txt', 'mixed.pjsip-style.log', 'mixed.kamailio-sipdump.data', 'mixed.kamailio-proxy.log'];
-  const lines: string[] = [];
-  for (const f of [...files, 'sipp-uac-invite.messages.log', 'sipp-uac-cancel-tcp.messages.log']) {
-    lines.push(...readFileSync(`${CORPUS_DIR}${f}`).toString('latin1').split('\n'));
-  }
-  lines.push(
-    ...gunzipSync(readFileSync(`${CORPUS_DIR}mixed.tcpdump-A.txt.gz`))
-      .toString('latin1')
-      .split('\n'),
-  );
-  return lines;
-};
+/** `count` seeded mutations of `line` with MUTATION_BYTES, from `seed`. */
+const mutated = (line: string, count: number, seed: number): string[] =>
+  mutations(line, count, seededRandom(seed), MUTATION_BYTES);
 
 /** What a reader's match makes of one line (with a blank line after it), reduced to comparable data. */
 const matched = (reader: TextFormatReader, line: string, after = '\n'): unknown => {
@@ -157,7 +113,7 @@ const ngrepMatched = (line: string): unknown => {
 };
 
 describe('header lines read from bytes', () => {
-  const lines = corpusLines();
+  const lines = corpusTextLines();
 
   it('read pjsip headers as their expression does, prefix time included', () => {
     // Prepare
@@ -169,7 +125,7 @@ describe('header lines read from bytes', () => {
       '[Nov 24 13:39:27] <--- <--- Received SIP response (9 bytes) from SCTP:a:1 --->',
     ];
     const sources = [...headers.slice(0, 40), ...headers.slice(-4)];
-    const cases = [...headers, ...sources.flatMap((h, i) => mutations(h, 150, 1000 + i))];
+    const cases = [...headers, ...sources.flatMap((h, i) => mutated(h, 150, 1000 + i))];
 
     // Act
     const differing = cases.filter(
@@ -200,8 +156,8 @@ describe('header lines read from bytes', () => {
     for (const [i, s] of separators.entries()) {
       const d = directions[i % directions.length] ?? '';
       cases.push([s, d]);
-      for (const m of mutations(s, 60, 2000 + i)) cases.push([m, d]);
-      for (const m of mutations(d, 60, 3000 + i)) cases.push([s, m], [m, '']);
+      for (const m of mutated(s, 60, 2000 + i)) cases.push([m, d]);
+      for (const m of mutated(d, 60, 3000 + i)) cases.push([s, m], [m, '']);
     }
 
     // Act
@@ -229,7 +185,7 @@ describe('header lines read from bytes', () => {
       'I +0.000123 10.0.0.1 -> 10.0.0.2 #3\r',
     ];
     const sources = [...headers.slice(0, 60), ...headers.slice(-4)];
-    const cases = [...headers, ...sources.flatMap((h, i) => mutations(h, 100, 4000 + i))];
+    const cases = [...headers, ...sources.flatMap((h, i) => mutated(h, 100, 4000 + i))];
 
     // Act
     const differing = cases.filter((l) => JSON.stringify(ngrepMatched(l)) !== JSON.stringify(ngrepByExpression(l)));
@@ -250,7 +206,7 @@ describe('header lines read from bytes', () => {
       '[Nov 24 13:39:27] ',
       'at [2026-11-24 13:39:27.271] ',
     ];
-    const cases = [...prefixes, ...prefixes.flatMap((p, i) => mutations(p, 300, 5000 + i))];
+    const cases = [...prefixes, ...prefixes.flatMap((p, i) => mutated(p, 300, 5000 + i))];
 
     // Act
     const differing = cases.filter((p) => {
@@ -283,7 +239,7 @@ describe('header lines read from bytes', () => {
 describe('lineStarts', () => {
   it('lists the first two bytes of every line a reader takes as its header, in the corpus and in mutations of it', () => {
     // Prepare: the corpus's header lines (the ones some reader takes) and their mutations, plus every other line
-    const lines = corpusLines();
+    const lines = corpusTextLines();
     const takes = (r: TextFormatReader, l: string): boolean => {
       const buf = Buffer.from(`${l}\n\n`, 'latin1');
       const m = r.match(buf, 0, l.length, buf.length, FINAL);
@@ -291,7 +247,7 @@ describe('lineStarts', () => {
     };
     const readers = TEXT_FORMAT_READERS.filter((r) => r.marker === undefined);
     const headers = lines.filter((l) => readers.some((r) => takes(r, l)));
-    const cases = [...lines, ...headers.slice(0, 400).flatMap((h, i) => mutations(h, 10, 6000 + i))];
+    const cases = [...lines, ...headers.slice(0, 400).flatMap((h, i) => mutated(h, 10, 6000 + i))];
 
     // Act: a line some reader takes, whose start its lineStarts does not list
     const missed: string[] = [];
