@@ -4,7 +4,7 @@
  * are recognised; everything else is 0 and costs one byte comparison.
  */
 
-/** Header ids returned by `headerId`. */
+/** Header ids returned by `headerAt`. */
 export const HEADER = { other: 0, callId: 1, cseq: 2, contentLength: 3, via: 4, date: 5 } as const;
 export type HeaderId = (typeof HEADER)[keyof typeof HEADER];
 
@@ -12,9 +12,8 @@ const SP = 0x20;
 const HT = 0x09;
 const COLON = 0x3a;
 
-const lower = (b: number | undefined): number => (b === undefined ? 0 : b | 0x20);
-
-const NAMES: readonly (readonly [string, HeaderId])[] = [
+/** The names headerAt recognises, lower case, long and compact (the tests' reference walks this table). */
+export const HEADER_NAMES: readonly (readonly [string, HeaderId])[] = [
   ['call-id', HEADER.callId],
   ['i', HEADER.callId],
   ['cseq', HEADER.cseq],
@@ -24,47 +23,14 @@ const NAMES: readonly (readonly [string, HeaderId])[] = [
   ['v', HEADER.via],
   ['date', HEADER.date],
 ];
-const NAME_BYTES = NAMES.map(([n, id]) => [Buffer.from(n, 'latin1'), id] as const);
 
 /** First letters (lower-cased) of the names above; a cheap filter for the common case. */
 const FIRST = new Uint8Array(256);
-for (const [n] of NAMES) {
+for (const [n] of HEADER_NAMES) {
   const c = n.charCodeAt(0);
   FIRST[c] = 1;
   FIRST[c & ~0x20] = 1;
 }
-
-/**
- * Identifies the header field on the line [ls, ce): name, optional whitespace, colon
- * (RFC 3261 §7.3.1 allows whitespace before the colon).
- */
-export const headerId = (buf: Buffer, ls: number, ce: number): HeaderId => {
-  if (FIRST[buf[ls] ?? 0] !== 1) return HEADER.other;
-  // the name ends at the colon or at whitespace before it
-  let ne = ls;
-  while (ne < ce) {
-    const c = buf[ne];
-    if (c === COLON || c === SP || c === HT) break;
-    ne++;
-  }
-  if (ne >= ce) return HEADER.other;
-  let k = ne;
-  while (k < ce && (buf[k] === SP || buf[k] === HT)) k++;
-  if (buf[k] !== COLON) return HEADER.other;
-  const len = ne - ls;
-  for (const [name, id] of NAME_BYTES) {
-    if (name.length !== len) continue;
-    let ok = true;
-    for (let i = 0; i < len; i++) {
-      if (lower(buf[ls + i]) !== name[i]) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) return id;
-  }
-  return HEADER.other;
-};
 
 /**
  * Where the colon of the last line `headerAt` recognised lies (set only when it returns an id other than
@@ -79,16 +45,17 @@ const ATE = Buffer.from('ate', 'latin1');
 const ALL_ID = Buffer.from('all-id', 'latin1');
 const ONTENT_LENGTH = Buffer.from('ontent-length', 'latin1');
 
-/** Whether buf[at, at + rest.length) is `rest` folded as headerId folds it (byte | 0x20). */
+/** Whether buf[at, at + rest.length) is `rest` with each byte folded as `byte | 0x20`. */
 const foldedIs = (buf: Buffer, at: number, rest: Buffer): boolean => {
   for (let i = 0; i < rest.length; i++) if (((buf[at + i] ?? 0) | 0x20) !== rest[i]) return false;
   return true;
 };
 
 /**
- * headerId, decided by a switch on the first byte and the name's length instead of a walk over a table of
- * names (parseMessage asks about every header line), and leaving the colon in `headerColon`. Same verdict as
- * headerId on every line, byte folding included (test/unit/engine/header-at.test.ts compares the two).
+ * Identifies the header field on the line [ls, ce): name, optional whitespace, colon (RFC 3261 §7.3.1 allows
+ * whitespace before the colon), decided by a switch on the first byte and the name's length instead of a walk over
+ * HEADER_NAMES (parseMessage asks about every header line), and leaving the colon in `headerColon`. Same verdict as
+ * that walk on every line, byte folding included (test/unit/engine/header-at.test.ts keeps the walk as its reference).
  */
 export const headerAt = (buf: Buffer, ls: number, ce: number): HeaderId => {
   // FIRST holds letters only, so `first` is the lower-case letter: c(all-id, seq, ontent-length), i, l, v(ia), d(ate)

@@ -20,6 +20,7 @@ import {
   startLocalS3,
 } from '../../local/emulators.js';
 import { CLI_BUNDLE_ENTRY, cliBundleOptions, scanWorkerBundleOptions } from '../../scripts/cli-bundling.js';
+import { withoutSeconds } from '../support/cli-output.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
@@ -36,16 +37,6 @@ const node = (args: readonly string[], env: NodeJS.ProcessEnv = process.env): Pr
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
-
-/** JSON Lines with each file's `seconds` (the one field that differs from run to run) taken out. */
-const withoutSeconds = (jsonLines: string): unknown[] =>
-  jsonLines
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const { seconds: _seconds, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
 
 /** The outputs a module loads with static imports from `output` on (itself included): what start-up loads. */
 const staticClosure = (meta: Metafile, output: string): Set<string> => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInputs } from '../../lambda/cli/file-source.js';
 import { TWO_CORE_MIN_BYTES, usesTwoCores } from '../../lambda/cli/scan-threads.js';
+import { withoutSeconds } from '../support/cli-output.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 
 // `sip-metrics scan --threads`: the real CLI in a child process (through tsx), on one thread and on two. The child
@@ -18,16 +19,6 @@ const runCli = (args: string[]): { code: number; stdout: string; stderr: string 
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
-
-/** JSON Lines without `seconds`, the one field that differs from run to run. */
-const withoutSeconds = (jsonLines: string): unknown[] =>
-  jsonLines
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const { seconds: _seconds, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
 
 let dir: string;
 let large: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEADER, headerAt, headerColon, headerId } from '../../../lambda/engine/sip-headers.js';
+import { HEADER, HEADER_NAMES, type HeaderId, headerAt, headerColon } from '../../../lambda/engine/sip-headers.js';
 import { corpusTextLines, mutations, seededRandom } from '../../support/line-mutations.js';
 
 /**
@@ -8,6 +8,30 @@ import { corpusTextLines, mutations, seededRandom } from '../../support/line-mut
  * parseMessage found with buf.indexOf(':', lineStart): checked on every line of the shared corpus's text logs
  * and on seeded mutations of the header lines that name a header parseMessage reads.
  */
+
+/**
+ * The reference: the walk over HEADER_NAMES that parseMessage used before headerAt (kept here as the oracle). The
+ * name starts with a letter, runs to a colon or white space, may have white space before its colon, and matches a
+ * name with each byte folded as `byte | 0x20`.
+ */
+const headerId = (buf: Buffer, ls: number, ce: number): HeaderId => {
+  const first = buf[ls] ?? 0;
+  const letter = (first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a);
+  if (!letter || !HEADER_NAMES.some(([n]) => n.charCodeAt(0) === (first | 0x20))) return HEADER.other;
+  let ne = ls;
+  while (ne < ce && buf[ne] !== 0x3a && buf[ne] !== 0x20 && buf[ne] !== 0x09) ne++;
+  if (ne >= ce) return HEADER.other;
+  let k = ne;
+  while (k < ce && (buf[k] === 0x20 || buf[k] === 0x09)) k++;
+  if (buf[k] !== 0x3a) return HEADER.other;
+  for (const [name, id] of HEADER_NAMES) {
+    if (name.length !== ne - ls) continue;
+    let same = true;
+    for (let i = 0; i < name.length && same; i++) same = ((buf[ls + i] ?? 0) | 0x20) === name.charCodeAt(i);
+    if (same) return id;
+  }
+  return HEADER.other;
+};
 
 /** Bytes a mutation puts in: those the name's end hinges on, bytes that fold onto a name's letters, latin1. */
 const MUTATION_BYTES = ' \t\r:-\x0d\x03\x09\x0c\x16\x04IiLlVvCcDdAaEeSsQqTt\xa0\xc9ÿ';
