@@ -112,20 +112,27 @@ export const scan = async (chunks: AsyncIterable<Uint8Array>, opts: ScanOptions 
   try {
     await scanInto(tally, chunks, opts, clock);
   } catch (e) {
-    if (e instanceof Error && 'context' in e) {
-      // keep what was counted before the failure: callers report it with the error
-      Object.assign((e as { context: Record<string, unknown> }).context, { partial: timedResult(tally, clock) });
-    }
-    throw e;
+    throw withPartial(e, tally, clock);
   }
   return timedResult(tally, clock);
 };
 
 /** The tally's result, its minutes moved where the clock's end-of-file verdict puts them. */
-const timedResult = (tally: Tally, clock: LogClock): ScanResult => {
+export const timedResult = (tally: Tally, clock: LogClock): ScanResult => {
   const remap = clock.finish();
   const r = tally.toResult();
   return remap === undefined ? r : remapMinutes(r, remap);
+};
+
+/**
+ * `e`, given what was counted before it as `context.partial` when it carries a context (the coded errors): callers
+ * report the partial counts with the error. Call once, at the end of the scan.
+ */
+export const withPartial = (e: unknown, tally: Tally, clock: LogClock): unknown => {
+  if (e instanceof Error && 'context' in e) {
+    Object.assign((e as { context: Record<string, unknown> }).context, { partial: timedResult(tally, clock) });
+  }
+  return e;
 };
 
 /** The scan itself, filling a caller-owned Tally (so partial counts survive an error). */

@@ -10,7 +10,7 @@ import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { byteReaderOf } from '../engine/byte-reader.js';
 import type { ScanOptions, ScanResult } from '../engine/index.js';
 import type { ScanOutcome } from '../engine/pipeline/record-events.js';
-import { EventReplayer, reviveError } from '../engine/pipeline/replay-events.js';
+import { EventReplayer } from '../engine/pipeline/replay-events.js';
 import { type FromWorker, MAX_CHUNKS_IN_FLIGHT, READ_BYTES, type ToWorker } from './worker-protocol.js';
 
 /** Options of a scan on two cores: scan()'s, less the text scanner hook (the scanner lives in the worker). */
@@ -146,9 +146,7 @@ export const scanInWorker = async (
     if (outcome.ok) await pumping;
     // the scan's own error is the one to report: a failure to close the input after it is not
     else pumping.catch(() => undefined);
-    if (inputError !== undefined) throw replayer.failure(inputError.error);
-    if (!outcome.ok) throw replayer.failure(reviveError(outcome.error));
-    return replayer.result();
+    return replayer.finish(outcome, inputError);
   } finally {
     await worker.terminate();
   }

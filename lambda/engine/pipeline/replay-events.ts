@@ -11,11 +11,10 @@ import {
   UnknownFormatError,
   UnreadableFileError,
 } from '../../errors.js';
-import type { ScanOptions } from '../index.js';
+import { type ScanOptions, timedResult, withPartial } from '../index.js';
 import { LogClock } from '../log-clock.js';
 import type { LogStamp } from '../log-stamp.js';
 import { quotedMessageEvents } from '../pcap/icmp.js';
-import { remapMinutes } from '../remap-minutes.js';
 import { MessageRecord } from '../sip-message.js';
 import { type ScanResult, Tally } from '../tally.js';
 import type { AccountedResponse, AnomalyKind, PayloadMeta, SipMessage } from '../types.js';
@@ -31,7 +30,7 @@ import {
   STAMP_KINDS,
   TRANSPORTS,
 } from './event-batch.js';
-import type { SerializedError } from './record-events.js';
+import type { ScanOutcome, SerializedError } from './record-events.js';
 
 /** Where one counter of the scan side is replayed. */
 interface CounterSink {
@@ -42,7 +41,7 @@ interface CounterSink {
 const TRANSPORT_MASK = 0b111;
 const STAMP_MASK = 0b111;
 
-/** Replays event batches into one scan's Tally; `result()` is what scan() would have returned. */
+/** Replays event batches into one scan's Tally; `finish()` gives what scan() would have returned or thrown. */
 export class EventReplayer {
   readonly tally: Tally;
   readonly clock: LogClock;
@@ -131,19 +130,15 @@ export class EventReplayer {
     }
   }
 
-  /** What scan() returns: the tally, its minutes moved where the clock's end-of-file verdict puts them. */
-  result(): ScanResult {
-    const remap = this.clock.finish();
-    const r = this.tally.toResult();
-    return remap === undefined ? r : remapMinutes(r, remap);
-  }
-
-  /** The error the scan ended with, carrying `context.partial` as scan() gives it (call once, after the last batch). */
-  failure(e: unknown): unknown {
-    if (e instanceof Error && 'context' in e) {
-      Object.assign((e as { context: Record<string, unknown> }).context, { partial: this.result() });
-    }
-    return e;
+  /**
+   * What scan() gives once the last batch is replayed: the result (its minutes moved where the clock's end-of-file
+   * verdict puts them), or the error it would have thrown, with `context.partial`. An input that failed to read is
+   * reported with its own error (the scanning side only saw that it stopped). Call once.
+   */
+  finish(outcome: ScanOutcome, inputFailure?: { readonly error: unknown }): ScanResult {
+    if (inputFailure !== undefined) throw withPartial(inputFailure.error, this.tally, this.clock);
+    if (!outcome.ok) throw withPartial(reviveError(outcome.error), this.tally, this.clock);
+    return timedResult(this.tally, this.clock);
   }
 
   private string(id: number): string | undefined {

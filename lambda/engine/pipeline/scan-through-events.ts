@@ -4,7 +4,7 @@
  */
 import type { ScanOptions, ScanResult } from '../index.js';
 import { recordScan } from './record-events.js';
-import { EventReplayer, reviveError } from './replay-events.js';
+import { EventReplayer } from './replay-events.js';
 
 /** Remembers the first error the input itself threw: that one, not its serialized copy, is what scan() throws. */
 export class InputWatch {
@@ -35,6 +35,5 @@ export const scanThroughEvents = async (
   });
   const input = new InputWatch();
   const outcome = await recorded.run(input.watch(chunks));
-  if (!outcome.ok) throw replayer.failure(input.failed ? input.error : reviveError(outcome.error));
-  return replayer.result();
+  return replayer.finish(outcome, input.failed ? { error: input.error } : undefined);
 };
