@@ -3,7 +3,6 @@ import { TEXT_FORMAT_READERS } from '../engine/formats/index.js';
 import { type ScanOptions, scan, type TextScanContext } from '../engine/index.js';
 import { LogClock, type LogClockOptions } from '../engine/log-clock.js';
 import { PREFIX_SNIFF_BYTES } from '../engine/log-prefix.js';
-import { MessageCounter } from '../engine/message-counter.js';
 import type { PeerMap } from '../engine/peers.js';
 import { remapMinutes } from '../engine/remap-minutes.js';
 import { SipFramer } from '../engine/sip-framer.js';
@@ -123,7 +122,7 @@ class TextPart {
   constructor(peers: PeerMap | undefined, clock: LogClockOptions) {
     this.tally = new Tally(peers);
     this.clock = new LogClock(clock);
-    const counter = new MessageCounter(this.tally, undefined, this.clock);
+    const counter = this.tally.counter(undefined, this.clock);
     this.scanner = new TextScanner(TEXT_FORMAT_READERS, new SipFramer(counter), counter, this.tally);
   }
 
