@@ -7,6 +7,8 @@
  * the bench trace's 3,953 peers made the KPIs a third dearer.
  */
 
+import { sparseRecord } from './sparse-record.js';
+
 /** Relative width of one bucket: a percentile is the bucket's geometric midpoint, within ±0.5 %. */
 export const BUCKET_RATIO = 1.01;
 const LOG_RATIO = Math.log(BUCKET_RATIO);
@@ -151,7 +153,7 @@ export class DelayHistogram {
 
   /** Plain data for merging and transfer between threads. */
   toData(): DelayHistogramData {
-    const buckets: Record<number, number> = {};
+    const buckets = sparseRecord<number>();
     // by number: the same own key as its decimal string, without making that string first
     for (let i = 0; i < this.used; i++) buckets[this.keys[i] ?? 0] = this.counts[i] ?? 0;
     return {

@@ -1,4 +1,5 @@
 import { LogClock } from './log-clock.js';
+import { payloadMeta } from './payload-meta.js';
 import { RetransmissionDetector } from './retransmissions.js';
 import type { FramerEvents } from './sip-framer.js';
 import { identityBytes } from './sip-message.js';
@@ -57,8 +58,7 @@ export class MessageCounter implements FramerEvents {
     if (meta.stamp !== undefined) timeMs = this.clock.resolve(meta.stamp);
     else if (bytes.dateStart >= 0) timeMs = this.dateHeaderMs(bytes.buf, bytes.dateStart, bytes.dateEnd);
     if (timeMs === undefined) return meta;
-    // a literal of the one shape every meta has, not a spread (one per message: spreads cost more)
-    return { timeMs, stamp: meta.stamp, src: meta.src, dst: meta.dst, transport: meta.transport };
+    return payloadMeta(meta.transport, meta.src, meta.dst, timeMs, meta.stamp);
   }
 
   /**

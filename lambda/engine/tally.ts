@@ -5,6 +5,7 @@ import { MessageCounter } from './message-counter.js';
 import { setKey } from './own-key.js';
 import { NO_PEER_NAMES, OTHER_PEER, type PeerMap } from './peers.js';
 import type { RetransmissionDetector } from './retransmissions.js';
+import { sparseRecord } from './sparse-record.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';
 import { RESPONSE_CLASSES } from './types.js';
 
@@ -98,8 +99,8 @@ class CodeSlots {
     }
     // three-digit codes: numeric order is the string order the result has always had
     pairs.sort((a, b) => a[0] - b[0]);
-    const out: Record<string, number> = {};
-    for (const [code, n] of pairs) out[String(code)] = n;
+    const out = sparseRecord<number>();
+    for (const [code, n] of pairs) out[code] = n;
     return out;
   }
 }
@@ -458,7 +459,7 @@ const minutePeers = (byPeer: ReadonlyMap<string, ClassCounts>): Record<string, C
  * strings gave: one object per peer, no sort.
  */
 const codeRecord = (byCode: ReadonlyMap<number, number>): Record<string, number> => {
-  const out: Record<string, number> = {};
+  const out = sparseRecord<number>();
   for (const [code, n] of byCode) out[code] = n;
   return out;
 };

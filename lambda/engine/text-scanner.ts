@@ -2,6 +2,7 @@ import type { HeaderMatch, MatchContext, TextFormatReader } from './formats/text
 import { NEED_MORE } from './formats/text-format.js';
 import type { LineTimes } from './log-prefix.js';
 import type { MessageCounter } from './message-counter.js';
+import { payloadMeta } from './payload-meta.js';
 import type { SipFramer } from './sip-framer.js';
 import {
   identityFor,
@@ -46,7 +47,7 @@ const FIRST_BUFFER_BYTES = 64 * 1024;
 /** Size from which the owned buffer grows straight to CARRY_BUFFER_BYTES. */
 const GROW_AT_ONCE_BYTES = 1024 * 1024;
 
-const UNKNOWN_META: PayloadMeta = { transport: 'unknown' };
+const UNKNOWN_META: PayloadMeta = payloadMeta('unknown');
 const DOT_CR: LineStyle = { dotCR: true };
 const PLAIN: LineStyle = { dotCR: false };
 /** The two line styles, shared (no object per payload). */
@@ -310,7 +311,7 @@ export class TextScanner {
     if (this.lineTimes === undefined || meta.timeMs !== undefined || meta.stamp !== undefined) return meta;
     const stamp = this.lineTimes.at(this.base + ls);
     if (stamp === undefined) return meta;
-    return { timeMs: meta.timeMs, stamp, src: meta.src, dst: meta.dst, transport: meta.transport };
+    return payloadMeta(meta.transport, meta.src, meta.dst, meta.timeMs, stamp);
   }
 
   private apply(m: HeaderMatch, ls: number): void {

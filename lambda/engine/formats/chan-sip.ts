@@ -1,4 +1,5 @@
 import { findLogStamp, type LogStamp } from '../log-stamp.js';
+import { payloadMeta } from '../payload-meta.js';
 import { transportNamed } from '../transport.js';
 import type { PayloadMeta } from '../types.js';
 import { lineEndAt, lineText, startsWith } from './line-utils.js';
@@ -44,15 +45,15 @@ const DASH = 0x2d;
 
 const arrowMeta = (line: string, stamp: LogStamp | undefined): PayloadMeta | null => {
   const r = READ.exec(line);
-  if (r) return { stamp, src: r[2] ?? '', dst: 'local', transport: transportNamed(r[1]) };
+  if (r) return payloadMeta(transportNamed(r[1]), r[2] ?? '', 'local', undefined, stamp);
   const s = SENT_RESPONSE.exec(line);
-  if (s) return { stamp, src: 'local', dst: s[1] ?? '', transport: 'unknown' };
+  if (s) return payloadMeta('unknown', 'local', s[1] ?? '', undefined, stamp);
   return null;
 };
 
 const requestMeta = (line: string, stamp: LogStamp | undefined): PayloadMeta | null => {
   const m = SENT_REQUEST.exec(line);
-  return m ? { stamp, src: 'local', dst: m[1] ?? '', transport: 'unknown' } : null;
+  return m ? payloadMeta('unknown', 'local', m[1] ?? '', undefined, stamp) : null;
 };
 
 /** Whether a line starting with 'R' or 'T' can be a send_request / retrans_pkt header (cheap test first). */

@@ -1,6 +1,6 @@
 import { findLogStamp, timeOfDayStamp } from '../log-stamp.js';
+import { payloadMeta } from '../payload-meta.js';
 import { transportNamed } from '../transport.js';
-import type { PayloadMeta } from '../types.js';
 import { lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
@@ -222,13 +222,14 @@ export const freeswitchReader: TextFormatReader = {
     const host = m[5] ?? '';
     const peer = `${host.includes(':') ? `[${host}]` : host}:${m[6] ?? ''}`;
     const prefix = line.slice(0, m.index);
-    const meta: PayloadMeta = {
+    const meta = payloadMeta(
+      transportNamed(m[4]),
+      received ? peer : 'local',
+      received ? 'local' : peer,
+      undefined,
       // a dated prefix says more than the stamp's time of day
-      stamp: (prefix.length > 0 ? findLogStamp(prefix) : undefined) ?? timeOfDayStamp(m[7] ?? ''),
-      src: received ? peer : 'local',
-      dst: received ? 'local' : peer,
-      transport: transportNamed(m[4]),
-    };
+      (prefix.length > 0 ? findLogStamp(prefix) : undefined) ?? timeOfDayStamp(m[7] ?? ''),
+    );
     const payload = rebuild(buf, block.lines, block.ends);
     return {
       kind: 'datagram',

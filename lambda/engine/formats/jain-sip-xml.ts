@@ -1,3 +1,4 @@
+import { payloadMeta } from '../payload-meta.js';
 import { ForwardSearch } from './forward-search.js';
 import { lineText, startsWith } from './line-utils.js';
 import {
@@ -78,12 +79,12 @@ export const jainSipXmlReader: TextFormatReader = {
     return {
       kind: 'datagram',
       format: 'jain-sip-xml',
-      meta: {
-        timeMs: Number.isFinite(time) && time > 0 ? time : undefined,
-        src: from !== undefined ? normaliseAddress(from) : undefined,
-        dst: to !== undefined ? normaliseAddress(to) : undefined,
-        transport: 'unknown',
-      },
+      meta: payloadMeta(
+        'unknown',
+        from !== undefined ? normaliseAddress(from) : undefined,
+        to !== undefined ? normaliseAddress(to) : undefined,
+        Number.isFinite(time) && time > 0 ? time : undefined,
+      ),
       next: close + CDATA_CLOSE.length,
       payloadBuf: buf,
       payloadStart,

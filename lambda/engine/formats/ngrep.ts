@@ -1,4 +1,5 @@
 import { type LogStamp, localStamp } from '../log-stamp.js';
+import { payloadMeta } from '../payload-meta.js';
 import type { Transport } from '../types.js';
 import { InternTable } from './intern-table.js';
 import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
@@ -193,7 +194,7 @@ export const ngrepReader: TextFormatReader = {
       from = c + 1;
     }
     const transport = TRANSPORT[kind] ?? 'unknown';
-    const meta = { stamp, src, dst, transport };
+    const meta = payloadMeta(transport, src, dst, undefined, stamp);
     if (kind === 'T') {
       return {
         kind: 'stream',

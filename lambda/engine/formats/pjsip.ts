@@ -1,4 +1,5 @@
 import { findLogStampAt } from '../log-stamp.js';
+import { payloadMeta } from '../payload-meta.js';
 import type { Transport } from '../types.js';
 import { InternTable } from './intern-table.js';
 import { allSpace, JS_SPACE } from './line-bytes.js';
@@ -121,12 +122,13 @@ export const pjsipReader: TextFormatReader = {
     return {
       kind: 'inline',
       format: 'pjsip',
-      meta: {
-        stamp: at > ls ? findLogStampAt(buf, ls, at) : undefined,
-        src: received ? peer : 'local',
-        dst: received ? 'local' : peer,
+      meta: payloadMeta(
         transport,
-      },
+        received ? peer : 'local',
+        received ? 'local' : peer,
+        undefined,
+        at > ls ? findLogStampAt(buf, ls, at) : undefined,
+      ),
       next: Math.min(lf + 1, end),
     };
   },

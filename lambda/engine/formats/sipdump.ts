@@ -1,3 +1,4 @@
+import { payloadMeta } from '../payload-meta.js';
 import { transportNamed } from '../transport.js';
 import type { Transport } from '../types.js';
 import { InternTable } from './intern-table.js';
@@ -97,12 +98,12 @@ export const sipdumpReader: TextFormatReader = {
         return {
           kind: 'inline',
           format: 'sipdump',
-          meta: {
-            timeMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
-            src: address(buf, f.srcip, f.srcport),
-            dst: address(buf, f.dstip, f.dstport),
-            transport: protoTransport(buf, f.proto),
-          },
+          meta: payloadMeta(
+            protoTransport(buf, f.proto),
+            address(buf, f.srcip, f.srcport),
+            address(buf, f.dstip, f.dstport),
+            Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
+          ),
           next: e + 1,
         };
       }

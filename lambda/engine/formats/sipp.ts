@@ -1,4 +1,5 @@
 import { type LogStamp, localStamp } from '../log-stamp.js';
+import { payloadMeta } from '../payload-meta.js';
 import type { Transport } from '../types.js';
 import { allSpace, isDateTimeAt, JS_SPACE, wallMsAt } from './line-bytes.js';
 import { lineEndAt, startsWith } from './line-utils.js';
@@ -108,12 +109,7 @@ const directionMatch = (
   return {
     kind: 'inline',
     format: 'sipp',
-    meta: {
-      stamp,
-      src: d.sent ? 'local' : 'remote',
-      dst: d.sent ? 'remote' : 'local',
-      transport: d.transport,
-    },
+    meta: payloadMeta(d.transport, d.sent ? 'local' : 'remote', d.sent ? 'remote' : 'local', undefined, stamp),
     next,
   };
 };

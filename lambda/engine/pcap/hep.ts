@@ -1,5 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import type { MessageCounter } from '../message-counter.js';
+import { payloadMeta } from '../payload-meta.js';
 import { MAX_MESSAGE_BYTES } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import type { AnomalyKind, PayloadMeta, Transport } from '../types.js';
@@ -137,7 +138,7 @@ export class HepReader {
     const t = a + 2 * addressBytes;
     const timeMs =
       version === 2 ? buf.readUInt32LE(t) * 1000 + Math.floor(buf.readUInt32LE(t + 4) / 1000) : fallback().timeMs;
-    const meta: PayloadMeta = { timeMs, src, dst, transport: transportOf(buf[start + 3] ?? 0) };
+    const meta = payloadMeta(transportOf(buf[start + 3] ?? 0), src, dst, timeMs);
     return { payload: buf, payloadStart, payloadEnd: end, meta, protocolType: undefined };
   }
 
@@ -198,12 +199,12 @@ export class HepReader {
       payloadStart = packetEnd;
       payloadEnd = packetEnd;
     }
-    const meta: PayloadMeta = {
-      timeMs: seconds >= 0 ? seconds * 1000 + Math.floor(microseconds / 1000) : fallback?.timeMs,
-      src: srcAt >= 0 ? this.endpoint(buf, srcAt, addressBytes, srcPort) : fallback?.src,
-      dst: dstAt >= 0 ? this.endpoint(buf, dstAt, addressBytes, dstPort) : fallback?.dst,
-      transport: protocol >= 0 ? transportOf(protocol) : 'unknown',
-    };
+    const meta = payloadMeta(
+      protocol >= 0 ? transportOf(protocol) : 'unknown',
+      srcAt >= 0 ? this.endpoint(buf, srcAt, addressBytes, srcPort) : fallback?.src,
+      dstAt >= 0 ? this.endpoint(buf, dstAt, addressBytes, dstPort) : fallback?.dst,
+      seconds >= 0 ? seconds * 1000 + Math.floor(microseconds / 1000) : fallback?.timeMs,
+    );
     return { payload, payloadStart, payloadEnd, meta, protocolType };
   }
 

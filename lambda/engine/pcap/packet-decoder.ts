@@ -1,3 +1,4 @@
+import { payloadMeta } from '../payload-meta.js';
 import type { FramerEvents, SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import type { PayloadMeta } from '../types.js';
@@ -346,6 +347,6 @@ export class PacketDecoder implements PacketSink {
     const names = this.names;
     if (ip.version === 4) names.ipv4(addrBuf, ip.addressOffset, srcPort, dstPort);
     else names.ipv6(addrBuf, ip.addressOffset, srcPort, dstPort);
-    return { timeMs, src: names.src, dst: names.dst, transport };
+    return payloadMeta(transport, names.src, names.dst, timeMs);
   }
 }

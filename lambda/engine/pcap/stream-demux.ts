@@ -1,4 +1,5 @@
 import type { MessageCounter } from '../message-counter.js';
+import { payloadMeta } from '../payload-meta.js';
 import type { SipFramer } from '../sip-framer.js';
 import type { LineStyle } from '../sip-message.js';
 import type { Tally } from '../tally.js';
@@ -166,7 +167,7 @@ export class StreamDemux implements StreamSink {
       if (verdict === 'other') this.tally.unrecognizedBytes += payload.length;
       return;
     }
-    const wsMeta: PayloadMeta = { timeMs: meta.timeMs, src: meta.src, dst: meta.dst, transport: 'ws' };
+    const wsMeta = payloadMeta('ws', meta.src, meta.dst, meta.timeMs);
     countFirstSipMessage(this.wsEvents, payload, 0, payload.length, wsMeta);
   }
 

@@ -3,6 +3,7 @@
  * real Tally through real MessageCounters, so the clock, the retransmission judge, the KPIs and every count see
  * exactly the calls a single-threaded scan makes.
  */
+
 import {
   CorruptGzipError,
   type ErrorCode,
@@ -14,6 +15,7 @@ import {
 import { type ScanOptions, timedResult, withPartial } from '../index.js';
 import { LogClock } from '../log-clock.js';
 import type { LogStamp } from '../log-stamp.js';
+import { payloadMeta } from '../payload-meta.js';
 import { quotedMessageEvents } from '../pcap/icmp.js';
 import { MessageRecord } from '../sip-message.js';
 import { type ScanResult, Tally } from '../tally.js';
@@ -93,13 +95,13 @@ export class EventReplayer {
         r.branchStart = branchOff < 0 ? -1 : r.viaStart + branchOff;
         r.branchEnd = branchOff < 0 ? -1 : r.branchStart + branchLen;
         a = this.span(r, 'date', a, dateLen);
-        const meta: PayloadMeta = {
+        const meta = payloadMeta(
+          TRANSPORTS[((flags >> MSG.transportShift) & TRANSPORT_MASK) as number] ?? 'unknown',
+          this.string(ints[i + 5] ?? -1),
+          this.string(ints[i + 6] ?? -1),
           timeMs,
           stamp,
-          src: this.string(ints[i + 5] ?? -1),
-          dst: this.string(ints[i + 6] ?? -1),
-          transport: TRANSPORTS[((flags >> MSG.transportShift) & TRANSPORT_MASK) as number] ?? 'unknown',
-        };
+        );
         this.counter(ints[i + 1] ?? -1).message(r, meta);
         i += MESSAGE_INTS;
       } else if (op === OP.anomaly) {

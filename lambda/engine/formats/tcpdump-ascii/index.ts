@@ -1,4 +1,4 @@
-import type { PayloadMeta } from '../../types.js';
+import { payloadMeta } from '../../payload-meta.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { headerSpec } from './header-spec.js';
 import { findExtent } from './packet-extent.js';
@@ -62,7 +62,7 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     const dst = endpoint(s.dstHost, s.dstPort, s.ipv6);
     const p = spec === null ? -1 : printedHeaderLength(buf, ds, x.dataEnd, spec);
     const ps = ds + p;
-    const meta: PayloadMeta = { timeMs: s.timeMs, stamp: s.stamp, src, dst, transport: s.proto };
+    const meta = payloadMeta(s.proto, src, dst, s.timeMs, s.stamp);
     if (s.proto === 'udp') {
       if (p < 0 || s.length === 0 || ps >= x.dataEnd) return skip;
       // without `length N` (port 5060 prints "SIP: ...") the header's length fields tell it; when
