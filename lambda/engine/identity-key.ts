@@ -11,6 +11,8 @@
  * entries' fields in parallel arrays indexed by slot (see growFields).
  */
 
+import { KeyArena } from './key-arena.js';
+
 const MURMUR_SEED = 0x9747b28c;
 /** In a string part, a char past 0xfe is written as this byte and its two UTF-16 bytes (so 0xff itself is escaped). */
 const WIDE = 0xff;
@@ -146,8 +148,7 @@ export abstract class IdentityGeneration {
   private used = 0;
   private mask: number;
   private rows: Int32Array;
-  private arena = new Uint8Array(INITIAL_CAPACITY * 64);
-  private arenaUsed = 0;
+  private arena = new KeyArena();
 
   /** @param limit the most live entries it will hold */
   constructor(private readonly limit: number) {
@@ -198,7 +199,7 @@ export abstract class IdentityGeneration {
     const r = i * ROW;
     rows[r + STATE] = LIVE;
     rows[r + HASH] = hash;
-    rows[r + KEY_START] = this.storeKey(key);
+    rows[r + KEY_START] = this.arena.store(key.bytes, key.length);
     rows[r + KEY_LENGTH] = key.length;
     this.size++;
     this.used++;
@@ -219,7 +220,7 @@ export abstract class IdentityGeneration {
   /** Forgets every entry, keeping the arrays for the next generation. */
   clear(): void {
     this.rows.fill(EMPTY);
-    this.arenaUsed = 0;
+    this.arena.clear();
     this.size = 0;
     this.used = 0;
   }
@@ -233,40 +234,7 @@ export abstract class IdentityGeneration {
   /** Whether the key of the slot whose row starts at r is this one. */
   private sameKey(r: number, key: IdentityKey): boolean {
     const n = key.length;
-    if (this.rows[r + KEY_LENGTH] !== n) return false;
-    const arena = this.arena;
-    const bytes = key.bytes;
-    const at = this.rows[r + KEY_START] ?? 0;
-    for (let k = 0; k < n; k++) if (arena[at + k] !== bytes[k]) return false;
-    return true;
-  }
-
-  /** Appends from[start, start + length) to the arena (large enough: it holds the live keys it came from). */
-  private copyKey(from: Uint8Array, start: number, length: number): number {
-    const at = this.arenaUsed;
-    const arena = this.arena;
-    for (let k = 0; k < length; k++) arena[at + k] = from[start + k] ?? 0;
-    this.arenaUsed = at + length;
-    return at;
-  }
-
-  /** Copies a key into the arena (growing it by doubling); returns where it starts. */
-  private storeKey(key: IdentityKey): number {
-    const need = key.length;
-    if (this.arenaUsed + need > this.arena.length) {
-      let length = this.arena.length * 2;
-      while (this.arenaUsed + need > length) length *= 2;
-      const arena = new Uint8Array(length);
-      arena.set(this.arena.subarray(0, this.arenaUsed));
-      this.arena = arena;
-    }
-    const start = this.arenaUsed;
-    // a loop, not arena.set(bytes.subarray(...)): a subarray is an object per new entry
-    const arena = this.arena;
-    const bytes = key.bytes;
-    for (let k = 0; k < need; k++) arena[start + k] = bytes[k] ?? 0;
-    this.arenaUsed = start + need;
-    return start;
+    return this.rows[r + KEY_LENGTH] === n && this.arena.equals(this.rows[r + KEY_START] ?? 0, key.bytes, n);
   }
 
   /**
@@ -278,10 +246,7 @@ export abstract class IdentityGeneration {
     const oldCapacity = this.mask + 1;
     const compact = this.used !== this.size;
     const oldArena = this.arena;
-    if (compact) {
-      this.arena = new Uint8Array(Math.max(INITIAL_CAPACITY, this.arenaUsed));
-      this.arenaUsed = 0;
-    }
+    if (compact) this.arena = new KeyArena();
     this.mask = capacity - 1;
     const rows = new Int32Array(capacity * ROW);
     const placed = new Int32Array(oldCapacity).fill(-1);
@@ -297,7 +262,7 @@ export abstract class IdentityGeneration {
       rows[r + HASH] = h;
       const start = old[o + KEY_START] ?? 0;
       const length = old[o + KEY_LENGTH] ?? 0;
-      rows[r + KEY_START] = compact ? this.copyKey(oldArena, start, length) : start;
+      rows[r + KEY_START] = compact ? this.arena.copyFrom(oldArena, start, length) : start;
       rows[r + KEY_LENGTH] = length;
       placed[j] = i;
     }
