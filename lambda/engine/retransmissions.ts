@@ -42,24 +42,54 @@ export interface RetransmissionInput {
 const STRING_KEY = 0;
 const BY_ADDRESSES = 1;
 const BY_VIA = 2;
+const BY_ADDRESS_IDS = 3;
+
+/** Sender and receiver names given an id; a scan's logs name a few thousand at most. */
+export const MAX_ENDPOINT_IDS = 50_000;
+
+/**
+ * Small numbers for the sender and receiver names of a scan (PayloadMeta.src/dst, strings the readers intern): a
+ * direction's key then holds two numbers instead of the names' characters, copied, hashed and compared per message.
+ * A name keeps the id it got for the whole scan; past MAX_ENDPOINT_IDS new names get none (-1) and go into keys
+ * as characters, under another kind of key, so no name is ever written two ways in keys of one kind.
+ */
+export class EndpointIds {
+  private readonly ids = new Map<string, number>();
+
+  of(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      if (this.ids.size >= MAX_ENDPOINT_IDS) return -1;
+      id = this.ids.size;
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+}
 
 /**
  * Assembles the key of a message's direction into `key` and returns its hash: the Call-ID, then the sender and
- * receiver when the log names either, else the whole top Via value (it tells the legs of a proxied transaction apart).
+ * receiver when the log names either (by their ids), else the whole top Via value (it tells the legs of a proxied
+ * transaction apart).
  */
 export const directionKey = (
   key: IdentityKey,
   m: MessageBytes,
   src: string | undefined,
   dst: string | undefined,
+  ids: EndpointIds,
 ): number => {
   key.reset().addBytes(m.buf, m.callIdStart, m.callIdEnd);
-  if (src !== undefined || dst !== undefined)
-    key
-      .addNumber(BY_ADDRESSES)
-      .addString(src ?? '')
-      .addString(dst ?? '');
-  else key.addNumber(BY_VIA).addBytes(m.buf, m.viaStart, m.viaEnd);
+  if (src !== undefined || dst !== undefined) {
+    const s = ids.of(src ?? '');
+    const d = s < 0 ? -1 : ids.of(dst ?? '');
+    if (d >= 0) key.addNumber(BY_ADDRESS_IDS).addNumber(s).addNumber(d);
+    else
+      key
+        .addNumber(BY_ADDRESSES)
+        .addString(src ?? '')
+        .addString(dst ?? '');
+  } else key.addNumber(BY_VIA).addBytes(m.buf, m.viaStart, m.viaEnd);
   return key.hash();
 };
 
@@ -109,6 +139,7 @@ export class RetransmissionDetector {
   private old: DirectionGeneration;
   /** The key of the message being judged (reused: no string or object per message). */
   private readonly key = new IdentityKey();
+  private readonly endpoints = new EndpointIds();
 
   constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS) {
     const generationSize = Math.max(1, Math.floor(maxEntries / 2));
@@ -146,7 +177,7 @@ export class RetransmissionDetector {
     cseqMethod: string,
     statusCode: number,
   ): boolean {
-    const hash = directionKey(this.key, m, src, dst);
+    const hash = directionKey(this.key, m, src, dst, this.endpoints);
     return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode);
   }
 
