@@ -48,6 +48,8 @@ const ROTATION: readonly TextFormat[] = ['ngrep', 'sipdump', 'pjsip', 'sipp'];
  */
 const blockFormats = function* (rng: Prng, formats: readonly TextFormat[] | undefined): Generator<TextFormat> {
   if (formats !== undefined) {
+    // an empty list would spin here forever without yielding
+    if (formats.length === 0) throw new RangeError('generateTrace: formats is empty');
     for (;;) yield* formats;
   }
   yield 'bare';
@@ -171,9 +173,15 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     console.error('usage: node dist/bench/generate-trace.js OUT [MiB] [bare|ngrep|sipdump|pjsip|sipp,...]');
     process.exit(2);
   }
-  const formats = only
-    ?.split(',')
-    .filter((f): f is TextFormat => ['bare', 'ngrep', 'sipdump', 'pjsip', 'sipp'].includes(f));
+  const known = ['bare', 'ngrep', 'sipdump', 'pjsip', 'sipp'];
+  const asked = only?.split(',');
+  // an unknown name would leave no format to write, and the trace would never reach its size
+  const unknown = asked?.filter((f) => !known.includes(f)) ?? [];
+  if (unknown.length > 0 || asked?.length === 0) {
+    console.error(`unknown format ${unknown.join(', ') || '(none)'}; expected ${known.join(', ')}`);
+    process.exit(2);
+  }
+  const formats = asked?.filter((f): f is TextFormat => known.includes(f));
   const t = await generateTrace(out, { seed: TRACE_SEED, targetBytes: Number(mib) * MIB, formats });
   console.log(JSON.stringify({ ...t, formats: t.formats }, null, 1));
 }

@@ -15,7 +15,7 @@ import { createProgress } from './report/progress.js';
 import type { ScannedFile } from './report/report-model.js';
 import { toJsonReport } from './report/to-json-line.js';
 import { parseS3Url, s3Input } from './s3-input.js';
-import { scanWithThreads, THREADS, type Threads } from './scan-threads.js';
+import { AUTO_MIN_CORES, scanWithThreads, THREADS, type Threads, TWO_CORE_MIN_BYTES } from './scan-threads.js';
 
 // The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
 // into every `scan s3://...` (the SDK reads this when a client is built, after these imports have run).
@@ -46,6 +46,9 @@ interface ScanCliOptions {
   /** --threads: one thread, two (a worker scans, the main thread counts), or two for large local files. */
   readonly threads: Threads;
 }
+
+/** Bytes in a MiB, for the help text. */
+const MIB = 1024 * 1024;
 
 const partialOf = (e: unknown): ScanResult | undefined => {
   if (!(e instanceof SipMetricsError)) return undefined;
@@ -155,7 +158,7 @@ export const buildProgram = (): Command => {
     )
     .option(
       '--threads <n>',
-      'threads per input: 2 (one scans, one counts), 1, or auto (2 for local files of 64 MiB or more on 2+ cores)',
+      `threads per input: 2 (one scans, one counts), 1, or auto (2 for local files of ${TWO_CORE_MIN_BYTES / MIB} MiB or more on ${AUTO_MIN_CORES}+ cores)`,
       'auto',
     )
     .option('--no-progress', 'never show a progress bar (it shows only when stderr is a terminal)')

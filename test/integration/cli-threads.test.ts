@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInputs } from '../../lambda/cli/file-source.js';
-import { TWO_CORE_MIN_BYTES, usesTwoCores } from '../../lambda/cli/scan-threads.js';
+import { AUTO_MIN_CORES, TWO_CORE_MIN_BYTES, usesTwoCores } from '../../lambda/cli/scan-threads.js';
 import { withoutSeconds } from '../support/cli-output.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 
@@ -100,5 +100,14 @@ describe('sip-metrics scan --threads', () => {
 
     // Assess
     expect([r.code, r.stderr]).toEqual([2, 'sip-metrics: --threads 3: expected 1, 2 or auto\n']);
+  });
+  it('says in its help when auto takes two threads, as usesTwoCores decides it', () => {
+    // Act
+    const help = runCli(['scan', '--help']).stdout.replace(/\s+/g, ' ');
+
+    // Assess: the size and the core count of the rule, not another's
+    expect(help).toContain(
+      `auto (2 for local files of ${TWO_CORE_MIN_BYTES / 2 ** 20} MiB or more on ${AUTO_MIN_CORES}+ cores)`,
+    );
   });
 });
