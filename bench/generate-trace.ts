@@ -73,6 +73,8 @@ export const generateTrace = async (path: string, opts: TraceOptions): Promise<G
   const traffic = new SipTraffic(opts.seed);
   const truth = new TruthCounter();
   const tmp = `${path}.tmp`;
+  // checked before anything is opened: an empty list would spin in blockFormats, and fail there with a file open
+  if (opts.formats?.length === 0) throw new RangeError('generateTrace: formats is empty');
   const sink = new FileSink(tmp);
   const shares: Record<string, FormatShare> = {};
   const tcp: Record<string, number> = { tcpMessages: 0, splitMessages: 0, segments: 0, mergedSegments: 0 };
