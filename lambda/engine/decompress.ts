@@ -1,5 +1,6 @@
 import { crc32, createInflateRaw, type InflateRaw, constants as zc } from 'node:zlib';
 import { CorruptGzipError, TruncatedGzipError } from '../errors.js';
+import { WakeUp } from './wake-up.js';
 
 /**
  * gzip (RFC 1952), member after member, as `gzip -d` reads it: a file may hold several members
@@ -188,31 +189,22 @@ async function* inflateMember(q: ByteQueue, out: MemberOutput): AsyncGenerator<B
   let ended = false;
   let writeDone = false;
   /** Wakes the generator when zlib has news (output, a write's callback, an error, the end). */
-  let wake: (() => void) | undefined;
-  const signal = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const news = (): Promise<void> =>
-    new Promise((resolve) => {
-      wake = resolve;
-    });
+  const news = new WakeUp();
   inflater.on('data', (c: Buffer) => {
     produced.push(c);
     producedBytes += c.length;
     // a zip bomb's slice inflates to ~1000x its size: zlib waits (between output chunks) until this is scanned
     if (producedBytes >= MAX_PENDING_OUTPUT_BYTES) inflater.pause();
-    signal();
+    news.wake();
   });
   inflater.on('error', (e) => {
     failure = e;
     // zlib may never call back the write that failed
-    signal();
+    news.wake();
   });
   inflater.on('end', () => {
     ended = true;
-    signal();
+    news.wake();
   });
   const drain = function* (): Generator<Buffer> {
     while (produced.length > 0) {
@@ -230,7 +222,7 @@ async function* inflateMember(q: ByteQueue, out: MemberOutput): AsyncGenerator<B
     for (;;) {
       yield* drain();
       if (done() || failure !== undefined) return;
-      await news();
+      await news.wait();
     }
   };
   let fed = 0;
@@ -247,7 +239,7 @@ async function* inflateMember(q: ByteQueue, out: MemberOutput): AsyncGenerator<B
       writeDone = false;
       inflater.write(slice, () => {
         writeDone = true;
-        signal();
+        news.wake();
       });
       yield* pump(() => writeDone);
       // zlib emits the write's output before its callback; one turn lets the last 'data' land

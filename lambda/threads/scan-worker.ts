@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { recordScan } from '../engine/pipeline/record-events.js';
+import { WakeUp } from '../engine/wake-up.js';
 import { type FromWorker, MAX_BATCHES_IN_FLIGHT, type ToWorker } from './worker-protocol.js';
 
 /** Thrown into the scan when the main thread could not read the input (it throws the original error itself). */
@@ -17,8 +18,8 @@ const chunks: Buffer[] = [];
 let ended = false;
 let failed = false;
 let unreplayed = 0;
-/** Resolves the scan's wait for input or for a replayed batch. */
-let wake: (() => void) | undefined;
+/** Ends the scan's wait for input or for a replayed batch. */
+const fromMain = new WakeUp();
 
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
@@ -35,19 +36,12 @@ port.on('message', (m: ToWorker) => {
     unreplayed--;
     recorded.encoder.recycle(m.buffer);
   }
-  const w = wake;
-  wake = undefined;
-  w?.();
+  fromMain.wake();
 });
-
-const waitForMain = (): Promise<void> =>
-  new Promise((resolve) => {
-    wake = resolve;
-  });
 
 async function* input(): AsyncGenerator<Buffer> {
   for (;;) {
-    while (unreplayed >= MAX_BATCHES_IN_FLIGHT) await waitForMain();
+    while (unreplayed >= MAX_BATCHES_IN_FLIGHT) await fromMain.wait();
     const chunk = chunks.shift();
     if (chunk !== undefined) {
       post({ type: 'taken' });
@@ -56,7 +50,7 @@ async function* input(): AsyncGenerator<Buffer> {
     }
     if (failed) throw new InputFailed('the input could not be read');
     if (ended) return;
-    await waitForMain();
+    await fromMain.wait();
   }
 }
 

@@ -11,6 +11,7 @@ import { byteReaderOf } from '../engine/byte-reader.js';
 import type { ScanOptions, ScanResult } from '../engine/index.js';
 import type { ScanOutcome } from '../engine/pipeline/record-events.js';
 import { EventReplayer } from '../engine/pipeline/replay-events.js';
+import { WakeUp } from '../engine/wake-up.js';
 import { type FromWorker, MAX_CHUNKS_IN_FLIGHT, READ_BYTES, type ToWorker } from './worker-protocol.js';
 
 /** Options of a scan on two cores: scan()'s, less the text scanner hook (the scanner lives in the worker). */
@@ -59,12 +60,8 @@ export const scanInWorker = async (
   const worker = startWorker(opts.workerLimits);
   let inFlight = 0;
   let stopped = false;
-  let credit: (() => void) | undefined;
-  const wakePump = (): void => {
-    const c = credit;
-    credit = undefined;
-    c?.();
-  };
+  /** Wakes the pump when the worker may take more (or stopped). */
+  const credit = new WakeUp();
   const send = (m: ToWorker, transfer: ArrayBuffer[] = []): void => {
     if (!stopped) worker.postMessage(m, transfer);
   };
@@ -73,7 +70,7 @@ export const scanInWorker = async (
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'taken') {
         inFlight--;
-        wakePump();
+        credit.wake();
       } else if (m.type === 'batch') {
         try {
           replayer.replay(m.batch);
@@ -94,15 +91,13 @@ export const scanInWorker = async (
     });
   }).finally(() => {
     stopped = true;
-    wakePump();
+    credit.wake();
   });
 
   /** Waits until the worker may take one more chunk (false: it stopped). */
   const mayPost = async (): Promise<boolean> => {
     while (inFlight >= MAX_CHUNKS_IN_FLIGHT && !stopped) {
-      await new Promise<void>((resolve) => {
-        credit = resolve;
-      });
+      await credit.wait();
     }
     return !stopped;
   };

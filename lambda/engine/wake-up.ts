@@ -1,0 +1,20 @@
+/**
+ * One waiter, woken by the next event: `wait()` parks the caller until `wake()`. A wake with nobody waiting is lost,
+ * so a caller waits in a loop that checks its own condition first. The gzip inflater's consumer, the two-core scan's
+ * pump and its worker each waited this way.
+ */
+export class WakeUp {
+  private resolve: (() => void) | undefined;
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  wake(): void {
+    const r = this.resolve;
+    this.resolve = undefined;
+    r?.();
+  }
+}
