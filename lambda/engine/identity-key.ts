@@ -7,11 +7,11 @@
  * An IdentityKey is assembled per message in one reused byte array from length-prefixed parts (so two different
  * sequences of parts never give the same bytes). An IdentityGeneration is an open-addressing hash table (linear
  * probing) over typed arrays: it keeps each key's bytes in an arena and compares them exactly on a hash match, so
- * two identities that share a hash stay two entries (a collision never merges two calls). Its owner keeps the
- * entries' fields in parallel arrays indexed by slot (see growFields).
+ * two identities that share a hash stay two entries (a collision never merges two calls). Its owner's fields for an
+ * entry lie beside the key, in the same record (see EntryFields).
  */
 
-import { KeyArena } from './key-arena.js';
+import { align8, KeyArena } from './key-arena.js';
 
 const MURMUR_SEED = 0x9747b28c;
 /** In a string part, a char past 0xfe is written as this byte and its two UTF-16 bytes (so 0xff itself is escaped). */
@@ -121,25 +121,31 @@ export class IdentityKey {
   }
 }
 
+/** A slot's row: the key's hash, then where its record is + 1 (EMPTY: none; MOVED: taken out). */
+const ROW = 2;
+const HASH = 0;
+const PLACE = 1;
 const EMPTY = 0;
-const LIVE = 1;
 /** A slot whose entry was taken out (moved to the young generation): probing goes on past it. */
-const MOVED = 2;
+const MOVED = -1;
 
 const INITIAL_CAPACITY = 1024;
 
-/** A slot's row: its state, the key's hash, where the key starts in the arena and its length. */
-const ROW = 4;
-const STATE = 0;
-const HASH = 1;
-const KEY_START = 2;
-const KEY_LENGTH = 3;
+/** The fixed fields of a table's entries: `floats` Float64 values, then `ints` Int32 values. */
+export interface EntryFields {
+  readonly floats: number;
+  readonly ints: number;
+}
 
 /**
- * One generation of a two-generation table: at most `limit` live entries, the table at most half full (it doubles
- * as it fills, up to the size `limit` needs). Entries are taken out only to move them to the young generation
- * (`remove`); a generation is emptied whole (`clear`) when it is dropped. A slot's state, hash and key place share
- * one row of a typed array: a lookup is a cache miss or two in a table of megabytes, not one per field.
+ * One generation of a two-generation table: at most `limit` live entries, the table at most half full (it grows as
+ * it fills, up to the size `limit` needs). Entries are taken out only to move them to the young generation or when
+ * they end (`remove`); a generation is emptied whole (`clear`) when it is dropped.
+ *
+ * A slot is two int32s, the key's hash and where the entry's record lies in the arena (key-arena.ts): its fields
+ * (Float64s, then Int32s), its key's length and its key's bytes, side by side. A lookup reads the slot, then the
+ * record: two cache lines in a table of megabytes. Growing re-places the slots alone (the hash is in the slot), and
+ * a table at its bound holds 8 bytes per slot plus a record per entry.
  */
 export abstract class IdentityGeneration {
   /** Live entries (moved ones excluded). */
@@ -149,17 +155,25 @@ export abstract class IdentityGeneration {
   private mask: number;
   private rows: Int32Array;
   private arena = new KeyArena();
+  /** Byte offsets in a record: of its first Int32 field, of its key's length, of its key. */
+  private readonly intsAt: number;
+  private readonly lengthAt: number;
+  private readonly keyAt: number;
 
-  /** @param limit the most live entries it will hold */
-  constructor(private readonly limit: number) {
-    const capacity = this.initialCapacity;
+  /**
+   * @param limit the most live entries it will hold
+   * @param fields the fields each entry has (read and written through the float/int accessors)
+   */
+  constructor(
+    private readonly limit: number,
+    fields: EntryFields,
+  ) {
+    const capacity = Math.min(INITIAL_CAPACITY, capacityFor(limit));
     this.mask = capacity - 1;
     this.rows = new Int32Array(capacity * ROW);
-  }
-
-  /** The number of slots the table starts with (the owner sizes its field arrays with it). */
-  get initialCapacity(): number {
-    return Math.min(INITIAL_CAPACITY, capacityFor(this.limit));
+    this.intsAt = 8 * fields.floats;
+    this.lengthAt = this.intsAt + 4 * fields.ints;
+    this.keyAt = this.lengthAt + 4;
   }
 
   /** Slots in the table now. */
@@ -172,37 +186,45 @@ export abstract class IdentityGeneration {
     return this.size >= this.limit;
   }
 
+  /** Bytes its records take (for tests of the bound). */
+  get recordBytes(): number {
+    return this.arena.bytesHeld;
+  }
+
   /** The slot of the entry with this key (and its hash), or -1. */
   find(key: IdentityKey, hash: number): number {
     const mask = this.mask;
     const rows = this.rows;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const r = i * ROW;
-      const s = rows[r + STATE];
-      if (s === EMPTY) return -1;
-      if (s === LIVE && rows[r + HASH] === hash && this.sameKey(r, key)) return i;
+      const place = rows[i * ROW + PLACE] ?? EMPTY;
+      if (place === EMPTY) return -1;
+      if (place > 0 && rows[i * ROW + HASH] === hash && this.sameKey(place - 1, key)) return i;
     }
   }
 
-  /** Adds an entry known to be absent (the caller checks `full` first); returns its slot. */
+  /** Adds an entry known to be absent (the caller checks `full` first); returns its slot, its fields zero. */
   insert(key: IdentityKey, hash: number): number {
     if ((this.used + 1) * 2 > this.mask + 1) {
       // mostly markers of removed entries (a table whose entries are taken out as they end): rebuilt at its size,
       // so it and its arena stay bounded by its live entries; else it grows fourfold, up to the size its limit
-      // needs. Each growth re-places every entry (a cache miss each) in fresh arrays: fourfold steps re-place a
-      // third of what doubling did, 4 % of a 200 MiB scan.
+      // needs (fourfold steps re-place a third of the slots doubling did)
       if (this.size * 4 < this.mask + 1) this.rebuild(this.mask + 1);
       else this.rebuild(Math.min(Math.max((this.mask + 1) * 2, capacityFor(this.limit)), (this.mask + 1) * 4));
     }
     const mask = this.mask;
     const rows = this.rows;
     let i = hash & mask;
-    while (rows[i * ROW + STATE] !== EMPTY) i = (i + 1) & mask;
-    const r = i * ROW;
-    rows[r + STATE] = LIVE;
-    rows[r + HASH] = hash;
-    rows[r + KEY_START] = this.arena.store(key.bytes, key.length);
-    rows[r + KEY_LENGTH] = key.length;
+    while (rows[i * ROW + PLACE] !== EMPTY) i = (i + 1) & mask;
+    const n = key.length;
+    const arena = this.arena;
+    const at = arena.allocate(align8(this.keyAt + n));
+    // a page reused after clear() holds old bytes: every field starts at zero
+    for (let f = 0; f < this.intsAt; f += 8) arena.setFloat(at + f, 0);
+    for (let f = this.intsAt; f < this.lengthAt; f += 4) arena.setInt(at + f, 0);
+    arena.setInt(at + this.lengthAt, n);
+    arena.write(at + this.keyAt, key.bytes, n);
+    rows[i * ROW + HASH] = hash;
+    rows[i * ROW + PLACE] = at + 1;
     this.size++;
     this.used++;
     return i;
@@ -210,13 +232,13 @@ export abstract class IdentityGeneration {
 
   /** Takes an entry out (it moved to the young generation, or ended); its slot stays a marker so probing goes on. */
   remove(slot: number): void {
-    this.rows[slot * ROW + STATE] = MOVED;
+    this.rows[slot * ROW + PLACE] = MOVED;
     this.size--;
   }
 
   /** Calls fn with each live slot. */
   forEach(fn: (slot: number) => void): void {
-    for (let i = 0; i <= this.mask; i++) if (this.rows[i * ROW + STATE] === LIVE) fn(i);
+    for (let i = 0; i <= this.mask; i++) if ((this.rows[i * ROW + PLACE] ?? EMPTY) > 0) fn(i);
   }
 
   /** Forgets every entry, keeping the arrays for the next generation. */
@@ -227,21 +249,37 @@ export abstract class IdentityGeneration {
     this.used = 0;
   }
 
-  /**
-   * Called when the table doubles: make the field arrays `capacity` long, the entry of old slot j now at slot
-   * `placed[j]` (-1: no entry there).
-   */
-  protected abstract growFields(capacity: number, placed: Int32Array): void;
+  /** Float64 field k of the entry in `slot`. */
+  protected float(slot: number, k: number): number {
+    return this.arena.float(this.recordAt(slot) + 8 * k);
+  }
 
-  /** Whether the key of the slot whose row starts at r is this one. */
-  private sameKey(r: number, key: IdentityKey): boolean {
+  protected setFloat(slot: number, k: number, value: number): void {
+    this.arena.setFloat(this.recordAt(slot) + 8 * k, value);
+  }
+
+  /** Int32 field k of the entry in `slot`. */
+  protected int(slot: number, k: number): number {
+    return this.arena.int(this.recordAt(slot) + this.intsAt + 4 * k);
+  }
+
+  protected setInt(slot: number, k: number, value: number): void {
+    this.arena.setInt(this.recordAt(slot) + this.intsAt + 4 * k, value);
+  }
+
+  private recordAt(slot: number): number {
+    return (this.rows[slot * ROW + PLACE] ?? 0) - 1;
+  }
+
+  /** Whether the key of the record at `at` is this one. */
+  private sameKey(at: number, key: IdentityKey): boolean {
     const n = key.length;
-    return this.rows[r + KEY_LENGTH] === n && this.arena.equals(this.rows[r + KEY_START] ?? 0, key.bytes, n);
+    return this.arena.int(at + this.lengthAt) === n && this.arena.equals(at + this.keyAt, key.bytes, n);
   }
 
   /**
    * Re-places every live entry in a table of `capacity` slots (moved markers are dropped on the way). When there
-   * were markers the live keys move to a new arena too, so the bytes of removed keys do not pile up.
+   * were markers the live records move to a new arena too, so the records of removed entries do not pile up.
    */
   private rebuild(capacity: number): void {
     const old = this.rows;
@@ -251,26 +289,20 @@ export abstract class IdentityGeneration {
     if (compact) this.arena = new KeyArena();
     this.mask = capacity - 1;
     const rows = new Int32Array(capacity * ROW);
-    const placed = new Int32Array(oldCapacity).fill(-1);
     for (let j = 0; j < oldCapacity; j++) {
-      const o = j * ROW;
-      if (old[o + STATE] !== LIVE) continue;
-      const h = old[o + HASH] ?? 0;
+      const place = old[j * ROW + PLACE] ?? EMPTY;
+      if (place <= 0) continue;
+      const h = old[j * ROW + HASH] ?? 0;
       let i = h & this.mask;
-      while (rows[i * ROW + STATE] !== EMPTY) i = (i + 1) & this.mask;
-      // element by element: a subarray per entry would be an object per entry per doubling
-      const r = i * ROW;
-      rows[r + STATE] = LIVE;
-      rows[r + HASH] = h;
-      const start = old[o + KEY_START] ?? 0;
-      const length = old[o + KEY_LENGTH] ?? 0;
-      rows[r + KEY_START] = compact ? this.arena.copyFrom(oldArena, start, length) : start;
-      rows[r + KEY_LENGTH] = length;
-      placed[j] = i;
+      while (rows[i * ROW + PLACE] !== EMPTY) i = (i + 1) & this.mask;
+      rows[i * ROW + HASH] = h;
+      if (compact) {
+        const length = align8(this.keyAt + oldArena.int(place - 1 + this.lengthAt));
+        rows[i * ROW + PLACE] = this.arena.copyFrom(oldArena, place - 1, length) + 1;
+      } else rows[i * ROW + PLACE] = place;
     }
     this.rows = rows;
     this.used = this.size;
-    this.growFields(capacity, placed);
   }
 }
 

@@ -1,37 +1,74 @@
 /**
- * The bytes of an identity table's keys (identity-key.ts), in pages of PAGE_BYTES. A single array that doubled as
- * it filled held up to twice the bytes of its keys, and each doubling copied every key into a fresh array and left
- * the old one to the GC: at the bound of 100,000 transactions that was 16 MB held for 9 MB of keys, an 8 MB copy,
- * and 8 MB of garbage counted in the peak RSS. Pages hold the keys and the unused ends of their pages (at most half a page per page, for keys just over half a page long); nothing moves.
+ * The entries of an identity table (identity-key.ts): each one record of its fields and its key's bytes, side by
+ * side, in pages of PAGE_BYTES. A lookup that finds an entry then reads its key and its fields from one or two
+ * cache lines; with the fields in arrays of their own by slot it was one more line per array, and every array was
+ * as long as the table (2.6 slots per entry at the bound) where records are as many as the entries.
  *
- * A key never spans two pages (a key longer than a page gets a page of its own), so a key is one place: its page
- * times PAGE_BYTES plus its offset, an int32 like the rest of a table row.
+ * Pages, not one array that doubles: a doubling array held up to twice its bytes, copied everything at each
+ * doubling and left the old array to the GC. Pages hold the records and the unused ends of their pages; nothing
+ * moves. A record never spans two pages (one longer than a page gets a page of its own), so a record is one place:
+ * its page times PAGE_BYTES plus its offset, an int32. Records are 8-byte aligned (their lengths are multiples of 8),
+ * so a record's Float64 and Int32 fields are read through views of its page.
  */
 
 const PAGE_BITS = 18;
 /** 256 KiB: small next to a table at its bound, and a small log's tables stay small. */
 const PAGE_BYTES = 1 << PAGE_BITS;
 const OFFSET_MASK = PAGE_BYTES - 1;
-/** Pages a location in an int32 row can name (2 GiB of keys); past it a location would wrap to another page. */
+/** Pages a location in an int32 can name (2 GiB of records); past it a location would wrap to another page. */
 export const MAX_PAGES = 2 ** (31 - PAGE_BITS);
+
+/** n rounded up to a multiple of 8 (a record's length). */
+export const align8 = (n: number): number => (n + 7) & ~7;
 
 export class KeyArena {
   private pages: Uint8Array[] = [];
+  private ints: Int32Array[] = [];
+  private floats: Float64Array[] = [];
   /** The page being filled (its index; -1 before the first), and how much of it is used. */
   private tail = -1;
   private tailUsed = 0;
 
-  /** Copies bytes[0, length) into the arena; returns where they start. */
+  /** Room for a record of `length` bytes (a multiple of 8), its bytes as a page reused after clear() left them. */
+  allocate(length: number): number {
+    if (length > PAGE_BYTES) {
+      // a page of its own at the end; the tail page keeps filling (a later tail skips this page)
+      this.addPage(new Uint8Array(length));
+      return (this.pages.length - 1) * PAGE_BYTES;
+    }
+    if (this.tail < 0 || this.tailUsed + length > PAGE_BYTES) this.nextTail();
+    const at = this.tailUsed;
+    this.tailUsed = at + length;
+    return this.tail * PAGE_BYTES + at;
+  }
+
+  /** Copies bytes[0, length) into a record of their own; returns where it starts (for keys alone, and tests). */
   store(bytes: Uint8Array, length: number): number {
-    return this.put(bytes, 0, length);
+    const at = this.allocate(align8(length));
+    this.write(at, bytes, length);
+    return at;
   }
 
-  /** Copies the key at `at` (length bytes) of another arena into this one; returns where it starts here. */
+  /** Copies bytes[0, length) to `at`. */
+  write(at: number, bytes: Uint8Array, length: number): void {
+    const page = this.pages[at >>> PAGE_BITS] as Uint8Array;
+    const start = at & OFFSET_MASK;
+    // a loop, not page.set(bytes.subarray(...)): a subarray is an object per stored key
+    for (let k = 0; k < length; k++) page[start + k] = bytes[k] ?? 0;
+  }
+
+  /** Copies the record at `at` (length bytes, a multiple of 8) of another arena into this one; returns its place. */
   copyFrom(from: KeyArena, at: number, length: number): number {
-    return this.put(from.pages[at >>> PAGE_BITS] as Uint8Array, at & OFFSET_MASK, length);
+    const to = this.allocate(length);
+    const source = from.pages[at >>> PAGE_BITS] as Uint8Array;
+    const page = this.pages[to >>> PAGE_BITS] as Uint8Array;
+    const s = at & OFFSET_MASK;
+    const d = to & OFFSET_MASK;
+    for (let k = 0; k < length; k++) page[d + k] = source[s + k] ?? 0;
+    return to;
   }
 
-  /** Whether the key stored at `at` is bytes[0, length) (the caller knows its stored length is `length`). */
+  /** Whether the bytes at `at` are bytes[0, length) (the caller knows the stored length is `length`). */
   equals(at: number, bytes: Uint8Array, length: number): boolean {
     const page = this.pages[at >>> PAGE_BITS] as Uint8Array;
     const start = at & OFFSET_MASK;
@@ -39,46 +76,47 @@ export class KeyArena {
     return true;
   }
 
-  /** Forgets every key, keeping the full-size pages for the keys to come. */
+  /** The Int32 at `at` (4-byte aligned). */
+  int(at: number): number {
+    return (this.ints[at >>> PAGE_BITS] as Int32Array)[(at & OFFSET_MASK) >>> 2] ?? 0;
+  }
+
+  setInt(at: number, value: number): void {
+    (this.ints[at >>> PAGE_BITS] as Int32Array)[(at & OFFSET_MASK) >>> 2] = value;
+  }
+
+  /** The Float64 at `at` (8-byte aligned). */
+  float(at: number): number {
+    return (this.floats[at >>> PAGE_BITS] as Float64Array)[(at & OFFSET_MASK) >>> 3] ?? 0;
+  }
+
+  setFloat(at: number, value: number): void {
+    (this.floats[at >>> PAGE_BITS] as Float64Array)[(at & OFFSET_MASK) >>> 3] = value;
+  }
+
+  /** Forgets every record, keeping the full-size pages for the records to come. */
   clear(): void {
-    this.pages = this.pages.filter((p) => p.length === PAGE_BYTES);
+    const keep = this.pages.map((p) => p.length === PAGE_BYTES);
+    this.pages = this.pages.filter((_, i) => keep[i]);
+    this.ints = this.ints.filter((_, i) => keep[i]);
+    this.floats = this.floats.filter((_, i) => keep[i]);
     this.tail = -1;
     this.tailUsed = 0;
   }
 
-  /** Bytes allocated for keys (for tests of the bound). */
+  /** Bytes allocated for records (for tests of the bound). */
   get bytesHeld(): number {
     let n = 0;
     for (const p of this.pages) n += p.length;
     return n;
   }
 
-  /** Copies source[start, start + length) into the arena; returns where it lands. */
-  private put(source: Uint8Array, start: number, length: number): number {
-    let page: Uint8Array;
-    let index: number;
-    let at = 0;
-    if (length > PAGE_BYTES) {
-      // a page of its own at the end; the tail page keeps filling (a later tail skips this page)
-      page = new Uint8Array(length);
-      this.addPage(page);
-      index = this.pages.length - 1;
-    } else {
-      if (this.tail < 0 || this.tailUsed + length > PAGE_BYTES) this.nextTail();
-      index = this.tail;
-      page = this.pages[index] as Uint8Array;
-      at = this.tailUsed;
-      this.tailUsed = at + length;
-    }
-    // a loop, not page.set(source.subarray(...)): a subarray is an object per stored key
-    for (let k = 0; k < length; k++) page[at + k] = source[start + k] ?? 0;
-    return index * PAGE_BYTES + at;
-  }
-
   /** Adds a page, failing loudly rather than letting a location wrap to another page (which would merge two keys). */
   private addPage(page: Uint8Array): void {
     if (this.pages.length >= MAX_PAGES) throw new RangeError(`identity keys past ${MAX_PAGES} pages (2 GiB)`);
     this.pages.push(page);
+    this.ints.push(new Int32Array(page.buffer, 0, page.length >>> 2));
+    this.floats.push(new Float64Array(page.buffer, 0, page.length >>> 3));
   }
 
   /** Moves the tail to the next full-size page, reusing one kept by clear() or adding one. */

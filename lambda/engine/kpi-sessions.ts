@@ -16,25 +16,27 @@ import type { MessageBytes } from './types.js';
 
 const NONE = -1;
 
-/** One generation of Call-IDs: per slot, the first and last session of its list in the pool. */
+/** One generation of Call-IDs: per entry, the first and last session of its list in the pool. */
 class SessionGeneration extends IdentityGeneration {
-  /** Per slot: first session, then last session (NONE for none). */
-  ends: Int32Array;
-
   constructor(limit: number) {
-    super(limit);
-    this.ends = new Int32Array(this.initialCapacity * 2).fill(NONE);
+    super(limit, { floats: 0, ints: 2 });
   }
 
-  protected growFields(capacity: number, placed: Int32Array): void {
-    const ends = this.ends;
-    this.ends = new Int32Array(capacity * 2).fill(NONE);
-    for (let j = 0; j < placed.length; j++) {
-      const i = placed[j] ?? -1;
-      if (i < 0) continue;
-      this.ends[2 * i] = ends[2 * j] ?? NONE;
-      this.ends[2 * i + 1] = ends[2 * j + 1] ?? NONE;
-    }
+  first(slot: number): number {
+    return this.int(slot, 0);
+  }
+
+  last(slot: number): number {
+    return this.int(slot, 1);
+  }
+
+  setEnds(slot: number, first: number, last: number): void {
+    this.setInt(slot, 0, first);
+    this.setInt(slot, 1, last);
+  }
+
+  setLast(slot: number, last: number): void {
+    this.setInt(slot, 1, last);
   }
 }
 
@@ -76,15 +78,16 @@ export class SessionTable {
     if (slot < 0) {
       if (this.young.full) this.rotate();
       slot = this.young.insert(this.key, hash);
-      this.young.ends[2 * slot] = NONE;
-      this.young.ends[2 * slot + 1] = NONE;
+      this.young.setEnds(slot, NONE, NONE);
     }
     const node = this.node(minuteMs, peer);
-    const ends = this.young.ends;
-    const last = ends[2 * slot + 1] ?? NONE;
-    if (last === NONE) ends[2 * slot] = node;
-    else this.next[last] = node;
-    ends[2 * slot + 1] = node;
+    const g = this.young;
+    const last = g.last(slot);
+    if (last === NONE) g.setEnds(slot, node, node);
+    else {
+      this.next[last] = node;
+      g.setLast(slot, node);
+    }
   }
 
   /** Ends the call whose Call-ID is in m: visits each of its sessions in the order established, then forgets it. */
@@ -95,7 +98,7 @@ export class SessionTable {
     if (slot < 0) slot = this.moveYoung(hash);
     if (slot < 0) return;
     const g = this.young;
-    for (let n = g.ends[2 * slot] ?? NONE; n !== NONE; ) {
+    for (let n = g.first(slot); n !== NONE; ) {
       const following = this.next[n] ?? NONE;
       visit(this.minutes[n] ?? -1, this.peers[n] ?? NONE);
       this.release(n);
@@ -114,14 +117,13 @@ export class SessionTable {
     const from = this.old;
     const o = from.find(this.key, hash);
     if (o < 0) return -1;
-    const first = from.ends[2 * o] ?? NONE;
-    const last = from.ends[2 * o + 1] ?? NONE;
+    const first = from.first(o);
+    const last = from.last(o);
     // out of the old one first, so the rotation its insertion may cause does not drop it
     from.remove(o);
     if (this.young.full) this.rotate();
     const slot = this.young.insert(this.key, hash);
-    this.young.ends[2 * slot] = first;
-    this.young.ends[2 * slot + 1] = last;
+    this.young.setEnds(slot, first, last);
     return slot;
   }
 
@@ -129,7 +131,7 @@ export class SessionTable {
   private rotate(): void {
     const dropped = this.old;
     dropped.forEach((slot) => {
-      for (let n = dropped.ends[2 * slot] ?? NONE; n !== NONE; ) {
+      for (let n = dropped.first(slot); n !== NONE; ) {
         const following = this.next[n] ?? NONE;
         this.release(n);
         n = following;

@@ -38,87 +38,67 @@ export const transactionKey = (key: IdentityKey, m: MessageBytes, cseq: number, 
     .addBytes(m.buf, m.branchStart, m.branchEnd)
     .hash();
 
-/**
- * One generation of transactions: their identities (see IdentityGeneration) and their fields by slot, two numbers
- * of a slot side by side in each array (one cache line for what a message reads and writes).
- */
-export class TransactionGeneration extends IdentityGeneration {
-  /** Per slot: flags | method << 8, then the index of the peer that answered (-1 before any response). */
-  private ints: Int32Array;
-  /** Per slot: the minute (ms) it counts in (-1 when untimed), then the time of its first request (NaN: none). */
-  private times: Float64Array;
+/** A transaction's fields: Float64 the minute it counts in and its first request's time, Int32 flags | method << 8 and its peer. */
+const MINUTE = 0;
+const REQUEST_TIME = 1;
+const FLAGS_METHOD = 0;
+const PEER = 1;
 
+/** One generation of transactions: their identities and fields (see IdentityGeneration). */
+export class TransactionGeneration extends IdentityGeneration {
   /** @param limit the most live transactions it will hold */
   constructor(limit: number) {
-    super(limit);
-    const capacity = this.initialCapacity;
-    this.ints = new Int32Array(capacity * 2);
-    this.times = new Float64Array(capacity * 2);
+    super(limit, { floats: 2, ints: 2 });
   }
 
   /** Adds a transaction known to be absent (the caller checks `full` first); returns its slot, fields reset. */
   add(key: IdentityKey, hash: number, method: number): number {
     const i = this.insert(key, hash);
-    this.ints[2 * i] = method << 8;
-    this.ints[2 * i + 1] = -1;
-    this.times[2 * i] = -1;
-    this.times[2 * i + 1] = Number.NaN;
+    this.setInt(i, FLAGS_METHOD, method << 8);
+    this.setInt(i, PEER, -1);
+    this.setFloat(i, MINUTE, -1);
+    this.setFloat(i, REQUEST_TIME, Number.NaN);
     return i;
   }
 
   /** The method code (INVITE, BYE, REGISTER). */
   method(slot: number): number {
-    return (this.ints[2 * slot] ?? 0) >>> 8;
+    return this.int(slot, FLAGS_METHOD) >>> 8;
   }
 
   /** The flag bits (ANSWERED, SETTLED). */
   flags(slot: number): number {
-    return (this.ints[2 * slot] ?? 0) & 0xff;
+    return this.int(slot, FLAGS_METHOD) & 0xff;
   }
 
   setFlags(slot: number, flags: number): void {
-    this.ints[2 * slot] = ((this.ints[2 * slot] ?? 0) & ~0xff) | flags;
+    this.setInt(slot, FLAGS_METHOD, (this.int(slot, FLAGS_METHOD) & ~0xff) | flags);
   }
 
   /** Index of the peer that answered it (the sender of its first response), -1 before any response. */
   peer(slot: number): number {
-    return this.ints[2 * slot + 1] ?? -1;
+    return this.int(slot, PEER);
   }
 
   setPeer(slot: number, peer: number): void {
-    this.ints[2 * slot + 1] = peer;
+    this.setInt(slot, PEER, peer);
   }
 
   /** Minute (ms) the transaction counts in, -1 when untimed. */
   minuteMs(slot: number): number {
-    return this.times[2 * slot] ?? -1;
+    return this.float(slot, MINUTE);
   }
 
   setMinuteMs(slot: number, ms: number): void {
-    this.times[2 * slot] = ms;
+    this.setFloat(slot, MINUTE, ms);
   }
 
   /** Time of its first request, NaN when not seen or untimed. */
   requestMs(slot: number): number {
-    return this.times[2 * slot + 1] ?? Number.NaN;
+    return this.float(slot, REQUEST_TIME);
   }
 
   setRequestMs(slot: number, ms: number): void {
-    this.times[2 * slot + 1] = ms;
-  }
-
-  protected growFields(capacity: number, placed: Int32Array): void {
-    const { ints, times } = this;
-    this.ints = new Int32Array(capacity * 2);
-    this.times = new Float64Array(capacity * 2);
-    for (let j = 0; j < placed.length; j++) {
-      const i = placed[j] ?? -1;
-      if (i < 0) continue;
-      // element by element: a subarray per transaction would be an object per transaction per doubling
-      this.ints[2 * i] = ints[2 * j] ?? 0;
-      this.ints[2 * i + 1] = ints[2 * j + 1] ?? -1;
-      this.times[2 * i] = times[2 * j] ?? -1;
-      this.times[2 * i + 1] = times[2 * j + 1] ?? Number.NaN;
-    }
+    this.setFloat(slot, REQUEST_TIME, ms);
   }
 }

@@ -94,32 +94,57 @@ export const directionKey = (
 };
 
 /**
- * One generation of directions: their keys (see IdentityGeneration) and the last message's state by slot: CSeq
- * number and state with status code side by side (one cache line), the CSeq method apart (a string).
+ * One generation of directions: their keys and the last message's state (see IdentityGeneration): the CSeq number,
+ * state + 4 * the last final status code, and the CSeq method's id.
  */
 class DirectionGeneration extends IdentityGeneration {
-  /** Per slot: the CSeq number, then state + 4 * the last final status code. */
-  nums: Float64Array;
-  methods: string[];
-
   constructor(limit: number) {
-    super(limit);
-    const capacity = this.initialCapacity;
-    this.nums = new Float64Array(capacity * 2);
-    this.methods = new Array<string>(capacity).fill('');
+    super(limit, { floats: 1, ints: 2 });
   }
 
-  protected growFields(capacity: number, placed: Int32Array): void {
-    const { nums, methods } = this;
-    this.nums = new Float64Array(capacity * 2);
-    this.methods = new Array<string>(capacity).fill('');
-    for (let j = 0; j < placed.length; j++) {
-      const i = placed[j] ?? -1;
-      if (i < 0) continue;
-      this.nums[2 * i] = nums[2 * j] ?? 0;
-      this.nums[2 * i + 1] = nums[2 * j + 1] ?? 0;
-      this.methods[i] = methods[j] ?? '';
+  cseq(slot: number): number {
+    return this.float(slot, 0);
+  }
+
+  stateCode(slot: number): number {
+    return this.int(slot, 0);
+  }
+
+  method(slot: number): number {
+    return this.int(slot, 1);
+  }
+
+  set(slot: number, cseq: number, stateCode: number, method: number): void {
+    this.setFloat(slot, 0, cseq);
+    this.setInt(slot, 0, stateCode);
+    this.setInt(slot, 1, method);
+  }
+
+  setState(slot: number, stateCode: number): void {
+    this.setInt(slot, 0, stateCode);
+  }
+}
+
+/**
+ * Small numbers for CSeq methods, so a direction's record holds the method as an int. As many as the methods the
+ * scan sees, like the tally's own list of methods (which every response's method enters anyway).
+ */
+class MethodIds {
+  private readonly ids = new Map<string, number>();
+  private last = '';
+  private lastId = -1;
+
+  of(method: string): number {
+    // most messages in a row share a method (or are the same string, interned by the parser)
+    if (method === this.last) return this.lastId;
+    let id = this.ids.get(method);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(method, id);
     }
+    this.last = method;
+    this.lastId = id;
+    return id;
   }
 }
 
@@ -140,6 +165,7 @@ export class RetransmissionDetector {
   /** The key of the message being judged (reused: no string or object per message). */
   private readonly key = new IdentityKey();
   private readonly endpoints = new EndpointIds();
+  private readonly methods = new MethodIds();
 
   constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS) {
     const generationSize = Math.max(1, Math.floor(maxEntries / 2));
@@ -190,6 +216,7 @@ export class RetransmissionDetector {
     statusCode: number,
   ): boolean {
     const key = this.key;
+    const methodId = this.methods.of(cseqMethod);
     let g = this.young;
     let s = g.find(key, hash);
     if (s < 0) {
@@ -198,11 +225,11 @@ export class RetransmissionDetector {
       const o = from.find(key, hash);
       let cseq = 0;
       let stateCode = 0;
-      let method = '';
+      let method = -1;
       if (o >= 0) {
-        cseq = from.nums[2 * o] ?? 0;
-        stateCode = from.nums[2 * o + 1] ?? 0;
-        method = from.methods[o] ?? '';
+        cseq = from.cseq(o);
+        stateCode = from.stateCode(o);
+        method = from.method(o);
         from.remove(o);
       }
       if (this.young.full) {
@@ -214,33 +241,27 @@ export class RetransmissionDetector {
       g = this.young;
       s = g.insert(key, hash);
       if (o < 0) {
-        g.nums[2 * s] = cseqNumber;
-        g.methods[s] = cseqMethod;
-        g.nums[2 * s + 1] = next(0, kind, statusCode);
+        g.set(s, cseqNumber, next(0, kind, statusCode), methodId);
         return false;
       }
-      g.nums[2 * s] = cseq;
-      g.nums[2 * s + 1] = stateCode;
-      g.methods[s] = method;
+      g.set(s, cseq, stateCode, method);
     }
-    const stateCode = g.nums[2 * s + 1] ?? 0;
+    const stateCode = g.stateCode(s);
     const state = stateCode % 4;
     const code = (stateCode - state) / 4;
-    if (cseqNumber !== g.nums[2 * s]) {
+    if (cseqNumber !== g.cseq(s)) {
       // a new transaction in this direction: the state starts again (Wireshark keeps the last code)
-      g.nums[2 * s] = cseqNumber;
-      g.methods[s] = cseqMethod;
-      g.nums[2 * s + 1] = next(code, kind, statusCode);
+      g.set(s, cseqNumber, next(code, kind, statusCode), methodId);
       return false;
     }
-    const method = g.methods[s];
+    const sameMethod = methodId === g.method(s);
     let resend: boolean;
     if (kind === 'request') {
-      resend = state === REQUEST && cseqMethod === method && cseqMethod !== 'ACK' && cseqMethod !== 'CANCEL';
+      resend = state === REQUEST && sameMethod && cseqMethod !== 'ACK' && cseqMethod !== 'CANCEL';
     } else {
-      resend = state === FINAL && cseqMethod === method && statusCode >= 200 && statusCode === code;
+      resend = state === FINAL && sameMethod && statusCode >= 200 && statusCode === code;
     }
-    g.nums[2 * s + 1] = next(code, kind, statusCode);
+    g.setState(s, next(code, kind, statusCode));
     return resend;
   }
 
