@@ -17,9 +17,27 @@ const MURMUR_SEED = 0x9747b28c;
 /** In a string part, a char past 0xfe is written as this byte and its two UTF-16 bytes (so 0xff itself is escaped). */
 const WIDE = 0xff;
 
-/** One identity being assembled: the bytes of its parts, each prefixed with its length. */
+/** The last source buffer read by addBytes and a DataView of it (messages mostly come from one scanner buffer). */
+let lastSource: Uint8Array | undefined;
+let lastSourceView: DataView = new DataView(new ArrayBuffer(0));
+const sourceView = (buf: Uint8Array): DataView => {
+  if (buf !== lastSource) {
+    lastSource = buf;
+    lastSourceView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return lastSourceView;
+};
+
+/**
+ * One identity being assembled: the bytes of its parts, each prefixed with its length. Bytes are moved, hashed and
+ * compared four at a time (an Int32Array and a DataView of the same memory): byte by byte, copying a 40-byte Call-ID
+ * took ~100 ns and comparing a key ~130 ns, a fifth of what the KPIs cost a scan.
+ */
 export class IdentityKey {
   bytes = new Uint8Array(256);
+  /** The same memory as 32-bit words (little-endian on every platform Node runs on but s390x: the hash only). */
+  words = new Int32Array(this.bytes.buffer);
+  private view = new DataView(this.bytes.buffer);
   length = 0;
 
   /** Starts a new key. */
@@ -34,9 +52,13 @@ export class IdentityKey {
     this.room(n + 4);
     this.putLength(n);
     if (n > 0) {
-      const bytes = this.bytes;
+      const view = this.view;
+      const source = sourceView(buf);
       let at = this.length;
-      for (let i = start; i < end; i++) bytes[at++] = buf[i] ?? 0;
+      let i = start;
+      for (; i + 4 <= end; i += 4, at += 4) view.setInt32(at, source.getInt32(i, true), true);
+      const bytes = this.bytes;
+      for (; i < end; i++) bytes[at++] = buf[i] ?? 0;
       this.length = at;
     }
     return this;
@@ -75,11 +97,12 @@ export class IdentityKey {
    */
   hash(): number {
     const bytes = this.bytes;
+    const words = this.words;
     const n = this.length;
     const whole = n & ~3;
     let h = MURMUR_SEED;
     for (let i = 0; i < whole; i += 4) {
-      let k = (bytes[i] ?? 0) | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24);
+      let k = words[i >>> 2] ?? 0;
       k = Math.imul(k, 0xcc9e2d51);
       k = (k << 15) | (k >>> 17);
       h ^= Math.imul(k, 0x1b873593);
@@ -101,14 +124,10 @@ export class IdentityKey {
     return (h ^ (h >>> 16)) | 0;
   }
 
+  /** A length or number part: four bytes, most significant first. */
   private putLength(n: number): void {
-    const bytes = this.bytes;
-    const at = this.length;
-    bytes[at] = n >>> 24;
-    bytes[at + 1] = (n >>> 16) & 0xff;
-    bytes[at + 2] = (n >>> 8) & 0xff;
-    bytes[at + 3] = n & 0xff;
-    this.length = at + 4;
+    this.view.setUint32(this.length, n >>> 0);
+    this.length += 4;
   }
 
   private room(n: number): void {
@@ -118,6 +137,8 @@ export class IdentityKey {
     const bytes = new Uint8Array(size);
     bytes.set(this.bytes.subarray(0, this.length));
     this.bytes = bytes;
+    this.words = new Int32Array(bytes.buffer);
+    this.view = new DataView(bytes.buffer);
   }
 }
 
@@ -222,7 +243,7 @@ export abstract class IdentityGeneration {
     for (let f = 0; f < this.intsAt; f += 8) arena.setFloat(at + f, 0);
     for (let f = this.intsAt; f < this.lengthAt; f += 4) arena.setInt(at + f, 0);
     arena.setInt(at + this.lengthAt, n);
-    arena.write(at + this.keyAt, key.bytes, n);
+    arena.write(at + this.keyAt, key.bytes, n, key.words);
     rows[i * ROW + HASH] = hash;
     rows[i * ROW + PLACE] = at + 1;
     this.size++;
@@ -274,7 +295,7 @@ export abstract class IdentityGeneration {
   /** Whether the key of the record at `at` is this one. */
   private sameKey(at: number, key: IdentityKey): boolean {
     const n = key.length;
-    return this.arena.int(at + this.lengthAt) === n && this.arena.equals(at + this.keyAt, key.bytes, n);
+    return this.arena.int(at + this.lengthAt) === n && this.arena.equals(at + this.keyAt, key.bytes, n, key.words);
   }
 
   /**

@@ -49,30 +49,56 @@ export class KeyArena {
     return at;
   }
 
-  /** Copies bytes[0, length) to `at`. */
-  write(at: number, bytes: Uint8Array, length: number): void {
-    const page = this.pages[at >>> PAGE_BITS] as Uint8Array;
+  /**
+   * Copies bytes[0, length) to `at`; with `words` (the same memory as Int32s), four bytes at a time where `at` is
+   * 4-byte aligned (a record's key always is).
+   */
+  write(at: number, bytes: Uint8Array, length: number, words?: Int32Array): void {
+    const p = at >>> PAGE_BITS;
+    const page = this.pages[p] as Uint8Array;
     const start = at & OFFSET_MASK;
+    let k = 0;
+    if (words !== undefined && (start & 3) === 0) {
+      const ints = this.ints[p] as Int32Array;
+      const w = start >>> 2;
+      const whole = length >>> 2;
+      for (; k < whole; k++) ints[w + k] = words[k] ?? 0;
+      k = whole << 2;
+    }
     // a loop, not page.set(bytes.subarray(...)): a subarray is an object per stored key
-    for (let k = 0; k < length; k++) page[start + k] = bytes[k] ?? 0;
+    for (; k < length; k++) page[start + k] = bytes[k] ?? 0;
   }
 
-  /** Copies the record at `at` (length bytes, a multiple of 8) of another arena into this one; returns its place. */
+  /** Copies the record at `at` (length bytes) of another arena into this one, word by word; returns its place. */
   copyFrom(from: KeyArena, at: number, length: number): number {
-    const to = this.allocate(length);
-    const source = from.pages[at >>> PAGE_BITS] as Uint8Array;
-    const page = this.pages[to >>> PAGE_BITS] as Uint8Array;
-    const s = at & OFFSET_MASK;
-    const d = to & OFFSET_MASK;
-    for (let k = 0; k < length; k++) page[d + k] = source[s + k] ?? 0;
+    // records take whole multiples of 8 bytes: the words up to there are the record's own
+    const size = align8(length);
+    const to = this.allocate(size);
+    const source = from.ints[at >>> PAGE_BITS] as Int32Array;
+    const ints = this.ints[to >>> PAGE_BITS] as Int32Array;
+    const s = (at & OFFSET_MASK) >>> 2;
+    const d = (to & OFFSET_MASK) >>> 2;
+    for (let k = 0; k < size >>> 2; k++) ints[d + k] = source[s + k] ?? 0;
     return to;
   }
 
-  /** Whether the bytes at `at` are bytes[0, length) (the caller knows the stored length is `length`). */
-  equals(at: number, bytes: Uint8Array, length: number): boolean {
-    const page = this.pages[at >>> PAGE_BITS] as Uint8Array;
+  /**
+   * Whether the bytes at `at` are bytes[0, length) (the caller knows the stored length is `length`); with `words`,
+   * compared four bytes at a time where `at` is 4-byte aligned.
+   */
+  equals(at: number, bytes: Uint8Array, length: number, words?: Int32Array): boolean {
+    const p = at >>> PAGE_BITS;
+    const page = this.pages[p] as Uint8Array;
     const start = at & OFFSET_MASK;
-    for (let k = 0; k < length; k++) if (page[start + k] !== bytes[k]) return false;
+    let k = 0;
+    if (words !== undefined && (start & 3) === 0) {
+      const ints = this.ints[p] as Int32Array;
+      const w = start >>> 2;
+      const whole = length >>> 2;
+      for (; k < whole; k++) if (ints[w + k] !== words[k]) return false;
+      k = whole << 2;
+    }
+    for (; k < length; k++) if (page[start + k] !== bytes[k]) return false;
     return true;
   }
 

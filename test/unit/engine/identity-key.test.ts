@@ -39,6 +39,27 @@ describe('IdentityKey', () => {
     expect(keys[2]).toBe(keys[3]);
   });
 
+  it('copies bytes four at a time from any offset of any buffer: the same bytes give the same key and hash', () => {
+    // Prepare: every length from 0 to 40, copied from offsets 0..3 of two different buffers
+    const text = 'a84b4c76e66710@pcscf.example.net;z9hG4bK776asdhds';
+    const mismatches: string[] = [];
+
+    // Act
+    for (let n = 0; n <= 40; n++) {
+      const expected = keyOf((k) => k.addString(text.slice(0, n)).addNumber(7));
+      const hash = new IdentityKey().addString(text.slice(0, n)).addNumber(7).hash();
+      for (let offset = 0; offset < 4; offset++) {
+        const buf = Buffer.from(`${'#'.repeat(offset)}${text}`, 'latin1');
+        const key = new IdentityKey().addBytes(buf, offset, offset + n).addNumber(7);
+        if (Buffer.from(key.bytes.subarray(0, key.length)).toString('hex') !== expected || key.hash() !== hash)
+          mismatches.push(`${n}@${offset}`);
+      }
+    }
+
+    // Assess
+    expect(mismatches).toEqual([]);
+  });
+
   it('writes a char past 0xfe as an escape, so that it never equals a latin1 one', () => {
     // Prepare / Act
     const key = new IdentityKey().addString('\u00ff\u0141');
@@ -63,6 +84,25 @@ describe('IdentityGeneration (through the KPI transaction table)', () => {
     // Assess
     expect(s1).not.toBe(s2);
     expect([g.find(one, 7), g.find(two, 7), g.find(three, 7), g.find(one, 8), g.size]).toEqual([s1, s2, -1, -1, 2]);
+  });
+
+  it('finds a key of any length by its bytes alone, word by word and byte by byte, never a longer or shorter one', () => {
+    // Prepare: keys of 1..24 bytes, each a prefix of the next, all with the same hash
+    const g = new TransactionGeneration(100);
+    const text = Buffer.from('0123456789abcdefghijklmn', 'latin1');
+    const key = new IdentityKey();
+    for (let n = 1; n <= 24; n++) g.add(key.reset().addBytes(text, 0, n), 7, INVITE);
+
+    // Act: each looked up again from another buffer, then a key that differs in its last byte only
+    const found = Array.from({ length: 24 }, (_, i) => g.find(key.reset().addBytes(Buffer.from(text), 0, i + 1), 7));
+    const lastByte = Buffer.from(text);
+    lastByte[23] = 0x21;
+    const other = g.find(key.reset().addBytes(lastByte, 0, 24), 7);
+
+    // Assess: 24 different slots, and no match for the changed key
+    expect(new Set(found).size).toBe(24);
+    expect(found.every((slot) => slot >= 0)).toBe(true);
+    expect(other).toBe(-1);
   });
 
   it('keeps every key and its fields when the table doubles again and again', () => {
