@@ -5,6 +5,7 @@ import { INVITE, TransactionGeneration, transactionKey } from '../../../lambda/e
 import { directionKey, EndpointIds, RetransmissionDetector } from '../../../lambda/engine/retransmissions.js';
 import { identityBytes } from '../../../lambda/engine/sip-message.js';
 import { chunked } from '../../support/collect.js';
+import { seededRandom } from '../../support/line-mutations.js';
 import { sipMessage } from '../../support/sip-samples.js';
 
 /**
@@ -125,6 +126,60 @@ describe('IdentityGeneration (through the KPI transaction table)', () => {
       if (g.minuteMs(slot) === i * 60_000 && g.peer(slot) === i && g.method(slot) === INVITE) found.push(i);
     }
     expect([found.length, g.size, g.full]).toEqual([4000, 4000, false]);
+  });
+});
+
+describe('IdentityGeneration against a Map', () => {
+  it('agrees with a Map over 60,000 random adds, finds and removes, hashes colliding, with growth and compaction', () => {
+    // Prepare: keys of 0..60 bytes read from unaligned offsets, hashes from 64 values (long probe runs)
+    const random = seededRandom(20261204);
+    const g = new TransactionGeneration(5000);
+    const model = new Map<string, { slotMinute: number; peer: number }>();
+    const pool = Buffer.from('abcdefghijklmnopqrstuvwxyz0123456789'.repeat(4), 'latin1');
+    const key = new IdentityKey();
+    const use = (id: number): number => {
+      const offset = id % 7;
+      const length = id % 61;
+      return (
+        key
+          .reset()
+          .addBytes(pool, offset, offset + length)
+          .addNumber(id)
+          .hash() & 63
+      );
+    };
+    const disagreements: string[] = [];
+
+    // Act
+    for (let op = 0; op < 60_000; op++) {
+      const id = Math.floor(random() * 8000);
+      const hash = use(id);
+      const slot = g.find(key, hash);
+      const known = model.get(String(id));
+      if (slot >= 0 !== (known !== undefined)) disagreements.push(`op ${op}: ${id} found ${slot >= 0}`);
+      else if (known !== undefined && (g.minuteMs(slot) !== known.slotMinute || g.peer(slot) !== known.peer))
+        disagreements.push(`op ${op}: ${id} fields`);
+      if (slot >= 0 && random() < 0.5) {
+        // taken out, as a transaction that moves to the young generation: its slot stays a marker
+        g.remove(slot);
+        model.delete(String(id));
+      } else if (slot < 0 && !g.full) {
+        const added = g.add(key, hash, INVITE);
+        g.setMinuteMs(added, id * 60_000);
+        g.setPeer(added, op);
+        model.set(String(id), { slotMinute: id * 60_000, peer: op });
+      }
+      if (op === 30_000) {
+        g.clear();
+        model.clear();
+      }
+    }
+
+    // Assess: no disagreement, the same number of entries; the table within twice its bound's size (16,384 slots
+    // hold 5,000 entries half full; with markers of removed entries it may double once, then it compacts in place)
+    expect(disagreements.slice(0, 5)).toEqual([]);
+    expect(g.size).toBe(model.size);
+    expect(g.capacity).toBeLessThanOrEqual(32_768);
   });
 });
 
