@@ -94,12 +94,13 @@ export const directionKey = (
 };
 
 /**
- * One generation of directions: their keys and the last message's state (see IdentityGeneration): the CSeq number,
- * state + 4 * the last final status code, and the CSeq method's id.
+ * One generation of directions: their keys and the last message's state (see IdentityGeneration): the CSeq number
+ * and state + 4 * the last final status code (Float64s: any number a caller passes stays exact), and the CSeq
+ * method's id.
  */
 class DirectionGeneration extends IdentityGeneration {
   constructor(limit: number) {
-    super(limit, { floats: 1, ints: 2 });
+    super(limit, { floats: 2, ints: 1 });
   }
 
   cseq(slot: number): number {
@@ -107,21 +108,21 @@ class DirectionGeneration extends IdentityGeneration {
   }
 
   stateCode(slot: number): number {
-    return this.int(slot, 0);
+    return this.float(slot, 1);
   }
 
   method(slot: number): number {
-    return this.int(slot, 1);
+    return this.int(slot, 0);
   }
 
   set(slot: number, cseq: number, stateCode: number, method: number): void {
     this.setFloat(slot, 0, cseq);
-    this.setInt(slot, 0, stateCode);
-    this.setInt(slot, 1, method);
+    this.setFloat(slot, 1, stateCode);
+    this.setInt(slot, 0, method);
   }
 
   setState(slot: number, stateCode: number): void {
-    this.setInt(slot, 0, stateCode);
+    this.setFloat(slot, 1, stateCode);
   }
 }
 
@@ -131,7 +132,8 @@ class DirectionGeneration extends IdentityGeneration {
  */
 class MethodIds {
   private readonly ids = new Map<string, number>();
-  private last = '';
+  /** The method asked for last (none yet: the empty string is a method like any other) and its id. */
+  private last: string | undefined;
   private lastId = -1;
 
   of(method: string): number {

@@ -28,6 +28,24 @@ describe('RetransmissionDetector (Wireshark sip.resend semantics)', () => {
     expect(seen).toEqual([false, true, true]);
   });
 
+  it('compares CSeq methods exactly, the empty one included, and keeps any status code a caller passes', () => {
+    // Prepare: an empty method first (the detector's method ids start with none), another method between
+    const d = new RetransmissionDetector();
+    const empty = msg({ kind: 'request', cseqMethod: '', direction: 'x>y' });
+
+    // Act
+    const seen = [
+      d.observe(empty),
+      d.observe(msg({ kind: 'request', cseqMethod: 'INVITE', callId: 'c2' })),
+      d.observe(empty),
+      d.observe(msg({ statusCode: 600_000_000, callId: 'c3' })),
+      d.observe(msg({ statusCode: 600_000_000, callId: 'c3' })),
+    ];
+
+    // Assess: the second empty-method request is a resend; so is the repeated out-of-range final
+    expect(seen).toEqual([false, false, true, false, true]);
+  });
+
   it('never marks provisional responses', () => {
     const d = new RetransmissionDetector();
     expect([d.observe(msg({ statusCode: 180 })), d.observe(msg({ statusCode: 180 }))]).toEqual([false, false]);
