@@ -7,8 +7,8 @@
  * One generation is an IdentityGeneration (identity-key.ts): an open-addressing hash table over typed arrays keyed
  * by the bytes of Call-ID, CSeq, method and branch (read from the parser's buffer, no string made), compared
  * exactly on a hash match so that two identities that share a hash are still two transactions, and the
- * transaction's fields in parallel arrays. Keeping the messages' own strings instead held tens of thousands of them
- * alive through every young-generation GC, which cost more than the lookups.
+ * transaction's fields in the same arena record as its key. Keeping the messages' own strings instead held tens of
+ * thousands of them alive through every young-generation GC, which cost more than the lookups.
  */
 import { IdentityGeneration, type IdentityKey } from './identity-key.js';
 import type { MessageBytes } from './types.js';
