@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { PeerMap } from '../engine/peers.js';
 import type { ScanResult } from '../engine/tally.js';
@@ -126,11 +127,28 @@ const readTimeOptions = (
   return { timeZone: tz, referenceMs: ms };
 };
 
+/**
+ * The version in the package.json above this module: this file runs from dist/lambda/cli/, from the bin's bundle
+ * (dist/lambda/cli/bundle/) and from the sources, each a different number of folders below it.
+ */
+const packageVersion = (): string => {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sip-metrics' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no package.json here, or not ours: look one folder up
+    }
+    if (new URL('..', dir).href === dir.href) return 'unknown';
+  }
+};
+
 /** Builds the command line program (exported for tests). */
 export const buildProgram = (): Command => {
   const program = new Command()
     .name('sip-metrics')
     .description('Count SIP responses (1xx..6xx, by code and CSeq method) in SIP logs and packet captures.')
+    .version(packageVersion(), '-V, --version', 'print the version of sip-metrics')
     .showHelpAfterError()
     // a wrong command line is not a failed input: exit 2 (help and --version still exit 0)
     .exitOverride((err) => {

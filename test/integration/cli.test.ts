@@ -25,6 +25,15 @@ const runCli = (args: string[], input?: Buffer): { code: number; stdout: string;
 };
 
 describe('sip-metrics scan', () => {
+  it('prints its version (the package.json one) with --version and exits 0', () => {
+    // Act
+    const r = runCli(['--version']);
+
+    // Assess
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect([r.code, r.stdout.trim()]).toEqual([0, pkg.version]);
+  });
+
   it('prints one JSON object per file with the expected counts', () => {
     // Prepare
     const files = ['mixed.ngrep.txt.gz', 'sipp-uac-cancel-tcp.messages.log'];
