@@ -1,7 +1,7 @@
 /**
  * The KPI work alone (issue 15): scans FILE once recording every KpiTracker.observe call (each message's identity
- * bytes copied out of the parser's reused buffer into large pooled buffers), then replays them into a fresh tally's tracker ROUNDS times and
- * prints the CPU time of `observe` and of the snapshot (`toData`) per round. On a shared machine the whole-scan ratio
+ * bytes copied out of the parser's reused buffer into large pooled buffers), then replays them into a fresh tally's
+ * tracker ROUNDS times and prints the CPU time of `observe` and of the snapshot (`toData`) per round. On a shared machine the whole-scan ratio
  * (kpis-cost.bench.ts) moves by more than the KPIs cost; this isolates them. The first replay's snapshot is checked
  * byte for byte against the scan's.
  * Run: npm run build && node dist/bench/kpis-replay.bench.js FILE [ROUNDS]

@@ -207,11 +207,6 @@ export abstract class IdentityGeneration {
     return this.size >= this.limit;
   }
 
-  /** Bytes its records take (for tests of the bound). */
-  get recordBytes(): number {
-    return this.arena.bytesHeld;
-  }
-
   /** The slot of the entry with this key (and its hash), or -1. */
   find(key: IdentityKey, hash: number): number {
     const mask = this.mask;

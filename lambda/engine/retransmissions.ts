@@ -48,18 +48,23 @@ const BY_ADDRESS_IDS = 3;
 export const MAX_ENDPOINT_IDS = 50_000;
 
 /**
- * Small numbers for the sender and receiver names of a scan (PayloadMeta.src/dst, strings the readers intern): a
- * direction's key then holds two numbers instead of the names' characters, copied, hashed and compared per message.
- * A name keeps the id it got for the whole scan; past MAX_ENDPOINT_IDS new names get none (-1) and go into keys
- * as characters, under another kind of key, so no name is ever written two ways in keys of one kind.
+ * Small numbers for the strings of a scan, in the order first asked for, so a table keeps an int instead of the
+ * string: the sender and receiver names of directions (PayloadMeta.src/dst, strings the readers intern; a direction's
+ * key then holds two numbers instead of the names' characters, copied, hashed and compared per message) and the CSeq
+ * methods of their last messages. A string keeps the id it got for the whole scan; past `limit` strings new ones get
+ * none (-1): directions put those names into keys as characters, under another kind of key, so no name is ever
+ * written two ways in keys of one kind. Methods are unbounded, like the tally's own list of them (which every
+ * response's method enters anyway).
  */
-export class EndpointIds {
+export class NameIds {
   private readonly ids = new Map<string, number>();
+
+  constructor(private readonly limit = Number.POSITIVE_INFINITY) {}
 
   of(name: string): number {
     let id = this.ids.get(name);
     if (id === undefined) {
-      if (this.ids.size >= MAX_ENDPOINT_IDS) return -1;
+      if (this.ids.size >= this.limit) return -1;
       id = this.ids.size;
       this.ids.set(name, id);
     }
@@ -77,7 +82,7 @@ export const directionKey = (
   m: MessageBytes,
   src: string | undefined,
   dst: string | undefined,
-  ids: EndpointIds,
+  ids: NameIds,
 ): number => {
   key.reset().addBytes(m.buf, m.callIdStart, m.callIdEnd);
   if (src !== undefined || dst !== undefined) {
@@ -127,30 +132,6 @@ class DirectionGeneration extends IdentityGeneration {
 }
 
 /**
- * Small numbers for CSeq methods, so a direction's record holds the method as an int. As many as the methods the
- * scan sees, like the tally's own list of methods (which every response's method enters anyway).
- */
-class MethodIds {
-  private readonly ids = new Map<string, number>();
-  /** The method asked for last (none yet: the empty string is a method like any other) and its id. */
-  private last: string | undefined;
-  private lastId = -1;
-
-  of(method: string): number {
-    // most messages in a row share a method (or are the same string, interned by the parser)
-    if (method === this.last) return this.lastId;
-    let id = this.ids.get(method);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(method, id);
-    }
-    this.last = method;
-    this.lastId = id;
-    return id;
-  }
-}
-
-/**
  * A direction's state + 4 * code after a message (as DirectionGeneration keeps them): a request or a provisional
  * response keeps the last final status code, a final response records its own.
  */
@@ -166,8 +147,8 @@ export class RetransmissionDetector {
   private old: DirectionGeneration;
   /** The key of the message being judged (reused: no string or object per message). */
   private readonly key = new IdentityKey();
-  private readonly endpoints = new EndpointIds();
-  private readonly methods = new MethodIds();
+  private readonly endpoints = new NameIds(MAX_ENDPOINT_IDS);
+  private readonly methods = new NameIds();
 
   constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS) {
     const generationSize = Math.max(1, Math.floor(maxEntries / 2));

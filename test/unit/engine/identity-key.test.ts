@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { IdentityKey } from '../../../lambda/engine/identity-key.js';
 import { scan } from '../../../lambda/engine/index.js';
 import { INVITE, TransactionGeneration, transactionKey } from '../../../lambda/engine/kpi-transactions.js';
-import { directionKey, EndpointIds, RetransmissionDetector } from '../../../lambda/engine/retransmissions.js';
+import {
+  directionKey,
+  MAX_ENDPOINT_IDS,
+  NameIds,
+  RetransmissionDetector,
+} from '../../../lambda/engine/retransmissions.js';
 import { identityBytes } from '../../../lambda/engine/sip-message.js';
 import { chunked } from '../../support/collect.js';
 import { seededRandom } from '../../support/line-mutations.js';
@@ -15,7 +20,7 @@ import { sipMessage } from '../../support/sip-samples.js';
  */
 const KPI_PAIR = ['call-8282@example.com', 'call-84504@example.com'] as const;
 const VIA_PAIR = ['call-90081@example.com', 'call-146723@example.com'] as const;
-/** By addresses as a fresh detector numbers them: the sender 0, the receiver 1 (EndpointIds). */
+/** By addresses as a fresh detector numbers them: the sender 0, the receiver 1 (NameIds). */
 const ADDRESS_PAIR = ['call-28884@example.com', 'call-116564@example.com'] as const;
 const VIA = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1';
 
@@ -190,9 +195,9 @@ describe('identities that share a hash are never merged', () => {
     const message = (callId: string) => identityBytes({ kind: 'response', callId, topVia: VIA });
     const kpi = (callId: string): number => transactionKey(key, message(callId), 1, INVITE);
     const byVia = (callId: string): number =>
-      directionKey(key, message(callId), undefined, undefined, new EndpointIds());
+      directionKey(key, message(callId), undefined, undefined, new NameIds(MAX_ENDPOINT_IDS));
     const byAddress = (callId: string): number =>
-      directionKey(key, message(callId), '192.0.2.1:5060', '192.0.2.2:5060', new EndpointIds());
+      directionKey(key, message(callId), '192.0.2.1:5060', '192.0.2.2:5060', new NameIds(MAX_ENDPOINT_IDS));
 
     // Act
     const pairs = [KPI_PAIR.map(kpi), VIA_PAIR.map(byVia), ADDRESS_PAIR.map(byAddress)];
