@@ -19,13 +19,17 @@ export const allSpace = (buf: Buffer, a: number, b: number): boolean => {
   return true;
 };
 
-/** [a, b) without the white space String.prototype.trim drops at either end, as [start, end]. */
-export const trimmedRange = (buf: Buffer, a: number, b: number): readonly [number, number] => {
+/**
+ * Writes the range of buf[a, b) without the whitespace String.prototype.trim drops at either end (of latin1 text)
+ * into into[at] and into[at + 1]: the caller's reused array, no array per value.
+ */
+export const trimInto = (buf: Buffer, a: number, b: number, into: Int32Array, at: number): void => {
   let s = a;
   let e = b;
   while (s < e && JS_SPACE[buf[s] ?? 0] === 1) s++;
   while (e > s && JS_SPACE[buf[e - 1] ?? 0] === 1) e--;
-  return [s, e];
+  into[at] = s;
+  into[at + 1] = e;
 };
 
 const isDigitByte = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
@@ -144,14 +148,15 @@ export const transportAt = (buf: Buffer, a: number, b: number): Transport => {
   return 'unknown';
 };
 
-/** Exactly representable powers of ten for the divisions below. */
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-/** Digits that fit a double exactly (below 2^53): the quotient of two exact doubles is rounded once, as Number() rounds. */
-const MAX_EXACT_DIGITS = 15;
+/** The powers of ten a double holds exactly (5^22 < 2^53), for the division below; literals: Math.pow need not be exact. */
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 
 /**
- * Number(buf.toString('latin1', a, b)) for a plain decimal `\d+(\.\d*)?` of at most 15 digits (the
- * integer over a power of ten, both exact, divided once: the correctly rounded value, as Number gives);
+ * Number(buf.toString('latin1', a, b)) for a plain decimal `\d+(\.\d*)?` whose digits make an integer below 2^53
+ * (the integer over a power of ten, both exact, divided once: the correctly rounded value, as Number gives);
  * the string path for anything else.
  */
 export const decimalAt = (buf: Buffer, a: number, b: number): number => {
@@ -170,6 +175,9 @@ export const decimalAt = (buf: Buffer, a: number, b: number): number => {
       return Number(buf.toString('latin1', a, b));
     }
   }
-  if (digits === 0 || digits > MAX_EXACT_DIGITS) return Number(buf.toString('latin1', a, b));
+  // Digits that fit a double exactly (every step below 2^53 when the last is) and an exact power of ten: the
+  // quotient of two exact doubles is rounded once, as Number() rounds the decimal. A sipdump `time:` has 16 digits.
+  if (digits === 0 || v > Number.MAX_SAFE_INTEGER || fraction >= POW10.length)
+    return Number(buf.toString('latin1', a, b));
   return fraction > 0 ? v / (POW10[fraction] ?? 1) : v;
 };

@@ -2,7 +2,7 @@ import { payloadMeta } from '../payload-meta.js';
 import { transportNamed } from '../transport.js';
 import type { Transport } from '../types.js';
 import { InternTable } from './intern-table.js';
-import { decimalAt, transportAt, trimmedRange } from './line-bytes.js';
+import { decimalAt, transportAt, trimInto } from './line-bytes.js';
 import { isRunOf, lineEndAt, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
@@ -24,37 +24,42 @@ const MAX_HEADER_LINES = 32;
 
 /** The record fields the counts use; the others (tag, pid, date, ...) are not even sliced. */
 const FIELDS = ['time', 'proto', 'srcip', 'srcport', 'dstip', 'dstport'] as const;
-type Field = (typeof FIELDS)[number];
+const TIME = 0;
+const PROTO = 1;
+const SRCIP = 2;
+const SRCPORT = 3;
+const DSTIP = 4;
+const DSTPORT = 5;
 
-/** The field named by [ks, ke), compared as bytes (a dozen record lines per message). */
-const fieldNamed = (buf: Buffer, ks: number, ke: number): Field | undefined => {
-  for (const f of FIELDS) if (f.length === ke - ks && startsWith(buf, ks, ke, f)) return f;
-  return undefined;
+/** The index in FIELDS of the field named by [ks, ke), compared as bytes (a dozen record lines per message), or -1. */
+const fieldIndex = (buf: Buffer, ks: number, ke: number): number => {
+  for (let i = 0; i < FIELDS.length; i++) {
+    const f = FIELDS[i] ?? '';
+    if (f.length === ke - ks && startsWith(buf, ks, ke, f)) return i;
+  }
+  return -1;
 };
 
 const bracket = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
 
-type Range = readonly [number, number];
-/** A field the record did not have. */
-const NONE: Range = [0, 0];
-/** The ranges of the current record's fields (one record is read at a time: no object per record). */
-const fields: Record<Field, Range> = {
-  time: NONE,
-  proto: NONE,
-  srcip: NONE,
-  srcport: NONE,
-  dstip: NONE,
-  dstport: NONE,
-};
+/**
+ * The current record's fields as [start, end) byte ranges, field i at 2i (one record is read at a time: no array
+ * or object per record or field); start -1 for a field the record did not have.
+ */
+const ranges = new Int32Array(2 * FIELDS.length);
 
 /** "ip:port" strings by the bytes of their ip and port values. */
 const addresses = new InternTable();
 
-/** `${bracket(ip)}:${port}` of the two values, or undefined without an ip; one string per distinct address. */
-const address = (buf: Buffer, ip: Range, port: Range): string | undefined => {
-  if (ip === NONE) return undefined;
-  const [a, b] = ip;
-  const [c, d] = port === NONE ? [0, 0] : port;
+/** `${bracket(ip)}:${port}` of the two fields' values, or undefined without an ip; one string per distinct address. */
+const address = (buf: Buffer, ip: number, port: number): string | undefined => {
+  const a = ranges[2 * ip] ?? -1;
+  if (a < 0) return undefined;
+  const b = ranges[2 * ip + 1] ?? a;
+  // no port field: an empty port, as the string path wrote it
+  const hasPort = (ranges[2 * port] ?? -1) >= 0;
+  const c = hasPort ? (ranges[2 * port] ?? 0) : 0;
+  const d = hasPort ? (ranges[2 * port + 1] ?? 0) : 0;
   return (
     addresses.find(buf, a, b, c, d) ??
     addresses.store(buf, a, b, c, d, `${bracket(buf.toString('latin1', a, b))}:${buf.toString('latin1', c, d)}`)
@@ -62,8 +67,10 @@ const address = (buf: Buffer, ip: Range, port: Range): string | undefined => {
 };
 
 /** The transport of `proto: udp ipv4`: transportNamed of its first word, lower-cased as the string path did. */
-const protoTransport = (buf: Buffer, proto: Range): Transport => {
-  const [a, b] = proto;
+const protoTransport = (buf: Buffer): Transport => {
+  // no proto field: an empty word, as the string path read it
+  const a = Math.max(0, ranges[2 * PROTO] ?? 0);
+  const b = (ranges[2 * PROTO] ?? -1) < 0 ? 0 : (ranges[2 * PROTO + 1] ?? 0);
   let e = a;
   while (e < b && buf[e] !== 0x20) e++;
   for (let i = a; i < e; i++) {
@@ -87,21 +94,21 @@ export const sipdumpReader: TextFormatReader = {
     }
     if (!isRunOf(buf, ls, lf, EQ, 20)) return null;
     // the fields as byte ranges: a string is made only for an address not seen before
-    const f = fields;
-    f.time = f.proto = f.srcip = f.srcport = f.dstip = f.dstport = NONE;
+    ranges.fill(-1);
     let p = lf + 1;
     for (let n = 0; n < MAX_HEADER_LINES; n++) {
       const e = lineEndAt(buf, p, end);
       if (e < 0) return ctx.final ? null : NEED_MORE;
       if (buf[p] === TILDE && isRunOf(buf, p, e, TILDE, 20)) {
-        const seconds = f.time === NONE ? Number.NaN : decimalAt(buf, f.time[0], f.time[1]);
+        const t = ranges[2 * TIME] ?? -1;
+        const seconds = t < 0 ? Number.NaN : decimalAt(buf, t, ranges[2 * TIME + 1] ?? t);
         return {
           kind: 'inline',
           format: 'sipdump',
           meta: payloadMeta(
-            protoTransport(buf, f.proto),
-            address(buf, f.srcip, f.srcport),
-            address(buf, f.dstip, f.dstport),
+            protoTransport(buf),
+            address(buf, SRCIP, SRCPORT),
+            address(buf, DSTIP, DSTPORT),
             Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
           ),
           next: e + 1,
@@ -111,9 +118,9 @@ export const sipdumpReader: TextFormatReader = {
       let colon = p;
       while (colon < e && buf[colon] !== 0x3a) colon++;
       if (colon <= p || colon >= e) return null;
-      const field = fieldNamed(buf, p, colon);
+      const field = fieldIndex(buf, p, colon);
       // the value as lineText(...).trim() reads it (trim drops the CR too)
-      if (field !== undefined) f[field] = trimmedRange(buf, colon + 1, e);
+      if (field >= 0) trimInto(buf, colon + 1, e, ranges, 2 * field);
       p = e + 1;
     }
     return null;

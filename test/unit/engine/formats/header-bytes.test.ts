@@ -236,6 +236,28 @@ describe('header lines read from bytes', () => {
   });
 });
 
+describe('decimalAt', () => {
+  it('reads every plain decimal of 1 to 20 digits, the point anywhere, exactly as Number reads its text', () => {
+    // Prepare: sipdump times have 16 digits (epoch seconds and microseconds), past the 15 every double holds
+    const random = seededRandom(20261204);
+    const texts: string[] = ['9007199254740991', '9007199254740992', '9007199254740993', '900719925474099.3'];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = 1 + Math.floor(random() * 20);
+      let text = '';
+      for (let d = 0; d < digits; d++) text += String(Math.floor(random() * 10));
+      const point = Math.floor(random() * (digits + 2));
+      texts.push(point === 0 || point > digits ? text : `${text.slice(0, point)}.${text.slice(point)}`);
+    }
+    const at = (s: string): [Buffer, number, number] => [Buffer.from(`<${s}>`, 'latin1'), 1, 1 + s.length];
+
+    // Act
+    const differing = texts.filter((s) => !Object.is(decimalAt(...at(s)), Number(s)));
+
+    // Assess
+    expect(differing).toEqual([]);
+  });
+});
+
 describe('lineStarts', () => {
   it('lists the first two bytes of every line a reader takes as its header, in the corpus and in mutations of it', () => {
     // Prepare: the corpus's header lines (the ones some reader takes) and their mutations, plus every other line
