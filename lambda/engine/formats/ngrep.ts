@@ -1,17 +1,22 @@
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
-import type { Transport } from '../types.js';
+import type { PayloadMeta, Transport } from '../types.js';
 import { InternTable } from './intern-table.js';
 import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
- * `ngrep -W byline` output. Each packet is printed as
+ * ngrep output, in each of its dump modes (ngrep.c, `-W`). Each packet is printed as
  *   "\n" + "U|T|I [timestamp ]src:port -> dst:port[ [flags]][ #n]" + "\n" + payload + "\n"
- * where the payload keeps its LFs and prints every other non-printable byte (CR among them) as
- * '.' (ngrep.c dump_byline). So the payload is byte-for-byte as long as on the wire, and it ends
- * where "\n\n" is followed by the next packet header (or the end of the file).
- * TCP payloads are printed per segment: they are stream segments of their flow.
+ * - `-W byline`: the payload keeps its LFs and prints every other non-printable byte (CR among them)
+ *   as '.' (dump_byline). So the payload is byte-for-byte as long as on the wire, and it ends
+ *   where "\n\n" is followed by the next packet header (or the end of the file).
+ * - `-W none`: the payload on one line, LF printed as '.' too (dump_unwrapped).
+ * - `-W normal`, ngrep's default: the same dotted payload cut into lines of (columns - 5) bytes, each
+ *   after two spaces, the last padded with spaces (dump_formatted).
+ * - `-W single`: header and dotted payload on one line (no " #n").
+ * A dotted payload is turned back into bytes by undot(). TCP payloads are printed per segment: they are
+ * stream segments of their flow.
  */
 
 const HEADER =
@@ -23,6 +28,91 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 const DOUBLE_LF = Buffer.from('\n\n');
+const DOT = 0x2e;
+const SP = 0x20;
+
+/** `-W single`: the header's fields, then one space and the payload on the same line. */
+const SINGLE_HEADER =
+  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: #\d+)? /;
+/** A single-mode header is short; the regular expression reads no more of the line than this. */
+const MAX_SINGLE_HEADER = 300;
+
+/**
+ * A payload printed with every non-printable byte as '.' (all modes but byline), back into bytes: in a run of
+ * dots, pairs are CR LF (SIP ends every line with CRLF; a header section ends with two), and the first dot of a run
+ * of odd length is a dot the text held (a value that ends in '.', then CRLF). Each byte stays one byte, so
+ * Content-Length frames the result exactly as it did the wire. What cannot be told apart is read the SIP way: a
+ * line ending in LF alone, or a byte beyond ASCII (UTF-8 in a display name prints as two dots), reads as a dot or a
+ * CRLF; a status line, CSeq and Call-ID are ASCII.
+ * @returns the number of bytes written to into[0, n)
+ */
+export const undot = (src: Buffer, start: number, end: number, into: Buffer): number => {
+  let n = 0;
+  let i = start;
+  while (i < end) {
+    const c = src[i] ?? 0;
+    if (c !== DOT) {
+      into[n++] = c;
+      i++;
+      continue;
+    }
+    let run = i;
+    while (run < end && src[run] === DOT) run++;
+    let k = run - i;
+    if (k % 2 === 1) {
+      into[n++] = DOT;
+      k--;
+    }
+    for (; k > 0; k -= 2) {
+      into[n++] = CR;
+      into[n++] = LF;
+    }
+    i = run;
+  }
+  return n;
+};
+
+/** Where undotted payloads are written (one packet at a time: the framer copies what it keeps). */
+let scratch = Buffer.alloc(64 * 1024);
+const scratchFor = (n: number): Buffer => {
+  if (scratch.length < n) scratch = Buffer.alloc(Math.max(n, 2 * scratch.length));
+  return scratch;
+};
+/** The joined lines of a `-W normal` payload, before undot(). */
+let joined = Buffer.alloc(64 * 1024);
+/** A TCP segment's dotted bytes after the dots held from the flow's previous one. */
+let withHeld = Buffer.alloc(64 * 1024);
+
+/**
+ * The dotted payload of a `-W normal` block [a, b): its lines without their two leading spaces and their LFs, the
+ * last one's padding dropped, joined into `joined`; -1 when a line does not start with two spaces (not that mode).
+ */
+const joinNormal = (buf: Buffer, a: number, b: number): number => {
+  if (joined.length < b - a) joined = Buffer.alloc(Math.max(b - a, 2 * joined.length));
+  let n = 0;
+  let p = a;
+  while (p < b) {
+    if (buf[p] !== SP || buf[p + 1] !== SP) return -1;
+    let e = buf.indexOf(LF, p);
+    if (e < 0 || e > b) e = b;
+    n += buf.copy(joined, n, p + 2, e);
+    p = e + 1;
+  }
+  // the last line is padded to the full width
+  while (n > 0 && joined[n - 1] === SP) n--;
+  return n;
+};
+
+/** Whether [a, b) holds no LF and at least one "..": a `-W none` payload (a byline one keeps its LFs). */
+const isUnwrapped = (buf: Buffer, a: number, b: number): boolean => {
+  let pair = false;
+  for (let i = a; i < b; i++) {
+    const c = buf[i];
+    if (c === LF) return false;
+    if (c === DOT && buf[i + 1] === DOT && i + 1 < b) pair = true;
+  }
+  return pair;
+};
 
 /** Offset of " -> " in the line, or -1. */
 const lineArrow = (buf: Buffer, ls: number, lf: number): number => {
@@ -32,11 +122,16 @@ const lineArrow = (buf: Buffer, ls: number, lf: number): number => {
   return -1;
 };
 
+/** A header is short: its arrow lies this close to the line start (a `-W single` line goes on with the payload). */
+const MAX_ARROW_OFFSET = 200;
+
 /** A packet header line (cheap test; match() checks the full syntax). */
 const isPacketHeader = (buf: Buffer, ls: number, lf: number): boolean => {
   const k = buf[ls];
   return (
-    (k === 0x55 || k === 0x54 || k === 0x49) && buf[ls + 1] === 0x20 && lf - ls < 200 && lineArrow(buf, ls, lf) >= 0
+    (k === 0x55 || k === 0x54 || k === 0x49) &&
+    buf[ls + 1] === 0x20 &&
+    lineArrow(buf, ls, Math.min(lf, ls + MAX_ARROW_OFFSET)) >= 0
   );
 };
 
@@ -135,7 +230,7 @@ export const ngrepReader: TextFormatReader = {
       dst = endpointAt(buf, ls, plain.dstStart, plain.dstEnd);
     } else {
       const m = HEADER.exec(lineText(buf, ls, lf));
-      if (!m) return null;
+      if (!m) return singleLine(buf, ls, lf, end, ctx);
       kind = m[1] ?? 'U';
       src = withPort(kind, m[3] ?? '');
       dst = withPort(kind, m[4] ?? '');
@@ -193,21 +288,111 @@ export const ngrepReader: TextFormatReader = {
       }
       from = c + 1;
     }
-    const transport = TRANSPORT[kind] ?? 'unknown';
-    const meta = payloadMeta(transport, src, dst, undefined, stamp);
-    if (kind === 'T') {
-      return {
-        kind: 'stream',
-        format: 'ngrep',
-        meta,
-        next,
-        payloadBuf: buf,
-        payloadStart,
-        payloadEnd,
-        dotCR: true,
-        flow: `${src}>${dst}`,
-      };
+    const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp);
+    if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
+      // -W normal (a byline payload starts with its start line, never with white space)
+      const n = joinNormal(buf, payloadStart, payloadEnd);
+      if (n >= 0) return dotted(kind, meta, next, joined, 0, n, ctx);
     }
-    return { kind: 'datagram', format: 'ngrep', meta, next, payloadBuf: buf, payloadStart, payloadEnd, dotCR: true };
+    // at the end of input the block keeps the LF ngrep printed after the line
+    const lineEnd = payloadEnd > payloadStart && buf[payloadEnd - 1] === LF ? payloadEnd - 1 : payloadEnd;
+    if (isUnwrapped(buf, payloadStart, lineEnd)) return dotted(kind, meta, next, buf, payloadStart, lineEnd, ctx);
+    return payloadResult(kind, meta, next, buf, payloadStart, payloadEnd, true);
   },
+};
+
+/** The reader's answer for a payload [start, end) of `payloadBuf` (as bytes, or with CR printed as '.'). */
+const payloadResult = (
+  kind: string,
+  meta: PayloadMeta,
+  next: number,
+  payloadBuf: Buffer,
+  payloadStart: number,
+  payloadEnd: number,
+  dotCR: boolean,
+): MatchResult => {
+  if (kind === 'T') {
+    const flow = `${meta.src}>${meta.dst}`;
+    return { kind: 'stream', format: 'ngrep', meta, next, payloadBuf, payloadStart, payloadEnd, dotCR, flow };
+  }
+  return { kind: 'datagram', format: 'ngrep', meta, next, payloadBuf, payloadStart, payloadEnd, dotCR };
+};
+
+/**
+ * Dots at the end of a dotted TCP segment, by flow, held for the flow's next segment: an odd run there is most
+ * likely a CR whose LF opens the next segment (a message cut between them), and undot() must see the whole run.
+ * Kept per scan (its MatchContext): a flow of one file never lends dots to another.
+ */
+const heldByScan = new WeakMap<MatchContext, Map<string, number>>();
+const heldDotsOf = (ctx: MatchContext): Map<string, number> => {
+  let held = heldByScan.get(ctx);
+  if (held === undefined) {
+    held = new Map();
+    heldByScan.set(ctx, held);
+  }
+  return held;
+};
+/** Flows with dots held (past it the oldest are forgotten: a dot or a CR lost, never a message). */
+const MAX_HELD_FLOWS = 10_000;
+
+/** The answer for a dotted payload [start, end) of `from`: undotted into the scratch buffer. */
+const dotted = (
+  kind: string,
+  meta: PayloadMeta,
+  next: number,
+  from: Buffer,
+  start: number,
+  end: number,
+  ctx: MatchContext,
+): MatchResult => {
+  if (kind !== 'T') {
+    const into = scratchFor(end - start);
+    return payloadResult(kind, meta, next, into, 0, undot(from, start, end, into), false);
+  }
+  const flow = `${meta.src}>${meta.dst}`;
+  const heldDots = heldDotsOf(ctx);
+  const held = heldDots.get(flow) ?? 0;
+  heldDots.delete(flow);
+  let tail = end;
+  while (tail > start && from[tail - 1] === DOT) tail--;
+  // a segment of dots only continues the held run
+  const allDots = tail === start;
+  const run = end - tail + (allDots ? held : 0);
+  const hold = run % 2 === 1 ? run : 0;
+  if (hold > 0) {
+    if (heldDots.size >= MAX_HELD_FLOWS) heldDots.clear();
+    heldDots.set(flow, hold);
+  }
+  const prefix = hold > 0 && allDots ? 0 : held;
+  let src = from;
+  let a = start;
+  let b = hold > 0 ? (allDots ? start : tail) : end;
+  if (prefix > 0) {
+    // the held dots go in front of this segment's bytes, and undot() reads the run whole
+    const n = prefix + (b - a);
+    if (withHeld.length < n) withHeld = Buffer.alloc(Math.max(n, 2 * withHeld.length));
+    withHeld.fill(DOT, 0, prefix);
+    from.copy(withHeld, prefix, a, b);
+    src = withHeld;
+    a = 0;
+    b = n;
+  }
+  const into = scratchFor(b - a);
+  return payloadResult(kind, meta, next, into, 0, undot(src, a, b, into), false);
+};
+
+/** A `-W single` line [ls, lf): the header, a space and the dotted payload; null when it is not one. */
+const singleLine = (buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult => {
+  const m = SINGLE_HEADER.exec(lineText(buf, ls, Math.min(lf, ls + MAX_SINGLE_HEADER)));
+  if (!m) return null;
+  const kind = m[1] ?? 'U';
+  const stamp = m[2] ? localStamp(findDateTime(m[2])) : undefined;
+  const meta = payloadMeta(
+    TRANSPORT[kind] ?? 'unknown',
+    withPort(kind, m[3] ?? ''),
+    withPort(kind, m[4] ?? ''),
+    undefined,
+    stamp,
+  );
+  return dotted(kind, meta, Math.min(lf + 1, end), buf, ls + m[0].length, lf, ctx);
 };

@@ -45,6 +45,9 @@ const SIPP_SEPARATOR = /^-{20,}(?: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\S*)?\s*$/
 const SIPP_DIRECTION = /^(UDP|TCP|TLS|SCTP|WSS?) message (sent|received) (?:\(\d+ bytes\)|\[\d+\] bytes) ?:\s*$/;
 const NGREP =
   /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: #\d+)?\s*$/;
+/** ngrep.c `-W single`: the same fields, then one space and the packet on the same line (ngrep.ts SINGLE_HEADER). */
+const NGREP_SINGLE =
+  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: #\d+)? /;
 
 const textOf = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);
 
@@ -89,7 +92,7 @@ const sippByExpression = (line: string, direction: string): unknown => {
 
 const ngrepByExpression = (line: string): unknown => {
   if (line[1] !== ' ') return null;
-  const m = NGREP.exec(textOf(line));
+  const m = NGREP.exec(textOf(line)) ?? NGREP_SINGLE.exec(line.slice(0, 300));
   if (!m) return null;
   const withPort = (kind: string, endpoint: string): string => {
     if (kind === 'I' || endpoint.indexOf(':') === endpoint.lastIndexOf(':')) return endpoint;

@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scan } from '../../lambda/engine/index.js';
+import { chunked } from '../support/collect.js';
+import { CORPUS_DIR, expectedFor, normaliseByMethod } from '../support/corpus.js';
+
+/**
+ * The corpus's captures printed by the real ngrep in its other dump modes (`-W normal`, ngrep's default, `-W single`
+ * and `-W none`: CR and LF printed as '.'), read as tshark reads the captures (their expected files). ngrep is a
+ * Debian package; .ci/run installs it.
+ */
+const MODES = ['normal', 'single', 'none'] as const;
+/** Cuts every 65,537 bytes: lines and packets straddle chunks. */
+const ODD_CUTS = (length: number): number[] =>
+  Array.from({ length: Math.floor((length - 1) / 65_537) }, (_, i) => (i + 1) * 65_537);
+const CAPTURES = ['mixed.pcap', 'sipp.pcapng', 'large.pcap.gz'] as const;
+
+const work = mkdtempSync(join(tmpdir(), 'sip-metrics-ngrep-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The capture as ngrep reads it (it takes no gzip). */
+const capturePath = (capture: string): string => {
+  const path = join(CORPUS_DIR, capture);
+  if (!capture.endsWith('.gz')) return path;
+  const plain = join(work, capture.slice(0, -3));
+  writeFileSync(plain, gunzipSync(readFileSync(path)));
+  return plain;
+};
+
+/** `ngrep -I capture -W mode -q` (every packet: no match expression, no filter). */
+const ngrep = (capture: string, mode: string): Buffer => {
+  try {
+    return execFileSync('ngrep', ['-I', capture, '-W', mode, '-q'], {
+      maxBuffer: 1 << 30,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch (e) {
+    throw new Error(`ngrep failed (apt-get install -y ngrep; .ci/run installs it): ${String(e)}`);
+  }
+};
+
+describe('ngrep -W normal, single and none of the shared captures', () => {
+  for (const capture of CAPTURES) {
+    it(`counts ${capture} in every mode exactly as tshark counts the capture`, async () => {
+      // Prepare
+      const expected = expectedFor(capture);
+      const path = capturePath(capture);
+
+      for (const mode of MODES) {
+        // Act: the text in odd chunks, as a file or S3 body arrives
+        const text = ngrep(path, mode);
+        const r = await scan(chunked(text, ODD_CUTS(text.length)));
+
+        // Assess
+        expect({ mode, formats: r.formats }).toEqual({ mode, formats: ['ngrep'] });
+        expect({ mode, byClass: r.byClass }).toEqual({ mode, byClass: expected.responses_by_class });
+        expect({ mode, byCode: r.byCode }).toEqual({ mode, byCode: expected.responses_by_code });
+        expect(normaliseByMethod(r.byMethod)).toEqual(normaliseByMethod(expected.responses_by_method));
+        expect({ mode, responses: r.responses }).toEqual({ mode, responses: expected.responses });
+        if (expected.retransmissions) {
+          expect({ mode, retransmissions: r.retransmissions }).toEqual({
+            mode,
+            retransmissions: {
+              requests: expected.retransmissions.requests,
+              responses: expected.retransmissions.responses,
+            },
+          });
+        }
+        expect({ mode, anomalies: r.anomalies }).toEqual({ mode, anomalies: {} });
+      }
+    });
+  }
+});
