@@ -229,7 +229,8 @@ export const ngrepReader: TextFormatReader = {
       src = endpointAt(buf, ls, plain.srcStart, plain.srcEnd);
       dst = endpointAt(buf, ls, plain.dstStart, plain.dstEnd);
     } else {
-      const m = HEADER.exec(lineText(buf, ls, lf));
+      // a header is short: a longer line can only be a -W single packet (no string of all of it)
+      const m = lf - ls <= MAX_SINGLE_HEADER ? HEADER.exec(lineText(buf, ls, lf)) : null;
       if (!m) return singleLine(buf, ls, lf, end, ctx);
       kind = m[1] ?? 'U';
       src = withPort(kind, m[3] ?? '');
