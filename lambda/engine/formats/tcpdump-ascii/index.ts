@@ -25,16 +25,38 @@ import { streamsFor } from './tcp-flows.js';
  *   replaces it with the start line, from the UDP and IP length fields when they print legibly);
  * - reassembles TCP per direction with tcpdump's own (relative, or with -S absolute) `seq a:b`
  *   numbers, dropping segments already seen, not reordering (as tshark by default).
- * `-v`/`-vv` (the IPv4 fields on a line of their own, checksum verdicts, sip_print's lines) are
- * read too. Not read: `-e` (link-layer header on the line), `-q` for TCP (no options listed, so no
- * header length), `-x`/`-X` (hex), IP fragments after the first (no ports), IPv6 extension
- * headers. Their packets are skipped whole, never read as text.
+ * `-v`/`-vv` (the IPv4 fields on a line of their own, checksum verdicts, sip_print's lines), `-e` (Ethernet
+ * addresses in place of "IP") and names instead of numbers (no -n: `sip` for 5060, `localhost`) are read too. Not
+ * read: `-q` for TCP (no options listed, so no header length), `-x`/`-X` (hex), IP fragments after the first (no
+ * ports), IPv6 extension headers. Their packets are skipped whole, never read as text.
  */
 
 const EMPTY = Buffer.alloc(0);
 
-const endpoint = (host: string, port: string, ipv6: boolean): string =>
-  ipv6 ? `[${host}]:${port}` : `${host}:${port}`;
+/**
+ * Without -n tcpdump names ports from /etc/services (netdissect's servtable): back to numbers for the ones SIP runs on
+ * (Debian's names), so that a sender's peer key and its direction read the same as with -n.
+ */
+const PORT_NUMBERS: ReadonlyMap<string, string> = new Map([
+  ['sip', '5060'],
+  ['sip-tls', '5061'],
+  ['http', '80'],
+  ['www', '80'],
+  ['https', '443'],
+  ['http-alt', '8080'],
+  ['webcache', '8080'],
+]);
+/** ...and the loopback addresses from /etc/hosts (Debian's: "localhost" for both families). */
+const loopbackAddress = (host: string, ipv6: boolean): string => {
+  if (host === 'localhost') return ipv6 ? '::1' : '127.0.0.1';
+  return host === 'ip6-localhost' || host === 'ip6-loopback' ? '::1' : host;
+};
+
+const endpoint = (host: string, port: string, ipv6: boolean): string => {
+  const ip = loopbackAddress(host, ipv6);
+  const p = PORT_NUMBERS.get(port) ?? port;
+  return ipv6 ? `[${ip}]:${p}` : `${ip}:${p}`;
+};
 
 /** Reader of `tcpdump -A` packets: UDP payloads as datagrams, TCP payloads as reassembled streams. */
 export const tcpdumpAsciiReader: TextFormatReader = {

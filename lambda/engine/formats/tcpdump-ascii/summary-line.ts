@@ -27,10 +27,20 @@ const FLAG_BITS: Readonly<Record<string, number>> = {
 const TIMESTAMP =
   '(?:(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2}\\.\\d{6,9}) |(\\d{1,10})\\.(\\d{6,9}) |([ -]?\\d{2}:\\d{2}:\\d{2}\\.\\d{6,9}) )?';
 const INTERFACE = '(?:\\S+ +(?:In|Out|B|M|P|\\?) +)?';
+/**
+ * What names the network layer: ip_print's "IP " or ip6_print's "IP6 ", or with -e (print-ether.c ether_print) the
+ * Ethernet addresses and "ethertype IPv4 (0x0800), length N: " instead (with -q "IPv4, length N: ").
+ */
+// without -n, etheraddr_string adds the vendor: "00:00:00:00:00:00 (oui Ethernet)"
+const MAC = '[0-9a-f]{2}(?::[0-9a-f]{2}){5}(?: \\(oui [^)]*\\))?';
+// -q drops the word "ethertype" and the number
+const NETWORK = `(?:(IP6?)|${MAC} > ${MAC}, (?:ethertype )?(IPv4|IPv6)(?: \\(0x[0-9a-f]{4}\\))?, length \\d+:) `;
 const VERBOSE_FIELDS = '\\((?:[^()]|\\([^()]*\\))*\\)';
-const SUMMARY = new RegExp(`^${TIMESTAMP}${INTERFACE}(IP6?) (?:${VERBOSE_FIELDS} )?(\\S+) > (\\S+?): (.*)$`);
+const SUMMARY = new RegExp(`^${TIMESTAMP}${INTERFACE}${NETWORK}(?:${VERBOSE_FIELDS} )?(\\S+) > (\\S+?): (.*)$`);
 /** ip_print with -v: the IPv4 fields end the line, and the addresses follow on the next, after 4 spaces. */
-const VERBOSE_IPV4 = new RegExp(`^${TIMESTAMP}${INTERFACE}IP ${VERBOSE_FIELDS}$`);
+const VERBOSE_IPV4 = new RegExp(
+  `^${TIMESTAMP}${INTERFACE}(?:IP|${MAC} > ${MAC}, ethertype IPv4 \\(0x0800\\), length \\d+:) ${VERBOSE_FIELDS}$`,
+);
 const VERBOSE_INDENT = '    ';
 
 /** print-udp.c udp_print with -vv: the checksum verdict before the summary. */
@@ -79,8 +89,8 @@ const splitEndpoint = (s: string): [string, string] | null => {
 export const parseSummary = (line: string): Summary | 'other' | null => {
   const m = SUMMARY.exec(line);
   if (!m) return null;
-  const src = splitEndpoint(m[7] ?? '');
-  const dst = splitEndpoint(m[8] ?? '');
+  const src = splitEndpoint(m[8] ?? '');
+  const dst = splitEndpoint(m[9] ?? '');
   if (!src || !dst) return 'other';
   let timeMs: number | undefined;
   let stamp: LogStamp | undefined;
@@ -88,9 +98,9 @@ export const parseSummary = (line: string): Summary | 'other' | null => {
   else if (m[3] !== undefined) timeMs = Number(m[3]) * 1000 + Math.round(Number(`0.${m[4] ?? '0'}`) * 1000);
   // a time of day; -ttt/-ttttt deltas look the same and are told apart by the file's clock (they start at 00:00:00.000000)
   else if (m[5] !== undefined) stamp = timeOfDayStamp(m[5]);
-  const ipv6 = m[6] === 'IP6';
+  const ipv6 = m[6] === 'IP6' || m[7] === 'IPv6';
   const base = { timeMs, stamp, ipv6, srcHost: src[0], srcPort: src[1], dstHost: dst[0], dstPort: dst[1] };
-  const rest = m[9] ?? '';
+  const rest = m[10] ?? '';
   const u = UDP_SUMMARY.exec(rest.replace(UDP_CHECKSUM, ''));
   const udpLength = u?.[1] ?? u?.[2];
   if (u) return { ...base, proto: 'udp', length: udpLength !== undefined ? Number(udpLength) : undefined };

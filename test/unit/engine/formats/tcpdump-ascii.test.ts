@@ -144,6 +144,27 @@ describe('tcpdump -A reader', () => {
     expect(fromVerbose.bytes).toBe(11683);
   });
 
+  it.each([
+    ['tcpdump-A-e-loopback.txt', 'tcpdump-A-loopback.txt', 'tcpdump -A -nn -e'],
+    ['tcpdump-A-e-vv-crafted.txt', 'tcpdump-A-crafted.txt', 'tcpdump -A -e -vv, names not numbers'],
+    ['tcpdump-A-names-loopback.txt', 'tcpdump-A-loopback.txt', 'tcpdump -A: localhost and port names'],
+  ])('counts %s as %s (%s), peers and all', async (withLink, plainName) => {
+    // Prepare
+    const linked = readFixture(`text/${withLink}`);
+    const plain = readFixture(`text/${plainName}`);
+
+    // Act
+    const fromLinked = await scanWhole(linked);
+    const fromPlain = await scanWhole(plain);
+
+    // Assess: same counts, peers and KPIs (before, -e lines went unread and bare SIP miscounted TCP; without -n the
+    // peers were unknown)
+    expect(linked.toString('latin1')).toMatch(
+      /^\d{2}:\d{2}:\d{2}\.\d{6} (00:00:00:00:00:00 (\(oui Ethernet\) )?> |IP localhost\.)/,
+    );
+    expect({ ...fromLinked, bytes: 0 }).toEqual({ ...fromPlain, bytes: 0 });
+  });
+
   it('reads port-5060 datagrams, which tcpdump summarises as "SIP: <start line>" without a length', async () => {
     // Prepare
     const packets = packetsOf('tcpdump-A-crafted.txt');
