@@ -3,6 +3,8 @@ import { NEED_MORE } from './formats/text-format.js';
 import type { LineTimes } from './log-prefix.js';
 import type { MessageCounter } from './message-counter.js';
 import { payloadMeta } from './payload-meta.js';
+import { PacketDecoder } from './pcap/packet-decoder.js';
+import type { CaptureInterface } from './pcap/packet-sink.js';
 import type { SipFramer } from './sip-framer.js';
 import {
   identityFor,
@@ -72,6 +74,9 @@ export class TextScanner {
    */
   private nearestMarker = -1;
   private meta: PayloadMeta = UNKNOWN_META;
+  /** Decodes the packets of hex dumps (tcpdump -x/-X), made at the first one. */
+  private packets: PacketDecoder | undefined;
+  private readonly interfaces = new Map<number, CaptureInterface>();
   private skippingLongLine = false;
   private final = false;
   private readonly ctx: MatchContext;
@@ -223,7 +228,13 @@ export class TextScanner {
     while (pos < end) {
       const ls = pos;
       // `this.final` still tells how the previous line was decided
-      if (!this.final && this.meta === UNKNOWN_META && !this.framer.holdsPartialStream) this.quietAt = this.base + ls;
+      if (
+        !this.final &&
+        this.meta === UNKNOWN_META &&
+        !this.framer.holdsPartialStream &&
+        (this.packets === undefined || this.packets.holdsNothing)
+      )
+        this.quietAt = this.base + ls;
       if (!final && end - ls < WINDOW_BYTES) return ls;
       const wEnd = Math.min(end, ls + WINDOW_BYTES);
       // readers may decide "end of input" only when the window reaches the real end
@@ -284,7 +295,11 @@ export class TextScanner {
       if (!blank) this.tally.unrecognizedBytes += Math.min(lf + 1, end) - ls;
       pos = lf + 1;
     }
-    if (final) this.framer.end();
+    if (final) {
+      // the dumped packets' TCP streams first: they hand what they hold to the framer
+      this.packets?.end();
+      this.framer.end();
+    }
     return end;
   }
 
@@ -326,6 +341,19 @@ export class TextScanner {
       case 'stream': {
         const meta = this.timed(m.meta, ls);
         this.framer.stream(m.flow ?? '', m.payloadBuf, m.payloadStart, m.payloadEnd, meta, styleOf(m.dotCR));
+        return;
+      }
+      case 'packet': {
+        // a hex dump's packet: decoded down to UDP and TCP as a capture's, with the text log's framer
+        this.packets ??= new PacketDecoder(this.framer, this.tally);
+        let iface = this.interfaces.get(m.linkType);
+        if (iface === undefined) {
+          iface = { linkType: m.linkType, unsupportedReported: false };
+          this.interfaces.set(m.linkType, iface);
+        }
+        const stamp = m.timeMs === undefined ? (m.stamp ?? this.timed(UNKNOWN_META, ls).stamp) : undefined;
+        const length = m.payloadEnd - m.payloadStart;
+        this.packets.packet(iface, m.payloadBuf, m.payloadStart, m.payloadEnd, length, m.timeMs, stamp);
         return;
       }
       case 'record':

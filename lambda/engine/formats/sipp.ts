@@ -140,6 +140,47 @@ export const sippReader: TextFormatReader = {
     const dle = lineEndAt(buf, dl, end);
     if (dle < 0) return ctx.final ? { kind: 'skip', format: 'sipp', next: end } : NEED_MORE;
     const m = directionMatch(buf, dl, dle, stamp, dle + 1);
-    return m ?? { kind: 'skip', format: 'sipp', next: dl };
+    if (m !== null) return m;
+    if (wallMs === undefined && isUnexpected(buf, dl, dle)) {
+      // a copy of the message logged just before it: skipped whole, up to the next separator
+      const next = nextSeparator(buf, dle + 1, end);
+      if (next < 0) return ctx.final ? { kind: 'skip', format: 'sipp', next: end } : NEED_MORE;
+      return { kind: 'skip', format: 'sipp', next };
+    }
+    return { kind: 'skip', format: 'sipp', next: dl };
   },
+};
+
+/**
+ * SIPp's call.cpp process_unexpected() logs a message it did not expect a second time, after the "... message
+ * received" block that process_incoming() already wrote for it:
+ *   -----------------------------------------------     (no time)
+ *   Unexpected UDP message received:
+ *   <blank>
+ *   <the same message>
+ * Counted once, as tshark counts the one packet.
+ */
+const isUnexpected = (buf: Buffer, ls: number, lf: number): boolean => {
+  const le = contentEnd(buf, ls, lf);
+  if (!startsWith(buf, ls, le, UNEXPECTED)) return false;
+  const p = ls + UNEXPECTED.length;
+  for (const [name] of TRANSPORTS) {
+    if (startsWith(buf, p, le, name) && startsWith(buf, p + name.length, le, 'received:')) {
+      return allSpace(buf, p + name.length + 'received:'.length, le);
+    }
+  }
+  return false;
+};
+const UNEXPECTED = 'Unexpected ';
+
+/** Start of the first SIPp separator line in [from, end), or -1 when none is there yet. */
+const nextSeparator = (buf: Buffer, from: number, end: number): number => {
+  let ls = from;
+  while (ls < end) {
+    const lf = lineEndAt(buf, ls, end);
+    if (lf < 0) return -1;
+    if (buf[ls] === DASH && buf[ls + 19] === DASH && readSeparator(buf, ls, lf) !== false) return ls;
+    ls = lf + 1;
+  }
+  return -1;
 };

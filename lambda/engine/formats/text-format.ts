@@ -1,3 +1,4 @@
+import type { LogStamp } from '../log-stamp.js';
 import type { AccountedResponse, Format, PayloadMeta } from '../types.js';
 
 /**
@@ -6,6 +7,7 @@ import type { AccountedResponse, Format, PayloadMeta } from '../types.js';
  *   Content-Length. `meta` applies to them until the next header.
  * - 'datagram' / 'stream': the reader found the whole payload extent itself ([payloadStart,
  *   payloadEnd) of `payloadBuf`, which may be a rebuilt copy, e.g. with indentation removed).
+ * - 'packet': the reader rebuilt a whole captured packet from a hex dump; it is decoded as a capture's would be.
  * - 'record': the line itself is a record of one final response (an accounting line).
  * - 'skip': a separator or trailer line of the format; nothing to count.
  */
@@ -24,6 +26,19 @@ export type HeaderMatch =
       readonly dotCR: boolean;
       /** Stream flow key (sender -> receiver), for 'stream' only. */
       readonly flow?: string;
+    }
+  | {
+      readonly kind: 'packet';
+      readonly format: Format;
+      readonly next: number;
+      /** LINKTYPE_* of the bytes (lambda/engine/pcap/link-layer.ts): a hex dump holds a whole packet. */
+      readonly linkType: number;
+      readonly payloadBuf: Buffer;
+      readonly payloadStart: number;
+      readonly payloadEnd: number;
+      /** When the dump printed it: an instant, or a time the file's clock places. */
+      readonly timeMs?: number;
+      readonly stamp?: LogStamp;
     }
   | { readonly kind: 'record'; readonly format: Format; readonly next: number; readonly record: AccountedResponse }
   | { readonly kind: 'skip'; readonly format: Format; readonly next: number };

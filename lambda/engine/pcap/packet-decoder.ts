@@ -1,3 +1,4 @@
+import type { LogStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import type { FramerEvents, SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
@@ -73,6 +74,8 @@ export class PacketDecoder implements PacketSink {
   private readonly quotedEvents: FramerEvents;
   /** The current frame was cut by the capture's snaplen: cut headers are expected, not malformed. */
   private frameCut = false;
+  /** The current packet's time as a text dump printed it (no instant): the message counter's clock places it. */
+  private stamp: LogStamp | undefined;
 
   constructor(
     private readonly framer: SipFramer,
@@ -97,8 +100,10 @@ export class PacketDecoder implements PacketSink {
     end: number,
     originalLength: number,
     timeMs: number | undefined,
+    stamp?: LogStamp,
   ): void {
     this.stats.packets++;
+    this.stamp = timeMs === undefined ? stamp : undefined;
     this.frameCut = originalLength > end - start;
     if (this.frameCut) this.tally.anomaly('truncated-capture');
     if (!isSupportedLinkType(iface.linkType)) {
@@ -173,6 +178,16 @@ export class PacketDecoder implements PacketSink {
       payloadStart = ip.payloadStart;
     }
     this.transport(ip, buf, protocol, payload, payloadStart, payload.length, payload.length, timeMs, depth);
+  }
+
+  /**
+   * Whether the decoder holds nothing across packets (no TCP or SCTP direction tracked, no fragments waiting): a
+   * decoder made afresh from here on would read the rest the same (a growing log's resume point, text-scanner.ts).
+   */
+  get holdsNothing(): boolean {
+    return (
+      this.streams.trackedDirections === 0 && this.sctp.trackedDirections === 0 && this.fragments.openDatagrams === 0
+    );
   }
 
   /** End of capture: flush TCP streams and the framer; count datagrams still missing fragments. */
@@ -347,6 +362,6 @@ export class PacketDecoder implements PacketSink {
     const names = this.names;
     if (ip.version === 4) names.ipv4(addrBuf, ip.addressOffset, srcPort, dstPort);
     else names.ipv6(addrBuf, ip.addressOffset, srcPort, dstPort);
-    return payloadMeta(transport, names.src, names.dst, timeMs);
+    return payloadMeta(transport, names.src, names.dst, timeMs, this.stamp);
   }
 }

@@ -1,3 +1,5 @@
+import type { LogStamp } from '../log-stamp.js';
+
 /** The seam between the capture-file readers (pcap, pcapng) and the protocol decoders. */
 
 /** One capture interface: a pcap file has one, a pcapng section one per Interface Description Block. */
@@ -12,7 +14,8 @@ export interface CaptureInterface {
 export interface PacketSink {
   /**
    * One packet: captured bytes [start, end) of `buf` (valid only during the call), the length it
-   * had on the wire, and its time in ms since the epoch (undefined when the record carries none).
+   * had on the wire, and its time in ms since the epoch (undefined when the record carries none; a text dump
+   * may give the time as it printed it instead, for the file's clock to place).
    */
   packet(
     iface: CaptureInterface,
@@ -21,6 +24,7 @@ export interface PacketSink {
     end: number,
     originalLength: number,
     timeMs: number | undefined,
+    stamp?: LogStamp,
   ): void;
 }
 

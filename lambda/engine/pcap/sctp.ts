@@ -65,6 +65,11 @@ export class SctpReader {
 
   constructor(private readonly events: FramerEvents) {}
 
+  /** SCTP associations with state kept (fragments, TSNs seen). */
+  get trackedDirections(): number {
+    return this.directions.size;
+  }
+
   /**
    * One SCTP packet [start, end) (after the IP header) of direction `flow` (its addresses and
    * ports); false when its chunks do not fit in it.

@@ -1,10 +1,11 @@
 import { payloadMeta } from '../../payload-meta.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { headerSpec } from './header-spec.js';
+import { dumpLinkType, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';
 import { restorePayload } from './payload-restore.js';
 import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
-import { FIRST_BYTES, isSummaryLine, LINE_STARTS, parseSummary, readSummary } from './summary-line.js';
+import { FIRST_BYTES, isSummaryLine, LINE_STARTS, parseSummary, readSummary, type Summary } from './summary-line.js';
 import { streamsFor } from './tcp-flows.js';
 
 /**
@@ -27,8 +28,9 @@ import { streamsFor } from './tcp-flows.js';
  *   numbers, dropping segments already seen, not reordering (as tshark by default).
  * `-v`/`-vv` (the IPv4 fields on a line of their own, checksum verdicts, sip_print's lines), `-e` (Ethernet
  * addresses in place of "IP") and names instead of numbers (no -n: `sip` for 5060, `localhost`) are read too. Not
- * read: `-q` for TCP (no options listed, so no header length), `-x`/`-X` (hex), IP fragments after the first (no
- * ports), IPv6 extension headers. Their packets are skipped whole, never read as text.
+ * read: `-q` for TCP (no options listed, so no header length), IP fragments after the first (no ports), IPv6
+ * extension headers. Their packets are skipped whole, never read as text. A packet printed in hex instead (`-x`,
+ * `-X`, `-xx`, `-XX`: hex-dump.ts) is its own bytes and is decoded as a capture's packet.
  */
 
 const EMPTY = Buffer.alloc(0);
@@ -75,6 +77,7 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       const x = findExtent(buf, ds, end, ctx, undefined);
       return x === NEED_MORE ? NEED_MORE : { kind: 'skip', format: 'tcpdump-ascii', next: x.next };
     }
+    if (hexLineOffset(buf, ds, end) === 0) return hexPacket(buf, ds, end, ctx, s);
     const spec = headerSpec(s, buf[ds] ?? 0);
     const bytes = spec !== null && s.length !== undefined ? spec.length + s.length : undefined;
     const x = findExtent(buf, ds, end, ctx, bytes);
@@ -127,4 +130,27 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       flow: `${src}>${dst}`,
     };
   },
+};
+
+/** A packet printed in hex (-x, -X, -xx, -XX): its bytes, decoded as a capture's; skipped when they do not fit. */
+const hexPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, s: Summary): MatchResult => {
+  const d = readHexDump(buf, ds, end, ctx.final);
+  if (d === NEED_MORE) return NEED_MORE;
+  if (d === null) {
+    const x = findExtent(buf, ds, end, ctx, undefined);
+    return x === NEED_MORE ? NEED_MORE : { kind: 'skip', format: 'tcpdump-ascii', next: x.next };
+  }
+  const linkType = dumpLinkType(d, s);
+  if (linkType === undefined) return { kind: 'skip', format: 'tcpdump-ascii', next: d.next };
+  return {
+    kind: 'packet',
+    format: 'tcpdump-ascii',
+    next: d.next,
+    linkType,
+    payloadBuf: d.bytes,
+    payloadStart: 0,
+    payloadEnd: d.length,
+    timeMs: s.timeMs,
+    stamp: s.stamp,
+  };
 };

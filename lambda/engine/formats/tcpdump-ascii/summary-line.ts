@@ -2,6 +2,7 @@ import { type LogStamp, localStamp, timeOfDayStamp } from '../../log-stamp.js';
 import { lineEndAt, lineText } from '../line-utils.js';
 import { type MatchContext, NEED_MORE, parseDateTimeUtc } from '../text-format.js';
 import { DASH, HT, SP } from './ascii-print.js';
+import { hexLineOffset } from './hex-dump.js';
 
 // print-tcp.c tcp_flag_values
 export const TH_SYN = 0x02;
@@ -170,7 +171,8 @@ export const readSummary = (
       p = e < 0 ? end : e + 1;
     }
   }
-  while (p < end && buf[p] === HT) {
+  // -vv's SIP lines, not the hex lines of -x (hex-dump.ts)
+  while (p < end && buf[p] === HT && hexLineOffset(buf, p, end) < 0) {
     const e = lineEndAt(buf, p, end);
     if (e < 0) {
       if (!ctx.final) return NEED_MORE;

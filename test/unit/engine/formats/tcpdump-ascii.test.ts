@@ -165,6 +165,58 @@ describe('tcpdump -A reader', () => {
     expect({ ...fromLinked, bytes: 0 }).toEqual({ ...fromPlain, bytes: 0 });
   });
 
+  it.each([
+    ['tcpdump-X-crafted.txt', 'tcpdump-crafted.pcap'],
+    ['tcpdump-xx-loopback.txt', 'tcpdump-loopback.pcap'],
+    ['tcpdump-XX-e-tttt-crafted.txt', 'tcpdump-crafted.pcap'],
+  ])(
+    'decodes the hex dump %s as the capture it was printed from (%s), TCP reassembly included',
+    async (dump, capture) => {
+      // Prepare: -x/-X print from the IP header, -xx/-XX from the link layer; the bytes themselves, not text
+      const text = readFixture(`text/${dump}`);
+      const pcap = readFixture(`text/${capture}`);
+
+      // Act
+      const fromText = await scanWhole(text);
+      const fromPcap = await scanWhole(pcap);
+
+      // Assess: before, every packet was skipped: 0 responses and no word of it
+      expect(text.toString('latin1')).toContain('\t0x0000:  ');
+      const counts = (r: typeof fromText) => {
+        const { bytes: _b, formats: _f, series: _s, timedResponses: _t, kpis, ...rest } = r;
+        return { ...rest, inviteTransactions: kpis.inviteTransactions, established: kpis.established };
+      };
+      expect(fromText.formats).toEqual(['tcpdump-ascii']);
+      expect(counts(fromText)).toEqual(counts(fromPcap));
+      expect(fromText.responses).toBeGreaterThan(9);
+    },
+  );
+
+  it('times every packet of a hex dump printed with -tttt (local time, read as UTC here)', async () => {
+    // Prepare
+    const text = readFixture('text/tcpdump-XX-e-tttt-crafted.txt');
+
+    // Act
+    const r = await scanWhole(text);
+
+    // Assess: the crafted capture's ten responses, every one timed on 2026-11-24 13:39 or 13:40 UTC
+    expect(r.responses).toBe(10);
+    expect(r.timedResponses).toBe(10);
+    expect(r.series.map((m) => m.minute)).toEqual(['2026-11-24T13:39:00.000Z']);
+  });
+
+  it('gives the same result for a hex dump however it is chunked', async () => {
+    // Prepare
+    const text = readFixture('text/tcpdump-X-crafted.txt');
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(text, 5);
+
+    // Assess
+    expect(whole.responses).toBe(10);
+    expect(differing).toEqual([]);
+  });
+
   it('reads port-5060 datagrams, which tcpdump summarises as "SIP: <start line>" without a length', async () => {
     // Prepare
     const packets = packetsOf('tcpdump-A-crafted.txt');

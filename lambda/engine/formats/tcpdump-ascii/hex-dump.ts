@@ -1,0 +1,130 @@
+import { NEED_MORE } from '../text-format.js';
+import { HT } from './ascii-print.js';
+import type { Summary } from './summary-line.js';
+
+/**
+ * `tcpdump -x`, `-X`, `-xx`, `-XX` (print-ascii.c hex_and_ascii_print_with_offset, hex_print_with_offset): after
+ * the summary line, the packet's bytes as lines of
+ *   "\t0x%04x:  " + up to eight groups of four hex digits (the last may have two), one space apart
+ *   [+ with -X, two spaces or more and the bytes as ASCII]
+ * from the IP header on (-x, -X) or from the link-layer header (-xx, -XX). Unlike -A these are the captured bytes
+ * themselves, so the packet is decoded as a capture's is (TCP reassembly and all).
+ */
+
+const LINE_PREFIX = '\t0x0000:  '.length;
+const BYTES_PER_LINE = 16;
+/** An IP packet is at most 64 KiB (a jumbogram is not SIP); a longer dump is not one packet. */
+const MAX_PACKET_BYTES = 65_535 + 64;
+
+const hexValue = (c: number): number => {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+};
+
+/** The offset a hex line at `p` starts with ("\t0x0010:  " -> 16), or -1 when the line is not one. */
+export const hexLineOffset = (buf: Buffer, p: number, end: number): number => {
+  if (p + LINE_PREFIX > end || buf[p] !== HT || buf[p + 1] !== 0x30 || buf[p + 2] !== 0x78) return -1;
+  let offset = 0;
+  for (let i = p + 3; i < p + 7; i++) {
+    const v = hexValue(buf[i] ?? 0);
+    if (v < 0) return -1;
+    offset = offset * 16 + v;
+  }
+  return buf[p + 7] === 0x3a && buf[p + 8] === 0x20 && buf[p + 9] === 0x20 ? offset : -1;
+};
+
+/** Where the dumped bytes go (one packet at a time: the decoder copies what it keeps). */
+let packet = Buffer.alloc(4096);
+
+/** The bytes of a hex dump: packet[0, length), and where the line after it starts. */
+export interface HexDump {
+  readonly bytes: Buffer;
+  readonly length: number;
+  readonly next: number;
+}
+
+/**
+ * Reads the hex lines from `p` on (the first must be at offset 0); NEED_MORE when they may go on past `end`, null
+ * when they are not a well-formed dump (offsets out of step, a line that is not hex).
+ */
+export const readHexDump = (buf: Buffer, p: number, end: number, final: boolean): HexDump | typeof NEED_MORE | null => {
+  let n = 0;
+  let line = p;
+  for (;;) {
+    const lf = buf.indexOf(0x0a, line);
+    if ((lf < 0 || lf >= end) && !final) return NEED_MORE;
+    const le = lf < 0 || lf >= end ? end : lf;
+    const offset = hexLineOffset(buf, line, le);
+    if (offset < 0) break;
+    if (offset !== n || n + BYTES_PER_LINE > MAX_PACKET_BYTES) return null;
+    if (packet.length < n + BYTES_PER_LINE) {
+      const grown = Buffer.alloc(Math.max(2 * packet.length, n + BYTES_PER_LINE));
+      packet.copy(grown, 0, 0, n);
+      packet = grown;
+    }
+    let i = line + LINE_PREFIX;
+    let got = 0;
+    while (got < BYTES_PER_LINE && i + 1 < le) {
+      const hi = hexValue(buf[i] ?? 0);
+      const lo = hexValue(buf[i + 1] ?? 0);
+      if (hi < 0 || lo < 0) break;
+      packet[n + got++] = (hi << 4) | lo;
+      i += 2;
+      // a space ends a group of two bytes; two spaces (or the end) end the hex part
+      if (got % 2 === 0) {
+        if (buf[i] !== 0x20 || buf[i + 1] === 0x20) break;
+        i++;
+      }
+    }
+    // every line but the last holds sixteen bytes
+    if (got === 0 || (got < BYTES_PER_LINE && hexLineOffset(buf, le + 1, end) >= 0)) return null;
+    n += got;
+    line = le + 1;
+    if (line >= end) break;
+  }
+  return n === 0 ? null : { bytes: packet, length: n, next: Math.min(line, end) };
+};
+
+/** LINKTYPE_* values (lambda/engine/pcap/link-layer.ts) of what a dump may start with. */
+const LINKTYPE_ETHERNET = 1;
+const LINKTYPE_RAW = 101;
+const LINKTYPE_LINUX_SLL = 113;
+const LINKTYPE_LINUX_SLL2 = 276;
+
+/** IPv4 "a.b.c.d" as four bytes, or undefined (a name printed without -n). */
+const ipv4Bytes = (host: string): number[] | undefined => {
+  const parts = host.split('.');
+  if (parts.length !== 4) return undefined;
+  const bytes = parts.map(Number);
+  return bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? bytes : undefined;
+};
+
+/** Whether an IP header of the summary's version, and (when printed as numbers) its addresses, starts at `at`. */
+const ipHeaderAt = (d: HexDump, at: number, s: Summary): boolean => {
+  const version = (d.bytes[at] ?? 0) >> 4;
+  if (at >= d.length || version !== (s.ipv6 ? 6 : 4)) return false;
+  if (s.ipv6) return true;
+  const src = ipv4Bytes(s.srcHost);
+  const dst = ipv4Bytes(s.dstHost);
+  for (let i = 0; i < 4; i++) {
+    if (src !== undefined && d.bytes[at + 12 + i] !== src[i]) return false;
+    if (dst !== undefined && d.bytes[at + 16 + i] !== dst[i]) return false;
+  }
+  return true;
+};
+
+/**
+ * The link type to decode the dump as: raw IP when it starts at the IP header (-x, -X), else the link layer -xx
+ * and -XX put before it (Ethernet, Linux cooked v1 or v2, by where the IP header the summary names begins);
+ * undefined when none fits.
+ */
+export const dumpLinkType = (d: HexDump, s: Summary): number | undefined => {
+  if (ipHeaderAt(d, 0, s)) return LINKTYPE_RAW;
+  // Ethernet, or Ethernet with one 802.1Q tag
+  if (ipHeaderAt(d, 14, s) || ipHeaderAt(d, 18, s)) return LINKTYPE_ETHERNET;
+  if (ipHeaderAt(d, 16, s)) return LINKTYPE_LINUX_SLL;
+  if (ipHeaderAt(d, 20, s)) return LINKTYPE_LINUX_SLL2;
+  return undefined;
+};

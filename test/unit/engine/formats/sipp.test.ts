@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { NO_CLASSES, readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
+
+/**
+ * SIPp `-trace_msg` logs a message its scenario did not expect twice: as every received message, then again after a
+ * separator without a time and "Unexpected UDP message received:" (call.cpp process_unexpected). The fixtures are
+ * real SIPp 3.6.1 logs of `sipp -sn uac -s 404user -m 5` against a Kamailio 5.6 that answers INVITE with 404 (over
+ * UDP and TCP; test/fixtures/text/README.md); tshark on the capture of the same run: 5 INVITE, 5 x 404, 5 ACK.
+ */
+describe('SIPp -trace_msg with unexpected messages', () => {
+  it.each([
+    ['sipp-unexpected-udp.messages.log', 0],
+    ['sipp-unexpected-tcp.messages.log', 80],
+  ])('counts each unexpected response of %s once, as tshark counts the packet', async (name, unrecognized) => {
+    // Prepare
+    const log = readFixture(`text/${name}`);
+
+    // Act
+    const r = await scanWhole(log);
+
+    // Assess: the TCP run also logged SIPp's "Problem EAGAIN" lines (80 bytes), which are not SIP
+    expect(log.toString('latin1').match(/^Unexpected (UDP|TCP) message received:/gm)?.length).toBe(5);
+    expect(r.formats).toEqual(['sipp']);
+    expect(r.responses).toBe(5);
+    expect(r.byClass).toEqual({ ...NO_CLASSES, '4xx': 5 });
+    expect(r.byMethod).toEqual({ INVITE: { '404': 5 } });
+    expect(r.requestsByMethod).toEqual({ ACK: 5, INVITE: 5 });
+    expect(r.retransmissions).toEqual({ requests: 0, responses: 0 });
+    expect(r.anomalies).toEqual({});
+    expect(r.unrecognizedBytes).toBe(unrecognized);
+  });
+
+  it('gives the same result however the log is chunked', async () => {
+    // Prepare
+    const log = readFixture('text/sipp-unexpected-udp.messages.log');
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(log, 5);
+
+    // Assess
+    expect(whole.responses).toBe(5);
+    expect(differing).toEqual([]);
+  });
+});
