@@ -6,6 +6,7 @@ import { ngrepReader } from './ngrep.js';
 import { pjsipReader } from './pjsip.js';
 import { sipdumpReader } from './sipdump.js';
 import { sippReader } from './sipp.js';
+import { sippShortReader } from './sipp-short.js';
 import { tcpdumpAsciiReader } from './tcpdump-ascii/index.js';
 import type { TextFormatReader } from './text-format.js';
 
@@ -13,6 +14,7 @@ import type { TextFormatReader } from './text-format.js';
 export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
   ngrepReader,
   sippReader,
+  sippShortReader,
   sipdumpReader,
   pjsipReader,
   ...chanSipReaders,

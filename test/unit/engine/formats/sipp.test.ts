@@ -42,3 +42,50 @@ describe('SIPp -trace_msg with unexpected messages', () => {
     expect(differing).toEqual([]);
   });
 });
+
+/**
+ * SIPp `-trace_shortmsg`: one tab-separated line per message (date, time, epoch, S/R, Call-ID, CSeq, first line).
+ * The fixtures are the short and the full log of one SIPp 3.6.1 UAC run (a scenario that waits 1.2 s before its
+ * ACK, against a UAS that waits 1.8 s before its 180: real INVITE and 200 retransmissions; README there).
+ */
+describe('SIPp -trace_shortmsg', () => {
+  it('counts each line as one message, retransmissions included, as the full log of the same run', async () => {
+    // Prepare
+    const short = readFixture('text/sipp-retrans-uac.shortmessages.log');
+    const full = readFixture('text/sipp-retrans-uac.messages.log');
+
+    // Act
+    const fromShort = await scanWhole(short);
+    const fromFull = await scanWhole(full);
+
+    // Assess: tshark on the run's capture, the UAC's side: 12 responses, 6 resent requests, 3 resent responses
+    expect(fromShort.formats).toEqual(['sipp']);
+    expect(fromShort.responses).toBe(12);
+    expect(fromShort.byCode).toEqual({ '180': 3, '200': 9 });
+    expect(fromShort.retransmissions).toEqual({ requests: 6, responses: 3 });
+    expect(fromShort.timedResponses).toBe(12);
+    for (const k of [
+      'byMethod',
+      'requestsByMethod',
+      'retransmittedByClass',
+      'anomalies',
+      'unrecognizedBytes',
+    ] as const) {
+      expect({ [k]: fromShort[k] }).toEqual({ [k]: fromFull[k] });
+    }
+    expect(fromShort.kpis.inviteTransactions).toBe(fromFull.kpis.inviteTransactions);
+    expect(fromShort.kpis.established).toBe(fromFull.kpis.established);
+  });
+
+  it('gives the same result however the short log is chunked', async () => {
+    // Prepare
+    const short = readFixture('text/sipp-retrans-uac.shortmessages.log');
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(short, 5);
+
+    // Assess
+    expect(whole.responses).toBe(12);
+    expect(differing).toEqual([]);
+  });
+});
