@@ -10,10 +10,20 @@ import { CORPUS_DIR, expectedFor, normaliseByMethod } from '../support/corpus.js
 
 /**
  * The corpus's captures printed by the real ngrep in its other dump modes (`-W normal`, ngrep's default, `-W single`
- * and `-W none`: CR and LF printed as '.'), read as tshark reads the captures (their expected files). ngrep is a
+ * and `-W none`: CR and LF printed as '.'), in hex (`-x`), and without `-q` (a '#' line per packet, "exit" last),
+ * read as tshark reads the captures (their expected files). ngrep is a
  * Debian package; .ci/run installs it.
  */
-const MODES = ['normal', 'single', 'none'] as const;
+/** ngrep's options beside -I: the dump modes quiet, and the default (-W normal), byline and -x with progress marks. */
+const MODES: readonly (readonly string[])[] = [
+  ['-W', 'normal', '-q'],
+  ['-W', 'single', '-q'],
+  ['-W', 'none', '-q'],
+  ['-x', '-q'],
+  [],
+  ['-W', 'byline'],
+  ['-x'],
+];
 /** Cuts every 65,537 bytes: lines and packets straddle chunks. */
 const ODD_CUTS = (length: number): number[] =>
   Array.from({ length: Math.floor((length - 1) / 65_537) }, (_, i) => (i + 1) * 65_537);
@@ -31,10 +41,10 @@ const capturePath = (capture: string): string => {
   return plain;
 };
 
-/** `ngrep -I capture -W mode -q` (every packet: no match expression, no filter). */
-const ngrep = (capture: string, mode: string): Buffer => {
+/** `ngrep -I capture ...options` (every packet: no match expression, no filter). */
+const ngrep = (capture: string, options: readonly string[]): Buffer => {
   try {
-    return execFileSync('ngrep', ['-I', capture, '-W', mode, '-q'], {
+    return execFileSync('ngrep', ['-I', capture, ...options], {
       maxBuffer: 1 << 30,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -43,16 +53,17 @@ const ngrep = (capture: string, mode: string): Buffer => {
   }
 };
 
-describe('ngrep -W normal, single and none of the shared captures', () => {
+describe('ngrep in its dump modes, -x, and without -q, of the shared captures', () => {
   for (const capture of CAPTURES) {
     it(`counts ${capture} in every mode exactly as tshark counts the capture`, async () => {
       // Prepare
       const expected = expectedFor(capture);
       const path = capturePath(capture);
 
-      for (const mode of MODES) {
+      for (const options of MODES) {
+        const mode = options.join(' ') || '(defaults)';
         // Act: the text in odd chunks, as a file or S3 body arrives
-        const text = ngrep(path, mode);
+        const text = ngrep(path, options);
         const r = await scan(chunked(text, ODD_CUTS(text.length)));
 
         // Assess
@@ -72,6 +83,6 @@ describe('ngrep -W normal, single and none of the shared captures', () => {
         }
         expect({ mode, anomalies: r.anomalies }).toEqual({ mode, anomalies: {} });
       }
-    });
+    }, 180_000); // large.pcap.gz: seven ngrep runs of 100k messages and their scans, ~20 s here
   }
 });

@@ -1,6 +1,7 @@
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import type { PayloadMeta, Transport } from '../types.js';
+import { ForwardSearch } from './forward-search.js';
 import { InternTable } from './intern-table.js';
 import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
@@ -28,6 +29,14 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 const DOUBLE_LF = Buffer.from('\n\n');
+/** The blank line ngrep prints before each packet header, searched within a bound (see progressMarks). */
+const BLANK_LINE = new ForwardSearch(DOUBLE_LF);
+/**
+ * The scans (their MatchContext) that have met a line of '#': ngrep ran without -q, and a block may end at one.
+ * ngrep prints a '#' for every packet, the first before the first packet's header, so the line is met before any
+ * block that needs it; a quiet log never pays for the search.
+ */
+const progressMarks = new WeakSet<MatchContext>();
 const DOT = 0x2e;
 const SP = 0x20;
 
@@ -103,6 +112,53 @@ const joinNormal = (buf: Buffer, a: number, b: number): number => {
   return n;
 };
 
+/**
+ * `ngrep -x` (dump_formatted with show_hex): each line is two spaces, up to sixteen bytes as hex pairs (eight, three
+ * more spaces, eight) and, from a fixed column, the same bytes as text ('.' for the unprintable). Columns of the
+ * hex pairs and of the text, and the bytes a line holds; -1 when the line is not such a line (its text column
+ * must repeat every byte, so a payload that merely starts with hex-looking letters is never taken for one).
+ */
+const HEX_COLUMN = (k: number): number => 2 + 3 * k + (k >= 8 ? 3 : 0);
+const HEX_TEXT_COLUMN = HEX_COLUMN(15) + 6;
+const hexDigit = (c: number): number =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+const hexLine = (buf: Buffer, ls: number, le: number, into: Buffer, at: number): number => {
+  if (buf[ls] !== SP || buf[ls + 1] !== SP) return -1;
+  let k = 0;
+  for (; k < 16; k++) {
+    const c = ls + HEX_COLUMN(k);
+    if (c + 2 > le) break;
+    const hi = hexDigit(buf[c] ?? 0);
+    const lo = hexDigit(buf[c + 1] ?? 0);
+    if (hi < 0 || lo < 0 || buf[c + 2] !== SP) break;
+    into[at + k] = (hi << 4) | lo;
+  }
+  if (k === 0 || le - ls < HEX_TEXT_COLUMN + k) return -1;
+  for (let i = 0; i < k; i++) {
+    const b = into[at + i] ?? 0;
+    // ngrep prints isprint() bytes as themselves (the C locale: 0x20-0x7e), the rest as '.'
+    if (buf[ls + HEX_TEXT_COLUMN + i] !== (b >= 0x20 && b <= 0x7e ? b : DOT)) return -1;
+  }
+  return k;
+};
+
+/** The bytes of an `ngrep -x` payload [a, b), into the scratch buffer; -1 when it is not one. */
+const readHexPayload = (buf: Buffer, a: number, b: number): number => {
+  const into = scratchFor(b - a);
+  let n = 0;
+  let p = a;
+  while (p < b) {
+    let e = buf.indexOf(LF, p);
+    if (e < 0 || e > b) e = b;
+    const got = hexLine(buf, p, e, into, n);
+    // every line but the last holds sixteen bytes
+    if (got < 0 || (got < 16 && e + 1 < b)) return -1;
+    n += got;
+    p = e + 1;
+  }
+  return n;
+};
+
 /** Whether [a, b) holds no LF and at least one "..": a `-W none` payload (a byline one keeps its LFs). */
 const isUnwrapped = (buf: Buffer, a: number, b: number): boolean => {
   let pair = false;
@@ -112,6 +168,38 @@ const isUnwrapped = (buf: Buffer, a: number, b: number): boolean => {
     if (c === DOT && buf[i + 1] === DOT && i + 1 < b) pair = true;
   }
   return pair;
+};
+
+/** "\n#": where a progress line may start (ngrep without -q prints a '#' per packet). */
+const HASH_LINE = new ForwardSearch(Buffer.from('\n#', 'latin1'));
+const HASH = 0x23;
+
+/** Whether [ls, le) is a line of '#' only (ngrep's progress marks, one per packet seen). */
+const isProgressLine = (buf: Buffer, ls: number, le: number): boolean => {
+  if (le <= ls) return false;
+  for (let i = ls; i < le; i++) if (buf[i] !== HASH) return false;
+  return true;
+};
+
+const EXIT = Buffer.from('\nexit', 'latin1');
+/** `end`, or where ngrep's closing "\nexit" line starts when [from, end) ends with it (a run without -q). */
+const endsWithExit = (buf: Buffer, from: number, end: number): number => {
+  const e = end > from && buf[end - 1] === LF ? end - 1 : end;
+  const at = e - EXIT.length;
+  return at >= from && buf.subarray(at, e).equals(EXIT) ? at + 1 : end;
+};
+
+/** The LF before the first whole progress line that starts in (from, to], or -1. */
+const progressLine = (buf: Buffer, from: number, to: number, end: number): number => {
+  let i = HASH_LINE.find(buf, from, to + 2);
+  while (i >= 0) {
+    // a progress line cut by the end of the bytes at hand is all '#' so far: more '#' is all that can follow
+    let lf = buf.indexOf(LF, i + 1);
+    if (lf < 0 || lf > end) lf = end;
+    if (isProgressLine(buf, i + 1, lf)) return i;
+    i = HASH_LINE.find(buf, i + 1, to + 2);
+  }
+  return -1;
 };
 
 /** Offset of " -> " in the line, or -1. */
@@ -214,11 +302,16 @@ const endpointAt = (buf: Buffer, ls: number, a: number, b: number): string =>
 
 export const ngrepReader: TextFormatReader = {
   format: 'ngrep',
-  firstBytes: 'UTI',
-  lineStarts: ['U ', 'T ', 'I '],
+  firstBytes: 'UTI#',
+  lineStarts: ['U ', 'T ', 'I ', '#'],
   // cheap: the scanner asks this for every candidate block end; match() checks the full syntax
-  isHeader: isPacketHeader,
+  isHeader: (buf, ls, lf) => isPacketHeader(buf, ls, lf) || isProgressLine(buf, ls, lf),
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
+    if (buf[ls] === HASH) {
+      if (!isProgressLine(buf, ls, lf)) return null;
+      progressMarks.add(ctx);
+      return { kind: 'skip', format: 'ngrep', next: Math.min(lf + 1, end) };
+    }
     if (buf[ls + 1] !== 0x20) return null;
     let kind: string;
     let src: string;
@@ -247,7 +340,18 @@ export const ngrepReader: TextFormatReader = {
     // the block is cut at a fixed distance from its start, not where the bytes at hand end
     const blockLimit = payloadStart + MAX_BLOCK_BYTES;
     for (;;) {
-      const c = buf.indexOf(DOUBLE_LF, from);
+      // both searches stop at the block's limit: -W normal and -x without -q have no blank line anywhere, and an
+      // unbounded search from every block would read the rest of the buffer each time
+      const marks = progressMarks.has(ctx);
+      const limit = Math.min(end, blockLimit);
+      const c = marks ? BLANK_LINE.find(buf, from, limit + 2) : buf.indexOf(DOUBLE_LF, from);
+      // without -q a line of '#' comes between packets: "\n#\n" ends a block that has no blank line after it
+      const hash = marks ? progressLine(buf, Math.max(from, payloadStart - 1), c < 0 ? limit : c, end) : -1;
+      if (hash >= 0) {
+        payloadEnd = Math.max(hash, payloadStart);
+        next = hash + 1;
+        break;
+      }
       if (c < 0 || c + 1 >= end || c >= blockLimit) {
         if (end > blockLimit) {
           payloadEnd = blockLimit;
@@ -255,8 +359,9 @@ export const ngrepReader: TextFormatReader = {
           break;
         }
         if (!ctx.final) return NEED_MORE;
-        // end of input: the payload is followed by one "\n"
-        payloadEnd = end > payloadStart && buf[end - 1] === LF ? end - 1 : end;
+        // end of input: the payload is followed by one "\n" (and without -q by ngrep's last line, "exit")
+        const last = endsWithExit(buf, payloadStart, end);
+        payloadEnd = last > payloadStart && buf[last - 1] === LF ? last - 1 : last;
         next = end;
         break;
       }
@@ -291,6 +396,9 @@ export const ngrepReader: TextFormatReader = {
     }
     const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp);
     if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
+      // -x: the bytes themselves
+      const bytes = readHexPayload(buf, payloadStart, payloadEnd);
+      if (bytes >= 0) return payloadResult(kind, meta, next, scratch, 0, bytes, false);
       // -W normal (a byline payload starts with its start line, never with white space)
       const n = joinNormal(buf, payloadStart, payloadEnd);
       if (n >= 0) return dotted(kind, meta, next, joined, 0, n, ctx);

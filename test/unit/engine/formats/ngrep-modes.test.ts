@@ -5,7 +5,8 @@ import { NO_CLASSES, readFixture, replayAtRandomCuts, scanText, scanWhole } from
 
 /**
  * ngrep's dump modes other than byline (`-W normal`, its default; `-W single`; `-W none`) print every
- * non-printable byte as '.', CR and LF included. The fixtures are real ngrep 1.47 output of the two
+ * non-printable byte as '.', CR and LF included; `-x` prints the bytes in hex beside them; without `-q` a line of
+ * '#' (one per packet seen) comes between packets and "exit" ends the output. The fixtures are real ngrep 1.47 output of the two
  * captures the tcpdump -A tests use (test/fixtures/text/README.md); each must read as the capture
  * itself reads, which test/unit/engine/formats/tcpdump-ascii.test.ts and the pcap tests hold to tshark.
  */
@@ -26,11 +27,13 @@ const counted = (r: ScanResult): Record<string, unknown> => {
   return { ...rest, kpis: { ...kpiCounts, byPeer: peerCounts } };
 };
 
-describe('ngrep -W normal, single and none', () => {
+describe('ngrep -W normal, single and none, -x, and without -q', () => {
   it.each([
     ['ngrep-W-normal-crafted.txt', 'tcpdump-crafted.pcap'],
     ['ngrep-W-none-crafted.txt', 'tcpdump-crafted.pcap'],
     ['ngrep-W-normal-t-loopback.txt', 'tcpdump-loopback.pcap'],
+    ['ngrep-x-crafted.txt', 'tcpdump-crafted.pcap'],
+    ['ngrep-W-byline-noquiet-crafted.txt', 'tcpdump-crafted.pcap'],
   ])('reads %s as the capture it was printed from (%s)', async (text, capture) => {
     // Prepare
     const dotted = readFixture(`text/${text}`);
