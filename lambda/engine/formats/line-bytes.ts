@@ -181,3 +181,11 @@ export const decimalAt = (buf: Buffer, a: number, b: number): number => {
     return Number(buf.toString('latin1', a, b));
   return fraction > 0 ? v / (POW10[fraction] ?? 1) : v;
 };
+
+/** The value of a hex digit byte (0-9, a-f, A-F), or -1 (hex dumps: tcpdump -x, ngrep -x). */
+export const hexDigitValue = (c: number): number => {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+};

@@ -3,6 +3,7 @@ import { payloadMeta } from '../payload-meta.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { ForwardSearch } from './forward-search.js';
 import { InternTable } from './intern-table.js';
+import { hexDigitValue } from './line-bytes.js';
 import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
@@ -120,16 +121,14 @@ const joinNormal = (buf: Buffer, a: number, b: number): number => {
  */
 const HEX_COLUMN = (k: number): number => 2 + 3 * k + (k >= 8 ? 3 : 0);
 const HEX_TEXT_COLUMN = HEX_COLUMN(15) + 6;
-const hexDigit = (c: number): number =>
-  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
 const hexLine = (buf: Buffer, ls: number, le: number, into: Buffer, at: number): number => {
   if (buf[ls] !== SP || buf[ls + 1] !== SP) return -1;
   let k = 0;
   for (; k < 16; k++) {
     const c = ls + HEX_COLUMN(k);
     if (c + 2 > le) break;
-    const hi = hexDigit(buf[c] ?? 0);
-    const lo = hexDigit(buf[c + 1] ?? 0);
+    const hi = hexDigitValue(buf[c] ?? 0);
+    const lo = hexDigitValue(buf[c + 1] ?? 0);
     if (hi < 0 || lo < 0 || buf[c + 2] !== SP) break;
     into[at + k] = (hi << 4) | lo;
   }

@@ -1,3 +1,4 @@
+import { hexDigitValue } from '../line-bytes.js';
 import { NEED_MORE } from '../text-format.js';
 import { HT } from './ascii-print.js';
 import type { Summary } from './summary-line.js';
@@ -16,19 +17,12 @@ const BYTES_PER_LINE = 16;
 /** An IP packet is at most 64 KiB (a jumbogram is not SIP); a longer dump is not one packet. */
 const MAX_PACKET_BYTES = 65_535 + 64;
 
-const hexValue = (c: number): number => {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
-};
-
 /** The offset a hex line at `p` starts with ("\t0x0010:  " -> 16), or -1 when the line is not one. */
 export const hexLineOffset = (buf: Buffer, p: number, end: number): number => {
   if (p + LINE_PREFIX > end || buf[p] !== HT || buf[p + 1] !== 0x30 || buf[p + 2] !== 0x78) return -1;
   let offset = 0;
   for (let i = p + 3; i < p + 7; i++) {
-    const v = hexValue(buf[i] ?? 0);
+    const v = hexDigitValue(buf[i] ?? 0);
     if (v < 0) return -1;
     offset = offset * 16 + v;
   }
@@ -67,8 +61,8 @@ export const readHexDump = (buf: Buffer, p: number, end: number, final: boolean)
     let i = line + LINE_PREFIX;
     let got = 0;
     while (got < BYTES_PER_LINE && i + 1 < le) {
-      const hi = hexValue(buf[i] ?? 0);
-      const lo = hexValue(buf[i + 1] ?? 0);
+      const hi = hexDigitValue(buf[i] ?? 0);
+      const lo = hexDigitValue(buf[i + 1] ?? 0);
       if (hi < 0 || lo < 0) break;
       packet[n + got++] = (hi << 4) | lo;
       i += 2;
