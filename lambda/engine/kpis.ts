@@ -20,6 +20,7 @@ import { SessionTable } from './kpi-sessions.js';
 import { ANSWERED, BYE, INVITE, REGISTER, SETTLED, TransactionGeneration, transactionKey } from './kpi-transactions.js';
 import { setKey } from './own-key.js';
 import { identityBytes } from './sip-message.js';
+import { isRepresentableTime } from './time-range.js';
 import type { MessageBytes, PayloadMeta, SipMessage } from './types.js';
 
 /** Default bound on remembered transactions (~200 bytes each, so ~40 MB at most). */
@@ -252,7 +253,8 @@ export class KpiTracker {
     if (msg.kind === 'request' && msg.method !== cseqMethod) return;
     const bytes = identityBytes(msg);
     if (bytes.callIdStart < 0) return;
-    const timeMs = meta.timeMs !== undefined && Number.isFinite(meta.timeMs) ? meta.timeMs : undefined;
+    // a damaged time (beyond a Date's range) leaves the transaction untimed, as the tally leaves its response
+    const timeMs = meta.timeMs !== undefined && isRepresentableTime(meta.timeMs) ? meta.timeMs : undefined;
     const key = this.key;
     const hash = transactionKey(key, bytes, cseqNumber, method);
     let t = this.young;

@@ -6,6 +6,7 @@ import { setKey } from './own-key.js';
 import { NO_PEER_NAMES, OTHER_PEER, type PeerMap } from './peers.js';
 import type { RetransmissionDetector } from './retransmissions.js';
 import { sparseRecord } from './sparse-record.js';
+import { isRepresentableTime } from './time-range.js';
 import type { AnomalyKind, Format, ResponseClass } from './types.js';
 import { RESPONSE_CLASSES } from './types.js';
 
@@ -169,11 +170,6 @@ export const MAX_TRACKED_PEERS = 100_000;
 export const MAX_MINUTE_PEER_CELLS = 100_000;
 
 const MS_PER_MINUTE = 60_000;
-/** ECMA-262 §21.4.1.1: a Date holds at most 8.64e15 ms either side of the epoch. */
-const MAX_TIME_MS = 8.64e15;
-
-/** Whether a log time can be placed on a minute (finite and within a Date's range). */
-export const isRepresentableTime = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS;
 
 /** Mutable running counters of one scan. */
 export class Tally {

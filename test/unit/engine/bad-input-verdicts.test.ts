@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
 import { MAX_LINE_BYTES } from '../../../lambda/engine/text-scanner.js';
-import { chunked, NO_CLASSES, scanWhole } from '../../support/collect.js';
+import { chunked, NO_CLASSES, scanText, scanWhole } from '../../support/collect.js';
 import { cutAt, outcomeOf } from '../../support/fuzz/invariance.js';
 import { ngrepPacket } from '../../support/log-formats.js';
 import { notifySipfrag, response, sipMessage } from '../../support/sip-samples.js';
@@ -202,5 +202,31 @@ describe('a time that cannot be represented', () => {
       [],
       { 'invalid-time': 1 },
     ]);
+  });
+
+  it('leaves an INVITE transaction untimed too, so that no KPI minute is made of it (it threw RangeError)', async () => {
+    // Prepare: a sipdump INVITE and its 200 at a time beyond a Date's range (a helper found the same with a pcapng
+    // block at 2^63 us): the KPI tracker made a minute of the INVITE's time, and its snapshot's toISOString threw
+    const record = (message: string): string =>
+      '====================\ntag: rcv\npid: 1\nprocess: 1\ntime: 17954979707284913.000000\nproto: udp ipv4\n' +
+      'srcip: 10.0.0.1\nsrcport: 5060\ndstip: 10.0.0.2\ndstport: 5060\n~~~~~~~~~~~~~~~~~~~~\n' +
+      `${message}||||||||||||||||||||\n`;
+    const headers = 'Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\nCall-ID: c1@10.0.0.1\r\nCSeq: 1 INVITE\r\n';
+    const text =
+      record(`INVITE sip:b@example.com SIP/2.0\r\n${headers}Content-Length: 0\r\n\r\n`) +
+      record(`SIP/2.0 200 OK\r\n${headers}Content-Length: 0\r\n\r\n`);
+
+    // Act
+    const r = await scanText(text);
+
+    // Assess
+    expect([r.requests, r.responses, r.timedResponses, r.series, r.anomalies]).toEqual([
+      1,
+      1,
+      0,
+      [],
+      { 'invalid-time': 1 },
+    ]);
+    expect([r.kpis.inviteTransactions, r.kpis.established, r.kpis.series]).toEqual([1, 1, []]);
   });
 });
