@@ -289,7 +289,11 @@ export class TcpReassembler {
     if (end - start < length) {
       // the capture cut this segment (snaplen): the missing bytes are a hole no packet will fill;
       // 'truncated-capture' was counted for the packet already
+      const before = this.tally.requests + this.tally.responses;
       this.framer.resetFlow(flow);
+      // the cut message counts here, not in feed(): a direction whose every segment the snaplen cut is SIP all the
+      // same (before, its 64 KiB without a message counted in feed() made it 'not SIP' and the rest went unread)
+      if (this.tally.requests + this.tally.responses > before) d.provenSip = true;
     }
   }
 

@@ -231,4 +231,24 @@ describe('TCP reassembly', () => {
       anomalies: { 'truncated-capture': 1 },
     });
   });
+
+  it('goes on counting a direction whose every segment the snaplen cut, past 64 KiB of them', () => {
+    // Prepare: 400 INVITEs, one a segment, each cut 2 bytes short (a helper's capture of a live SIPp run through
+    // `editcap -s 400` lost every request after ~64 KiB: the cut messages counted only when the flow was reset,
+    // so the direction never looked like SIP and was given up as not SIP)
+    const packets: CapturedPacket[] = [syn];
+    for (let i = 0; i < 400; i++) {
+      const full = ethernet(tcpPacket(A, B, 40000, 5060, ISN + 1 + i * INVITE.length, FLAGS.PSH, INVITE));
+      packets.push({ data: full.subarray(0, full.length - 2), originalLength: full.length });
+    }
+
+    // Act
+    const { result } = readCapture(pcapFile(packets));
+
+    // Assess: every INVITE counts, as tshark dissects each cut segment
+    expect(400 * INVITE.length).toBeGreaterThan(2 * 64 * 1024);
+    expect(result.requestsByMethod).toEqual({ INVITE: 400 });
+    expect(result.anomalies['truncated-capture']).toBe(400);
+    expect(result.unrecognizedBytes).toBe(0);
+  });
 });
