@@ -17,7 +17,10 @@ export const detectContainer = (head: Uint8Array): Container => {
   const be = a === 0xa1 && b === 0xb2 && c === 0xc3 && d === 0xd4;
   const leNs = a === 0x4d && b === 0x3c && c === 0xb2 && d === 0xa1;
   const beNs = a === 0xa1 && b === 0xb2 && c === 0x3c && d === 0x4d;
-  if (le || be || leNs || beNs) return 'pcap';
+  // Kuznetsov's modified libpcap (pcap.ts)
+  const leMod = a === 0x34 && b === 0xcd && c === 0xb2 && d === 0xa1;
+  const beMod = a === 0xa1 && b === 0xb2 && c === 0xcd && d === 0x34;
+  if (le || be || leNs || beNs || leMod || beMod) return 'pcap';
   // "HEP3": no SIP log line starts so (no method is HEP3), so text loses nothing
   if (a === 0x48 && b === 0x45 && c === 0x50 && d === 0x33) return 'hep';
   return 'text';

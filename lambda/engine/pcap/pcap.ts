@@ -7,7 +7,9 @@ import { CORRUPT, type RecordLayout } from './record-splitter.js';
  * The classic libpcap file format (https://www.tcpdump.org/manpages/pcap-savefile.5.html,
  * draft-ietf-opsawg-pcap §4-5): a 24-byte file header, then records of a 16-byte header and the
  * captured bytes. The magic number tells the byte order of every later field and whether the
- * fractional timestamp counts microseconds (a1b2c3d4) or nanoseconds (a1b23c4d).
+ * fractional timestamp counts microseconds (a1b2c3d4) or nanoseconds (a1b23c4d). Alexey Kuznetsov's modified
+ * libpcap (magic a1b2cd34: `editcap -F modpcap`, old SuSE tcpdump) adds 8 bytes to each record header (interface
+ * index, protocol, packet type, pad), which are skipped.
  */
 
 /** Bytes of the file header. */
@@ -17,12 +19,18 @@ export const PCAP_RECORD_HEADER_BYTES = 16;
 
 const MAGIC_MICROS = 0xa1b2c3d4;
 const MAGIC_NANOS = 0xa1b23c4d;
+const MAGIC_MODIFIED = 0xa1b2cd34;
+/** Bytes of a modified libpcap record header (struct pcap_sf_patched_pkthdr). */
+const MODIFIED_RECORD_HEADER_BYTES = 24;
+
+const isMagic = (m: number): boolean => m === MAGIC_MICROS || m === MAGIC_NANOS || m === MAGIC_MODIFIED;
 
 /** Record layout of a libpcap file; hands every packet to `sink`. */
 export class PcapLayout implements RecordLayout {
   private headerRead = false;
   private littleEndian = true;
   private fractionPerMs = 1000;
+  private recordHeaderBytes = PCAP_RECORD_HEADER_BYTES;
   private iface: CaptureInterface = { linkType: -1, unsupportedReported: false };
 
   constructor(
@@ -31,7 +39,7 @@ export class PcapLayout implements RecordLayout {
   ) {}
 
   headerBytes(): number {
-    return this.headerRead ? PCAP_RECORD_HEADER_BYTES : PCAP_FILE_HEADER_BYTES;
+    return this.headerRead ? this.recordHeaderBytes : PCAP_FILE_HEADER_BYTES;
   }
 
   recordLength(buf: Buffer, pos: number): number {
@@ -39,7 +47,7 @@ export class PcapLayout implements RecordLayout {
     const capLen = this.littleEndian ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
     // a record longer than this is not a packet but a misaligned or damaged file
     if (capLen > MAX_RECORD_BYTES) return CORRUPT;
-    return PCAP_RECORD_HEADER_BYTES + capLen;
+    return this.recordHeaderBytes + capLen;
   }
 
   record(buf: Buffer, start: number, end: number): boolean {
@@ -49,7 +57,7 @@ export class PcapLayout implements RecordLayout {
     const fraction = le ? buf.readUInt32LE(start + 4) : buf.readUInt32BE(start + 4);
     const origLen = le ? buf.readUInt32LE(start + 12) : buf.readUInt32BE(start + 12);
     const timeMs = seconds * 1000 + Math.floor(fraction / this.fractionPerMs);
-    this.sink.packet(this.iface, buf, start + PCAP_RECORD_HEADER_BYTES, end, origLen, timeMs);
+    this.sink.packet(this.iface, buf, start + this.recordHeaderBytes, end, origLen, timeMs);
     return true;
   }
 
@@ -64,9 +72,10 @@ export class PcapLayout implements RecordLayout {
     const fractionPerMs = this.fractionPerMs;
     const iface = this.iface;
     const sink = this.sink;
-    while (end - pos >= PCAP_RECORD_HEADER_BYTES) {
+    const headerBytes = this.recordHeaderBytes;
+    while (end - pos >= headerBytes) {
       const capLen = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
-      const dataStart = pos + PCAP_RECORD_HEADER_BYTES;
+      const dataStart = pos + headerBytes;
       if (capLen > MAX_RECORD_BYTES || end - dataStart < capLen) break;
       const seconds = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
       const fraction = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
@@ -81,14 +90,15 @@ export class PcapLayout implements RecordLayout {
   private fileHeader(buf: Buffer, start: number): boolean {
     const magicLe = buf.readUInt32LE(start);
     const magicBe = buf.readUInt32BE(start);
-    if (magicLe === MAGIC_MICROS || magicLe === MAGIC_NANOS) this.littleEndian = true;
-    else if (magicBe === MAGIC_MICROS || magicBe === MAGIC_NANOS) this.littleEndian = false;
+    if (isMagic(magicLe)) this.littleEndian = true;
+    else if (isMagic(magicBe)) this.littleEndian = false;
     else {
       this.tally.anomaly('corrupt-capture');
       return false;
     }
     const magic = this.littleEndian ? magicLe : magicBe;
     this.fractionPerMs = magic === MAGIC_NANOS ? 1_000_000 : 1000;
+    this.recordHeaderBytes = magic === MAGIC_MODIFIED ? MODIFIED_RECORD_HEADER_BYTES : PCAP_RECORD_HEADER_BYTES;
     const network = this.littleEndian ? buf.readUInt32LE(start + 20) : buf.readUInt32BE(start + 20);
     // draft-ietf-opsawg-pcap §4: the upper bits carry FCS information; the link type is the low 16
     this.iface = { linkType: network & 0xffff, unsupportedReported: false };

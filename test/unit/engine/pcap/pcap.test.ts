@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFixture } from '../../../support/collect.js';
+import { readFixture, scanWhole } from '../../../support/collect.js';
 import {
   countsOf,
   ethernet,
@@ -107,5 +107,25 @@ describe('libpcap files', () => {
 
     // Assess
     expect(countsOf(result)).toEqual({ ...ONE_OK, anomalies: { 'corrupt-capture': 1 } });
+  });
+});
+
+describe('modified libpcap (magic a1b2cd34)', () => {
+  it('reads a capture written by editcap -F modpcap as the plain capture it came from', async () => {
+    // Prepare: the same packets; each record header 8 bytes longer (interface index, protocol, packet type).
+    // Before, the magic was not known and the file went to the text reader: 3 requests and 82 wrong responses
+    // found in the packets' bytes on the corpus's mixed.pcap, no error.
+    const modified = readFixture('pcap/crafted-modpcap.pcap');
+    const plain = readFixture('text/tcpdump-crafted.pcap');
+
+    // Act
+    const fromModified = await scanWhole(modified);
+    const fromPlain = await scanWhole(plain);
+
+    // Assess
+    expect(modified.readUInt32LE(0)).toBe(0xa1b2cd34);
+    expect(fromModified.formats).toEqual(['pcap']);
+    expect({ ...fromModified, bytes: 0 }).toEqual({ ...fromPlain, bytes: 0 });
+    expect(fromModified.responses).toBe(10);
   });
 });
