@@ -1,4 +1,6 @@
 import { payloadMeta } from '../payload-meta.js';
+import { decimalAt } from './line-bytes.js';
+import { startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -76,14 +78,8 @@ const rebuild = (
 
 /** The instant of "1796425109.839066" in ms, or undefined. */
 const epochMs = (buf: Buffer, a: number, b: number): number | undefined => {
-  const seconds = Number(buf.toString('latin1', a, b));
+  const seconds = decimalAt(buf, a, b);
   return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined;
-};
-
-const startsWithAt = (buf: Buffer, at: number, end: number, text: string): boolean => {
-  if (end - at < text.length) return false;
-  for (let i = 0; i < text.length; i++) if (buf[at + i] !== text.charCodeAt(i)) return false;
-  return true;
 };
 
 /** The line [ls, le) as a SIPp short message, or null when it is not one. */
@@ -94,7 +90,7 @@ const shortMessage = (buf: Buffer, ls: number, le: number, next: number): MatchR
   if ((fields[7] ?? 0) - dir !== 1 || (!sent && buf[dir] !== 0x52) /* R */) return null;
   const cseq = fields[10] ?? 0;
   const cseqEnd = fields[11] ?? 0;
-  if (!startsWithAt(buf, cseq, cseqEnd, 'CSeq:')) return null;
+  if (!startsWith(buf, cseq, cseqEnd, 'CSeq:')) return null;
   const n = rebuild(buf, fields[12] ?? 0, fields[13] ?? 0, fields[8] ?? 0, fields[9] ?? 0, cseq, cseqEnd);
   const timeMs = epochMs(buf, fields[4] ?? 0, fields[5] ?? 0);
   const meta = payloadMeta('udp', sent ? 'local' : 'remote', sent ? 'remote' : 'local', timeMs);

@@ -1,3 +1,4 @@
+import { LINKTYPE } from '../../pcap/link-layer.js';
 import { hexDigitValue } from '../line-bytes.js';
 import { NEED_MORE } from '../text-format.js';
 import { HT } from './ascii-print.js';
@@ -81,12 +82,6 @@ export const readHexDump = (buf: Buffer, p: number, end: number, final: boolean)
   return n === 0 ? null : { bytes: packet, length: n, next: Math.min(line, end) };
 };
 
-/** LINKTYPE_* values (lambda/engine/pcap/link-layer.ts) of what a dump may start with. */
-const LINKTYPE_ETHERNET = 1;
-const LINKTYPE_RAW = 101;
-const LINKTYPE_LINUX_SLL = 113;
-const LINKTYPE_LINUX_SLL2 = 276;
-
 /** IPv4 "a.b.c.d" as four bytes, or undefined (a name printed without -n). */
 const ipv4Bytes = (host: string): number[] | undefined => {
   const parts = host.split('.');
@@ -115,10 +110,10 @@ const ipHeaderAt = (d: HexDump, at: number, s: Summary): boolean => {
  * undefined when none fits.
  */
 export const dumpLinkType = (d: HexDump, s: Summary): number | undefined => {
-  if (ipHeaderAt(d, 0, s)) return LINKTYPE_RAW;
+  if (ipHeaderAt(d, 0, s)) return LINKTYPE.RAW;
   // Ethernet, or Ethernet with one 802.1Q tag
-  if (ipHeaderAt(d, 14, s) || ipHeaderAt(d, 18, s)) return LINKTYPE_ETHERNET;
-  if (ipHeaderAt(d, 16, s)) return LINKTYPE_LINUX_SLL;
-  if (ipHeaderAt(d, 20, s)) return LINKTYPE_LINUX_SLL2;
+  if (ipHeaderAt(d, 14, s) || ipHeaderAt(d, 18, s)) return LINKTYPE.ETHERNET;
+  if (ipHeaderAt(d, 16, s)) return LINKTYPE.LINUX_SLL;
+  if (ipHeaderAt(d, 20, s)) return LINKTYPE.LINUX_SLL2;
   return undefined;
 };
