@@ -189,24 +189,45 @@ export class SipFramer {
     return f.buf.subarray(0, len);
   }
 
-  /** The flow ended (FIN, or end of input): whatever is buffered is framed as a cut message. */
+  /**
+   * The flow ended (FIN, RST, end of input): a message still unfinished is not counted ('stream-cut'), as tshark
+   * never dissects a PDU whose reassembly did not complete.
+   */
   endFlow(flow: string): void {
     const f = this.flows.get(flow);
     if (!f) return;
     this.flows.delete(flow);
     const buffered = f.buf.subarray(0, f.len);
     this.hold(f, EMPTY, 0);
-    if (buffered.length > 0) this.frameStream(buffered, f, true);
+    if (buffered.length > 0) this.frameStream(buffered, f, true, true);
   }
 
-  /** A gap in the stream: the buffered part can never complete. */
+  /** A gap in the stream (a segment that will never come): the unfinished message is not counted ('stream-cut'). */
   resetFlow(flow: string): void {
     const f = this.flows.get(flow);
     if (!f) return;
     if (f.len > 0) {
-      this.frameStream(f.buf.subarray(0, f.len), f, true);
+      this.frameStream(f.buf.subarray(0, f.len), f, true, true);
       this.hold(f, EMPTY, 0);
     }
+  }
+
+  /**
+   * The capture cut the segment that began the message the flow holds (snaplen): tshark dissects such a segment
+   * on its own, so the cut message counts, as far as it was captured.
+   */
+  cutFlow(flow: string): void {
+    const f = this.flows.get(flow);
+    if (!f) return;
+    if (f.len > 0) {
+      this.frameStream(f.buf.subarray(0, f.len), f, true, false);
+      this.hold(f, EMPTY, 0);
+    }
+  }
+
+  /** Bytes the flow holds: the start of a message not yet complete (0 for a flow not seen). */
+  held(flow: string): number {
+    return this.flows.get(flow)?.len ?? 0;
   }
 
   /** Flushes every open flow (end of input). */
@@ -214,8 +235,11 @@ export class SipFramer {
     for (const flow of [...this.flows.keys()]) this.endFlow(flow);
   }
 
-  /** Frames complete messages from the start of `data`; returns the bytes consumed. */
-  private frameStream(data: Buffer, f: Flow, complete: boolean): number {
+  /**
+   * Frames complete messages from the start of `data`; returns the bytes consumed. `complete`: no more bytes will
+   * come; then `dropCut` says what becomes of a message they cut: not counted ('stream-cut') or counted as cut.
+   */
+  private frameStream(data: Buffer, f: Flow, complete: boolean, dropCut = false): number {
     const { dotCR } = f.style;
     const end = data.length;
     let pos = 0;
@@ -228,10 +252,20 @@ export class SipFramer {
       pos = p;
       const opts = this.streamOpts;
       opts.dotCR = dotCR;
-      opts.complete = complete;
+      // a message to drop when cut is parsed as if more could come: 'incomplete' is exactly "cut"
+      opts.complete = complete && !dropCut;
       opts.identity = identityFor(f.meta);
       const r = parseMessage(data, pos, end, opts);
-      if (r.kind === 'incomplete') return pos;
+      if (r.kind === 'incomplete') {
+        if (!complete) return pos;
+        // (parseMessage waits for a whole first line before it looks at it: a cut line that is no start line is garbage)
+        const nl = data.indexOf(LF, pos);
+        if (nl < 0 && startLineKind(data, pos, lineContentEnd(data, pos, end, dotCR)) === null)
+          return this.skip(end, pos);
+        this.events.anomaly('stream-cut');
+        this.events.unrecognized(end - pos);
+        return end;
+      }
       if (r.kind === 'message') {
         if (r.anomaly) this.events.anomaly(r.anomaly);
         this.events.message(r.msg, f.meta);

@@ -37,6 +37,8 @@ export type AnomalyKind =
   | 'line-too-long'
   | 'stream-garbage'
   | 'stream-gap'
+  /** A TCP message the capture never completed (end of capture, FIN or RST, a lost segment): not counted, as in tshark. */
+  | 'stream-cut'
   | 'truncated-gzip'
   | 'gzip-trailing-garbage'
   | 'truncated-capture'

@@ -45,6 +45,7 @@ const ANOMALY_KINDS = everyMember<AnomalyKind>()([
   'line-too-long',
   'stream-garbage',
   'stream-gap',
+  'stream-cut',
   'truncated-gzip',
   'gzip-trailing-garbage',
   'truncated-capture',

@@ -10,7 +10,7 @@ import { MAX_TCP_DIRECTIONS } from './tcp-reassembly.js';
 import { judgeHandshake, MAX_HANDSHAKE_BYTES, WebSocketReader } from './websocket.js';
 
 /** What the TCP reassembler hands each direction's bytes to: the SIP framer, or this demultiplexer. */
-export type StreamSink = Pick<SipFramer, 'stream' | 'endFlow' | 'resetFlow'>;
+export type StreamSink = Pick<SipFramer, 'stream' | 'endFlow' | 'resetFlow' | 'cutFlow' | 'held'>;
 
 /** A direction that is SIP straight on TCP: by far the most common, so one shared object. */
 const SIP = { kind: 'sip' } as const;
@@ -89,6 +89,19 @@ export class StreamDemux implements StreamSink {
       this.directions.set(flow, SIP);
     }
     this.framer.resetFlow(flow);
+  }
+
+  /** A snaplen cut in the segment that began a message: WebSocket and HEP readers reset as after a hole. */
+  cutFlow(flow: string): void {
+    const d = this.directions.get(flow);
+    if (d === undefined || d.kind === 'sip') this.framer.cutFlow(flow);
+    else this.resetFlow(flow);
+  }
+
+  /** What the SIP framer holds of the direction (the readers of other directions keep their own). */
+  held(flow: string): number {
+    const d = this.directions.get(flow);
+    return d === undefined || d.kind === 'sip' ? this.framer.held(flow) : 0;
   }
 
   /** Bounded like the reassembler, which ends every direction it forgets (so this rarely acts). */

@@ -12,8 +12,8 @@ import type { StreamSink } from './stream-demux.js';
  *
  * Out-of-order segments wait in a bounded queue. When the hole before them cannot be filled
  * (queue limits, a stalled hole, RST, end of capture) the hole is skipped: 'stream-gap' is
- * counted, the framer reports the message the hole cut (resetFlow), then resynchronises on the
- * next start line.
+ * counted, the framer drops the message the hole cut ('stream-cut', resetFlow), then resynchronises
+ * on the next start line.
  *
  * Against tshark 4.0.17 on hand-built captures (see test/unit/engine/pcap/tcp-reassembly.test.ts):
  * - a retransmitted segment counts once, as in tshark, whose tcp.no_subdissector_on_error
@@ -22,8 +22,9 @@ import type { StreamSink } from './stream-demux.js';
  * - segments out of order or overlapping count as tshark counts them with
  *   `-o tcp.reassemble_out_of_order:TRUE`; with 4.0's default (FALSE) tshark loses such a message;
  * - after a hole that is never filled, tshark drops the message the hole cut and counts what
- *   follows; we count what follows too, and also the cut message when its start line was captured
- *   (the framer's resetFlow frames it as cut).
+ *   follows, and so do we ('stream-cut'); so is a message unfinished at FIN, RST or the end of the capture;
+ * - a segment the snaplen cut is dissected on its own: a message it begins counts as far as it was
+ *   captured, one it would have completed or continued is lost (tshark 4.0.17 on crafted captures).
  * The corpus holds none of these cases (no TCP analysis flag at all), so its counts equal tshark's.
  */
 
@@ -284,17 +285,26 @@ export class TcpReassembler {
     const seen = -seqDiff(seq, d.nextSeq);
     if (seen >= length) return; // a retransmission, or a keep-alive probe of one old byte
     const from = start + seen;
-    if (from < end) this.feed(flow, d, buf, from, end, meta);
     d.nextSeq = seqAdd(seq, length);
-    if (end - start < length) {
-      // the capture cut this segment (snaplen): the missing bytes are a hole no packet will fill;
-      // 'truncated-capture' was counted for the packet already
-      const before = this.tally.requests + this.tally.responses;
-      this.framer.resetFlow(flow);
-      // the cut message counts here, not in feed(): a direction whose every segment the snaplen cut is SIP all the
-      // same (before, its 64 KiB without a message counted in feed() made it 'not SIP' and the rest went unread)
-      if (this.tally.requests + this.tally.responses > before) d.provenSip = true;
+    if (end - start >= length) {
+      if (from < end) this.feed(flow, d, buf, from, end, meta);
+      return;
     }
+    // the capture cut this segment (snaplen): the missing bytes are a hole no packet will fill ('truncated-capture'
+    // was counted for the packet already). tshark dissects such a segment on its own: a message it completes or
+    // continues is lost with it, a message it begins counts as far as it was captured
+    if (this.framer.held(flow) > 0) {
+      this.framer.resetFlow(flow);
+      this.tally.unrecognizedBytes += end - from;
+      return;
+    }
+    if (from < end) this.feed(flow, d, buf, from, end, meta);
+    const before = this.tally.requests + this.tally.responses;
+    if (this.framer.held(flow) === end - from) this.framer.cutFlow(flow);
+    else this.framer.resetFlow(flow);
+    // the cut message counts here, not in feed(): a direction whose every segment the snaplen cut is SIP all the
+    // same (before, its 64 KiB without a message counted in feed() made it 'not SIP' and the rest went unread)
+    if (this.tally.requests + this.tally.responses > before) d.provenSip = true;
   }
 
   private feed(flow: string, d: Direction, buf: Buffer, start: number, end: number, meta: PayloadMeta): void {

@@ -118,7 +118,7 @@ describe('SipFramer.stream', () => {
     expect([r.byCode, r.anomalies, r.unrecognizedBytes]).toEqual([{ '603': 1 }, { 'stream-garbage': 1 }, 34]);
   });
 
-  it('reports a message cut by the end of the flow once, as a truncated body', () => {
+  it('does not count a message the end of the flow cut, and says so once (tshark never dissects it)', () => {
     // Prepare
     const { framer, tally } = framerWithTally();
     const buf = Buffer.from(invite());
@@ -129,6 +129,37 @@ describe('SipFramer.stream', () => {
 
     // Assess
     const r = tally.toResult();
-    expect([r.requests, r.anomalies]).toEqual([1, { 'truncated-body': 1 }]);
+    expect([r.requests, r.anomalies, r.unrecognizedBytes]).toEqual([0, { 'stream-cut': 1 }, buf.length - 5]);
+  });
+
+  it('counts the captured part of a message whose first segment the snaplen cut (cutFlow), as tshark does', () => {
+    // Prepare
+    const { framer, tally } = framerWithTally();
+    const buf = Buffer.from(invite());
+
+    // Act
+    framer.stream('f', buf, 0, 200, TCP, { dotCR: false });
+    const held = framer.held('f');
+    framer.cutFlow('f');
+
+    // Assess
+    const r = tally.toResult();
+    expect([held, framer.held('f'), r.requests, r.anomalies]).toEqual([200, 0, 1, { 'missing-cseq': 1 }]);
+  });
+
+  it('drops the unfinished message at a hole (resetFlow) and frames the flow afresh after it', () => {
+    // Prepare
+    const { framer, tally } = framerWithTally();
+    const buf = Buffer.from(invite() + invite());
+
+    // Act: the first INVITE's end never comes; the second arrives whole
+    framer.stream('f', buf, 0, 150, TCP, { dotCR: false });
+    framer.resetFlow('f');
+    framer.stream('f', buf, buf.length / 2, buf.length, TCP, { dotCR: false });
+    framer.endFlow('f');
+
+    // Assess
+    const r = tally.toResult();
+    expect([r.requests, r.anomalies, r.unrecognizedBytes]).toEqual([1, { 'stream-cut': 1 }, 150]);
   });
 });
