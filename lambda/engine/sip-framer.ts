@@ -249,7 +249,9 @@ export class SipFramer {
         // CRLF keep-alives (RFC 5626 §3.5.1) or a partial blank line: nothing to count
         return complete || data.indexOf(LF, pos) >= 0 ? end : pos;
       }
-      pos = p;
+      // a blank line where a message should start ends SIP for the rest of the segment, as it does in tshark
+      // (a keep-alive and a message in one segment: the message is not dissected)
+      if (p > pos) return this.skip(end, pos);
       const opts = this.streamOpts;
       opts.dotCR = dotCR;
       // a message to drop when cut is parsed as if more could come: 'incomplete' is exactly "cut"
@@ -278,21 +280,10 @@ export class SipFramer {
         pos = r.end;
         continue;
       }
-      // garbage in the stream (a capture that started mid-message): resynchronise on a start line
-      const nl = data.indexOf(LF, pos);
-      if (nl < 0) return complete ? this.skip(end, pos) : pos;
-      const next = findStartLine(data, nl + 1, end, dotCR);
-      if (next >= end && !complete) {
-        // keep the last (possibly partial) line: it may become a start line with the next segment
-        const lastNl = data.lastIndexOf(LF, end - 1);
-        const keepFrom = lastNl >= pos ? lastNl + 1 : pos;
-        this.events.anomaly('stream-garbage');
-        this.events.unrecognized(keepFrom - pos);
-        return keepFrom;
-      }
-      this.events.anomaly('stream-garbage');
-      this.events.unrecognized(next - pos);
-      pos = next;
+      // garbage where a message should start (a capture that began mid-message, the bytes after a hole): tshark
+      // dissects no more of this segment, and starts again at the next one (the next call: `data` ends with the
+      // segment). Resynchronising inside the segment counted messages tshark does not.
+      return this.skip(end, pos);
     }
     return end;
   }

@@ -24,7 +24,9 @@ import type { StreamSink } from './stream-demux.js';
  * - after a hole that is never filled, tshark drops the message the hole cut and counts what
  *   follows, and so do we ('stream-cut'); so is a message unfinished at FIN, RST or the end of the capture;
  * - a segment the snaplen cut is dissected on its own: a message it begins counts as far as it was
- *   captured, one it would have completed or continued is lost (tshark 4.0.17 on crafted captures).
+ *   captured, one it would have completed or continued is lost (tshark 4.0.17 on crafted captures);
+ * - bytes that begin no message end the segment for SIP (the framer's frameStream; test/fixtures/pcap
+ *   tcp-boundaries.pcap).
  * The corpus holds none of these cases (no TCP analysis flag at all), so its counts equal tshark's.
  */
 

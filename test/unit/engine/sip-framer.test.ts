@@ -104,18 +104,40 @@ describe('SipFramer.stream', () => {
     expect(tally.toResult().byCode).toEqual({ '200': 1, '486': 1 });
   });
 
-  it('resynchronises on the next start line after garbage and reports it', () => {
-    // Prepare
+  it('after garbage, reads no more of the segment and starts again at the next one, as tshark does', () => {
+    // Prepare: a segment that begins mid-message (the tail of an earlier one), then a segment that begins a message
     const { framer, tally } = framerWithTally();
-    const buf = Buffer.from(`tail of an earlier message\r\nmore\r\n${response(603, 'Decline')}`);
+    const first = Buffer.from(`tail of an earlier message\r\nmore\r\n${response(603, 'Decline')}`);
+    const second = Buffer.from(response(486, 'Busy Here'));
 
     // Act
-    framer.stream('f', buf, 0, buf.length, TCP, { dotCR: false });
+    framer.stream('f', first, 0, first.length, TCP, { dotCR: false });
+    framer.stream('f', second, 0, second.length, TCP, { dotCR: false });
+    framer.end();
+
+    // Assess: the 603 inside the garbled segment is not counted (tshark 4.0.17 does not dissect it either)
+    const r = tally.toResult();
+    expect([r.byCode, r.anomalies, r.unrecognizedBytes]).toEqual([{ '486': 1 }, { 'stream-garbage': 1 }, first.length]);
+  });
+
+  it('reads no message after a blank line in the same segment (a keep-alive and a message together), as tshark', () => {
+    // Prepare: CRLF CRLF then a 200 in one segment; a keep-alive alone, then a 180, in two more
+    const { framer, tally } = framerWithTally();
+    const together = Buffer.from(`\r\n\r\n${response(200, 'OK')}`);
+    const alone = Buffer.from('\r\n\r\n');
+    const ringing = Buffer.from(response(180, 'Ringing'));
+
+    // Act
+    for (const b of [together, alone, ringing]) framer.stream('f', b, 0, b.length, TCP, { dotCR: false });
     framer.end();
 
     // Assess
     const r = tally.toResult();
-    expect([r.byCode, r.anomalies, r.unrecognizedBytes]).toEqual([{ '603': 1 }, { 'stream-garbage': 1 }, 34]);
+    expect([r.byCode, r.anomalies, r.unrecognizedBytes]).toEqual([
+      { '180': 1 },
+      { 'stream-garbage': 1 },
+      together.length,
+    ]);
   });
 
   it('does not count a message the end of the flow cut, and says so once (tshark never dissects it)', () => {
