@@ -401,7 +401,9 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
             break;
           }
           case HEADER.contentLength:
-            if (contentLength === undefined) contentLength = parseUint(buf, vs, ve);
+            // the last one counts, read as C's atoi reads it, as in tshark (dissect_sip_common overwrites it per
+            // header line): a value that starts with no digit is 0; one too long to be a length is no length
+            contentLength = isDigit(buf[vs]) ? parseUint(buf, vs, ve) : 0;
             break;
           case HEADER.via: // only the top one names the transport of this hop
             if (topVia === undefined && (wantVia || asBytes)) {
@@ -475,11 +477,11 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   }
 
   if (contentLength === undefined) {
-    // RFC 3261 §18.3: over datagrams the body runs to the end of the packet; over streams
-    // Content-Length is mandatory, so its absence means an empty body. A text log (maxEnd set)
-    // is read like a stream even at its end: "the end of input" is no packet boundary.
-    const datagram = complete && opts.maxEnd === undefined;
-    return { kind: 'message', msg, end: datagram ? limit : bodyStart };
+    // RFC 3261 §18.3: over datagrams the body runs to the end of the packet. Over streams Content-Length is
+    // mandatory; without it tshark runs the body to the end of the segment (the framer's `data` ends there), so a
+    // message after it in the same segment is not counted. A text log (maxEnd set) is read like a stream even at
+    // its end, with an empty body: "the end of input" is no packet boundary.
+    return { kind: 'message', msg, end: opts.maxEnd === undefined ? limit : bodyStart };
   }
   if (contentLength === 0) return { kind: 'message', msg, end: bodyStart };
 
