@@ -194,14 +194,15 @@ const startsWithAt = (buf: Buffer, at: number, end: number, lit: Buffer): boolea
 export type StartLineKind = 'response' | 'request' | 'bad-status' | null;
 
 /**
- * Classifies a line as a SIP start line. A status line is "SIP/2.0 " + 3 digits + SP or end;
+ * Classifies a line as a SIP start line. A status line is "SIP/2.0 " + 3 digits + SP;
  * "SIP/2.0 " followed by anything else is a cut or broken status line. A request line is
  * token SP URI SP "SIP/2.0".
  */
 export const startLineKind = (buf: Buffer, ls: number, ce: number): StartLineKind => {
   if (startsWithAt(buf, ls, ce, SIP_VERSION) && buf[ls + 7] === SP) {
     const d = ls + 8;
-    if (isDigit(buf[d]) && isDigit(buf[d + 1]) && isDigit(buf[d + 2]) && (d + 3 === ce || buf[d + 3] === SP))
+    // the SP after the code is required even when the reason phrase is empty (RFC 3261 §7.2), as tshark requires it
+    if (isDigit(buf[d]) && isDigit(buf[d + 1]) && isDigit(buf[d + 2]) && d + 3 < ce && buf[d + 3] === SP)
       return 'response';
     return 'bad-status';
   }

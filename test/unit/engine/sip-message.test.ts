@@ -21,10 +21,12 @@ const texts = (b: MessageBytes): (string | null)[] =>
 describe('startLineKind', () => {
   const kind = (line: string) => startLineKind(Buffer.from(line), 0, line.length);
 
-  it('recognises status lines with and without a reason phrase', () => {
+  it('recognises status lines with a reason phrase or an empty one after the SP, as tshark does', () => {
     // Prepare / Act / Assess
     expect(kind('SIP/2.0 200 OK')).toBe('response');
-    expect(kind('SIP/2.0 180')).toBe('response');
+    expect(kind('SIP/2.0 180 ')).toBe('response');
+    // tshark 4.0.17 does not dissect a status line without the SP after the code
+    expect(kind('SIP/2.0 180')).toBe('bad-status');
   });
 
   it('calls a cut or malformed status line bad, not a response', () => {
