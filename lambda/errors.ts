@@ -111,3 +111,10 @@ export class UnwritableReportError extends SipMetricsError {
     super('UNWRITABLE_REPORT', message, context);
   }
 }
+
+/**
+ * The input is a tshark dissection (PDML, PSML, JSON, EK, `-V`, the one-line summaries), not a capture
+ * or a SIP log: counting it would be wrong (a TCP message split, header fields read as messages).
+ * Same code as any unreadable format, so callers need no new branch; `context.tsharkOutput` names it.
+ */
+export class TsharkOutputError extends UnknownFormatError {}

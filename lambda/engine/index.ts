@@ -4,7 +4,7 @@
  * retransmission judge, the tally and the KPIs live here. May import `lambda/contract/` and `lambda/errors.ts`, and
  * Node's zlib and net; everything else (metric planning, adapters, the CLI) imports the engine, never the reverse.
  */
-import { UnknownFormatError } from '../errors.js';
+import { TsharkOutputError, UnknownFormatError } from '../errors.js';
 import { type ByteReader, byteReaderOf } from './byte-reader.js';
 import { gunzipChunks } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
@@ -19,6 +19,7 @@ import { SipFramer } from './sip-framer.js';
 import type { ScanResult } from './tally.js';
 import { Tally } from './tally.js';
 import { TextScanner } from './text-scanner.js';
+import { detectTsharkOutput } from './tshark-output.js';
 
 export type { ScanResult } from './tally.js';
 
@@ -212,6 +213,7 @@ const scanContainer = async (
   }
   // a log whose every line carries a logger prefix is read with the prefixes cut off
   const text = await peek(rest, PREFIX_SNIFF_BYTES);
+  assertNotTsharkOutput(text.head);
   let lines = text.rest;
   let stripper: LinePrefixStripper | undefined;
   // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdict must not depend on chunking
@@ -229,6 +231,16 @@ const scanContainer = async (
     await scanTextChunks(scanner, lines);
   }
   assertFoundSip(tally, head);
+};
+
+/** A tshark dissection is refused before a byte of it is counted (tshark-output.ts says why). */
+const assertNotTsharkOutput = (head: Uint8Array): void => {
+  const kind = detectTsharkOutput(head);
+  if (kind === undefined) return;
+  throw new TsharkOutputError(
+    `this is tshark's dissection output (${kind}), not a capture or a SIP log: its counts would be wrong; give the capture itself (the pcap or pcapng file tshark read, or tshark -w FILE)`,
+    { tsharkOutput: kind },
+  );
 };
 
 /**
