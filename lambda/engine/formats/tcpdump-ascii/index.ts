@@ -1,6 +1,6 @@
 import { payloadMeta } from '../../payload-meta.js';
-import { CR, LF } from './ascii-print.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
+import { CR, LF } from './ascii-print.js';
 import { headerSpec } from './header-spec.js';
 import { dumpLinkType, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';

@@ -73,6 +73,9 @@ const UDP_SUMMARY = /^(?:UDP, (?:length (\d+)|bad length \d+ > \d+)|SIP(?:, leng
 const TCP_SUMMARY =
   /^Flags \[([FSRPUEW.]*|none)\](?:, cksum 0x[0-9a-f]+ \((?:correct|incorrect -> 0x[0-9a-f]+)\))?(?:, seq (\d+)(?::(\d+))?)?(?:, ack (\d+))?, win (\d+)(?:, urg (\d+))?(?:, options \[(.*)\])?, length (\d+)(?:[: [].*)?$/;
 
+/** print-tcp.c tcp_print with -q: the payload length only. */
+const TCP_QUIET = /^tcp (\d+)$/;
+
 export interface TcpSummary {
   readonly flags: number;
   readonly seq?: number;
@@ -127,6 +130,9 @@ export const parseSummary = (line: string): Summary | 'other' | null => {
   const u = UDP_SUMMARY.exec(rest.replace(UDP_CHECKSUM, ''));
   const udpLength = u?.[1] ?? u?.[2];
   if (u) return { ...base, proto: 'udp', length: udpLength !== undefined ? Number(udpLength) : undefined };
+  // -q: "tcp N" (the payload length), no flags or sequence numbers: readable only from a hex dump
+  const q = TCP_QUIET.exec(rest);
+  if (q) return { ...base, proto: 'tcp', length: Number(q[1]) };
   const t = TCP_SUMMARY.exec(rest);
   if (!t) return 'other';
   let flags = 0;

@@ -37,6 +37,9 @@ describe('tcpdump text of captures on other link types, and numbered packets', (
     ['tcpdump-XX-null-loopback.txt', LOOPBACK],
     ['tcpdump-A-e-v-null-mixedcut.txt', MIXED_CUT],
     ['tcpdump-A-e-number-raw-mixedcut.txt', MIXED_CUT],
+    // -q prints "tcp N" for TCP; from a hex dump the packet is its bytes (before: every TCP packet skipped)
+    ['tcpdump-X-q-loopback.txt', LOOPBACK],
+    ['tcpdump-xx-e-q-sll-mixedcut.txt', MIXED_CUT],
     ['tcpdump-A-e-q-sll-mixedcut.txt', MIXED_CUT_UDP],
     ['tcpdump-A-e-q-sll2-mixedcut.txt', MIXED_CUT_UDP],
   ])('counts %s as tshark counts the capture it was printed from', async (name, truth) => {
