@@ -104,6 +104,14 @@ const ipHeaderAt = (d: HexDump, at: number, s: Summary): boolean => {
   return true;
 };
 
+/** AF_INET (2) or one of the AF_INET6 values (10 Linux, 24 OpenBSD/NetBSD, 28 FreeBSD, 30 macOS), either byte order. */
+const NULL_FAMILIES: ReadonlySet<number> = new Set([2, 10, 24, 28, 30]);
+const nullFamilyAt = (d: HexDump): boolean => {
+  const le = d.bytes.readUInt32LE(0);
+  const be = d.bytes.readUInt32BE(0);
+  return d.length >= 4 && (NULL_FAMILIES.has(le) || NULL_FAMILIES.has(be));
+};
+
 /**
  * The link type to decode the dump as: raw IP when it starts at the IP header (-x, -X), else the link layer -xx
  * and -XX put before it (Ethernet, Linux cooked v1 or v2, by where the IP header the summary names begins);
@@ -115,5 +123,8 @@ export const dumpLinkType = (d: HexDump, s: Summary): number | undefined => {
   if (ipHeaderAt(d, 14, s) || ipHeaderAt(d, 18, s)) return LINKTYPE.ETHERNET;
   if (ipHeaderAt(d, 16, s)) return LINKTYPE.LINUX_SLL;
   if (ipHeaderAt(d, 20, s)) return LINKTYPE.LINUX_SLL2;
+  // DLT_NULL: the 4-byte address family (host byte order) of BSD loopback and of captures converted to it; tried
+  // last, as its IP header's place (byte 4) falls inside the MAC addresses of the others
+  if (ipHeaderAt(d, 4, s) && nullFamilyAt(d)) return LINKTYPE.NULL;
   return undefined;
 };

@@ -35,12 +35,29 @@ const INTERFACE = '(?:\\S+ +(?:In|Out|B|M|P|\\?) +)?';
 // without -n, etheraddr_string adds the vendor: "00:00:00:00:00:00 (oui Ethernet)"
 const MAC = '[0-9a-f]{2}(?::[0-9a-f]{2}){5}(?: \\(oui [^)]*\\))?';
 // -q drops the word "ethertype" and the number
-const NETWORK = `(?:(IP6?)|${MAC} > ${MAC}, (?:ethertype )?(IPv4|IPv6)(?: \\(0x[0-9a-f]{4}\\))?, length \\d+:) `;
+const ETHERTYPE = '(?:ethertype )?(?:IPv4|IPv6)(?: \\(0x[0-9a-f]{4}\\))?, length \\d+:';
+/**
+ * -e on the other link types, as tcpdump 4.99 prints them (read off its output on converted captures): DLT_NULL
+ * (print-null.c) "AF IPv4 (2), length N:" (-q "IPv4, length N:"); Linux cooked v1 (print-sll.c) "%3s " direction,
+ * the address, "ethertype IPv4 (0x0800), length N:" (-q: only direction and address); v2 the interface and
+ * direction, "ifindex N", the address, then as v1; raw IP (print-raw.c) "ip:" for both families.
+ */
+const OTHER_LINKS = [
+  `AF IPv[46] \\(\\d+\\), length \\d+:`,
+  `IPv[46], length \\d+:`,
+  ` ?(?:ifindex \\d+|In|Out|B|M|P|\\?)(?: ${MAC})?(?: ethertype IPv[46] \\(0x[0-9a-f]{4}\\), length \\d+:)?`,
+  'ip:',
+].join('|');
+const NETWORK = `(?:(IP6?|${MAC} > ${MAC}, ${ETHERTYPE}|${OTHER_LINKS}) )`;
+/** -# / --number: the packet's number ("%5u  ") before everything else. */
+const NUMBER = '(?: *\\d+  )?';
 const VERBOSE_FIELDS = '\\((?:[^()]|\\([^()]*\\))*\\)';
-const SUMMARY = new RegExp(`^${TIMESTAMP}${INTERFACE}${NETWORK}(?:${VERBOSE_FIELDS} )?(\\S+) > (\\S+?): (.*)$`);
+const SUMMARY = new RegExp(
+  `^${NUMBER}${TIMESTAMP}${INTERFACE}${NETWORK}(?:${VERBOSE_FIELDS} )?(\\S+) > (\\S+?): (.*)$`,
+);
 /** ip_print with -v: the IPv4 fields end the line, and the addresses follow on the next, after 4 spaces. */
 const VERBOSE_IPV4 = new RegExp(
-  `^${TIMESTAMP}${INTERFACE}(?:IP|${MAC} > ${MAC}, ethertype IPv4 \\(0x0800\\), length \\d+:) ${VERBOSE_FIELDS}$`,
+  `^${NUMBER}${TIMESTAMP}${INTERFACE}(?:IP|${MAC} > ${MAC}, ethertype IPv4 \\(0x0800\\), length \\d+:|${OTHER_LINKS}) ${VERBOSE_FIELDS}$`,
 );
 const VERBOSE_INDENT = '    ';
 
@@ -55,6 +72,9 @@ const UDP_SUMMARY = /^(?:UDP, (?:length (\d+)|bad length \d+ > \d+)|SIP(?:, leng
 /** print-tcp.c tcp_print (with -v the checksum verdict after the flags). */
 const TCP_SUMMARY =
   /^Flags \[([FSRPUEW.]*|none)\](?:, cksum 0x[0-9a-f]+ \((?:correct|incorrect -> 0x[0-9a-f]+)\))?(?:, seq (\d+)(?::(\d+))?)?(?:, ack (\d+))?, win (\d+)(?:, urg (\d+))?(?:, options \[(.*)\])?, length (\d+)(?:[: [].*)?$/;
+
+/** print-tcp.c tcp_print with -q: the payload length only. */
+const TCP_QUIET = /^tcp (\d+)$/;
 
 export interface TcpSummary {
   readonly flags: number;
@@ -90,8 +110,8 @@ const splitEndpoint = (s: string): [string, string] | null => {
 export const parseSummary = (line: string): Summary | 'other' | null => {
   const m = SUMMARY.exec(line);
   if (!m) return null;
-  const src = splitEndpoint(m[8] ?? '');
-  const dst = splitEndpoint(m[9] ?? '');
+  const src = splitEndpoint(m[7] ?? '');
+  const dst = splitEndpoint(m[8] ?? '');
   if (!src || !dst) return 'other';
   let timeMs: number | undefined;
   let stamp: LogStamp | undefined;
@@ -99,12 +119,20 @@ export const parseSummary = (line: string): Summary | 'other' | null => {
   else if (m[3] !== undefined) timeMs = Number(m[3]) * 1000 + Math.round(Number(`0.${m[4] ?? '0'}`) * 1000);
   // a time of day; -ttt/-ttttt deltas look the same and are told apart by the file's clock (they start at 00:00:00.000000)
   else if (m[5] !== undefined) stamp = timeOfDayStamp(m[5]);
-  const ipv6 = m[6] === 'IP6' || m[7] === 'IPv6';
+  const network = m[6] ?? '';
+  // raw IP's "ip:" and cooked -q name no family: an address with a colon is IPv6 (with -n; names read as IPv4)
+  const ipv6 =
+    network === 'IP6' ||
+    network.includes('IPv6') ||
+    (!network.includes('IPv4') && network !== 'IP' && src[0].includes(':'));
   const base = { timeMs, stamp, ipv6, srcHost: src[0], srcPort: src[1], dstHost: dst[0], dstPort: dst[1] };
-  const rest = m[10] ?? '';
+  const rest = m[9] ?? '';
   const u = UDP_SUMMARY.exec(rest.replace(UDP_CHECKSUM, ''));
   const udpLength = u?.[1] ?? u?.[2];
   if (u) return { ...base, proto: 'udp', length: udpLength !== undefined ? Number(udpLength) : undefined };
+  // -q: "tcp N" (the payload length), no flags or sequence numbers: readable only from a hex dump
+  const q = TCP_QUIET.exec(rest);
+  if (q) return { ...base, proto: 'tcp', length: Number(q[1]) };
   const t = TCP_SUMMARY.exec(rest);
   if (!t) return 'other';
   let flags = 0;
@@ -123,20 +151,24 @@ export const parseSummary = (line: string): Summary | 'other' | null => {
   };
 };
 
-/** First byte of a summary line: a timestamp digit, "IP", or the ' '/'-' of a -ttt delta. */
+/** First byte of a summary line: a timestamp digit, "IP", or the ' '/'-' of a -ttt delta or a -# number. */
 export const FIRST_BYTES = '0123456789I -';
-/** The starts mayBeSummary lets through: a digit then anything, "IP", ' ' or '-' then a digit. */
+/** The starts mayBeSummary lets through: a digit then anything, "IP", ' ' or '-' then a digit, two spaces (-#). */
 export const LINE_STARTS: readonly string[] = [
   ...'0123456789',
   'IP',
+  '  ',
   ...[...'0123456789'].flatMap((d) => [` ${d}`, `-${d}`]),
 ];
 
-/** Cheap test of the first bytes: a timestamp digit, "IP", or ' '/'-' and a digit (-ttt). */
+/** Cheap test of the first bytes: a timestamp digit, "IP", ' '/'-' and a digit (-ttt), or -#'s padded number. */
 const mayBeSummary = (buf: Buffer, ls: number): boolean => {
   const c = buf[ls] ?? 0;
   if (c === SP || c === DASH) {
-    const d = buf[ls + 1] ?? 0;
+    let i = ls + 1;
+    // "%5u  ": up to four spaces before the number
+    if (c === SP) while (i < ls + 4 && buf[i] === SP) i++;
+    const d = buf[i] ?? 0;
     return d >= 0x30 && d <= 0x39;
   }
   if (c === 0x49 /* I */) return buf[ls + 1] === 0x50 /* P */;

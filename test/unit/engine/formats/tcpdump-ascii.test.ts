@@ -166,6 +166,33 @@ describe('tcpdump -A reader', () => {
   });
 
   it.each([
+    [
+      'tcpdump-A-e-sll-loopback.txt',
+      'Linux cooked v1 (editcap -T linux-sll): " In <mac> ethertype IPv4 (0x0800), length N:"',
+    ],
+    [
+      'tcpdump-A-e-sll2-loopback.txt',
+      'Linux cooked v2 (editcap -T linux-sll2): "lo    In  ifindex 1 <mac> ethertype …"',
+    ],
+    ['tcpdump-A-e-null-loopback.txt', 'DLT_NULL (editcap -T null): "AF IPv4 (2), length N:"'],
+    ['tcpdump-A-e-raw-loopback.txt', 'raw IP (editcap -T rawip): "ip:"'],
+    [
+      'tcpdump-A-number-loopback.txt',
+      'tcpdump -A -nn -# on the DLT_NULL conversion of the loopback capture: "    1  " before each summary',
+    ],
+  ])('counts %s, printed by tcpdump -A -nn -e, as tshark counts its capture (%s)', async (name) => {
+    // Prepare: /tmp conversions of tcpdump-loopback.pcap; tshark -Y sip.Status-Code on each: 4 × 180, 11 × 200
+    const text = readFixture(`text/${name}`);
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(text, 5);
+
+    // Assess: before, the summaries went unread and the bare-SIP reader counted (TCP messages lost); any chunking counts the same
+    expect(withoutKpis(whole)).toMatchObject({ ...LOOPBACK_COUNTS, bytes: text.length });
+    expect(differing).toEqual([]);
+  });
+
+  it.each([
     ['tcpdump-X-crafted.txt', 'tcpdump-crafted.pcap'],
     ['tcpdump-xx-loopback.txt', 'tcpdump-loopback.pcap'],
     ['tcpdump-XX-e-tttt-crafted.txt', 'tcpdump-crafted.pcap'],
