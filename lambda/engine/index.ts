@@ -11,6 +11,7 @@ import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { LogClock } from './log-clock.js';
 import { hasLinePrefixes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
+import { dropCrBeforeLf, isNgrepWithCrlf } from './ngrep-crlf.js';
 import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
@@ -221,9 +222,12 @@ const scanContainer = async (
     stripper = new LinePrefixStripper();
     lines = stripper.strip(text.rest);
   }
+  // ngrep output that went through unix2dos: its CRs taken out again (ngrep-crlf.ts says why)
+  const crlfNgrep = isNgrepWithCrlf(text.head.subarray(0, PREFIX_SNIFF_BYTES));
+  if (crlfNgrep) lines = dropCrBeforeLf(lines);
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
-  opts.onTextScanner?.(scanner, { prefixed: stripper !== undefined, clock });
-  if (reader !== undefined && stripper === undefined) {
+  opts.onTextScanner?.(scanner, { prefixed: stripper !== undefined || crlfNgrep, clock });
+  if (reader !== undefined && stripper === undefined && !crlfNgrep) {
     // everything read so far is in text.head; the rest goes straight into the scanner's own buffer
     scanner.feed(text.head);
     await fillTextScanner(scanner, reader, tally, opts);
