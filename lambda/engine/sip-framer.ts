@@ -204,12 +204,7 @@ export class SipFramer {
 
   /** A gap in the stream (a segment that will never come): the unfinished message is not counted ('stream-cut'). */
   resetFlow(flow: string): void {
-    const f = this.flows.get(flow);
-    if (!f) return;
-    if (f.len > 0) {
-      this.frameStream(f.buf.subarray(0, f.len), f, true, true);
-      this.hold(f, EMPTY, 0);
-    }
+    this.frameHeld(flow, true);
   }
 
   /**
@@ -217,12 +212,15 @@ export class SipFramer {
    * on its own, so the cut message counts, as far as it was captured.
    */
   cutFlow(flow: string): void {
+    this.frameHeld(flow, false);
+  }
+
+  /** Frames what the flow holds as all it will ever get, the flow staying open; `dropCut` as in frameStream. */
+  private frameHeld(flow: string, dropCut: boolean): void {
     const f = this.flows.get(flow);
-    if (!f) return;
-    if (f.len > 0) {
-      this.frameStream(f.buf.subarray(0, f.len), f, true, false);
-      this.hold(f, EMPTY, 0);
-    }
+    if (f === undefined || f.len === 0) return;
+    this.frameStream(f.buf.subarray(0, f.len), f, true, dropCut);
+    this.hold(f, EMPTY, 0);
   }
 
   /** Bytes the flow holds: the start of a message not yet complete (0 for a flow not seen). */
