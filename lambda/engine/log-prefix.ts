@@ -15,8 +15,12 @@ const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 const CLOCK = '\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?';
 const DATED = `\\d{4}-\\d{2}-\\d{2}[T ]${CLOCK}(?:Z|[+-]\\d{2}:?\\d{2})?`;
 const MONTH_DAY = `${MONTH} [ \\d]\\d ${CLOCK}`;
-/** "[time]"; a bare ISO 8601 time; or syslog's RFC 3164 "Mon dd hh:mm:ss host tag[pid]:". */
-const TIME = `(?:\\[(${DATED}|${MONTH_DAY})\\]|(${DATED})|(${MONTH_DAY}) [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)`;
+/**
+ * "[time]"; a bare ISO 8601 time, then, as journalctl -o short-iso prints it, "host tag[pid]:", or, as a container
+ * runtime's log file holds it (CRI: containerd, CRI-O, kubelet's /var/log/pods), the stream and a full (F) or
+ * partial (P) line mark; or syslog's RFC 3164 "Mon dd hh:mm:ss host tag[pid]:".
+ */
+const TIME = `(?:\\[(${DATED}|${MONTH_DAY})\\]|(${DATED})(?: [\\w.-]+ [\\w./-]+\\[\\d+\\]:| (?:stdout|stderr) [FP])?|(${MONTH_DAY}) [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)`;
 /** A level: "VERBOSE[1234][C-0000abcd]" (Asterisk logger.c), "[DEBUG]" (FreeSWITCH), with a colon or not. */
 const LEVEL = '(?: (?:[A-Z]+(?:\\[[\\w-]*\\])+:?|\\[[A-Z]+\\]))?';
 /**

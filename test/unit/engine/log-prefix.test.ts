@@ -45,6 +45,9 @@ const PREFIXES = {
   'FreeSWITCH-style level and source line': '2026-11-24 13:39:27.271824 [DEBUG] sofia.c:7084 ',
   'Asterisk plain format with line and function':
     '[2026-11-24 13:39:27] VERBOSE[1234][C-00000001]: chan_sip.c:4841 send_request: ',
+  // before: only the time was cut off; a pjsip log under either counted 0 responses with no error
+  'container runtime (CRI: containerd, CRI-O, /var/log/pods)': '2026-11-24T13:39:27.271824123Z stdout F ',
+  'journalctl -o short-iso': '2026-11-24T14:39:27+0100 pbx kamailio[1234]: ',
 } as const;
 
 describe('logger prefixes on every line', () => {
