@@ -6,12 +6,12 @@
  */
 import { TsharkOutputError, UnknownFormatError } from '../errors.js';
 import { type ByteReader, byteReaderOf } from './byte-reader.js';
+import { dropCrBeforeLf, isConvertedToCrlf } from './crlf-converted.js';
 import { gunzipChunks } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { LogClock } from './log-clock.js';
 import { hasLinePrefixes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
-import { dropCrBeforeLf, isNgrepWithCrlf } from './ngrep-crlf.js';
 import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
@@ -222,12 +222,12 @@ const scanContainer = async (
     stripper = new LinePrefixStripper();
     lines = stripper.strip(text.rest);
   }
-  // ngrep output that went through unix2dos: its CRs taken out again (ngrep-crlf.ts says why)
-  const crlfNgrep = isNgrepWithCrlf(text.head.subarray(0, PREFIX_SNIFF_BYTES));
-  if (crlfNgrep) lines = dropCrBeforeLf(lines);
+  // ngrep or tcpdump output that went through unix2dos: its CRs taken out again (crlf-converted.ts says why)
+  const converted = isConvertedToCrlf(text.head.subarray(0, PREFIX_SNIFF_BYTES));
+  if (converted) lines = dropCrBeforeLf(lines);
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
-  opts.onTextScanner?.(scanner, { prefixed: stripper !== undefined || crlfNgrep, clock });
-  if (reader !== undefined && stripper === undefined && !crlfNgrep) {
+  opts.onTextScanner?.(scanner, { prefixed: stripper !== undefined || converted, clock });
+  if (reader !== undefined && stripper === undefined && !converted) {
     // everything read so far is in text.head; the rest goes straight into the scanner's own buffer
     scanner.feed(text.head);
     await fillTextScanner(scanner, reader, tally, opts);

@@ -194,13 +194,9 @@ const ERROR_CLASSES: Partial<Record<ErrorCode, new (m: string, c: Record<string,
 export const reviveError = (s: SerializedError): Error => {
   const context = s.context ?? {};
   let e: Error;
+  let Class = s.code === undefined ? undefined : ERROR_CLASSES[s.code as ErrorCode];
   // a tshark dissection is refused with a subclass of the same code; its context names it (index.ts)
-  const Class =
-    s.code === 'UNKNOWN_FORMAT' && 'tsharkOutput' in context
-      ? TsharkOutputError
-      : s.code === undefined
-        ? undefined
-        : ERROR_CLASSES[s.code as ErrorCode];
+  if (s.code === 'UNKNOWN_FORMAT' && 'tsharkOutput' in context) Class = TsharkOutputError;
   if (Class !== undefined) e = new Class(s.message, context);
   else if (s.code !== undefined) e = new SipMetricsError(s.code as ErrorCode, s.message, context);
   else e = new Error(s.message);

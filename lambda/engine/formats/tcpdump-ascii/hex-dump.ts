@@ -106,11 +106,8 @@ const ipHeaderAt = (d: HexDump, at: number, s: Summary): boolean => {
 
 /** AF_INET (2) or one of the AF_INET6 values (10 Linux, 24 OpenBSD/NetBSD, 28 FreeBSD, 30 macOS), either byte order. */
 const NULL_FAMILIES: ReadonlySet<number> = new Set([2, 10, 24, 28, 30]);
-const nullFamilyAt = (d: HexDump): boolean => {
-  const le = d.bytes.readUInt32LE(0);
-  const be = d.bytes.readUInt32BE(0);
-  return d.length >= 4 && (NULL_FAMILIES.has(le) || NULL_FAMILIES.has(be));
-};
+const nullFamilyAt = (d: HexDump): boolean =>
+  d.length >= 4 && (NULL_FAMILIES.has(d.bytes.readUInt32LE(0)) || NULL_FAMILIES.has(d.bytes.readUInt32BE(0)));
 
 /**
  * The link type to decode the dump as: raw IP when it starts at the IP header (-x, -X), else the link layer -xx

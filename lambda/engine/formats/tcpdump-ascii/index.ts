@@ -1,6 +1,5 @@
 import { payloadMeta } from '../../payload-meta.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
-import { CR, LF } from './ascii-print.js';
 import { headerSpec } from './header-spec.js';
 import { dumpLinkType, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';
@@ -81,18 +80,13 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     if (hexLineOffset(buf, ds, end) === 0) return hexPacket(buf, ds, end, ctx, s);
     const spec = headerSpec(s, buf[ds] ?? 0);
     const bytes = spec !== null && s.length !== undefined ? spec.length + s.length : undefined;
-    const found = findExtent(buf, ds, end, ctx, bytes);
-    if (found === NEED_MORE) return NEED_MORE;
-    const skip = { kind: 'skip', format: 'tcpdump-ascii', next: found.next } as const;
+    const x = findExtent(buf, ds, end, ctx, bytes);
+    if (x === NEED_MORE) return NEED_MORE;
+    const skip = { kind: 'skip', format: 'tcpdump-ascii', next: x.next } as const;
     const src = endpoint(s.srcHost, s.srcPort, s.ipv6);
     const dst = endpoint(s.dstHost, s.dstPort, s.ipv6);
-    // a text converted to CRLF line ends: read the packet's printed bytes without the conversion's CRs
-    const crlf = lf > ls && buf[lf - 1] === CR;
-    const block = crlf ? withoutCrlfCrs(buf, ds, found.dataEnd) : buf;
-    const bs = crlf ? 0 : ds;
-    const x = { dataEnd: crlf ? block.length : found.dataEnd, next: found.next };
-    const p = spec === null ? -1 : printedHeaderLength(block, bs, x.dataEnd, spec);
-    const ps = bs + p;
+    const p = spec === null ? -1 : printedHeaderLength(buf, ds, x.dataEnd, spec);
+    const ps = ds + p;
     const meta = payloadMeta(s.proto, src, dst, s.timeMs, s.stamp);
     if (s.proto === 'udp') {
       if (p < 0 || s.length === 0 || ps >= x.dataEnd) return skip;
@@ -100,9 +94,9 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       // they do not, the framer reads the CR-less text as a log that converted CRLF to LF
       const length =
         s.length ??
-        (spec !== null && p === spec.length ? udpLengthFromHeader(block, bs, p, x.dataEnd, s.ipv6) : undefined);
-      const payload = length !== undefined ? restorePayload(block, ps, x.dataEnd, length) : null;
-      const pb = payload ?? { buf: block, start: ps, end: x.dataEnd };
+        (spec !== null && p === spec.length ? udpLengthFromHeader(buf, ds, p, x.dataEnd, s.ipv6) : undefined);
+      const payload = length !== undefined ? restorePayload(buf, ps, x.dataEnd, length) : null;
+      const pb = payload ?? { buf, start: ps, end: x.dataEnd };
       return {
         kind: 'datagram',
         format: 'tcpdump-ascii',
@@ -119,8 +113,8 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     // the sequence bookkeeping needs every segment, even one whose bytes cannot be read
     let data: Buffer = EMPTY;
     if (s.length > 0 && p >= 0) {
-      const payload = restorePayload(block, ps, x.dataEnd, s.length);
-      data = payload ? payload.buf.subarray(payload.start, payload.end) : block.subarray(ps, x.dataEnd);
+      const payload = restorePayload(buf, ps, x.dataEnd, s.length);
+      data = payload ? payload.buf.subarray(payload.start, payload.end) : buf.subarray(ps, x.dataEnd);
     }
     const joined = streamsFor(ctx).segment(src, dst, t, data);
     if (joined === null) return skip;
@@ -136,22 +130,6 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       flow: `${src}>${dst}`,
     };
   },
-};
-
-/** [ds, de) less every CR right before a LF (ascii_print never prints one there: each is a CRLF conversion's). */
-const withoutCrlfCrs = (buf: Buffer, ds: number, de: number): Buffer => {
-  const out = Buffer.allocUnsafe(de - ds);
-  let o = 0;
-  let from = ds;
-  for (let lf = buf.indexOf(LF, ds); lf >= 0 && lf < de; lf = buf.indexOf(LF, lf + 1)) {
-    if (lf === from || buf[lf - 1] !== CR) continue;
-    o += buf.copy(out, o, from, lf - 1);
-    from = lf;
-  }
-  // the block's own last line break (dataEnd is at its LF): its CR is the last byte
-  const last = de > from && buf[de - 1] === CR ? de - 1 : de;
-  o += buf.copy(out, o, from, last);
-  return out.subarray(0, o);
 };
 
 /** A packet printed in hex (-x, -X, -xx, -XX): its bytes, decoded as a capture's; skipped when they do not fit. */

@@ -1,5 +1,5 @@
 import { type MatchContext, NEED_MORE } from '../text-format.js';
-import { CR, LF } from './ascii-print.js';
+import { LF } from './ascii-print.js';
 import { MIN_ETHERNET_PAYLOAD } from './payload-restore.js';
 import { isSummaryLine } from './summary-line.js';
 
@@ -33,19 +33,15 @@ export const findExtent = (
   const maxLen = bytes === undefined ? MAX_BLOCK_BYTES : Math.max(bytes, MIN_ETHERNET_PAYLOAD);
   let first: Extent | null = null;
   let lfs = 0;
-  // a text converted to CRLF line ends (unix2dos): tcpdump itself never prints a CR before a LF (ascii_print drops
-  // it), so each such CR is the conversion's and is not a byte of the packet
-  let crs = 0;
   let e = ds;
   for (;;) {
     const lf = buf.indexOf(LF, e);
     if (lf < 0 || lf >= end) {
-      if (!ctx.final) return end - ds - crs > maxLen + 2 ? (first ?? tooLong(buf, ds, end, maxLen)) : NEED_MORE;
+      if (!ctx.final) return end - ds > maxLen + 2 ? (first ?? tooLong(buf, ds, end, maxLen)) : NEED_MORE;
       const dataEnd = end > ds && buf[end - 1] === LF ? end - 1 : end;
       return first ?? { dataEnd: Math.max(dataEnd, ds), next: end };
     }
-    if (lf > ds && buf[lf - 1] === CR) crs++;
-    const printed = lf - ds - crs;
+    const printed = lf - ds;
     if (printed > maxLen) return first ?? tooLong(buf, ds, lf, maxLen);
     const s = lf + 1;
     if (s >= end) {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isNgrepWithCrlf } from '../../../../lambda/engine/ngrep-crlf.js';
-import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
-import { CORPUS_DIR, expectedFor } from '../../../support/corpus.js';
+import { isConvertedToCrlf } from '../../../lambda/engine/crlf-converted.js';
+import { readFixture, replayAtRandomCuts, scanWhole } from '../../support/collect.js';
+import { CORPUS_DIR, expectedFor } from '../../support/corpus.js';
 
 /** What unix2dos makes of a text: every LF preceded by a CR. */
 const toCrlf = (text: Buffer): Buffer => Buffer.from(text.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
 
-describe('ngrep output converted to CRLF line ends', () => {
+describe('ngrep output converted to CRLF line ends (tcpdump: tcpdump-ascii-crlf.test.ts)', () => {
   it('counts the corpus ngrep log converted to CRLF as tshark counts its capture', async () => {
     // Prepare: before, 358 of 1,834 responses (the CR after ngrep's '.' ran the blocks together)
     const lf = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
@@ -55,10 +55,14 @@ describe('ngrep output converted to CRLF line ends', () => {
     expect(differing).toEqual([]);
   });
 
-  it('leaves ngrep with LF line ends, and other logs with CRLF, as they are', () => {
+  it('tells ngrep and tcpdump output converted to CRLF, and leaves their LF output and other logs as they are', () => {
     // Prepare / Act / Assess
-    expect(isNgrepWithCrlf(readFixture('text/ngrep-W-byline-noquiet-crafted.txt'))).toBe(false);
-    expect(isNgrepWithCrlf(readFileSync(`${CORPUS_DIR}mixed.pjsip-style.log`))).toBe(false);
-    expect(isNgrepWithCrlf(toCrlf(readFixture('text/tcpdump-A-crafted.txt')))).toBe(false);
+    expect(isConvertedToCrlf(toCrlf(readFixture('text/ngrep-W-byline-noquiet-crafted.txt')))).toBe(true);
+    expect(isConvertedToCrlf(toCrlf(readFixture('text/tcpdump-A-crafted.txt')))).toBe(true);
+    expect(isConvertedToCrlf(readFixture('text/ngrep-W-byline-noquiet-crafted.txt'))).toBe(false);
+    expect(isConvertedToCrlf(readFixture('text/tcpdump-A-crafted.txt'))).toBe(false);
+    // logs whose CRLFs are the messages' own (SIPp and sipdump print them as sent)
+    expect(isConvertedToCrlf(readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`))).toBe(false);
+    expect(isConvertedToCrlf(readFileSync(`${CORPUS_DIR}mixed.kamailio-sipdump.data`))).toBe(false);
   });
 });
