@@ -283,6 +283,21 @@ export interface CapturedPacket {
   readonly iface?: number;
 }
 
+/**
+ * Packets of several connections interleaved one by one (the first of each, then the second of each, ...), each
+ * stamped 10 ms after the one before: every connection is still open at the end of the capture.
+ */
+export const interleave = (connections: readonly (readonly CapturedPacket[])[]): CapturedPacket[] => {
+  const frames: CapturedPacket[] = [];
+  for (let i = 0; connections.some((c) => i < c.length); i++) {
+    for (const c of connections) {
+      const p = c[i];
+      if (p !== undefined) frames.push({ ...p, timeMs: BASE_MS + frames.length * 10 });
+    }
+  }
+  return frames;
+};
+
 /** Options of a libpcap file. */
 export interface PcapOptions {
   readonly linkType?: number;
