@@ -23,6 +23,8 @@ export type Format =
   | 'acc'
   | 'tcpdump-ascii'
   | 'jain-sip-xml'
+  /** sngrep's text export (Save as .txt). */
+  | 'sngrep'
   /** Raw HEP3 packets back to back (Homer), not inside a capture. */
   | 'hep';
 

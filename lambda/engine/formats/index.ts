@@ -7,6 +7,7 @@ import { pjsipReader } from './pjsip.js';
 import { sipdumpReader } from './sipdump.js';
 import { sippReader } from './sipp.js';
 import { sippShortReader } from './sipp-short.js';
+import { sngrepReader } from './sngrep.js';
 import { tcpdumpAsciiReader } from './tcpdump-ascii/index.js';
 import type { TextFormatReader } from './text-format.js';
 
@@ -22,4 +23,5 @@ export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
   tcpdumpAsciiReader,
   accReader,
   jainSipXmlReader,
+  sngrepReader,
 ];

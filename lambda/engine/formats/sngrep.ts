@@ -1,0 +1,85 @@
+import { findLogStampAt } from '../log-stamp.js';
+import { payloadMeta } from '../payload-meta.js';
+import { InternTable } from './intern-table.js';
+import { allSpace, fractionLength, isDateTimeAt } from './line-bytes.js';
+import { startsWith } from './line-utils.js';
+import type { MatchResult, TextFormatReader } from './text-format.js';
+
+/**
+ * sngrep's text export (Save, format `.txt`: ui_save.c, save_msg_txt), one block per SIP message:
+ *   "2026/11/24 13:39:27.271632 127.0.0.1:59086 -> 127.0.0.1:15060" + "\n" + message + "\n\n"
+ * The message is printed as sngrep reassembled it (CRLF kept, a TCP message whole), so it is framed by its
+ * Content-Length like any message inline in a log. Date and time are the packet's, in the local time of the
+ * machine that ran sngrep (localtime): the file's clock places them. sngrep prints no transport: a message's
+ * top Via tells it (retransmissions are looked for over UDP only). Messages come dialog by dialog, not in time
+ * order; the counts do not depend on the order.
+ */
+
+const CR = 0x0d;
+const SP = 0x20;
+/** "YYYY/MM/DD hh:mm:ss" */
+const DATE_TIME_LENGTH = 19;
+
+/** Bytes of an address as sngrep prints it: IPv4 "a.b.c.d:port", IPv6 "[::1]:port". */
+const ADDRESS_BYTE = new Uint8Array(256);
+for (const c of '0123456789.:[]abcdefABCDEF') ADDRESS_BYTE[c.charCodeAt(0)] = 1;
+
+/** The end of the address run at `p` (p itself when there is none). */
+const addressEnd = (buf: Buffer, p: number, le: number): number => {
+  let e = p;
+  while (e < le && ADDRESS_BYTE[buf[e] ?? 0] === 1) e++;
+  return e;
+};
+
+/** The parts of the header line last read (one line is read at a time: no object per line). */
+const found = { timeEnd: 0, srcStart: 0, srcEnd: 0, dstStart: 0, dstEnd: 0 };
+
+/** Whether [ls, lf) is an sngrep block header; fills `found`. */
+const readHeader = (buf: Buffer, ls: number, lf: number): boolean => {
+  const le = lf > ls && buf[lf - 1] === CR ? lf - 1 : lf;
+  // the date is printed with '/' (strftime "%Y/%m/%d"), the time with microseconds
+  if (le - ls < DATE_TIME_LENGTH + 10 || buf[ls + 4] !== 0x2f || !isDateTimeAt(buf, ls, 'any', ' ')) return false;
+  const fraction = fractionLength(buf, ls + DATE_TIME_LENGTH, le);
+  const timeEnd = ls + DATE_TIME_LENGTH + fraction;
+  if (fraction === 0 || buf[timeEnd] !== SP) return false;
+  const srcStart = timeEnd + 1;
+  const srcEnd = addressEnd(buf, srcStart, le);
+  if (srcEnd === srcStart || !startsWith(buf, srcEnd, le, ' -> ')) return false;
+  const dstStart = srcEnd + 4;
+  const dstEnd = addressEnd(buf, dstStart, le);
+  if (dstEnd === dstStart || !allSpace(buf, dstEnd, le)) return false;
+  found.timeEnd = timeEnd;
+  found.srcStart = srcStart;
+  found.srcEnd = srcEnd;
+  found.dstStart = dstStart;
+  found.dstEnd = dstEnd;
+  return true;
+};
+
+/** Endpoints by their printed bytes: one string per distinct address. */
+const endpoints = new InternTable();
+
+const endpointAt = (buf: Buffer, a: number, b: number): string =>
+  endpoints.find(buf, a, b, b, b) ?? endpoints.store(buf, a, b, b, b, buf.toString('latin1', a, b));
+
+export const sngrepReader: TextFormatReader = {
+  format: 'sngrep',
+  firstBytes: '0123456789',
+  isHeader: readHeader,
+  match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {
+    if (!readHeader(buf, ls, lf)) return null;
+    const { timeEnd, srcStart, srcEnd, dstStart, dstEnd } = found;
+    return {
+      kind: 'inline',
+      format: 'sngrep',
+      meta: payloadMeta(
+        'unknown',
+        endpointAt(buf, srcStart, srcEnd),
+        endpointAt(buf, dstStart, dstEnd),
+        undefined,
+        findLogStampAt(buf, ls, timeEnd),
+      ),
+      next: Math.min(lf + 1, end),
+    };
+  },
+};
