@@ -357,6 +357,55 @@ export const mutatedTransportFixture = (): fc.Arbitrary<FuzzInput> =>
       return { kind: 'mutate' as const, describe: { file, ops: ops.map((m) => m.op) }, bytes };
     });
 
+/**
+ * Text logs of the formats the shared corpus does not hold (test/fixtures/text: Asterisk chan_sip, FreeSWITCH,
+ * tcpdump's ASCII and hex dumps on several link types, ngrep's dotted modes, SIPp's short messages, sngrep).
+ */
+export const TEXT_FIXTURES = [
+  'text/chan-sip-console.log',
+  'text/chan-sip-full.log',
+  'text/freeswitch-siptrace.log',
+  'text/freeswitch-siptrace-old.log',
+  'text/tcpdump-A-crafted.txt',
+  'text/tcpdump-A-e-sll2-loopback.txt',
+  'text/tcpdump-X-crafted.txt',
+  'text/tcpdump-XX-e-tttt-crafted.txt',
+  'text/ngrep-W-normal-crafted.txt',
+  'text/ngrep-W-single-t-crafted.txt',
+  'text/ngrep-x-crafted.txt',
+  'text/sipp-retrans-uac.shortmessages.log',
+  'text/sngrep-mixedcut.txt.gz',
+] as const;
+
+/** The bytes of a fixture (a gzip one inflated, as for the corpus: the window is of the log itself). */
+const fixtureBytes = (file: string): Buffer => {
+  let b = loaded.get(file);
+  if (b === undefined) {
+    const raw = readFileSync(new URL(`../../fixtures/${file}`, import.meta.url));
+    b = file.endsWith('.gz') ? gunzipSync(raw) : raw;
+    loaded.set(file, b);
+  }
+  return b;
+};
+
+/** A window of one of the text fixtures (up to 32 KiB, often from its start) with 0 to 3 mutations. */
+export const mutatedTextFixture = (): fc.Arbitrary<FuzzInput> =>
+  fc
+    .record({
+      file: fc.constantFrom(...TEXT_FIXTURES),
+      from: frac,
+      len: fc.integer({ min: 1, max: 32 * 1024 }),
+      atStart: fc.boolean(),
+      ops: fc.array(mutationArb, { maxLength: 3 }),
+    })
+    .map(({ file, from, len, atStart, ops }) => {
+      const src = fixtureBytes(file);
+      const start = atStart ? 0 : pos(from, src.length);
+      let bytes: Buffer = src.subarray(start, start + len);
+      for (const m of ops) bytes = mutate(bytes, m);
+      return { kind: 'mutate' as const, describe: { file, start, len, ops: ops.map((m) => m.op) }, bytes };
+    });
+
 /** Any of the generators, weighted towards mutated corpus windows. */
 export const anyInput = (o: GeneratorOptions): fc.Arbitrary<FuzzInput> =>
   fc.oneof(
@@ -365,6 +414,7 @@ export const anyInput = (o: GeneratorOptions): fc.Arbitrary<FuzzInput> =>
     { weight: 1, arbitrary: magicBytes(4096) },
     { weight: 2, arbitrary: gzipMutation(o) },
     { weight: 1, arbitrary: mutatedTransportFixture() },
+    { weight: 1, arbitrary: mutatedTextFixture() },
   );
 
 /** How a case hands its bytes over: chunk starts, as Uint8Array or Buffer, and a gzip plan. */

@@ -97,6 +97,9 @@ const ipHeaderAt = (d: HexDump, at: number, s: Summary): boolean => {
   if (s.ipv6) return true;
   const src = ipv4Bytes(s.srcHost);
   const dst = ipv4Bytes(s.dstHost);
+  // the addresses must be in the dump: past its length the buffer holds an earlier packet's bytes (a verdict that
+  // then depended on what the process scanned before)
+  if ((src !== undefined || dst !== undefined) && at + 20 > d.length) return false;
   for (let i = 0; i < 4; i++) {
     if (src !== undefined && d.bytes[at + 12 + i] !== src[i]) return false;
     if (dst !== undefined && d.bytes[at + 16 + i] !== dst[i]) return false;

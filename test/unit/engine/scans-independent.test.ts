@@ -1,0 +1,77 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { SipMetricsError } from '../../../lambda/errors.js';
+import { readFixture, scanWhole } from '../../support/collect.js';
+import { TEXT_FIXTURES } from '../../support/fuzz/generators.js';
+
+/**
+ * One process scans many files (a warm Lambda, `scan` of a folder), and the readers keep scratch buffers between
+ * calls. Whatever a file held, the next file's result must be its own: a cut tcpdump hex dump read its IP addresses
+ * from the bytes the previous file's packets had left in the dump buffer (found by the fuzzer: `malformed-packet`
+ * counted or not depending on the file scanned before).
+ */
+const fixture = (file: string): Buffer => {
+  const raw = readFixture(file);
+  return file.endsWith('.gz') ? gunzipSync(raw) : raw;
+};
+
+/** Heads of each text fixture cut at the end of each of its first lines, where readers meet a block that stops short. */
+const LINES = 10;
+const heads = (bytes: Buffer): Buffer[] => {
+  const out: Buffer[] = [];
+  for (let at = bytes.indexOf(0x0a); at >= 0 && out.length < LINES; at = bytes.indexOf(0x0a, at + 1))
+    out.push(bytes.subarray(0, at + 1));
+  return out;
+};
+const inputs = TEXT_FIXTURES.flatMap((file) =>
+  heads(fixture(file)).map((head, i): [string, Buffer] => [`${file} cut after line ${i + 1}`, head]),
+);
+
+/** A scan's whole outcome as text: its result, or its error's class, code and message. */
+const outcome = async (bytes: Buffer): Promise<string> => {
+  try {
+    return JSON.stringify(await scanWhole(bytes));
+  } catch (e) {
+    return e instanceof SipMetricsError ? `${e.name} ${e.code} ${e.message}` : String(e);
+  }
+};
+
+/** Files whose packets and messages fill the readers' buffers with bytes of their own. */
+const PRIMERS = ['text/tcpdump-X-crafted.txt', 'text/tcpdump-XX-e-tttt-crafted.txt', 'text/ngrep-x-crafted.txt'];
+
+describe('a scan in a process that scanned other files before', () => {
+  it('gives the result it gives after any other file', async () => {
+    // Prepare
+    const primers = PRIMERS.map(fixture);
+    const differing: string[] = [];
+
+    // Act: each input after an empty scan, then after each primer
+    for (const [name, bytes] of inputs) {
+      await scanWhole(Buffer.alloc(0));
+      const first = await outcome(bytes);
+      for (const [i, primer] of primers.entries()) {
+        await scanWhole(primer);
+        if ((await outcome(bytes)) !== first) differing.push(`${name} after ${PRIMERS[i]}`);
+      }
+    }
+
+    // Assess
+    expect(differing).toEqual([]);
+  });
+
+  it('reads a hex dump cut inside its IP header the same after a file of whole packets', async () => {
+    // Prepare: a summary line and the dump's first line: 16 bytes, the destination address (bytes 16-19) missing
+    const cut = Buffer.from(
+      fixture('text/tcpdump-X-crafted.txt').toString('latin1').split('\n').slice(0, 2).join('\n'),
+    );
+
+    // Act
+    const fresh = await scanWhole(cut);
+    await scanWhole(fixture('text/tcpdump-X-crafted.txt'));
+    const after = await scanWhole(cut);
+
+    // Assess: before the fix, `malformed-packet` appeared after the whole file only
+    expect(after.anomalies).toEqual(fresh.anomalies);
+    expect([after.responses, after.unrecognizedBytes]).toEqual([fresh.responses, fresh.unrecognizedBytes]);
+  });
+});
