@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SipMetricsError } from '../../../lambda/errors.js';
 import { readFixture, scanWhole } from '../../support/collect.js';
-import { TEXT_FIXTURES } from '../../support/fuzz/generators.js';
+import { corpusBytes, TEXT_FIXTURES } from '../../support/fuzz/generators.js';
 
 /**
  * One process scans many files (a warm Lambda, `scan` of a folder), and the readers keep scratch buffers between
@@ -23,9 +23,18 @@ const heads = (bytes: Buffer): Buffer[] => {
     out.push(bytes.subarray(0, at + 1));
   return out;
 };
-const inputs = TEXT_FIXTURES.flatMap((file) =>
-  heads(fixture(file)).map((head, i): [string, Buffer] => [`${file} cut after line ${i + 1}`, head]),
-);
+/** Heads of the corpus's captures and logs cut at 10 places in their first 20 KB (packets and records cut short). */
+const corpusHeads = (file: string): [string, Buffer][] =>
+  Array.from({ length: 10 }, (_, i): [string, Buffer] => {
+    const n = 997 + i * 1_999;
+    return [`${file} cut at ${n}`, corpusBytes(file).subarray(0, n)];
+  });
+const inputs = [
+  ...TEXT_FIXTURES.flatMap((file) =>
+    heads(fixture(file)).map((head, i): [string, Buffer] => [`${file} cut after line ${i + 1}`, head]),
+  ),
+  ...['mixed.pcap', 'sipp.pcapng', 'mixed.kamailio-sipdump.data', 'mixed.ngrep.txt'].flatMap(corpusHeads),
+];
 
 /** A scan's whole outcome as text: its result, or its error's class, code and message. */
 const outcome = async (bytes: Buffer): Promise<string> => {
@@ -37,7 +46,7 @@ const outcome = async (bytes: Buffer): Promise<string> => {
 };
 
 /** Files whose packets and messages fill the readers' buffers with bytes of their own. */
-const PRIMERS = ['text/tcpdump-X-crafted.txt', 'text/tcpdump-XX-e-tttt-crafted.txt', 'text/ngrep-x-crafted.txt'];
+const PRIMERS = ['text/tcpdump-X-crafted.txt', 'text/ngrep-x-crafted.txt', 'pcap/tcp-boundaries.pcap'];
 
 describe('a scan in a process that scanned other files before', () => {
   it('gives the result it gives after any other file', async () => {
