@@ -12,6 +12,7 @@ import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { LogClock } from './log-clock.js';
 import { hasLinePrefixes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
+import { otherCompression } from './other-compression.js';
 import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
@@ -215,6 +216,7 @@ const scanContainer = async (
   // a log whose every line carries a logger prefix is read with the prefixes cut off
   const text = await peek(rest, PREFIX_SNIFF_BYTES);
   assertNotTsharkOutput(text.head);
+  assertNotOtherCompression(text.head);
   let lines = text.rest;
   let stripper: LinePrefixStripper | undefined;
   // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdict must not depend on chunking
@@ -244,6 +246,16 @@ const assertNotTsharkOutput = (head: Uint8Array): void => {
   throw new TsharkOutputError(
     `this is tshark's dissection output (${kind}), not a capture or a SIP log: its counts would be wrong; give the capture itself (the pcap or pcapng file tshark read, or tshark -w FILE)`,
     { tsharkOutput: kind },
+  );
+};
+
+/** A file compressed with something other than gzip is refused by name before it is scanned as text. */
+const assertNotOtherCompression = (head: Uint8Array): void => {
+  const packed = otherCompression(head);
+  if (packed === undefined) return;
+  throw new UnknownFormatError(
+    `${packed.name}-compressed input (first bytes ${hexHead(head)}): only gzip is read; decompress it first (${packed.decompress}) or compress the log with gzip`,
+    { compression: packed.name },
   );
 };
 

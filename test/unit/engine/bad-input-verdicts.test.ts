@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
+import type { ScanResult } from '../../../lambda/engine/tally.js';
 import { MAX_LINE_BYTES } from '../../../lambda/engine/text-scanner.js';
-import { chunked, NO_CLASSES, scanText, scanWhole } from '../../support/collect.js';
+import { chunked, NO_CLASSES, readFixture, scanText, scanWhole } from '../../support/collect.js';
 import { cutAt, outcomeOf } from '../../support/fuzz/invariance.js';
 import { ngrepPacket } from '../../support/log-formats.js';
 import { notifySipfrag, response, sipMessage } from '../../support/sip-samples.js';
@@ -46,6 +47,31 @@ describe('input with no SIP', () => {
     // Act / Assess
     expect(await codesEverywhere(noise)).toEqual(['UNKNOWN_FORMAT', 'UNKNOWN_FORMAT', 'UNKNOWN_FORMAT']);
   });
+
+  it.each([
+    ['pjsip-head.log.xz', 'xz', 'xz -d'],
+    ['pjsip-head.log.bz2', 'bzip2', 'bzip2 -d'],
+    ['pjsip-head.log.zst', 'zstd', 'zstd -d'],
+    ['pjsip-head.log.zip', 'zip', 'unzip'],
+  ])(
+    'is UNKNOWN_FORMAT naming the compression of %s and how to undo it, plain or inside a gzip',
+    async (file, name, cmd) => {
+      // Prepare: the first 2,000 bytes of the corpus's pjsip log, compressed by the real xz, bzip2, zstd and zip
+      const packed = readFixture(`compressed/${file}`);
+
+      // Act
+      const outcomes = [await outcomeOf(cutAt(packed, [3])), await outcomeOf(cutAt(gzipSync(packed), []))];
+
+      // Assess: before, "no SIP found" after reading it all as text
+      for (const o of outcomes) {
+        expect(o.ok ? 'ok' : [o.code, o.message]).toEqual([
+          'UNKNOWN_FORMAT',
+          expect.stringContaining(`${name}-compressed input (first bytes`),
+        ]);
+        expect(o.ok ? '' : o.message).toContain(`decompress it first (${cmd})`);
+      }
+    },
+  );
 
   it('is zero messages and no error when empty, plain or as an empty gzip', async () => {
     // Prepare / Act
@@ -147,20 +173,27 @@ describe('a message that spans thousands of chunks', () => {
 
 describe('ngrep header lines whose flags bracket never closes', () => {
   it('are rejected in linear time (the search for "]" stops at the line end)', async () => {
-    // Prepare: 6 MB of "U a -> b [AP" lines between two real packets; a search to the buffer's end per
-    // line took 6 s here, the bounded one 0.1 s
+    // Prepare: 3 and 6 MB of "U a -> b [AP" lines between two real packets; a search to the buffer's end per line
+    // made the time grow with the square of the lines (6 s for 6 MB here), the bounded one linearly
     const packet = ngrepPacket('U', '10.0.0.2:5060', '10.0.0.1:5060', response(486, 'Busy Here'));
-    const lines = 'U 10.0.0.1:5060 -> 10.0.0.2:5060 [AP\n'.repeat(162_000);
-    const input = Buffer.from(`${packet}${lines}${packet}`);
+    const input = (lines: number): Buffer =>
+      Buffer.from(`${packet}${'U 10.0.0.1:5060 -> 10.0.0.2:5060 [AP\n'.repeat(lines)}${packet}`);
+    const timed = async (b: Buffer): Promise<[ScanResult, number]> => {
+      const started = performance.now();
+      const r = await scanWhole(b);
+      return [r, performance.now() - started];
+    };
+    await timed(input(10_000));
 
     // Act
-    const started = performance.now();
-    const r = await scanWhole(input);
-    const ms = performance.now() - started;
+    const [half, halfMs] = await timed(input(81_000));
+    const [r, ms] = await timed(input(162_000));
 
-    // Assess
+    // Assess: twice the lines take about twice the time (four times if quadratic); compared with each other, the
+    // two runs measure the code, not how busy the machine is
     expect([r.formats, r.responses, r.byCode]).toEqual([['ngrep'], 2, { '486': 2 }]);
-    expect(ms).toBeLessThan(2000);
+    expect(half.responses).toBe(2);
+    expect(ms).toBeLessThan(3 * halfMs + 200);
   });
 });
 
