@@ -12,7 +12,6 @@ import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { LogClock } from './log-clock.js';
 import { hasLinePrefixes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
-import { otherCompression } from './other-compression.js';
 import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
@@ -22,6 +21,7 @@ import type { ScanResult } from './tally.js';
 import { Tally } from './tally.js';
 import { TextScanner } from './text-scanner.js';
 import { detectTsharkOutput } from './tshark-output.js';
+import { unreadContainer, unreadContainerMessage } from './unread-containers.js';
 
 export type { ScanResult } from './tally.js';
 
@@ -216,7 +216,7 @@ const scanContainer = async (
   // a log whose every line carries a logger prefix is read with the prefixes cut off
   const text = await peek(rest, PREFIX_SNIFF_BYTES);
   assertNotTsharkOutput(text.head);
-  assertNotOtherCompression(text.head);
+  assertNotUnreadContainer(text.head);
   let lines = text.rest;
   let stripper: LinePrefixStripper | undefined;
   // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdict must not depend on chunking
@@ -249,14 +249,11 @@ const assertNotTsharkOutput = (head: Uint8Array): void => {
   );
 };
 
-/** A file compressed with something other than gzip is refused by name before it is scanned as text. */
-const assertNotOtherCompression = (head: Uint8Array): void => {
-  const packed = otherCompression(head);
-  if (packed === undefined) return;
-  throw new UnknownFormatError(
-    `${packed.name}-compressed input (first bytes ${hexHead(head)}): only gzip is read; decompress it first (${packed.decompress}) or compress the log with gzip`,
-    { compression: packed.name },
-  );
+/** A container the scan does not open (another compression, another tool's capture format) is refused by name. */
+const assertNotUnreadContainer = (head: Uint8Array): void => {
+  const container = unreadContainer(head);
+  if (container === undefined) return;
+  throw new UnknownFormatError(unreadContainerMessage(container, hexHead(head)), { container: container.name });
 };
 
 /**

@@ -57,7 +57,7 @@ describe('input with no SIP', () => {
     'is UNKNOWN_FORMAT naming the compression of %s and how to undo it, plain or inside a gzip',
     async (file, name, cmd) => {
       // Prepare: the first 2,000 bytes of the corpus's pjsip log, compressed by the real xz, bzip2, zstd and zip
-      const packed = readFixture(`compressed/${file}`);
+      const packed = readFixture(`containers/${file}`);
 
       // Act
       const outcomes = [await outcomeOf(cutAt(packed, [3])), await outcomeOf(cutAt(gzipSync(packed), []))];
@@ -72,6 +72,24 @@ describe('input with no SIP', () => {
       }
     },
   );
+
+  it.each([
+    ['mixed-head.snoop.gz', 'Solaris snoop'],
+    ['mixed-head.netmon2.gz', 'Microsoft Network Monitor 2'],
+  ])('is UNKNOWN_FORMAT naming the capture format of %s and how to convert it', async (file, name) => {
+    // Prepare: frames 1-400 of the corpus's mixed.pcap converted by editcap -F snoop / netmon2, gzipped
+    const gzipped = readFixture(`containers/${file}`);
+
+    // Act
+    const o = await outcomeOf(cutAt(gzipped, [100]));
+
+    // Assess: before, 3 of its responses showed through as bare SIP, with no error
+    expect(o.ok ? 'ok' : [o.code, o.message]).toEqual([
+      'UNKNOWN_FORMAT',
+      expect.stringContaining(`a ${name} capture (first bytes`),
+    ]);
+    expect(o.ok ? '' : o.message).toContain('convert it first (editcap -F pcapng IN OUT.pcapng)');
+  });
 
   it('is zero messages and no error when empty, plain or as an empty gzip', async () => {
     // Prepare / Act
