@@ -234,7 +234,7 @@ const scanContainer = async (
   } else {
     await scanTextChunks(scanner, lines);
   }
-  assertFoundSip(tally, head);
+  assertFoundSip(tally, head, scanner.bytesFed);
 };
 
 /** A tshark dissection is refused before a byte of it is counted (tshark-output.ts says why). */
@@ -250,15 +250,27 @@ const assertNotTsharkOutput = (head: Uint8Array): void => {
 /**
  * Text in which nothing of SIP was found (no message, no log format, no SIP anomaly) is not a log
  * we can read: say so with one coded error whatever its size or compression (a line too long
- * for a log is no SIP either), never report zeros. Empty input (no bytes once decompressed) is
- * not an error: it has zero messages.
+ * for a log is no SIP either), never report zeros. So is text whose only log-format lines are a few
+ * incidental ones (an ngrep-like `#` line in a config file) among bytes that are mostly not understood:
+ * more than half of `textBytes` unrecognised. Text read as a log format that still framed no message
+ * (a misread log, or a log of other traffic) gets a `no-sip-message` anomaly, so that its zero responses
+ * are never taken for a log that truly holds none. Empty input (no bytes once decompressed) is not an
+ * error: it has zero messages.
  */
-export const assertFoundSip = (tally: Tally, head: Uint8Array): void => {
+export const assertFoundSip = (tally: Tally, head: Uint8Array, textBytes?: number): void => {
   if (head.length === 0 || tally.requests + tally.responses > 0) return;
-  if ([...tally.formats].some((f) => f !== 'gzip')) return;
-  if (Object.keys(tally.anomalies).some((k) => k !== 'line-too-long')) return;
+  const format = [...tally.formats].some((f) => f !== 'gzip');
+  const sipAnomaly = Object.keys(tally.anomalies).some((k) => k !== 'line-too-long');
+  const mostlyUnread = textBytes !== undefined && tally.unrecognizedBytes * 2 > textBytes;
+  if (sipAnomaly || (format && !mostlyUnread)) {
+    tally.anomaly('no-sip-message');
+    return;
+  }
+  const readAs = format
+    ? ` (read as ${[...tally.formats].join(', ')}, but ${tally.unrecognizedBytes} of its ${textBytes} bytes are not)`
+    : '';
   throw new UnknownFormatError(
-    `no SIP found in any known format (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
+    `no SIP found in any known format${readAs} (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
     { unrecognizedBytes: tally.unrecognizedBytes },
   );
 };

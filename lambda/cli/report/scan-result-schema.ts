@@ -55,6 +55,7 @@ const ANOMALY_KINDS = everyMember<AnomalyKind>()([
   'corrupt-capture',
   'resync',
   'invalid-time',
+  'no-sip-message',
 ]);
 
 const count = z.int().nonnegative();
