@@ -20,6 +20,7 @@ import { SipFramer } from './sip-framer.js';
 import type { ScanResult } from './tally.js';
 import { Tally } from './tally.js';
 import { TextScanner } from './text-scanner.js';
+import { addedLineSuffix, stripLineSuffix } from './trailing-whitespace.js';
 import { detectTsharkOutput } from './tshark-output.js';
 
 export type { ScanResult } from './tally.js';
@@ -48,7 +49,7 @@ export interface ScanOptions {
 
 /** How a text log was read, for a caller that wants to resume it later (lambda/growth). */
 export interface TextScanContext {
-  /** Logger prefixes were cut off every line: the scanner's offsets are not the file's. */
+  /** The lines were rewritten (logger prefixes, CRs of a CRLF conversion or an added trailing suffix cut off): the scanner's offsets are not the file's. */
   readonly prefixed: boolean;
   readonly clock: LogClock;
 }
@@ -213,21 +214,25 @@ const scanContainer = async (
     return;
   }
   // a log whose every line carries a logger prefix is read with the prefixes cut off
-  const text = await peek(rest, PREFIX_SNIFF_BYTES);
+  let text = await peek(rest, PREFIX_SNIFF_BYTES);
   assertNotTsharkOutput(text.head);
+  // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdicts must not depend on chunking
+  // a log whose lines all gained the same trailing whitespace: taken off first (trailing-whitespace.ts says why)
+  const added = addedLineSuffix(text.head.subarray(0, PREFIX_SNIFF_BYTES));
+  if (added !== undefined) text = await peek(stripLineSuffix(text.rest, added), PREFIX_SNIFF_BYTES);
   let lines = text.rest;
   let stripper: LinePrefixStripper | undefined;
-  // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdict must not depend on chunking
   if (hasLinePrefixes(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
     stripper = new LinePrefixStripper();
-    lines = stripper.strip(text.rest);
+    lines = stripper.strip(lines);
   }
   // ngrep or tcpdump output that went through unix2dos: its CRs taken out again (crlf-converted.ts says why)
   const converted = isConvertedToCrlf(text.head.subarray(0, PREFIX_SNIFF_BYTES));
   if (converted) lines = dropCrBeforeLf(lines);
+  const rewritten = stripper !== undefined || converted || added !== undefined;
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
-  opts.onTextScanner?.(scanner, { prefixed: stripper !== undefined || converted, clock });
-  if (reader !== undefined && stripper === undefined && !converted) {
+  opts.onTextScanner?.(scanner, { prefixed: rewritten, clock });
+  if (reader !== undefined && !rewritten) {
     // everything read so far is in text.head; the rest goes straight into the scanner's own buffer
     scanner.feed(text.head);
     await fillTextScanner(scanner, reader, tally, opts);
@@ -267,7 +272,7 @@ export const assertFoundSip = (tally: Tally, head: Uint8Array, textBytes?: numbe
     return;
   }
   const readAs = format
-    ? ` (read as ${[...tally.formats].join(', ')}, but ${tally.unrecognizedBytes} of its ${textBytes} bytes are not)`
+    ? ` (a few lines read as ${[...tally.formats].join(', ')}; ${tally.unrecognizedBytes} of its ${textBytes} bytes are neither a log line nor SIP)`
     : '';
   throw new UnknownFormatError(
     `no SIP found in any known format${readAs} (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
