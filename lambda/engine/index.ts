@@ -259,7 +259,7 @@ const assertNotTsharkOutput = (head: Uint8Array): void => {
  * incidental ones (an ngrep-like `#` line in a config file) among bytes that are mostly not understood:
  * more than half of `textBytes` unrecognised. Text read as a log format that still framed no message
  * (a misread log, or a log of other traffic) gets a `no-sip-message` anomaly, so that its zero responses
- * are never taken for a log that truly holds none. Empty input (no bytes once decompressed) is not an
+ * are never taken for a log that truly holds none (unless SIP anomalies say so already). Empty input (no bytes once decompressed) is not an
  * error: it has zero messages.
  */
 export const assertFoundSip = (tally: Tally, head: Uint8Array, textBytes?: number): void => {
@@ -267,7 +267,9 @@ export const assertFoundSip = (tally: Tally, head: Uint8Array, textBytes?: numbe
   const format = [...tally.formats].some((f) => f !== 'gzip');
   const sipAnomaly = Object.keys(tally.anomalies).some((k) => k !== 'line-too-long');
   const mostlyUnread = textBytes !== undefined && tally.unrecognizedBytes * 2 > textBytes;
-  if (sipAnomaly || (format && !mostlyUnread)) {
+  // SIP anomalies (a status line cut, a code out of range) already tell that what was read is no countable response
+  if (sipAnomaly) return;
+  if (format && !mostlyUnread) {
     tally.anomaly('no-sip-message');
     return;
   }

@@ -50,7 +50,7 @@ export type AnomalyKind =
   | 'resync'
   /** A time the log gave cannot be represented (e.g. sipdump `time:` 17954979707284913): the message is untimed. */
   | 'invalid-time'
-  /** Text read as a log format (or holding SIP anomalies) from which no SIP message was read: a misread or a log of other traffic. */
+  /** Text read as a log format from which no SIP message (and no SIP anomaly) was read: a misread, or a log of other traffic. */
   | 'no-sip-message';
 
 /** Where and when a payload was seen, as far as the log tells. */
