@@ -20,6 +20,7 @@ import { SipFramer } from './sip-framer.js';
 import type { ScanResult } from './tally.js';
 import { Tally } from './tally.js';
 import { TextScanner } from './text-scanner.js';
+import { addedLineSuffix, stripLineSuffix } from './trailing-whitespace.js';
 import { detectTsharkOutput } from './tshark-output.js';
 import { unreadContainer, unreadContainerMessage } from './unread-containers.js';
 
@@ -49,7 +50,7 @@ export interface ScanOptions {
 
 /** How a text log was read, for a caller that wants to resume it later (lambda/growth). */
 export interface TextScanContext {
-  /** Logger prefixes were cut off every line: the scanner's offsets are not the file's. */
+  /** The lines were rewritten (logger prefixes, CRs of a CRLF conversion or an added trailing suffix cut off): the scanner's offsets are not the file's. */
   readonly prefixed: boolean;
   readonly clock: LogClock;
 }
@@ -214,29 +215,33 @@ const scanContainer = async (
     return;
   }
   // a log whose every line carries a logger prefix is read with the prefixes cut off
-  const text = await peek(rest, PREFIX_SNIFF_BYTES);
+  let text = await peek(rest, PREFIX_SNIFF_BYTES);
   assertNotTsharkOutput(text.head);
   assertNotUnreadContainer(text.head);
+  // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdicts must not depend on chunking
+  // a log whose lines all gained the same trailing whitespace: taken off first (trailing-whitespace.ts says why)
+  const added = addedLineSuffix(text.head.subarray(0, PREFIX_SNIFF_BYTES));
+  if (added !== undefined) text = await peek(stripLineSuffix(text.rest, added), PREFIX_SNIFF_BYTES);
   let lines = text.rest;
   let stripper: LinePrefixStripper | undefined;
-  // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdict must not depend on chunking
   if (hasLinePrefixes(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
     stripper = new LinePrefixStripper();
-    lines = stripper.strip(text.rest);
+    lines = stripper.strip(lines);
   }
   // ngrep or tcpdump output that went through unix2dos: its CRs taken out again (crlf-converted.ts says why)
   const converted = isConvertedToCrlf(text.head.subarray(0, PREFIX_SNIFF_BYTES));
   if (converted) lines = dropCrBeforeLf(lines);
+  const rewritten = stripper !== undefined || converted || added !== undefined;
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
-  opts.onTextScanner?.(scanner, { prefixed: stripper !== undefined || converted, clock });
-  if (reader !== undefined && stripper === undefined && !converted) {
+  opts.onTextScanner?.(scanner, { prefixed: rewritten, clock });
+  if (reader !== undefined && !rewritten) {
     // everything read so far is in text.head; the rest goes straight into the scanner's own buffer
     scanner.feed(text.head);
     await fillTextScanner(scanner, reader, tally, opts);
   } else {
     await scanTextChunks(scanner, lines);
   }
-  assertFoundSip(tally, head);
+  assertFoundSip(tally, head, scanner.bytesFed);
 };
 
 /** A tshark dissection is refused before a byte of it is counted (tshark-output.ts says why). */
@@ -259,15 +264,29 @@ const assertNotUnreadContainer = (head: Uint8Array): void => {
 /**
  * Text in which nothing of SIP was found (no message, no log format, no SIP anomaly) is not a log
  * we can read: say so with one coded error whatever its size or compression (a line too long
- * for a log is no SIP either), never report zeros. Empty input (no bytes once decompressed) is
- * not an error: it has zero messages.
+ * for a log is no SIP either), never report zeros. So is text whose only log-format lines are a few
+ * incidental ones (an ngrep-like `#` line in a config file) among bytes that are mostly not understood:
+ * more than half of `textBytes` unrecognised. Text read as a log format that still framed no message
+ * (a misread log, or a log of other traffic) gets a `no-sip-message` anomaly, so that its zero responses
+ * are never taken for a log that truly holds none (unless SIP anomalies say so already). Empty input (no bytes once decompressed) is not an
+ * error: it has zero messages.
  */
-export const assertFoundSip = (tally: Tally, head: Uint8Array): void => {
+export const assertFoundSip = (tally: Tally, head: Uint8Array, textBytes?: number): void => {
   if (head.length === 0 || tally.requests + tally.responses > 0) return;
-  if ([...tally.formats].some((f) => f !== 'gzip')) return;
-  if (Object.keys(tally.anomalies).some((k) => k !== 'line-too-long')) return;
+  const format = [...tally.formats].some((f) => f !== 'gzip');
+  const sipAnomaly = Object.keys(tally.anomalies).some((k) => k !== 'line-too-long');
+  const mostlyUnread = textBytes !== undefined && tally.unrecognizedBytes * 2 > textBytes;
+  // SIP anomalies (a status line cut, a code out of range) already tell that what was read is no countable response
+  if (sipAnomaly) return;
+  if (format && !mostlyUnread) {
+    tally.anomaly('no-sip-message');
+    return;
+  }
+  const readAs = format
+    ? ` (a few lines read as ${[...tally.formats].join(', ')}; ${tally.unrecognizedBytes} of its ${textBytes} bytes are neither a log line nor SIP)`
+    : '';
   throw new UnknownFormatError(
-    `no SIP found in any known format (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
+    `no SIP found in any known format${readAs} (first bytes ${hexHead(head)}); expected pcap, pcapng, gzip or a SIP text log`,
     { unrecognizedBytes: tally.unrecognizedBytes },
   );
 };

@@ -321,6 +321,23 @@ export class TextScanner {
     return lf + 1;
   }
 
+  /**
+   * A printed TCP segment the snaplen cut, read as tshark dissects it (and as pcap/tcp-reassembly.ts `deliver` reads a
+   * capture's): on its own. A message it completes or continues is lost with it; one it begins counts as far as it
+   * was captured; what follows in the flow starts afresh.
+   */
+  private cutSegment(flow: string, buf: Buffer, start: number, end: number, meta: PayloadMeta): void {
+    this.tally.anomaly('truncated-capture');
+    if (this.framer.held(flow) > 0) {
+      this.framer.resetFlow(flow);
+      this.tally.unrecognizedBytes += end - start;
+      return;
+    }
+    this.framer.stream(flow, buf, start, end, meta, PLAIN);
+    if (this.framer.held(flow) === end - start) this.framer.cutFlow(flow);
+    else this.framer.resetFlow(flow);
+  }
+
   /** The header's meta with the time of its line's logger prefix, when the header printed none itself. */
   private timed(meta: PayloadMeta, ls: number): PayloadMeta {
     if (this.lineTimes === undefined || meta.timeMs !== undefined || meta.stamp !== undefined) return meta;
@@ -340,7 +357,14 @@ export class TextScanner {
         return;
       case 'stream': {
         const meta = this.timed(m.meta, ls);
-        this.framer.stream(m.flow ?? '', m.payloadBuf, m.payloadStart, m.payloadEnd, meta, styleOf(m.dotCR));
+        const flow = m.flow ?? '';
+        if (m.gap === true) {
+          // a lost segment: the message it cut is not counted, as a capture's (pcap/tcp-reassembly.ts)
+          this.tally.anomaly('stream-gap');
+          this.framer.resetFlow(flow);
+        }
+        if (m.cut === true) this.cutSegment(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, meta);
+        else this.framer.stream(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, meta, styleOf(m.dotCR));
         return;
       }
       case 'packet': {

@@ -51,7 +51,9 @@ export type AnomalyKind =
   /** A Content-Length ran past the message size limit or the end of input: the body was cut at the next start line. */
   | 'resync'
   /** A time the log gave cannot be represented (e.g. sipdump `time:` 17954979707284913): the message is untimed. */
-  | 'invalid-time';
+  | 'invalid-time'
+  /** Text read as a log format from which no SIP message (and no SIP anomaly) was read: a misread, or a log of other traffic. */
+  | 'no-sip-message';
 
 /** Where and when a payload was seen, as far as the log tells. */
 export interface PayloadMeta {

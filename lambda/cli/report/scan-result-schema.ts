@@ -56,6 +56,7 @@ const ANOMALY_KINDS = everyMember<AnomalyKind>()([
   'corrupt-capture',
   'resync',
   'invalid-time',
+  'no-sip-message',
 ]);
 
 const count = z.int().nonnegative();

@@ -26,6 +26,10 @@ export type HeaderMatch =
       readonly dotCR: boolean;
       /** Stream flow key (sender -> receiver), for 'stream' only. */
       readonly flow?: string;
+      /** 'stream': bytes of the flow before this payload were lost (tcpdump's sequence numbers skip them). */
+      readonly gap?: boolean;
+      /** 'stream': the capture cut this segment (snaplen): the payload is all it holds of it. */
+      readonly cut?: boolean;
     }
   | {
       readonly kind: 'packet';

@@ -25,6 +25,25 @@ const MODIFIED_RECORD_HEADER_BYTES = 24;
 
 const isMagic = (m: number): boolean => m === MAGIC_MICROS || m === MAGIC_NANOS || m === MAGIC_MODIFIED;
 
+/**
+ * Whether a record's first four bytes (its seconds, read in either byte order) may be a magic number: the cheap test
+ * of the per-record loop, before `isFileHeaderAt` reads more.
+ */
+const mayBeMagic = (seconds: number): boolean => seconds >>> 16 === 0xa1b2 || (seconds & 0xffff) === 0xb2a1;
+
+/**
+ * Whether the 8 bytes at `pos` begin a libpcap file header: a magic number in either byte order and version 2.4 in
+ * that order. Where a record is due, that is a second capture appended with `cat a.pcap b.pcap` (a record whose
+ * seconds read as a magic lies in 2055 and would need microseconds of exactly 2.4 too).
+ */
+const isFileHeaderAt = (buf: Buffer, pos: number): boolean => {
+  const le = isMagic(buf.readUInt32LE(pos));
+  if (!le && !isMagic(buf.readUInt32BE(pos))) return false;
+  const major = le ? buf.readUInt16LE(pos + 4) : buf.readUInt16BE(pos + 4);
+  const minor = le ? buf.readUInt16LE(pos + 6) : buf.readUInt16BE(pos + 6);
+  return major === 2 && minor === 4;
+};
+
 /** Record layout of a libpcap file; hands every packet to `sink`. */
 export class PcapLayout implements RecordLayout {
   private headerRead = false;
@@ -43,7 +62,7 @@ export class PcapLayout implements RecordLayout {
   }
 
   recordLength(buf: Buffer, pos: number): number {
-    if (!this.headerRead) return PCAP_FILE_HEADER_BYTES;
+    if (!this.headerRead || isFileHeaderAt(buf, pos)) return PCAP_FILE_HEADER_BYTES;
     const capLen = this.littleEndian ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
     // a record longer than this is not a packet but a misaligned or damaged file
     if (capLen > MAX_RECORD_BYTES) return CORRUPT;
@@ -51,7 +70,10 @@ export class PcapLayout implements RecordLayout {
   }
 
   record(buf: Buffer, start: number, end: number): boolean {
-    if (!this.headerRead) return this.fileHeader(buf, start);
+    // a file header where a record is due: the next capture of `cat a.pcap b.pcap`, read on with its own byte order,
+    // time resolution and link type as if the two had been merged (a record of 24 bytes is told apart as recordLength did)
+    if (!this.headerRead || (end - start === PCAP_FILE_HEADER_BYTES && isFileHeaderAt(buf, start)))
+      return this.fileHeader(buf, start);
     const le = this.littleEndian;
     const seconds = le ? buf.readUInt32LE(start) : buf.readUInt32BE(start);
     const fraction = le ? buf.readUInt32LE(start + 4) : buf.readUInt32BE(start + 4);
@@ -78,6 +100,8 @@ export class PcapLayout implements RecordLayout {
       const dataStart = pos + headerBytes;
       if (capLen > MAX_RECORD_BYTES || end - dataStart < capLen) break;
       const seconds = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
+      // another capture's file header (cat a.pcap b.pcap): left to recordLength and record
+      if (mayBeMagic(seconds) && isFileHeaderAt(buf, pos)) break;
       const fraction = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
       const origLen = le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12);
       const timeMs = seconds * 1000 + Math.floor(fraction / fractionPerMs);

@@ -112,22 +112,28 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     if (!t || s.length === undefined) return skip;
     // the sequence bookkeeping needs every segment, even one whose bytes cannot be read
     let data: Buffer = EMPTY;
+    // a payload whose header the snaplen cut (no header length) is lost whole: a cut segment holding nothing
+    let cut = s.length > 0 && p < 0;
     if (s.length > 0 && p >= 0) {
       const payload = restorePayload(buf, ps, x.dataEnd, s.length);
       data = payload ? payload.buf.subarray(payload.start, payload.end) : buf.subarray(ps, x.dataEnd);
+      // printed shorter than `length N`, even with every LF read as a CRLF: the snaplen cut the packet
+      cut = payload === null && x.dataEnd - ps < s.length;
     }
-    const joined = streamsFor(ctx).segment(src, dst, t, data);
-    if (joined === null) return skip;
+    const joined = streamsFor(ctx).segment(src, dst, t, data, s.length);
+    if (joined === null || (joined.bytes.length === 0 && !joined.gap && !cut)) return skip;
     return {
       kind: 'stream',
       format: 'tcpdump-ascii',
       meta,
       next: x.next,
-      payloadBuf: joined,
+      payloadBuf: joined.bytes,
       payloadStart: 0,
-      payloadEnd: joined.length,
+      payloadEnd: joined.bytes.length,
       dotCR: false,
       flow: `${src}>${dst}`,
+      gap: joined.gap,
+      cut,
     };
   },
 };

@@ -14,6 +14,16 @@ const seqDiff = (a: number, b: number): number => {
   return d >= 2 ** 31 ? d - 2 ** 32 : d < -(2 ** 31) ? d + 2 ** 32 : d;
 };
 
+/** What a segment adds to its direction's stream. */
+export interface Continued {
+  readonly bytes: Buffer;
+  /** Stream bytes before it were never printed (a lost segment): what the stream holds of a message is cut there. */
+  readonly gap: boolean;
+}
+
+/** Empty bytes are returned too: a segment the snaplen cut to nothing still cuts the message in progress. */
+const continued = (bytes: Buffer, gap: boolean): Continued => ({ bytes, gap });
+
 interface Direction {
   /** Next sequence number expected, in the numbers the dump prints for this direction. */
   expected: number | undefined;
@@ -31,8 +41,12 @@ class TcpStreams {
   private readonly conversations = new Map<string, true>();
   private readonly directions = new Map<string, Direction>();
 
-  /** Takes one segment (its exact payload bytes); returns the part that continues the stream, or null. */
-  segment(src: string, dst: string, t: TcpSummary, data: Buffer): Buffer | null {
+  /**
+   * Takes one segment: its payload bytes as printed and restored, and `length`, the payload length the summary line
+   * gives (more than `data` holds when the snaplen cut the packet). Returns the part that continues the stream, and
+   * whether bytes of the stream are missing before it (a segment the capture lost), or null.
+   */
+  segment(src: string, dst: string, t: TcpSummary, data: Buffer, length = data.length): Continued | null {
     const dir = this.direction(`${src}>${dst}`);
     // print-tcp.c tcp_print: numbers are relative only on packets with ACK whose conversation was
     // seen before. A packet without ACK (a SYN) prints them absolute; the first ACK of a
@@ -41,7 +55,7 @@ class TcpStreams {
     if (!(t.flags & TH_ACK)) {
       dir.expected = undefined;
       dir.origin = undefined;
-      return data.length > 0 ? data : null;
+      return continued(data, false);
     }
     const conv = src < dst ? `${src}|${dst}` : `${dst}|${src}`;
     if (!this.conversations.has(conv) || t.flags & TH_SYN) {
@@ -52,10 +66,10 @@ class TcpStreams {
         reverse.origin = undefined;
       }
       dir.origin = t.seq;
-      dir.expected = t.seq === undefined ? undefined : data.length + (t.flags & TH_SYN ? 1 : 0);
-      return data.length > 0 ? data : null;
+      dir.expected = t.seq === undefined ? undefined : length + (t.flags & TH_SYN ? 1 : 0);
+      return continued(data, false);
     }
-    if (data.length === 0 || t.seq === undefined) return null;
+    if (length === 0 || t.seq === undefined) return null;
     let seq = t.seq;
     if (dir.origin !== undefined && dir.expected !== undefined) {
       // with -S every number stays absolute: read it against the origin when that fits better
@@ -64,13 +78,14 @@ class TcpStreams {
     }
     const d = dir.expected === undefined ? 0 : seqDiff(seq, dir.expected);
     if (dir.expected === undefined || d >= 0 || -d >= RENUMBERED) {
-      // in order, past a gap (the missing bytes never come back into the stream), or renumbered
-      dir.expected = seq + data.length;
-      return data;
+      // in order, past a gap (the missing bytes never come back into the stream: not reordered), or renumbered
+      const gap = dir.expected !== undefined && d > 0 && d < RENUMBERED;
+      dir.expected = seq + length;
+      return continued(data, gap);
     }
-    if (-d >= data.length) return null; // a retransmission of bytes already taken
-    dir.expected = seq + data.length;
-    return data.subarray(-d);
+    if (-d >= length) return null; // a retransmission of bytes already taken
+    dir.expected = seq + length;
+    return continued(data.subarray(Math.min(-d, data.length)), false);
   }
 
   private direction(key: string): Direction {
