@@ -23,6 +23,8 @@ export type Format =
   | 'acc'
   | 'tcpdump-ascii'
   | 'jain-sip-xml'
+  /** Kamailio log lines that print a whole message (xlog of $mb or $snd(buf)), on stderr or through rsyslog. */
+  | 'kamailio-log'
   /** Raw HEP3 packets back to back (Homer), not inside a capture. */
   | 'hep';
 

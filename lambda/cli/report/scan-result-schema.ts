@@ -31,6 +31,7 @@ const FORMATS = everyMember<Format>()([
   'acc',
   'tcpdump-ascii',
   'jain-sip-xml',
+  'kamailio-log',
   'hep',
 ]);
 

@@ -1,0 +1,146 @@
+import { payloadMeta } from '../payload-meta.js';
+import { startLineKind } from '../sip-message.js';
+import type { PayloadMeta } from '../types.js';
+import type { MatchResult, TextFormatReader } from './text-format.js';
+
+/**
+ * Kamailio log lines that print a whole SIP message: `xlog("L_INFO", "$mb")` in a reply route,
+ * `xlog("... to $sndto(ip): $snd(buf)")` in onsend_route, or any log text with the message after it. Kamailio puts
+ * its prefix (core/dprint.h: "%2d(%d) LEVEL: " on stderr, "LEVEL: " after syslog's own) and the script's text before
+ * the message's start line, on the same line, so no line of the log begins with it and the bare-SIP reading never saw
+ * one (0 of 83 responses in a real log; test/fixtures/kamailio/README.md).
+ *
+ * Two shapes, each a real Kamailio 5.6 output:
+ * - stderr (`-E`, `log_stderror=yes`): the message follows with its own CRLFs, so it is framed from its start line by
+ *   Content-Length like bare SIP ('inline', resuming mid-line at the start line).
+ * - syslog written by rsyslog (its default `parser.escapeControlCharactersOnReceive`): one line per message, each
+ *   control character as '#' and three octal digits ("#015#012" for CRLF), and the message's last LF dropped
+ *   (rsyslog trims a trailing LF). The line is decoded into the message's bytes and framed as one payload
+ *   ('datagram'); the logger prefix before the level (time, host, "kamailio[pid]:") is cut by log-prefix.ts first.
+ *
+ * Only a line whose prefix is Kamailio's, followed somewhere by a start line, is read this way: the text before the
+ * start line is the script's own (" sending reply to 127.0.0.1:5060: ").
+ */
+
+/** Kamailio's level names (core/dprint.c log_level_info). */
+const PREFIX = /^(?: ?\d{1,3}\(\d+\) )?(?:ALERT|BUG|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /;
+const LF = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
+const SP = 0x20;
+const STATUS = Buffer.from('SIP/2.0 ');
+const REQUEST_END = Buffer.from(' SIP/2.0');
+const ESCAPED_CR = Buffer.from('#015');
+const ESCAPED_LF = Buffer.from('#012');
+/** A Kamailio prefix is never longer than this (process number, pid, level). */
+const MAX_PREFIX_BYTES = 32;
+
+const META: PayloadMeta = payloadMeta('unknown');
+
+/** " 1(pid) LEVEL: " (stderr pads process numbers under 10), "12(pid) ", "123(pid) ", or "LEVEL: " after syslog's prefix. */
+const LINE_STARTS: readonly string[] = [
+  ...Array.from({ length: 10 }, (_, d) => ` ${d}`),
+  ...Array.from({ length: 90 }, (_, n) => String(n + 10)),
+  ...['AL', 'BU', 'CR', 'DE', 'ER', 'IN', 'NO', 'WA'],
+];
+
+/** The value of rsyslog's escape "#ooo" at i (a control character), or -1. */
+const escapeAt = (buf: Buffer, i: number, end: number): number => {
+  if (i + 4 > end || buf[i] !== HASH) return -1;
+  let v = 0;
+  for (let k = 1; k <= 3; k++) {
+    const d = (buf[i + k] ?? 0) - 0x30;
+    if (d < 0 || d > 7) return -1;
+    v = v * 8 + d;
+  }
+  // rsyslog escapes control characters only: a '#' before other digits is text
+  return v < 0x20 || v === 0x7f ? v : -1;
+};
+
+/** Offset of `what` in [from, le), or le. */
+const indexIn = (buf: Buffer, what: Buffer, from: number, le: number): number => {
+  const i = buf.indexOf(what, from);
+  return i < 0 || i >= le ? le : i;
+};
+
+/** Where the first line of the message text ends: rsyslog's "#015" or "#012", its CR, or the log line's end. */
+const firstLineEnd = (buf: Buffer, from: number, le: number): number => {
+  const e = Math.min(indexIn(buf, ESCAPED_CR, from, le), indexIn(buf, ESCAPED_LF, from, le));
+  return e > from && buf[e - 1] === CR ? e - 1 : e;
+};
+
+/**
+ * The offset of the SIP start line in the log text [from, ce) (ce: the end of its first line), or -1: a status line
+ * anywhere ("SIP/2.0 200 "), else a request line ending the first line ("INVITE sip:x SIP/2.0"; its method is the
+ * second word back, as neither method nor URI holds a space).
+ */
+const startLineAt = (buf: Buffer, from: number, ce: number): number => {
+  for (let i = buf.indexOf(STATUS, from); i >= 0 && i < ce; i = buf.indexOf(STATUS, i + 1)) {
+    if ((i === from || buf[i - 1] === SP) && startLineKind(buf, i, ce) === 'response') return i;
+  }
+  if (ce - from < REQUEST_END.length || buf.indexOf(REQUEST_END, ce - REQUEST_END.length) !== ce - REQUEST_END.length)
+    return -1;
+  let s = ce - REQUEST_END.length;
+  for (let words = 0; words < 2; words++) {
+    if (s <= from || buf[s - 1] === SP) return -1;
+    while (s > from && buf[s - 1] !== SP) s--;
+    if (words === 0) s--;
+  }
+  return startLineKind(buf, s, ce) === 'request' ? s : -1;
+};
+
+/** Where a Kamailio-prefixed line [ls, le) holds a start line: its offset, or -1. */
+const messageAt = (buf: Buffer, ls: number, le: number): number => {
+  const m = PREFIX.exec(buf.toString('latin1', ls, Math.min(le, ls + MAX_PREFIX_BYTES)));
+  if (m === null) return -1;
+  const from = ls + m[0].length;
+  return startLineAt(buf, from, firstLineEnd(buf, from, le));
+};
+
+/** The message of an rsyslog-escaped line [s, le), decoded, with the trailing LF rsyslog trimmed put back. */
+const unescape = (buf: Buffer, s: number, le: number): Buffer => {
+  let e = le;
+  if (e > s && buf[e - 1] === CR) e--;
+  const out = Buffer.allocUnsafe(e - s + 1);
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const v = escapeAt(buf, i, e);
+    if (v >= 0) {
+      out[n++] = v;
+      i += 3;
+    } else {
+      out[n++] = buf[i] ?? 0;
+    }
+  }
+  if (n > 0 && out[n - 1] === CR) out[n++] = LF;
+  return out.subarray(0, n);
+};
+
+/** Whether the message's first line [s, ..) ends at rsyslog's escaped CR or LF: the whole message is on this line. */
+const isEscaped = (buf: Buffer, s: number, le: number): boolean => {
+  const e = firstLineEnd(buf, s, le);
+  return e < le && buf[e] === HASH;
+};
+
+export const kamailioLogReader: TextFormatReader = {
+  format: 'kamailio-log',
+  firstBytes: ' 0123456789ABCDEINW',
+  lineStarts: LINE_STARTS,
+  isHeader: (buf, ls, lf) => messageAt(buf, ls, lf) >= 0,
+  match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {
+    const s = messageAt(buf, ls, lf);
+    if (s < 0) return null;
+    if (!isEscaped(buf, s, lf)) return { kind: 'inline', format: 'kamailio-log', meta: META, next: s };
+    const payload = unescape(buf, s, lf);
+    return {
+      kind: 'datagram',
+      format: 'kamailio-log',
+      meta: META,
+      next: Math.min(lf + 1, end),
+      payloadBuf: payload,
+      payloadStart: 0,
+      payloadEnd: payload.length,
+      dotCR: false,
+    };
+  },
+};
