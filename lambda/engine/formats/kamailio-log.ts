@@ -29,6 +29,7 @@ const CR = 0x0d;
 const HASH = 0x23;
 const SP = 0x20;
 const STATUS = Buffer.from('SIP/2.0 ');
+const COLON = 0x3a;
 const REQUEST_END = Buffer.from(' SIP/2.0');
 const ESCAPED_CR = Buffer.from('#015');
 const ESCAPED_LF = Buffer.from('#012');
@@ -91,14 +92,20 @@ const startLineAt = (buf: Buffer, from: number, ce: number): number => {
 
 /** Where a Kamailio-prefixed line [ls, le) holds a start line: its offset, or -1. */
 const messageAt = (buf: Buffer, ls: number, le: number): number => {
-  const m = PREFIX.exec(buf.toString('latin1', ls, Math.min(le, ls + MAX_PREFIX_BYTES)));
+  const pe = Math.min(le, ls + MAX_PREFIX_BYTES);
+  // most lines the scanner asks about (INVITE, NOTIFY, tcpdump's times) hold no ": " this early: no string for them
+  // (a bounded walk: indexOf would search on past the line when there is none)
+  let colon = ls;
+  while (colon + 1 < pe && !(buf[colon] === COLON && buf[colon + 1] === SP)) colon++;
+  if (colon + 1 >= pe) return -1;
+  const m = PREFIX.exec(buf.toString('latin1', ls, pe));
   if (m === null) return -1;
   const from = ls + m[0].length;
   return startLineAt(buf, from, firstLineEnd(buf, from, le));
 };
 
 /** The message of an rsyslog-escaped line [s, le), decoded, with the trailing LF rsyslog trimmed put back. */
-const unescape = (buf: Buffer, s: number, le: number): Buffer => {
+const decodeEscapes = (buf: Buffer, s: number, le: number): Buffer => {
   let e = le;
   if (e > s && buf[e - 1] === CR) e--;
   const out = Buffer.allocUnsafe(e - s + 1);
@@ -131,7 +138,7 @@ export const kamailioLogReader: TextFormatReader = {
     const s = messageAt(buf, ls, lf);
     if (s < 0) return null;
     if (!isEscaped(buf, s, lf)) return { kind: 'inline', format: 'kamailio-log', meta: META, next: s };
-    const payload = unescape(buf, s, lf);
+    const payload = decodeEscapes(buf, s, lf);
     return {
       kind: 'datagram',
       format: 'kamailio-log',
