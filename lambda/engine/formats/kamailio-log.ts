@@ -58,10 +58,10 @@ const escapeAt = (buf: Buffer, i: number, end: number): number => {
   return v < 0x20 || v === 0x7f ? v : -1;
 };
 
-/** Offset of `what` in [from, le), or le. */
+/** Offset of `what` in [from, le), or le; searched in that line only (not on to the buffer's end, once per line). */
 const indexIn = (buf: Buffer, what: Buffer, from: number, le: number): number => {
-  const i = buf.indexOf(what, from);
-  return i < 0 || i >= le ? le : i;
+  const i = buf.subarray(from, le).indexOf(what);
+  return i < 0 ? le : from + i;
 };
 
 /** Where the first line of the message text ends: rsyslog's "#015" or "#012", its CR, or the log line's end. */
@@ -76,11 +76,10 @@ const firstLineEnd = (buf: Buffer, from: number, le: number): number => {
  * second word back, as neither method nor URI holds a space).
  */
 const startLineAt = (buf: Buffer, from: number, ce: number): number => {
-  for (let i = buf.indexOf(STATUS, from); i >= 0 && i < ce; i = buf.indexOf(STATUS, i + 1)) {
+  for (let i = indexIn(buf, STATUS, from, ce); i < ce; i = indexIn(buf, STATUS, i + 1, ce)) {
     if ((i === from || buf[i - 1] === SP) && startLineKind(buf, i, ce) === 'response') return i;
   }
-  if (ce - from < REQUEST_END.length || buf.indexOf(REQUEST_END, ce - REQUEST_END.length) !== ce - REQUEST_END.length)
-    return -1;
+  if (ce - from < REQUEST_END.length || indexIn(buf, REQUEST_END, ce - REQUEST_END.length, ce) === ce) return -1;
   let s = ce - REQUEST_END.length;
   for (let words = 0; words < 2; words++) {
     if (s <= from || buf[s - 1] === SP) return -1;
