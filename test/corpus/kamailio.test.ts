@@ -50,19 +50,22 @@ describe('Kamailio proxy traffic and its text outputs, against tshark on the cap
     const stderr = await scanWhole(readFixture(`${dir}/kamailio-xlog-stderr.log`));
     const local0 = await scanWhole(readFixture(`${dir}/kamailio-xlog-syslog-local0.log`));
     const local1 = await scanWhole(readFixture(`${dir}/kamailio-xlog-syslog-local1.log`));
+    const raw0 = await scanWhole(readFixture(`${dir}/kamailio-xlog-syslog-raw-local0.log`));
+    const raw1 = await scanWhole(readFixture(`${dir}/kamailio-xlog-syslog-raw-local1.log`));
 
     // Assess: received replies ("$mb") and the replies tm relayed ("sending reply to ...: $snd(buf)")
     expect(stderr.formats).toEqual(['kamailio-log']);
-    expect(stderr.responses).toBe(62);
-    // rsyslog writes each message on one line, its CRLFs as "#015#012"
-    expect([local0.formats, local0.responses, local1.formats, local1.responses]).toEqual([
-      ['kamailio-log'],
-      24,
-      ['kamailio-log'],
-      18,
+    expect(stderr.responses).toBe(61);
+    // rsyslog's default writes each message on one line, its CRLFs as "#015#012"; with escaping off only the first
+    // line of a message carries rsyslog's prefix
+    expect([local0, local1, raw0, raw1].map((r) => [r.formats, r.responses])).toEqual([
+      [['kamailio-log'], 24],
+      [['kamailio-log'], 18],
+      [['kamailio-log'], 14],
+      [['kamailio-log'], 11],
     ]);
-    // every syslog line carries rsyslog's time: each response is timed
-    expect([local0.timedResponses, local1.timedResponses]).toEqual([24, 18]);
+    // each message's time is rsyslog's, whether log-prefix.ts cut the prefix (every line has one) or the reader did
+    expect([local0, local1, raw0, raw1].map((r) => r.timedResponses)).toEqual([24, 18, 14, 11]);
   });
 
   it.each(['kamailio-xlog-stderr.log', 'kamailio-xlog-syslog-local0.log', 'kamailio-xlog-syslog-local1.log'])(

@@ -1,3 +1,5 @@
+import { linePrefixAt } from '../log-prefix.js';
+import { findLogStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import { startLineKind } from '../sip-message.js';
 import type { PayloadMeta } from '../types.js';
@@ -17,6 +19,9 @@ import type { MatchResult, TextFormatReader } from './text-format.js';
  *   control character as '#' and three octal digits ("#015#012" for CRLF), and the message's last LF dropped
  *   (rsyslog trims a trailing LF). The line is decoded into the message's bytes and framed as one payload
  *   ('datagram'); the logger prefix before the level (time, host, "kamailio[pid]:") is cut by log-prefix.ts first.
+ * - syslog with the message's own line ends (rsyslog with escaping off, loggers that do not escape): only the first
+ *   line carries the logger's prefix, so log-prefix.ts leaves the log alone; the prefix is skipped here and its time
+ *   kept, and the message is framed as on stderr.
  *
  * Only a line whose prefix is Kamailio's, followed somewhere by a start line, is read this way: the text before the
  * start line is the script's own (" sending reply to 127.0.0.1:5060: ").
@@ -38,11 +43,15 @@ const MAX_PREFIX_BYTES = 32;
 
 const META: PayloadMeta = payloadMeta('unknown');
 
-/** " 1(pid) LEVEL: " (stderr pads process numbers under 10), "12(pid) ", "123(pid) ", or "LEVEL: " after syslog's prefix. */
+/**
+ * " 1(pid) LEVEL: " (stderr pads process numbers under 10), "12(pid) ", "123(pid) ", "LEVEL: " after syslog's prefix
+ * was cut, or a logger prefix still on the line: "[time]", an ISO 8601 time ("20"), syslog's month.
+ */
 const LINE_STARTS: readonly string[] = [
   ...Array.from({ length: 10 }, (_, d) => ` ${d}`),
   ...Array.from({ length: 90 }, (_, n) => String(n + 10)),
   ...['AL', 'BU', 'CR', 'DE', 'ER', 'IN', 'NO', 'WA'],
+  ...['Ja', 'Fe', 'Ma', 'Ap', 'Ju', 'Au', 'Se', 'Oc', 'No', 'De', '['],
 ];
 
 /** The value of rsyslog's escape "#ooo" at i (a control character), or -1. */
@@ -89,8 +98,15 @@ const startLineAt = (buf: Buffer, from: number, ce: number): number => {
   return startLineKind(buf, s, ce) === 'request' ? s : -1;
 };
 
-/** Where a Kamailio-prefixed line [ls, le) holds a start line: its offset, or -1. */
-const messageAt = (buf: Buffer, ls: number, le: number): number => {
+/** The time a logger prefix before Kamailio's printed, for the message it holds (set by messageAt). */
+let loggerTime: string | undefined;
+
+/** Where a Kamailio-prefixed line [lineStart, le) holds a start line: its offset, or -1. */
+const messageAt = (buf: Buffer, lineStart: number, le: number): number => {
+  // a logger prefix the log's own lines do not all carry (log-prefix.ts cuts it when they do)
+  const logger = linePrefixAt(buf, lineStart, le);
+  loggerTime = logger?.time;
+  const ls = lineStart + (logger?.length ?? 0);
   const pe = Math.min(le, ls + MAX_PREFIX_BYTES);
   // most lines the scanner asks about (INVITE, NOTIFY, tcpdump's times) hold no ": " this early: no string for them
   // (a bounded walk: indexOf would search on past the line when there is none)
@@ -136,12 +152,16 @@ export const kamailioLogReader: TextFormatReader = {
   match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {
     const s = messageAt(buf, ls, lf);
     if (s < 0) return null;
-    if (!isEscaped(buf, s, lf)) return { kind: 'inline', format: 'kamailio-log', meta: META, next: s };
+    const meta =
+      loggerTime === undefined
+        ? META
+        : payloadMeta('unknown', undefined, undefined, undefined, findLogStamp(loggerTime));
+    if (!isEscaped(buf, s, lf)) return { kind: 'inline', format: 'kamailio-log', meta, next: s };
     const payload = decodeEscapes(buf, s, lf);
     return {
       kind: 'datagram',
       format: 'kamailio-log',
-      meta: META,
+      meta,
       next: Math.min(lf + 1, end),
       payloadBuf: payload,
       payloadStart: 0,
