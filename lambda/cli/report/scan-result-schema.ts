@@ -32,6 +32,7 @@ const FORMATS = everyMember<Format>()([
   'tcpdump-ascii',
   'jain-sip-xml',
   'sngrep',
+  'kamailio-log',
   'hep',
 ]);
 

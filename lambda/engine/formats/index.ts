@@ -2,6 +2,7 @@ import { accReader } from './acc.js';
 import { chanSipReaders } from './chan-sip.js';
 import { freeswitchReader } from './freeswitch.js';
 import { jainSipXmlReader } from './jain-sip-xml.js';
+import { kamailioLogReader } from './kamailio-log.js';
 import { ngrepReader } from './ngrep.js';
 import { pjsipReader } from './pjsip.js';
 import { sipdumpReader } from './sipdump.js';
@@ -24,4 +25,5 @@ export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
   accReader,
   jainSipXmlReader,
   sngrepReader,
+  kamailioLogReader,
 ];
