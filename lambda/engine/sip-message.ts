@@ -158,11 +158,38 @@ export const identityBytes = (msg: SipMessage): MessageBytes => {
   return r;
 };
 
+/**
+ * What one parse found. The objects are shared, like the 'bytes' record: each parse refills and returns one of them
+ * (an object per message was the parser's largest share of a scan's garbage), so read an outcome before the next
+ * parse and keep nothing of it.
+ */
 export type ParseOutcome =
   | { readonly kind: 'message'; readonly msg: SipMessage; readonly end: number; readonly anomaly?: AnomalyKind }
   | { readonly kind: 'incomplete' }
   | { readonly kind: 'not-sip' }
   | { readonly kind: 'bad-start-line'; readonly end: number; readonly anomaly: AnomalyKind };
+
+const INCOMPLETE: ParseOutcome = { kind: 'incomplete' };
+const NOT_SIP: ParseOutcome = { kind: 'not-sip' };
+const BAD_START_LINE: { kind: 'bad-start-line'; end: number; anomaly: AnomalyKind } = {
+  kind: 'bad-start-line',
+  end: 0,
+  anomaly: 'truncated-status-line',
+};
+const MESSAGE: { kind: 'message'; msg: SipMessage; end: number; anomaly: AnomalyKind | undefined } = {
+  kind: 'message',
+  msg: RECORD,
+  end: 0,
+  anomaly: undefined,
+};
+
+/** The shared 'message' outcome, refilled. */
+const message = (msg: SipMessage, end: number, anomaly?: AnomalyKind): ParseOutcome => {
+  MESSAGE.msg = msg;
+  MESSAGE.end = end;
+  MESSAGE.anomaly = anomaly;
+  return MESSAGE;
+};
 
 /** Offset just past the line's content, dropping a CR (or ngrep's '.') before the LF. */
 export const lineContentEnd = (buf: Buffer, lineStart: number, lf: number, dotCR: boolean): number => {
@@ -311,14 +338,15 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   const wantVia = identity === 'full';
   let lf = buf.indexOf(LF, start);
   if (lf < 0 || lf >= limit) {
-    if (!complete) return { kind: 'incomplete' };
+    if (!complete) return INCOMPLETE;
     lf = limit;
   }
   const slEnd = lineContentEnd(buf, start, lf, dotCR);
   const kind = startLineKind(buf, start, slEnd);
-  if (kind === null) return { kind: 'not-sip' };
+  if (kind === null) return NOT_SIP;
   if (kind === 'bad-status') {
-    return { kind: 'bad-start-line', end: Math.min(lf + 1, limit), anomaly: 'truncated-status-line' };
+    BAD_START_LINE.end = Math.min(lf + 1, limit);
+    return BAD_START_LINE;
   }
 
   let method: string | undefined;
@@ -356,7 +384,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   while (pos < limit) {
     let e = buf.indexOf(LF, pos);
     if (e < 0 || e >= limit) {
-      if (!complete) return { kind: 'incomplete' };
+      if (!complete) return INCOMPLETE;
       e = limit;
     }
     const ce = lineContentEnd(buf, pos, e, dotCR);
@@ -467,14 +495,14 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     };
   }
 
-  if (headersTooLarge) return { kind: 'message', msg, end: limit, anomaly: 'message-too-large' };
+  if (headersTooLarge) return message(msg, limit, 'message-too-large');
   if (bodyStart < 0) {
     // no blank line before the end of what we may read
-    if (!complete) return { kind: 'incomplete' };
+    if (!complete) return INCOMPLETE;
     // A message with headers but no blank line: tshark still dissects it. Only call it cut when a
     // body was announced or the header section was interrupted.
     const anomaly: AnomalyKind | undefined = cutHeaders || (contentLength ?? 0) > 0 ? 'truncated-message' : undefined;
-    return anomaly ? { kind: 'message', msg, end: limit, anomaly } : { kind: 'message', msg, end: limit };
+    return message(msg, limit, anomaly);
   }
 
   if (contentLength === undefined) {
@@ -482,18 +510,18 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     // mandatory; without it tshark runs the body to the end of the segment (the framer's `data` ends there), so a
     // message after it in the same segment is not counted. A text log (maxEnd set) is read like a stream even at
     // its end, with an empty body: "the end of input" is no packet boundary.
-    return { kind: 'message', msg, end: opts.maxEnd === undefined ? limit : bodyStart };
+    return message(msg, opts.maxEnd === undefined ? limit : bodyStart);
   }
-  if (contentLength === 0) return { kind: 'message', msg, end: bodyStart };
+  if (contentLength === 0) return message(msg, bodyStart);
 
   // A log that rewrote CRLF as LF (headers end in bare LF) shortened each body line by one byte:
   // Content-Length still counts the CR, so walk the body counting a bare LF as two bytes.
   const lfConverted = bareLfLines > 0 && bareLfLines >= headerLines;
   if (!lfConverted && !opts.fence) {
     const bodyEnd = bodyStart + contentLength;
-    if (bodyEnd <= limit) return { kind: 'message', msg, end: bodyEnd };
-    if (!complete) return { kind: 'incomplete' };
-    return { kind: 'message', msg, end: limit, anomaly: 'truncated-body' };
+    if (bodyEnd <= limit) return message(msg, bodyEnd);
+    if (!complete) return INCOMPLETE;
+    return message(msg, limit, 'truncated-body');
   }
   // Content-Length that cannot be right (it runs past the message size limit, or past the end of
   // input): the body ends at the first start line inside it and the log is read on from there.
@@ -508,24 +536,24 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   let remaining = contentLength;
   let p = bodyStart;
   while (remaining > 0) {
-    if (firstStart >= 0 && overlong) return { kind: 'message', msg, end: firstStart, anomaly: 'resync' };
+    if (firstStart >= 0 && overlong) return message(msg, firstStart, 'resync');
     if (p >= limit) {
-      if (!complete) return { kind: 'incomplete' };
-      if (firstStart >= 0 && maxEnd !== undefined) return { kind: 'message', msg, end: firstStart, anomaly: 'resync' };
-      return { kind: 'message', msg, end: limit, anomaly: 'truncated-body' };
+      if (!complete) return INCOMPLETE;
+      if (firstStart >= 0 && maxEnd !== undefined) return message(msg, firstStart, 'resync');
+      return message(msg, limit, 'truncated-body');
     }
     let e = buf.indexOf(LF, p);
     if (e < 0 || e >= limit) {
       // a line cut by the end of what we have may turn out to be a log header (a fence) once it is
       // whole: decide on the whole line, or the verdict would depend on where the input was cut
-      if (!complete) return { kind: 'incomplete' };
+      if (!complete) return INCOMPLETE;
       e = limit;
     }
     if (opts.fence?.(buf, p, e)) {
-      return { kind: 'message', msg, end: p, anomaly: 'truncated-body' };
+      return message(msg, p, 'truncated-body');
     }
     const lineBytes = e - p;
-    if (lineBytes >= remaining) return { kind: 'message', msg, end: p + remaining };
+    if (lineBytes >= remaining) return message(msg, p + remaining);
     if (firstStart < 0 && mayResync && startLineKind(buf, p, lineContentEnd(buf, p, e, dotCR)) !== null) {
       firstStart = p;
     }
@@ -539,5 +567,5 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     remaining -= lfWeight;
     p = e + 1;
   }
-  return { kind: 'message', msg, end: p };
+  return message(msg, p);
 };

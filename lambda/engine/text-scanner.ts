@@ -384,6 +384,7 @@ export class TextScanner {
         this.counter.accounted(m.record);
         return;
       case 'skip':
+        if (m.anomaly !== undefined) this.tally.anomaly(m.anomaly);
         return;
     }
   }

@@ -55,7 +55,9 @@ export type AnomalyKind =
   /** A time the log gave cannot be represented (e.g. sipdump `time:` 17954979707284913): the message is untimed. */
   | 'invalid-time'
   /** Text read as a log format from which no SIP message (and no SIP anomaly) was read: a misread, or a log of other traffic. */
-  | 'no-sip-message';
+  | 'no-sip-message'
+  /** A packet a text dump printed whose payload could not be told from its headers (tcpdump -q -A): not read. */
+  | 'unreadable-packet';
 
 /** Where and when a payload was seen, as far as the log tells. */
 export interface PayloadMeta {

@@ -58,6 +58,7 @@ const ANOMALY_KINDS = everyMember<AnomalyKind>()([
   'resync',
   'invalid-time',
   'no-sip-message',
+  'unreadable-packet',
 ]);
 
 const count = z.int().nonnegative();

@@ -1,5 +1,5 @@
 import type { LogStamp } from '../log-stamp.js';
-import type { AccountedResponse, Format, PayloadMeta } from '../types.js';
+import type { AccountedResponse, AnomalyKind, Format, PayloadMeta } from '../types.js';
 
 /**
  * What a format reader makes of one log line that belongs to its format.
@@ -45,7 +45,13 @@ export type HeaderMatch =
       readonly stamp?: LogStamp;
     }
   | { readonly kind: 'record'; readonly format: Format; readonly next: number; readonly record: AccountedResponse }
-  | { readonly kind: 'skip'; readonly format: Format; readonly next: number };
+  | {
+      readonly kind: 'skip';
+      readonly format: Format;
+      readonly next: number;
+      /** The line (or block) held something the reader could not read: said, not counted. */
+      readonly anomaly?: AnomalyKind;
+    };
 
 /** The reader needs bytes past `end` to decide; the scanner calls again with more. */
 export const NEED_MORE = 'need-more' as const;

@@ -131,14 +131,12 @@ const addressBytes = (host: string, ipv6: boolean): number[] => {
   return b;
 };
 
-/** Expected IP + transport header bytes, or null when their number cannot be derived. */
-export const headerSpec = (s: Summary, firstByte: number): Spec | null => {
-  const ip: Spec = [];
-  const protocol = s.proto === 'udp' ? 17 : 6;
+/** Expected IP header bytes of a packet carrying `protocol` (17 UDP, 6 TCP), or null when the first byte rules it out. */
+const ipSpec = (s: Summary, firstByte: number, protocol: number): Spec | null => {
   if (s.ipv6) {
     // RFC 8200 §3: version 6 in the high nibble; no extension headers when tcpdump names UDP/TCP here
     if (firstByte >> 4 !== 6) return null;
-    ip.push(
+    return [
       NIBBLE - 6,
       ANY,
       ANY,
@@ -149,15 +147,35 @@ export const headerSpec = (s: Summary, firstByte: number): Spec | null => {
       ANY,
       ...addressBytes(s.srcHost, true),
       ...addressBytes(s.dstHost, true),
-    );
-  } else {
-    // RFC 791 §3.1: version 4, IHL in 32-bit words, at least 5; printed as 'E'..'O'
-    if (firstByte < 0x45 || firstByte > 0x4f) return null;
-    const ihl = (firstByte & 0x0f) * 4;
-    // total length stays ANY: a first fragment's `length` names the whole datagram
-    ip.push(firstByte, ANY, ANY, ANY, ANY, ANY, ANY, ANY, ANY, protocol, ANY, ANY);
-    ip.push(...addressBytes(s.srcHost, false), ...addressBytes(s.dstHost, false), ...anyBytes(ihl - 20));
+    ];
   }
+  // RFC 791 §3.1: version 4, IHL in 32-bit words, at least 5; printed as 'E'..'O'
+  if (firstByte < 0x45 || firstByte > 0x4f) return null;
+  const ihl = (firstByte & 0x0f) * 4;
+  // total length stays ANY: a first fragment's `length` names the whole datagram
+  return [
+    firstByte,
+    ANY,
+    ANY,
+    ANY,
+    ANY,
+    ANY,
+    ANY,
+    ANY,
+    ANY,
+    protocol,
+    ANY,
+    ANY,
+    ...addressBytes(s.srcHost, false),
+    ...addressBytes(s.dstHost, false),
+    ...anyBytes(ihl - 20),
+  ];
+};
+
+/** Expected IP + transport header bytes, or null when their number cannot be derived. */
+export const headerSpec = (s: Summary, firstByte: number): Spec | null => {
+  const ip = ipSpec(s, firstByte, s.proto === 'udp' ? 17 : 6);
+  if (ip === null) return null;
   const sport = portBytes(s.srcPort);
   const dport = portBytes(s.dstPort);
   if (s.proto === 'udp') {
@@ -184,5 +202,27 @@ export const headerSpec = (s: Summary, firstByte: number): Spec | null => {
     ANY,
     ...urp,
     ...options,
+  ];
+};
+
+/**
+ * With -q, tcp_print prints `tcp N` alone (N the payload's bytes): no flags, window or options, so the TCP header's
+ * length is a guess. The header bytes for a data offset of `doff` words (RFC 9293 §3.1: 5 to 15), with the IP length
+ * field pinned by N (IPv4 total length, IPv6 payload length): null when the first byte rules the packet out.
+ */
+export const quietTcpSpec = (s: Summary, firstByte: number, doff: number): Spec | null => {
+  const ip = ipSpec(s, firstByte, 6);
+  if (ip === null) return null;
+  const tcpBytes = doff * 4 + (s.length ?? 0);
+  if (s.ipv6) ip.splice(4, 2, ...be16(tcpBytes));
+  else ip.splice(2, 2, ...be16(ip.length + tcpBytes));
+  return [
+    ...ip,
+    ...portBytes(s.srcPort),
+    ...portBytes(s.dstPort),
+    ...anyBytes(8),
+    NIBBLE - doff,
+    ...anyBytes(7), // flags, window, checksum, urgent pointer
+    ...anyBytes((doff - 5) * 4),
   ];
 };

@@ -1,12 +1,14 @@
 import { payloadMeta } from '../../payload-meta.js';
+import { lineContentEnd, startLineKind } from '../../sip-message.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
-import { headerSpec } from './header-spec.js';
+import { LF } from './ascii-print.js';
+import { headerSpec, quietTcpSpec } from './header-spec.js';
 import { dumpLinkType, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';
 import { restorePayload } from './payload-restore.js';
 import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
 import { FIRST_BYTES, isSummaryLine, LINE_STARTS, parseSummary, readSummary, type Summary } from './summary-line.js';
-import { streamsFor } from './tcp-flows.js';
+import { quietStreamsFor, streamsFor } from './tcp-flows.js';
 
 /**
  * `tcpdump -A` output (tcpdump 4.99, print.c pretty_print_packet): per packet
@@ -28,9 +30,10 @@ import { streamsFor } from './tcp-flows.js';
  *   numbers, dropping segments already seen, not reordering (as tshark by default).
  * `-v`/`-vv` (the IPv4 fields on a line of their own, checksum verdicts, sip_print's lines), `-e` (Ethernet
  * addresses in place of "IP") and names instead of numbers (no -n: `sip` for 5060, `localhost`) are read too. Not
- * read: `-q` for TCP (no options listed, so no header length), IP fragments after the first (no ports), IPv6
- * extension headers. Their packets are skipped whole, never read as text. A packet printed in hex instead (`-x`,
- * `-X`, `-xx`, `-XX`: hex-dump.ts) is its own bytes and is decoded as a capture's packet.
+ * read: IP fragments after the first (no ports), IPv6 extension headers; their packets are skipped whole, never read
+ * as text. With `-q` a TCP packet is `tcp N` alone (no flags, sequence numbers or options): see quietTcpPayload. A
+ * packet printed in hex instead (`-x`, `-X`, `-xx`, `-XX`: hex-dump.ts) is its own bytes and is decoded as a capture's
+ * packet.
  */
 
 const EMPTY = Buffer.alloc(0);
@@ -109,7 +112,26 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       };
     }
     const t = s.tcp;
-    if (!t || s.length === undefined) return skip;
+    if (s.length === undefined) return skip;
+    if (!t) {
+      // -q: `tcp N` and no sequence numbers; the segments are taken in the order printed (as ngrep's)
+      if (s.length === 0) return skip;
+      const data = quietTcpPayload(buf, ds, x.dataEnd, s);
+      if (data === null) return { ...skip, anomaly: 'unreadable-packet' };
+      const flow = `${src}>${dst}`;
+      if (quietStreamsFor(ctx).repeats(flow, data)) return skip;
+      return {
+        kind: 'stream',
+        format: 'tcpdump-ascii',
+        meta,
+        next: x.next,
+        payloadBuf: data,
+        payloadStart: 0,
+        payloadEnd: data.length,
+        dotCR: false,
+        flow,
+      };
+    }
     // the sequence bookkeeping needs every segment, even one whose bytes cannot be read
     let data: Buffer = EMPTY;
     // a payload whose header the snaplen cut (no header length) is lost whole: a cut segment holding nothing
@@ -136,6 +158,37 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       cut,
     };
   },
+};
+
+/**
+ * The payload of a TCP packet printed with -q, whose header length nothing prints: of the data offsets (5 to 15
+ * words) whose header bytes fit the printed characters (the IP length field pinned by `tcp N`) and leave a printed
+ * payload that restores to N bytes, the one whose payload starts a SIP message (a wrong offset cuts the start line or
+ * puts header bytes before it), else the one whose every LF stood for a CRLF (RFC 3261 §7 line ends). Null when that
+ * leaves none, or several.
+ */
+const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary): Buffer | null => {
+  const n = s.length ?? 0;
+  const fits: { data: Buffer; starts: boolean; crlf: boolean }[] = [];
+  for (let doff = 5; doff <= 15; doff++) {
+    const spec = quietTcpSpec(s, buf[ds] ?? 0, doff);
+    if (spec === null) return null;
+    const p = printedHeaderLength(buf, ds, de, spec);
+    if (p < 0) continue;
+    const payload = restorePayload(buf, ds + p, de, n);
+    if (payload === null) continue;
+    const data = payload.buf.subarray(payload.start, payload.end);
+    const lf = data.indexOf(LF);
+    const starts = startLineKind(data, 0, lineContentEnd(data, 0, lf < 0 ? data.length : lf, false)) !== null;
+    let lfs = 0;
+    for (let i = buf.indexOf(LF, ds + p); i >= 0 && i < de; i = buf.indexOf(LF, i + 1)) lfs++;
+    fits.push({ data, starts, crlf: de - (ds + p) + lfs === n });
+  }
+  const starting = fits.filter((f) => f.starts);
+  const pool = starting.length > 0 ? starting : fits;
+  if (pool.length === 1) return pool[0]?.data ?? null;
+  const crlf = pool.filter((f) => f.crlf);
+  return crlf.length === 1 ? (crlf[0]?.data ?? null) : null;
 };
 
 /** A packet printed in hex (-x, -X, -xx, -XX): its bytes, decoded as a capture's; skipped when they do not fit. */

@@ -116,3 +116,40 @@ export const streamsFor = (ctx: MatchContext): TcpStreams => {
   }
   return s;
 };
+
+/**
+ * Segments printed with -q carry no sequence numbers, so they are taken in the order printed; a segment that repeats
+ * the last one of its direction byte for byte is a TCP retransmission (SIP itself never resends over TCP, and its
+ * messages differ in CSeq or branch), which tshark does not dissect again. Each direction keeps its last segment's
+ * length and a hash of its bytes (bounded like the sequence state).
+ */
+class QuietTcpStreams {
+  private readonly last = new Map<string, number>();
+
+  /** Whether `data` repeats the last segment of `flow`; it becomes the last one either way. */
+  repeats(flow: string, data: Buffer): boolean {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ (data[i] ?? 0), 0x01000193);
+    // the length beside the hash: a repeat is the same number of bytes
+    const fingerprint = (h >>> 0) * 2 ** 21 + (data.length % 2 ** 21);
+    const before = this.last.get(flow);
+    this.last.delete(flow);
+    this.last.set(flow, fingerprint);
+    if (this.last.size > MAX_TCP_DIRECTIONS) {
+      const oldest = this.last.keys().next().value;
+      if (oldest !== undefined) this.last.delete(oldest);
+    }
+    return before === fingerprint;
+  }
+}
+
+const quietStreamsOfScan = new WeakMap<MatchContext, QuietTcpStreams>();
+
+export const quietStreamsFor = (ctx: MatchContext): QuietTcpStreams => {
+  let s = quietStreamsOfScan.get(ctx);
+  if (!s) {
+    s = new QuietTcpStreams();
+    quietStreamsOfScan.set(ctx, s);
+  }
+  return s;
+};
