@@ -375,6 +375,7 @@ export const TEXT_FIXTURES = [
   'text/ngrep-x-crafted.txt',
   'text/sipp-retrans-uac.shortmessages.log',
   'text/sngrep-mixedcut.txt.gz',
+  'text/tcpdump-A-q-t-tcp-mixed.txt.gz',
 ] as const;
 
 /** The bytes of a fixture (a gzip one inflated, as for the corpus: the window is of the log itself). */

@@ -92,7 +92,10 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     const ps = ds + p;
     const meta = payloadMeta(s.proto, src, dst, s.timeMs, s.stamp);
     if (s.proto === 'udp') {
-      if (p < 0 || s.length === 0 || ps >= x.dataEnd) return skip;
+      if (s.length === 0) return skip;
+      // header bytes that fit no reading (an IPv6 extension header, a packet the snaplen cut in its headers)
+      if (p < 0) return { ...skip, anomaly: 'unreadable-packet' };
+      if (ps >= x.dataEnd) return skip;
       // without `length N` (port 5060 prints "SIP: ...") the header's length fields tell it; when
       // they do not, the framer reads the CR-less text as a log that converted CRLF to LF
       const length =
