@@ -5,6 +5,7 @@ import { ForwardSearch } from './forward-search.js';
 import { InternTable } from './intern-table.js';
 import { hexDigitValue } from './line-bytes.js';
 import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
+import { recentSegmentsFor } from './recent-segments.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -393,6 +394,10 @@ export const ngrepReader: TextFormatReader = {
       }
       from = c + 1;
     }
+    // a TCP segment printed again byte for byte: a retransmission, which tshark does not dissect (recent-segments.ts)
+    if (kind === 'T' && recentSegmentsFor(ctx).repeats(`${src}>${dst}`, buf, payloadStart, payloadEnd)) {
+      return { kind: 'skip', format: 'ngrep', next };
+    }
     const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp);
     if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
       // -x: the bytes themselves
@@ -495,12 +500,13 @@ const singleLine = (buf: Buffer, ls: number, lf: number, end: number, ctx: Match
   if (!m) return null;
   const kind = m[1] ?? 'U';
   const stamp = m[2] ? localStamp(findDateTime(m[2])) : undefined;
-  const meta = payloadMeta(
-    TRANSPORT[kind] ?? 'unknown',
-    withPort(kind, m[3] ?? ''),
-    withPort(kind, m[4] ?? ''),
-    undefined,
-    stamp,
-  );
-  return dotted(kind, meta, Math.min(lf + 1, end), buf, ls + m[0].length, lf, ctx);
+  const src = withPort(kind, m[3] ?? '');
+  const dst = withPort(kind, m[4] ?? '');
+  const next = Math.min(lf + 1, end);
+  const payloadStart = ls + m[0].length;
+  if (kind === 'T' && recentSegmentsFor(ctx).repeats(`${src}>${dst}`, buf, payloadStart, lf)) {
+    return { kind: 'skip', format: 'ngrep', next };
+  }
+  const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp);
+  return dotted(kind, meta, next, buf, payloadStart, lf, ctx);
 };

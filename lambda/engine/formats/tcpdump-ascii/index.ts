@@ -1,5 +1,6 @@
 import { payloadMeta } from '../../payload-meta.js';
 import { lineContentEnd, startLineKind } from '../../sip-message.js';
+import { recentSegmentsFor } from '../recent-segments.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
 import { headerSpec, quietTcpSpec } from './header-spec.js';
@@ -8,7 +9,7 @@ import { findExtent } from './packet-extent.js';
 import { restorePayload } from './payload-restore.js';
 import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
 import { FIRST_BYTES, isSummaryLine, LINE_STARTS, parseSummary, readSummary, type Summary } from './summary-line.js';
-import { quietStreamsFor, streamsFor } from './tcp-flows.js';
+import { streamsFor } from './tcp-flows.js';
 
 /**
  * `tcpdump -A` output (tcpdump 4.99, print.c pretty_print_packet): per packet
@@ -122,7 +123,8 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       const data = quietTcpPayload(buf, ds, x.dataEnd, s);
       if (data === null) return { ...skip, anomaly: 'unreadable-packet' };
       const flow = `${src}>${dst}`;
-      if (quietStreamsFor(ctx).repeats(flow, data)) return skip;
+      // a byte-for-byte copy of a recent segment: a TCP retransmission (recent-segments.ts)
+      if (recentSegmentsFor(ctx).repeats(flow, data, 0, data.length)) return skip;
       return {
         kind: 'stream',
         format: 'tcpdump-ascii',

@@ -110,7 +110,8 @@ const ngrepByExpression = (line: string): unknown => {
 /** The ngrep fields the header gives (the extent of the block is found the same way as before). */
 const ngrepMatched = (line: string): unknown => {
   const buf = Buffer.from(`${line}\nSIP/2.0 200 OK\n\n`, 'latin1');
-  const m = ngrepReader.match(buf, 0, line.length, buf.length, FINAL);
+  // a context of its own per line, as per scan: ngrep's reader remembers TCP segments per scan (a repeat is a resend)
+  const m = ngrepReader.match(buf, 0, line.length, buf.length, { ...FINAL });
   if (m === null || m === NEED_MORE) return m;
   return m.kind === 'datagram' || m.kind === 'stream' ? { stamp: m.meta.stamp, src: m.meta.src, dst: m.meta.dst } : m;
 };

@@ -8,14 +8,14 @@ import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/col
  * SIP message starts, and takes the segments in the order printed. The fixtures are tcpdump's text of the TCP packets
  * of the shared corpus's mixed.pcap (`tshark -r mixed.pcap -Y tcp -w tcp.pcap`), the second of that capture merged
  * with itself (`mergecap -w twice.pcap tcp.pcap tcp.pcap`: every segment followed by its TCP retransmission, which
- * tshark does not dissect again); tshark's counts are in tcpdump-A-q-tcp-mixed.tshark.json (405 responses).
+ * tshark does not dissect again); tshark's counts are in mixed-tcp.tshark.json (405 responses).
  */
 interface Truth {
   readonly responses: number;
   readonly byCode: Record<string, number>;
   readonly byMethod: Record<string, Record<string, number>>;
 }
-const truth = JSON.parse(readFixture('text/tcpdump-A-q-tcp-mixed.tshark.json').toString('utf8')) as Truth;
+const truth = JSON.parse(readFixture('text/mixed-tcp.tshark.json').toString('utf8')) as Truth;
 
 describe('tcpdump -q -A of SIP over TCP', () => {
   it.each([
