@@ -22,8 +22,12 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
  * stream segments of their flow.
  */
 
+/**
+ * The header; an IP fragment after the first is printed without ports and with ` +id@offset:length` (ngrep does not
+ * reassemble fragments): group 5 is its offset.
+ */
 const HEADER =
-  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: #\d+)?\s*$/;
+  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: \+\d+@(\d+):\d+)?(?: #\d+)?\s*$/;
 
 /** Payload larger than this (ngrep prints at most one packet) means we lost the block end. */
 const MAX_BLOCK_BYTES = 512 * 1024;
@@ -44,7 +48,7 @@ const SP = 0x20;
 
 /** `-W single`: the header's fields, then one space and the payload on the same line. */
 const SINGLE_HEADER =
-  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: #\d+)? /;
+  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: \+\d+@(\d+):\d+)?(?: #\d+)? /;
 /** A single-mode header is short; the regular expression reads no more of the line than this. */
 const MAX_SINGLE_HEADER = 300;
 
@@ -317,6 +321,7 @@ export const ngrepReader: TextFormatReader = {
     let src: string;
     let dst: string;
     let stamp: LogStamp | undefined;
+    let laterFragment = false;
     if (plainHeader(buf, ls, lf)) {
       kind = KINDS[buf[ls] ?? 0] ?? 'U';
       src = endpointAt(buf, ls, plain.srcStart, plain.srcEnd);
@@ -330,6 +335,7 @@ export const ngrepReader: TextFormatReader = {
       dst = withPort(kind, m[4] ?? '');
       // -t prints local time (ngrep.c: localtime)
       stamp = m[2] ? localStamp(findDateTime(m[2])) : undefined;
+      laterFragment = Number(m[5] ?? 0) > 0;
     }
     const payloadStart = Math.min(lf + 1, end);
 
@@ -394,6 +400,8 @@ export const ngrepReader: TextFormatReader = {
       }
       from = c + 1;
     }
+    // the rest of a fragmented datagram, whose first fragment was read as a datagram of its own (cut short)
+    if (laterFragment) return { kind: 'skip', format: 'ngrep', next, anomaly: 'ip-fragment-incomplete' };
     // a TCP segment printed again byte for byte: a retransmission, which tshark does not dissect (recent-segments.ts)
     if (kind === 'T' && recentSegmentsFor(ctx).repeats(`${src}>${dst}`, buf, payloadStart, payloadEnd)) {
       return { kind: 'skip', format: 'ngrep', next };
@@ -503,6 +511,7 @@ const singleLine = (buf: Buffer, ls: number, lf: number, end: number, ctx: Match
   const src = withPort(kind, m[3] ?? '');
   const dst = withPort(kind, m[4] ?? '');
   const next = Math.min(lf + 1, end);
+  if (Number(m[5] ?? 0) > 0) return { kind: 'skip', format: 'ngrep', next, anomaly: 'ip-fragment-incomplete' };
   const payloadStart = ls + m[0].length;
   if (kind === 'T' && recentSegmentsFor(ctx).repeats(`${src}>${dst}`, buf, payloadStart, lf)) {
     return { kind: 'skip', format: 'ngrep', next };

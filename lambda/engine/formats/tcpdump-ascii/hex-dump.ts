@@ -2,7 +2,7 @@ import { LINKTYPE } from '../../pcap/link-layer.js';
 import { hexDigitValue } from '../line-bytes.js';
 import { NEED_MORE } from '../text-format.js';
 import { HT } from './ascii-print.js';
-import type { Summary } from './summary-line.js';
+import type { PacketLine } from './summary-line.js';
 
 /**
  * `tcpdump -x`, `-X`, `-xx`, `-XX` (print-ascii.c hex_and_ascii_print_with_offset, hex_print_with_offset): after
@@ -91,7 +91,7 @@ const ipv4Bytes = (host: string): number[] | undefined => {
 };
 
 /** Whether an IP header of the summary's version, and (when printed as numbers) its addresses, starts at `at`. */
-const ipHeaderAt = (d: HexDump, at: number, s: Summary): boolean => {
+const ipHeaderAt = (d: HexDump, at: number, s: PacketLine): boolean => {
   const version = (d.bytes[at] ?? 0) >> 4;
   if (at >= d.length || version !== (s.ipv6 ? 6 : 4)) return false;
   if (s.ipv6) return true;
@@ -117,7 +117,7 @@ const nullFamilyAt = (d: HexDump): boolean =>
  * and -XX put before it (Ethernet, Linux cooked v1 or v2, by where the IP header the summary names begins);
  * undefined when none fits.
  */
-export const dumpLinkType = (d: HexDump, s: Summary): number | undefined => {
+export const dumpLinkType = (d: HexDump, s: PacketLine): number | undefined => {
   if (ipHeaderAt(d, 0, s)) return LINKTYPE.RAW;
   // Ethernet, or Ethernet with one 802.1Q tag
   if (ipHeaderAt(d, 14, s) || ipHeaderAt(d, 18, s)) return LINKTYPE.ETHERNET;

@@ -8,7 +8,16 @@ import { dumpLinkType, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';
 import { restorePayload } from './payload-restore.js';
 import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
-import { FIRST_BYTES, isSummaryLine, LINE_STARTS, parseSummary, readSummary, type Summary } from './summary-line.js';
+import {
+  FIRST_BYTES,
+  isSummaryLine,
+  LINE_STARTS,
+  type PacketLine,
+  parseOtherLine,
+  parseSummary,
+  readSummary,
+  type Summary,
+} from './summary-line.js';
 import { streamsFor } from './tcp-flows.js';
 
 /**
@@ -78,6 +87,9 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     const ds = summary.dataStart;
     if (s === null) return { kind: 'skip', format: 'tcpdump-ascii', next: ds };
     if (s === 'other') {
+      // a hex dump is the packet itself: decoded as a capture's (an IP fragment joins the ones before it)
+      const other = hexLineOffset(buf, ds, end) === 0 ? parseOtherLine(summary.text) : null;
+      if (other !== null) return hexPacket(buf, ds, end, ctx, other);
       const x = findExtent(buf, ds, end, ctx, undefined);
       return x === NEED_MORE ? NEED_MORE : { kind: 'skip', format: 'tcpdump-ascii', next: x.next };
     }
@@ -197,7 +209,7 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary): Buffe
 };
 
 /** A packet printed in hex (-x, -X, -xx, -XX): its bytes, decoded as a capture's; skipped when they do not fit. */
-const hexPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, s: Summary): MatchResult => {
+const hexPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, s: PacketLine): MatchResult => {
   const d = readHexDump(buf, ds, end, ctx.final);
   if (d === NEED_MORE) return NEED_MORE;
   if (d === null) {

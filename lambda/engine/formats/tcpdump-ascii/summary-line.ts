@@ -84,15 +84,19 @@ export interface TcpSummary {
   readonly options?: string;
 }
 
-export interface Summary {
+/** What the line of any IP packet says: when, the family, and the addresses. */
+export interface PacketLine {
   /** -tt: the instant. */
   readonly timeMs?: number;
   /** Default: the local time of day; -tttt: the local date and time (ts_date_hmsfrac_format uses localtime). */
   readonly stamp?: LogStamp;
   readonly ipv6: boolean;
   readonly srcHost: string;
-  readonly srcPort: string;
   readonly dstHost: string;
+}
+
+export interface Summary extends PacketLine {
+  readonly srcPort: string;
   readonly dstPort: string;
   readonly proto: 'udp' | 'tcp';
   /** Transport payload bytes, when the line prints them. */
@@ -107,24 +111,47 @@ const splitEndpoint = (s: string): [string, string] | null => {
   return [s.slice(0, dot), s.slice(dot + 1)];
 };
 
+/** Raw IP's "ip:" and cooked -q name no family: an address with a colon is IPv6 (with -n; names read as IPv4). */
+const isIpv6 = (network: string, srcHost: string): boolean =>
+  network === 'IP6' ||
+  network.includes('IPv6') ||
+  (!network.includes('IPv4') && network !== 'IP' && srcHost.includes(':'));
+
+/**
+ * The line of a packet that is neither UDP nor TCP with ports (an IP fragment after the first, `ip-proto-17`; ICMP):
+ * its time and addresses, for a hex dump of it (decoded as a capture's packet, fragments reassembled).
+ */
+export const parseOtherLine = (line: string): PacketLine | null => {
+  const m = SUMMARY.exec(line);
+  if (!m) return null;
+  const network = m[6] ?? '';
+  const srcHost = m[7] ?? '';
+  return {
+    ...lineTime(m),
+    ipv6: isIpv6(network, srcHost),
+    srcHost,
+    dstHost: m[8] ?? '',
+  };
+};
+
+/** The time a summary line prints: an instant (-tt), or a stamp the file's clock places. */
+const lineTime = (m: RegExpExecArray): { timeMs?: number; stamp?: LogStamp } => {
+  if (m[1] !== undefined && m[2] !== undefined) return { stamp: localStamp(parseDateTimeUtc(m[1], m[2])) };
+  if (m[3] !== undefined) return { timeMs: Number(m[3]) * 1000 + Math.round(Number(`0.${m[4] ?? '0'}`) * 1000) };
+  // a time of day; -ttt/-ttttt deltas look the same and are told apart by the file's clock (they start at 00:00:00.000000)
+  if (m[5] !== undefined) return { stamp: timeOfDayStamp(m[5]) };
+  return {};
+};
+
 export const parseSummary = (line: string): Summary | 'other' | null => {
   const m = SUMMARY.exec(line);
   if (!m) return null;
   const src = splitEndpoint(m[7] ?? '');
   const dst = splitEndpoint(m[8] ?? '');
   if (!src || !dst) return 'other';
-  let timeMs: number | undefined;
-  let stamp: LogStamp | undefined;
-  if (m[1] !== undefined && m[2] !== undefined) stamp = localStamp(parseDateTimeUtc(m[1], m[2]));
-  else if (m[3] !== undefined) timeMs = Number(m[3]) * 1000 + Math.round(Number(`0.${m[4] ?? '0'}`) * 1000);
-  // a time of day; -ttt/-ttttt deltas look the same and are told apart by the file's clock (they start at 00:00:00.000000)
-  else if (m[5] !== undefined) stamp = timeOfDayStamp(m[5]);
+  const { timeMs, stamp } = lineTime(m);
   const network = m[6] ?? '';
-  // raw IP's "ip:" and cooked -q name no family: an address with a colon is IPv6 (with -n; names read as IPv4)
-  const ipv6 =
-    network === 'IP6' ||
-    network.includes('IPv6') ||
-    (!network.includes('IPv4') && network !== 'IP' && src[0].includes(':'));
+  const ipv6 = isIpv6(network, src[0]);
   const base = { timeMs, stamp, ipv6, srcHost: src[0], srcPort: src[1], dstHost: dst[0], dstPort: dst[1] };
   const rest = m[9] ?? '';
   const u = UDP_SUMMARY.exec(rest.replace(UDP_CHECKSUM, ''));
