@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
+import { readTsharkCounts } from '../../../support/tshark-counts.js';
 
 /**
  * SIP over UDP in IP fragments, as text: frames 1-120 of the corpus's mixed.pcap with every IPv4 UDP packet over
  * 300 bytes split into RFC 791 fragments (make-ip-fragments.py), printed by tcpdump -nn -X and ngrep -W byline -q.
  * tshark reassembles the fragments: 67 responses (mixedhead-fragments.tshark.json).
  */
-interface Truth {
-  readonly responses: number;
-  readonly byCode: Record<string, number>;
-  readonly byMethod: Record<string, Record<string, number>>;
-}
-const truth = JSON.parse(readFixture('text/mixedhead-fragments.tshark.json').toString('utf8')) as Truth;
+const truth = readTsharkCounts('text/mixedhead-fragments.tshark.json');
 
 describe('IP fragments in text logs', () => {
   it('reassembles a hex dump (tcpdump -X) as the capture is: every count equals tshark', async () => {

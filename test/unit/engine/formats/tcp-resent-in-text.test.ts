@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture, scanWhole } from '../../../support/collect.js';
+import { readTsharkCounts } from '../../../support/tshark-counts.js';
 
 /**
  * TCP retransmissions in text logs that print no sequence numbers: ngrep prints every segment it sees, so a
@@ -9,12 +10,7 @@ import { readFixture, scanWhole } from '../../../support/collect.js';
  * after newer segments (make-tcp-resent.py). tshark counts 405 responses in each, as in tcp.pcap
  * (mixed-tcp.tshark.json).
  */
-interface Truth {
-  readonly responses: number;
-  readonly byCode: Record<string, number>;
-  readonly byMethod: Record<string, Record<string, number>>;
-}
-const truth = JSON.parse(readFixture('text/mixed-tcp.tshark.json').toString('utf8')) as Truth;
+const truth = readTsharkCounts('text/mixed-tcp.tshark.json');
 
 describe('TCP segments a text log prints twice', () => {
   it.each([

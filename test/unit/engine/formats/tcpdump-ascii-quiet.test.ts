@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
+import { readTsharkCounts } from '../../../support/tshark-counts.js';
 
 /**
  * `tcpdump -q -A` prints a TCP packet as `tcp N` (its payload's bytes) and then the whole IP packet as text: no flags,
@@ -10,12 +11,7 @@ import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/col
  * with itself (`mergecap -w twice.pcap tcp.pcap tcp.pcap`: every segment followed by its TCP retransmission, which
  * tshark does not dissect again); tshark's counts are in mixed-tcp.tshark.json (405 responses).
  */
-interface Truth {
-  readonly responses: number;
-  readonly byCode: Record<string, number>;
-  readonly byMethod: Record<string, Record<string, number>>;
-}
-const truth = JSON.parse(readFixture('text/mixed-tcp.tshark.json').toString('utf8')) as Truth;
+const truth = readTsharkCounts('text/mixed-tcp.tshark.json');
 
 describe('tcpdump -q -A of SIP over TCP', () => {
   it.each([
