@@ -26,7 +26,6 @@ export const PCAP_FILE_HEADER_BYTES = 24;
 /** Bytes of each record header. */
 export const PCAP_RECORD_HEADER_BYTES = 16;
 
-
 /**
  * Whether a record's first four bytes (its seconds, read in either byte order) may be a magic number: the cheap test
  * of the per-record loop, before `isFileHeaderAt` reads more.
