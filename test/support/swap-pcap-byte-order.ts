@@ -35,3 +35,27 @@ export const swapPcapByteOrder = (file: Buffer, recordHeaderBytes: number): Buff
   }
   return out;
 };
+
+/**
+ * `file` (a standard-record libpcap file, either byte order) as Ixia's lcap writes it: magic 1c0001ab (software
+ * capture, microseconds) or 1c0001ac (hardware, nanoseconds), then the 4-byte length of the records after the file
+ * header. No tool here writes lcap; make-pcap-variants.sh checks that tshark reads these as it reads `file`.
+ */
+export const toIxiaLcap = (file: Buffer, hardware: boolean): Buffer => {
+  const littleEndian = file.readUInt32LE(0) >>> 16 === 0xa1b2;
+  const magic = hardware ? 0x1c0001ac : 0x1c0001ab;
+  const head = Buffer.alloc(8);
+  if (littleEndian) {
+    head.writeUInt32LE(magic, 0);
+    head.writeUInt32LE(file.length - FILE_HEADER_BYTES, 4);
+  } else {
+    head.writeUInt32BE(magic, 0);
+    head.writeUInt32BE(file.length - FILE_HEADER_BYTES, 4);
+  }
+  return Buffer.concat([
+    head.subarray(0, 4),
+    file.subarray(4, FILE_HEADER_BYTES),
+    head.subarray(4),
+    file.subarray(FILE_HEADER_BYTES),
+  ]);
+};

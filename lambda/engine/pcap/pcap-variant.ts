@@ -8,7 +8,9 @@
  *   pad); Nokia IPSO's tcpdump (`editcap -F nokiapcap`: 20 bytes, 4 unknown bytes after the standard header);
  * - a1b2cd34, the modified magic: the 1999-10-29 patch (`editcap -F modpcap`: 24 bytes, laid out as 1999-04-17's)
  *   and the 1999-09-15 patch, as in SuSE 6.3's tcpdump (`editcap -F suse6_3pcap`: 28 bytes, 4 more of CPU and pad);
- * - a1b23c4d, nanosecond pcap: 16 bytes, nothing to guess.
+ * - a1b23c4d, nanosecond pcap: 16 bytes, nothing to guess;
+ * - 1c0001ab and 1c0001ac, Ixia's lcap (software and hardware capture, micro- and nanoseconds): standard records
+ *   after a file header of 28 bytes (4 more, the bytes of records that follow), nothing to guess.
  *
  * Nothing in the file says which variant of a magic it is. Wiretap tries each variant of the magic in turn on the
  * first two records: it reads the first record header, skips the captured bytes it announces, reads the second
@@ -19,7 +21,7 @@
  */
 
 /** A libpcap variant: its record header size follows from it. */
-export type PcapVariant = 'pcap' | 'nsec' | 'ss990417' | 'nokia' | 'ss991029' | 'ss990915';
+export type PcapVariant = 'pcap' | 'nsec' | 'ss990417' | 'nokia' | 'ss991029' | 'ss990915' | 'ixia-sw' | 'ixia-hw';
 
 /** Bytes of each variant's record header (wiretap's pcaprec_hdr, pcaprec_modified_hdr, pcaprec_nokia_hdr, pcaprec_ss990915_hdr). */
 export const RECORD_HEADER_BYTES: Readonly<Record<PcapVariant, number>> = {
@@ -29,20 +31,31 @@ export const RECORD_HEADER_BYTES: Readonly<Record<PcapVariant, number>> = {
   nokia: 20,
   ss991029: 24,
   ss990915: 28,
+  'ixia-sw': 16,
+  'ixia-hw': 16,
 };
+
+/** Whether a variant's fraction of a second counts nanoseconds (else microseconds). */
+export const isNanosecondVariant = (v: PcapVariant): boolean => v === 'nsec' || v === 'ixia-hw';
 
 export const MAGIC_MICROS = 0xa1b2c3d4;
 export const MAGIC_NANOS = 0xa1b23c4d;
 export const MAGIC_MODIFIED = 0xa1b2cd34;
+const MAGIC_IXIA_SW = 0x1c0001ab;
+const MAGIC_IXIA_HW = 0x1c0001ac;
 
 /** Variants of each magic, in the order wiretap tries them (the first is what an appended capture is read as). */
 const VARIANTS_OF_MAGIC: ReadonlyMap<number, readonly PcapVariant[]> = new Map([
   [MAGIC_MICROS, ['pcap', 'ss990417', 'nokia']],
   [MAGIC_MODIFIED, ['ss991029', 'ss990915']],
   [MAGIC_NANOS, ['nsec']],
+  [MAGIC_IXIA_SW, ['ixia-sw']],
+  [MAGIC_IXIA_HW, ['ixia-hw']],
 ]);
 
 const FILE_HEADER_BYTES = 24;
+/** Ixia's lcap file header: the standard one and the 32-bit length of the records after it. */
+const IXIA_FILE_HEADER_BYTES = 28;
 const LARGEST_RECORD_HEADER_BYTES = 28;
 /** wtap_max_snaplen_for_encap: WTAP_MAX_PACKET_SIZE_STANDARD for every link type the scan decodes. */
 const MAX_SNAPLEN = 262_144;
@@ -60,6 +73,13 @@ export const variantsOfMagic = (magic: number): readonly PcapVariant[] | undefin
 
 /** Whether `m` (read in either byte order) is a libpcap magic number. */
 export const isMagic = (m: number): boolean => VARIANTS_OF_MAGIC.has(m);
+
+/** Bytes of the libpcap file header at `pos` (its magic in either byte order known): Ixia's is 4 longer. */
+export const fileHeaderBytesAt = (buf: Buffer, pos: number): number => {
+  const le = buf.readUInt32LE(pos);
+  const magic = isMagic(le) ? le : buf.readUInt32BE(pos);
+  return magic === MAGIC_IXIA_SW || magic === MAGIC_IXIA_HW ? IXIA_FILE_HEADER_BYTES : FILE_HEADER_BYTES;
+};
 
 /**
  * Whether the 8 bytes at `pos` begin a libpcap file header: a magic number in either byte order and version 2.4 in

@@ -2,9 +2,10 @@ import type { Tally } from '../tally.js';
 import type { CaptureInterface, PacketSink } from './packet-sink.js';
 import { MAX_RECORD_BYTES } from './packet-sink.js';
 import {
+  fileHeaderBytesAt,
   isFileHeaderAt,
   isMagic,
-  MAGIC_NANOS,
+  isNanosecondVariant,
   type PcapVariant,
   RECORD_HEADER_BYTES,
   variantsOfMagic,
@@ -21,7 +22,7 @@ import { CORRUPT, type RecordLayout } from './record-splitter.js';
  * does, before the first record is read (`useVariant`).
  */
 
-/** Bytes of the file header. */
+/** Bytes of the file header (Ixia's lcap has 4 more: pcap-variant.ts). */
 export const PCAP_FILE_HEADER_BYTES = 24;
 /** Bytes of each record header. */
 export const PCAP_RECORD_HEADER_BYTES = 16;
@@ -30,7 +31,12 @@ export const PCAP_RECORD_HEADER_BYTES = 16;
  * Whether a record's first four bytes (its seconds, read in either byte order) may be a magic number: the cheap test
  * of the per-record loop, before `isFileHeaderAt` reads more.
  */
-const mayBeMagic = (seconds: number): boolean => seconds >>> 16 === 0xa1b2 || (seconds & 0xffff) === 0xb2a1;
+const mayBeMagic = (seconds: number): boolean => {
+  const high = seconds >>> 16;
+  const low = seconds & 0xffff;
+  // a1b2xxxx: pcap's magics; 1c00xxxx: Ixia's lcap
+  return high === 0xa1b2 || low === 0xb2a1 || high === 0x1c00 || low === 0x001c;
+};
 
 /** Record layout of a libpcap file; hands every packet to `sink`. */
 export class PcapLayout implements RecordLayout {
@@ -56,7 +62,7 @@ export class PcapLayout implements RecordLayout {
   }
 
   recordLength(buf: Buffer, pos: number): number {
-    if (!this.headerRead || isFileHeaderAt(buf, pos)) return PCAP_FILE_HEADER_BYTES;
+    if (!this.headerRead || isFileHeaderAt(buf, pos)) return fileHeaderBytesAt(buf, pos);
     const capLen = this.littleEndian ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
     // a record longer than this is not a packet but a misaligned or damaged file
     if (capLen > MAX_RECORD_BYTES) return CORRUPT;
@@ -66,7 +72,7 @@ export class PcapLayout implements RecordLayout {
   record(buf: Buffer, start: number, end: number): boolean {
     // a file header where a record is due: the next capture of `cat a.pcap b.pcap`, read on with its own byte order,
     // time resolution and link type as if the two had been merged (a record of 24 bytes is told apart as recordLength did)
-    if (!this.headerRead || (end - start === PCAP_FILE_HEADER_BYTES && isFileHeaderAt(buf, start)))
+    if (!this.headerRead || (end - start === fileHeaderBytesAt(buf, start) && isFileHeaderAt(buf, start)))
       return this.fileHeader(buf, start);
     const le = this.littleEndian;
     const seconds = le ? buf.readUInt32LE(start) : buf.readUInt32BE(start);
@@ -115,12 +121,12 @@ export class PcapLayout implements RecordLayout {
       return false;
     }
     const magic = this.littleEndian ? magicLe : magicBe;
-    this.fractionPerMs = magic === MAGIC_NANOS ? 1_000_000 : 1000;
     // the guessed variant if it fits the magic; a capture appended with cat keeps the variant of the one before it
     // if the magic allows (it was not guessed on its own records), else is read as the magic's first variant
     const variants = variantsOfMagic(magic) ?? ['pcap'];
     if (this.variant === undefined || !variants.includes(this.variant)) this.variant = variants[0] ?? 'pcap';
     this.recordHeaderBytes = RECORD_HEADER_BYTES[this.variant];
+    this.fractionPerMs = isNanosecondVariant(this.variant) ? 1_000_000 : 1000;
     const network = this.littleEndian ? buf.readUInt32LE(start + 20) : buf.readUInt32BE(start + 20);
     // draft-ietf-opsawg-pcap §4: the upper bits carry FCS information; the link type is the low 16
     this.iface = { linkType: network & 0xffff, unsupportedReported: false };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { guessPcapVariant, type PcapVariant } from '../../../../lambda/engine/pcap/pcap-variant.js';
-import { readFixture } from '../../../support/collect.js';
+import { readFixture, scanWhole } from '../../../support/collect.js';
 import { ethernet, pcapFile, readCapture, udpPacket } from '../../../support/pcap-builder.js';
 import { response } from '../../../support/sip-samples.js';
-import { swapPcapByteOrder } from '../../../support/swap-pcap-byte-order.js';
+import { swapPcapByteOrder, toIxiaLcap } from '../../../support/swap-pcap-byte-order.js';
 
 /** tshark's reading of every variant-*.pcap (the same 40 frames; make-pcap-variants.sh checks they agree). */
 interface TsharkTruth {
@@ -61,6 +61,26 @@ describe('libpcap variants', () => {
         // Assess
         expect(guessed).toBe(variant);
         expect(seen).toEqual([1, 2, 3, 4].map(() => tsharkByMethod()));
+      });
+    }
+  }
+
+  for (const hardware of [false, true]) {
+    for (const bigEndian of [false, true]) {
+      it(`counts Ixia's lcap (${hardware ? 'hardware' : 'software'}, ${bigEndian ? 'big' : 'little'}-endian) as tshark does, at every chunk size`, async () => {
+        // Prepare: the nanosecond fixture's records behind an lcap file header (make-pcap-variants.sh checks tshark)
+        const nsec = readFixture('pcap/variant-nsecpcap.pcap');
+        const file = toIxiaLcap(bigEndian ? swapPcapByteOrder(nsec, 16) : nsec, hardware);
+
+        // Act
+        const seen = [1, 7, 333, file.length].map((size) => readCapture(file, size).result);
+        const scanned = await scanWhole(file);
+
+        // Assess: before, it was read as text, and 82 of mixed.pcap's 1,834 responses showed through with no error
+        expect(guessPcapVariant(file, false)).toBe(hardware ? 'ixia-hw' : 'ixia-sw');
+        for (const result of [...seen, scanned]) {
+          expect([result.byMethod, result.anomalies]).toEqual([tsharkByMethod(), {}]);
+        }
       });
     }
   }
