@@ -6,7 +6,7 @@ export const SNIFF_BYTES = 4;
 
 /**
  * Magic numbers: gzip 1f 8b (RFC 1952 §2.3.1); libpcap a1b2c3d4 / a1b23c4d (nanosecond) in
- * either byte order; pcapng Section Header Block type 0a0d0d0a; "HEP3", a file of raw HEP3
+ * either byte order, and its variants' a1b2cd34 and Ixia's 1c0001ab / 1c0001ac; pcapng Section Header Block type 0a0d0d0a; "HEP3", a file of raw HEP3
  * packets (the Homer capture protocol). Anything else is read as text.
  */
 export const detectContainer = (head: Uint8Array): Container => {
@@ -20,7 +20,10 @@ export const detectContainer = (head: Uint8Array): Container => {
   // Kuznetsov's modified libpcap (pcap.ts)
   const leMod = a === 0x34 && b === 0xcd && c === 0xb2 && d === 0xa1;
   const beMod = a === 0xa1 && b === 0xb2 && c === 0xcd && d === 0x34;
-  if (le || be || leNs || beNs || leMod || beMod) return 'pcap';
+  // Ixia's lcap (1c0001ab, 1c0001ac: pcap-variant.ts)
+  const leIxia = c === 0x00 && d === 0x1c && b === 0x01 && (a === 0xab || a === 0xac);
+  const beIxia = a === 0x1c && b === 0x00 && c === 0x01 && (d === 0xab || d === 0xac);
+  if (le || be || leNs || beNs || leMod || beMod || leIxia || beIxia) return 'pcap';
   // "HEP3": no SIP log line starts so (no method is HEP3), so text loses nothing
   if (a === 0x48 && b === 0x45 && c === 0x50 && d === 0x33) return 'hep';
   return 'text';

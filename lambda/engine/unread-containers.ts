@@ -1,7 +1,8 @@
 /**
  * Containers the scan does not open, by their magic numbers: a rotated log compressed with xz, bzip2 or zstd
  * (logrotate's `compresscmd`), an archive, or a capture in another tool's file format (Solaris snoop, Microsoft
- * Network Monitor, Sniffer, HP-UX nettl, ...). None is SIP text, but read as text a capture's SIP payloads still
+ * Network Monitor, Sniffer, HP-UX nettl, ...; CommView NCF and K12 text, which have no magic number, by what wiretap
+ * checks of their first record). None is SIP text, but read as text a capture's SIP payloads still
  * show through, so a snoop file counted 82 of its 1,834 responses with no error. Such a file fails at once with the
  * name of what it is and the command that turns it into something the scan reads. Only gzip is decompressed (zlib
  * is in every Node and every Lambda runtime); only pcap and pcapng are read as captures (what tcpdump, dumpcap,
@@ -22,6 +23,15 @@ const capture = (name: string): UnreadContainer => ({
   name,
   advice: 'editcap -F pcapng IN OUT.pcapng',
 });
+/**
+ * A format whose records each name their own link type (wiretap's per-packet encapsulation): editcap 4.0 refuses
+ * to write it as pcapng or pcap ("can't be written as a pcapng file") unless -T names one link type for all.
+ */
+const perPacketCapture = (name: string): UnreadContainer => ({
+  kind: 'capture',
+  name,
+  advice: 'editcap -T ether -F pcapng IN OUT.pcapng; -T names the link type of its frames, ether for Ethernet',
+});
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 
 const MAGICS: readonly (readonly [readonly number[], UnreadContainer])[] = [
@@ -39,7 +49,7 @@ const MAGICS: readonly (readonly [readonly number[], UnreadContainer])[] = [
   [ascii('GMBU'), capture('Microsoft Network Monitor 2')],
   [ascii('RTSS'), capture('Microsoft Network Monitor 1')],
   [ascii('TRSNIFF data    \x1a'), capture('Sniffer (DOS)')],
-  [[0x54, 0x52, 0x00, 0x64, 0x00], capture('HP-UX nettl')],
+  [[0x54, 0x52, 0x00, 0x64, 0x00], perPacketCapture('HP-UX nettl')],
   [ascii('btsnoop\0'), capture('btsnoop')],
   [ascii('XCP\0'), capture('Sniffer (Windows)')],
   [ascii('ObserverPktBuffer'), capture('Network Instruments Observer')],
@@ -48,11 +58,78 @@ const MAGICS: readonly (readonly [readonly number[], UnreadContainer])[] = [
   [[0x01, 0x10, 0x4c, 0x00], capture('Novell LANalyzer')],
 ];
 
+/** Bytes of a CommView NCF and NCFX record header. */
+const NCF_HEADER_BYTES = 24;
+const NCFX_HEADER_BYTES = 20;
+
+/**
+ * Whether the first bytes are a TamoSoft CommView NCF record header (`editcap -F commview-ncf`), which is all the
+ * file begins with: the checks of wiretap's commview_ncf_open, on a header of little-endian fields (data length,
+ * source length, version 0, year 1970-2037, month, day, hour, minute, second, microseconds, flags whose low 4 bits
+ * say Ethernet, Wi-Fi or Token Ring and whose top bit is clear, signal level in percent). Version 0 at byte 4 is a
+ * NUL no text log holds there.
+ */
+const isCommViewNcf = (h: Uint8Array): boolean => {
+  if (h.length < NCF_HEADER_BYTES) return false;
+  const at = (i: number): number => h[i] ?? 0;
+  const year = at(5) | (at(6) << 8);
+  const flags = at(16);
+  return (
+    at(4) === 0 &&
+    year >= 1970 &&
+    year < 2038 &&
+    at(7) >= 1 &&
+    at(7) <= 12 &&
+    at(8) >= 1 &&
+    at(8) <= 31 &&
+    at(9) <= 23 &&
+    at(10) <= 59 &&
+    at(11) <= 60 &&
+    at(17) <= 100 &&
+    (flags & 0x80) === 0 &&
+    (flags & 0x0f) <= 2
+  );
+};
+
+/**
+ * Whether the first bytes are a CommView NCFX record header (`editcap -F commview-ncfx`), as wiretap's
+ * commview_ncfx_open checks it: a 32-bit length, then year (2000 or later), month, day, hour, minute, second,
+ * microseconds and a medium byte (0 Ethernet with direction 0-2, 1 Wi-Fi with decryption flag 0-1 and direction 0).
+ * Month, day and hour are control characters and the medium a NUL or 01 where text would have them.
+ */
+const isCommViewNcfx = (h: Uint8Array): boolean => {
+  if (h.length < NCFX_HEADER_BYTES) return false;
+  const at = (i: number): number => h[i] ?? 0;
+  const dateOk =
+    (at(4) | (at(5) << 8)) >= 2000 &&
+    at(6) >= 1 &&
+    at(6) <= 12 &&
+    at(7) >= 1 &&
+    at(7) <= 31 &&
+    at(8) <= 23 &&
+    at(9) <= 59 &&
+    at(10) <= 60;
+  const medium = at(15);
+  const decrypted = at(16);
+  const direction = at(17);
+  const mediumOk = medium === 0 ? direction <= 2 : medium === 1 && decrypted <= 1 && direction === 0;
+  return dateOk && mediumOk;
+};
+
+/** Tektronix K12 text (`editcap -F k12text`): hex dumps of frames, each after this separator line. */
+const K12_TEXT_SEPARATOR = ascii('+---------+---------------+----------+');
+
+const startsWith = (head: Uint8Array, magic: readonly number[]): boolean =>
+  head.length >= magic.length && magic.every((b, i) => head[i] === b);
+
 /** The container the first bytes announce, or undefined for none of these. */
 export const unreadContainer = (head: Uint8Array): UnreadContainer | undefined => {
   for (const [magic, what] of MAGICS) {
-    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) return what;
+    if (startsWith(head, magic)) return what;
   }
+  if (startsWith(head, K12_TEXT_SEPARATOR)) return perPacketCapture('K12 text');
+  if (isCommViewNcf(head)) return perPacketCapture('TamoSoft CommView NCF');
+  if (isCommViewNcfx(head)) return perPacketCapture('TamoSoft CommView NCFX');
   return undefined;
 };
 

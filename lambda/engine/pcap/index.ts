@@ -2,6 +2,7 @@ import type { SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
 import { type CaptureStats, PacketDecoder } from './packet-decoder.js';
 import { PcapLayout } from './pcap.js';
+import { PcapVariantProbe } from './pcap-variant.js';
 import { PcapngLayout } from './pcapng.js';
 import { RecordSplitter } from './record-splitter.js';
 
@@ -23,12 +24,21 @@ export interface CaptureReader {
  */
 export const createCaptureReader = (format: 'pcap' | 'pcapng', framer: SipFramer, tally: Tally): CaptureReader => {
   const decoder = new PacketDecoder(framer, tally);
-  const layout = format === 'pcap' ? new PcapLayout(decoder, tally) : new PcapngLayout(decoder, tally);
-  const splitter = new RecordSplitter(layout);
+  const pcap = format === 'pcap' ? new PcapLayout(decoder, tally) : undefined;
+  const splitter = new RecordSplitter(pcap ?? new PcapngLayout(decoder, tally));
+  // a libpcap file's record header size is guessed from its first records before any is read (pcap-variant.ts)
+  const probe =
+    pcap === undefined
+      ? undefined
+      : new PcapVariantProbe(
+          (variant) => pcap.useVariant(variant),
+          (chunk) => splitter.feed(chunk),
+        );
   return {
     stats: decoder.stats,
-    feed: (chunk: Buffer): void => splitter.feed(chunk),
+    feed: (chunk: Buffer): void => (probe === undefined ? splitter.feed(chunk) : probe.feed(chunk)),
     end: (): void => {
+      probe?.end();
       if (splitter.corrupt) tally.anomaly('corrupt-capture');
       else if (splitter.pendingBytes > 0) tally.anomaly('truncated-capture');
       decoder.end();

@@ -1,47 +1,41 @@
 import type { Tally } from '../tally.js';
 import type { CaptureInterface, PacketSink } from './packet-sink.js';
 import { MAX_RECORD_BYTES } from './packet-sink.js';
+import {
+  fileHeaderBytesAt,
+  isFileHeaderAt,
+  isMagic,
+  isNanosecondVariant,
+  type PcapVariant,
+  RECORD_HEADER_BYTES,
+  variantsOfMagic,
+} from './pcap-variant.js';
 import { CORRUPT, type RecordLayout } from './record-splitter.js';
 
 /**
  * The classic libpcap file format (https://www.tcpdump.org/manpages/pcap-savefile.5.html,
  * draft-ietf-opsawg-pcap §4-5): a 24-byte file header, then records of a 16-byte header and the
  * captured bytes. The magic number tells the byte order of every later field and whether the
- * fractional timestamp counts microseconds (a1b2c3d4) or nanoseconds (a1b23c4d). Alexey Kuznetsov's modified
- * libpcap (magic a1b2cd34: `editcap -F modpcap`, old SuSE tcpdump) adds 8 bytes to each record header (interface
- * index, protocol, packet type, pad), which are skipped.
+ * fractional timestamp counts microseconds (a1b2c3d4) or nanoseconds (a1b23c4d). Variants written by patched
+ * tcpdumps (Alexey Kuznetsov's, magic a1b2cd34 or the standard one; Nokia's) add 4 to 12 bytes to each record
+ * header after the standard 16, which are skipped: pcap-variant.ts tells which from the first records, as wiretap
+ * does, before the first record is read (`useVariant`).
  */
 
-/** Bytes of the file header. */
+/** Bytes of the file header (Ixia's lcap has 4 more: pcap-variant.ts). */
 export const PCAP_FILE_HEADER_BYTES = 24;
 /** Bytes of each record header. */
 export const PCAP_RECORD_HEADER_BYTES = 16;
-
-const MAGIC_MICROS = 0xa1b2c3d4;
-const MAGIC_NANOS = 0xa1b23c4d;
-const MAGIC_MODIFIED = 0xa1b2cd34;
-/** Bytes of a modified libpcap record header (struct pcap_sf_patched_pkthdr). */
-const MODIFIED_RECORD_HEADER_BYTES = 24;
-
-const isMagic = (m: number): boolean => m === MAGIC_MICROS || m === MAGIC_NANOS || m === MAGIC_MODIFIED;
 
 /**
  * Whether a record's first four bytes (its seconds, read in either byte order) may be a magic number: the cheap test
  * of the per-record loop, before `isFileHeaderAt` reads more.
  */
-const mayBeMagic = (seconds: number): boolean => seconds >>> 16 === 0xa1b2 || (seconds & 0xffff) === 0xb2a1;
-
-/**
- * Whether the 8 bytes at `pos` begin a libpcap file header: a magic number in either byte order and version 2.4 in
- * that order. Where a record is due, that is a second capture appended with `cat a.pcap b.pcap` (a record whose
- * seconds read as a magic lies in 2055 and would need microseconds of exactly 2.4 too).
- */
-const isFileHeaderAt = (buf: Buffer, pos: number): boolean => {
-  const le = isMagic(buf.readUInt32LE(pos));
-  if (!le && !isMagic(buf.readUInt32BE(pos))) return false;
-  const major = le ? buf.readUInt16LE(pos + 4) : buf.readUInt16BE(pos + 4);
-  const minor = le ? buf.readUInt16LE(pos + 6) : buf.readUInt16BE(pos + 6);
-  return major === 2 && minor === 4;
+const mayBeMagic = (seconds: number): boolean => {
+  const high = seconds >>> 16;
+  const low = seconds & 0xffff;
+  // a1b2xxxx: pcap's magics; 1c00xxxx: Ixia's lcap
+  return high === 0xa1b2 || low === 0xb2a1 || high === 0x1c00 || low === 0x001c;
 };
 
 /** Record layout of a libpcap file; hands every packet to `sink`. */
@@ -50,6 +44,7 @@ export class PcapLayout implements RecordLayout {
   private littleEndian = true;
   private fractionPerMs = 1000;
   private recordHeaderBytes = PCAP_RECORD_HEADER_BYTES;
+  private variant: PcapVariant | undefined;
   private iface: CaptureInterface = { linkType: -1, unsupportedReported: false };
 
   constructor(
@@ -57,12 +52,17 @@ export class PcapLayout implements RecordLayout {
     private readonly tally: Tally,
   ) {}
 
+  /** The variant of the file (pcap-variant.ts guesses it), to be told before its first record is read. */
+  useVariant(variant: PcapVariant): void {
+    this.variant = variant;
+  }
+
   headerBytes(): number {
     return this.headerRead ? this.recordHeaderBytes : PCAP_FILE_HEADER_BYTES;
   }
 
   recordLength(buf: Buffer, pos: number): number {
-    if (!this.headerRead || isFileHeaderAt(buf, pos)) return PCAP_FILE_HEADER_BYTES;
+    if (!this.headerRead || isFileHeaderAt(buf, pos)) return fileHeaderBytesAt(buf, pos);
     const capLen = this.littleEndian ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
     // a record longer than this is not a packet but a misaligned or damaged file
     if (capLen > MAX_RECORD_BYTES) return CORRUPT;
@@ -72,7 +72,7 @@ export class PcapLayout implements RecordLayout {
   record(buf: Buffer, start: number, end: number): boolean {
     // a file header where a record is due: the next capture of `cat a.pcap b.pcap`, read on with its own byte order,
     // time resolution and link type as if the two had been merged (a record of 24 bytes is told apart as recordLength did)
-    if (!this.headerRead || (end - start === PCAP_FILE_HEADER_BYTES && isFileHeaderAt(buf, start)))
+    if (!this.headerRead || (end - start === fileHeaderBytesAt(buf, start) && isFileHeaderAt(buf, start)))
       return this.fileHeader(buf, start);
     const le = this.littleEndian;
     const seconds = le ? buf.readUInt32LE(start) : buf.readUInt32BE(start);
@@ -121,8 +121,12 @@ export class PcapLayout implements RecordLayout {
       return false;
     }
     const magic = this.littleEndian ? magicLe : magicBe;
-    this.fractionPerMs = magic === MAGIC_NANOS ? 1_000_000 : 1000;
-    this.recordHeaderBytes = magic === MAGIC_MODIFIED ? MODIFIED_RECORD_HEADER_BYTES : PCAP_RECORD_HEADER_BYTES;
+    // the guessed variant if it fits the magic; a capture appended with cat keeps the variant of the one before it
+    // if the magic allows (it was not guessed on its own records), else is read as the magic's first variant
+    const variants = variantsOfMagic(magic) ?? ['pcap'];
+    if (this.variant === undefined || !variants.includes(this.variant)) this.variant = variants[0] ?? 'pcap';
+    this.recordHeaderBytes = RECORD_HEADER_BYTES[this.variant];
+    this.fractionPerMs = isNanosecondVariant(this.variant) ? 1_000_000 : 1000;
     const network = this.littleEndian ? buf.readUInt32LE(start + 20) : buf.readUInt32BE(start + 20);
     // draft-ietf-opsawg-pcap §4: the upper bits carry FCS information; the link type is the low 16
     this.iface = { linkType: network & 0xffff, unsupportedReported: false };

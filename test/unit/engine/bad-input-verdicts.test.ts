@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
@@ -90,6 +90,30 @@ describe('input with no SIP', () => {
     ]);
     expect(o.ok ? '' : o.message).toContain('convert it first (editcap -F pcapng IN OUT.pcapng)');
   });
+
+  it.each([
+    ['mixed-head.commview-ncf.gz', 'TamoSoft CommView NCF'],
+    ['mixed-head.commview-ncfx.gz', 'TamoSoft CommView NCFX'],
+    ['mixed-head-100.k12text.gz', 'K12 text'],
+  ])(
+    'is UNKNOWN_FORMAT naming %s, a capture with no magic number, and the editcap -T that converts it',
+    async (file, name) => {
+      // Prepare: frames of the corpus's mixed.pcap written by editcap -F commview-ncf / commview-ncfx / k12text, gzipped
+      const gzipped = readFixture(`containers/${file}`);
+
+      // Act
+      const outcomes = [await outcomeOf(cutAt(gzipped, [100])), await outcomeOf(cutAt(gunzipSync(gzipped), [7]))];
+
+      // Assess: before, the NCF and NCFX files counted 3 of their responses (tshark: 203 in the NCF) with no error
+      for (const o of outcomes) {
+        expect(o.ok ? 'ok' : [o.code, o.message]).toEqual([
+          'UNKNOWN_FORMAT',
+          expect.stringContaining(`a ${name} capture (first bytes`),
+        ]);
+        expect(o.ok ? '' : o.message).toContain('convert it first (editcap -T ether -F pcapng IN OUT.pcapng;');
+      }
+    },
+  );
 
   it('is zero messages and no error when empty, plain or as an empty gzip', async () => {
     // Prepare / Act
