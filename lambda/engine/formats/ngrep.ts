@@ -5,7 +5,6 @@ import { ForwardSearch } from './forward-search.js';
 import { InternTable } from './intern-table.js';
 import { hexDigitValue } from './line-bytes.js';
 import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
-import { recentSegmentsFor } from './recent-segments.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -402,10 +401,6 @@ export const ngrepReader: TextFormatReader = {
     }
     // the rest of a fragmented datagram, whose first fragment was read as a datagram of its own (cut short)
     if (laterFragment) return { kind: 'skip', format: 'ngrep', next, anomaly: 'ip-fragment-incomplete' };
-    // a TCP segment printed again byte for byte: a retransmission, which tshark does not dissect (recent-segments.ts)
-    if (kind === 'T' && recentSegmentsFor(ctx).repeats(`${src}>${dst}`, buf, payloadStart, payloadEnd)) {
-      return { kind: 'skip', format: 'ngrep', next };
-    }
     const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp);
     if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
       // -x: the bytes themselves
@@ -513,9 +508,6 @@ const singleLine = (buf: Buffer, ls: number, lf: number, end: number, ctx: Match
   const next = Math.min(lf + 1, end);
   if (Number(m[5] ?? 0) > 0) return { kind: 'skip', format: 'ngrep', next, anomaly: 'ip-fragment-incomplete' };
   const payloadStart = ls + m[0].length;
-  if (kind === 'T' && recentSegmentsFor(ctx).repeats(`${src}>${dst}`, buf, payloadStart, lf)) {
-    return { kind: 'skip', format: 'ngrep', next };
-  }
   const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp);
   return dotted(kind, meta, next, buf, payloadStart, lf, ctx);
 };

@@ -1,6 +1,5 @@
 import { payloadMeta } from '../../payload-meta.js';
 import { lineContentEnd, startLineKind } from '../../sip-message.js';
-import { recentSegmentsFor } from '../recent-segments.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
 import { headerSpec, quietTcpSpec } from './header-spec.js';
@@ -135,8 +134,6 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       const data = quietTcpPayload(buf, ds, x.dataEnd, s);
       if (data === null) return { ...skip, anomaly: 'unreadable-packet' };
       const flow = `${src}>${dst}`;
-      // a byte-for-byte copy of a recent segment: a TCP retransmission (recent-segments.ts)
-      if (recentSegmentsFor(ctx).repeats(flow, data, 0, data.length)) return skip;
       return {
         kind: 'stream',
         format: 'tcpdump-ascii',
