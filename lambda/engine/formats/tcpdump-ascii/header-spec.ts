@@ -176,11 +176,9 @@ const ipSpec = (s: Summary, firstByte: number, protocol: number): Spec | null =>
 export const headerSpec = (s: Summary, firstByte: number): Spec | null => {
   const ip = ipSpec(s, firstByte, s.proto === 'udp' ? 17 : 6);
   if (ip === null) return null;
-  const sport = portBytes(s.srcPort);
-  const dport = portBytes(s.dstPort);
   if (s.proto === 'udp') {
     const ulen = s.length !== undefined ? be16(s.length + 8) : anyBytes(2);
-    return [...ip, ...sport, ...dport, ...ulen, ANY, ANY];
+    return [...ip, ...portBytes(s.srcPort), ...portBytes(s.dstPort), ...ulen, ANY, ANY];
   }
   const t = s.tcp;
   if (!t) return null;
@@ -190,20 +188,21 @@ export const headerSpec = (s: Summary, firstByte: number): Spec | null => {
   if (doff > 15) return null;
   while (options.length < (doff - 5) * 4) options.push(ANY);
   const urp = t.flags & TH_URG && t.urg !== undefined ? be16(t.urg) : anyBytes(2);
-  return [
-    ...ip,
-    ...sport,
-    ...dport,
-    ...anyBytes(8), // seq, ack: the line prints them relative to the conversation's first packet
-    NIBBLE - doff,
-    t.flags,
-    ...be16(t.win),
-    ANY,
-    ANY,
-    ...urp,
-    ...options,
-  ];
+  return [...ip, ...tcpHeaderSpec(s, doff, [t.flags, ...be16(t.win), ANY, ANY, ...urp, ...options])];
 };
+
+/**
+ * A TCP header's bytes (RFC 9293 §3.1): the ports, sequence and acknowledgment numbers (unknown: the line prints
+ * them relative to the conversation's first packet), the data offset of `doff` words, then `rest` (flags, window,
+ * checksum, urgent pointer, options).
+ */
+const tcpHeaderSpec = (s: Summary, doff: number, rest: Spec): Spec => [
+  ...portBytes(s.srcPort),
+  ...portBytes(s.dstPort),
+  ...anyBytes(8),
+  NIBBLE - doff,
+  ...rest,
+];
 
 /**
  * With -q, tcp_print prints `tcp N` alone (N the payload's bytes): no flags, window or options, so the TCP header's
@@ -216,13 +215,6 @@ export const quietTcpSpec = (s: Summary, firstByte: number, doff: number): Spec 
   const tcpBytes = doff * 4 + (s.length ?? 0);
   if (s.ipv6) ip.splice(4, 2, ...be16(tcpBytes));
   else ip.splice(2, 2, ...be16(ip.length + tcpBytes));
-  return [
-    ...ip,
-    ...portBytes(s.srcPort),
-    ...portBytes(s.dstPort),
-    ...anyBytes(8),
-    NIBBLE - doff,
-    ...anyBytes(7), // flags, window, checksum, urgent pointer
-    ...anyBytes((doff - 5) * 4),
-  ];
+  // flags, window, checksum, urgent pointer and options: all unknown
+  return [...ip, ...tcpHeaderSpec(s, doff, anyBytes(7 + (doff - 5) * 4))];
 };
