@@ -58,6 +58,24 @@ const MAGICS: readonly (readonly [readonly number[], UnreadContainer])[] = [
   [[0x01, 0x10, 0x4c, 0x00], capture('Novell LANalyzer')],
 ];
 
+/** A little-endian 16-bit year at `i`. */
+const yearAt = (h: Uint8Array, i: number): number => (h[i] ?? 0) | ((h[i + 1] ?? 0) << 8);
+
+/** Whether the five bytes at `i` are a month (1-12), day (1-31), hour, minute and second (60: a leap second). */
+const isMonthToSecondAt = (h: Uint8Array, i: number): boolean => {
+  const month = h[i] ?? 0;
+  const day = h[i + 1] ?? 0;
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    (h[i + 2] ?? 0) <= 23 &&
+    (h[i + 3] ?? 0) <= 59 &&
+    (h[i + 4] ?? 0) <= 60
+  );
+};
+
 /** Bytes of a CommView NCF and NCFX record header. */
 const NCF_HEADER_BYTES = 24;
 const NCFX_HEADER_BYTES = 20;
@@ -71,21 +89,14 @@ const NCFX_HEADER_BYTES = 20;
  */
 const isCommViewNcf = (h: Uint8Array): boolean => {
   if (h.length < NCF_HEADER_BYTES) return false;
-  const at = (i: number): number => h[i] ?? 0;
-  const year = at(5) | (at(6) << 8);
-  const flags = at(16);
+  const year = yearAt(h, 5);
+  const flags = h[16] ?? 0;
   return (
-    at(4) === 0 &&
+    h[4] === 0 &&
     year >= 1970 &&
     year < 2038 &&
-    at(7) >= 1 &&
-    at(7) <= 12 &&
-    at(8) >= 1 &&
-    at(8) <= 31 &&
-    at(9) <= 23 &&
-    at(10) <= 59 &&
-    at(11) <= 60 &&
-    at(17) <= 100 &&
+    isMonthToSecondAt(h, 7) &&
+    (h[17] ?? 0) <= 100 &&
     (flags & 0x80) === 0 &&
     (flags & 0x0f) <= 2
   );
@@ -99,19 +110,10 @@ const isCommViewNcf = (h: Uint8Array): boolean => {
  */
 const isCommViewNcfx = (h: Uint8Array): boolean => {
   if (h.length < NCFX_HEADER_BYTES) return false;
-  const at = (i: number): number => h[i] ?? 0;
-  const dateOk =
-    (at(4) | (at(5) << 8)) >= 2000 &&
-    at(6) >= 1 &&
-    at(6) <= 12 &&
-    at(7) >= 1 &&
-    at(7) <= 31 &&
-    at(8) <= 23 &&
-    at(9) <= 59 &&
-    at(10) <= 60;
-  const medium = at(15);
-  const decrypted = at(16);
-  const direction = at(17);
+  const dateOk = yearAt(h, 4) >= 2000 && isMonthToSecondAt(h, 6);
+  const medium = h[15] ?? 0;
+  const decrypted = h[16] ?? 0;
+  const direction = h[17] ?? 0;
   const mediumOk = medium === 0 ? direction <= 2 : medium === 1 && decrypted <= 1 && direction === 0;
   return dateOk && mediumOk;
 };
