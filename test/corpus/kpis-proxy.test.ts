@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scan } from '../../lambda/engine/index.js';
 import { type KpiPeerData, kpiRatios, toKpiReport } from '../../lambda/engine/kpis.js';
 import { type PeerMap, parsePeerMap } from '../../lambda/engine/peers.js';
-import type { KpiTruthCounts } from '../support/kpi-expectations.js';
+import { type KpiTruthCounts, outcomeCounts } from '../support/kpi-expectations.js';
 
 /**
  * RFC 6076 KPIs on a capture made with real tools (test/fixtures/kpis/make-captures.sh): SIPp callers and callees
@@ -30,25 +30,9 @@ const peerMapByAddress = (): PeerMap => {
   return map;
 };
 
-const countsOf = (k: KpiPeerData) => ({
-  inviteTransactions: k.inviteTransactions,
-  redirected: k.redirected,
-  established: k.established,
-  effective: k.effective,
-  ineffective: k.ineffective,
-  completed: k.completed,
-  srdCount: k.srd.count,
-});
+const countsOf = (k: KpiPeerData) => ({ ...outcomeCounts(k), srdCount: k.srd.count });
 
-const truthCountsOf = (t: KpiTruthCounts) => ({
-  inviteTransactions: t.inviteTransactions,
-  redirected: t.redirected,
-  established: t.established,
-  effective: t.effective,
-  ineffective: t.ineffective,
-  completed: t.completed,
-  srdCount: t.srdCount,
-});
+const truthCountsOf = (t: KpiTruthCounts) => ({ ...outcomeCounts(t), srdCount: t.srdCount });
 
 describe('RFC 6076 KPIs of SIPp calls through a Kamailio proxy (proxy-calls.pcap)', () => {
   it('counts both legs of every INVITE, each outcome and the open leg as tshark fields do', async () => {

@@ -1,3 +1,5 @@
+import type { KpiCounts } from '../../lambda/engine/kpis.js';
+
 /**
  * The KPI report of ../shared/corpus/mixed.pcap, checked against tshark in test/corpus/kpis.test.ts
  * (146/(406-20), 222/386, 45/406, 146/406); the CLI test expects the same report in `--json`.
@@ -28,3 +30,16 @@ export interface KpiTruthCounts {
   readonly srdMinMs?: number;
   readonly srdMaxMs?: number;
 }
+
+/**
+ * The outcome counts of a scan's KPIs or of a tshark truth (both name them alike), for comparing one with the other:
+ * INVITE transactions and their redirected, established, effective, ineffective and completed ones.
+ */
+export const outcomeCounts = (c: Readonly<KpiCounts>): KpiCounts => ({
+  inviteTransactions: c.inviteTransactions,
+  redirected: c.redirected,
+  established: c.established,
+  effective: c.effective,
+  ineffective: c.ineffective,
+  completed: c.completed,
+});
