@@ -1,3 +1,4 @@
+import { NO_PEER } from './kpis.js';
 import { LogClock } from './log-clock.js';
 import { payloadMeta } from './payload-meta.js';
 import { RetransmissionDetector } from './retransmissions.js';
@@ -41,18 +42,28 @@ export class MessageCounter implements FramerEvents {
     const bytes = identityBytes(msg);
     const meta = printed.timeMs === undefined ? this.withTime(bytes, printed) : printed;
     const retransmission = this.isRetransmission(msg, bytes, meta);
-    this.tally.kpis.observe(msg, meta);
+    const tally = this.tally;
     if (msg.kind === 'request') {
-      if (msg.cseqNumber === undefined || msg.cseqMethod === undefined) this.tally.anomaly('missing-cseq');
-      this.tally.addRequest(msg.method ?? UNKNOWN_METHOD, retransmission);
+      tally.kpis.observe(msg, meta, NO_PEER);
+      if (msg.cseqNumber === undefined || msg.cseqMethod === undefined) tally.anomaly('missing-cseq');
+      tally.addRequest(msg.method ?? UNKNOWN_METHOD, retransmission);
       return;
     }
     if (msg.statusCode === undefined) {
-      this.tally.anomaly('truncated-status-line');
+      tally.kpis.observe(msg, meta, NO_PEER);
+      tally.anomaly('truncated-status-line');
       return;
     }
-    if (msg.cseqMethod === undefined) this.tally.anomaly('missing-cseq');
-    this.tally.addResponse(msg.statusCode, msg.cseqMethod ?? UNKNOWN_METHOD, retransmission, meta.timeMs, meta.src);
+    if (msg.cseqMethod === undefined) tally.anomaly('missing-cseq');
+    const counted = tally.addResponse(
+      msg.statusCode,
+      msg.cseqMethod ?? UNKNOWN_METHOD,
+      retransmission,
+      meta.timeMs,
+      meta.src,
+    );
+    // the peer the tally filed the response under (a response it could not class has none; the tracker ignores those)
+    tally.kpis.observe(msg, meta, counted ? tally.lastPeer : NO_PEER);
   }
 
   /**

@@ -138,6 +138,8 @@ interface MinuteBucket {
 }
 
 interface PeerBucket {
+  /** Its place in the order peers were first seen (what the KPI tracker files a transaction's answering peer by). */
+  readonly index: number;
   responses: number;
   readonly byClass: ClassCounts;
   /**
@@ -199,6 +201,13 @@ export class Tally {
   /** INVITE/BYE/REGISTER transactions for the RFC 6076 KPIs (per peer by the same peer keys as byPeer). */
   readonly kpis: KpiTracker;
   private readonly peers = new Map<string, PeerBucket>();
+  /** The key of each peer bucket, by its index. */
+  private readonly peerKeys: string[] = [];
+  /**
+   * The peer index of the response addResponse counted last (-1 before any): the KPI tracker files the transaction
+   * that response answers under the same peer, without resolving its sender a second time.
+   */
+  lastPeer = -1;
   /**
    * Raw sender address -> its peer: one map lookup per response, and the peer map consulted once
    * per distinct sender. Exact: a name's bucket (or `other`, once the bound is reached) never
@@ -215,12 +224,9 @@ export class Tally {
     private readonly peerNames: PeerMap = NO_PEER_NAMES,
     options: { readonly kpis?: boolean } = {},
   ) {
-    // the KPI tracker asks for the peer of a transaction's first response only; that response is counted
-    // by addResponse right after, so the peer's bucket (and the cardinality guard's verdict) is the same
-    this.kpis = new KpiTracker({
-      peerKeyOf: (sender) => this.peerOf(sender ?? NO_SENDER).key,
-      enabled: options.kpis ?? true,
-    });
+    // the KPI tracker is handed the peer index addResponse resolved for the same response (MessageCounter), so the
+    // peer's bucket (and the cardinality guard's verdict) is the same
+    this.kpis = new KpiTracker({ peerKeys: this, enabled: options.kpis ?? true });
   }
 
   /**
@@ -273,6 +279,7 @@ export class Tally {
       this.retransmittedByClass[cls]++;
     }
     const peer = this.peerOf(sender ?? NO_SENDER);
+    this.lastPeer = peer.bucket.index;
     peer.bucket.responses++;
     peer.bucket.byClass[cls]++;
     peer.bucket.byCode.set(code, (peer.bucket.byCode.get(code) ?? 0) + 1);
@@ -336,10 +343,18 @@ export class Tally {
       b = this.peers.get(key);
     }
     if (b === undefined) {
-      b = { responses: 0, byClass: zeroClasses(), byCode: new Map() };
+      b = { index: this.peerKeys.length, responses: 0, byClass: zeroClasses(), byCode: new Map() };
       this.peers.set(key, b);
+      this.peerKeys.push(key);
     }
     return { key, bucket: b, cellMinute: undefined, cell: undefined };
+  }
+
+  /** The key of the peer with this index (as `lastPeer` gives it). */
+  peerKeyAt(index: number): string {
+    const key = this.peerKeys[index];
+    if (key === undefined) throw new Error(`peer index ${index} out of range`);
+    return key;
   }
 
   private bucket(timeMs: number): MinuteBucket {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DelayHistogram } from '../../../lambda/engine/delay-histogram.js';
-import { KpiTracker, kpiRatios, toKpiReport, viaBranch } from '../../../lambda/engine/kpis.js';
+import { KpiTracker, kpiRatios, NO_PEER, toKpiReport, viaBranch } from '../../../lambda/engine/kpis.js';
 import type { PayloadMeta, SipMessage } from '../../../lambda/engine/types.js';
 
 const udp = (timeMs?: number): PayloadMeta => ({ transport: 'udp', timeMs });
@@ -28,6 +28,25 @@ const request = (method: string, callId: string, branch: string, cseq: number): 
   callId,
   topVia: `SIP/2.0/UDP 127.0.0.1:5060;branch=${branch}`,
 });
+
+/**
+ * Peers as a tally files responses: an index per distinct key, in the order first seen, handed to `observe` with each
+ * response (the tracker names them by `peerKeys`).
+ */
+const trackedByPeer = (keyOf: (sender: string | undefined) => string, options: { maxTransactions?: number } = {}) => {
+  const keys: string[] = [];
+  const k = new KpiTracker({ ...options, peerKeys: { peerKeyAt: (i) => keys[i] ?? '' } });
+  const indexOf = (sender: string | undefined): number => {
+    const key = keyOf(sender);
+    const i = keys.indexOf(key);
+    return i >= 0 ? i : keys.push(key) - 1;
+  };
+  return {
+    tracker: k,
+    observe: (m: SipMessage, meta: PayloadMeta): void =>
+      k.observe(m, meta, m.kind === 'response' ? indexOf(meta.src) : NO_PEER),
+  };
+};
 
 describe('KpiTracker', () => {
   it('counts a retransmitted INVITE once and takes SRD from the first send to the first non-100 response', () => {
@@ -196,7 +215,7 @@ describe('KpiTracker', () => {
 describe('KpiTracker minute rows (the last minute is cached: logs are mostly in time order)', () => {
   it('keeps each delay and count in its own minute when minutes come back out of order', () => {
     // Prepare: INVITEs in minutes 0, 1, 0, 2, 1, each answered 180 after i ms then 200
-    const k = new KpiTracker({ peerKeyOf: (sender) => sender ?? 'unknown' });
+    const { tracker: k, observe } = trackedByPeer((sender) => sender ?? 'unknown');
     const minutes = [0, 1, 0, 2, 1];
     const from = (src: string, timeMs: number): PayloadMeta => ({ transport: 'udp', timeMs, src });
 
@@ -204,9 +223,9 @@ describe('KpiTracker minute rows (the last minute is cached: logs are mostly in 
     minutes.forEach((m, i) => {
       const id = `call-${i}`;
       const at = m * 60_000 + 1_000;
-      k.observe(invite(id, `z9hG4bK${i}`), udp(at));
-      k.observe(reply(180, id, `z9hG4bK${i}`), from(`peer-${i % 2}`, at + 10 * (i + 1)));
-      k.observe(reply(200, id, `z9hG4bK${i}`), from(`peer-${i % 2}`, at + 500));
+      observe(invite(id, `z9hG4bK${i}`), udp(at));
+      observe(reply(180, id, `z9hG4bK${i}`), from(`peer-${i % 2}`, at + 10 * (i + 1)));
+      observe(reply(200, id, `z9hG4bK${i}`), from(`peer-${i % 2}`, at + 500));
     });
     const d = k.toData();
 
@@ -243,20 +262,20 @@ describe('KpiTracker per peer', () => {
 
   it('gives each transaction to the sender of its responses, legs of a proxy to their own hop', () => {
     // Prepare
-    const k = new KpiTracker({ peerKeyOf });
+    const { tracker: k, observe } = trackedByPeer(peerKeyOf);
 
     // Act: UAC -> proxy (10.0.0.2) -> UAS (10.0.0.3); the UAS says 486, the proxy relays it; a second
     // call is answered 200 by the UAS and ended by a BYE the UAC's side answers; a third gets no answer
-    k.observe(invite('b', 'z9hG4bKuac'), from('10.0.0.1:5060', 0));
-    k.observe(invite('b', 'z9hG4bKproxy'), from('10.0.0.2:5060', 1));
-    k.observe(reply(100, 'b', 'z9hG4bKuac'), from('10.0.0.2:5060', 2));
-    k.observe(reply(486, 'b', 'z9hG4bKproxy'), from('10.0.0.3:5060', 10));
-    k.observe(reply(486, 'b', 'z9hG4bKuac'), from('10.0.0.2:5060', 11));
-    k.observe(invite('c', 'z9hG4bKc'), from('10.0.0.2:5060', 60_000));
-    k.observe(reply(200, 'c', 'z9hG4bKc'), from('10.0.0.3:5060', 60_040));
-    k.observe(request('BYE', 'c', 'z9hG4bKbye', 2), from('10.0.0.3:5060', 61_000));
-    k.observe(reply(200, 'c', 'z9hG4bKbye', 'BYE', 2), from('10.0.0.2:5060', 61_005));
-    k.observe(invite('d', 'z9hG4bKd'), from('10.0.0.1:5060', 62_000));
+    observe(invite('b', 'z9hG4bKuac'), from('10.0.0.1:5060', 0));
+    observe(invite('b', 'z9hG4bKproxy'), from('10.0.0.2:5060', 1));
+    observe(reply(100, 'b', 'z9hG4bKuac'), from('10.0.0.2:5060', 2));
+    observe(reply(486, 'b', 'z9hG4bKproxy'), from('10.0.0.3:5060', 10));
+    observe(reply(486, 'b', 'z9hG4bKuac'), from('10.0.0.2:5060', 11));
+    observe(invite('c', 'z9hG4bKc'), from('10.0.0.2:5060', 60_000));
+    observe(reply(200, 'c', 'z9hG4bKc'), from('10.0.0.3:5060', 60_040));
+    observe(request('BYE', 'c', 'z9hG4bKbye', 2), from('10.0.0.3:5060', 61_000));
+    observe(reply(200, 'c', 'z9hG4bKbye', 'BYE', 2), from('10.0.0.2:5060', 61_005));
+    observe(invite('d', 'z9hG4bKd'), from('10.0.0.1:5060', 62_000));
 
     // Assess: the proxy answered leg 1 (SRD 11 ms: its 100 does not end SRD) and the BYE (SDD 5 ms); the UAS
     // answered leg 2 and the 200 (SRD 9 and 40 ms), and the call it set up was completed; 'd' is nobody's
@@ -305,12 +324,12 @@ describe('KpiTracker per peer', () => {
 
   it('keeps no per-peer state in the transactions: the bound and the peers add up as before', () => {
     // Prepare
-    const k = new KpiTracker({ maxTransactions: 1_000, peerKeyOf });
+    const { tracker: k, observe } = trackedByPeer(peerKeyOf, { maxTransactions: 1_000 });
 
     // Act: 10,000 INVITEs, each answered 503 by one of 10 peers
     for (let i = 0; i < 10_000; i++) {
-      k.observe(invite(`call-${i}`, 'z9hG4bK'), from('10.0.0.1:5060', i));
-      k.observe(reply(503, `call-${i}`, 'z9hG4bK'), from(`10.0.1.${i % 10}:5060`, i + 1));
+      observe(invite(`call-${i}`, 'z9hG4bK'), from('10.0.0.1:5060', i));
+      observe(reply(503, `call-${i}`, 'z9hG4bK'), from(`10.0.1.${i % 10}:5060`, i + 1));
     }
 
     // Assess
