@@ -65,6 +65,16 @@ const grown = <T extends Float64Array | Int32Array>(a: T, need: number, fill: nu
   return b;
 };
 
+/** The six counts of a row that starts at `at`, as a KpiCounts. */
+const countsAt = (c: Float64Array, at: number): KpiCounts => ({
+  inviteTransactions: c[at] ?? 0,
+  redirected: c[at + 1] ?? 0,
+  established: c[at + 2] ?? 0,
+  effective: c[at + 3] ?? 0,
+  ineffective: c[at + 4] ?? 0,
+  completed: c[at + 5] ?? 0,
+});
+
 /** Bucket counts keyed by an unsigned 32-bit number: open addressing, linear probing, at most half full. */
 class BucketCounts {
   /** key + 1 (0: empty slot). */
@@ -239,18 +249,14 @@ export class PeerKpiTable {
       const p = this.byKey.get(key) ?? 0;
       const c = this.counts;
       const at = p * FIELDS;
-      setKey(out, key, {
-        inviteTransactions: c[at] ?? 0,
-        redirected: c[at + 1] ?? 0,
-        established: c[at + 2] ?? 0,
-        effective: c[at + 3] ?? 0,
-        ineffective: c[at + 4] ?? 0,
-        completed: c[at + 5] ?? 0,
+      // the counts first, then the delays and the series: the record's key order is its JSON's
+      const record: KpiPeerData = Object.assign(countsAt(c, at), {
         srd: delays[p * KINDS] ?? EMPTY_DELAYS,
         sdd: delays[p * KINDS + 1] ?? EMPTY_DELAYS,
         rrd: delays[p * KINDS + 2] ?? EMPTY_DELAYS,
         series: series[p] ?? [],
       });
+      setKey(out, key, record);
     }
     return out;
   }
@@ -268,15 +274,7 @@ export class PeerKpiTable {
           rows = [];
           out[p] = rows;
         }
-        rows.push({
-          minute,
-          inviteTransactions: c[at] ?? 0,
-          redirected: c[at + 1] ?? 0,
-          established: c[at + 2] ?? 0,
-          effective: c[at + 3] ?? 0,
-          ineffective: c[at + 4] ?? 0,
-          completed: c[at + 5] ?? 0,
-        });
+        rows.push(Object.assign({ minute }, countsAt(c, at)));
       }
     }
     return out;
