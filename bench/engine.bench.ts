@@ -3,6 +3,7 @@ import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FUNCTION_V8_FLAGS } from '../lambda/contract/index.js';
 import type { ChildReport } from './bench-child.js';
 import { CAPTURE_SEED, generateCapture } from './generate-capture.js';
 import { generateTrace, gzipTrace, TRACE_SEED } from './generate-trace.js';
@@ -224,6 +225,7 @@ const mib = (bytes: number): number => bytes / MIB;
 
 /** The tool name of the engine's rows. */
 const ENGINE_TOOL = 'engine scan()';
+const FUNCTION_FLAGS_TOOL = `engine scan(), node ${FUNCTION_V8_FLAGS.join(' ')} (as the Lambda)`;
 /** The two-core scan (lambda/threads: a worker thread scans, the main thread counts; `scan --threads 2`). */
 const TWO_CORES_TOOL = 'scanInWorker() (two cores)';
 
@@ -302,6 +304,19 @@ const main = async (): Promise<number> => {
     return judged;
   };
 
+  /** The row of the engine as the Lambda function runs it (its V8 flags, FUNCTION_V8_FLAGS), judged on the same truth. */
+  const functionFlagsRow = (
+    file: Parameters<typeof resultRow>[0],
+    reports: readonly ChildReport[],
+    truth: GroundTruth,
+  ) => {
+    const label = `${file.path.slice(DATA_DIR.length)}, the function's V8 flags`;
+    const judged = judgeEngine(label, reports, truth);
+    failed ||= judged.failed;
+    notes.push(...judged.notes.filter((n) => !n.includes('engine saw')));
+    return resultRow(file, FUNCTION_FLAGS_TOOL, judged.reports, '-', judged.verdict);
+  };
+
   /** The two-core scan's row: judged on the same truth (its counts must equal it too), its CPU time in the notes. */
   const twoCoresRow = (file: Parameters<typeof resultRow>[0], reports: readonly ChildReport[], truth: GroundTruth) => {
     const label = `${file.path.slice(DATA_DIR.length)}, two cores`;
@@ -320,8 +335,10 @@ const main = async (): Promise<number> => {
     const naive: ChildReport[] = [];
     const noKpis: ChildReport[] = [];
     const twoCores: ChildReport[] = [];
+    const withFunctionFlags: ChildReport[] = [];
     const engine = await engineRuns(path, RUNS, async () => {
       twoCores.push(await runChild('engine-two-cores', path));
+      withFunctionFlags.push(await runChild('engine', path, FUNCTION_V8_FLAGS));
       grep.push(await runTool('grep', ['-c', '^SIP/2.0 ', path], { ...process.env, LC_ALL: 'C' }));
       naive.push(await runChild('naive', path));
       // the same scan with the RFC 6076 KPIs off (issue 15: they may cost at most 10 % of the text scan)
@@ -352,6 +369,7 @@ const main = async (): Promise<number> => {
       ),
     );
     rows.push(resultRow(data.text, `${ENGINE_TOOL}, KPIs off`, judgedNoKpis.reports, '-', judgedNoKpis.verdict));
+    rows.push(functionFlagsRow(data.text, withFunctionFlags, truth));
     rows.push(twoCoresRow(data.text, twoCores, truth));
     const grepCount = Number(grep[0]?.stdout.trim());
     rows.push(
@@ -389,9 +407,11 @@ const main = async (): Promise<number> => {
     const { path, truth } = data.gzip;
     const inflate: ChildReport[] = [];
     const twoCores: ChildReport[] = [];
+    const withFunctionFlags: ChildReport[] = [];
     const engine = await engineRuns(path, RUNS, async () => {
       inflate.push(await runChild('inflate', path));
       twoCores.push(await runChild('engine-two-cores', path));
+      withFunctionFlags.push(await runChild('engine', path, FUNCTION_V8_FLAGS));
     });
     const judged = judge('gzip', engine, truth);
     const tEngine = seconds(judged.reports);
@@ -405,6 +425,7 @@ const main = async (): Promise<number> => {
         judged.verdict,
       ),
     );
+    rows.push(functionFlagsRow(data.gzip, withFunctionFlags, truth));
     rows.push(twoCoresRow(data.gzip, twoCores, truth));
     const out = inflate[0]?.value;
     rows.push(
@@ -430,8 +451,10 @@ const main = async (): Promise<number> => {
   {
     const { path, truth } = data.capture;
     const twoCores: ChildReport[] = [];
+    const withFunctionFlags: ChildReport[] = [];
     const engine = await engineRuns(path, RUNS, async () => {
       twoCores.push(await runChild('engine-two-cores', path));
+      withFunctionFlags.push(await runChild('engine', path, FUNCTION_V8_FLAGS));
     });
     const judged = judge('capture', engine, truth);
     notes.push(`capture: ${truthText(truth)}; TCP: ${tcpText(truth)}`);
@@ -475,6 +498,7 @@ const main = async (): Promise<number> => {
         judged.verdict,
       ),
     );
+    rows.push(functionFlagsRow(data.capture, withFunctionFlags, truth));
     rows.push(twoCoresRow(data.capture, twoCores, truth));
     rows.push(
       resultRow(data.capture, 'tshark -q -z sip,stat', tshark === null ? [] : [tshark], 'reference', tsharkVerdict),
@@ -508,11 +532,14 @@ const main = async (): Promise<number> => {
     rows.push(resultRow(small, 'node -e 0', bare, 'reference', tBare === null ? '-' : `${tBare.toFixed(3)} s`));
   }
 
-  const engineRss = rows.filter((r) => r.tool === ENGINE_TOOL && r.maxRssMiB !== null);
-  const overRss = engineRss.filter((r) => (r.maxRssMiB ?? 0) > RSS_TARGET_MIB);
+  /** The files whose rows of this tool peaked above the RSS target, or 'met'. */
+  const rssVerdict = (tool: string): string => {
+    const over = rows.filter((r) => r.tool === tool && r.maxRssMiB !== null && r.maxRssMiB > RSS_TARGET_MIB);
+    return over.length === 0 ? 'met' : `MISSED on ${over.map((r) => r.file).join(', ')}`;
+  };
   notes.push(
     `peak RSS target <= ${RSS_TARGET_MIB} MiB (whole engine child process, Node itself included): ` +
-      (overRss.length === 0 ? 'met' : `MISSED on ${overRss.map((r) => r.file).join(', ')}`),
+      `${rssVerdict(ENGINE_TOOL)}; with the function's V8 flags: ${rssVerdict(FUNCTION_FLAGS_TOOL)}`,
     `load average (1 min) ${loadBefore.toFixed(2)} before the runs, ${(loadavg()[0] ?? 0).toFixed(2)} after, on ${cpus().length} cores.`,
     'MiB = 2^20 bytes; times are medians of the runs, each a whole process as a user sees it (Node or tool start-up ' +
       'included), so the ratios compare whole processes side by side. Speed targets are reported, never enforced.',

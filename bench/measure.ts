@@ -70,9 +70,12 @@ const parseReport = (text: string): ChildReport | null => {
  */
 export const ENGINE_NODE_FLAGS: readonly string[] = [];
 
-/** Runs one bench child (engine, naive or inflate) on `file`. */
-export const runChild = async (mode: ChildMode, file: string): Promise<ChildReport> => {
-  const flags = mode.startsWith('engine') ? ENGINE_NODE_FLAGS : [];
+/** Runs one bench child (engine, naive or inflate) on `file`; `flags`: Node flags (by default the CLI's for the engine). */
+export const runChild = async (
+  mode: ChildMode,
+  file: string,
+  flags: readonly string[] = mode.startsWith('engine') ? ENGINE_NODE_FLAGS : [],
+): Promise<ChildReport> => {
   const r = await collect(process.execPath, [...flags, CHILD_SCRIPT, mode, file], process.env);
   const report = parseReport(r.stdout);
   if (report !== null) return { ...report, processSeconds: r.seconds };

@@ -12,7 +12,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FUNCTION_ENV } from '../../lambda/contract/index.js';
+import { FUNCTION_ENV, FUNCTION_V8_FLAGS } from '../../lambda/contract/index.js';
 import type { PeerMapSpec } from '../../lambda/engine/peers.js';
 import { DEFAULTS, type MetricDetail } from '../defaults.js';
 import { functionSettingsEnvironment } from '../function-environment.js';
@@ -249,7 +249,8 @@ const createFunction = (
       // fallback only: the handler leases for the invocation's remaining time when Lambda tells it
       [FUNCTION_ENV.leaseSeconds]: String(timeout.toSeconds()),
       POWERTOOLS_SERVICE_NAME: 'sip-metrics',
-      NODE_OPTIONS: '--enable-source-maps',
+      // source-mapped stack traces, and the young generation the engine scans fastest with (FUNCTION_V8_FLAGS)
+      NODE_OPTIONS: ['--enable-source-maps', ...FUNCTION_V8_FLAGS].join(' '),
     },
   };
   if (code === 'prebuilt') {
