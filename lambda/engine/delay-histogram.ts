@@ -3,8 +3,8 @@
  * logarithmic buckets. Each bucket spans a factor of 1.01, so a reported percentile is within
  * 0.5 % of the true sample value (bucket midpoint, clamped to the exact minimum and maximum).
  * Memory is one number per occupied bucket: at most ~2,800 buckets cover 1 µs to 1 day. The occupied buckets are
- * two sorted typed arrays (8 bytes a bucket, no Map): a scan keeps three histograms per answering peer, and as Maps
- * the bench trace's 3,953 peers made the KPIs a third dearer.
+ * two sorted typed arrays (8 bytes a bucket, no Map): a scan keeps three per minute and three for the file (the
+ * answering peers' delays are in kpi-peers.ts's flat tables).
  */
 
 import { sparseRecord } from './sparse-record.js';
@@ -144,11 +144,6 @@ export class DelayHistogram {
       p90: pct(0.9),
       p99: pct(0.99),
     };
-  }
-
-  /** Whether no delay was added. */
-  get empty(): boolean {
-    return this.count === 0;
   }
 
   /** Plain data for merging and transfer between threads. */

@@ -65,6 +65,17 @@ const grown = <T extends Float64Array | Int32Array>(a: T, need: number, fill: nu
   return b;
 };
 
+/** A minute row as plain data: fields written out (a spread or Object.assign takes the slow, generic copy). */
+export const minuteRow = (minute: string, c: KpiCounts): KpiMinute => ({
+  minute,
+  inviteTransactions: c.inviteTransactions,
+  redirected: c.redirected,
+  established: c.established,
+  effective: c.effective,
+  ineffective: c.ineffective,
+  completed: c.completed,
+});
+
 /** The six counts of a row that starts at `at`, as a KpiCounts. */
 const countsAt = (c: Float64Array, at: number): KpiCounts => ({
   inviteTransactions: c[at] ?? 0,
@@ -75,16 +86,33 @@ const countsAt = (c: Float64Array, at: number): KpiCounts => ({
   completed: c[at + 5] ?? 0,
 });
 
+/**
+ * The first slot of `key` in a table of 2^bits slots: murmur3's finaliser, then the top bits. A key's low bits are
+ * its delay bucket; a plain multiply kept those in the slot, so every peer's entry for one delay started at the same
+ * place (thousands of peers answering in the same millisecond made each add a walk of a thousand slots).
+ */
+export const bucketSlot = (key: number, bits: number): number => {
+  let h = key ^ (key >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> (32 - bits);
+};
+
+const FIRST_BITS = 10;
+
 /** Bucket counts keyed by an unsigned 32-bit number: open addressing, linear probing, at most half full. */
 class BucketCounts {
   /** key + 1 (0: empty slot). */
-  private keys = new Uint32Array(1024);
-  private counts = new Float64Array(1024);
+  private keys = new Uint32Array(1 << FIRST_BITS);
+  private counts = new Float64Array(1 << FIRST_BITS);
+  private bits = FIRST_BITS;
   private used = 0;
 
   add(key: number, n: number): void {
     const mask = this.keys.length - 1;
-    let i = Math.imul(key, 0x9e3779b1) >>> 0;
+    let i = bucketSlot(key, this.bits);
     for (;;) {
       i &= mask;
       const k = this.keys[i] ?? 0;
@@ -104,6 +132,7 @@ class BucketCounts {
     const { keys, counts } = this;
     this.keys = new Uint32Array(keys.length * 2);
     this.counts = new Float64Array(keys.length * 2);
+    this.bits++;
     this.used = 0;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] ?? 0;
@@ -127,7 +156,7 @@ class BucketCounts {
 
   private countOf(key: number): number {
     const mask = this.keys.length - 1;
-    let i = Math.imul(key, 0x9e3779b1) >>> 0;
+    let i = bucketSlot(key, this.bits);
     for (;;) {
       i &= mask;
       const k = this.keys[i] ?? 0;
@@ -274,7 +303,7 @@ export class PeerKpiTable {
           rows = [];
           out[p] = rows;
         }
-        rows.push(Object.assign({ minute }, countsAt(c, at)));
+        rows.push(minuteRow(minute, countsAt(c, at)));
       }
     }
     return out;
@@ -293,7 +322,6 @@ export class PeerKpiTable {
       }
       const s = group * STATS;
       const count = this.stats[s] ?? 0;
-      if (count === 0) continue;
       out[group] = {
         count,
         sumMs: this.stats[s + 1] ?? 0,

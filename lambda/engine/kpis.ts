@@ -14,6 +14,7 @@
  * number, so per-peer KPIs add no transaction state; the records (kpi-peers.ts) are as many as the
  * peers the tally keeps (its cardinality guard bounds them).
  */
+import { classifyStatusCode } from '../contract/classes.js';
 import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
 import { IdentityKey } from './identity-key.js';
 import {
@@ -26,6 +27,7 @@ import {
   F_REDIRECTED,
   KPI_COUNT_FIELDS,
   MinuteNames,
+  minuteRow,
   PeerKpiTable,
   RRD,
   SDD,
@@ -107,7 +109,7 @@ export const NO_PEER = -1;
 
 /** Distinct (peer, minute) KPI rows kept per scan; past it a minute's new peers go to `other` (peer totals stay exact). */
 export const MAX_PEER_MINUTE_CELLS = 100_000;
-/** Peer key of every transaction when no resolver is given (a tracker used on its own). */
+/** Peer key of every transaction of a tracker used without a tally (no `peerKeys`; `observe` given NO_PEER). */
 const NO_PEER_KEY = 'unknown';
 
 /** The three delays of one minute, by the time each transaction was first seen. */
@@ -294,7 +296,8 @@ export class KpiTracker {
       return;
     }
     const code = msg.statusCode;
-    if (code === undefined || code < 100 || code > 699) return;
+    // the tally's own test: a response it could not class (so filed under no peer) counts for no transaction either
+    if (code === undefined || classifyStatusCode(code) === null) return;
     let peerIndex = t.peer(slot);
     if (peerIndex < 0) {
       // the first response decides who answered; its INVITE counts for that peer from now on
@@ -458,17 +461,6 @@ export const NO_PEER_KPIS: KpiPeerData = {
   rrd: EMPTY_DELAYS,
   series: [],
 };
-
-/** A minute row as plain data: fields written out (a spread of the counts took the slow, generic copy). */
-const minuteRow = (minute: string, c: KpiCounts): KpiMinute => ({
-  minute,
-  inviteTransactions: c.inviteTransactions,
-  redirected: c.redirected,
-  established: c.established,
-  effective: c.effective,
-  ineffective: c.ineffective,
-  completed: c.completed,
-});
 
 /** Minute rows in time order. */
 const minuteRows = (minutes: ReadonlyMap<number, KpiCounts>, iso: MinuteNames): KpiMinute[] => {

@@ -62,7 +62,7 @@ export class MessageCounter implements FramerEvents {
       meta.timeMs,
       meta.src,
     );
-    // the peer the tally filed the response under (a response it could not class has none; the tracker ignores those)
+    // the peer the tally filed the response under; one it could not class has none (the tracker skips it by the same test)
     tally.kpis.observe(msg, meta, counted ? tally.lastPeer : NO_PEER);
   }
 

@@ -203,11 +203,7 @@ export class Tally {
   private readonly peers = new Map<string, PeerBucket>();
   /** The key of each peer bucket, by its index. */
   private readonly peerKeys: string[] = [];
-  /**
-   * The peer index of the response addResponse counted last (-1 before any): the KPI tracker files the transaction
-   * that response answers under the same peer, without resolving its sender a second time.
-   */
-  lastPeer = -1;
+  private lastPeerIndex = -1;
   /**
    * Raw sender address -> its peer: one map lookup per response, and the peer map consulted once
    * per distinct sender. Exact: a name's bucket (or `other`, once the bound is reached) never
@@ -279,7 +275,7 @@ export class Tally {
       this.retransmittedByClass[cls]++;
     }
     const peer = this.peerOf(sender ?? NO_SENDER);
-    this.lastPeer = peer.bucket.index;
+    this.lastPeerIndex = peer.bucket.index;
     peer.bucket.responses++;
     peer.bucket.byClass[cls]++;
     peer.bucket.byCode.set(code, (peer.bucket.byCode.get(code) ?? 0) + 1);
@@ -348,6 +344,14 @@ export class Tally {
       this.peerKeys.push(key);
     }
     return { key, bucket: b, cellMinute: undefined, cell: undefined };
+  }
+
+  /**
+   * The peer index of the response addResponse counted last (-1 before any): the KPI tracker files the transaction
+   * that response answers under the same peer, without resolving its sender a second time.
+   */
+  get lastPeer(): number {
+    return this.lastPeerIndex;
   }
 
   /** The key of the peer with this index (as `lastPeer` gives it). */

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DelayHistogram, delayBucket } from '../../../lambda/engine/delay-histogram.js';
-import { KPI_COUNT_FIELDS, MinuteNames, OTHER_PEER_KEY, PeerKpiTable } from '../../../lambda/engine/kpi-peers.js';
+import {
+  bucketSlot,
+  KPI_COUNT_FIELDS,
+  MinuteNames,
+  OTHER_PEER_KEY,
+  PeerKpiTable,
+} from '../../../lambda/engine/kpi-peers.js';
 import { type KpiCounts, type KpiPeerData, zeroCounts } from '../../../lambda/engine/kpis.js';
 
 /**
@@ -85,7 +91,8 @@ describe('PeerKpiTable', () => {
     const table = new PeerKpiTable(150);
     const model = new PeerObjects(150);
     const next = random(20261205);
-    const keys = Array.from({ length: 40 }, (_, i) => `10.0.${i % 7}.${i}`);
+    // `other` answers too: the owner of the rows past the bound is then also a peer of its own
+    const keys = [...Array.from({ length: 39 }, (_, i) => `10.0.${i % 7}.${i}`), OTHER_PEER_KEY];
 
     // Act
     for (let i = 0; i < 20_000; i++) {
@@ -126,5 +133,18 @@ describe('PeerKpiTable', () => {
     expect(r?.srd).toEqual({ count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} });
     expect(r?.sdd).toEqual(one.toData());
     expect(r?.sdd.count).toBe(1);
+  });
+
+  it('spreads the entries of thousands of peers with the same delay over the table, not into one run of slots', () => {
+    // Prepare: 4,096 peers' SRD entries in delay bucket 700 (~1.1 ms), keys as the table makes them, 2^13 slots
+    const bits = 13;
+    const keys = Array.from({ length: 4096 }, (_, p) => p * 3 * 8192 + 700);
+
+    // Act
+    const slots = new Set(keys.map((k) => bucketSlot(k, bits)));
+
+    // Assess: a random spread fills ~3,200 distinct slots; taking the product's low bits gave 1
+    expect(slots.size).toBeGreaterThan(3000);
+    expect(Math.max(...slots)).toBeLessThan(2 ** bits);
   });
 });
