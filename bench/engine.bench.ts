@@ -304,28 +304,37 @@ const main = async (): Promise<number> => {
     return judged;
   };
 
-  /** The row of the engine as the Lambda function runs it (its V8 flags, FUNCTION_V8_FLAGS), judged on the same truth. */
+  /**
+   * The row of another way of running the engine on a file (`what` names it in the notes): judged on the same truth,
+   * since its counts must equal it too.
+   */
+  const variantRow = (
+    file: Parameters<typeof resultRow>[0],
+    tool: string,
+    what: string,
+    reports: readonly ChildReport[],
+    truth: GroundTruth,
+  ) => {
+    const label = `${file.path.slice(DATA_DIR.length)}, ${what}`;
+    const judged = judgeEngine(label, reports, truth);
+    failed ||= judged.failed;
+    notes.push(...judged.notes.filter((n) => !n.includes('engine saw')));
+    return { label, row: resultRow(file, tool, judged.reports, '-', judged.verdict) };
+  };
+
+  /** The engine as the Lambda function runs it (its V8 flags, FUNCTION_V8_FLAGS). */
   const functionFlagsRow = (
     file: Parameters<typeof resultRow>[0],
     reports: readonly ChildReport[],
     truth: GroundTruth,
-  ) => {
-    const label = `${file.path.slice(DATA_DIR.length)}, the function's V8 flags`;
-    const judged = judgeEngine(label, reports, truth);
-    failed ||= judged.failed;
-    notes.push(...judged.notes.filter((n) => !n.includes('engine saw')));
-    return resultRow(file, FUNCTION_FLAGS_TOOL, judged.reports, '-', judged.verdict);
-  };
+  ) => variantRow(file, FUNCTION_FLAGS_TOOL, "the function's V8 flags", reports, truth).row;
 
-  /** The two-core scan's row: judged on the same truth (its counts must equal it too), its CPU time in the notes. */
+  /** The two-core scan's row, its CPU time in the notes. */
   const twoCoresRow = (file: Parameters<typeof resultRow>[0], reports: readonly ChildReport[], truth: GroundTruth) => {
-    const label = `${file.path.slice(DATA_DIR.length)}, two cores`;
-    const judged = judgeEngine(label, reports, truth);
-    failed ||= judged.failed;
-    notes.push(...judged.notes.filter((n) => !n.includes('engine saw')));
+    const { label, row } = variantRow(file, TWO_CORES_TOOL, 'two cores', reports, truth);
     const cpu = reports.flatMap((r) => (r.cpuSeconds === undefined ? [] : [r.cpuSeconds]));
     if (cpu.length > 0) notes.push(`${label}: CPU (user + sys, both threads) ${median(cpu).toFixed(2)} s median`);
-    return resultRow(file, TWO_CORES_TOOL, judged.reports, '-', judged.verdict);
+    return row;
   };
 
   // text: engine, grep and the naive counter take turns, so drifts of the machine hit all of them

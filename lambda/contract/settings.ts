@@ -64,6 +64,6 @@ export const FUNCTION_LIMITS = {
  * young generation to its maximum (32 MiB committed, ~14 MiB of it in use at the end of a 200 MiB scan). Measured
  * (2026-12-05, whole processes, Node 22.23 as in Lambda and Node 20.20): 22-28 MiB less peak RSS on the bench's text,
  * gzip and capture, and as fast or faster (Node 22 text 2.20 -> 1.97 s, gzip 2.48 -> 2.42 s; the handler bench on
- * Node 20 3.64 -> 3.58 s). The bench runs the engine with them too (`engine scan(), the function's V8 flags`).
+ * Node 20 3.64 -> 3.58 s). The bench runs the engine with them too (its `(as the Lambda)` rows).
  */
 export const FUNCTION_V8_FLAGS: readonly string[] = ['--max-semi-space-size=4'];

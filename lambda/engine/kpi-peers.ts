@@ -15,6 +15,7 @@
 import type { DelayHistogramData } from './delay-histogram.js';
 import type { KpiCounts, KpiMinute, KpiPeerData } from './kpis.js';
 import { setKey } from './own-key.js';
+import { OTHER_PEER } from './peers.js';
 import { sparseRecord } from './sparse-record.js';
 
 /** The fields of KpiCounts, in the order a row keeps them. */
@@ -48,14 +49,11 @@ const BUCKET_SPAN = 8192;
 /** (peer, kind, bucket) keys fit an unsigned 32-bit number up to this many peers (the tally keeps at most ~100,000). */
 const MAX_RECORDS = Math.floor(0xffff_ffff / (KINDS * BUCKET_SPAN)) - 1;
 
-/** The key of the peers past the bounds (as in tally.ts and peers.ts). */
-export const OTHER_PEER_KEY = 'other';
-
 /** The record of a histogram with no delay (shared). */
 export const EMPTY_DELAYS: DelayHistogramData = { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} };
 
 /** Doubles a typed array's length until it holds `need` elements (the new part filled with `fill`). */
-const grown = <T extends Float64Array | Int32Array>(a: T, need: number, fill: number): T => {
+export const grown = <T extends Float64Array | Int32Array>(a: T, need: number, fill: number): T => {
   if (need <= a.length) return a;
   let n = a.length;
   while (n < need) n *= 2;
@@ -65,7 +63,7 @@ const grown = <T extends Float64Array | Int32Array>(a: T, need: number, fill: nu
   return b;
 };
 
-/** A minute row as plain data: fields written out (a spread or Object.assign takes the slow, generic copy). */
+/** A minute row as plain data, `minute` first as its JSON has it (one object, not a spread of the counts). */
 export const minuteRow = (minute: string, c: KpiCounts): KpiMinute => ({
   minute,
   inviteTransactions: c.inviteTransactions,
@@ -256,7 +254,7 @@ export class PeerKpiTable {
     let r = rows.get(p);
     if (r === undefined) {
       // the owner's row, once decided, never changes (rows only grow), so the peer's cache may hold another's row
-      const owner = this.rows >= this.maxCells ? this.index(OTHER_PEER_KEY) : p;
+      const owner = this.rows >= this.maxCells ? this.index(OTHER_PEER) : p;
       r = rows.get(owner);
       if (r === undefined) {
         r = this.rows++;

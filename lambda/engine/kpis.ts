@@ -25,6 +25,7 @@ import {
   F_INEFFECTIVE,
   F_INVITES,
   F_REDIRECTED,
+  grown,
   KPI_COUNT_FIELDS,
   MinuteNames,
   minuteRow,
@@ -370,11 +371,7 @@ export class KpiTracker {
    */
   private peerFor(peer: number): number {
     if (peer < 0 || this.peerKeys === undefined) return this.peers.index(NO_PEER_KEY);
-    if (peer >= this.byTallyPeer.length) {
-      const grown = new Int32Array(Math.max(peer + 1, this.byTallyPeer.length * 2));
-      grown.set(this.byTallyPeer);
-      this.byTallyPeer = grown;
-    }
+    this.byTallyPeer = grown(this.byTallyPeer, peer + 1, 0);
     const known = this.byTallyPeer[peer] ?? 0;
     if (known > 0) return known - 1;
     const index = this.peers.index(this.peerKeys.peerKeyAt(peer));

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DelayHistogram, delayBucket } from '../../../lambda/engine/delay-histogram.js';
-import {
-  bucketSlot,
-  KPI_COUNT_FIELDS,
-  MinuteNames,
-  OTHER_PEER_KEY,
-  PeerKpiTable,
-} from '../../../lambda/engine/kpi-peers.js';
+import { bucketSlot, KPI_COUNT_FIELDS, MinuteNames, PeerKpiTable } from '../../../lambda/engine/kpi-peers.js';
 import { type KpiCounts, type KpiPeerData, zeroCounts } from '../../../lambda/engine/kpis.js';
+import { OTHER_PEER } from '../../../lambda/engine/peers.js';
 
 /**
  * The per-peer KPIs as objects, the way the tracker kept them before its flat tables: a record per peer with its
@@ -39,7 +34,7 @@ class PeerObjects {
     if (minuteMs < 0) return;
     let row = p.minutes.get(minuteMs);
     if (row === undefined) {
-      const owner = this.cells >= this.maxCells ? this.peer(OTHER_PEER_KEY) : p;
+      const owner = this.cells >= this.maxCells ? this.peer(OTHER_PEER) : p;
       row = owner.minutes.get(minuteMs);
       if (row === undefined) {
         row = zeroCounts();
@@ -92,7 +87,7 @@ describe('PeerKpiTable', () => {
     const model = new PeerObjects(150);
     const next = random(20261205);
     // `other` answers too: the owner of the rows past the bound is then also a peer of its own
-    const keys = [...Array.from({ length: 39 }, (_, i) => `10.0.${i % 7}.${i}`), OTHER_PEER_KEY];
+    const keys = [...Array.from({ length: 39 }, (_, i) => `10.0.${i % 7}.${i}`), OTHER_PEER];
 
     // Act
     for (let i = 0; i < 20_000; i++) {
@@ -115,7 +110,7 @@ describe('PeerKpiTable', () => {
     // Assess: JSON-equal (key order included), and the bound took effect
     const got = table.records(new MinuteNames());
     expect(JSON.stringify(got)).toBe(JSON.stringify(model.records()));
-    expect(got[OTHER_PEER_KEY]?.series.length ?? 0).toBeGreaterThan(0);
+    expect(got[OTHER_PEER]?.series.length ?? 0).toBeGreaterThan(0);
   });
 
   it('gives a peer that measured no delay of a kind the empty histogram record', () => {
