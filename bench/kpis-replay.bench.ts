@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { scan } from '../lambda/engine/index.js';
-import { KpiTracker } from '../lambda/engine/kpis.js';
+import { KpiTracker, NO_PEER } from '../lambda/engine/kpis.js';
 import { Tally } from '../lambda/engine/tally.js';
 import type { MessageBytes, PayloadMeta, SipMessage } from '../lambda/engine/types.js';
 
@@ -53,11 +53,15 @@ const detached = (msg: SipMessage): SipMessage => {
 
 const messages: SipMessage[] = [];
 const metas: PayloadMeta[] = [];
+/** The tally's peer index each call was given (Tally.lastPeer, or NO_PEER). */
+const peers: number[] = [];
 const observe = KpiTracker.prototype.observe;
-KpiTracker.prototype.observe = function (this: KpiTracker, msg: SipMessage, meta: PayloadMeta): void {
+KpiTracker.prototype.observe = function (this: KpiTracker, msg: SipMessage, meta: PayloadMeta, peer = NO_PEER): void {
   messages.push(detached(msg));
-  metas.push(meta);
-  observe.call(this, msg, meta);
+  // a copy: the counter refills one meta object for every timed message
+  metas.push({ ...meta });
+  peers.push(peer);
+  observe.call(this, msg, meta, peer);
 };
 const scanned = await scan(createReadStream(file, { highWaterMark: 1 << 20 }), {});
 KpiTracker.prototype.observe = observe;
@@ -66,12 +70,19 @@ const expected = JSON.stringify(scanned.kpis);
 const ms = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e3;
 process.stdout.write(`${messages.length} messages\n`);
 for (let r = 0; r < Number(rounds); r++) {
-  // the tally resolves each sender's peer itself first, as its addResponse does (not a KPI cost)
+  // the tally resolves each sender's peer itself first, as its addResponse does in a scan (not a KPI cost): filed
+  // in the scan's order, every sender gets the index it had there
   const tally = new Tally();
-  for (const m of metas) tally.addResponse(200, 'OPTIONS', false, undefined, m.src);
+  for (let i = 0; i < metas.length; i++) {
+    if ((peers[i] ?? NO_PEER) === NO_PEER) continue;
+    tally.addResponse(200, 'OPTIONS', false, undefined, metas[i]?.src);
+    if (tally.lastPeer !== peers[i])
+      throw new Error(`message ${i}: peer ${tally.lastPeer} in the replay, ${peers[i]} in the scan`);
+  }
   const k = tally.kpis;
   const start = process.cpuUsage();
-  for (let i = 0; i < messages.length; i++) k.observe(messages[i] as SipMessage, metas[i] as PayloadMeta);
+  for (let i = 0; i < messages.length; i++)
+    k.observe(messages[i] as SipMessage, metas[i] as PayloadMeta, peers[i] ?? NO_PEER);
   const observed = process.cpuUsage(start);
   const data = k.toData();
   const total = process.cpuUsage(start);
