@@ -46,6 +46,12 @@ const PEER = 1;
 
 /** One generation of transactions: their identities and fields (see IdentityGeneration). */
 export class TransactionGeneration extends IdentityGeneration {
+  /**
+   * INVITE transactions in it with no outcome yet, kept as they change: what a scan's end reports as open and a
+   * dropped generation as evicted, without a walk over every slot of the table.
+   */
+  openInvites = 0;
+
   /** @param limit the most live transactions it will hold */
   constructor(limit: number) {
     super(limit, { floats: 2, ints: 2 });
@@ -54,6 +60,7 @@ export class TransactionGeneration extends IdentityGeneration {
   /** Adds a transaction known to be absent (the caller checks `full` first); returns its slot, fields reset. */
   add(key: IdentityKey, hash: number, method: number): number {
     const i = this.insert(key, hash);
+    if (method === INVITE) this.openInvites++;
     this.setInt(i, FLAGS_METHOD, method << 8);
     this.setInt(i, PEER, -1);
     this.setFloat(i, MINUTE, -1);
@@ -72,7 +79,26 @@ export class TransactionGeneration extends IdentityGeneration {
   }
 
   setFlags(slot: number, flags: number): void {
-    this.setInt(slot, FLAGS_METHOD, (this.int(slot, FLAGS_METHOD) & ~0xff) | flags);
+    const was = this.int(slot, FLAGS_METHOD);
+    // an INVITE is open until SETTLED is set (a moved one gets its flags back, settled or not)
+    if (was >>> 8 === INVITE) this.openInvites += ((was & SETTLED) - (flags & SETTLED)) / SETTLED;
+    this.setInt(slot, FLAGS_METHOD, (was & ~0xff) | flags);
+  }
+
+  /** Whether the transaction in `slot` is an INVITE with no outcome yet. */
+  private isOpenInvite(slot: number): boolean {
+    const v = this.int(slot, FLAGS_METHOD);
+    return v >>> 8 === INVITE && (v & SETTLED) === 0;
+  }
+
+  override remove(slot: number): void {
+    if (this.isOpenInvite(slot)) this.openInvites--;
+    super.remove(slot);
+  }
+
+  override clear(): void {
+    this.openInvites = 0;
+    super.clear();
   }
 
   /** Index of the peer that answered it (the sender of its first response), -1 before any response. */

@@ -329,9 +329,7 @@ export class KpiTracker {
   private roomForOne(): TransactionGeneration {
     if (!this.young.full) return this.young;
     const dropped = this.old;
-    dropped.forEach((slot) => {
-      if (dropped.method(slot) === INVITE && (dropped.flags(slot) & SETTLED) === 0) this.evicted++;
-    });
+    this.evicted += dropped.openInvites;
     dropped.clear();
     this.old = this.young;
     this.young = dropped;
@@ -422,16 +420,11 @@ export class KpiTracker {
 
   /** A plain snapshot; open transactions are counted here, their state is not carried on. */
   toData(): KpiData {
-    let open = 0;
-    for (const g of [this.young, this.old])
-      g.forEach((slot) => {
-        if (g.method(slot) === INVITE && (g.flags(slot) & SETTLED) === 0) open++;
-      });
     const iso = new MinuteNames();
     const series = minuteRows(this.minutes, iso);
     return {
       ...this.totals,
-      openTransactions: open,
+      openTransactions: this.young.openInvites + this.old.openInvites,
       evicted: this.evicted,
       srd: this.delays.srd.toData(),
       sdd: this.delays.sdd.toData(),

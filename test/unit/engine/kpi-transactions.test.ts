@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { IdentityKey } from '../../../lambda/engine/identity-key.js';
-import { INVITE, transactionKey } from '../../../lambda/engine/kpi-transactions.js';
+import {
+  BYE,
+  INVITE,
+  REGISTER,
+  SETTLED,
+  TransactionGeneration,
+  transactionKey,
+} from '../../../lambda/engine/kpi-transactions.js';
 import { KpiTracker } from '../../../lambda/engine/kpis.js';
 import { identityBytes } from '../../../lambda/engine/sip-message.js';
 import type { PayloadMeta, SipMessage } from '../../../lambda/engine/types.js';
+import { seededRandom } from '../../support/line-mutations.js';
 
 const VIA = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1';
 const udp = (timeMs: number): PayloadMeta => ({ transport: 'udp', timeMs });
@@ -78,5 +86,39 @@ describe('KPI transaction table', () => {
     const d = k.toData();
     expect([d.inviteTransactions, d.established, d.evicted, d.openTransactions, k.size]).toEqual([5, 1, 2, 2, 3]);
     expect([d.srd.count, d.srd.sumMs]).toEqual([1, 5]);
+  });
+
+  it('keeps its count of open INVITEs equal to a walk of its slots through adds, outcomes, moves and clears', () => {
+    // Prepare: a small generation, so adds reach its bound, outcomes come and go and it is cleared now and then
+    const random = seededRandom(20261305);
+    const g = new TransactionGeneration(64);
+    const key = new IdentityKey();
+    const keyOf = (n: number): number => key.reset().addNumber(n).hash();
+    const walked = (): number => {
+      let open = 0;
+      g.forEach((slot) => {
+        if (g.method(slot) === INVITE && (g.flags(slot) & SETTLED) === 0) open++;
+      });
+      return open;
+    };
+    const counts: number[] = [];
+
+    // Act: 20,000 operations, the count compared with a walk after each
+    for (let op = 0; op < 20_000; op++) {
+      const n = Math.floor(random() * 200);
+      const hash = keyOf(n);
+      const slot = g.find(key, hash);
+      const r = random();
+      if (slot < 0) {
+        if (g.full || r < 0.01) g.clear();
+        else g.add(key, hash, [INVITE, INVITE, BYE, REGISTER][Math.floor(random() * 4)] ?? INVITE);
+      } else if (r < 0.5) g.setFlags(slot, Math.floor(random() * 4));
+      else g.remove(slot);
+      counts.push(g.openInvites - walked());
+    }
+
+    // Assess
+    expect(counts.every((d) => d === 0)).toBe(true);
+    expect(g.size).toBeGreaterThan(0);
   });
 });
