@@ -61,6 +61,7 @@ export class MessageCounter implements FramerEvents {
       retransmission,
       meta.timeMs,
       meta.src,
+      meta.srcId,
     );
     // the peer the tally filed the response under; one it could not class has none (the tracker skips it by the same test)
     tally.kpis.observe(msg, meta, counted ? tally.lastPeer : NO_PEER);
@@ -81,6 +82,8 @@ export class MessageCounter implements FramerEvents {
     t.src = meta.src;
     t.dst = meta.dst;
     t.transport = meta.transport;
+    t.srcId = meta.srcId;
+    t.dstId = meta.dstId;
     return t;
   }
 
@@ -134,6 +137,8 @@ export class MessageCounter implements FramerEvents {
       msg.cseqNumber,
       msg.cseqMethod,
       msg.statusCode ?? 0,
+      meta.srcId,
+      meta.dstId,
     );
   }
 }

@@ -13,4 +13,6 @@ export const payloadMeta = (
   dst?: string,
   timeMs?: number,
   stamp?: LogStamp,
-): PayloadMeta => ({ timeMs, stamp, src, dst, transport });
+  srcId?: number,
+  dstId?: number,
+): PayloadMeta => ({ timeMs, stamp, src, dst, transport, srcId, dstId });

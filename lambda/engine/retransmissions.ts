@@ -14,6 +14,7 @@
  * directions never merges them.
  */
 
+import { endpointIds, NameIds } from './endpoint-ids.js';
 import { IdentityGeneration, IdentityKey } from './identity-key.js';
 import type { MessageBytes } from './types.js';
 
@@ -44,38 +45,10 @@ const BY_ADDRESSES = 1;
 const BY_VIA = 2;
 const BY_ADDRESS_IDS = 3;
 
-/** Sender and receiver names given an id; a scan's logs name a few thousand at most. */
-export const MAX_ENDPOINT_IDS = 50_000;
-
-/**
- * Small numbers for the strings of a scan, in the order first asked for, so a table keeps an int instead of the
- * string: the sender and receiver names of directions (PayloadMeta.src/dst, strings the readers intern; a direction's
- * key then holds two numbers instead of the names' characters, copied, hashed and compared per message) and the CSeq
- * methods of their last messages. A string keeps the id it got for the whole scan; past `limit` strings new ones get
- * none (-1): directions put those names into keys as characters, under another kind of key, so no name is ever
- * written two ways in keys of one kind. Methods are unbounded, like the tally's own list of them (which every
- * response's method enters anyway).
- */
-export class NameIds {
-  private readonly ids = new Map<string, number>();
-
-  constructor(private readonly limit = Number.POSITIVE_INFINITY) {}
-
-  of(name: string): number {
-    let id = this.ids.get(name);
-    if (id === undefined) {
-      if (this.ids.size >= this.limit) return -1;
-      id = this.ids.size;
-      this.ids.set(name, id);
-    }
-    return id;
-  }
-}
-
 /**
  * Assembles the key of a message's direction into `key` and returns its hash: the Call-ID, then the sender and
- * receiver when the log names either (by their ids), else the whole top Via value (it tells the legs of a proxied
- * transaction apart).
+ * receiver when the log names either (by their ids in `ids`), else the whole top Via value (it tells the legs of a
+ * proxied transaction apart). `srcId` and `dstId`, when given, are the names' ids in `ids`, already looked up.
  */
 export const directionKey = (
   key: IdentityKey,
@@ -83,11 +56,13 @@ export const directionKey = (
   src: string | undefined,
   dst: string | undefined,
   ids: NameIds,
+  srcId?: number,
+  dstId?: number,
 ): number => {
   key.reset().addBytes(m.buf, m.callIdStart, m.callIdEnd);
   if (src !== undefined || dst !== undefined) {
-    const s = ids.of(src ?? '');
-    const d = s < 0 ? -1 : ids.of(dst ?? '');
+    const s = src !== undefined && srcId !== undefined ? srcId : ids.of(src ?? '');
+    const d = s < 0 ? -1 : dst !== undefined && dstId !== undefined ? dstId : ids.of(dst ?? '');
     if (d >= 0) key.addNumber(BY_ADDRESS_IDS).addNumber(s).addNumber(d);
     else
       key
@@ -147,10 +122,16 @@ export class RetransmissionDetector {
   private old: DirectionGeneration;
   /** The key of the message being judged (reused: no string or object per message). */
   private readonly key = new IdentityKey();
-  private readonly endpoints = new NameIds(MAX_ENDPOINT_IDS);
   private readonly methods = new NameIds();
 
-  constructor(maxEntries: number = MAX_TRACKED_DIRECTIONS) {
+  /**
+   * @param endpoints the numbering of sender and receiver names: the ids observeMessage is given must come from it
+   * (the process's, which the readers number names by, unless a test brings its own)
+   */
+  constructor(
+    maxEntries: number = MAX_TRACKED_DIRECTIONS,
+    private readonly endpoints: NameIds = endpointIds,
+  ) {
     const generationSize = Math.max(1, Math.floor(maxEntries / 2));
     this.young = new DirectionGeneration(generationSize);
     this.old = new DirectionGeneration(generationSize);
@@ -175,7 +156,8 @@ export class RetransmissionDetector {
 
   /**
    * observe() for a parsed message, read from its bytes (the engine's hot path: no string per message). The
-   * direction is the sender and receiver the log names, else the top Via (see directionKey).
+   * direction is the sender and receiver the log names, else the top Via (see directionKey); `srcId` and `dstId` are
+   * their ids in the detector's `endpoints`, when the reader numbered them (PayloadMeta).
    */
   observeMessage(
     m: MessageBytes,
@@ -185,8 +167,10 @@ export class RetransmissionDetector {
     cseqNumber: number,
     cseqMethod: string,
     statusCode: number,
+    srcId?: number,
+    dstId?: number,
   ): boolean {
-    const hash = directionKey(this.key, m, src, dst, this.endpoints);
+    const hash = directionKey(this.key, m, src, dst, this.endpoints, srcId, dstId);
     return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode);
   }
 

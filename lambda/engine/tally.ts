@@ -143,10 +143,11 @@ interface PeerBucket {
   responses: number;
   readonly byClass: ClassCounts;
   /**
-   * Status code -> count. A Map, not an object: an object keyed "200" gets an elements store of
-   * ~200 slots (1.3 KB) in V8, and there may be 100,000 peers.
+   * Counts by code slot (CodeSlots), as the totals and minutes keep them: an array as long as the slots of the codes
+   * the peer sent. Not an object keyed "200" (an elements store of ~200 slots, 1.3 KB, in V8, and there may be
+   * 100,000 peers), and not a Map (a get and a set per response were ~1 % of a text scan).
    */
-  readonly byCode: Map<number, number>;
+  readonly byCode: SlotCounts;
 }
 
 /** A sender's peer, resolved once: its key in `byPeer` and its bucket. */
@@ -210,6 +211,8 @@ export class Tally {
    * changes after it is first decided, since `peers` only grows.
    */
   private readonly senders = new Map<string, PeerSlot>();
+  /** The same by the sender's number (PayloadMeta.srcId): a sender's peer never changes within a tally. */
+  private readonly bySenderId: (PeerSlot | undefined)[] = [];
   private minutePeerCells = 0;
 
   /**
@@ -253,6 +256,7 @@ export class Tally {
     retransmission: boolean,
     timeMs: number | undefined,
     sender?: string,
+    senderId?: number,
   ): boolean {
     const cls = classifyStatusCode(code);
     if (cls === null) {
@@ -274,11 +278,11 @@ export class Tally {
       this.retransmittedResponses++;
       this.retransmittedByClass[cls]++;
     }
-    const peer = this.peerOf(sender ?? NO_SENDER);
+    const peer = this.peerOf(sender ?? NO_SENDER, sender === undefined ? undefined : senderId);
     this.lastPeerIndex = peer.bucket.index;
     peer.bucket.responses++;
     peer.bucket.byClass[cls]++;
-    peer.bucket.byCode.set(code, (peer.bucket.byCode.get(code) ?? 0) + 1);
+    bumpSlot(peer.bucket.byCode, codeSlot);
     if (timeMs !== undefined && !isRepresentableTime(timeMs)) {
       // a time outside what a Date can hold (a damaged timestamp): untimed, and said so
       this.anomaly('invalid-time');
@@ -320,7 +324,17 @@ export class Tally {
     return perPeer;
   }
 
-  private peerOf(sender: string): PeerSlot {
+  private peerOf(sender: string, senderId: number | undefined): PeerSlot {
+    // by the sender's number when the reader gave one: an array read, where the Map read the string's hash from a
+    // string scattered in the heap (a cache miss per response among thousands of senders)
+    if (senderId !== undefined && senderId >= 0) {
+      let slot = this.bySenderId[senderId];
+      if (slot === undefined) {
+        slot = this.peerOf(sender, undefined);
+        this.bySenderId[senderId] = slot;
+      }
+      return slot;
+    }
     let slot = this.senders.get(sender);
     if (slot === undefined) {
       // nameOf('') is UNKNOWN_PEER, as for a sender the log does not give
@@ -339,7 +353,7 @@ export class Tally {
       b = this.peers.get(key);
     }
     if (b === undefined) {
-      b = { index: this.peerKeys.length, responses: 0, byClass: zeroClasses(), byCode: new Map() };
+      b = { index: this.peerKeys.length, responses: 0, byClass: zeroClasses(), byCode: [] };
       this.peers.set(key, b);
       this.peerKeys.push(key);
     }
@@ -421,7 +435,7 @@ export class Tally {
           {
             responses: v.responses,
             byClass: { ...v.byClass },
-            byCode: codeRecord(v.byCode),
+            byCode: this.codeSlots.record(v.byCode),
           },
         ]),
       ),
@@ -465,17 +479,6 @@ const minutePeers = (byPeer: ReadonlyMap<string, ClassCounts>): Record<string, C
   const cells = [...byPeer.entries()].sort(byKey);
   const out: Record<string, ClassCounts> = {};
   for (const [peer, counts] of cells) setKey(out, peer, { ...counts });
-  return out;
-};
-
-/**
- * A peer's counts by code as the result shows them. Three-digit codes are array-index keys, which every
- * object lists in ascending numeric order (ECMA-262 OrdinaryOwnPropertyKeys), the order sorting their
- * strings gave: one object per peer, no sort.
- */
-const codeRecord = (byCode: ReadonlyMap<number, number>): Record<string, number> => {
-  const out = sparseRecord<number>();
-  for (const [code, n] of byCode) out[code] = n;
   return out;
 };
 

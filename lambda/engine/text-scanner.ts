@@ -343,7 +343,7 @@ export class TextScanner {
     if (this.lineTimes === undefined || meta.timeMs !== undefined || meta.stamp !== undefined) return meta;
     const stamp = this.lineTimes.at(this.base + ls);
     if (stamp === undefined) return meta;
-    return payloadMeta(meta.transport, meta.src, meta.dst, meta.timeMs, stamp);
+    return payloadMeta(meta.transport, meta.src, meta.dst, meta.timeMs, stamp, meta.srcId, meta.dstId);
   }
 
   private apply(m: HeaderMatch, ls: number): void {

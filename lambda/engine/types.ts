@@ -70,6 +70,12 @@ export interface PayloadMeta {
   /** Receiver address, same conventions as `src`. */
   readonly dst?: string;
   readonly transport: Transport;
+  /**
+   * `src`'s and `dst`'s numbers in the process's numbering of names (endpoint-ids.ts), when the reader has them
+   * (-1: the numbering is full); undefined when it does not, and the counting side looks the name up.
+   */
+  readonly srcId?: number;
+  readonly dstId?: number;
 }
 
 /** One SIP message found in the input. Strings are interned or sliced; no body is kept. */

@@ -1,13 +1,16 @@
 /**
  * Strings made from bytes, remembered by those bytes: a log prints the same few addresses on
  * every header line, so a reader asks here first and builds the string only for bytes it has not
- * seen. Every message then carries the same string object for the same address, whose hash V8
- * keeps: the maps keyed by it downstream (peers, retransmission and KPI keys) do not hash it
- * again, and no string per line is left to the garbage collector.
+ * seen. Every message then carries the same string object for the same address, and no string
+ * per line is left to the garbage collector. Given a numbering (endpoint-ids.ts), a table numbers
+ * each string once when it stores it (`lastId`), so that the counting side keys retransmission
+ * directions and peers by that number instead of looking the string up per message.
  *
  * Direct-mapped (one entry per slot, a new key replaces the old one), so memory is bounded, and
  * exact: a hit compares every byte of the key.
  */
+
+import type { NameIds } from '../endpoint-ids.js';
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -18,6 +21,8 @@ interface Entry {
   /** Length of the first range within `key`. */
   readonly split: number;
   readonly text: string;
+  /** The text's number in the table's numbering (-1: none). */
+  readonly id: number;
 }
 
 /**
@@ -30,9 +35,17 @@ export class InternTable {
   private readonly entries: (Entry | undefined)[];
   private readonly mask: number;
   private lastSlot = 0;
+  /** The number of the string the last find() found or store() stored (-1 without a numbering). */
+  lastId = -1;
 
-  /** @param slots a power of two */
-  constructor(slots = DEFAULT_SLOTS) {
+  /**
+   * @param slots a power of two
+   * @param ids numbers each stored string once (endpoint-ids.ts), for the meta to carry beside the string
+   */
+  constructor(
+    slots = DEFAULT_SLOTS,
+    private readonly ids?: NameIds,
+  ) {
     this.entries = new Array<Entry | undefined>(slots).fill(undefined);
     this.mask = slots - 1;
   }
@@ -54,6 +67,7 @@ export class InternTable {
     const key = e.key;
     for (let i = a, k = 0; i < b; i++, k++) if (key.charCodeAt(k) !== buf[i]) return undefined;
     for (let i = c, k = b - a; i < d; i++, k++) if (key.charCodeAt(k) !== buf[i]) return undefined;
+    this.lastId = e.id;
     return e.text;
   }
 
@@ -64,7 +78,9 @@ export class InternTable {
   store(buf: Buffer, a: number, b: number, c: number, d: number, text: string): string {
     const first = buf.toString('latin1', a, b);
     const key = c === d ? first : first + buf.toString('latin1', c, d);
-    this.entries[this.lastSlot] = { key: key === text ? text : key, split: b - a, text };
+    const id = this.ids === undefined ? -1 : this.ids.of(text);
+    this.entries[this.lastSlot] = { key: key === text ? text : key, split: b - a, text, id };
+    this.lastId = id;
     return text;
   }
 }

@@ -1,3 +1,4 @@
+import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import type { PayloadMeta, Transport } from '../types.js';
@@ -297,7 +298,7 @@ const plainHeader = (buf: Buffer, ls: number, lf: number): boolean => {
 };
 
 /** Endpoints by their bytes and the packet kind (withPort depends on it): one string per distinct endpoint. */
-const endpoints = new InternTable();
+const endpoints = new InternTable(undefined, endpointIds);
 
 const endpointAt = (buf: Buffer, ls: number, a: number, b: number): string =>
   endpoints.find(buf, a, b, ls, ls + 1) ??
@@ -319,12 +320,17 @@ export const ngrepReader: TextFormatReader = {
     let kind: string;
     let src: string;
     let dst: string;
+    // the names' numbers when the interned path read them (the regex path leaves them to the counting side)
+    let srcId: number | undefined;
+    let dstId: number | undefined;
     let stamp: LogStamp | undefined;
     let laterFragment = false;
     if (plainHeader(buf, ls, lf)) {
       kind = KINDS[buf[ls] ?? 0] ?? 'U';
       src = endpointAt(buf, ls, plain.srcStart, plain.srcEnd);
+      srcId = endpoints.lastId;
       dst = endpointAt(buf, ls, plain.dstStart, plain.dstEnd);
+      dstId = endpoints.lastId;
     } else {
       // a header is short: a longer line can only be a -W single packet (no string of all of it)
       const m = lf - ls <= MAX_SINGLE_HEADER ? HEADER.exec(lineText(buf, ls, lf)) : null;
@@ -401,7 +407,7 @@ export const ngrepReader: TextFormatReader = {
     }
     // the rest of a fragmented datagram, whose first fragment was read as a datagram of its own (cut short)
     if (laterFragment) return { kind: 'skip', format: 'ngrep', next, anomaly: 'ip-fragment-incomplete' };
-    const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp);
+    const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp, srcId, dstId);
     if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
       // -x: the bytes themselves
       const bytes = readHexPayload(buf, payloadStart, payloadEnd);

@@ -1,3 +1,4 @@
+import { endpointIds, LOCAL, LOCAL_ID } from '../endpoint-ids.js';
 import { findLogStampAt } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import type { Transport } from '../types.js';
@@ -106,7 +107,7 @@ const readHeader = (buf: Buffer, ls: number, lf: number): boolean => {
 };
 
 /** Peers by their printed bytes. */
-const peers = new InternTable();
+const peers = new InternTable(undefined, endpointIds);
 
 export const pjsipReader: TextFormatReader = {
   format: 'pjsip',
@@ -119,15 +120,18 @@ export const pjsipReader: TextFormatReader = {
     const peer =
       peers.find(buf, peerStart, peerEnd) ??
       peers.store(buf, peerStart, peerEnd, 0, 0, buf.toString('latin1', peerStart, peerEnd));
+    const peerId = peers.lastId;
     return {
       kind: 'inline',
       format: 'pjsip',
       meta: payloadMeta(
         transport,
-        received ? peer : 'local',
-        received ? 'local' : peer,
+        received ? peer : LOCAL,
+        received ? LOCAL : peer,
         undefined,
         at > ls ? findLogStampAt(buf, ls, at) : undefined,
+        received ? peerId : LOCAL_ID,
+        received ? LOCAL_ID : peerId,
       ),
       next: Math.min(lf + 1, end),
     };

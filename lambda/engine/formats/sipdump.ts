@@ -1,6 +1,7 @@
+import { endpointIds } from '../endpoint-ids.js';
 import { payloadMeta } from '../payload-meta.js';
 import { transportNamed } from '../transport.js';
-import type { Transport } from '../types.js';
+import type { PayloadMeta, Transport } from '../types.js';
 import { InternTable } from './intern-table.js';
 import { decimalAt, transportAt, trimInto } from './line-bytes.js';
 import { isRunOf, lineEndAt, startsWith } from './line-utils.js';
@@ -49,7 +50,7 @@ const bracket = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
 const ranges = new Int32Array(2 * FIELDS.length);
 
 /** "ip:port" strings by the bytes of their ip and port values. */
-const addresses = new InternTable();
+const addresses = new InternTable(undefined, endpointIds);
 
 /** `${bracket(ip)}:${port}` of the two fields' values, or undefined without an ip; one string per distinct address. */
 const address = (buf: Buffer, ip: number, port: number): string | undefined => {
@@ -64,6 +65,15 @@ const address = (buf: Buffer, ip: number, port: number): string | undefined => {
     addresses.find(buf, a, b, c, d) ??
     addresses.store(buf, a, b, c, d, `${bracket(buf.toString('latin1', a, b))}:${buf.toString('latin1', c, d)}`)
   );
+};
+
+/** The meta of the current record: its transport, addresses (with their numbers) and time. */
+const sipdumpMeta = (buf: Buffer, timeMs: number | undefined): PayloadMeta => {
+  const src = address(buf, SRCIP, SRCPORT);
+  const srcId = src === undefined ? undefined : addresses.lastId;
+  const dst = address(buf, DSTIP, DSTPORT);
+  const dstId = dst === undefined ? undefined : addresses.lastId;
+  return payloadMeta(protoTransport(buf), src, dst, timeMs, undefined, srcId, dstId);
 };
 
 /** The transport of `proto: udp ipv4`: transportNamed of its first word, lower-cased as the string path did. */
@@ -105,12 +115,7 @@ export const sipdumpReader: TextFormatReader = {
         return {
           kind: 'inline',
           format: 'sipdump',
-          meta: payloadMeta(
-            protoTransport(buf),
-            address(buf, SRCIP, SRCPORT),
-            address(buf, DSTIP, DSTPORT),
-            Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
-          ),
+          meta: sipdumpMeta(buf, Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined),
           next: e + 1,
         };
       }

@@ -1,3 +1,4 @@
+import { LOCAL, LOCAL_ID, REMOTE, REMOTE_ID } from '../endpoint-ids.js';
 import { payloadMeta } from '../payload-meta.js';
 import { decimalAt } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
@@ -93,7 +94,15 @@ const shortMessage = (buf: Buffer, ls: number, le: number, next: number): MatchR
   if (!startsWith(buf, cseq, cseqEnd, 'CSeq:')) return null;
   const n = rebuild(buf, fields[12] ?? 0, fields[13] ?? 0, fields[8] ?? 0, fields[9] ?? 0, cseq, cseqEnd);
   const timeMs = epochMs(buf, fields[4] ?? 0, fields[5] ?? 0);
-  const meta = payloadMeta('udp', sent ? 'local' : 'remote', sent ? 'remote' : 'local', timeMs);
+  const meta = payloadMeta(
+    'udp',
+    sent ? LOCAL : REMOTE,
+    sent ? REMOTE : LOCAL,
+    timeMs,
+    undefined,
+    sent ? LOCAL_ID : REMOTE_ID,
+    sent ? REMOTE_ID : LOCAL_ID,
+  );
   return {
     kind: 'datagram',
     format: 'sipp',

@@ -1,3 +1,4 @@
+import { LOCAL, LOCAL_ID, REMOTE, REMOTE_ID } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import type { Transport } from '../types.js';
@@ -109,7 +110,15 @@ const directionMatch = (
   return {
     kind: 'inline',
     format: 'sipp',
-    meta: payloadMeta(d.transport, d.sent ? 'local' : 'remote', d.sent ? 'remote' : 'local', undefined, stamp),
+    meta: payloadMeta(
+      d.transport,
+      d.sent ? LOCAL : REMOTE,
+      d.sent ? REMOTE : LOCAL,
+      undefined,
+      stamp,
+      d.sent ? LOCAL_ID : REMOTE_ID,
+      d.sent ? REMOTE_ID : LOCAL_ID,
+    ),
     next,
   };
 };

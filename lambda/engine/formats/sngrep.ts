@@ -1,3 +1,4 @@
+import { endpointIds } from '../endpoint-ids.js';
 import { findLogStampAt } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import { InternTable } from './intern-table.js';
@@ -57,7 +58,7 @@ const readHeader = (buf: Buffer, ls: number, lf: number): boolean => {
 };
 
 /** Endpoints by their printed bytes: one string per distinct address. */
-const endpoints = new InternTable();
+const endpoints = new InternTable(undefined, endpointIds);
 
 const endpointAt = (buf: Buffer, a: number, b: number): string =>
   endpoints.find(buf, a, b, b, b) ?? endpoints.store(buf, a, b, b, b, buf.toString('latin1', a, b));
@@ -69,16 +70,13 @@ export const sngrepReader: TextFormatReader = {
   match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {
     if (!readHeader(buf, ls, lf)) return null;
     const { timeEnd, srcStart, srcEnd, dstStart, dstEnd } = found;
+    const src = endpointAt(buf, srcStart, srcEnd);
+    const srcId = endpoints.lastId;
+    const dst = endpointAt(buf, dstStart, dstEnd);
     return {
       kind: 'inline',
       format: 'sngrep',
-      meta: payloadMeta(
-        'unknown',
-        endpointAt(buf, srcStart, srcEnd),
-        endpointAt(buf, dstStart, dstEnd),
-        undefined,
-        findLogStampAt(buf, ls, timeEnd),
-      ),
+      meta: payloadMeta('unknown', src, dst, undefined, findLogStampAt(buf, ls, timeEnd), srcId, endpoints.lastId),
       next: Math.min(lf + 1, end),
     };
   },

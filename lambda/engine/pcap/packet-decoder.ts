@@ -362,6 +362,6 @@ export class PacketDecoder implements PacketSink {
     const names = this.names;
     if (ip.version === 4) names.ipv4(addrBuf, ip.addressOffset, srcPort, dstPort);
     else names.ipv6(addrBuf, ip.addressOffset, srcPort, dstPort);
-    return payloadMeta(transport, names.src, names.dst, timeMs, this.stamp);
+    return payloadMeta(transport, names.src, names.dst, timeMs, this.stamp, names.srcId, names.dstId);
   }
 }

@@ -1,3 +1,4 @@
+import { endpointIds } from '../endpoint-ids.js';
 import { EndpointNames } from './endpoint-names.js';
 
 /**
@@ -22,6 +23,9 @@ export class PacketNames {
   src = '';
   /** Destination endpoint of the packet last looked up. */
   dst = '';
+  /** Their numbers in the process's numbering of names (endpoint-ids.ts); undefined for an IPv6 packet. */
+  srcId: number | undefined = undefined;
+  dstId: number | undefined = undefined;
   private readonly endpoints = new EndpointNames();
   /**
    * Per slot: source address, destination address, source port << 16 | destination port, and 1
@@ -30,6 +34,8 @@ export class PacketNames {
   private readonly keys = new Int32Array(PACKET_NAME_SLOTS * 4);
   /** Per slot: source name, destination name, and the direction name once a stream segment asked for it. */
   private readonly names: (string | undefined)[] = new Array<string | undefined>(PACKET_NAME_SLOTS * 3).fill(undefined);
+  /** Per slot: the numbers of its source and destination names. */
+  private readonly ids = new Int32Array(PACKET_NAME_SLOTS * 2);
   private used = 0;
   /** Slot of the packet last looked up, or -1 for an IPv6 packet. */
   private slot = -1;
@@ -48,6 +54,8 @@ export class PacketNames {
         this.slot = i;
         this.src = this.names[i * 3] ?? '';
         this.dst = this.names[i * 3 + 1] ?? '';
+        this.srcId = this.ids[i * 2];
+        this.dstId = this.ids[i * 2 + 1];
         return;
       }
       i = (i + 1) & MASK;
@@ -70,11 +78,17 @@ export class PacketNames {
     this.names[i * 3] = this.src;
     this.names[i * 3 + 1] = this.dst;
     this.names[i * 3 + 2] = undefined;
+    this.srcId = endpointIds.of(this.src);
+    this.dstId = endpointIds.of(this.dst);
+    this.ids[i * 2] = this.srcId;
+    this.ids[i * 2 + 1] = this.dstId;
   }
 
   /** An IPv6 packet whose source address is at `offset` (the destination follows it). */
   ipv6(buf: Buffer, offset: number, srcPort: number, dstPort: number): void {
     this.slot = -1;
+    this.srcId = undefined;
+    this.dstId = undefined;
     this.src = this.endpoints.ipv6(buf, offset, srcPort);
     this.dst = this.endpoints.ipv6(buf, offset + 16, dstPort);
   }

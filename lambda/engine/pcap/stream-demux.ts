@@ -180,7 +180,7 @@ export class StreamDemux implements StreamSink {
       if (verdict === 'other') this.tally.unrecognizedBytes += payload.length;
       return;
     }
-    const wsMeta = payloadMeta('ws', meta.src, meta.dst, meta.timeMs);
+    const wsMeta = payloadMeta('ws', meta.src, meta.dst, meta.timeMs, undefined, meta.srcId, meta.dstId);
     countFirstSipMessage(this.wsEvents, payload, 0, payload.length, wsMeta);
   }
 

@@ -5,7 +5,7 @@ import { identityBytes } from '../../../lambda/engine/sip-message.js';
 import type { MessageBytes } from '../../../lambda/engine/types.js';
 
 /** Two Call-IDs whose session keys have the same 32-bit hash (a birthday search over `call-N@example.com`). */
-const COLLIDING = ['call-7203@example.com', 'call-108721@example.com'] as const;
+const COLLIDING = ['call-541@example.com', 'call-139493@example.com'] as const;
 
 const call = (callId: string): MessageBytes => identityBytes({ kind: 'response', callId });
 

@@ -31,7 +31,7 @@ const message = (kind: 'request' | 'response', callId: string, statusCode?: numb
  */
 const collidingCallIds = (): [string, string] => {
   const key = new IdentityKey();
-  const pair: [string, string] = ['call-8282@example.com', 'call-84504@example.com'];
+  const pair: [string, string] = ['call-23216@example.com', 'call-40707@example.com'];
   const [ha, hb] = pair.map((callId) => transactionKey(key, identityBytes(message('request', callId)), 1, INVITE));
   expect(ha).toBe(hb);
   return pair;

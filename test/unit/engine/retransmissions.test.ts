@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_ENDPOINT_IDS,
-  RetransmissionDetector,
-  type RetransmissionInput,
-} from '../../../lambda/engine/retransmissions.js';
+import { NameIds } from '../../../lambda/engine/endpoint-ids.js';
+import { RetransmissionDetector, type RetransmissionInput } from '../../../lambda/engine/retransmissions.js';
 import { identityBytes } from '../../../lambda/engine/sip-message.js';
 
 const msg = (over: Partial<RetransmissionInput>): RetransmissionInput => ({
@@ -99,13 +96,14 @@ describe('RetransmissionDetector (Wireshark sip.resend semantics)', () => {
 
 describe('RetransmissionDetector, directions by sender and receiver ids', () => {
   it('judges every direction alike before and after the names run out of ids, and never merges two', () => {
-    // Prepare: more senders than get an id (the later ones go into keys as characters)
-    const d = new RetransmissionDetector(4 * MAX_ENDPOINT_IDS);
+    // Prepare: more senders than get an id (the later ones go into keys as characters), in a numbering of 1,000
+    const ids = 1_000;
+    const d = new RetransmissionDetector(4 * ids, new NameIds(ids));
     const bytes = identityBytes({ kind: 'response', callId: 'shared-call@example.com', topVia: 'SIP/2.0/UDP h' });
     const sender = (i: number): string => `10.${i >> 16}.${(i >> 8) & 0xff}.${i & 0xff}:5060`;
     const ok = (i: number, code: number): boolean =>
       d.observeMessage(bytes, sender(i), 'local', 'response', 1, 'INVITE', code);
-    const n = MAX_ENDPOINT_IDS + 100;
+    const n = ids + 100;
 
     // Act: each sender's 200, then the same 200 again, then a 486 (another response: not a resend)
     const first = Array.from({ length: n }, (_, i) => ok(i, 200));
