@@ -13,6 +13,7 @@
  *   sums, and the records a snapshot makes, are the same to the bit.
  */
 import type { DelayHistogramData } from './delay-histogram.js';
+import { grown } from './grown.js';
 import type { KpiCounts, KpiMinute, KpiPeerData } from './kpis.js';
 import { setKey } from './own-key.js';
 import { OTHER_PEER } from './peers.js';
@@ -51,17 +52,6 @@ const MAX_RECORDS = Math.floor(0xffff_ffff / (KINDS * BUCKET_SPAN)) - 1;
 
 /** The record of a histogram with no delay (shared). */
 export const EMPTY_DELAYS: DelayHistogramData = { count: 0, sumMs: 0, minMs: null, maxMs: null, buckets: {} };
-
-/** Doubles a typed array's length until it holds `need` elements (the new part filled with `fill`). */
-export const grown = <T extends Float64Array | Int32Array>(a: T, need: number, fill: number): T => {
-  if (need <= a.length) return a;
-  let n = a.length;
-  while (n < need) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  b.fill(fill, a.length);
-  return b;
-};
 
 /** A minute row as plain data, `minute` first as its JSON has it (one object, not a spread of the counts). */
 export const minuteRow = (minute: string, c: KpiCounts): KpiMinute => ({

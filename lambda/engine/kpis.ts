@@ -16,6 +16,7 @@
  */
 import { classifyStatusCode } from '../contract/classes.js';
 import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
+import { grown } from './grown.js';
 import { IdentityKey } from './identity-key.js';
 import {
   EMPTY_DELAYS,
@@ -25,7 +26,6 @@ import {
   F_INEFFECTIVE,
   F_INVITES,
   F_REDIRECTED,
-  grown,
   KPI_COUNT_FIELDS,
   MinuteNames,
   minuteRow,

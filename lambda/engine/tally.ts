@@ -1,4 +1,5 @@
 import { classifyStatusCode, zeroClassCounts } from '../contract/classes.js';
+import { grown } from './grown.js';
 import { type KpiData, KpiTracker } from './kpis.js';
 import type { LogClock } from './log-clock.js';
 import { MessageCounter } from './message-counter.js';
@@ -137,31 +138,6 @@ interface MinuteBucket {
   byPeer: Map<string, ClassCounts>;
 }
 
-interface PeerBucket {
-  /** Its place in the order peers were first seen (what the KPI tracker files a transaction's answering peer by). */
-  readonly index: number;
-  responses: number;
-  readonly byClass: ClassCounts;
-  /**
-   * Counts by code slot (CodeSlots), as the totals and minutes keep them: an array as long as the slots of the codes
-   * the peer sent. Not an object keyed "200" (an elements store of ~200 slots, 1.3 KB, in V8, and there may be
-   * 100,000 peers), and not a Map (a get and a set per response were ~1 % of a text scan).
-   */
-  readonly byCode: SlotCounts;
-}
-
-/** A sender's peer, resolved once: its key in `byPeer` and its bucket. */
-interface PeerSlot {
-  readonly key: string;
-  readonly bucket: PeerBucket;
-  /**
-   * The minute its last timed response went to, and that response's cell in it: a sender's responses
-   * mostly fall in the same minute, and the cell of a (minute, peer) never changes once decided.
-   */
-  cellMinute: MinuteBucket | undefined;
-  cell: ClassCounts | undefined;
-}
-
 /** Senders whose peer is remembered (a cache: past it, it starts over; the counts do not depend on it). */
 const MAX_CACHED_SENDERS = 65_536;
 /** Cache key of "the log does not say who sent it" (no address is empty). */
@@ -173,6 +149,8 @@ export const MAX_TRACKED_PEERS = 100_000;
 export const MAX_MINUTE_PEER_CELLS = 100_000;
 
 const MS_PER_MINUTE = 60_000;
+/** Response classes per peer in the flat per-peer arrays. */
+const CLASSES = RESPONSE_CLASSES.length;
 
 /** Mutable running counters of one scan. */
 export class Tally {
@@ -201,18 +179,37 @@ export class Tally {
   private lastBucket: MinuteBucket | undefined;
   /** INVITE/BYE/REGISTER transactions for the RFC 6076 KPIs (per peer by the same peer keys as byPeer). */
   readonly kpis: KpiTracker;
-  private readonly peers = new Map<string, PeerBucket>();
-  /** The key of each peer bucket, by its index. */
+  /** Peer key -> its index. */
+  private readonly peers = new Map<string, number>();
+  /** The key of each peer, by its index. */
   private readonly peerKeys: string[] = [];
+  /**
+   * Each peer's counts, by its index: responses, by class (CLASSES per peer, in RESPONSE_CLASSES order), and by code
+   * slot (CodeSlots, an array as long as the slots of the codes it sent). Flat arrays, not an object per peer with a
+   * class object and a code Map in it: a response read three objects deep per peer among thousands of them.
+   */
+  private peerResponses = new Float64Array(64);
+  private peerByClass = new Float64Array(64 * CLASSES);
+  private readonly peerByCode: SlotCounts[] = [];
   private lastPeerIndex = -1;
   /**
    * Raw sender address -> its peer: one map lookup per response, and the peer map consulted once
    * per distinct sender. Exact: a name's bucket (or `other`, once the bound is reached) never
    * changes after it is first decided, since `peers` only grows.
    */
-  private readonly senders = new Map<string, PeerSlot>();
-  /** The same by the sender's number (PayloadMeta.srcId): a sender's peer never changes within a tally. */
-  private readonly bySenderId: (PeerSlot | undefined)[] = [];
+  private readonly senders = new Map<string, number>();
+  /**
+   * The same by the sender's number (PayloadMeta.srcId): 1 + its peer's index, 0 not yet known. A sender's peer never
+   * changes within a tally; an array read, where the Map read the string's hash from a string scattered in the heap
+   * (a cache miss per response among thousands of senders).
+   */
+  private bySenderId = new Int32Array(64);
+  /**
+   * Per peer: the minute its last timed response went to, and that response's cell in it: a peer's responses mostly
+   * fall in the same minute, and the cell of a (minute, peer) never changes once decided.
+   */
+  private readonly cellMinute: (MinuteBucket | undefined)[] = [];
+  private readonly cell: (ClassCounts | undefined)[] = [];
   private minutePeerCells = 0;
 
   /**
@@ -278,11 +275,13 @@ export class Tally {
       this.retransmittedResponses++;
       this.retransmittedByClass[cls]++;
     }
-    const peer = this.peerOf(sender ?? NO_SENDER, sender === undefined ? undefined : senderId);
-    this.lastPeerIndex = peer.bucket.index;
-    peer.bucket.responses++;
-    peer.bucket.byClass[cls]++;
-    bumpSlot(peer.bucket.byCode, codeSlot);
+    const p = this.peerOf(sender ?? NO_SENDER, sender === undefined ? undefined : senderId);
+    this.lastPeerIndex = p;
+    this.peerResponses[p] = (this.peerResponses[p] ?? 0) + 1;
+    // classifyStatusCode took the code: 100..699, so its class's index is its first digit - 1
+    const c = p * CLASSES + Math.floor(code / 100) - 1;
+    this.peerByClass[c] = (this.peerByClass[c] ?? 0) + 1;
+    bumpSlot(this.peerByCode[p] as SlotCounts, codeSlot);
     if (timeMs !== undefined && !isRepresentableTime(timeMs)) {
       // a time outside what a Date can hold (a damaged timestamp): untimed, and said so
       this.anomaly('invalid-time');
@@ -298,11 +297,11 @@ export class Tally {
       }
       bumpSlot(minuteMethod, codeSlot);
       if (retransmission) bucket.retransmittedByClass[cls]++;
-      let perPeer = peer.cellMinute === bucket ? peer.cell : undefined;
+      let perPeer = this.cellMinute[p] === bucket ? this.cell[p] : undefined;
       if (perPeer === undefined) {
-        perPeer = this.minuteCell(bucket, peer.key);
-        peer.cellMinute = bucket;
-        peer.cell = perPeer;
+        perPeer = this.minuteCell(bucket, this.peerKeys[p] ?? OTHER_PEER);
+        this.cellMinute[p] = bucket;
+        this.cell[p] = perPeer;
       }
       perPeer[cls]++;
     }
@@ -324,40 +323,43 @@ export class Tally {
     return perPeer;
   }
 
-  private peerOf(sender: string, senderId: number | undefined): PeerSlot {
-    // by the sender's number when the reader gave one: an array read, where the Map read the string's hash from a
-    // string scattered in the heap (a cache miss per response among thousands of senders)
+  /** The index of the peer a sender's responses count under (by its number when the reader gave one). */
+  private peerOf(sender: string, senderId: number | undefined): number {
     if (senderId !== undefined && senderId >= 0) {
-      let slot = this.bySenderId[senderId];
-      if (slot === undefined) {
-        slot = this.peerOf(sender, undefined);
-        this.bySenderId[senderId] = slot;
-      }
-      return slot;
+      const known = senderId < this.bySenderId.length ? (this.bySenderId[senderId] ?? 0) : 0;
+      if (known > 0) return known - 1;
+      const p = this.peerOf(sender, undefined);
+      this.bySenderId = grown(this.bySenderId, senderId + 1, 0);
+      this.bySenderId[senderId] = p + 1;
+      return p;
     }
-    let slot = this.senders.get(sender);
-    if (slot === undefined) {
+    let p = this.senders.get(sender);
+    if (p === undefined) {
       // nameOf('') is UNKNOWN_PEER, as for a sender the log does not give
-      slot = this.peerBucket(this.peerNames.nameOf(sender));
+      p = this.peerIndex(this.peerNames.nameOf(sender));
       if (this.senders.size >= MAX_CACHED_SENDERS) this.senders.clear();
-      this.senders.set(sender, slot);
+      this.senders.set(sender, p);
     }
-    return slot;
+    return p;
   }
 
-  private peerBucket(name: string): PeerSlot {
+  /** The index of the peer named `name` (made on first sight; `other` past MAX_TRACKED_PEERS). */
+  private peerIndex(name: string): number {
     let key = name;
-    let b = this.peers.get(key);
-    if (b === undefined && this.peers.size >= MAX_TRACKED_PEERS) {
+    let index = this.peers.get(key);
+    if (index === undefined && this.peers.size >= MAX_TRACKED_PEERS) {
       key = OTHER_PEER;
-      b = this.peers.get(key);
+      index = this.peers.get(key);
     }
-    if (b === undefined) {
-      b = { index: this.peerKeys.length, responses: 0, byClass: zeroClasses(), byCode: [] };
-      this.peers.set(key, b);
+    if (index === undefined) {
+      index = this.peerKeys.length;
+      this.peers.set(key, index);
       this.peerKeys.push(key);
+      this.peerByCode.push([]);
+      this.peerResponses = grown(this.peerResponses, index + 1, 0);
+      this.peerByClass = grown(this.peerByClass, (index + 1) * CLASSES, 0);
     }
-    return { key, bucket: b, cellMinute: undefined, cell: undefined };
+    return index;
   }
 
   /**
@@ -430,18 +432,26 @@ export class Tally {
       unrecognizedBytes: this.unrecognizedBytes,
       timedResponses: this.timedResponses,
       byPeer: Object.fromEntries(
-        [...this.peers.entries()].sort(byKey).map(([k, v]) => [
+        [...this.peers.entries()].sort(byKey).map(([k, p]) => [
           k,
           {
-            responses: v.responses,
-            byClass: { ...v.byClass },
-            byCode: this.codeSlots.record(v.byCode),
+            responses: this.peerResponses[p] ?? 0,
+            byClass: this.peerClasses(p),
+            byCode: this.codeSlots.record(this.peerByCode[p] ?? []),
           },
         ]),
       ),
       series,
       kpis: this.kpis.toData(),
     };
+  }
+
+  /** Peer p's counts by class, as the result shows them. */
+  private peerClasses(p: number): ClassCounts {
+    const out = zeroClasses();
+    for (let c = 0; c < CLASSES; c++)
+      out[RESPONSE_CLASSES[c] as ResponseClass] = this.peerByClass[p * CLASSES + c] ?? 0;
+    return out;
   }
 
   /** Requests by method as the result shows them: methods in string order. */
