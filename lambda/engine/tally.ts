@@ -92,17 +92,17 @@ class CodeSlots {
     return s;
   }
 
-  /** The counts as the result shows them: "code" -> count, codes that were never counted left out. */
+  /**
+   * The counts as the result shows them: "code" -> count, codes that were never counted left out. Three-digit codes
+   * are array-index keys, which every object lists in ascending numeric order (ECMA-262 OrdinaryOwnPropertyKeys),
+   * the order sorting their strings gave: no sort, and no pair per code (a record per peer and per minute).
+   */
   record(counts: SlotCounts): Record<string, number> {
-    const pairs: [number, number][] = [];
+    const out = sparseRecord<number>();
     for (let s = 0; s < counts.length; s++) {
       const n = counts[s] ?? 0;
-      if (n > 0) pairs.push([this.codes[s] ?? 0, n]);
+      if (n > 0) out[this.codes[s] ?? 0] = n;
     }
-    // three-digit codes: numeric order is the string order the result has always had
-    pairs.sort((a, b) => a[0] - b[0]);
-    const out = sparseRecord<number>();
-    for (const [code, n] of pairs) out[code] = n;
     return out;
   }
 }
