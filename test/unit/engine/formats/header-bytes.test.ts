@@ -315,4 +315,81 @@ describe('InternTable', () => {
     expect(wrong).toEqual([]);
     expect(table.find(buf, 0, 8, 9, 13) ?? table.store(buf, 0, 8, 9, 13, 'x')).toMatch(/^(10\.0\.0\.1\|5060|x)$/);
   });
+  it('tells apart two keys of the same lengths whose hashes are equal, short and long', () => {
+    // Prepare: pairs found by a birthday search over addresses (FNV-1a over the first range, 0x100, the second), the
+    // second pair longer than the bytes a slot holds; the test checks they still collide
+    const fnv = (first: string, second: string): number => {
+      let h = 0x811c9dc5;
+      for (const ch of first) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+      h = Math.imul(h ^ 0x100, 0x01000193);
+      for (const ch of second) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+      return h;
+    };
+    const long = '2001:db8:0:0:0:0:0:1:5060;'.repeat(2);
+    const pairs = [
+      ['10.002.208.159', '10.004.062.212'],
+      [`${long}x00335786`, `${long}x01074240`],
+    ];
+    const table = new InternTable(1024);
+
+    // Act: each key of a pair stored, then both asked for, in turn
+    const answers: (string | undefined)[][] = [];
+    for (const [x = '', y = ''] of pairs) {
+      expect(fnv(x, '5060')).toBe(fnv(y, '5060'));
+      const buf = Buffer.from(`${x}|${y}|5060`, 'latin1');
+      const keyOf = (first: number): [number, number, number, number] => [
+        first,
+        first + x.length,
+        buf.length - 4,
+        buf.length,
+      ];
+      const [a1, b1, c1, d1] = keyOf(0);
+      const [a2, b2, c2, d2] = keyOf(x.length + 1);
+      table.find(buf, a1, b1, c1, d1);
+      table.store(buf, a1, b1, c1, d1, 'first');
+      answers.push([table.find(buf, a2, b2, c2, d2), table.find(buf, a1, b1, c1, d1)]);
+      table.find(buf, a2, b2, c2, d2);
+      table.store(buf, a2, b2, c2, d2, 'second');
+      answers.push([table.find(buf, a1, b1, c1, d1), table.find(buf, a2, b2, c2, d2)]);
+    }
+
+    // Assess: the other key of a pair is never answered with this one's string
+    expect(answers).toEqual([
+      [undefined, 'first'],
+      [undefined, 'second'],
+      [undefined, 'first'],
+      [undefined, 'second'],
+    ]);
+  });
+
+  it('keeps keys longer than the bytes a slot holds apart as exactly, and finds each again', () => {
+    // Prepare: keys of 60 to 70 bytes (across the 64 a slot keeps as bytes), some differing only in their last byte,
+    // split into two ranges at different places, in four slots
+    const table = new InternTable(4);
+    const text = `${'2001:db8:0:0:0:0:0:1:5060;'.repeat(3)}xyz`;
+    const buf = Buffer.from(text, 'latin1');
+    const keys: [number, number, number, number][] = [];
+    for (let n = 60; n <= 70; n++)
+      for (const split of [0, 10, n]) keys.push([0, split, split, n], [1, 1 + split, 1 + split, 1 + n]);
+
+    // Act: store each, then find each again right after storing it, then all of them once more
+    const wrong: string[] = [];
+    const again: string[] = [];
+    const label = ([a, b, c, d]: [number, number, number, number]): string => `${a}-${b}|${c}-${d}`;
+    for (const k of keys) {
+      const [a, b, c, d] = k;
+      const got = table.find(buf, a, b, c, d);
+      if (got !== undefined && got !== label(k)) wrong.push(`${label(k)} -> ${got}`);
+      if (got === undefined) table.store(buf, a, b, c, d, label(k));
+      if (table.find(buf, a, b, c, d) !== label(k)) again.push(label(k));
+    }
+    for (const k of keys) {
+      const got = table.find(buf, k[0], k[1], k[2], k[3]);
+      if (got !== undefined && got !== label(k)) wrong.push(`${label(k)} -> ${got}`);
+    }
+
+    // Assess
+    expect(wrong).toEqual([]);
+    expect(again).toEqual([]);
+  });
 });
