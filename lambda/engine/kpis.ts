@@ -36,6 +36,7 @@ import {
 } from './kpi-peers.js';
 import { SessionTable } from './kpi-sessions.js';
 import { ANSWERED, BYE, INVITE, REGISTER, SETTLED, TransactionGeneration, transactionKey } from './kpi-transactions.js';
+import { BYE_ID, INVITE_ID, REGISTER_ID } from './method-ids.js';
 import { identityBytes } from './sip-message.js';
 import { isRepresentableTime } from './time-range.js';
 import type { MessageBytes, PayloadMeta, SipMessage } from './types.js';
@@ -166,6 +167,12 @@ export const addCounts = (into: KpiCounts, from: Readonly<KpiCounts>): void => {
 const methodCode = (m: string): number =>
   m === 'INVITE' ? INVITE : m === 'BYE' ? BYE : m === 'REGISTER' ? REGISTER : 0;
 
+/** methodCode by the method's number when the parser gave one (method-ids.ts), by its string otherwise. */
+const methodCodeOf = (m: string, id: number | undefined): number => {
+  if (id === undefined || id < 0) return methodCode(m);
+  return id === INVITE_ID ? INVITE : id === BYE_ID ? BYE : id === REGISTER_ID ? REGISTER : 0;
+};
+
 /** The branch parameter of a Via value (RFC 3261 §20.42), '' when there is none (RFC 2543 peers). */
 export const viaBranch = (via: string | undefined): string => {
   if (via === undefined) return '';
@@ -250,7 +257,7 @@ export class KpiTracker {
     if (!this.enabled) return;
     const { cseqNumber, cseqMethod } = msg;
     if (cseqNumber === undefined || cseqMethod === undefined) return;
-    const method = methodCode(cseqMethod);
+    const method = methodCodeOf(cseqMethod, msg.cseqMethodId);
     if (method === 0) return;
     if (msg.kind === 'request' && msg.method !== cseqMethod) return;
     const bytes = identityBytes(msg);

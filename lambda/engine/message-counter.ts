@@ -46,7 +46,11 @@ export class MessageCounter implements FramerEvents {
     if (msg.kind === 'request') {
       tally.kpis.observe(msg, meta, NO_PEER);
       if (msg.cseqNumber === undefined || msg.cseqMethod === undefined) tally.anomaly('missing-cseq');
-      tally.addRequest(msg.method ?? UNKNOWN_METHOD, retransmission);
+      tally.addRequest(
+        msg.method ?? UNKNOWN_METHOD,
+        retransmission,
+        msg.method === undefined ? undefined : msg.methodId,
+      );
       return;
     }
     if (msg.statusCode === undefined) {
@@ -62,6 +66,7 @@ export class MessageCounter implements FramerEvents {
       meta.timeMs,
       meta.src,
       meta.srcId,
+      msg.cseqMethod === undefined ? undefined : msg.cseqMethodId,
     );
     // the peer the tally filed the response under; one it could not class has none (the tracker skips it by the same test)
     tally.kpis.observe(msg, meta, counted ? tally.lastPeer : NO_PEER);
@@ -139,6 +144,7 @@ export class MessageCounter implements FramerEvents {
       msg.statusCode ?? 0,
       meta.srcId,
       meta.dstId,
+      msg.cseqMethodId,
     );
   }
 }

@@ -16,6 +16,7 @@
 
 import { endpointIds, NameIds } from './endpoint-ids.js';
 import { IdentityGeneration, IdentityKey } from './identity-key.js';
+import { MAX_METHOD_IDS, methodIds } from './method-ids.js';
 import type { MessageBytes } from './types.js';
 
 // A direction's state: what the last message seen that way was (a new direction starts from its first message).
@@ -122,6 +123,7 @@ export class RetransmissionDetector {
   private old: DirectionGeneration;
   /** The key of the message being judged (reused: no string or object per message). */
   private readonly key = new IdentityKey();
+  /** Method tokens past the process's numbering (methodNumber). */
   private readonly methods = new NameIds();
 
   /**
@@ -169,9 +171,10 @@ export class RetransmissionDetector {
     statusCode: number,
     srcId?: number,
     dstId?: number,
+    cseqMethodId?: number,
   ): boolean {
     const hash = directionKey(this.key, m, src, dst, this.endpoints, srcId, dstId);
-    return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode);
+    return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode, cseqMethodId);
   }
 
   /** Judges the message whose direction is in this.key (with its hash) against the last one seen that way. */
@@ -181,9 +184,10 @@ export class RetransmissionDetector {
     cseqNumber: number,
     cseqMethod: string,
     statusCode: number,
+    cseqMethodId?: number,
   ): boolean {
     const key = this.key;
-    const methodId = this.methods.of(cseqMethod);
+    const methodId = this.methodNumber(cseqMethod, cseqMethodId);
     let g = this.young;
     let s = g.find(key, hash);
     if (s < 0) {
@@ -230,6 +234,17 @@ export class RetransmissionDetector {
     }
     g.setState(s, next(code, kind, statusCode));
     return resend;
+  }
+
+  /**
+   * The method's number as directions keep it: the parser's (the process's numbering) when given, else looked up
+   * there; past that numbering's bound, one of this detector's own above it (a token has one number or the other,
+   * for good, so two methods never share one).
+   */
+  private methodNumber(cseqMethod: string, given: number | undefined): number {
+    if (given !== undefined && given >= 0) return given;
+    const id = methodIds.of(cseqMethod);
+    return id >= 0 ? id : MAX_METHOD_IDS + this.methods.of(cseqMethod);
   }
 
   /** Number of directions currently remembered (for tests of the bound). */

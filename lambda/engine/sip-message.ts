@@ -1,3 +1,4 @@
+import { methodIds } from './method-ids.js';
 import { HEADER, headerAt, headerColon } from './sip-headers.js';
 import { transportNamed } from './transport.js';
 import type { AnomalyKind, MessageBytes, PayloadMeta, SipMessage, Transport } from './types.js';
@@ -72,6 +73,9 @@ export class MessageRecord implements SipMessage, MessageBytes {
   statusCode: number | undefined = undefined;
   cseqNumber: number | undefined = undefined;
   cseqMethod: string | undefined = undefined;
+  /** The numbers of method and cseqMethod (method-ids.ts), -1 when not numbered (a replayed message). */
+  methodId = -1;
+  cseqMethodId = -1;
   viaTransport: Transport | undefined = undefined;
   readonly bytes: MessageBytes = this;
   buf: Buffer = EMPTY_BUFFER;
@@ -253,8 +257,10 @@ export const startLineKind = (buf: Buffer, ls: number, ce: number): StartLineKin
   return colon ? 'request' : null;
 };
 
-/** Method tokens seen, as bytes and as the one string every message shares. */
-const methodCache: { readonly bytes: Buffer; readonly text: string }[] = [];
+/** Method tokens seen, as bytes and as the one string every message shares, with its number (method-ids.ts). */
+const methodCache: { readonly bytes: Buffer; readonly text: string; readonly id: number }[] = [];
+/** The number of the token internToken returned last. */
+let lastTokenId = -1;
 /** A log names a dozen methods; past this many distinct tokens the rest are sliced each time. */
 const MAX_CACHED_METHODS = 64;
 /**
@@ -268,10 +274,15 @@ const internToken = (buf: Buffer, a: number, b: number): string => {
     if (bytes.length !== len) continue;
     let i = 0;
     while (i < len && buf[a + i] === bytes[i]) i++;
-    if (i === len) return entry.text;
+    if (i === len) {
+      lastTokenId = entry.id;
+      return entry.text;
+    }
   }
   const text = buf.toString('latin1', a, b);
-  if (methodCache.length < MAX_CACHED_METHODS) methodCache.push({ bytes: Buffer.from(text, 'latin1'), text });
+  lastTokenId = methodIds.of(text);
+  if (methodCache.length < MAX_CACHED_METHODS)
+    methodCache.push({ bytes: Buffer.from(text, 'latin1'), text, id: lastTokenId });
   return text;
 };
 
@@ -350,6 +361,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   }
 
   let method: string | undefined;
+  let methodId = -1;
   let statusCode: number | undefined;
   if (kind === 'response') {
     statusCode = parseUint(buf, start + 8, start + 11);
@@ -357,11 +369,13 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     let i = start;
     while (buf[i] !== SP) i++;
     method = internToken(buf, start, i);
+    methodId = lastTokenId;
   }
 
   let callId: string | undefined;
   let cseqNumber: number | undefined;
   let cseqMethod: string | undefined;
+  let cseqMethodId = -1;
   let contentLength: number | undefined;
   let topVia: Transport | undefined;
   let topViaValue: string | undefined;
@@ -425,7 +439,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
               m = skipWs(buf, m, ve);
               let me = m;
               while (me < ve && TOKEN[buf[me] ?? 0] === 1) me++;
-              if (me > m) cseqMethod = internToken(buf, m, me);
+              if (me > m) {
+                cseqMethod = internToken(buf, m, me);
+                cseqMethodId = lastTokenId;
+              }
             }
             break;
           }
@@ -468,9 +485,11 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     const r = RECORD;
     r.kind = kind === 'response' ? 'response' : 'request';
     r.method = method;
+    r.methodId = methodId;
     r.statusCode = statusCode;
     r.cseqNumber = cseqNumber;
     r.cseqMethod = cseqMethod;
+    r.cseqMethodId = cseqMethodId;
     r.viaTransport = topVia;
     r.buf = buf;
     r.callIdStart = callIdStart;

@@ -115,10 +115,21 @@ const bumpSlot = (counts: SlotCounts, slot: number): void => {
 /** CSeq method -> its index in per-method arrays (a file names a dozen methods; their strings are interned by the parser). */
 class MethodSlots {
   private readonly slotOf = new Map<string, number>();
+  /** 1 + the slot of a method by its number (SipMessage.methodId), 0 not yet known: an array read per message. */
+  private bySlotId = new Int32Array(16);
   /** Slot -> method. */
   readonly methods: string[] = [];
 
-  slot(method: string): number {
+  /** The slot of `method`; `id` is its number when the parser gave one (the same slot as by the string). */
+  slot(method: string, id?: number): number {
+    if (id !== undefined && id >= 0) {
+      const known = id < this.bySlotId.length ? (this.bySlotId[id] ?? 0) : 0;
+      if (known > 0) return known - 1;
+      const s = this.slot(method);
+      this.bySlotId = grown(this.bySlotId, id + 1, 0);
+      this.bySlotId[id] = s + 1;
+      return s;
+    }
     let s = this.slotOf.get(method);
     if (s === undefined) {
       s = this.methods.length;
@@ -235,9 +246,9 @@ export class Tally {
   }
 
   /** Counts one request. */
-  addRequest(method: string, retransmission: boolean): void {
+  addRequest(method: string, retransmission: boolean, methodId?: number): void {
     this.requests++;
-    const slot = this.methodSlots.slot(method);
+    const slot = this.methodSlots.slot(method, methodId);
     while (this.requestsByMethod.length <= slot) this.requestsByMethod.push(0);
     this.requestsByMethod[slot] = (this.requestsByMethod[slot] ?? 0) + 1;
     if (retransmission) this.retransmittedRequests++;
@@ -254,6 +265,7 @@ export class Tally {
     timeMs: number | undefined,
     sender?: string,
     senderId?: number,
+    cseqMethodId?: number,
   ): boolean {
     const cls = classifyStatusCode(code);
     if (cls === null) {
@@ -261,7 +273,7 @@ export class Tally {
       return false;
     }
     const codeSlot = this.codeSlots.slot(code);
-    const methodSlot = this.methodSlots.slot(cseqMethod);
+    const methodSlot = this.methodSlots.slot(cseqMethod, cseqMethodId);
     this.responses++;
     this.byClass[cls]++;
     bumpSlot(this.byCode, codeSlot);

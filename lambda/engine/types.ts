@@ -87,6 +87,12 @@ export interface SipMessage {
   readonly statusCode?: number;
   readonly cseqNumber?: number;
   readonly cseqMethod?: string;
+  /**
+   * `method`'s and `cseqMethod`'s numbers in the process's numbering of method tokens (method-ids.ts), when the parser
+   * numbered them (-1 or undefined: look the string up).
+   */
+  readonly methodId?: number;
+  readonly cseqMethodId?: number;
   readonly callId?: string;
   /** Transport named by the top Via, used when the log does not say. */
   readonly viaTransport?: Transport;
