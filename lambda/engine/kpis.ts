@@ -16,8 +16,8 @@
  */
 import { classifyStatusCode } from '../contract/classes.js';
 import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
-import { grown } from './grown.js';
 import { IdentityKey } from './identity-key.js';
+import { IndexMemo } from './index-memo.js';
 import {
   EMPTY_DELAYS,
   F_COMPLETED,
@@ -223,10 +223,10 @@ export class KpiTracker {
   private readonly peers = new PeerKpiTable(MAX_PEER_MINUTE_CELLS);
   private readonly peerKeys: PeerKeys | undefined;
   /**
-   * The tally's peer index -> 1 + the peer's record number in `peers` (0: not answered yet). A peer's key never
-   * changes once the tally decided it, so this is exact; it is as long as the tally's peers (bounded by its guard).
+   * The tally's peer index -> the peer's record number in `peers`. A peer's key never changes once the tally decided
+   * it, so this is exact; it is as long as the tally's peers (bounded by its guard).
    */
-  private byTallyPeer = new Int32Array(64);
+  private readonly byTallyPeer = new IndexMemo();
   private readonly enabled: boolean;
   /** The identity of the message being observed (reused: no object or string per message). */
   private readonly key = new IdentityKey();
@@ -376,11 +376,10 @@ export class KpiTracker {
    */
   private peerFor(peer: number): number {
     if (peer < 0 || this.peerKeys === undefined) return this.peers.index(NO_PEER_KEY);
-    this.byTallyPeer = grown(this.byTallyPeer, peer + 1, 0);
-    const known = this.byTallyPeer[peer] ?? 0;
-    if (known > 0) return known - 1;
+    const known = this.byTallyPeer.get(peer);
+    if (known >= 0) return known;
     const index = this.peers.index(this.peerKeys.peerKeyAt(peer));
-    this.byTallyPeer[peer] = index + 1;
+    this.byTallyPeer.set(peer, index);
     return index;
   }
 

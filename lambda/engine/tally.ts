@@ -1,5 +1,6 @@
 import { classifyStatusCode, zeroClassCounts } from '../contract/classes.js';
 import { grown } from './grown.js';
+import { IndexMemo } from './index-memo.js';
 import { type KpiData, KpiTracker } from './kpis.js';
 import type { LogClock } from './log-clock.js';
 import { MessageCounter } from './message-counter.js';
@@ -115,19 +116,18 @@ const bumpSlot = (counts: SlotCounts, slot: number): void => {
 /** CSeq method -> its index in per-method arrays (a file names a dozen methods; their strings are interned by the parser). */
 class MethodSlots {
   private readonly slotOf = new Map<string, number>();
-  /** 1 + the slot of a method by its number (SipMessage.methodId), 0 not yet known: an array read per message. */
-  private bySlotId = new Int32Array(16);
+  /** The slot of a method by its number (SipMessage.methodId): an array read per message. */
+  private readonly byId = new IndexMemo();
   /** Slot -> method. */
   readonly methods: string[] = [];
 
   /** The slot of `method`; `id` is its number when the parser gave one (the same slot as by the string). */
   slot(method: string, id?: number): number {
     if (id !== undefined && id >= 0) {
-      const known = id < this.bySlotId.length ? (this.bySlotId[id] ?? 0) : 0;
-      if (known > 0) return known - 1;
+      const known = this.byId.get(id);
+      if (known >= 0) return known;
       const s = this.slot(method);
-      this.bySlotId = grown(this.bySlotId, id + 1, 0);
-      this.bySlotId[id] = s + 1;
+      this.byId.set(id, s);
       return s;
     }
     let s = this.slotOf.get(method);
@@ -210,11 +210,11 @@ export class Tally {
    */
   private readonly senders = new Map<string, number>();
   /**
-   * The same by the sender's number (PayloadMeta.srcId): 1 + its peer's index, 0 not yet known. A sender's peer never
-   * changes within a tally; an array read, where the Map read the string's hash from a string scattered in the heap
-   * (a cache miss per response among thousands of senders).
+   * The same by the sender's number (PayloadMeta.srcId). A sender's peer never changes within a tally; an array read,
+   * where the Map read the string's hash from a string scattered in the heap (a cache miss per response among
+   * thousands of senders).
    */
-  private bySenderId = new Int32Array(64);
+  private readonly bySenderId = new IndexMemo();
   /**
    * Per peer: the minute its last timed response went to, and that response's cell in it: a peer's responses mostly
    * fall in the same minute, and the cell of a (minute, peer) never changes once decided.
@@ -338,11 +338,10 @@ export class Tally {
   /** The index of the peer a sender's responses count under (by its number when the reader gave one). */
   private peerOf(sender: string, senderId: number | undefined): number {
     if (senderId !== undefined && senderId >= 0) {
-      const known = senderId < this.bySenderId.length ? (this.bySenderId[senderId] ?? 0) : 0;
-      if (known > 0) return known - 1;
+      const known = this.bySenderId.get(senderId);
+      if (known >= 0) return known;
       const p = this.peerOf(sender, undefined);
-      this.bySenderId = grown(this.bySenderId, senderId + 1, 0);
-      this.bySenderId[senderId] = p + 1;
+      this.bySenderId.set(senderId, p);
       return p;
     }
     let p = this.senders.get(sender);
