@@ -293,6 +293,11 @@ export const assertFoundSip = (tally: Tally, head: Uint8Array, textBytes?: numbe
 
 /** Bytes per read of a capture from a ByteReader: as large as the file source's chunks. */
 const READ_BYTES = 1024 * 1024;
+/**
+ * Bytes per read of a text log into the scanner's buffer: small enough that most reads run while the scanner works
+ * through the bytes before them (TextScanner.scanAhead), large enough that a read's trip to the pool stays cheap.
+ */
+const TEXT_READ_BYTES = 1024 * 1024;
 
 /** Reads the next bytes of the input into `buf`, counted like chunks are; 0 at the end. */
 const readCounted = async (reader: ByteReader, buf: Buffer, tally: Tally, opts: ScanOptions): Promise<number> => {
@@ -314,7 +319,11 @@ const fillTextScanner = async (
 ): Promise<void> => {
   try {
     for (;;) {
-      const n = await readCounted(reader, scanner.room(), tally, opts);
+      const room = scanner.room();
+      // the read runs on libuv's pool while this thread scans what came before it
+      const read = readCounted(reader, room.subarray(0, Math.min(room.length, TEXT_READ_BYTES)), tally, opts);
+      scanner.scanAhead();
+      const n = await read;
       if (n === 0) return;
       scanner.commit(n);
     }

@@ -67,10 +67,16 @@ export class TextScanner {
   private readonly mayStart = new Uint8Array(256 * 256);
   private readonly markerReaders: TextFormatReader[];
   private readonly markers: Buffer[];
-  private markerPos: number[];
+  /**
+   * Per marker, in stream offsets: where the next one is (-1 not known, +Infinity none before the end of the view
+   * being scanned), and where its search goes on from (the buffer's bytes before it were searched and held none).
+   * Stream offsets outlive a view, so each byte is searched once per marker however the buffer is scanned.
+   */
+  private readonly markerPos: number[];
+  private readonly markerFrom: number[];
   /**
    * At most the smallest of markerPos (positions only move forward, so a stale value is only smaller):
-   * a line ending at or before it holds no marker, and the marker readers are not asked about it.
+   * a line ending at or before it holds no marker, and the marker readers are not asked about it. A stream offset.
    */
   private nearestMarker = -1;
   private meta: PayloadMeta = UNKNOWN_META;
@@ -82,11 +88,15 @@ export class TextScanner {
   private readonly ctx: MatchContext;
   private readonly fence: LineFence;
   private readonly parseOpts: { -readonly [K in keyof ParseOptions]: ParseOptions[K] };
-  /** Bytes not scanned yet, [0, filled) of a buffer the scanner owns and reuses. */
+  /** Bytes not scanned yet, [scanned, filled) of a buffer the scanner owns and reuses. */
   private carry: Buffer = EMPTY;
   private filled = 0;
+  /** Where the scan of the owned buffer stands: what is before it was scanned ahead (`scanAhead`). */
+  private scanned = 0;
   /** Stream offset of the first byte of the owned buffer (the logger-prefix times are kept by it). */
   private base = 0;
+  /** Stream offset of the first byte of the view `process` scans. */
+  private viewBase = 0;
   /** The last quiet line start (see resumeOffset), in stream offsets. */
   private quietAt = 0;
   private fed = 0;
@@ -112,6 +122,7 @@ export class TextScanner {
     this.markerReaders = readers.filter((r) => r.marker !== undefined);
     this.markers = this.markerReaders.map((r) => Buffer.from(r.marker ?? '', 'latin1'));
     this.markerPos = this.markers.map(() => -1);
+    this.markerFrom = this.markers.map(() => 0);
     this.fence = (buf, ls, le) => this.isHeaderLine(buf, ls, le);
     this.parseOpts = { dotCR: false, fence: this.fence, identity: 'full', maxEnd: 0, complete: false };
     const self = this;
@@ -151,6 +162,23 @@ export class TextScanner {
     return this.carry.subarray(this.filled);
   }
 
+  /**
+   * Scans what is buffered as far as the window allows, leaving it in place: a source that reads into `room()` on
+   * another thread (a file, on libuv's pool) calls it while its read is under way, so the scan goes on while the next
+   * bytes arrive instead of waiting for them. It reads and writes only the bytes before the room.
+   */
+  scanAhead(): void {
+    if (this.filled - this.scanned <= WINDOW_BYTES) return;
+    this.scanned += this.processFrom(this.scanned, false);
+    this.lineTimes?.release(this.base + this.scanned);
+  }
+
+  /** Scans [from, filled) of the owned buffer; returns how much of it was consumed. */
+  private processFrom(from: number, final: boolean): number {
+    this.viewBase = this.base + from;
+    return this.process(this.carry.subarray(from, this.filled), final);
+  }
+
   /** `n` bytes were written at the start of the last `room()`. */
   commit(n: number): void {
     if (!Number.isInteger(n) || n < 0 || this.filled + n > this.carry.length) {
@@ -162,8 +190,9 @@ export class TextScanner {
 
   /** The stream ended: scans what is left; ends open TCP flows too. */
   end(): void {
-    this.process(this.carry.subarray(0, this.filled), true);
+    this.processFrom(this.scanned, true);
     this.filled = 0;
+    this.scanned = 0;
   }
 
   /** Grows the owned buffer up to its full size, or (once full) scans it and moves the unscanned tail to its front. */
@@ -176,12 +205,16 @@ export class TextScanner {
           ? CARRY_BUFFER_BYTES
           : Math.min(CARRY_BUFFER_BYTES, Math.max(FIRST_BUFFER_BYTES, this.carry.length * 2));
       const grown = Buffer.allocUnsafe(size);
-      this.carry.copy(grown, 0, 0, this.filled);
+      this.carry.copy(grown, 0, this.scanned, this.filled);
       this.carry = grown;
+      this.filled -= this.scanned;
+      this.base += this.scanned;
+      this.scanned = 0;
       return;
     }
-    // a full buffer is more than a window, so this consumes at least CARRY_BUFFER_BYTES - WINDOW_BYTES
-    const used = this.process(this.carry.subarray(0, this.filled), false);
+    // a full buffer is more than a window, so this and the scans ahead consumed at least CARRY_BUFFER_BYTES - WINDOW_BYTES
+    const used = this.scanned + this.processFrom(this.scanned, false);
+    this.scanned = 0;
     this.carry.copyWithin(0, used, this.filled);
     this.filled -= used;
     this.base += used;
@@ -211,7 +244,9 @@ export class TextScanner {
    * flows are ended.
    */
   private process(buf: Buffer, final: boolean): number {
-    this.markerPos = this.markers.map(() => -1);
+    // "none before the end of the view": this view may reach further
+    for (let i = 0; i < this.markerPos.length; i++)
+      if (this.markerPos[i] === Number.POSITIVE_INFINITY) this.markerPos[i] = -1;
     this.nearestMarker = -1;
     const end = buf.length;
     let pos = 0;
@@ -234,7 +269,7 @@ export class TextScanner {
         !this.framer.holdsPartialStream &&
         (this.packets === undefined || this.packets.holdsNothing)
       )
-        this.quietAt = this.base + ls;
+        this.quietAt = this.viewBase + ls;
       if (!final && end - ls < WINDOW_BYTES) return ls;
       const wEnd = Math.min(end, ls + WINDOW_BYTES);
       // readers may decide "end of input" only when the window reaches the real end
@@ -341,7 +376,7 @@ export class TextScanner {
   /** The header's meta with the time of its line's logger prefix, when the header printed none itself. */
   private timed(meta: PayloadMeta, ls: number): PayloadMeta {
     if (this.lineTimes === undefined || meta.timeMs !== undefined || meta.stamp !== undefined) return meta;
-    const stamp = this.lineTimes.at(this.base + ls);
+    const stamp = this.lineTimes.at(this.viewBase + ls);
     if (stamp === undefined) return meta;
     return payloadMeta(meta.transport, meta.src, meta.dst, meta.timeMs, stamp, meta.srcId, meta.dstId);
   }
@@ -390,13 +425,20 @@ export class TextScanner {
   }
 
   private markerAt(i: number, buf: Buffer, ls: number, le: number): boolean {
+    const base = this.viewBase;
     let p = this.markerPos[i] ?? -1;
-    if (p < ls) {
-      const found = buf.indexOf(this.markers[i] as Buffer, ls);
-      p = found < 0 ? Number.POSITIVE_INFINITY : found;
+    if (p < base + ls) {
+      const marker = this.markers[i] as Buffer;
+      const from = Math.max(ls, (this.markerFrom[i] ?? 0) - base);
+      const found = buf.indexOf(marker, from);
+      if (found < 0) {
+        p = Number.POSITIVE_INFINITY;
+        // a marker may start in the last bytes and end past the view
+        this.markerFrom[i] = base + Math.max(from, buf.length - marker.length + 1);
+      } else p = base + found;
       this.markerPos[i] = p;
     }
-    return p < le;
+    return p < base + le;
   }
 
   /** The smallest marker position known, after every markerAt of a line. */
@@ -407,7 +449,7 @@ export class TextScanner {
   }
 
   private matchHeader(buf: Buffer, ls: number, lf: number, end: number): HeaderMatch | null | typeof NEED_MORE {
-    if (this.nearestMarker < lf) {
+    if (this.nearestMarker < this.viewBase + lf) {
       for (let i = 0; i < this.markerReaders.length; i++) {
         if (!this.markerAt(i, buf, ls, lf)) continue;
         const m = (this.markerReaders[i] as TextFormatReader).match(buf, ls, lf, end, this.ctx);
@@ -428,7 +470,7 @@ export class TextScanner {
 
   /** Whether [ls, le) is a header line of any format (a body never runs across one). */
   private isHeaderLine(buf: Buffer, ls: number, le: number): boolean {
-    if (this.nearestMarker < le) {
+    if (this.nearestMarker < this.viewBase + le) {
       for (let i = 0; i < this.markerReaders.length; i++) {
         if (this.markerAt(i, buf, ls, le) && (this.markerReaders[i] as TextFormatReader).isHeader(buf, ls, le))
           return true;

@@ -95,6 +95,50 @@ describe('reading into the engine’s buffers', () => {
     expect(r.bytes).toBe(input.length);
   });
 
+  it('scans ahead only the bytes already read, and finds markers cut by a read', async () => {
+    // Prepare: 5 MB stretches of ngrep output (no marker in them) between pieces of an Asterisk pjsip log (its
+    // headers are found by the '<--- ' marker, whose search resumes where the last scan found none), read by a source
+    // that, like a read on libuv's pool, writes its bytes only after the scan between reads has run (garbage in the
+    // room until then), and whose reads end inside the markers
+    const ngrep = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
+    const stretch = Buffer.concat(new Array<Buffer>(Math.ceil(5e6 / ngrep.length)).fill(ngrep));
+    const pjsip = readFileSync(`${CORPUS_DIR}mixed.pjsip-style.log`);
+    const input = Buffer.concat([stretch, pjsip, stretch, pjsip, stretch, pjsip, stretch, pjsip, stretch]);
+    const whole = view(await scan(chunked(input, [])));
+    const cuts: number[] = [];
+    for (let p = input.indexOf('<--- '); p >= 0; p = input.indexOf('<--- ', p + 1))
+      cuts.push(p + 1 + (cuts.length % 4));
+    const garbage = Buffer.from('<--- Received SIP response (555 bytes) from UDP:10.9.9.9:5060 --->\nSIP/2.0 503 x\n');
+    let pos = 0;
+    let cut = 0;
+    const late: AsyncIterable<Uint8Array> & ByteReader = {
+      async *[Symbol.asyncIterator]() {
+        pos = 4096;
+        yield input.subarray(0, pos);
+      },
+      close: async () => {},
+      readInto: async (buf, offset, length) => {
+        while ((cuts[cut] ?? Number.POSITIVE_INFINITY) <= pos) cut++;
+        const n = Math.min(length, (cuts[cut] ?? input.length) - pos, input.length - pos);
+        for (let i = offset; i < offset + length; i += garbage.length)
+          garbage.copy(buf, i, 0, Math.min(garbage.length, offset + length - i));
+        await new Promise((resolve) => setImmediate(resolve));
+        input.copy(buf, offset, pos, pos + n);
+        pos += n;
+        return n;
+      },
+    };
+
+    // Act
+    const r = await scan(late);
+
+    // Assess
+    expect(view(r)).toEqual(whole);
+    expect(r.bytes).toBe(input.length);
+    expect(r.formats).toEqual(['ngrep', 'pjsip']);
+    expect(cuts.length).toBeGreaterThan(100);
+  });
+
   it('reports the read error with its partial counts when closing the source fails as well', async () => {
     // Prepare: a log whose second read fails (a disk error) and whose close then fails too
     const input = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
