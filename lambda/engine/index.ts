@@ -198,11 +198,13 @@ const scanContainer = async (
     if (reader === undefined) {
       for await (const chunk of rest) capture.feed(chunk);
     } else {
-      // the head went through the chunks; the rest is read into one reused buffer (the reader keeps no view of it)
+      // the head went through the chunks; the rest is read into two reused buffers (the reader keeps no view of one)
       capture.feed(head);
-      const buf = Buffer.allocUnsafe(READ_BYTES);
-      for (let n = await readCounted(reader, buf, tally, opts); n > 0; n = await readCounted(reader, buf, tally, opts))
-        capture.feed(buf.subarray(0, n));
+      await readCaptureAhead(reader, (bytes) => {
+        tally.bytes += bytes.length;
+        opts.onProgress?.(tally.bytes);
+        capture.feed(bytes);
+      });
     }
     capture.end();
     return;
@@ -298,6 +300,30 @@ const READ_BYTES = 1024 * 1024;
  * through the bytes before them (TextScanner.scanAhead), large enough that a read's trip to the pool stays cheap.
  */
 const TEXT_READ_BYTES = 1024 * 1024;
+
+/**
+ * Reads the rest of the input into two buffers in turn, handing each to `take` while the next read runs on libuv's
+ * pool (the main thread waited for every read before). A read error is thrown after what was read before it was
+ * taken; a read still under way when `take` throws is waited for, so no read outlives the scan.
+ */
+const readCaptureAhead = async (reader: ByteReader, take: (bytes: Buffer) => void): Promise<void> => {
+  const bufs = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)] as const;
+  let i = 0;
+  let pending: Promise<number> | undefined = reader.readInto(bufs[0], 0, READ_BYTES);
+  try {
+    for (;;) {
+      const n: number = await pending;
+      pending = undefined;
+      if (n === 0) return;
+      const full = bufs[i] as Buffer;
+      i ^= 1;
+      pending = reader.readInto(bufs[i] as Buffer, 0, READ_BYTES);
+      take(full.subarray(0, n));
+    }
+  } finally {
+    await pending?.catch(() => 0);
+  }
+};
 
 /** Reads the next bytes of the input into `buf`, counted like chunks are; 0 at the end. */
 const readCounted = async (reader: ByteReader, buf: Buffer, tally: Tally, opts: ScanOptions): Promise<number> => {

@@ -139,6 +139,34 @@ describe('reading into the engine’s buffers', () => {
     expect(cuts.length).toBeGreaterThan(100);
   });
 
+  it('counts a capture read while the next read runs, and reports a failed read after what came before it', async () => {
+    // Prepare: the shared capture read in 100,000-byte reads, whose fourth read fails (a disk error) while the
+    // third one's bytes are being counted
+    const input = readFileSync(`${CORPUS_DIR}mixed.pcap`);
+    const inner = shortReads(input, [4096, 100_000, 100_000, 100_000]);
+    let reads = 0;
+    const failing: AsyncIterable<Uint8Array> & ByteReader = {
+      [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+      readInto: async (buf, offset, length) => {
+        if (++reads > 3) throw new UnreadableFileError('trace.pcap: cannot read: EIO', { path: 'trace.pcap' });
+        return inner.readInto(buf, offset, length);
+      },
+      close: async () => {},
+    };
+    // what the bytes before the failed read count to on their own (a capture cut there)
+    const before = await scan(chunked(input.subarray(0, 4096 + 3 * 100_000), []));
+
+    // Act
+    const err = await scan(failing).catch((e: unknown) => e);
+
+    // Assess: the read error, with the counts of every byte read before it
+    expect(err).toBeInstanceOf(UnreadableFileError);
+    const partial = (err as UnreadableFileError).context.partial as { bytes: number; responses: number };
+    expect(partial.bytes).toBe(4096 + 3 * 100_000);
+    expect(partial.responses).toBe(before.responses);
+    expect(partial.responses).toBeGreaterThan(0);
+  });
+
   it('reports the read error with its partial counts when closing the source fails as well', async () => {
     // Prepare: a log whose second read fails (a disk error) and whose close then fails too
     const input = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
