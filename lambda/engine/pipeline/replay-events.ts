@@ -93,8 +93,8 @@ export class EventReplayer {
         r.buf = arena;
         a = this.span(r, 'callId', a, callLen);
         a = this.span(r, 'via', a, viaLen);
-        r.branchStart = branchOff < 0 ? -1 : r.viaStart + branchOff;
-        r.branchEnd = branchOff < 0 ? -1 : r.branchStart + branchLen;
+        if (branchOff < 0) r.setBranch(-1, -1);
+        else r.setBranch(r.viaStart + branchOff, r.viaStart + branchOff + branchLen);
         a = this.span(r, 'date', a, dateLen);
         const meta = payloadMeta(
           TRANSPORTS[((flags >> MSG.transportShift) & TRANSPORT_MASK) as number] ?? 'unknown',

@@ -253,6 +253,31 @@ describe("parseMessage, identity as bytes (the engine's hot path)", () => {
     expect([firstCode, second.kind === 'message' ? second.msg.statusCode : undefined]).toEqual([486, 180]);
   });
 
+  it('looks for the branch of the message parsed last, asked or not about the ones before', () => {
+    // Prepare: three messages through the one record; the branch of the first is read, of the second never
+    const texts3 = [
+      'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a;branch=z9hG4bKfirst\r\nCall-ID: 1\r\nCSeq: 1 INVITE\r\n\r\n',
+      'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP b;branch=z9hG4bKsecond\r\nCall-ID: 2\r\nCSeq: 1 INVITE\r\n\r\n',
+      'BYE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP host:5060\r\nCall-ID: 3\r\nCSeq: 2 BYE\r\n\r\n',
+    ].map((t) => Buffer.from(t, 'latin1'));
+    const branchOf = (buf: Buffer): string | null => {
+      const r = parseMessage(buf, 0, buf.length, { dotCR: false, complete: true, identity: 'bytes' });
+      const b = r.kind === 'message' ? r.msg.bytes : undefined;
+      if (b === undefined) throw new Error('no message');
+      return b.branchStart < 0 ? null : b.buf.toString('latin1', b.branchStart, b.branchEnd);
+    };
+
+    // Act
+    const first = branchOf(texts3[0] as Buffer);
+    const second = texts3[1] as Buffer;
+    parseMessage(second, 0, second.length, { dotCR: false, complete: true, identity: 'bytes' });
+    const third = branchOf(texts3[2] as Buffer);
+    const secondAgain = branchOf(second);
+
+    // Assess
+    expect([first, third, secondAgain]).toEqual(['z9hG4bKfirst', null, 'z9hG4bKsecond']);
+  });
+
   it('gives a message built with strings the same offsets view (identityBytes)', () => {
     // Prepare
     const msg: SipMessage = {
