@@ -76,7 +76,6 @@ export class MessageRecord implements SipMessage, MessageBytes {
   /** The numbers of method and cseqMethod (method-ids.ts), -1 when not numbered (a replayed message). */
   methodId = -1;
   cseqMethodId = -1;
-  viaTransport: Transport | undefined = undefined;
   readonly bytes: MessageBytes = this;
   buf: Buffer = EMPTY_BUFFER;
   callIdStart = -1;
@@ -93,6 +92,22 @@ export class MessageRecord implements SipMessage, MessageBytes {
   private branchAt = -1;
   private branchTo = -1;
   private branchKnown = true;
+  /** The top Via's transport, read from its bytes on the first ask after it changed (the counter asks only when the log names none). */
+  private transport: Transport | undefined = undefined;
+  private transportKnown = true;
+
+  get viaTransport(): Transport | undefined {
+    if (!this.transportKnown) {
+      this.transport = this.viaStart < 0 ? undefined : viaTransport(this.buf, this.viaStart, this.viaEnd);
+      this.transportKnown = true;
+    }
+    return this.transport;
+  }
+
+  set viaTransport(t: Transport | undefined) {
+    this.transport = t;
+    this.transportKnown = true;
+  }
 
   get branchStart(): number {
     if (!this.branchKnown) findBranch(this.buf, this.viaStart, this.viaEnd, this);
@@ -104,9 +119,10 @@ export class MessageRecord implements SipMessage, MessageBytes {
     return this.branchTo;
   }
 
-  /** buf, viaStart and viaEnd name another Via now: its branch is looked for when asked. */
+  /** buf, viaStart and viaEnd name another Via now (or none): its transport and branch are looked for when asked. */
   viaChanged(): void {
     this.branchKnown = false;
+    this.transportKnown = false;
   }
 
   /** Where the branch lies ([-1, -1) when the Via has none). */
@@ -478,12 +494,15 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
             contentLength = isDigit(buf[vs]) ? parseUint(buf, vs, ve) : 0;
             break;
           case HEADER.via: // only the top one names the transport of this hop
-            if (topVia === undefined && (wantVia || asBytes)) {
-              topVia = viaTransport(buf, vs, ve);
-              if (asBytes) {
+            if (asBytes) {
+              // its transport and branch are read from these bytes when asked (MessageRecord)
+              if (viaStart < 0) {
                 viaStart = vs;
                 viaEnd = ve;
-              } else topViaValue = buf.toString('latin1', vs, ve);
+              }
+            } else if (wantVia && topVia === undefined) {
+              topVia = viaTransport(buf, vs, ve);
+              topViaValue = buf.toString('latin1', vs, ve);
             }
             break;
           case HEADER.date:
@@ -516,7 +535,6 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     r.cseqNumber = cseqNumber;
     r.cseqMethod = cseqMethod;
     r.cseqMethodId = cseqMethodId;
-    r.viaTransport = topVia;
     r.buf = buf;
     r.callIdStart = callIdStart;
     r.callIdEnd = callIdEnd;
