@@ -39,6 +39,24 @@ const shortReads = (input: Buffer, sizes: readonly number[]): AsyncIterable<Uint
   };
 };
 
+/** A source over `inner` whose reads after the first `okReads` fail as a disk error does (EIO). */
+const failingAfter = (
+  inner: AsyncIterable<Uint8Array> & ByteReader,
+  okReads: number,
+  path: string,
+  close: () => Promise<void> = async () => {},
+): AsyncIterable<Uint8Array> & ByteReader => {
+  let reads = 0;
+  return {
+    [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+    readInto: async (buf, offset, length) => {
+      if (++reads > okReads) throw new UnreadableFileError(`${path}: cannot read: EIO`, { path });
+      return inner.readInto(buf, offset, length);
+    },
+    close,
+  };
+};
+
 const view = (r: Awaited<ReturnType<typeof scan>>) => [
   r.bytes,
   r.byCode,
@@ -143,16 +161,7 @@ describe('reading into the engine’s buffers', () => {
     // Prepare: the shared capture read in 100,000-byte reads, whose fourth read fails (a disk error) while the
     // third one's bytes are being counted
     const input = readFileSync(`${CORPUS_DIR}mixed.pcap`);
-    const inner = shortReads(input, [4096, 100_000, 100_000, 100_000]);
-    let reads = 0;
-    const failing: AsyncIterable<Uint8Array> & ByteReader = {
-      [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
-      readInto: async (buf, offset, length) => {
-        if (++reads > 3) throw new UnreadableFileError('trace.pcap: cannot read: EIO', { path: 'trace.pcap' });
-        return inner.readInto(buf, offset, length);
-      },
-      close: async () => {},
-    };
+    const failing = failingAfter(shortReads(input, [4096, 100_000, 100_000, 100_000]), 3, 'trace.pcap');
     // what the bytes before the failed read count to on their own (a capture cut there)
     const before = await scan(chunked(input.subarray(0, 4096 + 3 * 100_000), []));
 
@@ -170,18 +179,9 @@ describe('reading into the engine’s buffers', () => {
   it('reports the read error with its partial counts when closing the source fails as well', async () => {
     // Prepare: a log whose second read fails (a disk error) and whose close then fails too
     const input = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
-    const inner = shortReads(input, [4096]);
-    let reads = 0;
-    const failing: AsyncIterable<Uint8Array> & ByteReader = {
-      [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
-      readInto: async (buf, offset, length) => {
-        if (++reads > 1) throw new UnreadableFileError('trace.log: cannot read: EIO', { path: 'trace.log' });
-        return inner.readInto(buf, offset, length);
-      },
-      close: async () => {
-        throw new Error('EBADF: close failed');
-      },
-    };
+    const failing = failingAfter(shortReads(input, [4096]), 1, 'trace.log', async () => {
+      throw new Error('EBADF: close failed');
+    });
 
     // Act
     const err = await scan(failing).catch((e: unknown) => e);
