@@ -58,6 +58,12 @@ export interface TextScanContext {
 const asBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
+/** Counts `n` more bytes of input and tells the progress callback the total (every read path counts this way). */
+const countRead = (tally: Tally, n: number, onProgress: ((n: number) => void) | undefined): void => {
+  tally.bytes += n;
+  onProgress?.(tally.bytes);
+};
+
 /** Counts input bytes as they pass and hands them on as Buffers. */
 export async function* countBytes(
   input: AsyncIterable<Uint8Array>,
@@ -65,8 +71,7 @@ export async function* countBytes(
   onProgress?: (n: number) => void,
 ): AsyncGenerator<Buffer> {
   for await (const c of input) {
-    tally.bytes += c.byteLength;
-    onProgress?.(tally.bytes);
+    countRead(tally, c.byteLength, onProgress);
     if (c.byteLength > 0) yield asBuffer(c);
   }
 }
@@ -201,8 +206,7 @@ const scanContainer = async (
       // the head went through the chunks; the rest is read into two reused buffers (the reader keeps no view of one)
       capture.feed(head);
       await readCaptureAhead(reader, (bytes) => {
-        tally.bytes += bytes.length;
-        opts.onProgress?.(tally.bytes);
+        countRead(tally, bytes.length, opts.onProgress);
         capture.feed(bytes);
       });
     }
@@ -328,8 +332,7 @@ const readCaptureAhead = async (reader: ByteReader, take: (bytes: Buffer) => voi
 /** Reads the next bytes of the input into `buf`, counted like chunks are; 0 at the end. */
 const readCounted = async (reader: ByteReader, buf: Buffer, tally: Tally, opts: ScanOptions): Promise<number> => {
   const n = await reader.readInto(buf, 0, buf.length);
-  tally.bytes += n;
-  if (n > 0) opts.onProgress?.(tally.bytes);
+  if (n > 0) countRead(tally, n, opts.onProgress);
   return n;
 };
 
