@@ -36,19 +36,24 @@ const longKey = (buf: Buffer, a: number, b: number, c: number, d: number): strin
 
 export class InternTable {
   private readonly mask: number;
+  /*
+   * The slots' arrays are made by the first store(): the four readers' tables are module constants, and making
+   * them cost a CLI start-up ~5 ms (two 16,384-element arrays filled each) for formats most files never hold.
+   * Until then they are empty, so every find() misses without a test of its own.
+   */
   /** Per slot: the key's hash. */
-  private readonly hashes: Int32Array;
+  private hashes = new Int32Array(0);
   /** Per slot: 1 + the key's length (0: an empty slot). */
-  private readonly lengths: Int32Array;
+  private lengths = new Int32Array(0);
   /** Per slot: the length of the key's first range. */
-  private readonly splits: Int32Array;
+  private splits = new Int32Array(0);
   /** KEY_BYTES per slot: the key's bytes, when it has no more. */
-  private readonly keyBytes: Uint8Array;
+  private keyBytes = new Uint8Array(0);
   /** Per slot: a key longer than KEY_BYTES, as latin1 text (one char per byte). */
-  private readonly longKeys: (string | undefined)[];
-  private readonly texts: (string | undefined)[];
+  private longKeys: (string | undefined)[] = [];
+  private texts: (string | undefined)[] = [];
   /** Per slot: the text's number in the table's numbering (-1: none). */
-  private readonly textIds: Int32Array;
+  private textIds = new Int32Array(0);
   private lastSlot = 0;
   private lastHash = 0;
   /** The number of the string the last find() found or store() stored (-1 without a numbering). */
@@ -63,6 +68,11 @@ export class InternTable {
     private readonly ids?: NameIds,
   ) {
     this.mask = slots - 1;
+  }
+
+  /** Makes the slots' arrays (the first store). */
+  private allocate(): void {
+    const slots = this.mask + 1;
     this.hashes = new Int32Array(slots);
     this.lengths = new Int32Array(slots);
     this.splits = new Int32Array(slots);
@@ -100,6 +110,7 @@ export class InternTable {
 
   /** Files `text` under the key of the last find() (which must have missed), and returns it. */
   store(buf: Buffer, a: number, b: number, c: number, d: number, text: string): string {
+    if (this.hashes.length === 0) this.allocate();
     const slot = this.lastSlot;
     const split = b - a;
     const n = split + (d - c);
