@@ -9,26 +9,75 @@
  * Direct-mapped (one entry per slot, a new key replaces the old one), so memory is bounded, and
  * exact: a hit compares every byte of the key.
  *
- * A slot's hash, lengths and key bytes lie in flat typed arrays (a key of up to KEY_BYTES in the
- * slot's own region of one byte array): a lookup reads the slot's row and its bytes, where an
- * object per entry holding its key as a string took two more dependent loads, each a cache miss
- * among thousands of addresses (~170 ns a lookup, two per message of an ngrep or sipdump log).
+ * A slot's hash, lengths and number lie in one row of an Int32Array and its key bytes (up to KEY_BYTES) in the
+ * slot's own region of one byte array: a lookup reads one row and its bytes. An object per entry holding its key as a
+ * string took two more dependent loads, each a cache miss among thousands of addresses (~170 ns a lookup, two per
+ * message of an ngrep or sipdump log), and the row's four fields in four arrays were four lines to miss (~90 ns).
+ * Keys are hashed and compared four bytes at a time.
  */
 
 import type { NameIds } from '../endpoint-ids.js';
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 
 /** Key bytes a slot keeps in its region; a longer key (rare: addresses are shorter) is kept as a string. */
 const KEY_BYTES = 64;
 
 /**
  * Slots of a table: well above the distinct addresses of a busy log (the bench trace's sipdump part names
- * 5,000 ip:port pairs), so that few keys share a slot. KEY_BYTES + 24 bytes per slot, ~1.4 MB a table
- * (zeroed memory: pages of slots never filled are never touched).
+ * 5,000 ip:port pairs), so that few keys share a slot. KEY_BYTES + 16 bytes per slot (and a string's reference),
+ * ~1.4 MB a table (zeroed memory: pages of slots never filled are never touched).
  */
 const DEFAULT_SLOTS = 16_384;
+
+/** A slot's row: the key's hash, 1 + the key's length (0: empty), the length of its first range, its text's number. */
+const ROW = 4;
+const HASH = 0;
+const LENGTH = 1;
+const SPLIT = 2;
+const TEXT_ID = 3;
+
+/** xxHash32's primes (as int32s for Math.imul), as identity-key.ts uses them. */
+const P1 = 0x9e3779b1 | 0;
+const P2 = 0x85ebca77 | 0;
+const P3 = 0xc2b2ae3d | 0;
+const P5 = 0x165667b1 | 0;
+
+const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
+
+/** The last buffer hashed and a DataView of it (a scan reads one buffer for many lines). */
+let lastBuf: Uint8Array | undefined;
+let lastView: DataView = new DataView(new ArrayBuffer(0));
+const viewOf = (buf: Uint8Array): DataView => {
+  if (buf !== lastBuf) {
+    lastBuf = buf;
+    lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return lastView;
+};
+
+/** Mixes buf[a, b) into h, four bytes a step, then the bytes left. */
+const mixRange = (buf: Buffer, a: number, b: number, h0: number): number => {
+  const view = viewOf(buf);
+  let h = h0;
+  let i = a;
+  for (; i + 4 <= b; i += 4) h = Math.imul(rotl(h + Math.imul(view.getInt32(i, true), P3), 17), P1);
+  for (; i < b; i++) h = Math.imul(rotl(h + Math.imul(buf[i] ?? 0, P5), 11), P1);
+  return h;
+};
+/**
+ * The hash of the key buf[a, b) + buf[c, d): each range mixed in, its length after it (so that "1.2.3.4" + "5" and
+ * "1.2.3." + "45" differ), then xxHash32's avalanche. Exported for the tests that need two keys that share a hash.
+ */
+export const internHash = (buf: Buffer, a: number, b: number, c: number, d: number): number => {
+  let h = mixRange(buf, a, b, P5);
+  h = Math.imul(rotl(h + Math.imul(b - a, P3), 17), P1);
+  h = mixRange(buf, c, d, h);
+  h = Math.imul(rotl(h + Math.imul(d - c, P3), 17), P1);
+  h ^= h >>> 15;
+  h = Math.imul(h, P2);
+  h ^= h >>> 13;
+  h = Math.imul(h, P3);
+  return (h ^ (h >>> 16)) | 0;
+};
 
 /** A key longer than KEY_BYTES as text (a string per lookup: such keys are rare). */
 const longKey = (buf: Buffer, a: number, b: number, c: number, d: number): string =>
@@ -41,19 +90,14 @@ export class InternTable {
    * them cost a CLI start-up ~5 ms (two 16,384-element arrays filled each) for formats most files never hold.
    * Until then they are empty, so every find() misses without a test of its own.
    */
-  /** Per slot: the key's hash. */
-  private hashes = new Int32Array(0);
-  /** Per slot: 1 + the key's length (0: an empty slot). */
-  private lengths = new Int32Array(0);
-  /** Per slot: the length of the key's first range. */
-  private splits = new Int32Array(0);
-  /** KEY_BYTES per slot: the key's bytes, when it has no more. */
+  /** ROW int32s per slot (HASH, LENGTH, SPLIT, TEXT_ID). */
+  private rows = new Int32Array(0);
+  /** KEY_BYTES per slot: the key's bytes, when it has no more; `keyWords` is the same memory as int32s. */
   private keyBytes = new Uint8Array(0);
+  private keyWords = new Int32Array(0);
   /** Per slot: a key longer than KEY_BYTES, as latin1 text (one char per byte). */
   private longKeys: (string | undefined)[] = [];
   private texts: (string | undefined)[] = [];
-  /** Per slot: the text's number in the table's numbering (-1: none). */
-  private textIds = new Int32Array(0);
   private lastSlot = 0;
   private lastHash = 0;
   /** The number of the string the last find() found or store() stored (-1 without a numbering). */
@@ -73,13 +117,11 @@ export class InternTable {
   /** Makes the slots' arrays (the first store). */
   private allocate(): void {
     const slots = this.mask + 1;
-    this.hashes = new Int32Array(slots);
-    this.lengths = new Int32Array(slots);
-    this.splits = new Int32Array(slots);
+    this.rows = new Int32Array(slots * ROW);
     this.keyBytes = new Uint8Array(slots * KEY_BYTES);
+    this.keyWords = new Int32Array(this.keyBytes.buffer);
     this.longKeys = new Array<string | undefined>(slots).fill(undefined);
     this.texts = new Array<string | undefined>(slots).fill(undefined);
-    this.textIds = new Int32Array(slots);
   }
 
   /**
@@ -87,36 +129,48 @@ export class InternTable {
    * undefined; then store() files a string under this key.
    */
   find(buf: Buffer, a: number, b: number, c = 0, d = 0): string | undefined {
-    let h = FNV_OFFSET;
-    for (let i = a; i < b; i++) h = Math.imul(h ^ (buf[i] ?? 0), FNV_PRIME);
-    // a separator, so that "1.2.3.4" + "5" and "1.2.3." + "45" differ
-    h = Math.imul(h ^ 0x100, FNV_PRIME);
-    for (let i = c; i < d; i++) h = Math.imul(h ^ (buf[i] ?? 0), FNV_PRIME);
+    const h = internHash(buf, a, b, c, d);
     const slot = (h ^ (h >>> 16)) & this.mask;
     this.lastSlot = slot;
     this.lastHash = h;
     const split = b - a;
     const n = split + (d - c);
-    if (this.lengths[slot] !== n + 1 || this.splits[slot] !== split || this.hashes[slot] !== h) return undefined;
+    const rows = this.rows;
+    const r = slot * ROW;
+    if (rows[r + LENGTH] !== n + 1 || rows[r + SPLIT] !== split || rows[r + HASH] !== h) return undefined;
     if (n <= KEY_BYTES) {
-      const bytes = this.keyBytes;
-      let k = slot * KEY_BYTES;
-      for (let i = a; i < b; i++, k++) if (bytes[k] !== buf[i]) return undefined;
-      for (let i = c; i < d; i++, k++) if (bytes[k] !== buf[i]) return undefined;
+      if (!this.sameBytes(slot * KEY_BYTES, buf, a, b) || !this.sameBytes(slot * KEY_BYTES + split, buf, c, d))
+        return undefined;
     } else if (this.longKeys[slot] !== longKey(buf, a, b, c, d)) return undefined;
-    this.lastId = this.textIds[slot] ?? -1;
+    this.lastId = rows[r + TEXT_ID] ?? -1;
     return this.texts[slot];
+  }
+
+  /** Whether the key bytes at `at` are buf[a, b): four at a time where `at` is 4-byte aligned. */
+  private sameBytes(at: number, buf: Buffer, a: number, b: number): boolean {
+    const bytes = this.keyBytes;
+    let k = at;
+    let i = a;
+    if ((at & 3) === 0) {
+      const view = viewOf(buf);
+      const words = this.keyWords;
+      for (; i + 4 <= b; i += 4, k += 4) if (words[k >>> 2] !== view.getInt32(i, true)) return false;
+    }
+    for (; i < b; i++, k++) if (bytes[k] !== buf[i]) return false;
+    return true;
   }
 
   /** Files `text` under the key of the last find() (which must have missed), and returns it. */
   store(buf: Buffer, a: number, b: number, c: number, d: number, text: string): string {
-    if (this.hashes.length === 0) this.allocate();
+    if (this.rows.length === 0) this.allocate();
     const slot = this.lastSlot;
     const split = b - a;
     const n = split + (d - c);
-    this.hashes[slot] = this.lastHash;
-    this.lengths[slot] = n + 1;
-    this.splits[slot] = split;
+    const r = slot * ROW;
+    const rows = this.rows;
+    rows[r + HASH] = this.lastHash;
+    rows[r + LENGTH] = n + 1;
+    rows[r + SPLIT] = split;
     if (n <= KEY_BYTES) {
       const bytes = this.keyBytes;
       let k = slot * KEY_BYTES;
@@ -126,7 +180,7 @@ export class InternTable {
     } else this.longKeys[slot] = longKey(buf, a, b, c, d);
     const id = this.ids === undefined ? -1 : this.ids.of(text);
     this.texts[slot] = text;
-    this.textIds[slot] = id;
+    rows[r + TEXT_ID] = id;
     this.lastId = id;
     return text;
   }
