@@ -3,8 +3,9 @@ import {
   type LineFence,
   type LineStyle,
   lineContentEnd,
-  type ParseOptions,
+  type MutableParseOptions,
   parseMessage,
+  parseOptions,
   startLineKind,
 } from './sip-message.js';
 import type { AnomalyKind, PayloadMeta, SipMessage } from './types.js';
@@ -87,18 +88,9 @@ export class SipFramer {
   }
 
   /** Options of the datagram parses: one object for all (parseMessage keeps none of it). */
-  private readonly datagramOpts: { -readonly [K in keyof ParseOptions]: ParseOptions[K] } = {
-    dotCR: false,
-    complete: true,
-    fence: undefined,
-    identity: 'full',
-  };
+  private readonly datagramOpts: MutableParseOptions = parseOptions({ dotCR: false, complete: true, identity: 'full' });
   /** Options of the stream parses, likewise. */
-  private readonly streamOpts: { -readonly [K in keyof ParseOptions]: ParseOptions[K] } = {
-    dotCR: false,
-    complete: false,
-    identity: 'full',
-  };
+  private readonly streamOpts: MutableParseOptions = parseOptions({ dotCR: false, complete: false, identity: 'full' });
 
   /** The flow holds [0, len) of `buf` (EMPTY and 0 when it holds nothing). */
   private hold(f: Flow, buf: Buffer, len: number): void {

@@ -53,6 +53,22 @@ export interface ParseOptions extends LineStyle {
   readonly maxEnd?: number;
 }
 
+/** ParseOptions a caller refills per parse (its own object, so no literal is made per message). */
+export type MutableParseOptions = { -readonly [K in keyof Required<ParseOptions>]: ParseOptions[K] };
+
+/**
+ * A caller's options object, every field present and in one order: the scanner, the framer and the capture decoder
+ * each keep one, and objects of one shape keep parseMessage's reads of them monomorphic (three shapes had made its
+ * reads polymorphic, and the first message a new shape brought threw away its optimised code).
+ */
+export const parseOptions = (o: ParseOptions): MutableParseOptions => ({
+  dotCR: o.dotCR,
+  complete: o.complete,
+  fence: o.fence,
+  identity: o.identity,
+  maxEnd: o.maxEnd,
+});
+
 /** How a message's identity is handed on (see ParseOptions.identity). */
 export type Identity = 'none' | 'call-id' | 'full' | 'bytes';
 

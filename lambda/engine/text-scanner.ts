@@ -11,8 +11,9 @@ import {
   type LineFence,
   type LineStyle,
   lineContentEnd,
-  type ParseOptions,
+  type MutableParseOptions,
   parseMessage,
+  parseOptions,
   startLineKind,
 } from './sip-message.js';
 import type { Tally } from './tally.js';
@@ -87,7 +88,7 @@ export class TextScanner {
   private final = false;
   private readonly ctx: MatchContext;
   private readonly fence: LineFence;
-  private readonly parseOpts: { -readonly [K in keyof ParseOptions]: ParseOptions[K] };
+  private readonly parseOpts: MutableParseOptions;
   /** Bytes not scanned yet, [scanned, filled) of a buffer the scanner owns and reuses. */
   private carry: Buffer = EMPTY;
   private filled = 0;
@@ -124,7 +125,7 @@ export class TextScanner {
     this.markerPos = this.markers.map(() => -1);
     this.markerFrom = this.markers.map(() => 0);
     this.fence = (buf, ls, le) => this.isHeaderLine(buf, ls, le);
-    this.parseOpts = { dotCR: false, fence: this.fence, identity: 'full', maxEnd: 0, complete: false };
+    this.parseOpts = parseOptions({ dotCR: false, fence: this.fence, identity: 'full', maxEnd: 0, complete: false });
     const self = this;
     this.ctx = {
       get final() {

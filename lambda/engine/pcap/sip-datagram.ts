@@ -1,5 +1,5 @@
 import type { FramerEvents } from '../sip-framer.js';
-import { lineContentEnd, type ParseOptions, parseMessage, startLineKind } from '../sip-message.js';
+import { lineContentEnd, type ParseOptions, parseMessage, parseOptions, startLineKind } from '../sip-message.js';
 import type { PayloadMeta } from '../types.js';
 
 /**
@@ -16,7 +16,7 @@ import type { PayloadMeta } from '../types.js';
 
 const LF = 0x0a;
 /** One options object for every datagram: a literal per call would be an allocation per packet. */
-const DATAGRAM: ParseOptions = { dotCR: false, complete: true };
+const DATAGRAM: ParseOptions = parseOptions({ dotCR: false, complete: true });
 const NUL = 0x00;
 
 /** g_ascii_isprint: 0x20..0x7e. */
