@@ -16,3 +16,30 @@ export const payloadMeta = (
   srcId?: number,
   dstId?: number,
 ): PayloadMeta => ({ timeMs, stamp, src, dst, transport, srcId, dstId });
+
+/** A PayloadMeta its owner refills (one object for many messages). */
+export type MutablePayloadMeta = { -readonly [K in keyof PayloadMeta]: PayloadMeta[K] };
+
+/**
+ * Refills `m` as payloadMeta(transport, src, ...) would make it (same fields, same shape) and returns it: a reader
+ * whose meta nothing keeps past the message it describes makes no object per message.
+ */
+export const refillMeta = (
+  m: MutablePayloadMeta,
+  transport: Transport,
+  src?: string,
+  dst?: string,
+  timeMs?: number,
+  stamp?: LogStamp,
+  srcId?: number,
+  dstId?: number,
+): PayloadMeta => {
+  m.timeMs = timeMs;
+  m.stamp = stamp;
+  m.src = src;
+  m.dst = dst;
+  m.transport = transport;
+  m.srcId = srcId;
+  m.dstId = dstId;
+  return m;
+};

@@ -1,12 +1,12 @@
 import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
-import { payloadMeta } from '../payload-meta.js';
+import { payloadMeta, refillMeta } from '../payload-meta.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { ForwardSearch } from './forward-search.js';
 import { InternTable } from './intern-table.js';
 import { hexDigitValue } from './line-bytes.js';
 import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
-import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
+import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
  * ngrep output, in each of its dump modes (ngrep.c, `-W`). Each packet is printed as
@@ -299,6 +299,8 @@ const plainHeader = (buf: Buffer, ls: number, lf: number): boolean => {
 
 /** Endpoints by their bytes and the packet kind (withPort depends on it): one string per distinct endpoint. */
 const endpoints = new InternTable(undefined, endpointIds);
+/** The reader's answers, and the meta of a UDP packet's, refilled (text-format.ts MatchSlots). */
+const slots = new MatchSlots('ngrep');
 
 const endpointAt = (buf: Buffer, ls: number, a: number, b: number): string =>
   endpoints.find(buf, a, b, ls, ls + 1) ??
@@ -314,7 +316,7 @@ export const ngrepReader: TextFormatReader = {
     if (buf[ls] === HASH) {
       if (!isProgressLine(buf, ls, lf)) return null;
       progressMarks.add(ctx);
-      return { kind: 'skip', format: 'ngrep', next: Math.min(lf + 1, end) };
+      return slots.skip(Math.min(lf + 1, end));
     }
     if (buf[ls + 1] !== 0x20) return null;
     let kind: string;
@@ -406,8 +408,8 @@ export const ngrepReader: TextFormatReader = {
       from = c + 1;
     }
     // the rest of a fragmented datagram, whose first fragment was read as a datagram of its own (cut short)
-    if (laterFragment) return { kind: 'skip', format: 'ngrep', next, anomaly: 'ip-fragment-incomplete' };
-    const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp, srcId, dstId);
+    if (laterFragment) return slots.skip(next, 'ip-fragment-incomplete');
+    const meta = metaOf(kind, src, dst, stamp, srcId, dstId);
     if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
       // -x: the bytes themselves
       const bytes = readHexPayload(buf, payloadStart, payloadEnd);
@@ -423,6 +425,23 @@ export const ngrepReader: TextFormatReader = {
   },
 };
 
+/**
+ * A packet's meta: a UDP (or ICMP) packet's is framed before the next match and refills the reader's one; a TCP
+ * segment's gets its own, since the framer keeps it with the bytes it holds of the flow.
+ */
+const metaOf = (
+  kind: string,
+  src: string,
+  dst: string,
+  stamp: LogStamp | undefined,
+  srcId?: number,
+  dstId?: number,
+): PayloadMeta => {
+  const transport = TRANSPORT[kind] ?? 'unknown';
+  if (kind === 'T') return payloadMeta(transport, src, dst, undefined, stamp, srcId, dstId);
+  return refillMeta(slots.meta, transport, src, dst, undefined, stamp, srcId, dstId);
+};
+
 /** The reader's answer for a payload [start, end) of `payloadBuf` (as bytes, or with CR printed as '.'). */
 const payloadResult = (
   kind: string,
@@ -435,9 +454,9 @@ const payloadResult = (
 ): MatchResult => {
   if (kind === 'T') {
     const flow = `${meta.src}>${meta.dst}`;
-    return { kind: 'stream', format: 'ngrep', meta, next, payloadBuf, payloadStart, payloadEnd, dotCR, flow };
+    return slots.payload('stream', meta, next, payloadBuf, payloadStart, payloadEnd, dotCR, flow);
   }
-  return { kind: 'datagram', format: 'ngrep', meta, next, payloadBuf, payloadStart, payloadEnd, dotCR };
+  return slots.payload('datagram', meta, next, payloadBuf, payloadStart, payloadEnd, dotCR);
 };
 
 /**
@@ -512,8 +531,8 @@ const singleLine = (buf: Buffer, ls: number, lf: number, end: number, ctx: Match
   const src = withPort(kind, m[3] ?? '');
   const dst = withPort(kind, m[4] ?? '');
   const next = Math.min(lf + 1, end);
-  if (Number(m[5] ?? 0) > 0) return { kind: 'skip', format: 'ngrep', next, anomaly: 'ip-fragment-incomplete' };
+  if (Number(m[5] ?? 0) > 0) return slots.skip(next, 'ip-fragment-incomplete');
   const payloadStart = ls + m[0].length;
-  const meta = payloadMeta(TRANSPORT[kind] ?? 'unknown', src, dst, undefined, stamp);
+  const meta = metaOf(kind, src, dst, stamp);
   return dotted(kind, meta, next, buf, payloadStart, lf, ctx);
 };

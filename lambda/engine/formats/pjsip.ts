@@ -1,11 +1,11 @@
 import { endpointIds, LOCAL, LOCAL_ID } from '../endpoint-ids.js';
 import { findLogStampAt } from '../log-stamp.js';
-import { payloadMeta } from '../payload-meta.js';
+import { refillMeta } from '../payload-meta.js';
 import type { Transport } from '../types.js';
 import { InternTable } from './intern-table.js';
 import { allSpace, JS_SPACE } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
-import type { MatchResult, TextFormatReader } from './text-format.js';
+import { type MatchResult, MatchSlots, type TextFormatReader } from './text-format.js';
 
 /**
  * Asterisk `pjsip set logger on` (res_pjsip_logger.c):
@@ -108,6 +108,8 @@ const readHeader = (buf: Buffer, ls: number, lf: number): boolean => {
 
 /** Peers by their printed bytes. */
 const peers = new InternTable(undefined, endpointIds);
+/** The reader's answers and their meta, refilled (text-format.ts MatchSlots). */
+const slots = new MatchSlots('pjsip');
 
 export const pjsipReader: TextFormatReader = {
   format: 'pjsip',
@@ -121,10 +123,9 @@ export const pjsipReader: TextFormatReader = {
       peers.find(buf, peerStart, peerEnd) ??
       peers.store(buf, peerStart, peerEnd, 0, 0, buf.toString('latin1', peerStart, peerEnd));
     const peerId = peers.lastId;
-    return {
-      kind: 'inline',
-      format: 'pjsip',
-      meta: payloadMeta(
+    return slots.inline(
+      refillMeta(
+        slots.meta,
         transport,
         received ? peer : LOCAL,
         received ? LOCAL : peer,
@@ -133,7 +134,7 @@ export const pjsipReader: TextFormatReader = {
         received ? peerId : LOCAL_ID,
         received ? LOCAL_ID : peerId,
       ),
-      next: Math.min(lf + 1, end),
-    };
+      Math.min(lf + 1, end),
+    );
   },
 };

@@ -1,11 +1,11 @@
 import { endpointIds } from '../endpoint-ids.js';
-import { payloadMeta } from '../payload-meta.js';
+import { refillMeta } from '../payload-meta.js';
 import { transportNamed } from '../transport.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { InternTable } from './intern-table.js';
 import { decimalAt, transportAt, trimInto } from './line-bytes.js';
 import { isRunOf, lineEndAt, startsWith } from './line-utils.js';
-import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
+import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
  * Kamailio `sipdump` module, text mode (modules/sipdump/sipdump_write.c): each message is
@@ -51,6 +51,8 @@ const ranges = new Int32Array(2 * FIELDS.length);
 
 /** "ip:port" strings by the bytes of their ip and port values. */
 const addresses = new InternTable(undefined, endpointIds);
+/** The reader's answers and their meta, refilled (text-format.ts MatchSlots). */
+const slots = new MatchSlots('sipdump');
 
 /** `${bracket(ip)}:${port}` of the two fields' values, or undefined without an ip; one string per distinct address. */
 const address = (buf: Buffer, ip: number, port: number): string | undefined => {
@@ -73,7 +75,7 @@ const sipdumpMeta = (buf: Buffer, timeMs: number | undefined): PayloadMeta => {
   const srcId = src === undefined ? undefined : addresses.lastId;
   const dst = address(buf, DSTIP, DSTPORT);
   const dstId = dst === undefined ? undefined : addresses.lastId;
-  return payloadMeta(protoTransport(buf), src, dst, timeMs, undefined, srcId, dstId);
+  return refillMeta(slots.meta, protoTransport(buf), src, dst, timeMs, undefined, srcId, dstId);
 };
 
 /** The transport of `proto: udp ipv4`: transportNamed of its first word, lower-cased as the string path did. */
@@ -100,7 +102,7 @@ export const sipdumpReader: TextFormatReader = {
       // the trailer may be glued after a body that did not end in CRLF, so only its start matters
       if (end - ls < 20) return ctx.final ? null : NEED_MORE;
       for (let i = 0; i < 20; i++) if (buf[ls + i] !== BAR) return null;
-      return { kind: 'skip', format: 'sipdump', next: Math.min(lf + 1, end) };
+      return slots.skip(Math.min(lf + 1, end));
     }
     if (!isRunOf(buf, ls, lf, EQ, 20)) return null;
     // the fields as byte ranges: a string is made only for an address not seen before
@@ -112,12 +114,8 @@ export const sipdumpReader: TextFormatReader = {
       if (buf[p] === TILDE && isRunOf(buf, p, e, TILDE, 20)) {
         const t = ranges[2 * TIME] ?? -1;
         const seconds = t < 0 ? Number.NaN : decimalAt(buf, t, ranges[2 * TIME + 1] ?? t);
-        return {
-          kind: 'inline',
-          format: 'sipdump',
-          meta: sipdumpMeta(buf, Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined),
-          next: e + 1,
-        };
+        const timeMs = Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined;
+        return slots.inline(sipdumpMeta(buf, timeMs), e + 1);
       }
       // the first colon of the line (a short one: a loop costs less than a call into indexOf)
       let colon = p;

@@ -1,10 +1,10 @@
 import { LOCAL, LOCAL_ID, REMOTE, REMOTE_ID } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
-import { payloadMeta } from '../payload-meta.js';
+import { refillMeta } from '../payload-meta.js';
 import type { Transport } from '../types.js';
 import { allSpace, isDateTimeAt, JS_SPACE, wallMsAt } from './line-bytes.js';
 import { lineEndAt, startsWith } from './line-utils.js';
-import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
+import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
  * SIPp `-trace_msg` (the <scenario>_<pid>_messages.log file): each message is
@@ -45,7 +45,12 @@ const afterDigits = (buf: Buffer, p: number, le: number): number => {
   return k > p ? k : -1;
 };
 
-/** What the direction line [ls, lf) says, or null when it is none. */
+/** What readDirection found last (refilled: no object per line). */
+const direction: { transport: Transport; sent: boolean } = { transport: 'unknown', sent: false };
+/** The reader's answers and their meta, refilled (text-format.ts MatchSlots). */
+const slots = new MatchSlots('sipp');
+
+/** What the direction line [ls, lf) says (in `direction`, valid until the next call), or null when it is none. */
 const readDirection = (buf: Buffer, ls: number, lf: number): { transport: Transport; sent: boolean } | null => {
   const le = contentEnd(buf, ls, lf);
   let p = -1;
@@ -77,7 +82,9 @@ const readDirection = (buf: Buffer, ls: number, lf: number): { transport: Transp
   } else return null;
   if (buf[p] === SP && p < le) p++;
   if (buf[p] !== 0x3a /* : */ || p >= le || !allSpace(buf, p + 1, le)) return null;
-  return { transport, sent };
+  direction.transport = transport;
+  direction.sent = sent;
+  return direction;
 };
 
 /**
@@ -107,20 +114,17 @@ const directionMatch = (
 ): MatchResult => {
   const d = readDirection(buf, ls, lf);
   if (d === null) return null;
-  return {
-    kind: 'inline',
-    format: 'sipp',
-    meta: payloadMeta(
-      d.transport,
-      d.sent ? LOCAL : REMOTE,
-      d.sent ? REMOTE : LOCAL,
-      undefined,
-      stamp,
-      d.sent ? LOCAL_ID : REMOTE_ID,
-      d.sent ? REMOTE_ID : LOCAL_ID,
-    ),
-    next,
-  };
+  const meta = refillMeta(
+    slots.meta,
+    d.transport,
+    d.sent ? LOCAL : REMOTE,
+    d.sent ? REMOTE : LOCAL,
+    undefined,
+    stamp,
+    d.sent ? LOCAL_ID : REMOTE_ID,
+    d.sent ? REMOTE_ID : LOCAL_ID,
+  );
+  return slots.inline(meta, next);
 };
 
 export const sippReader: TextFormatReader = {
@@ -147,16 +151,16 @@ export const sippReader: TextFormatReader = {
     const stamp = localStamp(wallMs);
     const dl = lf + 1;
     const dle = lineEndAt(buf, dl, end);
-    if (dle < 0) return ctx.final ? { kind: 'skip', format: 'sipp', next: end } : NEED_MORE;
+    if (dle < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
     const m = directionMatch(buf, dl, dle, stamp, dle + 1);
     if (m !== null) return m;
     if (wallMs === undefined && isUnexpected(buf, dl, dle)) {
       // a copy of the message logged just before it: skipped whole, up to the next separator
       const next = nextSeparator(buf, dle + 1, end);
-      if (next < 0) return ctx.final ? { kind: 'skip', format: 'sipp', next: end } : NEED_MORE;
-      return { kind: 'skip', format: 'sipp', next };
+      if (next < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
+      return slots.skip(next);
     }
-    return { kind: 'skip', format: 'sipp', next: dl };
+    return slots.skip(dl);
   },
 };
 

@@ -1,10 +1,10 @@
 import { endpointIds } from '../endpoint-ids.js';
 import { findLogStampAt } from '../log-stamp.js';
-import { payloadMeta } from '../payload-meta.js';
+import { refillMeta } from '../payload-meta.js';
 import { InternTable } from './intern-table.js';
 import { allSpace, fractionLength, isDateTimeAt } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
-import type { MatchResult, TextFormatReader } from './text-format.js';
+import { type MatchResult, MatchSlots, type TextFormatReader } from './text-format.js';
 
 /**
  * sngrep's text export (Save, format `.txt`: ui_save.c, save_msg_txt), one block per SIP message:
@@ -59,6 +59,8 @@ const readHeader = (buf: Buffer, ls: number, lf: number): boolean => {
 
 /** Endpoints by their printed bytes: one string per distinct address. */
 const endpoints = new InternTable(undefined, endpointIds);
+/** The reader's answers and their meta, refilled (text-format.ts MatchSlots). */
+const slots = new MatchSlots('sngrep');
 
 const endpointAt = (buf: Buffer, a: number, b: number): string =>
   endpoints.find(buf, a, b, b, b) ?? endpoints.store(buf, a, b, b, b, buf.toString('latin1', a, b));
@@ -73,11 +75,8 @@ export const sngrepReader: TextFormatReader = {
     const src = endpointAt(buf, srcStart, srcEnd);
     const srcId = endpoints.lastId;
     const dst = endpointAt(buf, dstStart, dstEnd);
-    return {
-      kind: 'inline',
-      format: 'sngrep',
-      meta: payloadMeta('unknown', src, dst, undefined, findLogStampAt(buf, ls, timeEnd), srcId, endpoints.lastId),
-      next: Math.min(lf + 1, end),
-    };
+    const stamp = findLogStampAt(buf, ls, timeEnd);
+    const meta = refillMeta(slots.meta, 'unknown', src, dst, undefined, stamp, srcId, endpoints.lastId);
+    return slots.inline(meta, Math.min(lf + 1, end));
   },
 };

@@ -1,4 +1,5 @@
 import type { LogStamp } from '../log-stamp.js';
+import { type MutablePayloadMeta, payloadMeta } from '../payload-meta.js';
 import type { AccountedResponse, AnomalyKind, Format, PayloadMeta } from '../types.js';
 
 /**
@@ -53,6 +54,83 @@ export type HeaderMatch =
       readonly anomaly?: AnomalyKind;
     };
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type InlineMatch = Extract<HeaderMatch, { kind: 'inline' }>;
+export type PayloadMatch = Extract<HeaderMatch, { kind: 'datagram' | 'stream' }>;
+export type SkipMatch = Extract<HeaderMatch, { kind: 'skip' }>;
+
+/**
+ * A reader's answers, refilled by each match instead of made: a log line of a busy format was an object for the
+ * answer and one for its meta, a third of a text scan's garbage (the scanner reads an answer before it asks any
+ * reader again, and keeps only an inline answer's meta, until the message after it). Every reader's answers of one
+ * kind are of one shape, so the scanner's reads of them stay monomorphic. An answer, and the meta of an inline or
+ * datagram answer, are valid until that reader's next match; a stream segment's meta is kept by the framer with
+ * the bytes it holds, so a stream answer needs a meta of its own.
+ */
+export class MatchSlots {
+  private readonly inlineMatch: Mutable<InlineMatch>;
+  private readonly payloadMatch: Mutable<PayloadMatch>;
+  private readonly skipMatch: Mutable<SkipMatch>;
+  /** The meta an inline or datagram answer may carry (see refillMeta). */
+  readonly meta: MutablePayloadMeta = payloadMeta('unknown');
+
+  constructor(format: Format) {
+    this.inlineMatch = { kind: 'inline', format, meta: this.meta, next: 0 };
+    this.payloadMatch = {
+      kind: 'datagram',
+      format,
+      meta: this.meta,
+      next: 0,
+      payloadBuf: EMPTY,
+      payloadStart: 0,
+      payloadEnd: 0,
+      dotCR: false,
+      flow: undefined,
+      gap: undefined,
+      cut: undefined,
+    };
+    this.skipMatch = { kind: 'skip', format, next: 0, anomaly: undefined };
+  }
+
+  inline(meta: PayloadMeta, next: number): InlineMatch {
+    const m = this.inlineMatch;
+    m.meta = meta;
+    m.next = next;
+    return m;
+  }
+
+  payload(
+    kind: PayloadMatch['kind'],
+    meta: PayloadMeta,
+    next: number,
+    payloadBuf: Buffer,
+    payloadStart: number,
+    payloadEnd: number,
+    dotCR: boolean,
+    flow?: string,
+  ): PayloadMatch {
+    const m = this.payloadMatch;
+    m.kind = kind;
+    m.meta = meta;
+    m.next = next;
+    m.payloadBuf = payloadBuf;
+    m.payloadStart = payloadStart;
+    m.payloadEnd = payloadEnd;
+    m.dotCR = dotCR;
+    m.flow = flow;
+    return m;
+  }
+
+  skip(next: number, anomaly?: AnomalyKind): SkipMatch {
+    const m = this.skipMatch;
+    m.next = next;
+    m.anomaly = anomaly;
+    return m;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /** The reader needs bytes past `end` to decide; the scanner calls again with more. */
 export const NEED_MORE = 'need-more' as const;
 export type MatchResult = HeaderMatch | null | typeof NEED_MORE;
@@ -87,7 +165,8 @@ export interface TextFormatReader {
   readonly marker?: string;
   /**
    * Tries the line [lineStart, lineEnd) (lineEnd = offset of its LF, or `end`) as a header of this
-   * format. Returns null when it is not one.
+   * format. Returns null when it is not one. The answer (and an inline or datagram answer's meta) may be an object
+   * the reader refills (MatchSlots): read it before asking the reader again.
    */
   match(buf: Buffer, lineStart: number, lineEnd: number, end: number, ctx: MatchContext): MatchResult;
   /**
