@@ -50,3 +50,28 @@ describe('the sender of a response in each text format', () => {
     expect(await byPeerOf(log)).toEqual({ unknown: { ...NONE, '5xx': 1 }, local: { ...NONE, '4xx': 1 } });
   });
 });
+
+describe('headers one after another, the readers refilling their answers (MatchSlots)', () => {
+  it('gives each message the sender of the header just before it, across formats and after a header with no message', async () => {
+    // Prepare: pjsip, sipdump, ngrep and SIPp records interleaved; a pjsip header with nothing after it before
+    // another pjsip record, whose message must not take the first header's peer
+    const log =
+      pjsipRecord('in', 'UDP:203.0.113.1:5060', unavailable(1)) +
+      sipdumpRecord('rcv', '203.0.113.2:5060', '192.0.2.1:5060', busy(2)) +
+      '<--- Received SIP response (0 bytes) from UDP:203.0.113.3:5060 --->\n' +
+      pjsipRecord('in', 'UDP:203.0.113.4:5060', busy(3)) +
+      ngrepPacket('U', '203.0.113.5:5060', '192.0.2.1:5060', unavailable(4)) +
+      sippRecord('sent', 'UDP', busy(5)) +
+      sipdumpRecord('rcv', '203.0.113.6:5060', '192.0.2.1:5060', unavailable(6)) +
+      pjsipRecord('in', 'UDP:203.0.113.1:5060', busy(7));
+    // Act, Assess
+    expect(await byPeerOf(log)).toEqual({
+      '203.0.113.1': { ...NONE, '4xx': 1, '5xx': 1 },
+      '203.0.113.2': { ...NONE, '4xx': 1 },
+      '203.0.113.4': { ...NONE, '4xx': 1 },
+      '203.0.113.5': { ...NONE, '5xx': 1 },
+      local: { ...NONE, '4xx': 1 },
+      '203.0.113.6': { ...NONE, '5xx': 1 },
+    });
+  });
+});
