@@ -230,11 +230,15 @@ export class KpiTracker {
   private readonly enabled: boolean;
   /** The identity of the message being observed (reused: no object or string per message). */
   private readonly key = new IdentityKey();
-  /** The row of the minute last counted in: most counts land in the same minute as the one before. */
-  private lastMinuteMs = -1;
+  /**
+   * The row of the minute last counted in: most counts land in the same minute as the one before. NaN before the
+   * first (a double from the start: a field that starts as a small integer and later takes a minute's milliseconds
+   * changes the tracker's shape mid-scan, and V8 drops the code optimised for it).
+   */
+  private lastMinuteMs = Number.NaN;
   private lastMinute: KpiCounts | undefined;
   /** The delays of the minute last added to (as lastMinute, for delaysOf). */
-  private lastDelayMinuteMs = -1;
+  private lastDelayMinuteMs = Number.NaN;
   private lastDelays: DelayHistograms | undefined;
   private evicted = 0;
 

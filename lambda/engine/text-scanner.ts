@@ -51,6 +51,12 @@ const FIRST_BUFFER_BYTES = 64 * 1024;
 const GROW_AT_ONCE_BYTES = 1024 * 1024;
 
 const UNKNOWN_META: PayloadMeta = payloadMeta('unknown');
+/**
+ * A marker position not known yet: before every offset. A double, not -1: the positions also hold +Infinity (and
+ * offsets past 2^30), and a field or array that starts as small integers and later takes a double changes its shape
+ * mid-scan, which threw away the optimised scan loop (V8's "wrong map").
+ */
+const NOT_KNOWN = Number.NEGATIVE_INFINITY;
 const DOT_CR: LineStyle = { dotCR: true };
 const PLAIN: LineStyle = { dotCR: false };
 /** The two line styles, shared (no object per payload). */
@@ -69,7 +75,7 @@ export class TextScanner {
   private readonly markerReaders: TextFormatReader[];
   private readonly markers: Buffer[];
   /**
-   * Per marker, in stream offsets: where the next one is (-1 not known, +Infinity none before the end of the view
+   * Per marker, in stream offsets: where the next one is (NOT_KNOWN, or +Infinity: none before the end of the view
    * being scanned), and where its search goes on from (the buffer's bytes before it were searched and held none).
    * Stream offsets outlive a view, so each byte is searched once per marker however the buffer is scanned.
    */
@@ -79,7 +85,7 @@ export class TextScanner {
    * At most the smallest of markerPos (positions only move forward, so a stale value is only smaller):
    * a line ending at or before it holds no marker, and the marker readers are not asked about it. A stream offset.
    */
-  private nearestMarker = -1;
+  private nearestMarker = NOT_KNOWN;
   private meta: PayloadMeta = UNKNOWN_META;
   /** Decodes the packets of hex dumps (tcpdump -x/-X), made at the first one. */
   private packets: PacketDecoder | undefined;
@@ -122,7 +128,7 @@ export class TextScanner {
     }
     this.markerReaders = readers.filter((r) => r.marker !== undefined);
     this.markers = this.markerReaders.map((r) => Buffer.from(r.marker ?? '', 'latin1'));
-    this.markerPos = this.markers.map(() => -1);
+    this.markerPos = this.markers.map(() => NOT_KNOWN);
     this.markerFrom = this.markers.map(() => 0);
     this.fence = (buf, ls, le) => this.isHeaderLine(buf, ls, le);
     this.parseOpts = parseOptions({ dotCR: false, fence: this.fence, identity: 'full', maxEnd: 0, complete: false });
@@ -247,8 +253,8 @@ export class TextScanner {
   private process(buf: Buffer, final: boolean): number {
     // "none before the end of the view": this view may reach further
     for (let i = 0; i < this.markerPos.length; i++)
-      if (this.markerPos[i] === Number.POSITIVE_INFINITY) this.markerPos[i] = -1;
-    this.nearestMarker = -1;
+      if (this.markerPos[i] === Number.POSITIVE_INFINITY) this.markerPos[i] = NOT_KNOWN;
+    this.nearestMarker = NOT_KNOWN;
     const end = buf.length;
     let pos = 0;
     if (this.skippingLongLine) {
@@ -427,7 +433,7 @@ export class TextScanner {
 
   private markerAt(i: number, buf: Buffer, ls: number, le: number): boolean {
     const base = this.viewBase;
-    let p = this.markerPos[i] ?? -1;
+    let p = this.markerPos[i] ?? NOT_KNOWN;
     if (p < base + ls) {
       const marker = this.markers[i] as Buffer;
       const from = Math.max(ls, (this.markerFrom[i] ?? 0) - base);

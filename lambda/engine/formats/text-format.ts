@@ -62,8 +62,8 @@ export type SkipMatch = Extract<HeaderMatch, { kind: 'skip' }>;
 /**
  * A reader's answers, refilled by each match instead of made: a log line of a busy format was an object for the
  * answer and one for its meta, a third of a text scan's garbage (the scanner reads an answer before it asks any
- * reader again, and keeps only an inline answer's meta, until the message after it). Every reader's answers of one
- * kind are of one shape, so the scanner's reads of them stay monomorphic. An answer, and the meta of an inline or
+ * reader again, and keeps only an inline answer's meta, until the message after it). Every reader's answers, of
+ * every kind, are of one shape (see `answer`). An answer, and the meta of an inline or
  * datagram answer, are valid until that reader's next match; a stream segment's meta is kept by the framer with
  * the bytes it holds, so a stream answer needs a meta of its own.
  */
@@ -75,21 +75,9 @@ export class MatchSlots {
   readonly meta: MutablePayloadMeta = payloadMeta('unknown');
 
   constructor(format: Format) {
-    this.inlineMatch = { kind: 'inline', format, meta: this.meta, next: 0 };
-    this.payloadMatch = {
-      kind: 'datagram',
-      format,
-      meta: this.meta,
-      next: 0,
-      payloadBuf: EMPTY,
-      payloadStart: 0,
-      payloadEnd: 0,
-      dotCR: false,
-      flow: undefined,
-      gap: undefined,
-      cut: undefined,
-    };
-    this.skipMatch = { kind: 'skip', format, next: 0, anomaly: undefined };
+    this.inlineMatch = answer('inline', format, this.meta);
+    this.payloadMatch = answer('datagram', format, this.meta);
+    this.skipMatch = answer('skip', format, this.meta);
   }
 
   inline(meta: PayloadMeta, next: number): InlineMatch {
@@ -130,6 +118,26 @@ export class MatchSlots {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * An answer object with the fields of every kind, in one order: the three kinds a reader refills are then of one
+ * shape, so the scanner's reads of an answer stay monomorphic (with a shape per kind, the first answer of a kind
+ * not seen yet threw away the scan loop's optimised code).
+ */
+const answer = <K extends HeaderMatch['kind']>(kind: K, format: Format, meta: PayloadMeta) => ({
+  kind,
+  format,
+  next: 0,
+  meta,
+  payloadBuf: EMPTY,
+  payloadStart: 0,
+  payloadEnd: 0,
+  dotCR: false,
+  flow: undefined as string | undefined,
+  gap: undefined as boolean | undefined,
+  cut: undefined as boolean | undefined,
+  anomaly: undefined as AnomalyKind | undefined,
+});
 
 /** The reader needs bytes past `end` to decide; the scanner calls again with more. */
 export const NEED_MORE = 'need-more' as const;
