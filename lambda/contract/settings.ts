@@ -60,10 +60,13 @@ export const FUNCTION_LIMITS = {
 
 /**
  * V8 flags the function's Node runs with (in its NODE_OPTIONS, after `--enable-source-maps`). A young generation of
- * at most 4 MiB semi-spaces instead of V8's 16 MiB: a scan allocates short-lived objects steadily, so V8 grows the
+ * at most 2 MiB semi-spaces instead of V8's 16 MiB: a scan allocates short-lived objects steadily, so V8 grows the
  * young generation to its maximum (32 MiB committed, ~14 MiB of it in use at the end of a 200 MiB scan). Measured
- * (2026-12-05, whole processes, Node 22.23 as in Lambda and Node 20.20): 22-28 MiB less peak RSS on the bench's text,
- * gzip and capture, and as fast or faster (Node 22 text 2.20 -> 1.97 s, gzip 2.48 -> 2.42 s; the handler bench on
- * Node 20 3.64 -> 3.58 s). The bench runs the engine with them too (its `(as the Lambda)` rows).
+ * (2026-12-05, whole processes, Node 22.23 as in Lambda and Node 20.20): 4 MiB semi-spaces took 22-28 MiB off the
+ * peak RSS of the bench's text, gzip and capture and were as fast or faster (Node 22 text 2.20 -> 1.97 s, gzip
+ * 2.48 -> 2.42 s). Since the readers stopped making two objects per log header (fifteenth session: 126 -> 75 MB
+ * allocated per 200 MiB), 2 MiB cost no time either: Node 22, three or four runs each, text 1.715 -> 1.703 s and
+ * 131 -> 124 MiB, gzip 2.395 -> 2.347 s and 167 -> 151 MiB, capture 1.857 -> 1.824 s and 132 -> 131 MiB (1 MiB:
+ * slower). The bench runs the engine with them too (its `(as the Lambda)` rows).
  */
-export const FUNCTION_V8_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+export const FUNCTION_V8_FLAGS: readonly string[] = ['--max-semi-space-size=2'];

@@ -240,7 +240,7 @@ describe('function', () => {
           LEDGER_TTL_DAYS: '30',
           LEASE_SECONDS: '900',
           POWERTOOLS_SERVICE_NAME: 'sip-metrics',
-          NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=4',
+          NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2',
         },
       },
     });
