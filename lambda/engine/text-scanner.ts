@@ -2,7 +2,7 @@ import type { HeaderMatch, MatchContext, TextFormatReader } from './formats/text
 import { NEED_MORE } from './formats/text-format.js';
 import type { LineTimes } from './log-prefix.js';
 import type { MessageCounter } from './message-counter.js';
-import { payloadMeta } from './payload-meta.js';
+import { type MutablePayloadMeta, payloadMeta, refillMeta } from './payload-meta.js';
 import { PacketDecoder } from './pcap/packet-decoder.js';
 import type { CaptureInterface } from './pcap/packet-sink.js';
 import type { SipFramer } from './sip-framer.js';
@@ -87,6 +87,12 @@ export class TextScanner {
    */
   private nearestMarker = NOT_KNOWN;
   private meta: PayloadMeta = UNKNOWN_META;
+  /**
+   * The scanner's own copy of an inline header's meta, which it keeps until the message after the header: that
+   * message may come in the next view, after an await, and a reader refills its meta at its next match, which another
+   * scan in this process (a growing log's two scans, the objects of one SQS batch) may make meanwhile.
+   */
+  private readonly kept: MutablePayloadMeta = payloadMeta('unknown');
   /** Decodes the packets of hex dumps (tcpdump -x/-X), made at the first one. */
   private packets: PacketDecoder | undefined;
   private readonly interfaces = new Map<number, CaptureInterface>();
@@ -391,9 +397,11 @@ export class TextScanner {
   private apply(m: HeaderMatch, ls: number): void {
     this.tally.formats.add(m.format);
     switch (m.kind) {
-      case 'inline':
-        this.meta = this.timed(m.meta, ls);
+      case 'inline': {
+        const t = this.timed(m.meta, ls);
+        this.meta = refillMeta(this.kept, t.transport, t.src, t.dst, t.timeMs, t.stamp, t.srcId, t.dstId);
         return;
+      }
       case 'datagram':
         this.framer.datagram(m.payloadBuf, m.payloadStart, m.payloadEnd, this.timed(m.meta, ls), styleOf(m.dotCR));
         return;

@@ -61,11 +61,12 @@ export type SkipMatch = Extract<HeaderMatch, { kind: 'skip' }>;
 
 /**
  * A reader's answers, refilled by each match instead of made: a log line of a busy format was an object for the
- * answer and one for its meta, a third of a text scan's garbage (the scanner reads an answer before it asks any
- * reader again, and keeps only an inline answer's meta, until the message after it). Every reader's answers, of
- * every kind, are of one shape (see `answer`). An answer, and the meta of an inline or
- * datagram answer, are valid until that reader's next match; a stream segment's meta is kept by the framer with
- * the bytes it holds, so a stream answer needs a meta of its own.
+ * answer and one for its meta, a third of a text scan's garbage. The scanner reads an answer in the same synchronous
+ * step that asked for it, so one object per reader serves every scan of the process; what it keeps longer (an inline
+ * header's meta, until the message after it, which may follow an await) it copies. Every reader's answers, of every
+ * kind, are of one shape (see `answer`). An answer, and the meta of an inline or datagram answer, are valid until
+ * that reader's next match; a stream segment's meta is kept by the framer with the bytes it holds, so a stream
+ * answer needs a meta of its own.
  */
 export class MatchSlots {
   private readonly inlineMatch: Mutable<InlineMatch>;
