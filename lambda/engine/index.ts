@@ -98,7 +98,8 @@ const peek = async (
     got.push(r.value);
     n += r.value.length;
   }
-  const head = Buffer.concat(got);
+  // Buffer.concat copies even a list of one: the first MiB of every scan was copied twice (two peeks) for nothing
+  const head = got.length === 1 ? (got[0] as Buffer) : Buffer.concat(got);
   async function* rest(): AsyncGenerator<Buffer> {
     if (head.length > 0) yield head;
     if (done) return;
