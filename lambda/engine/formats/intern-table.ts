@@ -130,7 +130,8 @@ export class InternTable {
    */
   find(buf: Buffer, a: number, b: number, c = 0, d = 0): string | undefined {
     const h = internHash(buf, a, b, c, d);
-    const slot = (h ^ (h >>> 16)) & this.mask;
+    // internHash ends with its avalanche: its low bits are as mixed as any
+    const slot = h & this.mask;
     this.lastSlot = slot;
     this.lastHash = h;
     const split = b - a;
