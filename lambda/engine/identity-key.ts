@@ -23,10 +23,13 @@ const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 /** In a string part, a char past 0xfe is written as this byte and its two UTF-16 bytes (so 0xff itself is escaped). */
 const WIDE = 0xff;
 
-/** The last source buffer read by addBytes and a DataView of it (messages mostly come from one scanner buffer). */
+/**
+ * A DataView of `buf`, the one made for the last buffer asked about when it is the same (the identity keys and the
+ * readers' address tables read one scanner buffer for many messages): four bytes at a time without a view per call.
+ */
 let lastSource: Uint8Array | undefined;
 let lastSourceView: DataView = new DataView(new ArrayBuffer(0));
-const sourceView = (buf: Uint8Array): DataView => {
+export const sourceView = (buf: Uint8Array): DataView => {
   if (buf !== lastSource) {
     lastSource = buf;
     lastSourceView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -17,6 +17,7 @@
  */
 
 import type { NameIds } from '../endpoint-ids.js';
+import { sourceView } from '../identity-key.js';
 
 /** Key bytes a slot keeps in its region; a longer key (rare: addresses are shorter) is kept as a string. */
 const KEY_BYTES = 64;
@@ -43,20 +44,9 @@ const P5 = 0x165667b1 | 0;
 
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 
-/** The last buffer hashed and a DataView of it (a scan reads one buffer for many lines). */
-let lastBuf: Uint8Array | undefined;
-let lastView: DataView = new DataView(new ArrayBuffer(0));
-const viewOf = (buf: Uint8Array): DataView => {
-  if (buf !== lastBuf) {
-    lastBuf = buf;
-    lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  return lastView;
-};
-
 /** Mixes buf[a, b) into h, four bytes a step, then the bytes left. */
 const mixRange = (buf: Buffer, a: number, b: number, h0: number): number => {
-  const view = viewOf(buf);
+  const view = sourceView(buf);
   let h = h0;
   let i = a;
   for (; i + 4 <= b; i += 4) h = Math.imul(rotl(h + Math.imul(view.getInt32(i, true), P3), 17), P1);
@@ -153,7 +143,7 @@ export class InternTable {
     let k = at;
     let i = a;
     if ((at & 3) === 0) {
-      const view = viewOf(buf);
+      const view = sourceView(buf);
       const words = this.keyWords;
       for (; i + 4 <= b; i += 4, k += 4) if (words[k >>> 2] !== view.getInt32(i, true)) return false;
     }
