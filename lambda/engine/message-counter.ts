@@ -1,6 +1,6 @@
 import { NO_PEER } from './kpis.js';
 import { LogClock } from './log-clock.js';
-import { payloadMeta } from './payload-meta.js';
+import { type MutablePayloadMeta, payloadMeta, refillMeta } from './payload-meta.js';
 import { RetransmissionDetector } from './retransmissions.js';
 import type { FramerEvents } from './sip-framer.js';
 import { identityBytes } from './sip-message.js';
@@ -26,7 +26,7 @@ export class MessageCounter implements FramerEvents {
    * record: the counting side reads a meta only during the call, and a new object per timed message was a third of
    * the garbage a text scan made outside the format readers).
    */
-  private readonly timed: { -readonly [K in keyof PayloadMeta]: PayloadMeta[K] } = payloadMeta('unknown');
+  private readonly timed: MutablePayloadMeta = payloadMeta('unknown');
 
   /** @param clock places the times the log printed (one per file); by default local times are UTC and partial dates stay untimed */
   constructor(
@@ -81,15 +81,7 @@ export class MessageCounter implements FramerEvents {
     if (meta.stamp !== undefined) timeMs = this.clock.resolve(meta.stamp);
     else if (bytes.dateStart >= 0) timeMs = this.dateHeaderMs(bytes.buf, bytes.dateStart, bytes.dateEnd);
     if (timeMs === undefined) return meta;
-    const t = this.timed;
-    t.timeMs = timeMs;
-    t.stamp = meta.stamp;
-    t.src = meta.src;
-    t.dst = meta.dst;
-    t.transport = meta.transport;
-    t.srcId = meta.srcId;
-    t.dstId = meta.dstId;
-    return t;
+    return refillMeta(this.timed, meta.transport, meta.src, meta.dst, timeMs, meta.stamp, meta.srcId, meta.dstId);
   }
 
   /**
