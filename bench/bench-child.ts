@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { FileChunks } from '../lambda/cli/file-source.js';
+import { keepYoungGenerationSmall } from '../lambda/cli/young-generation.js';
 import { INFLATE_CHUNK_BYTES } from '../lambda/engine/decompress.js';
 import { scan } from '../lambda/engine/index.js';
 import { scanInWorker } from '../lambda/threads/worker-scan.js';
@@ -96,6 +97,9 @@ const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'secon
 };
 
 const [mode = '', file = ''] = process.argv.slice(2);
+// the engine as the CLI runs it, young generation included (young-generation.ts); a child given V8 flags (the
+// Lambda's FUNCTION_V8_FLAGS, the bench's `(as the Lambda)` rows) keeps those alone
+if (mode.startsWith('engine') && process.execArgv.length === 0) await keepYoungGenerationSmall();
 const started = performance.now();
 let outcome: Omit<ChildReport, 'seconds' | 'maxRssMiB'>;
 try {

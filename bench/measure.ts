@@ -66,7 +66,8 @@ const parseReport = (text: string): ChildReport | null => {
 /**
  * Node flags of the engine's children: those the `sip-metrics` command starts with, so the bench's peak RSS is the
  * CLI's. None: the bin's shebang is a plain `#!/usr/bin/env node`, since BusyBox's env (Alpine) has no `-S` to pass
- * flags such as `--max-semi-space-size=4` (24 MiB less young generation; NODE_OPTIONS still can, README).
+ * flags; the command keeps its young generation small at run time instead, and so does the child when it is given
+ * no flags (lambda/cli/young-generation.ts).
  */
 export const ENGINE_NODE_FLAGS: readonly string[] = [];
 

@@ -17,6 +17,7 @@ import type { ScannedFile } from './report/report-model.js';
 import { toJsonReport } from './report/to-json-line.js';
 import { parseS3Url, s3Input } from './s3-input.js';
 import { AUTO_MIN_CORES, scanWithThreads, THREADS, type Threads, TWO_CORE_MIN_BYTES } from './scan-threads.js';
+import { keepYoungGenerationSmallFor } from './young-generation.js';
 
 // The README supports Node 20; the SDK's notice that its future releases need Node 22 would print nine lines
 // into every `scan s3://...` (the SDK reads this when a client is built, after these imports have run).
@@ -69,6 +70,8 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
     // a log is written before it is stored: its mtime completes the dates it leaves out (stdin: now)
     const referenceMs = opts.referenceMs ?? input.modifiedMs ?? Date.now();
     const scanOpts = { onProgress, peers: opts.peers, timeZone: opts.timeZone, referenceMs };
+    // the flag the Lambda's NODE_OPTIONS gives its Node, as near as a running process can set it (young-generation.ts)
+    await keepYoungGenerationSmallFor(input.size);
     result = await scanWithThreads(opts.threads, input, scanOpts);
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;

@@ -160,6 +160,31 @@ describe('the CLI bundle (the package bin)', () => {
     expect((JSON.parse(run.stdout) as { responses: number }).responses).toBe(1834);
   });
 
+  it("keeps V8's young generation at its first semi-spaces through a large scan, where the engine alone grows it", async () => {
+    // Prepare: V8 prints each space after every collection with --trace-gc-verbose; the largest new space committed
+    const input = `${CORPUS_DIR}large.ngrep.txt.gz`;
+    const newSpaceKiB = (trace: string): number[] =>
+      [...trace.matchAll(/New space,.*committed:\s*(\d+) KB/g)].map((m) => Number(m[1]));
+    // Act
+    const bundled = await node(['--trace-gc-verbose', entry, 'scan', '--json', input]);
+    const engineAlone = await node([
+      '--trace-gc-verbose',
+      '--import',
+      'tsx',
+      join(ROOT, 'test/support/scan-file.ts'),
+      input,
+    ]);
+    // Assess: the same responses counted, in 2 x 1 MiB semi-spaces against V8's doubling
+    const bin = newSpaceKiB(bundled.stdout);
+    const alone = newSpaceKiB(engineAlone.stdout);
+    expect(bundled.code).toBe(0);
+    expect(bundled.stdout).toContain('"responses":54968,');
+    expect(engineAlone.stdout.split('\n')).toContain('54968');
+    expect(bin.length).toBeGreaterThan(10);
+    expect(Math.max(...bin)).toBe(2048);
+    expect(Math.max(...alone)).toBeGreaterThanOrEqual(8192);
+  });
+
   it('exits 2 with the same usage error as the TypeScript CLI', async () => {
     // Act
     const bundled = await node([entry, 'scan', '--by', 'method', `${CORPUS_DIR}mixed.pcap`]);
