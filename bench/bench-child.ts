@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { FileChunks } from '../lambda/cli/file-source.js';
+import { CLI_DEFAULT_DETAIL } from '../lambda/cli/result-detail.js';
 import { keepYoungGenerationSmall } from '../lambda/cli/young-generation.js';
 import { INFLATE_CHUNK_BYTES } from '../lambda/engine/decompress.js';
 import { scan } from '../lambda/engine/index.js';
@@ -58,6 +59,8 @@ const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'secon
       const twoCores = mode.startsWith('engine-two-cores');
       const r = await (twoCores ? scanInWorker : scan)(new FileChunks(file), {
         kpis: !mode.endsWith('no-kpis'),
+        // what `sip-metrics scan --json FILE` keeps (no per-minute series, no per-peer KPIs: it prints neither)
+        detail: CLI_DEFAULT_DETAIL,
       });
       const { formats, bytes, messages, requests, responses, byClass, byCode, retransmissions, anomalies } = r;
       return {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { PeerMap } from '../engine/peers.js';
-import type { ScanResult } from '../engine/tally.js';
+import type { ResultDetail, ScanResult } from '../engine/tally.js';
 import { isTimeZone } from '../engine/time-zone.js';
 import { SipMetricsError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -15,6 +15,7 @@ import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
 import type { ScannedFile } from './report/report-model.js';
 import { toJsonReport } from './report/to-json-line.js';
+import { detailFor } from './result-detail.js';
 import { parseS3Url, s3Input } from './s3-input.js';
 import { AUTO_MIN_CORES, scanWithThreads, THREADS, type Threads, TWO_CORE_MIN_BYTES } from './scan-threads.js';
 import { keepYoungGenerationSmallFor } from './young-generation.js';
@@ -47,6 +48,8 @@ interface ScanCliOptions {
   readonly referenceMs?: number;
   /** --threads: one thread, two (a worker scans, the main thread counts), or two for large local files. */
   readonly threads: Threads;
+  /** What the scan keeps beyond its totals: what the options above (and --html) print. */
+  readonly detail: ResultDetail;
 }
 
 /** Bytes in a MiB, for the help text. */
@@ -69,7 +72,7 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
     // the bytes say what the input is: a .gz name holding plain text is scanned as text
     // a log is written before it is stored: its mtime completes the dates it leaves out (stdin: now)
     const referenceMs = opts.referenceMs ?? input.modifiedMs ?? Date.now();
-    const scanOpts = { onProgress, peers: opts.peers, timeZone: opts.timeZone, referenceMs };
+    const scanOpts = { onProgress, peers: opts.peers, timeZone: opts.timeZone, referenceMs, detail: opts.detail };
     // the flag the Lambda's NODE_OPTIONS gives its Node, as near as a running process can set it (young-generation.ts)
     await keepYoungGenerationSmallFor(input.size);
     result = await scanWithThreads(opts.threads, input, scanOpts);
@@ -255,6 +258,7 @@ export const buildProgram = (): Command => {
               peers,
               byPeer: o.by === 'peer',
               threads,
+              detail: detailFor({ perMinute: o.perMinute, byPeer: o.by === 'peer', html: o.html !== undefined }),
               ...time,
             });
             // without --html nothing is kept: a folder of many files scans in the memory of one

@@ -17,14 +17,14 @@ import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
 import { remapMinutes } from './remap-minutes.js';
 import { SipFramer } from './sip-framer.js';
-import type { ScanResult } from './tally.js';
+import type { ResultDetail, ScanResult } from './tally.js';
 import { Tally } from './tally.js';
 import { TextScanner } from './text-scanner.js';
 import { addedLineSuffix, stripLineSuffix } from './trailing-whitespace.js';
 import { detectTsharkOutput } from './tshark-output.js';
 import { unreadContainer, unreadContainerMessage } from './unread-containers.js';
 
-export type { ScanResult } from './tally.js';
+export { FULL_DETAIL, type ResultDetail, type ScanResult } from './tally.js';
 
 /** Options of one scan. */
 export interface ScanOptions {
@@ -34,6 +34,8 @@ export interface ScanOptions {
   readonly peers?: PeerMap;
   /** Track the RFC 6076 KPIs (off, `kpis` holds zeros: the bench measures their cost this way). @default true */
   readonly kpis?: boolean;
+  /** What the result holds beyond its totals (tally.ts: ResultDetail). @default FULL_DETAIL */
+  readonly detail?: ResultDetail;
   /**
    * When the file was complete (S3 LastModified, file mtime, or given): completes times printed
    * without a date or year. Without it those stay untimed.
@@ -117,7 +119,7 @@ const peek = async (
  * counts every SIP message in it. Memory stays bounded whatever the input size.
  */
 export const scan = async (chunks: AsyncIterable<Uint8Array>, opts: ScanOptions = {}): Promise<ScanResult> => {
-  const tally = new Tally(opts.peers, { kpis: opts.kpis });
+  const tally = new Tally(opts.peers, { kpis: opts.kpis, detail: opts.detail });
   const clock = new LogClock(opts);
   try {
     await scanInto(tally, chunks, opts, clock);

@@ -203,6 +203,10 @@ export interface KpiTrackerOptions {
   readonly peerKeys?: PeerKeys;
   /** Track KPIs at all; off, every message is ignored and the KPIs stay zero (to measure their cost). @default true */
   readonly enabled?: boolean;
+  /** Keep the per-minute rows (`series`, `delaySeries`, each peer's `series`); off they stay empty. @default true */
+  readonly perMinute?: boolean;
+  /** Keep the KPIs of each answering peer (`byPeer`); off it stays empty. @default true */
+  readonly perPeer?: boolean;
 }
 
 /** Follows INVITE, BYE and REGISTER transactions and accumulates the KPIs. */
@@ -228,6 +232,8 @@ export class KpiTracker {
    */
   private readonly byTallyPeer = new IndexMemo();
   private readonly enabled: boolean;
+  private readonly perMinute: boolean;
+  private readonly perPeer: boolean;
   /** The identity of the message being observed (reused: no object or string per message). */
   private readonly key = new IdentityKey();
   /**
@@ -251,6 +257,8 @@ export class KpiTracker {
     this.sessions = new SessionTable(half);
     this.peerKeys = o.peerKeys;
     this.enabled = o.enabled ?? true;
+    this.perMinute = o.perMinute ?? true;
+    this.perPeer = o.perPeer ?? true;
   }
 
   /**
@@ -295,7 +303,9 @@ export class KpiTracker {
     if (slot < 0) {
       t = this.roomForOne();
       slot = t.add(key, hash, method);
-      const minuteMs = timeMs === undefined ? -1 : Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+      // without per-minute rows a transaction counts in no minute: its totals and delays are the same
+      const minuteMs =
+        timeMs === undefined || !this.perMinute ? -1 : Math.floor(timeMs / MS_PER_MINUTE) * MS_PER_MINUTE;
       t.setMinuteMs(slot, minuteMs);
       if (method === INVITE) this.bump(minuteMs, F_INVITES);
     }
@@ -311,7 +321,8 @@ export class KpiTracker {
     // the tally's own test: a response it could not class (so filed under no peer) counts for no transaction either
     if (code === undefined || classifyStatusCode(code) === null) return;
     let peerIndex = t.peer(slot);
-    if (peerIndex < 0) {
+    // without per-peer KPIs a transaction keeps NO_PEER, which the peer table is never given
+    if (peerIndex < 0 && this.perPeer) {
       // the first response decides who answered; its INVITE counts for that peer from now on
       peerIndex = this.peerFor(peer);
       t.setPeer(slot, peerIndex);
@@ -363,7 +374,7 @@ export class KpiTracker {
   /** Counts one outcome in the totals, the minute and the peer. */
   private bumpBoth(minuteMs: number, peer: number, field: number): void {
     this.bump(minuteMs, field);
-    this.peers.bump(peer, minuteMs, field);
+    if (peer >= 0) this.peers.bump(peer, minuteMs, field);
   }
 
   /**
@@ -393,7 +404,7 @@ export class KpiTracker {
     const name = DELAY_KINDS[kind] ?? 'srd';
     this.delays[name].add(ms, bucket);
     if (minuteMs >= 0) this.delaysOf(minuteMs)[name].add(ms, bucket);
-    this.peers.addDelay(peer, kind, ms, bucket);
+    if (peer >= 0) this.peers.addDelay(peer, kind, ms, bucket);
   }
 
   private delaysOf(minuteMs: number): DelayHistograms {

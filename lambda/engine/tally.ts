@@ -62,6 +62,23 @@ export interface ScanResult {
   readonly kpis: KpiData;
 }
 
+/**
+ * What a result holds beyond its totals, the per-peer response counts and the KPI totals. Each part costs time and
+ * memory in proportion to the log's minutes or answering peers (at the end of a 1 GiB scan, ~13 MB of minute series
+ * and ~19 MB of per-peer KPIs for 4,003 peers), so a caller that shows less asks for less: the CLI prints the
+ * series only with `--per-minute` and the peers' KPIs only with `--by peer`. Off, the part is empty (`series: []`,
+ * `kpis.series`, `kpis.delaySeries`, the peers' minutes; `kpis.byPeer: {}`) and every other count is the same.
+ */
+export interface ResultDetail {
+  /** Per-minute series of responses and KPIs, by the log's own time. */
+  readonly perMinute: boolean;
+  /** The KPIs of each answering peer. */
+  readonly peerKpis: boolean;
+}
+
+/** Everything: the Lambda publishes both, the HTML report draws both. */
+export const FULL_DETAIL: ResultDetail = { perMinute: true, peerKpis: true };
+
 const zeroClasses: () => ClassCounts = zeroClassCounts;
 
 /** Status codes a response can be counted under (classifyStatusCode: 100..699), as indexes code - FIRST_CODE. */
@@ -222,18 +239,28 @@ export class Tally {
   private readonly cellMinute: (MinuteBucket | undefined)[] = [];
   private readonly cell: (ClassCounts | undefined)[] = [];
   private minutePeerCells = 0;
+  /** Keep the per-minute series (ResultDetail.perMinute). */
+  private readonly perMinute: boolean;
 
   /**
    * @param peerNames names for sender addresses (by default, senders are keyed by IP).
    * @param options.kpis track the RFC 6076 KPIs (default true; off they stay zero, to measure their cost).
+   * @param options.detail what the result holds beyond its totals (default FULL_DETAIL).
    */
   constructor(
     private readonly peerNames: PeerMap = NO_PEER_NAMES,
-    options: { readonly kpis?: boolean } = {},
+    options: { readonly kpis?: boolean; readonly detail?: ResultDetail } = {},
   ) {
+    const detail = options.detail ?? FULL_DETAIL;
+    this.perMinute = detail.perMinute;
     // the KPI tracker is handed the peer index addResponse resolved for the same response (MessageCounter), so the
     // peer's bucket (and the cardinality guard's verdict) is the same
-    this.kpis = new KpiTracker({ peerKeys: this, enabled: options.kpis ?? true });
+    this.kpis = new KpiTracker({
+      peerKeys: this,
+      enabled: options.kpis ?? true,
+      perMinute: detail.perMinute,
+      perPeer: detail.peerKpis,
+    });
   }
 
   /**
@@ -299,6 +326,7 @@ export class Tally {
       this.anomaly('invalid-time');
     } else if (timeMs !== undefined) {
       this.timedResponses++;
+      if (!this.perMinute) return true;
       const bucket = this.bucket(timeMs);
       bucket.byClass[cls]++;
       bumpSlot(bucket.byCode, codeSlot);

@@ -54,7 +54,7 @@ export class EventReplayer {
   private readonly record = new MessageRecord();
 
   constructor(private readonly opts: ScanOptions = {}) {
-    this.tally = new Tally(opts.peers, { kpis: opts.kpis });
+    this.tally = new Tally(opts.peers, { kpis: opts.kpis, detail: opts.detail });
     this.clock = new LogClock(opts);
   }
 
