@@ -5,7 +5,7 @@ import { FileChunks } from '../lambda/cli/file-source.js';
 import { CLI_DEFAULT_DETAIL } from '../lambda/cli/result-detail.js';
 import { keepYoungGenerationSmall } from '../lambda/cli/young-generation.js';
 import { INFLATE_CHUNK_BYTES } from '../lambda/engine/decompress.js';
-import { scan } from '../lambda/engine/index.js';
+import { FULL_DETAIL, scan } from '../lambda/engine/index.js';
 import { scanInWorker } from '../lambda/threads/worker-scan.js';
 import type { CountedResult } from './ground-truth.js';
 import { countStatusLines } from './naive-count.js';
@@ -49,6 +49,12 @@ export interface ChildReport {
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * A child started with V8 flags is the bench's `(as the Lambda)` row (runChild with FUNCTION_V8_FLAGS): it scans as the
+ * function does, keeping the whole detail the function publishes; without flags it scans as the `sip-metrics` command.
+ */
+const AS_LAMBDA = process.execArgv.length > 0;
+
 const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'seconds' | 'maxRssMiB'>> => {
   switch (mode) {
     case 'engine':
@@ -59,8 +65,9 @@ const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'secon
       const twoCores = mode.startsWith('engine-two-cores');
       const r = await (twoCores ? scanInWorker : scan)(new FileChunks(file), {
         kpis: !mode.endsWith('no-kpis'),
-        // what `sip-metrics scan --json FILE` keeps (no per-minute series, no per-peer KPIs: it prints neither)
-        detail: CLI_DEFAULT_DETAIL,
+        // as the Lambda, everything it publishes; as `sip-metrics scan --json FILE`, what that prints (no per-minute
+        // series, no per-peer KPIs)
+        detail: AS_LAMBDA ? FULL_DETAIL : CLI_DEFAULT_DETAIL,
       });
       const { formats, bytes, messages, requests, responses, byClass, byCode, retransmissions, anomalies } = r;
       return {
@@ -100,9 +107,9 @@ const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'secon
 };
 
 const [mode = '', file = ''] = process.argv.slice(2);
-// the engine as the CLI runs it, young generation included (young-generation.ts); a child given V8 flags (the
-// Lambda's FUNCTION_V8_FLAGS, the bench's `(as the Lambda)` rows) keeps those alone
-if (mode.startsWith('engine') && process.execArgv.length === 0) await keepYoungGenerationSmall();
+// the engine as the CLI runs it, young generation included (young-generation.ts); a child given V8 flags runs as the
+// Lambda (AS_LAMBDA) with those alone
+if (mode.startsWith('engine') && !AS_LAMBDA) await keepYoungGenerationSmall();
 const started = performance.now();
 let outcome: Omit<ChildReport, 'seconds' | 'maxRssMiB'>;
 try {

@@ -4,7 +4,8 @@
  * any time. The Lambda function caps it with a flag in its NODE_OPTIONS (FUNCTION_V8_FLAGS); the command cannot pass
  * one (its shebang is a plain `#!/usr/bin/env node`: BusyBox's env has no `-S`), and V8 reads the maximum only when it
  * makes the isolate. It reads the growth factor each time it grows the new space, though, so a factor of 1 set
- * before a large scan keeps the first semi-spaces for the rest of the process.
+ * before a large scan keeps the semi-spaces the start-up left (1 MiB, or 2 when the start-up itself grew them once)
+ * for the rest of the process.
  *
  * Measured (2026-12-06, whole processes alternating, 4–5 each, the bench's 200 MiB files): peak RSS text 133–137 ->
  * 112–119 MiB, gzip 165–173 -> 138–140 MiB, capture 144–148 -> 115–120 MiB, the 1 GiB text 203 -> 178 MiB; times
@@ -16,16 +17,28 @@
 
 /**
  * Inputs smaller than this are left alone: they finish before the young generation grows much, and loading `node:v8`
- * costs ~3 ms of a start-up that a 100 KB log's scan is mostly made of. A 1 MiB gzip holds ~10 MiB of log.
+ * costs ~3-5 ms of a start-up that a 100 KB log's scan is mostly made of. A 1 MiB gzip holds ~10 MiB of log.
  */
 export const SMALL_YOUNG_GENERATION_MIN_BYTES = 1024 * 1024;
 
+/** V8 flags that size the young generation: a user who gives one has chosen, and the command leaves it alone. */
+const YOUNG_GENERATION_FLAGS = /--(?:max|min)-semi-space-size|--semi-space-growth-factor|--max-young-generation-size/;
+
+/** Whether Node was started with a young-generation flag (on its command line or in NODE_OPTIONS). */
+export const youngGenerationChosen = (execArgv: readonly string[], nodeOptions: string | undefined): boolean =>
+  execArgv.some((a) => YOUNG_GENERATION_FLAGS.test(a.replaceAll('_', '-'))) ||
+  YOUNG_GENERATION_FLAGS.test((nodeOptions ?? '').replaceAll('_', '-'));
+
 let kept = false;
 
-/** Keeps the young generation at the semi-spaces it has now, for the rest of the process (once; later calls return). */
+/**
+ * Keeps the young generation at the semi-spaces it has now, for the rest of the process (once; later calls return),
+ * unless Node was started with a young-generation flag of the user's.
+ */
 export const keepYoungGenerationSmall = async (): Promise<void> => {
   if (kept) return;
   kept = true;
+  if (youngGenerationChosen(process.execArgv, process.env.NODE_OPTIONS)) return;
   const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--semi-space-growth-factor=1');
 };

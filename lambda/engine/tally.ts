@@ -70,14 +70,14 @@ export interface ScanResult {
  * `kpis.series`, `kpis.delaySeries`, the peers' minutes; `kpis.byPeer: {}`) and every other count is the same.
  */
 export interface ResultDetail {
-  /** Per-minute series of responses and KPIs, by the log's own time. */
-  readonly perMinute: boolean;
-  /** The KPIs of each answering peer. */
-  readonly peerKpis: boolean;
+  /** Per-minute series of responses and KPIs, by the log's own time. @default true */
+  readonly perMinute?: boolean;
+  /** The KPIs of each answering peer. @default true */
+  readonly peerKpis?: boolean;
 }
 
 /** Everything: the Lambda publishes both, the HTML report draws both. */
-export const FULL_DETAIL: ResultDetail = { perMinute: true, peerKpis: true };
+export const FULL_DETAIL: ResultDetail = Object.freeze({ perMinute: true, peerKpis: true });
 
 const zeroClasses: () => ClassCounts = zeroClassCounts;
 
@@ -252,14 +252,14 @@ export class Tally {
     options: { readonly kpis?: boolean; readonly detail?: ResultDetail } = {},
   ) {
     const detail = options.detail ?? FULL_DETAIL;
-    this.perMinute = detail.perMinute;
+    this.perMinute = detail.perMinute ?? true;
     // the KPI tracker is handed the peer index addResponse resolved for the same response (MessageCounter), so the
     // peer's bucket (and the cardinality guard's verdict) is the same
     this.kpis = new KpiTracker({
       peerKeys: this,
       enabled: options.kpis ?? true,
-      perMinute: detail.perMinute,
-      perPeer: detail.peerKpis,
+      perMinute: this.perMinute,
+      perPeer: detail.peerKpis ?? true,
     });
   }
 
