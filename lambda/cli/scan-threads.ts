@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { type ScanOptions, type ScanResult, scan } from '../engine/index.js';
-import { scanInWorker } from '../threads/worker-scan.js';
 import type { FileInput } from './file-source.js';
 
 /**
@@ -33,5 +32,9 @@ export const usesTwoCores = (threads: Threads, input: FileInput, cores = availab
 };
 
 /** Scans one input on one or two threads (the same counts either way). */
-export const scanWithThreads = (threads: Threads, input: FileInput, opts: ScanOptions): Promise<ScanResult> =>
-  usesTwoCores(threads, input) ? scanInWorker(input.chunks(), opts) : scan(input.chunks(), opts);
+export const scanWithThreads = async (threads: Threads, input: FileInput, opts: ScanOptions): Promise<ScanResult> => {
+  if (!usesTwoCores(threads, input)) return scan(input.chunks(), opts);
+  // loaded when two threads scan: node:worker_threads and the event pipeline cost every start-up ~3 ms otherwise
+  const { scanInWorker } = await import('../threads/worker-scan.js');
+  return scanInWorker(input.chunks(), opts);
+};
