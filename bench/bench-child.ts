@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { FileChunks } from '../lambda/cli/file-source.js';
 import { CLI_DEFAULT_DETAIL } from '../lambda/cli/result-detail.js';
 import { keepYoungGenerationSmall } from '../lambda/cli/young-generation.js';
+import { FUNCTION_V8_FLAGS } from '../lambda/contract/index.js';
 import { INFLATE_CHUNK_BYTES } from '../lambda/engine/decompress.js';
 import { FULL_DETAIL, scan } from '../lambda/engine/index.js';
 import { scanInWorker } from '../lambda/threads/worker-scan.js';
@@ -50,10 +51,11 @@ export interface ChildReport {
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * A child started with V8 flags is the bench's `(as the Lambda)` row (runChild with FUNCTION_V8_FLAGS): it scans as the
- * function does, keeping the whole detail the function publishes; without flags it scans as the `sip-metrics` command.
+ * A child started with the function's V8 flags is the bench's `(as the Lambda)` row (runChild with FUNCTION_V8_FLAGS):
+ * it scans as the function does, keeping the whole detail the function publishes; otherwise as the `sip-metrics`
+ * command.
  */
-const AS_LAMBDA = process.execArgv.length > 0;
+const AS_LAMBDA = FUNCTION_V8_FLAGS.every((f) => process.execArgv.includes(f));
 
 const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'seconds' | 'maxRssMiB'>> => {
   switch (mode) {
@@ -107,9 +109,9 @@ const run = async (mode: string, file: string): Promise<Omit<ChildReport, 'secon
 };
 
 const [mode = '', file = ''] = process.argv.slice(2);
-// the engine as the CLI runs it, young generation included (young-generation.ts); a child given V8 flags runs as the
-// Lambda (AS_LAMBDA) with those alone
-if (mode.startsWith('engine') && !AS_LAMBDA) await keepYoungGenerationSmall();
+// the engine as the CLI runs it, young generation included (young-generation.ts, which leaves a child given the
+// function's semi-space flag to it, as it leaves a user's)
+if (mode.startsWith('engine')) await keepYoungGenerationSmall();
 const started = performance.now();
 let outcome: Omit<ChildReport, 'seconds' | 'maxRssMiB'>;
 try {
