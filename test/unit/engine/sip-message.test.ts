@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { identityBytes, parseMessage, startLineKind } from '../../../lambda/engine/sip-message.js';
 import type { MessageBytes, SipMessage } from '../../../lambda/engine/types.js';
@@ -294,5 +295,48 @@ describe("parseMessage, identity as bytes (the engine's hot path)", () => {
 
     // Assess
     expect(texts(b)).toEqual(['c@h', 'SIP/2.0/UDP h;BRANCH=z9hG4bK7,SIP/2.0/UDP g;branch=z9hG4bK8', 'z9hG4bK7', null]);
+  });
+
+  it('finds the first branch= in any case, as a byte-by-byte search does, in any Via', () => {
+    // Prepare: Vias made of the bytes that matter (the letters of `branch` in both cases, '=', the value's ends) and
+    // of others, so that near misses, overlaps and a `branch=` at either end all occur
+    const part = fc.constantFrom(
+      'branch=',
+      'BRANCH=',
+      'bRaNcH=',
+      'branch',
+      'ranch=',
+      'bran',
+      'b',
+      'h=',
+      '=',
+      ';',
+      ',',
+      ' ',
+      '\t',
+      'z9hG4bK74',
+      'SIP/2.0/UDP ',
+      '10.0.0.1:5060',
+      '\u00e2',
+      '\u00c2',
+    );
+    const via = fc.array(part, { maxLength: 12 }).map((parts) => parts.join(''));
+    /** The reference: the first `branch=` of the ASCII-lower-cased Via, its value up to ';', ',', space or tab. */
+    const reference = (v: string): string | null => {
+      const at = v.replace(/[A-Z]/g, (c) => c.toLowerCase()).indexOf('branch=');
+      if (at < 0) return null;
+      const value = v.slice(at + 'branch='.length);
+      const end = value.search(/[;, \t]/);
+      return end < 0 ? value : value.slice(0, end);
+    };
+
+    // Act / Assess
+    fc.assert(
+      fc.property(via, (v) => {
+        const b = identityBytes({ kind: 'request', topVia: v });
+        expect(texts(b)[2]).toBe(reference(v));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
