@@ -37,12 +37,56 @@ export const sourceView = (buf: Uint8Array): DataView => {
   return lastSourceView;
 };
 
+/** xxHash32's last step: every input bit moves about half the output bits. */
+export const avalanche = (hash: number): number => {
+  let h = hash ^ (hash >>> 15);
+  h = Math.imul(h, XX2);
+  h ^= h >>> 13;
+  h = Math.imul(h, XX3);
+  return (h ^ (h >>> 16)) | 0;
+};
+
+/** Mixes a 32-bit word into a running hash (xxHash32's step for a word past its four lanes). */
+export const mixWord = (h: number, word: number): number => Math.imul(rotl(h + Math.imul(word, XX3), 17), XX4);
+
+/** Mixes one byte into a running hash (xxHash32's step for the bytes past the last whole word). */
+const mixByte = (h: number, byte: number): number => Math.imul(rotl(h + Math.imul(byte, XX5), 11), XX1);
+
+/**
+ * Mixes source[start, end) into a running hash, four bytes a step through `view` (a DataView of source), then byte
+ * by byte: a key hashed where it lies, as a message's Call-ID and branch are (kpi-transactions.ts).
+ */
+export const mixBytes = (hash: number, view: DataView, source: Uint8Array, start: number, end: number): number => {
+  let h = hash;
+  let i = start;
+  for (; i + 4 <= end; i += 4) h = mixWord(h, view.getInt32(i, true));
+  for (; i < end; i++) h = mixByte(h, source[i] ?? 0);
+  return h;
+};
+
+/** The seed of a hash mixed part by part (xxHash32's for a short input). */
+export const HASH_SEED = XX5;
+
+/**
+ * A key as an identity table stores and compares it: `length` bytes, written into a record and compared with one.
+ * An IdentityKey is assembled part by part into bytes of its own; a key read in place from a message's bytes (the
+ * KPI transactions', kpi-transactions.ts) is neither copied nor assembled to be looked up.
+ */
+export interface KeySource {
+  /** Bytes the key takes in a record. */
+  readonly length: number;
+  /** Whether the `length` bytes stored at `at` (4-byte aligned) are this key. */
+  equalsAt(arena: KeyArena, at: number): boolean;
+  /** Writes the key's `length` bytes at `at` (4-byte aligned). */
+  writeAt(arena: KeyArena, at: number): void;
+}
+
 /**
  * One identity being assembled: the bytes of its parts, each prefixed with its length. Bytes are moved, hashed and
  * compared four at a time (an Int32Array and a DataView of the same memory): byte by byte, copying a 40-byte Call-ID
  * took ~100 ns and comparing a key ~130 ns, a fifth of what the KPIs cost a scan.
  */
-export class IdentityKey {
+export class IdentityKey implements KeySource {
   bytes = new Uint8Array(256);
   /** The same memory as 32-bit words (little-endian on every platform Node runs on but s390x: the hash only). */
   words = new Int32Array(this.bytes.buffer);
@@ -127,13 +171,17 @@ export class IdentityKey {
       h = (rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18)) | 0;
     } else h = XX5;
     h = (h + n) | 0;
-    for (; i < whole; i++) h = Math.imul(rotl(h + Math.imul(words[i] ?? 0, XX3), 17), XX4);
-    for (let j = whole * 4; j < n; j++) h = Math.imul(rotl(h + Math.imul(bytes[j] ?? 0, XX5), 11), XX1);
-    h ^= h >>> 15;
-    h = Math.imul(h, XX2);
-    h ^= h >>> 13;
-    h = Math.imul(h, XX3);
-    return (h ^ (h >>> 16)) | 0;
+    for (; i < whole; i++) h = mixWord(h, words[i] ?? 0);
+    for (let j = whole * 4; j < n; j++) h = mixByte(h, bytes[j] ?? 0);
+    return avalanche(h);
+  }
+
+  equalsAt(arena: KeyArena, at: number): boolean {
+    return arena.equals(at, this.bytes, this.length, this.words);
+  }
+
+  writeAt(arena: KeyArena, at: number): void {
+    arena.write(at, this.bytes, this.length, this.words);
   }
 
   /** A length or number part: four bytes, most significant first. */
@@ -220,7 +268,7 @@ export abstract class IdentityGeneration {
   }
 
   /** The slot of the entry with this key (and its hash), or -1. */
-  find(key: IdentityKey, hash: number): number {
+  find(key: KeySource, hash: number): number {
     const mask = this.mask;
     const rows = this.rows;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
@@ -231,7 +279,7 @@ export abstract class IdentityGeneration {
   }
 
   /** Adds an entry known to be absent (the caller checks `full` first); returns its slot, its fields zero. */
-  insert(key: IdentityKey, hash: number): number {
+  insert(key: KeySource, hash: number): number {
     if ((this.used + 1) * 2 > this.mask + 1) {
       // mostly markers of removed entries (a table whose entries are taken out as they end): rebuilt at its size,
       // so it and its arena stay bounded by its live entries; else it grows fourfold, up to the size its limit
@@ -250,7 +298,7 @@ export abstract class IdentityGeneration {
     for (let f = 0; f < this.intsAt; f += 8) arena.setFloat(at + f, 0);
     for (let f = this.intsAt; f < this.lengthAt; f += 4) arena.setInt(at + f, 0);
     arena.setInt(at + this.lengthAt, n);
-    arena.write(at + this.keyAt, key.bytes, n, key.words);
+    key.writeAt(arena, at + this.keyAt);
     rows[i * ROW + HASH] = hash;
     rows[i * ROW + PLACE] = at + 1;
     this.size++;
@@ -300,9 +348,8 @@ export abstract class IdentityGeneration {
   }
 
   /** Whether the key of the record at `at` is this one. */
-  private sameKey(at: number, key: IdentityKey): boolean {
-    const n = key.length;
-    return this.arena.int(at + this.lengthAt) === n && this.arena.equals(at + this.keyAt, key.bytes, n, key.words);
+  private sameKey(at: number, key: KeySource): boolean {
+    return this.arena.int(at + this.lengthAt) === key.length && key.equalsAt(this.arena, at + this.keyAt);
   }
 
   /**

@@ -102,6 +102,34 @@ export class KeyArena {
     return true;
   }
 
+  /**
+   * Copies source[start, start + length) to `at` (4-byte aligned), four bytes at a time through `view` (a DataView
+   * of source): for a key read in place from a message's bytes, with no copy of its own.
+   */
+  writeSource(at: number, view: DataView, source: Uint8Array, start: number, length: number): void {
+    const p = at >>> PAGE_BITS;
+    const ints = this.ints[p] as Int32Array;
+    const w = (at & OFFSET_MASK) >>> 2;
+    const whole = length >>> 2;
+    for (let k = 0; k < whole; k++) ints[w + k] = view.getInt32(start + 4 * k, true);
+    const page = this.pages[p] as Uint8Array;
+    const o = at & OFFSET_MASK;
+    for (let k = whole << 2; k < length; k++) page[o + k] = source[start + k] ?? 0;
+  }
+
+  /** Whether the bytes at `at` (4-byte aligned) are source[start, start + length), read as writeSource wrote them. */
+  equalsSource(at: number, view: DataView, source: Uint8Array, start: number, length: number): boolean {
+    const p = at >>> PAGE_BITS;
+    const ints = this.ints[p] as Int32Array;
+    const w = (at & OFFSET_MASK) >>> 2;
+    const whole = length >>> 2;
+    for (let k = 0; k < whole; k++) if (ints[w + k] !== view.getInt32(start + 4 * k, true)) return false;
+    const page = this.pages[p] as Uint8Array;
+    const o = at & OFFSET_MASK;
+    for (let k = whole << 2; k < length; k++) if (page[o + k] !== source[start + k]) return false;
+    return true;
+  }
+
   /** The Int32 at `at` (4-byte aligned). */
   int(at: number): number {
     return (this.ints[at >>> PAGE_BITS] as Int32Array)[(at & OFFSET_MASK) >>> 2] ?? 0;

@@ -16,7 +16,6 @@
  */
 import { classifyStatusCode } from '../contract/classes.js';
 import { DelayHistogram, type DelayHistogramData, type DelaySummary, delayBucket } from './delay-histogram.js';
-import { IdentityKey } from './identity-key.js';
 import { IndexMemo } from './index-memo.js';
 import {
   EMPTY_DELAYS,
@@ -35,7 +34,7 @@ import {
   SRD,
 } from './kpi-peers.js';
 import { SessionTable } from './kpi-sessions.js';
-import { ANSWERED, BYE, INVITE, REGISTER, SETTLED, TransactionGeneration, transactionKey } from './kpi-transactions.js';
+import { ANSWERED, BYE, INVITE, REGISTER, SETTLED, TransactionGeneration, TransactionKey } from './kpi-transactions.js';
 import { BYE_ID, INVITE_ID, REGISTER_ID } from './method-ids.js';
 import { identityBytes } from './sip-message.js';
 import { isRepresentableTime } from './time-range.js';
@@ -235,7 +234,7 @@ export class KpiTracker {
   private readonly perMinute: boolean;
   private readonly perPeer: boolean;
   /** The identity of the message being observed (reused: no object or string per message). */
-  private readonly key = new IdentityKey();
+  private readonly key = new TransactionKey();
   /**
    * The row of the minute last counted in: most counts land in the same minute as the one before. NaN before the
    * first (a double from the start: a field that starts as a small integer and later takes a minute's milliseconds
@@ -277,7 +276,7 @@ export class KpiTracker {
     // a damaged time (beyond a Date's range) leaves the transaction untimed, as the tally leaves its response
     const timeMs = meta.timeMs !== undefined && isRepresentableTime(meta.timeMs) ? meta.timeMs : undefined;
     const key = this.key;
-    const hash = transactionKey(key, bytes, cseqNumber, method);
+    const hash = key.set(bytes, cseqNumber, method);
     let t = this.young;
     let slot = t.find(key, hash);
     // an empty old generation (no rotation yet: most logs) is not probed, a cache miss saved per new transaction

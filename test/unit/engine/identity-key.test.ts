@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { MAX_ENDPOINT_IDS, NameIds } from '../../../lambda/engine/endpoint-ids.js';
 import { IdentityKey } from '../../../lambda/engine/identity-key.js';
 import { scan } from '../../../lambda/engine/index.js';
-import { INVITE, TransactionGeneration, transactionKey } from '../../../lambda/engine/kpi-transactions.js';
+import {
+  INVITE,
+  TransactionGeneration,
+  TransactionKey,
+  transactionKey,
+} from '../../../lambda/engine/kpi-transactions.js';
 import { directionKey, RetransmissionDetector } from '../../../lambda/engine/retransmissions.js';
 import { identityBytes } from '../../../lambda/engine/sip-message.js';
 import { chunked } from '../../support/collect.js';
@@ -14,7 +19,7 @@ import { sipMessage } from '../../support/sip-samples.js';
  * `call-N@example.com` (as an attacker would; 40,000 to 140,000 tries each): in the KPI transaction table, in the
  * retransmission table by top Via, and by addresses.
  */
-const KPI_PAIR = ['call-23216@example.com', 'call-40707@example.com'] as const;
+const KPI_PAIR = ['call-40275@example.com', 'call-110789@example.com'] as const;
 const VIA_PAIR = ['call-61199@example.com', 'call-102047@example.com'] as const;
 /** By addresses as a fresh numbering of names numbers them: the sender 0, the receiver 1 (NameIds). */
 const ADDRESS_PAIR = ['call-30280@example.com', 'call-52442@example.com'] as const;
@@ -212,7 +217,7 @@ describe('identities that share a hash are never merged', () => {
     // Prepare
     const key = new IdentityKey();
     const message = (callId: string) => identityBytes({ kind: 'response', callId, topVia: VIA });
-    const kpi = (callId: string): number => transactionKey(key, message(callId), 1, INVITE);
+    const kpi = (callId: string): number => transactionKey(new TransactionKey(), message(callId), 1, INVITE);
     const byVia = (callId: string): number =>
       directionKey(key, message(callId), undefined, undefined, new NameIds(MAX_ENDPOINT_IDS));
     const byAddress = (callId: string): number =>

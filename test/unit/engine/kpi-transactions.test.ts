@@ -6,6 +6,7 @@ import {
   REGISTER,
   SETTLED,
   TransactionGeneration,
+  TransactionKey,
   transactionKey,
 } from '../../../lambda/engine/kpi-transactions.js';
 import { KpiTracker } from '../../../lambda/engine/kpis.js';
@@ -30,8 +31,8 @@ const message = (kind: 'request' | 'response', callId: string, statusCode?: numb
  * `call-N@example.com`, as an attacker would; the test checks that they still collide).
  */
 const collidingCallIds = (): [string, string] => {
-  const key = new IdentityKey();
-  const pair: [string, string] = ['call-23216@example.com', 'call-40707@example.com'];
+  const key = new TransactionKey();
+  const pair: [string, string] = ['call-40275@example.com', 'call-110789@example.com'];
   const [ha, hb] = pair.map((callId) => transactionKey(key, identityBytes(message('request', callId)), 1, INVITE));
   expect(ha).toBe(hb);
   return pair;
@@ -120,5 +121,42 @@ describe('KPI transaction table', () => {
     // Assess
     expect(counts.every((d) => d === 0)).toBe(true);
     expect(g.size).toBeGreaterThan(0);
+  });
+
+  it('reads a transaction key in place and tells apart keys that differ in any number, byte or boundary', () => {
+    // Prepare: one stored transaction, then identities that differ from it in one thing each
+    const g = new TransactionGeneration(64);
+    const key = new TransactionKey();
+    const bytesOf = (callId: string, topVia: string) => identityBytes({ kind: 'request', callId, topVia });
+    const base = { callId: 'abcd@h', via: 'SIP/2.0/UDP h;branch=efgh', cseq: 1, method: INVITE };
+    type Identity = typeof base;
+    const hashOf = (t: Identity): number => key.set(bytesOf(t.callId, t.via), t.cseq, t.method);
+    g.add(key, hashOf(base), INVITE);
+    const variants: Identity[] = [
+      { ...base, callId: 'abce@h' },
+      { ...base, callId: 'abcd@hx' },
+      { ...base, callId: 'abcd@' },
+      { ...base, via: 'SIP/2.0/UDP h;branch=efgi' },
+      { ...base, via: 'SIP/2.0/UDP h;branch=efg' },
+      { ...base, via: 'SIP/2.0/UDP h' },
+      { ...base, cseq: 2 },
+      { ...base, cseq: 2 ** 32 + 1 },
+      { ...base, method: BYE },
+    ];
+
+    // Act
+    const same = g.find(key, hashOf({ ...base, via: 'SIP/2.0/TCP other;BRANCH=efgh;rport' }));
+    const found = variants.map((v) => g.find(key, hashOf(v)));
+    // the same identity again, with every variant's hash forced equal to the stored one's (a full collision)
+    const stored = hashOf(base);
+    const collided = variants.map((v) => {
+      hashOf(v);
+      return g.find(key, stored);
+    });
+
+    // Assess
+    expect(same).toBeGreaterThanOrEqual(0);
+    expect(found).toEqual(variants.map(() => -1));
+    expect(collided).toEqual(variants.map(() => -1));
   });
 });

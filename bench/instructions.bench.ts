@@ -1,0 +1,101 @@
+/**
+ * Instructions, not seconds: what a warm scan costs with the RFC 6076 KPIs on and off, counted by valgrind's
+ * cachegrind (issues 15 and 17). On a shared host one wall-clock figure moves by ±25 %, so a change worth 2 % of a
+ * scan cannot be seen in a handful of timed runs; with V8 run `--single-threaded --predictable-gc-schedule` (its
+ * compiler and GC on the main thread, in a fixed order) two runs of one build agree to ~3 % here.
+ *
+ * For each of KPIs on and off, one process scans FILE 3 times and another 7 times (as `sip-metrics scan` does: the
+ * detail it prints by default); the difference over 4 is one warm scan's instructions, and what the 3 scans cost
+ * beyond 3 warm ones is the cold part (the interpreter, compiling, first allocations).
+ *
+ * Run: npm run bench:instructions [-- FILE]   (default: the first 20 MB of the bench's text trace; ~2 min)
+ * Needs valgrind (Debian: apt-get install -y valgrind). A/B: run it from each build's own folder.
+ */
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileChunks } from '../lambda/cli/file-source.js';
+import { CLI_DEFAULT_DETAIL } from '../lambda/cli/result-detail.js';
+import { scan } from '../lambda/engine/index.js';
+
+const CHILD = '--child';
+const FEW_SCANS = 3;
+const MANY_SCANS = 7;
+/** The default input: this much of the bench trace (a cut last message is fine: the scan says so and goes on). */
+const SLICE_BYTES = 20_000_000;
+const BENCH_TRACE = fileURLToPath(new URL('../../bench/data/sip-trace-200MiB.txt', import.meta.url));
+const V8_FLAGS = ['--single-threaded', '--predictable-gc-schedule'];
+
+/** The child: scans `file` `times` times in one process. */
+const scanRepeatedly = async (file: string, kpis: boolean, times: number): Promise<void> => {
+  for (let i = 0; i < times; i++) await scan(new FileChunks(file), { kpis, detail: CLI_DEFAULT_DETAIL });
+};
+
+/** Instructions of one child process under cachegrind (its `I refs` line). */
+const instructions = (file: string, kpis: boolean, times: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const args = [
+      '--tool=cachegrind',
+      '--cache-sim=no',
+      '--cachegrind-out-file=/dev/null',
+      process.execPath,
+      ...V8_FLAGS,
+      fileURLToPath(import.meta.url),
+      CHILD,
+      file,
+      kpis ? 'on' : 'off',
+      String(times),
+    ];
+    execFile('valgrind', args, { maxBuffer: 1 << 24 }, (error, _stdout, stderr) => {
+      if (error !== null) {
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        reject(new Error(missing ? 'valgrind is not installed (Debian: apt-get install -y valgrind)' : stderr));
+        return;
+      }
+      const refs = /I\s+refs:\s+([\d,]+)/.exec(stderr)?.[1];
+      if (refs === undefined) reject(new Error(`no instruction count in valgrind's output:\n${stderr}`));
+      else resolve(Number(refs.replaceAll(',', '')));
+    });
+  });
+
+/** The first SLICE_BYTES of the bench trace, written once to the temporary folder. */
+const defaultInput = (): string => {
+  if (!existsSync(BENCH_TRACE))
+    throw new Error(`no ${BENCH_TRACE}: run npm run bench once to generate it, or give a FILE`);
+  const slice = join(tmpdir(), `sip-metrics-bench-${SLICE_BYTES}.txt`);
+  if (!existsSync(slice)) {
+    const bytes = Buffer.alloc(SLICE_BYTES);
+    const fd = openSync(BENCH_TRACE, 'r');
+    const n = readSync(fd, bytes, 0, SLICE_BYTES, 0);
+    closeSync(fd);
+    writeFileSync(slice, bytes.subarray(0, n));
+  }
+  return slice;
+};
+
+/** Warm instructions per scan and the cold part, for KPIs on or off (the two processes run side by side). */
+const measure = async (file: string, kpis: boolean): Promise<{ warm: number; cold: number }> => {
+  const [few, many] = await Promise.all([instructions(file, kpis, FEW_SCANS), instructions(file, kpis, MANY_SCANS)]);
+  const warm = (many - few) / (MANY_SCANS - FEW_SCANS);
+  return { warm, cold: few - FEW_SCANS * warm };
+};
+
+const [first, ...rest] = process.argv.slice(2);
+if (first === CHILD) {
+  const [file = '', kpis, times = '1'] = rest;
+  await scanRepeatedly(file, kpis === 'on', Number(times));
+} else {
+  const file = first ?? defaultInput();
+  const on = await measure(file, true);
+  const off = await measure(file, false);
+  const g = (n: number): string => `${(n / 1e9).toFixed(3)} G`;
+  process.stdout.write(
+    `instructions (cachegrind, V8 ${V8_FLAGS.join(' ')}), ${file}:\n` +
+      `KPIs on:  warm scan ${g(on.warm)}, cold part ${g(on.cold)}\n` +
+      `KPIs off: warm scan ${g(off.warm)}, cold part ${g(off.cold)}\n` +
+      `KPIs: +${(((on.warm - off.warm) / off.warm) * 100).toFixed(1)} % of a warm scan's instructions ` +
+      `(issue 15 allows the scan 10 % slower), cold part +${g(on.cold - off.cold)}\n`,
+  );
+}
