@@ -8,11 +8,11 @@
  * detail it prints by default); the difference over 4 is one warm scan's instructions, and what the 3 scans cost
  * beyond 3 warm ones is the cold part (the interpreter, compiling, first allocations).
  *
- * Run: npm run bench:instructions [-- FILE]   (default: the first 20 MB of the bench's text trace; ~2 min)
+ * Run: npm run bench:instructions [-- FILE]   (default: the first 20 MB of the bench's text trace; ~1.5 min)
  * Needs valgrind (Debian: apt-get install -y valgrind). A/B: run it from each build's own folder.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,17 +60,22 @@ const instructions = (file: string, kpis: boolean, times: number): Promise<numbe
     });
   });
 
-/** The first SLICE_BYTES of the bench trace, written once to the temporary folder. */
+/**
+ * The first SLICE_BYTES of the bench trace, written once to the temporary folder (named by the trace's size and
+ * time, so a trace generated again is sliced again; written under another name first, so a cut write is never reused).
+ */
 const defaultInput = (): string => {
   if (!existsSync(BENCH_TRACE))
     throw new Error(`no ${BENCH_TRACE}: run npm run bench once to generate it, or give a FILE`);
-  const slice = join(tmpdir(), `sip-metrics-bench-${SLICE_BYTES}.txt`);
+  const { size, mtimeMs } = statSync(BENCH_TRACE);
+  const slice = join(tmpdir(), `sip-metrics-bench-${SLICE_BYTES}-${size}-${Math.floor(mtimeMs)}.txt`);
   if (!existsSync(slice)) {
     const bytes = Buffer.alloc(SLICE_BYTES);
     const fd = openSync(BENCH_TRACE, 'r');
     const n = readSync(fd, bytes, 0, SLICE_BYTES, 0);
     closeSync(fd);
-    writeFileSync(slice, bytes.subarray(0, n));
+    writeFileSync(`${slice}.part`, bytes.subarray(0, n));
+    renameSync(`${slice}.part`, slice);
   }
   return slice;
 };

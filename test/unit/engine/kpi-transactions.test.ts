@@ -128,24 +128,31 @@ describe('KPI transaction table', () => {
     const g = new TransactionGeneration(64);
     const key = new TransactionKey();
     const bytesOf = (callId: string, topVia: string) => identityBytes({ kind: 'request', callId, topVia });
-    const base = { callId: 'abcd@h', via: 'SIP/2.0/UDP h;branch=efgh', cseq: 1, method: INVITE };
+    // lengths that are not multiples of 4, so that the bytes after the last whole word are compared too
+    const base = { callId: 'abcd@h', via: 'SIP/2.0/UDP h;branch=efghi', cseq: 1, method: INVITE };
     type Identity = typeof base;
     const hashOf = (t: Identity): number => key.set(bytesOf(t.callId, t.via), t.cseq, t.method);
     g.add(key, hashOf(base), INVITE);
     const variants: Identity[] = [
       { ...base, callId: 'abce@h' },
+      { ...base, callId: 'abcd@i' },
       { ...base, callId: 'abcd@hx' },
       { ...base, callId: 'abcd@' },
-      { ...base, via: 'SIP/2.0/UDP h;branch=efgi' },
-      { ...base, via: 'SIP/2.0/UDP h;branch=efg' },
-      { ...base, via: 'SIP/2.0/UDP h' },
+      { ...base, via: 'SIP/2.0/UDP h;branch=efgii' },
+      { ...base, via: 'SIP/2.0/UDP h;branch=efghj' },
+      { ...base, via: 'SIP/2.0/UDP h;branch=efgh' },
+      { ...base, via: 'SIP/2.0/UDP h;branch=x' },
       { ...base, cseq: 2 },
       { ...base, cseq: 2 ** 32 + 1 },
       { ...base, method: BYE },
     ];
 
     // Act
-    const same = g.find(key, hashOf({ ...base, via: 'SIP/2.0/TCP other;BRANCH=efgh;rport' }));
+    const same = g.find(key, hashOf({ ...base, via: 'SIP/2.0/TCP other;BRANCH=efghi;rport' }));
+    // an empty branch is the absent one (RFC 2543 peers send none), as it was for an IdentityKey
+    const noBranch = { ...base, via: 'SIP/2.0/UDP h' };
+    g.add(key, hashOf(noBranch), INVITE);
+    const emptyBranch = g.find(key, hashOf({ ...base, via: 'SIP/2.0/UDP h;branch=' }));
     const found = variants.map((v) => g.find(key, hashOf(v)));
     // the same identity again, with every variant's hash forced equal to the stored one's (a full collision)
     const stored = hashOf(base);
@@ -156,6 +163,7 @@ describe('KPI transaction table', () => {
 
     // Assess
     expect(same).toBeGreaterThanOrEqual(0);
+    expect(emptyBranch).toBeGreaterThanOrEqual(0);
     expect(found).toEqual(variants.map(() => -1));
     expect(collided).toEqual(variants.map(() => -1));
   });

@@ -321,20 +321,25 @@ describe("parseMessage, identity as bytes (the engine's hot path)", () => {
       '\u00c2',
     );
     const via = fc.array(part, { maxLength: 12 }).map((parts) => parts.join(''));
-    /** The reference: the first `branch=` of the ASCII-lower-cased Via, its value up to ';', ',', space or tab. */
-    const reference = (v: string): string | null => {
+    /**
+     * The reference: where the value of the first `branch=` of the ASCII-lower-cased Via starts and ends (up to ';',
+     * ',', space or tab), as offsets in the Via; null when there is none.
+     */
+    const reference = (v: string): [number, number] | null => {
       const at = v.replace(/[A-Z]/g, (c) => c.toLowerCase()).indexOf('branch=');
       if (at < 0) return null;
-      const value = v.slice(at + 'branch='.length);
-      const end = value.search(/[;, \t]/);
-      return end < 0 ? value : value.slice(0, end);
+      const start = at + 'branch='.length;
+      const end = v.slice(start).search(/[;, \t]/);
+      return [start, end < 0 ? v.length : start + end];
     };
 
-    // Act / Assess
+    // Act / Assess: the Call-ID before the Via and the Date after it hold a `branch=` of their own, which a search
+    // that strays out of the Via would find
     fc.assert(
       fc.property(via, (v) => {
-        const b = identityBytes({ kind: 'request', topVia: v });
-        expect(texts(b)[2]).toBe(reference(v));
+        const b = identityBytes({ kind: 'request', callId: 'c;branch=call', topVia: v, date: 'branch=date' });
+        const found = b.branchStart < 0 ? null : [b.branchStart - b.viaStart, b.branchEnd - b.viaStart];
+        expect(found).toEqual(reference(v));
       }),
       { numRuns: 5000 },
     );
