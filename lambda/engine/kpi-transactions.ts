@@ -113,10 +113,6 @@ export class TransactionKey implements KeySource {
   }
 }
 
-/** TransactionKey.set as a function (the form tests and the bench use). */
-export const transactionKey = (key: TransactionKey, m: MessageBytes, cseq: number, method: number): number =>
-  key.set(m, cseq, method);
-
 /** A transaction's fields: Float64 the minute it counts in and its first request's time, Int32 flags | method << 8 and its peer. */
 const MINUTE = 0;
 const REQUEST_TIME = 1;

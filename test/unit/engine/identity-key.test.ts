@@ -2,12 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_ENDPOINT_IDS, NameIds } from '../../../lambda/engine/endpoint-ids.js';
 import { IdentityKey } from '../../../lambda/engine/identity-key.js';
 import { scan } from '../../../lambda/engine/index.js';
-import {
-  INVITE,
-  TransactionGeneration,
-  TransactionKey,
-  transactionKey,
-} from '../../../lambda/engine/kpi-transactions.js';
+import { INVITE, TransactionGeneration, TransactionKey } from '../../../lambda/engine/kpi-transactions.js';
 import { directionKey, RetransmissionDetector } from '../../../lambda/engine/retransmissions.js';
 import { identityBytes } from '../../../lambda/engine/sip-message.js';
 import { chunked } from '../../support/collect.js';
@@ -217,7 +212,7 @@ describe('identities that share a hash are never merged', () => {
     // Prepare
     const key = new IdentityKey();
     const message = (callId: string) => identityBytes({ kind: 'response', callId, topVia: VIA });
-    const kpi = (callId: string): number => transactionKey(new TransactionKey(), message(callId), 1, INVITE);
+    const kpi = (callId: string): number => new TransactionKey().set(message(callId), 1, INVITE);
     const byVia = (callId: string): number =>
       directionKey(key, message(callId), undefined, undefined, new NameIds(MAX_ENDPOINT_IDS));
     const byAddress = (callId: string): number =>

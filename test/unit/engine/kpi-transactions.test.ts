@@ -7,7 +7,6 @@ import {
   SETTLED,
   TransactionGeneration,
   TransactionKey,
-  transactionKey,
 } from '../../../lambda/engine/kpi-transactions.js';
 import { KpiTracker } from '../../../lambda/engine/kpis.js';
 import { identityBytes } from '../../../lambda/engine/sip-message.js';
@@ -33,7 +32,7 @@ const message = (kind: 'request' | 'response', callId: string, statusCode?: numb
 const collidingCallIds = (): [string, string] => {
   const key = new TransactionKey();
   const pair: [string, string] = ['call-40275@example.com', 'call-110789@example.com'];
-  const [ha, hb] = pair.map((callId) => transactionKey(key, identityBytes(message('request', callId)), 1, INVITE));
+  const [ha, hb] = pair.map((callId) => key.set(identityBytes(message('request', callId)), 1, INVITE));
   expect(ha).toBe(hb);
   return pair;
 };
