@@ -34,7 +34,7 @@ export const usesTwoCores = (threads: Threads, input: FileInput, cores = availab
 /** Scans one input on one or two threads (the same counts either way). */
 export const scanWithThreads = async (threads: Threads, input: FileInput, opts: ScanOptions): Promise<ScanResult> => {
   if (!usesTwoCores(threads, input)) return scan(input.chunks(), opts);
-  // loaded when two threads scan: node:worker_threads and the event pipeline cost every start-up ~3 ms otherwise
+  // loaded when two threads scan: node:worker_threads and the event pipeline cost every start-up ~6 ms otherwise
   const { scanInWorker } = await import('../threads/worker-scan.js');
   return scanInWorker(input.chunks(), opts);
 };
