@@ -1,5 +1,6 @@
-import { crc32, createInflateRaw, type InflateRaw, constants as zc } from 'node:zlib';
+import type { InflateRaw } from 'node:zlib';
 import { CorruptGzipError, TruncatedGzipError } from '../errors.js';
+import { zlib } from './lazy-zlib.js';
 import { WakeUp } from './wake-up.js';
 
 /**
@@ -182,7 +183,8 @@ const truncated = (decompressedBytes: number): TruncatedGzipError =>
 
 /** Inflates one member's deflate data; yields its output; leaves the queue at the trailer. */
 async function* inflateMember(q: ByteQueue, out: MemberOutput): AsyncGenerator<Buffer> {
-  const inflater: InflateRaw = createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES, flush: zc.Z_SYNC_FLUSH });
+  const { createInflateRaw, constants, crc32 } = zlib();
+  const inflater: InflateRaw = createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH });
   const produced: Buffer[] = [];
   let producedBytes = 0;
   let failure: unknown;

@@ -5,7 +5,7 @@
  * loads on those paths only.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,30 @@ describe('the CLI bundle (the package bin)', () => {
     } finally {
       rmSync(alone, { recursive: true, force: true });
     }
+  });
+
+  it('loads node:zlib only for a compressed input: the start-up of a plain log does without it', async () => {
+    // Prepare: a preload that says, as the process exits, whether Node loaded its zlib module (the built-ins a
+    // process loaded are in process.moduleLoadList)
+    const probe = join(work, 'zlib-probe.cjs');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write(process.moduleLoadList.includes('NativeModule zlib') ? 'zlib' : 'no zlib'));\n",
+    );
+    // Act
+    const plain = await node(['--require', probe, entry, 'scan', '--json', `${CORPUS_DIR}mixed.ngrep.txt`]);
+    const gzip = await node(['--require', probe, entry, 'scan', '--json', `${CORPUS_DIR}mixed.ngrep.txt.gz`]);
+    // Assess
+    expect([plain.code, plain.stderr]).toEqual([0, 'no zlib']);
+    expect([gzip.code, gzip.stderr]).toEqual([0, 'zlib']);
+    const counts = (r: Run): unknown => {
+      const o = JSON.parse(r.stdout) as Record<string, unknown>;
+      return [o.messages, o.responses, o.byClass, o.byCode];
+    };
+    expect(counts(gzip)).toEqual(counts(plain));
+    expect((JSON.parse(plain.stdout) as { byClass: unknown }).byClass).toEqual(
+      expectedFor('mixed.ngrep.txt').responses_by_class,
+    );
   });
 
   it('starts through its shebang under BusyBox env (Alpine), which has no -S: one interpreter argument only', async () => {

@@ -1,4 +1,4 @@
-import { inflateSync } from 'node:zlib';
+import { zlib } from '../lazy-zlib.js';
 import type { MessageCounter } from '../message-counter.js';
 import { payloadMeta } from '../payload-meta.js';
 import { MAX_MESSAGE_BYTES } from '../sip-framer.js';
@@ -216,7 +216,7 @@ export class HepReader {
 /** Chunk 16 (heplify `-hep-compress` and others): zlib (RFC 1950); bounded like any message. */
 const inflatePayload = (data: Buffer): Buffer | null => {
   try {
-    return inflateSync(data, { maxOutputLength: MAX_MESSAGE_BYTES });
+    return zlib().inflateSync(data, { maxOutputLength: MAX_MESSAGE_BYTES });
   } catch {
     return null;
   }
