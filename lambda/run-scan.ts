@@ -247,6 +247,8 @@ const scanVersion = async (a: Attempt): Promise<{ counted: CountedVersion; scanM
     keyProgress: deps.keyProgress,
     log: deps.log,
     peers: deps.peers,
+    // KPIs no metric publishes are not worth their ~15 % of the scan
+    kpis: deps.kpiMetrics !== false,
     timeZone: zoneForKey(a.ref.key, deps.logTimeZones),
     nowMs: a.started,
     refTimeMs: a.claim.refTimeMs,
@@ -345,8 +347,10 @@ const summarize = (
     formats: result.formats,
     responses: net.responses,
     responsesByClass: net.byClass,
-    // a resumed version's ratios are those of the part it scanned (from its resume offset on)
-    kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) },
+    // a resumed version's ratios are those of the part it scanned (from its resume offset on); none when not tracked
+    ...(a.deps.kpiMetrics === false
+      ? {}
+      : { kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) } }),
     retransmittedResponses: net.retransmittedResponses,
     anomalies: result.anomalies,
     restampedResponses: plan.restampedResponses,

@@ -40,6 +40,8 @@ export interface CountVersionDeps {
   readonly keyProgress?: KeyProgressStore;
   readonly log: LogSink;
   readonly peers?: PeerMap;
+  /** Track the RFC 6076 KPIs (off when their metrics are: the scan is ~15 % shorter). @default true */
+  readonly kpis?: boolean;
   /** IANA zone of the key's local times. */
   readonly timeZone?: string;
   readonly nowMs: number;
@@ -85,7 +87,12 @@ export const countVersion = async (
   });
   if (keyProgress === undefined) {
     const body = await open(0);
-    const result = await scan(body, { peers: deps.peers, timeZone: deps.timeZone, referenceMs: times().referenceMs });
+    const result = await scan(body, {
+      peers: deps.peers,
+      kpis: deps.kpis,
+      timeZone: deps.timeZone,
+      referenceMs: times().referenceMs,
+    });
     return { result, lastModifiedMs, times: times(), commit: nothing };
   }
 
@@ -123,6 +130,7 @@ export const countVersion = async (
   const size = ref.size ?? (await source.head(at)).size;
   const v = await countGrowing(open, size, base, {
     peers: deps.peers,
+    kpis: deps.kpis,
     sequencer: ref.sequencer,
     timeZone: deps.timeZone,
     times,

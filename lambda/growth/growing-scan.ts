@@ -79,6 +79,8 @@ export interface GrowingOptions {
   readonly timeZone?: string;
   /** This version's times; called once the version has been opened (its LastModified is known then). */
   readonly times?: () => VersionTimes;
+  /** Track the RFC 6076 KPIs (ScanOptions.kpis). @default true */
+  readonly kpis?: boolean;
 }
 
 const asBuffer = (u: Uint8Array): Buffer =>
@@ -86,6 +88,7 @@ const asBuffer = (u: Uint8Array): Buffer =>
 
 const scanOptionsOf = (opts: GrowingOptions, times: VersionTimes): ScanOptions => ({
   peers: opts.peers,
+  kpis: opts.kpis,
   timeZone: opts.timeZone,
   referenceMs: times.referenceMs,
 });
@@ -119,8 +122,8 @@ class TextPart {
   readonly scanner: TextScanner;
   readonly clock: LogClock;
 
-  constructor(peers: PeerMap | undefined, clock: LogClockOptions) {
-    this.tally = new Tally(peers);
+  constructor(peers: PeerMap | undefined, clock: LogClockOptions, kpis: boolean | undefined) {
+    this.tally = new Tally(peers, { kpis });
     this.clock = new LogClock(clock);
     const counter = this.tally.counter(undefined, this.clock);
     this.scanner = new TextScanner(TEXT_FORMAT_READERS, new SipFramer(counter), counter, this.tally);
@@ -357,7 +360,7 @@ const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: Gro
     }
   };
   if (prev.container === 'gzip') {
-    const part = new TextPart(opts.peers, clockOptionsOf(opts, times));
+    const part = new TextPart(opts.peers, clockOptionsOf(opts, times), opts.kpis);
     part.tally.formats.add('gzip');
     async function* compressed(): AsyncGenerator<Buffer> {
       for await (const b of slices(prev.size)) {
@@ -380,8 +383,8 @@ const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: Gro
         : undefined;
     return { counted, progress, bytesRead: hasher.bytes, readFrom };
   }
-  const now = new TextPart(opts.peers, clockOptionsOf(opts, times));
-  const before = new TextPart(opts.peers, clockOptionsOf(opts, prev.times ?? times));
+  const now = new TextPart(opts.peers, clockOptionsOf(opts, times), opts.kpis);
+  const before = new TextPart(opts.peers, clockOptionsOf(opts, prev.times ?? times), opts.kpis);
   for await (const b of slices(prev.resumeAt)) {
     const at = pos - b.length;
     now.feed(b);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ledgerKey } from '../../lambda/contract/ledger.js';
 import type { RecordedDatum } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
 import { spawnHandler } from '../support/child-handler.js';
@@ -8,7 +9,7 @@ import { coldStartHandler, type Emulators, startEmulators } from '../support/emu
 import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { responsesBy } from '../support/responses-by.js';
-import { s3Event } from '../support/s3-event.js';
+import { type ObjectEventInput, s3Event } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
 
 type Handler = Awaited<ReturnType<typeof coldStartHandler>>['handler'];
@@ -98,6 +99,12 @@ describe('METRIC_DETAIL', () => {
 });
 
 describe('KPI_METRICS', () => {
+  /** The file summary the ledger keeps for an object. */
+  const summaryOf = async (obj: ObjectEventInput): Promise<Record<string, unknown>> => {
+    const item = await emu.ledgerItem(ledgerKey(obj));
+    return JSON.parse((item?.summary as { S?: string } | undefined)?.S ?? 'null') as Record<string, unknown>;
+  };
+
   /** Sum of a metric's observations (value x count), and how many observations, over every datum. */
   const observed = (name: string, dims: Record<string, string> = {}): { sum: number; count: number } => {
     let sum = 0;
@@ -148,9 +155,16 @@ describe('KPI_METRICS', () => {
       MIXED_PCAP_KPI_REPORT.srdMs.mean * 0.005,
     );
     expect(emu.cloudWatch.datums.find((d) => d.metricName === 'SessionRequestDelay')?.unit).toBe('Milliseconds');
+    expect((await summaryOf(obj)).kpis).toEqual({
+      inviteTransactions: MIXED_PCAP_KPI_REPORT.inviteTransactions,
+      ser: MIXED_PCAP_KPI_REPORT.ser,
+      seer: MIXED_PCAP_KPI_REPORT.seer,
+      isa: MIXED_PCAP_KPI_REPORT.isa,
+      scr: MIXED_PCAP_KPI_REPORT.scr,
+    });
   });
 
-  it('publishes no KPI metric with KPI_METRICS=false', async () => {
+  it('publishes no KPI metric with KPI_METRICS=false, and does not track them (the file summary has none)', async () => {
     // Prepare
     const { handler } = await coldStartHandler({ ...emu.env, KPI_METRICS: 'false' }, vi.resetModules);
     const obj = await emu.put('kpis-off/mixed.pcap', readFileSync(`${CORPUS_DIR}mixed.pcap`));
@@ -162,6 +176,8 @@ describe('KPI_METRICS', () => {
     const names = new Set(emu.cloudWatch.datums.map((d) => d.metricName));
     expect(['InviteTransactions', 'SessionRequestDelay'].filter((m) => names.has(m))).toEqual([]);
     expect(emu.cloudWatch.sum('Responses', { Class: '5xx' })).toBe(55);
+    const summary = await summaryOf(obj);
+    expect([summary.responses, 'kpis' in summary]).toEqual([expectedFor('mixed.pcap').responses, false]);
   });
 });
 

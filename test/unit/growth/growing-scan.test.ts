@@ -231,3 +231,30 @@ describe('countGrowing of a log whose times need context', () => {
     ]);
   });
 });
+
+describe('countGrowing without the KPIs (the function with KPI_METRICS=false)', () => {
+  it('tracks none, on the first version and on a resumed one, and counts the responses as with them', async () => {
+    // Prepare: a log that resumes part-way (the second version is read from a block, not again whole), in two versions
+    const file = repeated('mixed.pjsip-style.log', 5);
+    const first = file.subarray(0, Math.floor(file.length / 2));
+    const count = async (kpis: boolean): Promise<VersionCount[]> => {
+      const a = await countGrowing(async (from) => chunksOf(first.subarray(from)), first.length, undefined, { kpis });
+      const b = await countGrowing(async (from) => chunksOf(file.subarray(from)), file.length, a.progress, { kpis });
+      return [a, b];
+    };
+    // Act
+    const off = await count(false);
+    const on = await count(true);
+    // Assess
+    expect(off.map((v) => [v.mode, v.readFrom])).toEqual([
+      ['first', undefined],
+      ['resumed', BLOCK_BYTES * 2],
+    ]);
+    expect(on.map((v) => [v.mode, v.readFrom])).toEqual(off.map((v) => [v.mode, v.readFrom]));
+    expect(off.map((v) => v.counted.kpis.inviteTransactions)).toEqual([0, 0]);
+    expect(on.every((v) => v.counted.kpis.inviteTransactions > 0)).toBe(true);
+    expect(off.map((v) => [v.counted.responses, v.counted.byCode])).toEqual(
+      on.map((v) => [v.counted.responses, v.counted.byCode]),
+    );
+  });
+});
