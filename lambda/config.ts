@@ -42,7 +42,7 @@ export interface Config {
   readonly peers?: PeerMap;
   /** Publish Responses by Peer (PEER_METRICS=true), with the top PEER_TOP_N unnamed senders per file. */
   readonly peerMetrics?: PeerMetricOptions;
-  /** Publish the RFC 6076 KPI metrics (KPI_METRICS, default true). */
+  /** Publish the RFC 6076 KPI metrics (KPI_METRICS, default true); off, the scans do not track them either. */
   readonly kpiMetrics: boolean;
   /** Zone of the logs' local times (LOG_TIME_ZONE, default UTC), with overrides by key prefix (LOG_TIME_ZONES_BY_PREFIX, JSON `{"pbx-berlin/": "Europe/Berlin"}`). */
   readonly logTimeZones: LogTimeZones;

@@ -79,7 +79,7 @@ export interface ProcessorFunctionProps {
    */
   readonly peerTopN?: number;
   /**
-   * Publish the RFC 6076 KPI metrics (KPI_METRICS).
+   * Publish the RFC 6076 KPI metrics (KPI_METRICS); off, the function does not track the KPIs either.
    * @default true
    */
   readonly kpiMetrics?: boolean;

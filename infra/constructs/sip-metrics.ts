@@ -82,7 +82,8 @@ export interface SipMetricsProps {
    */
   readonly peerTopN?: number;
   /**
-   * Publish the RFC 6076 KPI metrics: InviteTransactions by Outcome and the three delays (9 metrics).
+   * Publish the RFC 6076 KPI metrics: InviteTransactions by Outcome and the three delays (9 metrics). Off, the
+   * function does not track the KPIs either (its scans ~15 % shorter).
    * @default true
    */
   readonly kpiMetrics?: boolean;
