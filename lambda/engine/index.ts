@@ -2,7 +2,8 @@
  * The engine: bytes in, counts out. Pure and streaming: no AWS SDK, no fs, no env, no clock (times come from the
  * log or the options). Text formats (`formats/`), packet captures (`pcap/`), the SIP framer, the classifier, the
  * retransmission judge, the tally and the KPIs live here. May import `lambda/contract/` and `lambda/errors.ts`, and
- * Node's zlib and net; everything else (metric planning, adapters, the CLI) imports the engine, never the reverse.
+ * Node's zlib and net (zlib through node:module's createRequire, when an input is compressed: lazy-zlib.ts);
+ * everything else (metric planning, adapters, the CLI) imports the engine, never the reverse.
  */
 import { TsharkOutputError, UnknownFormatError } from '../errors.js';
 import { type ByteReader, byteReaderOf } from './byte-reader.js';
