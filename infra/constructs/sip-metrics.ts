@@ -83,7 +83,7 @@ export interface SipMetricsProps {
   readonly peerTopN?: number;
   /**
    * Publish the RFC 6076 KPI metrics: InviteTransactions by Outcome and the three delays (9 metrics). Off, the
-   * function does not track the KPIs either (its scans ~15 % shorter).
+   * function does not track the KPIs either (a text scan does 13–22 % less work).
    * @default true
    */
   readonly kpiMetrics?: boolean;
