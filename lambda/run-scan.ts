@@ -348,9 +348,9 @@ const summarize = (
     responses: net.responses,
     responsesByClass: net.byClass,
     // a resumed version's ratios are those of the part it scanned (from its resume offset on); none when not tracked
-    ...(!a.deps.kpiMetrics
-      ? {}
-      : { kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) } }),
+    ...(a.deps.kpiMetrics
+      ? { kpis: { inviteTransactions: result.kpis.inviteTransactions, ...kpiRatios(result.kpis) } }
+      : {}),
     retransmittedResponses: net.retransmittedResponses,
     anomalies: result.anomalies,
     restampedResponses: plan.restampedResponses,

@@ -11,6 +11,7 @@ import { spawnHandler } from '../support/child-handler.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
 import { lambdaContext } from '../support/lambda-context.js';
+import { ledgerSummary, stringAttr } from '../support/ledger-summary.js';
 import { type ObjectEventInput, s3Event } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
 
@@ -158,11 +159,7 @@ const publishedForOneUpload = async (handler: Handler, key: string, body: Buffer
   return out;
 };
 
-const stringAttr = (item: Record<string, unknown> | undefined, name: string): string =>
-  (item?.[name] as { S?: string } | undefined)?.S ?? 'null';
-
-const summaryOf = async (obj: ObjectEventInput): Promise<Record<string, unknown>> =>
-  JSON.parse(stringAttr(await emu.ledgerItem(ledgerKey(obj)), 'summary')) as Record<string, unknown>;
+const summaryOf = (obj: ObjectEventInput): Promise<Record<string, unknown>> => ledgerSummary(emu, obj);
 
 describe('a log uploaded again under the same key as it grows', () => {
   for (const [steps, times] of [

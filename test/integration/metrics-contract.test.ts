@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ledgerKey } from '../../lambda/contract/ledger.js';
 import type { RecordedDatum } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
 import { spawnHandler } from '../support/child-handler.js';
@@ -8,6 +7,7 @@ import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
 import { MIXED_PCAP_KPI_REPORT } from '../support/kpi-expectations.js';
 import { lambdaContext } from '../support/lambda-context.js';
+import { ledgerSummary } from '../support/ledger-summary.js';
 import { responsesBy } from '../support/responses-by.js';
 import { type ObjectEventInput, s3Event } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
@@ -99,11 +99,7 @@ describe('METRIC_DETAIL', () => {
 });
 
 describe('KPI_METRICS', () => {
-  /** The file summary the ledger keeps for an object. */
-  const summaryOf = async (obj: ObjectEventInput): Promise<Record<string, unknown>> => {
-    const item = await emu.ledgerItem(ledgerKey(obj));
-    return JSON.parse((item?.summary as { S?: string } | undefined)?.S ?? 'null') as Record<string, unknown>;
-  };
+  const summaryOf = (obj: ObjectEventInput): Promise<Record<string, unknown>> => ledgerSummary(emu, obj);
 
   /** Sum of a metric's observations (value x count), and how many observations, over every datum. */
   const observed = (name: string, dims: Record<string, string> = {}): { sum: number; count: number } => {
