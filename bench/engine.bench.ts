@@ -38,7 +38,7 @@ const RSS_TARGET_MIB = 150;
 const STARTUP_TARGET_SECONDS = 0.1;
 const STARTUP_FILE_BYTES = 100 * 1000;
 /** The package's bin (package.json "bin"): the bundle scripts/bundle-cli.ts writes, as an installed command runs it. */
-const CLI_SCRIPT = fileURLToPath(new URL('../lambda/cli/bundle/sip-metrics.js', import.meta.url));
+const CLI_SCRIPT = fileURLToPath(new URL('../lambda/cli/bundle/sip-metrics.cjs', import.meta.url));
 
 const gc = (): void => {
   // --expose-gc (npm run bench passes it) keeps the parent's own heap small between children

@@ -283,4 +283,11 @@ export const buildProgram = (): Command => {
   return program;
 };
 
-await buildProgram().parseAsync(process.argv);
+// no top-level await: the bin runs this file's bundle as a CommonJS script (compile-cache.ts). A failure that is not
+// an input's (those set the exit code above) ends the process as an uncaught error would: its stack, exit code 1.
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    process.exitCode = 1;
+    console.error(e);
+  });

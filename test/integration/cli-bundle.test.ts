@@ -1,18 +1,20 @@
 /**
- * The package's bin is the esbuild bundle of the CLI (scripts/cli-bundling.ts), not the tsc output the other CLI
- * tests run through tsx: built here with the very options `npm run build` uses, it must load nothing heavy on the way
- * to a local scan, print what the TypeScript CLI prints, and still reach the HTML report and S3 through the chunks it
- * loads on those paths only.
+ * The package's bin runs the esbuild bundle of the CLI with its code cache (scripts/cli-bundling.ts,
+ * lambda/cli/compile-cache.ts), not the tsc output the other CLI tests run through tsx: built here as `npm run build`
+ * builds it, it must load nothing heavy on the way to a local scan, compile none of what its build's run compiled,
+ * print what the TypeScript CLI prints, and still reach the HTML report and S3, whose packages it loads on those paths
+ * only.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTrace, TRACE_SEED } from '../../bench/generate-trace.js';
+import { CLI_MAIN_FILE, compileCacheFile, compileMain } from '../../lambda/cli/compile-cache.js';
 import {
   createLocalS3Client,
   LOCAL_CREDENTIALS,
@@ -20,7 +22,7 @@ import {
   type LocalS3,
   startLocalS3,
 } from '../../local/emulators.js';
-import { CLI_BUNDLE_ENTRY, cliBundleOptions, scanWorkerBundleOptions } from '../../scripts/cli-bundling.js';
+import { buildCli, CLI_BUNDLE_ENTRY, CLI_EXTERNAL } from '../../scripts/cli-bundling.js';
 import { withoutSeconds } from '../support/cli-output.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 
@@ -39,18 +41,6 @@ const node = (args: readonly string[], env: NodeJS.ProcessEnv = process.env): Pr
     );
   });
 
-/** The outputs a module loads with static imports from `output` on (itself included): what start-up loads. */
-const staticClosure = (meta: Metafile, output: string): Set<string> => {
-  const seen = new Set<string>();
-  const visit = (o: string): void => {
-    if (seen.has(o)) return;
-    seen.add(o);
-    for (const i of meta.outputs[o]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
-  };
-  visit(output);
-  return seen;
-};
-
 let work: string;
 let outdir: string;
 let entry: string;
@@ -61,43 +51,95 @@ beforeAll(async () => {
   mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
   work = mkdtempSync(join(ROOT, 'test-artifacts', 'cli-bundle-'));
   outdir = join(work, 'bundle');
-  const result = await build({ ...cliBundleOptions(ROOT), outdir });
-  meta = result.metafile as Metafile;
+  // the bin, the bundle and its code cache, and the scan worker of `--threads 2`, as `npm run build` writes them
+  meta = (await buildCli(ROOT, outdir)).cli;
   entry = join(outdir, CLI_BUNDLE_ENTRY);
-  // the scan worker of `--threads 2`, beside the bin as `npm run build` writes it
-  await build({ ...scanWorkerBundleOptions(ROOT), outdir });
 }, 60_000);
+
+/** What a run of the bin loaded: the files Node's require() read, and Node's built-in modules. */
+interface Loaded extends Run {
+  readonly required: readonly string[];
+  readonly builtins: readonly string[];
+}
+
+/** Runs the bin with a preload that writes, as the process exits, what it loaded (require.cache, moduleLoadList). */
+const runLoading = async (
+  args: readonly string[],
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Loaded> => {
+  const probe = join(work, 'load-probe.cjs');
+  writeFileSync(
+    probe,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOAD_PROBE_OUT, JSON.stringify({ required: Object.keys(require.cache), builtins: process.moduleLoadList })));\n",
+  );
+  const out = join(work, `load-probe-${name}.json`);
+  const run = await node(['--require', probe, entry, ...args], { ...env, LOAD_PROBE_OUT: out });
+  const loaded = JSON.parse(readFileSync(out, 'utf8')) as { required: string[]; builtins: string[] };
+  return { ...run, ...loaded };
+};
+
+/** The packages of node_modules among the files a run required. */
+const packagesOf = (required: readonly string[]): string[] => [
+  ...new Set(required.flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? [])),
+];
 
 afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
 describe('the CLI bundle (the package bin)', () => {
-  it('loads at start-up only Node built-ins and its own code: no zod, AWS SDK, HTML report or S3 source', () => {
+  it('bundles only its own code and Node built-ins: zod and the AWS SDK stay packages, and a local scan loads neither', async () => {
     // Prepare
-    const entryOut = relative(ROOT, entry);
+    const main = meta.outputs[relative(ROOT, join(outdir, CLI_MAIN_FILE))];
     // Act
-    const startup = staticClosure(meta, entryOut);
-    const inputs = [...startup].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
-    const externals = [...startup].flatMap((o) =>
-      (meta.outputs[o]?.imports ?? []).filter((i) => i.external).map((i) => i.path),
-    );
-    const lazy = [...startup].flatMap((o) =>
-      (meta.outputs[o]?.imports ?? []).filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
-    );
-    // Assess
+    const local = await runLoading(['scan', '--json', `${CORPUS_DIR}mixed.ngrep.txt`], 'local');
+    // Assess: what the bundle holds
+    const inputs = Object.keys(main?.inputs ?? {});
     expect(inputs).toContain('lambda/cli/cli.ts');
     expect(inputs).toContain('lambda/engine/index.ts');
-    expect(
-      inputs.filter((i) => /zod|@aws-sdk|@smithy|render-html|s3-source|infra\/config|threads\/worker-scan/.test(i)),
-    ).toEqual([]);
-    expect(externals.filter((p) => !p.startsWith('node:'))).toEqual([]);
-    // the paths that need more load it when they run
-    const lazyInputs = lazy.map((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
-    expect(lazyInputs.map((i) => i.includes('lambda/cli/report/write-html-report.ts'))).toContain(true);
-    expect(lazyInputs.map((i) => i.includes('lambda/adapters/s3-source.ts'))).toContain(true);
-    // and two threads load node:worker_threads and the event pipeline (~6 ms of a 100 KB scan's start-up otherwise)
-    expect(lazyInputs.map((i) => i.includes('lambda/threads/worker-scan.ts'))).toContain(true);
+    expect(inputs.filter((i) => /zod|@aws-sdk|@smithy/.test(i))).toEqual([]);
+    const packages = (main?.imports ?? []).filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path);
+    expect(packages).toContain('zod');
+    expect(packages).toContain('@aws-sdk/client-s3');
+    const externalPattern = new RegExp(`^(${CLI_EXTERNAL.map((e) => e.replace('*', '.*')).join('|')})$`);
+    expect(packages.filter((p) => !externalPattern.test(p))).toEqual([]);
+    // and what a local scan loads: no package, and no worker thread (~6 ms of a 100 KB scan's start-up otherwise)
+    expect([local.code, local.stderr]).toEqual([0, '']);
+    expect(packagesOf(local.required)).toEqual([]);
+    expect(local.builtins).not.toContain('NativeModule worker_threads');
+    expect((JSON.parse(local.stdout) as { byClass: unknown }).byClass).toEqual(
+      expectedFor('mixed.ngrep.txt').responses_by_class,
+    );
+  });
+
+  it("starts with V8's code cache of its bundle, made by the build for this Node, and as before without it", () => {
+    // Prepare: the build's folder; copies with the cache cut short, with the bundle changed, and with no cache
+    const copy = (name: string, change: (dir: string) => void): string => {
+      const dir = join(work, name);
+      cpSync(outdir, dir, { recursive: true });
+      change(dir);
+      return dir;
+    };
+    const cache = (dir: string): string => join(dir, compileCacheFile());
+    const cut = copy('cut-cache', (d) => writeFileSync(cache(d), readFileSync(cache(d)).subarray(0, 4096)));
+    const changed = copy('changed-bundle', (d) => appendFileSync(join(d, CLI_MAIN_FILE), '// changed\n'));
+    const none = copy('no-cache', (d) => rmSync(cache(d)));
+    const dirs = [outdir, cut, changed, none];
+    // Act
+    const uses = dirs.map((d) => compileMain(d).cache);
+    const runs = dirs.map((d) =>
+      execFileSync(process.execPath, [join(d, CLI_BUNDLE_ENTRY), 'scan', '--json', `${CORPUS_DIR}mixed.pcap`], {
+        encoding: 'utf8',
+      }),
+    );
+    // Assess: V8 took the build's cache (its version, flags and source match) and refused the others whole
+    expect(uses).toEqual(['accepted', 'rejected', 'rejected', 'none']);
+    // it holds more than the top level: the functions the build's scan compiled (~400 KB for a ~390 KB bundle)
+    expect(statSync(cache(outdir)).size).toBeGreaterThan(statSync(join(outdir, CLI_MAIN_FILE)).size / 2);
+    const [cached, ...others] = runs.map((r) => withoutSeconds(r));
+    expect(others).toEqual([cached, cached, cached]);
+    expect(cached?.map((line) => (line as { responses: number }).responses)).toEqual([1834]);
   });
 
   it('counts corpus files exactly, and as the TypeScript CLI does, from a folder without node_modules, on one core and on two', async () => {
@@ -143,27 +185,12 @@ describe('the CLI bundle (the package bin)', () => {
   });
 
   it('loads node:zlib only for a compressed input: the start-up of a plain log does without it', async () => {
-    // Prepare: a preload that says, as the process exits, whether Node loaded its zlib module (the built-ins a
-    // process loaded are in process.moduleLoadList)
-    const probe = join(work, 'zlib-probe.cjs');
-    writeFileSync(
-      probe,
-      "process.on('exit', () => require('node:fs').writeFileSync(process.env.ZLIB_PROBE_OUT, process.moduleLoadList.includes('NativeModule zlib') ? 'zlib' : 'no zlib'));\n",
-    );
-    const loadsZlib = async (file: string): Promise<{ run: Run; zlib: string }> => {
-      const out = join(work, `zlib-probe-${basename(file)}.txt`);
-      const run = await node(['--require', probe, entry, 'scan', '--json', file], {
-        ...process.env,
-        ZLIB_PROBE_OUT: out,
-      });
-      return { run, zlib: readFileSync(out, 'utf8') };
-    };
     // Act
-    const { run: plain, zlib: plainZlib } = await loadsZlib(`${CORPUS_DIR}mixed.ngrep.txt`);
-    const { run: gzip, zlib: gzipZlib } = await loadsZlib(`${CORPUS_DIR}mixed.ngrep.txt.gz`);
+    const plain = await runLoading(['scan', '--json', `${CORPUS_DIR}mixed.ngrep.txt`], 'plain');
+    const gzip = await runLoading(['scan', '--json', `${CORPUS_DIR}mixed.ngrep.txt.gz`], 'gzip');
     // Assess
-    expect([plain.code, plainZlib]).toEqual([0, 'no zlib']);
-    expect([gzip.code, gzipZlib]).toEqual([0, 'zlib']);
+    expect([plain.code, plain.builtins.includes('NativeModule zlib')]).toEqual([0, false]);
+    expect([gzip.code, gzip.builtins.includes('NativeModule zlib')]).toEqual([0, true]);
     const counts = (r: Run): unknown => {
       const o = JSON.parse(r.stdout) as Record<string, unknown>;
       return [o.messages, o.responses, o.byClass, o.byCode];
@@ -223,13 +250,14 @@ describe('the CLI bundle (the package bin)', () => {
     expect([noInputs.code, noInputs.stderr.split('\n')[0]]).toEqual([2, "error: missing required argument 'inputs'"]);
   });
 
-  it('writes the HTML report through the chunk it loads for --html', async () => {
+  it('writes the HTML report with zod, which it loads for --html', async () => {
     // Prepare
     const report = join(work, 'report.html');
     // Act
-    const r = await node([entry, 'scan', '--html', report, `${CORPUS_DIR}mixed.ngrep.txt`]);
+    const r = await runLoading(['scan', '--html', report, `${CORPUS_DIR}mixed.ngrep.txt`], 'html');
     // Assess
     expect(r.code).toBe(0);
+    expect(packagesOf(r.required)).toContain('zod');
     expect(r.stderr).toMatch(/^sip-metrics: HTML report of 1 input\(s\) written to .*report\.html \(\d+ KiB\)\n$/);
     const html = readFileSync(report, 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);
@@ -258,7 +286,7 @@ describe('the CLI bundle (the package bin)', () => {
       );
       const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _unset, ...userEnv } = process.env;
       // Act
-      const r = await node([entry, 'scan', '--json', 's3://traces/a/mixed.pcap'], {
+      const r = await runLoading(['scan', '--json', 's3://traces/a/mixed.pcap'], 's3', {
         ...userEnv,
         AWS_ENDPOINT_URL_S3: s3.url,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -267,6 +295,7 @@ describe('the CLI bundle (the package bin)', () => {
       });
       // Assess
       expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(packagesOf(r.required)).toContain('@aws-sdk/client-s3');
       const got = JSON.parse(r.stdout) as Record<string, unknown>;
       expect([got.file, got.formats, got.byClass]).toEqual([
         's3://traces/a/mixed.pcap',
