@@ -12,11 +12,12 @@
  * in vain. What V8 does not check in a release build is a checksum of the bytecode (its --verify-snapshot-checksum,
  * whose node:v8 cost ~4 ms of the start-up): the cache is as trusted as the bundle beside it, written once by the
  * build and shipped in the same tarball, which npm checks as a whole.
- * (Node 22's own `module.enableCompileCache` writes such caches to a temporary folder at run time; this one is made
- * once, at build time, and works on Node 20, which has none.)
+ * (Node 22.1+ has a cache of its own, `module.enableCompileCache`, written to a temporary folder from a first run:
+ * the bin turns it on when the build left no cache for the V8 that runs it. This one is made once, at build time,
+ * and works on Node 20, which has none.)
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -65,10 +66,22 @@ type ModuleFunction = (
   dirname: string,
 ) => void;
 
+/** Node 22.1+'s own compile cache (absent from Node 20's typings, hence the optional type). */
+const nodeCompileCache = (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache;
+
 /** Runs the CLI bundle in `dir` (the bin's folder) as Node would run it as a CommonJS module. */
 export const runMain = (dir: string): void => {
+  const writeCache = process.env[WRITE_COMPILE_CACHE_ENV] === '1';
+  if (!writeCache && !existsSync(join(dir, compileCacheFile()))) {
+    // no cache from the build for this V8 (a Node other than the one that ran it): Node 22.1+ keeps one of its own
+    // from the second run on, in os.tmpdir()/node-compile-cache (NODE_COMPILE_CACHE moves it, and
+    // NODE_DISABLE_COMPILE_CACHE=1 turns it off), the API Node added for tools to turn it on; Node 20 compiles
+    nodeCompileCache?.();
+    nodeModule.createRequire(join(dir, CLI_MAIN_FILE))(join(dir, CLI_MAIN_FILE));
+    return;
+  }
   const { script, file } = compileMain(dir);
-  if (process.env[WRITE_COMPILE_CACHE_ENV] === '1') {
+  if (writeCache) {
     // at exit: the cache then holds every function the run compiled, not only the bundle's top level
     process.once('exit', () => {
       // written whole or not at all: V8 refuses a cache of the wrong length, but does not checksum its contents
@@ -79,5 +92,5 @@ export const runMain = (dir: string): void => {
   }
   const main = script.runInThisContext() as ModuleFunction;
   const module = { exports: {} };
-  main.call(module.exports, module.exports, createRequire(file), module, file, dir);
+  main.call(module.exports, module.exports, nodeModule.createRequire(file), module, file, dir);
 };
