@@ -1,7 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
-import { hasLinePrefixes, LinePrefixStripper, linePrefixAt } from '../../../lambda/engine/log-prefix.js';
+import { hasLinePrefixes, LinePrefixStripper, linePrefixAt, PREFIX } from '../../../lambda/engine/log-prefix.js';
 import { chunked, readFixture } from '../../support/collect.js';
+import { CORPUS_DIR, corpusFiles } from '../../support/corpus.js';
 
 const CRLF = '\r\n';
 /** A NOTIFY whose sipfrag body is a status line, then its 200: only Content-Length tells the body's "SIP/2.0 503" from a response. */
@@ -83,6 +85,49 @@ describe('logger prefixes on every line', () => {
     });
     expect(linePrefixAt(Buffer.from('Max-Forwards: 70'), 0, 16)).toBeNull();
     expect(linePrefixAt(Buffer.from('13:39:27.271 IP 127.0.0.1.5060 > 127.0.0.1.5061: UDP'), 0, 52)).toBeNull();
+  });
+
+  it('tells a prefix from its first bytes exactly as the whole pattern does, on every line of the text fixtures and corpus', () => {
+    // Prepare: every line of the text fixtures and of the shared corpus's text logs, and each prefix above before a
+    // status line, a header and a blank (the prefilter reads five bytes: '[', four digits and '-', or a month and SP)
+    const files = [
+      ...readdirSync(new URL('../../fixtures/text/', import.meta.url))
+        .filter((f) => !f.endsWith('.md'))
+        .map((f) => readFixture(`text/${f}`)),
+      ...corpusFiles()
+        .filter((f) => !/\.(pcap|pcapng|gz)$/.test(f))
+        .map((f) => readFileSync(CORPUS_DIR + f)),
+      Buffer.from(
+        Object.values(PREFIXES)
+          .flatMap((p) => [`${p}SIP/2.0 200 OK`, `${p}From: <sip:a@b>`, p])
+          .join('\n'),
+      ),
+      Buffer.from('May 1 x\nMay  1 09:05:01 h p[1]: x\nMarch 1\n2026-11-24 13:39:27 x\n2026 x\n[\n'),
+    ];
+    const lines = files.flatMap((buf) => {
+      const out: [Buffer, number, number][] = [];
+      for (let ls = 0; ls < buf.length; ) {
+        const lf = buf.indexOf(0x0a, ls);
+        const le = lf < 0 ? buf.length : lf;
+        out.push([buf, ls, le]);
+        ls = le + 1;
+      }
+      return out;
+    });
+    // the pattern alone, on the text linePrefixAt gives it (at most 256 bytes, a CR before the line's end cut)
+    const byPattern = ([buf, ls, le]: [Buffer, number, number]): number | null => {
+      let e = Math.min(le, ls + 256);
+      if (e === le && e > ls && buf[e - 1] === 0x0d) e--;
+      return PREFIX.exec(buf.toString('latin1', ls, e))?.[0].length ?? null;
+    };
+
+    // Act
+    const got = lines.map(([buf, ls, le]) => linePrefixAt(buf, ls, le)?.length ?? null);
+
+    // Assess
+    expect(lines.length).toBeGreaterThan(100_000);
+    expect(got).toEqual(lines.map(byPattern));
+    expect(got.filter((n) => n !== null).length).toBeGreaterThan(100);
   });
 
   it('leaves logs alone whose prefixes stand only above the messages (Asterisk full log, chan_sip fixture; the corpus pjsip log)', () => {
