@@ -8,12 +8,12 @@
  * its packages, only on those paths.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { generateTrace } from '../bench/generate-trace.js';
-import { CLI_MAIN_FILE, WRITE_COMPILE_CACHE_ENV } from '../lambda/cli/compile-cache.js';
+import { CLI_MAIN_FILE, compileCacheFile, WRITE_COMPILE_CACHE_ENV } from '../lambda/cli/compile-cache.js';
 
 /** Where the bundle goes, relative to the package root: under dist/lambda/, which the package ships. */
 export const CLI_BUNDLE_DIR = 'dist/lambda/cli/bundle';
@@ -32,7 +32,7 @@ export const CLI_EXTERNAL: readonly string[] = ['@aws-sdk/*', '@smithy/*', 'zod'
 const COMMONJS_IMPORT_META = { 'import.meta.url': '__sipMetaUrl', 'import.meta.dirname': '__dirname' };
 
 /** Options every file of the CLI bundle shares. */
-const common = (root: string): BuildOptions => ({
+const commonBundleOptions = (root: string): BuildOptions => ({
   bundle: true,
   platform: 'node',
   // the oldest Node the package supports (package.json "engines")
@@ -47,12 +47,16 @@ const common = (root: string): BuildOptions => ({
 
 /** The esbuild options of the CLI's bundle (CLI_MAIN_FILE); `root` is the repository root. */
 export const cliBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
-  ...common(root),
+  ...commonBundleOptions(root),
   entryPoints: { [CLI_MAIN_FILE.replace(/\.cjs$/, '')]: `${root}/lambda/cli/cli.ts` },
   outdir: `${root}/${CLI_BUNDLE_DIR}`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  banner: { js: "const __sipMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // "use strict" first: esbuild's own directive would follow the banner, where it does nothing (the ES module bundle
+  // it replaces was strict throughout)
+  banner: { js: "'use strict'; const __sipMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // every other character escaped, as esbuild does by default: the bin reads the bundle as latin1, the fastest decode
+  charset: 'ascii',
   define: COMMONJS_IMPORT_META,
   // import() of a module of the bundle or of a package becomes require(): a script compiled with vm.Script has no
   // dynamic import() without a loader of its own
@@ -62,7 +66,7 @@ export const cliBundleOptions = (root: string): BuildOptions & { outdir: string 
 
 /** The esbuild options of the bin (CLI_BUNDLE_ENTRY, lambda/cli/bin.ts): the few lines that run CLI_MAIN_FILE. */
 export const binBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
-  ...common(root),
+  ...commonBundleOptions(root),
   entryPoints: { [CLI_BUNDLE_ENTRY.replace(/\.cjs$/, '')]: `${root}/lambda/cli/bin.ts` },
   outdir: `${root}/${CLI_BUNDLE_DIR}`,
   outExtension: { '.js': '.cjs' },
@@ -78,7 +82,7 @@ export const SCAN_WORKER_ENTRY = 'scan-worker.js';
 
 /** The esbuild options of the scan worker: an ES module of its own, started by a worker thread (no code cache). */
 export const scanWorkerBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
-  ...common(root),
+  ...commonBundleOptions(root),
   entryPoints: { [SCAN_WORKER_ENTRY.replace(/\.js$/, '')]: `${root}/lambda/threads/scan-worker.ts` },
   outdir: `${root}/${CLI_BUNDLE_DIR}`,
   format: 'esm',
@@ -93,10 +97,10 @@ export const scanWorkerBundleOptions = (root: string): BuildOptions & { outdir: 
 const TRAINING_LOG_BYTES = 320 * 1024;
 
 /**
- * Runs the bin once on a small generated log with WRITE_COMPILE_CACHE_ENV set, which leaves the code cache of that
- * run beside the bundle. The log is not the bench's (another seed, every format): the cache is of the common path,
- * not of one file. Under 1 MiB, so the scan leaves V8's flags alone (young-generation.ts): V8 refuses a cache made
- * under other flags. Node's V8 flags from NODE_OPTIONS are left out for the same reason.
+ * Runs the bin once on a small generated log with WRITE_COMPILE_CACHE_ENV naming where the code cache of that run
+ * goes (compileCacheFile() beside the bundle). The log is not the bench's (another seed, every format): the cache is
+ * of the common path, not of one file. Under 1 MiB, so the scan leaves V8's flags alone (young-generation.ts): V8
+ * refuses a cache made under other flags. Node's V8 flags from NODE_OPTIONS are left out for the same reason.
  */
 export const writeCompileCache = async (outdir: string): Promise<void> => {
   const work = mkdtempSync(join(tmpdir(), 'sip-metrics-compile-cache-'));
@@ -109,9 +113,10 @@ export const writeCompileCache = async (outdir: string): Promise<void> => {
     });
     const { NODE_OPTIONS: _flags, ...env } = process.env;
     execFileSync(process.execPath, [join(outdir, CLI_BUNDLE_ENTRY), 'scan', '--json', log], {
-      env: { ...env, [WRITE_COMPILE_CACHE_ENV]: '1' },
+      env: { ...env, [WRITE_COMPILE_CACHE_ENV]: join(outdir, compileCacheFile()) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    if (!existsSync(join(outdir, compileCacheFile()))) throw new Error(`no code cache written in ${outdir}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

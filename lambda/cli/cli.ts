@@ -284,10 +284,6 @@ export const buildProgram = (): Command => {
 };
 
 // no top-level await: the bin runs this file's bundle as a CommonJS script (compile-cache.ts). A failure that is not
-// an input's (those set the exit code above) ends the process as an uncaught error would: its stack, exit code 1.
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((e: unknown) => {
-    process.exitCode = 1;
-    console.error(e);
-  });
+// an input's (those set the exit code above) is an unhandled rejection, which ends the process at once with its
+// stack and exit code 1, as the rejected top-level await did.
+void buildProgram().parseAsync(process.argv);

@@ -37,7 +37,7 @@ export const PREFIX_SNIFF_BYTES = 64 * 1024;
 /** Share (in fifths) of the head's non-blank lines that must carry a prefix. */
 const PREFIXED_FIFTHS = 4;
 /** A prefix is never longer than this; longer lines are only searched this far. */
-const MAX_PREFIX_BYTES = 256;
+export const MAX_PREFIX_BYTES = 256;
 /** A line longer than this is passed on unread (the scanner reports it as too long). */
 const MAX_CARRY_BYTES = 1024 * 1024;
 

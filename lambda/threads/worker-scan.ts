@@ -22,7 +22,7 @@ export type WorkerScanOptions = Omit<ScanOptions, 'onTextScanner'> & {
 
 /**
  * The worker's entry: scan-worker.js beside this module (dist/, and the CLI bundle, where scripts/bundle-cli.ts
- * writes it beside the bundle's chunks), or scan-worker.ts in a source run (tsx, vitest), loaded through tsx.
+ * writes it beside cli-main.cjs), or scan-worker.ts in a source run (tsx, vitest), loaded through tsx.
  */
 const startWorker = (resourceLimits: ResourceLimits | undefined): Worker => {
   const self = import.meta.url;

@@ -5,7 +5,7 @@
  * print what the TypeScript CLI prints, and still reach the HTML report and S3, whose packages it loads on those paths
  * only.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
@@ -14,7 +14,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTrace, TRACE_SEED } from '../../bench/generate-trace.js';
-import { CLI_MAIN_FILE, compileCacheFile, compileMain } from '../../lambda/cli/compile-cache.js';
+import { CLI_MAIN_FILE, compileCacheFile } from '../../lambda/cli/compile-cache.js';
 import {
   createLocalS3Client,
   LOCAL_CREDENTIALS,
@@ -24,6 +24,7 @@ import {
 } from '../../local/emulators.js';
 import { buildCli, CLI_BUNDLE_ENTRY, CLI_EXTERNAL } from '../../scripts/cli-bundling.js';
 import { withoutSeconds } from '../support/cli-output.js';
+import { cacheUseIn } from '../support/compile-cache-use.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
@@ -56,6 +57,21 @@ beforeAll(async () => {
   entry = join(outdir, CLI_BUNDLE_ENTRY);
 }, 60_000);
 
+/**
+ * The source files `from` reaches by static imports (itself included): what the bundle runs at start-up. A module
+ * reached by `await import()` only is in the bundle too, but its top level runs when that path runs.
+ */
+const staticallyImported = (meta: Metafile, from: string): Set<string> => {
+  const seen = new Set<string>();
+  const visit = (input: string): void => {
+    if (seen.has(input)) return;
+    seen.add(input);
+    for (const i of meta.inputs[input]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(from);
+  return seen;
+};
+
 /** What a run of the bin loaded: the files Node's require() read, and Node's built-in modules. */
 interface Loaded extends Run {
   readonly required: readonly string[];
@@ -67,6 +83,7 @@ const runLoading = async (
   args: readonly string[],
   name: string,
   env: NodeJS.ProcessEnv = process.env,
+  bin: string = entry,
 ): Promise<Loaded> => {
   const probe = join(work, 'load-probe.cjs');
   writeFileSync(
@@ -74,7 +91,7 @@ const runLoading = async (
     "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOAD_PROBE_OUT, JSON.stringify({ required: Object.keys(require.cache), builtins: process.moduleLoadList })));\n",
   );
   const out = join(work, `load-probe-${name}.json`);
-  const run = await node(['--require', probe, entry, ...args], { ...env, LOAD_PROBE_OUT: out });
+  const run = await node(['--require', probe, bin, ...args], { ...env, LOAD_PROBE_OUT: out });
   const loaded = JSON.parse(readFileSync(out, 'utf8')) as { required: string[]; builtins: string[] };
   return { ...run, ...loaded };
 };
@@ -104,6 +121,14 @@ describe('the CLI bundle (the package bin)', () => {
     expect(packages).toContain('@aws-sdk/client-s3');
     const externalPattern = new RegExp(`^(${CLI_EXTERNAL.map((e) => e.replace('*', '.*')).join('|')})$`);
     expect(packages.filter((p) => !externalPattern.test(p))).toEqual([]);
+    // what its start-up runs: not the HTML report (and infra/config's zod schemas), the S3 source or the two-thread
+    // scan, which only their paths import
+    const startup = [...staticallyImported(meta, 'lambda/cli/cli.ts')];
+    expect(startup).toContain('lambda/engine/index.ts');
+    expect(
+      startup.filter((i) => /render-html|write-html-report|infra\/config|s3-source|threads\/worker-scan/.test(i)),
+    ).toEqual([]);
+    expect(inputs).toContain('lambda/cli/report/render-html.ts');
     // and what a local scan loads: no package, and no worker thread (~6 ms of a 100 KB scan's start-up otherwise)
     expect([local.code, local.stderr]).toEqual([0, '']);
     expect(packagesOf(local.required)).toEqual([]);
@@ -113,7 +138,7 @@ describe('the CLI bundle (the package bin)', () => {
     );
   });
 
-  it("starts with V8's code cache of its bundle, made by the build for this Node, and as before without it", () => {
+  it("starts with V8's code cache of its bundle, made by the build for this Node, and as before without it", async () => {
     // Prepare: the build's folder; copies with the cache cut short, with the bundle changed, and with no cache
     const copy = (name: string, change: (dir: string) => void): string => {
       const dir = join(work, name);
@@ -127,19 +152,34 @@ describe('the CLI bundle (the package bin)', () => {
     const none = copy('no-cache', (d) => rmSync(cache(d)));
     const dirs = [outdir, cut, changed, none];
     // Act
-    const uses = dirs.map((d) => compileMain(d).cache);
-    const runs = dirs.map((d) =>
-      execFileSync(process.execPath, [join(d, CLI_BUNDLE_ENTRY), 'scan', '--json', `${CORPUS_DIR}mixed.pcap`], {
-        encoding: 'utf8',
-      }),
+    const uses = dirs.map((d) => cacheUseIn(d));
+    const runs = await Promise.all(
+      dirs.map((d, i) =>
+        runLoading(['scan', '--json', `${CORPUS_DIR}mixed.pcap`], `cache-${i}`, process.env, join(d, CLI_BUNDLE_ENTRY)),
+      ),
     );
-    // Assess: V8 took the build's cache (its version, flags and source match) and refused the others whole
+    // Assess: V8 took the build's cache (its version, flags and source length match) and refused the others whole
     expect(uses).toEqual(['accepted', 'rejected', 'rejected', 'none']);
-    // it holds more than the top level: the functions the build's scan compiled (~400 KB for a ~390 KB bundle)
-    expect(statSync(cache(outdir)).size).toBeGreaterThan(statSync(join(outdir, CLI_MAIN_FILE)).size / 2);
-    const [cached, ...others] = runs.map((r) => withoutSeconds(r));
+    // the bin compiled the bundle itself where there is a cache (vm.Script: not in require.cache) and required it
+    // where there is none (Node's loader, which Node 22.1+ caches itself)
+    const required = runs.map((r) => r.required.some((f) => f.endsWith(CLI_MAIN_FILE)));
+    expect(required).toEqual([false, false, false, true]);
+    // the cache holds more than the top level: the functions the build's scan compiled (~410 KB for ~390 KB of bundle)
+    expect(statSync(cache(outdir)).size).toBeGreaterThan(statSync(join(outdir, CLI_MAIN_FILE)).size);
+    const [cached, ...others] = runs.map((r) => withoutSeconds(r.stdout));
     expect(others).toEqual([cached, cached, cached]);
     expect(cached?.map((line) => (line as { responses: number }).responses)).toEqual([1834]);
+  });
+
+  it('runs its bundle in strict mode, as the ES modules it was before', () => {
+    // Prepare
+    const lines = readFileSync(join(outdir, CLI_MAIN_FILE), 'latin1').split('\n', 2);
+    // Act: the statement after the hashbang opens the directive prologue (esbuild's own "use strict" follows the
+    // banner, where it does nothing)
+    const first = lines[1] ?? '';
+    // Assess
+    expect(lines[0]?.startsWith('#!')).toBe(true);
+    expect(first.startsWith("'use strict';")).toBe(true);
   });
 
   it('counts corpus files exactly, and as the TypeScript CLI does, from a folder without node_modules, on one core and on two', async () => {

@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCacheFile, compileMain } from '../../lambda/cli/compile-cache.js';
+import { compileCacheFile } from '../../lambda/cli/compile-cache.js';
+import { cacheUseIn } from '../support/compile-cache-use.js';
 import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 
 const run = promisify(execFile);
@@ -129,7 +130,7 @@ describe('the CLI, installed from the tarball without the CDK', () => {
     expect(report.byClass).toEqual(expected.responses_by_class);
     expect(report.byCode).toEqual(expected.responses_by_code);
     // with the code cache `npm pack` made: this Node's V8 takes it as installed
-    expect(compileMain(join(consumer, 'node_modules/sip-metrics/dist/lambda/cli/bundle')).cache).toBe('accepted');
+    expect(cacheUseIn(join(consumer, 'node_modules/sip-metrics/dist/lambda/cli/bundle'))).toBe('accepted');
   });
 
   it('writes the HTML report, judged by the default alarm settings since no cdk.json comes with the package', async () => {

@@ -1,11 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
-import { hasLinePrefixes, LinePrefixStripper, linePrefixAt, PREFIX } from '../../../lambda/engine/log-prefix.js';
+import {
+  hasLinePrefixes,
+  LinePrefixStripper,
+  linePrefixAt,
+  MAX_PREFIX_BYTES,
+  PREFIX,
+} from '../../../lambda/engine/log-prefix.js';
 import { chunked, readFixture } from '../../support/collect.js';
 import { CORPUS_DIR, corpusFiles } from '../../support/corpus.js';
 
 const CRLF = '\r\n';
+const CR = 0x0d;
 /** A NOTIFY whose sipfrag body is a status line, then its 200: only Content-Length tells the body's "SIP/2.0 503" from a response. */
 const NOTIFY_BODY = `SIP/2.0 503 Service Unavailable${CRLF}`;
 const NOTIFY = [
@@ -102,7 +109,13 @@ describe('logger prefixes on every line', () => {
           .flatMap((p) => [`${p}SIP/2.0 200 OK`, `${p}From: <sip:a@b>`, p])
           .join('\n'),
       ),
-      Buffer.from('May 1 x\nMay  1 09:05:01 h p[1]: x\nMarch 1\n2026-11-24 13:39:27 x\n2026 x\n[\n'),
+      // syslog's month names, each a prefix, and lines that start like one but are none
+      Buffer.from(
+        ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+          .flatMap((m) => [`${m}  4 09:05:01 pbx asterisk[1]: SIP/2.0 200 OK`, `${m}x 4 09:05:01 pbx p[1]: x`])
+          .join('\n'),
+      ),
+      Buffer.from('May 1 x\nMarch 1\nOctet: 1\nDecline\n2026-11-24 13:39:27 x\n2026 x\n[\n'),
     ];
     const lines = files.flatMap((buf) => {
       const out: [Buffer, number, number][] = [];
@@ -114,10 +127,10 @@ describe('logger prefixes on every line', () => {
       }
       return out;
     });
-    // the pattern alone, on the text linePrefixAt gives it (at most 256 bytes, a CR before the line's end cut)
+    // the pattern alone, on the text linePrefixAt gives it (MAX_PREFIX_BYTES at most, a CR before the line's end cut)
     const byPattern = ([buf, ls, le]: [Buffer, number, number]): number | null => {
-      let e = Math.min(le, ls + 256);
-      if (e === le && e > ls && buf[e - 1] === 0x0d) e--;
+      let e = Math.min(le, ls + MAX_PREFIX_BYTES);
+      if (e === le && e > ls && buf[e - 1] === CR) e--;
       return PREFIX.exec(buf.toString('latin1', ls, e))?.[0].length ?? null;
     };
 
