@@ -45,19 +45,24 @@ const commonBundleOptions = (root: string): BuildOptions => ({
   absWorkingDir: root,
 });
 
-/** The esbuild options of the CLI's bundle (CLI_MAIN_FILE); `root` is the repository root. */
-export const cliBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
+/** Options of a CommonJS file of the bundle folder: `file` (a .cjs name) built from `source`. */
+const commonJsFileOptions = (root: string, file: string, source: string): BuildOptions & { outdir: string } => ({
   ...commonBundleOptions(root),
-  entryPoints: { [CLI_MAIN_FILE.replace(/\.cjs$/, '')]: `${root}/lambda/cli/cli.ts` },
+  entryPoints: { [file.replace(/\.cjs$/, '')]: `${root}/${source}` },
   outdir: `${root}/${CLI_BUNDLE_DIR}`,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
+  define: COMMONJS_IMPORT_META,
+});
+
+/** The esbuild options of the CLI's bundle (CLI_MAIN_FILE); `root` is the repository root. */
+export const cliBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
+  ...commonJsFileOptions(root, CLI_MAIN_FILE, 'lambda/cli/cli.ts'),
   // "use strict" first: esbuild's own directive would follow the banner, where it does nothing (the ES module bundle
   // it replaces was strict throughout)
   banner: { js: "'use strict'; const __sipMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // every other character escaped, as esbuild does by default: the bin reads the bundle as latin1, the fastest decode
   charset: 'ascii',
-  define: COMMONJS_IMPORT_META,
   // import() of a module of the bundle or of a package becomes require(): a script compiled with vm.Script has no
   // dynamic import() without a loader of its own
   supported: { 'dynamic-import': false },
@@ -65,14 +70,8 @@ export const cliBundleOptions = (root: string): BuildOptions & { outdir: string 
 });
 
 /** The esbuild options of the bin (CLI_BUNDLE_ENTRY, lambda/cli/bin.ts): the few lines that run CLI_MAIN_FILE. */
-export const binBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
-  ...commonBundleOptions(root),
-  entryPoints: { [CLI_BUNDLE_ENTRY.replace(/\.cjs$/, '')]: `${root}/lambda/cli/bin.ts` },
-  outdir: `${root}/${CLI_BUNDLE_DIR}`,
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
-  define: COMMONJS_IMPORT_META,
-});
+export const binBundleOptions = (root: string): BuildOptions & { outdir: string } =>
+  commonJsFileOptions(root, CLI_BUNDLE_ENTRY, 'lambda/cli/bin.ts');
 
 /**
  * The scan worker's file inside CLI_BUNDLE_DIR: scanInWorker (lambda/threads/worker-scan.ts) starts
