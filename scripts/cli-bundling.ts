@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { generateTrace } from '../bench/generate-trace.js';
 import { CLI_MAIN_FILE, compileCacheFile, WRITE_COMPILE_CACHE_ENV } from '../lambda/cli/compile-cache.js';
 
@@ -55,6 +55,18 @@ const commonJsFileOptions = (root: string, file: string, source: string): BuildO
   define: COMMONJS_IMPORT_META,
 });
 
+/** commander's `node:child_process` (spawn, for executable subcommands) loaded when used: lambda/cli/lazy-child-process.ts. */
+const commanderChildProcessLazily = (root: string): Plugin => ({
+  name: 'commander-child-process-lazily',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: `${root}/lambda/cli/lazy-child-process.ts` }
+        : undefined,
+    );
+  },
+});
+
 /** The esbuild options of the CLI's bundle (CLI_MAIN_FILE); `root` is the repository root. */
 export const cliBundleOptions = (root: string): BuildOptions & { outdir: string } => ({
   ...commonJsFileOptions(root, CLI_MAIN_FILE, 'lambda/cli/cli.ts'),
@@ -67,6 +79,7 @@ export const cliBundleOptions = (root: string): BuildOptions & { outdir: string 
   // dynamic import() without a loader of its own
   supported: { 'dynamic-import': false },
   external: [...CLI_EXTERNAL],
+  plugins: [commanderChildProcessLazily(root)],
 });
 
 /** The esbuild options of the bin (CLI_BUNDLE_ENTRY, lambda/cli/bin.ts): the few lines that run CLI_MAIN_FILE. */

@@ -1,5 +1,10 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+// node:fs's callbacks, not node:fs/promises, which the CLI's start-up would load for this alone (file-source.ts)
+const readFolder = promisify(readdir);
+const statPath = promisify(stat);
 
 /**
  * Every file below `dir`, at any depth, sorted by path (so output order is stable): the one directory walk of the
@@ -12,7 +17,7 @@ export const listFilesBelow = async (dir: string): Promise<string[]> => {
   const files: string[] = [];
   const folders = [dir];
   for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
+    for (const entry of await readFolder(folder, { withFileTypes: true })) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) folders.push(path);
       else if (entry.isFile() || (entry.isSymbolicLink() && (await isLinkToFile(path)))) files.push(path);
@@ -24,7 +29,7 @@ export const listFilesBelow = async (dir: string): Promise<string[]> => {
 /** Whether a symbolic link resolves to a regular file (false when it dangles). */
 const isLinkToFile = async (path: string): Promise<boolean> => {
   try {
-    return (await stat(path)).isFile();
+    return (await statPath(path)).isFile();
   } catch {
     return false;
   }

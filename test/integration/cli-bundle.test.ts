@@ -133,6 +133,11 @@ describe('the CLI bundle (the package bin)', () => {
     expect([local.code, local.stderr]).toEqual([0, '']);
     expect(packagesOf(local.required)).toEqual([]);
     expect(local.builtins).not.toContain('NativeModule worker_threads');
+    // nor what only another path needs: commander's child_process (executable subcommands), node:fs/promises (with
+    // node:readline), node:os (the cores, asked of a file of 64 MiB or more): ~1.4 ms of the start-up together
+    expect(['child_process', 'fs/promises', 'os'].filter((m) => local.builtins.includes(`NativeModule ${m}`))).toEqual(
+      [],
+    );
     expect((JSON.parse(local.stdout) as { byClass: unknown }).byClass).toEqual(
       expectedFor('mixed.ngrep.txt').responses_by_class,
     );

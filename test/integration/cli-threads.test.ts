@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInputs } from '../../lambda/cli/file-source.js';
@@ -51,11 +51,14 @@ describe('sip-metrics scan --threads', () => {
       usesTwoCores('1', big, 2),
       usesTwoCores('2', small, 1),
     ];
+    // without a count, this machine's: asked of node:os only for a file that large
+    const here = usesTwoCores('auto', big);
 
     // Assess
     expect(big.size).toBe(67_385_430);
     expect(big.size).toBeGreaterThan(TWO_CORE_MIN_BYTES);
     expect(verdicts).toEqual([true, false, false, false, false, true]);
+    expect(here).toBe(availableParallelism() >= AUTO_MIN_CORES);
   });
 
   it('prints the same JSON on two threads as on one (and under auto), for a large log, a gzip, a pcap and a pcapng', () => {
