@@ -134,14 +134,14 @@ export const writeCompileCache = async (outdir: string): Promise<void> => {
   }
 };
 
-/** Builds the bin, the CLI's bundle and its code cache, and the scan worker into `outdir`; returns both metafiles. */
-export const buildCli = async (root: string, outdir: string): Promise<{ cli: Metafile; worker: Metafile }> => {
+/** Builds the bin, the CLI's bundle and its code cache, and the scan worker into `outdir`; returns the bundle's metafile. */
+export const buildCli = async (root: string, outdir: string): Promise<Metafile> => {
   // chunk-free names: a fresh folder, so no file of an older build ships beside the new ones (nor its code cache)
   rmSync(outdir, { recursive: true, force: true });
   const cli = await build({ ...cliBundleOptions(root), outdir });
   await build({ ...binBundleOptions(root), outdir });
-  const worker = await build({ ...scanWorkerBundleOptions(root), outdir });
+  await build({ ...scanWorkerBundleOptions(root), outdir });
   chmodSync(join(outdir, CLI_BUNDLE_ENTRY), 0o755);
   await writeCompileCache(outdir);
-  return { cli: cli.metafile as Metafile, worker: worker.metafile as Metafile };
+  return cli.metafile as Metafile;
 };

@@ -27,9 +27,15 @@ import { Script } from 'node:vm';
 /** The CLI's bundle beside the bin (CommonJS: only a script can be compiled with a code cache on Node 20). */
 export const CLI_MAIN_FILE = 'cli-main.cjs';
 
-/** The code cache of CLI_MAIN_FILE for a V8 version on this platform and architecture. */
-export const compileCacheFile = (v8Version: string = process.versions.v8): string =>
-  `cli-main.v8-${v8Version}-${process.platform}-${process.arch}.cache`;
+/** The code cache of CLI_MAIN_FILE for the V8, platform and architecture that run this process. */
+export const compileCacheFile = (): string =>
+  `cli-main.v8-${process.versions.v8}-${process.platform}-${process.arch}.cache`;
+
+/** The code cache in `dir` for this V8, or undefined when the build left none for it. */
+const readCompileCache = (dir: string): Buffer | undefined => {
+  const cacheFile = join(dir, compileCacheFile());
+  return existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+};
 
 /**
  * Set to a file's path, the bin writes the code cache of its run there as the process exits: the build's training
@@ -50,15 +56,13 @@ export interface CompiledMain {
 /** Node's CommonJS wrapper, on a line of its own so that the bundle's lines keep their numbers in stack traces. */
 const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
 
-/** Compiles dir's CLI_MAIN_FILE, with the code cache for this V8 when dir holds one. */
-export const compileMain = (dir: string): CompiledMain => {
+/** Compiles dir's CLI_MAIN_FILE, with `cachedData` (by default the code cache for this V8 when dir holds one). */
+export const compileMain = (dir: string, cachedData: Buffer | undefined = readCompileCache(dir)): CompiledMain => {
   const file = join(dir, CLI_MAIN_FILE);
-  const cacheFile = join(dir, compileCacheFile());
   // latin1: the bundle is ASCII (charset 'ascii' in scripts/cli-bundling.ts), and latin1 decodes fastest
   const text = readFileSync(file, 'latin1');
   // a hashbang (cli.ts's, which esbuild keeps) is valid only at the very start of a script: a comment inside the wrapper
   const source = text.startsWith('#!') ? `//${text.slice(2)}` : text;
-  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   const script = new Script(`${WRAPPER_HEAD}${source}\n})`, { filename: file, lineOffset: -1, cachedData });
   const cache: CacheUse = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
   return { script, cache, file };
@@ -98,7 +102,8 @@ const writeCacheAtExit = (script: Script, path: string): void => {
 /** Runs the CLI bundle in `dir` (the bin's folder) as Node would run it as a CommonJS module. */
 export const runMain = (dir: string): void => {
   const writeTo = process.env[WRITE_COMPILE_CACHE_ENV];
-  if (writeTo === undefined && !existsSync(join(dir, compileCacheFile()))) {
+  const cachedData = readCompileCache(dir);
+  if (writeTo === undefined && cachedData === undefined) {
     // No cache from the build for this V8 (a Node other than the one that ran it). Node 22.1+ then keeps one of its
     // own from the second run on, in os.tmpdir()/node-compile-cache: the API Node added for tools to turn it on
     // (NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off). Node 20 compiles the bundle.
@@ -106,7 +111,7 @@ export const runMain = (dir: string): void => {
     nodeModule.createRequire(join(dir, CLI_MAIN_FILE))(join(dir, CLI_MAIN_FILE));
     return;
   }
-  const { script, file } = compileMain(dir);
+  const { script, file } = compileMain(dir, cachedData);
   if (writeTo !== undefined) writeCacheAtExit(script, writeTo);
   const main = script.runInThisContext() as ModuleFunction;
   const module = { exports: {} };

@@ -53,7 +53,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(ROOT, 'test-artifacts', 'cli-bundle-'));
   outdir = join(work, 'bundle');
   // the bin, the bundle and its code cache, and the scan worker of `--threads 2`, as `npm run build` writes them
-  meta = (await buildCli(ROOT, outdir)).cli;
+  meta = await buildCli(ROOT, outdir);
   entry = join(outdir, CLI_BUNDLE_ENTRY);
 }, 60_000);
 
