@@ -1,33 +1,34 @@
 import type { InflateRaw } from 'node:zlib';
 import { CorruptGzipError, TruncatedGzipError } from '../errors.js';
+import type { ByteReader } from './byte-reader.js';
 import { zlib } from './lazy-zlib.js';
-import { WakeUp } from './wake-up.js';
 
 /**
  * gzip (RFC 1952), member after member, as `gzip -d` reads it: a file may hold several members
  * (`cat a.gz b.gz`, or a log grown with `gzip -c more >> log.gz`). We parse each member's header
- * and trailer ourselves and hand only its deflate data to zlib's raw inflater, which runs on
- * libuv's thread pool while the caller scans the previous output on the main thread.
+ * and trailer ourselves and hand only its deflate data to zlib's raw inflater.
  *
- * The verdict is a function of the compressed bytes alone, never of how they were chunked:
- * - the deflate data is written to zlib in slices cut at fixed offsets from the member's start,
- *   so even the output lost with a failing write is the same for every chunking;
- * - the member's end is where zlib says its deflate stream ended (`bytesWritten`), not where a
+ * The inflater runs synchronously on the caller's thread, pulled by the reader, and writes into a buffer the
+ * reader owns (or the caller's own: `readInto`). Node's zlib stream ran it on libuv's pool but handed out each
+ * inflated MiB in a fresh buffer; V8 counts those as external memory and collected them late, so a gzip's scan
+ * kept ~50 MiB more than its text's (a 10 GiB gzip peaked at 185 MiB against issue 17's 150) and ran 3-4 times as
+ * many mark-compacts, which took more time than the overlap gave. Node has no public API that inflates a stream
+ * into a given buffer; its own synchronous path (`zlib.inflateRawSync`) calls the handle's `writeSync`, which this
+ * module calls too (checked at first use, with a clear error if a Node release ever drops it).
+ *
+ * The verdict is a function of the compressed bytes alone, never of how they were chunked or read:
+ * - the deflate data is written to zlib in slices cut at fixed offsets from the member's start, and every write
+ *   starts with an empty output window of INFLATE_CHUNK_BYTES, so even the output lost with a failing write is
+ *   the same for every chunking and every reader;
+ * - the member's end is where zlib says its deflate stream ended (input it did not consume), not where a
  *   chunk ended, so bytes after the last member are seen as what they are: zeros are padding,
  *   anything else is trailing garbage (an anomaly, as gzip(1) warns and ignores it).
  */
 
-/**
- * Output chunk size of the inflater. Each chunk is one call on libuv's thread pool, and the next
- * call starts only when the main thread takes the last one's output: large chunks let zlib
- * inflate the next 1 MiB while the scanner works through the previous ones (larger chunks raised
- * peak RSS more than they saved).
- */
+/** Output window of one inflate call: a read of at least this much is inflated in place, a smaller one is copied. */
 export const INFLATE_CHUNK_BYTES = 1024 * 1024;
-/** Compressed bytes per write, at fixed offsets from the member start: few thread-pool round trips per file. */
+/** Compressed bytes per write, at fixed offsets from the member start. */
 const WRITE_SLICE_BYTES = 1024 * 1024;
-/** Inflated bytes waiting for the scanner at which zlib is paused (a zip bomb's slice would otherwise inflate whole). */
-const MAX_PENDING_OUTPUT_BYTES = 8 * 1024 * 1024;
 
 const ID1 = 0x1f;
 const ID2 = 0x8b;
@@ -40,84 +41,100 @@ const TRAILER_BYTES = 8;
 /** A member header longer than this (file name, comment) is taken for damage. */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
-/** Pull reader over the compressed chunks, with the bytes not used yet kept in front. */
+/** Compressed bytes asked of a ByteReader per read (and the queue's first size). */
+const READ_BYTES = 1024 * 1024;
+
+/**
+ * Pull reader over the compressed bytes, kept in one buffer of its own (moved to its front as they are used, grown
+ * only for a header longer than it): no buffer per chunk or per slice. After the input's first chunk (the head the
+ * engine sniffed) it reads on with the input's ByteReader when there is one (a local file), so a gzip's compressed
+ * bytes make no garbage either.
+ *
+ * A view `peek` or `take` returns stays valid until the next `fill`.
+ */
 class ByteQueue {
-  private readonly parts: Buffer[] = [];
-  private length = 0;
+  private buf = Buffer.allocUnsafe(2 * READ_BYTES);
+  private start = 0;
+  private end = 0;
   private done = false;
+  private first = true;
   private readonly it: AsyncIterator<Uint8Array>;
 
-  constructor(input: AsyncIterable<Uint8Array>) {
+  constructor(
+    input: AsyncIterable<Uint8Array>,
+    private readonly reader?: ByteReader,
+  ) {
     this.it = input[Symbol.asyncIterator]();
+  }
+
+  private get length(): number {
+    return this.end - this.start;
   }
 
   /** Buffers at least `n` bytes, or all that is left; returns how many are buffered. */
   async fill(n: number): Promise<number> {
     while (this.length < n && !this.done) {
+      if (this.reader !== undefined && !this.first) {
+        this.makeRoom(READ_BYTES);
+        const got = await this.reader.readInto(this.buf, this.end, this.buf.length - this.end);
+        if (got === 0) this.done = true;
+        this.end += got;
+        continue;
+      }
+      this.first = false;
       const r = await this.it.next();
       if (r.done) {
         this.done = true;
         break;
       }
-      if (r.value.byteLength === 0) continue;
-      const b = Buffer.isBuffer(r.value)
-        ? r.value
-        : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-      this.parts.push(b);
-      this.length += b.length;
+      this.makeRoom(r.value.byteLength);
+      this.buf.set(r.value, this.end);
+      this.end += r.value.byteLength;
     }
     return this.length;
   }
 
+  /** Room for `n` more bytes after the buffered ones: they move to the front, into a larger buffer if need be. */
+  private makeRoom(n: number): void {
+    if (this.buf.length - this.end >= n) return;
+    const length = this.length;
+    if (length + n > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, length + n));
+      this.buf.copy(grown, 0, this.start, this.end);
+      this.buf = grown;
+    } else this.buf.copyWithin(0, this.start, this.end);
+    this.start = 0;
+    this.end = length;
+  }
+
   /** The first `n` buffered bytes (at most what is buffered), without taking them. */
   peek(n: number): Buffer {
-    const first = this.parts[0];
-    if (first !== undefined && first.length >= n) return first.subarray(0, n);
-    const all = Buffer.concat(this.parts);
-    this.parts.length = 0;
-    if (all.length > 0) this.parts.push(all);
-    return all.subarray(0, n);
+    return this.buf.subarray(this.start, this.start + Math.min(n, this.length));
   }
 
   /** Takes the first `n` buffered bytes. */
   take(n: number): Buffer {
     const out = this.peek(n);
-    this.skip(out.length);
+    this.start += out.length;
     return out;
   }
 
   /** Drops the first `n` buffered bytes. */
   skip(n: number): void {
-    let left = n;
-    while (left > 0) {
-      const first = this.parts[0];
-      if (first === undefined) break;
-      if (first.length <= left) {
-        this.parts.shift();
-        left -= first.length;
-        this.length -= first.length;
-      } else {
-        this.parts[0] = first.subarray(left);
-        this.length -= left;
-        left = 0;
-      }
-    }
+    this.start += Math.min(n, this.length);
   }
 
-  /** Puts bytes back in front (what zlib did not consume after a member's end). */
-  unshift(b: Buffer): void {
-    if (b.length === 0) return;
-    this.parts.unshift(b);
-    this.length += b.length;
+  /** Gives back the last `n` bytes taken (what zlib did not consume after a member's end); no fill since. */
+  giveBack(n: number): void {
+    this.start -= n;
   }
 
   /** Reads and drops everything left; returns whether any of it was not a zero byte. */
   async drainNonZero(): Promise<boolean> {
     let nonZero = false;
     for (;;) {
-      for (const p of this.parts) if (!nonZero && p.some((b) => b !== 0)) nonZero = true;
-      this.parts.length = 0;
-      this.length = 0;
+      if (!nonZero && this.peek(this.length).some((b) => b !== 0)) nonZero = true;
+      this.start = this.end;
       if (this.done) return nonZero;
       await this.fill(1);
     }
@@ -167,141 +184,216 @@ const readHeader = async (q: ByteQueue): Promise<number | 'not-gzip' | 'truncate
   return len;
 };
 
-const zlibMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-/** What one member inflated to so far, and what the members before it did. */
-interface MemberOutput {
-  readonly before: number;
-  bytes: number;
-  crc: number;
-}
-
 const truncated = (decompressedBytes: number): TruncatedGzipError =>
   new TruncatedGzipError(`gzip stream is truncated after ${decompressedBytes} decompressed bytes`, {
     decompressedBytes,
   });
 
-/** Inflates one member's deflate data; yields its output; leaves the queue at the trailer. */
-async function* inflateMember(q: ByteQueue, out: MemberOutput): AsyncGenerator<Buffer> {
-  const { createInflateRaw, constants, crc32 } = zlib();
-  const inflater: InflateRaw = createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES, flush: constants.Z_SYNC_FLUSH });
-  const produced: Buffer[] = [];
-  let producedBytes = 0;
-  let failure: unknown;
-  let ended = false;
-  let writeDone = false;
-  /** Wakes the generator when zlib has news (output, a write's callback, an error, the end). */
-  const news = new WakeUp();
-  inflater.on('data', (c: Buffer) => {
-    produced.push(c);
-    producedBytes += c.length;
-    // a zip bomb's slice inflates to ~1000x its size: zlib waits (between output chunks) until this is scanned
-    if (producedBytes >= MAX_PENDING_OUTPUT_BYTES) inflater.pause();
-    news.wake();
-  });
-  inflater.on('error', (e) => {
-    failure = e;
-    // zlib may never call back the write that failed
-    news.wake();
-  });
-  inflater.on('end', () => {
-    ended = true;
-    news.wake();
-  });
-  const drain = function* (): Generator<Buffer> {
-    while (produced.length > 0) {
-      const c = produced.shift() as Buffer;
-      producedBytes -= c.length;
-      out.bytes += c.length;
-      out.crc = crc32(c, out.crc);
-      yield c;
+/** The part of zlib's native handle its synchronous path uses (lib/zlib.js, processChunkSync). */
+interface SyncZlibHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inOffset: number,
+    inLength: number,
+    output: Uint8Array,
+    outOffset: number,
+    outLength: number,
+  ): void;
+}
+interface SyncInflater {
+  readonly handle: SyncZlibHandle;
+  /** Output room and input left after the last write (zlib's write state). */
+  readonly state: Uint32Array;
+  readonly stream: InflateRaw;
+}
+
+/** A raw inflater driven through the handle's synchronous writes. */
+const syncInflater = (): SyncInflater => {
+  const stream = zlib().createInflateRaw();
+  // the error is read from `errored` right after the write; the event that follows must not go unhandled
+  stream.on('error', () => undefined);
+  const internals = stream as unknown as { _handle?: Partial<SyncZlibHandle>; _writeState?: unknown };
+  const handle = internals._handle;
+  const state = internals._writeState;
+  if (typeof handle?.writeSync !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+    stream.destroy();
+    throw new Error(`this Node (${process.version}) has no synchronous zlib handle; gzip input cannot be read`);
+  }
+  return { handle: handle as SyncZlibHandle, state, stream };
+};
+
+/** The member being inflated: its inflater, the slice of deflate data being written, its output so far. */
+interface Member {
+  readonly z: SyncInflater;
+  slice: Buffer;
+  sliceAt: number;
+  /** zlib said the deflate stream ended (it left input unconsumed): the trailer is next. */
+  ended: boolean;
+  /** The last write left output room: zlib holds nothing more for the input it was given. */
+  drained: boolean;
+  bytes: number;
+  crc: number;
+}
+
+/** Options of a GunzipReader. */
+export interface GunzipOptions {
+  /** Told when bytes that are neither a member nor zero padding follow the last member. */
+  readonly onTrailingGarbage?: () => void;
+  /** Reads the compressed bytes after the input's first chunk (a local file: no buffer per chunk). */
+  readonly reader?: ByteReader;
+  /** Output window of each write. @default INFLATE_CHUNK_BYTES */
+  readonly windowBytes?: number;
+}
+
+/**
+ * Inflates a gzip stream of one or more members, pulled: each read inflates on the caller's thread, so
+ * memory stays one output window whatever the input (a zip bomb's slice inflates a window at a time).
+ * Read it as an AsyncIterable of fresh Buffers or with `readInto` (straight into the caller's buffer), from the
+ * same position. Every byte inflated before an error is handed out before the error is thrown. Bytes after the
+ * last member that are not another member are reported through `onTrailingGarbage` (zeros are padding).
+ */
+export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
+  private readonly q: ByteQueue;
+  private member: Member | undefined;
+  private members = 0;
+  /** Bytes inflated by the members before the current one. */
+  private before = 0;
+  private done = false;
+  /** The output window when the caller's buffer is smaller than one (its bytes not handed out yet follow). */
+  private window: Buffer | undefined;
+  private windowAt = 0;
+  private windowEnd = 0;
+
+  private readonly onTrailingGarbage: (() => void) | undefined;
+  /** Bytes of one write's output window (INFLATE_CHUNK_BYTES but in tests). */
+  private readonly windowBytes: number;
+
+  /** @param input the compressed bytes (with `options.reader`, only its first chunk is taken from it) */
+  constructor(input: AsyncIterable<Uint8Array>, options: GunzipOptions = {}) {
+    this.q = new ByteQueue(input, options.reader);
+    this.onTrailingGarbage = options.onTrailingGarbage;
+    this.windowBytes = options.windowBytes ?? INFLATE_CHUNK_BYTES;
+  }
+
+  async readInto(buf: Buffer, offset: number, length: number): Promise<number> {
+    if (length <= 0) return 0;
+    if (this.windowAt === this.windowEnd) {
+      const w = this.windowBytes;
+      if (length >= w) return this.inflate(buf.subarray(offset, offset + w));
+      this.window ??= Buffer.allocUnsafe(w);
+      this.windowAt = 0;
+      this.windowEnd = await this.inflate(this.window);
     }
-    // paused output is delivered (before any later error) as soon as the flow resumes
-    if (inflater.isPaused()) inflater.resume();
-  };
-  /** Hands on output as it comes (zlib inflates the next chunk while the caller scans this one) until `done()`. */
-  const pump = async function* (done: () => boolean): AsyncGenerator<Buffer> {
+    const n = Math.min(length, this.windowEnd - this.windowAt);
+    (this.window as Buffer).copy(buf, offset, this.windowAt, this.windowAt + n);
+    this.windowAt += n;
+    return n;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     for (;;) {
-      yield* drain();
-      if (done() || failure !== undefined) return;
-      await news.wait();
+      // a fresh buffer per chunk (a consumer may keep one); a window mostly empty is not kept whole
+      const out = Buffer.allocUnsafe(this.windowBytes);
+      const n = await this.readInto(out, 0, out.length);
+      if (n === 0) return;
+      yield n * 4 >= out.length ? out.subarray(0, n) : Buffer.from(out.subarray(0, n));
     }
-  };
-  let fed = 0;
-  let inputEnded = false;
-  try {
-    for (;;) {
-      const n = await q.fill(WRITE_SLICE_BYTES);
-      if (n === 0) {
-        inputEnded = true;
-        break;
+  }
+
+  async close(): Promise<void> {
+    this.done = true;
+    this.member?.z.stream.destroy();
+    this.member = undefined;
+  }
+
+  /** Inflates the next output into `out` (a whole, empty window); 0 at the end of the last member. */
+  private async inflate(out: Buffer): Promise<number> {
+    while (!this.done) {
+      const m = this.member ?? (await this.nextMember());
+      if (m === undefined) break;
+      if (m.ended) {
+        await this.endMember(m);
+        continue;
       }
-      const slice = q.take(Math.min(n, WRITE_SLICE_BYTES));
-      fed += slice.length;
-      writeDone = false;
-      inflater.write(slice, () => {
-        writeDone = true;
-        news.wake();
-      });
-      yield* pump(() => writeDone);
-      // zlib emits the write's output before its callback; one turn lets the last 'data' land
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (failure !== undefined) break;
-      const consumed = inflater.bytesWritten;
-      if (consumed < fed) {
-        // the deflate stream ended inside this slice: the rest is the trailer and what follows
-        q.unshift(slice.subarray(slice.length - (fed - consumed)));
-        ended = true;
-        break;
-      }
+      // a write that filled its window may hold more output for the same input: the next one is given no new input
+      if (m.sliceAt === m.slice.length && m.drained && !(await this.nextSlice(m)))
+        throw truncated(this.before + m.bytes);
+      const n = this.write(m, out);
+      if (n > 0) return n;
     }
-    if (inputEnded && failure === undefined && !ended) {
-      inflater.end();
-      yield* pump(() => ended);
-    }
-    yield* drain();
-    if (failure !== undefined) {
-      const msg = zlibMessage(failure);
-      const total = out.before + out.bytes;
+    this.done = true;
+    return 0;
+  }
+
+  /** One write of the member's current slice into `out`; returns the bytes inflated. */
+  private write(m: Member, out: Buffer): number {
+    const { handle, state, stream } = m.z;
+    const inLength = m.slice.length - m.sliceAt;
+    handle.writeSync(zlib().constants.Z_SYNC_FLUSH, m.slice, m.sliceAt, inLength, out, 0, out.length);
+    const failure = stream.errored;
+    if (failure !== null) {
+      this.done = true;
+      const msg = failure.message;
+      const total = this.before + m.bytes;
       if (/unexpected end/i.test(msg)) throw truncated(total);
       throw new CorruptGzipError(`gzip stream is corrupt after ${total} decompressed bytes: ${msg}`, {
         decompressedBytes: total,
       });
     }
-    if (inputEnded) throw truncated(out.before + out.bytes);
-  } finally {
-    inflater.destroy();
+    const room = state[0] ?? 0;
+    const inLeft = state[1] ?? 0;
+    const n = out.length - room;
+    m.sliceAt += inLength - inLeft;
+    // output room left with input not taken: the deflate stream ended (its trailer and what follows are in the slice)
+    if (room > 0 && inLeft > 0) m.ended = true;
+    m.drained = room > 0;
+    if (n > 0) {
+      m.bytes += n;
+      m.crc = zlib().crc32(out.subarray(0, n), m.crc);
+    }
+    return n;
   }
-}
 
-/**
- * Inflates a gzip stream of one or more members. Every byte inflated before an error is yielded
- * before the error is thrown. Bytes after the last member that are not another member are
- * reported through `onTrailingGarbage` (zeros are padding and say nothing).
- */
-export async function* gunzipChunks(
-  input: AsyncIterable<Uint8Array>,
-  onTrailingGarbage?: () => void,
-): AsyncGenerator<Buffer> {
-  const q = new ByteQueue(input);
-  let total = 0;
-  for (let member = 0; ; member++) {
-    if (member > 0 && (await q.atEnd())) return;
+  /** Takes the member's next slice of deflate data; false when the input ended first. */
+  private async nextSlice(m: Member): Promise<boolean> {
+    const n = await this.q.fill(WRITE_SLICE_BYTES);
+    if (n === 0) return false;
+    m.slice = this.q.take(Math.min(n, WRITE_SLICE_BYTES));
+    m.sliceAt = 0;
+    return true;
+  }
+
+  /** Reads the next member's header; undefined after the last member (trailing bytes judged). */
+  private async nextMember(): Promise<Member | undefined> {
+    const q = this.q;
+    if (this.members > 0 && (await q.atEnd())) return undefined;
     const header = await readHeader(q);
     if (header === 'not-gzip') {
-      if (member === 0)
+      if (this.members === 0)
         throw new CorruptGzipError('gzip stream is corrupt: not a gzip header', { decompressedBytes: 0 });
-      if (await q.drainNonZero()) onTrailingGarbage?.();
-      return;
+      if (await q.drainNonZero()) this.onTrailingGarbage?.();
+      return undefined;
     }
-    if (header === 'truncated') throw truncated(total);
+    if (header === 'truncated') throw truncated(this.before);
     q.skip(header);
-    const m: MemberOutput = { before: total, bytes: 0, crc: 0 };
-    yield* inflateMember(q, m);
-    total += m.bytes;
+    this.members++;
+    const empty = Buffer.alloc(0);
+    this.member = { z: syncInflater(), slice: empty, sliceAt: 0, ended: false, drained: true, bytes: 0, crc: 0 };
+    return this.member;
+  }
+
+  /** Checks the trailer of a member whose deflate stream ended (RFC 1952 §2.3.1: CRC-32, then size mod 2^32). */
+  private async endMember(m: Member): Promise<void> {
+    const q = this.q;
+    // what zlib did not consume is the trailer and what follows (the slice is the last bytes taken)
+    q.giveBack(m.slice.length - m.sliceAt);
+    m.z.stream.destroy();
+    this.member = undefined;
+    this.before += m.bytes;
+    const total = this.before;
     if ((await q.fill(TRAILER_BYTES)) < TRAILER_BYTES) throw truncated(total);
     const trailer = q.take(TRAILER_BYTES);
-    // RFC 1952 §2.3.1: CRC-32 of the member's data, then its size modulo 2^32
     if (trailer.readUInt32LE(0) !== m.crc >>> 0 || trailer.readUInt32LE(4) !== m.bytes % 2 ** 32) {
       throw new CorruptGzipError(`gzip stream is corrupt after ${total} decompressed bytes: CRC or size mismatch`, {
         decompressedBytes: total,
@@ -309,3 +401,7 @@ export async function* gunzipChunks(
     }
   }
 }
+
+/** The inflated bytes of a gzip stream as chunks (GunzipReader read as an AsyncIterable). */
+export const gunzipChunks = (input: AsyncIterable<Uint8Array>, onTrailingGarbage?: () => void): AsyncIterable<Buffer> =>
+  new GunzipReader(input, { onTrailingGarbage });

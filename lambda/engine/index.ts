@@ -8,7 +8,7 @@
 import { TsharkOutputError, UnknownFormatError } from '../errors.js';
 import { type ByteReader, byteReaderOf } from './byte-reader.js';
 import { dropCrBeforeLf, isConvertedToCrlf } from './crlf-converted.js';
-import { gunzipChunks } from './decompress.js';
+import { GunzipReader } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { LogClock } from './log-clock.js';
@@ -155,7 +155,7 @@ export const scanInto = async (
   opts: ScanOptions = {},
   clock: LogClock = new LogClock(opts),
 ): Promise<void> => {
-  // a file reads on into buffers the engine owns once its head is sniffed (not gzip: that is read as chunks)
+  // a file reads on into buffers the engine owns once its head is sniffed (a gzip's inflated bytes too)
   const source = byteReaderOf(chunks);
   try {
     await sniffAndScan(tally, chunks, source, opts, clock);
@@ -175,19 +175,39 @@ const sniffAndScan = async (
   opts: ScanOptions,
   clock: LogClock,
 ): Promise<void> => {
-  let reader = source;
   let { head, rest } = await peek(countBytes(chunks, tally, opts.onProgress));
   // the bytes decide what the input is, never its name: a .gz holding plain text is read as text
   let container: Container = detectContainer(head);
-  if (container === 'gzip') {
-    reader = undefined;
-    tally.formats.add('gzip');
-    ({ head, rest } = await peek(gunzipChunks(rest, () => tally.anomaly('gzip-trailing-garbage'))));
+  if (container !== 'gzip') {
+    await scanContainer(tally, container, head, rest, source && countedReader(source, tally, opts), opts, clock);
+    return;
+  }
+  tally.formats.add('gzip');
+  // the compressed bytes are counted as they are read (a file's after its head through its reader, into the
+  // inflater's own buffer); what they inflate to is read into the scan's buffers
+  const gunzip = new GunzipReader(rest, {
+    onTrailingGarbage: () => tally.anomaly('gzip-trailing-garbage'),
+    reader: source && countedReader(source, tally, opts),
+  });
+  try {
+    ({ head, rest } = await peek(gunzip));
     container = detectContainer(head);
     if (container === 'gzip') container = 'text'; // gzip inside gzip is not a log format
+    await scanContainer(tally, container, head, rest, gunzip, opts, clock);
+  } finally {
+    await gunzip.close();
   }
-  await scanContainer(tally, container, head, rest, reader, opts, clock);
 };
+
+/** A file's reader whose reads are counted as input bytes (and told to the progress callback), as chunks are. */
+const countedReader = (reader: ByteReader, tally: Tally, opts: ScanOptions): ByteReader => ({
+  readInto: async (buf, offset, length) => {
+    const n = await reader.readInto(buf, offset, length);
+    if (n > 0) countRead(tally, n, opts.onProgress);
+    return n;
+  },
+  close: () => reader.close(),
+});
 
 /** Scans the input once its container is known (and any gzip taken off). */
 const scanContainer = async (
@@ -209,10 +229,7 @@ const scanContainer = async (
     } else {
       // the head went through the chunks; the rest is read into two reused buffers (the reader keeps no view of one)
       capture.feed(head);
-      await readCaptureAhead(reader, (bytes) => {
-        countRead(tally, bytes.length, opts.onProgress);
-        capture.feed(bytes);
-      });
+      await readCaptureAhead(reader, (bytes) => capture.feed(bytes));
     }
     capture.end();
     return;
@@ -247,7 +264,7 @@ const scanContainer = async (
   if (reader !== undefined && !rewritten) {
     // everything read so far is in text.head; the rest goes straight into the scanner's own buffer
     scanner.feed(text.head);
-    await fillTextScanner(scanner, reader, tally, opts);
+    await fillTextScanner(scanner, reader);
   } else {
     await scanTextChunks(scanner, lines);
   }
@@ -333,28 +350,16 @@ const readCaptureAhead = async (reader: ByteReader, take: (bytes: Buffer) => voi
   }
 };
 
-/** Reads the next bytes of the input into `buf`, counted like chunks are; 0 at the end. */
-const readCounted = async (reader: ByteReader, buf: Buffer, tally: Tally, opts: ScanOptions): Promise<number> => {
-  const n = await reader.readInto(buf, 0, buf.length);
-  if (n > 0) countRead(tally, n, opts.onProgress);
-  return n;
-};
-
 /**
  * Reads the rest of a text log straight into the scanner's buffer (no chunk, no copy). On a read error the
  * bytes already read are still scanned, as with chunks.
  */
-const fillTextScanner = async (
-  scanner: TextScanner,
-  reader: ByteReader,
-  tally: Tally,
-  opts: ScanOptions,
-): Promise<void> => {
+const fillTextScanner = async (scanner: TextScanner, reader: ByteReader): Promise<void> => {
   try {
     for (;;) {
       const room = scanner.room();
-      // the read runs on libuv's pool while this thread scans what came before it
-      const read = readCounted(reader, room.subarray(0, Math.min(room.length, TEXT_READ_BYTES)), tally, opts);
+      // a file's read runs on libuv's pool while this thread scans what came before it (a gzip's inflates first)
+      const read = reader.readInto(room, 0, Math.min(room.length, TEXT_READ_BYTES));
       scanner.scanAhead();
       const n = await read;
       if (n === 0) return;

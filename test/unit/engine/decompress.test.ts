@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gunzipChunks } from '../../../lambda/engine/decompress.js';
+import { GunzipReader, gunzipChunks, INFLATE_CHUNK_BYTES } from '../../../lambda/engine/decompress.js';
 import { scan } from '../../../lambda/engine/index.js';
+import { CorruptGzipError, TruncatedGzipError } from '../../../lambda/errors.js';
 import { chunked } from '../../support/collect.js';
 import { response } from '../../support/sip-samples.js';
 
-/**
- * SHA-256 and length of everything a generator yields, read like a scanner busy for 50 ms with
- * each of the first chunks: meanwhile zlib inflates on, reaches the pending-output bound and is
- * paused until the reader catches up.
- */
+/** SHA-256 and length of everything a generator yields, read like a scanner busy for 50 ms with each of the first chunks. */
 const digestSlowly = async (chunks: AsyncIterable<Buffer>): Promise<{ bytes: number; sha256: string }> => {
   const h = createHash('sha256');
   let bytes = 0;
@@ -24,7 +21,7 @@ const digestSlowly = async (chunks: AsyncIterable<Buffer>): Promise<{ bytes: num
 };
 
 describe('gunzipChunks', () => {
-  it('inflates a member whose 1 MiB write inflates to far more than the pending bound (zlib paused and resumed) byte for byte', async () => {
+  it('inflates a member whose 1 MiB write inflates to far more than one output window, byte for byte', async () => {
     // Prepare: 24 MiB of one repeated response compresses ~1000:1, so one write yields all of it
     const text = Buffer.from(response(200, 'OK').repeat(Math.ceil((24 * 1024 * 1024) / response(200, 'OK').length)));
     const gz = Buffer.concat([gzipSync(text), gzipSync(text.subarray(0, 3 * 1024 * 1024))]);
@@ -40,7 +37,7 @@ describe('gunzipChunks', () => {
     expect(got).toEqual({ bytes: text.length + 3 * 1024 * 1024, sha256: want });
   });
 
-  it('gives the scan the same counts as the plain text when zlib had to wait for the scanner', async () => {
+  it('gives the scan the same counts as the plain text', async () => {
     // Prepare
     const one = response(486, 'Busy Here');
     const n = Math.ceil((12 * 1024 * 1024) / one.length);
@@ -53,5 +50,198 @@ describe('gunzipChunks', () => {
     // Assess
     expect(zipped.responses).toBe(n);
     expect({ ...zipped, formats: [], bytes: 0 }).toEqual({ ...plain, formats: [], bytes: 0 });
+  });
+});
+
+/** What a reader handed out: its bytes (SHA-256 and length) and the error that ended it, if any. */
+interface ReadOutcome {
+  bytes: number;
+  sha256: string;
+  error?: string;
+}
+
+/** Reads `gz` (cut into `cuts`) with `readInto` calls of the given lengths in turn, each at a changing offset. */
+const readWithLengths = async (
+  gz: Buffer,
+  cuts: readonly number[],
+  lengths: readonly number[],
+  windowBytes?: number,
+): Promise<ReadOutcome> => {
+  const reader = new GunzipReader(chunked(gz, cuts), { windowBytes });
+  const h = createHash('sha256');
+  const buf = Buffer.alloc(4 * 1024 * 1024);
+  let bytes = 0;
+  try {
+    for (let i = 0; ; i++) {
+      const length = lengths[i % lengths.length] ?? 1;
+      const offset = i % 3;
+      const n = await reader.readInto(buf, offset, length);
+      if (n === 0) break;
+      expect(n).toBeLessThanOrEqual(length);
+      h.update(buf.subarray(offset, offset + n));
+      bytes += n;
+    }
+  } catch (e) {
+    return { bytes, sha256: h.digest('hex'), error: `${(e as Error).name}: ${(e as Error).message}` };
+  } finally {
+    await reader.close();
+  }
+  return { bytes, sha256: h.digest('hex') };
+};
+
+/** Reads `gz` (cut into `cuts`) as chunks. */
+const readAsChunks = async (gz: Buffer, cuts: readonly number[]): Promise<ReadOutcome> => {
+  const h = createHash('sha256');
+  let bytes = 0;
+  try {
+    for await (const c of gunzipChunks(chunked(gz, cuts))) {
+      h.update(c);
+      bytes += c.length;
+    }
+  } catch (e) {
+    return { bytes, sha256: h.digest('hex'), error: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+  return { bytes, sha256: h.digest('hex') };
+};
+
+const digestOf = (b: Buffer): ReadOutcome => ({
+  bytes: b.length,
+  sha256: createHash('sha256').update(b).digest('hex'),
+});
+
+/** `n` bytes of SIP-like text that compresses about as logs do (a counter keeps the lines apart). */
+const logText = (n: number, seed: number): Buffer => {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < n; i++) {
+    const line = `SIP/2.0 ${200 + ((i * 7 + seed) % 400)} Reason\r\nCall-ID: ${(i * 2_654_435_761 + seed) >>> 0}@host\r\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return Buffer.from(lines.join('')).subarray(0, n);
+};
+
+/** Reads of every kind: shorter than a window (copied out of it), exactly one, and longer (inflated in place). */
+const READS: readonly (readonly number[])[] = [
+  [1, 2, 3, 60_000],
+  [7, 4096, 65_537],
+  [INFLATE_CHUNK_BYTES],
+  [3 * 1024 * 1024, 100, INFLATE_CHUNK_BYTES + 1],
+];
+const CUTS: readonly (readonly number[])[] = [[], [3, 11, 12], [65_536, 1_048_576, 1_048_586, 2_000_000]];
+
+describe('GunzipReader', () => {
+  it('hands out the bytes gunzip does, however the gzip is cut and read, with members ending on window bounds', async () => {
+    // Prepare: members inflating to exactly one and two windows, an empty one, and odd sizes, at several levels
+    const parts = [
+      logText(INFLATE_CHUNK_BYTES, 1),
+      Buffer.alloc(0),
+      logText(2 * INFLATE_CHUNK_BYTES, 2),
+      logText(3 * INFLATE_CHUNK_BYTES + 17, 3),
+      Buffer.alloc(5 * INFLATE_CHUNK_BYTES, 0x41),
+      logText(1_000, 4),
+    ];
+    const gz = Buffer.concat(parts.map((p, i) => gzipSync(p, { level: [1, 6, 9][i % 3] })));
+    const want = digestOf(Buffer.concat(parts));
+
+    // Act
+    const outcomes = [
+      ...(await Promise.all(CUTS.map((cuts) => readAsChunks(gz, cuts)))),
+      ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(gz, cuts, lengths))))),
+    ];
+
+    // Assess
+    expect(gunzipSync(gz).length).toBe(want.bytes);
+    for (const o of outcomes) expect(o).toEqual(want);
+  });
+
+  it('hands out every byte before a cut, then TRUNCATED_GZIP, however the gzip is cut and read', async () => {
+    // Prepare: the first member whole, the second cut in its deflate data
+    const first = logText(1_500_000, 5);
+    const second = logText(3 * INFLATE_CHUNK_BYTES, 6);
+    const whole = Buffer.concat([gzipSync(first), gzipSync(second)]);
+    const cut = whole.subarray(0, whole.length - 40_000);
+    // what zlib itself inflates of the cut second member before it runs out
+    const readable = gunzipSync(cut.subarray(gzipSync(first).length), { finishFlush: constants.Z_SYNC_FLUSH });
+    const want = digestOf(Buffer.concat([first, readable]));
+
+    // Act
+    const outcomes = [
+      ...(await Promise.all(CUTS.map((cuts) => readAsChunks(cut, cuts)))),
+      ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(cut, cuts, lengths))))),
+    ];
+
+    // Assess
+    expect(readable.length).toBeGreaterThan(INFLATE_CHUNK_BYTES);
+    for (const o of outcomes) {
+      expect(o).toEqual({
+        ...want,
+        error: `${TruncatedGzipError.name}: gzip stream is truncated after ${want.bytes} decompressed bytes`,
+      });
+    }
+  });
+
+  it('hands out the same bytes before the same CORRUPT_GZIP error however a damaged gzip is cut and read', async () => {
+    // Prepare: 64 bytes of the deflate data overwritten 200 KB in (its inflated bytes there are far past a window)
+    const gz = Buffer.from(gzipSync(logText(6 * INFLATE_CHUNK_BYTES, 7)));
+    gz.fill(0xff, 200_000, 200_064);
+
+    // Act
+    const outcomes = [
+      ...(await Promise.all(CUTS.map((cuts) => readAsChunks(gz, cuts)))),
+      ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(gz, cuts, lengths))))),
+    ];
+
+    // Assess
+    const first = outcomes[0] as ReadOutcome;
+    expect(first.error).toMatch(
+      new RegExp(`^${CorruptGzipError.name}: gzip stream is corrupt after ${first.bytes} decompressed bytes`),
+    );
+    expect(first.bytes).toBeGreaterThanOrEqual(INFLATE_CHUNK_BYTES);
+    expect(first.bytes).toBeLessThan(6 * INFLATE_CHUNK_BYTES);
+    for (const o of outcomes) expect(o).toEqual(first);
+  });
+
+  it('hands out all zlib holds when a write fills its window as the input runs out (windows of 1 to 4096 bytes)', async () => {
+    // Prepare: zeros (a byte of deflate data inflates to hundreds), whole and cut at 200 places in the deflate data
+    const zeros = Buffer.alloc(300_000);
+    const gz = gzipSync(zeros, { level: 9 });
+    const cuts = Array.from({ length: 200 }, (_, i) => 12 + Math.floor(((gz.length - 30) * i) / 200));
+
+    // Act
+    const whole = await Promise.all([1, 100, 4096].map((w) => readWithLengths(gz, [5], [w, 3 * w], w)));
+    const cutOutcomes = await Promise.all(cuts.map((c) => readWithLengths(gz.subarray(0, c), [], [100], 100)));
+
+    // Assess
+    for (const o of whole) expect(o).toEqual(digestOf(zeros));
+    cuts.forEach((c, i) => {
+      const readable = gunzipSync(gz.subarray(0, c), { finishFlush: constants.Z_SYNC_FLUSH });
+      expect(cutOutcomes[i]).toEqual({
+        ...digestOf(readable),
+        error: `${TruncatedGzipError.name}: gzip stream is truncated after ${readable.length} decompressed bytes`,
+      });
+    });
+  });
+
+  it('inflates 256 MiB of a zip bomb into one buffer without allocating its output', async () => {
+    // Prepare: 256 MiB of zeros compress to ~250 KB
+    const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 });
+    const reader = new GunzipReader(chunked(bomb, [100_000]));
+    const buf = Buffer.allocUnsafe(INFLATE_CHUNK_BYTES);
+    const before = process.memoryUsage().arrayBuffers;
+    let bytes = 0;
+    let peak = 0;
+
+    // Act
+    for (;;) {
+      const n = await reader.readInto(buf, 0, buf.length);
+      if (n === 0) break;
+      bytes += n;
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+    }
+
+    // Assess: a window per read would have been 256 MiB of garbage
+    expect(bytes).toBe(256 * 1024 * 1024);
+    expect(peak).toBeLessThan(8 * 1024 * 1024);
   });
 });
