@@ -1,7 +1,7 @@
 /**
  * One waiter, woken by the next event: `wait()` parks the caller until `wake()`. A wake with nobody waiting is lost,
- * so a caller waits in a loop that checks its own condition first. The gzip inflater's consumer, the two-core scan's
- * pump and its worker each waited this way.
+ * so a caller waits in a loop that checks its own condition first. The two-core scan's pump and its worker wait
+ * this way.
  */
 export class WakeUp {
   private resolve: (() => void) | undefined;
