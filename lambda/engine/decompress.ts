@@ -1,5 +1,5 @@
 import type { InflateRaw } from 'node:zlib';
-import { CorruptGzipError, TruncatedGzipError } from '../errors.js';
+import { CorruptGzipError, TruncatedGzipError, UnreadableFileError } from '../errors.js';
 import type { ByteReader } from './byte-reader.js';
 import { zlib } from './lazy-zlib.js';
 
@@ -46,18 +46,21 @@ const READ_BYTES = 1024 * 1024;
 
 /**
  * Pull reader over the compressed bytes, kept in one buffer of its own (moved to its front as they are used, grown
- * only for a header longer than it): no buffer per chunk or per slice. After the input's first chunk (the head the
- * engine sniffed) it reads on with the input's ByteReader when there is one (a local file), so a gzip's compressed
- * bytes make no garbage either.
+ * only for a header longer than it): no buffer per chunk or per slice. After the input's chunks (for a local file,
+ * the head the engine sniffed) it reads on with the ByteReader it was given, so a gzip's compressed bytes make no
+ * garbage either.
  *
  * A view `peek` or `take` returns stays valid until the next `fill`.
  */
 class ByteQueue {
-  private buf = Buffer.allocUnsafe(2 * READ_BYTES);
+  private buf: Buffer = Buffer.allocUnsafe(2 * READ_BYTES);
   private start = 0;
   private end = 0;
   private done = false;
-  private first = true;
+  /** The input's chunks are all read: the reader, if any, reads on. */
+  private inputDone = false;
+  /** `buf` is a chunk of the input's, read in place (never written to). */
+  private borrowed = false;
   private readonly it: AsyncIterator<Uint8Array>;
 
   constructor(
@@ -74,32 +77,46 @@ class ByteQueue {
   /** Buffers at least `n` bytes, or all that is left; returns how many are buffered. */
   async fill(n: number): Promise<number> {
     while (this.length < n && !this.done) {
-      if (this.reader !== undefined && !this.first) {
+      if (this.inputDone) {
+        if (this.reader === undefined) {
+          this.done = true;
+          break;
+        }
         this.makeRoom(READ_BYTES);
         const got = await this.reader.readInto(this.buf, this.end, this.buf.length - this.end);
         if (got === 0) this.done = true;
         this.end += got;
         continue;
       }
-      this.first = false;
       const r = await this.it.next();
       if (r.done) {
-        this.done = true;
-        break;
+        this.inputDone = true;
+        continue;
       }
-      this.makeRoom(r.value.byteLength);
-      this.buf.set(r.value, this.end);
-      this.end += r.value.byteLength;
+      const c = r.value;
+      if (this.length === 0 && c.byteLength > this.buf.length) {
+        // a chunk larger than the buffer, nothing else buffered: read where it lies (a copy would hold it twice)
+        this.buf = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        this.start = 0;
+        this.end = c.byteLength;
+        this.borrowed = true;
+        continue;
+      }
+      this.makeRoom(c.byteLength);
+      this.buf.set(c, this.end);
+      this.end += c.byteLength;
     }
     return this.length;
   }
 
   /** Room for `n` more bytes after the buffered ones: they move to the front, into a larger buffer if need be. */
   private makeRoom(n: number): void {
-    if (this.buf.length - this.end >= n) return;
+    if (!this.borrowed && this.buf.length - this.end >= n) return;
     const length = this.length;
-    if (length + n > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, length + n));
+    if (this.borrowed || length + n > this.buf.length) {
+      // an input's chunk is never written to: what is left of it moves into a buffer of the queue's own
+      const grown = Buffer.allocUnsafe(Math.max(this.borrowed ? 2 * READ_BYTES : 2 * this.buf.length, length + n));
+      this.borrowed = false;
       this.buf.copy(grown, 0, this.start, this.end);
       this.buf = grown;
     } else this.buf.copyWithin(0, this.start, this.end);
@@ -169,13 +186,14 @@ const readHeader = async (q: ByteQueue): Promise<number | 'not-gzip' | 'truncate
     for (;;) {
       const got = await q.fill(from + 1);
       if (got <= from) return 'truncated';
-      const z = q.peek(got).indexOf(0, from);
+      // only the first MAX_HEADER_BYTES are searched, however many are buffered: the verdict is the bytes' alone
+      const z = q.peek(Math.min(got, MAX_HEADER_BYTES)).indexOf(0, from);
       if (z >= 0) {
         len = z + 1;
         break;
       }
       // a name or comment this long is damage, not a header (and re-reading it would be quadratic)
-      if (got > MAX_HEADER_BYTES) return 'not-gzip';
+      if (got >= MAX_HEADER_BYTES) return 'not-gzip';
       from = got;
     }
   }
@@ -208,8 +226,8 @@ interface SyncInflater {
   readonly stream: InflateRaw;
 }
 
-/** A raw inflater driven through the handle's synchronous writes. */
-const syncInflater = (): SyncInflater => {
+/** A raw inflater driven through the handle's synchronous writes; undefined if this Node's zlib has none. */
+const syncInflater = (): SyncInflater | undefined => {
   const stream = zlib().createInflateRaw();
   // the error is read from `errored` right after the write; the event that follows must not go unhandled
   stream.on('error', () => undefined);
@@ -218,9 +236,24 @@ const syncInflater = (): SyncInflater => {
   const state = internals._writeState;
   if (typeof handle?.writeSync !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
     stream.destroy();
-    throw new Error(`this Node (${process.version}) has no synchronous zlib handle; gzip input cannot be read`);
+    return undefined;
   }
   return { handle: handle as SyncZlibHandle, state, stream };
+};
+
+/** Whether this Node's zlib can be driven synchronously (asked once, at the first gzip). */
+let syncZlib: boolean | undefined;
+const assertSyncZlib = (): void => {
+  if (syncZlib === undefined) {
+    const probe = syncInflater();
+    probe?.stream.destroy();
+    syncZlib = probe !== undefined;
+  }
+  if (!syncZlib) {
+    throw new UnreadableFileError(
+      `gzip input cannot be read on this Node (${process.version}): its zlib has no synchronous handle (Node 20.15 to 24 have one)`,
+    );
+  }
 };
 
 /** The member being inflated: its inflater, the slice of deflate data being written, its output so far. */
@@ -240,7 +273,7 @@ interface Member {
 export interface GunzipOptions {
   /** Told when bytes that are neither a member nor zero padding follow the last member. */
   readonly onTrailingGarbage?: () => void;
-  /** Reads the compressed bytes after the input's first chunk (a local file: no buffer per chunk). */
+  /** Reads the compressed bytes that follow the input's chunks (a local file after its head: no buffer per chunk). */
   readonly reader?: ByteReader;
   /** Output window of each write. @default INFLATE_CHUNK_BYTES */
   readonly windowBytes?: number;
@@ -260,6 +293,8 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
   /** Bytes inflated by the members before the current one. */
   private before = 0;
   private done = false;
+  /** What stopped the reader, thrown again by every later read. */
+  private failure: unknown;
   /** The output window when the caller's buffer is smaller than one (its bytes not handed out yet follow). */
   private window: Buffer | undefined;
   private windowAt = 0;
@@ -269,8 +304,9 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
   /** Bytes of one write's output window (INFLATE_CHUNK_BYTES but in tests). */
   private readonly windowBytes: number;
 
-  /** @param input the compressed bytes (with `options.reader`, only its first chunk is taken from it) */
+  /** @param input the compressed bytes (with `options.reader`, the first of them: the reader reads on after its end) */
   constructor(input: AsyncIterable<Uint8Array>, options: GunzipOptions = {}) {
+    assertSyncZlib();
     this.q = new ByteQueue(input, options.reader);
     this.onTrailingGarbage = options.onTrailingGarbage;
     this.windowBytes = options.windowBytes ?? INFLATE_CHUNK_BYTES;
@@ -283,6 +319,7 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
       if (length >= w) return this.inflate(buf.subarray(offset, offset + w));
       this.window ??= Buffer.allocUnsafe(w);
       this.windowAt = 0;
+      this.windowEnd = 0;
       this.windowEnd = await this.inflate(this.window);
     }
     const n = Math.min(length, this.windowEnd - this.windowAt);
@@ -292,23 +329,45 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for (;;) {
-      // a fresh buffer per chunk (a consumer may keep one); a window mostly empty is not kept whole
-      const out = Buffer.allocUnsafe(this.windowBytes);
-      const n = await this.readInto(out, 0, out.length);
-      if (n === 0) return;
-      yield n * 4 >= out.length ? out.subarray(0, n) : Buffer.from(out.subarray(0, n));
+    try {
+      for (;;) {
+        // a fresh buffer per chunk (a consumer may keep one); a window mostly empty is not kept whole
+        const out = Buffer.allocUnsafe(this.windowBytes);
+        const n = await this.readInto(out, 0, out.length);
+        if (n === 0) return;
+        yield n * 4 >= out.length ? out.subarray(0, n) : Buffer.from(out.subarray(0, n));
+      }
+    } finally {
+      // read to its end, stopped early or failed: the member's zlib handle goes now, not at a GC
+      await this.close();
     }
   }
 
+  /** Stops: later reads return 0 (the error that stopped a read is thrown again) and zlib's memory is freed. */
   async close(): Promise<void> {
     this.done = true;
+    this.windowAt = 0;
+    this.windowEnd = 0;
     this.member?.z.stream.destroy();
     this.member = undefined;
   }
 
-  /** Inflates the next output into `out` (a whole, empty window); 0 at the end of the last member. */
+  /**
+   * Inflates the next output into `out` (a whole, empty window); 0 at the end of the last member. An error ends the
+   * reader: it is thrown again by every later read.
+   */
   private async inflate(out: Buffer): Promise<number> {
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      return await this.inflateNext(out);
+    } catch (e) {
+      this.failure = e;
+      await this.close();
+      throw e;
+    }
+  }
+
+  private async inflateNext(out: Buffer): Promise<number> {
     while (!this.done) {
       const m = this.member ?? (await this.nextMember());
       if (m === undefined) break;
@@ -319,6 +378,8 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
       // a write that filled its window may hold more output for the same input: the next one is given no new input
       if (m.sliceAt === m.slice.length && m.drained && !(await this.nextSlice(m)))
         throw truncated(this.before + m.bytes);
+      // closed while the input was read: its zlib handle is gone, and a write to it would abort the process
+      if (this.done) break;
       const n = this.write(m, out);
       if (n > 0) return n;
     }
@@ -333,7 +394,6 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
     handle.writeSync(zlib().constants.Z_SYNC_FLUSH, m.slice, m.sliceAt, inLength, out, 0, out.length);
     const failure = stream.errored;
     if (failure !== null) {
-      this.done = true;
       const msg = failure.message;
       const total = this.before + m.bytes;
       if (/unexpected end/i.test(msg)) throw truncated(total);
@@ -376,10 +436,11 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
       return undefined;
     }
     if (header === 'truncated') throw truncated(this.before);
+    const z = this.done ? undefined : syncInflater();
+    if (z === undefined) return undefined;
     q.skip(header);
     this.members++;
-    const empty = Buffer.alloc(0);
-    this.member = { z: syncInflater(), slice: empty, sliceAt: 0, ended: false, drained: true, bytes: 0, crc: 0 };
+    this.member = { z, slice: Buffer.alloc(0), sliceAt: 0, ended: false, drained: true, bytes: 0, crc: 0 };
     return this.member;
   }
 

@@ -185,7 +185,9 @@ const sniffAndScan = async (
   tally.formats.add('gzip');
   // the compressed bytes are counted as they are read (a file's after its head through its reader, into the
   // inflater's own buffer); what they inflate to is read into the scan's buffers
-  const gunzip = new GunzipReader(rest, {
+  // a file's head is all of it read so far (peek): the inflater reads on from there with the file's reader
+  const compressed = source === undefined ? rest : onceChunk(head);
+  const gunzip = new GunzipReader(compressed, {
     onTrailingGarbage: () => tally.anomaly('gzip-trailing-garbage'),
     reader: source && countedReader(source, tally, opts),
   });
@@ -198,6 +200,11 @@ const sniffAndScan = async (
     await gunzip.close();
   }
 };
+
+/** One chunk as an AsyncIterable. */
+async function* onceChunk(chunk: Buffer): AsyncGenerator<Buffer> {
+  yield chunk;
+}
 
 /** A file's reader whose reads are counted as input bytes (and told to the progress callback), as chunks are. */
 const countedReader = (reader: ByteReader, tally: Tally, opts: ScanOptions): ByteReader => ({
@@ -360,7 +367,13 @@ const fillTextScanner = async (scanner: TextScanner, reader: ByteReader): Promis
       const room = scanner.room();
       // a file's read runs on libuv's pool while this thread scans what came before it (a gzip's inflates first)
       const read = reader.readInto(room, 0, Math.min(room.length, TEXT_READ_BYTES));
-      scanner.scanAhead();
+      try {
+        scanner.scanAhead();
+      } catch (e) {
+        // no read outlives the scan (the reader is closed next, and a gzip's zlib handle with it)
+        await read.catch(() => 0);
+        throw e;
+      }
       const n = await read;
       if (n === 0) return;
       scanner.commit(n);

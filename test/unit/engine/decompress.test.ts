@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, gunzipSync, gzipSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { GunzipReader, gunzipChunks, INFLATE_CHUNK_BYTES } from '../../../lambda/engine/decompress.js';
 import { scan } from '../../../lambda/engine/index.js';
@@ -121,6 +121,30 @@ const logText = (n: number, seed: number): Buffer => {
   return Buffer.from(lines.join('')).subarray(0, n);
 };
 
+/** One gzip member of `data` written by hand, with the header fields RFC 1952 allows (FEXTRA, FNAME, FCOMMENT, FHCRC). */
+const member = (
+  data: Buffer,
+  o: { level?: number; extra?: Buffer; name?: string; comment?: string; headerCrc?: boolean },
+): Buffer => {
+  const flags =
+    (o.headerCrc ? 0x02 : 0) |
+    (o.extra ? 0x04 : 0) |
+    (o.name !== undefined ? 0x08 : 0) |
+    (o.comment !== undefined ? 0x10 : 0);
+  const parts: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, flags, 0, 0, 0, 0, 0, 3])];
+  if (o.extra) parts.push(Buffer.from([o.extra.length & 0xff, o.extra.length >> 8]), o.extra);
+  for (const s of [o.name, o.comment]) if (s !== undefined) parts.push(Buffer.from(`${s}\0`, 'latin1'));
+  if (o.headerCrc) {
+    const crc = Buffer.alloc(2);
+    crc.writeUInt16LE(crc32(Buffer.concat(parts)) & 0xffff);
+    parts.push(crc);
+  }
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(data) >>> 0, 0);
+  trailer.writeUInt32LE(data.length % 2 ** 32, 4);
+  return Buffer.concat([...parts, deflateRawSync(data, { level: o.level ?? 6 }), trailer]);
+};
+
 /** Reads of every kind: shorter than a window (copied out of it), exactly one, and longer (inflated in place). */
 const READS: readonly (readonly number[])[] = [
   [1, 2, 3, 60_000],
@@ -223,11 +247,98 @@ describe('GunzipReader', () => {
     });
   });
 
-  it('inflates 256 MiB of a zip bomb into one buffer without allocating its output', async () => {
-    // Prepare: 256 MiB of zeros compress to ~250 KB
-    const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 });
-    const reader = new GunzipReader(chunked(bomb, [100_000]));
-    const buf = Buffer.allocUnsafe(INFLATE_CHUNK_BYTES);
+  it('reads members with every header field (extra, name, comment, header CRC) and deflate data ending on a slice bound', async () => {
+    // Prepare: stored deflate blocks of 1,048,421 bytes take exactly 1 MiB, the size of a write's slice
+    const onSlice = Buffer.alloc(1_048_421, 0x61);
+    expect(deflateRawSync(onSlice, { level: 0 }).length).toBe(1024 * 1024);
+    const parts = [onSlice, logText(70_000, 8), onSlice, Buffer.alloc(0)];
+    const gz = Buffer.concat([
+      member(onSlice, { level: 0 }),
+      member(parts[1] as Buffer, { extra: Buffer.alloc(65_535, 7), name: 'trace.log', comment: 'c', headerCrc: true }),
+      member(onSlice, { level: 0, name: 'n'.repeat(300_000) }),
+      member(Buffer.alloc(0), { comment: 'empty' }),
+    ]);
+    const want = digestOf(Buffer.concat(parts));
+
+    // Act
+    const outcomes = [
+      ...(await Promise.all(CUTS.map((cuts) => readAsChunks(gz, cuts)))),
+      ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(gz, cuts, lengths))))),
+    ];
+
+    // Assess
+    expect(gunzipSync(gz).length).toBe(want.bytes);
+    for (const o of outcomes) expect(o).toEqual(want);
+  });
+
+  it('judges a name longer than a header may be by its bytes, not by how many arrived at once', async () => {
+    // Prepare: a first member whose name is 1.5 MiB (damage), and a good member followed by one with such a name
+    const text = logText(10_000, 9);
+    const longName = member(text, { name: 'x'.repeat(1_500_000) });
+    const good = member(text, {});
+    const steps = Array.from({ length: 40 }, (_, i) => (i + 1) * 65_536);
+    const garbage: number[] = [];
+
+    // Act
+    const first = [await readAsChunks(longName, []), await readAsChunks(longName, steps)];
+    const second = [
+      await readAsChunks(Buffer.concat([good, longName]), []),
+      await readAsChunks(Buffer.concat([good, longName]), steps),
+    ];
+    for (const cuts of [[], steps]) {
+      const reader = new GunzipReader(chunked(Buffer.concat([good, longName]), cuts), {
+        onTrailingGarbage: () => garbage.push(cuts.length),
+      });
+      for await (const _ of reader);
+    }
+
+    // Assess
+    for (const o of first) {
+      expect(o).toEqual({
+        ...digestOf(Buffer.alloc(0)),
+        error: `${CorruptGzipError.name}: gzip stream is corrupt: not a gzip header`,
+      });
+    }
+    for (const o of second) expect(o).toEqual(digestOf(text));
+    expect(garbage).toEqual([0, steps.length]);
+  });
+
+  it('stops at close, and a read after an error throws it again', async () => {
+    // Prepare
+    const gz = gzipSync(logText(3 * INFLATE_CHUNK_BYTES, 10));
+    const cut = gz.subarray(0, gz.length >> 1);
+    const buf = Buffer.alloc(INFLATE_CHUNK_BYTES);
+
+    // Act
+    const closed = new GunzipReader(chunked(gz, [1000]));
+    const before = await closed.readInto(buf, 0, 100);
+    await closed.close();
+    const after = await closed.readInto(buf, 0, 100);
+    const failing = new GunzipReader(chunked(cut, []));
+    const errors: string[] = [];
+    // read to the cut, then three times more
+    for (let extra = 0; extra < 4; ) {
+      const n = await failing.readInto(buf, 0, 100_000).catch((e: Error) => errors.push(e.message));
+      if (errors.length > 0) extra++;
+      else expect(n).toBeGreaterThan(0);
+    }
+
+    // Assess
+    expect([before, after]).toEqual([100, 0]);
+    expect(errors.length).toBe(4);
+    expect(new Set(errors).size).toBe(1);
+    expect(errors[0]).toMatch(/^gzip stream is truncated after \d+ decompressed bytes$/);
+  });
+
+  it('inflates 256 MiB of a zip bomb in place, window by window, without a window of its own', async () => {
+    // Prepare: 256 MiB of zeros compress to ~250 KB (four members of 64 MiB, kept alive to the end so that no GC
+    // frees them while the figure is taken); windows of 32 MiB, read into a buffer of that size
+    const zeros = Buffer.alloc(64 * 1024 * 1024);
+    const quarter = gzipSync(zeros, { level: 9 });
+    const bomb = Buffer.concat([quarter, quarter, quarter, quarter]);
+    const windowBytes = 32 * 1024 * 1024;
+    const reader = new GunzipReader(chunked(bomb, [100_000]), { windowBytes });
+    const buf = Buffer.allocUnsafe(windowBytes);
     const before = process.memoryUsage().arrayBuffers;
     let bytes = 0;
     let peak = 0;
@@ -240,8 +351,9 @@ describe('GunzipReader', () => {
       peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
     }
 
-    // Assess: a window per read would have been 256 MiB of garbage
+    // Assess: a window of its own would be 32 MiB more, an output buffer per window 256 MiB of garbage
     expect(bytes).toBe(256 * 1024 * 1024);
-    expect(peak).toBeLessThan(8 * 1024 * 1024);
+    expect(zeros.length).toBe(64 * 1024 * 1024);
+    expect(peak).toBeLessThan(16 * 1024 * 1024);
   });
 });

@@ -86,6 +86,27 @@ describe('reading into the engine’s buffers', () => {
     });
   }
 
+  for (const file of ['large.ngrep.txt.gz', 'large.pcap.gz']) {
+    it(`counts ${file} read on through the file's reads as in chunks, its compressed bytes counted once`, async () => {
+      // Prepare: MiBs of compressed bytes, so the inflater's queue reads most of them through readInto
+      const input = readFileSync(`${CORPUS_DIR}${file}`);
+      const whole = view(await scan(chunked(input, [65_536])));
+      const progress: number[] = [];
+
+      // Act
+      const r = await scan(shortReads(input, [1, 1_048_583, 3, 70_001, 2_000_000]), {
+        onProgress: (n) => progress.push(n),
+      });
+
+      // Assess
+      expect(input.length).toBeGreaterThan(3_000_000);
+      expect(view(r)).toEqual(whole);
+      expect(r.bytes).toBe(input.length);
+      expect(progress.at(-1)).toBe(input.length);
+      expect(progress.every((n, i) => i === 0 || n > (progress[i - 1] ?? 0))).toBe(true);
+    });
+  }
+
   it('counts a text log read one byte at a time as in one chunk', async () => {
     // Prepare: past the first 4096-byte chunk, every read brings one byte
     const input = readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`).subarray(0, 40_000);
