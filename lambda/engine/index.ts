@@ -87,13 +87,25 @@ export async function* countBytes(
 const peek = async (
   input: AsyncIterable<Buffer>,
   bytes = SNIFF_BYTES,
-): Promise<{ head: Buffer; rest: AsyncGenerator<Buffer> }> => {
+): Promise<{ head: Buffer; rest: AsyncGenerator<Buffer>; failed: boolean }> => {
   const it = input[Symbol.asyncIterator]();
   const got: Buffer[] = [];
   let n = 0;
   let done = false;
+  // an error after some bytes came (a damaged second gzip member, a read error): those bytes are scanned first, then
+  // `rest` throws it; thrown from here, the responses in them were lost from the partial counts
+  let failed = false;
+  let failure: unknown;
   while (n < bytes) {
-    const r = await it.next();
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      if (got.length === 0) throw e;
+      failed = true;
+      failure = e;
+      break;
+    }
     if (r.done) {
       done = true;
       break;
@@ -105,6 +117,7 @@ const peek = async (
   const head = got.length === 1 ? (got[0] as Buffer) : Buffer.concat(got);
   async function* rest(): AsyncGenerator<Buffer> {
     if (head.length > 0) yield head;
+    if (failed) throw failure;
     if (done) return;
     for (;;) {
       const r = await it.next();
@@ -112,7 +125,7 @@ const peek = async (
       yield r.value;
     }
   }
-  return { head, rest: rest() };
+  return { head, rest: rest(), failed };
 };
 
 /**
@@ -175,27 +188,31 @@ const sniffAndScan = async (
   opts: ScanOptions,
   clock: LogClock,
 ): Promise<void> => {
-  let { head, rest } = await peek(countBytes(chunks, tally, opts.onProgress));
+  const sniffed = await peek(countBytes(chunks, tally, opts.onProgress));
+  let { head, rest } = sniffed;
+  // a source that failed while its head was read is read no further: its error follows the head (peek)
+  const file = sniffed.failed ? undefined : source && countedReader(source, tally, opts);
   // the bytes decide what the input is, never its name: a .gz holding plain text is read as text
   let container: Container = detectContainer(head);
   if (container !== 'gzip') {
-    await scanContainer(tally, container, head, rest, source && countedReader(source, tally, opts), opts, clock);
+    await scanContainer(tally, container, head, rest, file, opts, clock);
     return;
   }
   tally.formats.add('gzip');
   // the compressed bytes are counted as they are read (a file's after its head through its reader, into the
   // inflater's own buffer); what they inflate to is read into the scan's buffers
   // a file's head is all of it read so far (peek): the inflater reads on from there with the file's reader
-  const compressed = source === undefined ? rest : onceChunk(head);
+  const compressed = file === undefined ? rest : onceChunk(head);
   const gunzip = new GunzipReader(compressed, {
     onTrailingGarbage: () => tally.anomaly('gzip-trailing-garbage'),
-    reader: source && countedReader(source, tally, opts),
+    reader: file,
   });
   try {
-    ({ head, rest } = await peek(gunzip));
+    const inflated = await peek(gunzip);
+    ({ head, rest } = inflated);
     container = detectContainer(head);
     if (container === 'gzip') container = 'text'; // gzip inside gzip is not a log format
-    await scanContainer(tally, container, head, rest, gunzip, opts, clock);
+    await scanContainer(tally, container, head, rest, inflated.failed ? undefined : gunzip, opts, clock);
   } finally {
     await gunzip.close();
   }
@@ -268,7 +285,7 @@ const scanContainer = async (
   const rewritten = stripper !== undefined || converted || added !== undefined;
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
   opts.onTextScanner?.(scanner, { prefixed: rewritten, clock });
-  if (reader !== undefined && !rewritten) {
+  if (reader !== undefined && !rewritten && !text.failed) {
     // everything read so far is in text.head; the rest goes straight into the scanner's own buffer
     scanner.feed(text.head);
     await fillTextScanner(scanner, reader);

@@ -142,6 +142,26 @@ describe('gzip with junk after its last member', () => {
     expect([...outcomes]).toEqual([JSON.stringify([1, { '200': 1 }, { 'gzip-trailing-garbage': 1 }])]);
   });
 
+  it('counts the responses of a small member before a damaged one in the partial counts, however it is cut', async () => {
+    // Prepare: one response in a first member of 300 bytes (less than the engine sniffs), then a damaged member
+    const bad = Buffer.from(gzipSync(Buffer.from(response(486, 'Busy Here').repeat(100))));
+    bad.fill(0xff, 12, 40);
+    const gz = Buffer.concat([gzipSync(Buffer.from(response(200, 'OK'))), bad]);
+
+    // Act
+    const outcomes = new Set<string>();
+    for (let at = 1; at < gz.length; at += 7) {
+      const error = await scan(chunked(gz, [at])).then(
+        () => undefined,
+        (e: { code: string; context: { partial: ScanResult } }) => e,
+      );
+      outcomes.add(JSON.stringify([error?.code, error?.context.partial.responses, error?.context.partial.byCode]));
+    }
+
+    // Assess: before, the sniff of the inflated head threw and took the first member's response with it
+    expect([...outcomes]).toEqual([JSON.stringify(['CORRUPT_GZIP', 1, { '200': 1 }])]);
+  });
+
   it('takes trailing zero bytes for padding, not junk', async () => {
     // Prepare
     const gz = Buffer.concat([gzipSync(Buffer.from(response(200, 'OK'))), Buffer.alloc(512)]);

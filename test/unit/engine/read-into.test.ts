@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ByteReader } from '../../../lambda/engine/byte-reader.js';
-import { scan } from '../../../lambda/engine/index.js';
+import { type ScanResult, scan } from '../../../lambda/engine/index.js';
 import { UnreadableFileError } from '../../../lambda/errors.js';
 import { chunked } from '../../support/collect.js';
 import { CORPUS_DIR } from '../../support/corpus.js';
+import { response } from '../../support/sip-samples.js';
 
 // A file is read into the engine's own buffers (TextScanner.room/commit, one reused buffer for a capture)
 // instead of as chunks: where each read ends must change no count, exactly as chunk cuts change none.
@@ -106,6 +107,34 @@ describe('reading into the engine’s buffers', () => {
       expect(progress.every((n, i) => i === 0 || n > (progress[i - 1] ?? 0))).toBe(true);
     });
   }
+
+  it('throws a source’s read error that came while its head was sniffed, after counting the head (no silent end)', async () => {
+    // Prepare: a source that, like a local file, yields its head as chunks, fails on the next, and once failed is
+    // closed (its reads return 0); the head (one response, 30 KB) is less than the engine sniffs for line prefixes
+    const one = response(200, 'OK');
+    const head = Buffer.from(one.repeat(Math.ceil(30_000 / one.length)));
+    const failed = new UnreadableFileError('log.txt: cannot read: EIO', { path: 'log.txt' });
+    let closed = false;
+    const source: AsyncIterable<Uint8Array> & ByteReader = {
+      async *[Symbol.asyncIterator]() {
+        yield head;
+        closed = true;
+        throw failed;
+      },
+      readInto: async () => (closed ? 0 : Promise.reject(new Error('read before the head'))),
+      close: async () => {},
+    };
+
+    // Act
+    const error = await scan(source).then(
+      () => undefined,
+      (e: UnreadableFileError) => e,
+    );
+
+    // Assess
+    expect(error).toBe(failed);
+    expect((error?.context.partial as ScanResult | undefined)?.responses).toBe(Math.ceil(30_000 / one.length));
+  });
 
   it('counts a text log read one byte at a time as in one chunk', async () => {
     // Prepare: past the first 4096-byte chunk, every read brings one byte
