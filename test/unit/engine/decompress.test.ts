@@ -154,6 +154,12 @@ const READS: readonly (readonly number[])[] = [
 ];
 const CUTS: readonly (readonly number[])[] = [[], [3, 11, 12], [65_536, 1_048_576, 1_048_586, 2_000_000]];
 
+/** What `gz` gives read as chunks and with every kind of read, each way cut in every way of CUTS. */
+const readEveryWay = async (gz: Buffer): Promise<ReadOutcome[]> => [
+  ...(await Promise.all(CUTS.map((cuts) => readAsChunks(gz, cuts)))),
+  ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(gz, cuts, lengths))))),
+];
+
 describe('GunzipReader', () => {
   it('hands out the bytes gunzip does, however the gzip is cut and read, with members ending on window bounds', async () => {
     // Prepare: members inflating to exactly one and two windows, an empty one, and odd sizes, at several levels
@@ -169,10 +175,7 @@ describe('GunzipReader', () => {
     const want = digestOf(Buffer.concat(parts));
 
     // Act
-    const outcomes = [
-      ...(await Promise.all(CUTS.map((cuts) => readAsChunks(gz, cuts)))),
-      ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(gz, cuts, lengths))))),
-    ];
+    const outcomes = await readEveryWay(gz);
 
     // Assess
     expect(gunzipSync(gz).length).toBe(want.bytes);
@@ -190,10 +193,7 @@ describe('GunzipReader', () => {
     const want = digestOf(Buffer.concat([first, readable]));
 
     // Act
-    const outcomes = [
-      ...(await Promise.all(CUTS.map((cuts) => readAsChunks(cut, cuts)))),
-      ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(cut, cuts, lengths))))),
-    ];
+    const outcomes = await readEveryWay(cut);
 
     // Assess
     expect(readable.length).toBeGreaterThan(INFLATE_CHUNK_BYTES);
@@ -211,10 +211,7 @@ describe('GunzipReader', () => {
     gz.fill(0xff, 200_000, 200_064);
 
     // Act
-    const outcomes = [
-      ...(await Promise.all(CUTS.map((cuts) => readAsChunks(gz, cuts)))),
-      ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(gz, cuts, lengths))))),
-    ];
+    const outcomes = await readEveryWay(gz);
 
     // Assess
     const first = outcomes[0] as ReadOutcome;
@@ -261,10 +258,7 @@ describe('GunzipReader', () => {
     const want = digestOf(Buffer.concat(parts));
 
     // Act
-    const outcomes = [
-      ...(await Promise.all(CUTS.map((cuts) => readAsChunks(gz, cuts)))),
-      ...(await Promise.all(CUTS.flatMap((cuts) => READS.map((lengths) => readWithLengths(gz, cuts, lengths))))),
-    ];
+    const outcomes = await readEveryWay(gz);
 
     // Assess
     expect(gunzipSync(gz).length).toBe(want.bytes);
