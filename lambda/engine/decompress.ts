@@ -157,6 +157,12 @@ class ByteQueue {
     }
   }
 
+  /** Reads nothing more and ends the input's iteration (a stream left mid-way is destroyed, not left open). */
+  stop(): void {
+    this.done = true;
+    this.it.return?.(undefined).catch(() => undefined);
+  }
+
   /** No byte is left, buffered or to come. */
   async atEnd(): Promise<boolean> {
     return (await this.fill(1)) === 0;
@@ -343,9 +349,13 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
     }
   }
 
-  /** Stops: later reads return 0 (the error that stopped a read is thrown again) and zlib's memory is freed. */
+  /**
+   * Stops: later reads return 0 (the error that stopped a read is thrown again), zlib's memory is freed and the
+   * input's iteration ended.
+   */
   async close(): Promise<void> {
     this.done = true;
+    this.q.stop();
     this.windowAt = 0;
     this.windowEnd = 0;
     this.member?.z.stream.destroy();

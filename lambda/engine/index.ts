@@ -188,7 +188,25 @@ const sniffAndScan = async (
   opts: ScanOptions,
   clock: LogClock,
 ): Promise<void> => {
-  const sniffed = await peek(countBytes(chunks, tally, opts.onProgress));
+  const counted = countBytes(chunks, tally, opts.onProgress);
+  try {
+    await sniffAndScanCounted(tally, counted, source, opts, clock);
+  } catch (e) {
+    // an input left mid-way by an error is ended (its iterator returned): an S3 body gives its socket back to the
+    // client's pool, where a body left open would hold one until the process ends
+    void counted.return(undefined).catch(() => undefined);
+    throw e;
+  }
+};
+
+const sniffAndScanCounted = async (
+  tally: Tally,
+  counted: AsyncGenerator<Buffer>,
+  source: ByteReader | undefined,
+  opts: ScanOptions,
+  clock: LogClock,
+): Promise<void> => {
+  const sniffed = await peek(counted);
   let { head, rest } = sniffed;
   // a source that failed while its head was read is read no further: its error follows the head (peek)
   const file = sniffed.failed ? undefined : source && countedReader(source, tally, opts);

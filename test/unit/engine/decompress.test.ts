@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { GunzipReader, gunzipChunks, INFLATE_CHUNK_BYTES } from '../../../lambda/engine/decompress.js';
@@ -95,6 +96,21 @@ const readAsChunks = async (gz: Buffer, cuts: readonly number[]): Promise<ReadOu
   let bytes = 0;
   try {
     for await (const c of gunzipChunks(chunked(gz, cuts))) {
+      h.update(c);
+      bytes += c.length;
+    }
+  } catch (e) {
+    return { bytes, sha256: h.digest('hex'), error: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+  return { bytes, sha256: h.digest('hex') };
+};
+
+/** Reads an input of compressed chunks as chunks (readAsChunks for a stream). */
+const readAsChunks2 = async (input: AsyncIterable<Uint8Array>): Promise<ReadOutcome> => {
+  const h = createHash('sha256');
+  let bytes = 0;
+  try {
+    for await (const c of gunzipChunks(input)) {
       h.update(c);
       bytes += c.length;
     }
@@ -295,6 +311,31 @@ describe('GunzipReader', () => {
     }
     for (const o of second) expect(o).toEqual(digestOf(text));
     expect(garbage).toEqual([0, steps.length]);
+  });
+
+  it('ends its input when it stops for an error, as a growing log’s gzip is read', async () => {
+    // Prepare: a damaged gzip as a stream whose chunks the reader stops needing
+    const bad = Buffer.from(gzipSync(logText(4 * INFLATE_CHUNK_BYTES, 11)));
+    bad.fill(0xff, 12, 40);
+    const input = Buffer.concat([bad, Buffer.alloc(4 * INFLATE_CHUNK_BYTES, 1)]);
+    let pulled = 0;
+    const body = Readable.from(
+      (async function* () {
+        for (let at = 0; at < input.length; at += 65_536) {
+          pulled++;
+          yield input.subarray(at, at + 65_536);
+        }
+      })(),
+    );
+
+    // Act
+    const outcome = await readAsChunks2(body);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+
+    // Assess
+    expect(outcome.error).toMatch(/^CorruptGzipError: /);
+    expect(body.destroyed).toBe(true);
+    expect(pulled).toBeLessThan(input.length / 65_536);
   });
 
   it('stops at close, and a read after an error throws it again', async () => {

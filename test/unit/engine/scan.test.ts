@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
@@ -16,6 +17,31 @@ const caught = async (p: Promise<unknown>): Promise<SipMetricsError> => {
 };
 
 describe('scan', () => {
+  it('ends an input it leaves mid-way for an error: a stream (an S3 body) is destroyed, not left open', async () => {
+    // Prepare: a gzip damaged in its first bytes of deflate data, then chunks the scan never needs
+    const bad = Buffer.from(gzipSync(Buffer.from(response(486, 'Busy Here').repeat(20_000))));
+    bad.fill(0xff, 12, 40);
+    let pulled = 0;
+    const body = new Readable({
+      read() {
+        pulled++;
+        this.push(pulled === 1 ? bad.subarray(0, 1000) : pulled < 200 ? Buffer.alloc(65_536, 1) : null);
+      },
+    });
+
+    // Act
+    const error = await scan(body).then(
+      () => undefined,
+      (e: SipMetricsError) => e,
+    );
+    await new Promise<void>((resolve) => setImmediate(resolve));
+
+    // Assess
+    expect(error?.code).toBe('CORRUPT_GZIP');
+    expect(body.destroyed).toBe(true);
+    expect(pulled).toBeLessThan(200);
+  });
+
   it('reads multi-member gzip (concatenated .gz files) whole', async () => {
     // Prepare
     const member1 = gzipSync(Buffer.from(invite() + response(200, 'OK')));
