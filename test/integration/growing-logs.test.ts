@@ -303,7 +303,10 @@ describe('a growing log with logger prefixes, peers and KPIs', () => {
     it(`publishes every log metric (per peer, KPI, untimed) per minute as one upload of the final file: ${name}`, async () => {
       // Prepare: version i is uploaded at minute i; the single upload at the last version's minute
       const slug = name.split(' ')[1] ?? '';
-      const uploadedAt = (i: number): string => new Date(Date.now() - 90 * 60_000 + i * 60_000).toISOString();
+      // one clock reading, half a minute into a minute: the whole upload and the last version share their minute
+      // even when the test runs across a minute's end (each call read the clock, and once they did not)
+      const base = Math.floor(Date.now() / 60_000) * 60_000 - 90 * 60_000 + 30_000;
+      const uploadedAt = (i: number): string => new Date(base + i * 60_000).toISOString();
       emu.cloudWatch.reset();
       const whole = { ...(await emu.put(`whole/kpi/${slug}/full`, log)), eventTime: uploadedAt(steps - 1) };
       await deliver(withPeersAndKpis, whole);
