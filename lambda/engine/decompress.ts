@@ -247,19 +247,13 @@ const syncInflater = (): SyncInflater | undefined => {
   return { handle: handle as SyncZlibHandle, state, stream };
 };
 
-/** Whether this Node's zlib can be driven synchronously (asked once, at the first gzip). */
-let syncZlib: boolean | undefined;
-const assertSyncZlib = (): void => {
-  if (syncZlib === undefined) {
-    const probe = syncInflater();
-    probe?.stream.destroy();
-    syncZlib = probe !== undefined;
-  }
-  if (!syncZlib) {
-    throw new UnreadableFileError(
-      `gzip input cannot be read on this Node (${process.version}): its zlib has no synchronous handle (Node 20.15 to 24 have one)`,
-    );
-  }
+/** A synchronous raw inflater; a coded error, before a byte is inflated, on a Node whose zlib has none. */
+const requireSyncInflater = (): SyncInflater => {
+  const z = syncInflater();
+  if (z !== undefined) return z;
+  throw new UnreadableFileError(
+    `gzip input cannot be read on this Node (${process.version}): its zlib has no synchronous handle (Node 20.15 to 24 have one)`,
+  );
 };
 
 /** The member being inflated: its inflater, the slice of deflate data being written, its output so far. */
@@ -312,7 +306,6 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
 
   /** @param input the compressed bytes (with `options.reader`, the first of them: the reader reads on after its end) */
   constructor(input: AsyncIterable<Uint8Array>, options: GunzipOptions = {}) {
-    assertSyncZlib();
     this.q = new ByteQueue(input, options.reader);
     this.onTrailingGarbage = options.onTrailingGarbage;
     this.windowBytes = options.windowBytes ?? INFLATE_CHUNK_BYTES;
@@ -446,8 +439,8 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
       return undefined;
     }
     if (header === 'truncated') throw truncated(this.before);
-    const z = this.done ? undefined : syncInflater();
-    if (z === undefined) return undefined;
+    if (this.done) return undefined;
+    const z = requireSyncInflater();
     q.skip(header);
     this.members++;
     this.member = { z, slice: Buffer.alloc(0), sliceAt: 0, ended: false, drained: true, bytes: 0, crc: 0 };

@@ -170,9 +170,13 @@ export const scanInto = async (
 ): Promise<void> => {
   // a file reads on into buffers the engine owns once its head is sniffed (a gzip's inflated bytes too)
   const source = byteReaderOf(chunks);
+  const counted = countBytes(chunks, tally, opts.onProgress);
   try {
-    await sniffAndScan(tally, chunks, source, opts, clock);
+    await sniffAndScan(tally, counted, source, opts, clock);
   } catch (e) {
+    // an input left mid-way is ended (its iterator returned): an S3 body gives its socket back to the client's pool,
+    // where a body left open would hold one until the process ends
+    void counted.return(undefined).catch(() => undefined);
     // the scan's error is the one to report (with its partial counts): a close that fails too must not replace it
     await source?.close().catch(() => undefined);
     throw e;
@@ -182,24 +186,6 @@ export const scanInto = async (
 };
 
 const sniffAndScan = async (
-  tally: Tally,
-  chunks: AsyncIterable<Uint8Array>,
-  source: ByteReader | undefined,
-  opts: ScanOptions,
-  clock: LogClock,
-): Promise<void> => {
-  const counted = countBytes(chunks, tally, opts.onProgress);
-  try {
-    await sniffAndScanCounted(tally, counted, source, opts, clock);
-  } catch (e) {
-    // an input left mid-way by an error is ended (its iterator returned): an S3 body gives its socket back to the
-    // client's pool, where a body left open would hold one until the process ends
-    void counted.return(undefined).catch(() => undefined);
-    throw e;
-  }
-};
-
-const sniffAndScanCounted = async (
   tally: Tally,
   counted: AsyncGenerator<Buffer>,
   source: ByteReader | undefined,
@@ -217,9 +203,8 @@ const sniffAndScanCounted = async (
     return;
   }
   tally.formats.add('gzip');
-  // the compressed bytes are counted as they are read (a file's after its head through its reader, into the
-  // inflater's own buffer); what they inflate to is read into the scan's buffers
-  // a file's head is all of it read so far (peek): the inflater reads on from there with the file's reader
+  // the compressed bytes are counted as they are read (a file's head is all of it read so far, peek: its reader
+  // reads on from there into the inflater's own buffer); what they inflate to is read into the scan's buffers
   const compressed = file === undefined ? rest : onceChunk(head);
   const gunzip = new GunzipReader(compressed, {
     onTrailingGarbage: () => tally.anomaly('gzip-trailing-garbage'),
