@@ -1,15 +1,14 @@
-import { close, open, read, type Stats, stat } from 'node:fs';
+import { close, open, read, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 import type { ByteReader } from '../engine/byte-reader.js';
 import { UnreadableFileError } from '../errors.js';
-import { listFilesBelow } from './list-files.js';
+import { listFilesBelow, statPath } from './list-files.js';
 
 // node:fs's callbacks, not node:fs/promises: its FileHandle module loads node:readline and more with it, ~2 ms of the
 // start-up of a 100 KB scan (issue 17), where node:fs and node:util are loaded already
 const openFile = promisify(open);
 const readFile = promisify(read);
 const closeFile = promisify(close);
-const statFile = promisify(stat);
 
 /** Read size for local files: large reads keep syscall and per-chunk overhead low. */
 export const FILE_CHUNK_BYTES = 1024 * 1024;
@@ -44,7 +43,7 @@ const reasonOf = (e: unknown): string => {
 /** Stat a path, turning OS errors into a clear UnreadableFileError. */
 const statOrThrow = async (path: string): Promise<Stats> => {
   try {
-    return await statFile(path);
+    return await statPath(path);
   } catch (e) {
     throw new UnreadableFileError(`${path}: cannot read: ${reasonOf(e)}`, { path });
   }

@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 
 // node:fs's callbacks, not node:fs/promises, which the CLI's start-up would load for this alone (file-source.ts)
 const readFolder = promisify(readdir);
-const statPath = promisify(stat);
+/** fs.stat as a promise (file-source.ts uses it too). */
+export const statPath = promisify(stat);
 
 /**
  * Every file below `dir`, at any depth, sorted by path (so output order is stable): the one directory walk of the

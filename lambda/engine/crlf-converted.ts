@@ -1,3 +1,4 @@
+import { byteSet } from './formats/line-bytes.js';
 import { FIRST_BYTES, isSummaryLine } from './formats/tcpdump-ascii/summary-line.js';
 
 /**
@@ -19,8 +20,7 @@ const NGREP_HEADER_CRLF = /(?:^|\n)[TUI] (?:\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d
 const NGREP_ARROW = ' -> ';
 
 /** The first bytes a tcpdump summary line can start with (summary-line.ts), as a table read before any call. */
-const SUMMARY_FIRST = new Uint8Array(256);
-for (const c of FIRST_BYTES) SUMMARY_FIRST[c.charCodeAt(0)] = 1;
+const SUMMARY_FIRST = byteSet(FIRST_BYTES);
 
 /** Whether a line of the head is a tcpdump summary line ending in CRLF. */
 const hasTcpdumpSummaryCrlf = (head: Buffer): boolean => {

@@ -9,6 +9,13 @@ import type { Transport } from '../types.js';
  * string path for the rest.
  */
 
+/** A table of the bytes of `chars` (latin1): 1 for each, 0 for every other byte. */
+export const byteSet = (chars: string): Uint8Array => {
+  const set = new Uint8Array(256);
+  for (let i = 0; i < chars.length; i++) set[chars.charCodeAt(i)] = 1;
+  return set;
+};
+
 /** Bytes that JavaScript's `\s` and String.prototype.trim take for white space, once read as latin1: TAB..CR, SP, NBSP. */
 export const JS_SPACE = new Uint8Array(256);
 for (const b of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]) JS_SPACE[b] = 1;

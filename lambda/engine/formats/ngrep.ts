@@ -4,7 +4,7 @@ import { payloadMeta, refillMeta } from '../payload-meta.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { ForwardSearch } from './forward-search.js';
 import { InternTable } from './intern-table.js';
-import { hexDigitValue } from './line-bytes.js';
+import { byteSet, hexDigitValue } from './line-bytes.js';
 import { findDateTime, lineEndAt, lineText, startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
@@ -246,8 +246,7 @@ const withPort = (kind: string, endpoint: string): string => {
 const KINDS: Readonly<Record<number, string>> = { 85: 'U', 84: 'T', 73: 'I' };
 
 /** Bytes of the addresses the plain header shape takes: letters, digits, '.' and ':' (IPv4, IPv6, ports). */
-const ADDRESS_BYTE = new Uint8Array(256);
-for (const c of '0123456789.:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ') ADDRESS_BYTE[c.charCodeAt(0)] = 1;
+const ADDRESS_BYTE = byteSet('0123456789.:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ');
 
 /** The address tokens of the last plainHeader() line (one line is read at a time). */
 const plain = { srcStart: 0, srcEnd: 0, dstStart: 0, dstEnd: 0 };

@@ -2,7 +2,7 @@ import { endpointIds } from '../endpoint-ids.js';
 import { findLogStampAt } from '../log-stamp.js';
 import { refillMeta } from '../payload-meta.js';
 import { InternTable } from './intern-table.js';
-import { allSpace, fractionLength, isDateTimeAt } from './line-bytes.js';
+import { allSpace, byteSet, fractionLength, isDateTimeAt } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
 import { type MatchResult, MatchSlots, type TextFormatReader } from './text-format.js';
 
@@ -22,8 +22,7 @@ const SP = 0x20;
 const DATE_TIME_LENGTH = 19;
 
 /** Bytes of an address as sngrep prints it: IPv4 "a.b.c.d:port", IPv6 "[::1]:port". */
-const ADDRESS_BYTE = new Uint8Array(256);
-for (const c of '0123456789.:[]abcdefABCDEF') ADDRESS_BYTE[c.charCodeAt(0)] = 1;
+const ADDRESS_BYTE = byteSet('0123456789.:[]abcdefABCDEF');
 
 /** The end of the address run at `p` (p itself when there is none). */
 const addressEnd = (buf: Buffer, p: number, le: number): number => {
