@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
@@ -280,5 +281,77 @@ describe('countGrowing without the KPIs (the function with KPI_METRICS=false)', 
     expect(invites(off)).toEqual([0, 0, 0, 0]);
     expect(on[1]?.counted.kpis.inviteTransactions).toBeGreaterThan(0);
     expect(responses(off)).toEqual(responses(on));
+  });
+});
+
+describe('countGrowing leaves no store stream open', () => {
+  /**
+   * An `open` that hands out Readables, as the S3 client's bodies are, and remembers them: a body left neither read
+   * to its end nor destroyed keeps its socket out of the client's pool for the life of a warm function.
+   */
+  const opener = (file: Buffer) => {
+    const bodies: Readable[] = [];
+    const open = async (from: number): Promise<Readable> => {
+      const body = Readable.from(chunksOf(file.subarray(from)), { objectMode: false });
+      bodies.push(body);
+      return body;
+    };
+    /** Each body once its stream has settled: 'ended' (read whole) or 'destroyed' (left early and closed). */
+    const states = async (): Promise<string[]> => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return bodies.map((b) => (b.readableEnded ? 'ended' : b.destroyed ? 'destroyed' : 'open'));
+    };
+    return { open, states };
+  };
+
+  it('closes the body left at the old end when the earlier bytes changed (a resumed text log)', async () => {
+    // Prepare
+    const file = repeated('mixed.pjsip-style.log', 5);
+    const first = file.subarray(0, Math.floor(file.length / 2));
+    const { versions } = await countVersions(first, [first.length]);
+    const changed = Buffer.from(file);
+    changed[first.length - 10] = 0x41;
+    const { open, states } = opener(changed);
+
+    // Act
+    const v = await countGrowing(open, changed.length, versions[0]?.progress);
+
+    // Assess: the proof failed part-way through the first body, which is closed; the second was read whole
+    expect([v.mode, v.reason]).toEqual(['new-content', 'prefix-differs']);
+    expect(await states()).toEqual(['destroyed', 'ended']);
+  });
+
+  it('closes both readers of a log read again whole when the earlier bytes changed', async () => {
+    // Prepare: a time-of-day log (no resume offset: read again whole, its body shared by two scans)
+    const file = gunzipSync(readFileSync(new URL('tcpdump-A-midnight-new-york.txt.gz', TIME_FIXTURES)));
+    const opts = { timeZone: 'America/New_York', times: () => ({ referenceMs: Date.parse('2026-11-25T06:00:00Z') }) };
+    const first = file.subarray(0, Math.floor(file.length / 2));
+    const a = await countGrowing(async (from) => chunksOf(first.subarray(from)), first.length, undefined, opts);
+    const changed = Buffer.from(file);
+    changed[first.length - 10] ^= 0x20;
+    const { open, states } = opener(changed);
+
+    // Act
+    const v = await countGrowing(open, changed.length, a.progress, opts);
+
+    // Assess
+    expect([a.progress?.resumeAt, v.mode, v.reason]).toEqual([0, 'new-content', 'prefix-differs']);
+    expect(await states()).toEqual(['destroyed', 'ended']);
+  });
+
+  it('closes the body of a gzip whose old end is not followed by a new member', async () => {
+    // Prepare
+    const file = repeated('mixed.pjsip-style.log', 3);
+    const a = gzipSync(file.subarray(0, 900_000));
+    const b = Buffer.concat([a, Buffer.from('not a gzip member, but appended text '.repeat(100_000))]);
+    const { versions } = await countVersions(a, [a.length]);
+    const { open, states } = opener(b);
+
+    // Act
+    const v = await countGrowing(open, b.length, versions[0]?.progress);
+
+    // Assess
+    expect([v.mode, v.reason]).toEqual(['new-content', 'not-gzip-members']);
+    expect(await states()).toEqual(['destroyed', 'ended']);
   });
 });
