@@ -14,8 +14,9 @@
  * directions never merges them.
  */
 
+import { DirectionKey } from './direction-key.js';
 import { endpointIds, NameIds } from './endpoint-ids.js';
-import { IdentityGeneration, IdentityKey } from './identity-key.js';
+import { IdentityGeneration } from './identity-key.js';
 import { MAX_METHOD_IDS, methodIds } from './method-ids.js';
 import type { MessageBytes } from './types.js';
 
@@ -39,40 +40,6 @@ export interface RetransmissionInput {
   /** When it was seen, if known (to correct per-minute counts after a parallel scan). */
   readonly timeMs?: number;
 }
-
-/** What the first part of a key says the rest is (a key of one kind never equals a key of another). */
-const STRING_KEY = 0;
-const BY_ADDRESSES = 1;
-const BY_VIA = 2;
-const BY_ADDRESS_IDS = 3;
-
-/**
- * Assembles the key of a message's direction into `key` and returns its hash: the Call-ID, then the sender and
- * receiver when the log names either (by their ids in `ids`), else the whole top Via value (it tells the legs of a
- * proxied transaction apart). `srcId` and `dstId`, when given, are the names' ids in `ids`, already looked up.
- */
-export const directionKey = (
-  key: IdentityKey,
-  m: MessageBytes,
-  src: string | undefined,
-  dst: string | undefined,
-  ids: NameIds,
-  srcId?: number,
-  dstId?: number,
-): number => {
-  key.reset().addBytes(m.buf, m.callIdStart, m.callIdEnd);
-  if (src !== undefined || dst !== undefined) {
-    const s = src !== undefined && srcId !== undefined ? srcId : ids.of(src ?? '');
-    const d = s < 0 ? -1 : dst !== undefined && dstId !== undefined ? dstId : ids.of(dst ?? '');
-    if (d >= 0) key.addNumber(BY_ADDRESS_IDS).addNumber(s).addNumber(d);
-    else
-      key
-        .addNumber(BY_ADDRESSES)
-        .addString(src ?? '')
-        .addString(dst ?? '');
-  } else key.addNumber(BY_VIA).addBytes(m.buf, m.viaStart, m.viaEnd);
-  return key.hash();
-};
 
 /**
  * One generation of directions: their keys and the last message's state (see IdentityGeneration): the CSeq number
@@ -121,8 +88,8 @@ const next = (code: number, kind: 'request' | 'response', statusCode: number): n
 export class RetransmissionDetector {
   private young: DirectionGeneration;
   private old: DirectionGeneration;
-  /** The key of the message being judged (reused: no string or object per message). */
-  private readonly key = new IdentityKey();
+  /** The key of the message being judged, read in place (reused: no string or object per message). */
+  private readonly key = new DirectionKey();
   /** Method tokens past the process's numbering (methodNumber). */
   private readonly methods = new NameIds();
 
@@ -152,13 +119,13 @@ export class RetransmissionDetector {
     cseqMethod: string,
     statusCode: number,
   ): boolean {
-    const hash = this.key.reset().addNumber(STRING_KEY).addString(key).hash();
+    const hash = this.key.setString(key);
     return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode);
   }
 
   /**
    * observe() for a parsed message, read from its bytes (the engine's hot path: no string per message). The
-   * direction is the sender and receiver the log names, else the top Via (see directionKey); `srcId` and `dstId` are
+   * direction is the sender and receiver the log names, else the top Via (see DirectionKey); `srcId` and `dstId` are
    * their ids in the detector's `endpoints`, when the reader numbered them (PayloadMeta).
    */
   observeMessage(
@@ -173,7 +140,7 @@ export class RetransmissionDetector {
     dstId?: number,
     cseqMethodId?: number,
   ): boolean {
-    const hash = directionKey(this.key, m, src, dst, this.endpoints, srcId, dstId);
+    const hash = this.key.set(m, src, dst, this.endpoints, srcId, dstId);
     return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode, cseqMethodId);
   }
 

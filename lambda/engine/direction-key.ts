@@ -1,0 +1,140 @@
+/**
+ * The key of a retransmission direction (retransmissions.ts): a message's Call-ID, then its sender and receiver when
+ * the log names either, else its whole top Via value (it tells the legs of a proxied transaction apart).
+ *
+ * Read where it lies in the message's bytes, as the KPI transactions' key is (kpi-transactions.ts): hashed and
+ * compared there, and copied only into the record of a new direction. Assembled into an IdentityKey first, the
+ * Call-ID and the Via (~100 bytes) were copied for every UDP message before the lookup; the detector cost ~8 % of a
+ * warm scan's instructions. Names without numbers (a numbering past its bound) and keys given whole as a string
+ * (`observeKey`) are still assembled part by part, in an IdentityKey this key forwards to.
+ *
+ * An in-place key is stored as IN_PLACE_HEADER_BYTES of numbers (a first word no assembled key has, its kind, the
+ * Call-ID's length, the Via's length and two name numbers), the Call-ID's bytes padded to a multiple of 4, then the
+ * Via's: two keys are equal only when every number and every byte is, and an in-place key never equals an assembled
+ * one (an assembled key starts with a part's length, never 2^32 − 1).
+ */
+import type { NameIds } from './endpoint-ids.js';
+import { avalanche, HASH_SEED, IdentityKey, type KeySource, mixBytes, mixWord, sourceView } from './identity-key.js';
+import type { KeyArena } from './key-arena.js';
+import type { MessageBytes } from './types.js';
+
+/** What the first part of a key says the rest is (a key of one kind never equals a key of another). */
+const STRING_KEY = 0;
+const BY_ADDRESSES = 1;
+const BY_VIA = 2;
+const BY_ADDRESS_IDS = 3;
+
+/** The first word of an in-place key (as an int32): no assembled key starts with it. */
+const IN_PLACE_MARK = -1;
+const IN_PLACE_HEADER_BYTES = 24;
+const align4 = (n: number): number => (n + 3) & ~3;
+const NO_BYTES = new Uint8Array(0);
+
+export class DirectionKey implements KeySource {
+  length = 0;
+  /** The key assembled part by part (names without numbers, a key given as a string). */
+  private readonly assembled = new IdentityKey();
+  private inPlace = false;
+  private buf: Uint8Array = NO_BYTES;
+  private view: DataView = sourceView(NO_BYTES);
+  private kind = 0;
+  private callIdStart = 0;
+  private callIdLength = 0;
+  private viaStart = 0;
+  private viaLength = 0;
+  private src = 0;
+  private dst = 0;
+
+  /**
+   * Reads the direction of `m` and returns its hash: by the sender and receiver when the log names either (their
+   * numbers in `ids`; `srcId` and `dstId` when the reader already looked them up), else by the top Via.
+   */
+  set(
+    m: MessageBytes,
+    src: string | undefined,
+    dst: string | undefined,
+    ids: NameIds,
+    srcId?: number,
+    dstId?: number,
+  ): number {
+    if (src === undefined && dst === undefined) {
+      const v = m.viaStart;
+      return this.read(m, BY_VIA, 0, 0, v, v < 0 ? 0 : m.viaEnd - v);
+    }
+    const s = src !== undefined && srcId !== undefined ? srcId : ids.of(src ?? '');
+    const d = s < 0 ? -1 : dst !== undefined && dstId !== undefined ? dstId : ids.of(dst ?? '');
+    if (d >= 0) return this.read(m, BY_ADDRESS_IDS, s, d, 0, 0);
+    this.inPlace = false;
+    const key = this.assembled
+      .reset()
+      .addBytes(m.buf, m.callIdStart, m.callIdEnd)
+      .addNumber(BY_ADDRESSES)
+      .addString(src ?? '')
+      .addString(dst ?? '');
+    this.length = key.length;
+    return key.hash();
+  }
+
+  /** A key given whole (`${callId} ${direction}`); returns its hash. */
+  setString(key: string): number {
+    this.inPlace = false;
+    const k = this.assembled.reset().addNumber(STRING_KEY).addString(key);
+    this.length = k.length;
+    return k.hash();
+  }
+
+  private read(m: MessageBytes, kind: number, src: number, dst: number, viaStart: number, viaLength: number): number {
+    const buf = m.buf;
+    const view = sourceView(buf);
+    const c = m.callIdStart;
+    const callIdLength = c < 0 ? 0 : m.callIdEnd - c;
+    this.inPlace = true;
+    this.buf = buf;
+    this.view = view;
+    this.kind = kind;
+    this.callIdStart = c;
+    this.callIdLength = callIdLength;
+    this.viaStart = viaStart;
+    this.viaLength = viaLength;
+    this.src = src;
+    this.dst = dst;
+    this.length = IN_PLACE_HEADER_BYTES + align4(callIdLength) + viaLength;
+    let h = mixWord(mixWord(mixWord(HASH_SEED + this.length, kind), src), dst);
+    h = mixWord(mixBytes(h, view, buf, c, c + callIdLength), callIdLength);
+    return avalanche(mixBytes(h, view, buf, viaStart, viaStart + viaLength));
+  }
+
+  equalsAt(arena: KeyArena, at: number): boolean {
+    if (!this.inPlace) return this.assembled.equalsAt(arena, at);
+    return (
+      arena.int(at) === IN_PLACE_MARK &&
+      arena.int(at + 4) === this.kind &&
+      arena.int(at + 8) === this.callIdLength &&
+      arena.int(at + 12) === this.viaLength &&
+      arena.int(at + 16) === this.src &&
+      arena.int(at + 20) === this.dst &&
+      arena.equalsSource(at + IN_PLACE_HEADER_BYTES, this.view, this.buf, this.callIdStart, this.callIdLength) &&
+      arena.equalsSource(this.viaAt(at), this.view, this.buf, this.viaStart, this.viaLength)
+    );
+  }
+
+  writeAt(arena: KeyArena, at: number): void {
+    if (!this.inPlace) {
+      this.assembled.writeAt(arena, at);
+      return;
+    }
+    arena.setInt(at, IN_PLACE_MARK);
+    arena.setInt(at + 4, this.kind);
+    arena.setInt(at + 8, this.callIdLength);
+    arena.setInt(at + 12, this.viaLength);
+    arena.setInt(at + 16, this.src);
+    arena.setInt(at + 20, this.dst);
+    arena.writeSource(at + IN_PLACE_HEADER_BYTES, this.view, this.buf, this.callIdStart, this.callIdLength);
+    arena.writeSource(this.viaAt(at), this.view, this.buf, this.viaStart, this.viaLength);
+  }
+
+  /** Where the Via's bytes lie in an in-place key stored at `at`. */
+  private viaAt(at: number): number {
+    return at + IN_PLACE_HEADER_BYTES + align4(this.callIdLength);
+  }
+}

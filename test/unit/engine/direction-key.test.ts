@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { DirectionKey } from '../../../lambda/engine/direction-key.js';
+import { MAX_ENDPOINT_IDS, NameIds } from '../../../lambda/engine/endpoint-ids.js';
+import { INVITE, TransactionGeneration } from '../../../lambda/engine/kpi-transactions.js';
+import type { MessageBytes } from '../../../lambda/engine/types.js';
+
+const VIA = 'SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK-524287-1';
+
+/** The Call-ID and Via as bytes of a buffer of their own, `offset` bytes in (the scanner's buffers start anywhere). */
+const messageAt = (callId: string, via: string, offset: number): MessageBytes => {
+  const buf = Buffer.from(`${'x'.repeat(offset)}${callId}\r\n${via}\r\n`, 'latin1');
+  const callIdEnd = offset + callId.length;
+  return {
+    buf,
+    callIdStart: offset,
+    callIdEnd,
+    viaStart: callIdEnd + 2,
+    viaEnd: callIdEnd + 2 + via.length,
+    branchStart: -1,
+    branchEnd: -1,
+    dateStart: -1,
+    dateEnd: -1,
+  };
+};
+
+const CALL_ID = 'a84b4c76e66710@pc33.atlanta.example.com-0123';
+
+describe('DirectionKey (a retransmission direction read in place)', () => {
+  it('finds a direction by its bytes alone, from any offset, never one a byte or a length apart', () => {
+    // Prepare: every Call-ID length 0..44 by Via and by address numbers, filed under one hash (every lookup compares)
+    const g = new TransactionGeneration(1000);
+    const key = new DirectionKey();
+    const ids = new NameIds(MAX_ENDPOINT_IDS);
+    const byVia = (n: number, offset: number, via = VIA): number =>
+      key.set(messageAt(CALL_ID.slice(0, n), via, offset), undefined, undefined, ids);
+    const byIds = (n: number, offset: number): number =>
+      key.set(messageAt(CALL_ID.slice(0, n), VIA, offset), 'a', 'b', ids, 1, 2);
+    const slots: number[] = [];
+    for (let n = 0; n <= CALL_ID.length; n++) {
+      byVia(n, 0);
+      slots.push(g.add(key, 7, INVITE));
+      byIds(n, 0);
+      slots.push(g.add(key, 7, INVITE));
+    }
+
+    // Act: each found again from the offsets 1..3 of another buffer; then keys one byte or one bit apart
+    const found: number[] = [];
+    const hashes = new Set<number>();
+    for (let n = 0; n <= CALL_ID.length; n++) {
+      for (const offset of [1, 2, 3]) {
+        hashes.add(byVia(n, offset));
+        found.push(g.find(key, 7));
+        byIds(n, offset);
+        found.push(g.find(key, 7));
+      }
+    }
+    const lastViaByte = `${VIA.slice(0, -1)}2`;
+    const findAfter = (set: () => number): number => {
+      set();
+      return g.find(key, 7);
+    };
+    const strangers = [
+      findAfter(() => byVia(CALL_ID.length, 1, lastViaByte)),
+      findAfter(() => byVia(CALL_ID.length, 2, `${VIA};rport`)),
+      findAfter(() => key.set(messageAt(CALL_ID, VIA, 3), 'a', 'b', ids, 2, 1)),
+      findAfter(() => key.set(messageAt(`${CALL_ID.slice(0, -1)}4`, VIA, 0), 'a', 'b', ids, 1, 2)),
+    ];
+
+    // Assess: 90 entries, each found three times where it was filed; the same hash from every offset
+    expect(new Set(slots).size).toBe(2 * (CALL_ID.length + 1));
+    const filed = Array.from({ length: CALL_ID.length + 1 }, (_, n) =>
+      [1, 2, 3].flatMap(() => slots.slice(2 * n, 2 * n + 2)),
+    );
+    expect(found).toEqual(filed.flat());
+    expect(strangers).toEqual([-1, -1, -1, -1]);
+    expect(hashes.size).toBe(CALL_ID.length + 1);
+  });
+
+  it('never equals a key assembled from strings, whatever the hash', () => {
+    // Prepare: one direction by address numbers, by Via, by names past a full numbering and given whole
+    const g = new TransactionGeneration(100);
+    const key = new DirectionKey();
+    const full = new NameIds(0);
+    const m = messageAt(CALL_ID, VIA, 0);
+    const setters = [
+      () => key.set(m, 'a', 'b', new NameIds(MAX_ENDPOINT_IDS), 0, 0),
+      () => key.set(m, undefined, undefined, full),
+      () => key.set(m, 'a', 'b', full),
+      () => key.setString(`${CALL_ID} a b`),
+      () => key.setString(''),
+    ];
+
+    // Act: each filed under the hash 7, then each looked up
+    const slots = setters.map((set) => {
+      set();
+      return g.add(key, 7, INVITE);
+    });
+    const found = setters.map((set) => {
+      set();
+      return g.find(key, 7);
+    });
+
+    // Assess
+    expect(new Set(slots).size).toBe(setters.length);
+    expect(found).toEqual(slots);
+  });
+});
