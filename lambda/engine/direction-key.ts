@@ -63,7 +63,8 @@ export class DirectionKey implements KeySource {
     }
     const s = src !== undefined && srcId !== undefined ? srcId : ids.of(src ?? '');
     const d = s < 0 ? -1 : dst !== undefined && dstId !== undefined ? dstId : ids.of(dst ?? '');
-    if (d >= 0) return this.read(m, BY_ADDRESS_IDS, s, d, 0, 0);
+    // the numbers go into the record as int32s: one that would not (never from a NameIds) is kept as the names
+    if (d >= 0 && (s | 0) === s && (d | 0) === d) return this.read(m, BY_ADDRESS_IDS, s, d, 0, 0);
     this.inPlace = false;
     const key = this.assembled
       .reset()

@@ -70,8 +70,9 @@ export const HASH_SEED = XX5;
 /**
  * A key as an identity table stores and compares it: `length` bytes, written into a record and compared with one.
  * An IdentityKey is assembled part by part into bytes of its own; a key read in place from a message's bytes (the
- * KPI transactions', kpi-transactions.ts) is neither copied nor assembled to be looked up. A table must be given
- * keys of one kind: the two lay their bytes out and hash them differently.
+ * KPI transactions', kpi-transactions.ts; a retransmission direction's, direction-key.ts) is neither copied nor
+ * assembled to be looked up. The two lay their bytes out and hash them differently, so one identity must always be
+ * given one kind of key, and keys of two kinds in one table must never be equal (DirectionKey marks its own).
  */
 export interface KeySource {
   /** Bytes the key takes in a record. */

@@ -125,7 +125,7 @@ export class MessageCounter implements FramerEvents {
     const transport = meta.transport !== 'unknown' ? meta.transport : (msg.viaTransport ?? 'unknown');
     if (transport !== 'udp') return false;
     if (bytes.callIdStart < 0 || msg.cseqNumber === undefined || msg.cseqMethod === undefined) return false;
-    // Without addresses the top Via tells the legs of a proxied transaction apart (retransmissions.ts directionKey).
+    // Without addresses the top Via tells the legs of a proxied transaction apart (direction-key.ts).
     return this.detector.observeMessage(
       bytes,
       meta.src,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DirectionKey } from '../../../lambda/engine/direction-key.js';
 import { MAX_ENDPOINT_IDS, NameIds } from '../../../lambda/engine/endpoint-ids.js';
+import { align8, KeyArena } from '../../../lambda/engine/key-arena.js';
 import { INVITE, TransactionGeneration } from '../../../lambda/engine/kpi-transactions.js';
 import type { MessageBytes } from '../../../lambda/engine/types.js';
 
@@ -36,11 +37,13 @@ describe('DirectionKey (a retransmission direction read in place)', () => {
     const byIds = (n: number, offset: number): number =>
       key.set(messageAt(CALL_ID.slice(0, n), VIA, offset), 'a', 'b', ids, 1, 2);
     const slots: number[] = [];
+    const foundBeforeFiled: number[] = [];
     for (let n = 0; n <= CALL_ID.length; n++) {
-      byVia(n, 0);
-      slots.push(g.add(key, 7, INVITE));
-      byIds(n, 0);
-      slots.push(g.add(key, 7, INVITE));
+      for (const set of [byVia, byIds]) {
+        set(n, 0);
+        foundBeforeFiled.push(g.find(key, 7));
+        slots.push(g.add(key, 7, INVITE));
+      }
     }
 
     // Act: each found again from the offsets 1..3 of another buffer; then keys one byte or one bit apart
@@ -66,8 +69,9 @@ describe('DirectionKey (a retransmission direction read in place)', () => {
       findAfter(() => key.set(messageAt(`${CALL_ID.slice(0, -1)}4`, VIA, 0), 'a', 'b', ids, 1, 2)),
     ];
 
-    // Assess: 90 entries, each found three times where it was filed; the same hash from every offset
-    expect(new Set(slots).size).toBe(2 * (CALL_ID.length + 1));
+    // Assess: none of the 90 keys equals one filed before it; each found three times where it was filed; the same
+    // hash from every offset
+    expect(foundBeforeFiled.filter((slot) => slot >= 0)).toEqual([]);
     const filed = Array.from({ length: CALL_ID.length + 1 }, (_, n) =>
       [1, 2, 3].flatMap(() => slots.slice(2 * n, 2 * n + 2)),
     );
@@ -90,7 +94,11 @@ describe('DirectionKey (a retransmission direction read in place)', () => {
       () => key.setString(''),
     ];
 
-    // Act: each filed under the hash 7, then each looked up
+    // Act: each filed under the hash 7 (after a lookup, which must miss), then each looked up
+    const missed = setters.map((set) => {
+      set();
+      return g.find(key, 7);
+    });
     const slots = setters.map((set) => {
       set();
       return g.add(key, 7, INVITE);
@@ -101,7 +109,40 @@ describe('DirectionKey (a retransmission direction read in place)', () => {
     });
 
     // Assess
-    expect(new Set(slots).size).toBe(setters.length);
+    expect(missed).toEqual(setters.map(() => -1));
     expect(found).toEqual(slots);
+  });
+
+  it('never equals an assembled key whose bytes are the same but for its first word', () => {
+    // Prepare: a direction by Via whose Via ends as an assembled key by empty names does (the part kind 1 and two
+    // empty names: 16 bytes), and an assembled one whose Call-ID is the in-place record's bytes between those ends
+    const key = new DirectionKey();
+    const tail = Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const via = Buffer.concat([Buffer.from(VIA, 'latin1'), tail]).toString('latin1');
+    const inPlace = messageAt(CALL_ID, via, 0);
+    key.set(inPlace, undefined, undefined, new NameIds(MAX_ENDPOINT_IDS));
+    const arena = new KeyArena();
+    const at = arena.allocate(align8(key.length));
+    key.writeAt(arena, at);
+    const record = Buffer.alloc(align8(key.length));
+    for (let i = 0; i < record.length; i += 4) record.writeInt32LE(arena.int(at + i), i);
+    const twin = messageAt(record.subarray(4, key.length - 16).toString('latin1'), VIA, 0);
+    const setTwin = (): number => key.set(twin, '', '', new NameIds(0));
+
+    // Act: each filed under the hash 7 in a table of its own, then the other looked up there
+    const byInPlace = new TransactionGeneration(10);
+    key.set(inPlace, undefined, undefined, new NameIds(MAX_ENDPOINT_IDS));
+    const length = key.length;
+    byInPlace.add(key, 7, INVITE);
+    setTwin();
+    const twinLength = key.length;
+    const twinInInPlace = byInPlace.find(key, 7);
+    const byTwin = new TransactionGeneration(10);
+    byTwin.add(key, 7, INVITE);
+    key.set(inPlace, undefined, undefined, new NameIds(MAX_ENDPOINT_IDS));
+    const inPlaceInTwin = byTwin.find(key, 7);
+
+    // Assess: the same length, and only the first word (the in-place mark, the twin's Call-ID length) tells them apart
+    expect([twinLength, twinInInPlace, inPlaceInTwin]).toEqual([length, -1, -1]);
   });
 });
