@@ -2,7 +2,8 @@
  * Instructions, not seconds: what a warm scan costs with the RFC 6076 KPIs on and off, counted by valgrind's
  * cachegrind (issues 15 and 17). On a shared host one wall-clock figure moves by ±25 %, so a change worth 2 % of a
  * scan cannot be seen in a handful of timed runs; with V8 run `--single-threaded --predictable-gc-schedule` (its
- * compiler and GC on the main thread, in a fixed order) two runs of one build agree to ~3 % here.
+ * compiler and GC on the main thread, in a fixed order) and the input scanned from memory in fixed chunks (see
+ * scanRepeatedly), two runs of one build agree to ~1 % here.
  *
  * For each of KPIs on and off, one process scans FILE 3 times and another 7 times (as `sip-metrics scan` does: the
  * detail it prints by default); the difference over 4 is one warm scan's instructions, and what the 3 scans cost
@@ -12,11 +13,10 @@
  * Needs valgrind (Debian: apt-get install -y valgrind). A/B: run it from each build's own folder.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileChunks } from '../lambda/cli/file-source.js';
 import { CLI_DEFAULT_DETAIL } from '../lambda/cli/result-detail.js';
 import { scan } from '../lambda/engine/index.js';
 
@@ -28,9 +28,23 @@ const SLICE_BYTES = 20_000_000;
 const BENCH_TRACE = fileURLToPath(new URL('../../bench/data/sip-trace-200MiB.txt', import.meta.url));
 const V8_FLAGS = ['--single-threaded', '--predictable-gc-schedule'];
 
-/** The child: scans `file` `times` times in one process. */
+/** Chunks of the input the child scans: the same cuts every time. */
+const CHUNK_BYTES = 1 << 20;
+
+/** `bytes` in CHUNK_BYTES pieces. */
+async function* chunksOf(bytes: Buffer): AsyncGenerator<Buffer> {
+  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES);
+}
+
+/**
+ * The child: scans `file` `times` times in one process, from memory in fixed chunks. Read from the file as the
+ * command reads it, where each read ended depended on the thread pool's timing, and so did how far the scan had got
+ * when V8 optimised its loop: the three-scan child compiled it 4 times in some runs and 10 in others, which moved a
+ * warm scan's figure by 0.2 G. From memory the scan meets the bytes in the same order every run.
+ */
 const scanRepeatedly = async (file: string, kpis: boolean, times: number): Promise<void> => {
-  for (let i = 0; i < times; i++) await scan(new FileChunks(file), { kpis, detail: CLI_DEFAULT_DETAIL });
+  const bytes = readFileSync(file);
+  for (let i = 0; i < times; i++) await scan(chunksOf(bytes), { kpis, detail: CLI_DEFAULT_DETAIL });
 };
 
 /** Instructions of one child process under cachegrind (its `I refs` line). */
