@@ -14,7 +14,7 @@
  * one (an assembled key starts with a part's length, never 2^32 − 1).
  */
 import type { NameIds } from './endpoint-ids.js';
-import { avalanche, HASH_SEED, IdentityKey, type KeySource, mixBytes, mixWord, sourceView } from './identity-key.js';
+import { HASH_SEED, IdentityKey, InPlaceRanges, type KeySource, mixWord } from './identity-key.js';
 import type { KeyArena } from './key-arena.js';
 import type { MessageBytes } from './types.js';
 
@@ -27,21 +27,15 @@ const BY_ADDRESS_IDS = 3;
 /** The first word of an in-place key (as an int32): no assembled key starts with it. */
 const IN_PLACE_MARK = -1;
 const IN_PLACE_HEADER_BYTES = 24;
-const align4 = (n: number): number => (n + 3) & ~3;
-const NO_BYTES = new Uint8Array(0);
 
 export class DirectionKey implements KeySource {
   length = 0;
   /** The key assembled part by part (names without numbers, a key given as a string). */
   private readonly assembled = new IdentityKey();
   private inPlace = false;
-  private buf: Uint8Array = NO_BYTES;
-  private view: DataView = sourceView(NO_BYTES);
+  /** The Call-ID and the Via (empty for a direction by name numbers). */
+  private readonly ranges = new InPlaceRanges();
   private kind = 0;
-  private callIdStart = 0;
-  private callIdLength = 0;
-  private viaStart = 0;
-  private viaLength = 0;
   private src = 0;
   private dst = 0;
 
@@ -85,37 +79,27 @@ export class DirectionKey implements KeySource {
   }
 
   private read(m: MessageBytes, kind: number, src: number, dst: number, viaStart: number, viaLength: number): number {
-    const buf = m.buf;
-    const view = sourceView(buf);
     const c = m.callIdStart;
-    const callIdLength = c < 0 ? 0 : m.callIdEnd - c;
+    this.ranges.set(m.buf, c, c < 0 ? 0 : m.callIdEnd - c, viaStart, viaLength);
     this.inPlace = true;
-    this.buf = buf;
-    this.view = view;
     this.kind = kind;
-    this.callIdStart = c;
-    this.callIdLength = callIdLength;
-    this.viaStart = viaStart;
-    this.viaLength = viaLength;
     this.src = src;
     this.dst = dst;
-    this.length = IN_PLACE_HEADER_BYTES + align4(callIdLength) + viaLength;
-    let h = mixWord(mixWord(mixWord(HASH_SEED + this.length, kind), src), dst);
-    h = mixWord(mixBytes(h, view, buf, c, c + callIdLength), callIdLength);
-    return avalanche(mixBytes(h, view, buf, viaStart, viaStart + viaLength));
+    this.length = IN_PLACE_HEADER_BYTES + this.ranges.recordBytes;
+    return this.ranges.hash(mixWord(mixWord(mixWord(HASH_SEED + this.length, kind), src), dst));
   }
 
   equalsAt(arena: KeyArena, at: number): boolean {
     if (!this.inPlace) return this.assembled.equalsAt(arena, at);
+    const r = this.ranges;
     return (
       arena.int(at) === IN_PLACE_MARK &&
       arena.int(at + 4) === this.kind &&
-      arena.int(at + 8) === this.callIdLength &&
-      arena.int(at + 12) === this.viaLength &&
+      arena.int(at + 8) === r.firstLength &&
+      arena.int(at + 12) === r.secondLength &&
       arena.int(at + 16) === this.src &&
       arena.int(at + 20) === this.dst &&
-      arena.equalsSource(at + IN_PLACE_HEADER_BYTES, this.view, this.buf, this.callIdStart, this.callIdLength) &&
-      arena.equalsSource(this.viaAt(at), this.view, this.buf, this.viaStart, this.viaLength)
+      r.equalsAt(arena, at + IN_PLACE_HEADER_BYTES)
     );
   }
 
@@ -124,18 +108,13 @@ export class DirectionKey implements KeySource {
       this.assembled.writeAt(arena, at);
       return;
     }
+    const r = this.ranges;
     arena.setInt(at, IN_PLACE_MARK);
     arena.setInt(at + 4, this.kind);
-    arena.setInt(at + 8, this.callIdLength);
-    arena.setInt(at + 12, this.viaLength);
+    arena.setInt(at + 8, r.firstLength);
+    arena.setInt(at + 12, r.secondLength);
     arena.setInt(at + 16, this.src);
     arena.setInt(at + 20, this.dst);
-    arena.writeSource(at + IN_PLACE_HEADER_BYTES, this.view, this.buf, this.callIdStart, this.callIdLength);
-    arena.writeSource(this.viaAt(at), this.view, this.buf, this.viaStart, this.viaLength);
-  }
-
-  /** Where the Via's bytes lie in an in-place key stored at `at`. */
-  private viaAt(at: number): number {
-    return at + IN_PLACE_HEADER_BYTES + align4(this.callIdLength);
+    r.writeAt(arena, at + IN_PLACE_HEADER_BYTES);
   }
 }

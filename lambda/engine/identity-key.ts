@@ -11,7 +11,7 @@
  * entry lie beside the key, in the same record (see EntryFields).
  */
 
-import { align8, KeyArena } from './key-arena.js';
+import { align4, align8, KeyArena } from './key-arena.js';
 
 /** xxHash32's primes (as int32s for Math.imul). */
 const XX1 = 0x9e3779b1 | 0;
@@ -66,6 +66,59 @@ export const mixBytes = (hash: number, view: DataView, source: Uint8Array, start
 
 /** The seed of a hash mixed part by part (xxHash32's for a short input). */
 export const HASH_SEED = XX5;
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The two byte ranges of one buffer that a key read in place holds after its number words (the KPI transactions'
+ * Call-ID and branch, kpi-transactions.ts; a direction's Call-ID and Via, direction-key.ts): hashed, compared and
+ * written where they lie. In a record the first is padded to a multiple of 4, so the second starts aligned as
+ * KeyArena's word-wise reads need.
+ */
+export class InPlaceRanges {
+  buf: Uint8Array = NO_BYTES;
+  view: DataView = sourceView(NO_BYTES);
+  firstStart = 0;
+  firstLength = 0;
+  secondStart = 0;
+  secondLength = 0;
+
+  /** Points at buf[firstStart, +firstLength) and buf[secondStart, +secondLength). */
+  set(buf: Uint8Array, firstStart: number, firstLength: number, secondStart: number, secondLength: number): void {
+    this.buf = buf;
+    this.view = sourceView(buf);
+    this.firstStart = firstStart;
+    this.firstLength = firstLength;
+    this.secondStart = secondStart;
+    this.secondLength = secondLength;
+  }
+
+  /** Bytes the two take in a record. */
+  get recordBytes(): number {
+    return align4(this.firstLength) + this.secondLength;
+  }
+
+  /** The hash `h` (the key's words mixed in) with the first range, its length and the second range mixed in, avalanched. */
+  hash(h: number): number {
+    const { buf, view, firstStart, firstLength, secondStart } = this;
+    const mixed = mixWord(mixBytes(h, view, buf, firstStart, firstStart + firstLength), firstLength);
+    return avalanche(mixBytes(mixed, view, buf, secondStart, secondStart + this.secondLength));
+  }
+
+  /** Whether the bytes stored at `at` (4-byte aligned) are the two ranges, as writeAt wrote them. */
+  equalsAt(arena: KeyArena, at: number): boolean {
+    return (
+      arena.equalsSource(at, this.view, this.buf, this.firstStart, this.firstLength) &&
+      arena.equalsSource(at + align4(this.firstLength), this.view, this.buf, this.secondStart, this.secondLength)
+    );
+  }
+
+  /** Writes the two ranges at `at` (4-byte aligned). */
+  writeAt(arena: KeyArena, at: number): void {
+    arena.writeSource(at, this.view, this.buf, this.firstStart, this.firstLength);
+    arena.writeSource(at + align4(this.firstLength), this.view, this.buf, this.secondStart, this.secondLength);
+  }
+}
 
 /**
  * A key as an identity table stores and compares it: `length` bytes, written into a record and compared with one.

@@ -18,6 +18,9 @@ const OFFSET_MASK = PAGE_BYTES - 1;
 /** Pages a location in an int32 can name (2 GiB of records); past it a location would wrap to another page. */
 export const MAX_PAGES = 2 ** (31 - PAGE_BITS);
 
+/** n rounded up to a multiple of 4 (a key's part that another follows). */
+export const align4 = (n: number): number => (n + 3) & ~3;
+
 /** n rounded up to a multiple of 8 (a record's length). */
 export const align8 = (n: number): number => (n + 7) & ~7;
 

@@ -10,15 +10,7 @@
  * transaction's fields in the same arena record as its key. Keeping the messages' own strings instead held tens of
  * thousands of them alive through every young-generation GC, which cost more than the lookups.
  */
-import {
-  avalanche,
-  HASH_SEED,
-  IdentityGeneration,
-  type KeySource,
-  mixBytes,
-  mixWord,
-  sourceView,
-} from './identity-key.js';
+import { HASH_SEED, IdentityGeneration, InPlaceRanges, type KeySource, mixWord } from './identity-key.js';
 import type { KeyArena } from './key-arena.js';
 import type { MessageBytes } from './types.js';
 
@@ -36,8 +28,6 @@ export const SETTLED = 2;
 
 /** A stored transaction key: CSeq number (two words), method, Call-ID length, branch length, then the bytes. */
 const KEY_HEADER_BYTES = 20;
-const align4 = (n: number): number => (n + 3) & ~3;
-const NO_BYTES = new Uint8Array(0);
 
 /**
  * The identity of the transaction a message belongs to (RFC 3261 §17.2.3: Call-ID, CSeq number, method, top Via
@@ -50,66 +40,46 @@ const NO_BYTES = new Uint8Array(0);
  */
 export class TransactionKey implements KeySource {
   length = 0;
-  private buf: Uint8Array = NO_BYTES;
-  private view: DataView = sourceView(NO_BYTES);
-  private callIdStart = 0;
-  private callIdLength = 0;
-  private branchStart = 0;
-  private branchLength = 0;
+  /** The Call-ID and the branch. */
+  private readonly ranges = new InPlaceRanges();
   private cseqLow = 0;
   private cseqHigh = 0;
   private method = 0;
 
   /** Reads the identity of the transaction of `m` (its CSeq number and method code given); returns its hash. */
   set(m: MessageBytes, cseq: number, method: number): number {
-    const buf = m.buf;
-    const view = sourceView(buf);
-    this.buf = buf;
-    this.view = view;
     const c = m.callIdStart;
-    const callIdLength = c < 0 ? 0 : m.callIdEnd - c;
     const b = m.branchStart;
     // an absent branch (RFC 2543 peers) is an empty one, as an IdentityKey's part for it was
-    const branchLength = b < 0 ? 0 : m.branchEnd - b;
-    this.callIdStart = c;
-    this.callIdLength = callIdLength;
-    this.branchStart = b;
-    this.branchLength = branchLength;
+    this.ranges.set(m.buf, c, c < 0 ? 0 : m.callIdEnd - c, b, b < 0 ? 0 : m.branchEnd - b);
     // the CSeq number's low and high 32 bits (the parser's numbers reach 2^53)
     this.cseqLow = cseq | 0;
     this.cseqHigh = Math.floor(cseq / 0x1_0000_0000) | 0;
     this.method = method;
-    this.length = KEY_HEADER_BYTES + align4(callIdLength) + branchLength;
-    let h = mixWord(mixWord(mixWord(HASH_SEED + this.length, this.cseqLow), this.cseqHigh), method);
-    h = mixWord(mixBytes(h, view, buf, c, c + callIdLength), callIdLength);
-    return avalanche(mixBytes(h, view, buf, b, b + branchLength));
+    this.length = KEY_HEADER_BYTES + this.ranges.recordBytes;
+    return this.ranges.hash(mixWord(mixWord(mixWord(HASH_SEED + this.length, this.cseqLow), this.cseqHigh), method));
   }
 
   equalsAt(arena: KeyArena, at: number): boolean {
+    const r = this.ranges;
     return (
       arena.int(at) === this.cseqLow &&
       arena.int(at + 4) === this.cseqHigh &&
       arena.int(at + 8) === this.method &&
-      arena.int(at + 12) === this.callIdLength &&
-      arena.int(at + 16) === this.branchLength &&
-      arena.equalsSource(at + KEY_HEADER_BYTES, this.view, this.buf, this.callIdStart, this.callIdLength) &&
-      arena.equalsSource(this.branchAt(at), this.view, this.buf, this.branchStart, this.branchLength)
+      arena.int(at + 12) === r.firstLength &&
+      arena.int(at + 16) === r.secondLength &&
+      r.equalsAt(arena, at + KEY_HEADER_BYTES)
     );
   }
 
   writeAt(arena: KeyArena, at: number): void {
+    const r = this.ranges;
     arena.setInt(at, this.cseqLow);
     arena.setInt(at + 4, this.cseqHigh);
     arena.setInt(at + 8, this.method);
-    arena.setInt(at + 12, this.callIdLength);
-    arena.setInt(at + 16, this.branchLength);
-    arena.writeSource(at + KEY_HEADER_BYTES, this.view, this.buf, this.callIdStart, this.callIdLength);
-    arena.writeSource(this.branchAt(at), this.view, this.buf, this.branchStart, this.branchLength);
-  }
-
-  /** Where the branch's bytes lie in a key stored at `at`. */
-  private branchAt(at: number): number {
-    return at + KEY_HEADER_BYTES + align4(this.callIdLength);
+    arena.setInt(at + 12, r.firstLength);
+    arena.setInt(at + 16, r.secondLength);
+    r.writeAt(arena, at + KEY_HEADER_BYTES);
   }
 }
 
