@@ -3,7 +3,7 @@
  * cachegrind (issues 15 and 17). On a shared host one wall-clock figure moves by ±25 %, so a change worth 2 % of a
  * scan cannot be seen in a handful of timed runs; with V8 run `--single-threaded --predictable-gc-schedule` (its
  * compiler and GC on the main thread, in a fixed order) and the input scanned from memory in fixed chunks (see
- * scanRepeatedly), two runs of one build agree to ~1 % here.
+ * scanRepeatedly), two runs of one build agree to ~1–2 % here (the KPIs' share to about a point).
  *
  * For each of KPIs on and off, one process scans FILE 3 times and another 7 times (as `sip-metrics scan` does: the
  * detail it prints by default); the difference over 4 is one warm scan's instructions, and what the 3 scans cost
