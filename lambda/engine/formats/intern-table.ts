@@ -17,7 +17,7 @@
  */
 
 import type { NameIds } from '../endpoint-ids.js';
-import { sourceView } from '../identity-key.js';
+import { avalanche, HASH_SEED, mixBytes, mixWord, sourceView } from '../identity-key.js';
 
 /** Key bytes a slot keeps in its region; a longer key (rare: addresses are shorter) is kept as a string. */
 const KEY_BYTES = 64;
@@ -36,37 +36,15 @@ const LENGTH = 1;
 const SPLIT = 2;
 const TEXT_ID = 3;
 
-/** xxHash32's primes (as int32s for Math.imul), as identity-key.ts uses them. */
-const P1 = 0x9e3779b1 | 0;
-const P2 = 0x85ebca77 | 0;
-const P3 = 0xc2b2ae3d | 0;
-const P5 = 0x165667b1 | 0;
-
-const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
-
-/** Mixes buf[a, b) into h, four bytes a step, then the bytes left. */
-const mixRange = (buf: Buffer, a: number, b: number, h0: number): number => {
-  const view = sourceView(buf);
-  let h = h0;
-  let i = a;
-  for (; i + 4 <= b; i += 4) h = Math.imul(rotl(h + Math.imul(view.getInt32(i, true), P3), 17), P1);
-  for (; i < b; i++) h = Math.imul(rotl(h + Math.imul(buf[i] ?? 0, P5), 11), P1);
-  return h;
-};
 /**
- * The hash of the key buf[a, b) + buf[c, d): each range mixed in, its length after it (so that "1.2.3.4" + "5" and
- * "1.2.3." + "45" differ), then xxHash32's avalanche. Exported for the tests that need two keys that share a hash.
+ * The hash of the key buf[a, b) + buf[c, d): each range mixed in (identity-key.ts's word step, four bytes at a
+ * time), its length after it (so that "1.2.3.4" + "5" and "1.2.3." + "45" differ), then xxHash32's avalanche.
+ * Exported for the tests that need two keys that share a hash.
  */
 export const internHash = (buf: Buffer, a: number, b: number, c: number, d: number): number => {
-  let h = mixRange(buf, a, b, P5);
-  h = Math.imul(rotl(h + Math.imul(b - a, P3), 17), P1);
-  h = mixRange(buf, c, d, h);
-  h = Math.imul(rotl(h + Math.imul(d - c, P3), 17), P1);
-  h ^= h >>> 15;
-  h = Math.imul(h, P2);
-  h ^= h >>> 13;
-  h = Math.imul(h, P3);
-  return (h ^ (h >>> 16)) | 0;
+  const view = sourceView(buf);
+  const first = mixWord(mixBytes(HASH_SEED, view, buf, a, b), b - a);
+  return avalanche(mixWord(mixBytes(first, view, buf, c, d), d - c));
 };
 
 /** A key longer than KEY_BYTES as text (a string per lookup: such keys are rare). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DirectionKey } from '../../../lambda/engine/direction-key.js';
 import { MAX_ENDPOINT_IDS, NameIds } from '../../../lambda/engine/endpoint-ids.js';
-import { IdentityKey } from '../../../lambda/engine/identity-key.js';
+import { HASH_SEED, IdentityKey, InPlaceRanges } from '../../../lambda/engine/identity-key.js';
 import { scan } from '../../../lambda/engine/index.js';
 import { INVITE, TransactionGeneration, TransactionKey } from '../../../lambda/engine/kpi-transactions.js';
 import { RetransmissionDetector } from '../../../lambda/engine/retransmissions.js';
@@ -12,13 +12,13 @@ import { sipMessage } from '../../support/sip-samples.js';
 
 /**
  * Pairs of Call-IDs whose identities have the same 32-bit hash, found by a birthday search over Call-IDs of 16 hex
- * digits (as an attacker would; 47,000 to 89,000 tries each), each pair of one length so that only the bytes tell
+ * digits (as an attacker would; 34,000 to 115,000 tries each), each pair of one length so that only the bytes tell
  * its two apart: in the KPI transaction table, in the retransmission table by top Via, and by addresses.
  */
-const KPI_PAIR = ['089e84dce1d67a2f@example.com', '54fff14b9b07cd62@example.com'] as const;
-const VIA_PAIR = ['ba75dab0bd7b9b33@example.com', '7470778b59455122@example.com'] as const;
+const KPI_PAIR = ['6e04d9179828419b@example.com', '82681fdb00cda783@example.com'] as const;
+const VIA_PAIR = ['dd9eec05768d0d0a@example.com', '42f96d0db89cdac0@example.com'] as const;
 /** By addresses as a fresh numbering of names numbers them: the sender 0, the receiver 1 (NameIds). */
-const ADDRESS_PAIR = ['6e87c514c52545b7@example.com', 'ab0de62b861bb982@example.com'] as const;
+const ADDRESS_PAIR = ['dad9f4b2c6ccb3d6@example.com', 'cb119ffdbd2469ad@example.com'] as const;
 const VIA = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1';
 
 const keyOf = (parts: (k: IdentityKey) => IdentityKey): string => {
@@ -92,6 +92,41 @@ describe('IdentityKey', () => {
 
     // Assess: length 2, then 0xff escaped, then U+0141
     expect(Buffer.from(key.bytes.subarray(0, key.length)).toString('hex')).toBe('00000002ff00ffff0141');
+  });
+});
+
+describe('InPlaceRanges (a key hashed where it lies)', () => {
+  it('hashes two ranges of any lengths and offsets apart from the same ranges one byte apart or split elsewhere', () => {
+    // Prepare: a Call-ID and a branch of every length 0..23 from offsets 0..3 (so the last 1-3 bytes of a range,
+    // which go in as one overlapping word, and ranges shorter than a word are all met)
+    const text = 'a84b4c76e66710@pc33.atlanta.example.com';
+    const ranges = new InPlaceRanges();
+    const hashOf = (first: string, second: string, offset: number): number => {
+      const buf = Buffer.from(`${'x'.repeat(offset)}${first}|${second}`, 'latin1');
+      ranges.set(buf, offset, first.length, offset + first.length + 1, second.length);
+      return ranges.hash(HASH_SEED);
+    };
+    const clashes: string[] = [];
+    for (let n = 0; n < 24; n++)
+      for (let m = 0; m < 24; m += 5) {
+        const first = text.slice(0, n);
+        const second = text.slice(3, 3 + m);
+        const hashes = [0, 1, 2, 3].map((offset) => hashOf(first, second, offset));
+        const base = hashes[0] ?? 0;
+
+        // Act: each byte of either range changed in turn, and the two split one byte further on (same bytes)
+        const others: [string, number][] = [];
+        for (let i = 0; i < n; i++)
+          others.push([`first[${i}]`, hashOf(`${first.slice(0, i)}~${first.slice(i + 1)}`, second, 1)]);
+        for (let i = 0; i < m; i++)
+          others.push([`second[${i}]`, hashOf(first, `${second.slice(0, i)}~${second.slice(i + 1)}`, 2)]);
+        if (m > 0) others.push(['split', hashOf(first + second.slice(0, 1), second.slice(1), 3)]);
+
+        // Assess (collected): the offset changes nothing, every changed key hashes apart
+        if (new Set(hashes).size !== 1) clashes.push(`${n}/${m}: offsets give ${hashes}`);
+        for (const [what, h] of others) if (h === base) clashes.push(`${n}/${m}: ${what} shares the hash`);
+      }
+    expect(clashes).toEqual([]);
   });
 });
 

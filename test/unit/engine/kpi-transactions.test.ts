@@ -31,7 +31,7 @@ const message = (kind: 'request' | 'response', callId: string, statusCode?: numb
  */
 const collidingCallIds = (): [string, string] => {
   const key = new TransactionKey();
-  const pair: [string, string] = ['call-40275@example.com', 'call-110789@example.com'];
+  const pair: [string, string] = ['call-81619@example.com', 'call-154773@example.com'];
   const [ha, hb] = pair.map((callId) => key.set(identityBytes(message('request', callId)), 1, INVITE));
   expect(ha).toBe(hb);
   return pair;
