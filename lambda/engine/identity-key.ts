@@ -57,8 +57,9 @@ const mixByte = (h: number, byte: number): number => Math.imul(rotl(h + Math.imu
  * (the next word's bits meet them in the next multiply). xxHash32's word step (two multiplies and a rotate) took
  * ~62 ns for a 49-byte Call-ID and branch read in place, a third of what the KPIs cost a text scan; this one ~24 ns,
  * with as few full-hash collisions on a million sequential Call-IDs (108 against 122, a random 32-bit hash ~116).
- * Every step is a bijection of the running hash for a given word, so keys that differ in one word never collide;
- * the tables compare keys exactly, and `avalanche` spreads the result's bits over the slots.
+ * Every step is a bijection of the running hash for a given word, so two sequences of words of one length that
+ * differ only in their last word never collide (other differences may, as in any 32-bit hash: the tables compare
+ * keys exactly, and `avalanche` spreads the result's bits over the slots).
  */
 export const mixWord = (h: number, word: number): number => {
   const m = Math.imul(h ^ word, XX1);
@@ -69,7 +70,8 @@ export const mixWord = (h: number, word: number): number => {
  * Mixes source[start, end) into a running hash four bytes a step through `view` (a DataView of source): a key
  * hashed where it lies, as a message's Call-ID and branch are (kpi-transactions.ts). The last 1 to 3 bytes go in
  * as one more word: the four bytes that end the range when it has four (overlapping the last whole word), else
- * the bytes themselves. The caller mixes each range's length in (a range's last word then says where it ends).
+ * the bytes themselves. The caller mixes each range's length in after it: without it, a range of 4k + 1 to 4k + 3
+ * bytes and one of 4k + 4 made of its first 4k and last 4 bytes would give the same words.
  */
 export const mixBytes = (hash: number, view: DataView, source: Uint8Array, start: number, end: number): number => {
   let h = hash;
@@ -116,11 +118,11 @@ export class InPlaceRanges {
     return align4(this.firstLength) + this.secondLength;
   }
 
-  /** The hash `h` (the key's words mixed in) with the first range, its length and the second range mixed in, avalanched. */
+  /** The hash `h` (the key's words mixed in) with each range and then its length mixed in, avalanched. */
   hash(h: number): number {
-    const { buf, view, firstStart, firstLength, secondStart } = this;
+    const { buf, view, firstStart, firstLength, secondStart, secondLength } = this;
     const mixed = mixWord(mixBytes(h, view, buf, firstStart, firstStart + firstLength), firstLength);
-    return avalanche(mixBytes(mixed, view, buf, secondStart, secondStart + this.secondLength));
+    return avalanche(mixWord(mixBytes(mixed, view, buf, secondStart, secondStart + secondLength), secondLength));
   }
 
   /** Whether the bytes stored at `at` (4-byte aligned) are the two ranges, as writeAt wrote them. */

@@ -130,6 +130,32 @@ describe('InPlaceRanges (a key hashed where it lies)', () => {
   });
 });
 
+describe('TransactionKey hashes', () => {
+  it('never give a branch and its overlapping-tail twin one hash, whatever CSeq numbers they come with', () => {
+    // Prepare: a branch of 4k + r bytes (r = 1..3) and its twin of 4k + 4, its first 4k bytes and last 4: the same
+    // words to the hash; only the lengths mixed in tell them apart (a CSeq could cancel the key's total length)
+    const hashOf = (branch: string, cseq: number): number =>
+      new TransactionKey().set(
+        identityBytes({ kind: 'request', callId: 'a84b4c76e66710@pc33', topVia: `SIP/2.0/UDP h;branch=${branch}` }),
+        cseq,
+        INVITE,
+      );
+    const shared: string[] = [];
+    for (const branch of ['z9hG4bK776asd', 'z9hG4bK776asdh', 'z9hG4bK776asdhd', 'z9hG4bK-524287-1', 'z9hG4bKf']) {
+      if (branch.length % 4 === 0) continue;
+      const whole = branch.length - (branch.length % 4);
+      const twin = branch.slice(0, whole) + branch.slice(-4);
+      const h = hashOf(branch, 1);
+
+      // Act: the twin with every CSeq number 1..2,000
+      for (let cseq = 1; cseq <= 2000; cseq++) if (hashOf(twin, cseq) === h) shared.push(`${branch}/${twin} ${cseq}`);
+    }
+
+    // Assess
+    expect(shared).toEqual([]);
+  });
+});
+
 describe('IdentityGeneration (through the KPI transaction table)', () => {
   it('keeps entries apart when their hashes are forced equal, and finds only the exact key', () => {
     // Prepare: every key gets the hash 7
