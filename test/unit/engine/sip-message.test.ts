@@ -343,5 +343,21 @@ describe("parseMessage, identity as bytes (the engine's hot path)", () => {
       }),
       { numRuns: 5000 },
     );
+    // and as the parser finds it in a message that lies anywhere in a view of a larger buffer (the scanner's buffers
+    // are such views: the four-byte reads go through a DataView of the view, never before or past it)
+    const pool = Buffer.alloc(4096, 'branch=pool;');
+    fc.assert(
+      fc.property(via, fc.nat(64), fc.nat(64), (v, viewAt, messageAt) => {
+        const text = `BYE sip:a@b SIP/2.0\r\nVia: ${v}\r\nCall-ID: c;branch=call\r\nCSeq: 2 BYE\r\n\r\n`;
+        const view = pool.subarray(viewAt, viewAt + messageAt + text.length + 64);
+        view.write(text, messageAt, 'latin1');
+        const r = parseMessage(view, messageAt, messageAt + text.length, { dotCR: false, complete: true });
+        const b = r.kind === 'message' ? r.msg.bytes : undefined;
+        if (b === undefined || b.viaStart < 0) return;
+        const found = b.branchStart < 0 ? null : [b.branchStart - b.viaStart, b.branchEnd - b.viaStart];
+        expect(found).toEqual(reference(view.toString('latin1', b.viaStart, b.viaEnd)));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
