@@ -185,9 +185,9 @@ const BRANCH_NAME_LENGTH = 6;
  * case, up to the next ';', ',', space or tab; [-1, -1) when there is none (RFC 2543 peers).
  *
  * Every INVITE, BYE and REGISTER message is asked (the KPIs' transaction key), so it reads four bytes at a time
- * (byte-words.ts): each '=' in turn, checked for `branch` before it, then the value's end. ~40 ns a Via of the
- * bench trace; byte by byte ~150, and a Horspool search over bytes ~68 (~27 M instructions a 20 MB scan, a fifth of
- * what the KPIs cost).
+ * (byte-words.ts): each '=' in turn, checked for `branch` before it, then the value's end. In a loop over the bench
+ * trace's Vias ~40 ns a Via; byte by byte ~150, a Horspool search over bytes ~68 (in a whole scan ~1 % of its time,
+ * less than the host's noise: docs/performance.md, twenty-second session).
  */
 const findBranch = (buf: Buffer, a: number, b: number, into: MessageRecord): void => {
   const view = sourceView(buf);
