@@ -13,30 +13,18 @@
  * Needs valgrind (Debian: apt-get install -y valgrind). A/B: run it from each build's own folder.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CLI_DEFAULT_DETAIL } from '../lambda/cli/result-detail.js';
 import { scan } from '../lambda/engine/index.js';
+import { benchSlice, chunksOf } from './bench-slice.js';
 
 const CHILD = '--child';
 const FEW_SCANS = 3;
 const MANY_SCANS = 11;
 /** Children per count: the fewest instructions of them is taken (see `measure`). */
 const RUNS_PER_COUNT = 2;
-/** The default input: this much of the bench trace (a cut last message is fine: the scan says so and goes on). */
-const SLICE_BYTES = 20_000_000;
-const BENCH_TRACE = fileURLToPath(new URL('../../bench/data/sip-trace-200MiB.txt', import.meta.url));
 const V8_FLAGS = ['--single-threaded', '--predictable-gc-schedule'];
-
-/** Chunks of the input the child scans: the same cuts every time. */
-const CHUNK_BYTES = 1 << 20;
-
-/** `bytes` in CHUNK_BYTES pieces. */
-async function* chunksOf(bytes: Buffer): AsyncGenerator<Buffer> {
-  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES);
-}
 
 /**
  * The child: scans `file` `times` times in one process, from memory in fixed chunks. Read from the file as the
@@ -76,26 +64,6 @@ const instructions = (file: string, kpis: boolean, times: number): Promise<numbe
     });
   });
 
-/**
- * The first SLICE_BYTES of the bench trace, written once to the temporary folder (named by the trace's size and
- * time, so a trace generated again is sliced again; written under another name first, so a cut write is never reused).
- */
-const defaultInput = (): string => {
-  if (!existsSync(BENCH_TRACE))
-    throw new Error(`no ${BENCH_TRACE}: run npm run bench once to generate it, or give a FILE`);
-  const { size, mtimeMs } = statSync(BENCH_TRACE);
-  const slice = join(tmpdir(), `sip-metrics-bench-${SLICE_BYTES}-${size}-${Math.floor(mtimeMs)}.txt`);
-  if (!existsSync(slice)) {
-    const bytes = Buffer.alloc(SLICE_BYTES);
-    const fd = openSync(BENCH_TRACE, 'r');
-    const n = readSync(fd, bytes, 0, SLICE_BYTES, 0);
-    closeSync(fd);
-    writeFileSync(`${slice}.part`, bytes.subarray(0, n));
-    renameSync(`${slice}.part`, slice);
-  }
-  return slice;
-};
-
 /** The fewest instructions of RUNS_PER_COUNT children that scan `times` times (two at a time, side by side). */
 const fewest = async (file: string, kpis: boolean, times: number): Promise<number> => {
   const runs: number[] = [];
@@ -122,7 +90,7 @@ if (first === CHILD) {
   const [file = '', kpis, times = '1'] = rest;
   await scanRepeatedly(file, kpis === 'on', Number(times));
 } else {
-  const file = first ?? defaultInput();
+  const file = first ?? benchSlice();
   const on = await measure(file, true);
   const off = await measure(file, false);
   const g = (n: number): string => `${(n / 1e9).toFixed(3)} G`;
