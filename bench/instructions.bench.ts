@@ -2,14 +2,16 @@
  * Instructions, not seconds: what a warm scan costs with the RFC 6076 KPIs on and off, counted by valgrind's
  * cachegrind (issues 15 and 17). On a shared host one wall-clock figure moves by ±25 %, so a change worth 2 % of a
  * scan cannot be seen in a handful of timed runs; with V8 run `--single-threaded --predictable-gc-schedule` (its
- * compiler and GC on the main thread, in a fixed order) and the input scanned from memory in fixed chunks (see
- * scanRepeatedly), two runs of one build agree to ~1–2 % here (the KPIs' share to about a point).
+ * compiler and GC on the main thread, in a fixed order), the input scanned from memory in fixed chunks (see
+ * scanRepeatedly) and the fewest of two children per count (see measure), two runs of one build agreed to ~0.1 %.
+ * It counts V8's code as it runs under valgrind, whose optimisations can differ from the host's: a change it does not
+ * count may still save time on the host, or the other way round (docs/performance.md, twenty-second session).
  *
  * For each of KPIs on and off, processes scan FILE 3 times and 11 times (as `sip-metrics scan` does: the detail it
  * prints by default); the difference over 8 is one warm scan's instructions, and what the 3 scans cost beyond 3 warm
  * ones is the cold part (the interpreter, compiling, first allocations).
  *
- * Run: npm run bench:instructions [-- FILE]   (default: the first 20 MB of the bench's text trace; ~1.5 min)
+ * Run: npm run bench:instructions [-- FILE]   (default: the first 20 MB of the bench's text trace; ~3 min)
  * Needs valgrind (Debian: apt-get install -y valgrind). A/B: run it from each build's own folder.
  */
 import { execFile } from 'node:child_process';
@@ -67,7 +69,7 @@ const instructions = (file: string, kpis: boolean, times: number): Promise<numbe
 /** The fewest instructions of RUNS_PER_COUNT children that scan `times` times (two at a time, side by side). */
 const fewest = async (file: string, kpis: boolean, times: number): Promise<number> => {
   const runs: number[] = [];
-  for (let r = 0; r < RUNS_PER_COUNT; r += 2)
+  while (runs.length < Math.max(1, RUNS_PER_COUNT))
     runs.push(...(await Promise.all([instructions(file, kpis, times), instructions(file, kpis, times)])));
   return Math.min(...runs);
 };
@@ -76,7 +78,8 @@ const fewest = async (file: string, kpis: boolean, times: number): Promise<numbe
  * Warm instructions per scan and the cold part, for KPIs on or off. Children of one build fall into modes ~0.4–0.5 G
  * apart (with the KPIs on, on the twenty-second session's host: how often V8 deoptimises and recompiles a large
  * function on the main thread), so one child per count could put a mode's difference into the warm figure, ±0.1 G
- * a scan with 3 and 7 scans. The fewest of two children per count, 8 scans apart, bound that to a few hundredths.
+ * a scan with 3 and 7 scans. The fewest of two children per count makes a mixed pair less likely, and 8 scans apart
+ * a mixed pair costs ~0.05 G a scan, not 0.1 (two runs of one build agreed to ~0.1 %).
  */
 const measure = async (file: string, kpis: boolean): Promise<{ warm: number; cold: number }> => {
   const few = await fewest(file, kpis, FEW_SCANS);

@@ -4,7 +4,8 @@
  * `bench:instructions` (cachegrind) does not count (docs/performance.md, twenty-second session).
  *
  * Each round starts one child process per build, the two in turn (the order swapped every round); a child scans FILE
- * SCANS times from memory, as bench:instructions' does, and reports each scan's milliseconds. Per child, the median
+ * SCANS times from memory, as bench:instructions' does (without the CLI's young-generation setting), and reports
+ * each scan's milliseconds. Per child, the median
  * and the fastest of the scans after the first WARM_UP; per build, the medians of those over its children. Both
  * builds loaded in one process and scanning in turn looked cheaper, but whichever build ran first moved that A/B by
  * ~10 % for the same code; separate processes do not share that.
@@ -16,9 +17,9 @@
  * −5.3 % in the fastest); a change smaller than that is not seen.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchSlice, chunksOf } from './bench-slice.js';
 import { median } from './measure.js';
@@ -50,10 +51,17 @@ const child = async (dir: string, file: string, kpis: boolean): Promise<void> =>
 
 const runChild = (dir: string, file: string, kpis: boolean): Promise<ScanTimes> =>
   new Promise((done, fail) => {
-    const args = [process.argv[1] ?? '', CHILD, dir, file, kpis ? 'on' : 'off'];
+    const args = [fileURLToPath(import.meta.url), CHILD, dir, file, kpis ? 'on' : 'off'];
     execFile(process.execPath, args, (error, stdout, stderr) => {
-      if (error !== null) fail(new Error(`${dir}: ${stderr || error.message}`));
-      else done(JSON.parse(stdout) as ScanTimes);
+      if (error !== null) {
+        fail(new Error(`${dir}: ${stderr || error.message}`));
+        return;
+      }
+      try {
+        done(JSON.parse(stdout) as ScanTimes);
+      } catch {
+        fail(new Error(`${dir}: the child printed no scan times: ${stdout.slice(0, 200)}`));
+      }
     });
   });
 
@@ -89,6 +97,7 @@ if (first === CHILD) {
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`--rounds is a whole number of at least 1, not ${values.rounds}`);
   const file = values.file ?? benchSlice();
+  if (!existsSync(file)) throw new Error(`no such file: ${file}`);
   const builds: BuildRuns[] = positionals.map((dir) => ({ dir, medians: [], fastest: [] }));
   for (let r = 0; r < rounds; r++) {
     // the order swapped every round: a drift of the host hits both builds alike

@@ -352,8 +352,11 @@ describe("parseMessage, identity as bytes (the engine's hot path)", () => {
         const view = pool.subarray(viewAt, viewAt + messageAt + text.length + 64);
         view.write(text, messageAt, 'latin1');
         const r = parseMessage(view, messageAt, messageAt + text.length, { dotCR: false, complete: true });
+        expect(r.kind).toBe('message');
         const b = r.kind === 'message' ? r.msg.bytes : undefined;
-        if (b === undefined || b.viaStart < 0) return;
+        if (b === undefined) throw new Error('no bytes of the message');
+        // the parser's Via is the line's value without the spaces and tabs around it
+        expect(view.toString('latin1', b.viaStart, b.viaEnd)).toBe(v.replace(/^[ \t]+|[ \t]+$/g, ''));
         const found = b.branchStart < 0 ? null : [b.branchStart - b.viaStart, b.branchEnd - b.viaStart];
         expect(found).toEqual(reference(view.toString('latin1', b.viaStart, b.viaEnd)));
       }),
