@@ -3,7 +3,23 @@
  * the buffer) is tested for a given byte value in every lane at once (the "has a zero byte" trick of bit hacks).
  * A per-byte loop in JS costs a bounds check, a load and a compare for each byte; these cost a handful of integer
  * operations per four bytes, which the short searches the KPIs run per message (a Via's `branch=`, its end) need.
+ * Here too: the one DataView of a buffer that every four-byte reader of the engine shares.
  */
+
+/**
+ * A DataView of `buf`, the one made for the last buffer asked about when it is the same (the identity keys, the
+ * branch search and the readers' address tables read one scanner buffer for many messages): four bytes at a time
+ * without a view per call.
+ */
+let lastSource: Uint8Array | undefined;
+let lastSourceView: DataView = new DataView(new ArrayBuffer(0));
+export const sourceView = (buf: Uint8Array): DataView => {
+  if (buf !== lastSource) {
+    lastSource = buf;
+    lastSourceView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return lastSourceView;
+};
 
 const ONES = 0x01010101;
 const HIGHS = 0x80808080 | 0;

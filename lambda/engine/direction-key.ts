@@ -8,10 +8,10 @@
  * warm scan's instructions. Names without numbers (a numbering past its bound) and keys given whole as a string
  * (`observeKey`) are still assembled part by part, in an IdentityKey this key forwards to.
  *
- * An in-place key is stored as IN_PLACE_HEADER_BYTES of numbers (a first word no assembled key has, its kind, the
- * Call-ID's length, the Via's length and two name numbers), the Call-ID's bytes padded to a multiple of 4, then the
- * Via's: two keys are equal only when every number and every byte is, and an in-place key never equals an assembled
- * one (an assembled key starts with a part's length, never 2^32 − 1).
+ * An in-place key is stored as IN_PLACE_HEADER_BYTES of numbers (a first word no assembled key has, its kind and
+ * two name numbers), then the Call-ID and the Via as InPlaceRanges writes them (their lengths, the Call-ID's bytes
+ * padded to a multiple of 4, the Via's): two keys are equal only when every number and every byte is, and an
+ * in-place key never equals an assembled one (an assembled key starts with a part's length, never 2^32 − 1).
  */
 import type { NameIds } from './endpoint-ids.js';
 import { HASH_SEED, IdentityKey, InPlaceRanges, type KeySource, mixWord } from './identity-key.js';
@@ -26,7 +26,7 @@ const BY_ADDRESS_IDS = 3;
 
 /** The first word of an in-place key (as an int32): no assembled key starts with it. */
 const IN_PLACE_MARK = -1;
-const IN_PLACE_HEADER_BYTES = 24;
+const IN_PLACE_HEADER_BYTES = 16;
 
 export class DirectionKey implements KeySource {
   length = 0;
@@ -91,15 +91,12 @@ export class DirectionKey implements KeySource {
 
   equalsAt(arena: KeyArena, at: number): boolean {
     if (!this.inPlace) return this.assembled.equalsAt(arena, at);
-    const r = this.ranges;
     return (
       arena.int(at) === IN_PLACE_MARK &&
       arena.int(at + 4) === this.kind &&
-      arena.int(at + 8) === r.firstLength &&
-      arena.int(at + 12) === r.secondLength &&
-      arena.int(at + 16) === this.src &&
-      arena.int(at + 20) === this.dst &&
-      r.equalsAt(arena, at + IN_PLACE_HEADER_BYTES)
+      arena.int(at + 8) === this.src &&
+      arena.int(at + 12) === this.dst &&
+      this.ranges.equalsAt(arena, at + IN_PLACE_HEADER_BYTES)
     );
   }
 
@@ -108,13 +105,10 @@ export class DirectionKey implements KeySource {
       this.assembled.writeAt(arena, at);
       return;
     }
-    const r = this.ranges;
     arena.setInt(at, IN_PLACE_MARK);
     arena.setInt(at + 4, this.kind);
-    arena.setInt(at + 8, r.firstLength);
-    arena.setInt(at + 12, r.secondLength);
-    arena.setInt(at + 16, this.src);
-    arena.setInt(at + 20, this.dst);
-    r.writeAt(arena, at + IN_PLACE_HEADER_BYTES);
+    arena.setInt(at + 8, this.src);
+    arena.setInt(at + 12, this.dst);
+    this.ranges.writeAt(arena, at + IN_PLACE_HEADER_BYTES);
   }
 }

@@ -11,6 +11,7 @@
  * entry lie beside the key, in the same record (see EntryFields).
  */
 
+import { sourceView } from './byte-words.js';
 import { align4, align8, KeyArena } from './key-arena.js';
 
 /** xxHash32's primes (as int32s for Math.imul). */
@@ -22,20 +23,6 @@ const XX5 = 0x165667b1 | 0;
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 /** In a string part, a char past 0xfe is written as this byte and its two UTF-16 bytes (so 0xff itself is escaped). */
 const WIDE = 0xff;
-
-/**
- * A DataView of `buf`, the one made for the last buffer asked about when it is the same (the identity keys and the
- * readers' address tables read one scanner buffer for many messages): four bytes at a time without a view per call.
- */
-let lastSource: Uint8Array | undefined;
-let lastSourceView: DataView = new DataView(new ArrayBuffer(0));
-export const sourceView = (buf: Uint8Array): DataView => {
-  if (buf !== lastSource) {
-    lastSource = buf;
-    lastSourceView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  return lastSourceView;
-};
 
 /** xxHash32's last step: every input bit moves about half the output bits. */
 export const avalanche = (hash: number): number => {
@@ -90,11 +77,14 @@ export const HASH_SEED = XX5;
 
 const NO_BYTES = new Uint8Array(0);
 
+/** The two ranges' lengths, stored before their bytes. */
+const RANGE_LENGTHS_BYTES = 8;
+
 /**
  * The two byte ranges of one buffer that a key read in place holds after its number words (the KPI transactions'
  * Call-ID and branch, kpi-transactions.ts; a direction's Call-ID and Via, direction-key.ts): hashed, compared and
- * written where they lie. In a record the first is padded to a multiple of 4, so the second starts aligned as
- * KeyArena's word-wise reads need.
+ * written where they lie. In a record: the two lengths, then the first range padded to a multiple of 4, so the
+ * second starts aligned as KeyArena's word-wise reads need, then the second.
  */
 export class InPlaceRanges {
   buf: Uint8Array = NO_BYTES;
@@ -114,9 +104,9 @@ export class InPlaceRanges {
     this.secondLength = secondLength;
   }
 
-  /** Bytes the two take in a record. */
+  /** Bytes the two take in a record, their lengths included. */
   get recordBytes(): number {
-    return align4(this.firstLength) + this.secondLength;
+    return RANGE_LENGTHS_BYTES + align4(this.firstLength) + this.secondLength;
   }
 
   /** The hash `h` (the key's words mixed in) with each range and then its length mixed in, avalanched. */
@@ -126,18 +116,24 @@ export class InPlaceRanges {
     return avalanche(mixWord(mixBytes(mixed, view, buf, secondStart, secondStart + secondLength), secondLength));
   }
 
-  /** Whether the bytes stored at `at` (4-byte aligned) are the two ranges, as writeAt wrote them. */
+  /** Whether the lengths and bytes stored at `at` (4-byte aligned) are the two ranges', as writeAt wrote them. */
   equalsAt(arena: KeyArena, at: number): boolean {
+    const bytesAt = at + RANGE_LENGTHS_BYTES;
     return (
-      arena.equalsSource(at, this.view, this.buf, this.firstStart, this.firstLength) &&
-      arena.equalsSource(at + align4(this.firstLength), this.view, this.buf, this.secondStart, this.secondLength)
+      arena.int(at) === this.firstLength &&
+      arena.int(at + 4) === this.secondLength &&
+      arena.equalsSource(bytesAt, this.view, this.buf, this.firstStart, this.firstLength) &&
+      arena.equalsSource(bytesAt + align4(this.firstLength), this.view, this.buf, this.secondStart, this.secondLength)
     );
   }
 
-  /** Writes the two ranges at `at` (4-byte aligned). */
+  /** Writes the two ranges' lengths and bytes at `at` (4-byte aligned). */
   writeAt(arena: KeyArena, at: number): void {
-    arena.writeSource(at, this.view, this.buf, this.firstStart, this.firstLength);
-    arena.writeSource(at + align4(this.firstLength), this.view, this.buf, this.secondStart, this.secondLength);
+    const bytesAt = at + RANGE_LENGTHS_BYTES;
+    arena.setInt(at, this.firstLength);
+    arena.setInt(at + 4, this.secondLength);
+    arena.writeSource(bytesAt, this.view, this.buf, this.firstStart, this.firstLength);
+    arena.writeSource(bytesAt + align4(this.firstLength), this.view, this.buf, this.secondStart, this.secondLength);
   }
 }
 

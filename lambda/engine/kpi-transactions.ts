@@ -26,8 +26,8 @@ export const ANSWERED = 1;
 /** The outcome (first final response) is settled: later messages of the transaction change no count. */
 export const SETTLED = 2;
 
-/** A stored transaction key: CSeq number (two words), method, Call-ID length, branch length, then the bytes. */
-const KEY_HEADER_BYTES = 20;
+/** A stored transaction key: CSeq number (two words) and method, then the Call-ID and branch (InPlaceRanges). */
+const KEY_HEADER_BYTES = 12;
 
 /**
  * The identity of the transaction a message belongs to (RFC 3261 §17.2.3: Call-ID, CSeq number, method, top Via
@@ -61,25 +61,19 @@ export class TransactionKey implements KeySource {
   }
 
   equalsAt(arena: KeyArena, at: number): boolean {
-    const r = this.ranges;
     return (
       arena.int(at) === this.cseqLow &&
       arena.int(at + 4) === this.cseqHigh &&
       arena.int(at + 8) === this.method &&
-      arena.int(at + 12) === r.firstLength &&
-      arena.int(at + 16) === r.secondLength &&
-      r.equalsAt(arena, at + KEY_HEADER_BYTES)
+      this.ranges.equalsAt(arena, at + KEY_HEADER_BYTES)
     );
   }
 
   writeAt(arena: KeyArena, at: number): void {
-    const r = this.ranges;
     arena.setInt(at, this.cseqLow);
     arena.setInt(at + 4, this.cseqHigh);
     arena.setInt(at + 8, this.method);
-    arena.setInt(at + 12, r.firstLength);
-    arena.setInt(at + 16, r.secondLength);
-    r.writeAt(arena, at + KEY_HEADER_BYTES);
+    this.ranges.writeAt(arena, at + KEY_HEADER_BYTES);
   }
 }
 

@@ -1,5 +1,4 @@
-import { firstLane, lanesOf, matchingLanes } from './byte-words.js';
-import { sourceView } from './identity-key.js';
+import { firstLane, lanesOf, matchingLanes, sourceView } from './byte-words.js';
 import { methodIds } from './method-ids.js';
 import { HEADER, headerAt, headerColon } from './sip-headers.js';
 import { transportNamed } from './transport.js';

@@ -16,8 +16,9 @@
  * Keys are hashed and compared four bytes at a time.
  */
 
+import { sourceView } from '../byte-words.js';
 import type { NameIds } from '../endpoint-ids.js';
-import { avalanche, HASH_SEED, mixBytes, mixWord, sourceView } from '../identity-key.js';
+import { avalanche, HASH_SEED, mixBytes, mixWord } from '../identity-key.js';
 
 /** Key bytes a slot keeps in its region; a longer key (rare: addresses are shorter) is kept as a string. */
 const KEY_BYTES = 64;
