@@ -154,7 +154,7 @@ export const sippReader: TextFormatReader = {
     if (dle < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
     const m = directionMatch(buf, dl, dle, stamp, dle + 1);
     if (m !== null) return m;
-    if (wallMs === undefined && isUnexpected(buf, dl, dle)) {
+    if (wallMs === undefined && (isUnexpected(buf, dl, dle) || isDeadCallEcho(buf, dl, dle))) {
       // a copy of the message logged just before it: skipped whole, up to the next separator
       const next = nextSeparator(buf, dle + 1, end);
       if (next < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
@@ -185,6 +185,33 @@ const isUnexpected = (buf: Buffer, ls: number, lf: number): boolean => {
   return false;
 };
 const UNEXPECTED = 'Unexpected ';
+
+/**
+ * SIPp's deadcall.cpp process_incoming() does the same for a message of a call that has ended (a late resend of a
+ * 200 OK, the 487 after a CANCEL): after its "... message received" block,
+ *   -----------------------------------------------     (no time)
+ *   Dead call 261-1740@127.0.0.1 received a UDP message:
+ *   <blank>
+ *   <the same message>
+ * (TRANSPORT_TO_STRING: UDP, TCP, TLS, SCTP, or RAW in old releases). One packet, counted once.
+ */
+const isDeadCallEcho = (buf: Buffer, ls: number, lf: number): boolean => {
+  const le = contentEnd(buf, ls, lf);
+  if (!startsWith(buf, ls, le, DEAD_CALL)) return false;
+  // the call's id: a Call-ID, which holds no white space
+  let p = ls + DEAD_CALL.length;
+  const idStart = p;
+  while (p < le && JS_SPACE[buf[p] ?? 0] !== 1) p++;
+  if (p === idStart || !startsWith(buf, p, le, RECEIVED_A)) return false;
+  p += RECEIVED_A.length;
+  for (const name of DEAD_CALL_TRANSPORTS) {
+    if (startsWith(buf, p, le, name)) return allSpace(buf, p + name.length, le);
+  }
+  return false;
+};
+const DEAD_CALL = 'Dead call ';
+const RECEIVED_A = ' received a ';
+const DEAD_CALL_TRANSPORTS = ['UDP message:', 'TCP message:', 'TLS message:', 'SCTP message:', 'RAW message:'];
 
 /** Start of the first SIPp separator line in [from, end), or -1 when none is there yet. */
 const nextSeparator = (buf: Buffer, from: number, end: number): number => {

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { NO_CLASSES, readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
 
@@ -39,6 +40,54 @@ describe('SIPp -trace_msg with unexpected messages', () => {
 
     // Assess
     expect(whole.responses).toBe(5);
+    expect(differing).toEqual([]);
+  });
+});
+
+/**
+ * SIPp `-trace_msg` also logs a message that reaches a call which has already ended twice: as every received message,
+ * then after a separator without a time and "Dead call <Call-ID> received a UDP message:" (deadcall.cpp
+ * process_incoming). The fixture is a real SIPp 3.6.1 UAC log (`sipp -sn uac -m 60 -r 50 -trace_msg` against
+ * `sipp -sn uas -lost 20`, UDP on loopback: the UAS's lost messages bring real resends, six of them late 200 OKs to
+ * finished calls) and the capture of the same run (tcpdump; README there).
+ */
+describe('SIPp -trace_msg with messages to dead calls', () => {
+  it('counts each response the log echoes for a dead call once, as tshark counts the capture', async () => {
+    // Prepare
+    const log = gunzipSync(readFixture('text/sipp-deadcall-udp.messages.log.gz'));
+    const capture = readFixture('text/sipp-deadcall-udp.pcap.gz');
+
+    // Act
+    const fromLog = await scanWhole(log);
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: tshark on the capture: 175 responses (53 × 180, 122 × 200), 55 resent requests, 7 resent responses
+    expect(log.toString('latin1').match(/^Dead call \S+ received a UDP message:/gm)?.length).toBe(6);
+    expect(fromLog.formats).toEqual(['sipp']);
+    expect(fromLog.responses).toBe(175);
+    expect(fromLog.byMethod).toEqual({ BYE: { '200': 56 }, INVITE: { '180': 53, '200': 66 } });
+    expect(fromLog.retransmissions).toEqual({ requests: 55, responses: 7 });
+    expect(fromLog.anomalies).toEqual({});
+    expect(fromLog.unrecognizedBytes).toBe(0);
+    for (const k of ['responses', 'byClass', 'byCode', 'byMethod', 'requestsByMethod', 'retransmissions'] as const) {
+      expect({ [k]: fromLog[k] }).toEqual({ [k]: fromCapture[k] });
+    }
+    // RFC 6076 from tshark's fields: 60 INVITE transactions, 59 answered 200, one still open at the end
+    expect(fromLog.kpis.inviteTransactions).toBe(60);
+    expect(fromLog.kpis.established).toBe(59);
+    expect(fromCapture.kpis.inviteTransactions).toBe(60);
+    expect(fromCapture.kpis.established).toBe(59);
+  });
+
+  it('gives the same result however the log is chunked', async () => {
+    // Prepare
+    const log = gunzipSync(readFixture('text/sipp-deadcall-udp.messages.log.gz'));
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(log, 5);
+
+    // Assess
+    expect(whole.responses).toBe(175);
     expect(differing).toEqual([]);
   });
 });
