@@ -7,13 +7,16 @@ export const MIN_ETHERNET_PAYLOAD = 46;
 /**
  * The payload's bytes: the printed [ps, pe) with the CRs ascii_print dropped put back, given the
  * true size `n` (`length N`). A copy is made only when a CR is missing. Null when the printed text
- * cannot be `n` bytes (a capture cut by the snaplen).
+ * cannot be `n` bytes (a capture cut by the snaplen). `afterCr`: the bytes before the payload in its TCP stream end
+ * with a CR, so a LF that the payload starts with is the rest of that CRLF (TCP split it, ascii_print dropped the CR
+ * as the last byte of its packet) and lost no CR in this one.
  */
 export const restorePayload = (
   buf: Buffer,
   ps: number,
   printedEnd: number,
   n: number,
+  afterCr = false,
 ): { buf: Buffer; start: number; end: number } | null => {
   // Ethernet padding after a short packet is printed too; it is never more than 46 bytes
   const pe = printedEnd - ps > n ? paddedPrefix(buf, ps, printedEnd, n) : printedEnd;
@@ -21,7 +24,7 @@ export const restorePayload = (
   const missing = n - (pe - ps);
   if (missing === 0) return { buf, start: ps, end: pe };
   const lfs: number[] = [];
-  for (let i = buf.indexOf(LF, ps); i >= 0 && i < pe; i = buf.indexOf(LF, i + 1)) lfs.push(i);
+  for (let i = buf.indexOf(LF, ps); i >= 0 && i < pe; i = buf.indexOf(LF, i + 1)) if (i > ps || !afterCr) lfs.push(i);
   if (missing < 0 || missing > lfs.length + 2) return null;
   const withCr = new Set<number>(missing >= lfs.length ? lfs : chooseCrlfs(buf, ps, lfs, missing));
   const out = Buffer.allocUnsafe(n);

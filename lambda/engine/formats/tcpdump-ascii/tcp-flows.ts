@@ -24,11 +24,15 @@ export interface Continued {
 /** Empty bytes are returned too: a segment the snaplen cut to nothing still cuts the message in progress. */
 const continued = (bytes: Buffer, gap: boolean): Continued => ({ bytes, gap });
 
+const CR = 0x0d;
+
 interface Direction {
   /** Next sequence number expected, in the numbers the dump prints for this direction. */
   expected: number | undefined;
   /** The absolute number of the packet that set this direction's origin (see segment()). */
   origin: number | undefined;
+  /** The last byte this direction's stream took is a CR (see endsInCr). */
+  endsInCr: boolean;
 }
 
 /**
@@ -48,6 +52,27 @@ class TcpStreams {
    */
   segment(src: string, dst: string, t: TcpSummary, data: Buffer, length = data.length): Continued | null {
     const dir = this.direction(`${src}>${dst}`);
+    const taken = this.take(dir, src, dst, t, data, length);
+    if (taken !== null && taken.bytes.length > 0) dir.endsInCr = taken.bytes[taken.bytes.length - 1] === CR;
+    return taken;
+  }
+
+  /**
+   * Whether the last byte the direction src>dst took is a CR: a segment of it printed with a LF first then continues a
+   * CRLF that TCP split (ascii_print drops a CR that ends a packet), and that LF lost no CR of its own.
+   */
+  endsInCr(src: string, dst: string): boolean {
+    return this.directions.get(`${src}>${dst}`)?.endsInCr ?? false;
+  }
+
+  private take(
+    dir: Direction,
+    src: string,
+    dst: string,
+    t: TcpSummary,
+    data: Buffer,
+    length: number,
+  ): Continued | null {
     // print-tcp.c tcp_print: numbers are relative only on packets with ACK whose conversation was
     // seen before. A packet without ACK (a SYN) prints them absolute; the first ACK of a
     // conversation, or a SYN-ACK, prints them absolute and becomes the origin: 0 for its own
@@ -89,7 +114,7 @@ class TcpStreams {
   }
 
   private direction(key: string): Direction {
-    const dir = this.directions.get(key) ?? { expected: undefined, origin: undefined };
+    const dir = this.directions.get(key) ?? { expected: undefined, origin: undefined, endsInCr: false };
     this.remember(this.directions, key, dir);
     return dir;
   }

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   NO_CLASSES,
@@ -311,6 +312,38 @@ describe('tcpdump -A reader', () => {
       unrecognizedBytes: 0,
     });
     expect({ ...r, bytes: 0 }).toEqual({ ...clean, bytes: 0 });
+  });
+
+  it('joins a CRLF that TCP split into two segments, whose CR ascii_print dropped as the last byte of the first', async () => {
+    // Prepare: SIPp NOTIFY/200 over TCP on [::1] with 576-byte segments; in six of the ten connections a segment ends
+    // with the CR of a header line (or of the blank line) and the next one starts with its LF (README there)
+    const text = gunzipSync(readFixture('text/tcpdump-A-crlf-split-tcp6.txt.gz'));
+    const capture = readFixture('text/tcpdump-A-crlf-split-tcp6.pcap.gz');
+
+    // Act
+    const fromText = await scanWhole(text);
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: tshark -d tcp.port==25108,sip on the capture: 10 NOTIFY, 10 × 200
+    expect(fromText.formats).toEqual(['tcpdump-ascii']);
+    expect(fromText.requestsByMethod).toEqual({ NOTIFY: 10 });
+    expect(fromText.byMethod).toEqual({ NOTIFY: { '200': 10 } });
+    expect(fromText.anomalies).toEqual({});
+    for (const k of ['messages', 'byClass', 'byCode', 'byMethod', 'requestsByMethod', 'retransmissions'] as const) {
+      expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
+    }
+  });
+
+  it('gives the same result for the split CRLFs however the text is chunked', async () => {
+    // Prepare
+    const text = gunzipSync(readFixture('text/tcpdump-A-crlf-split-tcp6.txt.gz'));
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(text, 5);
+
+    // Assess
+    expect(whole.responses).toBe(10);
+    expect(differing).toEqual([]);
   });
 
   it('gives the same tally when the crafted capture is cut in two at any byte', async () => {
