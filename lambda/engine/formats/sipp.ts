@@ -136,33 +136,65 @@ export const sippReader: TextFormatReader = {
     // byte checks first: the scanner asks this of every body and header line starting with U/T/S/W/-
     if (buf[ls] === DASH) return buf[ls + 19] === DASH && readSeparator(buf, ls, lf) !== false;
     const sp = buf[ls + 3] === 0x20 ? ls + 3 : buf[ls + 4] === 0x20 ? ls + 4 : -1;
-    return sp > 0 && buf[sp + 1] === 0x6d /* m */ && readDirection(buf, ls, lf) !== null;
+    if (sp < 0 || buf[sp + 1] !== 0x6d /* m */) return false;
+    return readDirection(buf, ls, lf) !== null || gluedSeparatorAt(buf, ls, lf) >= 0;
   },
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     const first = buf[ls];
     if (first !== DASH) {
+      const glued = gluedSeparatorAt(buf, ls, lf);
+      if (glued >= 0) return blockAfterSeparator(buf, glued, lf, end, ctx);
       if (!sippReader.isHeader(buf, ls, lf)) return null;
       return directionMatch(buf, ls, lf, undefined, Math.min(lf + 1, end));
     }
     if (buf[ls + 19] !== DASH) return null;
-    // separator: a run of dashes, a space, then SIPp's timestamp
-    const wallMs = readSeparator(buf, ls, lf);
-    if (wallMs === false) return null;
-    const stamp = localStamp(wallMs);
-    const dl = lf + 1;
-    const dle = lineEndAt(buf, dl, end);
-    if (dle < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
-    const m = directionMatch(buf, dl, dle, stamp, dle + 1);
-    if (m !== null) return m;
-    if (wallMs === undefined && (isUnexpected(buf, dl, dle) || isDeadCallEcho(buf, dl, dle))) {
-      // a copy of the message logged just before it: skipped whole, up to the next separator
-      const next = nextSeparator(buf, dle + 1, end);
-      if (next < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
-      return slots.skip(next);
-    }
-    return slots.skip(dl);
+    return blockAfterSeparator(buf, ls, lf, end, ctx);
   },
 };
+
+/** The block whose separator starts at `ss` on the line that ends at `lf`: its message, or what to skip. */
+const blockAfterSeparator = (buf: Buffer, ss: number, lf: number, end: number, ctx: MatchContext): MatchResult => {
+  // separator: a run of dashes, a space, then SIPp's timestamp
+  const wallMs = readSeparator(buf, ss, lf);
+  if (wallMs === false) return null;
+  const stamp = localStamp(wallMs);
+  const dl = lf + 1;
+  const dle = lineEndAt(buf, dl, end);
+  if (dle < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
+  const m = directionMatch(buf, dl, dle, stamp, dle + 1);
+  if (m !== null) return m;
+  if (wallMs === undefined && (isUnexpected(buf, dl, dle) || isDeadCallEcho(buf, dl, dle))) {
+    // a copy of the message logged just before it: skipped whole, up to the next block
+    const next = nextSeparator(buf, dle + 1, end);
+    if (next < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
+    return slots.skip(next);
+  }
+  return slots.skip(dl);
+};
+
+/**
+ * SIPp's call.cpp notes a message its `-lost` option dropped (one it did not send, or one it received and then
+ * ignored, which the block before logged) with no newline after it, so the next block's separator starts on the same
+ * line:
+ *   UDP message voluntary lost (while sending).----------------------------------------------- 2026-12-06 20:03:05.203753
+ *   UDP message lost (recv).----------------------------------------------- 2026-12-06 20:02:57.284661
+ * Where that separator starts (after one or more such notes), or -1 when the line is not that.
+ */
+const gluedSeparatorAt = (buf: Buffer, ls: number, lf: number): number => {
+  const le = contentEnd(buf, ls, lf);
+  let p = ls;
+  for (;;) {
+    const t = LOSS_NOTE_TRANSPORTS.find((name) => startsWith(buf, p, le, name));
+    if (t === undefined) break;
+    const note = LOSS_NOTES.find((n) => startsWith(buf, p + t.length, le, n));
+    if (note === undefined) break;
+    p += t.length + note.length;
+  }
+  return p > ls && buf[p] === DASH && buf[p + 19] === DASH && readSeparator(buf, p, lf) !== false ? p : -1;
+};
+/** TRANSPORT_TO_STRING of SIPp's sources (RAW in old releases). */
+const LOSS_NOTE_TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'RAW'];
+const LOSS_NOTES = [' message voluntary lost (while sending).', ' message lost (recv).'];
 
 /**
  * SIPp's call.cpp process_unexpected() logs a message it did not expect a second time, after the "... message
@@ -213,13 +245,22 @@ const DEAD_CALL = 'Dead call ';
 const RECEIVED_A = ' received a ';
 const DEAD_CALL_TRANSPORTS = ['UDP message:', 'TCP message:', 'TLS message:', 'SCTP message:', 'RAW message:'];
 
-/** Start of the first SIPp separator line in [from, end), or -1 when none is there yet. */
+/**
+ * Start of the first line in [from, end) that opens SIPp's next block, or -1 when none is there yet: a separator, or a
+ * direction line, which is how a block reads whose separator SIPp glued to a note it printed without a newline
+ * ("UDP message voluntary lost (while sending).-----..."; the reader takes such a line on its own, untimed).
+ */
 const nextSeparator = (buf: Buffer, from: number, end: number): number => {
   let ls = from;
   while (ls < end) {
     const lf = lineEndAt(buf, ls, end);
     if (lf < 0) return -1;
-    if (buf[ls] === DASH && buf[ls + 19] === DASH && readSeparator(buf, ls, lf) !== false) return ls;
+    if (
+      buf[ls] === DASH
+        ? buf[ls + 19] === DASH && readSeparator(buf, ls, lf) !== false
+        : sippReader.isHeader(buf, ls, lf)
+    )
+      return ls;
     ls = lf + 1;
   }
   return -1;

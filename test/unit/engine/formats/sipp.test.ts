@@ -93,6 +93,69 @@ describe('SIPp -trace_msg with messages to dead calls', () => {
 });
 
 /**
+ * With `-lost`, SIPp notes each message it drops ("UDP message voluntary lost (while sending).", "UDP message lost
+ * (recv).") with no newline, so the next block's separator, time included, starts mid-line. The fixture is the real
+ * UAC log of a SIPp 3.6.1 run calling thirteen SIPp UASs that answer 200, 302, 404, 408, 480, 486, 500, 503, 504, 600,
+ * 603, 180 then nothing, or 100 then nothing, every SIPp with `-lost 10` (resends, 120 dead-call echoes, 90 glued
+ * notes), and the capture of the UAC's port from the same run (README there).
+ */
+describe('SIPp -trace_msg with -lost notes glued to separators', () => {
+  it('counts and times every response the UAC received, as tshark counts its side of the capture', async () => {
+    // Prepare
+    const log = gunzipSync(readFixture('text/sipp-lossy-codes-uac.messages.log.gz'));
+    const capture = readFixture('text/sipp-lossy-codes-uac.pcap.gz');
+
+    // Act
+    const fromLog = await scanWhole(log);
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: tshark on the capture (udp.port == 25077)
+    const text = log.toString('latin1');
+    expect(text.match(/message (voluntary lost \(while sending\)|lost \(recv\))\.-{20,} \d{4}-/g)?.length).toBe(90);
+    expect(fromLog.formats).toEqual(['sipp']);
+    expect(fromLog.responses).toBe(540);
+    expect(fromLog.timedResponses).toBe(540);
+    expect(fromLog.byCode).toEqual({
+      '100': 125,
+      '180': 123,
+      '200': 69,
+      '302': 40,
+      '404': 11,
+      '408': 10,
+      '480': 25,
+      '486': 34,
+      '500': 17,
+      '503': 35,
+      '504': 17,
+      '600': 17,
+      '603': 17,
+    });
+    expect(fromLog.retransmissions).toEqual({ requests: 28, responses: 142 });
+    expect(fromLog.unrecognizedBytes).toBe(0);
+    expect(fromLog.anomalies).toEqual({});
+    for (const k of ['byClass', 'byCode', 'byMethod', 'requestsByMethod', 'retransmissions'] as const) {
+      expect({ [k]: fromLog[k] }).toEqual({ [k]: fromCapture[k] });
+    }
+    // RFC 6076 from tshark's fields: 136 INVITE transactions, 8 without a final response
+    expect(fromLog.kpis.inviteTransactions).toBe(136);
+    expect(fromCapture.kpis.inviteTransactions).toBe(136);
+    expect(fromLog.kpis.established).toBe(fromCapture.kpis.established);
+  });
+
+  it('gives the same result however the log is chunked', async () => {
+    // Prepare
+    const log = gunzipSync(readFixture('text/sipp-lossy-codes-uac.messages.log.gz'));
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(log, 5);
+
+    // Assess
+    expect(whole.responses).toBe(540);
+    expect(differing).toEqual([]);
+  });
+});
+
+/**
  * SIPp `-trace_shortmsg`: one tab-separated line per message (date, time, epoch, S/R, Call-ID, CSeq, first line).
  * The fixtures are the short and the full log of one SIPp 3.6.1 UAC run (a scenario that waits 1.2 s before its
  * ACK, against a UAS that waits 1.8 s before its 180: real INVITE and 200 retransmissions; README there).
