@@ -2,6 +2,7 @@ import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta, refillMeta } from '../payload-meta.js';
 import type { PayloadMeta, Transport } from '../types.js';
+import { undotLfOnly } from './dotted-lf-only.js';
 import { ForwardSearch } from './forward-search.js';
 import { InternTable } from './intern-table.js';
 import { byteSet, hexDigitValue } from './line-bytes.js';
@@ -85,6 +86,12 @@ export const undot = (src: Buffer, start: number, end: number, into: Buffer): nu
     i = run;
   }
   return n;
+};
+
+/** A dotted payload back into bytes: as an LF-only message when its start line says it is one, else by undot(). */
+const undotted = (src: Buffer, start: number, end: number, into: Buffer): number => {
+  const n = undotLfOnly(src, start, end, into);
+  return n >= 0 ? n : undot(src, start, end, into);
 };
 
 /** Where undotted payloads are written (one packet at a time: the framer copies what it keeps). */
@@ -487,7 +494,7 @@ const dotted = (
 ): MatchResult => {
   if (kind !== 'T') {
     const into = scratchFor(end - start);
-    return payloadResult(kind, meta, next, into, 0, undot(from, start, end, into), false);
+    return payloadResult(kind, meta, next, into, 0, undotted(from, start, end, into), false);
   }
   const flow = `${meta.src}>${meta.dst}`;
   const heldDots = heldDotsOf(ctx);
@@ -518,7 +525,7 @@ const dotted = (
     b = n;
   }
   const into = scratchFor(b - a);
-  return payloadResult(kind, meta, next, into, 0, undot(src, a, b, into), false);
+  return payloadResult(kind, meta, next, into, 0, undotted(src, a, b, into), false);
 };
 
 /** A `-W single` line [ls, lf): the header, a space and the dotted payload; null when it is not one. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { undotLfOnly } from '../../../../lambda/engine/formats/dotted-lf-only.js';
 import { undot } from '../../../../lambda/engine/formats/ngrep.js';
 import type { ScanResult } from '../../../../lambda/engine/tally.js';
 import { NO_CLASSES, readFixture, replayAtRandomCuts, scanText, scanWhole } from '../../../support/collect.js';
@@ -133,5 +134,100 @@ describe('undot', () => {
     // Assess
     expect(n).toBe(dotted.length);
     expect(into.toString('latin1', 0, n)).toBe(bytes);
+  });
+});
+
+/**
+ * SIP with LF-only line ends (sipsak -L: NOTIFYs with a message/sipfrag body "SIP/2.0 503 Service Unavailable", a 603
+ * to an INVITE and a 480 to a MESSAGE whose text body quotes "SIP/2.0 200 OK", each sent three times and resent by
+ * sipsak) in a real capture and ngrep 1.47's dotted modes of it (test/fixtures/text/README.md). tshark on the capture:
+ * 12 NOTIFY, 9 × 603 to INVITE, 9 × 480 to MESSAGE; 9 resent requests, 12 resent responses.
+ */
+describe('ngrep dotted modes of LF-only SIP', () => {
+  it.each(['ngrep-W-normal-lf-only.txt', 'ngrep-W-single-lf-only.txt', 'ngrep-W-none-lf-only.txt'])(
+    'reads %s as tshark reads the capture, and no status line of a body as a response',
+    async (name) => {
+      // Prepare
+      const text = readFixture(`text/${name}`);
+      const capture = readFixture('text/lf-only-sipsak.pcap');
+
+      // Act
+      const r = await scanWhole(text);
+      const fromCapture = await scanWhole(capture);
+
+      // Assess: before, the sipfrag's 503 counted 12 times and every CSeq read as missing
+      expect(r.formats).toEqual(['ngrep']);
+      expect(r.byMethod).toEqual({ INVITE: { '603': 9 }, MESSAGE: { '480': 9 } });
+      expect(r.requestsByMethod).toEqual({ NOTIFY: 12 });
+      expect(r.retransmissions).toEqual({ requests: 9, responses: 12 });
+      for (const k of ['responses', 'byClass', 'byCode', 'byMethod', 'requestsByMethod', 'retransmissions'] as const) {
+        expect({ [k]: r[k] }).toEqual({ [k]: fromCapture[k] });
+      }
+      expect(r.kpis.inviteTransactions).toBe(1);
+      expect(r.kpis.effective).toBe(fromCapture.kpis.effective);
+      // the MESSAGE declares 22 body bytes and carries 21 (sipsak sent it so): the text says so, a datagram does not
+      expect(r.anomalies).toEqual({ 'truncated-body': 9 });
+    },
+  );
+
+  it('gives the same result however the normal-mode text is chunked', async () => {
+    // Prepare
+    const text = readFixture('text/ngrep-W-normal-lf-only.txt');
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(text, 5);
+
+    // Assess
+    expect(whole.responses).toBe(18);
+    expect(differing).toEqual([]);
+  });
+});
+
+describe('undotLfOnly', () => {
+  it.each([
+    // a line end before each header name, a dot inside an address, the section's end, the body byte for byte
+    [
+      'NOTIFY sip:a@10.0.0.1 SIP/2.0.v: SIP/2.0/UDP 10.0.0.2.i: c1@10.0.0.2.l: 5..a.b.c',
+      'NOTIFY sip:a@10.0.0.1 SIP/2.0\nv: SIP/2.0/UDP 10.0.0.2\ni: c1@10.0.0.2\nl: 5\n\na.b.c',
+    ],
+    // a status line, a value that ends in a dot, long and x- names
+    [
+      'SIP/2.0 486 Busy Here.Call-ID: x..CSeq: 1 INVITE.X-Note: n.Content-Length: 0..',
+      'SIP/2.0 486 Busy Here\nCall-ID: x.\nCSeq: 1 INVITE\nX-Note: n\nContent-Length: 0\n\n',
+    ],
+    // a URI word that is a header name ("to") before the start line's end does not end the start line
+    [
+      'INVITE sip:b@example.to:5060 SIP/2.0.t: <sip:b@example.to>.l: 0..',
+      'INVITE sip:b@example.to:5060 SIP/2.0\nt: <sip:b@example.to>\nl: 0\n\n',
+    ],
+    // a body quoting a status line stays one dotted line
+    ['SIP/2.0 200 OK.l: 14..SIP/2.0 503 x.', 'SIP/2.0 200 OK\nl: 14\n\nSIP/2.0 503 x.'],
+  ])('reads %j as LF-only, one byte for one', (dotted, bytes) => {
+    // Prepare
+    const src = Buffer.from(`<${dotted}>`, 'latin1');
+    const into = Buffer.alloc(dotted.length);
+
+    // Act
+    const n = undotLfOnly(src, 1, 1 + dotted.length, into);
+
+    // Assess
+    expect(n).toBe(dotted.length);
+    expect(into.toString('latin1', 0, n)).toBe(bytes);
+  });
+
+  it.each([
+    ['INVITE sip:b@10.0.0.1 SIP/2.0..Via: SIP/2.0/UDP 10.0.0.2..l: 0....'],
+    ['SIP/2.0 200 OK..v: SIP/2.0/UDP 10.0.0.2....'],
+    ['not SIP at all. t: nothing'],
+    ['v: SIP/2.0/UDP 10.0.0.2.l: 0..'],
+  ])('leaves %j to undot (CRLF, or no start line first)', (dotted) => {
+    // Prepare
+    const src = Buffer.from(dotted, 'latin1');
+
+    // Act
+    const n = undotLfOnly(src, 0, src.length, Buffer.alloc(src.length));
+
+    // Assess
+    expect(n).toBe(-1);
   });
 });
