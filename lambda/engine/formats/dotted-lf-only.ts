@@ -9,6 +9,9 @@
  * wire; the body keeps its dots (it is only counted, never read).
  */
 
+import { byteSet } from './line-bytes.js';
+import { startsWith } from './line-utils.js';
+
 const DOT = 0x2e;
 const LF = 0x0a;
 const SP = 0x20;
@@ -117,63 +120,42 @@ const HEADER_NAMES = new Set([
 /** The longest name above, and a bound on an x-/p- name. */
 const MAX_NAME = 40;
 
-/** RFC 3261 token characters a header name is made of. */
-const isNameByte = (c: number): boolean =>
-  (c >= 0x61 && c <= 0x7a) ||
-  (c >= 0x41 && c <= 0x5a) ||
-  (c >= 0x30 && c <= 0x39) ||
-  c === 0x2d ||
-  c === 0x2e ||
-  c === 0x21 ||
-  c === 0x25 ||
-  c === 0x2a ||
-  c === 0x5f ||
-  c === 0x2b ||
-  c === 0x60 ||
-  c === 0x27 ||
-  c === 0x7e;
+/** RFC 3261 token characters a header name is made of, but the dot (here the next line's end). */
+const NAME_BYTES = byteSet("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-!%*_+`'~");
 
 /** Whether a SIP header name, then optional white space and a colon, starts at `p` (before `end`). */
-export const headerNameAt = (buf: Uint8Array, p: number, end: number): boolean => {
+export const headerNameAt = (buf: Buffer, p: number, end: number): boolean => {
   let e = p;
-  // a name is a token, but a dot inside one is the next line's end here: stop at it
-  while (e < end && e - p <= MAX_NAME && isNameByte(buf[e] ?? 0) && buf[e] !== DOT) e++;
+  while (e < end && e - p <= MAX_NAME && NAME_BYTES[buf[e] ?? 0] === 1) e++;
   if (e === p || e - p > MAX_NAME) return false;
   let c = e;
   while (c < end && (buf[c] === SP || buf[c] === HT)) c++;
   if (buf[c] !== COLON) return false;
-  const name = Buffer.from(buf.buffer, buf.byteOffset + p, e - p)
-    .toString('latin1')
-    .toLowerCase();
+  // a string only for a name followed by its colon (a dotted payload's start line meets few)
+  const name = buf.toString('latin1', p, e).toLowerCase();
   return HEADER_NAMES.has(name) || ((name.startsWith('x-') || name.startsWith('p-')) && name.length > 2);
 };
 
 /** Where the start line of the dotted payload [start, end) ends (its dot), when it ends LF-only; else -1. */
-const lfOnlyStartLineEnd = (src: Uint8Array, start: number, end: number): number => {
+const lfOnlyStartLineEnd = (src: Buffer, start: number, end: number): number => {
   // the start line is short: a request line ends with " SIP/2.0", a status line has a reason phrase
   const limit = Math.min(end, start + 1024);
-  const response = startsWithAscii(src, start, limit, 'SIP/2.0 ');
+  const response = startsWith(src, start, limit, 'SIP/2.0 ');
   for (let i = start + 1; i < limit; i++) {
     if (src[i] !== DOT) continue;
     // a start line ends in one dot (a CRLF one ends in two) followed by the first header's name
     if (src[i + 1] === DOT) return -1;
     if (!headerNameAt(src, i + 1, end)) continue;
-    if (response || (i >= start + 8 && startsWithAscii(src, i - 8, i, ' SIP/2.0'))) return i;
+    if (response || (i >= start + 8 && startsWith(src, i - 8, i, ' SIP/2.0'))) return i;
   }
   return -1;
-};
-
-const startsWithAscii = (src: Uint8Array, at: number, end: number, lit: string): boolean => {
-  if (end - at < lit.length) return false;
-  for (let k = 0; k < lit.length; k++) if (src[at + k] !== lit.charCodeAt(k)) return false;
-  return true;
 };
 
 /**
  * The dotted payload [start, end) of `src` into `into` as an LF-only message, when it is one (see above); returns
  * the bytes written (always end - start), or -1 when the payload does not start with an LF-only start line.
  */
-export const undotLfOnly = (src: Uint8Array, start: number, end: number, into: Uint8Array): number => {
+export const undotLfOnly = (src: Buffer, start: number, end: number, into: Buffer): number => {
   const sl = lfOnlyStartLineEnd(src, start, end);
   if (sl < 0) return -1;
   let n = 0;
