@@ -131,8 +131,10 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     if (!t) {
       // -q: `tcp N` and no sequence numbers; the segments are taken in the order printed (as ngrep's)
       if (s.length === 0) return skip;
-      const data = quietTcpPayload(buf, ds, x.dataEnd, s);
+      const streams = streamsFor(ctx);
+      const data = quietTcpPayload(buf, ds, x.dataEnd, s, streams.endsInCr(src, dst));
       if (data === null) return { ...skip, anomaly: 'unreadable-packet' };
+      streams.taken(src, dst, data);
       const flow = `${src}>${dst}`;
       return {
         kind: 'stream',
@@ -181,7 +183,7 @@ export const tcpdumpAsciiReader: TextFormatReader = {
  * puts header bytes before it), else the one whose every LF stood for a CRLF (RFC 3261 §7 line ends). Null when that
  * leaves none, or several.
  */
-const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary): Buffer | null => {
+const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary, afterCr: boolean): Buffer | null => {
   const n = s.length ?? 0;
   const fits: { data: Buffer; starts: boolean; crlf: boolean }[] = [];
   for (let doff = 5; doff <= 15; doff++) {
@@ -189,13 +191,15 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary): Buffe
     if (spec === null) return null;
     const p = printedHeaderLength(buf, ds, de, spec);
     if (p < 0) continue;
-    const payload = restorePayload(buf, ds + p, de, n);
+    const payload = restorePayload(buf, ds + p, de, n, afterCr);
     if (payload === null) continue;
     const data = payload.buf.subarray(payload.start, payload.end);
     const lf = data.indexOf(LF);
     const starts = startLineKind(data, 0, lineContentEnd(data, 0, lf < 0 ? data.length : lf, false)) !== null;
+    // the LFs that may have lost a CR: not one opening a payload after a stream that ended with one (restorePayload)
     let lfs = 0;
-    for (let i = buf.indexOf(LF, ds + p); i >= 0 && i < de; i = buf.indexOf(LF, i + 1)) lfs++;
+    for (let i = buf.indexOf(LF, ds + p); i >= 0 && i < de; i = buf.indexOf(LF, i + 1))
+      if (i > ds + p || !afterCr) lfs++;
     fits.push({ data, starts, crlf: de - (ds + p) + lfs === n });
   }
   const starting = fits.filter((f) => f.starts);

@@ -53,8 +53,17 @@ class TcpStreams {
   segment(src: string, dst: string, t: TcpSummary, data: Buffer, length = data.length): Continued | null {
     const dir = this.direction(`${src}>${dst}`);
     const taken = this.take(dir, src, dst, t, data, length);
-    if (taken !== null && taken.bytes.length > 0) dir.endsInCr = taken.bytes[taken.bytes.length - 1] === CR;
+    if (taken !== null) this.noteEnd(dir, taken.bytes);
     return taken;
+  }
+
+  /** A segment printed without sequence numbers (`-q`) was taken as it came: only its last byte is kept in mind. */
+  taken(src: string, dst: string, data: Buffer): void {
+    this.noteEnd(this.direction(`${src}>${dst}`), data);
+  }
+
+  private noteEnd(dir: Direction, bytes: Buffer): void {
+    if (bytes.length > 0) dir.endsInCr = bytes[bytes.length - 1] === CR;
   }
 
   /**

@@ -334,6 +334,24 @@ describe('tcpdump -A reader', () => {
     }
   });
 
+  it('joins the split CRLFs in -q text too, where no sequence numbers or TCP options are printed', async () => {
+    // Prepare: `tcpdump -A -q -nn -r` of the same capture
+    const text = gunzipSync(readFixture('text/tcpdump-A-q-crlf-split-tcp6.txt.gz'));
+    const capture = readFixture('text/tcpdump-A-crlf-split-tcp6.pcap.gz');
+
+    // Act
+    const fromText = await scanWhole(text);
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: before, 5 responses, 8 requests, 7 stream-cut and an unreadable packet
+    expect(fromText.requestsByMethod).toEqual({ NOTIFY: 10 });
+    expect(fromText.byMethod).toEqual({ NOTIFY: { '200': 10 } });
+    expect(fromText.anomalies).toEqual({});
+    for (const k of ['messages', 'byClass', 'byCode', 'byMethod', 'requestsByMethod', 'retransmissions'] as const) {
+      expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
+    }
+  });
+
   it('gives the same result for the split CRLFs however the text is chunked', async () => {
     // Prepare
     const text = gunzipSync(readFixture('text/tcpdump-A-crlf-split-tcp6.txt.gz'));
