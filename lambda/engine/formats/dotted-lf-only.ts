@@ -130,13 +130,17 @@ export const headerNameAt = (buf: Buffer, p: number, end: number): boolean => {
   if (e === p || e - p > MAX_NAME) return false;
   let c = e;
   while (c < end && (buf[c] === SP || buf[c] === HT)) c++;
-  if (buf[c] !== COLON) return false;
+  if (c >= end || buf[c] !== COLON) return false;
   // a string only for a name followed by its colon (a dotted payload's start line meets few)
   const name = buf.toString('latin1', p, e).toLowerCase();
   return HEADER_NAMES.has(name) || ((name.startsWith('x-') || name.startsWith('p-')) && name.length > 2);
 };
 
-/** Where the start line of the dotted payload [start, end) ends (its dot), when it ends LF-only; else -1. */
+/**
+ * Where the start line of the dotted payload [start, end) ends (its dot), when it ends LF-only; else -1. The next line
+ * end after it decides: a CRLF message's is two dots before a header name, an LF-only one's one dot (a reason phrase
+ * may hold "proxy.c:412" or "example.to:5060", which look like one dot before a header name, "c" or "to").
+ */
 const lfOnlyStartLineEnd = (src: Buffer, start: number, end: number): number => {
   // the start line is short: a request line ends with " SIP/2.0", a status line has a reason phrase
   const limit = Math.min(end, start + 1024);
@@ -144,11 +148,28 @@ const lfOnlyStartLineEnd = (src: Buffer, start: number, end: number): number => 
   for (let i = start + 1; i < limit; i++) {
     if (src[i] !== DOT) continue;
     // a start line ends in one dot (a CRLF one ends in two) followed by the first header's name
-    if (src[i + 1] === DOT) return -1;
+    if (i + 1 < end && src[i + 1] === DOT) return -1;
     if (!headerNameAt(src, i + 1, end)) continue;
-    if (response || (i >= start + 8 && startsWith(src, i - 8, i, ' SIP/2.0'))) return i;
+    if (!response && !(i >= start + 8 && startsWith(src, i - 8, i, ' SIP/2.0'))) continue;
+    return nextLineEndIsOneDot(src, i + 1, end) ? i : -1;
   }
   return -1;
+};
+
+/** Whether the first dot in [from, end) that a header name follows is a single dot (one LF), not a pair (a CRLF). */
+const nextLineEndIsOneDot = (src: Buffer, from: number, end: number): boolean => {
+  const limit = Math.min(end, from + 4096);
+  for (let i = from; i < limit; i++) {
+    if (src[i] !== DOT) continue;
+    let run = i;
+    while (run < end && src[run] === DOT) run++;
+    if (headerNameAt(src, run, end)) return run - i === 1;
+    // a run of two or more dots that no header name follows: the section's end (a message of one header line)
+    if (run - i >= 2) return true;
+    i = run - 1;
+  }
+  // no second line end in sight: one header line, then the payload's end
+  return true;
 };
 
 /**

@@ -192,8 +192,8 @@ const gluedSeparatorAt = (buf: Buffer, ls: number, lf: number): number => {
   }
   return p > ls && buf[p] === DASH && buf[p + 19] === DASH && readSeparator(buf, p, lf) !== false ? p : -1;
 };
-/** TRANSPORT_TO_STRING of SIPp's sources (RAW in old releases). */
-const LOSS_NOTE_TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'RAW'];
+/** TRANSPORT_TO_STRING of SIPp's sources (the lines the scanner offers this reader start with them: lineStarts). */
+const LOSS_NOTE_TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP'];
 const LOSS_NOTES = [' message voluntary lost (while sending).', ' message lost (recv).'];
 
 /**

@@ -153,7 +153,7 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     // a payload whose header the snaplen cut (no header length) is lost whole: a cut segment holding nothing
     let cut = s.length > 0 && p < 0;
     if (s.length > 0 && p >= 0) {
-      const payload = restorePayload(buf, ps, x.dataEnd, s.length, streamsFor(ctx).endsInCr(src, dst));
+      const payload = restorePayload(buf, ps, x.dataEnd, s.length, streamsFor(ctx).endsInCr(src, dst, t));
       data = payload ? payload.buf.subarray(payload.start, payload.end) : buf.subarray(ps, x.dataEnd);
       // printed shorter than `length N`, even with every LF read as a CRLF: the snaplen cut the packet
       cut = payload === null && x.dataEnd - ps < s.length;

@@ -67,11 +67,23 @@ class TcpStreams {
   }
 
   /**
-   * Whether the last byte the direction src>dst took is a CR: a segment of it printed with a LF first then continues a
-   * CRLF that TCP split (ascii_print drops a CR that ends a packet), and that LF lost no CR of its own.
+   * Whether the segment `t` of src>dst (its sequence number, when printed) starts right after a CR its stream took: a
+   * LF it opens with then ends a CRLF that TCP split (ascii_print drops a CR that ends a packet) and lost no CR of its
+   * own. A retransmission that starts before that point, or a segment past a gap, follows other bytes.
    */
-  endsInCr(src: string, dst: string): boolean {
-    return this.directions.get(`${src}>${dst}`)?.endsInCr ?? false;
+  endsInCr(src: string, dst: string, t?: TcpSummary): boolean {
+    const dir = this.directions.get(`${src}>${dst}`);
+    if (dir === undefined || !dir.endsInCr) return false;
+    if (t === undefined) return true;
+    if (t.seq === undefined || dir.expected === undefined) return false;
+    return this.relativeSeq(dir, t.seq) === dir.expected;
+  }
+
+  /** A printed sequence number as the direction counts (with -S every number stays absolute: read against the origin). */
+  private relativeSeq(dir: Direction, seq: number): number {
+    if (dir.origin === undefined || dir.expected === undefined) return seq;
+    const fromOrigin = (seq - dir.origin + 2 ** 32) % 2 ** 32;
+    return Math.abs(seqDiff(fromOrigin, dir.expected)) < Math.abs(seqDiff(seq, dir.expected)) ? fromOrigin : seq;
   }
 
   private take(
@@ -104,12 +116,7 @@ class TcpStreams {
       return continued(data, false);
     }
     if (length === 0 || t.seq === undefined) return null;
-    let seq = t.seq;
-    if (dir.origin !== undefined && dir.expected !== undefined) {
-      // with -S every number stays absolute: read it against the origin when that fits better
-      const fromOrigin = (seq - dir.origin + 2 ** 32) % 2 ** 32;
-      if (Math.abs(seqDiff(fromOrigin, dir.expected)) < Math.abs(seqDiff(seq, dir.expected))) seq = fromOrigin;
-    }
+    const seq = this.relativeSeq(dir, t.seq);
     const d = dir.expected === undefined ? 0 : seqDiff(seq, dir.expected);
     if (dir.expected === undefined || d >= 0 || -d >= RENUMBERED) {
       // in order, past a gap (the missing bytes never come back into the stream: not reordered), or renumbered

@@ -190,10 +190,10 @@ describe('undotLfOnly', () => {
       'NOTIFY sip:a@10.0.0.1 SIP/2.0.v: SIP/2.0/UDP 10.0.0.2.i: c1@10.0.0.2.l: 5..a.b.c',
       'NOTIFY sip:a@10.0.0.1 SIP/2.0\nv: SIP/2.0/UDP 10.0.0.2\ni: c1@10.0.0.2\nl: 5\n\na.b.c',
     ],
-    // a status line, a value that ends in a dot, long and x- names
+    // a status line, a value that ends in a dot (not the first header's: that one reads as a CRLF), long and x- names
     [
-      'SIP/2.0 486 Busy Here.Call-ID: x..CSeq: 1 INVITE.X-Note: n.Content-Length: 0..',
-      'SIP/2.0 486 Busy Here\nCall-ID: x.\nCSeq: 1 INVITE\nX-Note: n\nContent-Length: 0\n\n',
+      'SIP/2.0 486 Busy Here.CSeq: 1 INVITE.Call-ID: x..X-Note: n.Content-Length: 0..',
+      'SIP/2.0 486 Busy Here\nCSeq: 1 INVITE\nCall-ID: x.\nX-Note: n\nContent-Length: 0\n\n',
     ],
     // a URI word that is a header name ("to") before the start line's end does not end the start line
     [
@@ -219,6 +219,9 @@ describe('undotLfOnly', () => {
     ['INVITE sip:b@10.0.0.1 SIP/2.0..Via: SIP/2.0/UDP 10.0.0.2..l: 0....'],
     ['SIP/2.0 200 OK..v: SIP/2.0/UDP 10.0.0.2....'],
     ['not SIP at all. t: nothing'],
+    // reason phrases with a dot before a word that is a header name ("c", "to"): the next line end says CRLF
+    ['SIP/2.0 500 Server Error (proxy.c:412)..Via: SIP/2.0/UDP 10.0.0.2..l: 0....'],
+    ['SIP/2.0 302 Moved to sip:a@example.to:5060..v: SIP/2.0/UDP 10.0.0.2..l: 0....'],
     ['v: SIP/2.0/UDP 10.0.0.2.l: 0..'],
   ])('leaves %j to undot (CRLF, or no start line first)', (dotted) => {
     // Prepare

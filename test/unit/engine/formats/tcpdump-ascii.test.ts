@@ -352,6 +352,24 @@ describe('tcpdump -A reader', () => {
     }
   });
 
+  it('restores a retransmission that starts at the CR a segment ended with, not after it', async () => {
+    // Prepare: the second segment resends the CR the first ended with (make-retransmit-at-cr.py); its LF is its own
+    const text = readFixture('text/tcpdump-A-retransmit-at-cr.txt');
+    const capture = readFixture('text/tcpdump-retransmit-at-cr.pcap');
+
+    // Act
+    const fromText = await scanWhole(text);
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: tshark: 3 INVITEs, each with its CSeq (before: the second's Call-ID and CSeq read as one line)
+    expect(fromText.requestsByMethod).toEqual({ INVITE: 3 });
+    expect(fromText.anomalies).toEqual({});
+    for (const k of ['messages', 'requestsByMethod', 'anomalies', 'retransmissions'] as const) {
+      expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
+    }
+    expect(fromText.kpis.inviteTransactions).toBe(3);
+  });
+
   it('gives the same result for the split CRLFs however the text is chunked', async () => {
     // Prepare
     const text = gunzipSync(readFixture('text/tcpdump-A-crlf-split-tcp6.txt.gz'));
