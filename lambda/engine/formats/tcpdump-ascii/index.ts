@@ -200,7 +200,9 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary, afterC
     let lfs = 0;
     for (let i = buf.indexOf(LF, ds + p); i >= 0 && i < de; i = buf.indexOf(LF, i + 1))
       if (i > ds + p || !afterCr) lfs++;
-    fits.push({ data, starts, crlf: de - (ds + p) + lfs === n });
+    // every LF lost its CR, and a CR or two more at the packet's end at most (ascii_print drops a last CR)
+    const dropped = n - (de - (ds + p));
+    fits.push({ data, starts, crlf: dropped >= lfs && dropped <= lfs + 2 });
   }
   const starting = fits.filter((f) => f.starts);
   const pool = starting.length > 0 ? starting : fits;

@@ -352,6 +352,22 @@ describe('tcpdump -A reader', () => {
     }
   });
 
+  it('places a -q payload whose last byte is a CR ascii_print dropped (a 32 KB segment of 88 BYEs)', async () => {
+    // Prepare: two segments of a SIPp -t t1 connection that was paused; the second ends in the CR of a CRLF
+    const text = gunzipSync(readFixture('text/tcpdump-A-q-cr-at-end.txt.gz'));
+    const capture = gunzipSync(readFixture('text/tcpdump-A-q-cr-at-end.pcap.gz'));
+
+    // Act
+    const fromText = await scanWhole(text);
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: before, the second segment fitted two header lengths and was dropped (88 requests, unreadable-packet)
+    expect(fromCapture.requests).toBe(174);
+    for (const k of ['messages', 'requestsByMethod', 'anomalies'] as const) {
+      expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
+    }
+  });
+
   it('restores a retransmission that starts at the CR a segment ended with, not after it', async () => {
     // Prepare: the second segment resends the CR the first ended with (make-retransmit-at-cr.py); its LF is its own
     const text = readFixture('text/tcpdump-A-retransmit-at-cr.txt');
