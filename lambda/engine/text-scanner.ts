@@ -403,6 +403,8 @@ export class TextScanner {
         return;
       }
       case 'datagram':
+        // a datagram the snaplen cut is read as far as it was captured, as a capture's (pcap/packet-decoder.ts)
+        if (m.cut === true) this.tally.anomaly('truncated-capture');
         this.framer.datagram(m.payloadBuf, m.payloadStart, m.payloadEnd, this.timed(m.meta, ls), styleOf(m.dotCR));
         return;
       case 'stream': {

@@ -29,7 +29,7 @@ export type HeaderMatch =
       readonly flow?: string;
       /** 'stream': bytes of the flow before this payload were lost (tcpdump's sequence numbers skip them). */
       readonly gap?: boolean;
-      /** 'stream': the capture cut this segment (snaplen): the payload is all it holds of it. */
+      /** The capture cut this packet (snaplen): the payload is all it holds of it ('truncated-capture'). */
       readonly cut?: boolean;
     }
   | {

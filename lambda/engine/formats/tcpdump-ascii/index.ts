@@ -124,6 +124,8 @@ export const tcpdumpAsciiReader: TextFormatReader = {
         payloadStart: pb.start,
         payloadEnd: pb.end,
         dotCR: false,
+        // printed shorter than `length N`, even with every LF read as a CRLF: the snaplen cut the packet
+        cut: length !== undefined && payload === null && x.dataEnd - ps < length,
       };
     }
     const t = s.tcp;
