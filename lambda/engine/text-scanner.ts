@@ -428,7 +428,7 @@ export class TextScanner {
           this.interfaces.set(m.linkType, iface);
         }
         const stamp = m.timeMs === undefined ? (m.stamp ?? this.timed(UNKNOWN_META, ls).stamp) : undefined;
-        const length = m.payloadEnd - m.payloadStart;
+        const length = m.originalLength ?? m.payloadEnd - m.payloadStart;
         this.packets.packet(iface, m.payloadBuf, m.payloadStart, m.payloadEnd, length, m.timeMs, stamp);
         return;
       }

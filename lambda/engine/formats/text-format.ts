@@ -44,6 +44,8 @@ export type HeaderMatch =
       /** When the dump printed it: an instant, or a time the file's clock places. */
       readonly timeMs?: number;
       readonly stamp?: LogStamp;
+      /** The packet's length on the wire, when the dump shows it was longer than printed (a snaplen cut). */
+      readonly originalLength?: number;
     }
   | { readonly kind: 'record'; readonly format: Format; readonly next: number; readonly record: AccountedResponse }
   | {

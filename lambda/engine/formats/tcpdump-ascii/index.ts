@@ -1,4 +1,5 @@
 import { payloadMeta } from '../../payload-meta.js';
+import { findNetworkLayer, type NetworkLayer } from '../../pcap/link-layer.js';
 import { lineContentEnd, startLineKind } from '../../sip-message.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
@@ -233,5 +234,24 @@ const hexPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, s: P
     payloadEnd: d.length,
     timeMs: s.timeMs,
     stamp: s.stamp,
+    originalLength: wireLength(linkType, d.bytes, d.length),
   };
 };
+
+const dumpedNetwork: NetworkLayer = { kind: 'other', start: 0 };
+
+/**
+ * The length of a dumped packet on the wire as its IP header gives it, when that is more than the dump holds:
+ * tcpdump prints every byte it captured, so a shorter dump is a packet its snaplen cut (a capture's record says so in
+ * its own lengths; a dump only here). Undefined when the dump holds the whole packet, or has no IP header.
+ */
+const wireLength = (linkType: number, bytes: Buffer, length: number): number | undefined => {
+  findNetworkLayer(linkType, bytes, 0, length, dumpedNetwork);
+  const ip = dumpedNetwork.start;
+  let wire = 0;
+  if (dumpedNetwork.kind === 'ipv4' && ip + 4 <= length) wire = ip + bytes.readUInt16BE(ip + 2);
+  else if (dumpedNetwork.kind === 'ipv6' && ip + 6 <= length)
+    wire = ip + IPV6_HEADER_BYTES + bytes.readUInt16BE(ip + 4);
+  return wire > length ? wire : undefined;
+};
+const IPV6_HEADER_BYTES = 40;

@@ -368,22 +368,25 @@ describe('tcpdump -A reader', () => {
     }
   });
 
-  it('reports UDP packets the snaplen cut as a capture does, and counts what they hold', async () => {
-    // Prepare: three frames of a capture made with -s 300; two of them cut (README there)
-    const text = readFixture('text/tcpdump-A-snaplen-udp.txt');
-    const capture = readFixture('text/tcpdump-snaplen-udp.pcap');
+  it.each(['tcpdump-A-snaplen-udp.txt', 'tcpdump-X-snaplen-udp.txt'])(
+    'reports UDP packets the snaplen cut as a capture does, and counts what they hold (%s)',
+    async (name) => {
+      // Prepare: three frames of a capture made with -s 300; two of them cut (README there)
+      const text = readFixture(`text/${name}`);
+      const capture = readFixture('text/tcpdump-snaplen-udp.pcap');
 
-    // Act
-    const fromText = await scanWhole(text);
-    const fromCapture = await scanWhole(capture);
+      // Act
+      const fromText = await scanWhole(text);
+      const fromCapture = await scanWhole(capture);
 
-    // Assess: before, the text said nothing of the cut
-    expect(fromCapture.anomalies).toEqual({ 'truncated-capture': 2 });
-    expect(fromText.byMethod).toEqual({ INVITE: { '100': 1, '180': 1 } });
-    for (const k of ['messages', 'byMethod', 'requestsByMethod', 'anomalies'] as const) {
-      expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
-    }
-  });
+      // Assess: before, -A said nothing of the cut and -X called the packets malformed
+      expect(fromCapture.anomalies).toEqual({ 'truncated-capture': 2 });
+      expect(fromText.byMethod).toEqual({ INVITE: { '100': 1, '180': 1 } });
+      for (const k of ['messages', 'byMethod', 'requestsByMethod', 'anomalies'] as const) {
+        expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
+      }
+    },
+  );
 
   it('restores a retransmission that starts at the CR a segment ended with, not after it', async () => {
     // Prepare: the second segment resends the CR the first ended with (make-retransmit-at-cr.py); its LF is its own
