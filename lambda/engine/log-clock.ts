@@ -57,6 +57,8 @@ export class LogClock {
   private readonly timeZone: string;
   private readonly utc: boolean;
   private readonly referenceWall: number | undefined;
+  /** The reference instant itself: times of day are held to it as instants (wall times repeat when clocks go back). */
+  private readonly referenceMs: number | undefined;
   private readonly minutes = new Map<number, readonly number[]>();
   /** Wall time of the current day's midnight (time-of-day stamps). */
   private dayWall: number | undefined;
@@ -67,7 +69,8 @@ export class LogClock {
   private year: number | undefined;
   private lastNoYearWall = 0;
   private previousUtc: number | undefined;
-  private maxDayWall = Number.NEGATIVE_INFINITY;
+  /** The latest instant a time of day was given (compared with the reference instant by finish()). */
+  private maxDayUtc = Number.NEGATIVE_INFINITY;
   private maxYearWall = Number.NEGATIVE_INFINITY;
   private sawDated = false;
   private contextual = false;
@@ -75,6 +78,7 @@ export class LogClock {
   constructor(opts: LogClockOptions = {}) {
     this.timeZone = opts.timeZone ?? 'UTC';
     this.utc = isUtc(this.timeZone);
+    this.referenceMs = opts.referenceMs;
     this.referenceWall = opts.referenceMs === undefined ? undefined : this.toWall(opts.referenceMs);
   }
 
@@ -112,10 +116,12 @@ export class LogClock {
    */
   finish(): ((utcMs: number) => number) | undefined {
     const ref = this.referenceWall;
-    if (ref === undefined || this.sawDated) return undefined;
+    if (ref === undefined || this.referenceMs === undefined || this.sawDated) return undefined;
     const limit = ref + FUTURE_TOLERANCE_MS;
-    if (this.maxDayWall > limit) {
-      const days = Math.ceil((this.maxDayWall - limit) / MS_PER_DAY);
+    // instants, not wall times: in the hour the clocks go back, 01:59 of the first pass comes before 01:02 of the second
+    const utcLimit = this.referenceMs + FUTURE_TOLERANCE_MS;
+    if (this.maxDayUtc > utcLimit) {
+      const days = Math.ceil((this.maxDayUtc - utcLimit) / MS_PER_DAY);
       return (ms) => this.earliest(this.toWall(ms) - days * MS_PER_DAY);
     }
     if (this.maxYearWall > limit) {
@@ -135,16 +141,18 @@ export class LogClock {
         this.deltas = true;
         return undefined;
       }
-      // the latest date at which this time of day is not after the reference
+      // the latest date at which this time of day is not after the reference instant (its first pass, when the
+      // clocks go back that night: the first line of a file is read in the first pass)
       const refDay = Math.floor(ref / MS_PER_DAY) * MS_PER_DAY;
-      this.dayWall = refDay + tod <= ref + FUTURE_TOLERANCE_MS ? refDay : refDay - MS_PER_DAY;
+      const onRefDay = this.earliest(refDay + tod);
+      this.dayWall = onRefDay <= (this.referenceMs ?? ref) + FUTURE_TOLERANCE_MS ? refDay : refDay - MS_PER_DAY;
     } else if (tod < this.lastTimeOfDay - ROLLOVER_MS) {
       this.dayWall += MS_PER_DAY;
     }
     this.lastTimeOfDay = tod;
-    const wall = this.dayWall + tod;
-    if (wall > this.maxDayWall) this.maxDayWall = wall;
-    return this.wallToUtc(wall);
+    const u = this.wallToUtc(this.dayWall + tod);
+    if (u > this.maxDayUtc) this.maxDayUtc = u;
+    return u;
   }
 
   private noYear(noYearWall: number): number | undefined {

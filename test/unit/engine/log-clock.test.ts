@@ -102,6 +102,20 @@ describe('LogClock', () => {
     ]);
   });
 
+  it('holds times of day to the reference as instants when the clocks go back (a reference in the repeated hour)', () => {
+    // Prepare: New York, 2026-11-01, clocks back at 02:00 EDT; the file was written (its mtime) at 01:02 EST
+    const clock = new LogClock({ timeZone: 'America/New_York', referenceMs: Date.parse('2026-11-01T06:02:00Z') });
+
+    // Act: 01:59:59 of the first pass (EDT), then 01:00:01 of the second (EST)
+    const placed = resolveAll(clock, ['01:59:59.130', '01:00:01.590']);
+    const remap = clock.finish();
+
+    // Assess: tshark's frame times of the capture these came from; before, both a day early (01:59:59 read as a wall
+    // time after 01:02, the reference's)
+    expect(placed).toEqual(['2026-11-01T05:59:59.130Z', '2026-11-01T06:00:01.590Z']);
+    expect(remap).toBeUndefined();
+  });
+
   it('takes times of day starting at 00:00:00.000000 for tcpdump -ttt deltas and leaves them untimed', () => {
     // Prepare
     const clock = new LogClock({ referenceMs: Date.parse('2026-11-25T11:00:00Z') });
