@@ -165,7 +165,7 @@ const blockAfterSeparator = (buf: Buffer, ss: number, lf: number, end: number, c
   if (m !== null) return m;
   if (wallMs === undefined && (isUnexpected(buf, dl, dle) || isDeadCallEcho(buf, dl, dle))) {
     // a copy of the message logged just before it: skipped whole, up to the next block
-    const next = nextSeparator(buf, dle + 1, end);
+    const next = nextBlock(buf, dle + 1, end);
     if (next < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
     return slots.skip(next);
   }
@@ -246,11 +246,10 @@ const RECEIVED_A = ' received a ';
 const DEAD_CALL_TRANSPORTS = ['UDP message:', 'TCP message:', 'TLS message:', 'SCTP message:', 'RAW message:'];
 
 /**
- * Start of the first line in [from, end) that opens SIPp's next block, or -1 when none is there yet: a separator, or a
- * direction line, which is how a block reads whose separator SIPp glued to a note it printed without a newline
- * ("UDP message voluntary lost (while sending).-----..."; the reader takes such a line on its own, untimed).
+ * Start of the first line in [from, end) that opens SIPp's next block, or -1 when none is there yet: a separator, one
+ * glued after a `-lost` note (gluedSeparatorAt), or a direction line without a separator before it.
  */
-const nextSeparator = (buf: Buffer, from: number, end: number): number => {
+const nextBlock = (buf: Buffer, from: number, end: number): number => {
   let ls = from;
   while (ls < end) {
     const lf = lineEndAt(buf, ls, end);
