@@ -56,9 +56,11 @@ const inYear = (noYearWall: number, year: number): number => yearsBack(noYearWal
 export class LogClock {
   private readonly timeZone: string;
   private readonly utc: boolean;
-  private readonly referenceWall: number | undefined;
-  /** The reference instant itself: times of day are held to it as instants (wall times repeat when clocks go back). */
-  private readonly referenceMs: number | undefined;
+  /**
+   * The reference instant, and its wall time in the zone: times of day are held to the instant (wall times repeat
+   * when the clocks go back), dates without a year to the wall time.
+   */
+  private readonly reference: { readonly ms: number; readonly wall: number } | undefined;
   private readonly minutes = new Map<number, readonly number[]>();
   /** Wall time of the current day's midnight (time-of-day stamps). */
   private dayWall: number | undefined;
@@ -78,8 +80,8 @@ export class LogClock {
   constructor(opts: LogClockOptions = {}) {
     this.timeZone = opts.timeZone ?? 'UTC';
     this.utc = isUtc(this.timeZone);
-    this.referenceMs = opts.referenceMs;
-    this.referenceWall = opts.referenceMs === undefined ? undefined : this.toWall(opts.referenceMs);
+    const ms = opts.referenceMs;
+    this.reference = ms === undefined ? undefined : { ms, wall: this.toWall(ms) };
   }
 
   /**
@@ -115,11 +117,11 @@ export class LogClock {
    * full dates keeps its instants (they anchor it; a mix is not moved half-way).
    */
   finish(): ((utcMs: number) => number) | undefined {
-    const ref = this.referenceWall;
-    if (ref === undefined || this.referenceMs === undefined || this.sawDated) return undefined;
-    const limit = ref + FUTURE_TOLERANCE_MS;
+    const ref = this.reference;
+    if (ref === undefined || this.sawDated) return undefined;
+    const limit = ref.wall + FUTURE_TOLERANCE_MS;
     // instants, not wall times: in the hour the clocks go back, 01:59 of the first pass comes before 01:02 of the second
-    const utcLimit = this.referenceMs + FUTURE_TOLERANCE_MS;
+    const utcLimit = ref.ms + FUTURE_TOLERANCE_MS;
     if (this.maxDayUtc > utcLimit) {
       const days = Math.ceil((this.maxDayUtc - utcLimit) / MS_PER_DAY);
       return (ms) => this.earliest(this.toWall(ms) - days * MS_PER_DAY);
@@ -133,7 +135,7 @@ export class LogClock {
   }
 
   private timeOfDay(tod: number): number | undefined {
-    const ref = this.referenceWall;
+    const ref = this.reference;
     if (ref === undefined || this.deltas) return undefined;
     this.contextual = true;
     if (this.dayWall === undefined) {
@@ -143,9 +145,8 @@ export class LogClock {
       }
       // the latest date at which this time of day is not after the reference instant (its first pass, when the
       // clocks go back that night: the first line of a file is read in the first pass)
-      const refDay = Math.floor(ref / MS_PER_DAY) * MS_PER_DAY;
-      const onRefDay = this.earliest(refDay + tod);
-      this.dayWall = onRefDay <= (this.referenceMs ?? ref) + FUTURE_TOLERANCE_MS ? refDay : refDay - MS_PER_DAY;
+      const refDay = Math.floor(ref.wall / MS_PER_DAY) * MS_PER_DAY;
+      this.dayWall = this.earliest(refDay + tod) <= ref.ms + FUTURE_TOLERANCE_MS ? refDay : refDay - MS_PER_DAY;
     } else if (tod < this.lastTimeOfDay - ROLLOVER_MS) {
       this.dayWall += MS_PER_DAY;
     }
@@ -156,12 +157,12 @@ export class LogClock {
   }
 
   private noYear(noYearWall: number): number | undefined {
-    const ref = this.referenceWall;
+    const ref = this.reference;
     if (ref === undefined) return undefined;
     this.contextual = true;
     if (this.year === undefined) {
-      const refYear = new Date(ref).getUTCFullYear();
-      this.year = inYear(noYearWall, refYear) <= ref + FUTURE_TOLERANCE_MS ? refYear : refYear - 1;
+      const refYear = new Date(ref.wall).getUTCFullYear();
+      this.year = inYear(noYearWall, refYear) <= ref.wall + FUTURE_TOLERANCE_MS ? refYear : refYear - 1;
     } else if (noYearWall < this.lastNoYearWall - ROLLOVER_MS) {
       // "Dec 31" then "Jan 01": a new year
       this.year++;
