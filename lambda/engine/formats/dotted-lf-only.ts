@@ -179,8 +179,7 @@ const nextLineEndIsOneDot = (src: Buffer, from: number, end: number): boolean =>
 export const undotLfOnly = (src: Buffer, start: number, end: number, into: Buffer): number => {
   const sl = lfOnlyStartLineEnd(src, start, end);
   if (sl < 0) return -1;
-  let n = 0;
-  for (let i = start; i < sl; i++) into[n++] = src[i] ?? 0;
+  let n = src.copy(into, 0, start, sl);
   into[n++] = LF;
   let i = sl + 1;
   while (i < end) {
@@ -201,15 +200,11 @@ export const undotLfOnly = (src: Buffer, start: number, end: number, into: Buffe
     }
     if (run - i >= 2 || run === end) {
       // the header section's end: the last two dots are LF LF (one, at the end of the payload: a segment may cut
-      // the section there); before them the value's own dots
+      // the section there); before them the value's own dots; then the body, byte for byte
       const lfs = Math.min(2, run - i);
       for (; i < run - lfs; i++) into[n++] = DOT;
       for (; i < run; i++) into[n++] = LF;
-      if (lfs === 2 || run < end) {
-        // the body, byte for byte
-        for (; i < end; i++) into[n++] = src[i] ?? 0;
-      }
-      continue;
+      return n + src.copy(into, n, run, end);
     }
     // one dot inside a value (an address, a domain): a dot
     into[n++] = DOT;
