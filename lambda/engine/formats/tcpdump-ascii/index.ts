@@ -6,7 +6,7 @@ import { LF } from './ascii-print.js';
 import { headerSpec, quietTcpSpec } from './header-spec.js';
 import { dumpLinkType, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';
-import { restorePayload } from './payload-restore.js';
+import { lfsAfterDroppedCr, restorePayload } from './payload-restore.js';
 import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
 import {
   FIRST_BYTES,
@@ -199,10 +199,7 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary, afterC
     const data = payload.buf.subarray(payload.start, payload.end);
     const lf = data.indexOf(LF);
     const starts = startLineKind(data, 0, lineContentEnd(data, 0, lf < 0 ? data.length : lf, false)) !== null;
-    // the LFs that may have lost a CR: not one opening a payload after a stream that ended with one (restorePayload)
-    let lfs = 0;
-    for (let i = buf.indexOf(LF, ds + p); i >= 0 && i < de; i = buf.indexOf(LF, i + 1))
-      if (i > ds + p || !afterCr) lfs++;
+    const lfs = lfsAfterDroppedCr(buf, ds + p, de, afterCr).length;
     // every LF lost its CR, and a CR or two more at the packet's end at most (ascii_print drops a last CR)
     const dropped = n - (de - (ds + p));
     fits.push({ data, starts, crlf: dropped >= lfs && dropped <= lfs + 2 });

@@ -23,8 +23,7 @@ export const restorePayload = (
   if (pe < 0) return null;
   const missing = n - (pe - ps);
   if (missing === 0) return { buf, start: ps, end: pe };
-  const lfs: number[] = [];
-  for (let i = buf.indexOf(LF, ps); i >= 0 && i < pe; i = buf.indexOf(LF, i + 1)) if (i > ps || !afterCr) lfs.push(i);
+  const lfs = lfsAfterDroppedCr(buf, ps, pe, afterCr);
   if (missing < 0 || missing > lfs.length + 2) return null;
   const withCr = new Set<number>(missing >= lfs.length ? lfs : chooseCrlfs(buf, ps, lfs, missing));
   const out = Buffer.allocUnsafe(n);
@@ -40,6 +39,17 @@ export const restorePayload = (
   // the rest were among the last two bytes of the packet, which ascii_print never shows as CR
   while (o < n) out[o++] = CR;
   return { buf: out, start: 0, end: n };
+};
+
+/**
+ * The printed LFs of [ps, pe) that a CR ascii_print dropped may have stood before: each, but one that opens a
+ * payload after a stream that ended with a CR (`afterCr`: that LF ends a CRLF TCP split, whose CR was dropped as the
+ * last byte of the packet before).
+ */
+export const lfsAfterDroppedCr = (buf: Buffer, ps: number, pe: number, afterCr: boolean): number[] => {
+  const lfs: number[] = [];
+  for (let i = buf.indexOf(LF, ps); i >= 0 && i < pe; i = buf.indexOf(LF, i + 1)) if (i > ps || !afterCr) lfs.push(i);
+  return lfs;
 };
 
 /** End of the shortest prefix of [ps, pe) that is `n` bytes with every LF read as CRLF, or read as is. */
