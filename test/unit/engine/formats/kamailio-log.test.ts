@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
+
+/**
+ * Kamailio's stderr log with `log_color=yes` (`kamailio -E -e`): core/dprint.h writes the level's colour
+ * ("\x1b[0;32;49m") before the " 1(pid) NOTICE: " prefix and resets it ("\x1b[0;39;49m") at the start of the next
+ * record, so no record line starts with the prefix itself. Real Kamailio 5.6.3 runs (test/fixtures/kamailio/README.md).
+ */
+describe('Kamailio stderr log with colours', () => {
+  it('reads the replies a coloured log prints, as tshark counts them on the capture', async () => {
+    // Prepare: one SIPp call through Kamailio, whose onreply_route xlogs "$mb"; the capture of the same run
+    const log = readFixture('kamailio/kamailio-color-stderr.log');
+    const capture = readFixture('kamailio/kamailio-color.pcap');
+
+    // Act
+    const fromLog = await scanWhole(log);
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: tshark, replies reaching Kamailio (udp.dstport == 28800): 180 INVITE, 200 INVITE, 200 BYE
+    expect(log.includes('\x1b[0;32;49m 1(')).toBe(true);
+    expect(fromLog.formats).toEqual(['kamailio-log']);
+    expect(fromLog.byMethod).toEqual({ BYE: { '200': 1 }, INVITE: { '180': 1, '200': 1 } });
+    expect(fromLog.anomalies).toEqual({});
+    // the capture holds both legs and Kamailio's own 100: 7 responses, 3 of them the callee's to Kamailio
+    expect(fromCapture.byCode).toEqual({ '100': 1, '180': 2, '200': 4 });
+  });
+
+  it('reads a coloured log with a log_prefix of its own, one response per reply the script logged', async () => {
+    // Prepare: the first 400 lines of a proxy's log (log_color, log_prefix="{$mt $hdr(CSeq) $ci} ", onreply_route
+    // xlog "K1-REPLY $rs from $si:$sp $mb"); each reply it received is one such line
+    const log = readFixture('kamailio/kamailio-color-log-prefix.log');
+    const text = log.toString('latin1');
+    const logged = [...text.matchAll(/K1-REPLY (\d{3}) from /g)].map((m) => m[1]);
+
+    // Act
+    const result = await scanWhole(log);
+
+    // Assess
+    expect(logged.length).toBe(10);
+    expect(result.responses).toBe(logged.length);
+    expect(result.byCode).toEqual({ '100': 10 });
+    expect(result.requests).toBe([...text.matchAll(/K1-RCV /g)].length);
+    expect(result.anomalies).toEqual({});
+  });
+
+  it('gives the same result however the coloured log is chunked', async () => {
+    // Prepare
+    const log = readFixture('kamailio/kamailio-color-log-prefix.log');
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(log, 5);
+
+    // Assess
+    expect(whole.responses).toBe(10);
+    expect(differing).toEqual([]);
+  });
+});
