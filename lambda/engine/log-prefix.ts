@@ -16,11 +16,13 @@ const CLOCK = '\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?';
 const DATED = `\\d{4}-\\d{2}-\\d{2}[T ]${CLOCK}(?:Z|[+-]\\d{2}:?\\d{2})?`;
 const MONTH_DAY = `${MONTH} [ \\d]\\d ${CLOCK}`;
 /**
- * "[time]"; a bare ISO 8601 time, then, as journalctl -o short-iso prints it, "host tag[pid]:", or, as a container
- * runtime's log file holds it (CRI: containerd, CRI-O, kubelet's /var/log/pods), the stream and a full (F) or
- * partial (P) line mark; or syslog's RFC 3164 "Mon dd hh:mm:ss host tag[pid]:".
+ * "[time]"; a bare ISO 8601 time, then, as journalctl -o short-iso or rsyslog's RSYSLOG_FileFormat prints it,
+ * "host tag[pid]:" (`logger -t tag` sends no pid), or, as a container runtime's log file holds it (CRI: containerd,
+ * CRI-O, kubelet's /var/log/pods), the stream and a full (F) or partial (P) line mark; or syslog's RFC 3164
+ * "Mon dd hh:mm:ss host tag[pid]:". The named groups say which time was printed, and whether a syslog daemon wrote
+ * the line (`isoTag`, `syslog`: its control-character escapes are decoded).
  */
-const TIME = `(?:\\[(${DATED}|${MONTH_DAY})\\]|(${DATED})(?: [\\w.-]+ [\\w./-]+\\[\\d+\\]:| (?:stdout|stderr) [FP])?|(${MONTH_DAY}) [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)`;
+const TIME = `(?:\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag> [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)| (?:stdout|stderr) [FP])?|(?<syslog>${MONTH_DAY}) [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)`;
 /** A level: "VERBOSE[1234][C-0000abcd]" (Asterisk logger.c), "[DEBUG]" (FreeSWITCH), with a colon or not. */
 const LEVEL = '(?: (?:[A-Z]+(?:\\[[\\w-]*\\])+:?|\\[[A-Z]+\\]))?';
 /**
@@ -70,14 +72,66 @@ const mayStartPrefix = (buf: Buffer, ls: number, le: number): boolean => {
   return buf[ls + 3] === SP && MONTH_WORDS.has((c << 16) | ((buf[ls + 1] ?? 0) << 8) | (buf[ls + 2] ?? 0));
 };
 
-/** Length of the logger prefix at the start of the line [ls, le), and the time it printed; null when it has none. */
-export const linePrefixAt = (buf: Buffer, ls: number, le: number): { length: number; time: string } | null => {
+/** A logger prefix: its length, the time it printed, and whether a syslog daemon wrote it ("host tag[pid]:"). */
+export interface LinePrefix {
+  readonly length: number;
+  readonly time: string;
+  readonly syslog: boolean;
+}
+
+/** The logger prefix at the start of the line [ls, le); null when it has none. */
+export const linePrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | null => {
   if (!mayStartPrefix(buf, ls, le)) return null;
   let e = Math.min(le, ls + MAX_PREFIX_BYTES);
   if (e === le && e > ls && buf[e - 1] === CR) e--;
   const m = PREFIX.exec(buf.toString('latin1', ls, e));
-  if (!m) return null;
-  return { length: m[0].length, time: m[1] ?? m[2] ?? m[3] ?? '' };
+  const g = m?.groups;
+  if (!m || g === undefined) return null;
+  const syslog = g.isoTag !== undefined || g.syslog !== undefined;
+  return { length: m[0].length, time: g.bracketed ?? g.iso ?? g.syslog ?? '', syslog };
+};
+
+const HASH = 0x23;
+
+/**
+ * The value of rsyslog's escape "#ooo" at i (a control character: rsyslog's default
+ * parser.escapeControlCharactersOnReceive writes each one as '#' and three octal digits), or -1.
+ */
+export const rsyslogEscapeAt = (buf: Buffer, i: number, end: number): number => {
+  if (i + 4 > end || buf[i] !== HASH) return -1;
+  let v = 0;
+  for (let k = 1; k <= 3; k++) {
+    const d = (buf[i + k] ?? 0) - 0x30;
+    if (d < 0 || d > 7) return -1;
+    v = v * 8 + d;
+  }
+  // rsyslog escapes control characters only: a '#' before other digits is text
+  return v < 0x20 || v === 0x7f ? v : -1;
+};
+
+/**
+ * The text [from, end) of a line a syslog daemon wrote, its control characters decoded ("#015" -> CR, "#011" -> TAB,
+ * "#012" -> LF), or the same bytes when it holds none: a CRLF log fed to `logger` line by line ends each line in
+ * "#015", three bytes more than the CR Content-Length counted.
+ */
+const decodeRsyslogEscapes = (buf: Buffer, from: number, end: number): Buffer => {
+  const text = buf.subarray(from, end);
+  let i = text.indexOf(HASH);
+  while (i >= 0 && rsyslogEscapeAt(text, i, text.length) < 0) i = text.indexOf(HASH, i + 1);
+  if (i < 0) return text;
+  const out = Buffer.allocUnsafe(text.length);
+  text.copy(out, 0, 0, i);
+  let n = i;
+  for (; i < text.length; i++) {
+    const v = rsyslogEscapeAt(text, i, text.length);
+    if (v >= 0) {
+      out[n++] = v;
+      i += 3;
+    } else {
+      out[n++] = text[i] ?? 0;
+    }
+  }
+  return out.subarray(0, n);
 };
 
 /** Whether most lines of the head of a text carry a logger prefix (the log is read stripped). */
@@ -182,6 +236,7 @@ export class LinePrefixStripper implements LineTimes {
   /** Passes on the line [ls, end) (its LF included), without its prefix. */
   private line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     let from = ls;
+    let syslog = false;
     if (!this.midLine) {
       const p = linePrefixAt(buf, ls, buf[end - 1] === LF ? end - 1 : end);
       if (p !== null) {
@@ -190,12 +245,14 @@ export class LinePrefixStripper implements LineTimes {
           this.marks.push({ offset: this.outOffset, stamp: findLogStamp(p.time) });
         }
         from = ls + p.length;
+        syslog = p.syslog;
       }
     }
     this.midLine = false;
     if (end > from) {
-      parts.push(buf.subarray(from, end));
-      this.outOffset += end - from;
+      const text = syslog ? decodeRsyslogEscapes(buf, from, end) : buf.subarray(from, end);
+      parts.push(text);
+      this.outOffset += text.length;
     }
   }
 }

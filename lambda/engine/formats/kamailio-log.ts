@@ -1,4 +1,4 @@
-import { linePrefixAt } from '../log-prefix.js';
+import { linePrefixAt, rsyslogEscapeAt } from '../log-prefix.js';
 import { findLogStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import { startLineKind } from '../sip-message.js';
@@ -33,6 +33,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 const HASH = 0x23;
 const SP = 0x20;
+const ESC = 0x1b;
+const OPEN_BRACKET = 0x5b;
 const STATUS = Buffer.from('SIP/2.0 ');
 const COLON = 0x3a;
 const REQUEST_END = Buffer.from(' SIP/2.0');
@@ -52,19 +54,24 @@ const LINE_STARTS: readonly string[] = [
   ...Array.from({ length: 90 }, (_, n) => String(n + 10)),
   ...['AL', 'BU', 'CR', 'DE', 'ER', 'IN', 'NO', 'WA'],
   ...['Ja', 'Fe', 'Ma', 'Ap', 'Ju', 'Au', 'Se', 'Oc', 'No', 'De', '['],
+  // log_color (`-e`): the colour of the level, and the reset of the previous record's, before the prefix
+  '\x1b[',
 ];
 
-/** The value of rsyslog's escape "#ooo" at i (a control character), or -1. */
-const escapeAt = (buf: Buffer, i: number, end: number): number => {
-  if (i + 4 > end || buf[i] !== HASH) return -1;
-  let v = 0;
-  for (let k = 1; k <= 3; k++) {
-    const d = (buf[i + k] ?? 0) - 0x30;
-    if (d < 0 || d > 7) return -1;
-    v = v * 8 + d;
+/**
+ * Where the text of the line at `ls` starts past the ANSI colour codes Kamailio's log_color puts before its prefix
+ * ("\x1b[0;39;49m" ends the previous record's colour, "\x1b[0;36;49m" sets this one's: core/dprint.h): a CSI
+ * sequence is ESC, '[', parameter bytes and one final byte in 0x40-0x7e.
+ */
+const pastColours = (buf: Buffer, ls: number, le: number): number => {
+  let p = ls;
+  while (p + 2 < le && buf[p] === ESC && buf[p + 1] === OPEN_BRACKET) {
+    let q = p + 2;
+    while (q < le && ((buf[q] ?? 0) < 0x40 || (buf[q] ?? 0) > 0x7e)) q++;
+    if (q >= le) return p;
+    p = q + 1;
   }
-  // rsyslog escapes control characters only: a '#' before other digits is text
-  return v < 0x20 || v === 0x7f ? v : -1;
+  return p;
 };
 
 /** Offset of `what` in [from, le), or le; searched in that line only (not on to the buffer's end, once per line). */
@@ -115,7 +122,8 @@ const mayHaveLoggerPrefix = (buf: Buffer, ls: number, le: number): boolean => {
 let loggerTime: string | undefined;
 
 /** Where a Kamailio-prefixed line [lineStart, le) holds a start line: its offset, or -1. */
-const messageAt = (buf: Buffer, lineStart: number, le: number): number => {
+const messageAt = (buf: Buffer, colouredStart: number, le: number): number => {
+  const lineStart = pastColours(buf, colouredStart, le);
   // a logger prefix the log's own lines do not all carry (log-prefix.ts cuts it when they do)
   const logger = mayHaveLoggerPrefix(buf, lineStart, le) ? linePrefixAt(buf, lineStart, le) : null;
   loggerTime = logger?.time;
@@ -139,7 +147,7 @@ const decodeEscapes = (buf: Buffer, s: number, le: number): Buffer => {
   const out = Buffer.allocUnsafe(e - s + 1);
   let n = 0;
   for (let i = s; i < e; i++) {
-    const v = escapeAt(buf, i, e);
+    const v = rsyslogEscapeAt(buf, i, e);
     if (v >= 0) {
       out[n++] = v;
       i += 3;
@@ -159,7 +167,7 @@ const isEscaped = (buf: Buffer, s: number, le: number): boolean => {
 
 export const kamailioLogReader: TextFormatReader = {
   format: 'kamailio-log',
-  firstBytes: ' 0123456789ABCDEINW',
+  firstBytes: ' 0123456789ABCDEINW\x1b',
   lineStarts: LINE_STARTS,
   isHeader: (buf, ls, lf) => messageAt(buf, ls, lf) >= 0,
   match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {

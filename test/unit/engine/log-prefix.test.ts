@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
 import {
@@ -89,6 +90,14 @@ describe('logger prefixes on every line', () => {
     expect(p).toEqual({
       length: '[Nov  4 09:05:01] VERBOSE[77][C-0000000a] chan_sip.c: '.length,
       time: 'Nov  4 09:05:01',
+      syslog: false,
+    });
+    // rsyslog's RSYSLOG_FileFormat of `logger -t tag`: an ISO time, host and tag without a pid
+    const iso = Buffer.from('2026-12-06T22:27:42.949072+00:00 vm sipcap: SIP/2.0 200 OK', 'latin1');
+    expect(linePrefixAt(iso, 0, iso.length)).toEqual({
+      length: '2026-12-06T22:27:42.949072+00:00 vm sipcap: '.length,
+      time: '2026-12-06T22:27:42.949072+00:00',
+      syslog: true,
     });
     expect(linePrefixAt(Buffer.from('Max-Forwards: 70'), 0, 16)).toBeNull();
     expect(linePrefixAt(Buffer.from('13:39:27.271 IP 127.0.0.1.5060 > 127.0.0.1.5061: UDP'), 0, 52)).toBeNull();
@@ -175,5 +184,59 @@ describe('LinePrefixStripper', () => {
     // Assess: each line lost its prefix, and line 2500's time is still known
     expect(text.startsWith('line 0\nline 1\n')).toBe(true);
     expect(stamp).toEqual({ kind: 'local', wallMs: Date.UTC(2026, 10, 24, 13, 0, 2500) });
+  });
+});
+
+/**
+ * Logs fed to syslog line by line (`logger -t tag -f LOG` into rsyslog 8.2302; test/fixtures/text/README.md): rsyslog's
+ * default escaping writes each control character as '#' and three octal digits, so every CRLF line ends in "#015";
+ * its RSYSLOG_FileFormat prints an ISO time and `logger -t` no pid.
+ */
+describe('logs passed through rsyslog', () => {
+  it('decodes the escaped CRs, so Content-Length frames the sipfrag body: tshark counts 5 responses', async () => {
+    // Prepare: one SIPp call whose INFO carries a message/sipfrag body "SIP/2.0 486 Busy Here"
+    const log = readFixture('text/sipp-rsyslog-escaped.log');
+
+    // Act
+    const r = await scan(chunked(log, []));
+
+    // Assess
+    expect(log.toString('latin1')).toContain('SIP/2.0 486 Busy Here#015');
+    expect(r.formats).toEqual(['sipp']);
+    expect(r.byMethod).toEqual({
+      BYE: { '200': 1 },
+      INFO: { '200': 1 },
+      INVITE: { '180': 1, '200': 1 },
+      OPTIONS: { '200': 1 },
+    });
+    expect(r.anomalies).toEqual({});
+  });
+
+  it('reads RSYSLOG_FileFormat lines, whose ISO time is followed by a tag without a pid', async () => {
+    // Prepare
+    const log = readFixture('text/sipp-rsyslog-iso-no-pid.log');
+
+    // Act
+    const r = await scan(chunked(log, []));
+
+    // Assess
+    expect(log.toString('latin1')).toMatch(/^2026-12-06T22:27:\d\d\.\d{6}\+00:00 vm sipcap: /);
+    expect(r.formats).toEqual(['sipp']);
+    expect(r.byCode).toEqual({ '180': 1, '200': 4 });
+    expect(r.anomalies).toEqual({});
+  });
+
+  it('decodes an escaped TAB in tcpdump -A text, as tshark counts the capture', async () => {
+    // Prepare
+    const log = gunzipSync(readFixture('text/tcpdump-A-rsyslog-escaped.txt.gz'));
+
+    // Act
+    const r = await scan(chunked(log, []));
+
+    // Assess: tshark 193 responses (180 × 37, 200 × 156), 9 resent requests
+    expect(log.toString('latin1').split('#011').length - 1).toBe(6);
+    expect(r.byCode).toEqual({ '180': 37, '200': 156 });
+    expect(r.retransmissions).toEqual({ requests: 9, responses: 0 });
+    expect(r.anomalies).toEqual({});
   });
 });
