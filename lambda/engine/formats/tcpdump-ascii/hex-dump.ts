@@ -90,19 +90,55 @@ const ipv4Bytes = (host: string): number[] | undefined => {
   return bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? bytes : undefined;
 };
 
-/** Whether an IP header of the summary's version, and (when printed as numbers) its addresses, starts at `at`. */
+/** The eight 16-bit groups of a run of IPv6 text groups ("2001", "db8", "1.2.3.4" last), or undefined. */
+const ipv6Groups = (text: string): number[] | undefined => {
+  if (text === '') return [];
+  const groups: number[] = [];
+  const parts = text.split(':');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] ?? '';
+    if (i === parts.length - 1 && part.includes('.')) {
+      const v4 = ipv4Bytes(part);
+      if (v4 === undefined) return undefined;
+      groups.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
+    } else {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(part)) return undefined;
+      groups.push(Number.parseInt(part, 16));
+    }
+  }
+  return groups;
+};
+
+/** IPv6 text ("::1", "2001:db8::1", "::ffff:1.2.3.4") as sixteen bytes, or undefined (a name printed without -n). */
+export const ipv6Bytes = (host: string): number[] | undefined => {
+  const halves = host.split('::');
+  if (halves.length > 2) return undefined;
+  const head = ipv6Groups(halves[0] ?? '');
+  const tail = halves.length === 2 ? ipv6Groups(halves[1] ?? '') : [];
+  if (head === undefined || tail === undefined) return undefined;
+  const zeros = 8 - head.length - tail.length;
+  if (halves.length === 2 ? zeros < 1 : zeros !== 0) return undefined;
+  return [...head, ...new Array<number>(zeros).fill(0), ...tail].flatMap((g) => [g >> 8, g & 0xff]);
+};
+
+/**
+ * Whether an IP header of the summary's version, and (when printed as numbers) its addresses, starts at `at`. The
+ * addresses decide between link types: an IPv6 version nibble alone also turns up in a MAC address or in the padding
+ * of a Linux cooked header (live `tcpdump -i any -XX` leaves bytes there), which put IPv6 packets at the wrong offset.
+ */
 const ipHeaderAt = (d: HexDump, at: number, s: PacketLine): boolean => {
   const version = (d.bytes[at] ?? 0) >> 4;
   if (at >= d.length || version !== (s.ipv6 ? 6 : 4)) return false;
-  if (s.ipv6) return true;
-  const src = ipv4Bytes(s.srcHost);
-  const dst = ipv4Bytes(s.dstHost);
+  const src = s.ipv6 ? ipv6Bytes(s.srcHost) : ipv4Bytes(s.srcHost);
+  const dst = s.ipv6 ? ipv6Bytes(s.dstHost) : ipv4Bytes(s.dstHost);
+  // where the addresses sit in an IPv4 or IPv6 header, and how long they are
+  const [srcAt, dstAt, size] = s.ipv6 ? [8, 24, 16] : [12, 16, 4];
   // the addresses must be in the dump: past its length the buffer holds an earlier packet's bytes (a verdict that
   // then depended on what the process scanned before)
-  if ((src !== undefined || dst !== undefined) && at + 20 > d.length) return false;
-  for (let i = 0; i < 4; i++) {
-    if (src !== undefined && d.bytes[at + 12 + i] !== src[i]) return false;
-    if (dst !== undefined && d.bytes[at + 16 + i] !== dst[i]) return false;
+  if ((src !== undefined || dst !== undefined) && at + dstAt + size > d.length) return false;
+  for (let i = 0; i < size; i++) {
+    if (src !== undefined && d.bytes[at + srcAt + i] !== src[i]) return false;
+    if (dst !== undefined && d.bytes[at + dstAt + i] !== dst[i]) return false;
   }
   return true;
 };

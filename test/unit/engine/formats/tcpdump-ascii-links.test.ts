@@ -1,4 +1,8 @@
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ipv6Bytes } from '../../../../lambda/engine/formats/tcpdump-ascii/hex-dump.js';
+import { formatIpv6 } from '../../../../lambda/engine/pcap/endpoint-names.js';
 import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
 
 /**
@@ -64,6 +68,48 @@ describe('tcpdump text of captures on other link types, and numbered packets', (
       expect(differing).toEqual([]);
     },
   );
+
+  it('tells the link type of a live -i any -XX dump by the IPv6 addresses, not by a version nibble alone', async () => {
+    // Prepare: the UDP packets among packets 1,701-1,900 of a live `tcpdump -i any -nn -XX` (Linux cooked v2): the two
+    // padding bytes of its 8-byte address field hold leftovers ("6b61", "7878", ...), so a byte 0x6X at offset 14, 16
+    // or 18 read as an IPv6 header there (3 of these packets were lost). tshark on the same frames of the capture
+    // taken beside it: 108 responses (its resends refer to earlier frames, outside the cut)
+    const text = gunzipSync(readFixture('text/tcpdump-XX-any-live-slice.txt.gz'));
+
+    // Act
+    const r = await scanWhole(text);
+
+    // Assess
+    expect(r.formats).toEqual(['tcpdump-ascii']);
+    expect(r.responses).toBe(108);
+    expect(r.byMethod).toEqual({
+      BYE: { '404': 4 },
+      INVITE: { '100': 26, '180': 31, '200': 36, '486': 10, '503': 1 },
+    });
+    expect(r.anomalies).toEqual({});
+    expect(r.unrecognizedBytes).toBe(0);
+  });
+
+  it('reads back every IPv6 address from its printed text (RFC 5952, as tcpdump prints it)', () => {
+    // Prepare: runs of zero groups of every length and place, and IPv4-mapped addresses
+    const addresses = fc.sample(
+      fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }),
+      { numRuns: 2000, seed: 20261206 },
+    );
+    addresses.push([0, 0, 0, 0, 0, 0xffff, 0x7f00, 1], [0, 0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0]);
+
+    // Act
+    const misread = addresses.filter((groups) => {
+      const bytes = Buffer.from(groups.flatMap((g) => [g >> 8, g & 0xff]));
+      return JSON.stringify(ipv6Bytes(formatIpv6(bytes, 0))) !== JSON.stringify([...bytes]);
+    });
+
+    // Assess
+    expect(misread).toEqual([]);
+    expect(ipv6Bytes('pbx.example.com')).toBeUndefined();
+    expect(ipv6Bytes('1::2::3')).toBeUndefined();
+    expect(ipv6Bytes('1:2:3:4:5:6:7')).toBeUndefined();
+  });
 
   it('counts the hex dump of a capture with snaplen-cut and lost TCP segments as tshark counts the capture', async () => {
     // Prepare: tcpdump -nn -X -r test/fixtures/pcap/tcp-cuts.pcap (see make-tcp-cuts.ts); tshark -Y sip.Status-Code:
