@@ -3,7 +3,8 @@ import { findLogStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
 import { startLineKind } from '../sip-message.js';
 import type { PayloadMeta } from '../types.js';
-import type { MatchResult, TextFormatReader } from './text-format.js';
+import { byteSet } from './line-bytes.js';
+import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
  * Kamailio log lines that print a whole SIP message: `xlog("L_INFO", "$mb")` in a reply route,
@@ -33,6 +34,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const HASH = 0x23;
 const SP = 0x20;
+const HT = 0x09;
 const ESC = 0x1b;
 const OPEN_BRACKET = 0x5b;
 const STATUS = Buffer.from('SIP/2.0 ');
@@ -78,6 +80,21 @@ const pastColours = (buf: Buffer, ls: number, le: number): number => {
 const indexIn = (buf: Buffer, what: Buffer, from: number, le: number): number => {
   const i = buf.subarray(from, le).indexOf(what);
   return i < 0 ? le : from + i;
+};
+
+/** Bytes of a header name (RFC 3261 token). */
+const TOKEN = byteSet("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~");
+/** Kamailio's level names, which a record stripped of syslog's prefix starts with like a header name. */
+const LEVEL_NAME = /^(?:ALERT|BUG|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)$/;
+
+/** Whether the line at p starts as a SIP header line ("Via:", "v :"), not as another Kamailio record. */
+const headerLineAt = (buf: Buffer, p: number, end: number): boolean => {
+  let i = p;
+  while (i < end && TOKEN[buf[i] ?? 0] === 1) i++;
+  if (i === p) return false;
+  let c = i;
+  while (c < end && (buf[c] === SP || buf[c] === HT)) c++;
+  return c < end && buf[c] === COLON && !LEVEL_NAME.test(buf.toString('latin1', p, i));
 };
 
 /** Where the first line of the message text ends: rsyslog's "#015" or "#012", its CR, or the log line's end. */
@@ -170,14 +187,19 @@ export const kamailioLogReader: TextFormatReader = {
   firstBytes: ' 0123456789ABCDEINW\x1b',
   lineStarts: LINE_STARTS,
   isHeader: (buf, ls, lf) => messageAt(buf, ls, lf) >= 0,
-  match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {
+  match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     const s = messageAt(buf, ls, lf);
     if (s < 0) return null;
+    const time = loggerTime;
     const meta =
-      loggerTime === undefined
-        ? META
-        : payloadMeta('unknown', undefined, undefined, undefined, findLogStamp(loggerTime));
-    if (!isEscaped(buf, s, lf)) return { kind: 'inline', format: 'kamailio-log', meta, next: s };
+      time === undefined ? META : payloadMeta('unknown', undefined, undefined, undefined, findLogStamp(time));
+    if (!isEscaped(buf, s, lf)) {
+      // a whole message goes on with its header lines; a record that quotes a start line in its own text (tm's debug
+      // "reply sent out - buf=0x...: SIP/2.0 100 trying -...", 20 bytes of the reply) holds no message
+      if (lf + 1 >= end) return ctx.final ? null : NEED_MORE;
+      if (!headerLineAt(buf, lf + 1, end)) return null;
+      return { kind: 'inline', format: 'kamailio-log', meta, next: s };
+    }
     const payload = decodeEscapes(buf, s, lf);
     return {
       kind: 'datagram',

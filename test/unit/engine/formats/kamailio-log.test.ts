@@ -55,3 +55,40 @@ describe('Kamailio stderr log with colours', () => {
     expect(differing).toEqual([]);
   });
 });
+
+/**
+ * Kamailio at debug=3 prints, besides the script's xlog lines, tm's "_reply_light(): reply sent out - buf=0x...:
+ * SIP/2.0 100 trying -... shmem=0x...: SIP/2.0 100 tr" (the first 20 bytes of a reply it sends itself, twice) and the
+ * core's "generate_res_buf_from_sip_res(): ... msg=" followed by the whole relayed reply on the next lines.
+ */
+describe('Kamailio stderr log at debug=3', () => {
+  it('counts the messages it prints whole, not the 20-byte quotes of a debug record', async () => {
+    // Prepare: the first 1,200 lines of a proxy's log (xlog "$mb" in request_route and onreply_route)
+    const log = readFixture('kamailio/kamailio-debug3.log');
+    const text = log.toString('latin1');
+    const xlogged = text.match(/<script>: SIP\/2\.0 /g)?.length ?? 0;
+    const relayed = text.match(/ msg=\r?\nSIP\/2\.0 /g)?.length ?? 0;
+    const quoted = text.match(/_reply_light\(\): reply sent out - buf=0x[0-9a-f]+: SIP\/2\.0 100 /g)?.length ?? 0;
+
+    // Act
+    const result = await scanWhole(log);
+
+    // Assess
+    expect([xlogged, relayed, quoted]).toEqual([6, 4, 3]);
+    expect(result.responses).toBe(xlogged + relayed);
+    expect(result.byMethod).toEqual({ INVITE: { '100': 2, '180': 6, '200': 2 } });
+    expect(result.anomalies).toEqual({});
+  });
+
+  it('gives the same result however the debug log is chunked', async () => {
+    // Prepare
+    const log = readFixture('kamailio/kamailio-debug3.log');
+
+    // Act
+    const { whole, differing } = await replayAtRandomCuts(log, 6);
+
+    // Assess
+    expect(whole.responses).toBe(10);
+    expect(differing).toEqual([]);
+  });
+});
