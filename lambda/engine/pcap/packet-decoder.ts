@@ -144,8 +144,15 @@ export class PacketDecoder implements PacketSink {
       this.transport(ip, buf, ip.protocol, buf, ip.payloadStart, ip.payloadEnd, ip.declaredPayloadEnd, timeMs, depth);
       return;
     }
-    // a cut fragment cannot complete its datagram; it will be counted as incomplete
-    if (ip.truncated) return;
+    if (ip.truncated) {
+      // a cut fragment cannot complete its datagram (it is counted as incomplete), but tshark dissects a cut first
+      // IPv4 fragment on its own (packet-ip.c: "if this is the first fragment, dissect its contents"), so its
+      // status line counts, as a datagram the snaplen cut; it does not do so for IPv6
+      if (ip.version === 4 && ip.fragmentOffset === 0) {
+        this.transport(ip, buf, ip.protocol, buf, ip.payloadStart, ip.payloadEnd, ip.declaredPayloadEnd, timeMs, depth);
+      }
+      return;
+    }
     const key =
       ip.version === 4
         ? `4 ${buf.readUInt32BE(ip.addressOffset)} ${buf.readUInt32BE(ip.addressOffset + 4)} ${ip.protocol} ${ip.fragmentId}`

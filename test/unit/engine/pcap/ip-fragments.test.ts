@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FRAGMENT_TIMEOUT_MS } from '../../../../lambda/engine/pcap/ip-fragments.js';
+import { readFixture, scanWhole } from '../../../support/collect.js';
 import {
   type CapturedPacket,
   countsOf,
@@ -92,5 +93,30 @@ describe('IP fragment reassembly', () => {
 
     // Assess: the stale datagram's first fragment expired; its other fragments never complete
     expect(countsOf(result)).toEqual({ ...ONE_INVITE, anomalies: { 'ip-fragment-incomplete': 2 } });
+  });
+});
+
+/**
+ * A capture whose snaplen cut fragmented SIP (test/fixtures/pcap/README.md): tshark 4.0 reassembles only fragments
+ * captured whole, and dissects a cut first IPv4 fragment on its own (packet-ip.c), so the status line in it counts;
+ * a cut first IPv6 fragment it does not dissect.
+ */
+describe('fragments the snaplen cut', () => {
+  it.each([
+    // tshark: frames 1 and 4, the CSeq past the 200 bytes kept
+    ['fragments-snaplen-200.pcap', { UNKNOWN: { '200': 1, '486': 1 } }],
+    // tshark: the same frames, CSeq 7 INVITE and 1 INVITE within the 1,400 bytes kept
+    ['fragments-snaplen-1400.pcap', { INVITE: { '200': 1, '486': 1 } }],
+  ])('counts the message of a cut first IPv4 fragment, as tshark does: %s', async (name, byMethod) => {
+    // Prepare: a 486 (3 IPv4 fragments), a 200 (6 IPv4 fragments) and a 200 (6 IPv6 fragments), cut by editcap -s
+    const capture = readFixture(`pcap/${name}`);
+
+    // Act
+    const r = await scanWhole(capture);
+
+    // Assess
+    expect(r.responses).toBe(2);
+    expect(r.byMethod).toEqual(byMethod);
+    expect(r.anomalies['truncated-capture']).toBeGreaterThan(0);
   });
 });
