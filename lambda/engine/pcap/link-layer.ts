@@ -16,6 +16,8 @@ export const LINKTYPE = {
   LINUX_SLL: 113,
   IPV4: 228,
   IPV6: 229,
+  /** Linux netfilter log (`tcpdump -i nflog:N`): TLVs, one of which holds the IP packet. */
+  NFLOG: 239,
   LINUX_SLL2: 276,
 } as const;
 
@@ -65,6 +67,11 @@ const MAX_VLAN_TAGS = 16;
 const SLL_HEADER_BYTES = 16;
 const SLL2_HEADER_BYTES = 20;
 const NULL_HEADER_BYTES = 4;
+/** NFLOG: address family, version and resource id; then TLVs of a 16-bit length (header included) and type. */
+const NFLOG_HEADER_BYTES = 4;
+const NFLOG_TLV_HEADER_BYTES = 4;
+/** The TLV that holds the packet (NFULA_PAYLOAD, linux/netfilter/nfnetlink_log.h). */
+const NFULA_PAYLOAD = 9;
 
 /**
  * Address family values in DLT_NULL / DLT_LOOP headers: AF_INET is 2 everywhere; AF_INET6 differs
@@ -123,9 +130,34 @@ export const findNetworkLayer = (
     case LINKTYPE.IPV6:
       out.kind = 'ipv6';
       return;
+    case LINKTYPE.NFLOG:
+      // the TLVs' length and type are in the capturing host's byte order (the file does not say which): the
+      // order whose TLVs chain to a payload is the one (Wireshark's packet-nflog.c guesses likewise)
+      if (!nflogPayload(buf, start, end, true, out)) nflogPayload(buf, start, end, false, out);
+      return;
     default:
       return;
   }
+};
+
+/** Finds NFLOG's NFULA_PAYLOAD TLV, its lengths read in one byte order; false when the TLVs do not chain to it. */
+const nflogPayload = (buf: Buffer, start: number, end: number, littleEndian: boolean, out: NetworkLayer): boolean => {
+  let p = start + NFLOG_HEADER_BYTES;
+  while (p + NFLOG_TLV_HEADER_BYTES <= end) {
+    const length = littleEndian ? buf.readUInt16LE(p) : buf.readUInt16BE(p);
+    // the high bits of the type are netlink's nested and byte-order flags
+    const type = (littleEndian ? buf.readUInt16LE(p + 2) : buf.readUInt16BE(p + 2)) & 0x3fff;
+    if (length < NFLOG_TLV_HEADER_BYTES) return false;
+    if (type === NFULA_PAYLOAD) {
+      // the snaplen may have cut the packet: the IP decoder reports that
+      out.start = p + NFLOG_TLV_HEADER_BYTES;
+      byVersion(buf, out.start, end, out);
+      return true;
+    }
+    // each TLV is padded to four bytes
+    p += (length + 3) & ~3;
+  }
+  return false;
 };
 
 /**

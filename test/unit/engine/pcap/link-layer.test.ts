@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findNetworkLayer, LINKTYPE, type NetworkLayer } from '../../../../lambda/engine/pcap/link-layer.js';
-import { readFixture } from '../../../support/collect.js';
+import { readFixture, scanWhole } from '../../../support/collect.js';
 import {
   countsOf,
   ethernet,
@@ -19,6 +19,30 @@ const V6 = udpPacket('2001:db8::1', '2001:db8::2', 5060, 5060, response(200, 'OK
 const AF_INET = 2;
 const AF_INET6_DARWIN = 30;
 const AF_INET6_LINUX = 10;
+
+/**
+ * An NFLOG frame (LINKTYPE_NFLOG): family, version, resource id, then TLVs in the capturing host's byte order, each
+ * padded to four bytes: a NFULA_PACKET_HDR (type 1), a NFULA_PREFIX with an odd length, then NFULA_PAYLOAD (type 9).
+ */
+const nflog = (ip: Buffer, littleEndian: boolean): Buffer => {
+  const tlv = (type: number, value: Buffer): Buffer => {
+    const head = Buffer.alloc(4);
+    if (littleEndian) {
+      head.writeUInt16LE(4 + value.length, 0);
+      head.writeUInt16LE(type, 2);
+    } else {
+      head.writeUInt16BE(4 + value.length, 0);
+      head.writeUInt16BE(type, 2);
+    }
+    return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
+  };
+  return Buffer.concat([
+    Buffer.from([2, 0, 0, 5]),
+    tlv(1, Buffer.from([0x08, 0x00, 3, 0])),
+    tlv(10, Buffer.from('sip\0', 'latin1').subarray(0, 3)),
+    tlv(9, ip),
+  ]);
+};
 
 /** Where findNetworkLayer puts the IP header of `frame`. */
 const locate = (linkType: number, frame: Buffer): NetworkLayer => {
@@ -57,6 +81,14 @@ describe('findNetworkLayer', () => {
     ['raw IP (14)', LINKTYPE.RAW_DLT14, V6, { kind: 'ipv6', start: 0 }],
     ['IPv4 (228)', LINKTYPE.IPV4, V4, { kind: 'ipv4', start: 0 }],
     ['IPv6 (229)', LINKTYPE.IPV6, V6, { kind: 'ipv6', start: 0 }],
+    ['NFLOG, little-endian TLVs', LINKTYPE.NFLOG, nflog(V4, true), { kind: 'ipv4', start: 4 + 8 + 8 + 4 }],
+    ['NFLOG, big-endian TLVs', LINKTYPE.NFLOG, nflog(V6, false), { kind: 'ipv6', start: 4 + 8 + 8 + 4 }],
+    [
+      'NFLOG without a payload',
+      LINKTYPE.NFLOG,
+      Buffer.from([2, 0, 0, 5, 8, 0, 1, 0, 8, 0, 3, 0]),
+      { kind: 'other', start: 0 },
+    ],
     ['ARP over Ethernet', LINKTYPE.ETHERNET, ethernet(Buffer.alloc(28), [], 0x0806), { kind: 'other', start: 0 }],
     ['a frame shorter than its Ethernet header', LINKTYPE.ETHERNET, Buffer.alloc(10), { kind: 'other', start: 0 }],
   ];
@@ -136,4 +168,20 @@ describe('link types in captures', () => {
       expect(countsOf(result)).toEqual(SEND_SIP_FIXTURE_COUNTS);
     });
   }
+});
+
+describe('an NFLOG capture (tcpdump -i nflog:5)', () => {
+  it.each(['nflog.pcap', 'nflog.pcapng'])('counts %s as tshark counts it', async (name) => {
+    // Prepare: 20 frames of a fresh capture of an nftables `log group 5` rule on SIPp traffic (UDP over IPv6, TCP
+    // over IPv4; test/fixtures/pcap/README.md). tshark: 6 responses, 7 requests
+    const capture = readFixture(`pcap/${name}`);
+
+    // Act
+    const r = await scanWhole(capture);
+
+    // Assess
+    expect(r.byMethod).toEqual({ BYE: { '200': 1 }, INVITE: { '180': 3, '200': 2 } });
+    expect(r.requests).toBe(7);
+    expect(r.anomalies['unsupported-link-type']).toBeUndefined();
+  });
 });
