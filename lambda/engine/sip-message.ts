@@ -441,6 +441,15 @@ const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
   return 'unknown';
 };
 
+/** Whether [ls, ce) starts as a header line: a token, optional white space, then ':'. */
+const headerNameAt = (buf: Buffer, ls: number, ce: number): boolean => {
+  let i = ls;
+  while (i < ce && TOKEN[buf[i] ?? 0] === 1) i++;
+  if (i === ls) return false;
+  while (i < ce && (buf[i] === SP || buf[i] === HT)) i++;
+  return i < ce && buf[i] === COLON;
+};
+
 /**
  * Parses the message whose start line begins at `start`. `limit` bounds what may be read.
  */
@@ -492,6 +501,8 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   let dateEnd = -1;
   let bareLfLines = 0;
   let headerLines = 0;
+  /** Whether a line after the start line is a header ("Name: value"), not another status line or text. */
+  let named = false;
   if (lf < limit && slEnd === lf) bareLfLines++;
 
   let pos = lf + 1;
@@ -520,6 +531,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     const first = buf[pos] ?? 0;
     if (first !== SP && first !== HT) {
       const id = headerAt(buf, pos, ce);
+      if (!named) named = id !== HEADER.other || headerNameAt(buf, pos, ce);
       if (id !== HEADER.other) {
         // headerAt found the colon (the first of the line: the name before it holds none)
         const vs = skipWs(buf, headerColon + 1, ce);
@@ -585,6 +597,11 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     }
     pos = e + 1;
   }
+
+  // A start line without a single header line in a text log is a status line quoted in a body whose start the log
+  // does not hold (a piece of a log cut inside a message/sipfrag body) or that a cut Content-Length left behind:
+  // no SIP stack sends a message without headers (RFC 3261 §8.1.1). Decided once its header section is whole.
+  if (!named && opts.maxEnd !== undefined && (bodyStart >= 0 || complete || cutHeaders)) return NOT_SIP;
 
   let msg: SipMessage;
   if (asBytes) {

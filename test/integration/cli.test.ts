@@ -181,7 +181,7 @@ describe('sip-metrics scan', () => {
     const bin = join(dir, 'noise.bin');
     const fakeGz = join(dir, 'plain.log.gz');
     writeFileSync(bin, Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 131) % 256)));
-    writeFileSync(fakeGz, 'SIP/2.0 200 OK\r\n\r\n');
+    writeFileSync(fakeGz, 'SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\n\r\n');
 
     // Act
     const a = runCli(['scan', bin]);

@@ -1,7 +1,9 @@
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { identityBytes, parseMessage, startLineKind } from '../../../lambda/engine/sip-message.js';
 import type { MessageBytes, SipMessage } from '../../../lambda/engine/types.js';
+import { readFixture, scanWhole } from '../../support/collect.js';
 import { compactResponse, invite, notifySipfrag, response } from '../../support/sip-samples.js';
 
 /** Parses with the identity as strings (a fresh message each time), so that results can be kept and compared. */
@@ -362,5 +364,30 @@ describe("parseMessage, identity as bytes (the engine's hot path)", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+/**
+ * A piece of a text log that begins or ends inside a message/sipfrag body holds status lines with no header after
+ * them; no SIP stack sends such a message, so none counts (a real SIPp log, test/fixtures/text/README.md).
+ */
+describe('a text log cut inside message/sipfrag bodies', () => {
+  it('counts no status line of a body in any piece, and each response in one piece at most', async () => {
+    // Prepare: the log cut every 25 KiB, and at the 100 KiB of `split -b 100k`
+    const log = gunzipSync(readFixture('text/sipp-notify-sipfrag-tcp6.messages.log.gz'));
+    const whole = await scanWhole(log);
+    const cuts = [...Array.from({ length: Math.floor(log.length / 25_600) }, (_, i) => (i + 1) * 25_600)];
+
+    // Act
+    const pieces = await Promise.all(
+      [0, ...cuts].map((from, i) => scanWhole(log.subarray(from, cuts[i] ?? log.length)).catch(() => undefined)),
+    );
+
+    // Assess: tshark on the capture: 100 responses, all 200 (to the NOTIFYs); a cut loses at most the message it cuts
+    expect(whole.byMethod).toEqual({ NOTIFY: { '200': 100 } });
+    const counted = pieces.reduce((n, r) => n + (r?.responses ?? 0), 0);
+    expect(pieces.map((r) => r?.byCode['503'] ?? 0)).toEqual(pieces.map(() => 0));
+    expect(counted).toBeLessThanOrEqual(100);
+    expect(counted).toBeGreaterThanOrEqual(100 - cuts.length);
   });
 });
