@@ -274,10 +274,13 @@ export type ParseOutcome =
   | { readonly kind: 'message'; readonly msg: SipMessage; readonly end: number; readonly anomaly?: AnomalyKind }
   | { readonly kind: 'incomplete' }
   | { readonly kind: 'not-sip' }
+  /** Start lines with not one header line after them, up to `end` (text logs): no message starts before it. */
+  | { readonly kind: 'headerless'; readonly end: number }
   | { readonly kind: 'bad-start-line'; readonly end: number; readonly anomaly: AnomalyKind };
 
 const INCOMPLETE: ParseOutcome = { kind: 'incomplete' };
 const NOT_SIP: ParseOutcome = { kind: 'not-sip' };
+const HEADERLESS: { kind: 'headerless'; end: number } = { kind: 'headerless', end: 0 };
 const BAD_START_LINE: { kind: 'bad-start-line'; end: number; anomaly: AnomalyKind } = {
   kind: 'bad-start-line',
   end: 0,
@@ -600,8 +603,14 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
 
   // A start line without a single header line in a text log is a status line quoted in a body whose start the log
   // does not hold (a piece of a log cut inside a message/sipfrag body) or that a cut Content-Length left behind:
-  // no SIP stack sends a message without headers (RFC 3261 §8.1.1). Decided once its header section is whole.
-  if (!named && opts.maxEnd !== undefined && (bodyStart >= 0 || complete || cutHeaders)) return NOT_SIP;
+  // no SIP stack sends a message without headers (RFC 3261 §8.1.1). Decided once its header section is whole. No
+  // start line up to where that section ends has a header line after it either, so the scan goes on from there (one
+  // pass over a run of status lines, not one per line).
+  if (!named && opts.maxEnd !== undefined && (bodyStart >= 0 || complete || cutHeaders || headersTooLarge)) {
+    // (the blank line that ends the section is left to the scanner: blank lines are no unrecognised text)
+    HEADERLESS.end = bodyStart >= 0 ? pos : limit;
+    return HEADERLESS;
+  }
 
   let msg: SipMessage;
   if (asBytes) {

@@ -365,6 +365,10 @@ export class TextScanner {
       this.tally.unrecognizedBytes += r.end - ls;
       return r.end;
     }
+    if (r.kind === 'headerless') {
+      this.tally.unrecognizedBytes += r.end - ls;
+      return Math.max(r.end, ls + 1);
+    }
     this.tally.unrecognizedBytes += Math.min(lf + 1, end) - ls;
     return lf + 1;
   }

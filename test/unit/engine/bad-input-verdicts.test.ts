@@ -277,6 +277,25 @@ describe('request-like lines whose URI has no colon', () => {
   });
 });
 
+describe('a run of status lines with no header line after any of them', () => {
+  it('is no message, and is passed over in linear time', async () => {
+    // Prepare: 3.3 MB of "SIP/2.0 503" lines between two responses (what a sipfrag body cut from its NOTIFY leaves);
+    // each line scanned again up to the section's end took 13 s here
+    const run = 'SIP/2.0 503 Service Unavailable\r\n'.repeat(100_000);
+    const input = Buffer.from(`${response(486, 'Busy Here')}${run}\r\n${response(200, 'OK')}`);
+
+    // Act
+    const started = performance.now();
+    const r = await scanWhole(input);
+    const ms = performance.now() - started;
+
+    // Assess
+    expect([r.responses, r.byCode]).toEqual([2, { '200': 1, '486': 1 }]);
+    expect(r.unrecognizedBytes).toBe(run.length);
+    expect(ms).toBeLessThan(2000);
+  });
+});
+
 describe('a time that cannot be represented', () => {
   it('leaves the response untimed and counts an invalid-time anomaly', async () => {
     // Prepare: Kamailio sipdump record with `time: 17954979707284913` (found by the fuzzer)
