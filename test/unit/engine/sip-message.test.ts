@@ -373,10 +373,10 @@ describe("parseMessage, identity as bytes (the engine's hot path)", () => {
  */
 describe('a text log cut inside message/sipfrag bodies', () => {
   it('counts no status line of a body in any piece, and each response in one piece at most', async () => {
-    // Prepare: the log cut every 25 KiB, and at the 100 KiB of `split -b 100k`
+    // Prepare: the log cut every 25,000 bytes (the last piece then holds a message too)
     const log = gunzipSync(readFixture('text/sipp-notify-sipfrag-tcp6.messages.log.gz'));
     const whole = await scanWhole(log);
-    const cuts = [...Array.from({ length: Math.floor(log.length / 25_600) }, (_, i) => (i + 1) * 25_600)];
+    const cuts = [...Array.from({ length: Math.floor(log.length / 25_000) }, (_, i) => (i + 1) * 25_000)];
 
     // Act
     const pieces = await Promise.all(
