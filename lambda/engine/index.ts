@@ -12,7 +12,7 @@ import { GunzipReader } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { LogClock } from './log-clock.js';
-import { hasLinePrefixes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
+import { hasLinePrefixes, hasRsyslogEscapes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
 import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
@@ -279,7 +279,7 @@ const scanContainer = async (
   let lines = text.rest;
   let stripper: LinePrefixStripper | undefined;
   if (hasLinePrefixes(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
-    stripper = new LinePrefixStripper();
+    stripper = new LinePrefixStripper(hasRsyslogEscapes(text.head.subarray(0, PREFIX_SNIFF_BYTES)));
     lines = stripper.strip(lines);
   }
   // ngrep or tcpdump output that went through unix2dos: its CRs taken out again (crlf-converted.ts says why)

@@ -109,6 +109,19 @@ export const rsyslogEscapeAt = (buf: Buffer, i: number, end: number): number => 
   return v < 0x20 || v === 0x7f ? v : -1;
 };
 
+/** How many bytes at the end of [from, end) may begin an escape ("#", "#0", "#01"): 0 to 3. */
+const partialEscapeLength = (buf: Buffer, from: number, end: number): number => {
+  for (let k = 1; k <= 3 && end - k >= from; k++) {
+    if (buf[end - k] !== HASH) continue;
+    for (let i = end - k + 1; i < end; i++) {
+      const d = (buf[i] ?? 0) - 0x30;
+      if (d < 0 || d > 7) return 0;
+    }
+    return k;
+  }
+  return 0;
+};
+
 /**
  * The text [from, end) of a line a syslog daemon wrote, its control characters decoded ("#015" -> CR, "#011" -> TAB,
  * "#012" -> LF), or the same bytes when it holds none: a CRLF log fed to `logger` line by line ends each line in
@@ -153,6 +166,31 @@ export const hasLinePrefixes = (head: Buffer): boolean => {
   return prefixed >= 2 && prefixed * 5 >= lines * PREFIXED_FIFTHS;
 };
 
+/**
+ * Whether the syslog lines of the head may carry rsyslog's control-character escapes (its default, on by default):
+ * they hold no raw control character, which that escaping never leaves ("#015" ends a CRLF line, "#011" stands for a
+ * TAB). A log from rsyslog with escaping off, or from journalctl, keeps its CRs raw, and its "#0123" stays text.
+ * Decided once from the head, so the text decoded (or not) is the same however the input is chunked.
+ */
+export const hasRsyslogEscapes = (head: Buffer): boolean => {
+  let syslogLines = 0;
+  let ls = 0;
+  while (ls < head.length) {
+    let lf = head.indexOf(LF, ls);
+    if (lf < 0) lf = head.length;
+    const p = linePrefixAt(head, ls, lf);
+    if (p?.syslog) {
+      syslogLines++;
+      for (let i = ls + p.length; i < lf; i++) {
+        const c = head[i] ?? 0;
+        if (c < 0x20 || c === 0x7f) return false;
+      }
+    }
+    ls = lf + 1;
+  }
+  return syslogLines > 0;
+};
+
 /** The time of the text at a stream offset, for the scanner. */
 export interface LineTimes {
   /** The printed time in force at `offset` of the stripped stream (offsets asked in increasing order). */
@@ -175,10 +213,15 @@ export class LinePrefixStripper implements LineTimes {
   private carry: Buffer = EMPTY;
   /** The carry is the rest of a line whose start was already passed on (too long to hold). */
   private midLine = false;
+  /** Whether the line passed on in part (midLine) is a syslog line whose escapes are decoded. */
+  private midLineDecoded = false;
   private outOffset = 0;
   private marks: TimeMark[] = [];
   private markIndex = 0;
   private lastTime: string | undefined;
+
+  /** @param decodeEscapes whether syslog lines carry rsyslog's escapes (hasRsyslogEscapes of the head) */
+  constructor(private readonly decodeEscapes = false) {}
 
   /** Passes the stream on, prefixes cut. */
   async *strip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -224,8 +267,10 @@ export class LinePrefixStripper implements LineTimes {
     }
     const rest = buf.subarray(ls);
     if (final || rest.length > MAX_CARRY_BYTES) {
-      if (rest.length > 0) this.line(buf, ls, buf.length, parts);
-      this.carry = EMPTY;
+      // a line too long to hold is passed on in part; an escape its cut would split waits for the next part
+      const held = final || !this.decodeEscapes ? 0 : partialEscapeLength(buf, ls, buf.length);
+      if (rest.length > held) this.line(buf, ls, buf.length - held, parts);
+      this.carry = held === 0 ? EMPTY : Buffer.from(buf.subarray(buf.length - held));
       this.midLine = !final && rest.length > 0;
     } else {
       this.carry = rest.length === 0 ? EMPTY : Buffer.from(rest);
@@ -236,7 +281,7 @@ export class LinePrefixStripper implements LineTimes {
   /** Passes on the line [ls, end) (its LF included), without its prefix. */
   private line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     let from = ls;
-    let syslog = false;
+    let decoded = this.midLine && this.midLineDecoded;
     if (!this.midLine) {
       const p = linePrefixAt(buf, ls, buf[end - 1] === LF ? end - 1 : end);
       if (p !== null) {
@@ -245,12 +290,13 @@ export class LinePrefixStripper implements LineTimes {
           this.marks.push({ offset: this.outOffset, stamp: findLogStamp(p.time) });
         }
         from = ls + p.length;
-        syslog = p.syslog;
+        decoded = this.decodeEscapes && p.syslog;
       }
     }
     this.midLine = false;
+    this.midLineDecoded = decoded;
     if (end > from) {
-      const text = syslog ? decodeRsyslogEscapes(buf, from, end) : buf.subarray(from, end);
+      const text = decoded ? decodeRsyslogEscapes(buf, from, end) : buf.subarray(from, end);
       parts.push(text);
       this.outOffset += text.length;
     }

@@ -226,6 +226,56 @@ describe('logs passed through rsyslog', () => {
     expect(r.anomalies).toEqual({});
   });
 
+  it('leaves a "#0123" of a message alone where syslog did not escape (raw CRs: escaping off, journalctl)', async () => {
+    // Prepare: a MESSAGE whose text holds "#0123", then its 200, three times, each line with a syslog prefix
+    const body = 'Ticket #0123 done\r\n';
+    const call = (n: number): string =>
+      [
+        `MESSAGE sip:b@x SIP/2.0`,
+        `Via: SIP/2.0/UDP a;branch=z9hG4bK${n}`,
+        `Call-ID: esc-${n}`,
+        `CSeq: ${n} MESSAGE`,
+        'Content-Type: text/plain',
+        `Content-Length: ${body.length}`,
+        '',
+        body.slice(0, -2),
+        'SIP/2.0 200 OK',
+        `Via: SIP/2.0/UDP a;branch=z9hG4bK${n}`,
+        `Call-ID: esc-${n}`,
+        `CSeq: ${n} MESSAGE`,
+        'Content-Length: 0',
+        '',
+      ].join('\r\n');
+    const text = [1, 2, 3]
+      .map(call)
+      .join('\r\n')
+      .split('\n')
+      .map((l) => `Dec  6 22:27:41 vm sipcap[12]: ${l}`)
+      .join('\n');
+
+    // Act
+    const r = await scan(chunked(Buffer.from(`${text}\n`, 'latin1'), []));
+
+    // Assess
+    expect(r.byMethod).toEqual({ MESSAGE: { '200': 3 } });
+    expect(r.unrecognizedBytes).toBe(0);
+  });
+
+  it('decodes an escape that the cut of a line over 1 MiB splits, however the input is chunked', async () => {
+    // Prepare: an escaped syslog log with a 1.5 MB line (a "#015" every 64 bytes) between its messages
+    const log = readFixture('text/sipp-rsyslog-escaped.log').toString('latin1');
+    const long = `Dec  6 22:27:41 vm sipcap: ${'x'.repeat(60)}#015`.repeat(24_000);
+    const input = Buffer.from(log.replace(/\n/, `\n${long}\n`), 'latin1');
+
+    // Act
+    const whole = await scan(chunked(input, []));
+    const cuts = await Promise.all([196_608, 1_027_019, 1_200_000, 1_500_001].map((c) => scan(chunked(input, [c]))));
+
+    // Assess
+    expect(whole.byCode).toEqual({ '180': 1, '200': 4 });
+    for (const r of cuts) expect([r.byCode, r.unrecognizedBytes]).toEqual([whole.byCode, whole.unrecognizedBytes]);
+  });
+
   it('decodes an escaped TAB in tcpdump -A text, as tshark counts the capture', async () => {
     // Prepare
     const log = gunzipSync(readFixture('text/tcpdump-A-rsyslog-escaped.txt.gz'));
