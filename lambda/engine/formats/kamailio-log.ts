@@ -87,6 +87,11 @@ const TOKEN = byteSet("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234
 /** Kamailio's level names, which a record stripped of syslog's prefix starts with like a header name. */
 const LEVEL_NAME = /^(?:ALERT|BUG|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)$/;
 
+/** tm's debug record quoting a reply it sent (t_reply.c: "reply sent out - buf=%p: %.20s... shmem=%p: %.20s"). */
+const TM_QUOTE = /(?:buf|shmem)=(?:0x)?[0-9a-f]+: $/;
+const quotedByTm = (buf: Buffer, ls: number, s: number): boolean =>
+  s - ls > 8 && buf[s - 2] === COLON && TM_QUOTE.test(buf.toString('latin1', Math.max(ls, s - 32), s));
+
 /** Whether the line at p starts as a SIP header line ("Via:", "v :"), not as another Kamailio record. */
 const headerLineAt = (buf: Buffer, p: number, end: number): boolean => {
   let i = p;
@@ -195,7 +200,9 @@ export const kamailioLogReader: TextFormatReader = {
       time === undefined ? META : payloadMeta('unknown', undefined, undefined, undefined, findLogStamp(time));
     if (!isEscaped(buf, s, lf)) {
       // a whole message goes on with its header lines; a record that quotes a start line in its own text (tm's debug
-      // "reply sent out - buf=0x...: SIP/2.0 100 trying -...", 20 bytes of the reply) holds no message
+      // "reply sent out - buf=0x...: SIP/2.0 100 trying -...", 20 bytes of the reply) holds no message, also when
+      // those 20 bytes hold a CRLF ("SIP/2.0 200 OK\r\nVia:" puts "Via:... shmem=0x...: ..." on the next line)
+      if (quotedByTm(buf, ls, s)) return null;
       if (lf + 1 >= end) return ctx.final ? null : NEED_MORE;
       if (!headerLineAt(buf, lf + 1, end)) return null;
       return { kind: 'inline', format: 'kamailio-log', meta, next: s };

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { kamailioLogReader } from '../../../../lambda/engine/formats/kamailio-log.js';
+import { NEED_MORE } from '../../../../lambda/engine/formats/text-format.js';
 import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
 
 /**
@@ -80,6 +82,23 @@ describe('Kamailio stderr log at debug=3', () => {
     expect(result.anomalies).toEqual({});
   });
 
+  it("passes over tm's quote of a 200 whose 20 bytes hold a CRLF", async () => {
+    // Prepare: tm's record for a reply it sends itself (t_reply.c _reply_light: "reply sent out - buf=%p: %.20s...
+    // shmem=%p: %.20s"), the 20 bytes of "SIP/2.0 200 OK\r\nVia: ..." splitting it over three lines, between two of
+    // the fixture's records
+    const quote = 'SIP/2.0 200 OK\r\nVia:';
+    const record = ` 1(20112) DEBUG: tm [t_reply.c:637]: _reply_light(): reply sent out - buf=0x7f549043c370: ${quote}... shmem=0x7f548c3235c8: ${quote}\n`;
+    const lines = readFixture('kamailio/kamailio-debug3.log').toString('latin1').split('\n');
+    const log = Buffer.from([...lines.slice(0, 3), record, ...lines.slice(3)].join('\n'), 'latin1');
+
+    // Act
+    const result = await scanWhole(log);
+
+    // Assess
+    expect(result.responses).toBe(10);
+    expect(result.byMethod).toEqual({ INVITE: { '100': 2, '180': 6, '200': 2 } });
+  });
+
   it('gives the same result however the debug log is chunked', async () => {
     // Prepare
     const log = readFixture('kamailio/kamailio-debug3.log');
@@ -90,5 +109,29 @@ describe('Kamailio stderr log at debug=3', () => {
     // Assess
     expect(whole.responses).toBe(10);
     expect(differing).toEqual([]);
+  });
+});
+
+describe('a Kamailio record whose start line ends what the scanner holds', () => {
+  it('asks for more before deciding, and is no message at the end of input', () => {
+    // Prepare: the record's line and nothing after it, then the same with the message's first header line
+    const line = ' 1(10185) NOTICE: <script>: SIP/2.0 200 OK\r\n';
+    const alone = Buffer.from(line, 'latin1');
+    const withHeader = Buffer.from(`${line}Via: SIP/2.0/UDP 127.0.0.1:28800;branch=z9hG4bK1\r\n`, 'latin1');
+    const lf = line.length - 1;
+    const ctx = (final: boolean) => ({ final, isHeaderLine: () => false });
+
+    // Act
+    const more = kamailioLogReader.match(alone, 0, lf, alone.length, ctx(false));
+    const atEnd = kamailioLogReader.match(alone, 0, lf, alone.length, ctx(true));
+    const found = kamailioLogReader.match(withHeader, 0, lf, withHeader.length, ctx(false));
+
+    // Assess
+    expect(more).toBe(NEED_MORE);
+    expect(atEnd).toBeNull();
+    expect(found !== null && found !== NEED_MORE ? [found.kind, found.next] : found).toEqual([
+      'inline',
+      line.indexOf('SIP/2.0'),
+    ]);
   });
 });
