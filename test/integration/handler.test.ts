@@ -197,6 +197,26 @@ describe('input that can never be read', () => {
   });
 });
 
+describe('an upload replaced before its event is handled', () => {
+  it('is not read in place of the one announced: the newer upload counts once, by its own event', async () => {
+    // Prepare: two uploads of one key back to back (s3rver, like the local stack, ignores If-Match and sends the newer)
+    const first = await emu.put('burst/grow.log', readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));
+    const second = await emu.put('burst/grow.log', readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+
+    // Act
+    const a = await deliver(s3Event(first));
+    const b = await deliver(s3Event(second));
+
+    // Assess: the first event's upload is gone (as S3's 412), the second is counted whole, once
+    expect([a, b]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(first.eTag).not.toBe(second.eTag);
+    const item = await emu.ledgerItem(ledgerKey(first));
+    expect([item?.status, item?.errorCode]).toEqual([{ S: 'failed' }, { S: 'OBJECT_NOT_FOUND' }]);
+    expect(JSON.stringify(item?.errorMessage)).toContain('no longer there (PreconditionFailed)');
+    expect([emu.cloudWatch.sum('Responses'), emu.cloudWatch.sum('FilesProcessed')]).toEqual([160, 1]);
+  });
+});
+
 describe('CloudWatch validation errors (HTTP 400) are permanent', () => {
   for (const error of ['InvalidParameterValue', 'InvalidParameterCombination', 'MissingParameter'] as const) {
     it(`fails the file at once on ${error}, with the reason in the ledger, and does not ask for a redelivery`, async () => {
