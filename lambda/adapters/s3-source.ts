@@ -18,6 +18,16 @@ const unquoted = (eTag: string): string => eTag.replace(/"/g, '');
 export const createS3Client = (opts: { forcePathStyle: boolean }): S3Client =>
   new S3Client({ forcePathStyle: opts.forcePathStyle });
 
+/**
+ * Whether a GetObject answer is the upload the event announced: its ETag, and its length (what remains from
+ * `fromByte`), when the event gave them. S3 itself answers If-Match with 412; this holds stores that do not to it.
+ */
+const isAnnouncedUpload = (ref: ObjectRef, eTag: string | undefined, length: number | undefined): boolean => {
+  if (ref.versionId !== undefined) return true;
+  if (ref.eTag !== undefined && eTag !== undefined && eTag !== unquoted(ref.eTag)) return false;
+  return ref.size === undefined || length === undefined || length === ref.size - (ref.fromByte ?? 0);
+};
+
 /** ObjectSource over S3 GetObject, streaming the body. */
 export class S3ObjectSource implements ObjectSource {
   constructor(private readonly client: S3Client) {}
@@ -53,14 +63,12 @@ export class S3ObjectSource implements ObjectSource {
       );
       const body = out.Body;
       const eTag = out.ETag?.replace(/"/g, '');
-      if (ref.versionId === undefined && ref.eTag !== undefined && eTag !== undefined && eTag !== unquoted(ref.eTag)) {
-        // a store that ignores If-Match (s3rver, the local stack's S3) sent the upload that replaced the announced one:
-        // read as S3 answers, 412, so the newer upload is counted by its own event only
+      if (!isAnnouncedUpload(ref, eTag, out.ContentLength)) {
+        // a store that ignores If-Match (s3rver, the local stack's S3) sent the upload that replaced the announced one,
+        // or the part of it written so far under the old ETag: read as S3 answers, 412, so the newer upload is counted
+        // by its own event only
         (body as { destroy?: () => void } | undefined)?.destroy?.();
-        throw this.gone(
-          ref,
-          Object.assign(new Error(`ETag ${eTag} is not the announced ${ref.eTag}`), { name: 'PreconditionFailed' }),
-        );
+        throw this.gone(ref, Object.assign(new Error('not the announced upload'), { name: 'PreconditionFailed' }));
       }
       if (body === undefined || !(Symbol.asyncIterator in Object(body))) {
         throw new Error(`s3://${ref.bucket}/${ref.key}: GetObject returned no readable body`);

@@ -217,6 +217,22 @@ describe('an upload replaced before its event is handled', () => {
   });
 });
 
+describe('a body that is not as long as the event said', () => {
+  it('is not counted as the announced upload (s3rver serves an overwrite in progress under the old ETag)', async () => {
+    // Prepare: the event's ETag is the object's, its size is not (the part of a newer upload written so far)
+    const obj = await emu.put('burst/partial.log', readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+
+    // Act
+    const out = await deliver(s3Event({ ...obj, size: (obj.size ?? 0) + 4096 }));
+
+    // Assess
+    expect(out).toEqual({ batchItemFailures: [] });
+    const item = await emu.ledgerItem(ledgerKey(obj));
+    expect([item?.status, item?.errorCode]).toEqual([{ S: 'failed' }, { S: 'OBJECT_NOT_FOUND' }]);
+    expect([emu.cloudWatch.sum('Responses'), emu.cloudWatch.sum('FilesProcessed')]).toEqual([0, 0]);
+  });
+});
+
 describe('CloudWatch validation errors (HTTP 400) are permanent', () => {
   for (const error of ['InvalidParameterValue', 'InvalidParameterCombination', 'MissingParameter'] as const) {
     it(`fails the file at once on ${error}, with the reason in the ledger, and does not ask for a redelivery`, async () => {
