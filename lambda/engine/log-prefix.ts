@@ -105,8 +105,9 @@ export const rsyslogEscapeAt = (buf: Buffer, i: number, end: number): number => 
     if (d < 0 || d > 7) return -1;
     v = v * 8 + d;
   }
-  // rsyslog escapes control characters only: a '#' before other digits is text
-  return v < 0x20 || v === 0x7f ? v : -1;
+  // rsyslog escapes control characters only: a '#' before other digits is text. DEL ("#177") is left as text too:
+  // no SIP log holds one, and ngrep numbers its packets "#177", "#1770", ...
+  return v < 0x20 ? v : -1;
 };
 
 /** How many bytes at the end of [from, end) may begin an escape ("#", "#0", "#01"): 0 to 3. */
@@ -183,7 +184,7 @@ export const hasRsyslogEscapes = (head: Buffer): boolean => {
       syslogLines++;
       for (let i = ls + p.length; i < lf; i++) {
         const c = head[i] ?? 0;
-        if (c < 0x20 || c === 0x7f) return false;
+        if (c < 0x20) return false;
       }
     }
     ls = lf + 1;

@@ -276,6 +276,19 @@ describe('logs passed through rsyslog', () => {
     for (const r of cuts) expect([r.byCode, r.unrecognizedBytes]).toEqual([whole.byCode, whole.unrecognizedBytes]);
   });
 
+  it("keeps ngrep's packet number #1770 as text (not rsyslog's escape of DEL)", async () => {
+    // Prepare: one packet of a real `ngrep -W byline` log (packet #1770, a 180) with a syslog prefix on every line
+    const log = readFixture('text/ngrep-byline-packet-1770-syslog.txt');
+
+    // Act
+    const r = await scan(chunked(log, []));
+
+    // Assess
+    expect(log.toString('latin1')).toContain('127.0.0.1:28300 #1770\n');
+    expect(r.formats).toEqual(['ngrep']);
+    expect(r.byMethod).toEqual({ INVITE: { '180': 1 } });
+  });
+
   it('decodes an escaped TAB in tcpdump -A text, as tshark counts the capture', async () => {
     // Prepare
     const log = gunzipSync(readFixture('text/tcpdump-A-rsyslog-escaped.txt.gz'));
