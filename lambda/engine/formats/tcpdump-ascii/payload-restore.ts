@@ -19,11 +19,12 @@ export const restorePayload = (
   afterCr = false,
 ): { buf: Buffer; start: number; end: number } | null => {
   // Ethernet padding after a short packet is printed too; it is never more than 46 bytes
-  const pe = printedEnd - ps > n ? paddedPrefix(buf, ps, printedEnd, n) : printedEnd;
+  let pe = printedEnd - ps > n ? paddedPrefix(buf, ps, printedEnd, n) : printedEnd;
   if (pe < 0) return null;
-  const missing = n - (pe - ps);
-  if (missing === 0) return { buf, start: ps, end: pe };
+  if (n - (pe - ps) === 0) return { buf, start: ps, end: pe };
   const lfs = lfsAfterDroppedCr(buf, ps, pe, afterCr);
+  pe -= tlvPadding(buf, ps, pe, n, lfs.length);
+  const missing = n - (pe - ps);
   if (missing < 0 || missing > lfs.length + 2) return null;
   const withCr = new Set<number>(missing >= lfs.length ? lfs : chooseCrlfs(buf, ps, lfs, missing));
   const out = Buffer.allocUnsafe(n);
@@ -39,6 +40,22 @@ export const restorePayload = (
   // the rest were among the last two bytes of the packet, which ascii_print never shows as CR
   while (o < n) out[o++] = CR;
   return { buf: out, start: 0, end: n };
+};
+
+/** NFLOG's TLVs are padded to four bytes. */
+const MAX_TLV_PADDING = 3;
+const DOT = 0x2e;
+
+/**
+ * How many of the dots that end [ps, pe) are the alignment padding of an NFLOG capture's payload TLV (1-3 NULs,
+ * printed as '.'): as many as make the payload `n` bytes with every LF read as CRLF, or 0. A SIP message ends in
+ * CRLF, so its own dots never end a printed payload whose every line lost a CR.
+ */
+const tlvPadding = (buf: Buffer, ps: number, pe: number, n: number, lfs: number): number => {
+  for (let k = 1; k <= MAX_TLV_PADDING && pe - k > ps && buf[pe - k] === DOT; k++) {
+    if (n - (pe - k - ps) === lfs && buf[pe - k - 1] === LF) return k;
+  }
+  return 0;
 };
 
 /**

@@ -90,6 +90,20 @@ describe('tcpdump text of captures on other link types, and numbered packets', (
     expect(r.unrecognizedBytes).toBe(0);
   });
 
+  it('takes the NFLOG payload TLV padding after each packet for padding, as the capture reads', async () => {
+    // Prepare: `tcpdump -A -nn -r` of test/fixtures/pcap/nflog.pcap: tcpdump prints the 1-3 NUL bytes that pad each
+    // payload TLV as dots after the message; tshark on the capture: 6 responses, 7 requests
+    const text = readFixture('text/tcpdump-A-nflog.txt');
+
+    // Act
+    const r = await scanWhole(text);
+
+    // Assess
+    expect(r.byMethod).toEqual({ BYE: { '200': 1 }, INVITE: { '180': 3, '200': 2 } });
+    expect(r.requests).toBe(7);
+    expect(r.anomalies['stream-garbage']).toBeUndefined();
+  });
+
   it('reads back every IPv6 address from its printed text (RFC 5952, as tcpdump prints it)', () => {
     // Prepare: runs of zero groups of every length and place, and IPv4-mapped addresses
     const addresses = fc.sample(
