@@ -1,3 +1,4 @@
+import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
 import { type Summary, TH_URG } from './summary-line.js';
 
 // Header bytes: what the summary line says about each of them
@@ -19,42 +20,6 @@ const PORT_NAMES: Readonly<Record<string, number>> = { sip: 5060, 'sip-tls': 506
 const portBytes = (port: string): number[] => {
   const n = /^\d+$/.test(port) ? Number(port) : PORT_NAMES[port];
   return n !== undefined && n <= 0xffff ? be16(n) : anyBytes(2);
-};
-
-const ipv4Bytes = (host: string): number[] => {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
-  if (!m) return anyBytes(4);
-  const b = [m[1], m[2], m[3], m[4]].map(Number);
-  return b.every((x) => x <= 255) ? b : anyBytes(4);
-};
-
-/** inet_ntop text of an IPv6 address -> its 16 bytes (ANY when it is a name, not an address). */
-const ipv6Bytes = (host: string): number[] => {
-  let text = host;
-  const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const b = ipv4Bytes(v4[1] ?? '');
-    if (b[0] === ANY) return anyBytes(16);
-    text = `${text.slice(0, v4.index)}:${(((b[0] ?? 0) << 8) | (b[1] ?? 0)).toString(16)}:${(((b[2] ?? 0) << 8) | (b[3] ?? 0)).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return anyBytes(16);
-  const groups = (s: string): number[] | null => {
-    if (s === '') return [];
-    const out: number[] = [];
-    for (const g of s.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out.push(Number.parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = groups(halves[0] ?? '');
-  const back = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  if (!head || !back) return anyBytes(16);
-  const fill = 8 - head.length - back.length;
-  if ((halves.length === 1 && fill !== 0) || fill < 0) return anyBytes(16);
-  const all = [...head, ...new Array<number>(fill).fill(0), ...back];
-  return all.flatMap((g) => be16(g));
 };
 
 const hexBytes = (hex: string): number[] => {
@@ -125,7 +90,7 @@ const addressBytes = (host: string, ipv6: boolean): number[] => {
   let b = addressCache.get(key);
   if (b === undefined) {
     if (addressCache.size >= MAX_CACHED_ADDRESSES) addressCache.clear();
-    b = ipv6 ? ipv6Bytes(host) : ipv4Bytes(host);
+    b = (ipv6 ? ipv6Bytes(host) : ipv4Bytes(host)) ?? anyBytes(ipv6 ? 16 : 4);
     addressCache.set(key, b);
   }
   return b;

@@ -1,6 +1,7 @@
 import { LINKTYPE } from '../../pcap/link-layer.js';
 import { hexDigitValue } from '../line-bytes.js';
 import { NEED_MORE } from '../text-format.js';
+import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
 import { HT } from './ascii-print.js';
 import type { PacketLine } from './summary-line.js';
 
@@ -80,45 +81,6 @@ export const readHexDump = (buf: Buffer, p: number, end: number, final: boolean)
     if (line >= end) break;
   }
   return n === 0 ? null : { bytes: packet, length: n, next: Math.min(line, end) };
-};
-
-/** IPv4 "a.b.c.d" as four bytes, or undefined (a name printed without -n). */
-const ipv4Bytes = (host: string): number[] | undefined => {
-  const parts = host.split('.');
-  if (parts.length !== 4) return undefined;
-  const bytes = parts.map(Number);
-  return bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? bytes : undefined;
-};
-
-/** The eight 16-bit groups of a run of IPv6 text groups ("2001", "db8", "1.2.3.4" last), or undefined. */
-const ipv6Groups = (text: string): number[] | undefined => {
-  if (text === '') return [];
-  const groups: number[] = [];
-  const parts = text.split(':');
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] ?? '';
-    if (i === parts.length - 1 && part.includes('.')) {
-      const v4 = ipv4Bytes(part);
-      if (v4 === undefined) return undefined;
-      groups.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-    } else {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(part)) return undefined;
-      groups.push(Number.parseInt(part, 16));
-    }
-  }
-  return groups;
-};
-
-/** IPv6 text ("::1", "2001:db8::1", "::ffff:1.2.3.4") as sixteen bytes, or undefined (a name printed without -n). */
-export const ipv6Bytes = (host: string): number[] | undefined => {
-  const halves = host.split('::');
-  if (halves.length > 2) return undefined;
-  const head = ipv6Groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? ipv6Groups(halves[1] ?? '') : [];
-  if (head === undefined || tail === undefined) return undefined;
-  const zeros = 8 - head.length - tail.length;
-  if (halves.length === 2 ? zeros < 1 : zeros !== 0) return undefined;
-  return [...head, ...new Array<number>(zeros).fill(0), ...tail].flatMap((g) => [g >> 8, g & 0xff]);
 };
 
 /**

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ipv6Bytes } from '../../../../lambda/engine/formats/tcpdump-ascii/hex-dump.js';
+import { ipv6Bytes } from '../../../../lambda/engine/formats/tcpdump-ascii/address-bytes.js';
 import { formatIpv6 } from '../../../../lambda/engine/pcap/endpoint-names.js';
 import { readFixture, replayAtRandomCuts, scanWhole } from '../../../support/collect.js';
 
