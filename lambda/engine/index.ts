@@ -12,7 +12,7 @@ import { GunzipReader } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
 import { LogClock } from './log-clock.js';
-import { hasLinePrefixes, hasRsyslogEscapes, LinePrefixStripper, PREFIX_SNIFF_BYTES } from './log-prefix.js';
+import { LinePrefixStripper, linePrefixes, PREFIX_SNIFF_BYTES } from './log-prefix.js';
 import { createHepFileReader } from './pcap/hep.js';
 import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
@@ -278,8 +278,9 @@ const scanContainer = async (
   if (added !== undefined) text = await peek(stripLineSuffix(text.rest, added), PREFIX_SNIFF_BYTES);
   let lines = text.rest;
   let stripper: LinePrefixStripper | undefined;
-  if (hasLinePrefixes(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
-    stripper = new LinePrefixStripper(hasRsyslogEscapes(text.head.subarray(0, PREFIX_SNIFF_BYTES)));
+  const prefixes = linePrefixes(text.head.subarray(0, PREFIX_SNIFF_BYTES));
+  if (prefixes.prefixed) {
+    stripper = new LinePrefixStripper(prefixes.rsyslogEscapes);
     lines = stripper.strip(lines);
   }
   // ngrep or tcpdump output that went through unix2dos: its CRs taken out again (crlf-converted.ts says why)

@@ -128,7 +128,7 @@ const partialEscapeLength = (buf: Buffer, from: number, end: number): number => 
  * "#012" -> LF), or the same bytes when it holds none: a CRLF log fed to `logger` line by line ends each line in
  * "#015", three bytes more than the CR Content-Length counted.
  */
-const decodeRsyslogEscapes = (buf: Buffer, from: number, end: number): Buffer => {
+export const decodeRsyslogEscapes = (buf: Buffer, from: number, end: number): Buffer => {
   const text = buf.subarray(from, end);
   let i = text.indexOf(HASH);
   while (i >= 0 && rsyslogEscapeAt(text, i, text.length) < 0) i = text.indexOf(HASH, i + 1);
@@ -148,10 +148,19 @@ const decodeRsyslogEscapes = (buf: Buffer, from: number, end: number): Buffer =>
   return out.subarray(0, n);
 };
 
-/** Whether most lines of the head of a text carry a logger prefix (the log is read stripped). */
-export const hasLinePrefixes = (head: Buffer): boolean => {
+/**
+ * What the head of a text says of its logger prefixes, from one walk over its lines:
+ * - `prefixed`: most lines carry one (the log is read stripped);
+ * - `rsyslogEscapes`: its syslog lines may carry rsyslog's control-character escapes (its default): they hold no raw
+ *   control character, which that escaping never leaves ("#015" ends a CRLF line, "#011" stands for a TAB). A log
+ *   from rsyslog with escaping off, or from journalctl, keeps its CRs raw, and its "#0123" stays text.
+ * Decided once from the head, so the text stripped and decoded (or not) is the same however the input is chunked.
+ */
+export const linePrefixes = (head: Buffer): { prefixed: boolean; rsyslogEscapes: boolean } => {
   let lines = 0;
   let prefixed = 0;
+  let syslogLines = 0;
+  let rawControl = false;
   let ls = 0;
   while (ls < head.length) {
     let lf = head.indexOf(LF, ls);
@@ -160,37 +169,23 @@ export const hasLinePrefixes = (head: Buffer): boolean => {
     while (e > ls && (head[e - 1] === CR || head[e - 1] === 0x20 || head[e - 1] === 0x09)) e--;
     if (e > ls) {
       lines++;
-      if (linePrefixAt(head, ls, lf) !== null) prefixed++;
-    }
-    ls = lf + 1;
-  }
-  return prefixed >= 2 && prefixed * 5 >= lines * PREFIXED_FIFTHS;
-};
-
-/**
- * Whether the syslog lines of the head may carry rsyslog's control-character escapes (its default, on by default):
- * they hold no raw control character, which that escaping never leaves ("#015" ends a CRLF line, "#011" stands for a
- * TAB). A log from rsyslog with escaping off, or from journalctl, keeps its CRs raw, and its "#0123" stays text.
- * Decided once from the head, so the text decoded (or not) is the same however the input is chunked.
- */
-export const hasRsyslogEscapes = (head: Buffer): boolean => {
-  let syslogLines = 0;
-  let ls = 0;
-  while (ls < head.length) {
-    let lf = head.indexOf(LF, ls);
-    if (lf < 0) lf = head.length;
-    const p = linePrefixAt(head, ls, lf);
-    if (p?.syslog) {
-      syslogLines++;
-      for (let i = ls + p.length; i < lf; i++) {
-        const c = head[i] ?? 0;
-        if (c < 0x20) return false;
+      const p = linePrefixAt(head, ls, lf);
+      if (p !== null) prefixed++;
+      if (p?.syslog) {
+        syslogLines++;
+        for (let i = ls + p.length; i < lf && !rawControl; i++) rawControl = (head[i] ?? 0) < 0x20;
       }
     }
     ls = lf + 1;
   }
-  return syslogLines > 0;
+  return {
+    prefixed: prefixed >= 2 && prefixed * 5 >= lines * PREFIXED_FIFTHS,
+    rsyslogEscapes: syslogLines > 0 && !rawControl,
+  };
 };
+
+/** Whether most lines of the head of a text carry a logger prefix (the log is read stripped). */
+export const hasLinePrefixes = (head: Buffer): boolean => linePrefixes(head).prefixed;
 
 /** The time of the text at a stream offset, for the scanner. */
 export interface LineTimes {
@@ -221,7 +216,7 @@ export class LinePrefixStripper implements LineTimes {
   private markIndex = 0;
   private lastTime: string | undefined;
 
-  /** @param decodeEscapes whether syslog lines carry rsyslog's escapes (hasRsyslogEscapes of the head) */
+  /** @param decodeEscapes whether syslog lines carry rsyslog's escapes (linePrefixes of the head) */
   constructor(private readonly decodeEscapes = false) {}
 
   /** Passes the stream on, prefixes cut. */

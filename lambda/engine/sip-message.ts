@@ -444,13 +444,17 @@ const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
   return 'unknown';
 };
 
-/** Whether [ls, ce) starts as a header line: a token, optional white space, then ':'. */
-const headerNameAt = (buf: Buffer, ls: number, ce: number): boolean => {
+/**
+ * Where the header name ends when [ls, ce) starts as a header line (a token, optional white space, then ':'),
+ * else -1.
+ */
+export const headerNameEnd = (buf: Buffer, ls: number, ce: number): number => {
   let i = ls;
   while (i < ce && TOKEN[buf[i] ?? 0] === 1) i++;
-  if (i === ls) return false;
-  while (i < ce && (buf[i] === SP || buf[i] === HT)) i++;
-  return i < ce && buf[i] === COLON;
+  if (i === ls) return -1;
+  let c = i;
+  while (c < ce && (buf[c] === SP || buf[c] === HT)) c++;
+  return c < ce && buf[c] === COLON ? i : -1;
 };
 
 /**
@@ -534,7 +538,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     const first = buf[pos] ?? 0;
     if (first !== SP && first !== HT) {
       const id = headerAt(buf, pos, ce);
-      if (!named) named = id !== HEADER.other || headerNameAt(buf, pos, ce);
+      if (!named) named = id !== HEADER.other || headerNameEnd(buf, pos, ce) >= 0;
       if (id !== HEADER.other) {
         // headerAt found the colon (the first of the line: the name before it holds none)
         const vs = skipWs(buf, headerColon + 1, ce);

@@ -1,9 +1,8 @@
-import { linePrefixAt, rsyslogEscapeAt } from '../log-prefix.js';
+import { decodeRsyslogEscapes, linePrefixAt } from '../log-prefix.js';
 import { findLogStamp } from '../log-stamp.js';
 import { payloadMeta } from '../payload-meta.js';
-import { startLineKind } from '../sip-message.js';
+import { headerNameEnd, startLineKind } from '../sip-message.js';
 import type { PayloadMeta } from '../types.js';
-import { byteSet } from './line-bytes.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -30,11 +29,9 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
 
 /** Kamailio's level names (core/dprint.c log_level_info). */
 const PREFIX = /^(?: ?\d{1,3}\(\d+\) )?(?:ALERT|BUG|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG): /;
-const LF = 0x0a;
 const CR = 0x0d;
 const HASH = 0x23;
 const SP = 0x20;
-const HT = 0x09;
 const ESC = 0x1b;
 const OPEN_BRACKET = 0x5b;
 const STATUS = Buffer.from('SIP/2.0 ');
@@ -42,6 +39,7 @@ const COLON = 0x3a;
 const REQUEST_END = Buffer.from(' SIP/2.0');
 const ESCAPED_CR = Buffer.from('#015');
 const ESCAPED_LF = Buffer.from('#012');
+const TRIMMED_LF = Buffer.from('\n');
 /** A Kamailio prefix is never longer than this (process number, pid, level). */
 const MAX_PREFIX_BYTES = 32;
 
@@ -82,8 +80,6 @@ const indexIn = (buf: Buffer, what: Buffer, from: number, le: number): number =>
   return i < 0 ? le : from + i;
 };
 
-/** Bytes of a header name (RFC 3261 token). */
-const TOKEN = byteSet("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~");
 /** Kamailio's level names, which a record stripped of syslog's prefix starts with like a header name. */
 const LEVEL_NAME = /^(?:ALERT|BUG|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)$/;
 
@@ -94,12 +90,8 @@ const quotedByTm = (buf: Buffer, ls: number, s: number): boolean =>
 
 /** Whether the line at p starts as a SIP header line ("Via:", "v :"), not as another Kamailio record. */
 const headerLineAt = (buf: Buffer, p: number, end: number): boolean => {
-  let i = p;
-  while (i < end && TOKEN[buf[i] ?? 0] === 1) i++;
-  if (i === p) return false;
-  let c = i;
-  while (c < end && (buf[c] === SP || buf[c] === HT)) c++;
-  return c < end && buf[c] === COLON && !LEVEL_NAME.test(buf.toString('latin1', p, i));
+  const nameEnd = headerNameEnd(buf, p, end);
+  return nameEnd >= 0 && !LEVEL_NAME.test(buf.toString('latin1', p, nameEnd));
 };
 
 /** Where the first line of the message text ends: rsyslog's "#015" or "#012", its CR, or the log line's end. */
@@ -164,21 +156,9 @@ const messageAt = (buf: Buffer, colouredStart: number, le: number): number => {
 
 /** The message of an rsyslog-escaped line [s, le), decoded, with the trailing LF rsyslog trimmed put back. */
 const decodeEscapes = (buf: Buffer, s: number, le: number): Buffer => {
-  let e = le;
-  if (e > s && buf[e - 1] === CR) e--;
-  const out = Buffer.allocUnsafe(e - s + 1);
-  let n = 0;
-  for (let i = s; i < e; i++) {
-    const v = rsyslogEscapeAt(buf, i, e);
-    if (v >= 0) {
-      out[n++] = v;
-      i += 3;
-    } else {
-      out[n++] = buf[i] ?? 0;
-    }
-  }
-  if (n > 0 && out[n - 1] === CR) out[n++] = LF;
-  return out.subarray(0, n);
+  const e = le > s && buf[le - 1] === CR ? le - 1 : le;
+  const text = decodeRsyslogEscapes(buf, s, e);
+  return text.length > 0 && text[text.length - 1] === CR ? Buffer.concat([text, TRIMMED_LF]) : text;
 };
 
 /** Whether the message's first line [s, ..) ends at rsyslog's escaped CR or LF: the whole message is on this line. */
