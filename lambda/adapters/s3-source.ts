@@ -38,7 +38,7 @@ export class S3ObjectSource implements ObjectSource {
         new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }),
       );
       return {
-        eTag: (out.ETag ?? '').replace(/"/g, ''),
+        eTag: unquoted(out.ETag ?? ''),
         size: out.ContentLength ?? 0,
         lastModifiedMs: out.LastModified?.getTime(),
       };
@@ -62,7 +62,7 @@ export class S3ObjectSource implements ObjectSource {
         }),
       );
       const body = out.Body;
-      const eTag = out.ETag?.replace(/"/g, '');
+      const eTag = out.ETag === undefined ? undefined : unquoted(out.ETag);
       if (!isAnnouncedUpload(ref, eTag, out.ContentLength)) {
         // a store that ignores If-Match (s3rver, the local stack's S3) sent the upload that replaced the announced one,
         // or the part of it written so far under the old ETag: read as S3 answers, 412, so the newer upload is counted

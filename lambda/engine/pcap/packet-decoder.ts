@@ -140,19 +140,15 @@ export class PacketDecoder implements PacketSink {
     // the IP header announces more than the frame holds, yet the capture did not cut it
     if (ip.truncated && !this.frameCut) this.tally.anomaly('malformed-packet');
 
-    if (!ip.isFragment) {
+    // a cut fragment cannot complete its datagram (it is counted as incomplete), but tshark dissects a cut first
+    // IPv4 fragment on its own (packet-ip.c: "if this is the first fragment, dissect its contents"), so its status
+    // line counts, as a datagram the snaplen cut; it does not do so for IPv6
+    const cutFirstV4 = ip.truncated && ip.version === 4 && ip.fragmentOffset === 0;
+    if (!ip.isFragment || cutFirstV4) {
       this.transport(ip, buf, ip.protocol, buf, ip.payloadStart, ip.payloadEnd, ip.declaredPayloadEnd, timeMs, depth);
       return;
     }
-    if (ip.truncated) {
-      // a cut fragment cannot complete its datagram (it is counted as incomplete), but tshark dissects a cut first
-      // IPv4 fragment on its own (packet-ip.c: "if this is the first fragment, dissect its contents"), so its
-      // status line counts, as a datagram the snaplen cut; it does not do so for IPv6
-      if (ip.version === 4 && ip.fragmentOffset === 0) {
-        this.transport(ip, buf, ip.protocol, buf, ip.payloadStart, ip.payloadEnd, ip.declaredPayloadEnd, timeMs, depth);
-      }
-      return;
-    }
+    if (ip.truncated) return;
     const key =
       ip.version === 4
         ? `4 ${buf.readUInt32BE(ip.addressOffset)} ${buf.readUInt32BE(ip.addressOffset + 4)} ${ip.protocol} ${ip.fragmentId}`
