@@ -56,6 +56,8 @@ class ByteQueue {
   private buf: Buffer = Buffer.allocUnsafe(2 * READ_BYTES);
   private start = 0;
   private end = 0;
+  /** Input offset of buf[start]: the bytes taken (or skipped) so far. */
+  private at = 0;
   private done = false;
   /** The input's chunks are all read: the reader, if any, reads on. */
   private inputDone = false;
@@ -129,21 +131,30 @@ class ByteQueue {
     return this.buf.subarray(this.start, this.start + Math.min(n, this.length));
   }
 
+  /** Input offset of the next byte to be taken. */
+  get position(): number {
+    return this.at;
+  }
+
   /** Takes the first `n` buffered bytes. */
   take(n: number): Buffer {
     const out = this.peek(n);
     this.start += out.length;
+    this.at += out.length;
     return out;
   }
 
   /** Drops the first `n` buffered bytes. */
   skip(n: number): void {
-    this.start += Math.min(n, this.length);
+    const k = Math.min(n, this.length);
+    this.start += k;
+    this.at += k;
   }
 
   /** Gives back the last `n` bytes taken (what zlib did not consume after a member's end); no fill since. */
   giveBack(n: number): void {
     this.start -= n;
+    this.at -= n;
   }
 
   /** Reads and drops everything left; returns whether any of it was not a zero byte. */
@@ -151,6 +162,7 @@ class ByteQueue {
     let nonZero = false;
     for (;;) {
       if (!nonZero && this.peek(this.length).some((b) => b !== 0)) nonZero = true;
+      this.at += this.length;
       this.start = this.end;
       if (this.done) return nonZero;
       await this.fill(1);
@@ -273,6 +285,11 @@ interface Member {
 export interface GunzipOptions {
   /** Told when bytes that are neither a member nor zero padding follow the last member. */
   readonly onTrailingGarbage?: () => void;
+  /**
+   * Told where each member starts: its header's offset in the compressed input and the inflated bytes before it
+   * (a growing gzip log resumes at a member, lambda/growth).
+   */
+  readonly onMember?: (compressedAt: number, inflatedAt: number) => void;
   /** Reads the compressed bytes that follow the input's chunks (a local file after its head: no buffer per chunk). */
   readonly reader?: ByteReader;
   /** Output window of each write. @default INFLATE_CHUNK_BYTES */
@@ -301,6 +318,7 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
   private windowEnd = 0;
 
   private readonly onTrailingGarbage: (() => void) | undefined;
+  private readonly onMember: ((compressedAt: number, inflatedAt: number) => void) | undefined;
   /** Bytes of one write's output window (INFLATE_CHUNK_BYTES but in tests). */
   private readonly windowBytes: number;
 
@@ -308,6 +326,7 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
   constructor(input: AsyncIterable<Uint8Array>, options: GunzipOptions = {}) {
     this.q = new ByteQueue(input, options.reader);
     this.onTrailingGarbage = options.onTrailingGarbage;
+    this.onMember = options.onMember;
     this.windowBytes = options.windowBytes ?? INFLATE_CHUNK_BYTES;
   }
 
@@ -441,6 +460,7 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
     if (header === 'truncated') throw truncated(this.before);
     if (this.done) return undefined;
     const z = requireSyncInflater();
+    this.onMember?.(q.position, this.before);
     q.skip(header);
     this.members++;
     this.member = { z, slice: Buffer.alloc(0), sliceAt: 0, ended: false, drained: true, bytes: 0, crc: 0 };
@@ -467,5 +487,7 @@ export class GunzipReader implements ByteReader, AsyncIterable<Buffer> {
 }
 
 /** The inflated bytes of a gzip stream as chunks (GunzipReader read as an AsyncIterable). */
-export const gunzipChunks = (input: AsyncIterable<Uint8Array>, onTrailingGarbage?: () => void): AsyncIterable<Buffer> =>
-  new GunzipReader(input, { onTrailingGarbage });
+export const gunzipChunks = (
+  input: AsyncIterable<Uint8Array>,
+  options: Pick<GunzipOptions, 'onTrailingGarbage' | 'onMember'> = {},
+): AsyncIterable<Buffer> => new GunzipReader(input, options);

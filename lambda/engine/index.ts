@@ -49,6 +49,8 @@ export interface ScanOptions {
    * lines, and the file's clock: a growing log reads its resume offset at the end (lambda/growth).
    */
   readonly onTextScanner?: (scanner: TextScanner, context: TextScanContext) => void;
+  /** Told where each gzip member starts, compressed and inflated (GunzipOptions.onMember; lambda/growth). */
+  readonly onGzipMember?: (compressedAt: number, inflatedAt: number) => void;
 }
 
 /** How a text log was read, for a caller that wants to resume it later (lambda/growth). */
@@ -208,6 +210,7 @@ const sniffAndScan = async (
   const compressed = file === undefined ? rest : onceChunk(head);
   const gunzip = new GunzipReader(compressed, {
     onTrailingGarbage: () => tally.anomaly('gzip-trailing-garbage'),
+    onMember: opts.onGzipMember,
     reader: file,
   });
   try {

@@ -26,18 +26,37 @@ export interface VersionTimes {
   readonly nowMs?: number;
 }
 
+/**
+ * Where a gzip log's next version starts: the member holding the text scanner's resume offset. Its members are
+ * inflated again from there, the text up to the resume offset is skipped, and the rest is scanned twice as a text
+ * log's is (to the old end and to the new), so an entry that a member boundary cut is counted once.
+ */
+export interface GzipResume {
+  /** Offset of the member's header in the file. */
+  readonly at: number;
+  /** Inflated bytes from the member's start to the resume offset (inflated again, not scanned). */
+  readonly skip: number;
+  /** Inflated bytes from the member's start to the end of the version counted. */
+  readonly end: number;
+}
+
 /** How far one bucket+key has been counted; kept in the ledger table beside the per-version items. */
 export interface KeyProgress {
   /** Size of the last counted version. */
   readonly size: number;
-  /** `text`: resumed at a quiet line start; `gzip`: resumed after the last member (`gzip -c more >> log.gz`). */
+  /** `text`: resumed at a quiet line start; `gzip`: resumed in its members (`gzip -c more >> log.gz`, `member`). */
   readonly container: 'text' | 'gzip';
   /**
-   * Where the next version's scan starts: a text offset the scanner reported quiet, `size` for gzip, or 0: the
-   * next version is read again from its start (see restartsCleanly) and scanned twice, to the old end and to the
-   * new, as a resumed one is.
+   * Where the next version's scan starts: a text offset the scanner reported quiet, `size` for gzip (see `member`),
+   * or 0: the next version is read again from its start (see restartsCleanly) and scanned twice, to the old end and
+   * to the new, as a resumed one is.
    */
   readonly resumeAt: number;
+  /**
+   * gzip: where its text resumes. Absent in records written before it was kept: those resume at the old end, the
+   * new members' text scanned as a log of its own.
+   */
+  readonly member?: GzipResume;
   /** SHA-256 of the blocks from the one holding min(resumeAt or size, size - PROOF_BYTES) to the end: the proof. */
   readonly blocks: BlockDigests;
   /** The S3 event sequencer of the counted version, when its event had one. */
@@ -130,9 +149,13 @@ class TextPart {
   }
 
   feed(b: Buffer): void {
-    if (b.length === 0) return;
     this.tally.bytes += b.length;
-    this.scanner.feed(b);
+    this.feedText(b);
+  }
+
+  /** Scans `b` without counting it as input bytes (inflated text: the compressed bytes are the input). */
+  feedText(b: Buffer): void {
+    if (b.length > 0) this.scanner.feed(b);
   }
 
   end(): ScanResult {
@@ -155,6 +178,49 @@ async function* hashed(input: AsyncIterable<Uint8Array>, hasher: BlockHasher): A
   }
 }
 
+/** A gzip member's start: its header's offset in the file and its text's offset in the text scanner's stream. */
+interface MemberStart {
+  readonly at: number;
+  readonly textAt: number;
+}
+
+/**
+ * The member starts a gzip scan passes, kept from the last one at or before the text scanner's resume offset on
+ * (the one the next version may start from): a log of a million small members keeps a few.
+ */
+class MemberStarts {
+  private starts: MemberStart[] = [];
+  scanner: TextScanner | undefined;
+
+  /**
+   * @param at file offset of the compressed stream's first byte
+   * @param textAt text scanner offset of the inflated stream's first byte (negative: a skipped part comes first)
+   */
+  constructor(
+    private readonly at = 0,
+    private readonly textAt = 0,
+  ) {}
+
+  /** GunzipOptions.onMember: offsets in the compressed and inflated streams. */
+  readonly add = (compressedAt: number, inflatedAt: number): void => {
+    this.starts.push({ at: this.at + compressedAt, textAt: this.textAt + inflatedAt });
+    const quiet = this.scanner?.resumeOffset;
+    if (quiet === undefined) return;
+    let keep = 0;
+    while (keep + 1 < this.starts.length && (this.starts[keep + 1]?.textAt ?? quiet + 1) <= quiet) keep++;
+    if (keep > 0) this.starts = this.starts.slice(keep);
+  };
+
+  /** Where the next version resumes: the member holding the scanner's resume offset, and the text to skip in it. */
+  resumeOf(scanner: TextScanner): GzipResume | undefined {
+    const quiet = scanner.resumeOffset;
+    let m: MemberStart | undefined;
+    for (const s of this.starts) if (s.textAt <= quiet) m = s;
+    if (m === undefined) return undefined;
+    return { at: m.at, skip: quiet - m.textAt, end: scanner.bytesFed - m.textAt };
+  }
+}
+
 const progressOf = (
   container: KeyProgress['container'],
   size: number,
@@ -162,11 +228,14 @@ const progressOf = (
   hasher: BlockHasher,
   opts: GrowingOptions,
   times: VersionTimes,
+  member?: GzipResume,
 ): KeyProgress => ({
   size,
   container,
   resumeAt,
-  // a version read again from 0 is proven by its last MiB only, like any other (the item stays small)
+  ...(member === undefined ? {} : { member }),
+  // a version read again from 0 is proven by its last MiB only, like any other (the item stays small); a gzip's
+  // members before that MiB are read again, not proven (as a text log's lines before its proof)
   blocks: hasher.digestsFrom(Math.max(0, Math.min(resumeAt > 0 ? resumeAt : size, size - PROOF_BYTES))),
   ...(opts.sequencer === undefined ? {} : { sequencer: opts.sequencer }),
   times,
@@ -176,6 +245,7 @@ const progressOf = (
 const progressOfWhole = (
   counted: ScanResult,
   text: { scanner: TextScanner; ctx: TextScanContext } | undefined,
+  members: MemberStarts,
   size: number,
   hasher: BlockHasher,
   opts: GrowingOptions,
@@ -185,9 +255,28 @@ const progressOfWhole = (
   if (capture || text === undefined || hasher.bytes !== size) return undefined;
   const gzip = counted.formats.includes('gzip');
   if (gzip && counted.anomalies['gzip-trailing-garbage'] !== undefined) return undefined;
-  const cheap = restartsCleanly(counted, text.scanner, text.ctx);
-  const resumeAt = !cheap ? 0 : gzip ? size : text.scanner.resumeOffset;
-  return progressOf(gzip ? 'gzip' : 'text', size, resumeAt, hasher, opts, times);
+  const member = gzip ? members.resumeOf(text.scanner) : undefined;
+  const cheap = restartsCleanly(counted, text.scanner, text.ctx) && (!gzip || member !== undefined);
+  if (!cheap) return progressOf(gzip ? 'gzip' : 'text', size, 0, hasher, opts, times);
+  if (gzip) return progressOf('gzip', size, size, hasher, opts, times, member);
+  return progressOf('text', size, text.scanner.resumeOffset, hasher, opts, times);
+};
+
+/**
+ * A scan from byte 0 whose text scanner and gzip members are kept for the progress: what scan() is given and where
+ * it tells them.
+ */
+const wholeScanHooks = () => {
+  const members = new MemberStarts();
+  const seen: { text?: { scanner: TextScanner; ctx: TextScanContext } } = {};
+  const hooks: Pick<ScanOptions, 'onTextScanner' | 'onGzipMember'> = {
+    onTextScanner: (scanner, ctx) => {
+      seen.text = { scanner, ctx };
+      members.scanner = scanner;
+    },
+    onGzipMember: members.add,
+  };
+  return { hooks, members, seen };
 };
 
 /** Counts a whole version, as a first upload is counted, and notes where the next one may resume. */
@@ -195,14 +284,9 @@ const countWhole = async (open: OpenFrom, size: number, opts: GrowingOptions, by
   const body = await open(0);
   const times = opts.times?.() ?? {};
   const hasher = new BlockHasher(0);
-  let text: { scanner: TextScanner; ctx: TextScanContext } | undefined;
-  const counted = await scan(hashed(body, hasher), {
-    ...scanOptionsOf(opts, times),
-    onTextScanner: (scanner, ctx) => {
-      text = { scanner, ctx };
-    },
-  });
-  const progress = progressOfWhole(counted, text, size, hasher, opts, times);
+  const { hooks, members, seen } = wholeScanHooks();
+  const counted = await scan(hashed(body, hasher), { ...scanOptionsOf(opts, times), ...hooks });
+  const progress = progressOfWhole(counted, seen.text, members, size, hasher, opts, times);
   return { counted, progress, bytesRead: bytesBefore + hasher.bytes };
 };
 
@@ -318,37 +402,44 @@ const readAgainWhole = async (
       stop(e);
       throw e;
     });
-  let text: { scanner: TextScanner; ctx: TextScanContext } | undefined;
+  const { hooks, members, seen } = wholeScanHooks();
   const [counted, minus] = await Promise.all([
-    stopOnError(
-      scan(toNew, {
-        ...scanOptionsOf(opts, times),
-        onTextScanner: (scanner, ctx) => {
-          text = { scanner, ctx };
-        },
-      }),
-    ),
+    stopOnError(scan(toNew, { ...scanOptionsOf(opts, times), ...hooks })),
     stopOnError(scan(toOld, scanOptionsOf(opts, prev.times ?? times))),
   ]);
   // a body shorter than the event said (never seen from S3) leaves no proof to resume the next version from
-  const progress = pos === size ? progressOfWhole(counted, text, size, hasher, opts, times) : undefined;
+  const progress = pos === size ? progressOfWhole(counted, seen.text, members, size, hasher, opts, times) : undefined;
   return { counted, minus, progress, bytesRead: before + hasher.bytes, readFrom: 0 };
 };
 
+/** The bytes after a gzip's old end are not a gzip member: the file was changed some other way. */
+class NotGzipMembers extends Error {
+  constructor(readonly bytesRead: number) {
+    super('the old end is not followed by a gzip member');
+  }
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
 /**
  * Resumes a version that is longer than the one counted before. Text: the part from the resume offset is scanned
- * twice with fresh state, up to the old end and to the new end; the difference is what is new. gzip: the members
- * after the old end are scanned as text of their own. Throws PrefixDiffers as soon as the proof fails, and
- * NeedsWholeRead when the new part's times needed context.
+ * twice with fresh state, up to the old end and to the new end; the difference is what is new. gzip: the same, in
+ * the text its members inflate to from the member holding the resume offset (`member`). Throws PrefixDiffers as
+ * soon as the proof fails, NotGzipMembers when a gzip's old end is followed by something else, and NeedsWholeRead
+ * when the new part's times needed context.
  */
 const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: GrowingOptions) => {
   if (prev.resumeAt === 0) return readAgainWhole(open, size, prev, opts, 0);
-  const readFrom = prev.blocks.firstBlock * BLOCK_BYTES;
+  // a record written before `member` was kept: the new members' text alone, as it was counted then
+  const member = prev.container === 'gzip' ? (prev.member ?? { at: prev.size, skip: 0, end: 0 }) : undefined;
+  const proofFrom = prev.blocks.firstBlock * BLOCK_BYTES;
+  const readFrom =
+    member === undefined ? proofFrom : Math.min(proofFrom, Math.floor(member.at / BLOCK_BYTES) * BLOCK_BYTES);
   const hasher = new BlockHasher(readFrom, prev.size);
   const body = await open(readFrom);
   const times = opts.times?.() ?? {};
   let pos = readFrom;
-  /** Yields the part of each chunk in [from, to), checking the proof once the old end is passed. */
+  /** Yields the part of each chunk from `from` on, checking the proof once the old end is passed. */
   const slices = async function* (from: number): AsyncGenerator<Buffer> {
     for await (const c of body) {
       const b = asBuffer(c);
@@ -359,32 +450,50 @@ const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: Gro
       if (pos > from) yield b.subarray(Math.max(0, from - at));
     }
   };
-  if (prev.container === 'gzip') {
-    const part = new TextPart(opts.peers, clockOptionsOf(opts, times), opts.kpis);
-    part.tally.formats.add('gzip');
-    async function* compressed(): AsyncGenerator<Buffer> {
-      for await (const b of slices(prev.size)) {
-        part.tally.bytes += b.length;
-        yield b;
-      }
-    }
-    try {
-      for await (const t of gunzipChunks(compressed(), () => part.tally.anomaly('gzip-trailing-garbage'))) {
-        part.scanner.feed(t);
-      }
-    } finally {
-      part.scanner.end();
-    }
-    const counted = part.result();
-    if (!timesRestartCleanly(counted, part.clock)) throw new NeedsWholeRead(hasher.bytes);
-    const progress =
-      counted.anomalies['gzip-trailing-garbage'] === undefined && pos === size
-        ? progressOf('gzip', size, size, hasher, opts, times)
-        : undefined;
-    return { counted, progress, bytesRead: hasher.bytes, readFrom };
-  }
   const now = new TextPart(opts.peers, clockOptionsOf(opts, times), opts.kpis);
   const before = new TextPart(opts.peers, clockOptionsOf(opts, prev.times ?? times), opts.kpis);
+  if (member !== undefined) {
+    const m = member;
+    for (const part of [now, before]) part.tally.formats.add('gzip');
+    const members = new MemberStarts(member.at, -member.skip);
+    members.scanner = now.scanner;
+    let magicAt = 0;
+    async function* compressed(): AsyncGenerator<Buffer> {
+      for await (const b of slices(m.at)) {
+        const at = pos - b.length;
+        now.tally.bytes += b.length;
+        if (at < prev.size) before.tally.bytes += Math.min(b.length, prev.size - at);
+        // the old end must open a member (`gzip -c more >> log.gz`); zlib would take anything else for the old
+        // member's trailing bytes
+        for (; magicAt < 2 && prev.size + magicAt < pos; magicAt++) {
+          if (b[prev.size + magicAt - at] !== GZIP_MAGIC[magicAt]) throw new NotGzipMembers(hasher.bytes);
+        }
+        yield b;
+      }
+      if (pos > prev.size && magicAt < 2) throw new NotGzipMembers(hasher.bytes);
+    }
+    let inflated = 0;
+    const text = gunzipChunks(compressed(), {
+      onMember: members.add,
+      onTrailingGarbage: () => now.tally.anomaly('gzip-trailing-garbage'),
+    });
+    for await (const t of text) {
+      const at = inflated;
+      inflated += t.length;
+      const from = Math.min(t.length, Math.max(0, member.skip - at));
+      now.feedText(t.subarray(from));
+      before.feedText(t.subarray(from, Math.min(t.length, Math.max(from, member.end - at))));
+    }
+    const counted = now.end();
+    const minus = before.end();
+    if (!timesRestartCleanly(counted, now.clock)) throw new NeedsWholeRead(hasher.bytes);
+    const next = members.resumeOf(now.scanner);
+    const progress =
+      counted.anomalies['gzip-trailing-garbage'] === undefined && pos === size && next !== undefined
+        ? progressOf('gzip', size, size, hasher, opts, times, next)
+        : undefined;
+    return { counted, minus, progress, bytesRead: hasher.bytes, readFrom };
+  }
   for await (const b of slices(prev.resumeAt)) {
     const at = pos - b.length;
     now.feed(b);
@@ -424,8 +533,11 @@ export const countGrowing = async (
   } catch (e) {
     if (e instanceof PrefixDiffers) {
       bytesBefore = e.bytesRead;
+    } else if (e instanceof NotGzipMembers) {
+      bytesBefore = e.bytesRead;
+      reason = 'not-gzip-members';
     } else if (previous.container === 'gzip' && e instanceof Error && 'code' in e && e.code === 'CORRUPT_GZIP') {
-      // the old end is not followed by a gzip member: the file was changed some other way
+      // a member that cannot be read: the whole file is read, and its error said as for any gzip
       reason = 'not-gzip-members';
     } else {
       throw e;

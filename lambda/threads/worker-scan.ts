@@ -14,8 +14,8 @@ import { EventReplayer } from '../engine/pipeline/replay-events.js';
 import { WakeUp } from '../engine/wake-up.js';
 import { type FromWorker, MAX_CHUNKS_IN_FLIGHT, READ_BYTES, type ToWorker } from './worker-protocol.js';
 
-/** Options of a scan on two cores: scan()'s, less the text scanner hook (the scanner lives in the worker). */
-export type WorkerScanOptions = Omit<ScanOptions, 'onTextScanner'> & {
+/** Options of a scan on two cores: scan()'s, less the text scanner and gzip member hooks (they live in the worker). */
+export type WorkerScanOptions = Omit<ScanOptions, 'onTextScanner' | 'onGzipMember'> & {
   /** Heap limits of the worker thread (Node's Worker resourceLimits); a worker past them dies, and the scan fails. */
   readonly workerLimits?: ResourceLimits;
 };

@@ -22,6 +22,33 @@ const digestSlowly = async (chunks: AsyncIterable<Buffer>): Promise<{ bytes: num
 };
 
 describe('gunzipChunks', () => {
+  it('tells where each member starts, in the compressed input and in the inflated text, however the input is cut', async () => {
+    // Prepare: three members, one with a file name and a comment in its header (gzip -N, as some shippers write)
+    const texts = [response(200, 'OK').repeat(900), response(486, 'Busy Here').repeat(5), response(180, 'Ringing')];
+    const named = gzipSync(texts[1] ?? '');
+    const header = Buffer.from([0x1f, 0x8b, 8, 0x18, 0, 0, 0, 0, 0, 3]);
+    const withName = Buffer.concat([header, Buffer.from('log.txt\0a comment\0'), named.subarray(10)]);
+    const members = [gzipSync(texts[0] ?? ''), withName, gzipSync(texts[2] ?? '')];
+    const gz = Buffer.concat(members);
+    const want = [
+      [0, 0],
+      [members[0]?.length, texts[0]?.length],
+      [(members[0]?.length ?? 0) + (members[1]?.length ?? 0), (texts[0]?.length ?? 0) + (texts[1]?.length ?? 0)],
+    ];
+
+    for (const cuts of [[gz.length], [1, 2, 3], [7, 1000], [members[0]?.length ?? 0, 3]]) {
+      // Act
+      const starts: number[][] = [];
+      let text = '';
+      for await (const c of gunzipChunks(chunked(gz, cuts), { onMember: (at, textAt) => starts.push([at, textAt]) }))
+        text += c.toString('latin1');
+
+      // Assess
+      expect(starts).toEqual(want);
+      expect(text).toBe(texts.join(''));
+    }
+  });
+
   it('inflates a member whose 1 MiB write inflates to far more than one output window, byte for byte', async () => {
     // Prepare: 24 MiB of one repeated response compresses ~1000:1, so one write yields all of it
     const text = Buffer.from(response(200, 'OK').repeat(Math.ceil((24 * 1024 * 1024) / response(200, 'OK').length)));
