@@ -20,6 +20,7 @@ import { remapMinutes } from './remap-minutes.js';
 import { SipFramer } from './sip-framer.js';
 import type { ResultDetail, ScanResult } from './tally.js';
 import { Tally } from './tally.js';
+import { decodeUtf16, dropUtf8Boms, startsWithUtf8Bom, utf16OrderOf } from './text-encoding.js';
 import { TextScanner } from './text-scanner.js';
 import { addedLineSuffix, stripLineSuffix } from './trailing-whitespace.js';
 import { detectTsharkOutput } from './tshark-output.js';
@@ -55,7 +56,10 @@ export interface ScanOptions {
 
 /** How a text log was read, for a caller that wants to resume it later (lambda/growth). */
 export interface TextScanContext {
-  /** The lines were rewritten (logger prefixes, CRs of a CRLF conversion or an added trailing suffix cut off): the scanner's offsets are not the file's. */
+  /**
+   * The lines were rewritten (logger prefixes, CRs of a CRLF conversion, an added trailing suffix or byte order marks
+   * cut off, UTF-16 decoded): the scanner's offsets are not the file's.
+   */
   readonly prefixed: boolean;
   readonly clock: LogClock;
 }
@@ -273,6 +277,14 @@ const scanContainer = async (
   }
   // a log whose every line carries a logger prefix is read with the prefixes cut off
   let text = await peek(rest, PREFIX_SNIFF_BYTES);
+  // a log saved as UTF-16 or with a UTF-8 byte order mark: its bytes as the tools wrote them first (text-encoding.ts)
+  const utf16 = utf16OrderOf(text.head);
+  if (utf16 !== undefined) {
+    tally.formats.add('utf-16');
+    text = await peek(decodeUtf16(text.rest, utf16), PREFIX_SNIFF_BYTES);
+  }
+  const bom = startsWithUtf8Bom(text.head);
+  if (bom) text = await peek(dropUtf8Boms(text.rest), PREFIX_SNIFF_BYTES);
   assertNotTsharkOutput(text.head);
   assertNotUnreadContainer(text.head);
   // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdicts must not depend on chunking
@@ -289,7 +301,7 @@ const scanContainer = async (
   // ngrep or tcpdump output that went through unix2dos: its CRs taken out again (crlf-converted.ts says why)
   const converted = isConvertedToCrlf(text.head.subarray(0, PREFIX_SNIFF_BYTES));
   if (converted) lines = dropCrBeforeLf(lines);
-  const rewritten = stripper !== undefined || converted || added !== undefined;
+  const rewritten = stripper !== undefined || converted || added !== undefined || utf16 !== undefined || bom;
   const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
   opts.onTextScanner?.(scanner, { prefixed: rewritten, clock });
   if (reader !== undefined && !rewritten && !text.failed) {

@@ -11,6 +11,8 @@ export { RESPONSE_CLASSES, type ResponseClass } from '../contract/classes.js';
 /** Every input format the engine can recognise; a file may hold several. */
 export type Format =
   | 'gzip'
+  /** Text saved as UTF-16 (Windows PowerShell's `>`), decoded to UTF-8 before it was read. */
+  | 'utf-16'
   | 'pcap'
   | 'pcapng'
   | 'sip'

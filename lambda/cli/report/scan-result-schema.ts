@@ -19,6 +19,7 @@ const everyMember =
 /** Every input format, as `formats` lists them. */
 const FORMATS = everyMember<Format>()([
   'gzip',
+  'utf-16',
   'pcap',
   'pcapng',
   'sip',
