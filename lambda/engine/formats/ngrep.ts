@@ -1,6 +1,7 @@
 import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta, refillMeta } from '../payload-meta.js';
+import { parseMessage, parseOptions } from '../sip-message.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { undotLfOnly } from './dotted-lf-only.js';
 import { ForwardSearch } from './forward-search.js';
@@ -237,6 +238,28 @@ const isPacketHeader = (buf: Buffer, ls: number, lf: number): boolean => {
 /** The lines ngrep prints before the first packet (ngrep.c main): a second ngrep run starts with them. */
 const PREAMBLE = /^(?:interface|input|filter|match): /;
 
+/** A byline payload read as a stream (a body that goes on past the end is 'incomplete'), CR printed as '.'. */
+const WHOLE_OPTS = parseOptions({ dotCR: true, complete: false, identity: 'none' });
+/** Messages in one packet looked at, at most (a datagram holds one, a TCP segment a few). */
+const MAX_WHOLE_MESSAGES = 64;
+
+/**
+ * Whether [start, end) of a byline payload is whole SIP messages, framed by their Content-Length, the last ending
+ * exactly at `end`. A payload whose messages end where ngrep's blank lines begin is complete there: a line after
+ * them that is not the next packet's header belongs to no packet (another program's line written into the same
+ * file, another log after the last packet), where the blank line of a message with bare LFs would have its body
+ * go on.
+ */
+const wholeMessagesEndAt = (buf: Buffer, start: number, end: number): boolean => {
+  let pos = start;
+  for (let i = 0; i < MAX_WHOLE_MESSAGES && pos < end; i++) {
+    const o = parseMessage(buf, pos, end, WHOLE_OPTS);
+    if (o.kind !== 'message') return false;
+    pos = o.end;
+  }
+  return pos === end;
+};
+
 const TRANSPORT: Readonly<Record<string, Transport>> = { U: 'udp', T: 'tcp', I: 'unknown' };
 
 /**
@@ -410,6 +433,15 @@ export const ngrepReader: TextFormatReader = {
         payloadEnd = Math.max(c + 1, payloadStart);
         next = h;
         break;
+      }
+      if (he > h && c + 1 > payloadStart) {
+        // a line of no log format after the blank lines: this packet ends there if its messages do
+        const own = wholeMessagesEndAt(buf, payloadStart, c + 1) ? c + 1 : -1;
+        payloadEnd = own >= 0 || !wholeMessagesEndAt(buf, payloadStart, c) ? own : c;
+        if (payloadEnd >= 0) {
+          next = h;
+          break;
+        }
       }
       from = c + 1;
     }

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { undotLfOnly } from '../../../../lambda/engine/formats/dotted-lf-only.js';
 import { undot } from '../../../../lambda/engine/formats/ngrep.js';
 import type { ScanResult } from '../../../../lambda/engine/tally.js';
 import { NO_CLASSES, readFixture, replayAtRandomCuts, scanText, scanWhole } from '../../../support/collect.js';
+import { CORPUS_DIR } from '../../../support/corpus.js';
 
 /**
  * ngrep's dump modes other than byline (`-W normal`, its default; `-W single`; `-W none`) print every
@@ -232,5 +234,64 @@ describe('undotLfOnly', () => {
 
     // Assess
     expect(n).toBe(-1);
+  });
+});
+
+describe('ngrep -W byline in a file shared with other writers', () => {
+  /** The corpus's ngrep log (real ngrep 1.47 output of mixed.pcap, UDP and TCP). */
+  const ngrep = (): Buffer => readFileSync(`${CORPUS_DIR}mixed.ngrep.txt`);
+
+  it('counts a log written after the ngrep output (cat) as the two logs apart', async () => {
+    // Prepare: before, the last packet's block ran on over the Kamailio log (1 + 0 of its 491 acc responses)
+    const kamailio = readFileSync(`${CORPUS_DIR}mixed.kamailio-proxy.log`);
+    const [a, b] = [await scanWhole(ngrep()), await scanWhole(kamailio)];
+
+    // Act
+    const joined = await scanWhole(Buffer.concat([ngrep(), kamailio]));
+
+    // Assess
+    expect(joined.formats).toEqual(['ngrep', 'acc']);
+    expect(joined.responses).toBe(a.responses + b.responses);
+    expect(joined.responses).toBe(1834 + 491);
+  });
+
+  it("counts the packets as without when another program's line comes between them", async () => {
+    // Prepare: a line of a script writing to the same file after every 7th packet's blank lines (before: the TCP
+    // segments ran together, 1 of 3 responses in the reproducer, `stream-garbage`)
+    const text = ngrep().toString('latin1');
+    let n = 0;
+    const shared = Buffer.from(
+      text.replace(/\n\n(?=[UT] \S+ -> )/g, (sep) =>
+        n++ % 7 === 6 ? `${sep}2026-12-07T00:00:01Z app[42]: heartbeat ok\n` : sep,
+      ),
+      'latin1',
+    );
+    const plain = await scanWhole(ngrep());
+
+    // Act
+    const got = await scanWhole(shared);
+
+    // Assess
+    expect(n).toBeGreaterThan(1000);
+    expect(got.anomalies).toEqual(plain.anomalies);
+    expect(counted(got)).toEqual(counted(plain));
+    expect((await replayAtRandomCuts(shared.subarray(0, 200_000), 4)).differing).toEqual([]);
+  });
+
+  it('keeps a bare-LF blank line inside a CRLF message body as body (its messages do not end there)', async () => {
+    // Prepare: a MESSAGE answered 200 whose text body has an LF-only blank line, then the next packet
+    const body = 'line one\n\nline three\r\n';
+    const packet = (kind: string, start: string, cl: number, extra = ''): string =>
+      `\n${kind} 10.0.0.1:5060 -> 10.0.0.2:5060\n${start}.\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1.\nCall-ID: a@b.\nCSeq: 1 MESSAGE.\nContent-Length: ${cl}.\n.\n${extra}\n`;
+    const log = Buffer.from(
+      `${packet('U', 'MESSAGE sip:b@h SIP/2.0', Buffer.byteLength(body), body.replace('\r', '.'))}${packet('U', 'SIP/2.0 200 OK', 0)}`,
+      'latin1',
+    );
+
+    // Act
+    const got = await scanWhole(log);
+
+    // Assess
+    expect([got.requests, got.responses, got.anomalies]).toEqual([1, 1, {}]);
   });
 });
