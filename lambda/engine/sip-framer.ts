@@ -99,8 +99,14 @@ export class SipFramer {
     f.len = len;
   }
 
-  /** Frames every message of a self-contained payload [start, end). */
+  /**
+   * Frames the messages of a self-contained payload [start, end) a text log printed. A UDP datagram's first message
+   * only, as tshark and a capture's datagrams count it (pcap/sip-datagram.ts): bytes past its Content-Length (a body
+   * longer than it says, a quoted status line in it) are no message to tshark. Other blocks (a log entry of a
+   * stream, a transport not named) count every message.
+   */
   datagram(buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle, fence?: LineFence): void {
+    const firstOnly = meta.transport === 'udp';
     let pos = start;
     const opts = this.datagramOpts;
     opts.dotCR = style.dotCR;
@@ -114,6 +120,10 @@ export class SipFramer {
         if (r.anomaly) this.events.anomaly(r.anomaly);
         this.events.message(r.msg, meta);
         pos = r.end;
+        if (firstOnly) {
+          if (pos < end) this.events.unrecognized(end - pos);
+          return;
+        }
       } else if (r.kind === 'bad-start-line') {
         this.events.anomaly(r.anomaly);
         this.events.unrecognized(r.end - pos);

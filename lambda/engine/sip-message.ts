@@ -417,6 +417,52 @@ const trimEnd = (buf: Buffer, a: number, b: number): number => {
   return e;
 };
 
+/**
+ * Past linear white space (RFC 3261 §25.1 LWS: blanks, and a line end followed by blanks). With `dots`, a '.' too:
+ * ngrep prints every byte it does not print as itself as '.', CR and TAB among them, so where the grammar wants
+ * white space (a number before a method, a value after its colon) a '.' is one.
+ */
+const skipLws = (buf: Buffer, a: number, b: number, dots: boolean): number => {
+  let i = a;
+  for (; i < b; i++) {
+    const c = buf[i];
+    if (c === SP || c === HT || c === LF || c === CR || (dots && c === DOT)) continue;
+    break;
+  }
+  return i;
+};
+
+/** A folded header value's range (see unfold), in two numbers rather than an object per folded header. */
+let foldedStart = 0;
+let foldedEnd = 0;
+
+/**
+ * RFC 3261 §7.3.1: a header's value goes on over the lines that follow it starting with a space or a tab (tshark and
+ * Kamailio read it so; RFC 4475 tests it). Sets foldedStart/foldedEnd to the value across those lines: from [vs, ve)
+ * of its first line (from the first byte of the next line when the first holds none) to the end of the last
+ * continuation line, trailing blanks off. The line ends and indents between stay in the range: readers of a value
+ * take them as white space. `lf` ends the header's first line.
+ */
+const unfold = (buf: Buffer, vs: number, ve: number, lf: number, limit: number, dotCR: boolean): void => {
+  let start = vs < ve ? vs : -1;
+  let end = ve;
+  let e = lf;
+  while (e + 1 < limit && (buf[e + 1] === SP || buf[e + 1] === HT)) {
+    const ls = e + 1;
+    let le = buf.indexOf(LF, ls);
+    if (le < 0 || le >= limit) le = limit;
+    const ce = lineContentEnd(buf, ls, le, dotCR);
+    const s = skipWs(buf, ls, ce);
+    if (s < ce) {
+      if (start < 0) start = s;
+      end = trimEnd(buf, s, ce);
+    }
+    e = le;
+  }
+  foldedStart = start < 0 ? vs : start;
+  foldedEnd = start < 0 ? ve : end;
+};
+
 /** Transport tokens of a Via (RFC 3261 §20.42, RFC 7118 WS/WSS), upper-case, as transportNamed reads them. */
 const VIA_TRANSPORTS: readonly (readonly [Buffer, Transport])[] = (
   ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'] as const
@@ -541,8 +587,14 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
       if (!named) named = id !== HEADER.other || headerNameEnd(buf, pos, ce) >= 0;
       if (id !== HEADER.other) {
         // headerAt found the colon (the first of the line: the name before it holds none)
-        const vs = skipWs(buf, headerColon + 1, ce);
-        const ve = trimEnd(buf, vs, ce);
+        let vs = skipWs(buf, headerColon + 1, ce);
+        let ve = trimEnd(buf, vs, ce);
+        const next = buf[e + 1];
+        if ((next === SP || next === HT) && e + 1 < limit) {
+          unfold(buf, vs, ve, e, limit, dotCR);
+          vs = foldedStart;
+          ve = foldedEnd;
+        }
         switch (id) {
           case HEADER.callId:
             if (asBytes) {
@@ -555,10 +607,12 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
           case HEADER.cseq: {
             // 1*DIGIT LWS Method
             if (cseqNumber === undefined) {
+              // a '.' around the number is ngrep's TAB (in every dump mode): no CSeq holds one there
+              vs = skipLws(buf, vs, ve, true);
               cseqNumber = parseUint(buf, vs, ve);
               let m = vs;
               while (m < ve && isDigit(buf[m])) m++;
-              m = skipWs(buf, m, ve);
+              m = skipLws(buf, m, ve, true);
               let me = m;
               while (me < ve && TOKEN[buf[me] ?? 0] === 1) me++;
               if (me > m) {
@@ -571,6 +625,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
           case HEADER.contentLength:
             // the last one counts, read as C's atoi reads it, as in tshark (dissect_sip_common overwrites it per
             // header line): a value that starts with no digit is 0; one too long to be a length is no length
+            if (dotCR) vs = skipLws(buf, vs, ve, true);
             contentLength = isDigit(buf[vs]) ? parseUint(buf, vs, ve) : 0;
             break;
           case HEADER.via: // only the top one names the transport of this hop

@@ -17,7 +17,7 @@ import {
   startLineKind,
 } from './sip-message.js';
 import type { Tally } from './tally.js';
-import type { PayloadMeta } from './types.js';
+import type { Format, PayloadMeta } from './types.js';
 
 /**
  * Walks a text log line by line and hands each part to the right place: format header lines to
@@ -88,6 +88,17 @@ export class TextScanner {
   private nearestMarker = NOT_KNOWN;
   private meta: PayloadMeta = UNKNOWN_META;
   /**
+   * The message an entry of a closed format (TextFormatReader.closedEntries) announced as a UDP datagram was
+   * counted: the rest of the entry, up to the line that closes it, is what the datagram held past that message's
+   * Content-Length (a body longer than it said), no message to tshark, which dissects a datagram once
+   * (pcap/sip-datagram.ts).
+   */
+  private inDatagramRest = false;
+  /** The current inline entry's format ends its entries with a line of its own (TextFormatReader.closedEntries). */
+  private entryClosed = false;
+  /** The formats whose inline entries end with a line of their own. */
+  private readonly closedFormats = new Set<Format>();
+  /**
    * The scanner's own copy of an inline header's meta, which it keeps until the message after the header: that
    * message may come in the next view, after an await, and a reader refills its meta at its next match, which another
    * scan in this process (a growing log's two scans, the objects of one SQS batch) may make meanwhile.
@@ -123,6 +134,7 @@ export class TextScanner {
     private readonly lineTimes?: LineTimes,
   ) {
     for (const r of readers) {
+      if (r.closedEntries === true) this.closedFormats.add(r.format);
       if (r.marker !== undefined) continue;
       for (const ch of r.firstBytes) this.byFirstByte[ch.charCodeAt(0)]?.push(r);
       for (const start of r.lineStarts ?? [...r.firstBytes]) {
@@ -279,6 +291,7 @@ export class TextScanner {
       if (
         !this.final &&
         this.meta === UNKNOWN_META &&
+        !this.inDatagramRest &&
         !this.framer.holdsPartialStream &&
         (this.packets === undefined || this.packets.holdsNothing)
       )
@@ -311,7 +324,7 @@ export class TextScanner {
       }
 
       const ce = lineContentEnd(buf, ls, lf, false);
-      if (startLineKind(buf, ls, ce) !== null) {
+      if (!this.inDatagramRest && startLineKind(buf, ls, ce) !== null) {
         // one options object for every message (no garbage per message)
         const opts = this.parseOpts;
         opts.identity = identityFor(this.meta);
@@ -356,7 +369,9 @@ export class TextScanner {
       if (this.meta === UNKNOWN_META) this.tally.formats.add('sip');
       if (r.anomaly) this.tally.anomaly(r.anomaly);
       this.counter.message(r.msg, this.meta === UNKNOWN_META ? this.timed(UNKNOWN_META, ls) : this.meta);
-      // a log header describes the one message after it; bare SIP that follows is not its message
+      // a log header describes the one message after it; bare SIP that follows is not its message, and none at all
+      // in the rest of a UDP datagram's entry
+      this.inDatagramRest = this.entryClosed && this.meta !== UNKNOWN_META && this.meta.transport === 'udp';
       this.meta = UNKNOWN_META;
       return Math.max(r.end, ls + 1);
     }
@@ -400,8 +415,10 @@ export class TextScanner {
 
   private apply(m: HeaderMatch, ls: number): void {
     this.tally.formats.add(m.format);
+    this.inDatagramRest = false;
     switch (m.kind) {
       case 'inline': {
+        this.entryClosed = this.closedFormats.has(m.format);
         const t = this.timed(m.meta, ls);
         this.meta = refillMeta(this.kept, t.transport, t.src, t.dst, t.timeMs, t.stamp, t.srcId, t.dstId);
         return;

@@ -68,6 +68,7 @@ const skip = (next: number): MatchResult => ({ kind: 'skip', format: 'chan-sip',
 /** Block headers and trailers as ast_verbose writes them (the console, or a log line's continuation). */
 const blockReader: TextFormatReader = {
   format: 'chan-sip',
+  closedEntries: true,
   firstBytes: '<RT-',
   // "<--- " and the "<------------>" trailers, "--- (", "Transmitting (", "Reliably ..." and "Retransmitting #"
   lineStarts: ['<-', '--', 'Tr', 'Re'],

@@ -94,6 +94,7 @@ const protoTransport = (buf: Buffer): Transport => {
 
 export const sipdumpReader: TextFormatReader = {
   format: 'sipdump',
+  closedEntries: true,
   firstBytes: '=|',
   lineStarts: ['==', '||'],
   isHeader: (buf, ls, lf) => isRunOf(buf, ls, lf, EQ, 20) || (lf - ls >= 20 && isRunOf(buf, ls, ls + 20, BAR, 20)),

@@ -185,6 +185,13 @@ export interface TextFormatReader {
    * search for the block's end). Used to fence bodies and to find where extents end.
    */
   isHeader(buf: Buffer, lineStart: number, lineEnd: number): boolean;
+  /**
+   * Each of its inline entries ends with a line of its own (sipdump's `||||`, chan_sip's `<------------->`), so the
+   * rest of a UDP datagram's entry after its message is known: bytes past the message's Content-Length, not SIP to
+   * tshark. Formats without such a line leave what follows a message to be read as what it is (a log of another
+   * format may follow without a line between).
+   */
+  readonly closedEntries?: boolean;
 }
 
 /** "ip:port" from an address printed as "1.2.3.4:5060", "[::1]:5060" or "::1:5060". */

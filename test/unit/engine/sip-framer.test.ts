@@ -6,17 +6,31 @@ const UDP = { transport: 'udp', src: '192.0.2.1:5060', dst: '192.0.2.2:5060' } a
 const TCP = { transport: 'tcp', src: '192.0.2.1:5060', dst: '192.0.2.2:5060' } as const;
 
 describe('SipFramer.datagram', () => {
-  it('frames two messages in one datagram and ignores a status line inside a sipfrag body', () => {
+  it('frames two messages of a block of no named transport and ignores a status line inside a sipfrag body', () => {
     // Prepare
     const { framer, tally } = framerWithTally();
     const buf = Buffer.from(notifySipfrag() + response(200, 'OK', '993809824 NOTIFY', 'a84b4c76e66710'));
+
+    // Act
+    framer.datagram(buf, 0, buf.length, { transport: 'unknown' }, { dotCR: false });
+
+    // Assess
+    const r = tally.toResult();
+    expect([r.requests, r.responses, r.byCode, r.unrecognizedBytes]).toEqual([1, 1, { '200': 1 }, 0]);
+  });
+
+  it("frames a UDP datagram's first message only, as tshark: what follows its Content-Length is no message", () => {
+    // Prepare: the NOTIFY's datagram printed with a 200 after it (a body longer than Content-Length says)
+    const { framer, tally } = framerWithTally();
+    const after = response(200, 'OK', '993809824 NOTIFY', 'a84b4c76e66710');
+    const buf = Buffer.from(notifySipfrag() + after);
 
     // Act
     framer.datagram(buf, 0, buf.length, UDP, { dotCR: false });
 
     // Assess
     const r = tally.toResult();
-    expect([r.requests, r.responses, r.byCode, r.unrecognizedBytes]).toEqual([1, 1, { '200': 1 }, 0]);
+    expect([r.requests, r.responses, r.unrecognizedBytes]).toEqual([1, 0, Buffer.byteLength(after)]);
   });
 
   it('counts non-SIP payload as unrecognised bytes', () => {

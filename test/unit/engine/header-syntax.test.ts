@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { kpiRatios } from '../../../lambda/engine/kpis.js';
+import type { ScanResult } from '../../../lambda/engine/tally.js';
+import { readFixture, replayAtRandomCuts, scanWhole } from '../../support/collect.js';
+
+/** tshark's reading of a fixture (test/fixtures/header-syntax/README.md). */
+interface TsharkTruth {
+  readonly responses: number;
+  readonly byMethod: Record<string, Record<string, number>>;
+  readonly retransmissions: { readonly requests: number; readonly responses: number };
+  readonly kpis: {
+    readonly inviteTransactions: number;
+    readonly ser: number;
+    readonly seer: number;
+    readonly isa: number;
+  };
+}
+
+const fixture = (name: string): Buffer => readFixture(`header-syntax/${name}`);
+const truth = (name: string): TsharkTruth => JSON.parse(fixture(`${name}.tshark.json`).toString('utf8')) as TsharkTruth;
+
+const asTshark = (r: ScanResult) => ({
+  responses: r.responses,
+  byMethod: r.byMethod,
+  retransmissions: r.retransmissions,
+  kpis: (({ ser, seer, isa }) => ({ inviteTransactions: r.kpis.inviteTransactions, ser, seer, isa }))(
+    kpiRatios(r.kpis),
+  ),
+});
+
+describe('header values folded over continuation lines (RFC 3261 §7.3.1)', () => {
+  it.each([
+    ['fold-cseq', '.pcap'],
+    ['fold-cseq', '.tcpdump-A.txt'],
+    ['fold-via', '.pcap'],
+    ['fold-via', '.tcpdump-A.txt'],
+    ['fold-cid', '.pcap'],
+    ['fold-cid', '.tcpdump-A.txt'],
+    ['kamailio-fold-cid', '.pcap'],
+    ['kamailio-fold-via', '.pcap'],
+  ])('reads %s%s as tshark does', async (name, ext) => {
+    // Prepare: before, a folded CSeq gave method UNKNOWN (SER 0), a folded Via or Call-ID two transactions (SER 50)
+    const want = truth(name);
+
+    // Act
+    const got = await scanWhole(fixture(`${name}${ext}`));
+
+    // Assess
+    const { inviteTransactions, ser, seer, isa } = want.kpis;
+    expect(asTshark(got)).toEqual({
+      responses: want.responses,
+      byMethod: want.byMethod,
+      retransmissions: want.retransmissions,
+      kpis: { inviteTransactions, ser, seer, isa },
+    });
+    expect(got.anomalies).toEqual({});
+  });
+
+  it.each([
+    'cseq-tab.pcap',
+    'cseq-tab.tcpdump-A.txt',
+    'cseq-tab.ngrep-byline.txt',
+    'cseq-tab.ngrep-normal.txt',
+    'cseq-tab.ngrep-single.txt',
+  ])("reads a CSeq whose blanks are TABs (ngrep prints each as '.') in %s as tshark does", async (name) => {
+    // Prepare: before, ngrep's `CSeq:.1  .INVITE` gave the method `.1` (SER 0)
+    const want = truth('cseq-tab');
+
+    // Act
+    const got = await scanWhole(fixture(name));
+
+    // Assess
+    expect([got.responses, got.byMethod, kpiRatios(got.kpis).ser]).toEqual([
+      want.responses,
+      want.byMethod,
+      want.kpis.ser,
+    ]);
+  });
+
+  it('reads a folded value the same however the log is chunked', async () => {
+    // Prepare / Act
+    const { differing } = await replayAtRandomCuts(fixture('fold-cseq.tcpdump-A.txt'), 6);
+
+    // Assess
+    expect(differing).toEqual([]);
+  });
+});
+
+describe('a UDP datagram whose bytes go on past its Content-Length, in text logs', () => {
+  it.each([
+    ['cl-zeros-180', 1],
+    ['fold-cl-180', 1],
+    ['kamailio-cl0-body-180', 2],
+  ])('counts the first message of each datagram of %s only, as tshark and the capture do', async (name, responses) => {
+    // Prepare: before, the tcpdump -A and ngrep texts counted the body's quoted 486 and 503 too (3 per datagram)
+    const capture = await scanWhole(fixture(`${name}.pcap`));
+
+    for (const ext of ['.tcpdump-A.txt', '.ngrep-byline.txt']) {
+      // Act
+      const got = await scanWhole(fixture(`${name}${ext}`));
+
+      // Assess
+      expect([got.responses, got.byCode, got.byMethod]).toEqual([responses, { '180': responses }, capture.byMethod]);
+    }
+    expect(capture.byCode).toEqual({ '180': responses });
+  });
+
+  it("counts a Kamailio sipdump record's first message only: its record ends with a line of its own", async () => {
+    // Act
+    const got = await scanWhole(fixture('kamailio-sipdump-cl0-body-180.data'));
+
+    // Assess
+    expect([got.responses, got.byCode, got.anomalies]).toEqual([2, { '180': 2 }, {}]);
+  });
+
+  it('still counts a SIPp entry the old way: its entries end with no line of their own (a known limit)', async () => {
+    // Act
+    const got = await scanWhole(fixture('no-cl-180.sipp-messages.log'));
+
+    // Assess: tshark counts 1 on the wire
+    expect(got.byCode).toEqual({ '180': 1, '486': 1, '503': 1 });
+  });
+});
