@@ -344,7 +344,8 @@ const assertNotUnreadContainer = (head: Uint8Array): void => {
 export const assertFoundSip = (tally: Tally, head: Uint8Array, textBytes?: number): void => {
   if (head.length === 0 || tally.requests + tally.responses > 0) return;
   const format = [...tally.formats].some((f) => f !== 'gzip');
-  const sipAnomaly = Object.keys(tally.anomalies).some((k) => k !== 'line-too-long');
+  // a long line and NUL bytes are damage of any file, SIP or not (random bytes hold both)
+  const sipAnomaly = Object.keys(tally.anomalies).some((k) => k !== 'line-too-long' && k !== 'nul-bytes');
   const mostlyUnread = textBytes !== undefined && tally.unrecognizedBytes * 2 > textBytes;
   // SIP anomalies (a status line cut, a code out of range) already tell that what was read is no countable response
   if (sipAnomaly) return;

@@ -27,6 +27,7 @@ import type { Format, PayloadMeta } from './types.js';
  */
 
 const LF = 0x0a;
+const NUL = 0x00;
 
 /** A line longer than this is not a log line; it is skipped and counted. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -94,6 +95,8 @@ export class TextScanner {
    * (pcap/sip-datagram.ts).
    */
   private inDatagramRest = false;
+  /** The last byte taken in was a NUL: a run that goes on in the next bytes is the same run (countNulRuns). */
+  private lastWasNul = false;
   /** The current inline entry's format ends its entries with a line of its own (TextFormatReader.closedEntries). */
   private entryClosed = false;
   /** The formats whose inline entries end with a line of their own. */
@@ -166,6 +169,7 @@ export class TextScanner {
    */
   feed(chunk: Buffer): void {
     this.fed += chunk.length;
+    this.countNulRuns(chunk);
     let from = 0;
     while (from < chunk.length) {
       if (this.filled === this.carry.length) this.makeRoom();
@@ -173,6 +177,27 @@ export class TextScanner {
       chunk.copy(this.carry, this.filled, from, from + n);
       this.filled += n;
       from += n;
+    }
+  }
+
+  /**
+   * Counts a `nul-bytes` anomaly per run of NUL bytes in the stream, wherever it lies (one native search per chunk):
+   * no log format and no SIP text holds one, so a run is damage (a block a crash left zeroed, a file truncated under
+   * its writer) that cost the entries it fell in, said even when the bytes went into a message or record.
+   */
+  private countNulRuns(bytes: Buffer): void {
+    let i = bytes.indexOf(NUL);
+    if (i < 0) {
+      if (bytes.length > 0) this.lastWasNul = false;
+      return;
+    }
+    if (i > 0) this.lastWasNul = false;
+    while (i >= 0) {
+      if (!this.lastWasNul) this.tally.anomaly('nul-bytes');
+      let z = i + 1;
+      while (z < bytes.length && bytes[z] === NUL) z++;
+      this.lastWasNul = z === bytes.length;
+      i = z === bytes.length ? -1 : bytes.indexOf(NUL, z);
     }
   }
 
@@ -209,6 +234,7 @@ export class TextScanner {
     if (!Number.isInteger(n) || n < 0 || this.filled + n > this.carry.length) {
       throw new RangeError(`commit(${n}) with ${this.carry.length - this.filled} bytes of room`);
     }
+    this.countNulRuns(this.carry.subarray(this.filled, this.filled + n));
     this.filled += n;
     this.fed += n;
   }
@@ -300,6 +326,15 @@ export class TextScanner {
       const wEnd = Math.min(end, ls + WINDOW_BYTES);
       // readers may decide "end of input" only when the window reaches the real end
       this.final = final && wEnd === end;
+      if (buf[ls] === NUL) {
+        // a file truncated under its writer (copytruncate) or a zeroed block: the log goes on after the run (its
+        // anomaly was counted as the bytes came in, countNulRuns)
+        let z = ls + 1;
+        while (z < end && buf[z] === NUL) z++;
+        this.tally.unrecognizedBytes += z - ls;
+        pos = z;
+        continue;
+      }
       let lf = buf.indexOf(LF, ls);
       if ((lf < 0 ? end : lf) - ls > MAX_LINE_BYTES) {
         // a line longer than any log line, whether or not its LF is buffered yet

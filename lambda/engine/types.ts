@@ -59,7 +59,12 @@ export type AnomalyKind =
   /** Text read as a log format from which no SIP message (and no SIP anomaly) was read: a misread, or a log of other traffic. */
   | 'no-sip-message'
   /** A packet a text dump printed whose payload could not be told from its headers (tcpdump -q -A): not read. */
-  | 'unreadable-packet';
+  | 'unreadable-packet'
+  /**
+   * A run of NUL bytes where a text log's line starts: a file truncated under a writer that kept its offset
+   * (logrotate's copytruncate), a block a crash left zeroed. Skipped; the log goes on after it.
+   */
+  | 'nul-bytes';
 
 /** Where and when a payload was seen, as far as the log tells. */
 export interface PayloadMeta {

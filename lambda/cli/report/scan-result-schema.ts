@@ -60,6 +60,7 @@ const ANOMALY_KINDS = everyMember<AnomalyKind>()([
   'invalid-time',
   'no-sip-message',
   'unreadable-packet',
+  'nul-bytes',
 ]);
 
 const count = z.int().nonnegative();

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -6,6 +7,7 @@ import { scan } from '../../../lambda/engine/index.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
 import { MAX_LINE_BYTES } from '../../../lambda/engine/text-scanner.js';
 import { chunked, NO_CLASSES, readFixture, scanText, scanWhole } from '../../support/collect.js';
+import { CORPUS_DIR } from '../../support/corpus.js';
 import { cutAt, outcomeOf } from '../../support/fuzz/invariance.js';
 import { ngrepPacket } from '../../support/log-formats.js';
 import { notifySipfrag, response, sipMessage } from '../../support/sip-samples.js';
@@ -72,6 +74,27 @@ describe('input with no SIP', () => {
       }
     },
   );
+
+  it.each([
+    ['--format=gnu', 'sipp.pcapng'],
+    ['--format=posix', 'mixed.ngrep.txt'],
+  ])('is UNKNOWN_FORMAT naming a tar archive (tar %s of %s), plain or gzipped as a .tgz', async (format, file) => {
+    // Prepare: the real GNU tar; before, a tar of the corpus captures counted 82 of their 3,739 responses, exit 0
+    const tar = execFileSync('tar', ['-c', format, '-C', CORPUS_DIR, file, 'sipp-uac-invite.messages.log'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+
+    // Act
+    const outcomes = [await outcomeOf(cutAt(tar, [100])), await outcomeOf(cutAt(gzipSync(tar), []))];
+
+    // Assess
+    for (const o of outcomes) {
+      expect(o.ok ? 'ok' : [o.code, o.message]).toEqual([
+        'UNKNOWN_FORMAT',
+        'a tar archive: archives are not opened, each file in it is an input of its own; tar -xf FILE, then scan the folder it makes',
+      ]);
+    }
+  });
 
   it.each([
     ['mixed-head.snoop.gz', 'Solaris snoop'],
