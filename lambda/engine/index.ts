@@ -221,7 +221,12 @@ const sniffAndScan = async (
     const inflated = await peek(gunzip);
     ({ head, rest } = inflated);
     container = detectContainer(head);
-    if (container === 'gzip') container = 'text'; // gzip inside gzip is not a log format
+    // compressed twice (logrotate's compress over a glob that takes .gz files in): said, not read as text
+    if (container === 'gzip')
+      throw new UnknownFormatError(
+        `a gzip inside a gzip (compressed twice; first bytes once inflated ${hexHead(head)}): decompress it once (gzip -d), then scan the .gz it leaves`,
+        { container: 'gzip inside gzip' },
+      );
     await scanContainer(tally, container, head, rest, inflated.failed ? undefined : gunzip, opts, clock);
   } finally {
     await gunzip.close();

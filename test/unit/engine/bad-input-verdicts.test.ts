@@ -75,6 +75,23 @@ describe('input with no SIP', () => {
     },
   );
 
+  it('is UNKNOWN_FORMAT saying a gzip inside a gzip was compressed twice, and how to undo it', async () => {
+    // Prepare: logrotate's compress over a glob that takes .gz files in (before: "no SIP found ... first bytes
+    // 1f 8b ...; expected pcap, pcapng, gzip": the bytes of the inner gzip, not said to be so)
+    const twice = gzipSync(gzipSync(readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`)));
+
+    // Act
+    const o = await outcomeOf(cutAt(twice, [3, 5000]));
+
+    // Assess
+    expect(o.ok ? 'ok' : [o.code, o.message]).toEqual([
+      'UNKNOWN_FORMAT',
+      expect.stringMatching(
+        /^a gzip inside a gzip \(compressed twice; first bytes once inflated 1f 8b .*\): decompress it once \(gzip -d\), then scan the \.gz it leaves$/,
+      ),
+    ]);
+  });
+
   it.each([
     ['--format=gnu', 'sipp.pcapng'],
     ['--format=posix', 'mixed.ngrep.txt'],
