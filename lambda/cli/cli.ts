@@ -297,6 +297,9 @@ const exitWhenWritten = (): void => {
       const [{ setFlagsFromString }, { runInNewContext }] = await Promise.all([import('node:v8'), import('node:vm')]);
       setFlagsFromString('--expose-gc');
       (runInNewContext('gc') as () => void)();
+      // back off before the exit handlers run: the build's training run writes the code cache there, and V8 keeps
+      // the flags in it (a cache written with --expose-gc is rejected by every run without it)
+      setFlagsFromString('--no-expose-gc');
       process.exit();
     }),
   );

@@ -288,7 +288,8 @@ const scanContainer = async (
     tally.formats.add('utf-16');
     text = await peek(decodeUtf16(text.rest, utf16), PREFIX_SNIFF_BYTES);
   }
-  const bom = startsWithUtf8Bom(text.head);
+  // after UTF-16 always: files joined with cat each brought their mark, which decodes to UTF-8's at a line start
+  const bom = utf16 !== undefined || startsWithUtf8Bom(text.head);
   if (bom) text = await peek(dropUtf8Boms(text.rest), PREFIX_SNIFF_BYTES);
   assertNotTsharkOutput(text.head);
   assertNotUnreadContainer(text.head);

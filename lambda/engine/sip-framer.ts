@@ -121,7 +121,9 @@ export class SipFramer {
         this.events.message(r.msg, meta);
         pos = r.end;
         if (firstOnly) {
-          if (pos < end) this.events.unrecognized(end - pos);
+          // blank lines after it are no unrecognised text, as between the messages of other blocks
+          const rest = skipBlankLines(buf, pos, end, style.dotCR);
+          if (rest < end) this.events.unrecognized(end - rest);
           return;
         }
       } else if (r.kind === 'bad-start-line') {

@@ -443,7 +443,15 @@ let foldedEnd = 0;
  * continuation line, trailing blanks off. The line ends and indents between stay in the range: readers of a value
  * take them as white space. `lf` ends the header's first line.
  */
-const unfold = (buf: Buffer, vs: number, ve: number, lf: number, limit: number, dotCR: boolean): void => {
+const unfold = (
+  buf: Buffer,
+  vs: number,
+  ve: number,
+  lf: number,
+  limit: number,
+  dotCR: boolean,
+  fence: LineFence | undefined,
+): void => {
   let start = vs < ve ? vs : -1;
   let end = ve;
   let e = lf;
@@ -451,6 +459,8 @@ const unfold = (buf: Buffer, vs: number, ve: number, lf: number, limit: number, 
     const ls = e + 1;
     let le = buf.indexOf(LF, ls);
     if (le < 0 || le >= limit) le = limit;
+    // a log's own line that starts with a blank (a Kamailio record) ends the header section, as in the main loop
+    if (fence?.(buf, ls, le)) break;
     const ce = lineContentEnd(buf, ls, le, dotCR);
     const s = skipWs(buf, ls, ce);
     if (s < ce) {
@@ -591,7 +601,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
         let ve = trimEnd(buf, vs, ce);
         const next = buf[e + 1];
         if ((next === SP || next === HT) && e + 1 < limit) {
-          unfold(buf, vs, ve, e, limit, dotCR);
+          unfold(buf, vs, ve, e, limit, dotCR, opts.fence);
           vs = foldedStart;
           ve = foldedEnd;
         }

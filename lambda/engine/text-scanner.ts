@@ -28,6 +28,8 @@ import type { Format, PayloadMeta } from './types.js';
 
 const LF = 0x0a;
 const NUL = 0x00;
+/** A run of NULs this long is damage, not a binary body's (countNulRuns). */
+const NUL_RUN_BYTES = 32;
 
 /** A line longer than this is not a log line; it is skipped and counted. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -95,8 +97,8 @@ export class TextScanner {
    * (pcap/sip-datagram.ts).
    */
   private inDatagramRest = false;
-  /** The last byte taken in was a NUL: a run that goes on in the next bytes is the same run (countNulRuns). */
-  private lastWasNul = false;
+  /** NUL bytes at the end of what was taken in: a run that goes on in the next bytes is the same run (countNulRuns). */
+  private nulRun = 0;
   /** The current inline entry's format ends its entries with a line of its own (TextFormatReader.closedEntries). */
   private entryClosed = false;
   /** The formats whose inline entries end with a line of their own. */
@@ -181,23 +183,24 @@ export class TextScanner {
   }
 
   /**
-   * Counts a `nul-bytes` anomaly per run of NUL bytes in the stream, wherever it lies (one native search per chunk):
-   * no log format and no SIP text holds one, so a run is damage (a block a crash left zeroed, a file truncated under
-   * its writer) that cost the entries it fell in, said even when the bytes went into a message or record.
+   * Counts a `nul-bytes` anomaly per run of at least NUL_RUN_BYTES NUL bytes in the stream, wherever it lies (one
+   * native search per chunk). No log format and no SIP text holds such a run: it is damage (a block a crash left
+   * zeroed, a file truncated under its writer) that cost the entries it fell in, said even when its bytes went into
+   * a message or record. Shorter runs are binary bodies' own (ISUP in SIP-I, multipart attachments).
    */
   private countNulRuns(bytes: Buffer): void {
+    if (bytes.length === 0) return;
     let i = bytes.indexOf(NUL);
-    if (i < 0) {
-      if (bytes.length > 0) this.lastWasNul = false;
-      return;
-    }
-    if (i > 0) this.lastWasNul = false;
+    if (i !== 0) this.nulRun = 0;
     while (i >= 0) {
-      if (!this.lastWasNul) this.tally.anomaly('nul-bytes');
       let z = i + 1;
       while (z < bytes.length && bytes[z] === NUL) z++;
-      this.lastWasNul = z === bytes.length;
-      i = z === bytes.length ? -1 : bytes.indexOf(NUL, z);
+      const before = this.nulRun;
+      this.nulRun += z - i;
+      if (before < NUL_RUN_BYTES && this.nulRun >= NUL_RUN_BYTES) this.tally.anomaly('nul-bytes');
+      if (z === bytes.length) return;
+      this.nulRun = 0;
+      i = bytes.indexOf(NUL, z);
     }
   }
 

@@ -184,12 +184,20 @@ interface MemberStart {
   readonly textAt: number;
 }
 
+/** Member starts kept at most: past them (a stalled quiet offset, members of a few bytes) the version resumes whole. */
+const MAX_MEMBER_STARTS = 4096;
+
 /**
  * The member starts a gzip scan passes, kept from the last one at or before the text scanner's resume offset on
- * (the one the next version may start from): a log of a million small members keeps a few.
+ * (the one the next version may start from). The quiet offset trails the inflated text by the scanner's window, so
+ * the members in that window are kept; a list longer than MAX_MEMBER_STARTS gives up resuming (the next version is
+ * read whole, exactly), so a log of a million tiny members costs no more than a few thousand.
  */
 class MemberStarts {
-  private starts: MemberStart[] = [];
+  private readonly starts: MemberStart[] = [];
+  /** starts[0, head) are behind the quiet offset's member: dropped, compacted now and then. */
+  private head = 0;
+  private overflow = false;
   scanner: TextScanner | undefined;
 
   /**
@@ -203,19 +211,33 @@ class MemberStarts {
 
   /** GunzipOptions.onMember: offsets in the compressed and inflated streams. */
   readonly add = (compressedAt: number, inflatedAt: number): void => {
-    this.starts.push({ at: this.at + compressedAt, textAt: this.textAt + inflatedAt });
+    if (this.overflow) return;
     const quiet = this.scanner?.resumeOffset;
-    if (quiet === undefined) return;
-    let keep = 0;
-    while (keep + 1 < this.starts.length && (this.starts[keep + 1]?.textAt ?? quiet + 1) <= quiet) keep++;
-    if (keep > 0) this.starts = this.starts.slice(keep);
+    if (quiet !== undefined) {
+      while (this.head + 1 < this.starts.length && (this.starts[this.head + 1]?.textAt ?? quiet + 1) <= quiet)
+        this.head++;
+      if (this.head >= MAX_MEMBER_STARTS / 2) {
+        this.starts.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+    if (this.starts.length - this.head >= MAX_MEMBER_STARTS) {
+      this.overflow = true;
+      this.starts.length = 0;
+      return;
+    }
+    this.starts.push({ at: this.at + compressedAt, textAt: this.textAt + inflatedAt });
   };
 
   /** Where the next version resumes: the member holding the scanner's resume offset, and the text to skip in it. */
   resumeOf(scanner: TextScanner): GzipResume | undefined {
+    if (this.overflow) return undefined;
     const quiet = scanner.resumeOffset;
     let m: MemberStart | undefined;
-    for (const s of this.starts) if (s.textAt <= quiet) m = s;
+    for (let i = this.head; i < this.starts.length; i++) {
+      const s = this.starts[i];
+      if (s !== undefined && s.textAt <= quiet) m = s;
+    }
     if (m === undefined) return undefined;
     return { at: m.at, skip: quiet - m.textAt, end: scanner.bytesFed - m.textAt };
   }
@@ -487,10 +509,11 @@ const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: Gro
     const counted = now.end();
     const minus = before.end();
     if (!timesRestartCleanly(counted, now.clock)) throw new NeedsWholeRead(hasher.bytes);
+    // no member to resume in (too many kept): the next version is read again whole
     const next = members.resumeOf(now.scanner);
     const progress =
-      counted.anomalies['gzip-trailing-garbage'] === undefined && pos === size && next !== undefined
-        ? progressOf('gzip', size, size, hasher, opts, times, next)
+      counted.anomalies['gzip-trailing-garbage'] === undefined && pos === size
+        ? progressOf('gzip', size, next === undefined ? 0 : size, hasher, opts, times, next)
         : undefined;
     return { counted, minus, progress, bytesRead: hasher.bytes, readFrom };
   }

@@ -1,7 +1,7 @@
 import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta, refillMeta } from '../payload-meta.js';
-import { parseMessage, parseOptions } from '../sip-message.js';
+import { lineContentEnd, parseMessage, parseOptions, startLineKind } from '../sip-message.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { undotLfOnly } from './dotted-lf-only.js';
 import { ForwardSearch } from './forward-search.js';
@@ -194,6 +194,8 @@ const isProgressLine = (buf: Buffer, ls: number, le: number): boolean => {
 };
 
 const EXIT = Buffer.from('\nexit', 'latin1');
+/** ngrep's last line without -q. */
+const EXIT_LINE = EXIT.subarray(1);
 /** `end`, or where ngrep's closing "\nexit" line starts when [from, end) ends with it (a run without -q). */
 const endsWithExit = (buf: Buffer, from: number, end: number): number => {
   const e = end > from && buf[end - 1] === LF ? end - 1 : end;
@@ -244,20 +246,22 @@ const WHOLE_OPTS = parseOptions({ dotCR: true, complete: false, identity: 'none'
 const MAX_WHOLE_MESSAGES = 64;
 
 /**
- * Whether [start, end) of a byline payload is whole SIP messages, framed by their Content-Length, the last ending
- * exactly at `end`. A payload whose messages end where ngrep's blank lines begin is complete there: a line after
- * them that is not the next packet's header belongs to no packet (another program's line written into the same
- * file, another log after the last packet), where the blank line of a message with bare LFs would have its body
- * go on.
+ * Where the whole SIP messages of a byline payload [start, limit) end, framed by their Content-Length (called once per
+ * packet that needs it, however many blank lines its payload has). A payload whose messages end where ngrep's blank
+ * lines begin is complete there: a line after them that is not the next packet's header belongs to no packet
+ * (another program's line written into the same file, another log after the last packet), where the blank line of a
+ * message with bare LFs would have its body go on.
  */
-const wholeMessagesEndAt = (buf: Buffer, start: number, end: number): boolean => {
+const messageEnds = (buf: Buffer, start: number, limit: number): number[] => {
+  const ends: number[] = [];
   let pos = start;
-  for (let i = 0; i < MAX_WHOLE_MESSAGES && pos < end; i++) {
-    const o = parseMessage(buf, pos, end, WHOLE_OPTS);
-    if (o.kind !== 'message') return false;
+  for (let i = 0; i < MAX_WHOLE_MESSAGES && pos < limit; i++) {
+    const o = parseMessage(buf, pos, limit, WHOLE_OPTS);
+    if (o.kind !== 'message') break;
     pos = o.end;
+    ends.push(pos);
   }
-  return pos === end;
+  return ends;
 };
 
 const TRANSPORT: Readonly<Record<string, Transport>> = { U: 'udp', T: 'tcp', I: 'unknown' };
@@ -381,6 +385,8 @@ export const ngrepReader: TextFormatReader = {
     let from = payloadStart > 0 ? payloadStart - 1 : 0;
     // the block is cut at a fixed distance from its start, not where the bytes at hand end
     const blockLimit = payloadStart + MAX_BLOCK_BYTES;
+    // where the payload's whole messages end, once a candidate end needs it (messageEnds)
+    let ends: number[] | undefined;
     for (;;) {
       // both searches stop at the block's limit: -W normal and -x without -q have no blank line anywhere, and an
       // unbounded search from every block would read the rest of the buffer each time
@@ -434,10 +440,17 @@ export const ngrepReader: TextFormatReader = {
         next = h;
         break;
       }
-      if (he > h && c + 1 > payloadStart) {
-        // a line of no log format after the blank lines: this packet ends there if its messages do
-        const own = wholeMessagesEndAt(buf, payloadStart, c + 1) ? c + 1 : -1;
-        payloadEnd = own >= 0 || !wholeMessagesEndAt(buf, payloadStart, c) ? own : c;
+      // a line of no log format after the blank lines: this packet ends there if its messages do, unless the line
+      // starts a message (the rest of a datagram, or of a TCP stream: the framer's to read) or is ngrep's last
+      if (
+        he > h &&
+        c + 1 > payloadStart &&
+        startLineKind(buf, h, lineContentEnd(buf, h, he, true)) === null &&
+        !buf.subarray(h, he).equals(EXIT_LINE)
+      ) {
+        ends ??= messageEnds(buf, payloadStart, Math.min(end, blockLimit));
+        if (ends.includes(c + 1)) payloadEnd = c + 1;
+        else if (ends.includes(c)) payloadEnd = c;
         if (payloadEnd >= 0) {
           next = h;
           break;

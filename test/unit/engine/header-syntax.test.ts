@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kpiRatios } from '../../../lambda/engine/kpis.js';
+import { parseMessage } from '../../../lambda/engine/sip-message.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
 import { readFixture, replayAtRandomCuts, scanWhole } from '../../support/collect.js';
 
@@ -119,5 +120,32 @@ describe('a UDP datagram whose bytes go on past its Content-Length, in text logs
 
     // Assess: tshark counts 1 on the wire
     expect(got.byCode).toEqual({ '180': 1, '486': 1, '503': 1 });
+  });
+});
+
+describe('folded values and dotted white space, parsed alone', () => {
+  const bytesOf = (text: string): Buffer => Buffer.from(text, 'latin1');
+
+  it("stops a folded value at a line the log's fence marks (a Kamailio record starts with a blank)", () => {
+    // Prepare: the review's case, a Call-ID glued to the log record after it
+    const buf = bytesOf('SIP/2.0 200 OK\r\nCall-ID: abc@host\r\n 7(1234) INFO: <core> next log entry\r\n');
+    const fence = (b: Buffer, ls: number): boolean => b[ls + 1] === 0x37;
+
+    // Act
+    const r = parseMessage(buf, 0, buf.length, { dotCR: false, complete: true, fence, identity: 'full' });
+
+    // Assess
+    expect(r.kind === 'message' ? r.msg.callId : r.kind).toBe('abc@host');
+  });
+
+  it("reads ngrep's '.' for a TAB before a Content-Length as white space, so the body is framed", () => {
+    // Prepare: `Content-Length:<TAB>5` printed by ngrep byline, then the body and the next message of the stream
+    const buf = bytesOf('SIP/2.0 200 OK.\nCSeq:.1.INVITE.\nContent-Length:.5.\n.\nhelloSIP/2.0 180 Ringing.\n');
+
+    // Act
+    const r = parseMessage(buf, 0, buf.length, { dotCR: true, complete: false, identity: 'full' });
+
+    // Assess
+    expect(r.kind === 'message' ? [r.end, r.msg.cseqMethod] : r.kind).toEqual([buf.indexOf('SIP/2.0 180'), 'INVITE']);
   });
 });

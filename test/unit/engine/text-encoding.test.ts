@@ -64,6 +64,19 @@ describe('logs saved as UTF-16 (Windows PowerShell, Notepad, iconv)', () => {
     expect(got.byCode).toEqual(expected.responses_by_code);
   });
 
+  it('counts UTF-16 logs joined with cat, each with its byte order mark, as their sum', async () => {
+    // Prepare: the second file's mark decodes to UTF-8's at a line start (the review's case: its first entry lost)
+    const utf8 = gunzipSync(readFileSync(`${CORPUS_DIR}mixed.tcpdump-A.txt.gz`));
+    const cut = utf8.indexOf('\n', utf8.length >> 1) + 1;
+    const [a, b] = [utf8.subarray(0, cut), utf8.subarray(cut)];
+
+    // Act
+    const joined = await scanWhole(Buffer.concat([iconv(a, 'UTF-16'), iconv(b, 'UTF-16')]));
+
+    // Assess
+    expect(counts(joined)).toEqual(counts(await scanWhole(utf8)));
+  });
+
   it('gives the same result however a UTF-16 log is chunked (code units and CRLFs cut between chunks)', async () => {
     // Prepare
     const text = iconv(readFixture('text/ngrep-W-byline-noquiet-crafted.txt'), 'UTF-16');

@@ -203,6 +203,28 @@ describe('countGrowing', () => {
     }
   });
 
+  it('reads a gzip of thousands of tiny members again whole rather than keep every member start (and sums exactly)', async () => {
+    // Prepare: members of ~150 bytes of text (a shipper flushing each write): 8,000 starts inside the scanner's
+    // window, past the 4,096 kept (the review's case: the list was copied on every member, and grew unbounded)
+    const text = repeated('mixed.pjsip-style.log', 1).subarray(0, 1_200_000);
+    const members: Buffer[] = [];
+    for (let i = 0; i < text.length; i += 150) members.push(gzipSync(text.subarray(i, i + 150), { level: 1 }));
+    const gz = Buffer.concat(members);
+    const cuts = [members.slice(0, 5_000).reduce((n, m) => n + m.length, 0), gz.length];
+    const whole = responseCounts(await scan(chunksOf(text)), 1, new Map());
+
+    // Act
+    const { net, versions } = await countVersions(gz, cuts);
+
+    // Assess
+    expect(Object.fromEntries(net)).toEqual(Object.fromEntries(whole));
+    expect([versions[0]?.progress?.resumeAt, versions[0]?.progress?.member, versions[1]?.mode]).toEqual([
+      0,
+      undefined,
+      'resumed',
+    ]);
+  });
+
   it('resumes a record written before gzip members were kept as it was counted then: the new members alone', async () => {
     // Prepare
     const text = repeated('mixed.pjsip-style.log', 2);

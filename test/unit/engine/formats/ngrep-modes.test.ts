@@ -294,4 +294,49 @@ describe('ngrep -W byline in a file shared with other writers', () => {
     // Assess
     expect([got.requests, got.responses, got.anomalies]).toEqual([1, 1, {}]);
   });
+
+  it("counts a UDP datagram's first message only when its bytes past Content-Length open with a bare LF", async () => {
+    // Prepare: a 180 whose body, past Content-Length 0, is a LF and a quoted 486 (the review's case: the packet was
+    // cut at that blank line and the 486 read as bare SIP)
+    const packet = (n: number, lines: string): string => `U 10.0.0.2:5060 -> 10.0.0.1:5060 #${n}\n${lines}\n\n`;
+    const sip = (start: string): string =>
+      `${start}.\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1.\nCall-ID: c1@x.\nCSeq: 1 INVITE.\nContent-Length: 0.\n.\n`;
+    const log = `interface: eth0\nfilter: port 5060\n\n${packet(1, `${sip('SIP/2.0 180 Ringing')}\nSIP/2.0 486 Busy Here.\nCSeq: 1 INVITE.\nContent-Length: 0.\n.`)}${packet(2, sip('SIP/2.0 200 OK'))}`;
+
+    // Act
+    const got = await scanText(log);
+
+    // Assess
+    expect([got.formats, got.byCode]).toEqual([['ngrep'], { '180': 1, '200': 1 }]);
+  });
+
+  it('reads a packet whose body is blank line after blank line in linear time', async () => {
+    // Prepare: one TCP segment with 70 KB of headers and a 400 KB body of "x" and blank lines (the review's case:
+    // each blank line parsed the headers again, 20 s)
+    const headers = ['SIP/2.0 200 OK', 'Via: SIP/2.0/TCP a;branch=z9hG4bK1', 'CSeq: 1 INVITE', 'Call-ID: x'];
+    for (let i = 0; i < 2500; i++) headers.push(`X-Pad-${i}: ${'a'.repeat(16)}`);
+    const body = 'x\n\n'.repeat(133_334);
+    const log = `interface: eth0\nfilter: port 5060\n\nT 10.0.0.1:5060 -> 10.0.0.2:5060 [AP] #1\n${headers.join('\n')}\nContent-Length: ${body.length}\n\n${body}\n\nT 10.0.0.2:5060 -> 10.0.0.1:5060 [AP] #2\nSIP/2.0 486 Busy Here\nCSeq: 1 INVITE\nContent-Length: 0\n\n\n`;
+
+    // Act
+    const t0 = performance.now();
+    const got = await scanText(log);
+    const ms = performance.now() - t0;
+
+    // Assess
+    expect(got.byCode).toEqual({ '200': 1, '486': 1 });
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it("leaves ngrep's closing exit line to ngrep when the last packet ends at its blank lines", async () => {
+    // Prepare
+    const log = readFixture('text/ngrep-W-byline-noquiet-crafted.txt');
+
+    // Act
+    const got = await scanWhole(log);
+
+    // Assess: the fixture's own unread bytes (its header lines), not its last line
+    expect(log.toString('latin1').trimEnd().endsWith('exit')).toBe(true);
+    expect(got.unrecognizedBytes).toBe(89);
+  });
 });
