@@ -31,6 +31,9 @@ export const youngGenerationChosen = (execArgv: readonly string[], nodeOptions: 
 
 let kept = false;
 
+/** Whether an input large enough for keepYoungGenerationSmallFor was scanned (the command's exit uses it too). */
+export const scannedLargeInput = (): boolean => kept;
+
 /**
  * Keeps the young generation at the semi-spaces it has now, for the rest of the process (once; later calls return),
  * unless Node was started with a young-generation flag of the user's.
