@@ -1,12 +1,12 @@
 import {
   identityFor,
+  isStartLine,
   type LineFence,
   type LineStyle,
   lineContentEnd,
   type MutableParseOptions,
   parseMessage,
   parseOptions,
-  startLineKind,
 } from './sip-message.js';
 import type { AnomalyKind, PayloadMeta, SipMessage } from './types.js';
 
@@ -68,7 +68,7 @@ export const findStartLine = (buf: Buffer, pos: number, end: number, dotCR: bool
   while (p < end) {
     let e = buf.indexOf(LF, p);
     if (e < 0 || e >= end) e = end;
-    if (startLineKind(buf, p, lineContentEnd(buf, p, e, dotCR)) !== null) return p;
+    if (isStartLine(buf, p, e, dotCR)) return p;
     p = e + 1;
   }
   return end;
@@ -264,8 +264,7 @@ export class SipFramer {
         if (!complete) return pos;
         // (parseMessage waits for a whole first line before it looks at it: a cut line that is no start line is garbage)
         const nl = data.indexOf(LF, pos);
-        if (nl < 0 && startLineKind(data, pos, lineContentEnd(data, pos, end, dotCR)) === null)
-          return this.skip(end, pos);
+        if (nl < 0 && !isStartLine(data, pos, end, dotCR)) return this.skip(end, pos);
         this.events.anomaly('stream-cut');
         this.events.unrecognized(end - pos);
         return end;

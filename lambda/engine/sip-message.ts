@@ -310,6 +310,10 @@ export const lineContentEnd = (buf: Buffer, lineStart: number, lf: number, dotCR
   return lf;
 };
 
+/** Whether the line from `ls` to `lf` (its LF, or where the bytes end) is a SIP start line. */
+export const isStartLine = (buf: Buffer, ls: number, lf: number, dotCR: boolean): boolean =>
+  startLineKind(buf, ls, lineContentEnd(buf, ls, lf, dotCR)) !== null;
+
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
 
 /** RFC 3261 §25.1 token characters (the ones a method name can hold). */
@@ -773,7 +777,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     }
     const lineBytes = e - p;
     if (lineBytes >= remaining) return message(msg, p + remaining);
-    if (firstStart < 0 && mayResync && startLineKind(buf, p, lineContentEnd(buf, p, e, dotCR)) !== null) {
+    if (firstStart < 0 && mayResync && isStartLine(buf, p, e, dotCR)) {
       firstStart = p;
     }
     remaining -= lineBytes;

@@ -53,11 +53,11 @@ export async function* decodeUtf16(chunks: AsyncIterable<Buffer>, order: Utf16Or
   if (last.length > 0) yield Buffer.from(last, 'utf8');
 }
 
-/** Whether a text starts with UTF-8's byte order mark. */
-export const startsWithUtf8Bom = (head: Uint8Array): boolean =>
-  head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
-
+/** UTF-8's byte order mark (U+FEFF). */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** Whether a text starts with UTF-8's byte order mark. */
+export const startsWithUtf8Bom = (head: Uint8Array): boolean => BOM.every((b, i) => head[i] === b);
 
 /**
  * The chunks with UTF-8's byte order mark taken out where it opens the text or a line (a mark inside a line is a

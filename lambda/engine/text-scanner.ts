@@ -31,6 +31,13 @@ const NUL = 0x00;
 /** A run of NULs this long is damage, not a binary body's (countNulRuns). */
 const NUL_RUN_BYTES = 32;
 
+/** Where the run of NULs that starts at `i` ends, within [i, end). */
+const nulRunEnd = (buf: Buffer, i: number, end: number): number => {
+  let z = i + 1;
+  while (z < end && buf[z] === NUL) z++;
+  return z;
+};
+
 /** A line longer than this is not a log line; it is skipped and counted. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** A message still incomplete after this many bytes is framed as cut instead of waited for. */
@@ -193,8 +200,7 @@ export class TextScanner {
     let i = bytes.indexOf(NUL);
     if (i !== 0) this.nulRun = 0;
     while (i >= 0) {
-      let z = i + 1;
-      while (z < bytes.length && bytes[z] === NUL) z++;
+      const z = nulRunEnd(bytes, i, bytes.length);
       const before = this.nulRun;
       this.nulRun += z - i;
       if (before < NUL_RUN_BYTES && this.nulRun >= NUL_RUN_BYTES) this.tally.anomaly('nul-bytes');
@@ -332,8 +338,7 @@ export class TextScanner {
       if (buf[ls] === NUL) {
         // a file truncated under its writer (copytruncate) or a zeroed block: the log goes on after the run (its
         // anomaly was counted as the bytes came in, countNulRuns)
-        let z = ls + 1;
-        while (z < end && buf[z] === NUL) z++;
+        const z = nulRunEnd(buf, ls, end);
         this.tally.unrecognizedBytes += z - ls;
         pos = z;
         continue;

@@ -475,9 +475,10 @@ const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: Gro
   const now = new TextPart(opts.peers, clockOptionsOf(opts, times), opts.kpis);
   const before = new TextPart(opts.peers, clockOptionsOf(opts, prev.times ?? times), opts.kpis);
   if (member !== undefined) {
+    // named again for the generator below (a closure does not keep the narrowing of `member`)
     const m = member;
     for (const part of [now, before]) part.tally.formats.add('gzip');
-    const members = new MemberStarts(member.at, -member.skip);
+    const members = new MemberStarts(m.at, -m.skip);
     members.scanner = now.scanner;
     let magicAt = 0;
     async function* compressed(): AsyncGenerator<Buffer> {
@@ -502,9 +503,9 @@ const resume = async (open: OpenFrom, size: number, prev: KeyProgress, opts: Gro
     for await (const t of text) {
       const at = inflated;
       inflated += t.length;
-      const from = Math.min(t.length, Math.max(0, member.skip - at));
+      const from = Math.min(t.length, Math.max(0, m.skip - at));
       now.feedText(t.subarray(from));
-      before.feedText(t.subarray(from, Math.min(t.length, Math.max(from, member.end - at))));
+      before.feedText(t.subarray(from, Math.min(t.length, Math.max(from, m.end - at))));
     }
     const counted = now.end();
     const minus = before.end();

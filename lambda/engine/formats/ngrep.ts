@@ -1,7 +1,7 @@
 import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta, refillMeta } from '../payload-meta.js';
-import { lineContentEnd, parseMessage, parseOptions, startLineKind } from '../sip-message.js';
+import { isStartLine, parseMessage, parseOptions } from '../sip-message.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { undotLfOnly } from './dotted-lf-only.js';
 import { ForwardSearch } from './forward-search.js';
@@ -442,12 +442,7 @@ export const ngrepReader: TextFormatReader = {
       }
       // a line of no log format after the blank lines: this packet ends there if its messages do, unless the line
       // starts a message (the rest of a datagram, or of a TCP stream: the framer's to read) or is ngrep's last
-      if (
-        he > h &&
-        c + 1 > payloadStart &&
-        startLineKind(buf, h, lineContentEnd(buf, h, he, true)) === null &&
-        !buf.subarray(h, he).equals(EXIT_LINE)
-      ) {
+      if (he > h && c + 1 > payloadStart && !isStartLine(buf, h, he, true) && !buf.subarray(h, he).equals(EXIT_LINE)) {
         ends ??= messageEnds(buf, payloadStart, Math.min(end, blockLimit));
         if (ends.includes(c + 1)) payloadEnd = c + 1;
         else if (ends.includes(c)) payloadEnd = c;

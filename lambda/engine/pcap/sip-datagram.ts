@@ -1,5 +1,5 @@
 import type { FramerEvents } from '../sip-framer.js';
-import { lineContentEnd, type ParseOptions, parseMessage, parseOptions, startLineKind } from '../sip-message.js';
+import { isStartLine, type ParseOptions, parseMessage, parseOptions } from '../sip-message.js';
 import type { PayloadMeta } from '../types.js';
 
 /**
@@ -36,7 +36,7 @@ export const classifyDatagram = (buf: Buffer, start: number, end: number): Datag
     if (buf[lf] === NUL) return 'other';
     lf++;
   }
-  return startLineKind(buf, start, lineContentEnd(buf, start, lf, false)) === null ? 'other' : 'sip';
+  return isStartLine(buf, start, lf, false) ? 'sip' : 'other';
 };
 
 /** RFC 5626 §3.5.1 keep-alives (CRLF, or CRLFCRLF) are not SIP, but not garbage either. */

@@ -1,6 +1,6 @@
 import { payloadMeta } from '../../payload-meta.js';
 import { findNetworkLayer, type NetworkLayer } from '../../pcap/link-layer.js';
-import { lineContentEnd, startLineKind } from '../../sip-message.js';
+import { isStartLine } from '../../sip-message.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
 import { headerSpec, quietTcpSpec } from './header-spec.js';
@@ -198,7 +198,7 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary, afterC
     if (payload === null) continue;
     const data = payload.buf.subarray(payload.start, payload.end);
     const lf = data.indexOf(LF);
-    const starts = startLineKind(data, 0, lineContentEnd(data, 0, lf < 0 ? data.length : lf, false)) !== null;
+    const starts = isStartLine(data, 0, lf < 0 ? data.length : lf, false);
     const lfs = lfsAfterDroppedCr(buf, ds + p, de, afterCr).length;
     // every LF lost its CR, and a CR or two more at the packet's end at most (ascii_print drops a last CR)
     const dropped = n - (de - (ds + p));
