@@ -32,7 +32,8 @@ export class MessageCounter implements FramerEvents {
   constructor(
     private readonly tally: Tally,
     detector?: RetransmissionDetector,
-    private readonly clock: LogClock = new LogClock(),
+    /** The file's clock, which every counter of a text log's messages shares (a hex dump's, an ICMP quote's). */
+    readonly clock: LogClock = new LogClock(),
   ) {
     this.detector = detector ?? new RetransmissionDetector();
   }

@@ -3,9 +3,10 @@ import { NEED_MORE } from './formats/text-format.js';
 import type { LineTimes } from './log-prefix.js';
 import type { MessageCounter } from './message-counter.js';
 import { type MutablePayloadMeta, payloadMeta, refillMeta } from './payload-meta.js';
+import { quotedMessageEvents } from './pcap/icmp.js';
 import { PacketDecoder } from './pcap/packet-decoder.js';
 import type { CaptureInterface } from './pcap/packet-sink.js';
-import type { SipFramer } from './sip-framer.js';
+import { SipFramer } from './sip-framer.js';
 import {
   identityFor,
   type LineFence,
@@ -118,6 +119,8 @@ export class TextScanner {
   private readonly kept: MutablePayloadMeta = payloadMeta('unknown');
   /** Decodes the packets of hex dumps (tcpdump -x/-X), made at the first one. */
   private packets: PacketDecoder | undefined;
+  /** Frames the datagrams ICMP errors quote, with icmp.ts's events (made at the first). */
+  private quotedFramer: SipFramer | undefined;
   private readonly interfaces = new Map<number, CaptureInterface>();
   private skippingLongLine = false;
   private final = false;
@@ -467,6 +470,17 @@ export class TextScanner {
         return;
       }
       case 'datagram':
+        if (m.quoted === true) {
+          this.quotedFramer ??= new SipFramer(quotedMessageEvents(this.tally, this.counter.clock));
+          this.quotedFramer.datagram(
+            m.payloadBuf,
+            m.payloadStart,
+            m.payloadEnd,
+            this.timed(m.meta, ls),
+            styleOf(m.dotCR),
+          );
+          return;
+        }
         // a datagram the snaplen cut is read as far as it was captured, as a capture's (pcap/packet-decoder.ts)
         if (m.cut === true) this.tally.anomaly('truncated-capture');
         this.framer.datagram(m.payloadBuf, m.payloadStart, m.payloadEnd, this.timed(m.meta, ls), styleOf(m.dotCR));
@@ -485,7 +499,7 @@ export class TextScanner {
       }
       case 'packet': {
         // a hex dump's packet: decoded down to UDP and TCP as a capture's, with the text log's framer
-        this.packets ??= new PacketDecoder(this.framer, this.tally);
+        this.packets ??= new PacketDecoder(this.framer, this.tally, this.counter);
         let iface = this.interfaces.get(m.linkType);
         if (iface === undefined) {
           iface = { linkType: m.linkType, unsupportedReported: false };

@@ -1,6 +1,7 @@
 import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta, refillMeta } from '../payload-meta.js';
+import { quotesPacket } from '../pcap/icmp.js';
 import { isStartLine, parseMessage, parseOptions } from '../sip-message.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { undotLfOnly } from './dotted-lf-only.js';
@@ -26,10 +27,11 @@ import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFo
 
 /**
  * The header; an IP fragment after the first is printed without ports and with ` +id@offset:length` (ngrep does not
- * reassemble fragments): group 5 is its offset.
+ * reassemble fragments): group 6 is its offset. An ICMP packet (`I`) has its type and code after the addresses
+ * (`3:3`): group 5 is its type (read after `I` only: a UDP or TCP line never had it).
  */
 const HEADER =
-  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: \+\d+@(\d+):\d+)?(?: #\d+)?\s*$/;
+  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)?\s*$/;
 
 /** Payload larger than this (ngrep prints at most one packet) means we lost the block end. */
 const MAX_BLOCK_BYTES = 512 * 1024;
@@ -50,7 +52,7 @@ const SP = 0x20;
 
 /** `-W single`: the header's fields, then one space and the payload on the same line. */
 const SINGLE_HEADER =
-  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?: \+\d+@(\d+):\d+)?(?: #\d+)? /;
+  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)? /;
 /** A single-mode header is short; the regular expression reads no more of the line than this. */
 const MAX_SINGLE_HEADER = 300;
 
@@ -360,6 +362,7 @@ export const ngrepReader: TextFormatReader = {
     let dstId: number | undefined;
     let stamp: LogStamp | undefined;
     let laterFragment = false;
+    let icmpType: number | undefined;
     if (plainHeader(buf, ls, lf)) {
       kind = KINDS[buf[ls] ?? 0] ?? 'U';
       src = endpointAt(buf, ls, plain.srcStart, plain.srcEnd);
@@ -375,7 +378,8 @@ export const ngrepReader: TextFormatReader = {
       dst = withPort(kind, m[4] ?? '');
       // -t prints local time (ngrep.c: localtime)
       stamp = m[2] ? localStamp(findDateTime(m[2])) : undefined;
-      laterFragment = Number(m[5] ?? 0) > 0;
+      laterFragment = Number(m[6] ?? 0) > 0;
+      icmpType = m[5] !== undefined ? Number(m[5]) : undefined;
     }
     const payloadStart = Math.min(lf + 1, end);
 
@@ -456,20 +460,64 @@ export const ngrepReader: TextFormatReader = {
     // the rest of a fragmented datagram, whose first fragment was read as a datagram of its own (cut short)
     if (laterFragment) return slots.skip(next, 'ip-fragment-incomplete');
     const meta = metaOf(kind, src, dst, stamp, srcId, dstId);
-    if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
-      // -x: the bytes themselves
-      const bytes = readHexPayload(buf, payloadStart, payloadEnd);
-      if (bytes >= 0) return payloadResult(kind, meta, next, scratch, 0, bytes, false);
-      // -W normal (a byline payload starts with its start line, never with white space)
-      const n = joinNormal(buf, payloadStart, payloadEnd);
-      if (n >= 0) return dotted(kind, meta, next, joined, 0, n, ctx);
-    }
-    // at the end of input the block keeps the LF ngrep printed after the line
-    const lineEnd = payloadEnd > payloadStart && buf[payloadEnd - 1] === LF ? payloadEnd - 1 : payloadEnd;
-    if (isUnwrapped(buf, payloadStart, lineEnd)) return dotted(kind, meta, next, buf, payloadStart, lineEnd, ctx);
-    return payloadResult(kind, meta, next, buf, payloadStart, payloadEnd, true);
+    const r = blockPayload(kind, meta, next, buf, payloadStart, payloadEnd, ctx);
+    return icmpType === undefined ? r : quotedDatagram(r, icmpType, src, dst);
   },
 };
+
+/** A block's payload [payloadStart, payloadEnd), in whichever mode ngrep printed it. */
+const blockPayload = (
+  kind: string,
+  meta: PayloadMeta,
+  next: number,
+  buf: Buffer,
+  payloadStart: number,
+  payloadEnd: number,
+  ctx: MatchContext,
+): MatchResult => {
+  if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
+    // -x: the bytes themselves
+    const bytes = readHexPayload(buf, payloadStart, payloadEnd);
+    if (bytes >= 0) return payloadResult(kind, meta, next, scratch, 0, bytes, false);
+    // -W normal (a byline payload starts with its start line, never with white space)
+    const n = joinNormal(buf, payloadStart, payloadEnd);
+    if (n >= 0) return dotted(kind, meta, next, joined, 0, n, ctx);
+  }
+  // at the end of input the block keeps the LF ngrep printed after the line
+  const lineEnd = payloadEnd > payloadStart && buf[payloadEnd - 1] === LF ? payloadEnd - 1 : payloadEnd;
+  if (isUnwrapped(buf, payloadStart, lineEnd)) return dotted(kind, meta, next, buf, payloadStart, lineEnd, ctx);
+  return payloadResult(kind, meta, next, buf, payloadStart, payloadEnd, true);
+};
+
+/** ngrep prints an ICMP packet's data from its fifth byte: the rest of the ICMP header, then what it quotes. */
+const ICMP_HEADER_REST = 4;
+const UDP_HEADER_BYTES = 8;
+
+/**
+ * An ICMP packet's answer: the UDP datagram an ICMP error quotes, when a SIP message starts it, as a quoted datagram
+ * (counted as tshark counts it: pcap/icmp.ts); any other ICMP packet holds no SIP. Every mode prints one character
+ * per byte (a payload of dots is undotted byte for byte), so the quoted packet's headers are skipped by their
+ * lengths: the IPv4 header's IHL from its first byte (printable, 'E' to 'O'), IPv6's 40 bytes, UDP's 8. The quoted
+ * packet came from the host the error is sent to and went to the one that sends it; ngrep prints no ports for ICMP.
+ */
+const quotedDatagram = (r: MatchResult, icmpType: number, src: string, dst: string): MatchResult => {
+  if (r === null || r === NEED_MORE || r.kind !== 'datagram') return r;
+  const ipv6 = src.includes(':');
+  const skip = slots.skip(r.next);
+  if (!quotesPacket(ipv6 ? 6 : 4, icmpType)) return skip;
+  const b = r.payloadBuf;
+  const first = b[r.payloadStart + ICMP_HEADER_REST] ?? 0;
+  const ipBytes = ipv6 ? (first >> 4 === 6 ? IPV6_HEADER_BYTES : 0) : first >> 4 === 4 ? (first & 0x0f) * 4 : 0;
+  if (ipBytes < 20) return skip;
+  const at = r.payloadStart + ICMP_HEADER_REST + ipBytes + UDP_HEADER_BYTES;
+  const e = r.payloadEnd;
+  if (at >= e) return skip;
+  const lf = b.indexOf(LF, at);
+  if (!isStartLine(b, at, lf < 0 || lf > e ? e : lf, r.dotCR)) return skip;
+  const meta = refillMeta(slots.meta, 'udp', dst, src, undefined, r.meta.stamp);
+  return slots.payload('datagram', meta, r.next, b, at, e, r.dotCR, undefined, true);
+};
+const IPV6_HEADER_BYTES = 40;
 
 /**
  * A packet's meta: a UDP (or ICMP) packet's is framed before the next match and refills the reader's one; a TCP
@@ -577,8 +625,9 @@ const singleLine = (buf: Buffer, ls: number, lf: number, end: number, ctx: Match
   const src = withPort(kind, m[3] ?? '');
   const dst = withPort(kind, m[4] ?? '');
   const next = Math.min(lf + 1, end);
-  if (Number(m[5] ?? 0) > 0) return slots.skip(next, 'ip-fragment-incomplete');
+  if (Number(m[6] ?? 0) > 0) return slots.skip(next, 'ip-fragment-incomplete');
   const payloadStart = ls + m[0].length;
   const meta = metaOf(kind, src, dst, stamp);
-  return dotted(kind, meta, next, buf, payloadStart, lf, ctx);
+  const r = dotted(kind, meta, next, buf, payloadStart, lf, ctx);
+  return m[5] === undefined ? r : quotedDatagram(r, Number(m[5]), src, dst);
 };

@@ -31,6 +31,11 @@ export type HeaderMatch =
       readonly gap?: boolean;
       /** The capture cut this packet (snaplen): the payload is all it holds of it ('truncated-capture'). */
       readonly cut?: boolean;
+      /**
+       * 'datagram': the UDP datagram an ICMP error quoted (the packet that caused it), counted as tshark counts it
+       * (pcap/icmp.ts): its first message, never a retransmission, a quote cut short no anomaly.
+       */
+      readonly quoted?: boolean;
     }
   | {
       readonly kind: 'packet';
@@ -99,8 +104,10 @@ export class MatchSlots {
     payloadEnd: number,
     dotCR: boolean,
     flow?: string,
+    quoted?: boolean,
   ): PayloadMatch {
     const m = this.payloadMatch;
+    m.quoted = quoted;
     m.kind = kind;
     m.meta = meta;
     m.next = next;
@@ -139,6 +146,7 @@ const answer = <K extends HeaderMatch['kind']>(kind: K, format: Format, meta: Pa
   flow: undefined as string | undefined,
   gap: undefined as boolean | undefined,
   cut: undefined as boolean | undefined,
+  quoted: undefined as boolean | undefined,
   anomaly: undefined as AnomalyKind | undefined,
 });
 

@@ -1,4 +1,5 @@
 import type { LogStamp } from '../log-stamp.js';
+import type { MessageCounter } from '../message-counter.js';
 import { payloadMeta } from '../payload-meta.js';
 import type { FramerEvents, SipFramer } from '../sip-framer.js';
 import type { Tally } from '../tally.js';
@@ -77,9 +78,14 @@ export class PacketDecoder implements PacketSink {
   /** The current packet's time as a text dump printed it (no instant): the message counter's clock places it. */
   private stamp: LogStamp | undefined;
 
+  /**
+   * @param fileCounter a text log's counter, when the packets are its hex dumps: their datagrams are its messages, whose
+   *   printed times its clock places (a capture's packets carry instants, and its datagrams a counter of their own)
+   */
   constructor(
     private readonly framer: SipFramer,
     private readonly tally: Tally,
+    fileCounter?: MessageCounter,
   ) {
     this.fragments = new FragmentReassembler(tally);
     this.hep = new HepReader(tally);
@@ -87,10 +93,10 @@ export class PacketDecoder implements PacketSink {
     this.streams = new TcpReassembler(new StreamDemux(framer, tally, this.hep), tally);
     // Retransmissions are only ever detected over UDP (message-counter.ts), so UDP having its own
     // counter and TCP going through the framer's changes no count.
-    this.datagramEvents = tally.counter();
+    this.datagramEvents = fileCounter ?? tally.counter();
     // SIP over SCTP is never a retransmission either (reliable transport): any counter will do
     this.sctp = new SctpReader(this.datagramEvents);
-    this.quotedEvents = quotedMessageEvents(tally);
+    this.quotedEvents = quotedMessageEvents(tally, fileCounter?.clock);
   }
 
   packet(

@@ -56,9 +56,10 @@ export const STAMP_KINDS = ['utc', 'local', 'no-year', 'time-of-day'] as const;
  * The kinds of MessageCounter the scan side makes, which the main thread makes again to replay its messages:
  * 'file': the scan's own counter, placing times with the file's clock (index.ts scanContainer);
  * 'own': a counter made with its own retransmission memory and a default clock (pcap: UDP datagrams, WebSocket, HEP);
- * 'quoted': the one for SIP quoted in ICMP errors, which never judges a retransmission (pcap/icmp.ts).
+ * 'quoted': the one for SIP quoted in ICMP errors, which never judges a retransmission (pcap/icmp.ts);
+ * 'file-quoted': that one in a text log (its hex dumps, tcpdump -A and ngrep), placing times with the file's clock.
  */
-export const COUNTER_KINDS = ['file', 'own', 'quoted'] as const;
+export const COUNTER_KINDS = ['file', 'own', 'quoted', 'file-quoted'] as const;
 export type CounterKind = (typeof COUNTER_KINDS)[number];
 
 /** Integer slots of a batch's buffer (1 MiB), its float slots (512 KiB) and its arena bytes (1 MiB). */

@@ -64,13 +64,13 @@ export class RecordingTally extends Tally {
 
   /**
    * A counter that records its calls, of the kind the main thread must make to replay them: the file's (its clock),
-   * ICMP quotes' (their own detector), or a capture reader's own (neither).
+   * ICMP quotes' (their own detector; in a text log with the file's clock too), or a capture reader's own (neither).
    */
   override counter(detector?: RetransmissionDetector, clock?: LogClock): MessageCounter {
     if (clock !== undefined && clock !== this.encoder.fileClock) throw new Error('a counter with a clock of its own');
-    if (clock !== undefined && detector !== undefined) throw new Error('a counter with a detector and the file clock');
-    const kind: CounterKind = clock !== undefined ? 'file' : detector !== undefined ? 'quoted' : 'own';
-    return new RecordingCounter(this, kind);
+    const quoted = detector !== undefined;
+    const kind: CounterKind = clock !== undefined ? (quoted ? 'file-quoted' : 'file') : quoted ? 'quoted' : 'own';
+    return new RecordingCounter(this, kind, clock);
   }
 
   /** Recorded for the main thread, and counted here too: assertFoundSip reads the anomalies at the end. */
@@ -90,8 +90,10 @@ class RecordingCounter extends MessageCounter {
   constructor(
     private readonly recording: RecordingTally,
     readonly kind: CounterKind,
+    clock: LogClock | undefined,
   ) {
-    super(recording);
+    // the file's clock, for the counters made from this one's (a text log's hex dumps, its ICMP quotes)
+    super(recording, undefined, clock);
   }
 
   override message(msg: SipMessage, meta: PayloadMeta): void {

@@ -178,7 +178,8 @@ export class EventReplayer {
     // made as the scan side made them (index.ts scanContainer, pcap/*), each with its own retransmission memory
     if (kind === 'file') this.counters.push(this.tally.counter(undefined, this.clock));
     else if (kind === 'own') this.counters.push(this.tally.counter());
-    else this.counters.push(quotedMessageEvents(this.tally));
+    else if (kind === 'quoted') this.counters.push(quotedMessageEvents(this.tally));
+    else this.counters.push(quotedMessageEvents(this.tally, this.clock));
   }
 }
 

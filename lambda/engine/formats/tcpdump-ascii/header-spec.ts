@@ -1,5 +1,5 @@
 import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
-import { type Summary, TH_URG } from './summary-line.js';
+import { type PacketLine, type Summary, TH_URG } from './summary-line.js';
 
 // Header bytes: what the summary line says about each of them
 
@@ -97,7 +97,7 @@ const addressBytes = (host: string, ipv6: boolean): number[] => {
 };
 
 /** Expected IP header bytes of a packet carrying `protocol` (17 UDP, 6 TCP), or null when the first byte rules it out. */
-const ipSpec = (s: Summary, firstByte: number, protocol: number): Spec | null => {
+const ipSpec = (s: PacketLine, firstByte: number, protocol: number): Spec | null => {
   if (s.ipv6) {
     // RFC 8200 §3: version 6 in the high nibble; no extension headers when tcpdump names UDP/TCP here
     if (firstByte >> 4 !== 6) return null;
@@ -182,4 +182,30 @@ export const quietTcpSpec = (s: Summary, firstByte: number, doff: number): Spec 
   else ip.splice(2, 2, ...be16(ip.length + tcpBytes));
   // flags, window, checksum, urgent pointer and options: all unknown
   return [...ip, ...tcpHeaderSpec(s, doff, anyBytes(7 + (doff - 5) * 4))];
+};
+
+/** IANA protocol numbers of ICMP and ICMPv6, and the header lengths an ICMP error's quote is read with. */
+const ICMP = 1;
+const ICMPV6 = 58;
+const UDP = 17;
+const ICMP_HEADER_BYTES = 8;
+const UDP_HEADER_BYTES = 8;
+
+/**
+ * Expected bytes of an ICMP error's headers up to the payload of the UDP datagram it quotes (RFC 792, RFC 4443 §3):
+ * the IP header of the ICMP packet, the ICMP header, the quoted IP header (first byte `quotedFirst`: version and, for
+ * IPv4, its length) and the quoted UDP header. Null when the first bytes rule it out.
+ */
+export const icmpQuoteSpec = (p: PacketLine, firstByte: number, quotedFirst: number): Spec | null => {
+  const outer = ipSpec(p, firstByte, p.ipv6 ? ICMPV6 : ICMP);
+  if (outer === null) return null;
+  let quoted: Spec;
+  if (p.ipv6) {
+    if (quotedFirst >> 4 !== 6) return null;
+    quoted = [NIBBLE - 6, ...anyBytes(5), UDP, ...anyBytes(33)];
+  } else {
+    if (quotedFirst < 0x45 || quotedFirst > 0x4f) return null;
+    quoted = [quotedFirst, ...anyBytes(8), UDP, ...anyBytes((quotedFirst & 0x0f) * 4 - 10)];
+  }
+  return [...outer, ...anyBytes(ICMP_HEADER_BYTES), ...quoted, ...anyBytes(UDP_HEADER_BYTES)];
 };

@@ -3,7 +3,7 @@ import { findNetworkLayer, type NetworkLayer } from '../../pcap/link-layer.js';
 import { isStartLine } from '../../sip-message.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
-import { headerSpec, quietTcpSpec } from './header-spec.js';
+import { headerSpec, icmpQuoteSpec, quietTcpSpec } from './header-spec.js';
 import { dumpLinkType, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';
 import { lfsAfterDroppedCr, restorePayload } from './payload-restore.js';
@@ -13,6 +13,7 @@ import {
   isSummaryLine,
   LINE_STARTS,
   type PacketLine,
+  parseIcmpErrorLine,
   parseOtherLine,
   parseSummary,
   readSummary,
@@ -90,6 +91,8 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       // a hex dump is the packet itself: decoded as a capture's (an IP fragment joins the ones before it)
       const other = hexLineOffset(buf, ds, end) === 0 ? parseOtherLine(summary.text) : null;
       if (other !== null) return hexPacket(buf, ds, end, ctx, other);
+      const icmp = parseIcmpErrorLine(summary.text);
+      if (icmp !== null) return icmpQuote(buf, ds, end, ctx, icmp);
       const x = findExtent(buf, ds, end, ctx, undefined);
       return x === NEED_MORE ? NEED_MORE : { kind: 'skip', format: 'tcpdump-ascii', next: x.next };
     }
@@ -210,6 +213,60 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary, afterC
   const crlf = pool.filter((f) => f.crlf);
   return crlf.length === 1 ? (crlf[0]?.data ?? null) : null;
 };
+
+/** IPv4's header length from its first byte ('E' to 'O'), IPv6's fixed one. */
+const ipHeaderBytes = (ipv6: boolean, first: number): number =>
+  ipv6 ? IPV6_HEADER_BYTES : first >= 0x45 && first <= 0x4f ? (first & 0x0f) * 4 : 0;
+const QUOTE_HEADER_BYTES = 8 + 8; // the ICMP header and the quoted UDP header
+
+/**
+ * An ICMP error (the packet that caused it quoted after the ICMP header, RFC 792 / RFC 4443 §3): the UDP datagram it
+ * quotes, when a SIP message starts it, as a quoted datagram (counted as tshark counts it: pcap/icmp.ts). The headers
+ * before the quoted payload are read as a UDP packet's are (printedHeaderLength: a header byte 0x0a printed as a line
+ * break, a CR before it dropped), the quoted IPv4 header's length tried from 20 bytes up; the quote's size follows
+ * from the ICMP length the line prints. The quoted datagram came from the host the error is sent to and went to the
+ * one that sends it; its ports are not printed legibly.
+ */
+const icmpQuote = (
+  buf: Buffer,
+  ds: number,
+  end: number,
+  ctx: MatchContext,
+  p: PacketLine & { readonly icmpLength: number },
+): MatchResult => {
+  const outer = ipHeaderBytes(p.ipv6, buf[ds] ?? 0);
+  const x = findExtent(buf, ds, end, ctx, outer > 0 ? outer + p.icmpLength : undefined);
+  if (x === NEED_MORE) return NEED_MORE;
+  const skip = { kind: 'skip', format: 'tcpdump-ascii', next: x.next } as const;
+  if (outer === 0) return skip;
+  for (const quotedFirst of p.ipv6 ? [0x60] : QUOTED_IPV4_FIRST_BYTES) {
+    const spec = icmpQuoteSpec(p, buf[ds] ?? 0, quotedFirst);
+    if (spec === null) return skip;
+    const h = printedHeaderLength(buf, ds, x.dataEnd, spec);
+    if (h < 0) continue;
+    const ps = ds + h;
+    const lf = buf.indexOf(LF, ps);
+    if (ps >= x.dataEnd || !isStartLine(buf, ps, lf < 0 || lf > x.dataEnd ? x.dataEnd : lf, false)) continue;
+    const n = p.icmpLength - QUOTE_HEADER_BYTES - ipHeaderBytes(p.ipv6, quotedFirst);
+    const payload = restorePayload(buf, ps, x.dataEnd, n) ?? { buf, start: ps, end: x.dataEnd };
+    const src = loopbackAddress(p.dstHost, p.ipv6);
+    const dst = loopbackAddress(p.srcHost, p.ipv6);
+    return {
+      kind: 'datagram',
+      format: 'tcpdump-ascii',
+      meta: payloadMeta('udp', src, dst, p.timeMs, p.stamp),
+      next: x.next,
+      payloadBuf: payload.buf,
+      payloadStart: payload.start,
+      payloadEnd: payload.end,
+      dotCR: false,
+      quoted: true,
+    };
+  }
+  return skip;
+};
+/** 'E' (an IPv4 header without options) first, then every longer one. */
+const QUOTED_IPV4_FIRST_BYTES = Array.from({ length: 11 }, (_, i) => 0x45 + i);
 
 /** A packet printed in hex (-x, -X, -xx, -XX): its bytes, decoded as a capture's; skipped when they do not fit. */
 const hexPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, s: PacketLine): MatchResult => {

@@ -1,5 +1,5 @@
 import { type LogStamp, localStamp, timeOfDayStamp } from '../../log-stamp.js';
-import { lineEndAt, lineText } from '../line-utils.js';
+import { lineEndAt, lineText, startsWith } from '../line-utils.js';
 import { type MatchContext, NEED_MORE, parseDateTimeUtc } from '../text-format.js';
 import { DASH, HT, SP } from './ascii-print.js';
 import { hexLineOffset } from './hex-dump.js';
@@ -60,6 +60,8 @@ const VERBOSE_IPV4 = new RegExp(
   `^${NUMBER}${TIMESTAMP}${INTERFACE}(?:IP|${MAC} > ${MAC}, ethertype IPv4 \\(0x0800\\), length \\d+:|${OTHER_LINKS}) ${VERBOSE_FIELDS}$`,
 );
 const VERBOSE_INDENT = '    ';
+/** print-icmp.c with -v: the quoted IPv4 packet's fields after a tab ("IP " left out with -e), its addresses next. */
+const QUOTED_IPV4_FIELDS = new RegExp(`^(?:IP )?${VERBOSE_FIELDS}$`);
 
 /** print-udp.c udp_print with -vv: the checksum verdict before the summary. */
 const UDP_CHECKSUM = /^\[(?:udp sum ok|no cksum|bad udp cksum 0x[0-9a-f]+ -> 0x[0-9a-f]+!)\] /;
@@ -132,6 +134,31 @@ export const parseOtherLine = (line: string): PacketLine | null => {
     srcHost,
     dstHost: m[8] ?? '',
   };
+};
+
+/**
+ * print-icmp.c and print-icmp6.c: an ICMP error's line ("ICMP 10.0.0.1 udp port 5060 unreachable, length 336",
+ * "ICMP6, destination unreachable, unreachable port, ::1 udp port 5060, length 216"), the ICMP message's length last;
+ * with -v ICMPv6 prints no length there (the IPv6 fields before the addresses hold it) and with -vv a checksum verdict
+ * comes first. Echoes, router and neighbour messages quote no packet.
+ */
+const ICMP_ERROR =
+  /^(?:\[[^\]]*\] )?ICMP6?[ ,].*(?:unreachable|time exceeded|redirect|parameter problem|source quench|packet too big)(?:.*, length (\d+))?/;
+/** ip6_print with -v: "payload length: N" among the fields. */
+const IPV6_PAYLOAD_LENGTH = /payload length: (\d+)\)/;
+
+/** The line of an ICMP error: its time, addresses and the ICMP message's length; null for any other line. */
+export const parseIcmpErrorLine = (line: string): (PacketLine & { readonly icmpLength: number }) | null => {
+  const m = SUMMARY.exec(line);
+  if (!m) return null;
+  const e = ICMP_ERROR.exec(m[9] ?? '');
+  if (!e) return null;
+  const network = m[6] ?? '';
+  const srcHost = m[7] ?? '';
+  const ipv6 = isIpv6(network, srcHost);
+  const length = e[1] ?? (ipv6 ? IPV6_PAYLOAD_LENGTH.exec(line)?.[1] : undefined);
+  if (length === undefined) return null;
+  return { ...lineTime(m), ipv6, srcHost, dstHost: m[8] ?? '', icmpLength: Number(length) };
 };
 
 /** The time a summary line prints: an instant (-tt), or a stamp the file's clock places. */
@@ -230,7 +257,8 @@ export const readSummary = (
       p = e < 0 ? end : e + 1;
     }
   }
-  // -vv's SIP lines, not the hex lines of -x (hex-dump.ts)
+  // -vv's SIP lines, not the hex lines of -x (hex-dump.ts); with -v an ICMP error's quoted packet, whose IPv4 fields
+  // line ("\tIP (tos ...)") is followed by its addresses after 4 spaces
   while (p < end && buf[p] === HT && hexLineOffset(buf, p, end) < 0) {
     const e = lineEndAt(buf, p, end);
     if (e < 0) {
@@ -238,7 +266,17 @@ export const readSummary = (
       p = end;
       break;
     }
+    const quotedFields = QUOTED_IPV4_FIELDS.test(lineText(buf, p + 1, e));
     p = e + 1;
+    if (quotedFields && startsWith(buf, p, end, VERBOSE_INDENT)) {
+      const e2 = lineEndAt(buf, p, end);
+      if (e2 < 0) {
+        if (!ctx.final) return NEED_MORE;
+        p = end;
+        break;
+      }
+      p = e2 + 1;
+    }
   }
   if (p >= end && !ctx.final) return NEED_MORE;
   return { text, dataStart: Math.min(p, end) };
