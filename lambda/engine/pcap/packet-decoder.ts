@@ -90,7 +90,7 @@ export class PacketDecoder implements PacketSink {
     this.fragments = new FragmentReassembler(tally);
     this.hep = new HepReader(tally);
     // WebSocket and HEP on TCP are told apart from SIP per direction before the framer
-    this.streams = new TcpReassembler(new StreamDemux(framer, tally, this.hep), tally);
+    this.streams = new TcpReassembler(new StreamDemux(framer, tally, this.hep, fileCounter?.clock), tally);
     // Retransmissions are only ever detected over UDP (message-counter.ts), so UDP having its own
     // counter and TCP going through the framer's changes no count.
     this.datagramEvents = fileCounter ?? tally.counter();

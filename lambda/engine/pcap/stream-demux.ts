@@ -1,3 +1,4 @@
+import type { LogClock } from '../log-clock.js';
 import type { MessageCounter } from '../message-counter.js';
 import { payloadMeta } from '../payload-meta.js';
 import type { SipFramer } from '../sip-framer.js';
@@ -43,9 +44,11 @@ export class StreamDemux implements StreamSink {
     private readonly framer: SipFramer,
     private readonly tally: Tally,
     private readonly hep: HepReader,
+    clock?: LogClock,
   ) {
-    // SIP over WebSocket is never a retransmission (message-counter.ts looks at UDP only)
-    this.wsEvents = tally.counter();
+    // SIP over WebSocket is never a retransmission (message-counter.ts looks at UDP only); in a text log's hex dumps
+    // the file's clock places the times it printed
+    this.wsEvents = tally.counter(undefined, clock);
   }
 
   stream(flow: string, buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle): void {
@@ -180,7 +183,7 @@ export class StreamDemux implements StreamSink {
       if (verdict === 'other') this.tally.unrecognizedBytes += payload.length;
       return;
     }
-    const wsMeta = payloadMeta('ws', meta.src, meta.dst, meta.timeMs, undefined, meta.srcId, meta.dstId);
+    const wsMeta = payloadMeta('ws', meta.src, meta.dst, meta.timeMs, meta.stamp, meta.srcId, meta.dstId);
     countFirstSipMessage(this.wsEvents, payload, 0, payload.length, wsMeta);
   }
 

@@ -104,21 +104,23 @@ describe('SIP quoted in ICMP errors, in text logs', () => {
   });
 });
 
-describe('times printed with tcpdump -X placed by the file clock', () => {
+describe('times printed in text logs of captures placed by the file clock', () => {
   const berlin: ScanOptions = { timeZone: 'Europe/Berlin', referenceMs: Date.parse('2026-12-07T12:00:00Z') };
   const minutes = (r: ScanResult) => r.series.map((m) => [m.minute, m.byCode]);
 
   it.each([
-    'kamailio-icmp.tcpdump-X-tttt-berlin.txt',
-    'kamailio-icmp.tcpdump-A-tttt-berlin.txt',
-    'kamailio-icmp.ngrep-byline-t-berlin.txt',
-    'icmpv6.tcpdump-X-tttt-berlin.txt',
-  ])('puts each response of %s (Berlin local time) on the capture’s UTC minute', async (name) => {
-    // Prepare: before, a hex dump's UDP messages and every ICMP quote read Berlin's times as UTC (an hour late)
-    const capture = await scanFixture(`${name.split('.')[0]}.pcap`);
+    ['icmp/kamailio-icmp.tcpdump-X-tttt-berlin.txt', 'icmp/kamailio-icmp.pcap'],
+    ['icmp/kamailio-icmp.tcpdump-A-tttt-berlin.txt', 'icmp/kamailio-icmp.pcap'],
+    ['icmp/kamailio-icmp.ngrep-byline-t-berlin.txt', 'icmp/kamailio-icmp.pcap'],
+    ['icmp/icmpv6.tcpdump-X-tttt-berlin.txt', 'icmp/icmpv6.pcap'],
+    ['pcap/websocket.tcpdump-X-tttt-berlin.txt', 'pcap/websocket.pcap'],
+  ])('puts each response of %s (Berlin local time) on the UTC minute of %s', async (name, pcap) => {
+    // Prepare: before, a hex dump's UDP and WebSocket messages and every ICMP quote read Berlin's times as UTC (an
+    // hour late) or had none
+    const capture = await scan(chunked(readFixture(pcap), []));
 
     // Act
-    const got = await scanFixture(name, berlin);
+    const got = await scan(chunked(readFixture(name), []), berlin);
 
     // Assess
     expect(got.timedResponses).toBe(got.responses);
