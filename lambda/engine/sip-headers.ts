@@ -5,7 +5,7 @@
  */
 
 /** Header ids returned by `headerAt`. */
-export const HEADER = { other: 0, callId: 1, cseq: 2, contentLength: 3, via: 4, date: 5 } as const;
+export const HEADER = { other: 0, callId: 1, cseq: 2, contentLength: 3, via: 4, date: 5, contentType: 6 } as const;
 export type HeaderId = (typeof HEADER)[keyof typeof HEADER];
 
 const SP = 0x20;
@@ -22,6 +22,8 @@ export const HEADER_NAMES: readonly (readonly [string, HeaderId])[] = [
   ['via', HEADER.via],
   ['v', HEADER.via],
   ['date', HEADER.date],
+  ['content-type', HEADER.contentType],
+  ['c', HEADER.contentType],
 ];
 
 /** First letters (lower-cased) of the names above; a cheap filter for the common case. */
@@ -44,6 +46,7 @@ const SEQ = Buffer.from('seq', 'latin1');
 const ATE = Buffer.from('ate', 'latin1');
 const ALL_ID = Buffer.from('all-id', 'latin1');
 const ONTENT_LENGTH = Buffer.from('ontent-length', 'latin1');
+const ONTENT_TYPE = Buffer.from('ontent-type', 'latin1');
 
 /** Whether buf[at, at + rest.length) is `rest` with each byte folded as `byte | 0x20`. */
 const foldedIs = (buf: Buffer, at: number, rest: Buffer): boolean => {
@@ -58,7 +61,8 @@ const foldedIs = (buf: Buffer, at: number, rest: Buffer): boolean => {
  * that walk on every line, byte folding included (test/unit/engine/header-at.test.ts keeps the walk as its reference).
  */
 export const headerAt = (buf: Buffer, ls: number, ce: number): HeaderId => {
-  // FIRST holds letters only, so `first` is the lower-case letter: c(all-id, seq, ontent-length), i, l, v(ia), d(ate)
+  // FIRST holds letters only, so `first` is the lower-case letter: c(all-id, seq, ontent-length, ontent-type), i, l,
+  // v(ia), d(ate)
   if (FIRST[buf[ls] ?? 0] !== 1) return HEADER.other;
   const first = (buf[ls] ?? 0) | 0x20;
   let ne = ls;
@@ -74,7 +78,16 @@ export const headerAt = (buf: Buffer, ls: number, ce: number): HeaderId => {
   let id: HeaderId = HEADER.other;
   switch (ne - ls) {
     case 1:
-      id = first === 0x69 ? HEADER.callId : first === 0x6c ? HEADER.contentLength : first === 0x76 ? HEADER.via : 0;
+      id =
+        first === 0x69
+          ? HEADER.callId
+          : first === 0x6c
+            ? HEADER.contentLength
+            : first === 0x76
+              ? HEADER.via
+              : first === 0x63
+                ? HEADER.contentType
+                : 0;
       break;
     case 3:
       if (first === 0x76 && foldedIs(buf, ls + 1, IA)) id = HEADER.via;
@@ -86,10 +99,25 @@ export const headerAt = (buf: Buffer, ls: number, ce: number): HeaderId => {
     case 7:
       if (first === 0x63 && foldedIs(buf, ls + 1, ALL_ID)) id = HEADER.callId;
       break;
+    case 12:
+      if (first === 0x63 && foldedIs(buf, ls + 1, ONTENT_TYPE)) id = HEADER.contentType;
+      break;
     case 14:
       if (first === 0x63 && foldedIs(buf, ls + 1, ONTENT_LENGTH)) id = HEADER.contentLength;
       break;
   }
   if (id !== HEADER.other) headerColon = k;
   return id;
+};
+
+const APPLICATION_SDP = Buffer.from('application/sdp', 'latin1');
+
+/**
+ * Whether a Content-Type value [vs, ve) names SDP (RFC 4566's `application/sdp`, any case, parameters after it): a body
+ * of `x=value` lines that never holds a SIP start line.
+ */
+export const isSdpType = (buf: Buffer, vs: number, ve: number): boolean => {
+  if (ve - vs < APPLICATION_SDP.length || !foldedIs(buf, vs, APPLICATION_SDP)) return false;
+  const after = buf[vs + APPLICATION_SDP.length];
+  return vs + APPLICATION_SDP.length === ve || after === 0x3b || after === SP || after === HT;
 };

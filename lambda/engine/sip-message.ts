@@ -1,6 +1,6 @@
 import { firstLane, lanesOf, matchingLanes, sourceView } from './byte-words.js';
 import { methodIds } from './method-ids.js';
-import { HEADER, headerAt, headerColon } from './sip-headers.js';
+import { HEADER, headerAt, headerColon, isSdpType } from './sip-headers.js';
 import { transportNamed } from './transport.js';
 import type { AnomalyKind, MessageBytes, PayloadMeta, SipMessage, Transport } from './types.js';
 
@@ -568,6 +568,8 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   let dateEnd = -1;
   let bareLfLines = 0;
   let headerLines = 0;
+  /** The body is SDP (Content-Type): a start line inside it is the next message of a log that cut this one. */
+  let sdpBody = false;
   /** Whether a line after the start line is a header ("Name: value"), not another status line or text. */
   let named = false;
   if (lf < limit && slEnd === lf) bareLfLines++;
@@ -653,6 +655,9 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
               topVia = viaTransport(buf, vs, ve);
               topViaValue = buf.toString('latin1', vs, ve);
             }
+            break;
+          case HEADER.contentType:
+            sdpBody = isSdpType(buf, vs, ve);
             break;
           case HEADER.date:
             if (asBytes) {
@@ -774,6 +779,11 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     }
     if (opts.fence?.(buf, p, e)) {
       return message(msg, p, 'truncated-body');
+    }
+    // an SDP body's lines are `x=value`: a start line in it belongs to the next message, and this one was printed
+    // shorter than its Content-Length (a program that logs only the first 8 KiB of a datagram, or cuts long messages)
+    if (sdpBody && maxEnd !== undefined && buf[p + 1] !== EQUALS && isStartLine(buf, p, e, dotCR)) {
+      return message(msg, p, 'resync');
     }
     const lineBytes = e - p;
     if (lineBytes >= remaining) return message(msg, p + remaining);
