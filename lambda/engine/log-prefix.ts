@@ -22,7 +22,7 @@ const MONTH_DAY = `${MONTH} [ \\d]\\d ${CLOCK}`;
  * "Mon dd hh:mm:ss host tag[pid]:". The named groups say which time was printed, and whether a syslog daemon wrote
  * the line (`isoTag`, `syslog`: its control-character escapes are decoded).
  */
-const TIME = `(?:\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag> [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)| (?:stdout|stderr) [FP])?|(?<syslog>${MONTH_DAY}) [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)`;
+const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag> [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)| (?:stdout|stderr) [FP])?|(?<syslog>${MONTH_DAY}) [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)`;
 /** A level: "VERBOSE[1234][C-0000abcd]" (Asterisk logger.c), "[DEBUG]" (FreeSWITCH), with a colon or not. */
 const LEVEL = '(?: (?:[A-Z]+(?:\\[[\\w-]*\\])+:?|\\[[A-Z]+\\]))?';
 /**
@@ -77,6 +77,11 @@ export interface LinePrefix {
   readonly length: number;
   readonly time: string;
   readonly syslog: boolean;
+  /**
+   * Where a syslog message starts (after "host tag[pid]: "), 0 for other prefixes: journalctl indents each further
+   * line of a multi-line entry (a whole SIP message a proxy logged) with as many spaces.
+   */
+  readonly column: number;
 }
 
 /** The logger prefix at the start of the line [ls, le); null when it has none. */
@@ -88,7 +93,19 @@ export const linePrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | 
   const g = m?.groups;
   if (!m || g === undefined) return null;
   const syslog = g.isoTag !== undefined || g.syslog !== undefined;
-  return { length: m[0].length, time: g.bracketed ?? g.iso ?? g.syslog ?? '', syslog };
+  const column = syslog ? (g.head ?? '').length + 1 : 0;
+  return { length: m[0].length, time: g.bracketed ?? g.iso ?? g.syslog ?? '', syslog, column };
+};
+
+/**
+ * Whether the line at `ls` (ending before `le`) is the next line of a multi-line syslog entry as journalctl prints it:
+ * `column` spaces (the column where the entry's message starts), then the line (which may itself start with white
+ * space: a folded SIP header).
+ */
+const isContinuation = (buf: Buffer, ls: number, le: number, column: number): boolean => {
+  if (column === 0 || le - ls < column) return false;
+  for (let i = ls; i < ls + column; i++) if (buf[i] !== SP) return false;
+  return true;
 };
 
 const HASH = 0x23;
@@ -161,6 +178,8 @@ export const linePrefixes = (head: Buffer): { prefixed: boolean; rsyslogEscapes:
   let prefixed = 0;
   let syslogLines = 0;
   let rawControl = false;
+  // the message column of the last syslog entry, while its journalctl continuation lines follow
+  let column = 0;
   let ls = 0;
   while (ls < head.length) {
     let lf = head.indexOf(LF, ls);
@@ -170,7 +189,11 @@ export const linePrefixes = (head: Buffer): { prefixed: boolean; rsyslogEscapes:
     if (e > ls) {
       lines++;
       const p = linePrefixAt(head, ls, lf);
-      if (p !== null) prefixed++;
+      if (p !== null) {
+        prefixed++;
+        column = p.column;
+      } else if (isContinuation(head, ls, lf, column)) prefixed++;
+      else column = 0;
       if (p?.syslog) {
         syslogLines++;
         for (let i = ls + p.length; i < lf && !rawControl; i++) rawControl = (head[i] ?? 0) < 0x20;
@@ -215,6 +238,10 @@ export class LinePrefixStripper implements LineTimes {
   private marks: TimeMark[] = [];
   private markIndex = 0;
   private lastTime: string | undefined;
+  /** The message column of the last syslog entry (journalctl's continuation lines), 0 after any other line. */
+  private column = 0;
+  /** Whether that entry's escapes are decoded (its continuation lines' too). */
+  private columnDecoded = false;
 
   /** @param decodeEscapes whether syslog lines carry rsyslog's escapes (linePrefixes of the head) */
   constructor(private readonly decodeEscapes = false) {}
@@ -279,7 +306,8 @@ export class LinePrefixStripper implements LineTimes {
     let from = ls;
     let decoded = this.midLine && this.midLineDecoded;
     if (!this.midLine) {
-      const p = linePrefixAt(buf, ls, buf[end - 1] === LF ? end - 1 : end);
+      const le = buf[end - 1] === LF ? end - 1 : end;
+      const p = linePrefixAt(buf, ls, le);
       if (p !== null) {
         if (p.time !== this.lastTime) {
           this.lastTime = p.time;
@@ -287,7 +315,13 @@ export class LinePrefixStripper implements LineTimes {
         }
         from = ls + p.length;
         decoded = this.decodeEscapes && p.syslog;
-      }
+        this.column = p.column;
+        this.columnDecoded = decoded;
+      } else if (isContinuation(buf, ls, le, this.column)) {
+        // the next line of a multi-line entry (journalctl): its indentation is the prefix it does not repeat
+        from = ls + this.column;
+        decoded = this.columnDecoded;
+      } else this.column = 0;
     }
     this.midLine = false;
     this.midLineDecoded = decoded;

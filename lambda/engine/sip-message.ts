@@ -728,8 +728,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     // no blank line before the end of what we may read
     if (!complete) return INCOMPLETE;
     // A message with headers but no blank line: tshark still dissects it. Only call it cut when a
-    // body was announced or the header section was interrupted.
-    const anomaly: AnomalyKind | undefined = cutHeaders || (contentLength ?? 0) > 0 ? 'truncated-message' : undefined;
+    // body was announced or the header section was interrupted, but by the log's next entry after a
+    // `Content-Length: 0` (a logger that trims the message's trailing CRLFs, as journald does)
+    const interrupted = cutHeaders && contentLength !== 0;
+    const anomaly: AnomalyKind | undefined = interrupted || (contentLength ?? 0) > 0 ? 'truncated-message' : undefined;
     return message(msg, limit, anomaly);
   }
 
@@ -778,7 +780,8 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
       e = limit;
     }
     if (opts.fence?.(buf, p, e)) {
-      return message(msg, p, 'truncated-body');
+      // the log's next entry where at most the body's last CRLF was due: a logger trimmed it (journald), no cut
+      return message(msg, p, remaining <= 2 ? undefined : 'truncated-body');
     }
     // an SDP body's lines are `x=value`: a start line in it belongs to the next message, and this one was printed
     // shorter than its Content-Length (a program that logs only the first 8 KiB of a datagram, or cuts long messages)

@@ -91,6 +91,7 @@ describe('logger prefixes on every line', () => {
       length: '[Nov  4 09:05:01] VERBOSE[77][C-0000000a] chan_sip.c: '.length,
       time: 'Nov  4 09:05:01',
       syslog: false,
+      column: 0,
     });
     // rsyslog's RSYSLOG_FileFormat of `logger -t tag`: an ISO time, host and tag without a pid
     const iso = Buffer.from('2026-12-06T22:27:42.949072+00:00 vm sipcap: SIP/2.0 200 OK', 'latin1');
@@ -98,6 +99,8 @@ describe('logger prefixes on every line', () => {
       length: '2026-12-06T22:27:42.949072+00:00 vm sipcap: '.length,
       time: '2026-12-06T22:27:42.949072+00:00',
       syslog: true,
+      // journalctl would indent a further line of this entry by as much
+      column: '2026-12-06T22:27:42.949072+00:00 vm sipcap: '.length,
     });
     expect(linePrefixAt(Buffer.from('Max-Forwards: 70'), 0, 16)).toBeNull();
     expect(linePrefixAt(Buffer.from('13:39:27.271 IP 127.0.0.1.5060 > 127.0.0.1.5061: UDP'), 0, 52)).toBeNull();

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { scan } from '../../../lambda/engine/index.js';
+import type { ScanResult } from '../../../lambda/engine/tally.js';
+import { chunked, readFixture } from '../../support/collect.js';
+
+/**
+ * journalctl's output of Kamailio's whole-message log entries (test/fixtures/journal/README.md): each entry's further
+ * lines indented to its message column, its trailing CRLFs trimmed by journald.
+ */
+
+interface Truth {
+  readonly responses: number;
+  readonly byCode: Record<string, number>;
+  readonly responsesPerMinute: Record<string, Record<string, number>>;
+}
+const truth = JSON.parse(readFixture('journal/kamailio-journal.truth.json').toString('utf8')) as Truth;
+
+const perMinute = (r: ScanResult): Record<string, Record<string, number>> =>
+  Object.fromEntries(r.series.map((m) => [m.minute, m.byCode]));
+
+// the run's journal was read back in India's time (short: no offset printed; short-iso: "+0530")
+const opts = { timeZone: 'Asia/Kolkata', referenceMs: Date.parse('2026-12-07T04:05:00Z') };
+
+describe('journalctl output of multi-line entries', () => {
+  it.each(['short', 'short-iso'])('reads -o %s as tshark counted the wire, minute by minute', async (mode) => {
+    // Prepare: before, UNKNOWN_FORMAT (the indented lines were neither prefixed nor SIP)
+    const log = readFixture(`journal/kamailio-journal.${mode}.log.gz`);
+
+    // Act
+    const got = await scan(chunked(log, []), opts);
+
+    // Assess
+    expect([got.responses, got.byCode]).toEqual([truth.responses, truth.byCode]);
+    expect(perMinute(got)).toEqual(truth.responsesPerMinute);
+    // journald's trimmed CRLFs cut no message
+    expect(got.anomalies).toEqual({});
+  });
+
+  it('keeps the white space a folded header line has of its own', async () => {
+    // Prepare: an entry whose message folds its Via (RFC 3261 §7.3.1), printed as journalctl prints it
+    const column = ' '.repeat('2026-12-07T09:27:39+0530 vm kamailio[15614]: '.length);
+    const lines = [
+      '2026-12-07T09:27:39+0530 vm kamailio[15614]: SIP/2.0 486 Busy Here\r',
+      `${column}Via: SIP/2.0/UDP 127.0.0.1:5060\r`,
+      `${column} ;branch=z9hG4bK-1\r`,
+      `${column}Call-ID: c1\r`,
+      `${column}CSeq: 1 INVITE\r`,
+      `${column}Content-Length: 0`,
+      '2026-12-07T09:27:40+0530 vm kamailio[15614]: INFO: <core> done',
+      '',
+    ];
+
+    // Act
+    const got = await scan(chunked(Buffer.from(lines.join('\n'), 'latin1'), [97]), opts);
+
+    // Assess
+    expect([got.responses, got.byCode, got.anomalies, got.kpis.inviteTransactions]).toEqual([1, { '486': 1 }, {}, 1]);
+  });
+});
