@@ -74,6 +74,8 @@ export class LogClock {
   /** The latest instant a time of day was given (compared with the reference instant by finish()). */
   private maxDayUtc = Number.NEGATIVE_INFINITY;
   private maxYearWall = Number.NEGATIVE_INFINITY;
+  /** The latest instant a date without a year was given (compared with the reference instant by finish()). */
+  private maxYearUtc = Number.NEGATIVE_INFINITY;
   private sawDated = false;
   private contextual = false;
 
@@ -126,7 +128,7 @@ export class LogClock {
       const days = Math.ceil((this.maxDayUtc - utcLimit) / MS_PER_DAY);
       return (ms) => this.earliest(this.toWall(ms) - days * MS_PER_DAY);
     }
-    if (this.maxYearWall > limit) {
+    if (this.maxYearUtc > utcLimit) {
       let years = 1;
       while (yearsBack(this.maxYearWall, years) > limit) years++;
       return (ms) => this.earliest(yearsBack(this.toWall(ms), years));
@@ -162,7 +164,8 @@ export class LogClock {
     this.contextual = true;
     if (this.year === undefined) {
       const refYear = new Date(ref.wall).getUTCFullYear();
-      this.year = inYear(noYearWall, refYear) <= ref.wall + FUTURE_TOLERANCE_MS ? refYear : refYear - 1;
+      // instants, as for a time of day: the reference in the second pass of a repeated hour is after the first pass
+      this.year = this.earliest(inYear(noYearWall, refYear)) <= ref.ms + FUTURE_TOLERANCE_MS ? refYear : refYear - 1;
     } else if (noYearWall < this.lastNoYearWall - ROLLOVER_MS) {
       // "Dec 31" then "Jan 01": a new year
       this.year++;
@@ -170,7 +173,9 @@ export class LogClock {
     this.lastNoYearWall = noYearWall;
     const wall = inYear(noYearWall, this.year);
     if (wall > this.maxYearWall) this.maxYearWall = wall;
-    return this.wallToUtc(wall);
+    const u = this.wallToUtc(wall);
+    if (u > this.maxYearUtc) this.maxYearUtc = u;
+    return u;
   }
 
   private toWall(utcMs: number): number {

@@ -180,3 +180,32 @@ describe("Asterisk's default full log: the prefix only above each block, no year
     expect(r.series.map((m) => m.minute)).toEqual(['2026-11-24T12:39:00.000Z']);
   });
 });
+
+describe('syslog times without a year, the reference instant in a changed hour', () => {
+  it.each([
+    [
+      'syslog-noyear-autumn-berlin.log',
+      { timeZone: 'Europe/Berlin', referenceMs: Date.parse('2026-10-25T01:06:00Z') },
+      ['2026-10-25T00:58:00.000Z', '2026-10-25T01:00:00.000Z'],
+    ],
+    [
+      'syslog-noyear-autumn-lord-howe.log',
+      { timeZone: 'Australia/Lord_Howe', referenceMs: Date.parse('2027-04-03T15:10:00Z') },
+      ['2027-04-03T14:58:00.000Z', '2027-04-03T15:00:00.000Z'],
+    ],
+    [
+      'syslog-noyear-spring-berlin.log',
+      { timeZone: 'Europe/Berlin', referenceMs: Date.parse('2027-03-28T00:59:00Z') },
+      ['2027-03-28T00:59:00.000Z', '2027-03-28T01:00:00.000Z'],
+    ],
+  ])('puts %s in the reference instant’s year', async (fixture, opts, minutes) => {
+    // Prepare: before, the year was chosen by wall times, and the reference's second pass read as before the first
+    const log = readFixture(`time/${fixture}`);
+
+    // Act
+    const got = await scan(chunked(log, []), opts);
+
+    // Assess
+    expect(got.series.map((m) => m.minute)).toEqual(minutes);
+  });
+});
