@@ -47,6 +47,29 @@ const SHRINK_FACTOR = 4;
 const EMPTY = Buffer.alloc(0);
 
 /** Skips blank lines (and ngrep's lone '.' lines); returns the offset of the first other line. */
+/** g_ascii_isprint: tshark dissects a datagram as SIP only when its first byte is printable (pcap/sip-datagram.ts). */
+const isPrintable = (b: number): boolean => b >= 0x20 && b <= 0x7e;
+
+/** Whether a captured datagram [start, end) starts with a start line at its first byte, as tshark requires. */
+const startsWithMessage = (buf: Buffer, start: number, end: number, dotCR: boolean): boolean => {
+  if (start >= end || !isPrintable(buf[start] ?? 0)) return false;
+  let lf = start;
+  while (lf < end && buf[lf] !== LF) {
+    if (buf[lf] === 0) return false;
+    lf++;
+  }
+  return isStartLine(buf, start, lf, dotCR);
+};
+
+/** RFC 5626 §3.5.1 keep-alives (CRLF, or CRLFCRLF; ngrep prints the CR as '.'): not SIP, not garbage either. */
+const isKeepAlive = (buf: Buffer, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c !== 0x0d && c !== LF && c !== 0x2e) return false;
+  }
+  return true;
+};
+
 export const skipBlankLines = (buf: Buffer, pos: number, end: number, dotCR: boolean): number => {
   let p = pos;
   while (p < end) {
@@ -103,10 +126,24 @@ export class SipFramer {
    * Frames the messages of a self-contained payload [start, end) a text log printed. A UDP datagram's first message
    * only, as tshark and a capture's datagrams count it (pcap/sip-datagram.ts): bytes past its Content-Length (a body
    * longer than it says, a quoted status line in it) are no message to tshark. Other blocks (a log entry of a
-   * stream, a transport not named) count every message.
+   * stream, a transport not named) count every message. `packet`: the datagram is a captured packet's bytes (tcpdump,
+   * ngrep), read as tshark reads a capture's (pcap/sip-datagram.ts): a message counts only when it starts at the first
+   * byte (no blank line before it, a start line tshark accepts), and nothing after the first is read.
    */
-  datagram(buf: Buffer, start: number, end: number, meta: PayloadMeta, style: LineStyle, fence?: LineFence): void {
+  datagram(
+    buf: Buffer,
+    start: number,
+    end: number,
+    meta: PayloadMeta,
+    style: LineStyle,
+    fence?: LineFence,
+    packet = false,
+  ): void {
     const firstOnly = meta.transport === 'udp';
+    if (firstOnly && packet && !startsWithMessage(buf, start, end, style.dotCR)) {
+      if (!isKeepAlive(buf, start, end)) this.events.unrecognized(end - start);
+      return;
+    }
     let pos = start;
     const opts = this.datagramOpts;
     opts.dotCR = style.dotCR;
@@ -128,8 +165,12 @@ export class SipFramer {
         }
       } else if (r.kind === 'bad-start-line') {
         this.events.anomaly(r.anomaly);
-        this.events.unrecognized(r.end - pos);
+        this.events.unrecognized((firstOnly && packet ? end : r.end) - pos);
+        if (firstOnly && packet) return;
         pos = r.end;
+      } else if (firstOnly && packet) {
+        this.events.unrecognized(end - pos);
+        return;
       } else {
         // not SIP here: skip to the next start line inside the datagram
         const nl = buf.indexOf(LF, pos);

@@ -745,8 +745,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   if (contentLength === 0) return message(msg, bodyStart);
 
   // A log that rewrote CRLF as LF (headers end in bare LF) shortened each body line by one byte:
-  // Content-Length still counts the CR, so walk the body counting a bare LF as two bytes.
-  const lfConverted = bareLfLines > 0 && bareLfLines >= headerLines;
+  // Content-Length still counts the CR, so walk the body counting a bare LF as two bytes. Only a log's text
+  // (`fence`): bytes from the wire (a capture's payload, a packet tcpdump or ngrep printed) are what was sent, and a
+  // message sent with bare LFs (sipsak -L) counts its body in them, as tshark frames it.
+  const lfConverted = opts.fence !== undefined && bareLfLines > 0 && bareLfLines >= headerLines;
   if (!lfConverted && !opts.fence) {
     const bodyEnd = bodyStart + contentLength;
     if (bodyEnd <= limit) return message(msg, bodyEnd);

@@ -111,6 +111,8 @@ export class TextScanner {
   private entryClosed = false;
   /** The formats whose inline entries end with a line of their own. */
   private readonly closedFormats = new Set<Format>();
+  /** Formats whose datagrams are captured packets (TextFormatReader.printsPackets). */
+  private readonly packetFormats = new Set<Format>();
   /**
    * The scanner's own copy of an inline header's meta, which it keeps until the message after the header: that
    * message may come in the next view, after an await, and a reader refills its meta at its next match, which another
@@ -150,6 +152,7 @@ export class TextScanner {
   ) {
     for (const r of readers) {
       if (r.closedEntries === true) this.closedFormats.add(r.format);
+      if (r.printsPackets === true) this.packetFormats.add(r.format);
       if (r.marker !== undefined) continue;
       for (const ch of r.firstBytes) this.byFirstByte[ch.charCodeAt(0)]?.push(r);
       for (const start of r.lineStarts ?? [...r.firstBytes]) {
@@ -483,7 +486,15 @@ export class TextScanner {
         }
         // a datagram the snaplen cut is read as far as it was captured, as a capture's (pcap/packet-decoder.ts)
         if (m.cut === true) this.tally.anomaly('truncated-capture');
-        this.framer.datagram(m.payloadBuf, m.payloadStart, m.payloadEnd, this.timed(m.meta, ls), styleOf(m.dotCR));
+        this.framer.datagram(
+          m.payloadBuf,
+          m.payloadStart,
+          m.payloadEnd,
+          this.timed(m.meta, ls),
+          styleOf(m.dotCR),
+          undefined,
+          this.packetFormats.has(m.format),
+        );
         return;
       case 'stream': {
         const meta = this.timed(m.meta, ls);

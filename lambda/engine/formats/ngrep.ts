@@ -345,6 +345,7 @@ export const ngrepReader: TextFormatReader = {
   format: 'ngrep',
   firstBytes: 'UTI#',
   lineStarts: ['U ', 'T ', 'I ', '#'],
+  printsPackets: true,
   // cheap: the scanner asks this for every candidate block end; match() checks the full syntax
   isHeader: (buf, ls, lf) => isPacketHeader(buf, ls, lf) || isProgressLine(buf, ls, lf),
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {

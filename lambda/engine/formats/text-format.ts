@@ -200,6 +200,11 @@ export interface TextFormatReader {
    * format may follow without a line between).
    */
   readonly closedEntries?: boolean;
+  /**
+   * Its datagrams are packets as they were captured, byte for byte (tcpdump, ngrep): each is read as tshark reads a
+   * capture's (pcap/sip-datagram.ts), its one message only when one starts at its first byte.
+   */
+  readonly printsPackets?: boolean;
 }
 
 /** "ip:port" from an address printed as "1.2.3.4:5060", "[::1]:5060" or "::1:5060". */

@@ -80,6 +80,7 @@ export const tcpdumpAsciiReader: TextFormatReader = {
   firstBytes: FIRST_BYTES,
   lineStarts: LINE_STARTS,
   isHeader: isSummaryLine,
+  printsPackets: true,
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (!isSummaryLine(buf, ls, lf)) return null;
     const summary = readSummary(buf, ls, lf, end, ctx);

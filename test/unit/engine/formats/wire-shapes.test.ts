@@ -1,0 +1,37 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFixture, scanWhole } from '../../../support/collect.js';
+
+/**
+ * Byte shapes of the wire found by a differential fuzz against tshark (test/fixtures/wire-shapes/README.md): each
+ * capture and every text tcpdump and ngrep printed of it count what tshark counts on the capture.
+ */
+
+interface Truth {
+  readonly responses: number;
+  readonly requests: number;
+  readonly byCode: Record<string, number>;
+}
+const TRUTH = JSON.parse(readFixture('wire-shapes/tshark.json').toString('utf8')) as Record<string, Truth>;
+
+const FILES = readdirSync(new URL('../../../fixtures/wire-shapes/', import.meta.url)).filter((f) =>
+  /\.(pcap|txt)$/.test(f),
+);
+
+describe('wire shapes read as tshark reads the capture', () => {
+  it('has a capture and its texts for each shape', () => {
+    expect(FILES.length).toBe(17);
+  });
+
+  it.each(FILES)('counts %s as tshark counts its capture', async (name) => {
+    // Prepare: before, an LF-only message's body was framed as a log's CRLF->LF text, and a printed datagram whose
+    // first line tshark rejects had a status line in its body (or a message after a keep-alive) counted
+    const want = TRUTH[name.slice(0, name.indexOf('.'))];
+
+    // Act
+    const got = await scanWhole(readFixture(`wire-shapes/${name}`));
+
+    // Assess
+    expect({ responses: got.responses, requests: got.requests, byCode: got.byCode }).toEqual(want);
+  });
+});
