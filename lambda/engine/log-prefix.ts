@@ -46,6 +46,8 @@ const MAX_CARRY_BYTES = 1024 * 1024;
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+/** The blank line put back at the end of a multi-line journal entry. */
+const ENTRY_END = Buffer.from('\r\n', 'latin1');
 
 const OPEN_BRACKET = 0x5b;
 const SP = 0x20;
@@ -242,6 +244,8 @@ export class LinePrefixStripper implements LineTimes {
   private column = 0;
   /** Whether that entry's escapes are decoded (its continuation lines' too). */
   private columnDecoded = false;
+  /** The last line was a continuation line: the entry ends at the next prefixed line. */
+  private inEntry = false;
 
   /** @param decodeEscapes whether syslog lines carry rsyslog's escapes (linePrefixes of the head) */
   constructor(private readonly decodeEscapes = false) {}
@@ -298,6 +302,12 @@ export class LinePrefixStripper implements LineTimes {
     } else {
       this.carry = rest.length === 0 ? EMPTY : Buffer.from(rest);
     }
+    if (final && this.inEntry) {
+      // the file ends with a multi-line entry: its message ends there, as before the next entry
+      parts.push(ENTRY_END);
+      this.outOffset += ENTRY_END.length;
+      this.inEntry = false;
+    }
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
@@ -309,6 +319,13 @@ export class LinePrefixStripper implements LineTimes {
       const le = buf[end - 1] === LF ? end - 1 : end;
       const p = linePrefixAt(buf, ls, le);
       if (p !== null) {
+        if (this.inEntry) {
+          // the end of a multi-line entry (journalctl): journald trimmed the message's last CRLFs, the blank line
+          // that ends its header section among them; it is put back, so the message ends before this entry
+          parts.push(ENTRY_END);
+          this.outOffset += ENTRY_END.length;
+          this.inEntry = false;
+        }
         if (p.time !== this.lastTime) {
           this.lastTime = p.time;
           this.marks.push({ offset: this.outOffset, stamp: findLogStamp(p.time) });
@@ -321,7 +338,11 @@ export class LinePrefixStripper implements LineTimes {
         // the next line of a multi-line entry (journalctl): its indentation is the prefix it does not repeat
         from = ls + this.column;
         decoded = this.columnDecoded;
-      } else this.column = 0;
+        this.inEntry = true;
+      } else {
+        this.column = 0;
+        this.inEntry = false;
+      }
     }
     this.midLine = false;
     this.midLineDecoded = decoded;

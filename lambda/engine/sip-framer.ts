@@ -46,7 +46,6 @@ const SHRINK_FACTOR = 4;
 
 const EMPTY = Buffer.alloc(0);
 
-/** Skips blank lines (and ngrep's lone '.' lines); returns the offset of the first other line. */
 /** g_ascii_isprint: tshark dissects a datagram as SIP only when its first byte is printable (pcap/sip-datagram.ts). */
 const isPrintable = (b: number): boolean => b >= 0x20 && b <= 0x7e;
 
@@ -61,15 +60,7 @@ const startsWithMessage = (buf: Buffer, start: number, end: number, dotCR: boole
   return isStartLine(buf, start, lf, dotCR);
 };
 
-/** RFC 5626 §3.5.1 keep-alives (CRLF, or CRLFCRLF; ngrep prints the CR as '.'): not SIP, not garbage either. */
-const isKeepAlive = (buf: Buffer, start: number, end: number): boolean => {
-  for (let i = start; i < end; i++) {
-    const c = buf[i];
-    if (c !== 0x0d && c !== LF && c !== 0x2e) return false;
-  }
-  return true;
-};
-
+/** Skips blank lines (and ngrep's lone '.' lines); returns the offset of the first other line. */
 export const skipBlankLines = (buf: Buffer, pos: number, end: number, dotCR: boolean): number => {
   let p = pos;
   while (p < end) {
@@ -141,7 +132,9 @@ export class SipFramer {
   ): void {
     const firstOnly = meta.transport === 'udp';
     if (firstOnly && packet && !startsWithMessage(buf, start, end, style.dotCR)) {
-      if (!isKeepAlive(buf, start, end)) this.events.unrecognized(end - start);
+      // blank lines (a keep-alive, RFC 5626 §3.5.1) are no unrecognised text, as around the messages of other blocks
+      const text = skipBlankLines(buf, start, end, style.dotCR);
+      if (text < end) this.events.unrecognized(end - text);
       return;
     }
     let pos = start;

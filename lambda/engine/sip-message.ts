@@ -728,10 +728,8 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     // no blank line before the end of what we may read
     if (!complete) return INCOMPLETE;
     // A message with headers but no blank line: tshark still dissects it. Only call it cut when a
-    // body was announced or the header section was interrupted, but by the log's next entry after a
-    // `Content-Length: 0` (a logger that trims the message's trailing CRLFs, as journald does)
-    const interrupted = cutHeaders && contentLength !== 0;
-    const anomaly: AnomalyKind | undefined = interrupted || (contentLength ?? 0) > 0 ? 'truncated-message' : undefined;
+    // body was announced or the header section was interrupted.
+    const anomaly: AnomalyKind | undefined = cutHeaders || (contentLength ?? 0) > 0 ? 'truncated-message' : undefined;
     return message(msg, limit, anomaly);
   }
 
@@ -745,10 +743,8 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
   if (contentLength === 0) return message(msg, bodyStart);
 
   // A log that rewrote CRLF as LF (headers end in bare LF) shortened each body line by one byte:
-  // Content-Length still counts the CR, so walk the body counting a bare LF as two bytes. Only a log's text
-  // (`fence`): bytes from the wire (a capture's payload, a packet tcpdump or ngrep printed) are what was sent, and a
-  // message sent with bare LFs (sipsak -L) counts its body in them, as tshark frames it.
-  const lfConverted = opts.fence !== undefined && bareLfLines > 0 && bareLfLines >= headerLines;
+  // Content-Length still counts the CR, so walk the body counting a bare LF as two bytes.
+  const lfConverted = bareLfLines > 0 && bareLfLines >= headerLines;
   if (!lfConverted && !opts.fence) {
     const bodyEnd = bodyStart + contentLength;
     if (bodyEnd <= limit) return message(msg, bodyEnd);
@@ -782,8 +778,7 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
       e = limit;
     }
     if (opts.fence?.(buf, p, e)) {
-      // the log's next entry where at most the body's last CRLF was due: a logger trimmed it (journald), no cut
-      return message(msg, p, remaining <= 2 ? undefined : 'truncated-body');
+      return message(msg, p, 'truncated-body');
     }
     // an SDP body's lines are `x=value`: a start line in it belongs to the next message, and this one was printed
     // shorter than its Content-Length (a program that logs only the first 8 KiB of a datagram, or cuts long messages)

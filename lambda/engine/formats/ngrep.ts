@@ -2,7 +2,7 @@ import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta, refillMeta } from '../payload-meta.js';
 import { quotesPacket } from '../pcap/icmp.js';
-import { isStartLine, parseMessage, parseOptions } from '../sip-message.js';
+import { isStartLine, parseMessage, parseOptions, startLineKind } from '../sip-message.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { undotLfOnly } from './dotted-lf-only.js';
 import { ForwardSearch } from './forward-search.js';
@@ -62,12 +62,15 @@ const MAX_SINGLE_HEADER = 300;
  * of odd length is a dot the text held (a value that ends in '.', then CRLF). Each byte stays one byte, so
  * Content-Length frames the result exactly as it did the wire. What cannot be told apart is read the SIP way: a
  * line ending in LF alone, or a byte beyond ASCII (UTF-8 in a display name prints as two dots), reads as a dot or a
- * CRLF; a status line, CSeq and Call-ID are ASCII.
+ * CRLF; CSeq and Call-ID are ASCII. A start line is followed by a header, never by a blank line: the run that ends
+ * it is its reason phrase's dots (UTF-8, RFC 3261 §25.1: "Occupé", "話し中") and one CRLF.
  * @returns the number of bytes written to into[0, n)
  */
 export const undot = (src: Buffer, start: number, end: number, into: Buffer): number => {
   let n = 0;
   let i = start;
+  // where the line being written into `into` starts
+  let lineStart = 0;
   while (i < end) {
     const c = src[i] ?? 0;
     if (c !== DOT) {
@@ -78,10 +81,12 @@ export const undot = (src: Buffer, start: number, end: number, into: Buffer): nu
     let run = i;
     while (run < end && src[run] === DOT) run++;
     let k = run - i;
-    if (k % 2 === 1) {
-      into[n++] = DOT;
-      k--;
-    }
+    // a run of four or more (a blank line, as CRLF pairs) right after a start line, with more text after it
+    const literal = k >= 4 && run < end && startLineKind(into, lineStart, n) !== null ? k - 2 : k % 2;
+    into.fill(DOT, n, n + literal);
+    n += literal;
+    k -= literal;
+    if (k > 0) lineStart = n + k;
     for (; k > 0; k -= 2) {
       into[n++] = CR;
       into[n++] = LF;

@@ -56,4 +56,29 @@ describe('journalctl output of multi-line entries', () => {
     // Assess
     expect([got.responses, got.byCode, got.anomalies, got.kpis.inviteTransactions]).toEqual([1, { '486': 1 }, {}, 1]);
   });
+
+  it('ends each message where its entry ends, with no header line of a log format after it', async () => {
+    // Prepare: three entries whose SIP starts on the prefixed line (no Kamailio "INFO: <script>:" to key on), each
+    // `Content-Length: 0` with the blank line after it trimmed; before the blank line was put back, the next entry's
+    // start line was read as a header of the message before it (1 of 3 counted, no anomaly)
+    const column = ' '.repeat('Dec 07 05:00:01 host kamailio[123]: '.length);
+    const entry = (time: string, status: string): string[] => [
+      `Dec 07 ${time} host kamailio[123]: SIP/2.0 ${status}\r`,
+      `${column}Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1\r`,
+      `${column}Call-ID: c1\r`,
+      `${column}CSeq: 1 INVITE\r`,
+      `${column}Content-Length: 0`,
+    ];
+    const log = [
+      ...entry('05:00:01', '100 Trying'),
+      ...entry('05:00:02', '180 Ringing'),
+      ...entry('05:00:03', '200 OK'),
+    ];
+
+    // Act
+    const got = await scan(chunked(Buffer.from(`${log.join('\n')}\n`, 'latin1'), [61, 300]), opts);
+
+    // Assess
+    expect([got.responses, got.byCode, got.anomalies]).toEqual([3, { '100': 1, '180': 1, '200': 1 }, {}]);
+  });
 });

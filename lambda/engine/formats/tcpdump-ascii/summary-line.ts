@@ -266,7 +266,9 @@ export const readSummary = (
       p = end;
       break;
     }
-    const quotedFields = QUOTED_IPV4_FIELDS.test(lineText(buf, p + 1, e));
+    // "(" or "IP (" after the tab: the other tab lines (-vv's SIP lines) are not turned into strings
+    const after = buf[p + 1];
+    const quotedFields = (after === 0x28 || after === 0x49) && QUOTED_IPV4_FIELDS.test(lineText(buf, p + 1, e));
     p = e + 1;
     if (quotedFields && startsWith(buf, p, end, VERBOSE_INDENT)) {
       const e2 = lineEndAt(buf, p, end);
