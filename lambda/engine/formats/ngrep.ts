@@ -2,6 +2,8 @@ import { endpointIds } from '../endpoint-ids.js';
 import { type LogStamp, localStamp } from '../log-stamp.js';
 import { payloadMeta, refillMeta } from '../payload-meta.js';
 import { quotesPacket } from '../pcap/icmp.js';
+import { IPV6_HEADER_BYTES, ipv4HeaderBytes } from '../pcap/ip.js';
+import { UDP_HEADER_BYTES } from '../pcap/udp.js';
 import { isStartLine, parseMessage, parseOptions, startLineKind } from '../sip-message.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { undotLfOnly } from './dotted-lf-only.js';
@@ -497,7 +499,6 @@ const blockPayload = (
 
 /** ngrep prints an ICMP packet's data from its fifth byte: the rest of the ICMP header, then what it quotes. */
 const ICMP_HEADER_REST = 4;
-const UDP_HEADER_BYTES = 8;
 
 /**
  * An ICMP packet's answer: the UDP datagram an ICMP error quotes, when a SIP message starts it, as a quoted datagram
@@ -513,8 +514,8 @@ const quotedDatagram = (r: MatchResult, icmpType: number, src: string, dst: stri
   if (!quotesPacket(ipv6 ? 6 : 4, icmpType)) return skip;
   const b = r.payloadBuf;
   const first = b[r.payloadStart + ICMP_HEADER_REST] ?? 0;
-  const ipBytes = ipv6 ? (first >> 4 === 6 ? IPV6_HEADER_BYTES : 0) : first >> 4 === 4 ? (first & 0x0f) * 4 : 0;
-  if (ipBytes < 20) return skip;
+  const ipBytes = ipv6 ? (first >> 4 === 6 ? IPV6_HEADER_BYTES : 0) : ipv4HeaderBytes(first);
+  if (ipBytes === 0) return skip;
   const at = r.payloadStart + ICMP_HEADER_REST + ipBytes + UDP_HEADER_BYTES;
   const e = r.payloadEnd;
   if (at >= e) return skip;
@@ -523,7 +524,6 @@ const quotedDatagram = (r: MatchResult, icmpType: number, src: string, dst: stri
   const meta = refillMeta(slots.meta, 'udp', dst, src, undefined, r.meta.stamp);
   return slots.payload('datagram', meta, r.next, b, at, e, r.dotCR, undefined, true);
 };
-const IPV6_HEADER_BYTES = 40;
 
 /**
  * A packet's meta: a UDP (or ICMP) packet's is framed before the next match and refills the reader's one; a TCP

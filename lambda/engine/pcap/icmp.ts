@@ -9,7 +9,7 @@ import type { Tally } from '../tally.js';
  * Both put the quoted IP header 8 bytes after the start of the ICMP message.
  */
 
-const ICMP_HEADER_BYTES = 8;
+export const ICMP_HEADER_BYTES = 8;
 const ICMPV4_ERRORS: ReadonlySet<number> = new Set([3, 4, 5, 11, 12]);
 const ICMPV6_ERRORS: ReadonlySet<number> = new Set([1, 2, 3, 4]);
 

@@ -48,7 +48,10 @@ export const newIpPacket = (): IpPacket => ({
 });
 
 const IPV4_MIN_HEADER_BYTES = 20;
-const IPV6_HEADER_BYTES = 40;
+export const IPV6_HEADER_BYTES = 40;
+
+/** An IPv4 header's length from its first byte (version 4, IHL of 5 words or more: 'E' to 'O'), 0 for any other byte. */
+export const ipv4HeaderBytes = (first: number): number => (first >= 0x45 && first <= 0x4f ? (first & 0x0f) * 4 : 0);
 const IPV6_FRAGMENT_HEADER_BYTES = 8;
 /** More extension headers than this is a crafted packet, not traffic. */
 const MAX_IPV6_EXTENSION_HEADERS = 16;

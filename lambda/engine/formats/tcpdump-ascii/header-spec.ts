@@ -1,3 +1,6 @@
+import { ICMP_HEADER_BYTES } from '../../pcap/icmp.js';
+import { IP_PROTOCOL } from '../../pcap/ip.js';
+import { UDP_HEADER_BYTES } from '../../pcap/udp.js';
 import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
 import { type PacketLine, type Summary, TH_URG } from './summary-line.js';
 
@@ -184,28 +187,21 @@ export const quietTcpSpec = (s: Summary, firstByte: number, doff: number): Spec 
   return [...ip, ...tcpHeaderSpec(s, doff, anyBytes(7 + (doff - 5) * 4))];
 };
 
-/** IANA protocol numbers of ICMP and ICMPv6, and the header lengths an ICMP error's quote is read with. */
-const ICMP = 1;
-const ICMPV6 = 58;
-const UDP = 17;
-const ICMP_HEADER_BYTES = 8;
-const UDP_HEADER_BYTES = 8;
-
 /**
  * Expected bytes of an ICMP error's headers up to the payload of the UDP datagram it quotes (RFC 792, RFC 4443 §3):
  * the IP header of the ICMP packet, the ICMP header, the quoted IP header (first byte `quotedFirst`: version and, for
  * IPv4, its length) and the quoted UDP header. Null when the first bytes rule it out.
  */
 export const icmpQuoteSpec = (p: PacketLine, firstByte: number, quotedFirst: number): Spec | null => {
-  const outer = ipSpec(p, firstByte, p.ipv6 ? ICMPV6 : ICMP);
+  const outer = ipSpec(p, firstByte, p.ipv6 ? IP_PROTOCOL.ICMPV6 : IP_PROTOCOL.ICMP);
   if (outer === null) return null;
   let quoted: Spec;
   if (p.ipv6) {
     if (quotedFirst >> 4 !== 6) return null;
-    quoted = [NIBBLE - 6, ...anyBytes(5), UDP, ...anyBytes(33)];
+    quoted = [NIBBLE - 6, ...anyBytes(5), IP_PROTOCOL.UDP, ...anyBytes(33)];
   } else {
     if (quotedFirst < 0x45 || quotedFirst > 0x4f) return null;
-    quoted = [quotedFirst, ...anyBytes(8), UDP, ...anyBytes((quotedFirst & 0x0f) * 4 - 10)];
+    quoted = [quotedFirst, ...anyBytes(8), IP_PROTOCOL.UDP, ...anyBytes((quotedFirst & 0x0f) * 4 - 10)];
   }
   return [...outer, ...anyBytes(ICMP_HEADER_BYTES), ...quoted, ...anyBytes(UDP_HEADER_BYTES)];
 };

@@ -1,5 +1,8 @@
 import { payloadMeta } from '../../payload-meta.js';
+import { ICMP_HEADER_BYTES } from '../../pcap/icmp.js';
+import { IPV6_HEADER_BYTES, ipv4HeaderBytes } from '../../pcap/ip.js';
 import { findNetworkLayer, type NetworkLayer } from '../../pcap/link-layer.js';
+import { UDP_HEADER_BYTES } from '../../pcap/udp.js';
 import { isStartLine } from '../../sip-message.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
@@ -216,9 +219,9 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary, afterC
 };
 
 /** IPv4's header length from its first byte ('E' to 'O'), IPv6's fixed one. */
-const ipHeaderBytes = (ipv6: boolean, first: number): number =>
-  ipv6 ? IPV6_HEADER_BYTES : first >= 0x45 && first <= 0x4f ? (first & 0x0f) * 4 : 0;
-const QUOTE_HEADER_BYTES = 8 + 8; // the ICMP header and the quoted UDP header
+const ipHeaderBytes = (ipv6: boolean, first: number): number => (ipv6 ? IPV6_HEADER_BYTES : ipv4HeaderBytes(first));
+/** The ICMP header and the quoted UDP header. */
+const QUOTE_HEADER_BYTES = ICMP_HEADER_BYTES + UDP_HEADER_BYTES;
 
 /**
  * An ICMP error (the packet that caused it quoted after the ICMP header, RFC 792 / RFC 4443 §3): the UDP datagram it
@@ -309,4 +312,3 @@ const wireLength = (linkType: number, bytes: Buffer, length: number): number | u
     wire = ip + IPV6_HEADER_BYTES + bytes.readUInt16BE(ip + 4);
   return wire > length ? wire : undefined;
 };
-const IPV6_HEADER_BYTES = 40;
