@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ScanOptions, scan } from '../../../../lambda/engine/index.js';
-import { kpiRatios } from '../../../../lambda/engine/kpis.js';
 import type { ScanResult } from '../../../../lambda/engine/tally.js';
 import { chunked, readFixture } from '../../../support/collect.js';
+import { readTsharkReading, scanKpis, type TsharkReadingWithKpis, tsharkKpis } from '../../../support/tshark-counts.js';
 
 /**
  * SIP quoted in ICMP errors (a response relayed to a UAC that had gone: port unreachable), in the text logs tcpdump and
@@ -10,42 +10,20 @@ import { chunked, readFixture } from '../../../support/collect.js';
  * so does a capture's scan (pcap/icmp.ts); the texts print the quoted IP and UDP headers as text before it.
  */
 
-interface TsharkTruth {
-  readonly responses: number;
-  readonly requests: number;
-  readonly byCode: Record<string, number>;
-  readonly byMethod: Record<string, Record<string, number>>;
-  readonly retransmissions: { readonly requests: number; readonly responses: number };
-  readonly kpis: {
-    readonly inviteTransactions: number;
-    readonly ser: number;
-    readonly seer: number;
-    readonly isa: number;
-  };
-}
-
-const truth = (capture: string): TsharkTruth =>
-  JSON.parse(readFixture(`icmp/${capture}.tshark.json`).toString('utf8')) as TsharkTruth;
+const truth = (capture: string): TsharkReadingWithKpis =>
+  readTsharkReading<TsharkReadingWithKpis>(`icmp/${capture}.tshark.json`);
 
 const scanFixture = (name: string, opts: ScanOptions = {}, cuts: readonly number[] = []): Promise<ScanResult> =>
   scan(chunked(readFixture(`icmp/${name}`), cuts), opts);
 
 const asTshark = (r: ScanResult) => {
-  const { ser, seer, isa } = kpiRatios(r.kpis);
-  return {
-    responses: r.responses,
-    requests: r.requests,
-    byCode: r.byCode,
-    byMethod: r.byMethod,
-    retransmissions: r.retransmissions,
-    kpis: { inviteTransactions: r.kpis.inviteTransactions, ser, seer, isa },
-  };
+  const { responses, requests, byCode, byMethod, retransmissions } = r;
+  return { responses, requests, byCode, byMethod, retransmissions, kpis: scanKpis(r) };
 };
 
-const wanted = (t: TsharkTruth) => {
-  const { inviteTransactions, ser, seer, isa } = t.kpis;
+const wanted = (t: TsharkReadingWithKpis) => {
   const { responses, requests, byCode, byMethod, retransmissions } = t;
-  return { responses, requests, byCode, byMethod, retransmissions, kpis: { inviteTransactions, ser, seer, isa } };
+  return { responses, requests, byCode, byMethod, retransmissions, kpis: tsharkKpis(t.kpis) };
 };
 
 const TEXTS = [

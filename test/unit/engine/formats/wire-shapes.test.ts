@@ -1,20 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readFixture, scanWhole } from '../../../support/collect.js';
+import { readTsharkReading, type TsharkReading } from '../../../support/tshark-counts.js';
 
 /**
  * Byte shapes of the wire found by a differential fuzz against tshark (test/fixtures/wire-shapes/README.md): each
  * capture and every text tcpdump and ngrep printed of it count what tshark counts on the capture.
  */
 
-interface Truth {
-  readonly responses: number;
-  readonly requests: number;
-  readonly byCode: Record<string, number>;
-  readonly byMethod: Record<string, Record<string, number>>;
-  readonly retransmissions: { readonly requests: number; readonly responses: number };
-}
-const TRUTH = JSON.parse(readFixture('wire-shapes/tshark.json').toString('utf8')) as Record<string, Truth>;
+const TRUTH = readTsharkReading<Record<string, TsharkReading>>('wire-shapes/tshark.json');
 
 const FILES = readdirSync(new URL('../../../fixtures/wire-shapes/', import.meta.url)).filter((f) =>
   /\.(pcap|txt)$/.test(f),
