@@ -173,7 +173,7 @@ const KEYS = {
   logTimeZone: spec(
     z.string().refine(isTimeZone),
     DEFAULTS.logTimeZone as string,
-    'must be an IANA time zone, e.g. Europe/Berlin or UTC',
+    'must be an IANA time zone or UTC offset, e.g. Europe/Berlin, UTC or +05:30',
   ),
   logTimeZoneByPrefix: spec(
     z.preprocess(

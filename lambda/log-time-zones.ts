@@ -30,7 +30,8 @@ export const parseLogTimeZones = (
   byPrefix: unknown,
 ): { readonly zones: LogTimeZones } | { readonly problems: string[] } => {
   const problems: string[] = [];
-  if (!isTimeZone(defaultZone)) problems.push(`"${defaultZone}" is not an IANA time zone (e.g. Europe/Berlin, UTC)`);
+  if (!isTimeZone(defaultZone))
+    problems.push(`"${defaultZone}" is not an IANA time zone or UTC offset (e.g. Europe/Berlin, UTC, +05:30)`);
   const pairs: [string, string][] = [];
   if (typeof byPrefix !== 'object' || byPrefix === null || Array.isArray(byPrefix)) {
     problems.push('the zones by key prefix must be an object of key prefix -> IANA time zone');
@@ -38,7 +39,7 @@ export const parseLogTimeZones = (
     for (const [prefix, zone] of Object.entries(byPrefix)) {
       if (prefix.length === 0) problems.push('a key prefix must not be empty');
       else if (typeof zone !== 'string' || !isTimeZone(zone))
-        problems.push(`"${String(zone)}" (for key prefix "${prefix}") is not an IANA time zone`);
+        problems.push(`"${String(zone)}" (for key prefix "${prefix}") is not an IANA time zone or UTC offset`);
       else pairs.push([prefix, zone]);
     }
   }

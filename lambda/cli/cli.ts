@@ -125,7 +125,8 @@ const readTimeOptions = (
   tz: string,
   referenceTime: string | undefined,
 ): { timeZone: string; referenceMs?: number } | string => {
-  if (!isTimeZone(tz)) return `--tz ${tz}: not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`;
+  if (!isTimeZone(tz))
+    return `--tz ${tz}: not an IANA time zone or UTC offset (e.g. Europe/Berlin, America/New_York, UTC, +05:30)`;
   if (referenceTime === undefined) return { timeZone: tz };
   const ms = ISO_INSTANT.test(referenceTime) ? Date.parse(referenceTime) : Number.NaN;
   if (!Number.isFinite(ms))
@@ -175,7 +176,11 @@ export const buildProgram = (): Command => {
     )
     .option('--peers <file>', 'JSON peer map: {"name": ["CIDR", "IP", "IP:port", ...]}; names the senders in byPeer')
     .option('--by <what>', 'also break the table down by: peer (the sender of each response)')
-    .option('--tz <zone>', "IANA time zone of the logs' local times, e.g. Europe/Berlin", 'UTC')
+    .option(
+      '--tz <zone>',
+      "IANA time zone of the logs' local times, e.g. Europe/Berlin, or a fixed UTC offset, e.g. +05:30",
+      'UTC',
+    )
     .option(
       '--reference-time <iso8601>',
       "when the logs were complete: completes times printed without a date or year (default: each file's mtime)",

@@ -2,10 +2,33 @@
  * Local wall-clock times in an IANA zone, through the runtime's own tz database (Intl): no
  * dependency to keep up to date, and the same rules the operator's systems use.
  * A "wall" time is the printed fields read as if UTC: Date.UTC(y, mo, d, h, mi, s, ms).
+ *
+ * A fixed offset from UTC (`+05:30`, `-0800`, `UTC+2`) is a zone too: a box set to one prints its logs in it, and an
+ * operator who knows only the offset has no IANA name to give (`Etc/GMT-5` exists for whole hours only, with its
+ * sign inverted; Node 20's Intl refuses `+05:30`).
  */
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_DAY = 86_400_000;
+
+/** `+05:30`, `+0530`, `+05`, `-8`, optionally after `UTC` or `GMT`: sign, hours (0-14), minutes (00-59). */
+const FIXED_OFFSET = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?([0-5]\d))?$/;
+/** The largest offset in use (Kiribati's +14:00). */
+const MAX_OFFSET_HOURS = 14;
+const fixedOffsets = new Map<string, number | null>();
+
+/** The offset (wall minus UTC, ms) a fixed-offset zone names, undefined for any other name. */
+export const fixedOffsetMs = (timeZone: string): number | undefined => {
+  let ms = fixedOffsets.get(timeZone);
+  if (ms === undefined) {
+    const m = FIXED_OFFSET.exec(timeZone);
+    const hours = m === null ? Number.NaN : Number(m[2]);
+    const minutes = hours * 60 + Number(m?.[3] ?? 0);
+    ms = m === null || hours > MAX_OFFSET_HOURS ? null : (m[1] === '-' ? -minutes : minutes) * MS_PER_MINUTE;
+    fixedOffsets.set(timeZone, ms);
+  }
+  return ms ?? undefined;
+};
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -28,11 +51,20 @@ const formatterFor = (timeZone: string): Intl.DateTimeFormat => {
   return f;
 };
 
-/** Whether the runtime knows `timeZone` as an IANA zone name (or "UTC"). */
+/**
+ * ICU's legacy three-letter ids from Java, which are no IANA names: ICU reads `BST` as Asia/Dhaka and `IST` as
+ * Asia/Kolkata, so a British or Irish operator's abbreviation would put every time hours off without a word. Refused
+ * (the zone files' own short names, `EST`, `MST`, `HST`, `CET`, `EET`, `WET`, `MET`, stay: they are IANA names).
+ */
+const JAVA_LEGACY_IDS: ReadonlySet<string> = new Set(
+  'ACT AET AGT ART AST BET BST CAT CNT CST CTT EAT ECT IET IST JST MIT NET NST PLT PNT PRT PST SST VST'.split(' '),
+);
+
+/** Whether the runtime knows `timeZone` as an IANA zone name (or "UTC"), or it is a fixed offset (`+05:30`). */
 export const isTimeZone = (timeZone: string): boolean => {
-  if (timeZone.length === 0) return false;
+  if (timeZone.length === 0 || JAVA_LEGACY_IDS.has(timeZone.toUpperCase())) return false;
   // the default zone: no Intl formatter (building one costs ~20 ms of every CLI start)
-  if (isUtc(timeZone)) return true;
+  if (isUtc(timeZone) || fixedOffsetMs(timeZone) !== undefined) return true;
   try {
     formatterFor(timeZone);
     return true;
@@ -47,6 +79,8 @@ export const isUtc = (timeZone: string): boolean => timeZone === 'UTC' || timeZo
 /** Offset (wall minus UTC, ms) of `timeZone` at the instant `utcMs`. */
 export const zoneOffsetMs = (timeZone: string, utcMs: number): number => {
   if (isUtc(timeZone)) return 0;
+  const offset = fixedOffsetMs(timeZone);
+  if (offset !== undefined) return offset;
   const whole = Math.floor(utcMs / 1000) * 1000;
   let y = 0;
   let mo = 0;

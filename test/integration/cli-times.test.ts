@@ -46,6 +46,27 @@ describe('sip-metrics scan --tz --reference-time', () => {
     expect(JSON.parse(r.stdout).timedResponses).toBe(1834);
   });
 
+  it('reads the same times in a fixed UTC offset: -05:00 is New York in November, -04:30 puts each minute 30 minutes earlier', () => {
+    // Act
+    const at = (tz: string) =>
+      runCli(['scan', '--json', '--per-minute', '--tz', tz, '--reference-time', '2026-11-25T06:00:00Z', FIXTURE]);
+    const est = at('-05:00');
+    const utcMinus5 = at('UTC-5');
+    const halfHour = at('-04:30');
+
+    // Assess
+    expect([est.code, est.stderr, utcMinus5.code, halfHour.code]).toEqual([0, '', 0, 0]);
+    expect(perMinute(est.stdout)).toEqual(TRUTH);
+    expect(perMinute(utcMinus5.stdout)).toEqual(TRUTH);
+    const shifted = Object.fromEntries(
+      Object.entries(TRUTH).map(([minute, byCode]) => [
+        new Date(Date.parse(minute) - 30 * 60_000).toISOString(),
+        byCode,
+      ]),
+    );
+    expect(perMinute(halfHour.stdout)).toEqual(shifted);
+  });
+
   it("takes the file's mtime as the reference instant when none is given", () => {
     // Prepare: a copy last written at 01:00 New York time, an hour after the capture ended
     const copy = join(mkdtempSync(join(tmpdir(), 'sip-metrics-times-')), 'capture.txt.gz');
@@ -89,13 +110,17 @@ describe('sip-metrics scan --tz --reference-time', () => {
   it('refuses a zone that is not an IANA zone and a reference time without a zone, with exit 2', () => {
     // Act
     const badZone = runCli(['scan', '--tz', 'CEST', FIXTURE]);
+    const badOffset = runCli(['scan', '--tz', '+15:00', FIXTURE]);
+    // ICU reads BST as Asia/Dhaka: a British operator's abbreviation would be six hours off, so it is refused
+    const javaId = runCli(['scan', '--tz', 'BST', FIXTURE]);
     const badTime = runCli(['scan', '--reference-time', '2026-11-25 06:00', FIXTURE]);
 
     // Assess
     expect([badZone.code, badZone.stderr]).toEqual([
       2,
-      'sip-metrics: --tz CEST: not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)\n',
+      'sip-metrics: --tz CEST: not an IANA time zone or UTC offset (e.g. Europe/Berlin, America/New_York, UTC, +05:30)\n',
     ]);
+    expect([badOffset.code, javaId.code]).toEqual([2, 2]);
     expect([badTime.code, badTime.stderr]).toEqual([
       2,
       'sip-metrics: --reference-time 2026-11-25 06:00: expected an ISO 8601 instant with a zone, e.g. 2026-11-24T14:00:00Z\n',

@@ -76,8 +76,8 @@ describe('readConfig', () => {
     expect(() =>
       readConfig({ LEDGER_TABLE: 't12', LOG_TIME_ZONE: 'CEST', LOG_TIME_ZONES_BY_PREFIX: '{"a/":"Mars/Olympus"}' }),
     ).toThrow(
-      'LOG_TIME_ZONE: "CEST" is not an IANA time zone (e.g. Europe/Berlin, UTC); ' +
-        'LOG_TIME_ZONES_BY_PREFIX: "Mars/Olympus" (for key prefix "a/") is not an IANA time zone',
+      'LOG_TIME_ZONE: "CEST" is not an IANA time zone or UTC offset (e.g. Europe/Berlin, UTC, +05:30); ' +
+        'LOG_TIME_ZONES_BY_PREFIX: "Mars/Olympus" (for key prefix "a/") is not an IANA time zone or UTC offset',
     );
   });
 
