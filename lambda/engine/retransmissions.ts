@@ -140,7 +140,7 @@ export class RetransmissionDetector {
     dstId?: number,
     cseqMethodId?: number,
   ): boolean {
-    const hash = this.key.set(m, src, dst, this.endpoints, srcId, dstId);
+    const hash = this.key.set(m, src, dst, this.endpoints, srcId, dstId, kind);
     return this.judge(hash, kind, cseqNumber, cseqMethod, statusCode, cseqMethodId);
   }
 
