@@ -56,6 +56,10 @@ describe('Kamailio proxy traffic and its text outputs, against tshark on the cap
     // Assess: received replies ("$mb") and the replies tm relayed ("sending reply to ...: $snd(buf)")
     expect(stderr.formats).toEqual(['kamailio-log']);
     expect(stderr.responses).toBe(61);
+    // the requests it logged are those that reached Kamailio: tshark marks 2 of them resent (a UAC's BYE, twice:
+    // frames 21 and 36 of kamailio.pcap, 25090 -> 25060); keyed by the whole Via, the 200 Kamailio sent back between
+    // a BYE and its re-send shared the BYE's state and hid both
+    expect(stderr.retransmissions.requests).toBe(2);
     // rsyslog's default writes each message on one line, its CRLFs as "#015#012"; with escaping off only the first
     // line of a message carries rsyslog's prefix
     expect([local0, local1, raw0, raw1].map((r) => [r.formats, r.responses])).toEqual([
