@@ -15,14 +15,24 @@ const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 const CLOCK = '\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?';
 const DATED = `\\d{4}-\\d{2}-\\d{2}[T ]${CLOCK}(?:Z|[+-]\\d{2}:?\\d{2})?`;
 const MONTH_DAY = `${MONTH} [ \\d]\\d ${CLOCK}`;
+/** syslog's "host tag[pid]:" after its time (`logger -t tag` sends no pid). */
+const HOST_TAG = ' [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:';
+/** An RFC 5424 field (HOSTNAME, APP-NAME, PROCID, MSGID): printable ASCII, no space; "-" when nil. */
+const FIELD = '[!-~]+';
+/** RFC 5424 STRUCTURED-DATA: "-", or elements "[id name=\"value\" ...]" whose values escape '"', '\\' and ']'. */
+const STRUCTURED_DATA = '(?:-|(?:\\[[^ \\]"]+(?: [^ =\\]"]+="(?:[^"\\\\]|\\\\.)*")*\\])+)';
 /**
  * "[time]"; a bare ISO 8601 time, then, as journalctl -o short-iso or rsyslog's RSYSLOG_FileFormat prints it,
- * "host tag[pid]:" (`logger -t tag` sends no pid), or, as a container runtime's log file holds it (CRI: containerd,
- * CRI-O, kubelet's /var/log/pods), the stream and a full (F) or partial (P) line mark; or syslog's RFC 3164
- * "Mon dd hh:mm:ss host tag[pid]:". The named groups say which time was printed, and whether a syslog daemon wrote
- * the line (`isoTag`, `syslog`: its control-character escapes are decoded).
+ * "host tag[pid]:", or, as a container runtime's log file holds it (CRI: containerd, CRI-O, kubelet's
+ * /var/log/pods), the stream and a full (F) or partial (P) line mark; syslog's RFC 3164 "Mon dd hh:mm:ss host
+ * tag[pid]:"; an RFC 5424 record's header, "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD" (rsyslog's
+ * RSYSLOG_SyslogProtocol23Format, syslog-ng's `flags(syslog-protocol)`; rsyslog keeps the space Kamailio's message
+ * starts with after SD's, so a second space is part of the head); journalctl's `-o short-unix` (epoch seconds) and
+ * `-o short-full` (weekday, date, time and the zone's abbreviation) heads before "host tag[pid]:". The named groups
+ * say which time was printed, and whether a syslog daemon wrote the line (`isoTag`, `syslog`, `rfc5424`, `unixTag`,
+ * `fullTag`: its control-character escapes are decoded).
  */
-const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag> [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)| (?:stdout|stderr) [FP])?|(?<syslog>${MONTH_DAY}) [\\w.-]+ [\\w./-]+(?:\\[\\d+\\])?:)`;
+const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag>${HOST_TAG})| (?:stdout|stderr) [FP])?|(?<syslog>${MONTH_DAY})${HOST_TAG}|<\\d{1,3}>1 (?<rfc5424>${DATED}|-) ${FIELD} ${FIELD} ${FIELD} ${FIELD} ${STRUCTURED_DATA}(?: (?= ))?|(?<unix>\\d{9,11}\\.\\d{6})(?<unixTag>${HOST_TAG})|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?<full>\\d{4}-\\d{2}-\\d{2} ${CLOCK}) (?<fullZone>[A-Za-z]{1,6}|[+-]\\d{2,4})(?<fullTag>${HOST_TAG}))`;
 /** A level: "VERBOSE[1234][C-0000abcd]" (Asterisk logger.c), "[DEBUG]" (FreeSWITCH), with a colon or not. */
 const LEVEL = '(?: (?:[A-Z]+(?:\\[[\\w-]*\\])+:?|\\[[A-Z]+\\]))?';
 /**
@@ -58,6 +68,14 @@ const MONTH_WORDS = new Set(
     (m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2),
   ),
 );
+/** The weekdays journalctl -o short-full starts its lines with, as MONTH_WORDS. */
+const WEEKDAY_WORDS = new Set(
+  ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map(
+    (m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2),
+  ),
+);
+const LESS_THAN = 0x3c;
+const DOT = 0x2e;
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 /**
@@ -70,8 +88,17 @@ const mayStartPrefix = (buf: Buffer, ls: number, le: number): boolean => {
   const c = buf[ls] ?? 0;
   if (c === OPEN_BRACKET) return true;
   if (ls + 4 >= le) return false;
-  if (isDigit(c)) return isDigit(buf[ls + 1]) && isDigit(buf[ls + 2]) && isDigit(buf[ls + 3]) && buf[ls + 4] === DASH;
-  return buf[ls + 3] === SP && MONTH_WORDS.has((c << 16) | ((buf[ls + 1] ?? 0) << 8) | (buf[ls + 2] ?? 0));
+  if (c === LESS_THAN) return isDigit(buf[ls + 1]);
+  if (isDigit(c)) {
+    if (!isDigit(buf[ls + 1]) || !isDigit(buf[ls + 2]) || !isDigit(buf[ls + 3])) return false;
+    if (buf[ls + 4] === DASH) return true;
+    // journalctl -o short-unix: epoch seconds (9 to 11 digits), '.', microseconds
+    let d = ls + 4;
+    while (d < le && d - ls < 11 && isDigit(buf[d])) d++;
+    return d - ls >= 9 && buf[d] === DOT;
+  }
+  const word = (c << 16) | ((buf[ls + 1] ?? 0) << 8) | (buf[ls + 2] ?? 0);
+  return buf[ls + 3] === SP && (MONTH_WORDS.has(word) || (WEEKDAY_WORDS.has(word) && isDigit(buf[ls + 4])));
 };
 
 /** A logger prefix: its length, the time it printed, and whether a syslog daemon wrote it ("host tag[pid]:"). */
@@ -94,9 +121,25 @@ export const linePrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | 
   const m = PREFIX.exec(buf.toString('latin1', ls, e));
   const g = m?.groups;
   if (!m || g === undefined) return null;
-  const syslog = g.isoTag !== undefined || g.syslog !== undefined;
-  const column = syslog ? (g.head ?? '').length + 1 : 0;
-  return { length: m[0].length, time: g.bracketed ?? g.iso ?? g.syslog ?? '', syslog, column };
+  const rfc5424 = g.rfc5424 !== undefined;
+  const journal =
+    g.isoTag !== undefined || g.syslog !== undefined || g.unixTag !== undefined || g.fullTag !== undefined;
+  // journalctl indents an entry's further lines to its message's column; an RFC 5424 file has no such lines
+  const column = journal ? (g.head ?? '').length + 1 : 0;
+  const time =
+    g.bracketed ?? g.iso ?? g.syslog ?? g.unix ?? fullTime(g.full, g.fullZone) ?? (g.rfc5424 === '-' ? '' : g.rfc5424);
+  return { length: m[0].length, time: time ?? '', syslog: journal || rfc5424, column };
+};
+
+/**
+ * The time of a journalctl `-o short-full` head: the zone's abbreviation (strftime's %Z) names no zone for sure
+ * (IST is India's, Ireland's and Israel's), so the time is local, read in the zone the scan is given, unless it is
+ * UTC or a numeric offset (zones without an abbreviation print "+0530").
+ */
+const fullTime = (full: string | undefined, zone: string | undefined): string | undefined => {
+  if (full === undefined || zone === undefined) return undefined;
+  if (zone === 'UTC' || zone === 'GMT') return `${full}Z`;
+  return zone.startsWith('+') || zone.startsWith('-') ? `${full}${zone}` : full;
 };
 
 /**

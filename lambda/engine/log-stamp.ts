@@ -59,7 +59,12 @@ const validClock = (h: number, mi: number, s: number): boolean => h < 24 && mi <
 const cache = new Map<string, LogStamp | null>();
 const MAX_CACHED = 10_000;
 
+/** Epoch seconds with a fraction, alone (journalctl -o short-unix's head). */
+const EPOCH = /^(\d{9,11})\.(\d{1,9})$/;
+
 const parse = (s: string): LogStamp | null => {
+  const e = EPOCH.exec(s);
+  if (e) return { kind: 'utc', wallMs: Number(e[1]) * 1000 + fractionMs(e[2]) };
   const d = DATE_TIME.exec(s);
   if (d) {
     const [h, mi, sec] = [Number(d[4]), Number(d[5]), Number(d[6])];
@@ -87,7 +92,8 @@ const parse = (s: string): LogStamp | null => {
 
 /**
  * The first time printed anywhere in `s`: a date and time (local, or an instant when it carries
- * "Z" or an offset), else a month, day and time without a year. Undefined when there is none.
+ * "Z" or an offset), else a month, day and time without a year; or, when `s` is nothing else, epoch seconds with
+ * a fraction ("1796625313.511056"). Undefined when there is none.
  */
 export const findLogStamp = (s: string): LogStamp | undefined => {
   let st = cache.get(s);

@@ -54,6 +54,8 @@ const LINE_STARTS: readonly string[] = [
   ...Array.from({ length: 90 }, (_, n) => String(n + 10)),
   ...['AL', 'BU', 'CR', 'DE', 'ER', 'IN', 'NO', 'WA'],
   ...['Ja', 'Fe', 'Ma', 'Ap', 'Ju', 'Au', 'Se', 'Oc', 'No', 'De', '['],
+  // an RFC 5424 record's "<PRI>1 " (syslog-ng and rsyslog with escaping off: only the first line carries it)
+  '<',
   // log_color (`-e`): the colour of the level, and the reset of the previous record's, before the prefix
   '\x1b[',
 ];
@@ -122,13 +124,13 @@ const startLineAt = (buf: Buffer, from: number, ce: number): number => {
 const MONTHS = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
 
 /**
- * Whether the line may begin with a logger prefix ("[", a digit, or a month and a space): the SIP header lines
+ * Whether the line may begin with a logger prefix ("[", "<", a digit, or a month and a space): the SIP header lines
  * the scanner asks about for their first two letters ("Max-Forwards", "Session-Expires", "Authorization") are
  * turned away without log-prefix.ts's regex.
  */
 const mayHaveLoggerPrefix = (buf: Buffer, ls: number, le: number): boolean => {
   const c = buf[ls] ?? 0;
-  if (c === 0x5b || (c >= 0x30 && c <= 0x39)) return true;
+  if (c === 0x5b || c === 0x3c /* < */ || (c >= 0x30 && c <= 0x39)) return true;
   return le - ls > 4 && buf[ls + 3] === SP && MONTHS.has(buf.toString('latin1', ls, ls + 3));
 };
 
@@ -169,7 +171,7 @@ const isEscaped = (buf: Buffer, s: number, le: number): boolean => {
 
 export const kamailioLogReader: TextFormatReader = {
   format: 'kamailio-log',
-  firstBytes: ' 0123456789ABCDEINW\x1b',
+  firstBytes: ' 0123456789ABCDEINW\x1b<',
   lineStarts: LINE_STARTS,
   isHeader: (buf, ls, lf) => messageAt(buf, ls, lf) >= 0,
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {

@@ -58,6 +58,11 @@ const PREFIXES = {
   // before: only the time was cut off; a pjsip log under either counted 0 responses with no error
   'container runtime (CRI: containerd, CRI-O, /var/log/pods)': '2026-11-24T13:39:27.271824123Z stdout F ',
   'journalctl -o short-iso': '2026-11-24T14:39:27+0100 pbx kamailio[1234]: ',
+  'journalctl -o short-unix': '1795527567.271824 pbx kamailio[1234]: ',
+  'journalctl -o short-full': 'Tue 2026-11-24 13:39:27 UTC pbx kamailio[1234]: ',
+  'RFC 5424 (rsyslog RSYSLOG_SyslogProtocol23Format)': '<134>1 2026-11-24T14:39:27.271824+01:00 pbx kamailio 1234 - - ',
+  'RFC 5424 with structured data (syslog-ng flags(syslog-protocol))':
+    '<134>1 2026-11-24T14:39:27+01:00 pbx kamailio 1234 - [meta sequenceId="12" x="a\\"]b"] ',
 } as const;
 
 describe('logger prefixes on every line', () => {
@@ -128,6 +133,23 @@ describe('logger prefixes on every line', () => {
           .join('\n'),
       ),
       Buffer.from('May 1 x\nMarch 1\nOctet: 1\nDecline\n2026-11-24 13:39:27 x\n2026 x\n[\n'),
+      // RFC 5424 heads, epoch seconds and weekdays, and lines that start like them but are none
+      Buffer.from(
+        [
+          '<html>',
+          '<12>x',
+          '<13>1 - h a p m - SIP/2.0 200 OK',
+          '<13>1 2026-11-24T13:39:27Z h a p m [x',
+          'Mon 1',
+          'Monday 2026',
+          'Sun 2026-11-22 13:39:27 +0530 h t[1]: x',
+          '1234567890 x',
+          '1234567890.123456',
+          '1234567890.123456 h t[1]: x',
+          '12345678.123456 h t[1]: x',
+          '123456789012.123456 h t[1]: x',
+        ].join('\n'),
+      ),
     ];
     const lines = files.flatMap((buf) => {
       const out: [Buffer, number, number][] = [];

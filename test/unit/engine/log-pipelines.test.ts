@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { scan } from '../../../lambda/engine/index.js';
+import type { ScanResult } from '../../../lambda/engine/tally.js';
+import { chunked, readFixture } from '../../support/collect.js';
+import { readTsharkReading, scanKpis, type TsharkCounts, type TsharkKpis } from '../../support/tshark-counts.js';
+
+/**
+ * One Kamailio run's whole-message log lines through the syslog pipelines operators run (test/fixtures/log-pipelines/
+ * README.md): RFC 5424 files from rsyslog and syslog-ng, journalctl's `-o short-unix` and `-o short-full`, and the
+ * RFC 3164 and ISO files of syslog-ng read before, each against tshark on the capture of the same run.
+ */
+
+interface Truth extends TsharkCounts {
+  readonly kpis: TsharkKpis;
+  readonly responsesPerMinute: Record<string, number>;
+}
+const TRUTH = readTsharkReading<Truth>('log-pipelines/kamailio-syslog.tshark.json');
+
+const perMinute = (r: ScanResult): Record<string, number> =>
+  Object.fromEntries(r.series.map((m) => [m.minute, Object.values(m.byCode).reduce((a, b) => a + b, 0)]));
+
+// the run was in India's time (TZ=Asia/Kolkata for Kamailio and every daemon)
+const REFERENCE_MS = Date.parse('2026-12-07T07:00:00Z');
+const INDIA = { timeZone: 'Asia/Kolkata', referenceMs: REFERENCE_MS };
+const UTC = { timeZone: 'UTC', referenceMs: REFERENCE_MS };
+
+/** Each log, and whether its heads print the instant (an offset or epoch seconds) rather than a local time. */
+const LOGS: readonly (readonly [name: string, instant: boolean])[] = [
+  // rsyslog RSYSLOG_SyslogProtocol23Format, its default escapes ("#015#012": one line per message)
+  ['rsA-p23', true],
+  // the same with escaping off: the message's own lines follow the head
+  ['rsB-p23', true],
+  // syslog-ng file(... flags(syslog-protocol)): structured data "[meta sequenceId=...]", raw lines
+  ['sng-5424', true],
+  // journalctl -o short-unix: epoch seconds; -o short-full: "Mon 2026-12-07 12:10:48 IST", local
+  ['j-short-unix', true],
+  ['j-short-full', false],
+  // read before: syslog-ng's default (RFC 3164) and ISO dates
+  ['sng-3164', false],
+  ['sng-iso', true],
+];
+
+describe('Kamailio logs through syslog pipelines', () => {
+  it.each(LOGS)('reads %s as tshark counted the wire, minute by minute', async (name, instant) => {
+    // Prepare: before, the RFC 5424 and journalctl short-unix/short-full logs were UNKNOWN_FORMAT
+    const log = readFixture(`log-pipelines/kamailio.${name}.log.gz`);
+
+    // Act
+    const got = await scan(chunked(log, [4093]), INDIA);
+    const inUtc = await scan(chunked(log, []), UTC);
+
+    // Assess
+    const { responses, byCode, byMethod } = got;
+    expect({ responses, byCode, byMethod }).toEqual({
+      responses: TRUTH.responses,
+      byCode: TRUTH.byCode,
+      byMethod: TRUTH.byMethod,
+    });
+    expect(scanKpis(got)).toEqual(TRUTH.kpis);
+    expect(perMinute(got)).toEqual(TRUTH.responsesPerMinute);
+    expect([got.timedResponses, got.anomalies, got.formats]).toEqual([TRUTH.responses, {}, ['gzip', 'kamailio-log']]);
+    // a head that prints the instant puts each response on its minute whatever zone the scan is told
+    if (instant) expect(perMinute(inUtc)).toEqual(TRUTH.responsesPerMinute);
+    else expect(perMinute(inUtc)).not.toEqual(TRUTH.responsesPerMinute);
+  });
+});
