@@ -11,6 +11,7 @@ import { dropCrBeforeLf, isConvertedToCrlf } from './crlf-converted.js';
 import { GunzipReader } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
+import { isJsonLines, JsonLinesDecoder } from './json-lines.js';
 import { LogClock } from './log-clock.js';
 import { LinePrefixStripper, linePrefixes, PREFIX_SNIFF_BYTES } from './log-prefix.js';
 import { createHepFileReader } from './pcap/hep.js';
@@ -293,6 +294,13 @@ const scanContainer = async (
   if (bom) text = await peek(dropUtf8Boms(text.rest), PREFIX_SNIFF_BYTES);
   assertNotTsharkOutput(text.head);
   assertNotUnreadContainer(text.head);
+  // one JSON object per line (Docker's json-file, journalctl -o json): the text taken out of each (json-lines.ts)
+  let json: JsonLinesDecoder | undefined;
+  if (isJsonLines(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
+    tally.formats.add('json-lines');
+    json = new JsonLinesDecoder();
+    text = await peek(json.decode(text.rest), PREFIX_SNIFF_BYTES);
+  }
   // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdicts must not depend on chunking
   // a log whose lines all gained the same trailing whitespace: taken off first (trailing-whitespace.ts says why)
   const added = addedLineSuffix(text.head.subarray(0, PREFIX_SNIFF_BYTES));
@@ -307,8 +315,10 @@ const scanContainer = async (
   // ngrep or tcpdump output that went through unix2dos: its CRs taken out again (crlf-converted.ts says why)
   const converted = isConvertedToCrlf(text.head.subarray(0, PREFIX_SNIFF_BYTES));
   if (converted) lines = dropCrBeforeLf(lines);
-  const rewritten = stripper !== undefined || converted || added !== undefined || utf16 !== undefined || bom;
-  const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper);
+  const rewritten =
+    stripper !== undefined || converted || added !== undefined || utf16 !== undefined || bom || json !== undefined;
+  // a logger prefix's time, else the JSON object's
+  const scanner = new TextScanner(TEXT_FORMAT_READERS, framer, counter, tally, stripper ?? json);
   opts.onTextScanner?.(scanner, { prefixed: rewritten, clock });
   if (reader !== undefined && !rewritten && !text.failed) {
     // everything read so far is in text.head; the rest goes straight into the scanner's own buffer

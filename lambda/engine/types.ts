@@ -13,6 +13,8 @@ export type Format =
   | 'gzip'
   /** Text saved as UTF-16 (Windows PowerShell's `>`), decoded to UTF-8 before it was read. */
   | 'utf-16'
+  /** One JSON object per line (Docker's json-file, journalctl -o json): the text taken out of each before it was read. */
+  | 'json-lines'
   | 'pcap'
   | 'pcapng'
   | 'sip'

@@ -20,6 +20,7 @@ const everyMember =
 const FORMATS = everyMember<Format>()([
   'gzip',
   'utf-16',
+  'json-lines',
   'pcap',
   'pcapng',
   'sip',

@@ -38,12 +38,16 @@ const LOGS: readonly (readonly [name: string, instant: boolean])[] = [
   // read before: syslog-ng's default (RFC 3164) and ISO dates
   ['sng-3164', false],
   ['sng-iso', true],
+  // journalctl -o json and -o json-seq: each entry an object, MESSAGE as byte values (it holds CRs)
+  ['j-json', true],
+  ['j-json-seq', true],
 ];
 
 describe('Kamailio logs through syslog pipelines', () => {
   it.each(LOGS)('reads %s as tshark counted the wire, minute by minute', async (name, instant) => {
     // Prepare: before, the RFC 5424 and journalctl short-unix/short-full logs were UNKNOWN_FORMAT
     const log = readFixture(`log-pipelines/kamailio.${name}.log.gz`);
+    const json = name.startsWith('j-json');
 
     // Act
     const got = await scan(chunked(log, [4093]), INDIA);
@@ -58,9 +62,38 @@ describe('Kamailio logs through syslog pipelines', () => {
     });
     expect(scanKpis(got)).toEqual(TRUTH.kpis);
     expect(perMinute(got)).toEqual(TRUTH.responsesPerMinute);
-    expect([got.timedResponses, got.anomalies, got.formats]).toEqual([TRUTH.responses, {}, ['gzip', 'kamailio-log']]);
+    const formats = json ? ['gzip', 'json-lines', 'kamailio-log'] : ['gzip', 'kamailio-log'];
+    expect([got.timedResponses, got.anomalies, got.formats]).toEqual([TRUTH.responses, {}, formats]);
     // a head that prints the instant puts each response on its minute whatever zone the scan is told
     if (instant) expect(perMinute(inUtc)).toEqual(TRUTH.responsesPerMinute);
     else expect(perMinute(inUtc)).not.toEqual(TRUTH.responsesPerMinute);
+  });
+
+  it("reads Docker's json-file log of Kamailio's stderr as tshark counted the wire, minute by minute", async () => {
+    // Prepare: Kamailio -E in a container: each line of its stderr an object with the line and its time; the
+    // 17,607-byte header line of the last call's INVITE split into 16 KiB objects without their "\n" (before:
+    // UNKNOWN_FORMAT, the JSON escapes hid every line end)
+    const truth = readTsharkReading<Truth>('log-pipelines/kamailio-docker.tshark.json');
+    const log = readFixture('log-pipelines/kamailio-docker.json.log.gz');
+
+    // Act: in any zone (Docker's times are UTC instants), in any chunking
+    const got = await scan(chunked(log, [997]), INDIA);
+    const whole = await scan(chunked(log, []), UTC);
+
+    // Assess
+    const { responses, byCode, byMethod } = got;
+    expect({ responses, byCode, byMethod }).toEqual({
+      responses: truth.responses,
+      byCode: truth.byCode,
+      byMethod: truth.byMethod,
+    });
+    expect(scanKpis(got)).toEqual(truth.kpis);
+    expect(perMinute(got)).toEqual(truth.responsesPerMinute);
+    expect(perMinute(whole)).toEqual(truth.responsesPerMinute);
+    expect([got.timedResponses, got.anomalies, got.formats]).toEqual([
+      truth.responses,
+      {},
+      ['gzip', 'json-lines', 'kamailio-log'],
+    ]);
   });
 });

@@ -1,0 +1,184 @@
+import type { LineTimes } from './log-prefix.js';
+import { findLogStamp, type LogStamp } from './log-stamp.js';
+
+/**
+ * Logs kept as one JSON object per line, the text a program wrote in one of its fields: Docker's `json-file` driver
+ * (`{"log":" 2(12830) INFO: \u003cscript\u003e: SIP/2.0 180 Ringing\r\n","stream":"stderr","time":"...Z"}`, a line
+ * of output per object, lines over 16 KiB split into objects without their `\n`), what log shippers store of it
+ * (fluent-bit's `log`, ECS's `message`), and `journalctl -o json` (`MESSAGE`, an array of byte values when the text
+ * holds a control character: every SIP message a proxy logged, whose CRLFs it keeps; `-o json-seq` puts RS before
+ * each). Read as they are, the JSON
+ * escapes hid every line end, so no message was framed (`UNKNOWN_FORMAT`); the text is taken out of each object and
+ * read as the program wrote it, each message at its object's time.
+ *
+ * Decided from the head of the text, like logger prefixes: when most of its lines are such objects. Lines that are not
+ * are passed on as they are. Decisions depend on each line alone, so the text is the same however the input is cut.
+ */
+
+/** The fields that hold the text, by the tools that write them, and the field of its time. */
+const TEXT_FIELDS: readonly (readonly [text: string, time: string])[] = [
+  ['log', 'time'],
+  ['MESSAGE', '__REALTIME_TIMESTAMP'],
+  ['message', '@timestamp'],
+];
+
+/** Share (in fifths) of the head's non-blank lines that must be such objects. */
+const JSON_FIFTHS = 4;
+/** A line longer than this is passed on unread (the scanner reports it as too long). */
+const MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const OPEN_BRACE = 0x7b;
+const RS = 0x1e;
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = Buffer.from('\n', 'latin1');
+/** What ends a journal entry of several lines: journald trimmed the message's last line ends (log-prefix.ts). */
+const ENTRY_END = Buffer.from('\n\r\n', 'latin1');
+
+/** The text and time of one object, or undefined when the line is no such object. */
+interface Entry {
+  readonly text: Buffer;
+  readonly stamp: LogStamp | undefined;
+}
+
+/** The text of a field: a string (UTF-8, as the writer encoded the program's bytes) or journald's byte values. */
+const textOf = (v: unknown): Buffer | undefined => {
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) return Buffer.from(v as number[]);
+  return undefined;
+};
+
+/** The time of a field: an RFC 3339 time (Docker's nanoseconds included), or journald's microseconds since the epoch. */
+const stampOf = (v: unknown): LogStamp | undefined => {
+  if (typeof v !== 'string') return undefined;
+  if (/^\d{1,16}$/.test(v)) return { kind: 'utc', wallMs: Math.floor(Number(v) / 1000) };
+  return findLogStamp(v);
+};
+
+/** The line [ls, le) read as such an object. */
+const entryAt = (buf: Buffer, start: number, le: number): Entry | undefined => {
+  // JSON text sequences (RFC 7464, `journalctl -o json-seq`) start each object with RS
+  const ls = buf[start] === RS ? start + 1 : start;
+  let e = le;
+  if (e > ls && buf[e - 1] === CR) e--;
+  if (buf[ls] !== OPEN_BRACE || buf[e - 1] !== 0x7d /* } */) return undefined;
+  let o: unknown;
+  try {
+    o = JSON.parse(buf.toString('utf8', ls, e));
+  } catch {
+    return undefined;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
+  const fields = o as Record<string, unknown>;
+  for (const [textField, timeField] of TEXT_FIELDS) {
+    const text = textOf(fields[textField]);
+    if (text === undefined) continue;
+    // journald keeps no line end after a message: one is put back, and a blank line after one of several lines
+    const journal = textField === 'MESSAGE';
+    const ended = !journal ? text : Buffer.concat([text, text.includes(LF) ? ENTRY_END : NEWLINE]);
+    return { text: ended, stamp: stampOf(fields[timeField]) };
+  }
+  return undefined;
+};
+
+/** Whether most lines of the head of a text are such objects (the text is read out of them). */
+export const isJsonLines = (head: Buffer): boolean => {
+  let lines = 0;
+  let objects = 0;
+  let ls = 0;
+  while (ls < head.length) {
+    const lf = head.indexOf(LF, ls);
+    // the head's last line may be cut: it is not judged
+    if (lf < 0) break;
+    let e = lf;
+    while (e > ls && (head[e - 1] === CR || head[e - 1] === 0x20 || head[e - 1] === 0x09)) e--;
+    if (e > ls) {
+      lines++;
+      if (entryAt(head, ls, e) !== undefined) objects++;
+    }
+    ls = lf + 1;
+  }
+  return objects >= 2 && objects * 5 >= lines * JSON_FIFTHS;
+};
+
+interface TimeMark {
+  readonly offset: number;
+  readonly stamp: LogStamp | undefined;
+}
+
+/** Takes the text out of each object of a stream of chunks, and keeps where each object's time took effect. */
+export class JsonLinesDecoder implements LineTimes {
+  private carry: Buffer = EMPTY;
+  /** The carry is the rest of a line too long to read whose start was passed on. */
+  private midLine = false;
+  private outOffset = 0;
+  private marks: TimeMark[] = [];
+  private markIndex = 0;
+
+  /** Passes the texts on. */
+  async *decode(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      const out = this.feed(chunk, false);
+      if (out.length > 0) yield out;
+    }
+    const out = this.feed(EMPTY, true);
+    if (out.length > 0) yield out;
+  }
+
+  at(offset: number): LogStamp | undefined {
+    const marks = this.marks;
+    let i = this.markIndex;
+    while (i + 1 < marks.length && (marks[i + 1] as TimeMark).offset <= offset) i++;
+    this.markIndex = i;
+    const m = marks[i];
+    return m !== undefined && m.offset <= offset ? m.stamp : undefined;
+  }
+
+  release(offset: number): void {
+    this.at(offset);
+    if (this.markIndex > 0) {
+      this.marks = this.marks.slice(this.markIndex);
+      this.markIndex = 0;
+    }
+  }
+
+  private feed(chunk: Buffer, final: boolean): Buffer {
+    const buf = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    const parts: Buffer[] = [];
+    let ls = 0;
+    for (;;) {
+      const lf = buf.indexOf(LF, ls);
+      if (lf < 0) break;
+      this.line(buf, ls, lf + 1, parts);
+      ls = lf + 1;
+    }
+    const rest = buf.subarray(ls);
+    if (final || rest.length > MAX_LINE_BYTES) {
+      if (rest.length > 0) this.line(buf, ls, buf.length, parts);
+      this.carry = EMPTY;
+      this.midLine = !final && rest.length > 0;
+    } else {
+      this.carry = rest.length === 0 ? EMPTY : Buffer.from(rest);
+    }
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  /** Passes on the text of the line [ls, end) (its LF included), or the line itself when it is no such object. */
+  private line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
+    const le = buf[end - 1] === LF ? end - 1 : end;
+    const entry = this.midLine || le - ls > MAX_LINE_BYTES ? undefined : entryAt(buf, ls, le);
+    this.midLine = false;
+    if (entry === undefined) {
+      parts.push(buf.subarray(ls, end));
+      this.outOffset += end - ls;
+      return;
+    }
+    const last = this.marks[this.marks.length - 1];
+    if (last === undefined || last.stamp?.wallMs !== entry.stamp?.wallMs || last.stamp?.kind !== entry.stamp?.kind) {
+      this.marks.push({ offset: this.outOffset, stamp: entry.stamp });
+    }
+    parts.push(entry.text);
+    this.outOffset += entry.text.length;
+  }
+}
