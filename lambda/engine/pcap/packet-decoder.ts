@@ -319,7 +319,10 @@ export class PacketDecoder implements PacketSink {
       return;
     }
     this.stats.tcpSegments++;
-    const length = Math.max(0, declaredEnd - tcp.payloadStart);
+    // a segment the snaplen cut goes on in the stream as far as its IP header says (the rest is a cut, not a gap);
+    // one whose record was not cut but whose IP header announces more (sipgrep -O writes each record 14 bytes short)
+    // is the bytes it holds, as tshark clips a segment to its frame: the next segment then follows a gap
+    const length = Math.max(0, (this.frameCut ? declaredEnd : end) - tcp.payloadStart);
     // a pure ACK moves no stream data: skip it before building any string
     if (length === 0 && (tcp.flags & CONTROL_FLAGS) === 0) return;
     const meta = this.meta(ip, addrBuf, tcp.srcPort, tcp.dstPort, timeMs, 'tcp');
