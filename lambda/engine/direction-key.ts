@@ -1,12 +1,15 @@
 /**
  * The key of a retransmission direction (retransmissions.ts): a message's Call-ID, then its sender and receiver when
- * the log names either, else the sent-by of its top Via (transport, host and port, without its parameters) and
- * whether it is a request or a response. Wireshark keeps one state per (Call-ID, source, destination): a log without
- * addresses gets one per side of each hop. A's requests carry A's sent-by, and so do the responses B sends back to
- * A, so a request or response of another transaction in between resets the state as on the wire (keyed by the whole
- * Via, branch included, each transaction had its own state: a BYE re-sent after the 2xx ACK, or a 200 re-sent after
- * the 408 to a BYE, were re-sends that tshark does not mark). The legs of a proxied transaction still differ: each
- * hop's top Via is its sender's.
+ * the log names either, else its whole top Via value (it tells the legs of a proxied transaction apart, and a forking
+ * proxy's branches: same sent-by, each its own branch and destination) and whether it is a request or a response (a
+ * request goes from the Via's sender, its responses go back to it: two directions, as Wireshark's state per (Call-ID,
+ * source, destination) has them; one state for both hid a BYE re-sent after the 200 sent back between).
+ *
+ * Without addresses a transaction's state is its own: a message of another transaction between a message and its
+ * re-send does not start it again as on the wire (a BYE re-sent after the 2xx ACK is marked, tshark does not). Keyed
+ * by the Via's sent-by alone it would, but a forking proxy's branches would then share one state (the second
+ * branch's INVITE and 200 marked re-sent: 52 false re-sends in a real Kamailio fork log); telling them apart needs
+ * the Request-URI and the To tag, which the key does not read.
  *
  * Read where it lies in the message's bytes, as the KPI transactions' key is (kpi-transactions.ts): hashed and
  * compared there, and copied only into the record of a new direction. Assembled into an IdentityKey first, the
@@ -30,25 +33,9 @@ const BY_ADDRESSES = 1;
 const BY_VIA = 2;
 const BY_ADDRESS_IDS = 3;
 
-/** The side of a BY_VIA key: a request goes from its top Via's sent-by, a response goes to it. */
-const FROM_SENT_BY = 1;
-const TO_SENT_BY = 2;
-
-const SEMICOLON = 0x3b;
-const COMMA = 0x2c;
-const SP = 0x20;
-const HT = 0x09;
-
-/**
- * Where the sent-by of the Via value buf[a, b) ends: before its first parameter (`;branch=`, and the `received=` and
- * `rport=` a server adds to the responses' copy) or the next Via value, white space before it left out.
- */
-const sentByEnd = (buf: Buffer, a: number, b: number): number => {
-  let e = a;
-  while (e < b && buf[e] !== SEMICOLON && buf[e] !== COMMA) e++;
-  while (e > a && (buf[e - 1] === SP || buf[e - 1] === HT)) e--;
-  return e;
-};
+/** The side of a BY_VIA key: a request goes from its top Via's sender, a response goes back to it. */
+const FROM_VIA = 1;
+const TO_VIA = 2;
 
 /** The first word of an in-place key (as an int32): no assembled key starts with it. */
 const IN_PLACE_MARK = -1;
@@ -80,8 +67,8 @@ export class DirectionKey implements KeySource {
   ): number {
     if (src === undefined && dst === undefined) {
       const v = m.viaStart;
-      const side = kind === 'request' ? FROM_SENT_BY : TO_SENT_BY;
-      return this.read(m, BY_VIA, side, 0, v, v < 0 ? 0 : sentByEnd(m.buf, v, m.viaEnd) - v);
+      const side = kind === 'request' ? FROM_VIA : TO_VIA;
+      return this.read(m, BY_VIA, side, 0, v, v < 0 ? 0 : m.viaEnd - v);
     }
     const s = src !== undefined && srcId !== undefined ? srcId : ids.of(src ?? '');
     const d = s < 0 ? -1 : dst !== undefined && dstId !== undefined ? dstId : ids.of(dst ?? '');

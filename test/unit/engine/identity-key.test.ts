@@ -16,7 +16,7 @@ import { sipMessage } from '../../support/sip-samples.js';
  * its two apart: in the KPI transaction table, in the retransmission table by top Via, and by addresses.
  */
 const KPI_PAIR = ['6e04d9179828419b@example.com', '82681fdb00cda783@example.com'] as const;
-const VIA_PAIR = ['a7d5baf31e2f5f94@example.com', '54dd48a53c53dcd6@example.com'] as const;
+const VIA_PAIR = ['ed655692f8c50e01@example.com', '6aa8b53adbb15e7f@example.com'] as const;
 /** By addresses as a fresh numbering of names numbers them: the sender 0, the receiver 1 (NameIds). */
 const ADDRESS_PAIR = ['dad9f4b2c6ccb3d6@example.com', 'cb119ffdbd2469ad@example.com'] as const;
 const VIA = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1';
