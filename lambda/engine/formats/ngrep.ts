@@ -30,10 +30,11 @@ import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFo
 /**
  * The header; an IP fragment after the first is printed without ports and with ` +id@offset:length` (ngrep does not
  * reassemble fragments): group 6 is its offset. An ICMP packet (`I`) has its type and code after the addresses
- * (`3:3`): group 5 is its type (read after `I` only: a UDP or TCP line never had it).
+ * (`3:3`): group 5 is its type (read after `I` only: a UDP or TCP line never had it). sipgrep (ngrep's SIP-only
+ * offspring) prints the same header, with `-N` the protocol number after the kind: `U(17) `.
  */
 const HEADER =
-  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)?\s*$/;
+  /^([UTI])(?:\(\d{1,3}\))? (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)?\s*$/;
 
 /** Payload larger than this (ngrep prints at most one packet) means we lost the block end. */
 const MAX_BLOCK_BYTES = 512 * 1024;
@@ -54,7 +55,7 @@ const SP = 0x20;
 
 /** `-W single`: the header's fields, then one space and the payload on the same line. */
 const SINGLE_HEADER =
-  /^([UTI]) (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)? /;
+  /^([UTI])(?:\(\d{1,3}\))? (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)? /;
 /** A single-mode header is short; the regular expression reads no more of the line than this. */
 const MAX_SINGLE_HEADER = 300;
 
@@ -241,9 +242,76 @@ const isPacketHeader = (buf: Buffer, ls: number, lf: number): boolean => {
   const k = buf[ls];
   return (
     (k === 0x55 || k === 0x54 || k === 0x49) &&
-    buf[ls + 1] === 0x20 &&
+    (buf[ls + 1] === 0x20 || buf[ls + 1] === OPEN_PAREN) &&
     lineArrow(buf, ls, Math.min(lf, ls + MAX_ARROW_OFFSET)) >= 0
   );
+};
+
+const OPEN_PAREN = 0x28;
+const ESC = 0x1b;
+const OPEN_BRACKET = 0x5b;
+
+/** Where an ANSI colour code (SGR: ESC '[' digits and ';' 'm') at i ends, or -1 when none starts there. */
+const sgrEnd = (buf: Buffer, i: number, end: number): number => {
+  if (buf[i] !== ESC || buf[i + 1] !== OPEN_BRACKET) return -1;
+  let p = i + 2;
+  while (p < end && (((buf[p] ?? 0) >= 0x30 && (buf[p] ?? 0) <= 0x39) || buf[p] === 0x3b)) p++;
+  return p < end && buf[p] === 0x6d /* m */ ? p + 1 : -1;
+};
+
+/** [a, b) of `buf` without its ANSI colour codes, into `into` (large enough); returns the bytes written. */
+const withoutColours = (buf: Buffer, a: number, b: number, into: Buffer): number => {
+  let n = 0;
+  for (let i = a; i < b; ) {
+    const e = buf[i] === ESC ? sgrEnd(buf, i, b) : -1;
+    if (e >= 0) i = e;
+    else into[n++] = buf[i++] ?? 0;
+  }
+  return n;
+};
+
+/** A payload of sipgrep's default output without the colours it puts inside lines (one packet at a time). */
+let uncoloured = Buffer.alloc(64 * 1024);
+/** The line after a header, colours taken out, to be asked whether it is a start line. */
+const firstLine = Buffer.alloc(512);
+
+/**
+ * Where the payload of a packet whose header ends at `lf` starts when sipgrep printed it: sipgrep (2.1, ngrep's code
+ * with SIP parsing) puts a line between the header and the payload, empty for UDP and the TCP flags (` [AP]`) for TCP,
+ * where ngrep puts the payload right after the header (and the flags on it). An empty line is sipgrep's only when a
+ * start line follows it (ngrep prints a packet with no payload as an empty line too). Colours (sipgrep's default) are
+ * looked through. -1 when the packet is not printed so; NEED_MORE_AT when the lines are not all there yet.
+ */
+const sipgrepPayloadStart = (buf: Buffer, lf: number, end: number, final: boolean): number => {
+  const p = lf + 1;
+  if (p >= end) return final ? -1 : NEED_MORE_AT;
+  const e = buf.indexOf(LF, p);
+  if (e < 0 || e >= end) return final ? -1 : NEED_MORE_AT;
+  if (buf[p] === SP && buf[p + 1] === OPEN_BRACKET && buf[e - 1] === 0x5d /* ] */ && e - p <= 12) {
+    for (let i = p + 2; i < e - 1; i++) if ((buf[i] ?? 0) < 0x41 || (buf[i] ?? 0) > 0x5a) return -1;
+    return e + 1;
+  }
+  if (e !== p) return -1;
+  const s = e + 1;
+  const se = buf.indexOf(LF, s);
+  if (se < 0 || se >= end) return final ? -1 : NEED_MORE_AT;
+  const n = withoutColours(buf, s, Math.min(se, s + firstLine.length), firstLine);
+  return isStartLine(firstLine, 0, n, true) ? s : -1;
+};
+const NEED_MORE_AT = -2;
+
+/**
+ * Where the next line starts when the header line [ls, lf) ends in a space and the next line is a packet header (an
+ * empty `-W single` packet); 0 when it is not one, -1 when the next line is not all there yet.
+ */
+const emptySinglePacket = (buf: Buffer, ls: number, lf: number, end: number, final: boolean): number => {
+  const le = lf > ls && buf[lf - 1] === CR ? lf - 1 : lf;
+  if (le <= ls || buf[le - 1] !== SP) return 0;
+  const n = lf + 1;
+  if (n >= end) return final ? 0 : -1;
+  const ne = buf.indexOf(LF, n);
+  if ((ne < 0 || ne >= end) && !final) return -1;
+  return isPacketHeader(buf, n, ne < 0 || ne >= end ? end : ne) ? n : 0;
 };
 
 /** The lines ngrep prints before the first packet (ngrep.c main): a second ngrep run starts with them. */
@@ -351,7 +419,7 @@ const endpointAt = (buf: Buffer, ls: number, a: number, b: number): string =>
 export const ngrepReader: TextFormatReader = {
   format: 'ngrep',
   firstBytes: 'UTI#',
-  lineStarts: ['U ', 'T ', 'I ', '#'],
+  lineStarts: ['U ', 'T ', 'I ', '#', 'U(', 'T(', 'I('],
   printsPackets: true,
   // cheap: the scanner asks this for every candidate block end; match() checks the full syntax
   isHeader: (buf, ls, lf) => isPacketHeader(buf, ls, lf) || isProgressLine(buf, ls, lf),
@@ -361,7 +429,7 @@ export const ngrepReader: TextFormatReader = {
       progressMarks.add(ctx);
       return slots.skip(Math.min(lf + 1, end));
     }
-    if (buf[ls + 1] !== 0x20) return null;
+    if (buf[ls + 1] !== 0x20 && buf[ls + 1] !== OPEN_PAREN) return null;
     let kind: string;
     let src: string;
     let dst: string;
@@ -381,6 +449,11 @@ export const ngrepReader: TextFormatReader = {
       // a header is short: a longer line can only be a -W single packet (no string of all of it)
       const m = lf - ls <= MAX_SINGLE_HEADER ? HEADER.exec(lineText(buf, ls, lf)) : null;
       if (!m) return singleLine(buf, ls, lf, end, ctx);
+      // `-e -W single`: an empty packet (a TCP SYN, ACK or FIN) is its header and the space before a payload it does
+      // not have, with the next packet's line right after it; a byline or normal header has no space at its end and
+      // is followed by its payload or a blank line
+      const empty = emptySinglePacket(buf, ls, lf, end, ctx.final);
+      if (empty !== 0) return empty < 0 ? NEED_MORE : slots.skip(empty);
       kind = m[1] ?? 'U';
       src = withPort(kind, m[3] ?? '');
       dst = withPort(kind, m[4] ?? '');
@@ -389,7 +462,10 @@ export const ngrepReader: TextFormatReader = {
       laterFragment = Number(m[6] ?? 0) > 0;
       icmpType = m[5] !== undefined ? Number(m[5]) : undefined;
     }
-    const payloadStart = Math.min(lf + 1, end);
+    // sipgrep's line between the header and the payload
+    const sipgrep = sipgrepPayloadStart(buf, lf, end, ctx.final);
+    if (sipgrep === NEED_MORE_AT) return NEED_MORE;
+    const payloadStart = sipgrep >= 0 ? sipgrep : Math.min(lf + 1, end);
 
     // find "\n\n" + header, or "\n" + end of input
     let payloadEnd = -1;
@@ -475,6 +551,27 @@ export const ngrepReader: TextFormatReader = {
 
 /** A block's payload [payloadStart, payloadEnd), in whichever mode ngrep printed it. */
 const blockPayload = (
+  kind: string,
+  meta: PayloadMeta,
+  next: number,
+  buf: Buffer,
+  payloadStart: number,
+  payloadEnd: number,
+  ctx: MatchContext,
+): MatchResult => {
+  // sipgrep's default output colours the start line, the branch, the tags and the Call-ID inside their lines
+  const esc = buf.indexOf(ESC, payloadStart);
+  if (esc >= 0 && esc < payloadEnd) {
+    if (uncoloured.length < payloadEnd - payloadStart)
+      uncoloured = Buffer.alloc(Math.max(payloadEnd - payloadStart, 2 * uncoloured.length));
+    const n = withoutColours(buf, payloadStart, payloadEnd, uncoloured);
+    return uncolouredPayload(kind, meta, next, uncoloured, 0, n, ctx);
+  }
+  return uncolouredPayload(kind, meta, next, buf, payloadStart, payloadEnd, ctx);
+};
+
+/** blockPayload's work once the payload holds no colour code (an ESC that starts none stays, as any byte). */
+const uncolouredPayload = (
   kind: string,
   meta: PayloadMeta,
   next: number,

@@ -9,7 +9,7 @@ import { readTsharkReading, type TsharkReading } from '../../../support/tshark-c
 const TRUTH = readTsharkReading<Record<string, TsharkReading>>('sipgrep/tshark.json');
 
 describe('records shorter than their IP packet, not marked cut', () => {
-  it.each(Object.keys(TRUTH))('counts %s as tshark does', async (name) => {
+  it.each(['sipgrep-O-tcp', 'sipgrep-O-udp', 'call-tcp', 'call-udp'])('counts %s as tshark does', async (name) => {
     // Act
     const got = await scanWhole(readFixture(`sipgrep/${name}.pcap`));
 
