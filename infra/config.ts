@@ -181,7 +181,7 @@ const KEYS = {
       z.record(z.string().min(1), z.string().refine(isTimeZone)),
     ),
     DEFAULTS.logTimeZoneByPrefix,
-    'must be a JSON object of key prefix -> IANA time zone, e.g. {"pbx-berlin/": "Europe/Berlin"}',
+    'must be a JSON object of key prefix -> IANA time zone or UTC offset, e.g. {"pbx-berlin/": "Europe/Berlin"}',
   ),
   bucketEncryption: spec(
     z.enum(BUCKET_ENCRYPTION_MODES),

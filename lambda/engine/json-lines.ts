@@ -1,5 +1,6 @@
 import type { LineTimes } from './log-prefix.js';
 import { findLogStamp, type LogStamp } from './log-stamp.js';
+import { TimeMarks } from './time-marks.js';
 
 /**
  * Logs kept as one JSON object per line, the text a program wrote in one of its fields: Docker's `json-file` driver
@@ -74,9 +75,12 @@ const entryAt = (buf: Buffer, start: number, le: number): Entry | undefined => {
   for (const [textField, timeField] of TEXT_FIELDS) {
     const text = textOf(fields[textField]);
     if (text === undefined) continue;
-    // journald keeps no line end after a message: one is put back, and a blank line after one of several lines
-    const journal = textField === 'MESSAGE';
-    const ended = !journal ? text : Buffer.concat([text, text.includes(LF) ? ENTRY_END : NEWLINE]);
+    // Docker keeps each line's "\n" in `log` and leaves it out of the parts of a line over 16 KiB: its text is joined
+    // as it is. Every other writer drops the line end (journald, Filebeat, fluent-bit's tail): one is put back, and
+    // after a record of several lines (a whole SIP message a proxy logged, its last CRLFs trimmed) a blank line too
+    const docker = textField === 'log' && typeof fields.stream === 'string';
+    if (docker || text[text.length - 1] === LF) return { text, stamp: stampOf(fields[timeField]) };
+    const ended = Buffer.concat([text, text.includes(LF) ? ENTRY_END : NEWLINE]);
     return { text: ended, stamp: stampOf(fields[timeField]) };
   }
   return undefined;
@@ -102,19 +106,13 @@ export const isJsonLines = (head: Buffer): boolean => {
   return objects >= 2 && objects * 5 >= lines * JSON_FIFTHS;
 };
 
-interface TimeMark {
-  readonly offset: number;
-  readonly stamp: LogStamp | undefined;
-}
-
 /** Takes the text out of each object of a stream of chunks, and keeps where each object's time took effect. */
 export class JsonLinesDecoder implements LineTimes {
   private carry: Buffer = EMPTY;
   /** The carry is the rest of a line too long to read whose start was passed on. */
   private midLine = false;
   private outOffset = 0;
-  private marks: TimeMark[] = [];
-  private markIndex = 0;
+  private readonly times = new TimeMarks();
 
   /** Passes the texts on. */
   async *decode(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -127,20 +125,11 @@ export class JsonLinesDecoder implements LineTimes {
   }
 
   at(offset: number): LogStamp | undefined {
-    const marks = this.marks;
-    let i = this.markIndex;
-    while (i + 1 < marks.length && (marks[i + 1] as TimeMark).offset <= offset) i++;
-    this.markIndex = i;
-    const m = marks[i];
-    return m !== undefined && m.offset <= offset ? m.stamp : undefined;
+    return this.times.at(offset);
   }
 
   release(offset: number): void {
-    this.at(offset);
-    if (this.markIndex > 0) {
-      this.marks = this.marks.slice(this.markIndex);
-      this.markIndex = 0;
-    }
+    this.times.release(offset);
   }
 
   private feed(chunk: Buffer, final: boolean): Buffer {
@@ -174,9 +163,9 @@ export class JsonLinesDecoder implements LineTimes {
       this.outOffset += end - ls;
       return;
     }
-    const last = this.marks[this.marks.length - 1];
+    const last = this.times.last;
     if (last === undefined || last.stamp?.wallMs !== entry.stamp?.wallMs || last.stamp?.kind !== entry.stamp?.kind) {
-      this.marks.push({ offset: this.outOffset, stamp: entry.stamp });
+      this.times.push(this.outOffset, entry.stamp);
     }
     parts.push(entry.text);
     this.outOffset += entry.text.length;

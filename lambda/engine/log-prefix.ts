@@ -1,4 +1,5 @@
 import { findLogStamp, type LogStamp } from './log-stamp.js';
+import { TimeMarks } from './time-marks.js';
 
 /**
  * Logs in which every line carries its logger's prefix: Asterisk's full log after `sip set debug
@@ -50,6 +51,8 @@ export const PREFIX_SNIFF_BYTES = 64 * 1024;
 const PREFIXED_FIFTHS = 4;
 /** A prefix is never longer than this; longer lines are only searched this far. */
 export const MAX_PREFIX_BYTES = 256;
+/** An RFC 5424 head (its fields are up to 255, 48, 128 and 32 bytes, then structured data) is searched this far. */
+const MAX_RFC5424_HEAD_BYTES = 2048;
 /** A line longer than this is passed on unread (the scanner reports it as too long). */
 const MAX_CARRY_BYTES = 1024 * 1024;
 
@@ -116,7 +119,8 @@ export interface LinePrefix {
 /** The logger prefix at the start of the line [ls, le); null when it has none. */
 export const linePrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | null => {
   if (!mayStartPrefix(buf, ls, le)) return null;
-  let e = Math.min(le, ls + MAX_PREFIX_BYTES);
+  // an RFC 5424 head may be longer: a 255-byte host name, structured data of any length
+  let e = Math.min(le, ls + (buf[ls] === LESS_THAN ? MAX_RFC5424_HEAD_BYTES : MAX_PREFIX_BYTES));
   if (e === le && e > ls && buf[e - 1] === CR) e--;
   const m = PREFIX.exec(buf.toString('latin1', ls, e));
   const g = m?.groups;
@@ -263,11 +267,6 @@ export interface LineTimes {
   release(offset: number): void;
 }
 
-interface TimeMark {
-  readonly offset: number;
-  readonly stamp: LogStamp | undefined;
-}
-
 /**
  * Strips logger prefixes from a stream of text chunks and keeps, for the stripped stream, where
  * each printed time took effect. Decisions depend on each line alone, so the output is the same
@@ -280,8 +279,7 @@ export class LinePrefixStripper implements LineTimes {
   /** Whether the line passed on in part (midLine) is a syslog line whose escapes are decoded. */
   private midLineDecoded = false;
   private outOffset = 0;
-  private marks: TimeMark[] = [];
-  private markIndex = 0;
+  private readonly times = new TimeMarks();
   private lastTime: string | undefined;
   /** The message column of the last syslog entry (journalctl's continuation lines), 0 after any other line. */
   private column = 0;
@@ -304,25 +302,11 @@ export class LinePrefixStripper implements LineTimes {
   }
 
   at(offset: number): LogStamp | undefined {
-    const marks = this.marks;
-    let i = this.markIndex;
-    while (i + 1 < marks.length && (marks[i + 1] as TimeMark).offset <= offset) i++;
-    if (i > 4096) {
-      // forget marks behind the scanner (it never asks about an earlier offset)
-      this.marks = marks.slice(i);
-      i = 0;
-    }
-    this.markIndex = i;
-    const m = this.marks[i];
-    return m !== undefined && m.offset <= offset ? m.stamp : undefined;
+    return this.times.at(offset);
   }
 
   release(offset: number): void {
-    this.at(offset);
-    if (this.markIndex > 0) {
-      this.marks = this.marks.slice(this.markIndex);
-      this.markIndex = 0;
-    }
+    this.times.release(offset);
   }
 
   private feed(chunk: Buffer, final: boolean): Buffer {
@@ -371,7 +355,7 @@ export class LinePrefixStripper implements LineTimes {
         }
         if (p.time !== this.lastTime) {
           this.lastTime = p.time;
-          this.marks.push({ offset: this.outOffset, stamp: findLogStamp(p.time) });
+          this.times.push(this.outOffset, findLogStamp(p.time));
         }
         from = ls + p.length;
         decoded = this.decodeEscapes && p.syslog;

@@ -24,7 +24,7 @@ export const fixedOffsetMs = (timeZone: string): number | undefined => {
     const m = FIXED_OFFSET.exec(timeZone);
     const hours = m === null ? Number.NaN : Number(m[2]);
     const minutes = hours * 60 + Number(m?.[3] ?? 0);
-    ms = m === null || hours > MAX_OFFSET_HOURS ? null : (m[1] === '-' ? -minutes : minutes) * MS_PER_MINUTE;
+    ms = m === null || minutes > MAX_OFFSET_HOURS * 60 ? null : (m[1] === '-' ? -minutes : minutes) * MS_PER_MINUTE;
     fixedOffsets.set(timeZone, ms);
   }
   return ms ?? undefined;

@@ -34,7 +34,7 @@ import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFo
  * offspring) prints the same header, with `-N` the protocol number after the kind: `U(17) `.
  */
 const HEADER =
-  /^([UTI])(?:\(\d{1,3}\))? (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)?\s*$/;
+  /^([UTI])(?:\(\d{1,3}\))? (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I(?:\(\d{1,3}\))? .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)?\s*$/;
 
 /** Payload larger than this (ngrep prints at most one packet) means we lost the block end. */
 const MAX_BLOCK_BYTES = 512 * 1024;
@@ -55,7 +55,7 @@ const SP = 0x20;
 
 /** `-W single`: the header's fields, then one space and the payload on the same line. */
 const SINGLE_HEADER =
-  /^([UTI])(?:\(\d{1,3}\))? (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)? /;
+  /^([UTI])(?:\(\d{1,3}\))? (?:(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{1,9}) |\+\d+\.\d+ )?(\S+) -> (\S+?)(?: \[[^\]]*\])?(?:(?<=^I(?:\(\d{1,3}\))? .*) (\d+):\d+)?(?: \+\d+@(\d+):\d+)?(?: #\d+)? /;
 /** A single-mode header is short; the regular expression reads no more of the line than this. */
 const MAX_SINGLE_HEADER = 300;
 
@@ -272,17 +272,20 @@ const withoutColours = (buf: Buffer, a: number, b: number, into: Buffer): number
 
 /** A payload of sipgrep's default output without the colours it puts inside lines (one packet at a time). */
 let uncoloured = Buffer.alloc(64 * 1024);
-/** The line after a header, colours taken out, to be asked whether it is a start line. */
-const firstLine = Buffer.alloc(512);
+/** The line after a header, colours taken out, to be asked whether it is a start line (grown as lines need). */
+let firstLine = Buffer.alloc(512);
 
 /**
  * Where the payload of a packet whose header ends at `lf` starts when sipgrep printed it: sipgrep (2.1, ngrep's code
  * with SIP parsing) puts a line between the header and the payload, empty for UDP and the TCP flags (` [AP]`) for TCP,
- * where ngrep puts the payload right after the header (and the flags on it). An empty line is sipgrep's only when a
- * start line follows it (ngrep prints a packet with no payload as an empty line too). Colours (sipgrep's default) are
- * looked through. -1 when the packet is not printed so; NEED_MORE_AT when the lines are not all there yet.
+ * where ngrep puts the payload right after the header (and the flags on it). Only a header without ngrep's packet
+ * number (` #12`, which ngrep prints with or without -q and sipgrep never does) can be sipgrep's: an ngrep datagram
+ * whose payload starts with a bare LF looks the same. An empty line is sipgrep's only when a start line follows it
+ * (ngrep prints a packet with no payload as an empty line too). Colours (sipgrep's default) are looked through. -1
+ * when the packet is not printed so; NEED_MORE_AT when the lines are not all there yet.
  */
-const sipgrepPayloadStart = (buf: Buffer, lf: number, end: number, final: boolean): number => {
+const sipgrepPayloadStart = (buf: Buffer, ls: number, lf: number, end: number, final: boolean): number => {
+  if (hasPacketNumber(buf, ls, lf)) return -1;
   const p = lf + 1;
   if (p >= end) return final ? -1 : NEED_MORE_AT;
   const e = buf.indexOf(LF, p);
@@ -295,18 +298,30 @@ const sipgrepPayloadStart = (buf: Buffer, lf: number, end: number, final: boolea
   const s = e + 1;
   const se = buf.indexOf(LF, s);
   if (se < 0 || se >= end) return final ? -1 : NEED_MORE_AT;
-  const n = withoutColours(buf, s, Math.min(se, s + firstLine.length), firstLine);
+  if (firstLine.length < se - s) firstLine = Buffer.alloc(Math.max(se - s, 2 * firstLine.length));
+  const n = withoutColours(buf, s, se, firstLine);
   return isStartLine(firstLine, 0, n, true) ? s : -1;
 };
 const NEED_MORE_AT = -2;
+
+/** Whether the header line [ls, lf) ends in ngrep's packet number (` #12`). */
+const hasPacketNumber = (buf: Buffer, ls: number, lf: number): boolean => {
+  let e = lf > ls && buf[lf - 1] === CR ? lf - 1 : lf;
+  while (e > ls && (buf[e - 1] === SP || buf[e - 1] === 0x09)) e--;
+  let d = e;
+  while (d > ls && (buf[d - 1] ?? 0) >= 0x30 && (buf[d - 1] ?? 0) <= 0x39) d--;
+  return d < e && d - 2 >= ls && buf[d - 1] === HASH && buf[d - 2] === SP;
+};
 
 /**
  * Where the next line starts when the header line [ls, lf) ends in a space and the next line is a packet header (an
  * empty `-W single` packet); 0 when it is not one, -1 when the next line is not all there yet.
  */
 const emptySinglePacket = (buf: Buffer, ls: number, lf: number, end: number, final: boolean): number => {
-  const le = lf > ls && buf[lf - 1] === CR ? lf - 1 : lf;
-  if (le <= ls || buf[le - 1] !== SP) return 0;
+  let le = lf > ls && buf[lf - 1] === CR ? lf - 1 : lf;
+  // without -q, ngrep's progress marks ('#' per packet) follow on the same line
+  while (le > ls && buf[le - 1] === HASH) le--;
+  if (le <= ls || buf[le - 1] !== SP || le - ls > MAX_SINGLE_HEADER || !isPacketHeader(buf, ls, le)) return 0;
   const n = lf + 1;
   if (n >= end) return final ? 0 : -1;
   const ne = buf.indexOf(LF, n);
@@ -447,13 +462,13 @@ export const ngrepReader: TextFormatReader = {
       dstId = endpoints.lastId;
     } else {
       // a header is short: a longer line can only be a -W single packet (no string of all of it)
-      const m = lf - ls <= MAX_SINGLE_HEADER ? HEADER.exec(lineText(buf, ls, lf)) : null;
-      if (!m) return singleLine(buf, ls, lf, end, ctx);
       // `-e -W single`: an empty packet (a TCP SYN, ACK or FIN) is its header and the space before a payload it does
-      // not have, with the next packet's line right after it; a byline or normal header has no space at its end and
-      // is followed by its payload or a blank line
+      // not have (then, without -q, ngrep's '#' marks), with the next packet's line right after it; a byline or
+      // normal header ends in its packet number or its flags and is followed by its payload or a blank line
       const empty = emptySinglePacket(buf, ls, lf, end, ctx.final);
       if (empty !== 0) return empty < 0 ? NEED_MORE : slots.skip(empty);
+      const m = lf - ls <= MAX_SINGLE_HEADER ? HEADER.exec(lineText(buf, ls, lf)) : null;
+      if (!m) return singleLine(buf, ls, lf, end, ctx);
       kind = m[1] ?? 'U';
       src = withPort(kind, m[3] ?? '');
       dst = withPort(kind, m[4] ?? '');
@@ -463,7 +478,7 @@ export const ngrepReader: TextFormatReader = {
       icmpType = m[5] !== undefined ? Number(m[5]) : undefined;
     }
     // sipgrep's line between the header and the payload
-    const sipgrep = sipgrepPayloadStart(buf, lf, end, ctx.final);
+    const sipgrep = sipgrepPayloadStart(buf, ls, lf, end, ctx.final);
     if (sipgrep === NEED_MORE_AT) return NEED_MORE;
     const payloadStart = sipgrep >= 0 ? sipgrep : Math.min(lf + 1, end);
 
@@ -560,8 +575,8 @@ const blockPayload = (
   ctx: MatchContext,
 ): MatchResult => {
   // sipgrep's default output colours the start line, the branch, the tags and the Call-ID inside their lines
-  const esc = buf.indexOf(ESC, payloadStart);
-  if (esc >= 0 && esc < payloadEnd) {
+  // searched within the payload only: indexOf from payloadStart would read on to the buffer's end for every packet
+  if (buf.subarray(payloadStart, payloadEnd).indexOf(ESC) >= 0) {
     if (uncoloured.length < payloadEnd - payloadStart)
       uncoloured = Buffer.alloc(Math.max(payloadEnd - payloadStart, 2 * uncoloured.length));
     const n = withoutColours(buf, payloadStart, payloadEnd, uncoloured);

@@ -53,6 +53,22 @@ describe('JSON lines (Docker json-file, journalctl -o json)', () => {
     expect(r.series.map((m) => m.minute)).toEqual(['2026-12-07T06:36:00.000Z']);
   });
 
+  it("puts back the line end shippers drop (ECS / Filebeat `message`: a line of the program's output per object)", async () => {
+    // Prepare: each line of a SIP message an object of its own, without its LF (before: one line, UNKNOWN_FORMAT)
+    const lines = ['SIP/2.0 486 Busy Here\r', 'Via: SIP/2.0/UDP a;branch=z9hG4bK1\r', 'Call-ID: c\r'];
+    const more = ['CSeq: 1 INVITE\r', 'Content-Length: 0\r', '\r'];
+    const log = [...lines, ...more]
+      .map((message, i) => JSON.stringify({ '@timestamp': `2026-12-07T06:36:1${i}.000Z`, message }))
+      .join('\n');
+
+    // Act
+    const r = await scan(chunked(Buffer.from(log, 'utf8'), [37]));
+
+    // Assess
+    expect([r.responses, r.byCode, r.anomalies, r.formats]).toEqual([1, { '486': 1 }, {}, ['json-lines', 'sip']]);
+    expect(r.series.map((m) => m.minute)).toEqual(['2026-12-07T06:36:00.000Z']);
+  });
+
   it('leaves logs alone whose lines are mostly no such objects (a SIP log with JSON bodies, the corpus)', () => {
     // Prepare
     const body = '{"event":"presence","log":"x"}';

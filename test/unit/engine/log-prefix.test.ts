@@ -84,6 +84,18 @@ describe('logger prefixes on every line', () => {
     });
   }
 
+  it('reads an RFC 5424 head longer than other prefixes (a 255-byte host name, structured data)', () => {
+    // Prepare
+    const head = `<134>1 2026-12-07T12:10:48+05:30 ${'h'.repeat(255)} kamailio 18215 - [meta sequenceId="12"][origin ip="192.0.2.1"] `;
+    const line = Buffer.from(`${head}SIP/2.0 200 OK`, 'latin1');
+
+    // Act
+    const p = linePrefixAt(line, 0, line.length);
+
+    // Assess
+    expect([p?.length, p?.time, p?.syslog]).toEqual([head.length, '2026-12-07T12:10:48+05:30', true]);
+  });
+
   it('finds where the prefix ends and what time it printed', () => {
     // Prepare
     const line = Buffer.from('[Nov  4 09:05:01] VERBOSE[77][C-0000000a] chan_sip.c: SIP/2.0 200 OK\r', 'latin1');

@@ -36,6 +36,9 @@ const TEXTS = [
   'ngrep-byline-t-berlin.txt',
   'ngrep-normal.txt',
   'ngrep-single.txt',
+  // -N: "I(1) a -> b 3:3" (before: the type after the protocol number was not read, the quoted message lost)
+  'ngrep-N-byline.txt',
+  'ngrep-N-normal.txt',
 ];
 const CASES = ['kamailio-icmp', 'icmpv6'].flatMap((capture) => TEXTS.map((text) => [capture, text] as const));
 

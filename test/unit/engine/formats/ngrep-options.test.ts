@@ -12,6 +12,7 @@ describe('ngrep -N and -e -W single', () => {
     'run-a.ngrep-N-normal.txt.gz',
     'run-a.ngrep-N-single.txt.gz',
     'run-a.ngrep-e-single.txt.gz',
+    'run-a.ngrep-e-single-noq.txt.gz',
     'run-a.pcap.gz',
   ])('counts %s as tshark counts the capture', async (file) => {
     // Act
