@@ -1,6 +1,5 @@
-import type { LineTimes } from './log-prefix.js';
+import { LineRewriter } from './line-rewriter.js';
 import { findLogStamp, type LogStamp } from './log-stamp.js';
-import { TimeMarks } from './time-marks.js';
 
 /**
  * Logs kept as one JSON object per line, the text a program wrote in one of its fields: Docker's `json-file` driver
@@ -32,7 +31,6 @@ const LF = 0x0a;
 const CR = 0x0d;
 const OPEN_BRACE = 0x7b;
 const RS = 0x1e;
-const EMPTY = Buffer.alloc(0);
 const NEWLINE = Buffer.from('\n', 'latin1');
 /** What ends a journal entry of several lines: journald trimmed the message's last line ends (log-prefix.ts). */
 const ENTRY_END = Buffer.from('\n\r\n', 'latin1');
@@ -107,67 +105,29 @@ export const isJsonLines = (head: Buffer): boolean => {
 };
 
 /** Takes the text out of each object of a stream of chunks, and keeps where each object's time took effect. */
-export class JsonLinesDecoder implements LineTimes {
-  private carry: Buffer = EMPTY;
-  /** The carry is the rest of a line too long to read whose start was passed on. */
-  private midLine = false;
-  private outOffset = 0;
-  private readonly times = new TimeMarks();
+export class JsonLinesDecoder extends LineRewriter {
+  constructor() {
+    super(MAX_LINE_BYTES);
+  }
 
   /** Passes the texts on. */
-  async *decode(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) {
-      const out = this.feed(chunk, false);
-      if (out.length > 0) yield out;
-    }
-    const out = this.feed(EMPTY, true);
-    if (out.length > 0) yield out;
-  }
-
-  at(offset: number): LogStamp | undefined {
-    return this.times.at(offset);
-  }
-
-  release(offset: number): void {
-    this.times.release(offset);
-  }
-
-  private feed(chunk: Buffer, final: boolean): Buffer {
-    const buf = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
-    const parts: Buffer[] = [];
-    let ls = 0;
-    for (;;) {
-      const lf = buf.indexOf(LF, ls);
-      if (lf < 0) break;
-      this.line(buf, ls, lf + 1, parts);
-      ls = lf + 1;
-    }
-    const rest = buf.subarray(ls);
-    if (final || rest.length > MAX_LINE_BYTES) {
-      if (rest.length > 0) this.line(buf, ls, buf.length, parts);
-      this.carry = EMPTY;
-      this.midLine = !final && rest.length > 0;
-    } else {
-      this.carry = rest.length === 0 ? EMPTY : Buffer.from(rest);
-    }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  decode(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    return this.rewrite(chunks);
   }
 
   /** Passes on the text of the line [ls, end) (its LF included), or the line itself when it is no such object. */
-  private line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
+  protected line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     const le = buf[end - 1] === LF ? end - 1 : end;
     const entry = this.midLine || le - ls > MAX_LINE_BYTES ? undefined : entryAt(buf, ls, le);
     this.midLine = false;
     if (entry === undefined) {
-      parts.push(buf.subarray(ls, end));
-      this.outOffset += end - ls;
+      this.emit(buf.subarray(ls, end), parts);
       return;
     }
     const last = this.times.last;
     if (last === undefined || last.stamp?.wallMs !== entry.stamp?.wallMs || last.stamp?.kind !== entry.stamp?.kind) {
       this.times.push(this.outOffset, entry.stamp);
     }
-    parts.push(entry.text);
-    this.outOffset += entry.text.length;
+    this.emit(entry.text, parts);
   }
 }

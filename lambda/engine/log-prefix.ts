@@ -1,5 +1,5 @@
+import { LineRewriter } from './line-rewriter.js';
 import { findLogStamp, type LogStamp } from './log-stamp.js';
-import { TimeMarks } from './time-marks.js';
 
 /**
  * Logs in which every line carries its logger's prefix: Asterisk's full log after `sip set debug
@@ -58,7 +58,6 @@ const MAX_CARRY_BYTES = 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
-const EMPTY = Buffer.alloc(0);
 /** The blank line put back at the end of a multi-line journal entry. */
 const ENTRY_END = Buffer.from('\r\n', 'latin1');
 
@@ -272,14 +271,9 @@ export interface LineTimes {
  * each printed time took effect. Decisions depend on each line alone, so the output is the same
  * however the input was cut into chunks.
  */
-export class LinePrefixStripper implements LineTimes {
-  private carry: Buffer = EMPTY;
-  /** The carry is the rest of a line whose start was already passed on (too long to hold). */
-  private midLine = false;
+export class LinePrefixStripper extends LineRewriter {
   /** Whether the line passed on in part (midLine) is a syslog line whose escapes are decoded. */
   private midLineDecoded = false;
-  private outOffset = 0;
-  private readonly times = new TimeMarks();
   private lastTime: string | undefined;
   /** The message column of the last syslog entry (journalctl's continuation lines), 0 after any other line. */
   private column = 0;
@@ -289,57 +283,29 @@ export class LinePrefixStripper implements LineTimes {
   private inEntry = false;
 
   /** @param decodeEscapes whether syslog lines carry rsyslog's escapes (linePrefixes of the head) */
-  constructor(private readonly decodeEscapes = false) {}
+  constructor(private readonly decodeEscapes = false) {
+    super(MAX_CARRY_BYTES);
+  }
 
   /** Passes the stream on, prefixes cut. */
-  async *strip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) {
-      const out = this.feed(chunk, false);
-      if (out.length > 0) yield out;
-    }
-    const out = this.feed(EMPTY, true);
-    if (out.length > 0) yield out;
+  strip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    return this.rewrite(chunks);
   }
 
-  at(offset: number): LogStamp | undefined {
-    return this.times.at(offset);
+  /** An escape a too-long line's cut would split waits for the next part. */
+  protected override heldAtCut(buf: Buffer, from: number, end: number): number {
+    return this.decodeEscapes ? partialEscapeLength(buf, from, end) : 0;
   }
 
-  release(offset: number): void {
-    this.times.release(offset);
-  }
-
-  private feed(chunk: Buffer, final: boolean): Buffer {
-    const buf = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
-    const parts: Buffer[] = [];
-    let ls = 0;
-    for (;;) {
-      const lf = buf.indexOf(LF, ls);
-      if (lf < 0) break;
-      this.line(buf, ls, lf + 1, parts);
-      ls = lf + 1;
-    }
-    const rest = buf.subarray(ls);
-    if (final || rest.length > MAX_CARRY_BYTES) {
-      // a line too long to hold is passed on in part; an escape its cut would split waits for the next part
-      const held = final || !this.decodeEscapes ? 0 : partialEscapeLength(buf, ls, buf.length);
-      if (rest.length > held) this.line(buf, ls, buf.length - held, parts);
-      this.carry = held === 0 ? EMPTY : Buffer.from(buf.subarray(buf.length - held));
-      this.midLine = !final && rest.length > 0;
-    } else {
-      this.carry = rest.length === 0 ? EMPTY : Buffer.from(rest);
-    }
-    if (final && this.inEntry) {
-      // the file ends with a multi-line entry: its message ends there, as before the next entry
-      parts.push(ENTRY_END);
-      this.outOffset += ENTRY_END.length;
-      this.inEntry = false;
-    }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  protected override ended(parts: Buffer[]): void {
+    if (!this.inEntry) return;
+    // the file ends with a multi-line entry: its message ends there, as before the next entry
+    this.emit(ENTRY_END, parts);
+    this.inEntry = false;
   }
 
   /** Passes on the line [ls, end) (its LF included), without its prefix. */
-  private line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
+  protected line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     let from = ls;
     let decoded = this.midLine && this.midLineDecoded;
     if (!this.midLine) {
@@ -349,8 +315,7 @@ export class LinePrefixStripper implements LineTimes {
         if (this.inEntry) {
           // the end of a multi-line entry (journalctl): journald trimmed the message's last CRLFs, the blank line
           // that ends its header section among them; it is put back, so the message ends before this entry
-          parts.push(ENTRY_END);
-          this.outOffset += ENTRY_END.length;
+          this.emit(ENTRY_END, parts);
           this.inEntry = false;
         }
         if (p.time !== this.lastTime) {
@@ -373,10 +338,6 @@ export class LinePrefixStripper implements LineTimes {
     }
     this.midLine = false;
     this.midLineDecoded = decoded;
-    if (end > from) {
-      const text = decoded ? decodeRsyslogEscapes(buf, from, end) : buf.subarray(from, end);
-      parts.push(text);
-      this.outOffset += text.length;
-    }
+    if (end > from) this.emit(decoded ? decodeRsyslogEscapes(buf, from, end) : buf.subarray(from, end), parts);
   }
 }
