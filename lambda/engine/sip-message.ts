@@ -598,9 +598,16 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     headerLines++;
     if (e < limit && ce === e) bareLfLines++;
     const first = buf[pos] ?? 0;
+    const id = first !== SP && first !== HT ? headerAt(buf, pos, ce) : HEADER.other;
+    if (!named) named = id !== HEADER.other || (first !== SP && first !== HT && headerNameEnd(buf, pos, ce) >= 0);
+    if (!named && opts.maxEnd !== undefined) {
+      // in a text log a message's first line after its start line is a header: a status line followed by text is
+      // one quoted in a body whose message the log does not frame (a sipfrag NOTIFY in a syslog format not read:
+      // the next record's text, then a header of a later message, made it a response); read on from that line
+      HEADERLESS.end = pos;
+      return HEADERLESS;
+    }
     if (first !== SP && first !== HT) {
-      const id = headerAt(buf, pos, ce);
-      if (!named) named = id !== HEADER.other || headerNameEnd(buf, pos, ce) >= 0;
       if (id !== HEADER.other) {
         // headerAt found the colon (the first of the line: the name before it holds none)
         let vs = skipWs(buf, headerColon + 1, ce);

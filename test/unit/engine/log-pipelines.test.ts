@@ -97,3 +97,30 @@ describe('Kamailio logs through syslog pipelines', () => {
     ]);
   });
 });
+
+describe('sipfrag NOTIFYs through syslog pipelines', () => {
+  const truth = readTsharkReading<TsharkCounts>('log-pipelines/refer-notify.tshark.json');
+
+  it('reads the RFC 5424 file as tshark counted the wire: the 200s, no status line of a body', async () => {
+    // Act
+    const got = await scan(chunked(readFixture('log-pipelines/refer-notify.sng-5424.log.gz'), [1021]), INDIA);
+
+    // Assess
+    const { responses, byCode, byMethod } = got;
+    expect({ responses, byCode, byMethod }).toEqual(truth);
+  });
+
+  it.each(['refer-notify.rsB-fwd.log.gz', 'refer-notify.sng-syslog-tcp.raw.gz', 'refer-notify.j-export.log.gz'])(
+    'refuses %s (not read) instead of counting the bodies as responses',
+    async (file) => {
+      // Act: before, 12 or 24 responses (100 and 503 to NOTIFY from the sipfrag bodies, none of the 200s), exit 0
+      const outcome = await scan(chunked(readFixture(`log-pipelines/${file}`), []), INDIA).then(
+        (r) => ({ responses: r.responses, code: 'none' }),
+        (e: unknown) => ({ responses: 0, code: (e as { code?: string }).code ?? String(e) }),
+      );
+
+      // Assess
+      expect(outcome).toEqual({ responses: 0, code: 'UNKNOWN_FORMAT' });
+    },
+  );
+});
