@@ -12,7 +12,7 @@ const MS_PER_MINUTE = 60_000;
 const MS_PER_DAY = 86_400_000;
 
 /** `+05:30`, `+0530`, `+05`, `-8`, optionally after `UTC` or `GMT`: sign, hours (0-14), minutes (00-59). */
-const FIXED_OFFSET = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?([0-5]\d))?$/;
+const FIXED_OFFSET = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?([0-5]\d))?$/i;
 /** The largest offset in use (Kiribati's +14:00). */
 const MAX_OFFSET_HOURS = 14;
 const fixedOffsets = new Map<string, number | null>();
