@@ -336,6 +336,22 @@ describe('a run of status lines with no header line after any of them', () => {
   });
 });
 
+describe('a status line whose next line is no header line, in a text log', () => {
+  it('is no message, whatever header lines follow later; a UTF-8 header name is still a header', async () => {
+    // Prepare: a sipfrag body's status line, then a syslog record's text, then a later message's headers (what an
+    // unread syslog format leaves); and a response whose first header's name is UTF-8 (tshark reads it as one)
+    const quoted = 'SIP/2.0 503 Service Unavailable\r\n<133>1 2026-12-07T12:17:32+05:30 vm kamailio 2 - - x\r\n';
+    const later = 'CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
+    const cafe = 'SIP/2.0 200 OK\r\nX-Café: 1\r\nCall-ID: c\r\nCSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n';
+
+    // Act
+    const r = await scanWhole(Buffer.from(`${quoted}${later}${cafe}`, 'utf8'));
+
+    // Assess: before, the 503 counted with the CSeq of the lines after the record
+    expect([r.responses, r.byCode]).toEqual([1, { '200': 1 }]);
+  });
+});
+
 describe('a time that cannot be represented', () => {
   it('leaves the response untimed and counts an invalid-time anomaly', async () => {
     // Prepare: Kamailio sipdump record with `time: 17954979707284913` (found by the fuzzer)
