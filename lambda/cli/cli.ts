@@ -164,8 +164,9 @@ export const buildProgram = (): Command => {
   program
     .command('scan')
     .description(
-      'scan files, directories (recursively) or standard input (-); formats: pcap, pcapng, ngrep, SIPp, ' +
-        'Asterisk pjsip/chan_sip, FreeSWITCH, Kamailio sipdump and acc, tcpdump -A, bare SIP; any of them gzipped',
+      'scan files, directories (recursively) or standard input (-); formats: pcap, pcapng, ngrep, sipgrep, SIPp, ' +
+        'Asterisk pjsip/chan_sip, FreeSWITCH, Kamailio sipdump, acc and xlog, sngrep, tcpdump -A/-X, bare SIP; ' +
+        'through syslog (RFC 3164/5424), journalctl or Docker json-file; any of them gzipped',
     )
     .argument('<inputs...>', 'files, directories, s3://bucket/key objects, or - for stdin')
     .option('--json', 'one JSON object per file, one per line (JSON Lines)', false)
