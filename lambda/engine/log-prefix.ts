@@ -64,18 +64,13 @@ const ENTRY_END = Buffer.from('\r\n', 'latin1');
 const OPEN_BRACKET = 0x5b;
 const SP = 0x20;
 const DASH = 0x2d;
-/** The three-letter months MONTH names, as one number each (their bytes, first in the high bits). */
-const MONTH_WORDS = new Set(
-  ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map(
-    (m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2),
-  ),
-);
-/** The weekdays journalctl -o short-full starts its lines with, as MONTH_WORDS. */
-const WEEKDAY_WORDS = new Set(
-  ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map(
-    (m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2),
-  ),
-);
+/** Three-letter words as one number each (their bytes, first in the high bits). */
+const wordsOf = (words: readonly string[]): ReadonlySet<number> =>
+  new Set(words.map((w) => (w.charCodeAt(0) << 16) | (w.charCodeAt(1) << 8) | w.charCodeAt(2)));
+/** The three-letter months MONTH names. */
+const MONTH_WORDS = wordsOf(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
+/** The weekdays journalctl -o short-full starts its lines with. */
+const WEEKDAY_WORDS = wordsOf(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 const LESS_THAN = 0x3c;
 const DOT = 0x2e;
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;

@@ -506,28 +506,15 @@ const viaTransport = (buf: Buffer, a: number, b: number): Transport => {
 
 /**
  * Where the header name ends when [ls, ce) starts as a header line (a token, optional white space, then ':'),
- * else -1.
+ * else -1. `beyondAscii`: bytes beyond ASCII count as name bytes too (a UTF-8 name, which tshark reads as one).
  */
-export const headerNameEnd = (buf: Buffer, ls: number, ce: number): number => {
+export const headerNameEnd = (buf: Buffer, ls: number, ce: number, beyondAscii = false): number => {
   let i = ls;
-  while (i < ce && TOKEN[buf[i] ?? 0] === 1) i++;
+  while (i < ce && (TOKEN[buf[i] ?? 0] === 1 || (beyondAscii && (buf[i] ?? 0) >= 0x80))) i++;
   if (i === ls) return -1;
   let c = i;
   while (c < ce && (buf[c] === SP || buf[c] === HT)) c++;
   return c < ce && buf[c] === COLON ? i : -1;
-};
-
-/**
- * Whether the line [ls, ce) looks like a header line, leniently: a name of token characters or bytes beyond ASCII
- * (a UTF-8 name, X-Café, which tshark reads as a header), then optional white space and ':'. A log record's text is
- * none: "<133>1 2026-12-07T12:17:32+05:30 vm kamailio ..." has '<' and white space before its first colon.
- */
-const nameAndColon = (buf: Buffer, ls: number, ce: number): boolean => {
-  let i = ls;
-  while (i < ce && (TOKEN[buf[i] ?? 0] === 1 || (buf[i] ?? 0) >= 0x80)) i++;
-  if (i === ls) return false;
-  while (i < ce && (buf[i] === SP || buf[i] === HT)) i++;
-  return i < ce && buf[i] === COLON;
 };
 
 /**
@@ -613,7 +600,9 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     const first = buf[pos] ?? 0;
     const id = first !== SP && first !== HT ? headerAt(buf, pos, ce) : HEADER.other;
     if (!named) named = id !== HEADER.other || (first !== SP && first !== HT && headerNameEnd(buf, pos, ce) >= 0);
-    if (!named && opts.maxEnd !== undefined && !nameAndColon(buf, pos, ce)) {
+    // a header name of token characters or bytes beyond ASCII (X-Café, which tshark reads as a header); a log
+    // record's text ("<133>1 2026-12-07T12:17:32+05:30 vm ...") has '<' and white space before its first colon
+    if (!named && opts.maxEnd !== undefined && headerNameEnd(buf, pos, ce, true) < 0) {
       // in a text log a message's first line after its start line is a header: a status line followed by text is
       // one quoted in a body whose message the log does not frame (a sipfrag NOTIFY in a syslog format not read:
       // the next record's text, then a header of a later message, made it a response); read on from that line

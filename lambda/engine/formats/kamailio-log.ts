@@ -121,27 +121,15 @@ const startLineAt = (buf: Buffer, from: number, ce: number): number => {
   return startLineKind(buf, s, ce) === 'request' ? s : -1;
 };
 
-const MONTHS = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
-
-/**
- * Whether the line may begin with a logger prefix ("[", "<", a digit, or a month and a space): the SIP header lines
- * the scanner asks about for their first two letters ("Max-Forwards", "Session-Expires", "Authorization") are
- * turned away without log-prefix.ts's regex.
- */
-const mayHaveLoggerPrefix = (buf: Buffer, ls: number, le: number): boolean => {
-  const c = buf[ls] ?? 0;
-  if (c === 0x5b || c === 0x3c /* < */ || (c >= 0x30 && c <= 0x39)) return true;
-  return le - ls > 4 && buf[ls + 3] === SP && MONTHS.has(buf.toString('latin1', ls, ls + 3));
-};
-
 /** The time a logger prefix before Kamailio's printed, for the message it holds (set by messageAt). */
 let loggerTime: string | undefined;
 
 /** Where a Kamailio-prefixed line [lineStart, le) holds a start line: its offset, or -1. */
 const messageAt = (buf: Buffer, colouredStart: number, le: number): number => {
   const lineStart = pastColours(buf, colouredStart, le);
-  // a logger prefix the log's own lines do not all carry (log-prefix.ts cuts it when they do)
-  const logger = mayHaveLoggerPrefix(buf, lineStart, le) ? linePrefixAt(buf, lineStart, le) : null;
+  // a logger prefix the log's own lines do not all carry (log-prefix.ts cuts it when they do); linePrefixAt turns the
+  // lines that cannot start one away from their first bytes, before any string is made
+  const logger = linePrefixAt(buf, lineStart, le);
   loggerTime = logger?.time;
   const ls = lineStart + (logger?.length ?? 0);
   const pe = Math.min(le, ls + MAX_PREFIX_BYTES);

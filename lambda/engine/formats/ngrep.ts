@@ -569,32 +569,24 @@ const blockPayload = (
   kind: string,
   meta: PayloadMeta,
   next: number,
-  buf: Buffer,
-  payloadStart: number,
-  payloadEnd: number,
+  printed: Buffer,
+  printedStart: number,
+  printedEnd: number,
   ctx: MatchContext,
 ): MatchResult => {
-  // sipgrep's default output colours the start line, the branch, the tags and the Call-ID inside their lines
-  // searched within the payload only: indexOf from payloadStart would read on to the buffer's end for every packet
-  if (buf.subarray(payloadStart, payloadEnd).indexOf(ESC) >= 0) {
-    if (uncoloured.length < payloadEnd - payloadStart)
-      uncoloured = Buffer.alloc(Math.max(payloadEnd - payloadStart, 2 * uncoloured.length));
-    const n = withoutColours(buf, payloadStart, payloadEnd, uncoloured);
-    return uncolouredPayload(kind, meta, next, uncoloured, 0, n, ctx);
+  let buf = printed;
+  let payloadStart = printedStart;
+  let payloadEnd = printedEnd;
+  // sipgrep's default output colours the start line, the branch, the tags and the Call-ID inside their lines (an ESC
+  // that starts no colour code stays, as any byte); searched within the payload only: indexOf from payloadStart
+  // would read on to the buffer's end for every packet
+  if (printed.subarray(printedStart, printedEnd).indexOf(ESC) >= 0) {
+    if (uncoloured.length < printedEnd - printedStart)
+      uncoloured = Buffer.alloc(Math.max(printedEnd - printedStart, 2 * uncoloured.length));
+    buf = uncoloured;
+    payloadStart = 0;
+    payloadEnd = withoutColours(printed, printedStart, printedEnd, uncoloured);
   }
-  return uncolouredPayload(kind, meta, next, buf, payloadStart, payloadEnd, ctx);
-};
-
-/** blockPayload's work once the payload holds no colour code (an ESC that starts none stays, as any byte). */
-const uncolouredPayload = (
-  kind: string,
-  meta: PayloadMeta,
-  next: number,
-  buf: Buffer,
-  payloadStart: number,
-  payloadEnd: number,
-  ctx: MatchContext,
-): MatchResult => {
   if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
     // -x: the bytes themselves
     const bytes = readHexPayload(buf, payloadStart, payloadEnd);
