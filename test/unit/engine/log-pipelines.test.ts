@@ -19,6 +19,19 @@ const TRUTH = readTsharkReading<Truth>('log-pipelines/kamailio-syslog.tshark.jso
 const perMinute = (r: ScanResult): Record<string, number> =>
   Object.fromEntries(r.series.map((m) => [m.minute, Object.values(m.byCode).reduce((a, b) => a + b, 0)]));
 
+/** A scan's counts, KPIs, minutes and verdicts against tshark's reading of the run's capture. */
+const expectAsTshark = (got: ScanResult, truth: Truth, formats: readonly string[]): void => {
+  const { responses, byCode, byMethod } = got;
+  expect({ responses, byCode, byMethod }).toEqual({
+    responses: truth.responses,
+    byCode: truth.byCode,
+    byMethod: truth.byMethod,
+  });
+  expect(scanKpis(got)).toEqual(truth.kpis);
+  expect(perMinute(got)).toEqual(truth.responsesPerMinute);
+  expect([got.timedResponses, got.anomalies, got.formats]).toEqual([truth.responses, {}, formats]);
+};
+
 // the run was in India's time (TZ=Asia/Kolkata for Kamailio and every daemon)
 const REFERENCE_MS = Date.parse('2026-12-07T07:00:00Z');
 const INDIA = { timeZone: 'Asia/Kolkata', referenceMs: REFERENCE_MS };
@@ -54,16 +67,7 @@ describe('Kamailio logs through syslog pipelines', () => {
     const inUtc = await scan(chunked(log, []), UTC);
 
     // Assess
-    const { responses, byCode, byMethod } = got;
-    expect({ responses, byCode, byMethod }).toEqual({
-      responses: TRUTH.responses,
-      byCode: TRUTH.byCode,
-      byMethod: TRUTH.byMethod,
-    });
-    expect(scanKpis(got)).toEqual(TRUTH.kpis);
-    expect(perMinute(got)).toEqual(TRUTH.responsesPerMinute);
-    const formats = json ? ['gzip', 'json-lines', 'kamailio-log'] : ['gzip', 'kamailio-log'];
-    expect([got.timedResponses, got.anomalies, got.formats]).toEqual([TRUTH.responses, {}, formats]);
+    expectAsTshark(got, TRUTH, json ? ['gzip', 'json-lines', 'kamailio-log'] : ['gzip', 'kamailio-log']);
     // a head that prints the instant puts each response on its minute whatever zone the scan is told
     if (instant) expect(perMinute(inUtc)).toEqual(TRUTH.responsesPerMinute);
     else expect(perMinute(inUtc)).not.toEqual(TRUTH.responsesPerMinute);
@@ -81,20 +85,8 @@ describe('Kamailio logs through syslog pipelines', () => {
     const whole = await scan(chunked(log, []), UTC);
 
     // Assess
-    const { responses, byCode, byMethod } = got;
-    expect({ responses, byCode, byMethod }).toEqual({
-      responses: truth.responses,
-      byCode: truth.byCode,
-      byMethod: truth.byMethod,
-    });
-    expect(scanKpis(got)).toEqual(truth.kpis);
-    expect(perMinute(got)).toEqual(truth.responsesPerMinute);
+    expectAsTshark(got, truth, ['gzip', 'json-lines', 'kamailio-log']);
     expect(perMinute(whole)).toEqual(truth.responsesPerMinute);
-    expect([got.timedResponses, got.anomalies, got.formats]).toEqual([
-      truth.responses,
-      {},
-      ['gzip', 'json-lines', 'kamailio-log'],
-    ]);
   });
 });
 
