@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scan } from '../../lambda/engine/index.js';
-import { chunked } from '../support/collect.js';
+import { type ScanResult, scan } from '../../lambda/engine/index.js';
+import { chunked, readFixture } from '../support/collect.js';
 import { CORPUS_DIR, expectedFor, normaliseByMethod } from '../support/corpus.js';
 
 /**
@@ -87,4 +87,73 @@ describe('ngrep in its dump modes, -x, and without -q, of the shared captures', 
       }
     }, 180_000); // large.pcap.gz: three ngrep runs of 100k messages and their scans, ~10 s here
   }
+});
+
+/** The text with every empty line taken out, as `grep -v '^$'` or `sed '/^$/d'` leave a log. */
+const withoutBlankLines = (text: Buffer): Buffer => Buffer.from(text.toString('latin1').replace(/^\n/gm, ''), 'latin1');
+
+/** Everything a scan found but the input's size and its unread bytes (the blank lines taken out were ngrep's). */
+const found = (r: ScanResult): Omit<ScanResult, 'bytes' | 'unrecognizedBytes'> => {
+  const { bytes: _bytes, unrecognizedBytes: _unread, ...rest } = r;
+  return rest;
+};
+
+describe('ngrep with its blank lines taken out', () => {
+  /** The modes whose packets ngrep separates by blank lines alone (with -q) or by blank and '#' lines (without). */
+  const BLANKLESS_MODES: readonly (readonly string[])[] = [
+    ['-W', 'byline', '-q'],
+    ['-W', 'byline'],
+    ['-W', 'byline', '-q', '-t'],
+    ['-W', 'normal', '-q'],
+    ['-x', '-q'],
+  ];
+
+  it.each(['mixed.pcap', 'sipp.pcapng'])(
+    'reads %s printed by ngrep as with its blank lines',
+    async (capture) => {
+      for (const options of BLANKLESS_MODES) {
+        // Prepare
+        const mode = options.join(' ');
+        const text = ngrep(capturePath(capture), options);
+        const blankless = withoutBlankLines(text);
+        expect(blankless.length).toBeLessThan(text.length);
+
+        // Act
+        const whole = await scan(chunked(text, []));
+        const cut = await scan(chunked(blankless, ODD_CUTS(blankless.length)));
+
+        // Assess: everything the same, per minute, per peer and KPIs too; before, the first packet's block ran on to
+        // ngrep's 512 KiB limit or the end of the file and 3 of mixed.pcap's 1,834 responses were counted
+        expect({ mode, responses: cut.responses }).toEqual({ mode, responses: expectedFor(capture).responses });
+        expect({ mode, found: found(cut) }).toEqual({ mode, found: found(whole) });
+      }
+    },
+    120_000,
+  );
+
+  it.each([
+    { name: 'the corpus ngrep log', text: (): Buffer => readFileSync(join(CORPUS_DIR, 'mixed.ngrep.txt')) },
+    { name: 'its large one', text: (): Buffer => gunzipSync(readFileSync(join(CORPUS_DIR, 'large.ngrep.txt.gz'))) },
+    {
+      name: "sipgrep's coloured text",
+      text: (): Buffer => gunzipSync(readFixture('sipgrep/proxied-kamailio.sipgrep.txt.gz')),
+    },
+    { name: "the Kamailio run's", text: (): Buffer => readFixture('kamailio/kamailio.ngrep.txt') },
+  ])(
+    'reads $name as with its blank lines',
+    async ({ text }) => {
+      // Prepare
+      const original = text();
+      const blankless = withoutBlankLines(original);
+
+      // Act
+      const whole = await scan(chunked(original, []));
+      const cut = await scan(chunked(blankless, ODD_CUTS(blankless.length)));
+
+      // Assess
+      expect(cut.responses).toBeGreaterThan(0);
+      expect(found(cut)).toEqual(found(whole));
+    },
+    60_000,
+  );
 });

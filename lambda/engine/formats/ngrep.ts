@@ -359,6 +359,65 @@ const messageEnds = (buf: Buffer, start: number, limit: number): number[] => {
 const TRANSPORT: Readonly<Record<string, Transport>> = { U: 'udp', T: 'tcp', I: 'unknown' };
 
 /**
+ * The scans (their MatchContext) whose ngrep log has lost its blank lines (`grep -v '^$'`, `sed '/^$/d'`): a packet
+ * header follows the last payload line directly. Found when a block has no blank line before its limit or the end of
+ * the input but a header line within it; from then on each block ends at the next header line. A log with its blank
+ * lines never pays for the line search.
+ */
+const blanklessScans = new WeakSet<MatchContext>();
+
+/**
+ * Where the first packet header line after `from` (a line start in (from, limit)) starts; -1 when none does, NEED_MORE_AT
+ * when a line is cut by the end of the bytes at hand before one is found.
+ */
+const nextHeaderLine = (buf: Buffer, from: number, limit: number, end: number, final: boolean): number => {
+  let lf = buf.indexOf(LF, from);
+  while (lf >= 0 && lf + 1 < limit) {
+    const h = lf + 1;
+    const k = buf[h];
+    lf = buf.indexOf(LF, h);
+    if (k !== 0x55 && k !== 0x54 && k !== 0x49) continue;
+    if (lf < 0 && !final) return NEED_MORE_AT;
+    if (isPacketHeader(buf, h, lf < 0 ? end : lf)) return h;
+  }
+  return lf < 0 && !final ? NEED_MORE_AT : -1;
+};
+
+/** The scans that have met a block ending in a blank line (as ngrep prints them: before a header or a '#' line). */
+const blankLineScans = new WeakSet<MatchContext>();
+
+/**
+ * The end of a payload followed by a '#' line whose LF before is at `hash`. ngrep prints the payload, its own LF and
+ * then the '#' line, so that LF is not the payload's; in a log whose blank lines were taken out the LF at `hash` is the
+ * payload's last byte when its line ends as a SIP line does ('.' LF), as blanklessPayloadEnd reads it.
+ */
+const hashPayloadEnd = (buf: Buffer, hash: number, ctx: MatchContext): number => {
+  const before = buf[hash - 1];
+  if (before === LF) blankLineScans.add(ctx);
+  else if (before === DOT && !blankLineScans.has(ctx)) return hash + 1;
+  return hash;
+};
+
+/**
+ * Whether a scan's log may have had its blank lines taken out: no block of it has ended in one. Its last payload's LF
+ * is then its own when the line ends as a SIP line does.
+ */
+const isBlankless = (ctx: MatchContext): boolean => !blankLineScans.has(ctx);
+
+/**
+ * The end of a payload whose next packet header (at h) follows it with no blank line: its last LF is its own when the
+ * line ends as a SIP line does (CRLF, printed '.' LF in byline), else the LF ngrep printed after a payload that ended
+ * mid-line (a TCP segment's cut); a dotted mode's payload never holds an LF, so the LF is ngrep's either way. A payload
+ * of an LF-only message (sipsak -L) that ends mid-line loses nothing to this but its bytes' exact count.
+ */
+const blanklessPayloadEnd = (buf: Buffer, payloadStart: number, h: number): number => {
+  const before = buf[h - 2];
+  // a blank line left before this header after all: ngrep's two LFs, as where the blank lines are kept
+  const end = before === LF ? h - 2 : before === DOT ? h : h - 1;
+  return Math.max(payloadStart, end);
+};
+
+/**
  * ngrep prints a UDP or TCP endpoint as `ip:port` and an IPv6 one without brackets (`2001:db8::1:5060`), which is
  * itself a valid IPv6 address: bracket it here, where the port is known to be last (`[2001:db8::1]:5060`).
  * ICMP (`I`) endpoints have no port.
@@ -495,15 +554,34 @@ export const ngrepReader: TextFormatReader = {
       // unbounded search from every block would read the rest of the buffer each time
       const marks = progressMarks.has(ctx);
       const limit = Math.min(end, blockLimit);
+      if (blanklessScans.has(ctx)) {
+        const h = nextHeaderLine(buf, payloadStart > 0 ? payloadStart - 1 : 0, limit, end, ctx.final);
+        if (h === NEED_MORE_AT && end <= blockLimit) return NEED_MORE;
+        if (h >= 0) {
+          payloadEnd = blanklessPayloadEnd(buf, payloadStart, h);
+          next = h;
+          break;
+        }
+      }
       const c = marks ? BLANK_LINE.find(buf, from, limit + 2) : buf.indexOf(DOUBLE_LF, from);
       // without -q a line of '#' comes between packets: "\n#\n" ends a block that has no blank line after it
       const hash = marks ? progressLine(buf, Math.max(from, payloadStart - 1), c < 0 ? limit : c, end) : -1;
       if (hash >= 0) {
-        payloadEnd = Math.max(hash, payloadStart);
+        payloadEnd = Math.max(hashPayloadEnd(buf, hash, ctx), payloadStart);
         next = hash + 1;
         break;
       }
       if (c < 0 || c + 1 >= end || c >= blockLimit) {
+        // no blank line ends the block: a log whose blank lines were taken out has the next header right after it
+        if (!blanklessScans.has(ctx)) {
+          const h = nextHeaderLine(buf, payloadStart > 0 ? payloadStart - 1 : 0, limit, end, ctx.final);
+          if (h >= 0) {
+            blanklessScans.add(ctx);
+            payloadEnd = blanklessPayloadEnd(buf, payloadStart, h);
+            next = h;
+            break;
+          }
+        }
         if (end > blockLimit) {
           payloadEnd = blockLimit;
           next = blockLimit;
@@ -512,7 +590,8 @@ export const ngrepReader: TextFormatReader = {
         if (!ctx.final) return NEED_MORE;
         // end of input: the payload is followed by one "\n" (and without -q by ngrep's last line, "exit")
         const last = endsWithExit(buf, payloadStart, end);
-        payloadEnd = last > payloadStart && buf[last - 1] === LF ? last - 1 : last;
+        const ngrepLf = last > payloadStart && buf[last - 1] === LF && !(buf[last - 2] === DOT && isBlankless(ctx));
+        payloadEnd = ngrepLf ? last - 1 : last;
         next = end;
         break;
       }
@@ -533,12 +612,15 @@ export const ngrepReader: TextFormatReader = {
       const he = hl < 0 ? end : hl;
       if (isPacketHeader(buf, h, he)) {
         // "\n\n" = ngrep's LF after the payload + the LF that opens the next packet
+        blankLineScans.add(ctx);
         payloadEnd = Math.max(c, payloadStart);
         next = h;
         break;
       }
       if (ctx.isHeaderLine(buf, h, he) || PREAMBLE.test(lineText(buf, h, he))) {
-        // another log (or another ngrep run) follows: "\n\n" = the payload's own LF + ngrep's LF
+        // another log (or another ngrep run, or the '#' line without -q) follows: "\n\n" = the payload's own LF +
+        // ngrep's LF
+        blankLineScans.add(ctx);
         payloadEnd = Math.max(c + 1, payloadStart);
         next = h;
         break;
