@@ -7,6 +7,7 @@ import {
   type MutableParseOptions,
   parseMessage,
   parseOptions,
+  startLineKind,
 } from './sip-message.js';
 import type { AnomalyKind, PayloadMeta, SipMessage } from './types.js';
 
@@ -40,6 +41,31 @@ interface Flow {
   style: LineStyle;
   meta: PayloadMeta;
 }
+
+/** tshark 4.0's port for SIP over TCP (packet-sip.c DEFAULT_SIP_PORT_RANGE); other ports reach SIP by heuristics. */
+const SIP_TCP_PORT_SUFFIX = ':5060';
+/** packet-sip.c dissect_sip_tcp() waits for one more segment for a first line cut short of this many bytes. */
+const MAX_WAITED_LINE_BYTES = 1500;
+
+/**
+ * Whether a TCP segment ends in [pos, end) with a message's first line cut before its end which tshark gives up on.
+ * On port 5060 (dissect_sip_tcp) tshark waits for the next segment when the line is shorter than 1,500 bytes. On any
+ * other port (dissect_sip_tcp_heur) it reads the line as it stands at the segment's end (sip_parse_line), and only a
+ * status line with its code and the space after it ("SIP/2.0 180 ") or a request line up to its version
+ * ("INVITE sip:b@x SIP/2.0") asks TCP for the rest. Anything shorter ("SIP/2.0 180", "INVITE sip:b@127.0.0") is not
+ * SIP to it: the segment's SIP ends there, and the next segment, which starts inside the line, is read from its
+ * first byte (an INVITE cut after "I" leaves "NVITE sip:b@x SIP/2.0": a request of method NVITE, as tshark counts it).
+ */
+const cutStartLine = (data: Buffer, pos: number, end: number, dotCR: boolean, meta: PayloadMeta): boolean => {
+  if (data.indexOf(LF, pos) >= 0) return false;
+  if (
+    end - pos < MAX_WAITED_LINE_BYTES &&
+    (meta.src?.endsWith(SIP_TCP_PORT_SUFFIX) || meta.dst?.endsWith(SIP_TCP_PORT_SUFFIX))
+  )
+    return false;
+  const kind = startLineKind(data, pos, lineContentEnd(data, pos, end, dotCR));
+  return kind !== 'response' && kind !== 'request';
+};
 
 /** Storage a flow keeps past this many times what it holds is given back (a flow that held one large message). */
 const SHRINK_FACTOR = 4;
@@ -295,7 +321,7 @@ export class SipFramer {
       opts.identity = identityFor(f.meta);
       const r = parseMessage(data, pos, end, opts);
       if (r.kind === 'incomplete') {
-        if (!complete) return pos;
+        if (!complete) return cutStartLine(data, pos, end, dotCR, f.meta) ? this.skip(end, pos) : pos;
         // (parseMessage waits for a whole first line before it looks at it: a cut line that is no start line is garbage)
         const nl = data.indexOf(LF, pos);
         if (nl < 0 && !isStartLine(data, pos, end, dotCR)) return this.skip(end, pos);

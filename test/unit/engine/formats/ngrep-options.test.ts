@@ -34,6 +34,8 @@ describe('ngrep -N and -e -W single', () => {
       seer: TRUTH.kpis.seer,
       isa: TRUTH.kpis.isa,
     });
-    expect(got.anomalies).toEqual({});
+    // four 200s to a BYE come in two segments cut after "SIP/2.0 20": tshark gives up on them at these ports, and
+    // each leaves two segments unread (the cut line, the rest)
+    expect(got.anomalies).toEqual({ 'stream-garbage': 8 });
   });
 });

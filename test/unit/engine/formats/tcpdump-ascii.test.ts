@@ -361,8 +361,12 @@ describe('tcpdump -A reader', () => {
     const fromText = await scanWhole(text);
     const fromCapture = await scanWhole(capture);
 
-    // Assess: before, the second segment fitted two header lengths and was dropped (88 requests, unreadable-packet)
-    expect(fromCapture.requests).toBe(174);
+    // Assess: the text as the capture, anomalies too (the second segment once fitted two header lengths and was
+    // dropped as an unreadable-packet). tshark 4.0.17 counts 88 requests: the first segment ends inside a request line
+    // ("BYE s"), which it gives up on at a port other than 5060, and the second starts inside that line, so none of
+    // its 86 BYEs is SIP to it (sip-framer.ts cutStartLine; 174 were counted before)
+    expect(fromCapture.requests).toBe(88);
+    expect(fromCapture.anomalies).toEqual({ 'stream-garbage': 2 });
     for (const k of ['messages', 'requestsByMethod', 'anomalies'] as const) {
       expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
     }
