@@ -1,6 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { scan } from '../../../../lambda/engine/index.js';
 import {
+  chunked,
   NO_CLASSES,
   readFixture,
   replayAtRandomCuts,
@@ -391,6 +393,25 @@ describe('tcpdump -A reader', () => {
       }
     },
   );
+
+  it('ends a packet the snaplen cut at the next summary line, never inside the next packet (a -s 200 capture)', async () => {
+    // Prepare: frames 1-1200 of a live `tcpdump -s 200` capture of a Kamailio proxy run and `tcpdump -A -nn -r` of them
+    const capture = gunzipSync(readFixture('text/tcpdump-s200.pcap.gz'));
+    const text = gunzipSync(readFixture('text/tcpdump-A-s200.txt.gz'));
+
+    // Act: the text's times of day dated by the capture's day
+    const fromCapture = await scanWhole(capture);
+    const fromText = await scan(chunked(text, []), { referenceMs: Date.parse('2026-12-07T12:00:00Z') });
+
+    // Assess: tshark 4.0.17 counts 693 responses and 507 requests; before, a cut packet whose printed text was far
+    // shorter than its length ran on until a later summary line made the length fit, and the packets between were
+    // lost with no anomaly (681 responses, 1,176 cut packets said of 1,200)
+    expect([fromCapture.responses, fromCapture.requests]).toEqual([693, 507]);
+    const { formats: _a, bytes: _b, unrecognizedBytes: _c, ...seenInCapture } = fromCapture;
+    const { formats: _d, bytes: _e, unrecognizedBytes: _f, ...seenInText } = fromText;
+    expect(seenInText).toEqual(seenInCapture);
+    expect(fromText.anomalies).toEqual({ 'truncated-capture': 1200, 'missing-cseq': 1200 });
+  });
 
   it('restores a retransmission that starts at the CR a segment ended with, not after it', async () => {
     // Prepare: the second segment resends the CR the first ended with (make-retransmit-at-cr.py); its LF is its own
