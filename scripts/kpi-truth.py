@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent RFC 6076 SER/SEER/ISA/SRD count from tshark fields (outcome = first final response).
+"""Independent RFC 6076 SER/SEER/ISA/SRD count from tshark's dissection (outcome = first final response).
 
 Per peer ("byPeer"): a transaction belongs to the source IP (ip.src / ipv6.src) of its first response,
 as sip-metrics' `--by peer` gives it; transactions with no response belong to no peer.
@@ -14,65 +14,88 @@ import json, subprocess, sys
 args = sys.argv[1:]
 by_address = '--by-address' in args
 cap = [a for a in args if a != '--by-address'][0]
-out = subprocess.run(
-    ['tshark', '-r', cap, '-Y', 'sip', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
-     '-e', 'sip.Call-ID', '-e', 'sip.CSeq.seq', '-e', 'sip.CSeq.method', '-e', 'sip.Via.branch',
-     '-e', 'sip.Status-Code', '-e', 'frame.time_epoch', '-e', 'sip.Method', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'udp.srcport', '-e', 'tcp.srcport'],
-    check=True, capture_output=True, text=True).stdout
+import xml.etree.ElementTree as ET
+
+
+def messages(capture):
+    """Each SIP message of the capture in order, with its own fields (PDML: a TCP frame may hold several messages,
+    and tshark's -T fields would join their values per frame, losing which branch and code go with which)."""
+    proc = subprocess.Popen(['tshark', '-r', capture, '-Y', 'sip', '-T', 'pdml'], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    # streamed: the PDML of a large capture is gigabytes
+    for _, packet in ET.iterparse(proc.stdout):
+        if packet.tag != 'packet':
+            continue
+        t, v4, v6, port = None, '', '', ''
+        for proto in packet.findall('proto'):
+            name = proto.get('name')
+            for field in proto.iter('field'):
+                n = field.get('name')
+                if n == 'frame.time_epoch':
+                    t = float(field.get('show'))
+                # the innermost addresses: a tunnel's outer header comes first
+                elif n == 'ip.src':
+                    v4, v6 = field.get('show'), ''
+                elif n == 'ipv6.src':
+                    v6, v4 = field.get('show'), ''
+                elif n in ('udp.srcport', 'tcp.srcport'):
+                    port = field.get('show')
+            if name != 'sip':
+                continue
+            f = {}
+            for field in proto.iter('field'):
+                n = field.get('name')
+                # the first of each: the top Via's branch, the message's own Call-ID and CSeq
+                if n in ('sip.Call-ID', 'sip.CSeq.seq', 'sip.CSeq.method', 'sip.Via.branch', 'sip.Status-Code') and n not in f:
+                    f[n] = field.get('show')
+            src = v4 or v6
+            address = f'{src}:{port}' if v4 else f'[{src}]:{port}'
+            yield (f.get('sip.Call-ID', ''), f.get('sip.CSeq.seq', ''), f.get('sip.CSeq.method', ''),
+                   f.get('sip.Via.branch', ''), f.get('sip.Status-Code', ''), t, src, address)
+        packet.clear()
+    if proc.wait() != 0:
+        raise SystemExit(f'tshark failed on {capture}')
+
+
 tx = {}
 order = []
 srd = []
 # RFC 6076 4.9 (SCR): sessions answered 200 by Call-ID, completed by the first BYE of that Call-ID answered 2xx
 sessions = {}
 byes = set()
-for line in out.splitlines():
-    f = line.split('\t')
-    if len(f) < 7:
+for callid, seq, method, branch, code, t, src, address in messages(cap):
+    if method not in ('INVITE', 'BYE'):
         continue
-    callids, seqs, methods, branches, codes, t, reqm = f[:7]
-    # the innermost source address (a tunnel's outer header comes first)
-    v4 = f[7] if len(f) > 7 else ''
-    src = (v4 or (f[8] if len(f) > 8 else '')).split(',')[-1]
-    port = ((f[9] if len(f) > 9 else '') or (f[10] if len(f) > 10 else '')).split(',')[-1]
-    address = f'{src}:{port}' if v4 else f'[{src}]:{port}'
-    # one frame may hold several SIP messages (TCP); take them in order
-    cl = callids.split(','); sl = seqs.split(','); ml = methods.split(',')
-    for i in range(len(cl)):
-        if i >= len(sl) or i >= len(ml) or ml[i] not in ('INVITE', 'BYE'):
-            continue
-        branch = branches.split(',')[0] if i == 0 else ''
-        if ml[i] == 'BYE':
-            code = codes.split(',')[0] if codes else ''
-            if code and int(code) >= 200 and (cl[i], sl[i], branch) not in byes:
-                byes.add((cl[i], sl[i], branch))
-                if int(code) < 300:
-                    for done in sessions.pop(cl[i], []):
-                        done['completed'] = True
-            continue
-        key = (cl[i], sl[i], branch)
-        if key not in tx:
-            tx[key] = {'req': None, 'outcome': None, 'answered': False, 'peer': None, 'address': None, 'srd': None}
-            order.append(key)
-        st = tx[key]
-        code = codes.split(',')[0] if codes else ''
-        ts = float(t)
-        if not code:
-            if st['req'] is None and st['outcome'] is None and not st['answered']:
-                st['req'] = ts
-            continue
-        c = int(code)
-        if st['peer'] is None:
-            st['peer'] = src
-            st['address'] = address
-        if c > 100 and not st['answered']:
-            st['answered'] = True
-            if st['req'] is not None:
-                st['srd'] = (ts - st['req']) * 1000
-                srd.append(st['srd'])
-        if c >= 200 and st['outcome'] is None:
-            st['outcome'] = c
-            if c == 200:
-                sessions.setdefault(cl[i], []).append(st)
+    if method == 'BYE':
+        if code and int(code) >= 200 and (callid, seq, branch) not in byes:
+            byes.add((callid, seq, branch))
+            if int(code) < 300:
+                for done in sessions.pop(callid, []):
+                    done['completed'] = True
+        continue
+    key = (callid, seq, branch)
+    if key not in tx:
+        tx[key] = {'req': None, 'outcome': None, 'answered': False, 'peer': None, 'address': None, 'srd': None}
+        order.append(key)
+    st = tx[key]
+    ts = t
+    if not code:
+        if st['req'] is None and st['outcome'] is None and not st['answered']:
+            st['req'] = ts
+        continue
+    c = int(code)
+    if st['peer'] is None:
+        st['peer'] = src
+        st['address'] = address
+    if c > 100 and not st['answered']:
+        st['answered'] = True
+        if st['req'] is not None:
+            st['srd'] = (ts - st['req']) * 1000
+            srd.append(st['srd'])
+    if c >= 200 and st['outcome'] is None:
+        st['outcome'] = c
+        if c == 200:
+            sessions.setdefault(callid, []).append(st)
 def counts(txs):
     outs = [v['outcome'] for v in txs]
     delays = [v['srd'] for v in txs if v['srd'] is not None]

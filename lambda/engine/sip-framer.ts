@@ -20,6 +20,8 @@ import type { AnomalyKind, PayloadMeta, SipMessage } from './types.js';
  */
 
 const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
 
 /** A stream that buffers more than this without a complete message is resynchronised. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -65,6 +67,18 @@ const cutStartLine = (data: Buffer, pos: number, end: number, dotCR: boolean, me
     return false;
   const kind = startLineKind(data, pos, lineContentEnd(data, pos, end, dotCR));
   return kind !== 'response' && kind !== 'request';
+};
+
+/** Whether [0, len) holds a blank line after its first line: LF LF, LF CR LF, or LF '.' LF where '.' is a CR. */
+const headerSectionEnds = (buf: Buffer, len: number, dotCR: boolean): boolean => {
+  let lf = buf.indexOf(LF);
+  while (lf >= 0 && lf + 1 < len) {
+    const c = buf[lf + 1];
+    if (c === LF) return true;
+    if ((c === CR || (dotCR && c === DOT)) && lf + 2 < len && buf[lf + 2] === LF) return true;
+    lf = buf.indexOf(LF, lf + 1);
+  }
+  return false;
 };
 
 /** Storage a flow keeps past this many times what it holds is given back (a flow that held one large message). */
@@ -285,6 +299,36 @@ export class SipFramer {
     if (f === undefined || f.len === 0) return;
     this.frameStream(f.buf.subarray(0, f.len), f, true, dropCut);
     this.hold(f, EMPTY, 0);
+  }
+
+  /**
+   * Whether the flow holds a message whose header section has not ended and [start, end) opens with a whole start
+   * line: over a connection no message starts inside another's header section, so the one held was cut (a capture's
+   * snaplen, ngrep's -S) by a log that does not say so. Its header section cannot hold a start line; a body can (a
+   * message/sipfrag NOTIFY), so a message held past its header section is never taken for cut.
+   */
+  startsAfterCut(flow: string, buf: Buffer, start: number, end: number, dotCR: boolean): boolean {
+    const f = this.flows.get(flow);
+    if (f === undefined || f.len === 0 || headerSectionEnds(f.buf, f.len, dotCR)) return false;
+    const lf = buf.indexOf(LF, start);
+    if (lf < 0 || lf >= end || !isStartLine(buf, start, lf, dotCR)) return false;
+    // a TCP retransmission of the held message's first segment (ngrep prints every packet) repeats its bytes (after
+    // the dots a dotted mode held from the segment before: a CR whose LF this one would have brought)
+    let a = start;
+    while (a < lf && (buf[a] === DOT || buf[a] === CR)) a++;
+    const n = Math.min(f.len, end - a);
+    return buf.compare(f.buf, 0, n, a, a + n) !== 0;
+  }
+
+  /** Frames every message held with its header section open as cut (counted as far as held); returns how many flows. */
+  cutOpenHeaders(): number {
+    let n = 0;
+    for (const [flow, f] of this.flows) {
+      if (f.len === 0 || headerSectionEnds(f.buf, f.len, f.style.dotCR)) continue;
+      this.frameHeld(flow, false);
+      n++;
+    }
+    return n;
   }
 
   /** Bytes the flow holds: the start of a message not yet complete (0 for a flow not seen). */

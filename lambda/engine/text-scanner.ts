@@ -121,6 +121,8 @@ export class TextScanner {
   private readonly kept: MutablePayloadMeta = payloadMeta('unknown');
   /** Decodes the packets of hex dumps (tcpdump -x/-X), made at the first one. */
   private packets: PacketDecoder | undefined;
+  /** An ngrep segment was found to follow a cut one (framer.startsAfterCut): the log is of a cut capture. */
+  private lengthlessCuts = false;
   /** Frames the datagrams ICMP errors quote, with icmp.ts's events (made at the first). */
   private quotedFramer: SipFramer | undefined;
   private readonly interfaces = new Map<number, CaptureInterface>();
@@ -408,6 +410,9 @@ export class TextScanner {
     if (final) {
       // the dumped packets' TCP streams first: they hand what they hold to the framer
       this.packets?.end();
+      // an ngrep log shown to hold cut segments: a message held with its header section open at the end was cut too
+      if (this.lengthlessCuts)
+        for (let n = this.framer.cutOpenHeaders(); n > 0; n--) this.tally.anomaly('truncated-capture');
       this.framer.end();
     }
     return end;
@@ -504,8 +509,21 @@ export class TextScanner {
           this.tally.anomaly('stream-gap');
           this.framer.resetFlow(flow);
         }
-        if (m.cut === true) this.cutSegment(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, meta);
-        else this.framer.stream(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, meta, styleOf(m.dotCR));
+        if (m.cut === true) {
+          this.cutSegment(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, meta);
+          return;
+        }
+        // ngrep prints no payload length: a segment the snaplen (or -S) cut shows only as the next one starting a
+        // message inside the held one's header section; the held one counts as far as printed, as tshark counts it
+        if (
+          m.format === 'ngrep' &&
+          this.framer.startsAfterCut(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, m.dotCR)
+        ) {
+          this.tally.anomaly('truncated-capture');
+          this.framer.cutFlow(flow);
+          this.lengthlessCuts = true;
+        }
+        this.framer.stream(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, meta, styleOf(m.dotCR));
         return;
       }
       case 'packet': {

@@ -81,6 +81,8 @@ const TCP_QUIET = /^tcp (\d+)$/;
 export interface TcpSummary {
   readonly flags: number;
   readonly seq?: number;
+  /** The acknowledgment number, when printed (relative, as seq, except on a conversation's first packet). */
+  readonly ack?: number;
   readonly win: number;
   readonly urg?: number;
   readonly options?: string;
@@ -198,6 +200,7 @@ export const parseSummary = (line: string): Summary | 'other' | null => {
     tcp: {
       flags,
       seq: t[2] !== undefined ? Number(t[2]) : undefined,
+      ack: t[4] !== undefined ? Number(t[4]) : undefined,
       win: Number(t[5]),
       urg: t[6] !== undefined ? Number(t[6]) : undefined,
       options: t[7],

@@ -7,6 +7,13 @@ import { type TcpSummary, TH_ACK, TH_SYN } from './summary-line.js';
 const MAX_TCP_DIRECTIONS = 20_000;
 /** A sequence jump this large is a renumbering (tcpdump -S, or a restart), not a gap. */
 const RENUMBERED = 2 ** 30;
+/**
+ * Acknowledgment and sequence numbers that move this far from the direction's last ones at once were printed by
+ * another tcpdump run (see take()): relative numbers move by what was sent between two packets of a direction, far
+ * less than a MiB on a SIP connection (every segment carries an ack), while a new run prints the conversation's first
+ * packet with absolute numbers, which miss the relative ones by this much but for one time in ~2,000.
+ */
+const NEW_RUN_JUMP = 2 ** 20;
 
 /** Signed distance a - b between two 32-bit sequence numbers (RFC 9293 §3.4 modular arithmetic). */
 const seqDiff = (a: number, b: number): number => {
@@ -33,6 +40,10 @@ interface Direction {
   origin: number | undefined;
   /** The last byte this direction's stream took is a CR (see endsInCr). */
   endsInCr: boolean;
+  /** The acknowledgment number of this direction's last packet that printed one. */
+  lastAck: number | undefined;
+  /** That packet was its conversation's first in a tcpdump run: its numbers were absolute. */
+  lastAckAbsolute: boolean;
 }
 
 /**
@@ -104,7 +115,21 @@ class TcpStreams {
       return continued(data, false);
     }
     const conv = src < dst ? `${src}|${dst}` : `${dst}|${src}`;
-    if (!this.conversations.has(conv) || t.flags & TH_SYN) {
+    const lastAck = dir.lastAck;
+    const afterAbsolute = dir.lastAckAbsolute;
+    if (t.ack !== undefined) dir.lastAck = t.ack;
+    dir.lastAckAbsolute = false;
+    // texts of several tcpdump runs joined (rotation files printed one by one, `>>`): each run prints a conversation's
+    // first packet with absolute numbers and numbers the rest from it, so a connection that spans the join starts
+    // over there; its acknowledgment number jumps from a relative one to an absolute one
+    const newRun =
+      t.ack !== undefined &&
+      lastAck !== undefined &&
+      !afterAbsolute &&
+      Math.abs(seqDiff(t.ack, lastAck)) >= NEW_RUN_JUMP &&
+      (t.seq === undefined || dir.expected === undefined || Math.abs(seqDiff(t.seq, dir.expected)) >= NEW_RUN_JUMP);
+    if (!this.conversations.has(conv) || t.flags & TH_SYN || newRun) {
+      dir.lastAckAbsolute = true;
       this.remember(this.conversations, conv, true);
       const reverse = this.directions.get(`${dst}>${src}`);
       if (reverse) {
@@ -130,7 +155,13 @@ class TcpStreams {
   }
 
   private direction(key: string): Direction {
-    const dir = this.directions.get(key) ?? { expected: undefined, origin: undefined, endsInCr: false };
+    const dir = this.directions.get(key) ?? {
+      expected: undefined,
+      origin: undefined,
+      endsInCr: false,
+      lastAck: undefined,
+      lastAckAbsolute: false,
+    };
     this.remember(this.directions, key, dir);
     return dir;
   }

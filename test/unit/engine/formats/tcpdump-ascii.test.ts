@@ -413,6 +413,29 @@ describe('tcpdump -A reader', () => {
     expect(fromText.anomalies).toEqual({ 'truncated-capture': 1200, 'missing-cseq': 1200 });
   });
 
+  it('reads the texts of two tcpdump runs joined as one capture (a connection numbered afresh by the second)', async () => {
+    // Prepare: the last 6 packets of a TCP connection in one `tcpdump -C 1` rotation file and its first 8 in the next,
+    // each printed by its own `tcpdump -A -nn -r` and joined with cat; the capture is `mergecap -a` of the two files
+    const text = readFixture('text/tcpdump-A-rotation-joined.txt');
+    const capture = readFixture('text/tcpdump-rotation-joined.pcap');
+
+    // Act
+    const fromText = await scan(chunked(text, []), { referenceMs: Date.parse('2026-12-07T12:00:00Z') });
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: tshark 4.0.17 counts 5 responses (100, 180; 486, 100, 180) and 3 requests. The second run prints the
+    // connection's first packet with absolute numbers; read in the first run's relative ones, it was a gap and the
+    // next segments bytes already taken, dropped with no anomaly (3 responses, 1 request)
+    expect([fromCapture.responses, fromCapture.requests, fromCapture.byCode]).toEqual([
+      5,
+      3,
+      { '100': 2, '180': 2, '486': 1 },
+    ]);
+    for (const k of ['messages', 'byCode', 'byMethod', 'requestsByMethod', 'anomalies'] as const) {
+      expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
+    }
+  });
+
   it('restores a retransmission that starts at the CR a segment ended with, not after it', async () => {
     // Prepare: the second segment resends the CR the first ended with (make-retransmit-at-cr.py); its LF is its own
     const text = readFixture('text/tcpdump-A-retransmit-at-cr.txt');
