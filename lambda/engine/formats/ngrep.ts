@@ -490,19 +490,59 @@ const endpointAt = (buf: Buffer, ls: number, a: number, b: number): string =>
   endpoints.find(buf, a, b, ls, ls + 1) ??
   endpoints.store(buf, a, b, ls, ls + 1, withPort(KINDS[buf[ls] ?? 0] ?? 'U', buf.toString('latin1', a, b)));
 
+/**
+ * sipgrep's note of a message it could not parse (a capture the snaplen cut): `BAD M:[` + the captured payload as it
+ * is (CRLFs kept) + `]`, with no header line (no addresses, no time). sipgrep.c prints it for each such packet.
+ */
+const BAD_MESSAGE = Buffer.from('BAD M:[', 'latin1');
+const CLOSE_LF = Buffer.from(']\n', 'latin1');
+
+/**
+ * The end of a `BAD M:[` entry whose payload starts at `start`: the `]` of a "]\n" after which the input ends or
+ * another entry, a packet header or a blank line starts (a payload may hold "]\n" itself: an IPv6 Via at a line's
+ * end). -1 when the bytes at hand do not tell yet.
+ */
+const badMessageEnd = (buf: Buffer, start: number, end: number, final: boolean): number => {
+  const limit = Math.min(end, start + MAX_BLOCK_BYTES);
+  let c = buf.indexOf(CLOSE_LF, start);
+  while (c >= 0 && c < limit) {
+    const h = c + 2;
+    if (h >= end) return final ? c : -1;
+    const hl = buf.indexOf(LF, h);
+    if (hl < 0 && !final) return -1;
+    const he = hl < 0 ? end : hl;
+    if (he === h || startsWith(buf, h, he, 'BAD M:[') || isPacketHeader(buf, h, he)) return c;
+    c = buf.indexOf(CLOSE_LF, h - 1);
+  }
+  if (end - start > MAX_BLOCK_BYTES || final) return Math.max(start, (final ? end : limit) - 1);
+  return -1;
+};
+
+/** A `BAD M:[...]` entry at ls: its payload read as a cut message of unknown addresses. */
+const badMessage = (buf: Buffer, ls: number, end: number, final: boolean): MatchResult => {
+  const start = ls + BAD_MESSAGE.length;
+  const close = badMessageEnd(buf, start, end, final);
+  if (close < 0) return NEED_MORE;
+  const next = Math.min(close + 2, end);
+  const meta = refillMeta(slots.meta, 'unknown', undefined, undefined, undefined, undefined);
+  return slots.payload('datagram', meta, next, buf, start, buf[close] === 0x5d ? close : close + 1, false);
+};
+
 export const ngrepReader: TextFormatReader = {
   format: 'ngrep',
-  firstBytes: 'UTI#',
-  lineStarts: ['U ', 'T ', 'I ', '#', 'U(', 'T(', 'I('],
+  firstBytes: 'UTI#B',
+  lineStarts: ['U ', 'T ', 'I ', '#', 'U(', 'T(', 'I(', 'BA'],
   printsPackets: true,
   // cheap: the scanner asks this for every candidate block end; match() checks the full syntax
-  isHeader: (buf, ls, lf) => isPacketHeader(buf, ls, lf) || isProgressLine(buf, ls, lf),
+  isHeader: (buf, ls, lf) =>
+    isPacketHeader(buf, ls, lf) || isProgressLine(buf, ls, lf) || startsWith(buf, ls, lf, 'BAD M:['),
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (buf[ls] === HASH) {
       if (!isProgressLine(buf, ls, lf)) return null;
       progressMarks.add(ctx);
       return slots.skip(Math.min(lf + 1, end));
     }
+    if (buf[ls] === 0x42) return startsWith(buf, ls, lf, 'BAD M:[') ? badMessage(buf, ls, end, ctx.final) : null;
     if (buf[ls + 1] !== 0x20 && buf[ls + 1] !== OPEN_PAREN) return null;
     let kind: string;
     let src: string;

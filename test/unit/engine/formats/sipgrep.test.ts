@@ -42,3 +42,28 @@ describe('sipgrep text', () => {
     expect({ responses, requests, byCode, byMethod, retransmissions }).toEqual(TRUTH[capture]);
   });
 });
+
+describe("sipgrep's notes of messages it could not parse", () => {
+  it('counts each BAD M:[...] entry of a cut capture as the cut message tshark counts', async () => {
+    // Prepare: the first 8 frames of a live `tcpdump -s 200` capture (every message cut) and `sipgrep -C -I` of them:
+    // no header lines, only `BAD M:[payload]` (test/fixtures/sipgrep/README.md)
+    const text = readFixture('sipgrep/bad-message-s200.sipgrep-C.txt');
+    const capture = readFixture('sipgrep/bad-message-s200.pcap');
+
+    // Act
+    const fromText = await scanWhole(text);
+    const fromCapture = await scanWhole(capture);
+
+    // Assess: tshark 4.0.17 counts 5 responses and 3 requests; before, UNKNOWN_FORMAT (no SIP found)
+    expect([fromCapture.responses, fromCapture.requests]).toEqual([5, 3]);
+    expect(fromText.formats).toEqual(['ngrep']);
+    const { responses, requests, byCode, byMethod } = fromText;
+    expect({ responses, requests, byCode, byMethod }).toEqual({
+      responses: fromCapture.responses,
+      requests: fromCapture.requests,
+      byCode: fromCapture.byCode,
+      byMethod: fromCapture.byMethod,
+    });
+    expect(fromText.anomalies).toEqual({ 'missing-cseq': 8 });
+  });
+});
