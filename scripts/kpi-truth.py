@@ -22,9 +22,11 @@ def messages(capture):
     and tshark's -T fields would join their values per frame, losing which branch and code go with which)."""
     proc = subprocess.Popen(['tshark', '-r', capture, '-Y', 'sip', '-T', 'pdml'], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
-    # streamed: the PDML of a large capture is gigabytes
-    for _, packet in ET.iterparse(proc.stdout):
-        if packet.tag != 'packet':
+    # streamed: the PDML of a large capture is gigabytes; each packet is dropped from the root once read
+    events = ET.iterparse(proc.stdout, events=('start', 'end'))
+    _, root = next(events)
+    for event, packet in events:
+        if event != 'end' or packet.tag != 'packet':
             continue
         t, v4, v6, port = None, '', '', ''
         for proto in packet.findall('proto'):
@@ -52,7 +54,7 @@ def messages(capture):
             address = f'{src}:{port}' if v4 else f'[{src}]:{port}'
             yield (f.get('sip.Call-ID', ''), f.get('sip.CSeq.seq', ''), f.get('sip.CSeq.method', ''),
                    f.get('sip.Via.branch', ''), f.get('sip.Status-Code', ''), t, src, address)
-        packet.clear()
+        root.clear()
     if proc.wait() != 0:
         raise SystemExit(f'tshark failed on {capture}')
 

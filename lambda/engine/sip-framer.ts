@@ -320,11 +320,14 @@ export class SipFramer {
     return buf.compare(f.buf, 0, n, a, a + n) !== 0;
   }
 
-  /** Frames every message held with its header section open as cut (counted as far as held); returns how many flows. */
-  cutOpenHeaders(): number {
+  /**
+   * Frames every message held with its header section open, in the flows `which` names, as cut (counted as far as
+   * held); returns how many flows.
+   */
+  cutOpenHeaders(which: (flow: string) => boolean): number {
     let n = 0;
     for (const [flow, f] of this.flows) {
-      if (f.len === 0 || headerSectionEnds(f.buf, f.len, f.style.dotCR)) continue;
+      if (f.len === 0 || !which(flow) || headerSectionEnds(f.buf, f.len, f.style.dotCR)) continue;
       this.frameHeld(flow, false);
       n++;
     }

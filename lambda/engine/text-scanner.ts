@@ -6,7 +6,7 @@ import { type MutablePayloadMeta, payloadMeta, refillMeta } from './payload-meta
 import { quotedMessageEvents } from './pcap/icmp.js';
 import { PacketDecoder } from './pcap/packet-decoder.js';
 import type { CaptureInterface } from './pcap/packet-sink.js';
-import { SipFramer } from './sip-framer.js';
+import { MAX_FLOWS, SipFramer } from './sip-framer.js';
 import {
   identityFor,
   type LineFence,
@@ -40,6 +40,9 @@ const nulRunEnd = (buf: Buffer, i: number, end: number): number => {
 };
 
 /** A line longer than this is not a log line; it is skipped and counted. */
+
+/** Segments of the longest length an ngrep log printed before that length is taken for its capture's snaplen. */
+const MIN_CAPPED_SEGMENTS = 3;
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** A message still incomplete after this many bytes is framed as cut instead of waited for. */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
@@ -121,8 +124,10 @@ export class TextScanner {
   private readonly kept: MutablePayloadMeta = payloadMeta('unknown');
   /** Decodes the packets of hex dumps (tcpdump -x/-X), made at the first one. */
   private packets: PacketDecoder | undefined;
-  /** An ngrep segment was found to follow a cut one (framer.startsAfterCut): the log is of a cut capture. */
-  private lengthlessCuts = false;
+  /** How many TCP segments of each length an ngrep log printed (ngrepSegment). */
+  private readonly ngrepLengths = new Map<number, number>();
+  /** Each ngrep TCP flow's last and longest segment lengths. */
+  private readonly ngrepFlows = new Map<string, { last: number; longest: number }>();
   /** Frames the datagrams ICMP errors quote, with icmp.ts's events (made at the first). */
   private quotedFramer: SipFramer | undefined;
   private readonly interfaces = new Map<number, CaptureInterface>();
@@ -410,9 +415,11 @@ export class TextScanner {
     if (final) {
       // the dumped packets' TCP streams first: they hand what they hold to the framer
       this.packets?.end();
-      // an ngrep log shown to hold cut segments: a message held with its header section open at the end was cut too
-      if (this.lengthlessCuts)
-        for (let n = this.framer.cutOpenHeaders(); n > 0; n--) this.tally.anomaly('truncated-capture');
+      // in an ngrep log of a cut capture, a message held at the end with its header section open, in a segment as
+      // long as the cut ones, was cut too
+      if (this.ngrepFlows.size > 0)
+        for (let n = this.framer.cutOpenHeaders((flow) => this.isCapped(flow)); n > 0; n--)
+          this.tally.anomaly('truncated-capture');
       this.framer.end();
     }
     return end;
@@ -457,6 +464,36 @@ export class TextScanner {
     this.framer.stream(flow, buf, start, end, meta, PLAIN);
     if (this.framer.held(flow) === end - start) this.framer.cutFlow(flow);
     else this.framer.resetFlow(flow);
+  }
+
+  /**
+   * ngrep prints no payload length, so a TCP segment the snaplen (or -S) cut shows only as the next segment of its flow
+   * starting a message inside the held one's header section (framer.startsAfterCut); the held one then counts as far
+   * as printed, as tshark counts a cut segment. A segment the capture lost looks the same, so a cut is taken only where
+   * the held message's last segment is its flow's longest so far and of a length at least three segments of the log
+   * had: a capture's snaplen cuts every longer segment to one length (per address family and TCP options).
+   */
+  private ngrepSegment(flow: string, buf: Buffer, start: number, end: number, dotCR: boolean): void {
+    if (this.isCapped(flow) && this.framer.startsAfterCut(flow, buf, start, end, dotCR)) {
+      this.tally.anomaly('truncated-capture');
+      this.framer.cutFlow(flow);
+    }
+    const length = end - start;
+    if (this.ngrepLengths.size >= MAX_FLOWS) this.ngrepLengths.clear();
+    this.ngrepLengths.set(length, (this.ngrepLengths.get(length) ?? 0) + 1);
+    if (this.ngrepFlows.size >= MAX_FLOWS) this.ngrepFlows.clear();
+    const f = this.ngrepFlows.get(flow);
+    if (f === undefined) this.ngrepFlows.set(flow, { last: length, longest: length });
+    else {
+      f.last = length;
+      f.longest = Math.max(f.longest, length);
+    }
+  }
+
+  /** Whether an ngrep flow's last segment looks cut to the capture's snaplen (ngrepSegment). */
+  private isCapped(flow: string): boolean {
+    const f = this.ngrepFlows.get(flow);
+    return f !== undefined && f.last === f.longest && (this.ngrepLengths.get(f.last) ?? 0) >= MIN_CAPPED_SEGMENTS;
   }
 
   /** The header's meta with the time of its line's logger prefix, when the header printed none itself. */
@@ -513,16 +550,7 @@ export class TextScanner {
           this.cutSegment(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, meta);
           return;
         }
-        // ngrep prints no payload length: a segment the snaplen (or -S) cut shows only as the next one starting a
-        // message inside the held one's header section; the held one counts as far as printed, as tshark counts it
-        if (
-          m.format === 'ngrep' &&
-          this.framer.startsAfterCut(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, m.dotCR)
-        ) {
-          this.tally.anomaly('truncated-capture');
-          this.framer.cutFlow(flow);
-          this.lengthlessCuts = true;
-        }
+        if (m.format === 'ngrep') this.ngrepSegment(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, m.dotCR);
         this.framer.stream(flow, m.payloadBuf, m.payloadStart, m.payloadEnd, meta, styleOf(m.dotCR));
         return;
       }

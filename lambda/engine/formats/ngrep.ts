@@ -4,6 +4,7 @@ import { payloadMeta, refillMeta } from '../payload-meta.js';
 import { quotesPacket } from '../pcap/icmp.js';
 import { IPV6_HEADER_BYTES, ipv4HeaderBytes } from '../pcap/ip.js';
 import { UDP_HEADER_BYTES } from '../pcap/udp.js';
+import { findStartLine } from '../sip-framer.js';
 import { isStartLine, parseMessage, parseOptions, startLineKind } from '../sip-message.js';
 import type { PayloadMeta, Transport } from '../types.js';
 import { undotLfOnly } from './dotted-lf-only.js';
@@ -383,38 +384,51 @@ const nextHeaderLine = (buf: Buffer, from: number, limit: number, end: number, f
   return lf < 0 && !final ? NEED_MORE_AT : -1;
 };
 
-/** The scans that have met a block ending in a blank line (as ngrep prints them: before a header or a '#' line). */
+/**
+ * Whether the LF at `lf` is the payload's own last byte: a whole message of the payload [payloadStart, lf] ends right
+ * after it. ngrep prints an LF after every payload; where the blank line that follows is gone (or a '#' line follows
+ * at once), that LF and a payload's own last LF look alike. A payload that ends mid-line (a TCP segment's cut, after
+ * a CR or a literal '.' alike) is no whole message there, nor is a dotted mode's payload, which holds no LF. A
+ * segment that goes on with a message begun before it is framed from its first start line.
+ */
+const ownLastLf = (buf: Buffer, payloadStart: number, lf: number): boolean => {
+  if (lf < payloadStart) return false;
+  // sipgrep's colours hide the lines from the parser: a line that ends as a SIP line does, CR LF, is taken for its end
+  if (buf.subarray(payloadStart, lf).indexOf(ESC) >= 0) return buf[lf - 1] === DOT;
+  // a TCP segment that goes on with a message begun before it: its messages are framed from its first start line
+  const first = findStartLine(buf, payloadStart, lf + 1, true);
+  // none to frame (a message's middle): a line that ends as a SIP line does
+  if (first > lf) return buf[lf - 1] === DOT;
+  return messageEnds(buf, first, lf + 1).includes(lf + 1);
+};
+
+/**
+ * The scans whose log has shown a block ending in a blank line, as ngrep prints every payload that ends in an LF: in
+ * such a log an LF with no blank line after it is ngrep's, never the payload's.
+ */
 const blankLineScans = new WeakSet<MatchContext>();
 
 /**
  * The end of a payload followed by a '#' line whose LF before is at `hash`. ngrep prints the payload, its own LF and
- * then the '#' line, so that LF is not the payload's; in a log whose blank lines were taken out the LF at `hash` is the
- * payload's last byte when its line ends as a SIP line does ('.' LF), as blanklessPayloadEnd reads it.
+ * then the '#' line: after a blank line the LF at `hash` is ngrep's; in a log whose blank lines were taken out it is
+ * the payload's when a message ends with it.
  */
-const hashPayloadEnd = (buf: Buffer, hash: number, ctx: MatchContext): number => {
-  const before = buf[hash - 1];
-  if (before === LF) blankLineScans.add(ctx);
-  else if (before === DOT && !blankLineScans.has(ctx)) return hash + 1;
-  return hash;
+const hashPayloadEnd = (buf: Buffer, payloadStart: number, hash: number, ctx: MatchContext): number => {
+  if (buf[hash - 1] === LF) {
+    blankLineScans.add(ctx);
+    return hash;
+  }
+  return !blankLineScans.has(ctx) && ownLastLf(buf, payloadStart, hash) ? hash + 1 : hash;
 };
 
 /**
- * Whether a scan's log may have had its blank lines taken out: no block of it has ended in one. Its last payload's LF
- * is then its own when the line ends as a SIP line does.
- */
-const isBlankless = (ctx: MatchContext): boolean => !blankLineScans.has(ctx);
-
-/**
- * The end of a payload whose next packet header (at h) follows it with no blank line: its last LF is its own when the
- * line ends as a SIP line does (CRLF, printed '.' LF in byline), else the LF ngrep printed after a payload that ended
- * mid-line (a TCP segment's cut); a dotted mode's payload never holds an LF, so the LF is ngrep's either way. A payload
- * of an LF-only message (sipsak -L) that ends mid-line loses nothing to this but its bytes' exact count.
+ * The end of a payload whose next packet header (at h) follows it with no blank line: its last LF (h - 1) is its own
+ * when a message ends with it, else the LF ngrep printed after a payload that ended mid-line (a TCP segment's cut).
  */
 const blanklessPayloadEnd = (buf: Buffer, payloadStart: number, h: number): number => {
-  const before = buf[h - 2];
   // a blank line left before this header after all: ngrep's two LFs, as where the blank lines are kept
-  const end = before === LF ? h - 2 : before === DOT ? h : h - 1;
-  return Math.max(payloadStart, end);
+  if (buf[h - 2] === LF) return Math.max(payloadStart, h - 2);
+  return Math.max(payloadStart, ownLastLf(buf, payloadStart, h - 1) ? h : h - 1);
 };
 
 /**
@@ -607,7 +621,7 @@ export const ngrepReader: TextFormatReader = {
       // without -q a line of '#' comes between packets: "\n#\n" ends a block that has no blank line after it
       const hash = marks ? progressLine(buf, Math.max(from, payloadStart - 1), c < 0 ? limit : c, end) : -1;
       if (hash >= 0) {
-        payloadEnd = Math.max(hashPayloadEnd(buf, hash, ctx), payloadStart);
+        payloadEnd = Math.max(hashPayloadEnd(buf, payloadStart, hash, ctx), payloadStart);
         next = hash + 1;
         break;
       }
@@ -630,7 +644,11 @@ export const ngrepReader: TextFormatReader = {
         if (!ctx.final) return NEED_MORE;
         // end of input: the payload is followed by one "\n" (and without -q by ngrep's last line, "exit")
         const last = endsWithExit(buf, payloadStart, end);
-        const ngrepLf = last > payloadStart && buf[last - 1] === LF && !(buf[last - 2] === DOT && isBlankless(ctx));
+        // ngrep's LF, unless the blank lines were taken out and a message ends with it
+        const ngrepLf =
+          last > payloadStart &&
+          buf[last - 1] === LF &&
+          (buf[last - 2] === LF || blankLineScans.has(ctx) || !ownLastLf(buf, payloadStart, last - 1));
         payloadEnd = ngrepLf ? last - 1 : last;
         next = end;
         break;
