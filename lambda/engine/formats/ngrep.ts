@@ -207,11 +207,16 @@ const isProgressLine = (buf: Buffer, ls: number, le: number): boolean => {
 const EXIT = Buffer.from('\nexit', 'latin1');
 /** ngrep's last line without -q. */
 const EXIT_LINE = EXIT.subarray(1);
-/** `end`, or where ngrep's closing "\nexit" line starts when [from, end) ends with it (a run without -q). */
+/**
+ * `end`, or where ngrep's closing "exit" line starts when [from, end) ends with it (a run without -q). The '#' marks of
+ * packets it did not print (a bare ACK) stand on the same line when no packet was printed after them: "##exit".
+ */
 const endsWithExit = (buf: Buffer, from: number, end: number): number => {
   const e = end > from && buf[end - 1] === LF ? end - 1 : end;
-  const at = e - EXIT.length;
-  return at >= from && buf.subarray(at, e).equals(EXIT) ? at + 1 : end;
+  let at = e - EXIT_LINE.length;
+  if (at < from || !buf.subarray(at, e).equals(EXIT_LINE)) return end;
+  while (at > from && buf[at - 1] === HASH) at--;
+  return at > from && buf[at - 1] === LF ? at : end;
 };
 
 /** The LF before the first whole progress line that starts in (from, to], or -1. */

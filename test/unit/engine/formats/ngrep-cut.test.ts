@@ -37,3 +37,18 @@ describe('ngrep text of TCP segments cut short', () => {
     expect(replay.differing).toEqual([]);
   });
 });
+
+describe("ngrep's closing line after '#' marks of packets it did not print", () => {
+  it.each(['bare-ack-last.ngrep-x.txt', 'bare-ack-last.ngrep-byline.txt'])(
+    'reads %s to its last payload, without the "#exit" line',
+    async (file) => {
+      // Act
+      const capture = await scanWhole(readFixture('ngrep-cut/bare-ack-last.pcap'));
+      const text = await scanWhole(readFixture(`ngrep-cut/${file}`));
+
+      // Assess: tshark counts 3 responses (100, 180, 200); before, -x counted 1 and byline said stream-garbage
+      expect([capture.responses, capture.byCode]).toEqual([3, { '100': 1, '180': 1, '200': 1 }]);
+      expect([text.responses, text.byCode, text.anomalies]).toEqual([3, capture.byCode, {}]);
+    },
+  );
+});
