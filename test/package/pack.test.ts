@@ -28,8 +28,8 @@ import { CORPUS_DIR, expectedFor } from '../support/corpus.js';
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CONSUMER_APP_DIR = fileURLToPath(new URL('./consumer/', import.meta.url));
-/** The packed size the README states, with room for growth; a jump past it means something unwanted got in. */
-const MAX_TARBALL_BYTES = 1_750_000;
+/** The packed size the README states (about 1,750,000 bytes), with room for growth; a jump past it means something unwanted got in. */
+const MAX_TARBALL_BYTES = 1_900_000;
 
 /** What `npm pack --json` reports about one tarball. */
 interface PackReport {
