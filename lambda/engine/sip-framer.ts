@@ -69,14 +69,18 @@ const cutStartLine = (data: Buffer, pos: number, end: number, dotCR: boolean, me
   return kind !== 'response' && kind !== 'request';
 };
 
-/** Whether [0, len) holds a blank line after its first line: LF LF, LF CR LF, or LF '.' LF where '.' is a CR. */
+/**
+ * Whether [0, len) holds a blank line after its first line: LF LF, LF CR LF, or LF '.' LF where '.' is a CR. The
+ * search stays within the held bytes: a flow's storage is larger than what it holds.
+ */
 const headerSectionEnds = (buf: Buffer, len: number, dotCR: boolean): boolean => {
-  let lf = buf.indexOf(LF);
+  const held = buf.subarray(0, len);
+  let lf = held.indexOf(LF);
   while (lf >= 0 && lf + 1 < len) {
-    const c = buf[lf + 1];
+    const c = held[lf + 1];
     if (c === LF) return true;
-    if ((c === CR || (dotCR && c === DOT)) && lf + 2 < len && buf[lf + 2] === LF) return true;
-    lf = buf.indexOf(LF, lf + 1);
+    if ((c === CR || (dotCR && c === DOT)) && lf + 2 < len && held[lf + 2] === LF) return true;
+    lf = held.indexOf(LF, lf + 1);
   }
   return false;
 };

@@ -39,10 +39,10 @@ const nulRunEnd = (buf: Buffer, i: number, end: number): number => {
   return z;
 };
 
-/** A line longer than this is not a log line; it is skipped and counted. */
-
 /** Segments of the longest length an ngrep log printed before that length is taken for its capture's snaplen. */
 const MIN_CAPPED_SEGMENTS = 3;
+
+/** A line longer than this is not a log line; it is skipped and counted. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** A message still incomplete after this many bytes is framed as cut instead of waited for. */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;

@@ -204,9 +204,8 @@ const isProgressLine = (buf: Buffer, ls: number, le: number): boolean => {
   return true;
 };
 
-const EXIT = Buffer.from('\nexit', 'latin1');
 /** ngrep's last line without -q. */
-const EXIT_LINE = EXIT.subarray(1);
+const EXIT_LINE = Buffer.from('exit', 'latin1');
 /**
  * `end`, or where ngrep's closing "exit" line starts when [from, end) ends with it (a run without -q). The '#' marks of
  * packets it did not print (a bare ACK) stand on the same line when no packet was printed after them: "##exit".
@@ -513,7 +512,7 @@ const endpointAt = (buf: Buffer, ls: number, a: number, b: number): string =>
  * sipgrep's note of a message it could not parse (a capture the snaplen cut): `BAD M:[` + the captured payload as it
  * is (CRLFs kept) + `]`, with no header line (no addresses, no time). sipgrep.c prints it for each such packet.
  */
-const BAD_MESSAGE = Buffer.from('BAD M:[', 'latin1');
+const BAD_MESSAGE = 'BAD M:[';
 const CLOSE_LF = Buffer.from(']\n', 'latin1');
 
 /**
@@ -530,7 +529,7 @@ const badMessageEnd = (buf: Buffer, start: number, end: number, final: boolean):
     const hl = buf.indexOf(LF, h);
     if (hl < 0 && !final) return -1;
     const he = hl < 0 ? end : hl;
-    if (he === h || startsWith(buf, h, he, 'BAD M:[') || isPacketHeader(buf, h, he)) return c;
+    if (he === h || startsWith(buf, h, he, BAD_MESSAGE) || isPacketHeader(buf, h, he)) return c;
     c = buf.indexOf(CLOSE_LF, h - 1);
   }
   if (end - start > MAX_BLOCK_BYTES || final) return Math.max(start, (final ? end : limit) - 1);
@@ -554,14 +553,14 @@ export const ngrepReader: TextFormatReader = {
   printsPackets: true,
   // cheap: the scanner asks this for every candidate block end; match() checks the full syntax
   isHeader: (buf, ls, lf) =>
-    isPacketHeader(buf, ls, lf) || isProgressLine(buf, ls, lf) || startsWith(buf, ls, lf, 'BAD M:['),
+    isPacketHeader(buf, ls, lf) || isProgressLine(buf, ls, lf) || startsWith(buf, ls, lf, BAD_MESSAGE),
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (buf[ls] === HASH) {
       if (!isProgressLine(buf, ls, lf)) return null;
       progressMarks.add(ctx);
       return slots.skip(Math.min(lf + 1, end));
     }
-    if (buf[ls] === 0x42) return startsWith(buf, ls, lf, 'BAD M:[') ? badMessage(buf, ls, end, ctx.final) : null;
+    if (buf[ls] === 0x42) return startsWith(buf, ls, lf, BAD_MESSAGE) ? badMessage(buf, ls, end, ctx.final) : null;
     if (buf[ls + 1] !== 0x20 && buf[ls + 1] !== OPEN_PAREN) return null;
     let kind: string;
     let src: string;
@@ -608,20 +607,22 @@ export const ngrepReader: TextFormatReader = {
     const blockLimit = payloadStart + MAX_BLOCK_BYTES;
     // where the payload's whole messages end, once a candidate end needs it (messageEnds)
     let ends: number[] | undefined;
+    // both searches stop at the block's limit: -W normal and -x without -q have no blank line anywhere, and an
+    // unbounded search from every block would read the rest of the buffer each time
+    const limit = Math.min(end, blockLimit);
+    // in a log whose blank lines were taken out the block ends at the next header line (searched once per block)
+    let header = blanklessScans.has(ctx) ? nextHeaderLine(buf, from, limit, end, ctx.final) : -1;
+    if (header === NEED_MORE_AT) {
+      if (end <= blockLimit) return NEED_MORE;
+      header = -1;
+    }
     for (;;) {
-      // both searches stop at the block's limit: -W normal and -x without -q have no blank line anywhere, and an
-      // unbounded search from every block would read the rest of the buffer each time
-      const marks = progressMarks.has(ctx);
-      const limit = Math.min(end, blockLimit);
-      if (blanklessScans.has(ctx)) {
-        const h = nextHeaderLine(buf, payloadStart > 0 ? payloadStart - 1 : 0, limit, end, ctx.final);
-        if (h === NEED_MORE_AT && end <= blockLimit) return NEED_MORE;
-        if (h >= 0) {
-          payloadEnd = blanklessPayloadEnd(buf, payloadStart, h);
-          next = h;
-          break;
-        }
+      if (header >= 0) {
+        payloadEnd = blanklessPayloadEnd(buf, payloadStart, header);
+        next = header;
+        break;
       }
+      const marks = progressMarks.has(ctx);
       const c = marks ? BLANK_LINE.find(buf, from, limit + 2) : buf.indexOf(DOUBLE_LF, from);
       // without -q a line of '#' comes between packets: "\n#\n" ends a block that has no blank line after it
       const hash = marks ? progressLine(buf, Math.max(from, payloadStart - 1), c < 0 ? limit : c, end) : -1;
@@ -633,12 +634,10 @@ export const ngrepReader: TextFormatReader = {
       if (c < 0 || c + 1 >= end || c >= blockLimit) {
         // no blank line ends the block: a log whose blank lines were taken out has the next header right after it
         if (!blanklessScans.has(ctx)) {
-          const h = nextHeaderLine(buf, payloadStart > 0 ? payloadStart - 1 : 0, limit, end, ctx.final);
-          if (h >= 0) {
+          header = nextHeaderLine(buf, payloadStart > 0 ? payloadStart - 1 : 0, limit, end, ctx.final);
+          if (header >= 0) {
             blanklessScans.add(ctx);
-            payloadEnd = blanklessPayloadEnd(buf, payloadStart, h);
-            next = h;
-            break;
+            continue;
           }
         }
         if (end > blockLimit) {
