@@ -1,3 +1,4 @@
+import { startsWith } from './formats/line-utils.js';
 import { LineRewriter } from './line-rewriter.js';
 import { findLogStamp, type LogStamp } from './log-stamp.js';
 
@@ -7,7 +8,7 @@ import { findLogStamp, type LogStamp } from './log-stamp.js';
  * of output per object, lines over 16 KiB split into objects without their `\n`), what log shippers store of it
  * (fluent-bit's `log`, ECS's `message`), and `journalctl -o json` (`MESSAGE`, an array of byte values when the text
  * holds a control character: every SIP message a proxy logged, whose CRLFs it keeps; `-o json-seq` puts RS before
- * each). Read as they are, the JSON
+ * each, `-o json-sse` "data: "). Read as they are, the JSON
  * escapes hid every line end, so no message was framed (`UNKNOWN_FORMAT`); the text is taken out of each object and
  * read as the program wrote it, each message at its object's time.
  *
@@ -32,6 +33,8 @@ const CR = 0x0d;
 const OPEN_BRACE = 0x7b;
 const RS = 0x1e;
 const NEWLINE = Buffer.from('\n', 'latin1');
+/** What starts each event of a server-sent event stream (the HTML standard's `data:` field, one space). */
+const SSE_DATA = 'data: ';
 /** What ends a journal entry of several lines: journald trimmed the message's last line ends (log-prefix.ts). */
 const ENTRY_END = Buffer.from('\n\r\n', 'latin1');
 
@@ -57,8 +60,9 @@ const stampOf = (v: unknown): LogStamp | undefined => {
 
 /** The line [ls, le) read as such an object. */
 const entryAt = (buf: Buffer, start: number, le: number): Entry | undefined => {
-  // JSON text sequences (RFC 7464, `journalctl -o json-seq`) start each object with RS
-  const ls = buf[start] === RS ? start + 1 : start;
+  // JSON text sequences (RFC 7464, `journalctl -o json-seq`) start each object with RS; server-sent events
+  // (`journalctl -o json-sse`) with "data: ", a blank line after each
+  const ls = buf[start] === RS ? start + 1 : startsWith(buf, start, le, SSE_DATA) ? start + SSE_DATA.length : start;
   let e = le;
   if (e > ls && buf[e - 1] === CR) e--;
   if (buf[ls] !== OPEN_BRACE || buf[e - 1] !== 0x7d /* } */) return undefined;

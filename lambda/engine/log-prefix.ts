@@ -29,11 +29,13 @@ const STRUCTURED_DATA = '(?:-|(?:\\[[^ \\]"]+(?: [^ =\\]"]+="(?:[^"\\\\]|\\\\.)*
  * tag[pid]:"; an RFC 5424 record's header, "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD" (rsyslog's
  * RSYSLOG_SyslogProtocol23Format, syslog-ng's `flags(syslog-protocol)`; rsyslog keeps the space Kamailio's message
  * starts with after SD's, so a second space is part of the head); journalctl's `-o short-unix` (epoch seconds) and
- * `-o short-full` (weekday, date, time and the zone's abbreviation) heads before "host tag[pid]:". The named groups
- * say which time was printed, and whether a syslog daemon wrote the line (`isoTag`, `syslog`, `rfc5424`, `unixTag`,
- * `fullTag`: its control-character escapes are decoded).
+ * `-o short-full` (weekday, date, time and the zone's abbreviation) heads before "host tag[pid]:"; and its
+ * `-o short-monotonic` and `-o short-delta` heads (seconds since boot, and since the entry before, in brackets), which
+ * name no wall-clock time: their lines are untimed. The named groups say which time was printed, and whether a syslog
+ * daemon wrote the line (`isoTag`, `syslog`, `rfc5424`, `unixTag`, `monotonicTag`, `fullTag`: its control-character
+ * escapes are decoded).
  */
-const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag>${HOST_TAG})| (?:stdout|stderr) [FP])?|(?<syslog>${MONTH_DAY})${HOST_TAG}|<\\d{1,3}>1 (?<rfc5424>${DATED}|-) ${FIELD} ${FIELD} ${FIELD} ${FIELD} ${STRUCTURED_DATA}(?: (?= ))?|(?<unix>\\d{9,11}\\.\\d{6})(?<unixTag>${HOST_TAG})|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?<full>\\d{4}-\\d{2}-\\d{2} ${CLOCK}) (?<fullZone>[A-Za-z]{1,6}|[+-]\\d{2,4})(?<fullTag>${HOST_TAG}))`;
+const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag>${HOST_TAG})| (?:stdout|stderr) [FP])?|(?<syslog>${MONTH_DAY})${HOST_TAG}|<\\d{1,3}>1 (?<rfc5424>${DATED}|-) ${FIELD} ${FIELD} ${FIELD} ${FIELD} ${STRUCTURED_DATA}(?: (?= ))?|(?<unix>\\d{9,11}\\.\\d{6})(?<unixTag>${HOST_TAG})|\\[ *(?<monotonic>\\d{1,10}\\.\\d{6})(?: +| <[ \\d.]+>)?\\](?<monotonicTag>${HOST_TAG})|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?<full>\\d{4}-\\d{2}-\\d{2} ${CLOCK}) (?<fullZone>[A-Za-z]{1,6}|[+-]\\d{2,4})(?<fullTag>${HOST_TAG}))`;
 /** A level: "VERBOSE[1234][C-0000abcd]" (Asterisk logger.c), "[DEBUG]" (FreeSWITCH), with a colon or not. */
 const LEVEL = '(?: (?:[A-Z]+(?:\\[[\\w-]*\\])+:?|\\[[A-Z]+\\]))?';
 /**
@@ -121,7 +123,11 @@ export const linePrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | 
   if (!m || g === undefined) return null;
   const rfc5424 = g.rfc5424 !== undefined;
   const journal =
-    g.isoTag !== undefined || g.syslog !== undefined || g.unixTag !== undefined || g.fullTag !== undefined;
+    g.isoTag !== undefined ||
+    g.syslog !== undefined ||
+    g.unixTag !== undefined ||
+    g.monotonicTag !== undefined ||
+    g.fullTag !== undefined;
   // journalctl indents an entry's further lines to its message's column; an RFC 5424 file has no such lines
   const column = journal ? (g.head ?? '').length + 1 : 0;
   const time =

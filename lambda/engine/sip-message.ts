@@ -12,6 +12,8 @@ import type { AnomalyKind, MessageBytes, PayloadMeta, SipMessage, Transport } fr
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** A body's last line end (CRLF), which a logger that trims its entries drops: its absence cuts nothing. */
+const TRIMMED_LINE_END_BYTES = 2;
 const DOT = 0x2e;
 const SP = 0x20;
 const HT = 0x09;
@@ -737,8 +739,12 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     // no blank line before the end of what we may read
     if (!complete) return INCOMPLETE;
     // A message with headers but no blank line: tshark still dissects it. Only call it cut when a
-    // body was announced or the header section was interrupted.
-    const anomaly: AnomalyKind | undefined = cutHeaders || (contentLength ?? 0) > 0 ? 'truncated-message' : undefined;
+    // body was announced or the header section was interrupted, unless by the next log record after
+    // `Content-Length: 0`: a logger that trims an entry's trailing line ends (journald, rsyslog) took the
+    // blank line, nothing of the message
+    const trimmedEnd = cutHeaders && contentLength === 0;
+    const anomaly: AnomalyKind | undefined =
+      (cutHeaders && !trimmedEnd) || (contentLength ?? 0) > 0 ? 'truncated-message' : undefined;
     return message(msg, limit, anomaly);
   }
 
@@ -787,7 +793,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
       e = limit;
     }
     if (opts.fence?.(buf, p, e)) {
-      return message(msg, p, 'truncated-body');
+      // the next log record after a body that lacks only its last line end, which the logger trimmed (journald,
+      // rsyslog): the body's bytes are all there
+      const trimmed = remaining <= TRIMMED_LINE_END_BYTES && p > bodyStart && buf[p - 1] === LF;
+      return message(msg, p, trimmed ? undefined : 'truncated-body');
     }
     // an SDP body's lines are `x=value`: a start line in it belongs to the next message, and this one was printed
     // shorter than its Content-Length (a program that logs only the first 8 KiB of a datagram, or cuts long messages)

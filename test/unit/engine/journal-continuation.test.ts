@@ -36,6 +36,55 @@ describe('journalctl output of multi-line entries', () => {
     expect(got.anomalies).toEqual({});
   });
 
+  it.each([
+    ['codes', 'short-monotonic', 0],
+    ['codes', 'short-delta', 0],
+    ['codes', 'json-sse', 44],
+    ['codes', 'cat', 0],
+    ['sdp', 'short-delta', 0],
+    ['sdp', 'cat', 0],
+  ])('reads the %s run in -o %s as tshark counted the wire (%i responses timed)', async (run, mode, timed) => {
+    // Prepare: before, -o short-monotonic, short-delta and json-sse were UNKNOWN_FORMAT, and -o cat (no prefix, so
+    // Kamailio's "INFO: <script>:" starts each record) reported each message truncated (79 and 40 of 60 in the sdp
+    // run): journald trimmed the blank line, or the body's last CRLF, before the next record
+    const want = JSON.parse(readFixture(`journal/kamailio-journal-${run}.truth.json`).toString('utf8')) as Truth;
+    const log = readFixture(`journal/kamailio-journal-${run}.${mode}.log.gz`);
+
+    // Act
+    const got = await scan(chunked(log, [4099]), opts);
+
+    // Assess: monotonic and delta heads and cat's bare text name no wall-clock time
+    expect([got.responses, got.byCode, got.anomalies]).toEqual([want.responses, want.byCode, {}]);
+    expect(got.timedResponses).toBe(timed);
+  });
+
+  it('still reports a body cut by the next record when more than its last line end is missing', async () => {
+    // Prepare: Content-Length 24 announces more of the SDP than the log printed before Kamailio's next record
+    const text = [
+      'INFO: <script>: SIP/2.0 200 OK\r',
+      'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-1\r',
+      'Call-ID: c1\r',
+      'CSeq: 1 INVITE\r',
+      'Content-Type: application/sdp\r',
+      'Content-Length: 24\r',
+      '\r',
+      'v=0\r',
+      'o=- 1',
+      'INFO: <script>: SIP/2.0 200 OK\r',
+      'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-2\r',
+      'Call-ID: c2\r',
+      'CSeq: 1 INVITE\r',
+      'Content-Length: 0',
+      '',
+    ].join('\n');
+
+    // Act
+    const got = await scan(chunked(Buffer.from(text, 'latin1'), []), opts);
+
+    // Assess: both count; only the first lost bytes of its own
+    expect([got.responses, got.anomalies]).toEqual([2, { 'truncated-body': 1 }]);
+  });
+
   it('keeps the white space a folded header line has of its own', async () => {
     // Prepare: an entry whose message folds its Via (RFC 3261 §7.3.1), printed as journalctl prints it
     const column = ' '.repeat('2026-12-07T09:27:39+0530 vm kamailio[15614]: '.length);
