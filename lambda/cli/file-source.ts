@@ -114,13 +114,20 @@ export const resolveInputs = async (args: readonly string[]): Promise<FileInput[
     }
     const st = await statOrThrow(arg);
     if (st.isDirectory()) {
-      for (const path of await listFilesBelow(arg)) {
-        const s = await statOrThrow(path);
-        out.push({ name: path, path, size: s.size, modifiedMs: s.mtimeMs, chunks: () => new FileChunks(path) });
-      }
+      for (const path of await listFilesBelow(arg)) out.push(fileInput(path, await statOrThrow(path)));
       continue;
     }
-    out.push({ name: arg, path: arg, size: st.size, modifiedMs: st.mtimeMs, chunks: () => new FileChunks(arg) });
+    out.push(fileInput(arg, st));
   }
   return out;
 };
+
+/**
+ * The input of a path. Only a regular file has a size and a path to read again: a named pipe, a shell's process
+ * substitution (`<(zcat log.gz)`, a /dev/fd pipe) or /dev/stdin has size 0 to stat however much it carries, and
+ * was skipped as empty, its data lost with exit 0; it is read as standard input is (emptyOr reads its first chunk).
+ */
+const fileInput = (path: string, st: Stats): FileInput =>
+  st.isFile()
+    ? { name: path, path, size: st.size, modifiedMs: st.mtimeMs, chunks: () => new FileChunks(path) }
+    : { name: path, chunks: () => new FileChunks(path) };

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +120,25 @@ describe('one verdict for the same input on scan, --once and the Lambda', () => 
 
     // Assess
     expect([r.code, r.stdout, r.stderr]).toEqual([EXIT.OK, '{"file":"-","skipped":"empty"}\n', '']);
+  });
+
+  it('a named pipe is read to its end, not skipped as empty (its stat size is 0)', async () => {
+    // Prepare: what `sip-metrics scan <(zcat log.gz)` and `... | sip-metrics scan /dev/stdin` hand the command; before,
+    // it trusted the size stat gives a pipe and printed "skipped empty", exit 0, the 160 responses lost
+    const fifo = join(root, 'pipe.log');
+    execFileSync('mkfifo', [fifo]);
+    // `exec`: the writer is the process that opens the pipe, so it can be stopped should nothing read it
+    const writer = spawn('sh', ['-c', 'exec cat "$1" > "$2"', 'sh', files.counted, fifo], { stdio: 'ignore' });
+    const written = new Promise((resolve) => writer.on('close', (code) => resolve(code)));
+
+    // Act
+    const s = await scanCli('--json', fifo);
+    const unread = writer.exitCode === null && writer.kill();
+
+    // Assess
+    expect([s.code, s.stderr, unread, await written]).toEqual([EXIT.OK, '', false, 0]);
+    const got = JSON.parse(s.stdout) as { file: string; responses: number; skipped?: string };
+    expect([got.file, got.responses, got.skipped]).toEqual([fifo, 160, undefined]);
   });
 
   it('bytes without SIP: UNKNOWN_FORMAT, exit 1, FilesFailed in the Lambda', async () => {
