@@ -1,3 +1,4 @@
+import type { ScanResult } from './engine/tally.js';
 /** Stable error codes; callers branch on these, never on message text. */
 export type ErrorCode =
   | 'UNREADABLE_FILE'
@@ -24,6 +25,16 @@ export class SipMetricsError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * What a scan counted before the error `e` stopped it (the engine puts it in `context.partial` of its coded errors):
+ * reported with the error by the CLI, the Lambda's log and its ledger.
+ */
+export const partialResultOf = (e: unknown): ScanResult | undefined => {
+  if (!(e instanceof SipMetricsError)) return undefined;
+  const p = e.context.partial;
+  return typeof p === 'object' && p !== null ? (p as ScanResult) : undefined;
+};
 
 /** The gzip stream ended before its trailer: what was read is in `context.partial`. */
 export class TruncatedGzipError extends SipMetricsError {

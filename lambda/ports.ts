@@ -68,7 +68,8 @@ export interface Ledger {
   ack(id: LedgerId, owner: string, batchIndex: number): Promise<void>;
   /** Marks the object done; `ackBatch` acknowledges a last batch in the same write. */
   complete(id: LedgerId, owner: string, nowMs: number, summary: string, ackBatch?: number): Promise<void>;
-  fail(id: LedgerId, owner: string, nowMs: number, errorCode: string, message: string): Promise<void>;
+  /** Marks the object failed for good; `partial`: a summary of what was counted before the error (JSON), kept with it. */
+  fail(id: LedgerId, owner: string, nowMs: number, errorCode: string, message: string, partial?: string): Promise<void>;
   /** Lets a retry take over at once after a transient failure (best effort). */
   release(id: LedgerId, owner: string): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { MetricDetail } from './contract/metrics.js';
 import { kpiRatios } from './engine/kpis.js';
 import type { PeerMap } from './engine/peers.js';
 import type { ScanResult } from './engine/tally.js';
-import { type ErrorCode, LeaseHeldError, PlanChangedError, SipMetricsError } from './errors.js';
+import { type ErrorCode, LeaseHeldError, PlanChangedError, partialResultOf, SipMetricsError } from './errors.js';
 import { type CountedVersion, countVersion, type GrowthNote } from './growth/count-version.js';
 import { deltaPoints } from './growth/delta-points.js';
 import { type LogTimeZones, zoneForKey } from './log-time-zones.js';
@@ -383,6 +383,27 @@ const completeVersion = async (
   return { status: 'done', summary };
 };
 
+/** What a failed file held before its error (a truncated gzip's members before the cut): counts only, not published. */
+export interface PartialSummary {
+  readonly bytes: number;
+  readonly formats: readonly string[];
+  readonly responses: number;
+  readonly responsesByClass: ScanResult['byClass'];
+  readonly anomalies: ScanResult['anomalies'];
+}
+
+const partialSummary = (e: SipMetricsError): PartialSummary | undefined => {
+  const r = partialResultOf(e);
+  if (r === undefined) return undefined;
+  return {
+    bytes: r.bytes,
+    formats: r.formats,
+    responses: r.responses,
+    responsesByClass: r.byClass,
+    anomalies: r.anomalies,
+  };
+};
+
 /**
  * Ends an attempt that threw. A transient error is thrown again for the delivery to be retried (the lease is
  * released first, unless it was lost); a permanent input error is counted once and recorded as `failed`.
@@ -401,13 +422,22 @@ const failVersion = async (a: Attempt, e: unknown, calls: number): Promise<ScanO
     await deps.sink.send([fileFailedPoint(a.claim.refTimeMs)]);
     await deps.ledger.ack(a.id, a.owner, FAILED_BATCH_INDEX);
   }
-  await deps.ledger.fail(a.id, a.owner, now(), permanent.code, permanent.message);
+  const partial = partialSummary(permanent);
+  await deps.ledger.fail(
+    a.id,
+    a.owner,
+    now(),
+    permanent.code,
+    permanent.message,
+    partial === undefined ? undefined : JSON.stringify(partial),
+  );
   deps.log.error('file failed permanently: not retried', {
     ...a.where,
     errorCode: permanent.code,
     reason: permanent.message,
     attempt: a.claim.attempt,
     calls,
+    ...(partial === undefined ? {} : { partial }),
   });
   return { status: 'failed', errorCode: permanent.code };
 };

@@ -130,13 +130,21 @@ export class DynamoDbLedger implements Ledger {
     );
   }
 
-  async fail(id: LedgerId, owner: string, nowMs: number, errorCode: string, message: string): Promise<void> {
+  async fail(
+    id: LedgerId,
+    owner: string,
+    nowMs: number,
+    errorCode: string,
+    message: string,
+    partial?: string,
+  ): Promise<void> {
+    const values = { ':failed': 'failed', ':code': errorCode, ':msg': message.slice(0, 1000), ':now': nowMs };
+    const set = 'SET #status = :failed, errorCode = :code, errorMessage = :msg, finishedAtMs = :now';
     await this.ownedUpdate(
       id,
       owner,
-      'SET #status = :failed, errorCode = :code, errorMessage = :msg, finishedAtMs = :now ' +
-        'REMOVE leaseOwner, leaseExpiresAtMs',
-      { ':failed': 'failed', ':code': errorCode, ':msg': message.slice(0, 1000), ':now': nowMs },
+      `${set}${partial === undefined ? '' : ', partialSummary = :partial'} REMOVE leaseOwner, leaseExpiresAtMs`,
+      partial === undefined ? values : { ...values, ':partial': partial },
     );
   }
 

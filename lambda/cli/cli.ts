@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import type { PeerMap } from '../engine/peers.js';
 import type { ResultDetail, ScanResult } from '../engine/tally.js';
 import { isTimeZone } from '../engine/time-zone.js';
-import { SipMetricsError } from '../errors.js';
+import { partialResultOf, SipMetricsError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { emptyOr } from './empty-input.js';
 import { type FileInput, resolveInputs } from './file-source.js';
@@ -55,12 +55,6 @@ interface ScanCliOptions {
 /** Bytes in a MiB, for the help text. */
 const MIB = 1024 * 1024;
 
-const partialOf = (e: unknown): ScanResult | undefined => {
-  if (!(e instanceof SipMetricsError)) return undefined;
-  const p = e.context.partial;
-  return typeof p === 'object' && p !== null ? (p as ScanResult) : undefined;
-};
-
 /** Scans one input and prints its report; returns what the HTML report needs (`error` set when it failed). */
 const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedFile> => {
   const started = process.hrtime.bigint();
@@ -79,7 +73,7 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
   } catch (e) {
     if (!(e instanceof SipMetricsError)) throw e;
     error = e;
-    result = partialOf(e);
+    result = partialResultOf(e);
   } finally {
     progress?.stop();
   }

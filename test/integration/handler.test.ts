@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ledgerKey } from '../../lambda/contract/ledger.js';
+import { scan } from '../../lambda/engine/index.js';
+import { partialResultOf } from '../../lambda/errors.js';
 import type { LoopbackCloudWatch } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
+import { chunked } from '../support/collect.js';
 import { CORPUS_DIR, corpusFiles, expectedFor } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
 import { lambdaContext } from '../support/lambda-context.js';
@@ -170,13 +173,20 @@ describe('input that can never be read', () => {
     await expectFailedOnce(obj, 'CORRUPT_GZIP');
   });
 
-  it('records truncated gzip as failed and publishes none of its partial counts', async () => {
-    // Prepare
-    const gz = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt.gz`);
-    const obj = await emu.put('broken/truncated.ngrep.txt.gz', gz.subarray(0, 60_000));
+  it('records truncated gzip as failed, publishes none of its partial counts and keeps them in the ledger', async () => {
+    // Prepare: what the engine counts before the cut, as the CLI reports it
+    const cut = readFileSync(`${CORPUS_DIR}mixed.ngrep.txt.gz`).subarray(0, 60_000);
+    const partial = await scan(chunked(cut, [])).then(() => undefined, partialResultOf);
+    const obj = await emu.put('broken/truncated.ngrep.txt.gz', cut);
 
     // Act, Assess
     await expectFailedOnce(obj, 'TRUNCATED_GZIP');
+    // before, the ledger and the log held only the code and the message: the counts read were nowhere
+    const item = await emu.ledgerItem(ledgerKey(obj));
+    const summary = (item?.partialSummary as { S?: string } | undefined)?.S ?? '{}';
+    const kept = JSON.parse(summary) as { responses?: number; responsesByClass?: object };
+    expect(partial?.responses).toBeGreaterThan(0);
+    expect([kept.responses, kept.responsesByClass]).toEqual([partial?.responses, partial?.byClass]);
   });
 
   it('records a binary file without SIP as failed (UNKNOWN_FORMAT)', async () => {
