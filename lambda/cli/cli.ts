@@ -103,11 +103,12 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
 };
 
 /** An empty input is skipped, not failed: the Lambda skips a zero-byte object the same way. */
-const reportEmpty = (name: string, json: boolean): void => {
+/** `what`: why it is empty, for the table ("0 bytes" for an input, "no files" for a folder without any). */
+const reportEmpty = (name: string, json: boolean, what = '0 bytes'): void => {
   process.stdout.write(
     json
       ? `${JSON.stringify({ file: name, skipped: 'empty' })}\n`
-      : `${name}\n  skipped  empty (0 bytes): nothing to count\n\n`,
+      : `${name}\n  skipped  empty (${what}): nothing to count\n\n`,
   );
 };
 
@@ -242,6 +243,12 @@ export const buildProgram = (): Command => {
               process.stdout.write(`${JSON.stringify({ file: arg, error: { code: e.code, message: e.message } })}\n`);
             ok = false;
             scanned.push({ name: arg, result: undefined, seconds: 0, error: { code: e.code, message: e.message } });
+            continue;
+          }
+          if (files.length === 0) {
+            // a folder without files: said, as an empty file is, rather than nothing printed at all
+            reportEmpty(arg, o.json, 'no files');
+            scanned.push({ name: arg, result: undefined, seconds: 0, skipped: true });
             continue;
           }
           for (const input of files) {

@@ -106,6 +106,22 @@ describe('one verdict for the same input on scan, --once and the Lambda', () => 
     expect(l).toEqual(['no ledger item (skipped)', 0, 0]);
   });
 
+  it('a folder without files is skipped like an empty file, not passed over in silence', async () => {
+    // Prepare
+    const folder = mkdtempSync(join(root, 'no-files-'));
+
+    // Act
+    const [table, json] = await Promise.all([scanCli(folder), scanCli('--json', folder)]);
+
+    // Assess: before, nothing was printed at all, exit 0
+    expect([table.code, table.stdout, table.stderr]).toEqual([
+      EXIT.OK,
+      `${folder}\n  skipped  empty (no files): nothing to count\n\n`,
+      '',
+    ]);
+    expect([json.code, json.stdout]).toEqual([EXIT.OK, `${JSON.stringify({ file: folder, skipped: 'empty' })}\n`]);
+  });
+
   it('an empty standard input is skipped like an empty file', async () => {
     // Act
     const r = await new Promise<Run>((resolve) => {
