@@ -117,8 +117,8 @@ const nullFamilyAt = (d: HexDump): boolean =>
  */
 export const dumpLinkType = (d: HexDump, s: PacketLine): number | undefined => {
   if (ipHeaderAt(d, 0, s)) return LINKTYPE.RAW;
-  // Ethernet, or Ethernet with one 802.1Q tag
-  if (ipHeaderAt(d, 14, s) || ipHeaderAt(d, 18, s)) return LINKTYPE.ETHERNET;
+  // Ethernet, or Ethernet with one 802.1Q tag, or two (QinQ)
+  if (ipHeaderAt(d, 14, s) || ipHeaderAt(d, 18, s) || ipHeaderAt(d, 22, s)) return LINKTYPE.ETHERNET;
   if (ipHeaderAt(d, 16, s)) return LINKTYPE.LINUX_SLL;
   if (ipHeaderAt(d, 20, s)) return LINKTYPE.LINUX_SLL2;
   // DLT_NULL: the 4-byte address family (host byte order) of BSD loopback and of captures converted to it; tried

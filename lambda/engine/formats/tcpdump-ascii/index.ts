@@ -89,8 +89,17 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     const summary = readSummary(buf, ls, lf, end, ctx);
     if (summary === NEED_MORE) return NEED_MORE;
     const s = parseSummary(summary.text);
-    const ds = summary.dataStart;
-    if (s === null) return { kind: 'skip', format: 'tcpdump-ascii', next: ds };
+    // VXLAN and Geneve print the packet they carry on a line of its own before the bytes: in a hex dump the bytes
+    // (decoded as a capture's, tunnel and all) start after it
+    const inner = innerPacketLineEnd(buf, summary.dataStart, end);
+    const ds = inner >= 0 && hexLineOffset(buf, inner, end) === 0 ? inner : summary.dataStart;
+    if (s === null) {
+      if (!carriesPacket(summary.text)) return { kind: 'skip', format: 'tcpdump-ascii', next: ds };
+      const x = findExtent(buf, ds, end, ctx, undefined);
+      return x === NEED_MORE
+        ? NEED_MORE
+        : { kind: 'skip', format: 'tcpdump-ascii', next: x.next, anomaly: 'unreadable-packet' };
+    }
     if (s === 'other') {
       // a hex dump is the packet itself: decoded as a capture's (an IP fragment joins the ones before it)
       const other = hexLineOffset(buf, ds, end) === 0 ? parseOtherLine(summary.text) : null;
@@ -98,9 +107,20 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       const icmp = parseIcmpErrorLine(summary.text);
       if (icmp !== null) return icmpQuote(buf, ds, end, ctx, icmp);
       const x = findExtent(buf, ds, end, ctx, undefined);
-      return x === NEED_MORE ? NEED_MORE : { kind: 'skip', format: 'tcpdump-ascii', next: x.next };
+      if (x === NEED_MORE) return NEED_MORE;
+      // GRE, IP in IP, VXLAN or Geneve carrying a packet (see carriesPacket), printed as text
+      const anomaly = inner >= 0 || carriesPacket(summary.text) ? 'unreadable-packet' : undefined;
+      return { kind: 'skip', format: 'tcpdump-ascii', next: x.next, ...(anomaly === undefined ? {} : { anomaly }) };
     }
     if (hexLineOffset(buf, ds, end) === 0) return hexPacket(buf, ds, end, ctx, s);
+    if (inner >= 0 || carriesPacket(summary.text)) {
+      // a tunnel (VXLAN, Geneve, GRE, IP in IP) printed as text: the headers of the packet inside are characters
+      // nobody can measure, so its SIP is not read; said, not dropped in silence (the capture itself is read whole)
+      const x = findExtent(buf, ds, end, ctx, undefined);
+      return x === NEED_MORE
+        ? NEED_MORE
+        : { kind: 'skip', format: 'tcpdump-ascii', next: x.next, anomaly: 'unreadable-packet' };
+    }
     const spec = headerSpec(s, buf[ds] ?? 0);
     const bytes = spec !== null && s.length !== undefined ? spec.length + s.length : undefined;
     const x = findExtent(buf, ds, end, ctx, bytes);
@@ -217,6 +237,32 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary, afterC
   const crlf = pool.filter((f) => f.crlf);
   return crlf.length === 1 ? (crlf[0]?.data ?? null) : null;
 };
+
+/** A packet tcpdump decodes inside another: "IP 192.0.2.1.5060 > 192.0.2.2.5060: " (or IP6) after the outer one's. */
+// (after a line break where the summary goes on over lines: VXLAN's and Geneve's decode of what they carry)
+const INNER_PACKET = /(?:^|: |\n)IP6? \S+ > \S+: /;
+
+/** GRE (whatever it carries: ERSPAN prints "gre-proto-0x88be"), or IP behind MPLS labels or a PPPoE session header. */
+const ENCAPSULATION = /(?:: GREv[01][,:]|(?:^|\s)(?:MPLS \(label|PPPoE +\[ses))/;
+
+/**
+ * Whether a summary line names a packet inside its packet (GRE, IP in IP: "...: GREv0, length 313: IP a > b: ...";
+ * MPLS, PPPoE), whose headers -A prints as characters before its payload.
+ */
+const carriesPacket = (summary: string): boolean => {
+  if (ENCAPSULATION.test(summary)) return true;
+  const first = summary.indexOf(': ');
+  return first >= 0 && INNER_PACKET.test(summary.slice(first));
+};
+
+/** Where the line after `ls` starts when the line at `ls` is the packet a VXLAN or Geneve header carries; else -1. */
+const innerPacketLineEnd = (buf: Buffer, ls: number, end: number): number => {
+  const lf = buf.indexOf(LF, ls);
+  if (lf < 0 || lf >= end || lf - ls > MAX_INNER_LINE_BYTES) return -1;
+  return INNER_PACKET.test(buf.toString('latin1', ls, lf)) && buf[ls] === 0x49 /* I */ ? lf + 1 : -1;
+};
+/** tcpdump's line for an inner packet: addresses, ports and a short decode. */
+const MAX_INNER_LINE_BYTES = 512;
 
 /** IPv4's header length from its first byte ('E' to 'O'), IPv6's fixed one. */
 const ipHeaderBytes = (ipv6: boolean, first: number): number => (ipv6 ? IPV6_HEADER_BYTES : ipv4HeaderBytes(first));

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { scan } from '../../../../lambda/engine/index.js';
+import { chunked, readFixture } from '../../../support/collect.js';
+
+/**
+ * tcpdump's text of tunnelled SIP (test/fixtures/text/README.md, "Tunnelled packets printed by tcpdump"): the hex dumps
+ * decoded as the capture is, the -A text said to be unreadable rather than passed over.
+ */
+
+/** tshark 4.0.17 on ../pcap/tunnels.pcap (tunnels.tshark.json), less MPLS's 302 and PPPoE's 401. */
+const HEX_CODES = {
+  '180': 1,
+  '183': 1,
+  '200': 2,
+  '403': 1,
+  '404': 1,
+  '408': 1,
+  '480': 1,
+  '486': 1,
+  '487': 2,
+  '500': 1,
+  '503': 1,
+  '603': 1,
+};
+
+describe('tcpdump text of tunnelled packets', () => {
+  it.each(['X', 'XX'])('counts the -%s dump of VXLAN, Geneve, GRE, IP in IP and QinQ packets as tshark', async (o) => {
+    // Prepare
+    const text = readFixture(`text/tcpdump-${o}-tunnels.txt`);
+
+    // Act
+    const whole = await scan(chunked(text, []));
+    const cut = await scan(chunked(text, [333, 4096, 9000]));
+
+    // Assess: before, 11 (-X) and 10 (-XX), the VXLAN packets and (-XX) the QinQ one lost without a word
+    expect([whole.responses, whole.byCode, whole.anomalies]).toEqual([14, HEX_CODES, {}]);
+    expect(cut.byCode).toEqual(whole.byCode);
+  });
+
+  it('says that the -A text of a tunnelled packet cannot be read, one anomaly a packet', async () => {
+    // Prepare
+    const text = readFixture('text/tcpdump-A-tunnels.txt');
+
+    // Act
+    const got = await scan(chunked(text, [777]));
+
+    // Assess: the QinQ packet's SIP is read (its tags precede the IP header -A starts at); before, the 15 others were
+    // nowhere in the result
+    expect([got.responses, got.byCode, got.anomalies]).toEqual([1, { '183': 1 }, { 'unreadable-packet': 13 }]);
+  });
+});
