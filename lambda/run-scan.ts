@@ -312,9 +312,10 @@ const planPublish = async (a: Attempt, counted: CountedVersion): Promise<Publish
       { ...where, ackedBefore: ackedBefore.length },
     );
   }
-  // A single batch is acknowledged by the same write that completes the file, so no state exists in which
-  // it is acknowledged but the file is not done: recording its plan would only cost a write.
-  const single = batches.length === 1 && ackedBefore.length === 0;
+  // A single batch can be acknowledged by the same write that completes the file (no plan to record, no ack of its
+  // own), but only when nothing else is written between its send and that write: the key's progress is (growing
+  // logs), and a passing failure of that write after the send would have the retry send the whole file again.
+  const single = batches.length === 1 && ackedBefore.length === 0 && deps.keyProgress === undefined;
   if (!single && claim.planDigest !== digest) await deps.ledger.recordPlan(a.id, a.owner, digest, batches.length);
   return { points, batches, restampedResponses: converted.restampedResponses, single };
 };

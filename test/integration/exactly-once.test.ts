@@ -5,6 +5,7 @@ import type { LoopbackCloudWatch } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
 import { spawnHandler } from '../support/child-handler.js';
 import { CORPUS_DIR } from '../support/corpus.js';
+import { startDynamoDbFaultProxy } from '../support/dynamodb-fault-proxy.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { type ObjectEventInput, s3Event } from '../support/s3-event.js';
@@ -139,6 +140,45 @@ describe('a failure after k of n metric batches, then redelivery', () => {
     const done = await emu.ledgerItem(ledgerKey(obj));
     expect(done?.status).toEqual({ S: 'done' });
     expect(ackedBatches(done)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('sends a one-batch file once when the key progress write after its send fails for a while', async () => {
+    // Prepare: a handler whose DynamoDB answers the key progress commit (growing logs) with 500s while `failing`
+    let failing = true;
+    const proxy = await startDynamoDbFaultProxy(
+      emu.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+      (target, body) => failing && target.endsWith('.UpdateItem') && body.includes('committedBy'),
+    );
+    const dynamoDbUrl = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    const faulty = await coldStartHandler(
+      { ...emu.env, ...FUNCTION_ENV, AWS_ENDPOINT_URL_DYNAMODB: proxy.url },
+      vi.resetModules,
+    );
+    const obj = await emu.put('single/sipp.log', readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+    const event = sqsEvent(sqsRecord(s3Event(obj), 'commit'));
+
+    // Act
+    let first: unknown;
+    let second: unknown;
+    let callsFirst = -1;
+    try {
+      first = await faulty.handler(event, lambdaContext());
+      callsFirst = emu.cloudWatch.accepted();
+      failing = false;
+      second = await faulty.handler(event, lambdaContext());
+    } finally {
+      // the SDK reads the endpoint from the environment when it sends: the other tests' handler goes on as before
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDbUrl;
+      await proxy.stop();
+    }
+
+    // Assess: before, the single batch was acknowledged only with the file's completion, after the commit: the
+    // retry sent it again and every count of the file doubled
+    expect([first, second]).toEqual([{ batchItemFailures: [{ itemIdentifier: 'commit' }] }, { batchItemFailures: [] }]);
+    expect(proxy.failed()).toBeGreaterThan(0);
+    expect([callsFirst, emu.cloudWatch.accepted()]).toEqual([1, 1]);
+    expect(publishedByClass(emu.cloudWatch)).toEqual({ '1xx': 80, '2xx': 40, '3xx': 0, '4xx': 40, '5xx': 0, '6xx': 0 });
+    expect((await emu.ledgerItem(ledgerKey(obj)))?.status).toEqual({ S: 'done' });
   });
 
   it('takes over the claim of a killed process after its lease and completes the file exactly', async () => {
