@@ -271,7 +271,7 @@ const runOnce = async (inputs: readonly string[], o: StartOptions, config: Stack
     stack = await startLocalStack({ dataDir, ports: ports(o, { s3: 0, dynamoDb: 0, cloudWatch: 0 }), config });
     const running = stack;
     out(
-      `${files.length} file(s) through s3rver → S3 notification → SQS event → lambda/handler.ts → local CloudWatch ` +
+      `${files.length} file(s)${missing.length > 0 ? ` (of ${files.length + missing.length}: ${missing.length} not found, listed at the end)` : ''} through s3rver → S3 notification → SQS event → lambda/handler.ts → local CloudWatch ` +
         `(127.0.0.1; ${temporary ? 'a temporary data folder, removed at exit' : `data in ${displayPath(dataDir)}`})`,
     );
     running.onEvent((e) => {

@@ -188,6 +188,7 @@ describe('one verdict for the same input on scan, --once and the Lambda', () => 
     expect(s.stderr).toBe(`sip-metrics: ${files.missing}: cannot read: no such file [UNREADABLE_FILE]\n`);
     expect(o.code).toBe(EXIT.INPUT_FAILED);
     expect(o.stdout).toMatch(/ done +logs\/sipp-uac-cancel-tcp\.messages\.log +135 kB +160 responses/);
+    expect(o.stdout).toContain('1 file(s) (of 2: 1 not found, listed at the end) through s3rver');
     expect(o.stdout).toContain(`1 of 2 file(s) not found: ${files.missing}`);
     expect(o.stderr).toBe(`npm start: no such file: ${files.missing} [INPUT_NOT_FOUND]\n`);
   });
