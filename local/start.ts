@@ -183,7 +183,10 @@ const runLive = async (o: StartOptions, config: StackConfig, root: string): Prom
     out(line);
     const detail = e.kind === 'file' ? renderFileDetail(e.file) : undefined;
     if (detail !== undefined) out(detail);
-    // once the pipeline is quiet, one summary of the counts and alarm states
+    scheduleSummary();
+  };
+  /** Once the pipeline is quiet, one summary of the counts and alarm states (line output). */
+  const scheduleSummary = (): void => {
     clearTimeout(summaryTimer);
     summaryTimer = setTimeout(() => {
       if (stack.snapshot().files.every((f) => FINAL_STATES.has(f.state)))
@@ -214,6 +217,8 @@ const runLive = async (o: StartOptions, config: StackConfig, root: string): Prom
     out('Ctrl-C stops everything (the data folder is kept).');
     if (stack.firstStart && o.examples)
       out(`first start: processing the sample logs in ${displayPath(join(root, 'examples'))}/`);
+    // a restart continues from the data folder: its counts and alarm states are said even if no file comes
+    else if (!stack.firstStart) scheduleSummary();
   }
 
   const signal = await stopSignal;

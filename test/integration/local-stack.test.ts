@@ -423,6 +423,47 @@ describe('npm start -- --once FILE...', () => {
     ).toEqual(['IneffectiveSessionAttempts ALARM', 'LowSessionEstablishment ALARM']);
   });
 
+  it('prints the counts kept in the data folder at a restart with line output, before any file comes', async () => {
+    // Prepare: a data folder that --once filled and kept
+    const dataDir = join(root, 'kept');
+    const once = await runStart(['--once', `${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`, '--data-dir', dataDir]);
+    const ports = ['--s3-port', '0', '--dynamodb-port', '0', '--cloudwatch-port', '0'];
+
+    // Act: the stack started again on that folder, stopped once it printed its alarms (or after 30 s)
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/start.ts', '--data-dir', dataDir, '--plain', '--no-web', ...ports],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    const stopped = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // one SIGINT: a second one while stopping means "now" (exit 130)
+    let asked = false;
+    const stop = (): void => {
+      if (!asked) child.kill('SIGINT');
+      asked = true;
+    };
+    const guard = setTimeout(stop, 30_000);
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+      if (stdout.includes('GlobalFailureBurst')) stop();
+    });
+    const code = await stopped;
+    clearTimeout(guard);
+
+    // Assess: before, a restart printed the banner and nothing of what the folder held
+    const total = (out: string): string | undefined =>
+      out
+        .split('\n')
+        .find((l) => l.trimStart().startsWith('total '))
+        ?.trim()
+        .replace(/ +/g, ' ');
+    expect(once.code).toBe(0);
+    expect(code).toBe(0);
+    expect(total(stdout)).toBe('total 80 40 0 40 0 0 160 0.0 % 0.0 %');
+    expect(total(stdout)).toBe(total(once.stdout));
+  }, 60_000);
+
   it('exits 1 with a one-line error when a file does not exist', async () => {
     // Prepare
     const missing = join(root, 'no-such.log');
