@@ -624,12 +624,12 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
         }
         switch (id) {
           case HEADER.callId:
+            // the last one, as tshark keys its resends (dissect_sip_common keeps each Call-ID it meets): sipsak -U
+            // sends REGISTERs holding two requests' headers, whose second Call-ID is the one a resend shares
             if (asBytes) {
-              if (callIdStart < 0) {
-                callIdStart = vs;
-                callIdEnd = ve;
-              }
-            } else if (callId === undefined && wantCallId) callId = buf.toString('latin1', vs, ve);
+              callIdStart = vs;
+              callIdEnd = ve;
+            } else if (wantCallId) callId = buf.toString('latin1', vs, ve);
             break;
           case HEADER.cseq: {
             // 1*DIGIT LWS Method
