@@ -14,6 +14,7 @@ import { formatPerMinute } from './report/format-per-minute.js';
 import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
 import type { ScannedFile } from './report/report-model.js';
+import { reportPathProblem } from './report/report-path.js';
 import { toJsonReport } from './report/to-json-line.js';
 import { detailFor } from './result-detail.js';
 import { parseS3Url, s3Input } from './s3-input.js';
@@ -227,6 +228,14 @@ export const buildProgram = (): Command => {
           if (!(e instanceof SipMetricsError)) throw e;
           process.stderr.write(`sip-metrics: ${e.message} [${e.code}]\n`);
           process.exitCode = EXIT.USAGE;
+          return;
+        }
+        const reportProblem = o.html === undefined ? undefined : await reportPathProblem(o.html);
+        if (reportProblem !== undefined) {
+          process.stderr.write(
+            `sip-metrics: ${o.html}: cannot write the HTML report (${reportProblem}) [UNWRITABLE_REPORT]\n`,
+          );
+          process.exitCode = EXIT.INPUT_FAILED;
           return;
         }
         let ok = true;

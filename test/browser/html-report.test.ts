@@ -175,19 +175,25 @@ describe('sip-metrics scan --html, opened in headless Chromium', () => {
     await page.context().close();
   });
 
-  it('exits 1 with UNWRITABLE_REPORT when the report cannot be written, after printing the counts', () => {
-    // Prepare
+  it('exits 1 with UNWRITABLE_REPORT before reading any input when the report cannot be written', () => {
+    // Prepare: a folder that does not exist, and a folder as the report's name
     const html = join(dir, 'no-such-folder', 'report.html');
     const input = `${CORPUS_DIR}mixed.kamailio-proxy.log`;
 
     // Act
     const r = runCli(['scan', '--json', '--html', html, input]);
+    const folder = runCli(['scan', '--json', '--html', dir, input]);
 
-    // Assess
-    expect([r.code, (JSON.parse(r.stdout) as JsonReport).responses]).toEqual([1, 491]);
+    // Assess: before, the inputs were scanned and printed first, and the report failed at the end
+    expect([r.code, r.stdout]).toEqual([1, '']);
     expect(r.stderr).toBe(
-      `sip-metrics: ${html}: cannot write the HTML report (ENOENT: no such file or directory, open '${html}') [UNWRITABLE_REPORT]\n`,
+      `sip-metrics: ${html}: cannot write the HTML report (no folder ${join(dir, 'no-such-folder')}) [UNWRITABLE_REPORT]\n`,
     );
+    expect([folder.code, folder.stdout, folder.stderr]).toEqual([
+      1,
+      '',
+      `sip-metrics: ${dir}: cannot write the HTML report (it is a folder) [UNWRITABLE_REPORT]\n`,
+    ]);
   });
 
   it('marks the minutes above a threshold and the replayed ALARM of a 5xx spike, on a wide screen and a phone', async () => {

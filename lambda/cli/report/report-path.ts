@@ -1,0 +1,25 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * Why the HTML report cannot be written to `path`, checked before any input is read (a typo in `--html` must not
+ * cost a long scan first), or undefined when it can: its folder exists and is writable, and it is no folder itself.
+ * The write itself may still fail later (a full disk); write-html-report.ts says so then.
+ */
+export const reportPathProblem = async (path: string): Promise<string | undefined> => {
+  const folder = dirname(resolve(path));
+  try {
+    if ((await stat(path)).isDirectory()) return 'it is a folder';
+  } catch {
+    // not there yet: its folder decides
+  }
+  try {
+    if (!(await stat(folder)).isDirectory()) return `${folder} is not a folder`;
+    await access(folder, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `no folder ${folder}` : code === 'EACCES' ? `${folder} is not writable` : String(e);
+  }
+};
