@@ -9,6 +9,20 @@ export const parseS3Url = (arg: string): { bucket: string; key: string } | null 
 };
 
 /**
+ * What the SDK's error says, with what to set when the machine has no AWS settings at all (its own messages name
+ * neither the variable nor the file that would give them).
+ */
+const sdkFailure = (e: unknown): string => {
+  if (!(e instanceof Error)) return String(e);
+  const what = `${e.name}: ${e.message}`;
+  if (e.message === 'Region is missing') return `${what} (set AWS_REGION, or a region in the profile of AWS_PROFILE)`;
+  if (e.name === 'CredentialsProviderError') {
+    return `${what} (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`;
+  }
+  return what;
+};
+
+/**
  * An S3 object as a CLI input, read with the SDK's default credentials and region and streamed
  * like a file. Path-style addressing when an endpoint is set (s3rver, MinIO), as in the function.
  */
@@ -28,7 +42,7 @@ export const s3Input = async (arg: string, env: NodeJS.ProcessEnv = process.env)
     // HEAD's 404 has no body, so it cannot say whether the bucket or the key is missing: GetObject can
     if (e instanceof ObjectNotFoundError && e.context.s3Error === 'NotFound') await source.open(ref);
     if (e instanceof SipMetricsError) throw e;
-    throw new UnreadableFileError(`${arg}: cannot read: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    throw new UnreadableFileError(`${arg}: cannot read: ${sdkFailure(e)}`);
   }
   async function* chunks(): AsyncGenerator<Uint8Array> {
     try {

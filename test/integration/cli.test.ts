@@ -294,6 +294,30 @@ describe('sip-metrics scan s3://bucket/key', () => {
     ]);
   });
 
+  it('says which setting is missing when the machine has no AWS region', async () => {
+    // Prepare: no region anywhere (no AWS_REGION, no config file), as on a machine never set up for AWS
+    const { AWS_REGION: _a, AWS_DEFAULT_REGION: _b, ...userEnv } = process.env;
+    const { AWS_REGION: _c, ...s3Env } = env;
+    const noRegion = { ...userEnv, ...s3Env, NO_COLOR: '1', AWS_CONFIG_FILE: join(tmpdir(), 'sip-metrics-no-config') };
+
+    // Act
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'lambda/cli/cli.ts', 'scan', 's3://traces/any.log'],
+        { encoding: 'utf8', env: noRegion },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+    // Assess: before, "cannot read: Error: Region is missing" and nothing about what to do
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toBe(
+      'sip-metrics: s3://traces/any.log: cannot read: Error: Region is missing (set AWS_REGION, or a region in the ' +
+        'profile of AWS_PROFILE) [UNREADABLE_FILE]\n',
+    );
+  });
+
   it('prints no SDK Node-version warning under Node 20 (the README supports Node 20)', async () => {
     // Prepare: the variable unset, as in a new user's shell
     const key = 'warn/one.log';
