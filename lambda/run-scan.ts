@@ -10,7 +10,7 @@ import { type CountedVersion, countVersion, type GrowthNote } from './growth/cou
 import { deltaPoints } from './growth/delta-points.js';
 import { type LogTimeZones, zoneForKey } from './log-time-zones.js';
 import {
-  fileFailedPoint,
+  fileFailedPoints,
   type MetricPoint,
   type PeerMetricOptions,
   planDigest,
@@ -196,7 +196,7 @@ const resolveVersion = async (
   } catch (e) {
     const permanent = asPermanent(e);
     if (permanent === null) throw e;
-    await deps.sink.send([fileFailedPoint(now())]);
+    await deps.sink.send(fileFailedPoints(now(), permanent.code));
     deps.log.error('file failed permanently: not retried', {
       bucket: ref.bucket,
       key: ref.key,
@@ -420,7 +420,7 @@ const failVersion = async (a: Attempt, e: unknown, calls: number): Promise<ScanO
   await deps.keyProgress?.release(a.ref.bucket, a.ref.key, a.owner);
   // the FilesFailed datum goes through the ledger too, so a crash here does not count the file twice
   if (!a.claim.acked.has(FAILED_BATCH_INDEX)) {
-    await deps.sink.send([fileFailedPoint(a.claim.refTimeMs)]);
+    await deps.sink.send(fileFailedPoints(a.claim.refTimeMs, permanent.code));
     await deps.ledger.ack(a.id, a.owner, FAILED_BATCH_INDEX);
   }
   const partial = partialSummary(permanent);

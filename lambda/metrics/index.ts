@@ -12,7 +12,7 @@ export {
   PAYLOAD_BUDGET_BYTES,
 } from './cloudwatch-limits.js';
 export { floorMinute, type MetricDimension, type MetricPoint } from './metric-point.js';
-export { fileFailedPoint, processingLagPoint } from './operational-points.js';
+export { fileFailedPoints, processingLagPoint } from './operational-points.js';
 export { planBatches, planDigest } from './plan-batches.js';
 export { choosePublishedPeers, type PeerMetricOptions } from './published-peers.js';
 export {

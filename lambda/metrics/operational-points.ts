@@ -10,12 +10,18 @@ export const processingLagPoint = (uploadTimeMs: number, doneMs: number): Metric
   Counts: [1],
 });
 
-/** The datum that counts one file that could not be read. */
-export const fileFailedPoint = (nowMs: number): MetricPoint => ({
-  MetricName: 'FilesFailed',
-  Dimensions: [],
-  Timestamp: new Date(floorMinute(nowMs)),
-  Unit: 'Count',
-  Values: [1],
-  Counts: [1],
-});
+/**
+ * The datums that count one file that could not be read: the total the alarm watches, and the same count by the
+ * error's code (`TRUNCATED_GZIP`, `UNKNOWN_FORMAT`, `METRICS_REJECTED`, ...), so an operator sees why without the logs.
+ */
+export const fileFailedPoints = (nowMs: number, errorCode: string): MetricPoint[] => {
+  const one = (Dimensions: MetricPoint['Dimensions']): MetricPoint => ({
+    MetricName: 'FilesFailed',
+    Dimensions,
+    Timestamp: new Date(floorMinute(nowMs)),
+    Unit: 'Count',
+    Values: [1],
+    Counts: [1],
+  });
+  return [one([]), one([{ Name: 'ErrorCode', Value: errorCode }])];
+};

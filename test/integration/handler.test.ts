@@ -156,6 +156,8 @@ describe('input that can never be read', () => {
     expect(first).toEqual({ batchItemFailures: [] });
     expect(again).toEqual({ batchItemFailures: [] });
     expect(emu.cloudWatch.sum('FilesFailed')).toBe(1);
+    // the same count by its cause, so a dashboard tells a truncated gzip from an unknown format
+    expect(emu.cloudWatch.sum('FilesFailed', { ErrorCode: errorCode })).toBe(1);
     expect(emu.cloudWatch.sum('Responses')).toBe(0);
     expect(emu.cloudWatch.sum('FilesProcessed')).toBe(0);
     const item = await emu.ledgerItem(ledgerKey(obj));
