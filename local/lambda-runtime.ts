@@ -12,8 +12,10 @@ export interface LambdaRuntime {
   invoke(event: unknown): Promise<SQSBatchResponse | undefined>;
   /** Ends the process (and with it any invocation under way); nothing is left running. */
   stop(): Promise<void>;
-  /** The function process's id while it runs. */
+  /** The first function process's id while it runs. */
   pid(): number | undefined;
+  /** The ids of every function process running (one per container). */
+  pids(): number[];
 }
 
 /** How the runtime is started. */
@@ -24,6 +26,8 @@ export interface LambdaRuntimeOptions {
   readonly logFile: string;
   /** The function timeout (cdk.json `functionTimeoutSeconds`). */
   readonly timeoutMs: number;
+  /** Invocations at once, each in a process of its own. @default 1 */
+  readonly concurrency?: number;
 }
 
 /** Time the worker gets to exit after SIGTERM before it is killed. */
@@ -54,8 +58,82 @@ interface Worker {
   readonly exited: Promise<void>;
 }
 
-/** Starts the function process and waits for its cold start (a bad configuration rejects here). */
+/**
+ * Starts the function processes and waits for the first one's cold start (a bad configuration rejects here). Each
+ * process runs one invocation at a time, as a Lambda container does: a second invocation while the first runs gets
+ * a container of its own (started then, up to `concurrency`), so one invocation's logger context, memory and timeout
+ * never touch another's.
+ */
 export const startLambdaRuntime = async (o: LambdaRuntimeOptions): Promise<LambdaRuntime> => {
+  /** A container: its runtime once its cold start is done (`ready`), and whether an invocation holds it. */
+  interface Container {
+    readonly ready: Promise<LambdaRuntime>;
+    runtime?: LambdaRuntime;
+    busy: boolean;
+  }
+  const open = (busy: boolean): Container => {
+    const c: Container = { ready: startContainer(o), busy };
+    void c.ready.then(
+      (r) => {
+        c.runtime = r;
+      },
+      () => containers.splice(containers.indexOf(c), 1),
+    );
+    return c;
+  };
+  const containers: Container[] = [open(false)];
+  await containers[0]?.ready;
+  const waiting: (() => void)[] = [];
+  let stopping = false;
+
+  /** An idle container, a new one while under the limit, or the first to finish. */
+  const take = async (): Promise<Container> => {
+    for (;;) {
+      const idle = containers.find((c) => !c.busy && c.runtime !== undefined);
+      if (idle !== undefined) {
+        idle.busy = true;
+        return idle;
+      }
+      if (containers.length < (o.concurrency ?? 1)) {
+        const c = open(true);
+        containers.push(c);
+        await c.ready;
+        return c;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+  };
+
+  return {
+    invoke: async (event) => {
+      if (stopping) throw new LocalStackError('STACK_STOPPED', 'the local stack is stopping');
+      const c = await take();
+      try {
+        return await (await c.ready).invoke(event);
+      } finally {
+        c.busy = false;
+        waiting.shift()?.();
+      }
+    },
+    pid: () => containers[0]?.runtime?.pid(),
+    pids: () => containers.flatMap((c) => c.runtime?.pids() ?? []),
+    stop: async () => {
+      stopping = true;
+      // a container still in its cold start is stopped once it is up: nothing is left running
+      await Promise.all(
+        containers.map((c) =>
+          c.ready.then(
+            (r) => r.stop(),
+            () => undefined,
+          ),
+        ),
+      );
+    },
+  };
+};
+
+/** One container: the function process, started again after a crash or a timeout (Lambda starts a new one then). */
+const startContainer = async (o: LambdaRuntimeOptions): Promise<LambdaRuntime> => {
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let stopping = false;
@@ -150,7 +228,7 @@ export const startLambdaRuntime = async (o: LambdaRuntimeOptions): Promise<Lambd
               `the invocation ran past the function timeout of ${o.timeoutMs / 1000} s`,
             ),
           );
-          // Lambda ends a timed-out container: its other invocations fail too, and the next one cold-starts
+          // Lambda ends a timed-out container, and the next invocation there cold-starts
           void stopWorker(w);
         }, o.timeoutMs);
         pending.set(id, { resolve, reject, timer });
@@ -159,6 +237,7 @@ export const startLambdaRuntime = async (o: LambdaRuntimeOptions): Promise<Lambd
       });
     },
     pid: () => worker?.child.pid,
+    pids: () => (worker?.child.pid === undefined ? [] : [worker.child.pid]),
     stop: async () => {
       stopping = true;
       failAll(new LocalStackError('STACK_STOPPED', 'the local stack stopped during this invocation'));

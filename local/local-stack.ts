@@ -25,7 +25,7 @@ import { type LedgerRow, releaseClaims, scanLedger } from './ledger-rows.js';
 import { createLocalEvents, type LocalEvent } from './local-events.js';
 import type { ClassTotals, LoopbackCloudWatch } from './loopback-cloudwatch.js';
 import { createMetricsView, type KpiLine, type PeerTotals } from './metrics-view.js';
-import { notNotifiedReason, startObjectProcessing } from './object-processing.js';
+import { MAX_IN_FLIGHT, notNotifiedReason, startObjectProcessing } from './object-processing.js';
 import { matchesNotificationFilter } from './s3-notifications.js';
 import { watchS3Requests } from './s3-request-watch.js';
 
@@ -88,6 +88,8 @@ export interface LocalStack {
   onEvent(listener: (event: LocalEvent) => void): () => void;
   /** The id of the process running the handler (a new one after a crash or a timeout). */
   handlerPid(): number | undefined;
+  /** The ids of every handler process (one per invocation running at once, as Lambda's containers). */
+  handlerPids(): number[];
   /** Stops the watcher, the handler process and the servers; the data folder is kept. */
   stop(): Promise<void>;
 }
@@ -156,6 +158,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
       },
       logFile: handlerLogFile,
       timeoutMs: config.functionTimeoutSeconds * 1000,
+      concurrency: MAX_IN_FLIGHT,
     });
   } catch (e) {
     s3.destroy();
@@ -284,6 +287,7 @@ export const startLocalStack = async (o: LocalStackOptions): Promise<LocalStack>
       };
     },
     handlerPid: () => lambda.pid(),
+    handlerPids: () => lambda.pids(),
     onEvent: events.onEvent,
     stop: () => {
       stopped ??= stopAll();

@@ -24,8 +24,9 @@ const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:sip-metrics-local';
 // The deployed queue hides a failed message for 6 x the function timeout (90 min by default); locally a retry
 // should be seen within seconds.
 const RETRY_DELAY_MS = 5_000;
-// Lambda runs up to `maxConcurrency` invocations; two are enough to keep a small file from waiting behind a big one.
-const MAX_IN_FLIGHT = 2;
+// Lambda runs up to `maxConcurrency` invocations; two are enough to keep a small file from waiting behind a big one
+// (each in a function process of its own: lambda-runtime.ts)
+export const MAX_IN_FLIGHT = 2;
 
 /** S3 notifications -> the delivery queue -> the handler, with each object's status kept in `files`. */
 /** Why an object is `not-notified`: the deployed bucket's notification filter leaves it out. */
