@@ -521,6 +521,10 @@ export const headerNameEnd = (buf: Buffer, ls: number, ce: number, beyondAscii =
 
 /**
  * Parses the message whose start line begins at `start`. `limit` bounds what may be read.
+ *
+ * The outcome and, with `identity: 'bytes'`, its message record are objects this module reuses (no allocation per
+ * message on the hot path): each call overwrites the last one's, and the record points into `buf`. Read what you need
+ * before the next call, or copy it (the two-thread pipeline copies the record's bytes into its event batch).
  */
 export const parseMessage = (buf: Buffer, start: number, limit: number, opts: ParseOptions): ParseOutcome => {
   const { dotCR, complete } = opts;
