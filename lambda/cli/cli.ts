@@ -14,7 +14,6 @@ import { formatPerMinute } from './report/format-per-minute.js';
 import { formatTable } from './report/format-table.js';
 import { createProgress } from './report/progress.js';
 import type { ScannedFile } from './report/report-model.js';
-import { reportPathProblem } from './report/report-path.js';
 import { toJsonReport } from './report/to-json-line.js';
 import { detailFor } from './result-detail.js';
 import { parseS3Url, s3Input } from './s3-input.js';
@@ -230,7 +229,9 @@ export const buildProgram = (): Command => {
           process.exitCode = EXIT.USAGE;
           return;
         }
-        const reportProblem = o.html === undefined ? undefined : await reportPathProblem(o.html);
+        // loaded for --html only, as the report itself is
+        const reportProblem =
+          o.html === undefined ? undefined : await (await import('./report/report-path.js')).reportPathProblem(o.html);
         if (reportProblem !== undefined) {
           process.stderr.write(
             `sip-metrics: ${o.html}: cannot write the HTML report (${reportProblem}) [UNWRITABLE_REPORT]\n`,

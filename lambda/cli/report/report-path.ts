@@ -1,6 +1,10 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access as accessCallback, constants, stat as statCallback } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+// node:fs's callbacks, not node:fs/promises, which loads node:readline with it (the command's start-up; file-source.ts)
+const stat = promisify(statCallback);
+const access = promisify(accessCallback);
 
 /**
  * Why the HTML report cannot be written to `path`, checked before any input is read (a typo in `--html` must not
