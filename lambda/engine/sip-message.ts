@@ -398,6 +398,24 @@ const internToken = (buf: Buffer, a: number, b: number): string => {
   return text;
 };
 
+/** 2^32: tshark keeps a CSeq number in a guint32. */
+const UINT32_RANGE = 0x1_0000_0000;
+
+/**
+ * A CSeq number as tshark reads it (strtoul, then a guint32): an optional sign, then digits; no digits is 0, a minus
+ * sign wraps (-5 is 4294967291), and a number past 2^32 keeps its low 32 bits.
+ */
+const cseqNumberAt = (buf: Buffer, a: number, b: number): number => {
+  let i = a;
+  const sign = buf[i];
+  if (sign === 0x2d || sign === 0x2b) i++;
+  let n = 0;
+  for (; i < b && isDigit(buf[i]); i++) n = (n * 10 + ((buf[i] ?? 0x30) - 0x30)) % UINT32_RANGE;
+  return sign === 0x2d ? (UINT32_RANGE - n) % UINT32_RANGE : n;
+};
+
+const isAsciiLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
 const parseUint = (buf: Buffer, a: number, b: number): number | undefined => {
   let n = 0;
   let digits = 0;
@@ -636,16 +654,22 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
             } else if (wantCallId) callId = buf.toString('latin1', vs, ve);
             break;
           case HEADER.cseq: {
-            // 1*DIGIT LWS Method
+            // 1*DIGIT LWS Method (RFC 3261 §20.16), read as tshark reads it (packet-sip.c): the number as C's
+            // strtoul would (none is 0, a sign wraps), the method from the first letter after the leading digits to
+            // the value's end, so `CSeq: abc OPTIONS` (which Kamailio's sanity module answers and copies) is method
+            // `abc OPTIONS` and `CSeq: -5 OPTIONS` method OPTIONS, as tshark files them and keys their resends
             if (cseqNumber === undefined) {
               // a '.' around the number is ngrep's TAB (in every dump mode): no CSeq holds one there
               vs = skipLws(buf, vs, ve, true);
-              cseqNumber = parseUint(buf, vs, ve);
+              cseqNumber = cseqNumberAt(buf, vs, ve);
               let m = vs;
               while (m < ve && isDigit(buf[m])) m++;
-              m = skipLws(buf, m, ve, true);
+              while (m < ve && !isAsciiLetter(buf[m] ?? 0)) m++;
               let me = m;
               while (me < ve && TOKEN[buf[me] ?? 0] === 1) me++;
+              // past white space, more of the value (tshark's method runs to the value's end, trailing white space
+              // left out here: a JSON key of "OPTIONS   " helps nobody)
+              if (me < ve) me = trimEnd(buf, m, ve);
               if (me > m) {
                 cseqMethod = internToken(buf, m, me);
                 cseqMethodId = lastTokenId;

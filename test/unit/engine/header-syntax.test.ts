@@ -136,3 +136,24 @@ describe('folded values and dotted white space, parsed alone', () => {
     expect(r.kind === 'message' ? [r.end, r.msg.cseqMethod] : r.kind).toEqual([buf.indexOf('SIP/2.0 180'), 'INVITE']);
   });
 });
+
+describe('CSeq values tshark reads its own way (strtoul, then the method from the first letter)', () => {
+  it.each([
+    ['cseq-letters-kamailio-400.pcap', 'abc OPTIONS', '400'],
+    ['cseq-negative.pcap', 'OPTIONS', '400'],
+    ['cseq-past-2-32.pcap', 'OPTIONS', '420'],
+  ])('files %s under method %s and marks its copies resent, as tshark', async (name, method, code) => {
+    // Prepare: an OPTIONS sent twice and Kamailio's answer to each (test/fixtures/header-syntax/README.md)
+    const bytes = fixture(name);
+
+    // Act
+    const got = await scanWhole(bytes);
+
+    // Assess: before, `abc OPTIONS` and `-5 OPTIONS` were missing-cseq, filed under `abc` and `-5`, and no copy resent
+    expect([got.byMethod, got.retransmissions, got.anomalies]).toEqual([
+      { [method]: { [code]: 2 } },
+      { requests: 1, responses: 1 },
+      {},
+    ]);
+  });
+});
