@@ -51,6 +51,8 @@ interface Pending {
   readonly resolve: (r: SQSBatchResponse | undefined) => void;
   readonly reject: (e: unknown) => void;
   readonly timer: NodeJS.Timeout;
+  /** The process it was sent to: only that process's end fails it. */
+  readonly child: ChildProcess;
 }
 
 interface Worker {
@@ -97,7 +99,13 @@ export const startLambdaRuntime = async (o: LambdaRuntimeOptions): Promise<Lambd
       if (containers.length < (o.concurrency ?? 1)) {
         const c = open(true);
         containers.push(c);
-        await c.ready;
+        try {
+          await c.ready;
+        } catch (e) {
+          // its cold start failed: the room it took is free again for whoever waits
+          waiting.shift()?.();
+          throw e;
+        }
         return c;
       }
       await new Promise<void>((resolve) => waiting.push(resolve));
@@ -140,8 +148,10 @@ const startContainer = async (o: LambdaRuntimeOptions): Promise<LambdaRuntime> =
   let worker: Worker | undefined;
   let starting: Promise<Worker> | undefined;
 
-  const failAll = (error: LocalStackError): void => {
+  /** Fails the invocations sent to `child` (every one when undefined). */
+  const failAll = (error: LocalStackError, child?: ChildProcess): void => {
     for (const [id, p] of pending) {
+      if (child !== undefined && p.child !== child) continue;
       clearTimeout(p.timer);
       pending.delete(id);
       p.reject(error);
@@ -171,7 +181,10 @@ const startContainer = async (o: LambdaRuntimeOptions): Promise<LambdaRuntime> =
               ),
             );
           } else if (!stopping) {
-            failAll(new LocalStackError('HANDLER_CRASHED', `the handler process ended (${how}); see ${o.logFile}`));
+            failAll(
+              new LocalStackError('HANDLER_CRASHED', `the handler process ended (${how}); see ${o.logFile}`),
+              child,
+            );
           }
           done();
         });
@@ -229,9 +242,11 @@ const startContainer = async (o: LambdaRuntimeOptions): Promise<LambdaRuntime> =
             ),
           );
           // Lambda ends a timed-out container, and the next invocation there cold-starts
+          // the next invocation cold-starts a new process rather than being sent to the one being stopped
+          if (worker === w) worker = undefined;
           void stopWorker(w);
         }, o.timeoutMs);
-        pending.set(id, { resolve, reject, timer });
+        pending.set(id, { resolve, reject, timer, child: w.child });
         const request: InvokeRequest = { kind: 'invoke', id, event, timeoutMs: o.timeoutMs };
         w.child.send(request);
       });

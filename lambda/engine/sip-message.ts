@@ -398,20 +398,38 @@ const internToken = (buf: Buffer, a: number, b: number): string => {
   return text;
 };
 
-/** 2^32: tshark keeps a CSeq number in a guint32. */
-const UINT32_RANGE = 0x1_0000_0000;
+/** packet-sip.c's MAX_CSEQ_METHOD_SIZE: a longer CSeq method (trailing white space included) is no method to tshark. */
+const MAX_CSEQ_METHOD_BYTES = 16;
+
+/** Digits a double holds exactly (below 2^53): a CSeq number of this many is wrapped with `>>> 0`. */
+const EXACT_DIGITS = 15;
+/** strtoul's ULONG_MAX on the 64-bit hosts tshark runs on: past it the number saturates there. */
+const ULONG_MAX = (1n << 64n) - 1n;
 
 /**
  * A CSeq number as tshark reads it (strtoul, then a guint32): an optional sign, then digits; no digits is 0, a minus
- * sign wraps (-5 is 4294967291), and a number past 2^32 keeps its low 32 bits.
+ * sign wraps (-5 is 4294967291), a number past 2^32 keeps its low 32 bits, and one past 2^64 - 1 saturates (so
+ * 4294967295). Up to 15 digits, a double holds it exactly (the per-message path); longer ones take BigInt.
  */
 const cseqNumberAt = (buf: Buffer, a: number, b: number): number => {
   let i = a;
   const sign = buf[i];
   if (sign === 0x2d || sign === 0x2b) i++;
+  const start = i;
   let n = 0;
-  for (; i < b && isDigit(buf[i]); i++) n = (n * 10 + ((buf[i] ?? 0x30) - 0x30)) % UINT32_RANGE;
-  return sign === 0x2d ? (UINT32_RANGE - n) % UINT32_RANGE : n;
+  for (; i < b && i - start < EXACT_DIGITS && isDigit(buf[i]); i++) n = n * 10 + ((buf[i] ?? 0x30) - 0x30);
+  if (i < b && isDigit(buf[i])) return longCseqNumber(buf, start, b, sign === 0x2d);
+  return (sign === 0x2d ? -n : n) >>> 0;
+};
+
+/** cseqNumberAt past 15 digits: strtoul's saturation and negation, in BigInt. */
+const longCseqNumber = (buf: Buffer, start: number, b: number, negative: boolean): number => {
+  let e = start;
+  while (e < b && isDigit(buf[e])) e++;
+  const v = BigInt(buf.toString('latin1', start, e));
+  if (v > ULONG_MAX) return 0xffff_ffff;
+  const u = negative ? ((1n << 64n) - v) & ULONG_MAX : v;
+  return Number(u & 0xffff_ffffn);
 };
 
 const isAsciiLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
@@ -638,11 +656,14 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
         // headerAt found the colon (the first of the line: the name before it holds none)
         let vs = skipWs(buf, headerColon + 1, ce);
         let ve = trimEnd(buf, vs, ce);
+        // the value's end with its trailing white space, as tshark measures a CSeq method
+        let rawEnd = ce;
         const next = buf[e + 1];
         if ((next === SP || next === HT) && e + 1 < limit) {
           unfold(buf, vs, ve, e, limit, dotCR, opts.fence);
           vs = foldedStart;
           ve = foldedEnd;
+          rawEnd = ve;
         }
         switch (id) {
           case HEADER.callId:
@@ -670,7 +691,9 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
               // past white space, more of the value (tshark's method runs to the value's end, trailing white space
               // left out here: a JSON key of "OPTIONS   " helps nobody)
               if (me < ve) me = trimEnd(buf, m, ve);
-              if (me > m) {
+              // tshark gives up on a method longer than 16 bytes counted to the line's end (MAX_CSEQ_METHOD_SIZE):
+              // no method, and so no resend verdict
+              if (me > m && rawEnd - m <= MAX_CSEQ_METHOD_BYTES) {
                 cseqMethod = internToken(buf, m, me);
                 cseqMethodId = lastTokenId;
               }

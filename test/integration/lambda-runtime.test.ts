@@ -43,10 +43,17 @@ describe('the local function runtime', () => {
     const [a, b] = await Promise.all([emu.put('rt/a.log', body), emu.put('rt/b.log', body)]);
 
     // Act
+    const c = await emu.put('rt/c.log', body);
     const first = runtime.invoke(sqsEvent(sqsRecord(s3Event(a), 'a')));
+    // sent the moment the first times out: it must go to a new process, not to the one being stopped
+    const afterTimeout = first.then(
+      () => undefined,
+      () => runtime?.invoke(sqsEvent(sqsRecord(s3Event(c), 'c'))),
+    );
     await new Promise((r) => setTimeout(r, 2_500));
     const second = runtime.invoke(sqsEvent(sqsRecord(s3Event(b), 'b')));
     const outcomes = await Promise.allSettled([first, second]);
+    const third = await afterTimeout;
     const pids = runtime.pids();
 
     // Assess: before, both ran in one process, and the timeout that ended it failed the other invocation too
@@ -54,7 +61,8 @@ describe('the local function runtime', () => {
       o.status === 'fulfilled' ? JSON.stringify(o.value) : (o.reason as { code?: string }).code,
     );
     expect(codes).toEqual(['HANDLER_TIMEOUT', '{"batchItemFailures":[]}']);
-    // the timed-out container is gone (a next invocation there would cold-start); the other one still runs
-    expect(pids).toHaveLength(1);
+    expect(third).toEqual({ batchItemFailures: [] });
+    // the timed-out process is gone; the other container's and the one started after the timeout run
+    expect(pids).toHaveLength(2);
   }, 30_000);
 });

@@ -12,10 +12,15 @@ const access = promisify(accessCallback);
  * The write itself may still fail later (a full disk); write-html-report.ts says so then.
  */
 export const reportPathProblem = async (path: string): Promise<string | undefined> => {
+  // "out/" names a folder, whatever is or is not there
+  if (path.endsWith('/')) return 'it names a folder';
   const folder = dirname(resolve(path));
   try {
     if ((await stat(path)).isDirectory()) return 'it is a folder';
-  } catch {
+    await access(path, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') return 'it is not writable';
     // not there yet: its folder decides
   }
   try {

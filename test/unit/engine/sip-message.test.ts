@@ -392,3 +392,30 @@ describe('a text log cut inside message/sipfrag bodies', () => {
     expect(counted).toBeGreaterThanOrEqual(100 - cuts.length);
   });
 });
+
+describe('CSeq read as tshark 4.0.17 reads it (packet-sip.c: strtoul into a guint32, MAX_CSEQ_METHOD_SIZE)', () => {
+  const cseqOf = (value: string): [number | undefined, string | undefined] => {
+    const buf = Buffer.from(`SIP/2.0 200 OK\r\nCall-ID: c\r\nCSeq: ${value}\r\nContent-Length: 0\r\n\r\n`, 'latin1');
+    const r = parseMessage(buf, 0, buf.length, { dotCR: false, complete: true, identity: 'bytes' });
+    return r.kind === 'message' ? [r.msg.cseqNumber, r.msg.cseqMethod] : [undefined, undefined];
+  };
+
+  it.each([
+    // (each checked against tshark's sip.CSeq.seq and sip.CSeq.method on a capture of it)
+    ['1 INVITE', 1, 'INVITE'],
+    ['abc OPTIONS', 0, 'abc OPTIONS'],
+    ['-5 OPTIONS', 4294967291, 'OPTIONS'],
+    ['4294967296 OPTIONS', 0, 'OPTIONS'],
+    ['99999999999999999999999 OPTIONS', 4294967295, 'OPTIONS'],
+    ['7 ABCDEFGHIJKLMNOP', 7, 'ABCDEFGHIJKLMNOP'],
+    ['7 ABCDEFGHIJKLMNOPQ', 7, undefined],
+    [`7 OPTIONS${' '.repeat(11)}`, 7, undefined],
+    ['7', 7, undefined],
+  ])('reads CSeq "%s" as number %s, method %s', (value, number, method) => {
+    // Act
+    const got = cseqOf(value);
+
+    // Assess: tshark gives no method past 16 bytes counted to the line's end (trailing spaces too), and so no resend
+    expect(got).toEqual([number, method]);
+  });
+});

@@ -257,9 +257,11 @@ const carriesPacket = (summary: string): boolean => {
 
 /** Where the line after `ls` starts when the line at `ls` is the packet a VXLAN or Geneve header carries; else -1. */
 const innerPacketLineEnd = (buf: Buffer, ls: number, end: number): number => {
+  // "IP " or "IP6 ": most packets' next line is their bytes, turned into no string
+  if (buf[ls] !== 0x49 /* I */ || buf[ls + 1] !== 0x50 /* P */) return -1;
   const lf = buf.indexOf(LF, ls);
   if (lf < 0 || lf >= end || lf - ls > MAX_INNER_LINE_BYTES) return -1;
-  return INNER_PACKET.test(buf.toString('latin1', ls, lf)) && buf[ls] === 0x49 /* I */ ? lf + 1 : -1;
+  return INNER_PACKET.test(buf.toString('latin1', ls, lf)) ? lf + 1 : -1;
 };
 /** tcpdump's line for an inner packet: addresses, ports and a short decode. */
 const MAX_INNER_LINE_BYTES = 512;
