@@ -18,7 +18,7 @@ export type MetricName =
 export type MetricUnit = 'Count' | 'Bytes' | 'Seconds' | 'Milliseconds';
 
 /** Every dimension name the function publishes, as CloudWatch names it. */
-export type DimensionName = 'Class' | 'Code' | 'Method' | 'Peer' | 'Outcome' | 'ErrorCode';
+export type DimensionName = 'Class' | 'Code' | 'Method' | 'Peer' | 'Outcome' | 'ErrorCode' | 'Anomaly';
 
 /**
  * The `Outcome` dimension of `InviteTransactions`, each a numerator of an RFC 6076 ratio (the dimensionless total

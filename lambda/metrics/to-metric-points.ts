@@ -155,7 +155,11 @@ export const toMetricPoints = (result: ScanResult, opts: MetricPointOptions): Me
   merger.add('FilesProcessed', [], nowMinute, 'Count', 1, 1);
   merger.add('BytesProcessed', [], nowMinute, 'Bytes', result.bytes, 1);
   let anomalies = 0;
-  for (const n of Object.values(result.anomalies)) anomalies += n ?? 0;
+  for (const [kind, n] of Object.entries(result.anomalies)) {
+    anomalies += n ?? 0;
+    // by kind too (only the kinds seen): a dashboard tells a truncated body from a cut TCP stream without the logs
+    if ((n ?? 0) > 0) merger.add('ParseAnomalies', [{ Name: 'Anomaly', Value: kind }], nowMinute, 'Count', 1, n ?? 0);
+  }
   merger.add('ParseAnomalies', [], nowMinute, 'Count', 1, anomalies);
 
   const restampedRange: readonly [string, string] | null =

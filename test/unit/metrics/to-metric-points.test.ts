@@ -100,6 +100,7 @@ describe('toMetricPoints', () => {
       'BytesProcessed{}@20:00 0x1',
       'FilesProcessed{}@20:00 1x1',
       'ParseAnomalies{}@20:00 1x3',
+      'ParseAnomalies{Anomaly=truncated-body}@20:00 1x3',
       'Responses{}@20:00 1x3',
       'Responses{Class=5xx}@20:00 1x2',
       'Responses{Class=6xx}@20:00 1x1',
