@@ -102,8 +102,10 @@ const scanOne = async (input: FileInput, opts: ScanCliOptions): Promise<ScannedF
   };
 };
 
-/** An empty input is skipped, not failed: the Lambda skips a zero-byte object the same way. */
-/** `what`: why it is empty, for the table ("0 bytes" for an input, "no files" for a folder without any). */
+/**
+ * An empty input is skipped, not failed: the Lambda skips a zero-byte object the same way. `what` says why it is
+ * empty, for the table ("0 bytes" for an input, "no files" for a folder without any).
+ */
 const reportEmpty = (name: string, json: boolean, what = '0 bytes'): void => {
   process.stdout.write(
     json

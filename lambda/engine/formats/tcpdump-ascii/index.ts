@@ -4,6 +4,7 @@ import { IPV6_HEADER_BYTES, ipv4HeaderBytes } from '../../pcap/ip.js';
 import { findNetworkLayer, type NetworkLayer } from '../../pcap/link-layer.js';
 import { UDP_HEADER_BYTES } from '../../pcap/udp.js';
 import { isStartLine } from '../../sip-message.js';
+import type { AnomalyKind } from '../../types.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
 import { headerSpec, icmpQuoteSpec, quietTcpSpec } from './header-spec.js';
@@ -93,12 +94,12 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     // (decoded as a capture's, tunnel and all) start after it
     const inner = innerPacketLineEnd(buf, summary.dataStart, end);
     const ds = inner >= 0 && hexLineOffset(buf, inner, end) === 0 ? inner : summary.dataStart;
+    // a tunnel (VXLAN, Geneve, GRE, IP in IP, MPLS, PPPoE) printed as text: the headers of the packet inside are
+    // characters nobody can measure, so its SIP is not read; said, not dropped in silence (the capture is read whole)
     if (s === null) {
-      if (!carriesPacket(summary.text)) return { kind: 'skip', format: 'tcpdump-ascii', next: ds };
-      const x = findExtent(buf, ds, end, ctx, undefined);
-      return x === NEED_MORE
-        ? NEED_MORE
-        : { kind: 'skip', format: 'tcpdump-ascii', next: x.next, anomaly: 'unreadable-packet' };
+      return carriesPacket(summary.text)
+        ? skipPacket(buf, ds, end, ctx, 'unreadable-packet')
+        : { kind: 'skip', format: 'tcpdump-ascii', next: ds };
     }
     if (s === 'other') {
       // a hex dump is the packet itself: decoded as a capture's (an IP fragment joins the ones before it)
@@ -106,21 +107,10 @@ export const tcpdumpAsciiReader: TextFormatReader = {
       if (other !== null) return hexPacket(buf, ds, end, ctx, other);
       const icmp = parseIcmpErrorLine(summary.text);
       if (icmp !== null) return icmpQuote(buf, ds, end, ctx, icmp);
-      const x = findExtent(buf, ds, end, ctx, undefined);
-      if (x === NEED_MORE) return NEED_MORE;
-      // GRE, IP in IP, VXLAN or Geneve carrying a packet (see carriesPacket), printed as text
-      const anomaly = inner >= 0 || carriesPacket(summary.text) ? 'unreadable-packet' : undefined;
-      return { kind: 'skip', format: 'tcpdump-ascii', next: x.next, ...(anomaly === undefined ? {} : { anomaly }) };
+      return skipPacket(buf, ds, end, ctx, inner >= 0 || carriesPacket(summary.text) ? 'unreadable-packet' : undefined);
     }
     if (hexLineOffset(buf, ds, end) === 0) return hexPacket(buf, ds, end, ctx, s);
-    if (inner >= 0 || carriesPacket(summary.text)) {
-      // a tunnel (VXLAN, Geneve, GRE, IP in IP) printed as text: the headers of the packet inside are characters
-      // nobody can measure, so its SIP is not read; said, not dropped in silence (the capture itself is read whole)
-      const x = findExtent(buf, ds, end, ctx, undefined);
-      return x === NEED_MORE
-        ? NEED_MORE
-        : { kind: 'skip', format: 'tcpdump-ascii', next: x.next, anomaly: 'unreadable-packet' };
-    }
+    if (inner >= 0 || carriesPacket(summary.text)) return skipPacket(buf, ds, end, ctx, 'unreadable-packet');
     const spec = headerSpec(s, buf[ds] ?? 0);
     const bytes = spec !== null && s.length !== undefined ? spec.length + s.length : undefined;
     const x = findExtent(buf, ds, end, ctx, bytes);
@@ -238,6 +228,15 @@ const quietTcpPayload = (buf: Buffer, ds: number, de: number, s: Summary, afterC
   return crlf.length === 1 ? (crlf[0]?.data ?? null) : null;
 };
 
+/** Skips the packet whose printed data starts at `ds`, as far as its extent goes, with `anomaly` when given. */
+const skipPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, anomaly?: AnomalyKind): MatchResult => {
+  const x = findExtent(buf, ds, end, ctx, undefined);
+  if (x === NEED_MORE) return NEED_MORE;
+  return anomaly === undefined
+    ? { kind: 'skip', format: 'tcpdump-ascii', next: x.next }
+    : { kind: 'skip', format: 'tcpdump-ascii', next: x.next, anomaly };
+};
+
 /** A packet tcpdump decodes inside another: "IP 192.0.2.1.5060 > 192.0.2.2.5060: " (or IP6) after the outer one's. */
 // (after a line break where the summary goes on over lines: VXLAN's and Geneve's decode of what they carry)
 const INNER_PACKET = /(?:^|: |\n)IP6? \S+ > \S+: /;
@@ -324,10 +323,7 @@ const QUOTED_IPV4_FIRST_BYTES = Array.from({ length: 11 }, (_, i) => 0x45 + i);
 const hexPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, s: PacketLine): MatchResult => {
   const d = readHexDump(buf, ds, end, ctx.final);
   if (d === NEED_MORE) return NEED_MORE;
-  if (d === null) {
-    const x = findExtent(buf, ds, end, ctx, undefined);
-    return x === NEED_MORE ? NEED_MORE : { kind: 'skip', format: 'tcpdump-ascii', next: x.next };
-  }
+  if (d === null) return skipPacket(buf, ds, end, ctx);
   const linkType = dumpLinkType(d, s);
   if (linkType === undefined) return { kind: 'skip', format: 'tcpdump-ascii', next: d.next };
   return {
