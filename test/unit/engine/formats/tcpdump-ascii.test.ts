@@ -354,6 +354,27 @@ describe('tcpdump -A reader', () => {
     }
   });
 
+  it('puts the CRs back where Content-Length needs them when a folded header kept a bare LF (SIPp over TCP)', async () => {
+    // Prepare: SIPp's UAS copies the UAC's folded `CSeq: 2` CRLF SP `INFO` with a bare LF before the fold, so one LF
+    // of the 200 OK's 271 bytes had no CR; tcpdump -A prints every line end as a LF alone
+    const text = readFixture('text/tcpdump-A-folded-cseq-tcp.txt');
+    const capture = readFixture('text/tcpdump-A-folded-cseq-tcp.pcap');
+
+    // Act
+    const fromText = await scanWhole(text);
+    const fromCapture = await scanWhole(capture);
+    const { differing } = await replayAtRandomCuts(text, 5);
+
+    // Assess: tshark -r the capture: 13 responses (5 OPTIONS, 4 INFO, 4 BYE 200s); before, the body's LF kept no CR,
+    // the 200 OK took the next segment's first byte and the 4 BYE 200s were lost (stream-garbage 4)
+    expect(fromText.byMethod).toEqual({ BYE: { '200': 4 }, INFO: { '200': 4 }, OPTIONS: { '200': 5 } });
+    expect(fromText.anomalies).toEqual({});
+    for (const k of ['messages', 'byClass', 'byCode', 'byMethod', 'requestsByMethod', 'retransmissions'] as const) {
+      expect({ [k]: fromText[k] }).toEqual({ [k]: fromCapture[k] });
+    }
+    expect(differing).toEqual([]);
+  });
+
   it('places a -q payload whose last byte is a CR ascii_print dropped (a 32 KB segment of 88 BYEs)', async () => {
     // Prepare: two segments of a SIPp -t t1 connection that was paused; the second ends in the CR of a CRLF
     const text = gunzipSync(readFixture('text/tcpdump-A-q-cr-at-end.txt.gz'));
