@@ -10,10 +10,14 @@ import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader }
  * (SIPp's call.cpp, TRACE_SHORTMSG: the local date and time, the epoch, the direction, then what the message
  * says). Retransmissions are there as the lines they are, so each line is one message; it is rebuilt as its start
  * line, Call-ID and CSeq and counted like any other (retransmissions as over UDP, SIPp's default transport: SIPp
- * never resends over TCP, so a TCP run shows none either). The epoch is the message's instant.
+ * never resends over TCP, so a TCP run shows none either). The epoch is the message's instant. SIPp writes a
+ * folded CSeq as it is, line end and all (`CSeq:2` LF ` INFO`), so a row goes on over the lines after it that start
+ * with a space or a tab.
  */
 
 const HT = 0x09;
+const SP = 0x20;
+const LF = 0x0a;
 /** "YYYY-MM-DD" + tab + "hh:mm:ss." */
 const DATE_TIME_PREFIX = 'YYYY-MM-DD\thh:mm:ss.'.length;
 /** A short-message line is one message's summary; a longer one is something else. */
@@ -115,16 +119,49 @@ const shortMessage = (buf: Buffer, ls: number, le: number, next: number): MatchR
   };
 };
 
+/** End of the content of the line [ls, lf): before a CR that ends it. */
+const contentEnd = (buf: Buffer, ls: number, lf: number): number => (lf > ls && buf[lf - 1] === 0x0d ? lf - 1 : lf);
+
+/**
+ * A row whose first line ends inside a folded header value: the line [ls, lf) and the lines after it that start with
+ * a space or a tab, joined as SIP unfolds them (each line end read as a space), then read as one row.
+ */
+const foldedRow = (buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult => {
+  const lines: number[] = [ls, contentEnd(buf, ls, lf)];
+  let e = lf;
+  while (e < end) {
+    const ns = e + 1;
+    if (ns >= end) {
+      if (!ctx.final) return NEED_MORE;
+      break;
+    }
+    if (buf[ns] !== SP && buf[ns] !== HT) break;
+    const within = Math.min(end, ls + MAX_LINE_BYTES + 1);
+    const found = buf.subarray(ns, within).indexOf(LF);
+    if (found < 0 && within < end) return null;
+    if (found < 0 && !ctx.final) return NEED_MORE;
+    e = found < 0 ? end : ns + found;
+    lines.push(ns, contentEnd(buf, ns, e));
+  }
+  if (lines.length === 2) return null;
+  const parts: Buffer[] = [];
+  for (let i = 0; i < lines.length; i += 2) parts.push(buf.subarray(lines[i], lines[i + 1]));
+  const row = Buffer.from(parts.map((p) => p.toString('latin1')).join(' '), 'latin1');
+  return shortMessage(row, 0, row.length, Math.min(e + 1, end));
+};
+
 export const sippShortReader: TextFormatReader = {
   format: 'sipp',
   firstBytes: '12',
   lineStarts: ['19', '20'],
-  isHeader: (buf, ls, lf) => datePrefix(buf, ls, lf) && splitTabs(buf, ls, lf) === 7,
+  // a row with a folded CSeq has six fields on its first line
+  isHeader: (buf, ls, lf) => datePrefix(buf, ls, lf) && splitTabs(buf, ls, lf) >= 6,
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (!datePrefix(buf, ls, lf)) return null;
     // the line is whole: the scanner found its LF (or the input's end)
-    const le = lf > ls && buf[lf - 1] === 0x0d ? lf - 1 : lf;
+    const le = contentEnd(buf, ls, lf);
     if (lf >= end && !ctx.final) return NEED_MORE;
+    if (splitTabs(buf, ls, le) === 6) return foldedRow(buf, ls, lf, end, ctx);
     return shortMessage(buf, ls, le, Math.min(lf + 1, end));
   },
 };

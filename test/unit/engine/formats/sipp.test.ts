@@ -189,6 +189,43 @@ describe('SIPp -trace_shortmsg', () => {
     expect(fromShort.kpis.established).toBe(fromFull.kpis.established);
   });
 
+  it('reads a row on over the lines of a folded CSeq, as SIPp writes it', async () => {
+    // Prepare: real SIPp 3.6 UAC logs whose INFO folds its CSeq (`CSeq: 2` CRLF SP `INFO`): the row goes on to a
+    // line that starts with a space. 20 calls each; in the second the UAS never answers the INFO (9 resends each)
+    const answered = readFixture('text/sipp-folded-cseq-udp.shortmessages.log');
+    const unanswered = readFixture('text/sipp-folded-cseq-info-unanswered.shortmessages.log');
+
+    // Act
+    const a = await scanWhole(answered);
+    const u = await scanWhole(unanswered);
+    const { differing } = await replayAtRandomCuts(answered, 5);
+
+    // Assess: tshark on each run's capture (the UAC's side); before, the folded rows were lost without a word:
+    // 120 responses (no INFO 200, no MESSAGE 202) and, in the second, no INFO and none of its 180 resends
+    expect(a.byMethod).toEqual({
+      BYE: { '200': 20 },
+      INFO: { '200': 20 },
+      INVITE: { '100': 20, '180': 20, '200': 20 },
+      MESSAGE: { '202': 20 },
+      NOTIFY: { '200': 20 },
+      OPTIONS: { '200': 20 },
+    });
+    expect(a.requestsByMethod).toEqual({
+      ACK: 20,
+      BYE: 20,
+      INFO: 20,
+      INVITE: 20,
+      MESSAGE: 20,
+      NOTIFY: 20,
+      OPTIONS: 20,
+    });
+    expect(a.anomalies).toEqual({});
+    expect(u.byMethod).toEqual({ BYE: { '200': 20 }, OPTIONS: { '200': 20 } });
+    expect(u.requestsByMethod).toEqual({ BYE: 20, INFO: 200, OPTIONS: 20 });
+    expect(u.retransmissions).toEqual({ requests: 180, responses: 0 });
+    expect(differing).toEqual([]);
+  });
+
   it('gives the same result however the short log is chunked', async () => {
     // Prepare
     const short = readFixture('text/sipp-retrans-uac.shortmessages.log');
