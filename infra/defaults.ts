@@ -76,8 +76,12 @@ export const QUEUE_RETENTION_DAYS = 4;
 /** The dead-letter queue keeps failed messages for the maximum SQS allows. */
 export const DLQ_RETENTION_DAYS = 14;
 
-/** Receives before SQS moves a message to the DLQ: enough for transient errors, few enough to surface a poison file. */
-export const MAX_RECEIVE_COUNT = 3;
+/**
+ * Receives before SQS moves a message to the DLQ: enough for transient errors, few enough to surface a poison file.
+ * The function brings the first three retries forward (1, 5, 25 minutes: lambda/adapters/sqs-retry.ts), so five
+ * receives span about two hours with the default timeout, as three did when each waited the 90-minute visibility.
+ */
+export const MAX_RECEIVE_COUNT = 5;
 
 /** AWS's recommendation for SQS event sources: visibility timeout at least 6× the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;

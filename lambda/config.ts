@@ -46,6 +46,12 @@ export interface Config {
   readonly kpiMetrics: boolean;
   /** Zone of the logs' local times (LOG_TIME_ZONE, default UTC), with overrides by key prefix (LOG_TIME_ZONES_BY_PREFIX, JSON `{"pbx-berlin/": "Europe/Berlin"}`). */
   readonly logTimeZones: LogTimeZones;
+  /**
+   * URL of the queue that delivers the S3 notifications (RETRY_QUEUE_URL): a failed message's next delivery is
+   * brought forward on it (adapters/sqs-retry.ts). Unset (the local stack, direct invocations): the queue's own
+   * visibility timeout decides.
+   */
+  readonly retryQueueUrl?: string;
 }
 
 const intIn = (name: string, { min, max }: { readonly min: number; readonly max: number }, def: number) =>
@@ -130,6 +136,10 @@ const schema = z.object({
   [ENV.peerMetrics]: z.preprocess(blankToUndefined, flag(ENV.peerMetrics, D.peerMetrics)),
   [ENV.peerTopN]: whole('peerTopN'),
   [ENV.kpiMetrics]: z.preprocess(blankToUndefined, flag(ENV.kpiMetrics, D.kpiMetrics)),
+  [ENV.retryQueueUrl]: z.preprocess(
+    blankToUndefined,
+    z.url({ protocol: /^https?$/, error: `${ENV.retryQueueUrl} must be an SQS queue URL (https://sqs...)` }).optional(),
+  ),
   AWS_ENDPOINT_URL: z.string().optional(),
   AWS_ENDPOINT_URL_S3: z.string().optional(),
 });
@@ -170,6 +180,7 @@ export const readConfig = (env: Readonly<Record<string, string | undefined>>): C
     ...peerSettings(e[ENV.peers], e[ENV.peerMetrics] === 'true', e[ENV.peerTopN]),
     kpiMetrics: e[ENV.kpiMetrics] === 'true',
     logTimeZones: zones.zones,
+    ...(e[ENV.retryQueueUrl] === undefined ? {} : { retryQueueUrl: e[ENV.retryQueueUrl] }),
   };
 };
 

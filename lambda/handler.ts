@@ -3,8 +3,9 @@ import pMap from 'p-map';
 import { CloudWatchSink, createCloudWatchClient } from './adapters/cloudwatch-sink.js';
 import { createDynamoDbClient, DynamoDbLedger } from './adapters/dynamodb-ledger.js';
 import { DynamoDbKeyProgressStore } from './adapters/key-progress-store.js';
-import { objectRefsOfBody, readInvocation } from './adapters/s3-events.js';
+import { objectRefsOfBody, readInvocation, type SqsMessage } from './adapters/s3-events.js';
 import { createS3Client, S3ObjectSource } from './adapters/s3-source.js';
+import { createSqsClient, retryDelaySeconds, SqsRetryScheduler } from './adapters/sqs-retry.js';
 import { readConfig } from './config.js';
 import { SipMetricsError } from './errors.js';
 import { logger } from './logger.js';
@@ -23,6 +24,8 @@ const dynamoDb = createDynamoDbClient();
 const ledger = new DynamoDbLedger(dynamoDb, config.ledgerTable, config.ledgerTtlDays);
 // growing logs (README, "The same log, grown"): the key's progress lives in the same table, beside its versions
 const keyProgress = new DynamoDbKeyProgressStore(dynamoDb, config.ledgerTable, config.ledgerTtlDays);
+const retries =
+  config.retryQueueUrl === undefined ? undefined : new SqsRetryScheduler(createSqsClient(), config.retryQueueUrl);
 
 /** Lease beyond the invocation's own deadline: the next claimer compares it with its own clock (skew between hosts). */
 const LEASE_MARGIN_MS = 2_000;
@@ -58,6 +61,27 @@ const runAll = async (refs: readonly ObjectRef[], deps: RunScanDeps): Promise<vo
 };
 
 /**
+ * Brings a failed message's next delivery forward (adapters/sqs-retry.ts) and says when it comes. A visibility
+ * change that fails is logged and leaves the queue's timeout: the message still comes back.
+ */
+const scheduleRetry = async (m: SqsMessage): Promise<Record<string, unknown>> => {
+  const seconds = m.receiveCount === undefined ? undefined : retryDelaySeconds(m.receiveCount);
+  if (retries === undefined || m.receiptHandle === undefined || seconds === undefined) {
+    return { retry: 'after the queue visibility timeout', receiveCount: m.receiveCount };
+  }
+  try {
+    await retries.retryIn(m.receiptHandle, seconds);
+    return { retryInSeconds: seconds, receiveCount: m.receiveCount };
+  } catch (e) {
+    return {
+      retry: 'after the queue visibility timeout',
+      receiveCount: m.receiveCount,
+      retryNotScheduled: describeError(e),
+    };
+  }
+};
+
+/**
  * Lambda entry point. SQS batches of S3 notifications report only the failed messages (ReportBatchItemFailures);
  * direct S3 notifications and EventBridge "Object Created" events throw so that Lambda retries the invocation.
  */
@@ -81,7 +105,12 @@ export const handler = async (event: unknown, context?: Context): Promise<SQSBat
       try {
         await runAll(objectRefsOfBody(m.body), deps);
       } catch (e) {
-        logger.warn('message failed: SQS will deliver it again', { messageId: m.messageId, ...describeError(e) });
+        const when = await scheduleRetry(m);
+        logger.warn('message failed: SQS will deliver it again', {
+          messageId: m.messageId,
+          ...describeError(e),
+          ...when,
+        });
         batchItemFailures.push({ itemIdentifier: m.messageId });
       }
     },

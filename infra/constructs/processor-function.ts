@@ -246,6 +246,8 @@ const createFunction = (
         ledgerRetentionDays: props.ledgerRetentionDays,
       }),
       [FUNCTION_ENV.ledgerTable]: props.ledgerTable.tableName,
+      // a failed message comes back in 1, 5, 25 minutes instead of the 6x-timeout visibility (lambda/adapters/sqs-retry.ts)
+      [FUNCTION_ENV.retryQueueUrl]: props.queue.queueUrl,
       // fallback only: the handler leases for the invocation's remaining time when Lambda tells it
       [FUNCTION_ENV.leaseSeconds]: String(timeout.toSeconds()),
       POWERTOOLS_SERVICE_NAME: 'sip-metrics',

@@ -11,6 +11,10 @@ export type Invocation =
 export interface SqsMessage {
   readonly messageId: string;
   readonly body: string;
+  /** What a visibility change names the message by (absent in hand-made events). */
+  readonly receiptHandle?: string;
+  /** How many times SQS has delivered it, this time included (`attributes.ApproximateReceiveCount`). */
+  readonly receiveCount?: number;
 }
 
 /**
@@ -62,7 +66,17 @@ const eventBridgeObjectCreated = z.object({
 });
 
 const sqsEvent = z.object({
-  Records: z.array(z.object({ eventSource: z.literal('aws:sqs'), messageId: z.string(), body: z.string() })).min(1),
+  Records: z
+    .array(
+      z.object({
+        eventSource: z.literal('aws:sqs'),
+        messageId: z.string(),
+        body: z.string(),
+        receiptHandle: z.string().min(1).optional(),
+        attributes: z.object({ ApproximateReceiveCount: z.string().optional() }).optional(),
+      }),
+    )
+    .min(1),
 });
 
 const timeMs = (iso: string | undefined): number | undefined => {
@@ -131,7 +145,18 @@ export const objectRefsOfBody = (body: string): ObjectRef[] => {
 export const readInvocation = (event: unknown): Invocation => {
   const sqs = sqsEvent.safeParse(event);
   if (sqs.success) {
-    return { kind: 'sqs', messages: sqs.data.Records.map((r) => ({ messageId: r.messageId, body: r.body })) };
+    return {
+      kind: 'sqs',
+      messages: sqs.data.Records.map((r) => {
+        const count = Number(r.attributes?.ApproximateReceiveCount);
+        return {
+          messageId: r.messageId,
+          body: r.body,
+          ...(r.receiptHandle === undefined ? {} : { receiptHandle: r.receiptHandle }),
+          ...(Number.isInteger(count) && count >= 1 ? { receiveCount: count } : {}),
+        };
+      }),
+    };
   }
   return { kind: 'direct', refs: objectRefsOf(event) };
 };

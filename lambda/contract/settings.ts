@@ -22,6 +22,7 @@ export const FUNCTION_ENV = {
   kpiMetrics: 'KPI_METRICS',
   logTimeZone: 'LOG_TIME_ZONE',
   logTimeZonesByPrefix: 'LOG_TIME_ZONES_BY_PREFIX',
+  retryQueueUrl: 'RETRY_QUEUE_URL',
 } as const;
 
 /** The name of one of the function's environment variables. */

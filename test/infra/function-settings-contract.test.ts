@@ -117,11 +117,18 @@ describe.each(CASES)('the function environment of a stack with $name', ({ overri
     // Prepare
     const env = functionEnvironment(s);
 
-    // Act: the table name is a CloudFormation reference in the template; the deployed function gets its name
-    const config = readConfig({ ...env, [FUNCTION_ENV.ledgerTable]: 'ledger-table' });
+    // Act: the table name and the queue URL are CloudFormation references in the template; the deployed function
+    // gets the table's name and the queue's URL
+    const queueUrl = 'https://sqs.us-east-1.amazonaws.com/111122223333/SipMetrics-Queue';
+    const config = readConfig({
+      ...env,
+      [FUNCTION_ENV.ledgerTable]: 'ledger-table',
+      [FUNCTION_ENV.retryQueueUrl]: queueUrl,
+    });
 
     // Assess
     expect(env[FUNCTION_ENV.ledgerTable]).toMatch(/^ref:\{"Ref":"\w+"\}$/);
-    expect(plain(config)).toEqual({ ...expected, ledgerTable: 'ledger-table' });
+    expect(env[FUNCTION_ENV.retryQueueUrl]).toMatch(/^ref:\{"Ref":"\w*Queue\w+"\}$/);
+    expect(plain(config)).toEqual({ ...expected, ledgerTable: 'ledger-table', retryQueueUrl: queueUrl });
   });
 });

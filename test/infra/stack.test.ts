@@ -175,7 +175,7 @@ describe('queues', () => {
     // Prepare, Act: synthesized in beforeAll
     // Assess
     s.template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dlq), maxReceiveCount: 3 },
+      RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dlq), maxReceiveCount: 5 },
       VisibilityTimeout: 5400,
       MessageRetentionPeriod: 4 * 86_400,
       SqsManagedSseEnabled: true,
@@ -236,6 +236,7 @@ describe('function', () => {
         Variables: {
           METRICS_NAMESPACE: 'SIP',
           LEDGER_TABLE: { Ref: ids.table },
+          RETRY_QUEUE_URL: { Ref: ids.queue },
           METRIC_DETAIL: 'class',
           LEDGER_TTL_DAYS: '30',
           LEASE_SECONDS: '900',

@@ -10,6 +10,7 @@ import { chunked } from '../support/collect.js';
 import { CORPUS_DIR, corpusFiles, expectedFor } from '../support/corpus.js';
 import { coldStartHandler, type Emulators, startEmulators } from '../support/emulators.js';
 import { lambdaContext } from '../support/lambda-context.js';
+import { type LoopbackSqs, startLoopbackSqs } from '../support/loopback-sqs.js';
 import { eventBridgeObjectCreated, type ObjectEventInput, s3Event, s3TestEvent } from '../support/s3-event.js';
 import { sqsEvent, sqsRecord } from '../support/sqs-event.js';
 
@@ -35,19 +36,28 @@ const pseudoRandomBytes = (n: number, seed: number): Buffer => {
 };
 
 let emu: Emulators;
+let sqs: LoopbackSqs;
 let handler: Handler;
+/** The queue the stack would pass in RETRY_QUEUE_URL (any URL: the SDK sends to AWS_ENDPOINT_URL_SQS). */
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/sip-logs';
 
 beforeAll(async () => {
   emu = await startEmulators();
-  ({ handler } = await coldStartHandler(emu.env, vi.resetModules));
+  sqs = await startLoopbackSqs();
+  ({ handler } = await coldStartHandler(
+    { ...emu.env, AWS_ENDPOINT_URL_SQS: sqs.url, RETRY_QUEUE_URL: QUEUE_URL },
+    vi.resetModules,
+  ));
 });
 
 afterAll(async () => {
   await emu.stop();
+  await sqs.stop();
 });
 
 beforeEach(() => {
   emu.cloudWatch.reset();
+  sqs.reset();
 });
 
 /** Delivers each payload as one SQS message of one batch, as the event source mapping does. */
@@ -346,6 +356,53 @@ describe('SQS batches', () => {
     expect(emu.cloudWatch.sum('FilesFailed')).toBe(1);
     const item = await emu.ledgerItem(ledgerKey(rejected));
     expect(item?.status).toEqual({ S: 'claimed' });
+  });
+
+  it('brings a failed message back in 1, 5, then 25 minutes, and leaves the fourth to the queue', async () => {
+    // Prepare: CloudWatch refuses the file's datums (403) on each of four deliveries of one message
+    const obj = await emu.put('retry/denied.log', readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));
+    const good = await emu.put('retry/good.log', readFileSync(`${CORPUS_DIR}sipp-uac-cancel-tcp.messages.log`));
+    emu.cloudWatch.setFaults((_i, _n, body) =>
+      body.MetricData?.some((d) => d.MetricName === 'BytesProcessed' && (d.Values as number[])[0] === obj.size)
+        ? { kind: 'denied' }
+        : null,
+    );
+    const delivery = (count: number) => {
+      const r = sqsRecord(s3Event(obj), `m-denied-${count}`);
+      return { ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(count) } };
+    };
+
+    // Act
+    const outs = [];
+    for (const count of [1, 2, 3, 4]) {
+      outs.push(await handler(sqsEvent(delivery(count), sqsRecord(s3Event(good), `m-good-${count}`)), lambdaContext()));
+    }
+
+    // Assess: only the failed message's visibility changes, on the queue of RETRY_QUEUE_URL
+    expect(outs.map((o) => o?.batchItemFailures)).toEqual(
+      [1, 2, 3, 4].map((c) => [{ itemIdentifier: `m-denied-${c}` }]),
+    );
+    expect(sqs.changes).toEqual([
+      { queueUrl: QUEUE_URL, receiptHandle: 'AQEBm-denied-1', visibilityTimeout: 60 },
+      { queueUrl: QUEUE_URL, receiptHandle: 'AQEBm-denied-2', visibilityTimeout: 300 },
+      { queueUrl: QUEUE_URL, receiptHandle: 'AQEBm-denied-3', visibilityTimeout: 1500 },
+    ]);
+    expect(sqs.targets).toEqual(Array(3).fill('AmazonSQS.ChangeMessageVisibility'));
+  });
+
+  it('still reports the message failed when SQS refuses the visibility change', async () => {
+    // Prepare
+    const obj = await emu.put('retry/denied-2.log', readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));
+    emu.cloudWatch.setFaults(() => ({ kind: 'denied' }));
+    sqs.failWith(true);
+
+    // Act
+    const out = await handler(sqsEvent(sqsRecord(s3Event(obj), 'm-refused')), lambdaContext());
+
+    // Assess: asked once (a 400 is not retried), nothing changed, the message comes back after the queue's timeout
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-refused' }] });
+    expect(sqs.targets).toEqual(['AmazonSQS.ChangeMessageVisibility']);
+    expect(sqs.changes).toEqual([]);
   });
 
   it('processes 1,000 small files delivered concurrently without losing one', async () => {

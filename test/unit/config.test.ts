@@ -36,6 +36,18 @@ describe('readConfig', () => {
     expect(readConfig({ LEDGER_TABLE: 't12', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }).s3ForcePathStyle).toBe(true);
   });
 
+  it('reads the retry queue URL the stack passes and refuses what is no http(s) URL', () => {
+    // Prepare
+    const url = 'https://sqs.eu-west-1.amazonaws.com/111122223333/SipMetrics-Queue';
+
+    // Act, Assess
+    expect(readConfig({ LEDGER_TABLE: 'sip-ledger', RETRY_QUEUE_URL: url }).retryQueueUrl).toBe(url);
+    expect(readConfig({ LEDGER_TABLE: 'sip-ledger', RETRY_QUEUE_URL: ' ' }).retryQueueUrl).toBeUndefined();
+    expect(() => readConfig({ LEDGER_TABLE: 'sip-ledger', RETRY_QUEUE_URL: 'arn:aws:sqs:eu-west-1:1:q' })).toThrow(
+      expect.objectContaining({ message: 'RETRY_QUEUE_URL must be an SQS queue URL (https://sqs...)' }),
+    );
+  });
+
   it('reports every problem in one ConfigError', () => {
     // Act, Assess
     expect(() =>

@@ -61,15 +61,24 @@ describe('readInvocation', () => {
     });
   });
 
-  it('keeps SQS message bodies apart by message id', () => {
+  it('keeps SQS message bodies apart by message id, with their receipt handles and receive counts', () => {
+    // Prepare: the second delivered for the third time; a hand-made record without either
+    const again = sqsRecord('y', 'm2');
+    const bare = { eventSource: 'aws:sqs', messageId: 'm3', body: 'z' };
+
     // Act, Assess
-    expect(readInvocation(sqsEvent(sqsRecord('x', 'm1'), sqsRecord('y', 'm2')))).toEqual({
+    expect(
+      readInvocation(
+        sqsEvent(sqsRecord('x', 'm1'), { ...again, attributes: { ...again.attributes, ApproximateReceiveCount: '3' } }),
+      ),
+    ).toEqual({
       kind: 'sqs',
       messages: [
-        { messageId: 'm1', body: 'x' },
-        { messageId: 'm2', body: 'y' },
+        { messageId: 'm1', body: 'x', receiptHandle: 'AQEBm1', receiveCount: 1 },
+        { messageId: 'm2', body: 'y', receiptHandle: 'AQEBm2', receiveCount: 3 },
       ],
     });
+    expect(readInvocation({ Records: [bare] })).toEqual({ kind: 'sqs', messages: [{ messageId: 'm3', body: 'z' }] });
   });
 
   it('rejects an event of no known shape with BAD_EVENT', () => {

@@ -1,0 +1,52 @@
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * When a failed message comes back. Without a word from the function, SQS shows it again when the queue's
+ * visibility timeout ends: 6 × the function timeout (AWS's advice for SQS event sources, so that a message is not
+ * delivered twice while an invocation still runs), 90 minutes with the default 900 s. That is past the 68 minutes
+ * the spike alarms look back, so a file that needed a second delivery (CloudWatch throttling beyond the SDK's
+ * retries, a lease another delivery held) raised no alarm. The function now shortens a failed message's
+ * visibility itself, growing it fivefold with each receive: 1, 5, then 25 minutes; from the fourth receive on
+ * (and after a crash or a timeout, which leave no time to ask) the queue's own timeout applies again, so a
+ * lasting outage still spreads its retries over about two hours before the message reaches the DLQ.
+ */
+export const retryDelaySeconds = (receiveCount: number): number | undefined =>
+  Number.isInteger(receiveCount) && receiveCount >= 1 && receiveCount <= RETRY_STEPS
+    ? FIRST_RETRY_SECONDS * GROWTH ** (receiveCount - 1)
+    : undefined;
+
+const FIRST_RETRY_SECONDS = 60;
+const GROWTH = 5;
+/** Receives whose failure shortens the wait; later ones keep the queue's visibility timeout. */
+const RETRY_STEPS = 3;
+
+/** Sets how long a failed SQS message stays invisible before its next delivery. */
+export class SqsRetryScheduler {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  /** Shows the message again in `seconds` (ChangeMessageVisibility on its receipt handle). */
+  async retryIn(receiptHandle: string, seconds: number): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  }
+}
+
+/**
+ * The container's SQS client, on the function's region's endpoint (the stack makes the queue beside it) or on
+ * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_SQS; not on the queue URL's host, which the SDK would otherwise prefer to a
+ * configured endpoint. Two attempts: a visibility change that fails only leaves the queue's timeout in place.
+ */
+export const createSqsClient = (): SQSClient =>
+  new SQSClient({
+    useQueueUrlAsEndpoint: false,
+    maxAttempts: 2,
+    requestHandler: { requestTimeout: 5_000, throwOnRequestTimeout: true },
+  });
