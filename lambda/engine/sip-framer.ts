@@ -132,6 +132,16 @@ export const findStartLine = (buf: Buffer, pos: number, end: number, dotCR: bool
   return end;
 };
 
+const SIP_VERSION_SP = Buffer.from('SIP/2.0 ', 'latin1');
+
+/** Whether [start, end) is the first bytes of "SIP/2.0 " and no more (at least "SIP"), a status line cut short. */
+const isStatusLinePrefix = (buf: Buffer, start: number, end: number): boolean => {
+  const n = end - start;
+  if (n < 3 || n >= SIP_VERSION_SP.length) return false;
+  for (let i = 0; i < n; i++) if (buf[start + i] !== SIP_VERSION_SP[i]) return false;
+  return true;
+};
+
 /** Frames SIP messages out of datagrams and stream segments. */
 export class SipFramer {
   private readonly flows = new Map<string, Flow>();
@@ -179,6 +189,8 @@ export class SipFramer {
       // blank lines (a keep-alive, RFC 5626 §3.5.1) are no unrecognised text, as around the messages of other blocks
       const text = skipBlankLines(buf, start, end, style.dotCR);
       if (text < end) this.events.unrecognized(end - text);
+      // a status line the input's end cut ("SIP/2.", head -c of a trace): say so, as for a message cut later
+      if (text < end && isStatusLinePrefix(buf, text, end)) this.events.anomaly('truncated-status-line');
       return;
     }
     let pos = start;

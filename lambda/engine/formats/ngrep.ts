@@ -145,7 +145,7 @@ const joinNormal = (buf: Buffer, a: number, b: number): number => {
  */
 const HEX_COLUMN = (k: number): number => 2 + 3 * k + (k >= 8 ? 3 : 0);
 const HEX_TEXT_COLUMN = HEX_COLUMN(15) + 6;
-const hexLine = (buf: Buffer, ls: number, le: number, into: Buffer, at: number): number => {
+const hexLine = (buf: Buffer, ls: number, le: number, into: Buffer, at: number, cut = false): number => {
   if (buf[ls] !== SP || buf[ls + 1] !== SP) return -1;
   let k = 0;
   for (; k < 16; k++) {
@@ -153,11 +153,13 @@ const hexLine = (buf: Buffer, ls: number, le: number, into: Buffer, at: number):
     if (c + 2 > le) break;
     const hi = hexDigitValue(buf[c] ?? 0);
     const lo = hexDigitValue(buf[c + 1] ?? 0);
-    if (hi < 0 || lo < 0 || buf[c + 2] !== SP) break;
+    if (hi < 0 || lo < 0 || (buf[c + 2] !== SP && !(cut && c + 2 === le))) break;
     into[at + k] = (hi << 4) | lo;
   }
-  if (k === 0 || le - ls < HEX_TEXT_COLUMN + k) return -1;
-  for (let i = 0; i < k; i++) {
+  // `cut`: the input ends inside this line (head -c, a log still being written): its text column as far as it goes
+  const shown = cut ? Math.min(k, Math.max(0, le - ls - HEX_TEXT_COLUMN)) : k;
+  if (k === 0 || (!cut && le - ls < HEX_TEXT_COLUMN + k)) return -1;
+  for (let i = 0; i < shown; i++) {
     const b = into[at + i] ?? 0;
     // ngrep prints isprint() bytes as themselves (the C locale: 0x20-0x7e), the rest as '.'
     if (buf[ls + HEX_TEXT_COLUMN + i] !== (b >= 0x20 && b <= 0x7e ? b : DOT)) return -1;
@@ -165,21 +167,55 @@ const hexLine = (buf: Buffer, ls: number, le: number, into: Buffer, at: number):
   return k;
 };
 
-/** The bytes of an `ngrep -x` payload [a, b), into the scratch buffer; -1 when it is not one. */
-const readHexPayload = (buf: Buffer, a: number, b: number): number => {
+/**
+ * The bytes of an `ngrep -x` payload [a, b), into the scratch buffer; -1 when it is not one. `cut`: the input ends at
+ * b, so its last line may stop anywhere.
+ */
+const readHexPayload = (buf: Buffer, a: number, b: number, cut = false): number => {
   const into = scratchFor(b - a);
   let n = 0;
   let p = a;
   while (p < b) {
     let e = buf.indexOf(LF, p);
     if (e < 0 || e > b) e = b;
-    const got = hexLine(buf, p, e, into, n);
+    const got = hexLine(buf, p, e, into, n, cut && e === b);
     // every line but the last holds sixteen bytes
     if (got < 0 || (got < 16 && e + 1 < b)) return -1;
     n += got;
     p = e + 1;
   }
   return n;
+};
+
+/**
+ * The LF that ends the last line of a `-W normal` or `-x` payload that starts at `a` when a line without its two
+ * leading spaces follows it before `b`; -1 when [a, b) is not such a payload or all of it is. The lines before must
+ * read as that mode does (hex rows, or rows padded to one width), and the line after must be one that follows ngrep's
+ * packets (its "exit", a '#' line, a run's preamble, a header of some log), so that a byline TCP segment that starts
+ * inside an indented body is never cut.
+ */
+const indentedPayloadEnd = (buf: Buffer, a: number, b: number, ctx: MatchContext): number => {
+  if (buf[a] !== SP || buf[a + 1] !== SP) return -1;
+  let width = -1;
+  let hex = true;
+  for (let p = a; p < b; ) {
+    let e = buf.indexOf(LF, p);
+    if (e < 0 || e > b) e = b;
+    if (buf[p] !== SP || buf[p + 1] !== SP) {
+      // p > a: the first line has them; the rows before are the payload if they read as one mode
+      const follows =
+        isExitLine(buf, p, e) ||
+        isProgressLine(buf, p, e) ||
+        PREAMBLE.test(lineText(buf, p, e)) ||
+        ctx.isHeaderLine(buf, p, e);
+      return follows && (hex || width > 0) ? p - 1 : -1;
+    }
+    hex &&= hexLine(buf, p, e, scratchFor(16), 0) >= 0;
+    if (width < 0) width = e - p;
+    else if (e - p !== width) width = 0;
+    p = e + 1;
+  }
+  return -1;
 };
 
 /** Whether [a, b) holds no LF and at least one "..": a `-W none` payload (a byline one keeps its LFs). */
@@ -216,6 +252,26 @@ const endsWithExit = (buf: Buffer, from: number, end: number): number => {
   if (at < from || !buf.subarray(at, e).equals(EXIT_LINE)) return end;
   while (at > from && buf[at - 1] === HASH) at--;
   return at > from && buf[at - 1] === LF ? at : end;
+};
+
+/** Whether [ls, le) is ngrep's "exit" line, after the '#' marks of packets it did not print. */
+const isExitLine = (buf: Buffer, ls: number, le: number): boolean => {
+  let at = ls;
+  while (at < le && buf[at] === HASH) at++;
+  return le - at === EXIT_LINE.length && buf.subarray(at, le).equals(EXIT_LINE);
+};
+
+/** What ngrep prints after "exit" when it stops: `N received, M dropped` (a live capture) and `N received, M matched`. */
+const EXIT_COUNTS = /^\d+ received, \d+ (?:dropped|matched)\s*$/;
+
+/** Past ngrep's "exit" line, whose LF is at `le`, and the count lines after it: where the next log's text starts. */
+const afterExit = (buf: Buffer, le: number, end: number): number => {
+  let next = Math.min(le + 1, end);
+  for (;;) {
+    const e = lineEndAt(buf, next, end);
+    if (e < 0 || !EXIT_COUNTS.test(lineText(buf, next, e))) return next;
+    next = e + 1;
+  }
 };
 
 /** The LF before the first whole progress line that starts in (from, to], or -1. */
@@ -679,12 +735,12 @@ export const ngrepReader: TextFormatReader = {
         next = h;
         break;
       }
-      if (ctx.isHeaderLine(buf, h, he) || PREAMBLE.test(lineText(buf, h, he))) {
-        // another log (or another ngrep run, or the '#' line without -q) follows: "\n\n" = the payload's own LF +
-        // ngrep's LF
+      if (ctx.isHeaderLine(buf, h, he) || PREAMBLE.test(lineText(buf, h, he)) || isExitLine(buf, h, he)) {
+        // another log (or another ngrep run, or the '#' line without -q) follows, or ngrep's "exit" with whatever was
+        // written after it (its counts, the next run's text, another log): "\n\n" = the payload's own LF + ngrep's LF
         blankLineScans.add(ctx);
         payloadEnd = Math.max(c + 1, payloadStart);
-        next = h;
+        next = isExitLine(buf, h, he) ? afterExit(buf, he, end) : h;
         break;
       }
       // a line of no log format after the blank lines: this packet ends there if its messages do, unless the line
@@ -699,6 +755,14 @@ export const ngrepReader: TextFormatReader = {
         }
       }
       from = c + 1;
+    }
+    // -W normal and -x print every payload line after two spaces: the first line without them (ngrep's "exit" and
+    // counts, the next run's preamble, another log) is not this packet's
+    const indented = indentedPayloadEnd(buf, payloadStart, payloadEnd, ctx);
+    if (indented >= 0) {
+      payloadEnd = indented;
+      const le = lineEndAt(buf, indented + 1, end);
+      next = isExitLine(buf, indented + 1, le < 0 ? end : le) ? afterExit(buf, le < 0 ? end : le, end) : indented + 1;
     }
     // the rest of a fragmented datagram, whose first fragment was read as a datagram of its own (cut short)
     if (laterFragment) return slots.skip(next, 'ip-fragment-incomplete');
@@ -732,8 +796,9 @@ const blockPayload = (
     payloadEnd = withoutColours(printed, printedStart, printedEnd, uncoloured);
   }
   if (buf[payloadStart] === SP && buf[payloadStart + 1] === SP) {
-    // -x: the bytes themselves
-    const bytes = readHexPayload(buf, payloadStart, payloadEnd);
+    // -x: the bytes themselves; a last row the input's end cut (no LF after it) as far as it goes
+    const cut = ctx.final && printedEnd >= next && printed[printedEnd - 1] !== LF;
+    const bytes = readHexPayload(buf, payloadStart, payloadEnd, cut);
     if (bytes >= 0) return payloadResult(kind, meta, next, scratch, 0, bytes, false);
     // -W normal (a byline payload starts with its start line, never with white space)
     const n = joinNormal(buf, payloadStart, payloadEnd);
