@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../../../lambda/engine/tally.js';
-import { replayCutInTwo, scanText } from '../../../support/collect.js';
+import { readFixture, replayCutInTwo, scanText, scanWhole } from '../../../support/collect.js';
 import { accLine, ngrepPacket, pjsipRecord, sipdumpRecord, sippRecord } from '../../../support/log-formats.js';
 import {
   compactResponse,
@@ -217,6 +217,30 @@ describe('Kamailio acc lines', () => {
     expect(r.byMethod).toEqual({ BYE: { '200': 1 }, INVITE: { '200': 1, '486': 1 } });
     expect([r.messages, r.accountedResponses]).toEqual([0, 3]);
     await expectSameAtEveryCut(text, expected);
+  });
+});
+
+describe('Kamailio acc lines of missed calls (real Kamailio 5.6 logs, test/fixtures/kamailio/README.md)', () => {
+  it('counts a "call missed" record as the failed INVITE it is, and once when acc logs the reply twice', async () => {
+    // Prepare: the stock config's flags (a failed INVITE is logged only as "call missed"), then a 603 flagged as a
+    // failed transaction too (logged as "call missed" and again as "transaction answered")
+    const missed = readFixture('kamailio/acc-call-missed.log');
+    const twice = readFixture('kamailio/acc-missed-and-failed.log');
+
+    // Act
+    const m = await scanWhole(missed);
+    const t = await scanWhole(twice);
+
+    // Assess: before, the 6 "call missed" records were not counted (5 responses; 1 in the second log)
+    expect(m.byMethod).toEqual({
+      BYE: { '200': 2 },
+      INVITE: { '200': 2, '408': 2, '486': 2, '603': 2 },
+      OPTIONS: { '200': 1 },
+    });
+    expect([m.responses, m.accountedResponses, m.anomalies]).toEqual([11, 11, {}]);
+    expect(t.byMethod).toEqual({ INVITE: { '486': 1, '603': 1 } });
+    expect(t.responses).toBe(2);
+    await expectSameAtEveryCut(twice.toString('latin1'), summary(t));
   });
 });
 
