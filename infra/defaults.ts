@@ -78,10 +78,10 @@ export const DLQ_RETENTION_DAYS = 14;
 
 /**
  * Receives before SQS moves a message to the DLQ: enough for transient errors, few enough to surface a poison file.
- * The function brings the first three retries forward (1, 5, 25 minutes: lambda/adapters/sqs-retry.ts), so five
- * receives span about two hours with the default timeout, as three did when each waited the 90-minute visibility.
+ * The function brings the first three retries forward (1, 5, 25 minutes at most: lambda/adapters/sqs-retry.ts); with
+ * the default timeout the five deliveries come at 0, 1, 6, 31 and 121 minutes, where three came at 0, 90 and 180.
  */
 export const MAX_RECEIVE_COUNT = 5;
 
 /** AWS's recommendation for SQS event sources: visibility timeout at least 6× the function timeout. */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
+export { VISIBILITY_TIMEOUT_FACTOR } from '../lambda/contract/index.js';

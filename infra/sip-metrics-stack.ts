@@ -78,7 +78,7 @@ export class SipMetricsStack extends Stack {
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: deadLetterQueue.queueUrl,
-      description: 'Notifications of files that failed processing 3 times',
+      description: 'Notifications of files that failed processing 5 times',
     });
   }
 }

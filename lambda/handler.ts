@@ -7,6 +7,7 @@ import { objectRefsOfBody, readInvocation, type SqsMessage } from './adapters/s3
 import { createS3Client, S3ObjectSource } from './adapters/s3-source.js';
 import { createSqsClient, retryDelaySeconds, SqsRetryScheduler } from './adapters/sqs-retry.js';
 import { readConfig } from './config.js';
+import { VISIBILITY_TIMEOUT_FACTOR } from './contract/index.js';
 import { SipMetricsError } from './errors.js';
 import { logger } from './logger.js';
 import type { ObjectRef } from './ports.js';
@@ -60,13 +61,23 @@ const runAll = async (refs: readonly ObjectRef[], deps: RunScanDeps): Promise<vo
   for (const ref of refs) await runScan(ref, deps);
 };
 
+/** Time the SQS client may take (2 attempts × 5 s) and a margin: later than this before the deadline, no call. */
+const RETRY_CALL_MARGIN_MS = 12_000;
+
 /**
  * Brings a failed message's next delivery forward (adapters/sqs-retry.ts) and says when it comes. A visibility
  * change that fails is logged and leaves the queue's timeout: the message still comes back.
  */
-const scheduleRetry = async (m: SqsMessage): Promise<Record<string, unknown>> => {
-  const seconds = m.receiveCount === undefined ? undefined : retryDelaySeconds(m.receiveCount);
-  if (retries === undefined || m.receiptHandle === undefined || seconds === undefined) {
+const scheduleRetry = async (m: SqsMessage, context: Context | undefined): Promise<Record<string, unknown>> => {
+  // the stack sets LEASE_SECONDS to the function timeout, and the queue's visibility timeout to this many times it
+  const visibility = config.leaseSeconds * VISIBILITY_TIMEOUT_FACTOR;
+  const seconds = m.receiveCount === undefined ? undefined : retryDelaySeconds(m.receiveCount, visibility);
+  // a call that outlives the invocation would fail the whole batch: near the deadline the queue's timeout will do
+  const late =
+    context !== undefined &&
+    typeof context.getRemainingTimeInMillis === 'function' &&
+    context.getRemainingTimeInMillis() < RETRY_CALL_MARGIN_MS;
+  if (retries === undefined || m.receiptHandle === undefined || seconds === undefined || late) {
     return { retry: 'after the queue visibility timeout', receiveCount: m.receiveCount };
   }
   try {
@@ -105,7 +116,7 @@ export const handler = async (event: unknown, context?: Context): Promise<SQSBat
       try {
         await runAll(objectRefsOfBody(m.body), deps);
       } catch (e) {
-        const when = await scheduleRetry(m);
+        const when = await scheduleRetry(m, context);
         logger.warn('message failed: SQS will deliver it again', {
           messageId: m.messageId,
           ...describeError(e),

@@ -249,7 +249,7 @@ export const createHealthAlarms = (
     DeadLetterQueueNotEmpty: wire(
       new Alarm(scope, 'DeadLetterQueueNotEmpty', {
         alarmDescription:
-          'S3 notifications failed processing 3 times and sit in the dead-letter queue: those files are NOT counted. ' +
+          'S3 notifications failed processing 5 times and sit in the dead-letter queue: those files are NOT counted. ' +
           'Read the function logs for their keys, fix the cause, then redrive the DLQ (the ledger prevents double counts).',
         metric: o.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           statistic: 'Maximum',

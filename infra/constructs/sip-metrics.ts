@@ -211,7 +211,7 @@ export class SipMetrics extends Construct {
   readonly keyPrefix: string;
   /** S3 notifications waiting for the function. */
   readonly queue: Queue;
-  /** Notifications that failed processing 3 times. */
+  /** Notifications that failed processing 5 times (MAX_RECEIVE_COUNT). */
   readonly deadLetterQueue: Queue;
   /** The processing function. */
   readonly function: LambdaFunction;

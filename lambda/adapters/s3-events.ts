@@ -72,8 +72,9 @@ const sqsEvent = z.object({
         eventSource: z.literal('aws:sqs'),
         messageId: z.string(),
         body: z.string(),
-        receiptHandle: z.string().min(1).optional(),
-        attributes: z.object({ ApproximateReceiveCount: z.string().optional() }).optional(),
+        // optional and loosely typed: a record Lambda did not shape must not turn the whole batch into a bad event
+        receiptHandle: z.string().optional(),
+        attributes: z.object({ ApproximateReceiveCount: z.union([z.string(), z.number()]).optional() }).optional(),
       }),
     )
     .min(1),
@@ -152,7 +153,7 @@ export const readInvocation = (event: unknown): Invocation => {
         return {
           messageId: r.messageId,
           body: r.body,
-          ...(r.receiptHandle === undefined ? {} : { receiptHandle: r.receiptHandle }),
+          ...(r.receiptHandle ? { receiptHandle: r.receiptHandle } : {}),
           ...(Number.isInteger(count) && count >= 1 ? { receiveCount: count } : {}),
         };
       }),

@@ -6,14 +6,17 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
  * delivered twice while an invocation still runs), 90 minutes with the default 900 s. That is past the 68 minutes
  * the spike alarms look back, so a file that needed a second delivery (CloudWatch throttling beyond the SDK's
  * retries, a lease another delivery held) raised no alarm. The function now shortens a failed message's
- * visibility itself, growing it fivefold with each receive: 1, 5, then 25 minutes; from the fourth receive on
- * (and after a crash or a timeout, which leave no time to ask) the queue's own timeout applies again, so a
- * lasting outage still spreads its retries over about two hours before the message reaches the DLQ.
+ * visibility itself, growing it fivefold with each receive: 1, 5, then 25 minutes, never longer than the queue's
+ * own timeout; from the fourth receive on (and after a crash or a timeout, which leave no time to ask) the queue's
+ * timeout applies again. With the default timeout the five deliveries before the DLQ come at 0, 1, 6, 31 and 121
+ * minutes (three came at 0, 90 and 180).
  */
-export const retryDelaySeconds = (receiveCount: number): number | undefined =>
-  Number.isInteger(receiveCount) && receiveCount >= 1 && receiveCount <= RETRY_STEPS
-    ? FIRST_RETRY_SECONDS * GROWTH ** (receiveCount - 1)
-    : undefined;
+export const retryDelaySeconds = (receiveCount: number, visibilitySeconds: number): number | undefined => {
+  if (!Number.isInteger(receiveCount) || receiveCount < 1 || receiveCount > RETRY_STEPS) return undefined;
+  const seconds = FIRST_RETRY_SECONDS * GROWTH ** (receiveCount - 1);
+  // a short function timeout makes a short visibility timeout: the queue's own wait is then the sooner one
+  return seconds < visibilitySeconds ? seconds : undefined;
+};
 
 const FIRST_RETRY_SECONDS = 60;
 const GROWTH = 5;

@@ -25,6 +25,12 @@ export const FUNCTION_ENV = {
   retryQueueUrl: 'RETRY_QUEUE_URL',
 } as const;
 
+/**
+ * The queue's visibility timeout is this many times the function timeout (AWS's advice for SQS event sources); the
+ * stack sets it so, and the function, which knows its timeout from LEASE_SECONDS, never asks for a longer wait.
+ */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
 /** The name of one of the function's environment variables. */
 export type FunctionEnvName = (typeof FUNCTION_ENV)[keyof typeof FUNCTION_ENV];
 

@@ -146,6 +146,8 @@ const joinNormal = (buf: Buffer, a: number, b: number): number => {
 const HEX_COLUMN = (k: number): number => 2 + 3 * k + (k >= 8 ? 3 : 0);
 const HEX_TEXT_COLUMN = HEX_COLUMN(15) + 6;
 const hexLine = (buf: Buffer, ls: number, le: number, into: Buffer, at: number, cut = false): number => {
+  // a row the input's end cut before its first byte's pair ("  ", "  5"): none of its bytes
+  if (cut && le - ls < 4) return isHexRowStart(buf, ls, le) ? 0 : -1;
   if (buf[ls] !== SP || buf[ls + 1] !== SP) return -1;
   let k = 0;
   for (; k < 16; k++) {
@@ -165,6 +167,14 @@ const hexLine = (buf: Buffer, ls: number, le: number, into: Buffer, at: number, 
     if (buf[ls + HEX_TEXT_COLUMN + i] !== (b >= 0x20 && b <= 0x7e ? b : DOT)) return -1;
   }
   return k;
+};
+
+/** Whether [ls, le) (under 4 bytes) is how an `ngrep -x` row starts: two spaces, then a hex digit. */
+const isHexRowStart = (buf: Buffer, ls: number, le: number): boolean => {
+  for (let i = ls; i < le; i++) {
+    if (i - ls < 2 ? buf[i] !== SP : hexDigitValue(buf[i] ?? 0) < 0) return false;
+  }
+  return le > ls;
 };
 
 /**
@@ -197,7 +207,6 @@ const readHexPayload = (buf: Buffer, a: number, b: number, cut = false): number 
 const indentedPayloadEnd = (buf: Buffer, a: number, b: number, ctx: MatchContext): number => {
   if (buf[a] !== SP || buf[a + 1] !== SP) return -1;
   let width = -1;
-  let hex = true;
   for (let p = a; p < b; ) {
     let e = buf.indexOf(LF, p);
     if (e < 0 || e > b) e = b;
@@ -208,9 +217,9 @@ const indentedPayloadEnd = (buf: Buffer, a: number, b: number, ctx: MatchContext
         isProgressLine(buf, p, e) ||
         PREAMBLE.test(lineText(buf, p, e)) ||
         ctx.isHeaderLine(buf, p, e);
-      return follows && (hex || width > 0) ? p - 1 : -1;
+      // rows of one width (default mode), else hex rows (-x, whose last row is shorter), read only then
+      return follows && (width > 0 || readHexPayload(buf, a, p - 1) >= 0) ? p - 1 : -1;
     }
-    hex &&= hexLine(buf, p, e, scratchFor(16), 0) >= 0;
     if (width < 0) width = e - p;
     else if (e - p !== width) width = 0;
     p = e + 1;
@@ -264,14 +273,43 @@ const isExitLine = (buf: Buffer, ls: number, le: number): boolean => {
 /** What ngrep prints after "exit" when it stops: `N received, M dropped` (a live capture) and `N received, M matched`. */
 const EXIT_COUNTS = /^\d+ received, \d+ (?:dropped|matched)\s*$/;
 
-/** Past ngrep's "exit" line, whose LF is at `le`, and the count lines after it: where the next log's text starts. */
-const afterExit = (buf: Buffer, le: number, end: number): number => {
+/**
+ * Past ngrep's "exit" line, whose LF is at `le`, and the count lines after it: where the next log's text starts. At the
+ * end of the input (`final`) a count line needs no LF.
+ */
+const afterExit = (buf: Buffer, le: number, end: number, final: boolean): number => {
   let next = Math.min(le + 1, end);
   for (;;) {
-    const e = lineEndAt(buf, next, end);
+    let e = lineEndAt(buf, next, end);
+    if (e < 0 && final && next < end) e = end;
     if (e < 0 || !EXIT_COUNTS.test(lineText(buf, next, e))) return next;
-    next = e + 1;
+    next = Math.min(e + 1, end);
   }
+};
+
+/**
+ * Whether ngrep's "exit" line after the blank line at `c` ends the packet that starts at `payloadStart`: the payload's
+ * messages end at that blank line, or what follows the line (its LF at `le`) is the input's end, ngrep's counts,
+ * another run or another log. A body line "exit" after a blank line inside a message does neither.
+ */
+const exitEndsPacket = (
+  buf: Buffer,
+  payloadStart: number,
+  c: number,
+  le: number,
+  end: number,
+  blockLimit: number,
+  ctx: MatchContext,
+): boolean => {
+  const n = le + 1;
+  if (n >= end) return ctx.final;
+  const ne = lineEndAt(buf, n, end);
+  const e = ne < 0 ? end : ne;
+  if (EXIT_COUNTS.test(lineText(buf, n, e)) || PREAMBLE.test(lineText(buf, n, e)) || ctx.isHeaderLine(buf, n, e)) {
+    return true;
+  }
+  const ends = messageEnds(buf, payloadStart, Math.min(end, blockLimit));
+  return ends.includes(c + 1) || ends.includes(c);
 };
 
 /** The LF before the first whole progress line that starts in (from, to], or -1. */
@@ -735,17 +773,22 @@ export const ngrepReader: TextFormatReader = {
         next = h;
         break;
       }
-      if (ctx.isHeaderLine(buf, h, he) || PREAMBLE.test(lineText(buf, h, he)) || isExitLine(buf, h, he)) {
+      const exit = isExitLine(buf, h, he);
+      if (exit && !exitEndsPacket(buf, payloadStart, c, he, end, blockLimit, ctx)) {
+        from = c + 1;
+        continue;
+      }
+      if (exit || ctx.isHeaderLine(buf, h, he) || PREAMBLE.test(lineText(buf, h, he))) {
         // another log (or another ngrep run, or the '#' line without -q) follows, or ngrep's "exit" with whatever was
         // written after it (its counts, the next run's text, another log): "\n\n" = the payload's own LF + ngrep's LF
         blankLineScans.add(ctx);
         payloadEnd = Math.max(c + 1, payloadStart);
-        next = isExitLine(buf, h, he) ? afterExit(buf, he, end) : h;
+        next = exit ? afterExit(buf, he, end, ctx.final) : h;
         break;
       }
       // a line of no log format after the blank lines: this packet ends there if its messages do, unless the line
       // starts a message (the rest of a datagram, or of a TCP stream: the framer's to read) or is ngrep's last
-      if (he > h && c + 1 > payloadStart && !isStartLine(buf, h, he, true) && !buf.subarray(h, he).equals(EXIT_LINE)) {
+      if (he > h && c + 1 > payloadStart && !isStartLine(buf, h, he, true)) {
         ends ??= messageEnds(buf, payloadStart, Math.min(end, blockLimit));
         if (ends.includes(c + 1)) payloadEnd = c + 1;
         else if (ends.includes(c)) payloadEnd = c;
@@ -762,7 +805,9 @@ export const ngrepReader: TextFormatReader = {
     if (indented >= 0) {
       payloadEnd = indented;
       const le = lineEndAt(buf, indented + 1, end);
-      next = isExitLine(buf, indented + 1, le < 0 ? end : le) ? afterExit(buf, le < 0 ? end : le, end) : indented + 1;
+      next = isExitLine(buf, indented + 1, le < 0 ? end : le)
+        ? afterExit(buf, le < 0 ? end : le, end, ctx.final)
+        : indented + 1;
     }
     // the rest of a fragmented datagram, whose first fragment was read as a datagram of its own (cut short)
     if (laterFragment) return slots.skip(next, 'ip-fragment-incomplete');

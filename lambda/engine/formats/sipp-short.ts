@@ -1,5 +1,6 @@
 import { LOCAL, LOCAL_ID, REMOTE, REMOTE_ID } from '../endpoint-ids.js';
 import { payloadMeta } from '../payload-meta.js';
+import { lineContentEnd } from '../sip-message.js';
 import { decimalAt } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from './text-format.js';
@@ -119,15 +120,12 @@ const shortMessage = (buf: Buffer, ls: number, le: number, next: number): MatchR
   };
 };
 
-/** End of the content of the line [ls, lf): before a CR that ends it. */
-const contentEnd = (buf: Buffer, ls: number, lf: number): number => (lf > ls && buf[lf - 1] === 0x0d ? lf - 1 : lf);
-
 /**
  * A row whose first line ends inside a folded header value: the line [ls, lf) and the lines after it that start with
  * a space or a tab, joined as SIP unfolds them (each line end read as a space), then read as one row.
  */
 const foldedRow = (buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult => {
-  const lines: number[] = [ls, contentEnd(buf, ls, lf)];
+  const lines: number[] = [ls, lineContentEnd(buf, ls, lf, false)];
   let e = lf;
   while (e < end) {
     const ns = e + 1;
@@ -141,7 +139,7 @@ const foldedRow = (buf: Buffer, ls: number, lf: number, end: number, ctx: MatchC
     if (found < 0 && within < end) return null;
     if (found < 0 && !ctx.final) return NEED_MORE;
     e = found < 0 ? end : ns + found;
-    lines.push(ns, contentEnd(buf, ns, e));
+    lines.push(ns, lineContentEnd(buf, ns, e, false));
   }
   if (lines.length === 2) return null;
   const parts: Buffer[] = [];
@@ -159,9 +157,10 @@ export const sippShortReader: TextFormatReader = {
   match(buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult {
     if (!datePrefix(buf, ls, lf)) return null;
     // the line is whole: the scanner found its LF (or the input's end)
-    const le = contentEnd(buf, ls, lf);
+    const le = lineContentEnd(buf, ls, lf, false);
     if (lf >= end && !ctx.final) return NEED_MORE;
-    if (splitTabs(buf, ls, le) === 6) return foldedRow(buf, ls, lf, end, ctx);
-    return shortMessage(buf, ls, le, Math.min(lf + 1, end));
+    const row = shortMessage(buf, ls, le, Math.min(lf + 1, end));
+    // a row whose CSeq SIPp folded has six fields on this line
+    return row === null && splitTabs(buf, ls, le) === 6 ? foldedRow(buf, ls, lf, end, ctx) : row;
   },
 };

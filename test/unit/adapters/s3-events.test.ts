@@ -79,6 +79,10 @@ describe('readInvocation', () => {
       ],
     });
     expect(readInvocation({ Records: [bare] })).toEqual({ kind: 'sqs', messages: [{ messageId: 'm3', body: 'z' }] });
+    // an empty handle and a numeric count are read, not refused with the whole batch
+    expect(
+      readInvocation({ Records: [{ ...bare, receiptHandle: '', attributes: { ApproximateReceiveCount: 2 } }] }),
+    ).toEqual({ kind: 'sqs', messages: [{ messageId: 'm3', body: 'z', receiveCount: 2 }] });
   });
 
   it('rejects an event of no known shape with BAD_EVENT', () => {

@@ -1,4 +1,4 @@
-import { startLineKind } from '../../sip-message.js';
+import { parseMessage, parseOptions, startLineKind } from '../../sip-message.js';
 import { CR, LF } from './ascii-print.js';
 
 /** The smallest Ethernet payload; shorter IP packets are padded, and tcpdump prints the padding. */
@@ -26,8 +26,8 @@ export const restorePayload = (
   pe -= tlvPadding(buf, ps, pe, n, lfs.length);
   const missing = n - (pe - ps);
   if (missing < 0 || missing > lfs.length + 2) return null;
-  const withCr = new Set<number>(missing >= lfs.length ? lfs : chooseCrlfs(buf, ps, pe, lfs, missing));
-  return { buf: withCrs(buf, ps, pe, lfs, withCr, n), start: 0, end: n };
+  const out = missing >= lfs.length ? withCrs(buf, ps, pe, lfs, new Set(lfs), n) : withChosenCrs(buf, ps, pe, lfs, n);
+  return { buf: out, start: 0, end: n };
 };
 
 /** NFLOG's TLVs are padded to four bytes. */
@@ -70,13 +70,14 @@ const paddedPrefix = (buf: Buffer, ps: number, pe: number, n: number): number =>
 };
 
 /**
- * Which `count` of the LFs lost a CR, when not all did. A header section's lines must end in CRLF (RFC 3261 §7) and
- * a body may use bare LF, so the header lines' LFs come first; but a sender that copies a folded header may keep the
- * fold's bare LF (SIPp's `[last_CSeq:]` of `CSeq: 2\n INFO`), and then the body needs its CRs. Each placement is
- * judged by the Content-Length of the messages it makes: the first that ends a message at the payload's end wins,
- * else the first that no Content-Length contradicts, else the header lines' (or the first `count`).
+ * [ps, pe) as `n` bytes when only some of its LFs lost a CR. A header section's lines must end in CRLF (RFC 3261 §7)
+ * and a body may use bare LF, so the header lines' LFs come first; but a sender that copies a folded header may keep
+ * the fold's bare LF (SIPp's `[last_CSeq:]` of `CSeq: 2\n INFO`), and then the body needs its CRs. Each placement
+ * (the header lines', all but the folds', the first LFs) is judged by how its messages fit their Content-Length: the
+ * first that ends a message at the payload's end wins, else the first that none contradicts, else the first.
  */
-const chooseCrlfs = (buf: Buffer, ps: number, pe: number, lfs: readonly number[], count: number): number[] => {
+const withChosenCrs = (buf: Buffer, ps: number, pe: number, lfs: readonly number[], n: number): Buffer => {
+  const count = n - (pe - ps);
   const inHeaders: number[] = [];
   const unfolded: number[] = [];
   let headers = false;
@@ -89,11 +90,24 @@ const chooseCrlfs = (buf: Buffer, ps: number, pe: number, lfs: readonly number[]
     if (headers && lf === ls) headers = false;
     ls = lf + 1;
   }
-  const placements = [inHeaders, unfolded, lfs.slice(0, count)].filter((c) => c.length === count);
-  const judged = placements.map((c) => framing(withCrs(buf, ps, pe, lfs, new Set(c), pe - ps + count)));
-  const best = judged.indexOf('exact') >= 0 ? judged.indexOf('exact') : judged.findIndex((f) => f !== 'broken');
-  return placements[Math.max(best, 0)] ?? lfs.slice(0, count);
+  const tried: (readonly number[])[] = [];
+  let first: Buffer | undefined;
+  let uncontradicted: Buffer | undefined;
+  for (const placement of [inHeaders, unfolded, lfs.slice(0, count)]) {
+    if (placement.length !== count || tried.some((t) => sameNumbers(t, placement))) continue;
+    tried.push(placement);
+    const out = withCrs(buf, ps, pe, lfs, new Set(placement), n);
+    const fit = framing(out);
+    // 'unknown': the payload starts no message, whatever the placement
+    if (fit === 'exact' || (fit === 'unknown' && first === undefined)) return out;
+    first ??= out;
+    if (fit !== 'broken') uncontradicted ??= out;
+  }
+  return uncontradicted ?? first ?? withCrs(buf, ps, pe, lfs, new Set(lfs.slice(0, count)), n);
 };
+
+const sameNumbers = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
 
 const SP = 0x20;
 const HT = 0x09;
@@ -122,56 +136,23 @@ const withCrs = (
   return out;
 };
 
+const FRAMING_OPTS = parseOptions({ dotCR: false, complete: false, identity: 'none' });
+/** Messages of one packet looked at, at most. */
+const MAX_MESSAGES = 64;
+
 /**
- * How the messages of a restored payload fit their Content-Length: 'exact' when the last one ends at the payload's
- * end, 'open' when it runs past it (TCP carries the rest) or its headers do, 'broken' when a body ends where no start
- * line follows, 'unknown' when the payload does not start a message or a message has no Content-Length.
+ * How the messages of a restored payload fit their Content-Length, framed as the scan frames a stream: 'exact' when
+ * the last one ends at the payload's end, 'open' when it runs past it (TCP carries the rest), 'broken' when one ends
+ * where no message starts, 'unknown' when the payload starts none.
  */
 const framing = (b: Buffer): 'exact' | 'open' | 'broken' | 'unknown' => {
-  for (let at = 0; ; ) {
-    const first = b.indexOf(LF, at);
-    if (first < 0) return 'open';
-    if (startLineKind(b, at, contentEnd(b, at, first)) === null) return at === 0 ? 'unknown' : 'broken';
-    let cl = -1;
-    let ls = first + 1;
-    for (;;) {
-      const lf = b.indexOf(LF, ls);
-      if (lf < 0) return 'open';
-      const ce = contentEnd(b, ls, lf);
-      const line = ls;
-      ls = lf + 1;
-      if (ce === line) break;
-      cl = contentLength(b, line, ce) ?? cl;
-    }
-    if (cl < 0) return 'unknown';
-    at = ls + cl;
-    if (at === b.length) return 'exact';
-    if (at > b.length) return 'open';
+  let at = 0;
+  for (let i = 0; i < MAX_MESSAGES; i++) {
+    const o = parseMessage(b, at, b.length, FRAMING_OPTS);
+    if (o.kind === 'incomplete') return 'open';
+    if (o.kind !== 'message') return at === 0 ? 'unknown' : 'broken';
+    at = o.end;
+    if (at >= b.length) return 'exact';
   }
-};
-
-/** End of the line [ls, lf)'s content: before the CR of a CRLF. */
-const contentEnd = (b: Buffer, ls: number, lf: number): number => (lf > ls && b[lf - 1] === CR ? lf - 1 : lf);
-
-const CONTENT_LENGTH = Buffer.from('content-length', 'latin1');
-
-/** The value of a Content-Length (or compact `l`) header line [ls, ce), or undefined for another line. */
-const contentLength = (b: Buffer, ls: number, ce: number): number | undefined => {
-  const colon = b.indexOf(0x3a, ls);
-  if (colon < 0 || colon >= ce) return undefined;
-  let ne = colon;
-  while (ne > ls && (b[ne - 1] === SP || b[ne - 1] === HT)) ne--;
-  const name = ne - ls;
-  const compact = name === 1 && (b[ls] | 0x20) === 0x6c;
-  if (!compact) {
-    if (name !== CONTENT_LENGTH.length) return undefined;
-    for (let i = 0; i < name; i++) if (((b[ls + i] ?? 0) | 0x20) !== CONTENT_LENGTH[i]) return undefined;
-  }
-  let v = colon + 1;
-  while (v < ce && (b[v] === SP || b[v] === HT)) v++;
-  let n = 0;
-  let digits = 0;
-  for (; v < ce && (b[v] ?? 0) >= 0x30 && (b[v] ?? 0) <= 0x39 && digits < 9; v++, digits++)
-    n = n * 10 + (b[v] ?? 0) - 0x30;
-  return digits > 0 ? n : undefined;
+  return 'unknown';
 };

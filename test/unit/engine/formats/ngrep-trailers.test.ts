@@ -51,6 +51,27 @@ describe('ngrep text followed by its exit line, its counts or another log (test/
     expect(byline).toEqual({ byMethod: { INVITE: { '100': 3, '180': 5 } }, anomalies: { 'truncated-status-line': 1 } });
   });
 
+  it('reads a cut -x row as far as it goes, wherever in the row the input ends', async () => {
+    // Prepare: the cut file's last row starts "  32 2e 30 2f"; cut 0 to 5 bytes into it
+    const text = readFixture('ngrep-trailers/ngrep-x-cut-after-row.txt');
+    const row = text.lastIndexOf('\n  32 2e 30 2f') + 1;
+
+    // Act
+    const got = [];
+    for (let k = 0; k <= 5; k++) got.push((await scanWhole(text.subarray(0, row + k))).anomalies);
+
+    // Assess: the 486 counts each time, its CSeq cut off; before, 1 to 3 bytes into the row lost it without a word
+    expect(got).toEqual(Array(6).fill({ 'missing-cseq': 1 }));
+  });
+
+  it('does not end a packet at a body line "exit" that its Content-Length runs past', async () => {
+    // Act
+    const r = await scanWhole(readFixture('ngrep-trailers/ngrep-byline-exit-in-body-crafted.txt'));
+
+    // Assess
+    expect([r.byCode, r.anomalies]).toEqual([{ '200': 1, '480': 1, '486': 1 }, {}]);
+  });
+
   it('gives the same result however a joined log is chunked', async () => {
     // Act
     const { whole, differing } = await replayAtRandomCuts(readFixture('ngrep-trailers/ngrep-normal+tcpdump-A.txt'), 5);
