@@ -8,7 +8,7 @@ import { createS3Client, S3ObjectSource } from './adapters/s3-source.js';
 import { createSqsClient, retryDelaySeconds, SqsRetryScheduler } from './adapters/sqs-retry.js';
 import { readConfig } from './config.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from './contract/index.js';
-import { SipMetricsError } from './errors.js';
+import { LeaseHeldError, SipMetricsError } from './errors.js';
 import { logger } from './logger.js';
 import type { ObjectRef } from './ports.js';
 import { type RunScanDeps, runScan } from './run-scan.js';
@@ -61,6 +61,20 @@ const runAll = async (refs: readonly ObjectRef[], deps: RunScanDeps): Promise<vo
   for (const ref of refs) await runScan(ref, deps);
 };
 
+/**
+ * A delivery that found the object claimed by another invocation (LEASE_HELD) can do nothing before that claim ends:
+ * the other one finishes it, or the claim runs out and the retry takes over. So it comes back just after the lease,
+ * not at a receive's usual wait, which would only find it busy again and use up a receive.
+ */
+const afterLease = (error: unknown, scheduled: number | undefined, visibility: number): number | undefined => {
+  const expires = error instanceof LeaseHeldError ? error.context.leaseExpiresAtMs : undefined;
+  if (typeof expires !== 'number') return scheduled;
+  const wait = Math.max(Math.ceil((expires - Date.now()) / 1000) + LEASE_RETRY_MARGIN_S, scheduled ?? 0);
+  return wait < visibility ? wait : undefined;
+};
+/** After the lease ends, this long for the clocks of two hosts. */
+const LEASE_RETRY_MARGIN_S = 5;
+
 /** Time the SQS client may take (2 attempts × 5 s) and a margin: later than this before the deadline, no call. */
 const RETRY_CALL_MARGIN_MS = 12_000;
 
@@ -68,10 +82,15 @@ const RETRY_CALL_MARGIN_MS = 12_000;
  * Brings a failed message's next delivery forward (adapters/sqs-retry.ts) and says when it comes. A visibility
  * change that fails is logged and leaves the queue's timeout: the message still comes back.
  */
-const scheduleRetry = async (m: SqsMessage, context: Context | undefined): Promise<Record<string, unknown>> => {
+const scheduleRetry = async (
+  m: SqsMessage,
+  context: Context | undefined,
+  error: unknown,
+): Promise<Record<string, unknown>> => {
   // the stack sets LEASE_SECONDS to the function timeout, and the queue's visibility timeout to this many times it
   const visibility = config.leaseSeconds * VISIBILITY_TIMEOUT_FACTOR;
-  const seconds = m.receiveCount === undefined ? undefined : retryDelaySeconds(m.receiveCount, visibility);
+  const scheduled = m.receiveCount === undefined ? undefined : retryDelaySeconds(m.receiveCount, visibility);
+  const seconds = afterLease(error, scheduled, visibility);
   // a call that outlives the invocation would fail the whole batch: near the deadline the queue's timeout will do
   const late =
     context !== undefined &&
@@ -116,7 +135,7 @@ export const handler = async (event: unknown, context?: Context): Promise<SQSBat
       try {
         await runAll(objectRefsOfBody(m.body), deps);
       } catch (e) {
-        const when = await scheduleRetry(m, context);
+        const when = await scheduleRetry(m, context, e);
         logger.warn('message failed: SQS will deliver it again', {
           messageId: m.messageId,
           ...describeError(e),

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoDbLedger } from '../../lambda/adapters/dynamodb-ledger.js';
 import { ledgerKey } from '../../lambda/contract/ledger.js';
 import { scan } from '../../lambda/engine/index.js';
 import { partialResultOf } from '../../lambda/errors.js';
+import { createLocalDynamoDbClient } from '../../local/emulators.js';
 import type { LoopbackCloudWatch } from '../../local/loopback-cloudwatch.js';
 import { accLog } from '../support/acc-log.js';
 import { chunked } from '../support/collect.js';
@@ -388,6 +390,29 @@ describe('SQS batches', () => {
       { queueUrl: QUEUE_URL, receiptHandle: 'AQEBm-denied-3', visibilityTimeout: 1500 },
     ]);
     expect(sqs.targets).toEqual(Array(3).fill('AmazonSQS.ChangeMessageVisibility'));
+  });
+
+  it('brings a message that found its object claimed back just after the claim ends, not in a minute', async () => {
+    // Prepare: another invocation holds the object's claim for 10 more minutes
+    const obj = await emu.put('retry/claimed.log', readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));
+    const ddb = createLocalDynamoDbClient(emu.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
+    const claim = await new DynamoDbLedger(ddb, emu.table, 30).claim(
+      { bucket: obj.bucket, key: obj.key, eTag: obj.eTag },
+      'another-invocation',
+      Date.now(),
+      600_000,
+    );
+    ddb.destroy();
+
+    // Act
+    const out = await handler(sqsEvent(sqsRecord(s3Event(obj), 'm-claimed')), lambdaContext());
+
+    // Assess: LEASE_HELD; the wait is the claim's 600 s and 5 more, not the first receive's 60
+    expect(claim.kind).toBe('claimed');
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-claimed' }] });
+    expect(sqs.changes.map((c) => c.visibilityTimeout)).toEqual([
+      expect.toSatisfy((v: number) => v >= 603 && v <= 606),
+    ]);
   });
 
   it('still reports the message failed when SQS refuses the visibility change', async () => {
