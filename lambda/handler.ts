@@ -61,20 +61,6 @@ const runAll = async (refs: readonly ObjectRef[], deps: RunScanDeps): Promise<vo
   for (const ref of refs) await runScan(ref, deps);
 };
 
-/**
- * A delivery that found the object claimed by another invocation (LEASE_HELD) can do nothing before that claim ends:
- * the other one finishes it, or the claim runs out and the retry takes over. So it comes back just after the lease,
- * not at a receive's usual wait, which would only find it busy again and use up a receive.
- */
-const afterLease = (error: unknown, scheduled: number | undefined, visibility: number): number | undefined => {
-  const expires = error instanceof LeaseHeldError ? error.context.leaseExpiresAtMs : undefined;
-  if (typeof expires !== 'number') return scheduled;
-  const wait = Math.max(Math.ceil((expires - Date.now()) / 1000) + LEASE_RETRY_MARGIN_S, scheduled ?? 0);
-  return wait < visibility ? wait : undefined;
-};
-/** After the lease ends, this long for the clocks of two hosts. */
-const LEASE_RETRY_MARGIN_S = 5;
-
 /** Time the SQS client may take (2 attempts × 5 s) and a margin: later than this before the deadline, no call. */
 const RETRY_CALL_MARGIN_MS = 12_000;
 
@@ -87,10 +73,14 @@ const scheduleRetry = async (
   context: Context | undefined,
   error: unknown,
 ): Promise<Record<string, unknown>> => {
-  // the stack sets LEASE_SECONDS to the function timeout, and the queue's visibility timeout to this many times it
-  const visibility = config.leaseSeconds * VISIBILITY_TIMEOUT_FACTOR;
-  const scheduled = m.receiveCount === undefined ? undefined : retryDelaySeconds(m.receiveCount, visibility);
-  const seconds = afterLease(error, scheduled, visibility);
+  const lease = error instanceof LeaseHeldError ? error.context.leaseExpiresAtMs : undefined;
+  const seconds = retryDelaySeconds({
+    receiveCount: m.receiveCount,
+    // the stack sets LEASE_SECONDS to the function timeout, and the queue's visibility timeout to this many times it
+    visibilitySeconds: config.leaseSeconds * VISIBILITY_TIMEOUT_FACTOR,
+    leaseExpiresAtMs: typeof lease === 'number' ? lease : undefined,
+    nowMs: Date.now(),
+  });
   // a call that outlives the invocation would fail the whole batch: near the deadline the queue's timeout will do
   const late =
     context !== undefined &&

@@ -11,12 +11,35 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
  * timeout applies again. With the default timeout the five deliveries before the DLQ come at 0, 1, 6, 31 and 121
  * minutes (three came at 0, 90 and 180).
  */
-export const retryDelaySeconds = (receiveCount: number, visibilitySeconds: number): number | undefined => {
-  if (!Number.isInteger(receiveCount) || receiveCount < 1 || receiveCount > RETRY_STEPS) return undefined;
-  const seconds = FIRST_RETRY_SECONDS * GROWTH ** (receiveCount - 1);
+export const retryDelaySeconds = (o: RetryFacts): number | undefined => {
+  const n = o.receiveCount;
+  const scheduled =
+    n !== undefined && Number.isInteger(n) && n >= 1 && n <= RETRY_STEPS
+      ? FIRST_RETRY_SECONDS * GROWTH ** (n - 1)
+      : undefined;
+  // a delivery that found the object claimed by another invocation (LEASE_HELD) can do nothing before that claim
+  // ends (the other one finishes it, or the claim runs out and the retry takes over): sooner would find it busy again
+  const wait =
+    o.leaseExpiresAtMs === undefined
+      ? scheduled
+      : Math.max(Math.ceil((o.leaseExpiresAtMs - o.nowMs) / 1000) + LEASE_MARGIN_SECONDS, scheduled ?? 0);
   // a short function timeout makes a short visibility timeout: the queue's own wait is then the sooner one
-  return seconds < visibilitySeconds ? seconds : undefined;
+  return wait !== undefined && wait < o.visibilitySeconds ? wait : undefined;
 };
+
+/** What decides a failed message's wait. */
+export interface RetryFacts {
+  /** SQS's ApproximateReceiveCount of this delivery. */
+  readonly receiveCount: number | undefined;
+  /** The queue's visibility timeout: no wait is asked for that it would end as soon. */
+  readonly visibilitySeconds: number;
+  /** When another invocation's claim on the object ends, if that is why this delivery failed. */
+  readonly leaseExpiresAtMs?: number;
+  readonly nowMs: number;
+}
+
+/** After a claim ends, this long for the clocks of two hosts. */
+const LEASE_MARGIN_SECONDS = 5;
 
 const FIRST_RETRY_SECONDS = 60;
 const GROWTH = 5;
