@@ -31,6 +31,12 @@ const retries =
 /** Lease beyond the invocation's own deadline: the next claimer compares it with its own clock (skew between hosts). */
 const LEASE_MARGIN_MS = 2_000;
 
+/** Time left before the invocation's deadline, when Lambda tells it (not in hand-made contexts). */
+const remainingMs = (context: Context | undefined): number | undefined =>
+  context !== undefined && typeof context.getRemainingTimeInMillis === 'function'
+    ? context.getRemainingTimeInMillis()
+    : undefined;
+
 const depsFor = (context: Context | undefined): RunScanDeps => ({
   source,
   sink,
@@ -45,10 +51,10 @@ const depsFor = (context: Context | undefined): RunScanDeps => ({
   publishConcurrency: config.publishConcurrency,
   // an invocation cannot outlive its timeout, so a claim never needs to outlast it: after a crash the
   // retry takes over as soon as the dead invocation's deadline has passed
-  leaseMs: () =>
-    context !== undefined && typeof context.getRemainingTimeInMillis === 'function'
-      ? context.getRemainingTimeInMillis() + LEASE_MARGIN_MS
-      : config.leaseSeconds * 1000,
+  leaseMs: () => {
+    const left = remainingMs(context);
+    return left === undefined ? config.leaseSeconds * 1000 : left + LEASE_MARGIN_MS;
+  },
 });
 
 const describeError = (e: unknown): Record<string, unknown> =>
@@ -82,10 +88,8 @@ const scheduleRetry = async (
     nowMs: Date.now(),
   });
   // a call that outlives the invocation would fail the whole batch: near the deadline the queue's timeout will do
-  const late =
-    context !== undefined &&
-    typeof context.getRemainingTimeInMillis === 'function' &&
-    context.getRemainingTimeInMillis() < RETRY_CALL_MARGIN_MS;
+  const left = remainingMs(context);
+  const late = left !== undefined && left < RETRY_CALL_MARGIN_MS;
   if (retries === undefined || m.receiptHandle === undefined || seconds === undefined || late) {
     return { retry: 'after the queue visibility timeout', receiveCount: m.receiveCount };
   }

@@ -287,29 +287,14 @@ const afterExit = (buf: Buffer, le: number, end: number, final: boolean): number
   }
 };
 
-/**
- * Whether ngrep's "exit" line after the blank line at `c` ends the packet that starts at `payloadStart`: the payload's
- * messages end at that blank line, or what follows the line (its LF at `le`) is the input's end, ngrep's counts,
- * another run or another log. A body line "exit" after a blank line inside a message does neither.
- */
-const exitEndsPacket = (
-  buf: Buffer,
-  payloadStart: number,
-  c: number,
-  le: number,
-  end: number,
-  blockLimit: number,
-  ctx: MatchContext,
-): boolean => {
+/** Whether what follows ngrep's "exit" line (its LF at `le`) is the input's end, its counts, another run or another log. */
+const textAfterExit = (buf: Buffer, le: number, end: number, ctx: MatchContext): boolean => {
   const n = le + 1;
   if (n >= end) return ctx.final;
   const ne = lineEndAt(buf, n, end);
   const e = ne < 0 ? end : ne;
-  if (EXIT_COUNTS.test(lineText(buf, n, e)) || PREAMBLE.test(lineText(buf, n, e)) || ctx.isHeaderLine(buf, n, e)) {
-    return true;
-  }
-  const ends = messageEnds(buf, payloadStart, Math.min(end, blockLimit));
-  return ends.includes(c + 1) || ends.includes(c);
+  const text = lineText(buf, n, e);
+  return EXIT_COUNTS.test(text) || PREAMBLE.test(text) || ctx.isHeaderLine(buf, n, e);
 };
 
 /** The LF before the first whole progress line that starts in (from, to], or -1. */
@@ -774,9 +759,13 @@ export const ngrepReader: TextFormatReader = {
         break;
       }
       const exit = isExitLine(buf, h, he);
-      if (exit && !exitEndsPacket(buf, payloadStart, c, he, end, blockLimit, ctx)) {
-        from = c + 1;
-        continue;
+      if (exit && !textAfterExit(buf, he, end, ctx)) {
+        // nor do the payload's messages end at the blank line: a body line "exit" inside a message
+        ends ??= messageEnds(buf, payloadStart, Math.min(end, blockLimit));
+        if (!ends.includes(c + 1) && !ends.includes(c)) {
+          from = c + 1;
+          continue;
+        }
       }
       if (exit || ctx.isHeaderLine(buf, h, he) || PREAMBLE.test(lineText(buf, h, he))) {
         // another log (or another ngrep run, or the '#' line without -q) follows, or ngrep's "exit" with whatever was

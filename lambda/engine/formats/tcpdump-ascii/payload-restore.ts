@@ -90,6 +90,7 @@ const withChosenCrs = (buf: Buffer, ps: number, pe: number, lfs: readonly number
     if (headers && lf === ls) headers = false;
     ls = lf + 1;
   }
+  // the first `count` LFs are always a placement (count < lfs.length), tried last: `first` is always built
   const tried: (readonly number[])[] = [];
   let first: Buffer | undefined;
   let uncontradicted: Buffer | undefined;
@@ -103,7 +104,7 @@ const withChosenCrs = (buf: Buffer, ps: number, pe: number, lfs: readonly number
     first ??= out;
     if (fit !== 'broken') uncontradicted ??= out;
   }
-  return uncontradicted ?? first ?? withCrs(buf, ps, pe, lfs, new Set(lfs.slice(0, count)), n);
+  return uncontradicted ?? (first as Buffer);
 };
 
 const sameNumbers = (a: readonly number[], b: readonly number[]): boolean =>
