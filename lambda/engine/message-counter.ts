@@ -125,7 +125,8 @@ export class MessageCounter implements FramerEvents {
   private isRetransmission(msg: SipMessage, bytes: MessageBytes, meta: PayloadMeta): boolean {
     const transport = meta.transport !== 'unknown' ? meta.transport : (msg.viaTransport ?? 'unknown');
     if (transport !== 'udp') return false;
-    if (bytes.callIdStart < 0 || msg.cseqNumber === undefined || msg.cseqMethod === undefined) return false;
+    // no Call-ID is an empty one: tshark keys a resend on the Call-ID it read, "" when the message has none
+    if (msg.cseqNumber === undefined || msg.cseqMethod === undefined) return false;
     // Without addresses the top Via tells the legs of a proxied transaction apart (direction-key.ts).
     return this.detector.observeMessage(
       bytes,

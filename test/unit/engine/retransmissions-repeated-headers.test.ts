@@ -19,3 +19,22 @@ describe('a message with two Call-ID headers', () => {
     },
   );
 });
+
+/** sipsak re-sending an OPTIONS without a Call-ID, answered twice (test/fixtures/sipsak/README.md). */
+describe('a message without a Call-ID header', () => {
+  it.each(['no-call-id.pcap', 'no-call-id.ngrep.txt'])(
+    'is judged a resend by an empty Call-ID, as tshark judges it (%s)',
+    async (name) => {
+      // Prepare
+      const bytes = readFixture(`sipsak/${name}`);
+
+      // Act
+      const got = await scan(chunked(bytes, [333]));
+
+      // Assess: tshark -e sip.resend marks 2 of the 3 OPTIONS and 1 of the 2 404s; before, none was judged
+      expect([got.requests, got.responses, got.retransmissions]).toEqual([3, 2, { requests: 2, responses: 1 }]);
+      expect(got.byMethod).toEqual({ OPTIONS: { '404': 2 } });
+      expect(got.anomalies).toEqual({});
+    },
+  );
+});
