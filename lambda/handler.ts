@@ -8,7 +8,7 @@ import { createS3Client, S3ObjectSource } from './adapters/s3-source.js';
 import { createSqsClient, retryDelaySeconds, SqsRetryScheduler } from './adapters/sqs-retry.js';
 import { readConfig } from './config.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from './contract/index.js';
-import { LeaseHeldError, SipMetricsError } from './errors.js';
+import { BadEventError, LeaseHeldError, SipMetricsError } from './errors.js';
 import { logger } from './logger.js';
 import type { ObjectRef } from './ports.js';
 import { type RunScanDeps, runScan } from './run-scan.js';
@@ -85,6 +85,7 @@ const scheduleRetry = async (
     // the stack sets LEASE_SECONDS to the function timeout, and the queue's visibility timeout to this many times it
     visibilitySeconds: config.leaseSeconds * VISIBILITY_TIMEOUT_FACTOR,
     leaseExpiresAtMs: typeof lease === 'number' ? lease : undefined,
+    unreadable: error instanceof BadEventError,
     nowMs: Date.now(),
   });
   // a call that outlives the invocation would fail the whole batch: near the deadline the queue's timeout will do

@@ -12,6 +12,9 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
  * minutes (three came at 0, 90 and 180).
  */
 export const retryDelaySeconds = (o: RetryFacts): number | undefined => {
+  // a body no delivery will read better goes round at once: its five receives take seconds, and the DLQ's alarm
+  // says so minutes after it arrived instead of two hours later
+  if (o.unreadable === true) return 0;
   const n = o.receiveCount;
   const scheduled =
     n !== undefined && Number.isInteger(n) && n >= 1 && n <= RETRY_STEPS
@@ -35,6 +38,8 @@ export interface RetryFacts {
   readonly visibilitySeconds: number;
   /** When another invocation's claim on the object ends, if that is why this delivery failed. */
   readonly leaseExpiresAtMs?: number;
+  /** The message itself cannot be read (not JSON, not an S3 or EventBridge event: BAD_EVENT). */
+  readonly unreadable?: boolean;
   readonly nowMs: number;
 }
 

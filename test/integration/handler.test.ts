@@ -415,6 +415,27 @@ describe('SQS batches', () => {
     ]);
   });
 
+  it('brings a message that is no S3 event back at once, so that its five receives reach the DLQ in seconds', async () => {
+    // Prepare: a body that is not JSON and one that is no S3 or EventBridge event, on their fourth receive
+    const delivery = (body: unknown, id: string) => {
+      const r = sqsRecord(body, id);
+      return { ...r, attributes: { ...r.attributes, ApproximateReceiveCount: '4' } };
+    };
+
+    // Act
+    const out = await handler(
+      sqsEvent(delivery('not json', 'm-not-json'), delivery({ a: 1 }, 'm-not-s3')),
+      lambdaContext(),
+    );
+
+    // Assess: both failed (BAD_EVENT), both visible again now; a fourth receive of any other failure waits the queue
+    expect(out?.batchItemFailures?.map((f) => f.itemIdentifier).sort()).toEqual(['m-not-json', 'm-not-s3']);
+    expect(sqs.changes.map((c) => [c.receiptHandle, c.visibilityTimeout]).sort()).toEqual([
+      ['AQEBm-not-json', 0],
+      ['AQEBm-not-s3', 0],
+    ]);
+  });
+
   it('still reports the message failed when SQS refuses the visibility change', async () => {
     // Prepare
     const obj = await emu.put('retry/denied-2.log', readFileSync(`${CORPUS_DIR}sipp-uac-invite.messages.log`));

@@ -26,6 +26,13 @@ describe('retryDelaySeconds', () => {
     expect(wait(1, 360, NOW + 600_000)).toBeUndefined();
   });
 
+  it('brings a message that cannot be read back at once, whatever the receive count, so it reaches the DLQ in seconds', () => {
+    // Act, Assess
+    const unreadable = (receiveCount: number | undefined) =>
+      retryDelaySeconds({ receiveCount, visibilitySeconds: 5_400, unreadable: true, nowMs: NOW });
+    expect([1, 2, 3, 4, 5, undefined].map(unreadable)).toEqual(Array(6).fill(0));
+  });
+
   it('asks for nothing when the receive count is not a count', () => {
     // Act, Assess
     expect([0, -1, 1.5, Number.NaN, undefined].map((n) => wait(n))).toEqual(Array(5).fill(undefined));
