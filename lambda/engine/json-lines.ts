@@ -1,5 +1,6 @@
 import { startsWith } from './formats/line-utils.js';
 import { LineRewriter } from './line-rewriter.js';
+import { linePrefixAt } from './log-prefix.js';
 import { findLogStamp, type LogStamp } from './log-stamp.js';
 
 /**
@@ -21,7 +22,37 @@ const TEXT_FIELDS: readonly (readonly [text: string, time: string])[] = [
   ['log', 'time'],
   ['MESSAGE', '__REALTIME_TIMESTAMP'],
   ['message', '@timestamp'],
+  // Kamailio's JSON log engine in its CEE form (`log_engine_data` "U"), pino's and bunyan's lines
+  ['msg', 'time'],
 ];
+
+/** Kamailio's level names (core/dprint.c log_level_info), as its JSON log engine writes them. */
+const KAMAILIO_LEVELS: ReadonlySet<string> = new Set([
+  'ALERT',
+  'BUG',
+  'CRITICAL',
+  'ERROR',
+  'WARNING',
+  'NOTICE',
+  'INFO',
+  'DEBUG',
+]);
+
+/**
+ * The level of a record of Kamailio's JSON log engine (`--log-engine=json`: `level`, `module`, `logprefix` and
+ * `message`; its CEE form `pri`, `subsys` and `msg`), or undefined for any other object. Kamailio puts the script's
+ * text before a message's start line (`xlog("RCV $si:$sp: $mb")`); on stderr the level before it tells the Kamailio
+ * reader (formats/kamailio-log.ts) to look for the start line there, so the level is put back before the text.
+ */
+const kamailioLevel = (fields: Readonly<Record<string, unknown>>): string | undefined => {
+  const level =
+    typeof fields.module === 'string' && typeof fields.logprefix === 'string'
+      ? fields.level
+      : typeof fields.subsys === 'string'
+        ? fields.pri
+        : undefined;
+  return typeof level === 'string' && KAMAILIO_LEVELS.has(level) ? level : undefined;
+};
 
 /** Share (in fifths) of the head's non-blank lines that must be such objects. */
 const JSON_FIFTHS = 4;
@@ -62,7 +93,16 @@ const stampOf = (v: unknown): LogStamp | undefined => {
 const entryAt = (buf: Buffer, start: number, le: number): Entry | undefined => {
   // JSON text sequences (RFC 7464, `journalctl -o json-seq`) start each object with RS; server-sent events
   // (`journalctl -o json-sse`) with "data: ", a blank line after each
-  const ls = buf[start] === RS ? start + 1 : startsWith(buf, start, le, SSE_DATA) ? start + SSE_DATA.length : start;
+  let ls = buf[start] === RS ? start + 1 : startsWith(buf, start, le, SSE_DATA) ? start + SSE_DATA.length : start;
+  // an object a program wrote to syslog (Kamailio's JSON log engine without -E): after syslog's prefix, whose time
+  // is the object's when it has none
+  let syslogTime: string | undefined;
+  if (buf[ls] !== OPEN_BRACE) {
+    const prefix = linePrefixAt(buf, ls, le);
+    if (prefix === null || !prefix.syslog || buf[ls + prefix.length] !== OPEN_BRACE) return undefined;
+    ls += prefix.length;
+    syslogTime = prefix.time;
+  }
   let e = le;
   if (e > ls && buf[e - 1] === CR) e--;
   if (buf[ls] !== OPEN_BRACE || buf[e - 1] !== 0x7d /* } */) return undefined;
@@ -75,15 +115,17 @@ const entryAt = (buf: Buffer, start: number, le: number): Entry | undefined => {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
   const fields = o as Record<string, unknown>;
   for (const [textField, timeField] of TEXT_FIELDS) {
-    const text = textOf(fields[textField]);
-    if (text === undefined) continue;
+    const own = textOf(fields[textField]);
+    if (own === undefined) continue;
+    const stamp = stampOf(fields[timeField]) ?? (syslogTime === undefined ? undefined : findLogStamp(syslogTime));
+    const level = kamailioLevel(fields);
+    const text = level === undefined ? own : Buffer.concat([Buffer.from(`${level}: `, 'latin1'), own]);
     // Docker keeps each line's "\n" in `log` and leaves it out of the parts of a line over 16 KiB: its text is joined
     // as it is. Every other writer drops the line end (journald, Filebeat, fluent-bit's tail): one is put back, and
     // after a record of several lines (a whole SIP message a proxy logged, its last CRLFs trimmed) a blank line too
     const docker = textField === 'log' && typeof fields.stream === 'string';
-    if (docker || text[text.length - 1] === LF) return { text, stamp: stampOf(fields[timeField]) };
-    const ended = Buffer.concat([text, text.includes(LF) ? ENTRY_END : NEWLINE]);
-    return { text: ended, stamp: stampOf(fields[timeField]) };
+    if (docker || text[text.length - 1] === LF) return { text, stamp };
+    return { text: Buffer.concat([text, text.includes(LF) ? ENTRY_END : NEWLINE]), stamp };
   }
   return undefined;
 };
