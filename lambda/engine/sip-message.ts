@@ -556,6 +556,176 @@ export const headerNameEnd = (buf: Buffer, ls: number, ce: number, beyondAscii =
 };
 
 /**
+ * What a message's header section said: refilled by each parse (one object for every parse, as the record is). With
+ * the 'bytes' identity, Call-ID, top Via and Date are offsets into the parsed buffer instead of strings.
+ */
+class HeaderFields {
+  callId: string | undefined = undefined;
+  cseqNumber: number | undefined = undefined;
+  cseqMethod: string | undefined = undefined;
+  cseqMethodId = -1;
+  contentLength: number | undefined = undefined;
+  topVia: Transport | undefined = undefined;
+  topViaValue: string | undefined = undefined;
+  date: string | undefined = undefined;
+  callIdStart = -1;
+  callIdEnd = -1;
+  viaStart = -1;
+  viaEnd = -1;
+  dateStart = -1;
+  dateEnd = -1;
+  /** The body is SDP (Content-Type): a start line inside it is the next message of a log that cut this one. */
+  sdpBody = false;
+
+  reset(): void {
+    this.callId = undefined;
+    this.cseqNumber = undefined;
+    this.cseqMethod = undefined;
+    this.cseqMethodId = -1;
+    this.contentLength = undefined;
+    this.topVia = undefined;
+    this.topViaValue = undefined;
+    this.date = undefined;
+    this.callIdStart = -1;
+    this.callIdEnd = -1;
+    this.viaStart = -1;
+    this.viaEnd = -1;
+    this.dateStart = -1;
+    this.dateEnd = -1;
+    this.sdpBody = false;
+  }
+}
+
+const FIELDS = new HeaderFields();
+
+/**
+ * Takes the value buf[vs, ve) of a header parseMessage reads (`id`, from headerAt) into `f`. `rawEnd`: the value's
+ * end with its trailing white space, as tshark measures a CSeq method.
+ */
+const takeHeader = (
+  f: HeaderFields,
+  id: number,
+  buf: Buffer,
+  vs: number,
+  ve: number,
+  rawEnd: number,
+  dotCR: boolean,
+  identity: Identity,
+): void => {
+  switch (id) {
+    case HEADER.callId:
+      // the last one, as tshark keys its resends (dissect_sip_common keeps each Call-ID it meets): sipsak -U
+      // sends REGISTERs holding two requests' headers, whose second Call-ID is the one a resend shares
+      if (identity === 'bytes') {
+        f.callIdStart = vs;
+        f.callIdEnd = ve;
+      } else if (identity === 'call-id' || identity === 'full') f.callId = buf.toString('latin1', vs, ve);
+      break;
+    case HEADER.cseq:
+      if (f.cseqNumber === undefined) takeCseq(f, buf, vs, ve, rawEnd);
+      break;
+    case HEADER.contentLength: {
+      // the last one counts, read as C's atoi reads it, as in tshark (dissect_sip_common overwrites it per header
+      // line): a value that starts with no digit is 0; one too long to be a length is no length
+      const at = dotCR ? skipLws(buf, vs, ve, true) : vs;
+      f.contentLength = isDigit(buf[at]) ? parseUint(buf, at, ve) : 0;
+      break;
+    }
+    case HEADER.via: // only the top one names the transport of this hop
+      if (identity === 'bytes') {
+        // its transport and branch are read from these bytes when asked (MessageRecord)
+        if (f.viaStart < 0) {
+          f.viaStart = vs;
+          f.viaEnd = ve;
+        }
+      } else if (identity === 'full' && f.topVia === undefined) {
+        f.topVia = viaTransport(buf, vs, ve);
+        f.topViaValue = buf.toString('latin1', vs, ve);
+      }
+      break;
+    case HEADER.contentType:
+      f.sdpBody = isSdpType(buf, vs, ve);
+      break;
+    case HEADER.date:
+      if (identity === 'bytes') {
+        if (f.dateStart < 0) {
+          f.dateStart = vs;
+          f.dateEnd = ve;
+        }
+      } else if (f.date === undefined) f.date = buf.toString('latin1', vs, ve);
+      break;
+  }
+};
+
+/**
+ * The first CSeq's value buf[vs, ve) into `f`: 1*DIGIT LWS Method (RFC 3261 §20.16), read as tshark reads it
+ * (packet-sip.c): the number as C's strtoul would (none is 0, a sign wraps), the method from the first letter after
+ * the leading digits to the value's end, so `CSeq: abc OPTIONS` (which Kamailio's sanity module answers and copies)
+ * is method `abc OPTIONS` and `CSeq: -5 OPTIONS` method OPTIONS, as tshark files them and keys their resends.
+ */
+const takeCseq = (f: HeaderFields, buf: Buffer, vs: number, ve: number, rawEnd: number): void => {
+  // a '.' around the number is ngrep's TAB (in every dump mode): no CSeq holds one there
+  const at = skipLws(buf, vs, ve, true);
+  f.cseqNumber = cseqNumberAt(buf, at, ve);
+  let m = at;
+  while (m < ve && isDigit(buf[m])) m++;
+  while (m < ve && !isAsciiLetter(buf[m] ?? 0)) m++;
+  let me = m;
+  while (me < ve && TOKEN[buf[me] ?? 0] === 1) me++;
+  // past white space, more of the value (tshark's method runs to the value's end, trailing white space left out
+  // here: a JSON key of "OPTIONS   " helps nobody)
+  if (me < ve) me = trimEnd(buf, m, ve);
+  // tshark gives up on a method longer than 16 bytes counted to the line's end (MAX_CSEQ_METHOD_SIZE): no method,
+  // and so no resend verdict
+  if (me > m && rawEnd - m <= MAX_CSEQ_METHOD_BYTES) {
+    f.cseqMethod = internToken(buf, m, me);
+    f.cseqMethodId = lastTokenId;
+  }
+};
+
+/** The message parseMessage hands on: the shared record ('bytes' identity) refilled, else an object of strings. */
+const messageOf = (
+  f: HeaderFields,
+  kind: 'response' | 'request',
+  method: string | undefined,
+  methodId: number,
+  statusCode: number | undefined,
+  buf: Buffer,
+  identity: Identity,
+): SipMessage => {
+  if (identity !== 'bytes') {
+    return {
+      kind,
+      method,
+      statusCode,
+      cseqNumber: f.cseqNumber,
+      cseqMethod: f.cseqMethod,
+      callId: f.callId,
+      viaTransport: f.topVia,
+      topVia: f.topViaValue,
+      date: f.date,
+    };
+  }
+  const r = RECORD;
+  r.kind = kind;
+  r.method = method;
+  r.methodId = methodId;
+  r.statusCode = statusCode;
+  r.cseqNumber = f.cseqNumber;
+  r.cseqMethod = f.cseqMethod;
+  r.cseqMethodId = f.cseqMethodId;
+  r.buf = buf;
+  r.callIdStart = f.callIdStart;
+  r.callIdEnd = f.callIdEnd;
+  r.viaStart = f.viaStart;
+  r.viaEnd = f.viaEnd;
+  r.viaChanged();
+  r.dateStart = f.dateStart;
+  r.dateEnd = f.dateEnd;
+  return r;
+};
+
+/**
  * Parses the message whose start line begins at `start`. `limit` bounds what may be read.
  *
  * The outcome and, with `identity: 'bytes'`, its message record are objects this module reuses (no allocation per
@@ -565,9 +735,6 @@ export const headerNameEnd = (buf: Buffer, ls: number, ce: number, beyondAscii =
 export const parseMessage = (buf: Buffer, start: number, limit: number, opts: ParseOptions): ParseOutcome => {
   const { dotCR, complete } = opts;
   const identity = opts.identity ?? 'bytes';
-  const asBytes = identity === 'bytes';
-  const wantCallId = identity === 'call-id' || identity === 'full';
-  const wantVia = identity === 'full';
   let lf = buf.indexOf(LF, start);
   if (lf < 0 || lf >= limit) {
     if (!complete) return INCOMPLETE;
@@ -593,25 +760,10 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     methodId = lastTokenId;
   }
 
-  let callId: string | undefined;
-  let cseqNumber: number | undefined;
-  let cseqMethod: string | undefined;
-  let cseqMethodId = -1;
-  let contentLength: number | undefined;
-  let topVia: Transport | undefined;
-  let topViaValue: string | undefined;
-  let date: string | undefined;
-  // the 'bytes' identity: offsets into buf instead of the three strings
-  let callIdStart = -1;
-  let callIdEnd = -1;
-  let viaStart = -1;
-  let viaEnd = -1;
-  let dateStart = -1;
-  let dateEnd = -1;
+  const f = FIELDS;
+  f.reset();
   let bareLfLines = 0;
   let headerLines = 0;
-  /** The body is SDP (Content-Type): a start line inside it is the next message of a log that cut this one. */
-  let sdpBody = false;
   /** Whether a line after the start line is a header ("Name: value"), not another status line or text. */
   let named = false;
   if (lf < limit && slEnd === lf) bareLfLines++;
@@ -651,86 +803,15 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
       HEADERLESS.end = pos;
       return HEADERLESS;
     }
-    if (first !== SP && first !== HT) {
-      if (id !== HEADER.other) {
-        // headerAt found the colon (the first of the line: the name before it holds none)
-        let vs = skipWs(buf, headerColon + 1, ce);
-        let ve = trimEnd(buf, vs, ce);
-        // the value's end with its trailing white space, as tshark measures a CSeq method
-        let rawEnd = ce;
-        const next = buf[e + 1];
-        if ((next === SP || next === HT) && e + 1 < limit) {
-          unfold(buf, vs, ve, e, limit, dotCR, opts.fence);
-          vs = foldedStart;
-          ve = foldedEnd;
-          rawEnd = ve;
-        }
-        switch (id) {
-          case HEADER.callId:
-            // the last one, as tshark keys its resends (dissect_sip_common keeps each Call-ID it meets): sipsak -U
-            // sends REGISTERs holding two requests' headers, whose second Call-ID is the one a resend shares
-            if (asBytes) {
-              callIdStart = vs;
-              callIdEnd = ve;
-            } else if (wantCallId) callId = buf.toString('latin1', vs, ve);
-            break;
-          case HEADER.cseq: {
-            // 1*DIGIT LWS Method (RFC 3261 §20.16), read as tshark reads it (packet-sip.c): the number as C's
-            // strtoul would (none is 0, a sign wraps), the method from the first letter after the leading digits to
-            // the value's end, so `CSeq: abc OPTIONS` (which Kamailio's sanity module answers and copies) is method
-            // `abc OPTIONS` and `CSeq: -5 OPTIONS` method OPTIONS, as tshark files them and keys their resends
-            if (cseqNumber === undefined) {
-              // a '.' around the number is ngrep's TAB (in every dump mode): no CSeq holds one there
-              vs = skipLws(buf, vs, ve, true);
-              cseqNumber = cseqNumberAt(buf, vs, ve);
-              let m = vs;
-              while (m < ve && isDigit(buf[m])) m++;
-              while (m < ve && !isAsciiLetter(buf[m] ?? 0)) m++;
-              let me = m;
-              while (me < ve && TOKEN[buf[me] ?? 0] === 1) me++;
-              // past white space, more of the value (tshark's method runs to the value's end, trailing white space
-              // left out here: a JSON key of "OPTIONS   " helps nobody)
-              if (me < ve) me = trimEnd(buf, m, ve);
-              // tshark gives up on a method longer than 16 bytes counted to the line's end (MAX_CSEQ_METHOD_SIZE):
-              // no method, and so no resend verdict
-              if (me > m && rawEnd - m <= MAX_CSEQ_METHOD_BYTES) {
-                cseqMethod = internToken(buf, m, me);
-                cseqMethodId = lastTokenId;
-              }
-            }
-            break;
-          }
-          case HEADER.contentLength:
-            // the last one counts, read as C's atoi reads it, as in tshark (dissect_sip_common overwrites it per
-            // header line): a value that starts with no digit is 0; one too long to be a length is no length
-            if (dotCR) vs = skipLws(buf, vs, ve, true);
-            contentLength = isDigit(buf[vs]) ? parseUint(buf, vs, ve) : 0;
-            break;
-          case HEADER.via: // only the top one names the transport of this hop
-            if (asBytes) {
-              // its transport and branch are read from these bytes when asked (MessageRecord)
-              if (viaStart < 0) {
-                viaStart = vs;
-                viaEnd = ve;
-              }
-            } else if (wantVia && topVia === undefined) {
-              topVia = viaTransport(buf, vs, ve);
-              topViaValue = buf.toString('latin1', vs, ve);
-            }
-            break;
-          case HEADER.contentType:
-            sdpBody = isSdpType(buf, vs, ve);
-            break;
-          case HEADER.date:
-            if (asBytes) {
-              if (dateStart < 0) {
-                dateStart = vs;
-                dateEnd = ve;
-              }
-            } else if (date === undefined) date = buf.toString('latin1', vs, ve);
-            break;
-        }
-      }
+    if (id !== HEADER.other) {
+      // headerAt found the colon (the first of the line: the name before it holds none)
+      const vs = skipWs(buf, headerColon + 1, ce);
+      const ve = trimEnd(buf, vs, ce);
+      const next = buf[e + 1];
+      if ((next === SP || next === HT) && e + 1 < limit) {
+        unfold(buf, vs, ve, e, limit, dotCR, opts.fence);
+        takeHeader(f, id, buf, foldedStart, foldedEnd, foldedEnd, dotCR, identity);
+      } else takeHeader(f, id, buf, vs, ve, ce, dotCR, identity);
     }
     if (e - start > MAX_HEADER_BYTES) {
       // the same verdict whether or not more input may follow: a message cut after this line
@@ -752,39 +833,8 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     return HEADERLESS;
   }
 
-  let msg: SipMessage;
-  if (asBytes) {
-    const r = RECORD;
-    r.kind = kind === 'response' ? 'response' : 'request';
-    r.method = method;
-    r.methodId = methodId;
-    r.statusCode = statusCode;
-    r.cseqNumber = cseqNumber;
-    r.cseqMethod = cseqMethod;
-    r.cseqMethodId = cseqMethodId;
-    r.buf = buf;
-    r.callIdStart = callIdStart;
-    r.callIdEnd = callIdEnd;
-    r.viaStart = viaStart;
-    r.viaEnd = viaEnd;
-    r.viaChanged();
-    r.dateStart = dateStart;
-    r.dateEnd = dateEnd;
-    msg = r;
-  } else {
-    msg = {
-      kind: kind === 'response' ? 'response' : 'request',
-      method,
-      statusCode,
-      cseqNumber,
-      cseqMethod,
-      callId,
-      viaTransport: topVia,
-      topVia: topViaValue,
-      date,
-    };
-  }
-
+  const msg = messageOf(f, kind, method, methodId, statusCode, buf, identity);
+  const contentLength = f.contentLength;
   if (headersTooLarge) return message(msg, limit, 'message-too-large');
   if (bodyStart < 0) {
     // no blank line before the end of what we may read
@@ -817,10 +867,29 @@ export const parseMessage = (buf: Buffer, start: number, limit: number, opts: Pa
     if (!complete) return INCOMPLETE;
     return message(msg, limit, 'truncated-body');
   }
-  // Content-Length that cannot be right (it runs past the message size limit, or past the end of
-  // input): the body ends at the first start line inside it and the log is read on from there.
-  // A sipfrag body with a status line whose Content-Length fits is never cut.
-  const maxEnd = opts.maxEnd;
+  return walkBody(msg, buf, bodyStart, contentLength, limit, opts, lfConverted, f.sdpBody);
+};
+
+/**
+ * Where a body ends that a line walk must find (parseMessage, past its header section at `bodyStart`): one whose
+ * bare LFs stand for CRLFs a log rewrote (`lfConverted`: each counts two bytes of Content-Length), or one in a text
+ * log, where the next log record (a fence) or, in an SDP body, a start line can cut it short.
+ *
+ * A Content-Length that cannot be right (it runs past the message size limit, or past the end of input) ends the
+ * body at the first start line inside it, and the log is read on from there. A sipfrag body with a status line whose
+ * Content-Length fits is never cut.
+ */
+const walkBody = (
+  msg: SipMessage,
+  buf: Buffer,
+  bodyStart: number,
+  contentLength: number,
+  limit: number,
+  opts: ParseOptions,
+  lfConverted: boolean,
+  sdpBody: boolean,
+): ParseOutcome => {
+  const { dotCR, complete, maxEnd } = opts;
   const overlong = maxEnd !== undefined && bodyStart + contentLength > maxEnd;
   // firstStart is read only when the body is overlong or runs past `limit`: a body that fits (nearly every one)
   // ends where Content-Length says or at a fence, so its lines need no start-line test. (The walk consumes at
