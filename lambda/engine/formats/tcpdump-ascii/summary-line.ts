@@ -181,20 +181,33 @@ export const parseSummary = (line: string): Summary | 'other' | null => {
   const { timeMs, stamp } = lineTime(m);
   const network = m[6] ?? '';
   const ipv6 = isIpv6(network, src[0]);
-  const base = { timeMs, stamp, ipv6, srcHost: src[0], srcPort: src[1], dstHost: dst[0], dstPort: dst[1] };
+  const [srcHost, srcPort] = src;
+  const [dstHost, dstPort] = dst;
   const rest = m[9] ?? '';
-  const u = UDP_SUMMARY.exec(rest.replace(UDP_CHECKSUM, ''));
-  const udpLength = u?.[1] ?? u?.[2];
-  if (u) return { ...base, proto: 'udp', length: udpLength !== undefined ? Number(udpLength) : undefined };
-  // -q: "tcp N" (the payload length), no flags or sequence numbers: readable only from a hex dump
-  const q = TCP_QUIET.exec(rest);
-  if (q) return { ...base, proto: 'tcp', length: Number(q[1]) };
+  // a TCP segment's line ("Flags [P.], seq ...") is none of the others: one test instead of three expressions, and no
+  // object spread per packet (a text of 100 MB prints ~200,000 of them)
+  if (rest.charCodeAt(0) !== 0x46 /* F */) {
+    // the checksum note of -vv ("[udp sum ok] UDP, length 500") starts with '['
+    const u = UDP_SUMMARY.exec(rest.charCodeAt(0) === 0x5b ? rest.replace(UDP_CHECKSUM, '') : rest);
+    const udpLength = u?.[1] ?? u?.[2];
+    const length = udpLength !== undefined ? Number(udpLength) : undefined;
+    if (u) return { timeMs, stamp, ipv6, srcHost, srcPort, dstHost, dstPort, proto: 'udp', length };
+    // -q: "tcp N" (the payload length), no flags or sequence numbers: readable only from a hex dump
+    const q = TCP_QUIET.exec(rest);
+    if (q) return { timeMs, stamp, ipv6, srcHost, srcPort, dstHost, dstPort, proto: 'tcp', length: Number(q[1]) };
+  }
   const t = TCP_SUMMARY.exec(rest);
   if (!t) return 'other';
   let flags = 0;
   if (t[1] !== 'none') for (const ch of t[1] ?? '') flags |= FLAG_BITS[ch] ?? 0;
   return {
-    ...base,
+    timeMs,
+    stamp,
+    ipv6,
+    srcHost,
+    srcPort,
+    dstHost,
+    dstPort,
     proto: 'tcp',
     length: Number(t[8]),
     tcp: {
