@@ -33,33 +33,74 @@ export const printedHeaderLength = (buf: Buffer, ds: number, de: number, spec: S
     for (let i = 0; i < h; i++) if (!accepts(spec[i] ?? ANY, buf[ds + i] ?? 0)) return -1;
     return h;
   }
-  // states: character offset * 2 + (1 when the byte at this position must be a LF)
-  let states = new Set<number>([0]);
-  for (let i = 0; i < h && states.size > 0; i++) {
+  return readingsWithLfs(buf, ds, de, spec);
+};
+
+/**
+ * The walk of printedHeaderLength when a LF lies among the header's characters, as every packet to or from a 10/8
+ * address has (its first byte, 0x0a, prints as a LF). A reading's state is its character offset * 2 + 1 when the
+ * next character must be the LF of a dropped CR; the states of one step are a list, deduplicated by the step's stamp
+ * in `seen`. Two Sets per header byte were 9 % of a `-A` text's scan and much of its garbage.
+ */
+const readingsWithLfs = (buf: Buffer, ds: number, de: number, spec: Spec): number => {
+  const h = spec.length;
+  // a state is at most 2 * h + 1 (offset h, or h - 1 with its LF to come)
+  if (seen.length < 2 * h + 2) {
+    seen = new Int32Array(2 * h + 2);
+    states = new Int32Array(2 * h + 2);
+    nextStates = new Int32Array(2 * h + 2);
+    stamp = 0;
+  }
+  let current = states;
+  let next = nextStates;
+  current[0] = 0;
+  let n = 1;
+  for (let i = 0; i < h && n > 0; i++) {
     const s = spec[i] ?? ANY;
-    const next = new Set<number>();
-    for (const st of states) {
+    const following = spec[i + 1];
+    const canBeCr = s === ANY || s === CR;
+    const crThenLf = s === CR && following === LF;
+    const lfMayFollow = following === undefined || following === ANY || following === LF;
+    if (++stamp === 0x7fff_ffff) {
+      seen.fill(0);
+      stamp = 1;
+    }
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const st = current[k] ?? 0;
       const j = st >> 1;
-      const mustLf = (st & 1) === 1;
       if (ds + j >= de) continue;
       const c = buf[ds + j] ?? 0;
-      if (mustLf) {
-        if (c === LF && (s === ANY || s === LF)) next.add((j + 1) * 2);
+      if ((st & 1) === 1) {
+        if (c === LF && (s === ANY || s === LF)) m = addState(next, m, (j + 1) * 2);
         continue;
       }
-      const following = spec[i + 1];
-      if (accepts(s, c) && !(s === CR && following === LF)) next.add((j + 1) * 2);
+      if (accepts(s, c) && !crThenLf) m = addState(next, m, (j + 1) * 2);
       // this byte is a CR that was dropped because a LF follows
-      const canBeCr = s === ANY || s === CR;
-      if (canBeCr && c === LF && (following === undefined || following === ANY || following === LF)) {
-        next.add(following === undefined ? j * 2 : j * 2 + 1);
-      }
+      if (canBeCr && c === LF && lfMayFollow) m = addState(next, m, following === undefined ? j * 2 : j * 2 + 1);
     }
-    states = next;
+    const t = current;
+    current = next;
+    next = t;
+    n = m;
   }
   let best = -1;
-  for (const st of states) best = Math.max(best, st >> 1);
+  for (let k = 0; k < n; k++) best = Math.max(best, (current[k] ?? 0) >> 1);
   return best;
+};
+
+/** The reused lists of readingsWithLfs: one step's states, the next step's, and the stamp each state last had. */
+let states = new Int32Array(128);
+let nextStates = new Int32Array(128);
+let seen = new Int32Array(128);
+let stamp = 0;
+
+/** Appends `st` to the m states of `list` unless this step has it already; returns their number. */
+const addState = (list: Int32Array, m: number, st: number): number => {
+  if (seen[st] === stamp) return m;
+  seen[st] = stamp;
+  list[m] = st;
+  return m + 1;
 };
 
 /**
