@@ -20,9 +20,19 @@ const anyBytes = (n: number): number[] => new Array<number>(n).fill(ANY);
 /** Well-known port names tcpdump prints without -nn (tcpport_string / udpport_string). */
 const PORT_NAMES: Readonly<Record<string, number>> = { sip: 5060, 'sip-tls': 5061 };
 
+/** The bytes of each port text met (a capture has few ports and many packets; a test per packet was a regex run). */
+const portCache = new Map<string, number[]>();
+const MAX_CACHED_PORTS = 4096;
+
 const portBytes = (port: string): number[] => {
-  const n = /^\d+$/.test(port) ? Number(port) : PORT_NAMES[port];
-  return n !== undefined && n <= 0xffff ? be16(n) : anyBytes(2);
+  let b = portCache.get(port);
+  if (b === undefined) {
+    const n = /^\d+$/.test(port) ? Number(port) : PORT_NAMES[port];
+    b = n !== undefined && n <= 0xffff ? be16(n) : anyBytes(2);
+    if (portCache.size >= MAX_CACHED_PORTS) portCache.clear();
+    portCache.set(port, b);
+  }
+  return b;
 };
 
 const hexBytes = (hex: string): number[] => {
@@ -84,17 +94,18 @@ const tcpOptionBytes = (list: string): Spec | null => {
   return out;
 };
 
-/** A capture has few addresses and many packets: their bytes are parsed once (bounded cache). */
-const addressCache = new Map<string, number[]>();
+/** A capture has few addresses and many packets: their bytes are parsed once (bounded caches, one per family). */
+const v4Addresses = new Map<string, number[]>();
+const v6Addresses = new Map<string, number[]>();
 const MAX_CACHED_ADDRESSES = 4096;
 
 const addressBytes = (host: string, ipv6: boolean): number[] => {
-  const key = ipv6 ? `6${host}` : `4${host}`;
-  let b = addressCache.get(key);
+  const cache = ipv6 ? v6Addresses : v4Addresses;
+  let b = cache.get(host);
   if (b === undefined) {
-    if (addressCache.size >= MAX_CACHED_ADDRESSES) addressCache.clear();
+    if (cache.size >= MAX_CACHED_ADDRESSES) cache.clear();
     b = (ipv6 ? ipv6Bytes(host) : ipv4Bytes(host)) ?? anyBytes(ipv6 ? 16 : 4);
-    addressCache.set(key, b);
+    cache.set(host, b);
   }
   return b;
 };
