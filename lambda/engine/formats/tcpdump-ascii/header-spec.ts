@@ -20,20 +20,32 @@ const anyBytes = (n: number): number[] => new Array<number>(n).fill(ANY);
 /** Well-known port names tcpdump prints without -nn (tcpport_string / udpport_string). */
 const PORT_NAMES: Readonly<Record<string, number>> = { sip: 5060, 'sip-tls': 5061 };
 
-/** The bytes of each port text met (a capture has few ports and many packets; a test per packet was a regex run). */
-const portCache = new Map<string, number[]>();
-const MAX_CACHED_PORTS = 4096;
+/**
+ * A capture has few ports and addresses and many packets: the bytes of each port or address text are made once (a
+ * regex run per port and a parse per address, per packet, before). Each cache is emptied when it holds
+ * MAX_CACHED_TEXTS.
+ */
+const MAX_CACHED_TEXTS = 4096;
 
-const portBytes = (port: string): number[] => {
-  let b = portCache.get(port);
+/** The bytes of `text` from `cache`, made by `make` (and kept) on a miss. */
+const cachedBytes = (cache: Map<string, number[]>, text: string, make: (text: string) => number[]): number[] => {
+  let b = cache.get(text);
   if (b === undefined) {
-    const n = /^\d+$/.test(port) ? Number(port) : PORT_NAMES[port];
-    b = n !== undefined && n <= 0xffff ? be16(n) : anyBytes(2);
-    if (portCache.size >= MAX_CACHED_PORTS) portCache.clear();
-    portCache.set(port, b);
+    if (cache.size >= MAX_CACHED_TEXTS) cache.clear();
+    b = make(text);
+    cache.set(text, b);
   }
   return b;
 };
+
+const ports = new Map<string, number[]>();
+
+const portBytesOf = (port: string): number[] => {
+  const n = /^\d+$/.test(port) ? Number(port) : PORT_NAMES[port];
+  return n !== undefined && n <= 0xffff ? be16(n) : anyBytes(2);
+};
+
+const portBytes = (port: string): number[] => cachedBytes(ports, port, portBytesOf);
 
 const hexBytes = (hex: string): number[] => {
   const out: number[] = [];
@@ -94,21 +106,13 @@ const tcpOptionBytes = (list: string): Spec | null => {
   return out;
 };
 
-/** A capture has few addresses and many packets: their bytes are parsed once (bounded caches, one per family). */
 const v4Addresses = new Map<string, number[]>();
 const v6Addresses = new Map<string, number[]>();
-const MAX_CACHED_ADDRESSES = 4096;
+const v4BytesOf = (host: string): number[] => ipv4Bytes(host) ?? anyBytes(4);
+const v6BytesOf = (host: string): number[] => ipv6Bytes(host) ?? anyBytes(16);
 
-const addressBytes = (host: string, ipv6: boolean): number[] => {
-  const cache = ipv6 ? v6Addresses : v4Addresses;
-  let b = cache.get(host);
-  if (b === undefined) {
-    if (cache.size >= MAX_CACHED_ADDRESSES) cache.clear();
-    b = (ipv6 ? ipv6Bytes(host) : ipv4Bytes(host)) ?? anyBytes(ipv6 ? 16 : 4);
-    cache.set(host, b);
-  }
-  return b;
-};
+const addressBytes = (host: string, ipv6: boolean): number[] =>
+  ipv6 ? cachedBytes(v6Addresses, host, v6BytesOf) : cachedBytes(v4Addresses, host, v4BytesOf);
 
 /** Expected IP header bytes of a packet carrying `protocol` (17 UDP, 6 TCP), or null when the first byte rules it out. */
 const ipSpec = (s: PacketLine, firstByte: number, protocol: number): Spec | null => {
