@@ -11,7 +11,10 @@ import { dropCrBeforeLf, isConvertedToCrlf } from './crlf-converted.js';
 import { GunzipReader } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
+import { isJournalExport, JournalExportDecoder } from './journal-export.js';
+import { isJournalVerbose, JournalVerboseDecoder } from './journal-verbose.js';
 import { isJsonLines, JsonLinesDecoder } from './json-lines.js';
+import { isJsonObjects, JsonObjectsDecoder } from './json-objects.js';
 import { LogClock } from './log-clock.js';
 import { LinePrefixStripper, linePrefixes, PREFIX_SNIFF_BYTES } from './log-prefix.js';
 import { createHepFileReader } from './pcap/hep.js';
@@ -295,11 +298,30 @@ const scanContainer = async (
   assertNotTsharkOutput(text.head);
   assertNotUnreadContainer(text.head);
   // one JSON object per line (Docker's json-file, journalctl -o json): the text taken out of each (json-lines.ts)
-  let json: JsonLinesDecoder | undefined;
+  let json: JsonLinesDecoder | JsonObjectsDecoder | JournalExportDecoder | JournalVerboseDecoder | undefined;
   if (isJsonLines(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
     tally.formats.add('json-lines');
-    json = new JsonLinesDecoder();
-    text = await peek(json.decode(text.rest), PREFIX_SNIFF_BYTES);
+    const lines = new JsonLinesDecoder();
+    json = lines;
+    text = await peek(lines.decode(text.rest), PREFIX_SNIFF_BYTES);
+  } else if (isJsonObjects(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
+    // pretty-printed, back to back or wrapped (journalctl -o json-pretty, Kamailio's json:N; json-objects.ts)
+    tally.formats.add('json-objects');
+    const objects = new JsonObjectsDecoder();
+    json = objects;
+    text = await peek(objects.decode(text.rest), PREFIX_SNIFF_BYTES);
+  } else if (isJournalExport(text.head)) {
+    // journalctl -o export: each entry's MESSAGE (journal-export.ts)
+    tally.formats.add('journal-export');
+    const entries = new JournalExportDecoder();
+    json = entries;
+    text = await peek(entries.decode(text.rest), PREFIX_SNIFF_BYTES);
+  } else if (isJournalVerbose(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
+    // journalctl -o verbose -a: each entry's MESSAGE (journal-verbose.ts)
+    tally.formats.add('journal-verbose');
+    const entries = new JournalVerboseDecoder();
+    json = entries;
+    text = await peek(entries.decode(text.rest), PREFIX_SNIFF_BYTES);
   }
   // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdicts must not depend on chunking
   // a log whose lines all gained the same trailing whitespace: taken off first (trailing-whitespace.ts says why)
@@ -326,6 +348,9 @@ const scanContainer = async (
     await fillTextScanner(scanner, reader);
   } else {
     await scanTextChunks(scanner, lines);
+  }
+  if ((json instanceof JsonObjectsDecoder || json instanceof JournalExportDecoder) && json.oversized > 0) {
+    tally.anomaly('message-too-large', json.oversized);
   }
   assertFoundSip(tally, head, scanner.bytesFed);
 };

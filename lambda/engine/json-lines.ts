@@ -1,7 +1,7 @@
 import { startsWith } from './formats/line-utils.js';
+import { type JsonEntry, jsonEntryOf } from './json-entry.js';
 import { LineRewriter } from './line-rewriter.js';
 import { linePrefixAt } from './log-prefix.js';
-import { findLogStamp, type LogStamp } from './log-stamp.js';
 
 /**
  * Logs kept as one JSON object per line, the text a program wrote in one of its fields: Docker's `json-file` driver
@@ -17,43 +17,6 @@ import { findLogStamp, type LogStamp } from './log-stamp.js';
  * are passed on as they are. Decisions depend on each line alone, so the text is the same however the input is cut.
  */
 
-/** The fields that hold the text, by the tools that write them, and the field of its time. */
-const TEXT_FIELDS: readonly (readonly [text: string, time: string])[] = [
-  ['log', 'time'],
-  ['MESSAGE', '__REALTIME_TIMESTAMP'],
-  ['message', '@timestamp'],
-  // Kamailio's JSON log engine in its CEE form (`log_engine_data` "U"), pino's and bunyan's lines
-  ['msg', 'time'],
-];
-
-/** Kamailio's level names (core/dprint.c log_level_info), as its JSON log engine writes them. */
-const KAMAILIO_LEVELS: ReadonlySet<string> = new Set([
-  'ALERT',
-  'BUG',
-  'CRITICAL',
-  'ERROR',
-  'WARNING',
-  'NOTICE',
-  'INFO',
-  'DEBUG',
-]);
-
-/**
- * The level of a record of Kamailio's JSON log engine (`--log-engine=json`: `level`, `module`, `logprefix` and
- * `message`; its CEE form `pri`, `subsys` and `msg`), or undefined for any other object. Kamailio puts the script's
- * text before a message's start line (`xlog("RCV $si:$sp: $mb")`); on stderr the level before it tells the Kamailio
- * reader (formats/kamailio-log.ts) to look for the start line there, so the level is put back before the text.
- */
-const kamailioLevel = (fields: Readonly<Record<string, unknown>>): string | undefined => {
-  const level =
-    typeof fields.module === 'string' && typeof fields.logprefix === 'string'
-      ? fields.level
-      : typeof fields.subsys === 'string'
-        ? fields.pri
-        : undefined;
-  return typeof level === 'string' && KAMAILIO_LEVELS.has(level) ? level : undefined;
-};
-
 /** Share (in fifths) of the head's non-blank lines that must be such objects. */
 const JSON_FIFTHS = 4;
 /** A line longer than this is passed on unread (the scanner reports it as too long). */
@@ -63,34 +26,11 @@ const LF = 0x0a;
 const CR = 0x0d;
 const OPEN_BRACE = 0x7b;
 const RS = 0x1e;
-const NEWLINE = Buffer.from('\n', 'latin1');
 /** What starts each event of a server-sent event stream (the HTML standard's `data:` field, one space). */
 const SSE_DATA = 'data: ';
-/** What ends a journal entry of several lines: journald trimmed the message's last line ends (log-prefix.ts). */
-const ENTRY_END = Buffer.from('\n\r\n', 'latin1');
-
-/** The text and time of one object, or undefined when the line is no such object. */
-interface Entry {
-  readonly text: Buffer;
-  readonly stamp: LogStamp | undefined;
-}
-
-/** The text of a field: a string (UTF-8, as the writer encoded the program's bytes) or journald's byte values. */
-const textOf = (v: unknown): Buffer | undefined => {
-  if (typeof v === 'string') return Buffer.from(v, 'utf8');
-  if (Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) return Buffer.from(v as number[]);
-  return undefined;
-};
-
-/** The time of a field: an RFC 3339 time (Docker's nanoseconds included), or journald's microseconds since the epoch. */
-const stampOf = (v: unknown): LogStamp | undefined => {
-  if (typeof v !== 'string') return undefined;
-  if (/^\d{1,16}$/.test(v)) return { kind: 'utc', wallMs: Math.floor(Number(v) / 1000) };
-  return findLogStamp(v);
-};
 
 /** The line [ls, le) read as such an object. */
-const entryAt = (buf: Buffer, start: number, le: number): Entry | undefined => {
+const entryAt = (buf: Buffer, start: number, le: number): JsonEntry | undefined => {
   // JSON text sequences (RFC 7464, `journalctl -o json-seq`) start each object with RS; server-sent events
   // (`journalctl -o json-sse`) with "data: ", a blank line after each
   let ls = buf[start] === RS ? start + 1 : startsWith(buf, start, le, SSE_DATA) ? start + SSE_DATA.length : start;
@@ -106,28 +46,11 @@ const entryAt = (buf: Buffer, start: number, le: number): Entry | undefined => {
   let e = le;
   if (e > ls && buf[e - 1] === CR) e--;
   if (buf[ls] !== OPEN_BRACE || buf[e - 1] !== 0x7d /* } */) return undefined;
-  let o: unknown;
   try {
-    o = JSON.parse(buf.toString('utf8', ls, e));
+    return jsonEntryOf(JSON.parse(buf.toString('utf8', ls, e)), syslogTime);
   } catch {
     return undefined;
   }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
-  const fields = o as Record<string, unknown>;
-  for (const [textField, timeField] of TEXT_FIELDS) {
-    const own = textOf(fields[textField]);
-    if (own === undefined) continue;
-    const stamp = stampOf(fields[timeField]) ?? (syslogTime === undefined ? undefined : findLogStamp(syslogTime));
-    const level = kamailioLevel(fields);
-    const text = level === undefined ? own : Buffer.concat([Buffer.from(`${level}: `, 'latin1'), own]);
-    // Docker keeps each line's "\n" in `log` and leaves it out of the parts of a line over 16 KiB: its text is joined
-    // as it is. Every other writer drops the line end (journald, Filebeat, fluent-bit's tail): one is put back, and
-    // after a record of several lines (a whole SIP message a proxy logged, its last CRLFs trimmed) a blank line too
-    const docker = textField === 'log' && typeof fields.stream === 'string';
-    if (docker || text[text.length - 1] === LF) return { text, stamp };
-    return { text: Buffer.concat([text, text.includes(LF) ? ENTRY_END : NEWLINE]), stamp };
-  }
-  return undefined;
 };
 
 /** Whether most lines of the head of a text are such objects (the text is read out of them). */
@@ -170,10 +93,7 @@ export class JsonLinesDecoder extends LineRewriter {
       this.emit(buf.subarray(ls, end), parts);
       return;
     }
-    const last = this.times.last;
-    if (last === undefined || last.stamp?.wallMs !== entry.stamp?.wallMs || last.stamp?.kind !== entry.stamp?.kind) {
-      this.times.push(this.outOffset, entry.stamp);
-    }
+    this.times.pushIfChanged(this.outOffset, entry.stamp);
     this.emit(entry.text, parts);
   }
 }

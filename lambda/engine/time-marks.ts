@@ -20,9 +20,11 @@ export class TimeMarks {
     this.marks.push({ offset, stamp });
   }
 
-  /** The stamp of the last mark pushed, and whether there is one. */
-  get last(): { readonly stamp: LogStamp | undefined } | undefined {
-    return this.marks[this.marks.length - 1];
+  /** The time `stamp` takes effect at `offset` unless it is already in force (a record's, JSON or journal). */
+  pushIfChanged(offset: number, stamp: LogStamp | undefined): void {
+    const last = this.marks[this.marks.length - 1];
+    if (last !== undefined && last.stamp?.wallMs === stamp?.wallMs && last.stamp?.kind === stamp?.kind) return;
+    this.marks.push({ offset, stamp });
   }
 
   /** The time in force at `offset` (offsets asked in increasing order). */

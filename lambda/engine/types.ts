@@ -15,6 +15,12 @@ export type Format =
   | 'utf-16'
   /** One JSON object per line (Docker's json-file, journalctl -o json): the text taken out of each before it was read. */
   | 'json-lines'
+  /** JSON log records not one per line (journalctl -o json-pretty, Kamailio's json:N, a CloudWatch Logs export). */
+  | 'json-objects'
+  /** journald's export format (journalctl -o export): each entry's MESSAGE read. */
+  | 'journal-export'
+  /** journalctl -o verbose (with -a): each entry's MESSAGE read. */
+  | 'journal-verbose'
   | 'pcap'
   | 'pcapng'
   | 'sip'

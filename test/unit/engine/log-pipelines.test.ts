@@ -93,16 +93,35 @@ describe('Kamailio logs through syslog pipelines', () => {
 describe('sipfrag NOTIFYs through syslog pipelines', () => {
   const truth = readTsharkReading<TsharkCounts>('log-pipelines/refer-notify.tshark.json');
 
-  it('reads the RFC 5424 file as tshark counted the wire: the 200s, no status line of a body', async () => {
+  it.each(['refer-notify.sng-5424.log.gz', 'refer-notify.j-export.log.gz'])(
+    'reads %s as tshark counted the wire: the 200s, no status line of a body',
+    async (file) => {
+      // Act: before, journalctl -o export was UNKNOWN_FORMAT (and before that, the bodies' 100s and 503s counted)
+      const got = await scan(chunked(readFixture(`log-pipelines/${file}`), [1021]), INDIA);
+
+      // Assess
+      const { responses, byCode, byMethod } = got;
+      expect({ responses, byCode, byMethod }).toEqual(truth);
+    },
+  );
+
+  it('gives journalctl -o export the minutes syslog-ng printed in RFC 5424', async () => {
     // Act
-    const got = await scan(chunked(readFixture('log-pipelines/refer-notify.sng-5424.log.gz'), [1021]), INDIA);
+    const [exported, rfc5424] = await Promise.all(
+      ['refer-notify.j-export.log.gz', 'refer-notify.sng-5424.log.gz'].map((f) =>
+        scan(chunked(readFixture(`log-pipelines/${f}`), [4096]), INDIA),
+      ),
+    );
 
     // Assess
-    const { responses, byCode, byMethod } = got;
-    expect({ responses, byCode, byMethod }).toEqual(truth);
+    expect(exported.series.map((m) => [m.minute, m.byCode])).toEqual([
+      ['2026-12-07T06:54:00.000Z', { '200': 4 }],
+      ['2026-12-07T06:55:00.000Z', { '200': 20 }],
+    ]);
+    expect(exported.series).toEqual(rfc5424.series);
   });
 
-  it.each(['refer-notify.rsB-fwd.log.gz', 'refer-notify.sng-syslog-tcp.raw.gz', 'refer-notify.j-export.log.gz'])(
+  it.each(['refer-notify.rsB-fwd.log.gz', 'refer-notify.sng-syslog-tcp.raw.gz'])(
     'refuses %s (not read) instead of counting the bodies as responses',
     async (file) => {
       // Act: before, 12 or 24 responses (100 and 503 to NOTIFY from the sipfrag bodies, none of the 200s), exit 0
