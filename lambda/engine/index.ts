@@ -11,10 +11,6 @@ import { dropCrBeforeLf, isConvertedToCrlf } from './crlf-converted.js';
 import { GunzipReader } from './decompress.js';
 import { type Container, detectContainer, hexHead, SNIFF_BYTES } from './detect-format.js';
 import { TEXT_FORMAT_READERS } from './formats/index.js';
-import { isJournalExport, JournalExportDecoder } from './journal-export.js';
-import { isJournalVerbose, JournalVerboseDecoder } from './journal-verbose.js';
-import { isJsonLines, JsonLinesDecoder } from './json-lines.js';
-import { isJsonObjects, JsonObjectsDecoder } from './json-objects.js';
 import { LogClock } from './log-clock.js';
 import { LinePrefixStripper, linePrefixes, PREFIX_SNIFF_BYTES } from './log-prefix.js';
 import { createHepFileReader } from './pcap/hep.js';
@@ -22,6 +18,7 @@ import { createCaptureReader } from './pcap/index.js';
 import type { PeerMap } from './peers.js';
 import { remapMinutes } from './remap-minutes.js';
 import { SipFramer } from './sip-framer.js';
+import { structuredLogOf } from './structured-log.js';
 import type { ResultDetail, ScanResult } from './tally.js';
 import { Tally } from './tally.js';
 import { decodeUtf16, dropUtf8Boms, startsWithUtf8Bom, utf16OrderOf } from './text-encoding.js';
@@ -297,31 +294,12 @@ const scanContainer = async (
   if (bom) text = await peek(dropUtf8Boms(text.rest), PREFIX_SNIFF_BYTES);
   assertNotTsharkOutput(text.head);
   assertNotUnreadContainer(text.head);
-  // one JSON object per line (Docker's json-file, journalctl -o json): the text taken out of each (json-lines.ts)
-  let json: JsonLinesDecoder | JsonObjectsDecoder | JournalExportDecoder | JournalVerboseDecoder | undefined;
-  if (isJsonLines(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
-    tally.formats.add('json-lines');
-    const lines = new JsonLinesDecoder();
-    json = lines;
-    text = await peek(lines.decode(text.rest), PREFIX_SNIFF_BYTES);
-  } else if (isJsonObjects(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
-    // pretty-printed, back to back or wrapped (journalctl -o json-pretty, Kamailio's json:N; json-objects.ts)
-    tally.formats.add('json-objects');
-    const objects = new JsonObjectsDecoder();
-    json = objects;
-    text = await peek(objects.decode(text.rest), PREFIX_SNIFF_BYTES);
-  } else if (isJournalExport(text.head)) {
-    // journalctl -o export: each entry's MESSAGE (journal-export.ts)
-    tally.formats.add('journal-export');
-    const entries = new JournalExportDecoder();
-    json = entries;
-    text = await peek(entries.decode(text.rest), PREFIX_SNIFF_BYTES);
-  } else if (isJournalVerbose(text.head.subarray(0, PREFIX_SNIFF_BYTES))) {
-    // journalctl -o verbose -a: each entry's MESSAGE (journal-verbose.ts)
-    tally.formats.add('journal-verbose');
-    const entries = new JournalVerboseDecoder();
-    json = entries;
-    text = await peek(entries.decode(text.rest), PREFIX_SNIFF_BYTES);
+  // records that wrap a program's text (JSON lines or otherwise, journald's forms): the text taken out of each
+  const structured = structuredLogOf(text.head.subarray(0, PREFIX_SNIFF_BYTES));
+  const json = structured?.decoder;
+  if (structured !== undefined) {
+    tally.formats.add(structured.format);
+    text = await peek(structured.decoder.rewrite(text.rest), PREFIX_SNIFF_BYTES);
   }
   // exactly the first PREFIX_SNIFF_BYTES, however many the chunks brought: the verdicts must not depend on chunking
   // a log whose lines all gained the same trailing whitespace: taken off first (trailing-whitespace.ts says why)
@@ -349,9 +327,7 @@ const scanContainer = async (
   } else {
     await scanTextChunks(scanner, lines);
   }
-  if ((json instanceof JsonObjectsDecoder || json instanceof JournalExportDecoder) && json.oversized > 0) {
-    tally.anomaly('message-too-large', json.oversized);
-  }
+  if (json !== undefined && json.oversized > 0) tally.anomaly('message-too-large', json.oversized);
   assertFoundSip(tally, head, scanner.bytesFed);
 };
 

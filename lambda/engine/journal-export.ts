@@ -1,7 +1,6 @@
 import { withLineEnd } from './json-entry.js';
-import type { LineTimes } from './log-prefix.js';
 import type { LogStamp } from './log-stamp.js';
-import { TimeMarks } from './time-marks.js';
+import { RewrittenText } from './rewritten-text.js';
 
 /**
  * journald's export format (`journalctl -o export`, what `systemd-journal-remote` reads): each entry a run of fields
@@ -29,9 +28,7 @@ export const isJournalExport = (head: Buffer): boolean =>
   head.length >= CURSOR.length && head.subarray(0, CURSOR.length).equals(CURSOR);
 
 /** Takes each entry's MESSAGE out of journald's export format, and keeps where each entry's time took effect. */
-export class JournalExportDecoder implements LineTimes {
-  /** Values and lines too long to read (MAX_VALUE_BYTES, MAX_LINE_BYTES): the scan reports them. */
-  oversized = 0;
+export class JournalExportDecoder extends RewrittenText {
   private carry: Buffer = EMPTY;
   /** The binary field whose length and value come next, if one does. */
   private binaryName: string | undefined;
@@ -39,29 +36,9 @@ export class JournalExportDecoder implements LineTimes {
   private skipping = 0;
   private message: Buffer | undefined;
   private stamp: LogStamp | undefined;
-  private outOffset = 0;
-  private readonly times = new TimeMarks();
-
-  /** Passes the texts on. */
-  async *decode(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) {
-      const out = this.feed(chunk, false);
-      if (out.length > 0) yield out;
-    }
-    const out = this.feed(EMPTY, true);
-    if (out.length > 0) yield out;
-  }
-
-  at(offset: number): LogStamp | undefined {
-    return this.times.at(offset);
-  }
-
-  release(offset: number): void {
-    this.times.release(offset);
-  }
 
   /** Reads a chunk (and the entry left open when `final`); returns the text it completed. */
-  feed(chunk: Buffer, final: boolean): Buffer {
+  protected feed(chunk: Buffer, final: boolean): Buffer {
     const buf = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
     const parts: Buffer[] = [];
     let i = 0;
@@ -140,8 +117,6 @@ export class JournalExportDecoder implements LineTimes {
     this.stamp = undefined;
     if (message === undefined || message.length === 0) return;
     const text = withLineEnd(message);
-    this.times.pushIfChanged(this.outOffset, stamp);
-    parts.push(text);
-    this.outOffset += text.length;
+    this.emitTimed(text, stamp, parts);
   }
 }

@@ -42,11 +42,6 @@ export class JournalVerboseDecoder extends LineRewriter {
     super(MAX_LINE_BYTES);
   }
 
-  /** Passes the texts on. */
-  decode(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    return this.rewrite(chunks);
-  }
-
   protected line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     // a line too long to hold is passed on in parts: the parts after the first are read as no field
     const continued = this.midLine;
@@ -83,7 +78,6 @@ export class JournalVerboseDecoder extends LineRewriter {
     if (message === undefined) return;
     const text = withLineEnd(Buffer.concat(message));
     if (text.length <= 1) return;
-    this.times.pushIfChanged(this.outOffset, this.stamp);
-    this.emit(text, parts);
+    this.emitTimed(text, this.stamp, parts);
   }
 }

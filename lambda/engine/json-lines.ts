@@ -79,11 +79,6 @@ export class JsonLinesDecoder extends LineRewriter {
     super(MAX_LINE_BYTES);
   }
 
-  /** Passes the texts on. */
-  decode(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    return this.rewrite(chunks);
-  }
-
   /** Passes on the text of the line [ls, end) (its LF included), or the line itself when it is no such object. */
   protected line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     const le = buf[end - 1] === LF ? end - 1 : end;
@@ -93,7 +88,6 @@ export class JsonLinesDecoder extends LineRewriter {
       this.emit(buf.subarray(ls, end), parts);
       return;
     }
-    this.times.pushIfChanged(this.outOffset, entry.stamp);
-    this.emit(entry.text, parts);
+    this.emitTimed(entry.text, entry.stamp, parts);
   }
 }

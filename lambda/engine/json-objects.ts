@@ -1,7 +1,5 @@
 import { type JsonEntry, jsonEntryOf } from './json-entry.js';
-import type { LineTimes } from './log-prefix.js';
-import type { LogStamp } from './log-stamp.js';
-import { TimeMarks } from './time-marks.js';
+import { RewrittenText } from './rewritten-text.js';
 
 /**
  * JSON log records that are not one per line (json-lines.ts reads those): pretty-printed (`journalctl -o
@@ -58,13 +56,11 @@ const isBetweenValues = (c: number): boolean =>
   c === SP || c === LF || c === CR || c === HT || c === COMMA || c === RS || c === CLOSE_BRACE || c === CLOSE_BRACKET;
 
 /** Takes the text out of each JSON log record of a stream, and keeps where each record's time took effect. */
-export class JsonObjectsDecoder implements LineTimes {
+export class JsonObjectsDecoder extends RewrittenText {
   /** Log records found so far (whether passed on or dropped inside a larger record). */
   records = 0;
   /** Bytes of text between top-level values passed on so far. */
   textBytes = 0;
-  /** Top-level objects too long to read (over MAX_RECORD_BYTES) that held no record: the scan reports them. */
-  oversized = 0;
   /** Where the last record found starts (-1: none yet). */
   private lastRecordAt = -1;
   /** Bytes kept from `carryAt` on (the outermost candidate object's so far), and the stream offset scanned to. */
@@ -80,29 +76,9 @@ export class JsonObjectsDecoder implements LineTimes {
   /** Containers opened past MAX_DEPTH and not yet closed. */
   private overflow = 0;
   private readonly pending: Pending[] = [];
-  private outOffset = 0;
-  private readonly times = new TimeMarks();
-
-  /** Passes the texts on. */
-  async *decode(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) {
-      const out = this.feed(chunk, false);
-      if (out.length > 0) yield out;
-    }
-    const out = this.feed(EMPTY, true);
-    if (out.length > 0) yield out;
-  }
-
-  at(offset: number): LogStamp | undefined {
-    return this.times.at(offset);
-  }
-
-  release(offset: number): void {
-    this.times.release(offset);
-  }
 
   /** Scans a chunk (all of the rest when `final`); returns the text it completed. */
-  feed(chunk: Buffer, final: boolean): Buffer {
+  override feed(chunk: Buffer, final: boolean): Buffer {
     const buf = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
     const base = this.carry.length === 0 ? this.scanned : this.carryAt;
     const parts: Buffer[] = [];
@@ -118,7 +94,7 @@ export class JsonObjectsDecoder implements LineTimes {
       if (this.inText) {
         const lf = buf.indexOf(LF, i);
         const end = lf < 0 ? n : lf + 1;
-        this.emit(buf.subarray(i, end), undefined, parts);
+        this.emit(buf.subarray(i, end), parts);
         this.textBytes += end - i;
         this.inText = lf < 0;
         i = end - 1;
@@ -223,17 +199,11 @@ export class JsonObjectsDecoder implements LineTimes {
     let k = 0;
     while (k < this.pending.length && (this.pending[k] as Pending).at < limit) {
       const p = this.pending[k] as Pending;
-      this.emit(p.text, p.entry, parts);
+      if (p.entry === undefined) this.emit(p.text, parts);
+      else this.emitTimed(p.text, p.entry.stamp, parts);
       k++;
     }
     if (k > 0) this.pending.splice(0, k);
-  }
-
-  /** Passes a text on, with the record's time when it is a record's. */
-  private emit(text: Buffer, entry: JsonEntry | undefined, parts: Buffer[]): void {
-    if (entry !== undefined) this.times.pushIfChanged(this.outOffset, entry.stamp);
-    parts.push(text);
-    this.outOffset += text.length;
   }
 }
 

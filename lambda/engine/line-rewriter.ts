@@ -1,6 +1,4 @@
-import type { LineTimes } from './log-prefix.js';
-import type { LogStamp } from './log-stamp.js';
-import { TimeMarks } from './time-marks.js';
+import { RewrittenText } from './rewritten-text.js';
 
 const LF = 0x0a;
 const EMPTY = Buffer.alloc(0);
@@ -11,32 +9,13 @@ const EMPTY = Buffer.alloc(0);
  * output is the same however the input was cut into chunks; a line longer than `maxLineBytes` is passed on in parts
  * (`midLine` says the next part continues one), so memory stays bounded.
  */
-export abstract class LineRewriter implements LineTimes {
+export abstract class LineRewriter extends RewrittenText {
   private carry: Buffer = EMPTY;
   /** The line being passed on continues one whose start was already passed on (too long to hold). */
   protected midLine = false;
-  /** Bytes of rewritten text passed on so far. */
-  protected outOffset = 0;
-  protected readonly times = new TimeMarks();
 
-  constructor(private readonly maxLineBytes: number) {}
-
-  /** Passes the stream on, rewritten. */
-  async *rewrite(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) {
-      const out = this.feed(chunk, false);
-      if (out.length > 0) yield out;
-    }
-    const out = this.feed(EMPTY, true);
-    if (out.length > 0) yield out;
-  }
-
-  at(offset: number): LogStamp | undefined {
-    return this.times.at(offset);
-  }
-
-  release(offset: number): void {
-    this.times.release(offset);
+  constructor(private readonly maxLineBytes: number) {
+    super();
   }
 
   /** Rewrites the line [ls, end) of `buf` (its LF included, when it has one) into `parts`, counting outOffset. */
@@ -50,13 +29,7 @@ export abstract class LineRewriter implements LineTimes {
   /** What the rewritten text gets once the input has ended. */
   protected ended(_parts: Buffer[]): void {}
 
-  /** Passes a rewritten text on, counted. */
-  protected emit(text: Buffer, parts: Buffer[]): void {
-    parts.push(text);
-    this.outOffset += text.length;
-  }
-
-  private feed(chunk: Buffer, final: boolean): Buffer {
+  protected feed(chunk: Buffer, final: boolean): Buffer {
     const buf = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
     const parts: Buffer[] = [];
     let ls = 0;

@@ -5,7 +5,7 @@ import { JournalVerboseDecoder } from '../../../lambda/engine/journal-verbose.js
 import type { ScanResult } from '../../../lambda/engine/tally.js';
 import { chunked, readFixture } from '../../support/collect.js';
 
-/** journalctl -o export and -o verbose (lambda/engine/journal-export.ts, journal-verbose.ts). */
+/** journalctl -o export and -o verbose (lambda/engine/journal-export.ts, journal-verbose.ts), and -o json-pretty. */
 
 const SIP_180 =
   'INFO: <script>: SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 0';
@@ -42,13 +42,13 @@ const WANT = `Journal started\n${SIP_180}\n\r\n`;
 
 const decodeExport = async (bytes: Buffer, cuts: number[]): Promise<Buffer> => {
   const out: Buffer[] = [];
-  for await (const b of new JournalExportDecoder().decode(chunked(bytes, cuts))) out.push(b);
+  for await (const b of new JournalExportDecoder().rewrite(chunked(bytes, cuts))) out.push(b);
   return Buffer.concat(out);
 };
 
 const decodeVerbose = async (bytes: Buffer, cuts: number[]): Promise<Buffer> => {
   const out: Buffer[] = [];
-  for await (const b of new JournalVerboseDecoder().decode(chunked(bytes, cuts))) out.push(b);
+  for await (const b of new JournalVerboseDecoder().rewrite(chunked(bytes, cuts))) out.push(b);
   return Buffer.concat(out);
 };
 
@@ -111,7 +111,11 @@ describe('real journals (test/fixtures/journal/README.md, run J5)', () => {
     responsesPerMinute: Record<string, Record<string, number>>;
   };
 
-  it.each(['export', 'verbose'])('reads -o %s as tshark counted the wire, minute by minute', async (mode) => {
+  it.each([
+    ['export', 'journal-export'],
+    ['verbose', 'journal-verbose'],
+    ['json-pretty', 'json-objects'],
+  ])('reads -o %s as tshark counted the wire, minute by minute', async (mode, format) => {
     // Prepare: before, UNKNOWN_FORMAT
     const log = readFixture(`journal/kamailio-journal-j5.${mode}.log.gz`);
 
@@ -127,7 +131,7 @@ describe('real journals (test/fixtures/journal/README.md, run J5)', () => {
         {},
       ]);
       expect(perMinute(r)).toEqual(truth.responsesPerMinute);
-      expect(r.formats).toEqual(['gzip', `journal-${mode}`, 'kamailio-log']);
+      expect(r.formats).toEqual(['gzip', format, 'kamailio-log']);
     }
   });
 });
