@@ -7,6 +7,7 @@ import { ngrepReader } from './ngrep.js';
 import { pjsipReader } from './pjsip.js';
 import { sipdumpReader } from './sipdump.js';
 import { sippReader } from './sipp.js';
+import { sippCallDebugReader } from './sipp-calldebug.js';
 import { sippShortReader } from './sipp-short.js';
 import { sngrepReader } from './sngrep.js';
 import { tcpdumpAsciiReader } from './tcpdump-ascii/index.js';
@@ -17,6 +18,7 @@ export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
   ngrepReader,
   sippReader,
   sippShortReader,
+  sippCallDebugReader,
   sipdumpReader,
   pjsipReader,
   ...chanSipReaders,

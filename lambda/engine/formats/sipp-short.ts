@@ -27,7 +27,7 @@ const MAX_LINE_BYTES = 8 * 1024;
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 /** Whether [ls, ...) starts "YYYY-MM-DD\thh:mm:ss." (the tabs set it apart from every other dated log). */
-const datePrefix = (buf: Buffer, ls: number, le: number): boolean => {
+export const datePrefix = (buf: Buffer, ls: number, le: number): boolean => {
   if (le - ls < DATE_TIME_PREFIX) return false;
   const shape = 'dddd-dd-dd\tdd:dd:dd.';
   for (let i = 0; i < shape.length; i++) {
@@ -83,7 +83,7 @@ const rebuild = (
 };
 
 /** The instant of "1796425109.839066" in ms, or undefined. */
-const epochMs = (buf: Buffer, a: number, b: number): number | undefined => {
+export const epochMs = (buf: Buffer, a: number, b: number): number | undefined => {
   const seconds = decimalAt(buf, a, b);
   return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined;
 };
