@@ -8,6 +8,7 @@ import { pjsipReader } from './pjsip.js';
 import { sipdumpReader } from './sipdump.js';
 import { sippReader } from './sipp.js';
 import { sippCallDebugReader } from './sipp-calldebug.js';
+import { sippErrorsReader } from './sipp-errors.js';
 import { sippShortReader } from './sipp-short.js';
 import { sngrepReader } from './sngrep.js';
 import { tcpdumpAsciiReader } from './tcpdump-ascii/index.js';
@@ -19,6 +20,7 @@ export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
   sippReader,
   sippShortReader,
   sippCallDebugReader,
+  sippErrorsReader,
   sipdumpReader,
   pjsipReader,
   ...chanSipReaders,

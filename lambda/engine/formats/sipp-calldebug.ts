@@ -8,7 +8,7 @@ import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFo
 
 /**
  * SIPp `-trace_calldebug` (the <scenario>_<pid>_calldebug.log file: each aborted call's history, written when the
- * call ends): under a heading per call, lines of
+ * call ends): under a separator and a heading per call (sipp.ts skips both), lines of
  *   YYYY-MM-DD \t hh:mm:ss.usec \t epoch.usec text
  * (SIPp's call.cpp, TRACE_CALLDEBUG), of which three hold a message, on the lines after them:
  *   ... Sending UDP message for call 1-3165@127.0.0.1 (index 0, hash 8905885239434291305):
@@ -21,6 +21,9 @@ import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFo
  */
 
 const HEADING = 'Call debugging information for call ';
+
+/** Whether [ls, le) is the heading of a call's history (after a separator line, which sipp.ts reads). */
+export const isCallDebugHeading = (buf: Buffer, ls: number, le: number): boolean => startsWith(buf, ls, le, HEADING);
 const SENDING = 'Sending ';
 const PROCESSING = 'Processing ';
 const UNEXPECTED = 'Unexpected ';
@@ -42,7 +45,9 @@ const textStart = (buf: Buffer, ls: number, le: number): number => {
   const tab = buf.indexOf(0x09, ls + 'YYYY-MM-DD\thh:mm:ss.'.length);
   if (tab < 0 || tab >= le) return -1;
   const sp = buf.indexOf(SP, tab + 1);
-  return sp < 0 || sp >= le || sp === tab + 1 ? -1 : sp + 1;
+  // the epoch ends in a digit (an errors log's entry has "epoch: ", sipp-errors.ts)
+  const last = buf[sp - 1] ?? 0;
+  return sp < 0 || sp >= le || sp === tab + 1 || last < 0x30 || last > 0x39 ? -1 : sp + 1;
 };
 
 /** The transport named at `p` ("UDP message "), and where its name ends; undefined when none is. */
@@ -58,7 +63,8 @@ const nextEvent = (buf: Buffer, from: number, end: number): number => {
   while (ls < end) {
     const lf = lineEndAt(buf, ls, end);
     if (lf < 0) return -1;
-    if (textStart(buf, ls, lineContentEnd(buf, ls, lf, false)) >= 0 || startsWith(buf, ls, lf, HEADING)) return ls;
+    const le = lineContentEnd(buf, ls, lf, false);
+    if (textStart(buf, ls, le) >= 0 || isCallDebugHeading(buf, ls, le)) return ls;
     ls = lf + 1;
   }
   return -1;
@@ -66,7 +72,6 @@ const nextEvent = (buf: Buffer, from: number, end: number): number => {
 
 const match = (buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult => {
   const le = lineContentEnd(buf, ls, lf, false);
-  if (startsWith(buf, ls, le, HEADING)) return slots.skip(Math.min(lf + 1, end));
   const p = textStart(buf, ls, le);
   if (p < 0) return null;
   if (lf >= end && !ctx.final) return NEED_MORE;
@@ -97,12 +102,9 @@ const match = (buf: Buffer, ls: number, lf: number, end: number, ctx: MatchConte
 
 export const sippCallDebugReader: TextFormatReader = {
   format: 'sipp',
-  firstBytes: '12C',
-  lineStarts: ['19', '20', 'Ca'],
-  isHeader: (buf, ls, lf) => {
-    const le = lineContentEnd(buf, ls, lf, false);
-    // every event line ends what came before it (a message without Content-Length runs to the next one)
-    return startsWith(buf, ls, le, HEADING) || textStart(buf, ls, le) >= 0;
-  },
+  firstBytes: '12',
+  lineStarts: ['19', '20'],
+  // every event line ends what came before it (a message without Content-Length runs to the next one)
+  isHeader: (buf, ls, lf) => textStart(buf, ls, lineContentEnd(buf, ls, lf, false)) >= 0,
   match,
 };

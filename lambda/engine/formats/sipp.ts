@@ -4,6 +4,7 @@ import { refillMeta } from '../payload-meta.js';
 import type { Transport } from '../types.js';
 import { allSpace, isDateTimeAt, JS_SPACE, wallMsAt } from './line-bytes.js';
 import { lineEndAt, startsWith } from './line-utils.js';
+import { isCallDebugHeading } from './sipp-calldebug.js';
 import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -163,6 +164,8 @@ const blockAfterSeparator = (buf: Buffer, ss: number, lf: number, end: number, c
   if (dle < 0) return ctx.final ? slots.skip(end) : NEED_MORE;
   const m = directionMatch(buf, dl, dle, stamp, dle + 1);
   if (m !== null) return m;
+  // `-trace_calldebug`: a separator, then the heading of a call's history (sipp-calldebug.ts reads the rest)
+  if (wallMs === undefined && isCallDebugHeading(buf, dl, contentEnd(buf, dl, dle))) return slots.skip(dle + 1);
   if (wallMs === undefined && (isUnexpected(buf, dl, dle) || isDeadCallEcho(buf, dl, dle))) {
     // a copy of the message logged just before it: skipped whole, up to the next block
     const next = nextBlock(buf, dle + 1, end);
