@@ -126,3 +126,40 @@ export const dumpLinkType = (d: HexDump, s: PacketLine): number | undefined => {
   if (ipHeaderAt(d, 4, s) && nullFamilyAt(d)) return LINKTYPE.NULL;
   return undefined;
 };
+
+/** EtherTypes of MPLS unicast and of the PPPoE session stage (what an Ethernet header put before such a dump names). */
+const ETHERTYPE_MPLS = 0x8847;
+const ETHERTYPE_PPPOE_SESSION = 0x8864;
+const MPLS_LABEL = '(label ';
+const MPLS_LABEL_BYTES = 4;
+/** The PPPoE session header (6 bytes) and the PPP protocol field (2) before the IP header. */
+const PPPOE_BYTES = 8;
+const ETHERNET_HEADER_BYTES = 14;
+
+/**
+ * A dump of a packet behind MPLS labels or a PPPoE session header (its summary "MPLS (label ...) IP ...", "PPPoE
+ * [ses 0x...] IP ..."), as a capture's Ethernet frame: with -xx/-XX the Ethernet header is in the dump (the IP header
+ * after the labels or the session header); with -x/-X the dump starts at the first label or the session header, and
+ * an Ethernet header naming it is put before it. The packet decoder follows both as it does in a capture
+ * (pcap/link-layer.ts). Undefined when the summary names neither, or the IP header is not where they put it.
+ */
+export const encapsulatedFrame = (d: HexDump, s: PacketLine, summary: string): Buffer | undefined => {
+  let inner: number;
+  let etherType: number;
+  const mpls = summary.indexOf('MPLS (label ');
+  if (mpls >= 0) {
+    let labels = 0;
+    for (let at = summary.indexOf(MPLS_LABEL, mpls); at >= 0; at = summary.indexOf(MPLS_LABEL, at + 1)) labels++;
+    inner = labels * MPLS_LABEL_BYTES;
+    etherType = ETHERTYPE_MPLS;
+  } else if (/PPPoE +\[ses 0x/.test(summary)) {
+    inner = PPPOE_BYTES;
+    etherType = ETHERTYPE_PPPOE_SESSION;
+  } else return undefined;
+  const dump = d.bytes.subarray(0, d.length);
+  if (ipHeaderAt(d, ETHERNET_HEADER_BYTES + inner, s)) return Buffer.from(dump);
+  if (!ipHeaderAt(d, inner, s)) return undefined;
+  const header = Buffer.alloc(ETHERNET_HEADER_BYTES);
+  header.writeUInt16BE(etherType, ETHERNET_HEADER_BYTES - 2);
+  return Buffer.concat([header, dump]);
+};

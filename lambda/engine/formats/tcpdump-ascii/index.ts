@@ -1,14 +1,14 @@
 import { payloadMeta } from '../../payload-meta.js';
 import { ICMP_HEADER_BYTES } from '../../pcap/icmp.js';
 import { IPV6_HEADER_BYTES, ipv4HeaderBytes } from '../../pcap/ip.js';
-import { findNetworkLayer, type NetworkLayer } from '../../pcap/link-layer.js';
+import { findNetworkLayer, LINKTYPE, type NetworkLayer } from '../../pcap/link-layer.js';
 import { UDP_HEADER_BYTES } from '../../pcap/udp.js';
 import { isStartLine } from '../../sip-message.js';
 import type { AnomalyKind } from '../../types.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
 import { headerSpec, icmpQuoteSpec, quietTcpSpec } from './header-spec.js';
-import { dumpLinkType, hexLineOffset, readHexDump } from './hex-dump.js';
+import { dumpLinkType, encapsulatedFrame, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';
 import { lfsAfterDroppedCr, restorePayload } from './payload-restore.js';
 import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
@@ -104,12 +104,12 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     if (s === 'other') {
       // a hex dump is the packet itself: decoded as a capture's (an IP fragment joins the ones before it)
       const other = hexLineOffset(buf, ds, end) === 0 ? parseOtherLine(summary.text) : null;
-      if (other !== null) return hexPacket(buf, ds, end, ctx, other);
+      if (other !== null) return hexPacket(buf, ds, end, ctx, other, summary.text);
       const icmp = parseIcmpErrorLine(summary.text);
       if (icmp !== null) return icmpQuote(buf, ds, end, ctx, icmp);
       return skipPacket(buf, ds, end, ctx, inner >= 0 || carriesPacket(summary.text) ? 'unreadable-packet' : undefined);
     }
-    if (hexLineOffset(buf, ds, end) === 0) return hexPacket(buf, ds, end, ctx, s);
+    if (hexLineOffset(buf, ds, end) === 0) return hexPacket(buf, ds, end, ctx, s, summary.text);
     if (inner >= 0 || carriesPacket(summary.text)) return skipPacket(buf, ds, end, ctx, 'unreadable-packet');
     const spec = headerSpec(s, buf[ds] ?? 0);
     const bytes = spec !== null && s.length !== undefined ? spec.length + s.length : undefined;
@@ -320,25 +320,38 @@ const icmpQuote = (
 const QUOTED_IPV4_FIRST_BYTES = Array.from({ length: 11 }, (_, i) => 0x45 + i);
 
 /** A packet printed in hex (-x, -X, -xx, -XX): its bytes, decoded as a capture's; skipped when they do not fit. */
-const hexPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, s: PacketLine): MatchResult => {
+const hexPacket = (
+  buf: Buffer,
+  ds: number,
+  end: number,
+  ctx: MatchContext,
+  s: PacketLine,
+  summary: string,
+): MatchResult => {
   const d = readHexDump(buf, ds, end, ctx.final);
   if (d === NEED_MORE) return NEED_MORE;
   if (d === null) return skipPacket(buf, ds, end, ctx);
-  const linkType = dumpLinkType(d, s);
+  // MPLS and PPPoE first: their IP header can sit where another link type's would (two labels: QinQ's)
+  const frame = ENCAPSULATED.test(summary) ? encapsulatedFrame(d, s, summary) : undefined;
+  const linkType = frame !== undefined ? LINKTYPE.ETHERNET : dumpLinkType(d, s);
   if (linkType === undefined) return { kind: 'skip', format: 'tcpdump-ascii', next: d.next };
+  const bytes = frame ?? d.bytes;
+  const length = frame?.length ?? d.length;
   return {
     kind: 'packet',
     format: 'tcpdump-ascii',
     next: d.next,
     linkType,
-    payloadBuf: d.bytes,
+    payloadBuf: bytes,
     payloadStart: 0,
-    payloadEnd: d.length,
+    payloadEnd: length,
     timeMs: s.timeMs,
     stamp: s.stamp,
-    originalLength: wireLength(linkType, d.bytes, d.length),
+    originalLength: wireLength(linkType, bytes, length),
   };
 };
+/** A summary that names MPLS labels or a PPPoE session before its IP packet. */
+const ENCAPSULATED = /(?:^|\s)(?:MPLS \(label|PPPoE +\[ses)/;
 
 const dumpedNetwork: NetworkLayer = { kind: 'other', start: 0 };
 

@@ -49,11 +49,17 @@ const OTHER_LINKS = [
   'ip:',
 ].join('|');
 const NETWORK = `(?:(IP6?|${MAC} > ${MAC}, ${ETHERTYPE}|${OTHER_LINKS}) )`;
+/**
+ * IP behind MPLS labels (print-mpls.c: "MPLS (label 100, tc 0, ttl 64) (label 200, tc 0, [S], ttl 64) ") or a PPPoE
+ * session header (print-pppoe.c: "PPPoE  [ses 0x1234] "), before ip_print's "IP ": read in a hex dump (hex-dump.ts),
+ * not in -A text, whose characters cannot be measured past the outer headers.
+ */
+const ENCAPSULATION = '(?:MPLS (?:\\(label [^)]*\\) )+|PPPoE +\\[ses 0x[0-9a-f]+\\] )?';
 /** -# / --number: the packet's number ("%5u  ") before everything else. */
 const NUMBER = '(?: *\\d+  )?';
 const VERBOSE_FIELDS = '\\((?:[^()]|\\([^()]*\\))*\\)';
 const SUMMARY = new RegExp(
-  `^${NUMBER}${TIMESTAMP}${INTERFACE}${NETWORK}(?:${VERBOSE_FIELDS} )?(\\S+) > (\\S+?): (.*)$`,
+  `^${NUMBER}${TIMESTAMP}${INTERFACE}${ENCAPSULATION}${NETWORK}(?:${VERBOSE_FIELDS} )?(\\S+) > (\\S+?): (.*)$`,
 );
 /** ip_print with -v: the IPv4 fields end the line, and the addresses follow on the next, after 4 spaces. */
 const VERBOSE_IPV4 = new RegExp(

@@ -7,11 +7,13 @@ import { chunked, readFixture } from '../../../support/collect.js';
  * decoded as the capture is, the -A text said to be unreadable rather than passed over.
  */
 
-/** tshark 4.0.17 on ../pcap/tunnels.pcap (tunnels.tshark.json), less MPLS's 302 and PPPoE's 401. */
+/** tshark 4.0.17 on ../pcap/tunnels.pcap (tunnels.tshark.json). */
 const HEX_CODES = {
   '180': 1,
   '183': 1,
   '200': 2,
+  '302': 1,
+  '401': 1,
   '403': 1,
   '404': 1,
   '408': 1,
@@ -24,18 +26,22 @@ const HEX_CODES = {
 };
 
 describe('tcpdump text of tunnelled packets', () => {
-  it.each(['X', 'XX'])('counts the -%s dump of VXLAN, Geneve, GRE, IP in IP and QinQ packets as tshark', async (o) => {
-    // Prepare
-    const text = readFixture(`text/tcpdump-${o}-tunnels.txt`);
+  it.each(['X', 'XX'])(
+    'counts the -%s dump of VXLAN, Geneve, GRE, IP in IP, QinQ, MPLS and PPPoE packets as tshark',
+    async (o) => {
+      // Prepare
+      const text = readFixture(`text/tcpdump-${o}-tunnels.txt`);
 
-    // Act
-    const whole = await scan(chunked(text, []));
-    const cut = await scan(chunked(text, [333, 4096, 9000]));
+      // Act
+      const whole = await scan(chunked(text, []));
+      const cut = await scan(chunked(text, [333, 4096, 9000]));
 
-    // Assess: before, 11 (-X) and 10 (-XX), the VXLAN packets and (-XX) the QinQ one lost without a word
-    expect([whole.responses, whole.byCode, whole.anomalies]).toEqual([14, HEX_CODES, {}]);
-    expect(cut.byCode).toEqual(whole.byCode);
-  });
+      // Assess: before, 11 (-X) and 10 (-XX), the VXLAN packets and (-XX) the QinQ one lost without a word; then 14, the
+      // MPLS and PPPoE packets' summaries not read (their bytes unrecognised text)
+      expect([whole.responses, whole.byCode, whole.anomalies, whole.unrecognizedBytes]).toEqual([16, HEX_CODES, {}, 0]);
+      expect(cut.byCode).toEqual(whole.byCode);
+    },
+  );
 
   it('says that the -A text of a tunnelled packet cannot be read, one anomaly a packet', async () => {
     // Prepare
@@ -45,7 +51,7 @@ describe('tcpdump text of tunnelled packets', () => {
     const got = await scan(chunked(text, [777]));
 
     // Assess: the QinQ packet's SIP is read (its tags precede the IP header -A starts at); before, the 15 others were
-    // nowhere in the result
-    expect([got.responses, got.byCode, got.anomalies]).toEqual([1, { '183': 1 }, { 'unreadable-packet': 13 }]);
+    // nowhere in the result, then the MPLS and PPPoE ones were unrecognised text
+    expect([got.responses, got.byCode, got.anomalies]).toEqual([1, { '183': 1 }, { 'unreadable-packet': 15 }]);
   });
 });
