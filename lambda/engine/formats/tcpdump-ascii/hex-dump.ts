@@ -163,3 +163,30 @@ export const encapsulatedFrame = (d: HexDump, s: PacketLine, summary: string): B
   header.writeUInt16BE(etherType, ETHERNET_HEADER_BYTES - 2);
   return Buffer.concat([header, dump]);
 };
+
+/**
+ * A dump under -e's Ethernet line (its addresses and EtherType, summary-line.ts parseEtherLine) as a capture's frame,
+ * whatever the frame carries (tunnels, MPLS, PPPoE, VLAN tags, which -e prints without "IP"): with -xx/-XX the dump
+ * is the frame, its first 14 bytes the line's addresses and EtherType; with -x/-X it starts after the Ethernet header
+ * and its VLAN tags: at the first MPLS label or the PPPoE session header (an Ethernet header naming it is put before
+ * it), else at the IP header. Undefined when the dump is none of these.
+ */
+export const etherFrame = (
+  d: HexDump,
+  addresses: Buffer,
+  etherType: number,
+): { readonly linkType: number; readonly bytes: Buffer } | undefined => {
+  const dump = d.bytes.subarray(0, d.length);
+  const wholeFrame =
+    d.length >= ETHERNET_HEADER_BYTES &&
+    dump.subarray(0, addresses.length).equals(addresses) &&
+    dump.readUInt16BE(addresses.length) === etherType;
+  if (wholeFrame) return { linkType: LINKTYPE.ETHERNET, bytes: Buffer.from(dump) };
+  if (etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_PPPOE_SESSION) {
+    const header = Buffer.alloc(ETHERNET_HEADER_BYTES);
+    header.writeUInt16BE(etherType, ETHERNET_HEADER_BYTES - 2);
+    return { linkType: LINKTYPE.ETHERNET, bytes: Buffer.concat([header, dump]) };
+  }
+  const version = (dump[0] ?? 0) >> 4;
+  return version === 4 || version === 6 ? { linkType: LINKTYPE.RAW, bytes: Buffer.from(dump) } : undefined;
+};

@@ -8,15 +8,17 @@ import type { AnomalyKind } from '../../types.js';
 import { type MatchContext, type MatchResult, NEED_MORE, type TextFormatReader } from '../text-format.js';
 import { LF } from './ascii-print.js';
 import { headerSpec, icmpQuoteSpec, quietTcpSpec } from './header-spec.js';
-import { dumpLinkType, encapsulatedFrame, hexLineOffset, readHexDump } from './hex-dump.js';
+import { dumpLinkType, encapsulatedFrame, etherFrame, hexLineOffset, readHexDump } from './hex-dump.js';
 import { findExtent } from './packet-extent.js';
 import { lfsAfterDroppedCr, restorePayload } from './payload-restore.js';
 import { printedHeaderLength, udpLengthFromHeader } from './printed-header.js';
 import {
+  type EtherLine,
   FIRST_BYTES,
   isSummaryLine,
   LINE_STARTS,
   type PacketLine,
+  parseEtherLine,
   parseIcmpErrorLine,
   parseOtherLine,
   parseSummary,
@@ -94,6 +96,9 @@ export const tcpdumpAsciiReader: TextFormatReader = {
     // (decoded as a capture's, tunnel and all) start after it
     const inner = innerPacketLineEnd(buf, summary.dataStart, end);
     const ds = inner >= 0 && hexLineOffset(buf, inner, end) === 0 ? inner : summary.dataStart;
+    // -e's Ethernet line over a hex dump: the frame is decoded as a capture's, whatever it carries
+    const ether = hexLineOffset(buf, ds, end) === 0 ? parseEtherLine(summary.text) : null;
+    if (ether !== null) return etherPacket(buf, ds, end, ctx, ether);
     // a tunnel (VXLAN, Geneve, GRE, IP in IP, MPLS, PPPoE) printed as text: the headers of the packet inside are
     // characters nobody can measure, so its SIP is not read; said, not dropped in silence (the capture is read whole)
     if (s === null) {
@@ -256,12 +261,17 @@ const carriesPacket = (summary: string): boolean => {
 
 /** Where the line after `ls` starts when the line at `ls` is the packet a VXLAN or Geneve header carries; else -1. */
 const innerPacketLineEnd = (buf: Buffer, ls: number, end: number): number => {
-  // "IP " or "IP6 ": most packets' next line is their bytes, turned into no string
-  if (buf[ls] !== 0x49 /* I */ || buf[ls + 1] !== 0x50 /* P */) return -1;
+  // "IP " or "IP6 ", or with -e the inner frame's addresses ("02:00:..."): most packets' next line is their bytes,
+  // turned into no string
+  const ip = buf[ls] === 0x49 /* I */ && buf[ls + 1] === 0x50; /* P */
+  if (!ip && !(buf[ls + 2] === 0x3a /* : */ && isHexDigit(buf[ls] ?? 0))) return -1;
   const lf = buf.indexOf(LF, ls);
   if (lf < 0 || lf >= end || lf - ls > MAX_INNER_LINE_BYTES) return -1;
-  return INNER_PACKET.test(buf.toString('latin1', ls, lf)) ? lf + 1 : -1;
+  return (ip ? INNER_PACKET : INNER_FRAME).test(buf.toString('latin1', ls, lf)) ? lf + 1 : -1;
 };
+/** -e's line for the Ethernet frame VXLAN or Geneve carries: its addresses and EtherType. */
+const INNER_FRAME = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5} > [0-9a-f]{2}(?::[0-9a-f]{2}){5}, ethertype /;
+const isHexDigit = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
 /** tcpdump's line for an inner packet: addresses, ports and a short decode. */
 const MAX_INNER_LINE_BYTES = 512;
 
@@ -350,6 +360,37 @@ const hexPacket = (
     originalLength: wireLength(linkType, bytes, length),
   };
 };
+/** A hex dump under -e's Ethernet line (etherFrame); skipped when it is no frame. */
+const etherPacket = (buf: Buffer, ds: number, end: number, ctx: MatchContext, e: EtherLine): MatchResult => {
+  const d = readHexDump(buf, ds, end, ctx.final);
+  if (d === NEED_MORE) return NEED_MORE;
+  if (d === null) return skipPacket(buf, ds, end, ctx);
+  const frame = etherFrame(d, e.addresses, e.etherType);
+  if (frame === undefined) return { kind: 'skip', format: 'tcpdump-ascii', next: d.next };
+  return {
+    kind: 'packet',
+    format: 'tcpdump-ascii',
+    next: d.next,
+    linkType: frame.linkType,
+    payloadBuf: frame.bytes,
+    payloadStart: 0,
+    payloadEnd: frame.bytes.length,
+    timeMs: e.timeMs,
+    stamp: e.stamp,
+    originalLength: etherWireLength(e, frame.linkType, frame.bytes),
+  };
+};
+
+/**
+ * The frame's length on the wire when the dump holds less of it (a snaplen cut): -e prints it for an Ethernet frame;
+ * a dump from the IP header on is measured by its IP header (wireLength). A clipped frame is whole as dumped.
+ */
+const etherWireLength = (e: EtherLine, linkType: number, bytes: Buffer): number | undefined => {
+  if (e.clipped) return undefined;
+  if (linkType !== LINKTYPE.ETHERNET || e.frameLength === undefined) return wireLength(linkType, bytes, bytes.length);
+  return e.frameLength > bytes.length ? e.frameLength : undefined;
+};
+
 /** A summary that names MPLS labels or a PPPoE session before its IP packet. */
 const ENCAPSULATED = /(?:^|\s)(?:MPLS \(label|PPPoE +\[ses)/;
 

@@ -254,7 +254,49 @@ const mayBeSummary = (buf: Buffer, ls: number): boolean => {
 export const isSummaryLine = (buf: Buffer, ls: number, le: number): boolean => {
   if (!mayBeSummary(buf, ls)) return false;
   const line = lineText(buf, ls, le);
-  return SUMMARY.test(line) || VERBOSE_IPV4.test(line);
+  return SUMMARY.test(line) || VERBOSE_IPV4.test(line) || (line.includes(ETHERTYPE_MARK) && ETHER_LINE.test(line));
+};
+
+const ETHERTYPE_MARK = ', ethertype ';
+/**
+ * -e on Ethernet, whatever the frame carries (print-ether.c: the addresses, then "ethertype NAME (0xNNNN)"): MPLS,
+ * PPPoE, 802.1Q and QinQ tags, and IP whose tunnel -e prints without "IP". The time's groups are SUMMARY's.
+ */
+const ETHER_LINE = new RegExp(
+  `^${NUMBER}${TIMESTAMP}${INTERFACE}(${MAC}) > (${MAC}), ethertype [^(]*\\(0x([0-9a-f]{4})\\)(?:, length (\\d+))?`,
+);
+/** ip_print when the IP header announces more than the frame's own length (a record written short, not cut). */
+const TRUNCATED_IP = 'truncated-ip - ';
+
+/** What an Ethernet line of -e says: the frame's time, addresses and EtherType. */
+export interface EtherLine {
+  readonly timeMs?: number;
+  readonly stamp?: LogStamp;
+  /** The destination and source addresses, as the frame's first 12 bytes hold them. */
+  readonly addresses: Buffer;
+  readonly etherType: number;
+  /** The frame's length on the wire ("length N"). */
+  readonly frameLength?: number;
+  /**
+   * The IP header announces more than the frame holds ("truncated-ip - 14 bytes missing!"): a frame recorded short
+   * (sipgrep -O), not one the snaplen cut, so its dump is the whole record (clipped, as tshark clips it).
+   */
+  readonly clipped: boolean;
+}
+
+/** The Ethernet line of -e (ETHER_LINE), or null for any other line. */
+export const parseEtherLine = (line: string): EtherLine | null => {
+  const m = ETHER_LINE.exec(line);
+  if (m === null) return null;
+  // printed "src > dst"; without -n each is followed by its vendor in parentheses
+  const mac = (printed: string): string => printed.slice(0, 17).replaceAll(':', '');
+  return {
+    ...lineTime(m),
+    addresses: Buffer.from(mac(m[7] ?? '') + mac(m[6] ?? ''), 'hex'),
+    etherType: Number.parseInt(m[8] ?? '0', 16),
+    frameLength: m[9] === undefined ? undefined : Number(m[9]),
+    clipped: line.includes(TRUNCATED_IP),
+  };
 };
 
 /**

@@ -43,6 +43,38 @@ describe('tcpdump text of tunnelled packets', () => {
     },
   );
 
+  it.each(['e-x', 'e-XX'])('counts the -%s dump (Ethernet lines, no "IP" before a tunnel) as tshark', async (o) => {
+    // Prepare
+    const text = readFixture(`text/tcpdump-${o}-tunnels.txt`);
+
+    // Act
+    const got = await Promise.all([[], [333, 4096, 9000]].map((cuts) => scan(chunked(text, cuts))));
+
+    // Assess: before, 10, and the MPLS, PPPoE, QinQ and VXLAN lines unrecognised text
+    for (const r of got)
+      expect([r.responses, r.byCode, r.anomalies, r.unrecognizedBytes]).toEqual([16, HEX_CODES, {}, 0]);
+  });
+
+  it.each(['udp', 'tcp'])(
+    'reads the -e -xx dump of a sipgrep -O %s capture (records 14 bytes short) as the capture itself',
+    async (t) => {
+      // Prepare: tcpdump prints "truncated-ip - 14 bytes missing!": the record is whole, the IP header says more
+      const text = readFixture(`text/tcpdump-e-xx-sipgrep-O-${t}.txt`);
+      const capture = readFixture(`sipgrep/sipgrep-O-${t}.pcap`);
+
+      // Act
+      const [fromText, fromCapture] = await Promise.all([scan(chunked(text, [1000])), scan(chunked(capture, []))]);
+
+      // Assess: before, UNKNOWN_FORMAT (no line was a summary); tshark counts 4 over UDP and 0 over TCP
+      expect([fromText.responses, fromText.byCode, fromText.anomalies]).toEqual([
+        fromCapture.responses,
+        fromCapture.byCode,
+        fromCapture.anomalies,
+      ]);
+      expect(fromText.responses).toBe(t === 'udp' ? 4 : 0);
+    },
+  );
+
   it('says that the -A text of a tunnelled packet cannot be read, one anomaly a packet', async () => {
     // Prepare
     const text = readFixture('text/tcpdump-A-tunnels.txt');
