@@ -116,3 +116,14 @@ export const withLineEnd = (text: Buffer): Buffer => {
   if (text[text.length - 1] === LF) return text;
   return Buffer.concat([text, text.includes(LF) ? ENTRY_END : NEWLINE]);
 };
+
+/**
+ * Whether a parsed value is a journald record whose MESSAGE journalctl left out: `-o json` and `json-pretty` write a
+ * field over 4,096 bytes (a SIP message with SDP) as null unless given `--all`. Its message is lost: the scan says so
+ * (`message-too-large`) rather than pass the record on as text no reader knows.
+ */
+export const isOmittedJournalMessage = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const fields = value as Record<string, unknown>;
+  return fields.MESSAGE === null && typeof fields.__CURSOR === 'string';
+};

@@ -1,5 +1,5 @@
 import { startsWith } from './formats/line-utils.js';
-import { type JsonEntry, jsonEntryOf } from './json-entry.js';
+import { isOmittedJournalMessage, type JsonEntry, jsonEntryOf } from './json-entry.js';
 import { LineRewriter } from './line-rewriter.js';
 import { linePrefixAt } from './log-prefix.js';
 
@@ -30,7 +30,7 @@ const RS = 0x1e;
 const SSE_DATA = 'data: ';
 
 /** The line [ls, le) read as such an object. */
-const entryAt = (buf: Buffer, start: number, le: number): JsonEntry | undefined => {
+const entryAt = (buf: Buffer, start: number, le: number): JsonEntry | typeof OMITTED | undefined => {
   // JSON text sequences (RFC 7464, `journalctl -o json-seq`) start each object with RS; server-sent events
   // (`journalctl -o json-sse`) with "data: ", a blank line after each
   let ls = buf[start] === RS ? start + 1 : startsWith(buf, start, le, SSE_DATA) ? start + SSE_DATA.length : start;
@@ -47,11 +47,15 @@ const entryAt = (buf: Buffer, start: number, le: number): JsonEntry | undefined 
   if (e > ls && buf[e - 1] === CR) e--;
   if (buf[ls] !== OPEN_BRACE || buf[e - 1] !== 0x7d /* } */) return undefined;
   try {
-    return jsonEntryOf(JSON.parse(buf.toString('utf8', ls, e)), syslogTime);
+    const value: unknown = JSON.parse(buf.toString('utf8', ls, e));
+    return isOmittedJournalMessage(value) ? OMITTED : jsonEntryOf(value, syslogTime);
   } catch {
     return undefined;
   }
 };
+
+/** A journald record whose MESSAGE journalctl left out (isOmittedJournalMessage). */
+const OMITTED = 'omitted';
 
 /** Whether most lines of the head of a text are such objects (the text is read out of them). */
 export const isJsonLines = (head: Buffer): boolean => {
@@ -86,6 +90,10 @@ export class JsonLinesDecoder extends LineRewriter {
     this.midLine = false;
     if (entry === undefined) {
       this.emit(buf.subarray(ls, end), parts);
+      return;
+    }
+    if (entry === OMITTED) {
+      this.oversized++;
       return;
     }
     this.emitTimed(entry.text, entry.stamp, parts);

@@ -1,4 +1,4 @@
-import { type JsonEntry, jsonEntryOf } from './json-entry.js';
+import { isOmittedJournalMessage, type JsonEntry, jsonEntryOf } from './json-entry.js';
 import { RewrittenText } from './rewritten-text.js';
 
 /**
@@ -155,8 +155,14 @@ export class JsonObjectsDecoder extends RewrittenText {
       } catch {
         value = undefined;
       }
-      const entry = value === undefined ? undefined : jsonEntryOf(value);
-      if (entry !== undefined) {
+      const omitted = isOmittedJournalMessage(value);
+      const entry = value === undefined || omitted ? undefined : jsonEntryOf(value);
+      if (omitted) {
+        // a journald record without its MESSAGE (no --all): a record, its message said lost
+        this.records++;
+        this.lastRecordAt = start;
+        this.oversized++;
+      } else if (entry !== undefined) {
         this.records++;
         this.lastRecordAt = start;
         // the outermost record wins: what was found inside this one is part of its text

@@ -154,3 +154,37 @@ describe('JSON records past the bound on what one record may hold', () => {
     }
   });
 });
+
+describe('journald records whose MESSAGE journalctl left out (no --all)', () => {
+  it.each([
+    ['-o json', (o: object): string => JSON.stringify(o)],
+    ['-o json-pretty', (o: object): string => JSON.stringify(o, null, '\t')],
+  ])('says each such message is lost (%s): message-too-large, not unread text', async (_mode, print) => {
+    // Prepare: journalctl writes a field over 4,096 bytes as null without --all
+    const entry = (cursor: string, message: string | null): object => ({
+      __CURSOR: cursor,
+      __REALTIME_TIMESTAMP: '1796684540000001',
+      MESSAGE: message,
+    });
+    const log = [
+      entry('s=1', 'INFO: <core> started'),
+      entry('s=2', SIP_486.replace(/\r\n\r\n$/, '')),
+      entry('s=3', null),
+      entry('s=4', SIP_486.replace('CSeq: 1', 'CSeq: 2').replace(/\r\n\r\n$/, '')),
+    ]
+      .map(print)
+      .join('\n');
+
+    // Act
+    const r = await scan(chunked(Buffer.from(`${log}\n`, 'utf8'), [90]));
+
+    // Assess: before, the null record's line (or object) was passed on as text no reader knew; the 21 bytes are
+    // "INFO: <core> started\n", a message of no format
+    expect([r.responses, r.byCode, r.anomalies, r.unrecognizedBytes]).toEqual([
+      2,
+      { '486': 2 },
+      { 'message-too-large': 1 },
+      21,
+    ]);
+  });
+});
