@@ -84,9 +84,10 @@ export class JournalExportDecoder extends RewrittenText {
       if (lf === i) this.endEntry(parts);
       else if (lf - i > MAX_LINE_BYTES) this.oversized++;
       else {
-        const eq = buf.indexOf(EQUALS, i);
-        if (eq < 0 || eq > lf) this.binaryName = buf.toString('latin1', i, lf);
-        else this.field(buf.toString('latin1', i, eq), buf, eq + 1, lf);
+        // searched within the line: a search to the buffer's end per line was quadratic on text without '='
+        const eq = buf.subarray(i, lf).indexOf(EQUALS);
+        if (eq < 0) this.binaryName = buf.toString('latin1', i, lf);
+        else this.field(buf.toString('latin1', i, i + eq), buf, i + eq + 1, lf);
       }
       i = lf + 1;
     }

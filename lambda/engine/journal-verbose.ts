@@ -21,6 +21,12 @@ const CONTINUATION = ' '.repeat(MESSAGE_FIELD.length);
 const LF = 0x0a;
 const NEWLINE = Buffer.from('\n', 'latin1');
 const MAX_LINE_BYTES = 4 * 1024 * 1024;
+/**
+ * A message longer than this is skipped and reported (`message-too-large`), as journal-export.ts skips a value: a line
+ * longer than MAX_LINE_BYTES comes in parts cut where the chunks fall, so only a bound below it keeps the output the
+ * same however the input is cut, and memory bounded.
+ */
+const MAX_MESSAGE_BYTES = MAX_LINE_BYTES;
 /** The head's lines judged (an entry's first line must be the head's first). */
 const SNIFF_LINE_BYTES = 512;
 
@@ -36,6 +42,8 @@ export class JournalVerboseDecoder extends LineRewriter {
   /** The lines of the entry's MESSAGE so far, and whether its value goes on (no other field has started yet). */
   private message: Buffer[] | undefined;
   private inMessage = false;
+  /** Bytes of the message so far (its line ends included). */
+  private messageBytes = 0;
   private stamp: LogStamp | undefined;
 
   constructor() {
@@ -51,19 +59,36 @@ export class JournalVerboseDecoder extends LineRewriter {
     const head = buf.toString('latin1', ls, Math.min(le, ls + MESSAGE_FIELD.length));
     if (head.startsWith(CONTINUATION)) {
       // copied: the chunk the line lies in may be reused once it is read
-      if (this.inMessage) this.message?.push(NEWLINE, Buffer.from(buf.subarray(ls + CONTINUATION.length, le)));
+      if (this.inMessage) this.append(buf, ls + CONTINUATION.length, le, true);
       return;
     }
     if (head.startsWith(FIELD_INDENT)) {
       // another field ends the message's value
       this.inMessage = head === MESSAGE_FIELD;
-      if (this.inMessage) this.message = [Buffer.from(buf.subarray(ls + MESSAGE_FIELD.length, le))];
+      if (this.inMessage) {
+        this.message = [];
+        this.messageBytes = 0;
+        this.append(buf, ls + MESSAGE_FIELD.length, le, false);
+      }
       return;
     }
     const entry = ENTRY_LINE.exec(buf.toString('latin1', ls, le));
     if (entry === null) return;
     this.endEntry(parts);
     this.stamp = { kind: 'utc', wallMs: Math.floor(Number.parseInt(entry[1] ?? '', 16) / 1000) };
+  }
+
+  /** Adds a line of the message (after a line end when it is not the first), or drops a message grown too long. */
+  private append(buf: Buffer, start: number, end: number, lineEnd: boolean): void {
+    if (this.message === undefined) return;
+    this.messageBytes += end - start + (lineEnd ? 1 : 0);
+    if (this.messageBytes > MAX_MESSAGE_BYTES) {
+      this.oversized++;
+      this.message = undefined;
+      return;
+    }
+    if (lineEnd) this.message.push(NEWLINE);
+    this.message.push(Buffer.from(buf.subarray(start, end)));
   }
 
   protected override ended(parts: Buffer[]): void {

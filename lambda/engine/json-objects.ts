@@ -1,5 +1,6 @@
 import { isOmittedJournalMessage, type JsonEntry, jsonEntryOf } from './json-entry.js';
 import { RewrittenText } from './rewritten-text.js';
+import { isStartLine } from './sip-message.js';
 
 /**
  * JSON log records that are not one per line (json-lines.ts reads those): pretty-printed (`journalctl -o
@@ -21,6 +22,11 @@ import { RewrittenText } from './rewritten-text.js';
 const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 /** Containers nested deeper than this are skipped as a whole (their brackets counted, not kept). */
 const MAX_DEPTH = 512;
+/**
+ * Objects opened deeper than this are never parsed as records (an Elasticsearch export's `_source` is the fifth
+ * container down): each enclosing object is parsed again when it closes, so a bound on the depth bounds the work.
+ */
+const MAX_RECORD_DEPTH = 8;
 
 const HT = 0x09;
 const LF = 0x0a;
@@ -63,6 +69,11 @@ export class JsonObjectsDecoder extends RewrittenText {
   textBytes = 0;
   /** Where the last record found starts (-1: none yet). */
   private lastRecordAt = -1;
+  /** SIP start lines met among the text between values (a SIP log, not JSON records: isJsonObjects). */
+  sipLines = 0;
+  /** The text line being passed on started at a line start; the last byte scanned was a LF. */
+  private atLineStart = false;
+  private lastWasLf = true;
   /** Bytes kept from `carryAt` on (the outermost candidate object's so far), and the stream offset scanned to. */
   private carry: Buffer = EMPTY;
   private carryAt = 0;
@@ -94,6 +105,11 @@ export class JsonObjectsDecoder extends RewrittenText {
       if (this.inText) {
         const lf = buf.indexOf(LF, i);
         const end = lf < 0 ? n : lf + 1;
+        // a SIP start line between values: this is a SIP log whose bodies hold JSON, not JSON records (isJsonObjects)
+        if (this.atLineStart && isStartLine(buf, i, lf < 0 ? n : lf, false)) {
+          this.sipLines++;
+        }
+        this.atLineStart = lf >= 0;
         this.emit(buf.subarray(i, end), parts);
         this.textBytes += end - i;
         this.inText = lf < 0;
@@ -102,15 +118,19 @@ export class JsonObjectsDecoder extends RewrittenText {
       }
       const depth = this.kinds.length + this.overflow;
       if (c === QUOTE && depth > 0) this.inString = true;
-      else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.open(c === OPEN_BRACE ? CANDIDATE : ARRAY, base + i);
-      else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && depth > 0) this.close(buf, base, i, parts);
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        const kind = c === OPEN_BRACKET ? ARRAY : this.kinds.length < MAX_RECORD_DEPTH ? CANDIDATE : NO_RECORD;
+        this.open(kind, base + i);
+      } else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && depth > 0) this.close(buf, base, i, parts);
       else if (depth === 0 && !isBetweenValues(c)) {
         // text between top-level values (not JSON): passed on to its line's end
         this.inText = true;
+        this.atLineStart = i === 0 ? this.lastWasLf : buf[i - 1] === LF;
         i--;
       }
     }
     this.scanned = base + n;
+    if (n > 0) this.lastWasLf = buf[n - 1] === LF;
     this.demoteLongObjects(this.scanned, parts);
     const keepFrom = this.outermostCandidate();
     if (final) {
@@ -219,11 +239,12 @@ const TEXT_FIFTHS = 1;
 /**
  * Whether a text's head is JSON log records that are not one per line (json-lines.ts is asked first): a record
  * closes within it, and lines of text between top-level values (Kamailio's `WARNING: no fork mode` before its
- * `json:N` records) are at most a fifth of it. A SIP log whose bodies hold JSON is mostly such lines.
+ * `json:N` records) are at most a fifth of it, none a SIP start line: a SIP log whose bodies hold JSON (`{"message":
+ * ...}`) has its start lines there.
  */
 export const isJsonObjects = (head: Buffer): boolean => {
   if (!head.includes(OPEN_BRACE)) return false;
   const probe = new JsonObjectsDecoder();
   probe.feed(head, false);
-  return probe.records > 0 && probe.textBytes * 5 <= head.length * TEXT_FIFTHS;
+  return probe.records > 0 && probe.sipLines === 0 && probe.textBytes * 5 <= head.length * TEXT_FIFTHS;
 };

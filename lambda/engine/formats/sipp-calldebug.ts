@@ -3,7 +3,7 @@ import { refillMeta } from '../payload-meta.js';
 import { lineContentEnd } from '../sip-message.js';
 import type { Transport } from '../types.js';
 import { lineEndAt, startsWith } from './line-utils.js';
-import { datePrefix, epochMs } from './sipp-short.js';
+import { datePrefix, epochMs, isEpochAt } from './sipp-short.js';
 import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -42,12 +42,13 @@ const slots = new MatchSlots('sipp');
 /** Offset after the line's "date \t time \t epoch " prefix (where its text starts), or -1 when it has none. */
 const textStart = (buf: Buffer, ls: number, le: number): number => {
   if (!datePrefix(buf, ls, le)) return -1;
-  const tab = buf.indexOf(0x09, ls + 'YYYY-MM-DD\thh:mm:ss.'.length);
-  if (tab < 0 || tab >= le) return -1;
-  const sp = buf.indexOf(SP, tab + 1);
-  // the epoch ends in a digit (an errors log's entry has "epoch: ", sipp-errors.ts)
-  const last = buf[sp - 1] ?? 0;
-  return sp < 0 || sp >= le || sp === tab + 1 || last < 0x30 || last > 0x39 ? -1 : sp + 1;
+  const from = ls + 'YYYY-MM-DD\thh:mm:ss.'.length;
+  const tab = buf.subarray(from, le).indexOf(0x09);
+  if (tab < 0) return -1;
+  const epoch = from + tab + 1;
+  const sp = buf.subarray(epoch, le).indexOf(SP);
+  // "epoch text" (an errors log's entry has "epoch: ", sipp-errors.ts; another tool's dated line has no epoch)
+  return sp < 0 || !isEpochAt(buf, epoch, epoch + sp) ? -1 : epoch + sp + 1;
 };
 
 /** The transport named at `p` ("UDP message "), and where its name ends; undefined when none is. */

@@ -3,7 +3,7 @@ import { refillMeta } from '../payload-meta.js';
 import { lineContentEnd } from '../sip-message.js';
 import { allSpace } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
-import { datePrefix, epochMs } from './sipp-short.js';
+import { datePrefix, epochMs, isEpochAt } from './sipp-short.js';
 import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -40,11 +40,13 @@ const entryText = (
   le: number,
 ): { text: number; epochStart: number; epochEnd: number } | -1 => {
   if (!datePrefix(buf, ls, le)) return -1;
-  const tab = buf.indexOf(0x09, ls + DATE_TIME);
-  if (tab < 0 || tab >= le) return -1;
-  const colon = buf.indexOf(0x3a, tab + 1);
-  if (colon < 0 || colon + 1 >= le || buf[colon + 1] !== 0x20) return -1;
-  return { text: colon + 2, epochStart: tab + 1, epochEnd: colon };
+  const tab = buf.subarray(ls + DATE_TIME, le).indexOf(0x09);
+  if (tab < 0) return -1;
+  const epochStart = ls + DATE_TIME + tab + 1;
+  const colon = buf.subarray(epochStart, le).indexOf(0x3a);
+  const epochEnd = epochStart + colon;
+  if (colon < 0 || buf[epochEnd + 1] !== 0x20 || epochEnd + 1 >= le || !isEpochAt(buf, epochStart, epochEnd)) return -1;
+  return { text: epochEnd + 2, epochStart, epochEnd };
 };
 
 /**

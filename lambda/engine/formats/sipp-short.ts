@@ -82,6 +82,17 @@ const rebuild = (
   return n;
 };
 
+/** Whether [a, b) is an epoch as SIPp prints it: digits, a dot, digits ("1796425109.839066"). */
+export const isEpochAt = (buf: Buffer, a: number, b: number): boolean => {
+  let dot = -1;
+  for (let i = a; i < b; i++) {
+    const c = buf[i] ?? 0;
+    if (c === 0x2e && dot < 0 && i > a) dot = i;
+    else if (c < 0x30 || c > 0x39) return false;
+  }
+  return dot > a && dot < b - 1;
+};
+
 /** The instant of "1796425109.839066" in ms, or undefined. */
 export const epochMs = (buf: Buffer, a: number, b: number): number | undefined => {
   const seconds = decimalAt(buf, a, b);

@@ -103,6 +103,23 @@ describe('journalctl -o export and -o verbose', () => {
   });
 });
 
+describe('journalctl -o verbose: a message too long to hold', () => {
+  it('skips and reports a MESSAGE over 4 MiB, however the bytes are cut, and reads the entries after it', async () => {
+    // Prepare: an entry whose message is a 4.2 MiB line, between two entries with a response each
+    const second = VERBOSE.indexOf('Tue ', 1);
+    const [first, withSip] = [VERBOSE.slice(0, second), VERBOSE.slice(second)];
+    const big = `${first.split('\n')[0]}\n    MESSAGE=${'x'.repeat(4.2 * 1024 * 1024)}\n    _PID=1\n`;
+    const bytes = Buffer.from(first + withSip + big + withSip, 'latin1');
+
+    // Act: whole, and in 64 KiB and 100,000-byte chunks (a line over 4 MiB reaches the rewriter in parts)
+    const step = (n: number): number[] => Array.from({ length: Math.floor(bytes.length / n) }, (_, k) => (k + 1) * n);
+    const got = await Promise.all([[], step(65536), step(100_000)].map((cuts) => scan(chunked(bytes, cuts))));
+
+    // Assess: before, the message's first part, cut where the chunks fell, was passed on
+    for (const r of got) expect([r.responses, r.anomalies]).toEqual([2, { 'message-too-large': 1 }]);
+  });
+});
+
 describe('real journals (test/fixtures/journal/README.md, run J5)', () => {
   const truth = JSON.parse(readFixture('journal/kamailio-journal-j5.truth.json').toString('utf8')) as {
     responses: number;

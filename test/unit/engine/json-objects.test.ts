@@ -83,6 +83,27 @@ describe('JSON records not one per line (journalctl -o json-pretty, Kamailio jso
     expect(verdicts).toEqual([true, false, false, false]);
   });
 
+  it('leaves a SIP log whose JSON bodies are most of its bytes to the SIP readers (its start lines are between values)', async () => {
+    // Prepare: four 200s with ~1.9 KB `{"message": ...}` bodies: the header lines are under a fifth of the head
+    const body = JSON.stringify({ message: 'delivered', data: 'x'.repeat(1900) });
+    const ok = (n: number): string =>
+      `SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK${n}\r\nCall-ID: c${n}\r\nCSeq: 1 MESSAGE\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const log = Buffer.from([0, 1, 2, 3].map(ok).join(''), 'latin1');
+
+    // Act
+    const r = await scan(chunked(log, [1000]));
+
+    // Assess: read as JSON records, each body became "delivered" and three 200s were lost (the review's case)
+    expect([isJsonObjects(log), r.responses, r.byCode, r.anomalies, r.formats]).toEqual([
+      false,
+      4,
+      { '200': 4 },
+      {},
+      ['sip'],
+    ]);
+  });
+
   it("counts CloudWatch Logs events as `aws logs filter-log-events` prints them, at each event's millisecond time", async () => {
     // Prepare: one SIP message logged as one event (a multi-line event), its CRLFs kept
     const events = {
