@@ -1,4 +1,4 @@
-import { withLineEnd } from './json-entry.js';
+import { realtimeStamp, withLineEnd } from './json-entry.js';
 import type { LogStamp } from './log-stamp.js';
 import { RewrittenText } from './rewritten-text.js';
 
@@ -104,10 +104,7 @@ export class JournalExportDecoder extends RewrittenText {
   /** A field of the entry being read: its message and time are kept. */
   private field(name: string, buf: Buffer, start: number, end: number): void {
     if (name === 'MESSAGE') this.message = Buffer.from(buf.subarray(start, end));
-    else if (name === '__REALTIME_TIMESTAMP') {
-      const us = buf.toString('latin1', start, end);
-      this.stamp = /^\d{1,16}$/.test(us) ? { kind: 'utc', wallMs: Math.floor(Number(us) / 1000) } : undefined;
-    }
+    else if (name === '__REALTIME_TIMESTAMP') this.stamp = realtimeStamp(buf.toString('latin1', start, end));
   }
 
   /** The entry's end: its message passed on, at its time. */

@@ -77,9 +77,12 @@ const stampOf = (v: unknown): LogStamp | undefined => {
     return { kind: 'utc', wallMs: Math.floor(v < EPOCH_MS_FROM ? v * 1000 : v) };
   }
   if (typeof v !== 'string') return undefined;
-  if (/^\d{1,16}$/.test(v)) return { kind: 'utc', wallMs: Math.floor(Number(v) / 1000) };
-  return findLogStamp(v);
+  return realtimeStamp(v) ?? findLogStamp(v);
 };
+
+/** journald's `__REALTIME_TIMESTAMP` (microseconds since the epoch, in decimal), or undefined for any other text. */
+export const realtimeStamp = (v: string): LogStamp | undefined =>
+  /^\d{1,16}$/.test(v) ? { kind: 'utc', wallMs: Math.floor(Number(v) / 1000) } : undefined;
 
 /**
  * The text and time of a parsed JSON value when it is a log record (an object with one of the text fields), else

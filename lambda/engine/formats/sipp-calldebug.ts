@@ -3,7 +3,7 @@ import { refillMeta } from '../payload-meta.js';
 import { lineContentEnd } from '../sip-message.js';
 import type { Transport } from '../types.js';
 import { lineEndAt, startsWith } from './line-utils.js';
-import { datePrefix, epochMs, isEpochAt } from './sipp-short.js';
+import { epochMs, epochStartAt, isEpochAt } from './sipp-short.js';
 import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -39,16 +39,18 @@ const SP = 0x20;
 const COLON = 0x3a;
 const slots = new MatchSlots('sipp');
 
-/** Offset after the line's "date \t time \t epoch " prefix (where its text starts), or -1 when it has none. */
-const textStart = (buf: Buffer, ls: number, le: number): number => {
-  if (!datePrefix(buf, ls, le)) return -1;
-  const from = ls + 'YYYY-MM-DD\thh:mm:ss.'.length;
-  const tab = buf.subarray(from, le).indexOf(0x09);
-  if (tab < 0) return -1;
-  const epoch = from + tab + 1;
+/** Where the epoch of a line "date \t time \t epoch text" ends (the space before its text), or -1 when it has none. */
+const epochEndAt = (buf: Buffer, epoch: number, le: number): number => {
+  if (epoch < 0) return -1;
   const sp = buf.subarray(epoch, le).indexOf(SP);
   // "epoch text" (an errors log's entry has "epoch: ", sipp-errors.ts; another tool's dated line has no epoch)
-  return sp < 0 || !isEpochAt(buf, epoch, epoch + sp) ? -1 : epoch + sp + 1;
+  return sp < 0 || !isEpochAt(buf, epoch, epoch + sp) ? -1 : epoch + sp;
+};
+
+/** Offset after the line's "date \t time \t epoch " prefix (where its text starts), or -1 when it has none. */
+const textStart = (buf: Buffer, ls: number, le: number): number => {
+  const end = epochEndAt(buf, epochStartAt(buf, ls, le), le);
+  return end < 0 ? -1 : end + 1;
 };
 
 /** The transport named at `p` ("UDP message "), and where its name ends; undefined when none is. */
@@ -73,12 +75,14 @@ const nextEvent = (buf: Buffer, from: number, end: number): number => {
 
 const match = (buf: Buffer, ls: number, lf: number, end: number, ctx: MatchContext): MatchResult => {
   const le = lineContentEnd(buf, ls, lf, false);
-  const p = textStart(buf, ls, le);
-  if (p < 0) return null;
+  const epoch = epochStartAt(buf, ls, le);
+  const epochEnd = epochEndAt(buf, epoch, le);
+  if (epochEnd < 0) return null;
+  const p = epochEnd + 1;
   if (lf >= end && !ctx.final) return NEED_MORE;
   const next = Math.min(lf + 1, end);
   if (!endsAnnouncing(buf, le)) return slots.skip(next);
-  const timeMs = epochMs(buf, buf.indexOf(0x09, ls + 'YYYY-MM-DD\thh:mm:ss.'.length) + 1, p - 1);
+  const timeMs = epochMs(buf, epoch, epochEnd);
   if (startsWith(buf, p, le, SENDING)) {
     const t = transportAt(buf, p + SENDING.length, le);
     if (t === undefined) return slots.skip(next);

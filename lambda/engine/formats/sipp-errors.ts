@@ -3,7 +3,7 @@ import { refillMeta } from '../payload-meta.js';
 import { lineContentEnd } from '../sip-message.js';
 import { allSpace } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
-import { datePrefix, epochMs, isEpochAt } from './sipp-short.js';
+import { datePrefix, epochMs, epochStartAt, isEpochAt } from './sipp-short.js';
 import { type MatchContext, type MatchResult, MatchSlots, NEED_MORE, type TextFormatReader } from './text-format.js';
 
 /**
@@ -30,7 +30,6 @@ const QUOTE = 0x27;
 const LF = 0x0a;
 /** A quoted message longer than this is not looked for further (SIPp's own buffers are smaller). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
-const DATE_TIME = 'YYYY-MM-DD\thh:mm:ss.'.length;
 const slots = new MatchSlots('sipp');
 
 /** Where the entry's text starts (after "epoch: "), and the epoch's end; -1 when [ls, le) starts no entry. */
@@ -39,10 +38,8 @@ const entryText = (
   ls: number,
   le: number,
 ): { text: number; epochStart: number; epochEnd: number } | -1 => {
-  if (!datePrefix(buf, ls, le)) return -1;
-  const tab = buf.subarray(ls + DATE_TIME, le).indexOf(0x09);
-  if (tab < 0) return -1;
-  const epochStart = ls + DATE_TIME + tab + 1;
+  const epochStart = epochStartAt(buf, ls, le);
+  if (epochStart < 0) return -1;
   const colon = buf.subarray(epochStart, le).indexOf(0x3a);
   const epochEnd = epochStart + colon;
   if (colon < 0 || buf[epochEnd + 1] !== 0x20 || epochEnd + 1 >= le || !isEpochAt(buf, epochStart, epochEnd)) return -1;

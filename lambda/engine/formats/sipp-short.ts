@@ -82,6 +82,17 @@ const rebuild = (
   return n;
 };
 
+/**
+ * Where the epoch field of a line that starts "YYYY-MM-DD \t hh:mm:ss.usec \t" begins (after the tab that ends the
+ * time), or -1 when the line does not start so: the calldebug and errors logs' lines (sipp-calldebug.ts,
+ * sipp-errors.ts) start as a short-message row does.
+ */
+export const epochStartAt = (buf: Buffer, ls: number, le: number): number => {
+  if (!datePrefix(buf, ls, le)) return -1;
+  const tab = buf.subarray(ls + DATE_TIME_PREFIX, le).indexOf(HT);
+  return tab < 0 ? -1 : ls + DATE_TIME_PREFIX + tab + 1;
+};
+
 /** Whether [a, b) is an epoch as SIPp prints it: digits, a dot, digits ("1796425109.839066"). */
 export const isEpochAt = (buf: Buffer, a: number, b: number): boolean => {
   let dot = -1;

@@ -46,15 +46,15 @@ const ETHERTYPE_QINQ_OLD2 = 0x9200;
 /** Transparent Ethernet bridging (GRE, Geneve): a whole Ethernet frame follows. */
 const ETHERTYPE_TEB = 0x6558;
 /** MPLS unicast and multicast (RFC 3032). */
-const ETHERTYPE_MPLS = 0x8847;
+export const ETHERTYPE_MPLS = 0x8847;
 const ETHERTYPE_MPLS_MULTICAST = 0x8848;
 /** PPPoE session stage (RFC 2516 §4): 6-byte header, then a PPP protocol field. */
-const ETHERTYPE_PPPOE_SESSION = 0x8864;
-const PPPOE_HEADER_BYTES = 6;
+export const ETHERTYPE_PPPOE_SESSION = 0x8864;
+export const PPPOE_HEADER_BYTES = 6;
 /** PPP protocol numbers of IPv4 and IPv6 (RFC 1332, RFC 5072). */
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
-const MPLS_LABEL_BYTES = 4;
+export const MPLS_LABEL_BYTES = 4;
 /** Deeper label stacks than this are not real traffic. */
 const MAX_MPLS_LABELS = 16;
 /** IEEE 802.3: a type/length field up to 1500 is a length, and an 802.2 LLC header follows. */

@@ -1,4 +1,10 @@
-import { LINKTYPE } from '../../pcap/link-layer.js';
+import {
+  ETHERTYPE_MPLS,
+  ETHERTYPE_PPPOE_SESSION,
+  LINKTYPE,
+  MPLS_LABEL_BYTES,
+  PPPOE_HEADER_BYTES,
+} from '../../pcap/link-layer.js';
 import { hexDigitValue } from '../line-bytes.js';
 import { NEED_MORE } from '../text-format.js';
 import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
@@ -127,14 +133,17 @@ export const dumpLinkType = (d: HexDump, s: PacketLine): number | undefined => {
   return undefined;
 };
 
-/** EtherTypes of MPLS unicast and of the PPPoE session stage (what an Ethernet header put before such a dump names). */
-const ETHERTYPE_MPLS = 0x8847;
-const ETHERTYPE_PPPOE_SESSION = 0x8864;
 const MPLS_LABEL = '(label ';
-const MPLS_LABEL_BYTES = 4;
-/** The PPPoE session header (6 bytes) and the PPP protocol field (2) before the IP header. */
-const PPPOE_BYTES = 8;
+/** The PPPoE session header and the PPP protocol field (2 bytes) before the IP header. */
+const PPPOE_BYTES = PPPOE_HEADER_BYTES + 2;
 const ETHERNET_HEADER_BYTES = 14;
+
+/** A dump that starts after its Ethernet header, with one naming `etherType` put before it (no addresses). */
+const behindEthernetHeader = (etherType: number, dump: Buffer): Buffer => {
+  const header = Buffer.alloc(ETHERNET_HEADER_BYTES);
+  header.writeUInt16BE(etherType, ETHERNET_HEADER_BYTES - 2);
+  return Buffer.concat([header, dump]);
+};
 
 /**
  * A dump of a packet behind MPLS labels or a PPPoE session header (its summary "MPLS (label ...) IP ...", "PPPoE
@@ -158,10 +167,7 @@ export const encapsulatedFrame = (d: HexDump, s: PacketLine, summary: string): B
   } else return undefined;
   const dump = d.bytes.subarray(0, d.length);
   if (ipHeaderAt(d, ETHERNET_HEADER_BYTES + inner, s)) return Buffer.from(dump);
-  if (!ipHeaderAt(d, inner, s)) return undefined;
-  const header = Buffer.alloc(ETHERNET_HEADER_BYTES);
-  header.writeUInt16BE(etherType, ETHERNET_HEADER_BYTES - 2);
-  return Buffer.concat([header, dump]);
+  return ipHeaderAt(d, inner, s) ? behindEthernetHeader(etherType, dump) : undefined;
 };
 
 /**
@@ -183,9 +189,7 @@ export const etherFrame = (
     dump.readUInt16BE(addresses.length) === etherType;
   if (wholeFrame) return { linkType: LINKTYPE.ETHERNET, bytes: Buffer.from(dump) };
   if (etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_PPPOE_SESSION) {
-    const header = Buffer.alloc(ETHERNET_HEADER_BYTES);
-    header.writeUInt16BE(etherType, ETHERNET_HEADER_BYTES - 2);
-    return { linkType: LINKTYPE.ETHERNET, bytes: Buffer.concat([header, dump]) };
+    return { linkType: LINKTYPE.ETHERNET, bytes: behindEthernetHeader(etherType, dump) };
   }
   const version = (dump[0] ?? 0) >> 4;
   return version === 4 || version === 6 ? { linkType: LINKTYPE.RAW, bytes: Buffer.from(dump) } : undefined;

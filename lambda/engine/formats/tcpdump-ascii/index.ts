@@ -342,7 +342,7 @@ const hexPacket = (
   if (d === NEED_MORE) return NEED_MORE;
   if (d === null) return skipPacket(buf, ds, end, ctx);
   // MPLS and PPPoE first: their IP header can sit where another link type's would (two labels: QinQ's)
-  const frame = ENCAPSULATED.test(summary) ? encapsulatedFrame(d, s, summary) : undefined;
+  const frame = encapsulatedFrame(d, s, summary);
   const linkType = frame !== undefined ? LINKTYPE.ETHERNET : dumpLinkType(d, s);
   if (linkType === undefined) return { kind: 'skip', format: 'tcpdump-ascii', next: d.next };
   const bytes = frame ?? d.bytes;
@@ -390,9 +390,6 @@ const etherWireLength = (e: EtherLine, linkType: number, bytes: Buffer): number 
   if (linkType !== LINKTYPE.ETHERNET || e.frameLength === undefined) return wireLength(linkType, bytes, bytes.length);
   return e.frameLength > bytes.length ? e.frameLength : undefined;
 };
-
-/** A summary that names MPLS labels or a PPPoE session before its IP packet. */
-const ENCAPSULATED = /(?:^|\s)(?:MPLS \(label|PPPoE +\[ses)/;
 
 const dumpedNetwork: NetworkLayer = { kind: 'other', start: 0 };
 

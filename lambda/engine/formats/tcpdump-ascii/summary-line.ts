@@ -286,6 +286,8 @@ export interface EtherLine {
 
 /** The Ethernet line of -e (ETHER_LINE), or null for any other line. */
 export const parseEtherLine = (line: string): EtherLine | null => {
+  // asked of every hex-dumped packet: most print no Ethernet line (-xx without -e), told by one search
+  if (!line.includes(ETHERTYPE_MARK)) return null;
   const m = ETHER_LINE.exec(line);
   if (m === null) return null;
   // printed "src > dst"; without -n each is followed by its vendor in parentheses
