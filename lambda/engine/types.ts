@@ -35,6 +35,8 @@ export type Format =
   | 'jain-sip-xml'
   /** sngrep's text export (Save as .txt). */
   | 'sngrep'
+  /** baresip's SIP trace (`baresip -s`). */
+  | 'baresip'
   /** Kamailio log lines that print a whole message (xlog of $mb or $snd(buf)), on stderr or through rsyslog. */
   | 'kamailio-log'
   /** Raw HEP3 packets back to back (Homer), not inside a capture. */

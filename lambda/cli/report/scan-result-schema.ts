@@ -37,6 +37,7 @@ const FORMATS = everyMember<Format>()([
   'tcpdump-ascii',
   'jain-sip-xml',
   'sngrep',
+  'baresip',
   'kamailio-log',
   'hep',
 ]);

@@ -1,4 +1,5 @@
 import { accReader } from './acc.js';
+import { baresipReader } from './baresip.js';
 import { chanSipReaders } from './chan-sip.js';
 import { freeswitchReader } from './freeswitch.js';
 import { jainSipXmlReader } from './jain-sip-xml.js';
@@ -16,6 +17,8 @@ import type { TextFormatReader } from './text-format.js';
 
 /** Every text log format the scanner knows, tried in this order on a candidate line. */
 export const TEXT_FORMAT_READERS: readonly TextFormatReader[] = [
+  // before ngrep: a baresip trace without its colours opens each entry with a `#` line, as ngrep separates packets
+  baresipReader,
   ngrepReader,
   sippReader,
   sippShortReader,

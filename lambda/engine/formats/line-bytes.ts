@@ -136,6 +136,16 @@ const TRANSPORT_NAMES: readonly (readonly [Buffer, Transport])[] = (
   ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'] as const
 ).map((name) => [Buffer.from(name, 'latin1'), transportNamed(name)] as const);
 
+/** Bytes of an address as SIP tools print one: IPv4 "a.b.c.d:port", IPv6 "[::1]:port". */
+const ADDRESS_BYTE = byteSet('0123456789.:[]abcdefABCDEF');
+
+/** The end of the printed address run at `p` (p itself when there is none), before `le`. */
+export const addressEnd = (buf: Buffer, p: number, le: number): number => {
+  let e = p;
+  while (e < le && ADDRESS_BYTE[buf[e] ?? 0] === 1) e++;
+  return e;
+};
+
 /** transportNamed(buf.toString('latin1', a, b)), without the string for ASCII names. */
 export const transportAt = (buf: Buffer, a: number, b: number): Transport => {
   for (const [name, transport] of TRANSPORT_NAMES) {

@@ -2,7 +2,7 @@ import { endpointIds } from '../endpoint-ids.js';
 import { findLogStampAt } from '../log-stamp.js';
 import { refillMeta } from '../payload-meta.js';
 import { InternTable } from './intern-table.js';
-import { allSpace, byteSet, fractionLength, isDateTimeAt } from './line-bytes.js';
+import { addressEnd, allSpace, fractionLength, isDateTimeAt } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
 import { type MatchResult, MatchSlots, type TextFormatReader } from './text-format.js';
 
@@ -20,16 +20,6 @@ const CR = 0x0d;
 const SP = 0x20;
 /** "YYYY/MM/DD hh:mm:ss" */
 const DATE_TIME_LENGTH = 19;
-
-/** Bytes of an address as sngrep prints it: IPv4 "a.b.c.d:port", IPv6 "[::1]:port". */
-const ADDRESS_BYTE = byteSet('0123456789.:[]abcdefABCDEF');
-
-/** The end of the address run at `p` (p itself when there is none). */
-const addressEnd = (buf: Buffer, p: number, le: number): number => {
-  let e = p;
-  while (e < le && ADDRESS_BYTE[buf[e] ?? 0] === 1) e++;
-  return e;
-};
 
 /** The parts of the header line last read (one line is read at a time: no object per line). */
 const found = { timeEnd: 0, srcStart: 0, srcEnd: 0, dstStart: 0, dstEnd: 0 };

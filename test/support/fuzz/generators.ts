@@ -359,7 +359,7 @@ export const mutatedTransportFixture = (): fc.Arbitrary<FuzzInput> =>
 
 /**
  * Text logs of the formats the shared corpus does not hold (test/fixtures/text: Asterisk chan_sip, FreeSWITCH,
- * tcpdump's ASCII and hex dumps on several link types, ngrep's dotted modes, SIPp's short messages, sngrep).
+ * tcpdump's ASCII and hex dumps on several link types, ngrep's dotted modes, SIPp's short messages, sngrep, baresip).
  */
 export const TEXT_FIXTURES = [
   'text/chan-sip-console.log',
@@ -376,6 +376,7 @@ export const TEXT_FIXTURES = [
   'text/sipp-retrans-uac.shortmessages.log',
   'text/sngrep-mixedcut.txt.gz',
   'text/tcpdump-A-q-t-tcp-mixed.txt.gz',
+  'baresip/baresip-calls.log',
 ] as const;
 
 /** The bytes of a fixture (a gzip one inflated, as for the corpus: the window is of the log itself). */

@@ -6,7 +6,7 @@ import { type FuzzInput, mutatedTextFixture, mutatedTransportFixture } from '../
 // The fuzzer's properties (typed errors, time bound, chunk and gzip invariance) on the test fixtures of what the
 // shared corpus lacks, mutated: the captures of WebSocket, SCTP and HEP (their parsers keep state across chunks:
 // frames, fragments, HEP3 packets) and windows of the text logs of chan_sip, FreeSWITCH, tcpdump's dumps, ngrep's
-// dotted modes, SIPp short messages and sngrep. A chunk boundary anywhere must change nothing.
+// dotted modes, SIPp short messages, sngrep and baresip. A chunk boundary anywhere must change nothing.
 const RUNS = Number(process.env.FIXTURE_FUZZ_RUNS ?? 60);
 
 describe('fuzz properties on the fixtures of what the corpus lacks', () => {
