@@ -1,7 +1,8 @@
 import { endpointIds } from '../endpoint-ids.js';
 import { refillMeta } from '../payload-meta.js';
+import { ForwardSearch } from './forward-search.js';
 import { InternTable } from './intern-table.js';
-import { addressEnd, allSpace, transportAt } from './line-bytes.js';
+import { allSpace, readArrowEnds, transportAt } from './line-bytes.js';
 import { startsWith } from './line-utils.js';
 import { type MatchResult, MatchSlots, type TextFormatReader } from './text-format.js';
 
@@ -14,9 +15,12 @@ import { type MatchResult, MatchSlots, type TextFormatReader } from './text-form
  * transport and both ends (IPv6 in brackets), so the sender is the peer and resends are judged over UDP only, as
  * tshark does on the capture. No time is printed: the messages are untimed.
  *
- * The colour reset closes each entry (`closedEntries`): what a datagram held past its message's Content-Length is
- * not SIP to tshark. The console's own status line is redrawn with CRs, so the next entry's `#` line can follow the
- * reset on the same line, or come after a run of CRs; the `#` line is decoration, the address line is the header.
+ * A UDP entry is handed over as the datagram it printed, from the address line to the colour reset (which may follow
+ * the message's last byte on the same line): what a datagram held past its message's Content-Length is not SIP to
+ * tshark, and the datagram ends where the entry does, whatever comes after it. A TCP entry, or a trace whose colours
+ * were taken out (no reset to end an entry), is read inline: its message framed by its Content-Length. The console's
+ * own status line is redrawn with CRs, so the next entry's `#` line can follow the reset on the same line, or come
+ * after a run of CRs; the `#` line is decoration, the address line is the header.
  */
 
 const ESC = '\x1b';
@@ -36,23 +40,17 @@ const readHeader = (buf: Buffer, ls: number, lf: number): boolean => {
   let t = ls;
   while (t < lf && t - ls < 3 && (buf[t] ?? 0) >= 0x41 && (buf[t] ?? 0) <= 0x5a) t++;
   if (t - ls < 2 || buf[t] !== 0x20 || transportAt(buf, ls, t) === 'unknown') return false;
-  const srcStart = t + 1;
-  const srcEnd = addressEnd(buf, srcStart, lf);
-  if (srcEnd === srcStart || !startsWith(buf, srcEnd, lf, ' -> ')) return false;
-  const dstStart = srcEnd + 4;
-  const dstEnd = addressEnd(buf, dstStart, lf);
-  if (dstEnd === dstStart || !allSpace(buf, dstEnd, lf)) return false;
+  if (!readArrowEnds(buf, t + 1, lf, found)) return false;
   found.transportEnd = t;
-  found.srcStart = srcStart;
-  found.srcEnd = srcEnd;
-  found.dstStart = dstStart;
-  found.dstEnd = dstEnd;
   return true;
 };
 
-/** Whether [ls, lf) is the line that opens an entry or the reset that closes one (and what follows it on the line). */
-const isFrameLine = (buf: Buffer, ls: number, lf: number): boolean =>
-  startsWith(buf, ls, lf, CLOSE) || (startsWith(buf, ls, lf, OPEN) && allSpace(buf, ls + OPEN.length, lf));
+/** Whether [ls, lf) is the line that opens an entry. */
+const isOpenLine = (buf: Buffer, ls: number, lf: number): boolean =>
+  startsWith(buf, ls, lf, OPEN) && allSpace(buf, ls + OPEN.length, lf);
+
+/** Where each UDP entry's colour reset is looked for (linear over a buffer's entries: forward-search.ts). */
+const closeSearch = new ForwardSearch(Buffer.from(CLOSE, 'latin1'));
 
 /**
  * Whether [ls, lf) is a lone `#` followed by an entry's header: the opening line of a trace whose colours were taken
@@ -74,13 +72,13 @@ const endpointAt = (buf: Buffer, a: number, b: number): string =>
 
 export const baresipReader: TextFormatReader = {
   format: 'baresip',
-  closedEntries: true,
   firstBytes: `UTW${ESC}#`,
   lineStarts: ['UD', 'TC', 'TL', 'WS', `${ESC}[`, '#'],
-  isHeader: (buf, ls, lf) => readHeader(buf, ls, lf) || isFrameLine(buf, ls, lf),
+  // the reset ends a message's body, as its entry ends there (a datagram baresip cut at 8 KiB: `truncated-body`)
+  isHeader: (buf, ls, lf) => readHeader(buf, ls, lf) || isOpenLine(buf, ls, lf) || startsWith(buf, ls, lf, CLOSE),
   match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {
     const next = Math.min(lf + 1, end);
-    if (buf[ls] === 0x1b) return isFrameLine(buf, ls, lf) ? slots.skip(next) : null;
+    if (buf[ls] === 0x1b) return isOpenLine(buf, ls, lf) ? slots.skip(next) : null;
     if (buf[ls] === HASH) return isBareOpenLine(buf, ls, lf, end) ? slots.skip(next) : null;
     if (!readHeader(buf, ls, lf)) return null;
     const { transportEnd, srcStart, srcEnd, dstStart, dstEnd } = found;
@@ -89,6 +87,13 @@ export const baresipReader: TextFormatReader = {
     const srcId = endpoints.lastId;
     const dst = endpointAt(buf, dstStart, dstEnd);
     const meta = refillMeta(slots.meta, transport, src, dst, undefined, undefined, srcId, endpoints.lastId);
-    return slots.inline(meta, next);
+    if (transport !== 'udp') return slots.inline(meta, next);
+    // the whole window is here (the scanner asks with 4 MiB after the line, or at the end of input)
+    const close = closeSearch.find(buf, next, end);
+    if (close < 0) return slots.inline(meta, next);
+    // the reset's line (with the next entry's `#` after CRs, when the console redrew its status line) is read with it
+    const after = buf.indexOf(LF, close);
+    const resume = after < 0 || after >= end ? end : after + 1;
+    return slots.payload('datagram', meta, resume, buf, next, close, false);
   },
 };

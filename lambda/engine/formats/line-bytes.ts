@@ -139,11 +139,48 @@ const TRANSPORT_NAMES: readonly (readonly [Buffer, Transport])[] = (
 /** Bytes of an address as SIP tools print one: IPv4 "a.b.c.d:port", IPv6 "[::1]:port". */
 const ADDRESS_BYTE = byteSet('0123456789.:[]abcdefABCDEF');
 
-/** The end of the printed address run at `p` (p itself when there is none), before `le`. */
-export const addressEnd = (buf: Buffer, p: number, le: number): number => {
+/**
+ * The end of the printed address run at `p`, before `le`; p itself when there is none, or when it does not end in a
+ * port (":5060"), which every such tool prints.
+ */
+const addressEnd = (buf: Buffer, p: number, le: number): number => {
   let e = p;
   while (e < le && ADDRESS_BYTE[buf[e] ?? 0] === 1) e++;
-  return e;
+  let d = e;
+  while (d > p && (buf[d - 1] ?? 0) >= 0x30 && (buf[d - 1] ?? 0) <= 0x39) d--;
+  return d < e && d > p + 1 && buf[d - 1] === 0x3a ? e : p;
+};
+
+/** Where the two ends of a "SRC -> DST" lie (a reader's own record, refilled by each line it reads). */
+export interface ArrowEnds {
+  srcStart: number;
+  srcEnd: number;
+  dstStart: number;
+  dstEnd: number;
+}
+
+const ARROW = Buffer.from(' -> ', 'latin1');
+
+/**
+ * Whether buf[p, le) is "SRC -> DST" and then only white space, the two addresses as SIP tools print them (sngrep,
+ * baresip); fills `into` when it is.
+ */
+export const readArrowEnds = (buf: Buffer, p: number, le: number, into: ArrowEnds): boolean => {
+  const srcEnd = addressEnd(buf, p, le);
+  if (
+    srcEnd === p ||
+    srcEnd + ARROW.length > le ||
+    buf.compare(ARROW, 0, ARROW.length, srcEnd, srcEnd + ARROW.length) !== 0
+  )
+    return false;
+  const dstStart = srcEnd + ARROW.length;
+  const dstEnd = addressEnd(buf, dstStart, le);
+  if (dstEnd === dstStart || !allSpace(buf, dstEnd, le)) return false;
+  into.srcStart = p;
+  into.srcEnd = srcEnd;
+  into.dstStart = dstStart;
+  into.dstEnd = dstEnd;
+  return true;
 };
 
 /** transportNamed(buf.toString('latin1', a, b)), without the string for ASCII names. */

@@ -2,8 +2,7 @@ import { endpointIds } from '../endpoint-ids.js';
 import { findLogStampAt } from '../log-stamp.js';
 import { refillMeta } from '../payload-meta.js';
 import { InternTable } from './intern-table.js';
-import { addressEnd, allSpace, fractionLength, isDateTimeAt } from './line-bytes.js';
-import { startsWith } from './line-utils.js';
+import { fractionLength, isDateTimeAt, readArrowEnds } from './line-bytes.js';
 import { type MatchResult, MatchSlots, type TextFormatReader } from './text-format.js';
 
 /**
@@ -32,17 +31,8 @@ const readHeader = (buf: Buffer, ls: number, lf: number): boolean => {
   const fraction = fractionLength(buf, ls + DATE_TIME_LENGTH, le);
   const timeEnd = ls + DATE_TIME_LENGTH + fraction;
   if (fraction === 0 || buf[timeEnd] !== SP) return false;
-  const srcStart = timeEnd + 1;
-  const srcEnd = addressEnd(buf, srcStart, le);
-  if (srcEnd === srcStart || !startsWith(buf, srcEnd, le, ' -> ')) return false;
-  const dstStart = srcEnd + 4;
-  const dstEnd = addressEnd(buf, dstStart, le);
-  if (dstEnd === dstStart || !allSpace(buf, dstEnd, le)) return false;
+  if (!readArrowEnds(buf, timeEnd + 1, le, found)) return false;
   found.timeEnd = timeEnd;
-  found.srcStart = srcStart;
-  found.srcEnd = srcEnd;
-  found.dstStart = dstStart;
-  found.dstEnd = dstEnd;
   return true;
 };
 

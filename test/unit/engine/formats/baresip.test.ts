@@ -106,25 +106,52 @@ describe('baresip SIP trace', () => {
     expect(r.byPeer).toEqual(before.byPeer);
   });
 
-  it('frames by Content-Length: a status line in a body, or past the datagram`s message, is not a response', async () => {
-    // Prepare: a MESSAGE quoting a status line in its body; a UDP datagram holding bytes past its Content-Length
+  it('frames by Content-Length: a status line in a body, or a message past the datagram`s first, is not a response', async () => {
+    // Prepare: a MESSAGE quoting a status line in its body; a UDP datagram holding a whole second message past its
+    // first one's Content-Length (tshark dissects a datagram once)
     const quoted = 'he said:\r\nSIP/2.0 486 Busy Here\r\n';
     const message =
       'MESSAGE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-q1\r\n' +
       'Call-ID: q1@example.com\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n' +
       `Content-Length: ${quoted.length}\r\n\r\n${quoted}`;
-    const padded = `${response(200, 'OK', '1 MESSAGE', 'q1@example.com')}SIP/2.0 503 Service Unavailable\r\n`;
+    const two = response(200, 'OK', '1 MESSAGE', 'q1@example.com') + response(503, 'Service Unavailable', '2 MESSAGE');
     const text =
       entry('UDP', '192.0.2.1:5060', '192.0.2.2:5060', message) +
       'call: some console line\n' +
-      entry('UDP', '192.0.2.2:5060', '192.0.2.1:5060', padded);
+      entry('UDP', '192.0.2.2:5060', '192.0.2.1:5060', two);
 
     // Act
     const r = await scanText(text);
 
     // Assess
     expect([r.requests, r.responses, r.byCode]).toEqual([1, 1, { '200': 1 }]);
-    expect(Object.keys(r.byPeer)).toEqual(['192.0.2.2']);
+    expect(responsesByPeer(r)).toEqual({ '192.0.2.2': 1 });
+  });
+
+  it('reads on after a trace: SIP appended to it counts, with or without the colours', async () => {
+    // Prepare: a UDP entry, a console line, then two bare messages of another log (cat trace.log other.log)
+    const trace = entry('UDP', '192.0.2.2:5060', '192.0.2.1:5060', response(200, 'OK')) + 'ua: stop\n';
+    const other = response(404, 'Not Found', '2 INVITE', 'x@b') + response(486, 'Busy Here', '3 INVITE', 'y@b');
+    const plain = trace.replaceAll('\x1b[36;1m', '').replaceAll('\x1b[;m', '');
+
+    // Act
+    const [coloured, stripped] = await Promise.all([scanText(trace + other), scanText(plain + other)]);
+
+    // Assess
+    for (const r of [coloured, stripped])
+      expect([r.responses, r.byCode]).toEqual([3, { '200': 1, '404': 1, '486': 1 }]);
+  });
+
+  it('takes no line for an entry whose addresses carry no port', async () => {
+    // Prepare: lines that look like a header but name no address baresip prints (it always prints the port)
+    const text = `TLS 1.2 -> 1.3\n${response(200, 'OK')}WS add -> face\n${response(180, 'Ringing')}`;
+
+    // Act
+    const r = await scanText(text);
+
+    // Assess
+    expect(r.formats).toEqual(['sip']);
+    expect([r.responses, Object.keys(r.byPeer)]).toEqual([2, ['unknown']]);
   });
 
   it('names IPv6 senders and judges resends over UDP only, as tshark does', async () => {
