@@ -1,7 +1,7 @@
 import { startsWith } from './formats/line-utils.js';
 import { isOmittedJournalMessage, type JsonEntry, jsonEntryOf } from './json-entry.js';
 import { LineRewriter } from './line-rewriter.js';
-import { linePrefixAt } from './log-prefix.js';
+import { type LinePrefix, linePrefixAt } from './log-prefix.js';
 
 /**
  * Logs kept as one JSON object per line, the text a program wrote in one of its fields: Docker's `json-file` driver
@@ -29,20 +29,38 @@ const RS = 0x1e;
 /** What starts each event of a server-sent event stream (the HTML standard's `data:` field, one space). */
 const SSE_DATA = 'data: ';
 
+/**
+ * The prefix of a line [ls, le) whose object a syslog daemon or a container runtime wrote (Kamailio's JSON log engine
+ * without -E; any program's JSON on a container's stdout, in a CRI log file under /var/log/pods): null for any other.
+ */
+const objectPrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | null => {
+  const prefix = linePrefixAt(buf, ls, le);
+  return prefix !== null && (prefix.syslog || prefix.cri) ? prefix : null;
+};
+
 /** The line [ls, le) read as such an object. */
 const entryAt = (buf: Buffer, start: number, le: number): JsonEntry | typeof OMITTED | undefined => {
   // JSON text sequences (RFC 7464, `journalctl -o json-seq`) start each object with RS; server-sent events
   // (`journalctl -o json-sse`) with "data: ", a blank line after each
   let ls = buf[start] === RS ? start + 1 : startsWith(buf, start, le, SSE_DATA) ? start + SSE_DATA.length : start;
-  // an object a program wrote to syslog (Kamailio's JSON log engine without -E): after syslog's prefix, whose time
-  // is the object's when it has none
+  // after syslog's or a container runtime's prefix, whose time is the object's when it has none
   let syslogTime: string | undefined;
   if (buf[ls] !== OPEN_BRACE) {
-    const prefix = linePrefixAt(buf, ls, le);
-    if (prefix === null || !prefix.syslog || buf[ls + prefix.length] !== OPEN_BRACE) return undefined;
+    const prefix = objectPrefixAt(buf, ls, le);
+    if (prefix === null || prefix.partial || buf[ls + prefix.length] !== OPEN_BRACE) return undefined;
     ls += prefix.length;
     syslogTime = prefix.time;
   }
+  return objectAt(buf, ls, le, syslogTime);
+};
+
+/** The object [ls, le) (a CR before le is no part of it), with the time its line's prefix printed. */
+const objectAt = (
+  buf: Buffer,
+  ls: number,
+  le: number,
+  syslogTime: string | undefined,
+): JsonEntry | typeof OMITTED | undefined => {
   let e = le;
   if (e > ls && buf[e - 1] === CR) e--;
   if (buf[ls] !== OPEN_BRACE || buf[e - 1] !== 0x7d /* } */) return undefined;
@@ -62,13 +80,17 @@ export const isJsonLines = (head: Buffer): boolean => {
   let lines = 0;
   let objects = 0;
   let ls = 0;
+  // a line a container runtime split over records is not judged: its parts are no object each
+  let inSplit = false;
   while (ls < head.length) {
     const lf = head.indexOf(LF, ls);
     // the head's last line may be cut: it is not judged
     if (lf < 0) break;
     let e = lf;
     while (e > ls && (head[e - 1] === CR || head[e - 1] === 0x20 || head[e - 1] === 0x09)) e--;
-    if (e > ls) {
+    const split = inSplit;
+    inSplit = head[ls] !== OPEN_BRACE && objectPrefixAt(head, ls, e)?.partial === true;
+    if (e > ls && !split && !inSplit) {
       lines++;
       if (entryAt(head, ls, e) !== undefined) objects++;
     }
@@ -79,6 +101,14 @@ export const isJsonLines = (head: Buffer): boolean => {
 
 /** Takes the text out of each object of a stream of chunks, and keeps where each object's time took effect. */
 export class JsonLinesDecoder extends LineRewriter {
+  /**
+   * The parts of a line a container runtime split over CRI records (`P`, then `F`: containerd and CRI-O split lines
+   * over 16 KiB), without their prefixes: the object is read once its last part has come.
+   */
+  private split: Buffer[] = [];
+  private splitBytes = 0;
+  private splitTime: string | undefined;
+
   constructor() {
     super(MAX_LINE_BYTES);
   }
@@ -86,10 +116,50 @@ export class JsonLinesDecoder extends LineRewriter {
   /** Passes on the text of the line [ls, end) (its LF included), or the line itself when it is no such object. */
   protected line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     const le = buf[end - 1] === LF ? end - 1 : end;
-    const entry = this.midLine || le - ls > MAX_LINE_BYTES ? undefined : entryAt(buf, ls, le);
+    const whole = !this.midLine && le - ls <= MAX_LINE_BYTES;
     this.midLine = false;
+    if (whole && buf[ls] !== OPEN_BRACE && (this.splitBytes > 0 || buf[ls] !== RS)) {
+      const prefix = objectPrefixAt(buf, ls, le);
+      if (prefix?.cri === true && (prefix.partial || this.splitBytes > 0)) {
+        this.joinSplit(buf.subarray(ls + prefix.length, le), prefix, parts);
+        return;
+      }
+    }
+    const entry = whole ? entryAt(buf, ls, le) : undefined;
+    this.emitEntry(entry, buf.subarray(ls, end), parts);
+  }
+
+  protected override ended(parts: Buffer[]): void {
+    // a line whose last part never came: its parts are passed on as text
+    if (this.splitBytes > 0) this.emit(this.takeSplit(), parts);
+  }
+
+  /** One part of a split line (the last when the record is `F`); the object it completes is read whole. */
+  private joinSplit(text: Buffer, prefix: LinePrefix, parts: Buffer[]): void {
+    if (this.splitBytes + text.length > MAX_LINE_BYTES) {
+      // longer than any line is read: what came is passed on as text, as a too-long line is
+      this.emit(this.takeSplit(), parts);
+    }
+    if (this.splitBytes === 0) this.splitTime = prefix.time;
+    this.split.push(Buffer.from(text));
+    this.splitBytes += text.length;
+    if (prefix.partial) return;
+    const line = this.takeSplit();
+    const entry = line[0] === OPEN_BRACE ? objectAt(line, 0, line.length, this.splitTime) : undefined;
+    this.emitEntry(entry, Buffer.concat([line, LINE_END]), parts);
+  }
+
+  private takeSplit(): Buffer {
+    const line = Buffer.concat(this.split);
+    this.split = [];
+    this.splitBytes = 0;
+    return line;
+  }
+
+  /** Passes on the object's text at its time, or `raw` (the line itself) when it is no object. */
+  private emitEntry(entry: JsonEntry | typeof OMITTED | undefined, raw: Buffer, parts: Buffer[]): void {
     if (entry === undefined) {
-      this.emit(buf.subarray(ls, end), parts);
+      this.emit(raw, parts);
       return;
     }
     if (entry === OMITTED) {
@@ -99,3 +169,5 @@ export class JsonLinesDecoder extends LineRewriter {
     this.emitTimed(entry.text, entry.stamp, parts);
   }
 }
+
+const LINE_END = Buffer.from('\n', 'latin1');

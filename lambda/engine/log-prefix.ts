@@ -35,7 +35,7 @@ const STRUCTURED_DATA = '(?:-|(?:\\[[^ \\]"]+(?: [^ =\\]"]+="(?:[^"\\\\]|\\\\.)*
  * daemon wrote the line (`isoTag`, `syslog`, `rfc5424`, `unixTag`, `monotonicTag`, `fullTag`: its control-character
  * escapes are decoded).
  */
-const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag>${HOST_TAG})| (?:stdout|stderr) [FP])?|(?<syslog>${MONTH_DAY})${HOST_TAG}|<\\d{1,3}>1 (?<rfc5424>${DATED}|-) ${FIELD} ${FIELD} ${FIELD} ${FIELD} ${STRUCTURED_DATA}(?: (?= ))?|(?<unix>\\d{9,11}\\.\\d{6})(?<unixTag>${HOST_TAG})|\\[ *(?<monotonic>\\d{1,10}\\.\\d{6})(?: +| <[ \\d.]+>)?\\](?<monotonicTag>${HOST_TAG})|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?<full>\\d{4}-\\d{2}-\\d{2} ${CLOCK}) (?<fullZone>[A-Za-z]{1,6}|[+-]\\d{2,4})(?<fullTag>${HOST_TAG}))`;
+const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag>${HOST_TAG})| (?:stdout|stderr) (?<cri>[FP]))?|(?<syslog>${MONTH_DAY})${HOST_TAG}|<\\d{1,3}>1 (?<rfc5424>${DATED}|-) ${FIELD} ${FIELD} ${FIELD} ${FIELD} ${STRUCTURED_DATA}(?: (?= ))?|(?<unix>\\d{9,11}\\.\\d{6})(?<unixTag>${HOST_TAG})|\\[ *(?<monotonic>\\d{1,10}\\.\\d{6})(?: +| <[ \\d.]+>)?\\](?<monotonicTag>${HOST_TAG})|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?<full>\\d{4}-\\d{2}-\\d{2} ${CLOCK}) (?<fullZone>[A-Za-z]{1,6}|[+-]\\d{2,4})(?<fullTag>${HOST_TAG}))`;
 /** A level: "VERBOSE[1234][C-0000abcd]" (Asterisk logger.c), "[DEBUG]" (FreeSWITCH), with a colon or not. */
 const LEVEL = '(?: (?:[A-Z]+(?:\\[[\\w-]*\\])+:?|\\[[A-Z]+\\]))?';
 /**
@@ -110,6 +110,10 @@ export interface LinePrefix {
    * line of a multi-line entry (a whole SIP message a proxy logged) with as many spaces.
    */
   readonly column: number;
+  /** A container runtime's record (CRI) of a line's first part: its text goes on in the next record of the stream. */
+  readonly partial: boolean;
+  /** A container runtime's record (CRI: "time stdout F"). */
+  readonly cri: boolean;
 }
 
 /** The logger prefix at the start of the line [ls, le); null when it has none. */
@@ -132,7 +136,14 @@ export const linePrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | 
   const column = journal ? (g.head ?? '').length + 1 : 0;
   const time =
     g.bracketed ?? g.iso ?? g.syslog ?? g.unix ?? fullTime(g.full, g.fullZone) ?? (g.rfc5424 === '-' ? '' : g.rfc5424);
-  return { length: m[0].length, time: time ?? '', syslog: journal || rfc5424, column };
+  return {
+    length: m[0].length,
+    time: time ?? '',
+    syslog: journal || rfc5424,
+    column,
+    partial: g.cri === 'P',
+    cri: g.cri !== undefined,
+  };
 };
 
 /**
@@ -309,6 +320,7 @@ export class LinePrefixStripper extends LineRewriter {
   protected line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     let from = ls;
     let decoded = this.midLine && this.midLineDecoded;
+    let partial = false;
     if (!this.midLine) {
       const le = buf[end - 1] === LF ? end - 1 : end;
       const p = linePrefixAt(buf, ls, le);
@@ -324,6 +336,7 @@ export class LinePrefixStripper extends LineRewriter {
           this.times.push(this.outOffset, findLogStamp(p.time));
         }
         from = ls + p.length;
+        partial = p.partial;
         decoded = this.decodeEscapes && p.syslog;
         this.column = p.column;
         this.columnDecoded = decoded;
@@ -339,6 +352,9 @@ export class LinePrefixStripper extends LineRewriter {
     }
     this.midLine = false;
     this.midLineDecoded = decoded;
-    if (end > from) this.emit(decoded ? decodeRsyslogEscapes(buf, from, end) : buf.subarray(from, end), parts);
+    // a CRI partial record (containerd and CRI-O split a line over 16 KiB): the LF after it is the runtime's, and the
+    // line goes on in the next record
+    const to = partial && buf[end - 1] === LF ? end - 1 : end;
+    if (to > from) this.emit(decoded ? decodeRsyslogEscapes(buf, from, to) : buf.subarray(from, to), parts);
   }
 }

@@ -109,6 +109,8 @@ describe('logger prefixes on every line', () => {
       time: 'Nov  4 09:05:01',
       syslog: false,
       column: 0,
+      partial: false,
+      cri: false,
     });
     // rsyslog's RSYSLOG_FileFormat of `logger -t tag`: an ISO time, host and tag without a pid
     const iso = Buffer.from('2026-12-06T22:27:42.949072+00:00 vm sipcap: SIP/2.0 200 OK', 'latin1');
@@ -118,6 +120,16 @@ describe('logger prefixes on every line', () => {
       syslog: true,
       // journalctl would indent a further line of this entry by as much
       column: '2026-12-06T22:27:42.949072+00:00 vm sipcap: '.length,
+      partial: false,
+      cri: false,
+    });
+    // a container runtime's record of a line's first part (its text goes on in the next record)
+    const cri = Buffer.from('2026-12-07T17:18:00.123456789Z stderr P { "idx": 0, "message": "RCV', 'latin1');
+    expect(linePrefixAt(cri, 0, cri.length)).toMatchObject({
+      length: '2026-12-07T17:18:00.123456789Z stderr P '.length,
+      time: '2026-12-07T17:18:00.123456789Z',
+      partial: true,
+      cri: true,
     });
     expect(linePrefixAt(Buffer.from('Max-Forwards: 70'), 0, 16)).toBeNull();
     expect(linePrefixAt(Buffer.from('13:39:27.271 IP 127.0.0.1.5060 > 127.0.0.1.5061: UDP'), 0, 52)).toBeNull();
