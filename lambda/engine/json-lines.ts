@@ -1,3 +1,4 @@
+import { CriSplits, type CriStream } from './cri-splits.js';
 import { startsWith } from './formats/line-utils.js';
 import { isOmittedJournalMessage, type JsonEntry, jsonEntryOf } from './json-entry.js';
 import { LineRewriter } from './line-rewriter.js';
@@ -35,7 +36,7 @@ const SSE_DATA = 'data: ';
  */
 const objectPrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | null => {
   const prefix = linePrefixAt(buf, ls, le);
-  return prefix !== null && (prefix.syslog || prefix.cri) ? prefix : null;
+  return prefix !== null && (prefix.syslog || prefix.stream !== undefined) ? prefix : null;
 };
 
 /** The line [ls, le) read as such an object. */
@@ -80,17 +81,20 @@ export const isJsonLines = (head: Buffer): boolean => {
   let lines = 0;
   let objects = 0;
   let ls = 0;
-  // a line a container runtime split over records is not judged: its parts are no object each
-  let inSplit = false;
+  // a line a container runtime split over records is not judged: its parts are no object each (per stream: the
+  // other stream's records can come between the parts)
+  const splitting = { stdout: false, stderr: false };
   while (ls < head.length) {
     const lf = head.indexOf(LF, ls);
     // the head's last line may be cut: it is not judged
     if (lf < 0) break;
     let e = lf;
     while (e > ls && (head[e - 1] === CR || head[e - 1] === 0x20 || head[e - 1] === 0x09)) e--;
-    const split = inSplit;
-    inSplit = head[ls] !== OPEN_BRACE && objectPrefixAt(head, ls, e)?.partial === true;
-    if (e > ls && !split && !inSplit) {
+    const cri = head[ls] === OPEN_BRACE ? undefined : objectPrefixAt(head, ls, e);
+    const stream = cri?.stream;
+    const part = stream !== undefined && (splitting[stream] || cri?.partial === true);
+    if (stream !== undefined) splitting[stream] = cri?.partial === true;
+    if (e > ls && !part) {
       lines++;
       if (entryAt(head, ls, e) !== undefined) objects++;
     }
@@ -101,13 +105,8 @@ export const isJsonLines = (head: Buffer): boolean => {
 
 /** Takes the text out of each object of a stream of chunks, and keeps where each object's time took effect. */
 export class JsonLinesDecoder extends LineRewriter {
-  /**
-   * The parts of a line a container runtime split over CRI records (`P`, then `F`: containerd and CRI-O split lines
-   * over 16 KiB), without their prefixes: the object is read once its last part has come.
-   */
-  private split: Buffer[] = [];
-  private splitBytes = 0;
-  private splitTime: string | undefined;
+  /** Lines a container runtime split over records, held per stream until their last part (cri-splits.ts). */
+  private readonly splits = new CriSplits(MAX_LINE_BYTES);
 
   constructor() {
     super(MAX_LINE_BYTES);
@@ -118,10 +117,11 @@ export class JsonLinesDecoder extends LineRewriter {
     const le = buf[end - 1] === LF ? end - 1 : end;
     const whole = !this.midLine && le - ls <= MAX_LINE_BYTES;
     this.midLine = false;
-    if (whole && buf[ls] !== OPEN_BRACE && (this.splitBytes > 0 || buf[ls] !== RS)) {
+    if (whole && buf[ls] !== OPEN_BRACE && buf[ls] !== RS) {
       const prefix = objectPrefixAt(buf, ls, le);
-      if (prefix?.cri === true && (prefix.partial || this.splitBytes > 0)) {
-        this.joinSplit(buf.subarray(ls + prefix.length, le), prefix, parts);
+      const stream = prefix?.stream;
+      if (prefix !== null && stream !== undefined && (prefix.partial || this.splits.holds(stream))) {
+        this.joinSplit(buf.subarray(ls + prefix.headLength, le), prefix, stream, parts);
         return;
       }
     }
@@ -130,30 +130,22 @@ export class JsonLinesDecoder extends LineRewriter {
   }
 
   protected override ended(parts: Buffer[]): void {
-    // a line whose last part never came: its parts are passed on as text
-    if (this.splitBytes > 0) this.emit(this.takeSplit(), parts);
+    // lines whose last part never came: their parts are passed on as text
+    const held = this.splits.drain();
+    if (held.length > 0) this.emit(held, parts);
   }
 
   /** One part of a split line (the last when the record is `F`); the object it completes is read whole. */
-  private joinSplit(text: Buffer, prefix: LinePrefix, parts: Buffer[]): void {
-    if (this.splitBytes + text.length > MAX_LINE_BYTES) {
+  private joinSplit(text: Buffer, prefix: LinePrefix, stream: CriStream, parts: Buffer[]): void {
+    if (prefix.partial) {
       // longer than any line is read: what came is passed on as text, as a too-long line is
-      this.emit(this.takeSplit(), parts);
+      const over = this.splits.hold(stream, text, prefix.time);
+      if (over !== undefined) this.emit(over, parts);
+      return;
     }
-    if (this.splitBytes === 0) this.splitTime = prefix.time;
-    this.split.push(Buffer.from(text));
-    this.splitBytes += text.length;
-    if (prefix.partial) return;
-    const line = this.takeSplit();
-    const entry = line[0] === OPEN_BRACE ? objectAt(line, 0, line.length, this.splitTime) : undefined;
+    const { line, time } = this.splits.complete(stream, text, prefix.time);
+    const entry = line[0] === OPEN_BRACE ? objectAt(line, 0, line.length, time) : undefined;
     this.emitEntry(entry, Buffer.concat([line, LINE_END]), parts);
-  }
-
-  private takeSplit(): Buffer {
-    const line = Buffer.concat(this.split);
-    this.split = [];
-    this.splitBytes = 0;
-    return line;
   }
 
   /** Passes on the object's text at its time, or `raw` (the line itself) when it is no object. */

@@ -1,3 +1,4 @@
+import { CriSplits, type CriStream } from './cri-splits.js';
 import { LineRewriter } from './line-rewriter.js';
 import { findLogStamp, type LogStamp } from './log-stamp.js';
 
@@ -35,7 +36,7 @@ const STRUCTURED_DATA = '(?:-|(?:\\[[^ \\]"]+(?: [^ =\\]"]+="(?:[^"\\\\]|\\\\.)*
  * daemon wrote the line (`isoTag`, `syslog`, `rfc5424`, `unixTag`, `monotonicTag`, `fullTag`: its control-character
  * escapes are decoded).
  */
-const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag>${HOST_TAG})| (?:stdout|stderr) (?<cri>[FP]))?|(?<syslog>${MONTH_DAY})${HOST_TAG}|<\\d{1,3}>1 (?<rfc5424>${DATED}|-) ${FIELD} ${FIELD} ${FIELD} ${FIELD} ${STRUCTURED_DATA}(?: (?= ))?|(?<unix>\\d{9,11}\\.\\d{6})(?<unixTag>${HOST_TAG})|\\[ *(?<monotonic>\\d{1,10}\\.\\d{6})(?: +| <[ \\d.]+>)?\\](?<monotonicTag>${HOST_TAG})|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?<full>\\d{4}-\\d{2}-\\d{2} ${CLOCK}) (?<fullZone>[A-Za-z]{1,6}|[+-]\\d{2,4})(?<fullTag>${HOST_TAG}))`;
+const TIME = `(?<head>\\[(?<bracketed>${DATED}|${MONTH_DAY})\\]|(?<iso>${DATED})(?:(?<isoTag>${HOST_TAG})| (?<criStream>stdout|stderr) (?<cri>[FP]))?|(?<syslog>${MONTH_DAY})${HOST_TAG}|<\\d{1,3}>1 (?<rfc5424>${DATED}|-) ${FIELD} ${FIELD} ${FIELD} ${FIELD} ${STRUCTURED_DATA}(?: (?= ))?|(?<unix>\\d{9,11}\\.\\d{6})(?<unixTag>${HOST_TAG})|\\[ *(?<monotonic>\\d{1,10}\\.\\d{6})(?: +| <[ \\d.]+>)?\\](?<monotonicTag>${HOST_TAG})|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?<full>\\d{4}-\\d{2}-\\d{2} ${CLOCK}) (?<fullZone>[A-Za-z]{1,6}|[+-]\\d{2,4})(?<fullTag>${HOST_TAG}))`;
 /** A level: "VERBOSE[1234][C-0000abcd]" (Asterisk logger.c), "[DEBUG]" (FreeSWITCH), with a colon or not. */
 const LEVEL = '(?: (?:[A-Z]+(?:\\[[\\w-]*\\])+:?|\\[[A-Z]+\\]))?';
 /**
@@ -110,10 +111,15 @@ export interface LinePrefix {
    * line of a multi-line entry (a whole SIP message a proxy logged) with as many spaces.
    */
   readonly column: number;
-  /** A container runtime's record (CRI) of a line's first part: its text goes on in the next record of the stream. */
+  /** The stream a container runtime's record names (CRI: "time stdout F text"), undefined for any other prefix. */
+  readonly stream: CriStream | undefined;
+  /** A CRI record of a line's part (`P`): the line goes on in the stream's next record. */
   readonly partial: boolean;
-  /** A container runtime's record (CRI: "time stdout F"). */
-  readonly cri: boolean;
+  /**
+   * Where a CRI record's text starts (after "time stream F "): a line's next part is cut there, not after what would
+   * look like a level or a source; `length` for other prefixes.
+   */
+  readonly headLength: number;
 }
 
 /** The logger prefix at the start of the line [ls, le); null when it has none. */
@@ -136,13 +142,16 @@ export const linePrefixAt = (buf: Buffer, ls: number, le: number): LinePrefix | 
   const column = journal ? (g.head ?? '').length + 1 : 0;
   const time =
     g.bracketed ?? g.iso ?? g.syslog ?? g.unix ?? fullTime(g.full, g.fullZone) ?? (g.rfc5424 === '-' ? '' : g.rfc5424);
+  const stream = g.criStream as CriStream | undefined;
   return {
     length: m[0].length,
     time: time ?? '',
     syslog: journal || rfc5424,
     column,
+    stream,
     partial: g.cri === 'P',
-    cri: g.cri !== undefined,
+    // "time stream F ": the ISO time starts the match
+    headLength: stream === undefined ? m[0].length : Math.min(m[0].length, (g.iso ?? '').length + stream.length + 4),
   };
 };
 
@@ -293,6 +302,10 @@ export class LinePrefixStripper extends LineRewriter {
   private columnDecoded = false;
   /** The last line was a continuation line: the entry ends at the next prefixed line. */
   private inEntry = false;
+  /** Lines a container runtime split over records, held per stream until their last part (cri-splits.ts). */
+  private readonly splits = new CriSplits(MAX_CARRY_BYTES);
+  /** The line passed on in part is a CRI `P` record too long to hold: the LF that ends it is the runtime's. */
+  private midLinePartial = false;
 
   /** @param decodeEscapes whether syslog lines carry rsyslog's escapes (linePrefixes of the head) */
   constructor(private readonly decodeEscapes = false) {
@@ -310,6 +323,9 @@ export class LinePrefixStripper extends LineRewriter {
   }
 
   protected override ended(parts: Buffer[]): void {
+    // lines whose last part never came: their parts as they are
+    const held = this.splits.drain();
+    if (held.length > 0) this.emit(held, parts);
     if (!this.inEntry) return;
     // the file ends with a multi-line entry: its message ends there, as before the next entry
     this.emit(ENTRY_END, parts);
@@ -320,10 +336,11 @@ export class LinePrefixStripper extends LineRewriter {
   protected line(buf: Buffer, ls: number, end: number, parts: Buffer[]): void {
     let from = ls;
     let decoded = this.midLine && this.midLineDecoded;
-    let partial = false;
+    let partial = this.midLine && this.midLinePartial;
     if (!this.midLine) {
       const le = buf[end - 1] === LF ? end - 1 : end;
       const p = linePrefixAt(buf, ls, le);
+      if (p?.stream !== undefined && this.splitLine(p, p.stream, buf, ls, le, end, parts)) return;
       if (p !== null) {
         if (this.inEntry) {
           // the end of a multi-line entry (journalctl): journald trimmed the message's last CRLFs, the blank line
@@ -352,9 +369,43 @@ export class LinePrefixStripper extends LineRewriter {
     }
     this.midLine = false;
     this.midLineDecoded = decoded;
-    // a CRI partial record (containerd and CRI-O split a line over 16 KiB): the LF after it is the runtime's, and the
-    // line goes on in the next record
-    const to = partial && buf[end - 1] === LF ? end - 1 : end;
+    // a CRI `P` record too long to hold is passed on as it comes; the LF that ends it is the runtime's
+    const ends = buf[end - 1] === LF;
+    this.midLinePartial = partial && !ends;
+    const to = partial && ends ? end - 1 : end;
     if (to > from) this.emit(decoded ? decodeRsyslogEscapes(buf, from, to) : buf.subarray(from, to), parts);
   }
+
+  /**
+   * A CRI record that is a part of a split line, or its last part (cri-splits.ts): held, or passed on with the parts
+   * before it; true when it was. False for a whole line's record, and for a `P` record passed on in parts (too long).
+   */
+  private splitLine(
+    p: LinePrefix,
+    stream: CriStream,
+    buf: Buffer,
+    ls: number,
+    le: number,
+    end: number,
+    parts: Buffer[],
+  ): boolean {
+    const whole = buf[end - 1] === LF;
+    if (!(p.partial ? whole : this.splits.holds(stream))) return false;
+    this.midLine = false;
+    if (p.time !== this.lastTime) {
+      this.lastTime = p.time;
+      this.times.push(this.outOffset, findLogStamp(p.time));
+    }
+    const text = buf.subarray(ls + p.headLength, le);
+    if (p.partial) {
+      const over = this.splits.hold(stream, text, p.time);
+      if (over !== undefined) this.emit(over, parts);
+      return true;
+    }
+    this.emit(this.splits.complete(stream, text, p.time).line, parts);
+    if (whole) this.emit(LINE_END, parts);
+    return true;
+  }
 }
+
+const LINE_END = Buffer.from('\n', 'latin1');

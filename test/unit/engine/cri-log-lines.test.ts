@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../lambda/engine/index.js';
+import { JsonLinesDecoder } from '../../../lambda/engine/json-lines.js';
 import { LinePrefixStripper } from '../../../lambda/engine/log-prefix.js';
 import type { ScanResult } from '../../../lambda/engine/tally.js';
 import { chunked, readFixture, replayAtRandomCuts } from '../../support/collect.js';
@@ -12,20 +13,30 @@ import { chunked, readFixture, replayAtRandomCuts } from '../../support/collect.
  * stderr (the real run of test/fixtures/kamailio-json/json.log.gz), which the runtime wraps so.
  */
 
-/** The runtime's records of `text` (its lines, LF-ended), each line cut into parts of at most `limit` bytes. */
-const criRecords = (text: string, limit: number, startMs: number): string => {
+/**
+ * The runtime's records of `text` (its lines, LF-ended), each line cut into parts of at most `limit` bytes, each
+ * record stamped on its own; with `other`, a stdout record of the other stream between every two parts of a line.
+ */
+const criRecords = (text: string, limit: number, startMs: number, other = false): string => {
   const out: string[] = [];
+  const stamp = (ms: number): string => new Date(ms).toISOString().replace('Z', '123456Z');
   text
     .split('\n')
     .slice(0, -1)
     .forEach((line, i) => {
-      const time = new Date(startMs + i * 10).toISOString().replace('Z', '123456Z');
-      for (let at = 0; at + limit < line.length; at += limit)
-        out.push(`${time} stderr P ${line.slice(at, at + limit)}\n`);
-      out.push(`${time} stderr F ${line.slice(Math.floor(Math.max(0, line.length - 1) / limit) * limit)}\n`);
+      const ms = startMs + i * 10;
+      let at = 0;
+      for (; at + limit < line.length; at += limit) {
+        out.push(`${stamp(ms)} stderr P ${line.slice(at, at + limit)}\n`);
+        if (other) out.push(`${stamp(ms)} stdout F ${OTHER_LINE}\n`);
+      }
+      out.push(`${stamp(ms + 1)} stderr F ${line.slice(at)}\n`);
     });
   return out.join('');
 };
+
+/** What the other stream prints meanwhile (no SIP). */
+const OTHER_LINE = '{"level": "INFO", "message": "dispatcher: destination 127.0.0.1:26070 is up"}';
 
 const kamailioJson = gunzipSync(readFixture('kamailio-json/json.log.gz')).toString('latin1');
 /** When the records say the lines were written (the objects carry no time of their own). */
@@ -70,6 +81,51 @@ describe('CRI log files (a container runtime`s records)', () => {
     expect(differing).toEqual([]);
   });
 
+  it('keeps each stream`s parts apart when the other stream writes between them (containerd writes both)', async () => {
+    // Prepare: a stdout record between every two parts of a stderr line
+    const records = Buffer.from(criRecords(kamailioJson, 300, START_MS, true), 'latin1');
+
+    // Act
+    const [{ whole, differing }, plain] = await Promise.all([
+      replayAtRandomCuts(records, 3),
+      scan(chunked(Buffer.from(kamailioJson, 'latin1'), [])),
+    ]);
+
+    // Assess
+    expect(counts(whole)).toEqual(counts(plain));
+    expect(differing).toEqual([]);
+  });
+
+  it('passes on each stream`s objects whole when the other stream`s record comes between a line`s parts', async () => {
+    // Prepare: stderr's object in two parts, a whole stdout object between them
+    const t = '2026-12-07T17:18:00.000000000Z';
+    const records = `${t} stderr P {"message":"AAA\n${t} stdout F {"message":"out\\n"}\n${t} stderr F BBB\\n"}\n`;
+
+    // Act
+    const out: Buffer[] = [];
+    for await (const b of new JsonLinesDecoder().rewrite(chunked(Buffer.from(records, 'latin1'), []))) out.push(b);
+
+    // Assess: before, the stdout record was joined into stderr's line and both objects were lost
+    expect(Buffer.concat(out).toString('latin1')).toBe('out\nAAABBB\n');
+  });
+
+  it('takes a next part`s text whole, even where it starts like a level or a source location', async () => {
+    // Prepare: parts that begin with "[DEBUG] " and "main.go:42 " (a line's first record may carry such a prefix)
+    const line =
+      '{"message": "SIP/2.0 200 OK\\r\\nCSeq: 1 INVITE\\r\\nCall-ID: a\\r\\nX: see [DEBUG] main.go:42 for it\\r\\n\\r\\n"}';
+    const cut1 = line.indexOf('[DEBUG]');
+    const cut2 = line.indexOf('main.go');
+    const t = '2026-12-07T17:18:00.000000000Z';
+    const records = `${t} stderr P ${line.slice(0, cut1)}\n${t} stderr P ${line.slice(cut1, cut2)}\n${t} stderr F ${line.slice(cut2)}\n`;
+
+    // Act
+    const out: Buffer[] = [];
+    for await (const b of new JsonLinesDecoder().rewrite(chunked(Buffer.from(records, 'latin1'), []))) out.push(b);
+
+    // Assess
+    expect(Buffer.concat(out).toString('latin1')).toBe(JSON.parse(line).message);
+  });
+
   it('cuts the prefixes of a text log off without the line ends the runtime added between a line`s parts', async () => {
     // Prepare: a SIP message logged line by line, one header line longer than the limit
     const sip =
@@ -85,20 +141,38 @@ describe('CRI log files (a container runtime`s records)', () => {
     expect(Buffer.concat(out).toString('latin1')).toBe(sip);
   });
 
-  it('passes on the parts of a line whose last part never came, and reads the objects before it', async () => {
+  it('passes on the parts of a line whose last part never came', async () => {
     // Prepare: the file ends after a P record (the runtime still writing)
-    const lines = kamailioJson.split('\n').slice(0, 40).join('\n');
-    const records = criRecords(`${lines}\n`, 16_384, START_MS);
-    const cut = `${records}2026-12-07T17:19:00.000000000Z stderr P { "idx": 1, "message": "RCV 127.0.0.1:26070: SIP/2.0`;
+    const t = '2026-12-07T17:19:00.000000000Z';
+    const records = `${t} stdout F {"message": "one\\n"}\n${t} stderr P {"message": "RCV 127.0.0.1:26070: SIP/2.0\n`;
 
     // Act
-    const [got, before] = await Promise.all([
-      scan(chunked(Buffer.from(`${cut}\n`, 'latin1'), [])),
-      scan(chunked(Buffer.from(records, 'latin1'), [])),
-    ]);
+    const out: Buffer[] = [];
+    for await (const b of new JsonLinesDecoder().rewrite(chunked(Buffer.from(records, 'latin1'), [50]))) out.push(b);
 
-    // Assess
-    expect(counts(got)).toEqual(counts(before));
-    expect(got.responses).toBeGreaterThan(0);
+    // Assess: the first object's text, then the held part as it came
+    expect(Buffer.concat(out).toString('latin1')).toBe('one\n{"message": "RCV 127.0.0.1:26070: SIP/2.0');
+  });
+
+  it('cuts a P record too long to hold (over 1 MiB) the same way however it arrives', async () => {
+    // Prepare: a 1.2 MB header line in two records
+    const long = 'y'.repeat(1_200_000);
+    const t = '2026-12-07T17:18:00.000000000Z';
+    const records = Buffer.from(
+      `${t} stdout F SIP/2.0 200 OK\r\n${t} stdout P X-Long: ${long.slice(0, 1_100_000)}\n${t} stdout F ${long.slice(1_100_000)}\r\n`,
+      'latin1',
+    );
+    const strip = async (cuts: number[]): Promise<string> => {
+      const out: Buffer[] = [];
+      for await (const b of new LinePrefixStripper().strip(chunked(records, cuts))) out.push(b);
+      return Buffer.concat(out).toString('latin1');
+    };
+
+    // Act
+    const [one, many] = await Promise.all([strip([]), strip([65_536, 131_072, 600_000, 1_000_000, 1_150_000])]);
+
+    // Assess: the program's line, its parts joined
+    expect(one).toBe(`SIP/2.0 200 OK\r\nX-Long: ${long}\r\n`);
+    expect(many).toBe(one);
   });
 });

@@ -109,8 +109,9 @@ describe('logger prefixes on every line', () => {
       time: 'Nov  4 09:05:01',
       syslog: false,
       column: 0,
+      stream: undefined,
       partial: false,
-      cri: false,
+      headLength: '[Nov  4 09:05:01] VERBOSE[77][C-0000000a] chan_sip.c: '.length,
     });
     // rsyslog's RSYSLOG_FileFormat of `logger -t tag`: an ISO time, host and tag without a pid
     const iso = Buffer.from('2026-12-06T22:27:42.949072+00:00 vm sipcap: SIP/2.0 200 OK', 'latin1');
@@ -120,17 +121,22 @@ describe('logger prefixes on every line', () => {
       syslog: true,
       // journalctl would indent a further line of this entry by as much
       column: '2026-12-06T22:27:42.949072+00:00 vm sipcap: '.length,
+      stream: undefined,
       partial: false,
-      cri: false,
+      headLength: '2026-12-06T22:27:42.949072+00:00 vm sipcap: '.length,
     });
     // a container runtime's record of a line's first part (its text goes on in the next record)
     const cri = Buffer.from('2026-12-07T17:18:00.123456789Z stderr P { "idx": 0, "message": "RCV', 'latin1');
     expect(linePrefixAt(cri, 0, cri.length)).toMatchObject({
       length: '2026-12-07T17:18:00.123456789Z stderr P '.length,
       time: '2026-12-07T17:18:00.123456789Z',
+      stream: 'stderr',
       partial: true,
-      cri: true,
+      headLength: '2026-12-07T17:18:00.123456789Z stderr P '.length,
     });
+    // a next part whose text looks like a level: the record's head ends at the mark
+    const next = Buffer.from('2026-12-07T17:18:00.123456789Z stderr F [DEBUG] main.go:42 rest', 'latin1');
+    expect(linePrefixAt(next, 0, next.length)?.headLength).toBe('2026-12-07T17:18:00.123456789Z stderr F '.length);
     expect(linePrefixAt(Buffer.from('Max-Forwards: 70'), 0, 16)).toBeNull();
     expect(linePrefixAt(Buffer.from('13:39:27.271 IP 127.0.0.1.5060 > 127.0.0.1.5061: UDP'), 0, 52)).toBeNull();
   });
