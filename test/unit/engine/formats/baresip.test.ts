@@ -130,7 +130,7 @@ describe('baresip SIP trace', () => {
 
   it('reads on after a trace: SIP appended to it counts, with or without the colours', async () => {
     // Prepare: a UDP entry, a console line, then two bare messages of another log (cat trace.log other.log)
-    const trace = entry('UDP', '192.0.2.2:5060', '192.0.2.1:5060', response(200, 'OK')) + 'ua: stop\n';
+    const trace = `${entry('UDP', '192.0.2.2:5060', '192.0.2.1:5060', response(200, 'OK'))}ua: stop\n`;
     const other = response(404, 'Not Found', '2 INVITE', 'x@b') + response(486, 'Busy Here', '3 INVITE', 'y@b');
     const plain = trace.replaceAll('\x1b[36;1m', '').replaceAll('\x1b[;m', '');
 
