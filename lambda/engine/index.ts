@@ -335,8 +335,12 @@ const scanContainer = async (
 const assertNotTsharkOutput = (head: Uint8Array): void => {
   const kind = detectTsharkOutput(head);
   if (kind === undefined) return;
+  const what =
+    kind === '-z sip,stat'
+      ? `tshark's SIP statistics (${kind}): counts with no message or time to read`
+      : `tshark's dissection output (${kind}), not a capture or a SIP log: its counts would be wrong`;
   throw new TsharkOutputError(
-    `this is tshark's dissection output (${kind}), not a capture or a SIP log: its counts would be wrong; give the capture itself (the pcap or pcapng file tshark read, or tshark -w FILE)`,
+    `this is ${what}; give the capture itself (the pcap or pcapng file tshark read, or tshark -w FILE)`,
     { tsharkOutput: kind },
   );
 };

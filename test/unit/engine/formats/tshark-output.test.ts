@@ -21,6 +21,7 @@ const FIXTURES = [
   ['tshark-V.txt', '-V / -O'],
   ['tshark-O-sip.txt', '-V / -O'],
   ['tshark-summary.txt', 'summary'],
+  ['tshark-z-sip-stat.txt', '-z sip,stat'],
 ] as const;
 
 /** The error a scan of these chunks throws (undefined when it returns). */
