@@ -81,20 +81,26 @@ export const isJsonLines = (head: Buffer): boolean => {
   let lines = 0;
   let objects = 0;
   let ls = 0;
-  // a line a container runtime split over records is not judged: its parts are no object each (per stream: the
-  // other stream's records can come between the parts)
-  const splitting = { stdout: false, stderr: false };
+  // a line a container runtime split over records is judged once its last part came, its parts joined (per stream:
+  // the other stream's records can come between them); a line the head ends inside is not judged
+  const splits = new CriSplits(head.length);
   while (ls < head.length) {
     const lf = head.indexOf(LF, ls);
     // the head's last line may be cut: it is not judged
     if (lf < 0) break;
     let e = lf;
     while (e > ls && (head[e - 1] === CR || head[e - 1] === 0x20 || head[e - 1] === 0x09)) e--;
-    const cri = head[ls] === OPEN_BRACE ? undefined : objectPrefixAt(head, ls, e);
+    const cri = head[ls] === OPEN_BRACE ? null : objectPrefixAt(head, ls, e);
     const stream = cri?.stream;
-    const part = stream !== undefined && (splitting[stream] || cri?.partial === true);
-    if (stream !== undefined) splitting[stream] = cri?.partial === true;
-    if (e > ls && !part) {
+    if (cri !== null && stream !== undefined && (cri.partial || splits.holds(stream))) {
+      const text = head.subarray(ls + cri.headLength, cri.partial ? lf : e);
+      if (cri.partial) splits.hold(stream, text, cri.time);
+      else {
+        const { line, time } = splits.complete(stream, text, cri.time);
+        lines++;
+        if (line[0] === OPEN_BRACE && objectAt(line, 0, line.length, time) !== undefined) objects++;
+      }
+    } else if (e > ls) {
       lines++;
       if (entryAt(head, ls, e) !== undefined) objects++;
     }

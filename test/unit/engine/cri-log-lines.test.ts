@@ -81,6 +81,21 @@ describe('CRI log files (a container runtime`s records)', () => {
     expect(differing).toEqual([]);
   });
 
+  it('tells a file whose every line was split is JSON lines (its head judged on the joined lines)', async () => {
+    // Prepare: a 100-byte limit: no object comes in one record
+    const records = Buffer.from(criRecords(kamailioJson, 100, START_MS), 'latin1');
+
+    // Act
+    const [got, plain] = await Promise.all([
+      scan(chunked(records, [])),
+      scan(chunked(Buffer.from(kamailioJson, 'latin1'), [])),
+    ]);
+
+    // Assess
+    expect(got.formats).toEqual(['json-lines', 'kamailio-log', 'acc']);
+    expect(counts(got)).toEqual(counts(plain));
+  });
+
   it('keeps each stream`s parts apart when the other stream writes between them (containerd writes both)', async () => {
     // Prepare: a stdout record between every two parts of a stderr line
     const records = Buffer.from(criRecords(kamailioJson, 300, START_MS, true), 'latin1');
