@@ -21,32 +21,41 @@ export class CriSplits {
 
   /** Whether a line of `stream` has parts held (its next record goes on with it). */
   holds(stream: CriStream): boolean {
-    return this.bytes[stream] > 0 || this.held[stream].length > 0;
+    return this.held[stream].length > 0;
+  }
+
+  /** Whether a record of `stream` (a `P` record when `partial`) is a part of a split line: a `P`, or the one after. */
+  isPart(stream: CriStream | undefined, partial: boolean): stream is CriStream {
+    return stream !== undefined && (partial || this.holds(stream));
   }
 
   /**
-   * Holds a part (a `P` record's text, copied) of a line of `stream` printed at `time`; returns what must be passed
-   * on at once instead (the held text, when this part would take it over the bound), else undefined.
+   * Takes the text of a split line's part printed at `time` (copied while the line goes on): undefined while it does
+   * (held text this part would take over the bound is handed to `spill` first, as it is), the whole line and its first
+   * part's time at its last part.
    */
-  hold(stream: CriStream, text: Buffer, time: string): Buffer | undefined {
-    const over = this.bytes[stream] + text.length > this.maxBytes ? this.take(stream) : undefined;
+  add(
+    stream: CriStream,
+    partial: boolean,
+    text: Buffer,
+    time: string,
+    spill?: (held: Buffer) => void,
+  ): { readonly line: Buffer; readonly time: string } | undefined {
+    if (!partial) {
+      const first = this.times[stream] ?? time;
+      this.held[stream].push(text);
+      return { line: this.take(stream), time: first };
+    }
+    if (this.bytes[stream] + text.length > this.maxBytes) spill?.(this.take(stream));
     if (!this.holds(stream)) this.times[stream] = time;
     this.held[stream].push(Buffer.from(text));
     this.bytes[stream] += text.length;
-    return over;
-  }
-
-  /** The line of `stream` its last part `text` completes, and the time of its first part. */
-  complete(stream: CriStream, text: Buffer, time: string): { readonly line: Buffer; readonly time: string } {
-    const first = this.holds(stream) ? (this.times[stream] ?? time) : time;
-    this.held[stream].push(text);
-    return { line: this.take(stream), time: first };
+    return undefined;
   }
 
   /** Every held part, stream by stream (the input ended before their lines' last parts). */
   drain(): Buffer {
-    const out = Buffer.concat([this.take('stdout'), this.take('stderr')]);
-    return out;
+    return Buffer.concat([this.take('stdout'), this.take('stderr')]);
   }
 
   private take(stream: CriStream): Buffer {

@@ -1,4 +1,4 @@
-import { CriSplits, type CriStream } from './cri-splits.js';
+import { CriSplits } from './cri-splits.js';
 import { startsWith } from './formats/line-utils.js';
 import { isOmittedJournalMessage, type JsonEntry, jsonEntryOf } from './json-entry.js';
 import { LineRewriter } from './line-rewriter.js';
@@ -91,14 +91,12 @@ export const isJsonLines = (head: Buffer): boolean => {
     let e = lf;
     while (e > ls && (head[e - 1] === CR || head[e - 1] === 0x20 || head[e - 1] === 0x09)) e--;
     const cri = head[ls] === OPEN_BRACE ? null : objectPrefixAt(head, ls, e);
-    const stream = cri?.stream;
-    if (cri !== null && stream !== undefined && (cri.partial || splits.holds(stream))) {
+    if (cri !== null && splits.isPart(cri.stream, cri.partial)) {
       const text = head.subarray(ls + cri.headLength, cri.partial ? lf : e);
-      if (cri.partial) splits.hold(stream, text, cri.time);
-      else {
-        const { line, time } = splits.complete(stream, text, cri.time);
+      const joined = splits.add(cri.stream, cri.partial, text, cri.time);
+      if (joined !== undefined) {
         lines++;
-        if (line[0] === OPEN_BRACE && objectAt(line, 0, line.length, time) !== undefined) objects++;
+        if (objectAt(joined.line, 0, joined.line.length, joined.time) !== undefined) objects++;
       }
     } else if (e > ls) {
       lines++;
@@ -125,9 +123,15 @@ export class JsonLinesDecoder extends LineRewriter {
     this.midLine = false;
     if (whole && buf[ls] !== OPEN_BRACE && buf[ls] !== RS) {
       const prefix = objectPrefixAt(buf, ls, le);
-      const stream = prefix?.stream;
-      if (prefix !== null && stream !== undefined && (prefix.partial || this.splits.holds(stream))) {
-        this.joinSplit(buf.subarray(ls + prefix.headLength, le), prefix, stream, parts);
+      if (prefix !== null && this.splits.isPart(prefix.stream, prefix.partial)) {
+        // a part of a line the runtime split: its object is read once the line is whole
+        const text = buf.subarray(ls + prefix.headLength, le);
+        const joined = this.splits.add(prefix.stream, prefix.partial, text, prefix.time, (held) =>
+          this.emit(held, parts),
+        );
+        if (joined === undefined) return;
+        const entry = objectAt(joined.line, 0, joined.line.length, joined.time);
+        this.emitEntry(entry, Buffer.concat([joined.line, LINE_END]), parts);
         return;
       }
     }
@@ -139,19 +143,6 @@ export class JsonLinesDecoder extends LineRewriter {
     // lines whose last part never came: their parts are passed on as text
     const held = this.splits.drain();
     if (held.length > 0) this.emit(held, parts);
-  }
-
-  /** One part of a split line (the last when the record is `F`); the object it completes is read whole. */
-  private joinSplit(text: Buffer, prefix: LinePrefix, stream: CriStream, parts: Buffer[]): void {
-    if (prefix.partial) {
-      // longer than any line is read: what came is passed on as text, as a too-long line is
-      const over = this.splits.hold(stream, text, prefix.time);
-      if (over !== undefined) this.emit(over, parts);
-      return;
-    }
-    const { line, time } = this.splits.complete(stream, text, prefix.time);
-    const entry = line[0] === OPEN_BRACE ? objectAt(line, 0, line.length, time) : undefined;
-    this.emitEntry(entry, Buffer.concat([line, LINE_END]), parts);
   }
 
   /** Passes on the object's text at its time, or `raw` (the line itself) when it is no object. */

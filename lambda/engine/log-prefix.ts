@@ -340,7 +340,7 @@ export class LinePrefixStripper extends LineRewriter {
     if (!this.midLine) {
       const le = buf[end - 1] === LF ? end - 1 : end;
       const p = linePrefixAt(buf, ls, le);
-      if (p?.stream !== undefined && this.splitLine(p, p.stream, buf, ls, le, end, parts)) return;
+      if (p !== null && this.splitLine(p, buf, ls, le, end, parts)) return;
       if (p !== null) {
         if (this.inEntry) {
           // the end of a multi-line entry (journalctl): journald trimmed the message's last CRLFs, the blank line
@@ -348,10 +348,7 @@ export class LinePrefixStripper extends LineRewriter {
           this.emit(ENTRY_END, parts);
           this.inEntry = false;
         }
-        if (p.time !== this.lastTime) {
-          this.lastTime = p.time;
-          this.times.push(this.outOffset, findLogStamp(p.time));
-        }
+        this.markTime(p.time);
         from = ls + p.length;
         partial = p.partial;
         decoded = this.decodeEscapes && p.syslog;
@@ -376,34 +373,28 @@ export class LinePrefixStripper extends LineRewriter {
     if (to > from) this.emit(decoded ? decodeRsyslogEscapes(buf, from, to) : buf.subarray(from, to), parts);
   }
 
+  /** Marks where the rewritten text reaches the time `time` printed, when it is another than the last. */
+  private markTime(time: string): void {
+    if (time === this.lastTime) return;
+    this.lastTime = time;
+    this.times.push(this.outOffset, findLogStamp(time));
+  }
+
   /**
    * A CRI record that is a part of a split line, or its last part (cri-splits.ts): held, or passed on with the parts
-   * before it; true when it was. False for a whole line's record, and for a `P` record passed on in parts (too long).
+   * before it; true when it was. False for any other line, and for a `P` record passed on in parts (too long).
    */
-  private splitLine(
-    p: LinePrefix,
-    stream: CriStream,
-    buf: Buffer,
-    ls: number,
-    le: number,
-    end: number,
-    parts: Buffer[],
-  ): boolean {
+  private splitLine(p: LinePrefix, buf: Buffer, ls: number, le: number, end: number, parts: Buffer[]): boolean {
     const whole = buf[end - 1] === LF;
-    if (!(p.partial ? whole : this.splits.holds(stream))) return false;
+    if (!this.splits.isPart(p.stream, p.partial) || (p.partial && !whole)) return false;
     this.midLine = false;
-    if (p.time !== this.lastTime) {
-      this.lastTime = p.time;
-      this.times.push(this.outOffset, findLogStamp(p.time));
-    }
+    this.markTime(p.time);
     const text = buf.subarray(ls + p.headLength, le);
-    if (p.partial) {
-      const over = this.splits.hold(stream, text, p.time);
-      if (over !== undefined) this.emit(over, parts);
-      return true;
+    const joined = this.splits.add(p.stream, p.partial, text, p.time, (held) => this.emit(held, parts));
+    if (joined !== undefined) {
+      this.emit(joined.line, parts);
+      if (whole) this.emit(LINE_END, parts);
     }
-    this.emit(this.splits.complete(stream, text, p.time).line, parts);
-    if (whole) this.emit(LINE_END, parts);
     return true;
   }
 }

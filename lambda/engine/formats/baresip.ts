@@ -67,9 +67,6 @@ const endpoints = new InternTable(undefined, endpointIds);
 /** The reader's answers and their meta, refilled (text-format.ts MatchSlots). */
 const slots = new MatchSlots('baresip');
 
-const endpointAt = (buf: Buffer, a: number, b: number): string =>
-  endpoints.find(buf, a, b, b, b) ?? endpoints.store(buf, a, b, b, b, buf.toString('latin1', a, b));
-
 export const baresipReader: TextFormatReader = {
   format: 'baresip',
   firstBytes: `UTW${ESC}#`,
@@ -83,9 +80,9 @@ export const baresipReader: TextFormatReader = {
     if (!readHeader(buf, ls, lf)) return null;
     const { transportEnd, srcStart, srcEnd, dstStart, dstEnd } = found;
     const transport = transportAt(buf, ls, transportEnd);
-    const src = endpointAt(buf, srcStart, srcEnd);
+    const src = endpoints.text(buf, srcStart, srcEnd);
     const srcId = endpoints.lastId;
-    const dst = endpointAt(buf, dstStart, dstEnd);
+    const dst = endpoints.text(buf, dstStart, dstEnd);
     const meta = refillMeta(slots.meta, transport, src, dst, undefined, undefined, srcId, endpoints.lastId);
     if (transport !== 'udp') return slots.inline(meta, next);
     // the whole window is here (the scanner asks with 4 MiB after the line, or at the end of input)

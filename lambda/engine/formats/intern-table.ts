@@ -130,6 +130,11 @@ export class InternTable {
     return true;
   }
 
+  /** The string of the bytes [a, b) (latin1), made on the first ask and filed: the same string for the same bytes. */
+  text(buf: Buffer, a: number, b: number): string {
+    return this.find(buf, a, b) ?? this.store(buf, a, b, 0, 0, buf.toString('latin1', a, b));
+  }
+
   /** Files `text` under the key of the last find() (which must have missed), and returns it. */
   store(buf: Buffer, a: number, b: number, c: number, d: number, text: string): string {
     if (this.rows.length === 0) this.allocate();

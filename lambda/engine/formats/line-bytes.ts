@@ -1,5 +1,6 @@
 import { transportNamed } from '../transport.js';
 import type { Transport } from '../types.js';
+import { startsWith } from './line-utils.js';
 
 /**
  * Readers of printed fields straight from a line's bytes, for the header lines every message of a
@@ -159,7 +160,7 @@ export interface ArrowEnds {
   dstEnd: number;
 }
 
-const ARROW = Buffer.from(' -> ', 'latin1');
+const ARROW = ' -> ';
 
 /**
  * Whether buf[p, le) is "SRC -> DST" and then only white space, the two addresses as SIP tools print them (sngrep,
@@ -167,12 +168,7 @@ const ARROW = Buffer.from(' -> ', 'latin1');
  */
 export const readArrowEnds = (buf: Buffer, p: number, le: number, into: ArrowEnds): boolean => {
   const srcEnd = addressEnd(buf, p, le);
-  if (
-    srcEnd === p ||
-    srcEnd + ARROW.length > le ||
-    buf.compare(ARROW, 0, ARROW.length, srcEnd, srcEnd + ARROW.length) !== 0
-  )
-    return false;
+  if (srcEnd === p || !startsWith(buf, srcEnd, le, ARROW)) return false;
   const dstStart = srcEnd + ARROW.length;
   const dstEnd = addressEnd(buf, dstStart, le);
   if (dstEnd === dstStart || !allSpace(buf, dstEnd, le)) return false;

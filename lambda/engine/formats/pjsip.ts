@@ -119,9 +119,7 @@ export const pjsipReader: TextFormatReader = {
   match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {
     if (!readHeader(buf, ls, lf)) return null;
     const { at, received, transport, peerStart, peerEnd } = found;
-    const peer =
-      peers.find(buf, peerStart, peerEnd) ??
-      peers.store(buf, peerStart, peerEnd, 0, 0, buf.toString('latin1', peerStart, peerEnd));
+    const peer = peers.text(buf, peerStart, peerEnd);
     const peerId = peers.lastId;
     return slots.inline(
       refillMeta(

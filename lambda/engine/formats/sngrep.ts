@@ -41,9 +41,6 @@ const endpoints = new InternTable(undefined, endpointIds);
 /** The reader's answers and their meta, refilled (text-format.ts MatchSlots). */
 const slots = new MatchSlots('sngrep');
 
-const endpointAt = (buf: Buffer, a: number, b: number): string =>
-  endpoints.find(buf, a, b, b, b) ?? endpoints.store(buf, a, b, b, b, buf.toString('latin1', a, b));
-
 export const sngrepReader: TextFormatReader = {
   format: 'sngrep',
   firstBytes: '0123456789',
@@ -51,9 +48,9 @@ export const sngrepReader: TextFormatReader = {
   match(buf: Buffer, ls: number, lf: number, end: number): MatchResult {
     if (!readHeader(buf, ls, lf)) return null;
     const { timeEnd, srcStart, srcEnd, dstStart, dstEnd } = found;
-    const src = endpointAt(buf, srcStart, srcEnd);
+    const src = endpoints.text(buf, srcStart, srcEnd);
     const srcId = endpoints.lastId;
-    const dst = endpointAt(buf, dstStart, dstEnd);
+    const dst = endpoints.text(buf, dstStart, dstEnd);
     const stamp = findLogStampAt(buf, ls, timeEnd);
     const meta = refillMeta(slots.meta, 'unknown', src, dst, undefined, stamp, srcId, endpoints.lastId);
     return slots.inline(meta, Math.min(lf + 1, end));
